@@ -1,0 +1,273 @@
+/* ops.c: the operator table (see ops.h). Arguments come in sets shared by
+ * several operators, as in CoWorks' own class hierarchy. */
+#include <string.h>
+#include "ops.h"
+
+#define END { NULL, BIZ_T_ANY, 0, NULL, NULL }
+
+/* BaseOperator: what every task accepts (and default_args may give). */
+static const biz_arg_spec base_args[] = {
+    { "task_id", BIZ_T_STR, BIZ_A_REQUIRED | BIZ_A_NOT_DEFAULT, NULL, "the task's id, unique in the DAG" },
+    { "retries", BIZ_T_INT, 0, "0", "how many times a failed try is retried" },
+    { "retry_delay", BIZ_T_DURATION, 0, "300", "wait before a retry" },
+    { "retry_exponential_backoff", BIZ_T_BOOL, 0, "false", "double the wait at each retry (with jitter)" },
+    { "max_retry_delay", BIZ_T_DURATION, 0, NULL, "cap on the wait before a retry" },
+    { "execution_timeout", BIZ_T_DURATION, 0, NULL, "a try running longer fails (and may be retried)" },
+    { "trigger_rule", BIZ_T_TRIGGER, 0, "\"all_success\"", "when the task runs, given its upstream tasks' states" },
+    { "depends_on_past", BIZ_T_BOOL, 0, "false", "run only if this task succeeded (or skipped) in the previous run" },
+    { "email", BIZ_T_STRS, BIZ_A_TEMPLATED, NULL, "where failure/retry alerts go" },
+    { "email_on_failure", BIZ_T_BOOL, 0, "true", "mail `email` when the task fails" },
+    { "email_on_retry", BIZ_T_BOOL, 0, "true", "mail `email` when the task is retried" },
+    { "do_xcom_push", BIZ_T_BOOL, 0, "true", "keep the task's result as an XCom" },
+    { "owner", BIZ_T_STR, 0, "\"airflow\"", "shown in --list" },
+    { "doc_md", BIZ_T_STR, 0, NULL, "documentation" },
+    { "doc", BIZ_T_STR, 0, NULL, "documentation" },
+    { "start_date", BIZ_T_DATETIME, BIZ_A_IGNORED, NULL, "ignored: the DAG's start_date is used" },
+    { "end_date", BIZ_T_DATETIME, BIZ_A_IGNORED, NULL, "ignored: the DAG's end_date is used" },
+    { "pool", BIZ_T_STR, BIZ_A_IGNORED, NULL, "ignored: there are no pools in a compiled DAG" },
+    { "pool_slots", BIZ_T_INT, BIZ_A_IGNORED, NULL, "ignored" },
+    { "queue", BIZ_T_STR, BIZ_A_IGNORED, NULL, "ignored: there are no workers" },
+    { "priority_weight", BIZ_T_INT, BIZ_A_IGNORED, NULL, "ignored" },
+    { "weight_rule", BIZ_T_STR, BIZ_A_IGNORED, NULL, "ignored" },
+    { "sla", BIZ_T_DURATION, BIZ_A_IGNORED, NULL, "ignored" },
+    { "wait_for_downstream", BIZ_T_BOOL, BIZ_A_IGNORED, NULL, "ignored" },
+    { "max_active_tis_per_dag", BIZ_T_INT, BIZ_A_IGNORED, NULL, "ignored" },
+    { "run_as_user", BIZ_T_STR, BIZ_A_IGNORED, NULL, "ignored" },
+    { "on_failure_callback", BIZ_T_CALLABLE, 0, NULL, "Python callable: not compilable (use email / email_on_failure)" },
+    { "on_success_callback", BIZ_T_CALLABLE, 0, NULL, "Python callable: not compilable" },
+    { "on_retry_callback", BIZ_T_CALLABLE, 0, NULL, "Python callable: not compilable (use email_on_retry)" },
+    { "on_execute_callback", BIZ_T_CALLABLE, 0, NULL, "Python callable: not compilable" },
+    { "pre_execute", BIZ_T_CALLABLE, 0, NULL, "Python callable: not compilable" },
+    { "post_execute", BIZ_T_CALLABLE, 0, NULL, "Python callable: not compilable" },
+    END
+};
+
+/* The call to a TechMicroService (TechMicroServiceOperator and the sensor). */
+#define TECH_CALL_ARGS \
+    { "cws_name", BIZ_T_STR, BIZ_A_TEMPLATED, NULL, "the service's name in the directory" }, \
+    { "entry", BIZ_T_STR, BIZ_A_TEMPLATED, "\"/\"", "the route called" }, \
+    { "method", BIZ_T_METHOD, 0, "\"get\"", "the HTTP method" }, \
+    { "query_params", BIZ_T_DICT, BIZ_A_TEMPLATED, NULL, "query string parameters" }, \
+    { "json", BIZ_T_ANY, BIZ_A_TEMPLATED, NULL, "the JSON body" }, \
+    { "data", BIZ_T_ANY, BIZ_A_TEMPLATED, NULL, "the raw body" }, \
+    { "headers", BIZ_T_DICT, BIZ_A_TEMPLATED, NULL, "extra request headers" }, \
+    { "accept", BIZ_T_STR, 0, "\"application/json\"", "the Accept header" }, \
+    { "no_auth", BIZ_T_BOOL, 0, "false", "send no Authorization header" }, \
+    { "stage", BIZ_T_STR, 0, NULL, "the service's stage" }, \
+    { "api_id", BIZ_T_STR, 0, NULL, "the API Gateway id (without cws_name)" }, \
+    { "token", BIZ_T_STR, 0, NULL, "the Authorization token (without cws_name)" }, \
+    { "directory_conn_id", BIZ_T_STR, 0, "\"coworks_directory\"", "the connection of the directory service" }, \
+    { "raise_errors", BIZ_T_BOOL, 0, "true", "fail the task on an error status" }, \
+    { "json_result", BIZ_T_BOOL, 0, "true", "parse the answer as JSON" }, \
+    { "log_response", BIZ_T_BOOL, 0, "false", "log the answer's body" }
+
+static const biz_arg_spec tech_ms_args[] = {
+    TECH_CALL_ARGS,
+    { "asynchronous", BIZ_T_BOOL, 0, "false", "call asynchronously, the result lands in S3" },
+    { "raise_400_errors", BIZ_T_BOOL, 0, "true", "a 4xx status fails the task too" },
+    { "xcom_push", BIZ_T_BOOL, 0, "true", "push status_code and return_value XComs" },
+    END
+};
+
+static const biz_arg_spec sensor_args[] = {
+    { "poke_interval", BIZ_T_DURATION, 0, "60", "seconds between pokes" },
+    { "timeout", BIZ_T_DURATION, 0, "604800", "give up after this long" },
+    { "soft_fail", BIZ_T_BOOL, 0, "false", "skip instead of failing at timeout" },
+    { "exponential_backoff", BIZ_T_BOOL, 0, "false", "grow the wait between pokes" },
+    { "mode", BIZ_T_STR, 0, "\"poke\"", "poke or reschedule (the same here)" },
+    END
+};
+
+static const biz_arg_spec tech_sensor_args[] = {
+    TECH_CALL_ARGS,
+    { "response_check", BIZ_T_CALLABLE, 0, NULL, "Python callable: not compilable" },
+    END
+};
+
+static const biz_arg_spec branch_args[] = {
+    { "cws_task_id", BIZ_T_TASK, BIZ_A_REQUIRED | BIZ_A_NOT_DEFAULT, NULL, "the calling task whose status is tested" },
+    { "on_success", BIZ_T_TASKS, BIZ_A_NOT_DEFAULT, NULL, "task(s) to follow on a 2xx/3xx status" },
+    { "on_failure", BIZ_T_TASKS, BIZ_A_NOT_DEFAULT, NULL, "task(s) to follow on a status >= 400" },
+    { "on_no_content", BIZ_T_TASKS, BIZ_A_NOT_DEFAULT, NULL, "task(s) to follow on a 204" },
+    END
+};
+
+static const biz_arg_spec async_sensor_args[] = {
+    { "cws_task_id", BIZ_T_TASK, BIZ_A_REQUIRED | BIZ_A_NOT_DEFAULT, NULL, "the asynchronous call awaited" },
+    { "aws_conn_id", BIZ_T_STR, 0, "\"aws_s3\"", "the connection of the S3 store" },
+    END
+};
+
+static const biz_arg_spec async_pull_args[] = {
+    { "cws_task_id", BIZ_T_TASK, BIZ_A_REQUIRED | BIZ_A_NOT_DEFAULT, NULL, "the asynchronous call whose result is read" },
+    { "aws_conn_id", BIZ_T_STR, 0, "\"aws_s3\"", "the connection of the S3 store" },
+    { "raise_errors", BIZ_T_BOOL, 0, "true", "fail the task on an error status" },
+    { "raise_400_errors", BIZ_T_BOOL, 0, "true", "a 4xx status fails the task too" },
+    { "xcom_push", BIZ_T_BOOL, 0, "true", "push status_code and return_value XComs" },
+    END
+};
+
+static const biz_arg_spec async_group_args[] = {
+    { "group_id", BIZ_T_STR, BIZ_A_REQUIRED | BIZ_A_POSITIONAL | BIZ_A_NOT_DEFAULT, NULL, "the group's id; its tasks are <id>.call, <id>.wait, <id>.read" },
+    TECH_CALL_ARGS,
+    { "timeout", BIZ_T_DURATION, 0, "900", "how long the wait task waits for the result" },
+    { "poke_interval", BIZ_T_DURATION, 0, "60", "seconds between checks for the result" },
+    { "read", BIZ_T_BOOL, 0, "true", "add the <id>.read task" },
+    { "raise_400_errors", BIZ_T_BOOL, 0, "true", "a 4xx status fails the task too" },
+    { "xcom_push", BIZ_T_BOOL, 0, "true", "push XComs" },
+    { "aws_conn_id", BIZ_T_STR, 0, "\"aws_s3\"", "the connection of the S3 store" },
+    { "transformer", BIZ_T_CALLABLE, 0, NULL, "Python callable: not compilable" },
+    { "prefix_group_id", BIZ_T_BOOL, BIZ_A_IGNORED, NULL, "ignored" },
+    { "tooltip", BIZ_T_STR, BIZ_A_IGNORED, NULL, "ignored" },
+    END
+};
+
+/* The BaseOperator arguments a group passes on to its tasks. */
+static const biz_arg_spec group_base_args[] = {
+    { "retries", BIZ_T_INT, 0, "0", "retries of each task of the group" },
+    { "retry_delay", BIZ_T_DURATION, 0, "300", "wait before a retry" },
+    { "retry_exponential_backoff", BIZ_T_BOOL, 0, "false", "backoff" },
+    { "max_retry_delay", BIZ_T_DURATION, 0, NULL, "cap on the wait before a retry" },
+    { "execution_timeout", BIZ_T_DURATION, 0, NULL, "timeout of each try" },
+    { "trigger_rule", BIZ_T_TRIGGER, 0, "\"all_success\"", "trigger rule of the group's first task" },
+    { "depends_on_past", BIZ_T_BOOL, 0, "false", "see BaseOperator" },
+    { "email", BIZ_T_STRS, BIZ_A_TEMPLATED, NULL, "alerts" },
+    { "email_on_failure", BIZ_T_BOOL, 0, "true", "alerts" },
+    { "email_on_retry", BIZ_T_BOOL, 0, "true", "alerts" },
+    END
+};
+
+static const biz_arg_spec bash_args[] = {
+    { "bash_command", BIZ_T_STR, BIZ_A_REQUIRED | BIZ_A_TEMPLATED | BIZ_A_NOT_DEFAULT, NULL, "the command, run with bash -c" },
+    { "env", BIZ_T_DICT, BIZ_A_TEMPLATED, NULL, "environment of the command (replaces the inherited one unless append_env)" },
+    { "append_env", BIZ_T_BOOL, 0, "false", "add env to the inherited environment" },
+    { "cwd", BIZ_T_STR, 0, NULL, "working directory" },
+    { "skip_on_exit_code", BIZ_T_ANY, 0, "99", "exit code(s) that mean skipped" },
+    { "output_encoding", BIZ_T_STR, BIZ_A_IGNORED, NULL, "ignored: output is kept as bytes" },
+    END
+};
+
+static const biz_arg_spec email_args[] = {
+    { "to", BIZ_T_STRS, BIZ_A_REQUIRED | BIZ_A_TEMPLATED | BIZ_A_NOT_DEFAULT, NULL, "recipients" },
+    { "subject", BIZ_T_STR, BIZ_A_REQUIRED | BIZ_A_TEMPLATED | BIZ_A_NOT_DEFAULT, NULL, "subject" },
+    { "html_content", BIZ_T_STR, BIZ_A_REQUIRED | BIZ_A_TEMPLATED | BIZ_A_NOT_DEFAULT, NULL, "HTML body" },
+    { "cc", BIZ_T_STRS, BIZ_A_TEMPLATED, NULL, "copy" },
+    { "bcc", BIZ_T_STRS, BIZ_A_TEMPLATED, NULL, "blind copy" },
+    { "mime_charset", BIZ_T_STR, 0, "\"utf-8\"", "charset" },
+    { "conn_id", BIZ_T_STR, 0, NULL, "SMTP connection id (default smtp_default)" },
+    END
+};
+
+static const biz_arg_spec empty_args[] = { END };
+
+static const char *const coworks_modules[] = {
+    "coworks.biz", "coworks.biz.operators", "coworks.biz.sensors",
+    "coworks.biz.group", "coworks.operators", "coworks.sensors", NULL
+};
+static const char *const empty_modules[] = {
+    "airflow.operators.empty", "airflow.operators.dummy",
+    "airflow.operators.dummy_operator", NULL
+};
+static const char *const empty_aliases[] = { "DummyOperator", NULL };
+static const char *const bash_modules[] = {
+    "airflow.operators.bash", "airflow.operators.bash_operator", NULL
+};
+static const char *const email_modules[] = {
+    "airflow.operators.email", "airflow.operators.email_operator", NULL
+};
+
+static const biz_arg_spec *const tech_ms_sets[] = { base_args, tech_ms_args, NULL };
+static const biz_arg_spec *const branch_sets[] = { base_args, branch_args, NULL };
+static const biz_arg_spec *const tech_sensor_sets[] = { base_args, tech_sensor_args, sensor_args, NULL };
+static const biz_arg_spec *const async_sensor_sets[] = { base_args, async_sensor_args, sensor_args, NULL };
+static const biz_arg_spec *const async_pull_sets[] = { base_args, async_pull_args, NULL };
+static const biz_arg_spec *const async_group_sets[] = { async_group_args, group_base_args, NULL };
+static const biz_arg_spec *const empty_sets[] = { base_args, empty_args, NULL };
+static const biz_arg_spec *const bash_sets[] = { base_args, bash_args, NULL };
+static const biz_arg_spec *const email_sets[] = { base_args, email_args, NULL };
+
+/* ORDER: biz_op_kind */
+const biz_op_spec biz_ops[BIZ_OP__COUNT] = {
+    { BIZ_OP_TECH_MS, "TechMicroServiceOperator", NULL, coworks_modules, tech_ms_sets, 0,
+      "Calls a TechMicroService, synchronously or asynchronously." },
+    { BIZ_OP_BRANCH_TECH_MS, "BranchTechMicroServiceOperator", NULL, coworks_modules, branch_sets, 0,
+      "Follows on_success, on_failure or on_no_content after a call's status." },
+    { BIZ_OP_TECH_MS_SENSOR, "TechMicroServiceSensor", NULL, coworks_modules, tech_sensor_sets, 0,
+      "Calls a TechMicroService every poke_interval until it answers 2xx/3xx." },
+    { BIZ_OP_ASYNC_SENSOR, "AsyncTechMicroServiceSensor", NULL, coworks_modules, async_sensor_sets, 0,
+      "Waits until an asynchronous call's result is in S3." },
+    { BIZ_OP_ASYNC_PULL, "AsyncTechServicePullOperator", NULL, coworks_modules, async_pull_sets, 0,
+      "Reads an asynchronous call's result from S3." },
+    { BIZ_OP_ASYNC_GROUP, "TechMicroServiceAsyncGroup", NULL, coworks_modules, async_group_sets, 1,
+      "Calls asynchronously, waits for the result and reads it (<id>.call, <id>.wait, <id>.read)." },
+    { BIZ_OP_EMPTY, "EmptyOperator", empty_aliases, empty_modules, empty_sets, 0,
+      "Does nothing; a join or a placeholder." },
+    { BIZ_OP_BASH, "BashOperator", NULL, bash_modules, bash_sets, 0,
+      "Runs a shell command; its last line of output is the XCom." },
+    { BIZ_OP_EMAIL, "EmailOperator", NULL, email_modules, email_sets, 0,
+      "Sends a mail over SMTP." },
+};
+
+const biz_op_spec *biz_op_find(const char *name)
+{
+    for (int i = 0; i < BIZ_OP__COUNT; i++) {
+        if (strcmp(biz_ops[i].name, name) == 0)
+            return &biz_ops[i];
+        for (const char *const *a = biz_ops[i].aliases; a && *a; a++)
+            if (strcmp(*a, name) == 0)
+                return &biz_ops[i];
+    }
+    return NULL;
+}
+
+const biz_arg_spec *biz_op_arg(const biz_op_spec *op, const char *name)
+{
+    /* Later sets override earlier ones (a sensor's timeout is its own). */
+    const biz_arg_spec *found = NULL;
+    for (const biz_arg_spec *const *set = op->argsets; *set; set++)
+        for (const biz_arg_spec *a = *set; a->name; a++)
+            if (strcmp(a->name, name) == 0)
+                found = a;
+    return found;
+}
+
+void biz_op_each_arg(const biz_op_spec *op,
+                     void (*fn)(const biz_arg_spec *arg, void *user), void *user)
+{
+    for (const biz_arg_spec *const *set = op->argsets; *set; set++)
+        for (const biz_arg_spec *a = *set; a->name; a++)
+            if (biz_op_arg(op, a->name) == a)  /* skip overridden ones */
+                fn(a, user);
+}
+
+/* ORDER: biz_arg_type */
+static const char *const type_names[BIZ_T__COUNT] = {
+    "a constant", "a string", "an integer", "a number", "a boolean (True or False)",
+    "a dict", "a list", "a string or a list of strings", "a task id",
+    "a task id or a list of task ids", "a timedelta or a number of seconds",
+    "a datetime", "a trigger rule name", "an HTTP method", "a Python callable",
+};
+
+const char *biz_arg_type_name(biz_arg_type t)
+{
+    return (unsigned)t < BIZ_T__COUNT ? type_names[t] : "?";
+}
+
+/* ORDER: biz_trigger_rule */
+const char *const biz_trigger_names[BIZ_TR__COUNT] = {
+    "all_success", "all_failed", "all_done", "all_skipped", "one_success",
+    "one_failed", "one_done", "none_failed", "none_failed_min_one_success",
+    "none_skipped", "always",
+};
+
+int biz_trigger_from_name(const char *name)
+{
+    for (int i = 0; i < BIZ_TR__COUNT; i++)
+        if (strcmp(biz_trigger_names[i], name) == 0)
+            return i;
+    if (strcmp(name, "dummy") == 0)
+        return BIZ_TR_ALWAYS;
+    if (strcmp(name, "none_failed_or_skipped") == 0)
+        return BIZ_TR_NONE_FAILED_MIN_ONE_SUCCESS;
+    return -1;
+}

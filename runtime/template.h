@@ -1,0 +1,76 @@
+/* template.h: the Jinja subset Airflow users write in templated fields.
+ *
+ * Parsed at compile time (bizc reports syntax errors at the line and column
+ * inside the string literal) and again at run time, where it is evaluated
+ * against the run's context. Values are cJSON trees.
+ *
+ * Ownership: biz_tpl_parse returns a template the caller frees with
+ * biz_tpl_free. Render functions return new strings / cJSON trees the
+ * caller frees (free / cJSON_Delete). Nothing is borrowed past a call.
+ */
+#ifndef BIZ_TEMPLATE_H
+#define BIZ_TEMPLATE_H
+
+#include <stddef.h>
+#include <cjson/cJSON.h>
+
+typedef struct biz_tpl biz_tpl;
+
+/* An error: a byte offset into the template text and a message. */
+typedef struct biz_tpl_error {
+    int offset;          /* -1 when not tied to a position */
+    char message[256];
+} biz_tpl_error;
+
+/* What a template can see at run time. */
+typedef struct biz_tpl_env {
+    /* Top-level names: ds, ds_nodash, ts, ts_nodash, logical_date,
+     * data_interval_start, data_interval_end, run_id, dag_run ({conf,
+     * run_id, ...}), params, dag ({dag_id}), task ({task_id}), and any other
+     * plain value. Borrowed. */
+    const cJSON *vars;
+    /* ti.xcom_pull(task_ids=ID, key=KEY): a new value, or NULL for "none".
+     * key is "return_value" when not given. May be NULL (every pull gives
+     * None). */
+    cJSON *(*xcom_pull)(void *user, const char *task_id, const char *key);
+    /* var.value.X / var.json.X read AIRFLOW_VAR_<X>; conn.X.host etc. read
+     * the URI in AIRFLOW_CONN_<X>. NULL means getenv(). */
+    const char *(*getenv)(void *user, const char *name);
+    /* The task being rendered, for ti.task_id and ti.try_number. */
+    const char *task_id;
+    int try_number;
+    void *user;
+} biz_tpl_env;
+
+/* True when s (len bytes) holds template markup ("{{", "{%" or "{#"). */
+int biz_tpl_is_template(const char *s, size_t len);
+
+/* Parses text (len bytes). NULL on a syntax error, described in *err. */
+biz_tpl *biz_tpl_parse(const char *text, size_t len, biz_tpl_error *err);
+void biz_tpl_free(biz_tpl *t);
+
+/* Renders to text, as Jinja does: None is "None", True "True", a dict its
+ * Python repr. NULL on an error (undefined name, bad type...), in *err. */
+char *biz_tpl_render(const biz_tpl *t, const biz_tpl_env *env, biz_tpl_error *err);
+
+/* Renders as Airflow's render_template_as_native_obj: a template that is
+ * one {{ expr }} gives the value itself; otherwise the text, read back as a
+ * literal when it is one ("12" -> 12), else the string. */
+cJSON *biz_tpl_render_native(const biz_tpl *t, const biz_tpl_env *env, biz_tpl_error *err);
+
+/* Renders every template string inside value (strings nested in lists and
+ * dicts too; dict keys are left alone). native selects
+ * biz_tpl_render_native for each string. NULL on the first error; *err says
+ * which, and *where (when not NULL) gets a malloc'd copy of the failing
+ * template's text. */
+cJSON *biz_tpl_render_value(const cJSON *value, int native, const biz_tpl_env *env,
+                            biz_tpl_error *err, char **where);
+
+/* What a template refers to, for compile-time checks. kind is
+ * "xcom_task" (a literal task id given to ti.xcom_pull), "name" (a
+ * top-level name used), "var" (var.value.X / var.json.X: the X) or "conn"
+ * (conn.X: the X). offset is where it is written in the text. */
+typedef void (*biz_tpl_ref_fn)(void *user, const char *kind, const char *value, int offset);
+void biz_tpl_refs(const biz_tpl *t, biz_tpl_ref_fn fn, void *user);
+
+#endif

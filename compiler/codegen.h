@@ -1,0 +1,3 @@
+#ifndef X_CODEGEN
+#define X_CODEGEN
+#endif

@@ -1,0 +1,1 @@
+/* driver.c: to be written */

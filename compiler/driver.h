@@ -1,0 +1,3 @@
+#ifndef X_DRIVER
+#define X_DRIVER
+#endif

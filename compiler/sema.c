@@ -1,0 +1,1 @@
+/* sema.c: to be written */

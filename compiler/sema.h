@@ -1,0 +1,3 @@
+#ifndef X_SEMA
+#define X_SEMA
+#endif

@@ -1,0 +1,40 @@
+#!/bin/sh
+# test.sh: the whole test suite (run scripts/quickstart.sh once before).
+#   1. unit and integration tests of the normal build (_build)
+#   2. the same under AddressSanitizer + UndefinedBehaviorSanitizer (_build-san)
+#   3. make distcheck
+# Every suite's own summary is printed (CUnit's, or "N passed, N failed").
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+status=0
+
+run_check() { # DIR LABEL
+    echo "==== $2: make check in $1"
+    make -C "$1" -j2 check >"$1/check.out" 2>&1
+    rc=$?
+    for log in $(find "$1/tests" -name '*.log' ! -name test-suite.log | sort); do
+        echo "---- ${log#$1/}"
+        cat "$log"
+    done
+    grep -E '^(# (TOTAL|PASS|FAIL|ERROR|SKIP)|(PASS|FAIL|ERROR|SKIP):)' "$1/check.out"
+    [ $rc -eq 0 ] || { echo "==== $2: FAILED"; status=1; }
+}
+
+scripts/build.sh _build || exit 1
+run_check _build "normal build"
+
+scripts/build.sh _build-san --enable-asan --enable-ubsan --disable-static-dags || exit 1
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    run_check _build-san "sanitizers"
+
+if [ "${BIZC_SKIP_DISTCHECK:-}" = "" ]; then
+    echo "==== make distcheck"
+    if make -C _build distcheck >_build/distcheck.out 2>&1; then
+        tail -n 4 _build/distcheck.out
+    else
+        tail -n 40 _build/distcheck.out; status=1
+    fi
+fi
+[ $status -eq 0 ] && echo "==== all suites passed" || echo "==== some suites FAILED"
+exit $status

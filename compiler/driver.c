@@ -1,1 +1,248 @@
-/* driver.c: to be written */
+/* driver.c: builds a DAG executable with the C compiler (see driver.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "driver.h"
+
+#ifndef BIZC_CC
+#define BIZC_CC "cc"
+#endif
+#ifndef BIZC_DAG_CFLAGS
+#define BIZC_DAG_CFLAGS ""
+#endif
+#ifndef BIZC_DAG_LIBS
+#define BIZC_DAG_LIBS "-lcurl -lcjson -lm"
+#endif
+#ifndef BIZC_STATIC_LIBS
+#define BIZC_STATIC_LIBS ""
+#endif
+#ifndef BIZC_DEFAULT_STATIC
+#define BIZC_DEFAULT_STATIC 0
+#endif
+#ifndef BIZC_STATIC_REASON
+#define BIZC_STATIC_REASON ""
+#endif
+#ifndef BIZC_BUILDDIR
+#define BIZC_BUILDDIR "."
+#endif
+#ifndef BIZC_SRCDIR
+#define BIZC_SRCDIR "."
+#endif
+#ifndef BIZC_INCLUDEDIR
+#define BIZC_INCLUDEDIR "/usr/local/include/bizc"
+#endif
+#ifndef BIZC_LIBDIR
+#define BIZC_LIBDIR "/usr/local/lib"
+#endif
+
+#ifndef BIZC_VERSION
+#define BIZC_VERSION "0.0.0"
+#endif
+
+const char *biz_driver_version(void)
+{
+    return BIZC_VERSION;
+}
+
+const char *biz_driver_default_cc(void)
+{
+    return BIZC_CC;
+}
+
+typedef struct argv_b {
+    char **v;
+    int n, cap;
+} argv_b;
+
+static void av_push(argv_b *a, const char *s)
+{
+    if (a->n + 2 > a->cap) {
+        a->cap = a->cap ? a->cap * 2 : 32;
+        a->v = realloc(a->v, sizeof *a->v * (size_t)a->cap);
+        if (!a->v)
+            abort();
+    }
+    a->v[a->n] = strdup(s);
+    if (!a->v[a->n])
+        abort();
+    a->n++;
+    a->v[a->n] = NULL;
+}
+
+/* Splits s on blanks (the configured flags hold no quoted spaces). */
+static void av_split(argv_b *a, const char *s)
+{
+    while (s && *s) {
+        while (*s == ' ' || *s == '\t' || *s == '\n')
+            s++;
+        if (!*s)
+            break;
+        const char *st = s;
+        while (*s && *s != ' ' && *s != '\t' && *s != '\n')
+            s++;
+        char *w = strndup(st, (size_t)(s - st));
+        if (!w)
+            abort();
+        av_push(a, w);
+        free(w);
+    }
+}
+
+static void av_free(argv_b *a)
+{
+    for (int i = 0; i < a->n; i++)
+        free(a->v[i]);
+    free(a->v);
+}
+
+static int is_file(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int biz_driver_runtime(char *incdir, size_t incsize, char *lib, size_t libsize,
+                       char *err, size_t errsize)
+{
+    const char *env = getenv("BIZC_RUNTIME_DIR");
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    self[n > 0 ? n : 0] = 0;
+    if (env && *env) {
+        snprintf(incdir, incsize, "%s", env);
+        snprintf(lib, libsize, "%s/libbizrt.a", env);
+    } else if (n > 0 && strcmp(self, BIZC_BUILDDIR "/bizc") == 0) {
+        snprintf(incdir, incsize, "%s", BIZC_SRCDIR "/runtime");
+        snprintf(lib, libsize, "%s", BIZC_BUILDDIR "/runtime/libbizrt.a");
+    } else {
+        snprintf(incdir, incsize, "%s", BIZC_INCLUDEDIR);
+        snprintf(lib, libsize, "%s", BIZC_LIBDIR "/libbizrt.a");
+    }
+    if (!is_file(lib)) {
+        snprintf(err, errsize, "cannot find the runtime library %s (set BIZC_RUNTIME_DIR to a "
+                 "directory holding bizrt.h and libbizrt.a)", lib);
+        return -1;
+    }
+    return 0;
+}
+
+/* Runs argv; returns its exit status, or -1 when it could not run. */
+static int run(char **argv)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        execvp(argv[0], argv);
+        fprintf(stderr, "bizc: cannot run '%s': %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+int biz_driver_build(const char *c, size_t len, const biz_driver_opts *o)
+{
+    char incdir[4096], lib[4096], err[8300];
+    if (biz_driver_runtime(incdir, sizeof incdir, lib, sizeof lib, err, sizeof err) < 0) {
+        fprintf(stderr, "bizc: %s\n", err);
+        return 2;
+    }
+    int stat_link = o->link == BIZ_LINK_STATIC || (o->link == BIZ_LINK_DEFAULT && BIZC_DEFAULT_STATIC);
+    if (stat_link && !BIZC_STATIC_LIBS[0]) {
+        fprintf(stderr, "bizc: --static: this bizc cannot build fully static executables%s%s%s\n",
+                BIZC_STATIC_REASON[0] ? " (" : "", BIZC_STATIC_REASON,
+                BIZC_STATIC_REASON[0] ? ")" : "; use --dynamic");
+        return 2;
+    }
+
+    const char *tmpdir = getenv("TMPDIR");
+    if (!tmpdir || !*tmpdir)
+        tmpdir = "/tmp";
+    char cpath[4200];
+    snprintf(cpath, sizeof cpath, "%s/bizc-XXXXXX.c", tmpdir);
+    int fd = mkstemps(cpath, 2);
+    if (fd < 0) {
+        fprintf(stderr, "bizc: cannot create a temporary file in %s: %s\n", tmpdir, strerror(errno));
+        return 2;
+    }
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = write(fd, c + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            fprintf(stderr, "bizc: cannot write %s: %s\n", cpath, strerror(errno));
+            close(fd);
+            unlink(cpath);
+            return 2;
+        }
+        off += (size_t)w;
+    }
+    close(fd);
+
+    size_t olen = strlen(o->out);
+    char *tmpout = malloc(olen + 5);
+    if (!tmpout)
+        abort();
+    memcpy(tmpout, o->out, olen);
+    memcpy(tmpout + olen, ".tmp", 5);
+
+    argv_b a = { NULL, 0, 0 };
+    const char *cc = o->cc && *o->cc ? o->cc : getenv("CC");
+    av_split(&a, cc && *cc ? cc : BIZC_CC);
+    if (a.n == 0)
+        av_push(&a, "cc");
+    av_push(&a, "-std=c11");
+    av_push(&a, "-O2");
+    av_push(&a, o->debug ? "-g" : "-s");
+    char *inc = malloc(strlen(incdir) + 3);
+    if (!inc)
+        abort();
+    sprintf(inc, "-I%s", incdir);
+    av_push(&a, inc);
+    free(inc);
+    av_split(&a, BIZC_DAG_CFLAGS);
+    av_push(&a, cpath);
+    av_push(&a, "-o");
+    av_push(&a, tmpout);
+    av_push(&a, lib);
+    if (stat_link) {
+        av_push(&a, "-static");
+        av_split(&a, BIZC_STATIC_LIBS);
+    } else {
+        av_split(&a, BIZC_DAG_LIBS);
+    }
+    if (o->verbose) {
+        for (int i = 0; i < a.n; i++)
+            fprintf(stderr, "%s%s", i ? " " : "", a.v[i]);
+        fputc('\n', stderr);
+    }
+    int rc = run(a.v);
+    unlink(cpath);
+    int result = 0;
+    if (rc != 0) {
+        if (rc < 0)
+            fprintf(stderr, "bizc: cannot run the C compiler '%s': %s\n", a.v[0], strerror(errno));
+        else if (rc != 127)
+            fprintf(stderr, "bizc: the C compiler '%s' failed (exit status %d)\n", a.v[0], rc);
+        unlink(tmpout);
+        result = 2;
+    } else if (rename(tmpout, o->out) < 0) {
+        fprintf(stderr, "bizc: cannot write %s: %s\n", o->out, strerror(errno));
+        unlink(tmpout);
+        result = 2;
+    }
+    free(tmpout);
+    av_free(&a);
+    return result;
+}

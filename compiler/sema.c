@@ -1,1 +1,2059 @@
-/* sema.c: to be written */
+/* sema.c: semantic analysis of a .biz file (see sema.h).
+ *
+ * One pass over the module in source order: imports bind names, constants
+ * are evaluated (consteval.c), @biz functions and `with DAG(...)` blocks
+ * build DAGs, operator calls are checked against the operator table and
+ * become tasks. Once the whole file is read, graph.c checks what needs
+ * every task (references, cycles) and builds the IR.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "sema.h"
+#include "sema_int.h"
+#include "template.h"
+
+/* ------------------------------------------------------------ tables */
+
+/* Names bizc knows, by module. */
+typedef struct known_name {
+    const char *module;
+    const char *name;
+    sx_fn fn;
+} known_name;
+
+static const known_name known_names[] = {
+    { "datetime", "datetime", FN_DATETIME },
+    { "datetime", "timedelta", FN_TIMEDELTA },
+    { "datetime", "timezone", FN_TIMEZONE },
+    { "datetime.datetime", "now", FN_NONDET },
+    { "datetime.datetime", "utcnow", FN_NONDET },
+    { "datetime.datetime", "today", FN_NONDET },
+    { "pendulum", "datetime", FN_PENDULUM_DATETIME },
+    { "pendulum", "duration", FN_PENDULUM_DURATION },
+    { "pendulum", "timezone", FN_TIMEZONE },
+    { "pendulum", "now", FN_NONDET },
+    { "pendulum", "today", FN_NONDET },
+    { "pendulum", "yesterday", FN_NONDET },
+    { "coworks.biz", "biz", FN_DAG_DECORATOR },
+    { "coworks.biz", "BizMicroService", FN_DAG_CLASS },
+    { "airflow", "DAG", FN_DAG_CLASS },
+    { "airflow.models", "DAG", FN_DAG_CLASS },
+    { "airflow.models.dag", "DAG", FN_DAG_CLASS },
+    { "airflow.decorators", "dag", FN_DAG_DECORATOR },
+    { "airflow.decorators", "task", FN_TASK_DECORATOR },
+    { "airflow.decorators", "task_group", FN_TASK_GROUP_DECORATOR },
+    { "airflow.models.baseoperator", "chain", FN_CHAIN },
+    { "airflow.models.baseoperator", "cross_downstream", FN_CROSS_DOWNSTREAM },
+    { "airflow.utils.helpers", "chain", FN_CHAIN },
+    { "airflow.utils.helpers", "cross_downstream", FN_CROSS_DOWNSTREAM },
+    { "airflow.utils.trigger_rule", "TriggerRule", FN_TRIGGER_RULE },
+    { "airflow.utils.task_group", "TaskGroup", FN_TASK_GROUP },
+    { "airflow.models.param", "Param", FN_PARAM },
+    { "airflow.models", "Param", FN_PARAM },
+    { "airflow.utils.dates", "days_ago", FN_NONDET },
+    { "airflow.operators.python", "PythonOperator", FN_PYTHON_OP },
+    { "airflow.operators.python", "BranchPythonOperator", FN_PYTHON_OP },
+    { "airflow.operators.python", "ShortCircuitOperator", FN_PYTHON_OP },
+    { "airflow.operators.python", "PythonVirtualenvOperator", FN_PYTHON_OP },
+    { "airflow.operators.python", "ExternalPythonOperator", FN_PYTHON_OP },
+    { "airflow.operators.python", "BranchPythonVirtualenvOperator", FN_PYTHON_OP },
+    { "airflow.operators.python", "BranchExternalPythonOperator", FN_PYTHON_OP },
+    { "airflow.operators.python", "get_current_context", FN_OTHER },
+    { "airflow.operators.python", "task", FN_TASK_DECORATOR },
+    { "airflow.operators.python_operator", "PythonOperator", FN_PYTHON_OP },
+    { "airflow.operators.python_operator", "BranchPythonOperator", FN_PYTHON_OP },
+    { "airflow.operators.python_operator", "ShortCircuitOperator", FN_PYTHON_OP },
+    { "airflow.sensors.python", "PythonSensor", FN_PYTHON_OP },
+    { NULL, NULL, FN_OTHER }
+};
+
+/* Modules whose every name bizc knows: importing anything else is an error. */
+static const char *const closed_modules[] = { "datetime", "coworks.biz", NULL };
+
+/* Other modules that are fine to import. */
+static const char *const other_modules[] = {
+    "airflow.models.baseoperator", "airflow.utils", "airflow.operators", "airflow.sensors",
+    "airflow.utils.state", "typing", "__future__", "os", "json", "logging", NULL
+};
+
+/* Where a well-known name comes from, for "add `from ... import ...`". */
+static const known_name import_hints[] = {
+    { "datetime", "datetime", FN_DATETIME },
+    { "datetime", "timedelta", FN_TIMEDELTA },
+    { "coworks.biz", "biz", FN_DAG_DECORATOR },
+    { "coworks.biz", "BizMicroService", FN_DAG_CLASS },
+    { "airflow", "DAG", FN_DAG_CLASS },
+    { "airflow.decorators", "dag", FN_DAG_DECORATOR },
+    { "airflow.decorators", "task", FN_TASK_DECORATOR },
+    { "airflow.models.baseoperator", "chain", FN_CHAIN },
+    { "airflow.models.baseoperator", "cross_downstream", FN_CROSS_DOWNSTREAM },
+    { "airflow.utils.trigger_rule", "TriggerRule", FN_TRIGGER_RULE },
+    { "airflow.utils.task_group", "TaskGroup", FN_TASK_GROUP },
+    { "airflow.models.param", "Param", FN_PARAM },
+    { "airflow.operators.python", "PythonOperator", FN_PYTHON_OP },
+    { NULL, NULL, FN_OTHER }
+};
+
+/* Airflow's template context (AIRFLOW.md). */
+const char *const biz_sema_context_names[] = {
+    "ds", "ds_nodash", "ts", "ts_nodash", "logical_date", "execution_date",
+    "data_interval_start", "data_interval_end", "run_id", "dag_run", "params", "dag",
+    "task", "ti", "task_instance", "var", "conn", "macros",
+    "prev_data_interval_start_success", "prev_data_interval_end_success",
+    "prev_start_date_success", "next_ds", "prev_ds", "inlets", "outlets",
+    "ts_nodash_with_tz", "next_ds_nodash", "prev_ds_nodash", "yesterday_ds",
+    "tomorrow_ds", "test_mode", "conf", "loop", "range", "True", "False", "None",
+    "true", "false", "none", NULL
+};
+
+/* The DAG's own arguments. */
+enum { DA_PLAIN, DA_SCHEDULE, DA_IGNORED, DA_SILENT, DA_UNSUPPORTED };
+typedef struct dag_arg_spec {
+    biz_arg_spec spec;
+    int how;
+} dag_arg_spec;
+
+static const dag_arg_spec dag_args[] = {
+    { { "dag_id", BIZ_T_STR, BIZ_A_POSITIONAL, "\"\"", NULL }, DA_PLAIN },
+    { { "description", BIZ_T_STR, 0, NULL, NULL }, DA_PLAIN },
+    { { "schedule_interval", BIZ_T_ANY, 0, NULL, NULL }, DA_SCHEDULE },
+    { { "schedule", BIZ_T_ANY, 0, NULL, NULL }, DA_SCHEDULE },
+    { { "start_date", BIZ_T_DATETIME, 0, NULL, NULL }, DA_PLAIN },
+    { { "end_date", BIZ_T_DATETIME, 0, NULL, NULL }, DA_PLAIN },
+    { { "default_args", BIZ_T_DICT, 0, NULL, NULL }, DA_PLAIN },
+    { { "catchup", BIZ_T_BOOL, 0, "true", NULL }, DA_PLAIN },
+    { { "tags", BIZ_T_LIST, 0, NULL, NULL }, DA_PLAIN },
+    { { "doc_md", BIZ_T_STR, 0, NULL, NULL }, DA_PLAIN },
+    { { "params", BIZ_T_DICT, 0, NULL, NULL }, DA_PLAIN },
+    { { "max_active_tasks", BIZ_T_INT, 0, "16", NULL }, DA_PLAIN },
+    { { "concurrency", BIZ_T_INT, 0, "16", NULL }, DA_PLAIN },
+    { { "max_active_runs", BIZ_T_INT, 0, "16", NULL }, DA_PLAIN },
+    { { "dagrun_timeout", BIZ_T_DURATION, 0, NULL, NULL }, DA_PLAIN },
+    { { "render_template_as_native_obj", BIZ_T_BOOL, 0, "false", NULL }, DA_PLAIN },
+    { { "owner_links", BIZ_T_ANY, 0, NULL, NULL }, DA_SILENT },
+    { { "is_paused_upon_creation", BIZ_T_ANY, 0, NULL, NULL }, DA_SILENT },
+    { { "default_view", BIZ_T_ANY, 0, NULL, NULL }, DA_SILENT },
+    { { "orientation", BIZ_T_ANY, 0, NULL, NULL }, DA_SILENT },
+    { { "dag_display_name", BIZ_T_ANY, 0, NULL, NULL }, DA_SILENT },
+    { { "access_control", BIZ_T_ANY, 0, NULL, NULL }, DA_IGNORED },
+    { { "jinja_environment_kwargs", BIZ_T_ANY, 0, NULL, NULL }, DA_IGNORED },
+    { { "template_searchpath", BIZ_T_ANY, 0, NULL, NULL }, DA_IGNORED },
+    { { "template_undefined", BIZ_T_ANY, 0, NULL, NULL }, DA_IGNORED },
+    { { "fail_stop", BIZ_T_ANY, 0, NULL, NULL }, DA_IGNORED },
+    { { "max_consecutive_failed_dag_runs", BIZ_T_ANY, 0, NULL, NULL }, DA_IGNORED },
+    { { "user_defined_macros", BIZ_T_ANY, 0, NULL, NULL }, DA_UNSUPPORTED },
+    { { "user_defined_filters", BIZ_T_CALLABLE, 0, NULL, NULL }, DA_PLAIN },
+    { { "on_failure_callback", BIZ_T_CALLABLE, 0, NULL, NULL }, DA_PLAIN },
+    { { "on_success_callback", BIZ_T_CALLABLE, 0, NULL, NULL }, DA_PLAIN },
+    { { "sla_miss_callback", BIZ_T_CALLABLE, 0, NULL, NULL }, DA_PLAIN },
+    { { "timetable", BIZ_T_ANY, 0, NULL, NULL }, DA_UNSUPPORTED },
+    { { NULL, BIZ_T_ANY, 0, NULL, NULL }, 0 }
+};
+
+static const char *const http_methods[] = {
+    "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", NULL
+};
+
+static const biz_span no_span;
+
+/* ------------------------------------------------------------- helpers */
+
+static sx_dag *scope_dag(sx_scope *sc)
+{
+    for (; sc; sc = sc->parent)
+        if (sc->dag)
+            return sc->dag;
+    return NULL;
+}
+
+static int in_list(const char *s, const char *const *list)
+{
+    for (; *list; list++)
+        if (strcmp(*list, s) == 0)
+            return 1;
+    return 0;
+}
+
+static sx_val *err_val(biz_sema *S, biz_span span)
+{
+    return sx_new(S, BV_ERROR, span);
+}
+
+static sx_val *builtin(biz_sema *S, sx_fn fn, const biz_op_spec *op, const char *module,
+                       const char *name, biz_span span)
+{
+    sx_val *v = sx_new(S, BV_BUILTIN, span);
+    v->u.fn.fn = fn;
+    v->u.fn.op = op;
+    v->u.fn.name = sx_strdup(S, name);
+    v->u.fn.path = sx_fmt(S, "%s.%s", module, name);
+    return v;
+}
+
+static int op_in_module(const biz_op_spec *op, const char *module)
+{
+    for (const char *const *m = op->modules; m && *m; m++)
+        if (strcmp(*m, module) == 0)
+            return 1;
+    return 0;
+}
+
+/* Is module a module bizc knows (or a package above one)? */
+static int module_known(const char *module)
+{
+    size_t n = strlen(module);
+    for (const known_name *k = known_names; k->module; k++)
+        if (strncmp(k->module, module, n) == 0 && (k->module[n] == 0 || k->module[n] == '.'))
+            return 1;
+    for (int i = 0; i < BIZ_OPKIND__COUNT; i++)
+        for (const char *const *m = biz_ops[i].modules; m && *m; m++)
+            if (strncmp(*m, module, n) == 0 && ((*m)[n] == 0 || (*m)[n] == '.'))
+                return 1;
+    return in_list(module, other_modules) || strcmp(module, "airflow") == 0
+           || strncmp(module, "airflow.", 8) == 0;
+}
+
+static int module_closed(const char *module)
+{
+    return in_list(module, closed_modules) || strncmp(module, "coworks", 7) == 0;
+}
+
+/* The value of `from module import name` (reports an unknown name of a
+ * closed module). */
+static sx_val *resolve_import(biz_sema *S, const char *module, const char *name, biz_span span,
+                              int report)
+{
+    for (const known_name *k = known_names; k->module; k++)
+        if (strcmp(k->module, module) == 0 && strcmp(k->name, name) == 0)
+            return builtin(S, k->fn, NULL, module, name, span);
+    const biz_op_spec *op = biz_op_find(name);
+    if (op && (op_in_module(op, module) || strncmp(module, "coworks", 7) == 0
+               || strncmp(module, "airflow", 7) == 0))
+        return builtin(S, FN_OPERATOR, op, module, name, span);
+    char path[512];
+    snprintf(path, sizeof path, "%s.%s", module, name);
+    if (module_known(path)) {
+        sx_val *m = sx_new(S, BV_MODULE, span);
+        m->u.module = sx_strdup(S, path);
+        return m;
+    }
+    if (report && module_closed(module)) {
+        const char *cands[64];
+        int n = 0;
+        for (const known_name *k = known_names; k->module && n < 60; k++)
+            if (strcmp(k->module, module) == 0)
+                cands[n++] = k->name;
+        if (strncmp(module, "coworks", 7) == 0)
+            for (int i = 0; i < BIZ_OPKIND__COUNT && n < 63; i++)
+                cands[n++] = biz_ops[i].name;
+        const char *sug = biz_suggest(name, cands, n);
+        biz_error(S->d, span, sug ? sx_fmt(S, "did you mean '%s'?", sug) : NULL,
+                  "cannot import name '%s' from '%s'", name, module);
+        return err_val(S, span);
+    }
+    sx_val *v = sx_new(S, BV_OPAQUE, span);
+    v->u.fn.name = sx_strdup(S, name);
+    v->u.fn.path = sx_strdup(S, path);
+    return v;
+}
+
+sx_val *sx_resolve_member(biz_sema *S, sx_val *obj, const char *name, biz_span span)
+{
+    if (obj->kind == BV_MODULE)
+        return resolve_import(S, obj->u.module, name, span, 1);
+    if (obj->kind == BV_BUILTIN) {
+        if (obj->u.fn.fn == FN_TASK_DECORATOR) {
+            sx_val *v = builtin(S, FN_TASK_DECORATOR, NULL, "airflow.decorators.task", name, span);
+            v->u.fn.name = sx_fmt(S, "task.%s", name);
+            return v;
+        }
+        if (obj->u.fn.fn == FN_TIMEZONE && strcmp(name, "utc") == 0)
+            return sx_new(S, BV_NONE, span);
+        const char *path = obj->u.fn.path;
+        const char *dot = strrchr(path, '.');
+        char module[256];
+        snprintf(module, sizeof module, "%.*s", (int)(dot ? dot - path : 0), path);
+        for (const known_name *k = known_names; k->module; k++)
+            if (strcmp(k->module, path) == 0 && strcmp(k->name, name) == 0) {
+                sx_val *v = builtin(S, k->fn, NULL, path, name, span);
+                v->u.fn.name = sx_fmt(S, "%s.%s", obj->u.fn.name, name);
+                return v;
+            }
+        biz_error(S->d, span, NULL, "'%s.%s' cannot be used in a compiled DAG", obj->u.fn.name, name);
+        return err_val(S, span);
+    }
+    /* BV_OPAQUE: keep the path for the message when it is used. */
+    sx_val *v = sx_new(S, BV_OPAQUE, span);
+    v->u.fn.name = sx_fmt(S, "%s.%s", obj->u.fn.name, name);
+    v->u.fn.path = sx_fmt(S, "%s.%s", obj->u.fn.path, name);
+    return v;
+}
+
+/* Every name bound in sc and its parents, for "did you mean". */
+static int scope_names(sx_scope *sc, const char **out, int max)
+{
+    int n = 0;
+    for (; sc; sc = sc->parent)
+        for (sx_binding *b = sc->head; b && n < max; b = b->next)
+            out[n++] = b->name;
+    return n;
+}
+
+static const char *supported_ops(biz_sema *S)
+{
+    char *s = sx_strdup(S, "supported operators: ");
+    for (int i = 0; i < BIZ_OPKIND__COUNT; i++)
+        s = sx_fmt(S, "%s%s%s", s, i ? ", " : "", biz_ops[i].name);
+    return s;
+}
+
+sx_val *sx_undefined(biz_sema *S, sx_scope *sc, const char *name, biz_span span, int calling)
+{
+    /* Well-known names used without an import: the seed's own examples do
+     * this, so assume what they mean (with a warning). */
+    const biz_op_spec *op = biz_op_find(name);
+    if (!strcmp(name, "timedelta") || !strcmp(name, "datetime") || op) {
+        const char *module = op ? op->modules[0] : "datetime";
+        sx_val *v = op ? builtin(S, FN_OPERATOR, op, module, name, span)
+                       : builtin(S, !strcmp(name, "datetime") ? FN_DATETIME : FN_TIMEDELTA, NULL,
+                                 module, name, span);
+        biz_warning(S->d, span, sx_fmt(S, "add `from %s import %s`", module, name),
+                    "'%s' is used without an import; assuming %s.%s (Python would fail here)",
+                    name, module, name);
+        sx_bind(S, &S->module, name, v);
+        return v;
+    }
+    if (sx_once(S, sx_fmt(S, "undefined:%s", name)))
+        return err_val(S, span);
+    for (const known_name *k = import_hints; k->module; k++)
+        if (strcmp(k->name, name) == 0) {
+            biz_error(S->d, span, sx_fmt(S, "add `from %s import %s`", k->module, name),
+                      "name '%s' is not defined", name);
+            return err_val(S, span);
+        }
+    if (!strcmp(name, "pendulum")) {
+        biz_error(S->d, span, "add `import pendulum`", "name 'pendulum' is not defined");
+        return err_val(S, span);
+    }
+    const char *cands[512];
+    int n = scope_names(sc, cands, 400);
+    if (calling && !(name[0] >= 'a' && name[0] <= 'z')) {
+        int m = 0;
+        const char *ops[64];
+        for (int i = 0; i < BIZ_OPKIND__COUNT; i++) {
+            ops[m++] = biz_ops[i].name;
+            for (const char *const *a = biz_ops[i].aliases; a && *a; a++)
+                ops[m++] = *a;
+        }
+        const char *sug = biz_suggest(name, ops, m);
+        biz_error(S->d, span, sug ? sx_fmt(S, "did you mean '%s'?", sug) : supported_ops(S),
+                  "unknown operator '%s'", name);
+        return err_val(S, span);
+    }
+    const char *sug = biz_suggest(name, cands, n);
+    biz_error(S->d, span, sug ? sx_fmt(S, "did you mean '%s'?", sug) : NULL,
+              "name '%s' is not defined", name);
+    return err_val(S, span);
+}
+
+/* --------------------------------------------------------- task ids */
+
+static int valid_key(const char *s, int allow_dot)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (!(isalnum(c) || c == '_' || c == '-' || (allow_dot && c == '.')))
+            return 0;
+    }
+    return 1;
+}
+
+static int check_id(biz_sema *S, const char *id, biz_span span, const char *what, int allow_dot)
+{
+    if (strlen(id) > 250) {
+        biz_error(S->d, span, NULL, "%s is longer than 250 characters", what);
+        return 0;
+    }
+    if (!valid_key(id, allow_dot)) {
+        biz_error(S->d, span, NULL,
+                  allow_dot ? "invalid %s '%s': only letters, digits, dashes, dots and underscores are allowed"
+                            : "invalid %s '%s': only letters, digits, dashes and underscores are allowed",
+                  what, id);
+        return 0;
+    }
+    return 1;
+}
+
+static int find_task(sx_dag *dag, const char *id)
+{
+    for (int i = 0; i < dag->ntasks; i++)
+        if (strcmp(dag->tasks[i]->id, id) == 0)
+            return i;
+    return -1;
+}
+
+/* --------------------------------------------------------- type checks */
+
+static int tpl_name_known(const char *name)
+{
+    return in_list(name, biz_sema_context_names);
+}
+
+typedef struct tpl_ctx {
+    biz_sema *S;
+    const sx_val *v;
+    const char *arg;
+} tpl_ctx;
+
+static void tpl_ref(void *user, const char *kind, const char *value, int offset)
+{
+    tpl_ctx *c = user;
+    biz_sema *S = c->S;
+    biz_pos pos = sx_str_pos(S, c->v, offset);
+    if (strcmp(kind, "xcom_task") == 0) {
+        sx_ref r = { REF_XCOM, -1, c->arg, sx_strdup(S, value), biz_span_at(pos) };
+        r.span.end.col += (int)strlen(value);
+        r.span.end.off += (int)strlen(value);
+        SX_PUSH(S, S->pend_refs, S->npend_refs, S->cap_pend_refs, r);
+    } else if (strcmp(kind, "name") == 0 && !tpl_name_known(value)) {
+        int n = 0;
+        while (biz_sema_context_names[n])
+            n++;
+        const char *sug = biz_suggest(value, biz_sema_context_names, n);
+        biz_span sp = biz_span_at(pos);
+        sp.end.col += (int)strlen(value);
+        sp.end.off += (int)strlen(value);
+        biz_warning(S->d, sp, sug ? sx_fmt(S, "did you mean '%s'?", sug) : NULL,
+                    "unknown name '%s' in template: Airflow's context has no such variable", value);
+    }
+}
+
+/* Parses every template string inside v (an argument's value). */
+static void check_templates(biz_sema *S, const sx_val *v, const char *arg)
+{
+    switch (v->kind) {
+    case BV_STR: {
+        if (!sx_is_template(v))
+            return;
+        biz_tpl_error err;
+        memset(&err, 0, sizeof err);
+        biz_tpl *t = biz_tpl_parse(v->u.str.s, v->u.str.len, &err);
+        if (!t) {
+            biz_pos pos = err.offset >= 0 ? sx_str_pos(S, v, err.offset) : v->span.begin;
+            biz_error(S->d, biz_span_at(pos), NULL, "template: %s", err.message);
+            return;
+        }
+        tpl_ctx c = { S, v, arg };
+        biz_tpl_refs(t, tpl_ref, &c);
+        biz_tpl_free(t);
+        return;
+    }
+    case BV_LIST: case BV_TUPLE:
+        for (int i = 0; i < v->u.seq.n; i++)
+            check_templates(S, v->u.seq.items[i], arg);
+        return;
+    case BV_DICT:
+        for (int i = 0; i < v->u.dict.n; i++)
+            check_templates(S, v->u.dict.vals[i], arg);
+        return;
+    default:
+        return;
+    }
+}
+
+/* Can v become JSON (inside an argument)? Collects .output producers. */
+static int json_ok(biz_sema *S, const biz_arg_spec *spec, const sx_val *v, biz_span span,
+                   const char *what)
+{
+    switch (v->kind) {
+    case BV_ERROR: case BV_REJECTED:
+        return 0;
+    case BV_NONE: case BV_BOOL: case BV_INT: case BV_FLOAT: case BV_STR:
+    case BV_DURATION: case BV_DATETIME: case BV_TRIGGER:
+        return 1;
+    case BV_OUTPUT: case BV_PARAM:
+        if (!(spec->flags & BIZ_A_TEMPLATED)) {
+            biz_error(S->d, span, "pass it to a templated argument",
+                      "argument '%s' is not templated; %s cannot be used in it", spec->name,
+                      sx_kind_name(v));
+            return 0;
+        }
+        if (v->kind == BV_OUTPUT) {
+            sx_edge ed = { v->u.out.task, -1, span, 0 };
+            SX_PUSH(S, S->pend_out, S->npend_out, S->cap_pend_out, ed);
+        }
+        return 1;
+    case BV_LIST: case BV_TUPLE:
+        for (int i = 0; i < v->u.seq.n; i++)
+            if (!json_ok(S, spec, v->u.seq.items[i], span, what))
+                return 0;
+        return 1;
+    case BV_DICT:
+        for (int i = 0; i < v->u.dict.n; i++)
+            if (!json_ok(S, spec, v->u.dict.vals[i], span, what))
+                return 0;
+        return 1;
+    default:
+        biz_error(S->d, span, NULL, "argument '%s' expects %s, got %s", spec->name, what,
+                  sx_kind_name(v));
+        return 0;
+    }
+}
+
+static int all_strs(const sx_val *v)
+{
+    for (int i = 0; i < v->u.seq.n; i++)
+        if (v->u.seq.items[i]->kind != BV_STR)
+            return 0;
+    return 1;
+}
+
+/* The task id a node should be named by in a hint. */
+static const char *node_hint_id(const sx_val *v)
+{
+    if (v->kind != BV_NODE)
+        return "...";
+    if (v->u.node.grp)
+        return v->u.node.dag->tasks[v->u.node.grp->call]->id;
+    return v->u.node.dag->tasks[v->u.node.first]->id;
+}
+
+/* Checks v against spec's type; reports and returns 0 when it does not fit. */
+static int type_ok(biz_sema *S, const biz_arg_spec *spec, sx_val *v, biz_span span)
+{
+    if (v->kind == BV_ERROR || v->kind == BV_REJECTED)
+        return 0;
+    const char *want = biz_arg_type_name(spec->type);
+    int templated = spec->flags & BIZ_A_TEMPLATED;
+    if (v->kind == BV_OUTPUT || v->kind == BV_PARAM)
+        return json_ok(S, spec, v, span, want);
+    if (templated && sx_is_template(v))
+        return 1;
+    if (v->kind == BV_NONE) {
+        if (!spec->default_json && !(spec->flags & BIZ_A_REQUIRED))
+            return 1;
+        goto bad;
+    }
+    switch (spec->type) {
+    case BIZ_T_ANY:
+        return json_ok(S, spec, v, span, "a constant");
+    case BIZ_T_STR:
+        if (v->kind == BV_STR)
+            return 1;
+        break;
+    case BIZ_T_INT:
+        if (v->kind == BV_INT)
+            return 1;
+        break;
+    case BIZ_T_NUMBER:
+        if (v->kind == BV_INT || v->kind == BV_FLOAT)
+            return 1;
+        break;
+    case BIZ_T_BOOL:
+        if (v->kind == BV_BOOL)
+            return 1;
+        break;
+    case BIZ_T_DICT:
+        if (v->kind == BV_DICT)
+            return json_ok(S, spec, v, span, want);
+        break;
+    case BIZ_T_LIST:
+        if (v->kind == BV_LIST || v->kind == BV_TUPLE)
+            return json_ok(S, spec, v, span, want);
+        break;
+    case BIZ_T_STRS:
+        if (v->kind == BV_STR || ((v->kind == BV_LIST || v->kind == BV_TUPLE) && all_strs(v)))
+            return 1;
+        break;
+    case BIZ_T_TASK: case BIZ_T_TASKS: {
+        if (v->kind == BV_STR)
+            return 1;
+        const sx_val *node = v->kind == BV_NODE ? v : NULL;
+        if (spec->type == BIZ_T_TASKS && (v->kind == BV_LIST || v->kind == BV_TUPLE)) {
+            int ok = 1;
+            for (int i = 0; i < v->u.seq.n; i++) {
+                if (v->u.seq.items[i]->kind == BV_NODE && !node)
+                    node = v->u.seq.items[i];
+                if (v->u.seq.items[i]->kind != BV_STR)
+                    ok = 0;
+            }
+            if (ok)
+                return 1;
+        }
+        if (node) {
+            biz_error(S->d, span, sx_fmt(S, "write %s='%s'", spec->name, node_hint_id(node)),
+                      "argument '%s' expects %s, got %s", spec->name, want, sx_kind_name(node));
+            return 0;
+        }
+        break;
+    }
+    case BIZ_T_DURATION:
+        if (v->kind == BV_DURATION || v->kind == BV_INT || v->kind == BV_FLOAT) {
+            double s = v->kind == BV_DURATION ? v->u.dur : v->kind == BV_INT ? (double)v->u.i : v->u.f;
+            if (s < 0) {
+                biz_error(S->d, span, NULL, "argument '%s' must not be negative", spec->name);
+                return 0;
+            }
+            return 1;
+        }
+        break;
+    case BIZ_T_DATETIME:
+        if (v->kind == BV_DATETIME)
+            return 1;
+        break;
+    case BIZ_T_TRIGGER:
+        if (v->kind == BV_TRIGGER)
+            return 1;
+        if (v->kind == BV_STR) {
+            if (biz_trigger_from_name(v->u.str.s) >= 0)
+                return 1;
+            const char *sug = biz_suggest(v->u.str.s, biz_trigger_names, BIZ_TR__COUNT);
+            biz_error(S->d, span, sug ? sx_fmt(S, "did you mean '%s'?", sug) : NULL,
+                      "unknown trigger rule '%s'", v->u.str.s);
+            return 0;
+        }
+        break;
+    case BIZ_T_METHOD:
+        if (v->kind == BV_STR) {
+            char up[16];
+            size_t n = v->u.str.len < 15 ? v->u.str.len : 15;
+            for (size_t i = 0; i < n; i++)
+                up[i] = (char)toupper((unsigned char)v->u.str.s[i]);
+            up[n] = 0;
+            if (v->u.str.len < 15 && in_list(up, http_methods))
+                return 1;
+            biz_error(S->d, span, "use one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS",
+                      "unknown HTTP method '%s'", v->u.str.s);
+            return 0;
+        }
+        break;
+    case BIZ_T_CALLABLE:
+    case BIZ_T__COUNT:
+        break;
+    }
+bad:
+    biz_error(S->d, span, NULL, "argument '%s' expects %s, got %s", spec->name, want,
+              sx_kind_name(v));
+    return 0;
+}
+
+/* The hint for a Python callable argument. */
+static const char *callable_hint(biz_sema *S, const biz_arg_spec *spec)
+{
+    if (!strcmp(spec->name, "transformer"))
+        return "transform the result in the service itself; the result is in <group>.output";
+    if (!strcmp(spec->name, "response_check"))
+        return "the sensor succeeds on any 2xx/3xx answer; remove response_check";
+    const char *u = spec->doc ? strstr(spec->doc, "(use ") : NULL;
+    if (u) {
+        const char *end = strchr(u, ')');
+        return sx_fmt(S, "%.*s instead", (int)(end ? end - u - 1 : (long)strlen(u + 1)), u + 1);
+    }
+    return "remove it; a compiled DAG runs no Python code";
+}
+
+/* ------------------------------------------------------ operator calls */
+
+typedef struct call_args {
+    sx_arg *a;
+    int n, cap;
+} call_args;
+
+static sx_arg *find_arg(call_args *ca, const char *name)
+{
+    for (int i = 0; i < ca->n; i++)
+        if (strcmp(ca->a[i].name, name) == 0)
+            return &ca->a[i];
+    return NULL;
+}
+
+/* Checks one argument and records it. value is the evaluated value, or NULL
+ * to evaluate expr. */
+static void add_arg(biz_sema *S, sx_scope *sc, call_args *ca, const biz_op_spec *op,
+                    const biz_arg_spec *spec, const biz_expr *expr, sx_val *value,
+                    biz_span key_span, biz_span val_span)
+{
+    sx_arg *prev = find_arg(ca, spec->name);
+    if (prev) {
+        biz_error(S->d, key_span, NULL, "argument '%s' given twice", spec->name);
+        biz_note(S->d, prev->key_span, "first given here");
+        return;
+    }
+    if (spec->type == BIZ_T_CALLABLE) {
+        biz_error(S->d, key_span, callable_hint(S, spec),
+                  "argument '%s' takes a Python callable, which a compiled DAG cannot run",
+                  spec->name);
+        return;
+    }
+    sx_val *v = value ? value : sx_eval(S, sc, expr);
+    if (spec->flags & BIZ_A_IGNORED) {
+        const char *why = spec->doc && !strncmp(spec->doc, "ignored: ", 9) ? spec->doc + 9 : NULL;
+        if (why)
+            biz_warning(S->d, key_span, NULL, "ignored: argument '%s' of %s (%s)", spec->name,
+                        op->name, why);
+        else
+            biz_warning(S->d, key_span, NULL, "ignored: argument '%s' of %s has no effect in a compiled DAG",
+                        spec->name, op->name);
+    }
+    if (!type_ok(S, spec, v, val_span))
+        v = sx_new(S, BV_ERROR, val_span);
+    if (v->kind != BV_ERROR) {
+        if (spec->flags & BIZ_A_TEMPLATED) {
+            check_templates(S, v, spec->name);
+        } else if (sx_has_template(v) && spec->type != BIZ_T_TASK && spec->type != BIZ_T_TASKS
+                   && strcmp(spec->name, "task_id") && strcmp(spec->name, "group_id")) {
+            biz_warning(S->d, val_span, NULL,
+                        "argument '%s' is not templated; '{{ ... }}' will be sent as it is",
+                        spec->name);
+        }
+        /* Task ids to check once every task is known. */
+        if (spec->type == BIZ_T_TASK || spec->type == BIZ_T_TASKS) {
+            sx_ref_kind kind = op->kind == BIZ_OP_BRANCH_TECH_MS && strcmp(spec->name, "cws_task_id")
+                               ? REF_BRANCH : REF_TASK_ARG;
+            if (v->kind == BV_STR) {
+                sx_ref r = { kind, -1, spec->name, v->u.str.s, val_span };
+                SX_PUSH(S, S->pend_refs, S->npend_refs, S->cap_pend_refs, r);
+            } else if (v->kind == BV_LIST || v->kind == BV_TUPLE) {
+                for (int i = 0; i < v->u.seq.n; i++) {
+                    sx_val *it = v->u.seq.items[i];
+                    sx_ref r = { kind, -1, spec->name, it->u.str.s,
+                                 it->origin ? it->span : val_span };
+                    SX_PUSH(S, S->pend_refs, S->npend_refs, S->cap_pend_refs, r);
+                }
+            }
+        }
+    }
+    sx_arg a = { spec->name, spec, v, key_span, val_span, 1 };
+    SX_PUSH(S, ca->a, ca->n, ca->cap, a);
+}
+
+static int has_default(sx_dag *dag, const biz_arg_spec *spec)
+{
+    if (spec->flags & BIZ_A_NOT_DEFAULT)
+        return 0;
+    sx_val *v = sx_dict_get(dag->default_args, spec->name);
+    return v && v->kind != BV_NONE;
+}
+
+static int given(sx_dag *dag, call_args *ca, const biz_op_spec *op, const char *name)
+{
+    sx_arg *a = find_arg(ca, name);
+    if (a)
+        return a->val->kind != BV_NONE;
+    const biz_arg_spec *spec = biz_op_arg(op, name);
+    return spec && has_default(dag, spec);
+}
+
+static sx_task *new_task(biz_sema *S, sx_dag *dag, const char *id, const biz_op_spec *op,
+                         biz_span span, biz_span id_span)
+{
+    int prev = find_task(dag, id);
+    if (prev >= 0) {
+        biz_error(S->d, id_span, NULL, "duplicate task id '%s' in DAG '%s'", id, dag->id);
+        biz_note(S->d, dag->tasks[prev]->id_span, "'%s' is first defined here", id);
+    }
+    sx_task *t = sx_alloc(S, sizeof *t);
+    t->id = sx_strdup(S, id);
+    t->op = op;
+    t->span = span;
+    t->id_span = id_span;
+    SX_PUSH(S, dag->tasks, dag->ntasks, dag->cap_tasks, t);
+    return t;
+}
+
+static void task_add(biz_sema *S, sx_task *t, sx_arg a)
+{
+    SX_PUSH(S, t->args, t->nargs, t->cap, a);
+}
+
+/* Adds a synthesised argument (not written in the source). */
+static void task_set(biz_sema *S, sx_task *t, const char *name, sx_val *v)
+{
+    const biz_arg_spec *spec = biz_op_arg(t->op, name);
+    if (!spec)
+        return;
+    for (int i = 0; i < t->nargs; i++)
+        if (!strcmp(t->args[i].name, name)) {
+            t->args[i].val = v;
+            t->args[i].has_loc = 0;
+            return;
+        }
+    sx_arg a = { spec->name, spec, v, no_span, no_span, 0 };
+    task_add(S, t, a);
+}
+
+/* Expands a TechMicroServiceAsyncGroup into its call, wait and read tasks. */
+static sx_val *expand_group(biz_sema *S, sx_dag *dag, const char *gid, call_args *ca,
+                            biz_span span, biz_span id_span)
+{
+    sx_group *g = sx_alloc(S, sizeof *g);
+    g->id = sx_strdup(S, gid);
+    g->span = span;
+    SX_PUSH(S, dag->groups, dag->ngroups, dag->cap_groups, g);
+    sx_arg *read_arg = find_arg(ca, "read");
+    int read = !read_arg || read_arg->val->kind != BV_BOOL || read_arg->val->u.b;
+    static const char *const suffix[] = { "call", "wait", "read" };
+    static const biz_op_kind kinds[] = { BIZ_OP_TECH_MS, BIZ_OP_ASYNC_SENSOR, BIZ_OP_ASYNC_PULL };
+    static const char *const group_only[] = { "group_id", "timeout", "poke_interval", "read",
+                                              "transformer", "prefix_group_id", "tooltip", NULL };
+    int idx[3] = { -1, -1, -1 };
+    for (int k = 0; k < (read ? 3 : 2); k++) {
+        const biz_op_spec *op = &biz_ops[kinds[k]];
+        sx_task *t = new_task(S, dag, sx_fmt(S, "%s.%s", gid, suffix[k]), op, span, id_span);
+        t->grp = g;
+        idx[k] = dag->ntasks - 1;
+        for (int i = 0; i < ca->n; i++) {
+            sx_arg a = ca->a[i];
+            if (in_list(a.name, group_only) || a.val->kind == BV_ERROR)
+                continue;
+            if (!strcmp(a.name, "trigger_rule") && k != 0)
+                continue;
+            const biz_arg_spec *spec = biz_op_arg(op, a.name);
+            if (!spec)
+                continue;
+            a.spec = spec;
+            task_add(S, t, a);
+        }
+        task_set(S, t, "task_id", sx_new_str(S, t->id, strlen(t->id), no_span));
+        if (k == 0) {
+            sx_val *yes = sx_new(S, BV_BOOL, no_span);
+            yes->u.b = 1;
+            task_set(S, t, "asynchronous", yes);
+        } else {
+            const char *call_id = dag->tasks[idx[0]]->id;
+            task_set(S, t, "cws_task_id", sx_new_str(S, call_id, strlen(call_id), no_span));
+        }
+        if (k == 1) {
+            /* The sensor waits as long as the group says (900 s by default,
+             * not the sensor's 7 days). */
+            for (int j = 0; j < 2; j++) {
+                const char *name = j ? "poke_interval" : "timeout";
+                sx_arg *ga = find_arg(ca, name);
+                if (ga && ga->val->kind != BV_ERROR) {
+                    sx_arg a = *ga;
+                    a.spec = biz_op_arg(op, name);
+                    task_add(S, t, a);
+                } else {
+                    const biz_arg_spec *gs = biz_op_arg(&biz_ops[BIZ_OP_ASYNC_GROUP], name);
+                    cJSON *dj = cJSON_Parse(gs && gs->default_json ? gs->default_json : "0");
+                    task_set(S, t, name, sx_new_int(S, dj ? (int64_t)dj->valuedouble : 0, no_span));
+                    cJSON_Delete(dj);
+                }
+            }
+        }
+    }
+    g->call = idx[0];
+    g->wait = idx[1];
+    g->read = idx[2];
+    sx_add_edge(S, dag, idx[0], idx[1], span);
+    if (read)
+        sx_add_edge(S, dag, idx[1], idx[2], span);
+    sx_val *v = sx_new(S, BV_NODE, span);
+    v->u.node.dag = dag;
+    v->u.node.first = idx[0];
+    v->u.node.last = read ? idx[2] : idx[1];
+    v->u.node.grp = g;
+    return v;
+}
+
+static biz_span call_name_span(const biz_expr *e)
+{
+    return e->u.call.func ? e->u.call.func->span : e->span;
+}
+
+/* Warnings for arguments that work but look wrong. */
+static void tech_checks(biz_sema *S, sx_dag *dag, const biz_expr *e, const biz_op_spec *op,
+                        call_args *ca)
+{
+    int cws = given(dag, ca, op, "cws_name"), api = given(dag, ca, op, "api_id"),
+        stage = given(dag, ca, op, "stage");
+    biz_span at = call_name_span(e);
+    if (!cws && !api && !stage)
+        biz_error(S->d, at, "name the service with cws_name='...', or give api_id='...' and stage='...'",
+                  "missing argument 'cws_name' for %s (or both 'api_id' and 'stage')", op->name);
+    else if (!cws && api && !stage)
+        biz_error(S->d, at, "add stage='...' (e.g. stage='dev'), or name the service with cws_name='...'",
+                  "missing argument 'stage' for %s: api_id without cws_name needs a stage", op->name);
+    else if (!cws && !api && stage)
+        biz_error(S->d, at, "add api_id='...', or name the service with cws_name='...'",
+                  "missing argument 'api_id' for %s: without cws_name the service is found by api_id and stage",
+                  op->name);
+    sx_arg *a;
+    if (cws && (a = find_arg(ca, "api_id")) && find_arg(ca, "cws_name"))
+        biz_warning(S->d, a->key_span, NULL,
+                    "both 'cws_name' and 'api_id' are given; 'api_id' is not used (the directory gives the URL)");
+    sx_arg *json = find_arg(ca, "json"), *data = find_arg(ca, "data");
+    if (json && data && json->val->kind != BV_NONE && data->val->kind != BV_NONE)
+        biz_warning(S->d, data->key_span, "give one of them",
+                    "both 'json' and 'data' are given; a request has one body");
+    if (json && json->val->kind != BV_NONE && json->val->kind != BV_ERROR) {
+        sx_arg *m = find_arg(ca, "method");
+        int get = !m || (m->val->kind == BV_STR && !strcasecmp(m->val->u.str.s, "get"));
+        if (!m && has_default(dag, biz_op_arg(op, "method")))
+            get = 0;
+        if (get)
+            biz_warning(S->d, json->key_span, "use method='POST', or query_params for a GET",
+                        "'json' is sent with a GET request; most services ignore a GET body");
+    }
+}
+
+static void email_check(biz_sema *S, sx_dag *dag, const biz_op_spec *op, call_args *ca)
+{
+    sx_arg *a = find_arg(ca, "email_on_failure");
+    if (a && a->val->kind == BV_BOOL && a->val->u.b && !given(dag, ca, op, "email"))
+        biz_warning(S->d, a->key_span, "add email='you@example.com'",
+                    "email_on_failure=True has no effect without 'email'");
+}
+
+/* Checks an operator call and creates its task(s). */
+static sx_val *op_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const biz_op_spec *op)
+{
+    sx_dag *dag = scope_dag(sc);
+    if (!dag) {
+        biz_error(S->d, call_name_span(e),
+                  "create tasks in a @biz function or in a `with BizMicroService(...) as dag:` block",
+                  "%s(...) must be created inside a DAG", op->name);
+        return err_val(S, e->span);
+    }
+    /* Save the per-call lists: an argument may itself contain a call. */
+    sx_edge *save_out = S->pend_out;
+    int save_nout = S->npend_out, save_cout = S->cap_pend_out;
+    sx_ref *save_refs = S->pend_refs;
+    int save_nrefs = S->npend_refs, save_crefs = S->cap_pend_refs;
+    S->pend_out = NULL, S->npend_out = S->cap_pend_out = 0;
+    S->pend_refs = NULL, S->npend_refs = S->cap_pend_refs = 0;
+
+    call_args ca = { NULL, 0, 0 };
+    const biz_arg_spec *positional[8];
+    int npos = 0;
+    for (const biz_arg_spec *const *set = op->argsets; *set; set++)
+        for (const biz_arg_spec *a = *set; a->name; a++)
+            if ((a->flags & BIZ_A_POSITIONAL) && npos < 8)
+                positional[npos++] = a;
+    for (int i = 0; i < e->u.call.args.len; i++) {
+        const biz_expr *a = e->u.call.args.items[i];
+        if (!a)
+            continue;
+        if (a->kind == BIZ_E_STARRED) {
+            biz_error(S->d, a->span, NULL, "'*args' is not supported in a call of %s", op->name);
+            continue;
+        }
+        if (i >= npos) {
+            if (npos == 0)
+                biz_error(S->d, a->span, "write name=value, e.g. task_id='my_task'",
+                          "%s takes no positional arguments", op->name);
+            else
+                biz_error(S->d, a->span, "write name=value", "too many positional arguments for %s",
+                          op->name);
+            continue;
+        }
+        add_arg(S, sc, &ca, op, positional[i], a, NULL, a->span, a->span);
+    }
+    const char *names[128];
+    int nnames = 0;
+    for (const biz_arg_spec *const *set = op->argsets; *set; set++)
+        for (const biz_arg_spec *a = *set; a->name && nnames < 128; a++)
+            names[nnames++] = a->name;
+    for (int i = 0; i < e->u.call.keywords.len; i++) {
+        const biz_keyword *k = e->u.call.keywords.items[i];
+        if (!k || !k->value)
+            continue;
+        if (!k->name) {
+            sx_val *d = sx_eval(S, sc, k->value);
+            if (d->kind == BV_DICT) {
+                for (int j = 0; j < d->u.dict.n; j++) {
+                    const sx_val *key = d->u.dict.keys[j];
+                    if (key->kind != BV_STR)
+                        continue;
+                    const biz_arg_spec *spec = biz_op_arg(op, key->u.str.s);
+                    if (!spec) {
+                        const char *sug = biz_suggest(key->u.str.s, names, nnames);
+                        biz_error(S->d, k->span, sug ? sx_fmt(S, "did you mean '%s'?", sug) : NULL,
+                                  "unknown argument '%s' for %s", key->u.str.s, op->name);
+                        continue;
+                    }
+                    add_arg(S, sc, &ca, op, spec, NULL, d->u.dict.vals[j], k->span, k->span);
+                }
+            } else if (d->kind != BV_ERROR && d->kind != BV_REJECTED) {
+                biz_error(S->d, k->span, NULL, "'**' needs a dict, got %s", sx_kind_name(d));
+            }
+            continue;
+        }
+        if (!strcmp(k->name, "dag") || !strcmp(k->name, "task_group"))
+            continue;   /* implied by where the task is created */
+        const biz_arg_spec *spec = biz_op_arg(op, k->name);
+        if (!spec) {
+            const char *sug = biz_suggest(k->name, names, nnames);
+            biz_error(S->d, k->name_span, sug ? sx_fmt(S, "did you mean '%s'?", sug) : NULL,
+                      "unknown argument '%s' for %s", k->name, op->name);
+            continue;
+        }
+        add_arg(S, sc, &ca, op, spec, k->value, NULL, k->name_span, k->value->span);
+    }
+
+    /* Required arguments. */
+    int missing = 0;
+    for (const biz_arg_spec *const *set = op->argsets; *set; set++)
+        for (const biz_arg_spec *a = *set; a->name; a++) {
+            if (!(a->flags & BIZ_A_REQUIRED) || biz_op_arg(op, a->name) != a)
+                continue;
+            if (find_arg(&ca, a->name) || has_default(dag, a))
+                continue;
+            const char *hint = !strcmp(a->name, "task_id") ? "every task needs task_id='...', unique in the DAG"
+                             : !strcmp(a->name, "group_id") ? "give the group's id first: TechMicroServiceAsyncGroup('my_group', ...)"
+                             : NULL;
+            biz_error(S->d, call_name_span(e), hint, "missing argument '%s' for %s", a->name, op->name);
+            missing = 1;
+        }
+    if (op->kind == BIZ_OP_TECH_MS || op->kind == BIZ_OP_TECH_MS_SENSOR || op->kind == BIZ_OP_ASYNC_GROUP)
+        tech_checks(S, dag, e, op, &ca);
+    email_check(S, dag, op, &ca);
+
+    sx_val *result;
+    sx_arg *ida = find_arg(&ca, op->is_group ? "group_id" : "task_id");
+    if (!ida || ida->val->kind != BV_STR || missing) {
+        result = err_val(S, e->span);
+    } else if (!check_id(S, ida->val->u.str.s, ida->val_span, op->is_group ? "group id" : "task id",
+                         !op->is_group)) {
+        result = err_val(S, e->span);
+    } else if (op->is_group) {
+        result = expand_group(S, dag, ida->val->u.str.s, &ca, e->span, ida->val_span);
+    } else {
+        sx_task *t = new_task(S, dag, ida->val->u.str.s, op, e->span, ida->val_span);
+        for (int i = 0; i < ca.n; i++)
+            task_add(S, t, ca.a[i]);
+        result = sx_new(S, BV_NODE, e->span);
+        result->u.node.dag = dag;
+        result->u.node.first = result->u.node.last = dag->ntasks - 1;
+    }
+    if (result->kind == BV_NODE) {
+        int owner = result->u.node.first;
+        for (int i = 0; i < S->npend_out; i++) {
+            sx_edge ed = S->pend_out[i];
+            sx_add_edge(S, dag, ed.from, owner, ed.span);
+        }
+        for (int i = 0; i < S->npend_refs; i++) {
+            sx_ref r = S->pend_refs[i];
+            r.owner = owner;
+            SX_PUSH(S, dag->refs, dag->nrefs, dag->cap_refs, r);
+        }
+    }
+    S->pend_out = save_out, S->npend_out = save_nout, S->cap_pend_out = save_cout;
+    S->pend_refs = save_refs, S->npend_refs = save_nrefs, S->cap_pend_refs = save_crefs;
+    return result;
+}
+
+/* ---------------------------------------------------------- dependencies */
+
+/* The nodes of a dependency operand; 0 when it is not one (reported). */
+static int dep_nodes(biz_sema *S, sx_val *v, sx_val ***out, int *n, int *is_list, biz_span span,
+                     const char *opname)
+{
+    *is_list = v->kind == BV_LIST || v->kind == BV_TUPLE;
+    sx_val **items = *is_list ? v->u.seq.items : &v;
+    int cnt = *is_list ? v->u.seq.n : 1;
+    sx_val **res = sx_alloc(S, sizeof *res * (size_t)(cnt + 1));
+    int m = 0;
+    for (int i = 0; i < cnt; i++) {
+        sx_val *x = items[i];
+        if (x->kind == BV_OUTPUT) {
+            sx_val *nd = sx_new(S, BV_NODE, x->span);
+            nd->u.node.dag = x->u.out.dag;
+            nd->u.node.first = nd->u.node.last = x->u.out.task;
+            x = nd;
+        }
+        if (x->kind == BV_NODE)
+            res[m++] = x;
+        else if (x->kind == BV_ERROR || x->kind == BV_REJECTED)
+            continue;
+        else {
+            biz_error(S->d, span, NULL, "'%s' needs tasks on both sides, got %s", opname,
+                      sx_kind_name(x));
+            return 0;
+        }
+    }
+    *out = res;
+    *n = m;
+    return 1;
+}
+
+static void link_nodes(biz_sema *S, sx_val *up, sx_val *down, biz_span span)
+{
+    if (up->u.node.dag != down->u.node.dag) {
+        biz_error(S->d, span, NULL, "tasks '%s' and '%s' belong to different DAGs",
+                  up->u.node.dag->tasks[up->u.node.last]->id,
+                  down->u.node.dag->tasks[down->u.node.first]->id);
+        return;
+    }
+    sx_add_edge(S, up->u.node.dag, up->u.node.last, down->u.node.first, span);
+}
+
+sx_val *sx_depend(biz_sema *S, sx_val *left, sx_val *right, biz_op op, biz_span span)
+{
+    const char *opname = op == BIZ_OP_RSHIFT ? ">>" : "<<";
+    if (left->kind == BV_ERROR || left->kind == BV_REJECTED
+        || right->kind == BV_ERROR || right->kind == BV_REJECTED)
+        return right;
+    sx_val *up = op == BIZ_OP_RSHIFT ? left : right;
+    sx_val *down = op == BIZ_OP_RSHIFT ? right : left;
+    sx_val **ups, **downs;
+    int nu, nd, lu, ld;
+    if (!dep_nodes(S, up, &ups, &nu, &lu, span, opname)
+        || !dep_nodes(S, down, &downs, &nd, &ld, span, opname))
+        return sx_new(S, BV_ERROR, span);
+    if (lu && ld) {
+        biz_error(S->d, span, "use chain(...) or cross_downstream(...)",
+                  "cannot set dependencies between two lists: Airflow does not support list %s list",
+                  opname);
+        return sx_new(S, BV_ERROR, span);
+    }
+    for (int i = 0; i < nu; i++)
+        for (int j = 0; j < nd; j++)
+            link_nodes(S, ups[i], downs[j], span);
+    return right;
+}
+
+/* chain(a, b, [c, d], e) */
+static sx_val *do_chain(biz_sema *S, sx_scope *sc, const biz_expr *e, int cross)
+{
+    sx_val *vals[256];
+    biz_span spans[256];
+    int n = 0;
+    for (int i = 0; i < e->u.call.args.len && n < 256; i++) {
+        const biz_expr *a = e->u.call.args.items[i];
+        if (!a)
+            continue;
+        if (a->kind == BIZ_E_STARRED && a->u.unary.operand) {
+            sx_val *v = sx_eval(S, sc, a->u.unary.operand);
+            if (v->kind == BV_LIST || v->kind == BV_TUPLE) {
+                for (int j = 0; j < v->u.seq.n && n < 256; j++) {
+                    spans[n] = a->span;
+                    vals[n++] = v->u.seq.items[j];
+                }
+            } else if (v->kind != BV_ERROR && v->kind != BV_REJECTED) {
+                biz_error(S->d, a->span, NULL, "cannot unpack %s with '*'", sx_kind_name(v));
+            }
+            continue;
+        }
+        spans[n] = a->span;
+        vals[n++] = sx_eval(S, sc, a);
+    }
+    for (int i = 0; i < e->u.call.keywords.len && n < 256; i++) {
+        const biz_keyword *k = e->u.call.keywords.items[i];
+        if (!k || !k->value)
+            continue;
+        if (cross && k->name && (!strcmp(k->name, "from_tasks") || !strcmp(k->name, "to_tasks"))) {
+            spans[n] = k->value->span;
+            vals[n++] = sx_eval(S, sc, k->value);
+        } else {
+            biz_error(S->d, k->span, NULL, "%s() takes no keyword argument '%s'",
+                      cross ? "cross_downstream" : "chain", k->name ? k->name : "**");
+        }
+    }
+    if (cross) {
+        if (n != 2) {
+            biz_error(S->d, e->span, NULL, "cross_downstream() takes two lists of tasks");
+            return sx_new(S, BV_NONE, e->span);
+        }
+        sx_val **ups, **downs;
+        int nu, nd, l1, l2;
+        if (dep_nodes(S, vals[0], &ups, &nu, &l1, spans[0], ">>")
+            && dep_nodes(S, vals[1], &downs, &nd, &l2, spans[1], ">>"))
+            for (int i = 0; i < nu; i++)
+                for (int j = 0; j < nd; j++)
+                    link_nodes(S, ups[i], downs[j], spans[1]);
+        return sx_new(S, BV_NONE, e->span);
+    }
+    for (int i = 0; i + 1 < n; i++) {
+        sx_val *up = vals[i], *down = vals[i + 1];
+        if (up->kind == BV_ERROR || up->kind == BV_REJECTED || down->kind == BV_ERROR
+            || down->kind == BV_REJECTED)
+            continue;
+        int lu = up->kind == BV_LIST || up->kind == BV_TUPLE;
+        int ld = down->kind == BV_LIST || down->kind == BV_TUPLE;
+        if (lu && ld) {
+            if (up->u.seq.n != down->u.seq.n) {
+                biz_error(S->d, spans[i + 1], "give lists of the same length",
+                          "chain() cannot pair lists of different lengths (%d and %d)",
+                          up->u.seq.n, down->u.seq.n);
+                continue;
+            }
+            for (int j = 0; j < up->u.seq.n; j++)
+                sx_depend(S, up->u.seq.items[j], down->u.seq.items[j], BIZ_OP_RSHIFT, spans[i + 1]);
+        } else {
+            sx_depend(S, up, down, BIZ_OP_RSHIFT, spans[i + 1]);
+        }
+    }
+    return sx_new(S, BV_NONE, e->span);
+}
+
+sx_val *sx_method_call(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *obj,
+                       const char *method)
+{
+    method = method ? method : "";
+    if (obj->kind == BV_NODE && (!strcmp(method, "set_downstream") || !strcmp(method, "set_upstream"))) {
+        if (e->u.call.args.len != 1 || e->u.call.keywords.len) {
+            biz_error(S->d, e->span, NULL, "%s() takes one task or a list of tasks", method);
+            return sx_new(S, BV_ERROR, e->span);
+        }
+        sx_val *other = sx_eval(S, sc, e->u.call.args.items[0]);
+        sx_depend(S, obj, other, !strcmp(method, "set_downstream") ? BIZ_OP_RSHIFT : BIZ_OP_LSHIFT,
+                  e->span);
+        return sx_new(S, BV_NONE, e->span);
+    }
+    if (obj->kind == BV_DAG && !strcmp(method, "test")) {
+        biz_warning(S->d, e->span, NULL, "ignored: dag.test() (run the compiled DAG instead)");
+        return sx_new(S, BV_NONE, e->span);
+    }
+    biz_error(S->d, e->span, NULL, "method '%s' of %s cannot be used in a compiled DAG", method,
+              sx_kind_name(obj));
+    return sx_new(S, BV_ERROR, e->span);
+}
+
+sx_val *sx_attr_of_node(biz_sema *S, sx_val *node, const char *name, biz_span span)
+{
+    if (node->kind == BV_NODE) {
+        sx_dag *dag = node->u.node.dag;
+        sx_group *g = node->u.node.grp;
+        if (!strcmp(name, "output")) {
+            if (g && g->read < 0) {
+                biz_error(S->d, span, "remove read=False to read the result",
+                          "group '%s' has read=False, so it has no output", g->id);
+                return sx_new(S, BV_ERROR, span);
+            }
+            sx_val *v = sx_new(S, BV_OUTPUT, span);
+            v->u.out.dag = dag;
+            v->u.out.task = node->u.node.last;
+            v->u.out.tpl = sx_fmt(S, "{{ ti.xcom_pull(task_ids='%s') }}", dag->tasks[node->u.node.last]->id);
+            return v;
+        }
+        if (!strcmp(name, "task_id") && !g) {
+            const char *id = dag->tasks[node->u.node.first]->id;
+            return sx_new_str(S, id, strlen(id), span);
+        }
+        if (!strcmp(name, "group_id") && g)
+            return sx_new_str(S, g->id, strlen(g->id), span);
+        if (g && (!strcmp(name, "call") || !strcmp(name, "wait") || !strcmp(name, "read"))) {
+            int idx = name[0] == 'c' ? g->call : name[0] == 'w' ? g->wait : g->read;
+            if (idx >= 0) {
+                sx_val *v = sx_new(S, BV_NODE, span);
+                v->u.node.dag = dag;
+                v->u.node.first = v->u.node.last = idx;
+                return v;
+            }
+        }
+    }
+    biz_error(S->d, span, node->kind == BV_NODE ? "a task offers .output and .task_id" : NULL, "'%s' of %s cannot be used in a compiled DAG", name,
+              sx_kind_name(node));
+    return sx_new(S, BV_ERROR, span);
+}
+
+/* ------------------------------------------------------------- calls */
+
+static void python_op_error(biz_sema *S, const biz_expr *e, const char *name)
+{
+    const char *hint = "call a TechMicroService with TechMicroServiceOperator, or run a command with BashOperator";
+    if (strstr(name, "Branch") || strstr(name, "ShortCircuit"))
+        hint = "to branch on a service's answer, use BranchTechMicroServiceOperator";
+    else if (strstr(name, "Sensor"))
+        hint = "to wait until a service answers, use TechMicroServiceSensor";
+    biz_error(S->d, call_name_span(e), hint, "%s runs Python code, which a compiled DAG cannot run",
+              name);
+}
+
+sx_val *sx_call(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *fn)
+{
+    biz_span at = call_name_span(e);
+    switch (fn->kind) {
+    case BV_BUILTIN: {
+        const char *name = fn->u.fn.name;
+        switch (fn->u.fn.fn) {
+        case FN_OPERATOR:
+            return op_call(S, sc, e, fn->u.fn.op);
+        case FN_PYTHON_OP:
+            python_op_error(S, e, name);
+            return sx_new(S, BV_REJECTED, e->span);
+        case FN_CHAIN: case FN_CROSS_DOWNSTREAM:
+            return do_chain(S, sc, e, fn->u.fn.fn == FN_CROSS_DOWNSTREAM);
+        case FN_DAG_CLASS:
+            biz_error(S->d, at, sx_fmt(S, "write `with %s('my_dag', ...) as dag:` and create the tasks inside", name),
+                      "a DAG must be created with `with %s(...) as dag:`", name);
+            return sx_new(S, BV_ERROR, e->span);
+        case FN_DAG_DECORATOR:
+            biz_error(S->d, at, sx_fmt(S, "write @%s(...) above `def my_dag():`", name),
+                      "%s must decorate a function", name);
+            return sx_new(S, BV_ERROR, e->span);
+        case FN_TASK_DECORATOR:
+            biz_error(S->d, at, "call a TechMicroService with TechMicroServiceOperator, or run a command with BashOperator",
+                      "@%s functions run Python code, which a compiled DAG cannot run", name);
+            return sx_new(S, BV_REJECTED, e->span);
+        case FN_TASK_GROUP_DECORATOR: case FN_TASK_GROUP:
+            biz_error(S->d, at, "prefix the task ids instead, e.g. task_id='group.step'",
+                      "%s is not supported yet", name);
+            return sx_new(S, BV_REJECTED, e->span);
+        case FN_TRIGGER_RULE:
+            biz_error(S->d, at, "write TriggerRule.ALL_DONE or 'all_done'", "TriggerRule is not callable");
+            return sx_new(S, BV_ERROR, e->span);
+        default:
+            biz_error(S->d, at, NULL, "'%s' cannot be compiled: a compiled DAG cannot run Python code",
+                      name);
+            return sx_new(S, BV_REJECTED, e->span);
+        }
+    }
+    case BV_DAGFUNC:
+        if (scope_dag(sc)) {
+            biz_error(S->d, at, NULL, "a DAG cannot be instantiated inside another DAG");
+            return sx_new(S, BV_ERROR, e->span);
+        }
+        fn->u.dag->instantiated = 1;
+        {
+            sx_val *v = sx_new(S, BV_DAG, e->span);
+            v->u.dag = fn->u.dag;
+            return v;
+        }
+    case BV_OPAQUE: {
+        const char *name = fn->u.fn.name;
+        size_t n = strlen(name);
+        if ((n > 8 && !strcmp(name + n - 8, "Operator")) || (n > 6 && !strcmp(name + n - 6, "Sensor")))
+            biz_error(S->d, at, supported_ops(S), "operator '%s' is not supported by bizc", name);
+        else
+            biz_error(S->d, at, NULL, "'%s' cannot be compiled: bizc does not know what it does", name);
+        return sx_new(S, BV_REJECTED, e->span);
+    }
+    default:
+        biz_error(S->d, at, NULL, "%s is not callable", sx_kind_name(fn));
+        return sx_new(S, BV_ERROR, e->span);
+    }
+}
+
+/* ------------------------------------------------------------ schedule */
+
+static int cron_value(const char *s, size_t n, int lo, int hi, const char *const *names, int *out)
+{
+    if (n == 0)
+        return 0;
+    if (isdigit((unsigned char)s[0])) {
+        int v = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!isdigit((unsigned char)s[i]) || v > 1000)
+                return 0;
+            v = v * 10 + (s[i] - '0');
+        }
+        *out = v;
+        return v >= lo && v <= hi;
+    }
+    for (int i = 0; names && names[i]; i++)
+        if (n == 3 && strncasecmp(s, names[i], 3) == 0) {
+            *out = i + lo;
+            return 1;
+        }
+    return 0;
+}
+
+static int cron_field_ok(const char *f, size_t len, int lo, int hi, const char *const *names)
+{
+    size_t i = 0;
+    while (i <= len) {
+        size_t j = i;
+        while (j < len && f[j] != ',')
+            j++;
+        const char *it = f + i;
+        size_t n = j - i;
+        const char *slash = memchr(it, '/', n);
+        size_t base = slash ? (size_t)(slash - it) : n;
+        if (slash) {
+            int step;
+            if (!cron_value(slash + 1, n - base - 1, 1, 1000, NULL, &step))
+                return 0;
+        }
+        if (!((base == 1 && (it[0] == '*' || it[0] == '?')))) {
+            const char *dash = memchr(it, '-', base);
+            int a, b;
+            if (dash) {
+                if (!cron_value(it, (size_t)(dash - it), lo, hi, names, &a)
+                    || !cron_value(dash + 1, base - (size_t)(dash - it) - 1, lo, hi, names, &b))
+                    return 0;
+            } else if (!cron_value(it, base, lo, hi, names, &a)) {
+                return 0;
+            }
+        }
+        i = j + 1;
+    }
+    return 1;
+}
+
+static const char *schedule_problem(const char *s)
+{
+    static const char *const presets[] = { "@once", "@hourly", "@daily", "@weekly", "@monthly",
+                                           "@quarterly", "@yearly", "@annually", "@midnight", NULL };
+    static const char *const months[] = { "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL",
+                                          "AUG", "SEP", "OCT", "NOV", "DEC", NULL };
+    static const char *const days[] = { "SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT", NULL };
+    if (s[0] == '@')
+        return in_list(s, presets) ? NULL : "unknown preset";
+    const char *f[8];
+    size_t fl[8];
+    int n = 0;
+    for (const char *p = s; *p;) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (!*p)
+            break;
+        const char *st = p;
+        while (*p && *p != ' ' && *p != '\t')
+            p++;
+        if (n < 8) {
+            f[n] = st;
+            fl[n] = (size_t)(p - st);
+        }
+        n++;
+    }
+    if (n != 5)
+        return "a cron expression has 5 fields (minute hour day-of-month month day-of-week)";
+    static const int lo[] = { 0, 0, 1, 1, 0 }, hi[] = { 59, 23, 31, 12, 7 };
+    static const char *const what[] = { "the minute field", "the hour field",
+                                        "the day-of-month field", "the month field",
+                                        "the day-of-week field" };
+    for (int i = 0; i < 5; i++)
+        if (!cron_field_ok(f[i], fl[i], lo[i], hi[i], i == 3 ? months : i == 4 ? days : NULL))
+            return what[i];
+    return NULL;
+}
+
+static int schedule_ok(biz_sema *S, sx_val *v, biz_span span, const char *name)
+{
+    if (v->kind == BV_ERROR)
+        return 0;
+    if (v->kind == BV_NONE || v->kind == BV_DURATION)
+        return 1;
+    if (v->kind == BV_STR) {
+        const char *p = schedule_problem(v->u.str.s);
+        if (!p)
+            return 1;
+        biz_error(S->d, span, "use a preset (@hourly, @daily, @weekly, @monthly, @quarterly, @yearly, @once), "
+                              "a cron expression such as '0 6 * * *', a timedelta, or None",
+                  "invalid schedule '%s': %s", v->u.str.s, p);
+        return 0;
+    }
+    biz_error(S->d, span, NULL,
+              "argument '%s' expects None, a cron expression, a preset such as '@daily', or a timedelta, got %s",
+              name, sx_kind_name(v));
+    return 0;
+}
+
+/* ------------------------------------------------------------ DAG args */
+
+static sx_dag *new_dag(biz_sema *S, const char *id, biz_span span)
+{
+    sx_dag *dag = sx_alloc(S, sizeof *dag);
+    dag->id = sx_strdup(S, id);
+    dag->span = span;
+    dag->params = sx_new(S, BV_DICT, span);
+    SX_PUSH(S, S->dags, S->ndags, S->cap_dags, dag);
+    return dag;
+}
+
+static sx_dag_arg *dag_arg(sx_dag *dag, const char *name)
+{
+    for (int i = 0; i < dag->nargs; i++)
+        if (!strcmp(dag->args[i].name, name))
+            return &dag->args[i];
+    return NULL;
+}
+
+static void check_default_args(biz_sema *S, sx_dag *dag, sx_val *da)
+{
+    const char *names[512];
+    int n = 0;
+    for (int i = 0; i < BIZ_OPKIND__COUNT; i++)
+        for (const biz_arg_spec *const *set = biz_ops[i].argsets; *set; set++)
+            for (const biz_arg_spec *a = *set; a->name && n < 512; a++)
+                if (!in_list(a->name, (const char *const[]){ "group_id", NULL }))
+                    names[n++] = a->name;
+    S->npend_refs = 0;
+    sx_val *email = NULL;
+    for (int i = 0; i < da->u.dict.n; i++) {
+        sx_val *k = da->u.dict.keys[i], *v = da->u.dict.vals[i];
+        if (k->kind != BV_STR)
+            continue;
+        const biz_arg_spec *spec = NULL;
+        for (int j = 0; j < BIZ_OPKIND__COUNT && !spec; j++)
+            spec = biz_op_arg(&biz_ops[j], k->u.str.s);
+        if (!spec) {
+            const char *sug = biz_suggest(k->u.str.s, names, n);
+            biz_warning(S->d, k->span, sug ? sx_fmt(S, "did you mean '%s'?", sug) : NULL,
+                        "unknown default_args key '%s'", k->u.str.s);
+            continue;
+        }
+        if (spec->type == BIZ_T_CALLABLE) {
+            biz_error(S->d, k->span, callable_hint(S, spec),
+                      "argument '%s' takes a Python callable, which a compiled DAG cannot run",
+                      spec->name);
+            continue;
+        }
+        if (spec->flags & BIZ_A_NOT_DEFAULT) {
+            biz_warning(S->d, k->span, NULL, "'%s' is never taken from default_args", spec->name);
+            continue;
+        }
+        if (!type_ok(S, spec, v, v->span))
+            continue;
+        if (spec->flags & BIZ_A_TEMPLATED)
+            check_templates(S, v, spec->name);
+        if (!strcmp(spec->name, "email"))
+            email = v;
+    }
+    sx_val *eof = sx_dict_get(da, "email_on_failure");
+    if (eof && eof->kind == BV_BOOL && eof->u.b && (!email || email->kind == BV_NONE))
+        biz_warning(S->d, eof->span, "add 'email': 'you@example.com'",
+                    "email_on_failure=True has no effect without 'email'");
+    for (int i = 0; i < S->npend_refs; i++)
+        SX_PUSH(S, dag->refs, dag->nrefs, dag->cap_refs, S->pend_refs[i]);
+    S->npend_refs = 0;
+}
+
+/* Binds the arguments of @biz(...) / DAG(...) into dag. */
+static void dag_set_args(biz_sema *S, sx_scope *sc, sx_dag *dag, const biz_expr *call,
+                         const char *what)
+{
+    const char *names[64];
+    int nnames = 0;
+    for (const dag_arg_spec *a = dag_args; a->spec.name; a++)
+        names[nnames++] = a->spec.name;
+    for (int i = 0; i < call->u.call.args.len; i++) {
+        const biz_expr *a = call->u.call.args.items[i];
+        if (!a)
+            continue;
+        if (i > 0) {
+            biz_error(S->d, a->span, "write name=value", "%s takes only dag_id as a positional argument",
+                      what);
+            continue;
+        }
+        sx_val *v = sx_eval(S, sc, a);
+        if (type_ok(S, &dag_args[0].spec, v, a->span)) {
+            sx_dag_arg da = { "dag_id", v, a->span };
+            SX_PUSH(S, dag->args, dag->nargs, dag->cap_args, da);
+        }
+    }
+    for (int i = 0; i < call->u.call.keywords.len; i++) {
+        const biz_keyword *k = call->u.call.keywords.items[i];
+        if (!k || !k->value)
+            continue;
+        if (!k->name) {
+            biz_error(S->d, k->span, "write the DAG's arguments out", "'**' is not supported in %s", what);
+            continue;
+        }
+        const dag_arg_spec *spec = NULL;
+        for (const dag_arg_spec *a = dag_args; a->spec.name; a++)
+            if (!strcmp(a->spec.name, k->name))
+                spec = a;
+        if (!spec) {
+            const char *sug = biz_suggest(k->name, names, nnames);
+            biz_error(S->d, k->name_span, sug ? sx_fmt(S, "did you mean '%s'?", sug) : NULL,
+                      "unknown argument '%s' for %s", k->name, what);
+            continue;
+        }
+        sx_dag_arg *prev = dag_arg(dag, k->name);
+        if (prev) {
+            biz_error(S->d, k->name_span, NULL, "argument '%s' given twice", k->name);
+            biz_note(S->d, prev->span, "first given here");
+            continue;
+        }
+        if (spec->spec.type == BIZ_T_CALLABLE) {
+            biz_error(S->d, k->name_span,
+                      !strcmp(k->name, "on_failure_callback")
+                          ? "use 'email' and 'email_on_failure' in default_args instead"
+                          : "remove it; a compiled DAG runs no Python code",
+                      "argument '%s' takes a Python callable, which a compiled DAG cannot run", k->name);
+            continue;
+        }
+        if (spec->how == DA_UNSUPPORTED) {
+            biz_error(S->d, k->name_span, !strcmp(k->name, "timetable") ? "use schedule=... instead" : NULL,
+                      "argument '%s' of %s is not supported by bizc", k->name, what);
+            continue;
+        }
+        if (spec->how == DA_IGNORED)
+            biz_warning(S->d, k->name_span, NULL, "ignored: argument '%s' of %s has no effect in a compiled DAG",
+                        k->name, what);
+        sx_val *v = sx_eval(S, sc, k->value);
+        int ok = spec->how == DA_SCHEDULE ? schedule_ok(S, v, k->value->span, k->name)
+               : spec->how == DA_PLAIN ? type_ok(S, &spec->spec, v, k->value->span)
+               : v->kind != BV_ERROR;
+        if (ok && !strcmp(k->name, "tags") && !all_strs(v)) {
+            biz_error(S->d, k->value->span, NULL, "argument 'tags' expects a list of strings");
+            ok = 0;
+        }
+        if (!ok)
+            v = sx_new(S, BV_ERROR, k->value->span);
+        sx_dag_arg da = { spec->spec.name, v, k->name_span };
+        SX_PUSH(S, dag->args, dag->nargs, dag->cap_args, da);
+        if (ok && !strcmp(k->name, "default_args")) {
+            dag->default_args = v;
+            check_default_args(S, dag, v);
+        }
+    }
+    sx_dag_arg *id = dag_arg(dag, "dag_id");
+    if (id && id->val->kind == BV_STR && id->val->u.str.len)
+        dag->id = id->val->u.str.s;
+}
+
+/* The DAG's settings as bizrt.h describes them. */
+static void build_settings(biz_sema *S, sx_dag *dag)
+{
+    cJSON *o = cJSON_CreateObject();
+    sx_dag_arg *a;
+    a = dag_arg(dag, "description");
+    cJSON_AddItemToObject(o, "description", a && a->val->kind == BV_STR ? sx_to_json(a->val) : cJSON_CreateNull());
+    sx_dag_arg *si = dag_arg(dag, "schedule_interval"), *sch = dag_arg(dag, "schedule");
+    if (si && sch)
+        biz_warning(S->d, sch->span.begin.off > si->span.begin.off ? sch->span : si->span, NULL,
+                    "both 'schedule' and 'schedule_interval' are given; 'schedule' is used");
+    sx_dag_arg *s = sch ? sch : si;
+    cJSON *schedule = s ? (s->val->kind == BV_ERROR ? cJSON_CreateNull() : sx_to_json(s->val))
+                        : cJSON_CreateNumber(86400); /* Airflow 2's default: one day */
+    int scheduled = !cJSON_IsNull(schedule);
+    cJSON_AddItemToObject(o, "schedule", schedule);
+    a = dag_arg(dag, "start_date");
+    sx_val *start = a && a->val->kind == BV_DATETIME ? a->val : NULL;
+    if (!start) {
+        sx_val *d = sx_dict_get(dag->default_args, "start_date");
+        if (d && d->kind == BV_DATETIME)
+            start = d;
+    }
+    if (!start && scheduled && !(a && a->val->kind == BV_ERROR) && !(s && s->val->kind == BV_ERROR))
+        biz_error(S->d, dag->span, "add start_date=datetime(2024, 1, 1), or schedule=None to run it only by hand",
+                  "DAG '%s' has a schedule but no start_date", dag->id);
+    cJSON_AddItemToObject(o, "start_date", start ? sx_to_json(start) : cJSON_CreateNull());
+    a = dag_arg(dag, "end_date");
+    cJSON_AddItemToObject(o, "end_date", a && a->val->kind == BV_DATETIME ? sx_to_json(a->val) : cJSON_CreateNull());
+    a = dag_arg(dag, "catchup");
+    cJSON_AddBoolToObject(o, "catchup", a && a->val->kind == BV_BOOL ? a->val->u.b : 1);
+    a = dag_arg(dag, "max_active_tasks");
+    if (!a)
+        a = dag_arg(dag, "concurrency");
+    cJSON_AddNumberToObject(o, "max_active_tasks", a && a->val->kind == BV_INT ? (double)a->val->u.i : 16);
+    a = dag_arg(dag, "max_active_runs");
+    cJSON_AddNumberToObject(o, "max_active_runs", a && a->val->kind == BV_INT ? (double)a->val->u.i : 16);
+    a = dag_arg(dag, "dagrun_timeout");
+    cJSON_AddItemToObject(o, "dagrun_timeout",
+                          a && a->val->kind != BV_ERROR && a->val->kind != BV_NONE ? sx_to_json(a->val) : cJSON_CreateNull());
+    a = dag_arg(dag, "render_template_as_native_obj");
+    cJSON_AddBoolToObject(o, "render_template_as_native_obj", a && a->val->kind == BV_BOOL ? a->val->u.b : 0);
+    cJSON *params = cJSON_CreateObject();
+    a = dag_arg(dag, "params");
+    if (a && a->val->kind == BV_DICT) {
+        cJSON *p = sx_to_json(a->val);
+        cJSON *it = p->child;
+        while (it) {
+            cJSON *next = it->next;
+            cJSON_DetachItemViaPointer(p, it);
+            cJSON_DeleteItemFromObjectCaseSensitive(params, it->string);
+            cJSON_AddItemToObject(params, it->string, it);
+            it = next;
+        }
+        cJSON_Delete(p);
+    }
+    for (int i = 0; i < dag->params->u.dict.n; i++) {
+        const char *k = dag->params->u.dict.keys[i]->u.str.s;
+        cJSON_DeleteItemFromObjectCaseSensitive(params, k);
+        cJSON_AddItemToObject(params, k, sx_to_json(dag->params->u.dict.vals[i]));
+    }
+    cJSON_AddItemToObject(o, "params", params);
+    a = dag_arg(dag, "tags");
+    cJSON_AddItemToObject(o, "tags", a && a->val->kind != BV_ERROR ? sx_to_json(a->val) : cJSON_CreateArray());
+    a = dag_arg(dag, "doc_md");
+    cJSON_AddItemToObject(o, "doc_md", a && a->val->kind == BV_STR ? sx_to_json(a->val)
+                                       : dag->doc ? cJSON_CreateString(dag->doc) : cJSON_CreateNull());
+    dag->settings = o;
+}
+
+/* ----------------------------------------------------------- statements */
+
+static void body(biz_sema *S, sx_scope *sc, const biz_vec *stmts, int in_dag);
+
+static const char *stmt_what(biz_stmt_kind k)
+{
+    switch (k) {
+    case BIZ_S_IF: return "'if' statements are";
+    case BIZ_S_FOR: return "'for' loops are";
+    case BIZ_S_WHILE: return "'while' loops are";
+    case BIZ_S_TRY: return "'try' statements are";
+    case BIZ_S_CLASS: return "class definitions are";
+    case BIZ_S_RAISE: return "'raise' statements are";
+    case BIZ_S_ASSERT: return "'assert' statements are";
+    case BIZ_S_DEL: return "'del' statements are";
+    case BIZ_S_GLOBAL: return "'global' statements are";
+    case BIZ_S_BREAK: return "'break' statements are";
+    case BIZ_S_CONTINUE: return "'continue' statements are";
+    case BIZ_S_AUGASSIGN: return "augmented assignments are";
+    case BIZ_S_RETURN: return "'return' statements are";
+    default: return "such statements are";
+    }
+}
+
+static void unsupported_stmt(biz_sema *S, const biz_stmt *st, int in_dag)
+{
+    if (in_dag)
+        biz_error(S->d, st->span, NULL,
+                  "a DAG body may only create tasks and wire them; %s not supported yet",
+                  stmt_what(st->kind));
+    else
+        biz_error(S->d, st->span, NULL,
+                  "only imports, constants and DAGs can be compiled at module level; %s not supported yet",
+                  stmt_what(st->kind));
+}
+
+static void do_import(biz_sema *S, sx_scope *sc, const biz_stmt *st)
+{
+    if (st->kind == BIZ_S_IMPORT) {
+        for (int i = 0; i < st->u.import.names.len; i++) {
+            const biz_alias *a = st->u.import.names.items[i];
+            if (!a || !a->name)
+                continue;
+            if (!module_known(a->name))
+                biz_warning(S->d, a->span, NULL, "unknown module '%s': bizc does not know what it provides",
+                            a->name);
+            sx_val *m = sx_new(S, BV_MODULE, a->span);
+            if (a->asname) {
+                m->u.module = sx_strdup(S, a->name);
+                sx_bind(S, sc, a->asname, m);
+            } else {
+                const char *dot = strchr(a->name, '.');
+                m->u.module = sx_strndup(S, a->name, dot ? (size_t)(dot - a->name) : strlen(a->name));
+                sx_bind(S, sc, m->u.module, m);
+            }
+        }
+        return;
+    }
+    const char *module = st->u.import.module;
+    if (!module || st->u.import.level > 0) {
+        biz_warning(S->d, st->span, NULL, "relative imports are not supported; the names are unknown to bizc");
+        module = "";
+    } else if (!module_known(module)) {
+        biz_warning(S->d, st->span, NULL, "unknown module '%s': bizc does not know what it provides", module);
+    }
+    for (int i = 0; i < st->u.import.names.len; i++) {
+        const biz_alias *a = st->u.import.names.items[i];
+        if (!a || !a->name)
+            continue;
+        if (!strcmp(a->name, "*")) {
+            biz_warning(S->d, a->span, "import the names you use", "ignored: `from %s import *`", module);
+            continue;
+        }
+        sx_val *v = resolve_import(S, module, a->name, a->span, 1);
+        sx_bind(S, sc, a->asname ? a->asname : a->name, v);
+    }
+}
+
+static void assign_target(biz_sema *S, sx_scope *sc, const biz_expr *t, sx_val *v)
+{
+    if (!t)
+        return;
+    if (t->kind == BIZ_E_NAME) {
+        sx_bind(S, sc, t->u.name.id, v);
+        return;
+    }
+    if ((t->kind == BIZ_E_TUPLE || t->kind == BIZ_E_LIST)
+        && (v->kind == BV_TUPLE || v->kind == BV_LIST) && v->u.seq.n == t->u.seq.len) {
+        for (int i = 0; i < t->u.seq.len; i++)
+            assign_target(S, sc, t->u.seq.items[i], v->u.seq.items[i]);
+        return;
+    }
+    if (v->kind == BV_ERROR || v->kind == BV_REJECTED) {
+        if (t->kind == BIZ_E_TUPLE || t->kind == BIZ_E_LIST)
+            for (int i = 0; i < t->u.seq.len; i++)
+                assign_target(S, sc, t->u.seq.items[i], v);
+        return;
+    }
+    biz_error(S->d, t->span, NULL, "only names can be assigned here");
+}
+
+/* What a decorator is: its value (BV_BUILTIN...), or NULL when unknown. */
+static sx_val *decorator_kind(biz_sema *S, sx_scope *sc, const biz_expr *d, const biz_expr **fexpr)
+{
+    const biz_expr *f = d && d->kind == BIZ_E_CALL ? d->u.call.func : d;
+    *fexpr = f;
+    if (!f)
+        return NULL;
+    /* @task / @task.python without importing task: still the @task error,
+     * not "name 'task' is not defined" (the quickstart does this). */
+    const biz_expr *root = f;
+    while (root && root->kind == BIZ_E_ATTR)
+        root = root->u.attr.obj;
+    if (root && root->kind == BIZ_E_NAME && !sx_lookup(sc, root->u.name.id)) {
+        const char *id = root->u.name.id;
+        if (!strcmp(id, "task")) {
+            char buf[128];
+            const char *dotted = biz_expr_dotted(f, buf, sizeof buf);
+            return builtin(S, FN_TASK_DECORATOR, NULL, "airflow.decorators", dotted ? dotted : "task", f->span);
+        }
+        if (!strcmp(id, "biz") || !strcmp(id, "dag")) {
+            sx_undefined(S, sc, id, root->span, 0);
+            return builtin(S, FN_DAG_DECORATOR, NULL, "coworks.biz", id, f->span);
+        }
+    }
+    return sx_eval(S, sc, f);
+}
+
+static void def_dag(biz_sema *S, sx_scope *sc, const biz_stmt *st, const biz_expr *deco,
+                    const char *what)
+{
+    const char *fname = st->u.def.name ? st->u.def.name : "?";
+    sx_dag *dag = new_dag(S, fname, deco->span);
+    dag->is_func = 1;
+    dag->name_span = st->u.def.name_span;
+    if (deco->kind == BIZ_E_CALL)
+        dag_set_args(S, sc, dag, deco, what);
+    check_id(S, dag->id, dag_arg(dag, "dag_id") ? dag_arg(dag, "dag_id")->span : st->u.def.name_span,
+             "dag id", 1);
+    sx_scope fs = { NULL, sc, NULL, dag };
+    for (int i = 0; i < st->u.def.params.len; i++) {
+        const biz_param *p = st->u.def.params.items[i];
+        if (!p || !p->name)
+            continue;
+        if (p->star) {
+            biz_error(S->d, p->span, NULL, "'%s%s' cannot be a DAG parameter", p->star == 1 ? "*" : "**",
+                      p->name);
+            continue;
+        }
+        sx_val *dv = p->default_value ? sx_eval(S, sc, p->default_value) : sx_new(S, BV_NONE, p->span);
+        if (dv->kind == BV_ERROR)
+            dv = sx_new(S, BV_NONE, p->span);
+        else if (!json_ok(S, &(biz_arg_spec){ p->name, BIZ_T_ANY, 0, NULL, NULL }, dv, p->span, "a constant"))
+            dv = sx_new(S, BV_NONE, p->span);
+        sx_dict_put(S, dag->params, sx_new_str(S, p->name, strlen(p->name), p->span), dv);
+        sx_val *pv = sx_new(S, BV_PARAM, p->span);
+        pv->u.param = p->name;
+        sx_bind(S, &fs, p->name, pv);
+    }
+    const biz_vec *b = &st->u.def.body;
+    if (b->len > 0) {
+        const biz_stmt *first = b->items[0];
+        if (first && first->kind == BIZ_S_EXPR && first->u.expr && first->u.expr->kind == BIZ_E_STR)
+            dag->doc = first->u.expr->u.str.value;
+    }
+    body(S, &fs, b, 1);
+    sx_val *fv = sx_new(S, BV_DAGFUNC, st->u.def.name_span);
+    fv->u.dag = dag;
+    dag->func_name = fname;
+    sx_bind(S, sc, fname, fv);
+}
+
+static void do_def(biz_sema *S, sx_scope *sc, const biz_stmt *st, int in_dag)
+{
+    const char *name = st->u.def.name ? st->u.def.name : "?";
+    sx_val *rejected = sx_new(S, BV_REJECTED, st->u.def.name_span);
+    if (st->u.def.decorators.len == 0) {
+        if (in_dag)
+            biz_error(S->d, st->u.def.name_span,
+                      "call a TechMicroService with TechMicroServiceOperator, or run a command with BashOperator",
+                      "a DAG body may only create tasks and wire them; function '%s' would run Python code, "
+                      "which a compiled DAG cannot run", name);
+        else
+            biz_error(S->d, st->u.def.name_span, "only @biz (or @dag) functions define DAGs",
+                      "function '%s' cannot be compiled: a compiled DAG cannot run Python code", name);
+        sx_bind(S, sc, name, rejected);
+        return;
+    }
+    for (int i = 0; i < st->u.def.decorators.len; i++) {
+        const biz_expr *d = st->u.def.decorators.items[i];
+        const biz_expr *f;
+        sx_val *k = decorator_kind(S, sc, d, &f);
+        if (!d || !k || k->kind == BV_ERROR) {
+            sx_bind(S, sc, name, rejected);
+            return;
+        }
+        if (k->kind == BV_BUILTIN && k->u.fn.fn == FN_TASK_DECORATOR) {
+            const char *shown = k->u.fn.name;
+            const char *hint = strstr(shown, "branch")
+                ? "to branch on a service's answer, use BranchTechMicroServiceOperator"
+                : "call a TechMicroService with TechMicroServiceOperator, or run a command with BashOperator";
+            biz_error(S->d, d->span, hint, "@%s functions run Python code, which a compiled DAG cannot run",
+                      shown);
+            sx_bind(S, sc, name, rejected);
+            return;
+        }
+        if (k->kind == BV_BUILTIN && k->u.fn.fn == FN_DAG_DECORATOR) {
+            if (in_dag) {
+                biz_error(S->d, d->span, NULL, "a DAG cannot be defined inside another DAG");
+                sx_bind(S, sc, name, rejected);
+                return;
+            }
+            def_dag(S, sc, st, d, sx_fmt(S, "@%s", k->u.fn.name));
+            return;
+        }
+        if (k->kind == BV_BUILTIN && k->u.fn.fn == FN_TASK_GROUP_DECORATOR) {
+            biz_error(S->d, d->span, "prefix the task ids instead, e.g. task_id='group.step'",
+                      "@%s is not supported yet", k->u.fn.name);
+            sx_bind(S, sc, name, rejected);
+            return;
+        }
+        if (k->kind != BV_REJECTED)
+            biz_error(S->d, d->span, "only @biz (or @dag) functions define DAGs",
+                      "this decorator cannot be compiled: a compiled DAG cannot run Python code");
+        sx_bind(S, sc, name, rejected);
+        return;
+    }
+}
+
+static void do_with(biz_sema *S, sx_scope *sc, const biz_stmt *st, int in_dag)
+{
+    const biz_with_item *it = st->u.with.items.len > 0 ? st->u.with.items.items[0] : NULL;
+    const biz_expr *call = it ? it->context : NULL;
+    if (!call || call->kind != BIZ_E_CALL || !call->u.call.func) {
+        biz_error(S->d, st->span, NULL, "`with` is only supported for DAG(...) and BizMicroService(...)");
+        return;
+    }
+    sx_val *fn = sx_eval(S, sc, call->u.call.func);
+    if (fn->kind == BV_ERROR || fn->kind == BV_REJECTED)
+        return;
+    if (fn->kind == BV_BUILTIN && fn->u.fn.fn == FN_TASK_GROUP) {
+        biz_error(S->d, call->u.call.func->span, "prefix the task ids instead, e.g. task_id='group.step'",
+                  "%s is not supported yet", fn->u.fn.name);
+        body(S, sc, &st->u.with.body, in_dag);
+        return;
+    }
+    if (!(fn->kind == BV_BUILTIN && fn->u.fn.fn == FN_DAG_CLASS)) {
+        biz_error(S->d, call->span, NULL, "`with` is only supported for DAG(...) and BizMicroService(...)");
+        return;
+    }
+    if (in_dag || scope_dag(sc)) {
+        biz_error(S->d, call->span, NULL, "a DAG cannot be defined inside another DAG");
+        return;
+    }
+    if (st->u.with.items.len > 1)
+        biz_error(S->d, st->span, NULL, "`with` takes one DAG here");
+    sx_dag *dag = new_dag(S, "", call->span);
+    dag_set_args(S, sc, dag, call, fn->u.fn.name);
+    sx_dag_arg *ida = dag_arg(dag, "dag_id");
+    if (!dag->id[0]) {
+        if (!ida)
+            biz_error(S->d, call->u.call.func->span, sx_fmt(S, "write %s('my_dag', ...)", fn->u.fn.name),
+                      "missing argument 'dag_id' for %s", fn->u.fn.name);
+        dag->id = "?";
+    } else {
+        check_id(S, dag->id, ida->span, "dag id", 1);
+    }
+    dag->instantiated = 1;
+    sx_scope ws = { NULL, sc, sc->bind_to ? sc->bind_to : sc, dag };
+    if (it->target) {
+        sx_val *dv = sx_new(S, BV_DAG, it->target->span);
+        dv->u.dag = dag;
+        assign_target(S, sc, it->target, dv);
+    }
+    body(S, &ws, &st->u.with.body, 1);
+}
+
+static int is_main_guard(const biz_stmt *st)
+{
+    const biz_expr *c = st->u.if_.cond;
+    return c && c->kind == BIZ_E_COMPARE && c->u.binop.op == BIZ_OP_EQ && c->u.binop.left
+           && c->u.binop.left->kind == BIZ_E_NAME && !strcmp(c->u.binop.left->u.name.id, "__name__");
+}
+
+static void stmt(biz_sema *S, sx_scope *sc, const biz_stmt *st, int in_dag)
+{
+    switch (st->kind) {
+    case BIZ_S_IMPORT: case BIZ_S_FROM:
+        do_import(S, sc, st);
+        return;
+    case BIZ_S_EXPR: {
+        const biz_expr *e = st->u.expr;
+        if (!e || e->kind == BIZ_E_STR || e->kind == BIZ_E_ELLIPSIS)
+            return;
+        sx_eval(S, sc, e);
+        return;
+    }
+    case BIZ_S_ASSIGN: case BIZ_S_ANNASSIGN: {
+        if (!st->u.assign.value)
+            return;
+        sx_val *v = sx_eval(S, sc, st->u.assign.value);
+        for (int i = 0; i < st->u.assign.targets.len; i++)
+            assign_target(S, sc, st->u.assign.targets.items[i], v);
+        return;
+    }
+    case BIZ_S_DEF:
+        do_def(S, sc, st, in_dag);
+        return;
+    case BIZ_S_WITH:
+        do_with(S, sc, st, in_dag);
+        return;
+    case BIZ_S_PASS:
+        return;
+    case BIZ_S_RETURN:
+        if (in_dag && sc->dag) {
+            if (st->u.ret.value)
+                sx_eval(S, sc, st->u.ret.value);
+            return;
+        }
+        unsupported_stmt(S, st, in_dag);
+        return;
+    case BIZ_S_IF:
+        if (!in_dag && is_main_guard(st)) {
+            biz_warning(S->d, st->span, NULL,
+                        "ignored: the `if __name__ == \"__main__\":` block (run the compiled DAG instead)");
+            return;
+        }
+        unsupported_stmt(S, st, in_dag);
+        return;
+    default:
+        unsupported_stmt(S, st, in_dag);
+        return;
+    }
+}
+
+static void body(biz_sema *S, sx_scope *sc, const biz_vec *stmts, int in_dag)
+{
+    for (int i = 0; i < stmts->len; i++)
+        if (stmts->items[i])
+            stmt(S, sc, stmts->items[i], in_dag);
+}
+
+/* ---------------------------------------------------------------- entry */
+
+biz_ir *biz_sema_check(const biz_ast *ast, biz_diags *d)
+{
+    biz_sema S;
+    memset(&S, 0, sizeof S);
+    S.d = d;
+    if (ast)
+        body(&S, &S.module, &ast->body, 0);
+    biz_ir *ir = calloc(1, sizeof *ir);
+    if (!ir)
+        abort();
+    if (S.ndags == 0) {
+        biz_pos start = { 1, 1, 0 };
+        biz_error(d, biz_span_at(start), NULL,
+                  "no DAG in file: decorate a function with @biz(...) or use `with BizMicroService(...)`");
+    }
+    for (int i = 0; i < S.ndags; i++)
+        for (int j = 0; j < i; j++)
+            if (!strcmp(S.dags[i]->id, S.dags[j]->id)) {
+                biz_error(d, S.dags[i]->span, NULL, "duplicate dag_id '%s'", S.dags[i]->id);
+                biz_note(d, S.dags[j]->span, "'%s' is first defined here", S.dags[j]->id);
+                break;
+            }
+    ir->dags = calloc((size_t)(S.ndags ? S.ndags : 1), sizeof *ir->dags);
+    if (!ir->dags)
+        abort();
+    ir->ndags = S.ndags;
+    for (int i = 0; i < S.ndags; i++) {
+        sx_dag *dag = S.dags[i];
+        if (dag->is_func && !dag->instantiated)
+            biz_warning(d, dag->name_span, sx_fmt(&S, "add `%s()` at module level", dag->func_name),
+                        "DAG '%s' is defined but never instantiated; Airflow would not load it", dag->id);
+        build_settings(&S, dag);
+        sx_finish_dag(&S, dag, &ir->dags[i]);
+    }
+    /* Free the pool. */
+    void *b = S.pool;
+    while (b) {
+        void *next = *(void **)b;
+        free(b);
+        b = next;
+    }
+    return ir;
+}

@@ -1,1 +1,120 @@
-/* template.c: to be written */
+/* template.c: the public rendering entry points of template.h, on top of
+ * the parser (template_parse.c) and the evaluator (template_eval.c). The
+ * native mode follows jinja2.nativetypes.native_concat, which Airflow's
+ * render_template_as_native_obj uses. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "template_int.h"
+
+char *biz_tpl_render(const biz_tpl *t, const biz_tpl_env *env, biz_tpl_error *err)
+{
+    char *text = NULL;
+    if (biz_tpl_run(t, env, 0, err, &text, NULL) < 0)
+        return NULL;
+    return text;
+}
+
+cJSON *biz_tpl_render_native(const biz_tpl *t, const biz_tpl_env *env, biz_tpl_error *err)
+{
+    cJSON *pieces = NULL;
+    if (biz_tpl_run(t, env, 1, err, NULL, &pieces) < 0)
+        return NULL;
+    int n = cJSON_GetArraySize(pieces);
+    if (n == 0) { /* native_concat of nothing is None */
+        cJSON_Delete(pieces);
+        return cJSON_CreateNull();
+    }
+    if (n == 1 && !cJSON_IsString(pieces->child)) { /* one non-string node: the value itself */
+        cJSON *v = cJSON_DetachItemFromArray(pieces, 0);
+        cJSON_Delete(pieces);
+        return v;
+    }
+    /* otherwise the joined text, read as a Python literal when it is one */
+    biz_tpl_buf b = {0};
+    for (const cJSON *c = pieces->child; c; c = c->next)
+        biz_tpl_str_to(&b, c);
+    cJSON_Delete(pieces);
+    char *s = biz_tpl_buf_take(&b);
+    if (!s) {
+        if (err) {
+            err->offset = -1;
+            strcpy(err->message, "out of memory");
+        }
+        return NULL;
+    }
+    cJSON *v = biz_tpl_literal(s, strlen(s));
+    if (!v)
+        v = cJSON_CreateString(s);
+    free(s);
+    return v;
+}
+
+static cJSON *render_one(const cJSON *value, int native, const biz_tpl_env *env, biz_tpl_error *err,
+                         char **where, int depth)
+{
+    if (depth > 200) {
+        err->offset = -1;
+        strcpy(err->message, "value nested too deeply");
+        return NULL;
+    }
+    if (cJSON_IsString(value)) {
+        const char *s = value->valuestring ? value->valuestring : "";
+        biz_tpl *t = biz_tpl_parse(s, strlen(s), err);
+        cJSON *r = NULL;
+        if (t)
+            r = native ? biz_tpl_render_native(t, env, err) : NULL;
+        if (t && !native) {
+            char *text = biz_tpl_render(t, env, err);
+            if (text) {
+                r = cJSON_CreateString(text);
+                free(text);
+            }
+        }
+        biz_tpl_free(t);
+        if (!r && where && !*where)
+            *where = strdup(s);
+        return r;
+    }
+    if (cJSON_IsArray(value) || cJSON_IsObject(value)) {
+        cJSON *out = cJSON_IsArray(value) ? cJSON_CreateArray() : cJSON_CreateObject();
+        if (!out) {
+            strcpy(err->message, "out of memory");
+            return NULL;
+        }
+        out->type |= value->type & BIZ_TPL_TUPLE_BIT;
+        for (const cJSON *c = value->child; c; c = c->next) {
+            cJSON *r = render_one(c, native, env, err, where, depth + 1);
+            if (!r) {
+                cJSON_Delete(out);
+                return NULL;
+            }
+            if (cJSON_IsArray(value))
+                cJSON_AddItemToArray(out, r);
+            else
+                cJSON_AddItemToObject(out, c->string ? c->string : "", r);
+        }
+        return out;
+    }
+    cJSON *r = cJSON_Duplicate(value, 1);
+    if (!r)
+        strcpy(err->message, "out of memory");
+    return r;
+}
+
+cJSON *biz_tpl_render_value(const cJSON *value, int native, const biz_tpl_env *env,
+                            biz_tpl_error *err, char **where)
+{
+    biz_tpl_error dummy;
+    if (!err)
+        err = &dummy;
+    err->offset = -1;
+    err->message[0] = '\0';
+    if (where)
+        *where = NULL;
+    if (!value) {
+        strcpy(err->message, "no value");
+        return NULL;
+    }
+    return render_one(value, native, env, err, where, 0);
+}

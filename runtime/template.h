@@ -55,7 +55,9 @@ char *biz_tpl_render(const biz_tpl *t, const biz_tpl_env *env, biz_tpl_error *er
 
 /* Renders as Airflow's render_template_as_native_obj: a template that is
  * one {{ expr }} gives the value itself; otherwise the text, read back as a
- * literal when it is one ("12" -> 12), else the string. */
+ * literal when it is one ("12" -> 12), else the string. As in Jinja's
+ * native_concat, a single node that is a string is read back too
+ * ({{ "[1]" }} gives the list [1]), and no output at all gives null. */
 cJSON *biz_tpl_render_native(const biz_tpl *t, const biz_tpl_env *env, biz_tpl_error *err);
 
 /* Renders every template string inside value (strings nested in lists and
@@ -71,6 +73,19 @@ cJSON *biz_tpl_render_value(const cJSON *value, int native, const biz_tpl_env *e
  * top-level name used), "var" (var.value.X / var.json.X: the X) or "conn"
  * (conn.X: the X). offset is where it is written in the text. */
 typedef void (*biz_tpl_ref_fn)(void *user, const char *kind, const char *value, int offset);
+/* Names that are only tested (`x is defined`, `x | default(...)`) and the
+ * context's own objects (ti, task_instance, var, conn, macros) and names
+ * bound by {% set %} / {% for %} (and loop) are not reported as "name". */
 void biz_tpl_refs(const biz_tpl *t, biz_tpl_ref_fn fn, void *user);
+
+/* Python's str() of a value, as {{ value }} renders it (None, True, 2.0,
+ * {'a': [1, 'x']}). A new string. */
+char *biz_tpl_str(const cJSON *v);
+
+/* True when v is a Python float. cJSON keeps no int/float distinction:
+ * values the engine makes as floats (4 / 2, 2.0, | float) carry a flag in
+ * their type bits, which cJSON_Duplicate keeps; other numbers are floats
+ * only when not integral. */
+int biz_tpl_is_float(const cJSON *v);
 
 #endif

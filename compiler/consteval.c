@@ -1,0 +1,1124 @@
+/* consteval.c: compile-time values and the expression evaluator.
+ *
+ * Module constants, DAG arguments and operator arguments are all evaluated
+ * here into sx_val trees: numbers, strings, lists, dicts, timedelta,
+ * datetime, trigger rules, plus the non-constant things a DAG body handles
+ * (tasks, task.output, DAG parameters). Calls that create tasks or wire them
+ * are handed to sema.c (sx_call). Scopes chain, so that loops and
+ * comprehensions can bind their variables later.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "sema_int.h"
+#include "template.h"
+
+/* ---------------------------------------------------------------- pool */
+
+typedef struct sx_block { struct sx_block *next; } sx_block;
+
+void *sx_alloc(biz_sema *S, size_t size)
+{
+    /* Header padded to keep the payload aligned for any type. */
+    size_t hdr = (sizeof(sx_block) + 15) & ~(size_t)15;
+    sx_block *b = calloc(1, hdr + size);
+    if (!b) {
+        fputs("bizc: out of memory\n", stderr);
+        abort();
+    }
+    b->next = S->pool;
+    S->pool = b;
+    return (char *)b + hdr;
+}
+
+char *sx_strndup(biz_sema *S, const char *s, size_t n)
+{
+    char *p = sx_alloc(S, n + 1);
+    if (n)
+        memcpy(p, s, n);
+    p[n] = 0;
+    return p;
+}
+
+char *sx_strdup(biz_sema *S, const char *s)
+{
+    return sx_strndup(S, s ? s : "", s ? strlen(s) : 0);
+}
+
+char *sx_fmt(biz_sema *S, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *p = sx_alloc(S, (size_t)(n < 0 ? 0 : n) + 1);
+    va_start(ap, fmt);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+int sx_once(biz_sema *S, const char *key)
+{
+    for (int i = 0; i < S->nreported; i++)
+        if (strcmp(S->reported[i], key) == 0)
+            return 1;
+    SX_PUSH(S, S->reported, S->nreported, S->cap_reported, sx_strdup(S, key));
+    return 0;
+}
+
+/* -------------------------------------------------------------- values */
+
+sx_val *sx_new(biz_sema *S, sx_kind kind, biz_span span)
+{
+    sx_val *v = sx_alloc(S, sizeof *v);
+    v->kind = kind;
+    v->span = span;
+    return v;
+}
+
+sx_val *sx_new_str(biz_sema *S, const char *s, size_t len, biz_span span)
+{
+    sx_val *v = sx_new(S, BV_STR, span);
+    v->u.str.s = sx_strndup(S, s, len);
+    v->u.str.len = len;
+    return v;
+}
+
+sx_val *sx_new_int(biz_sema *S, int64_t i, biz_span span)
+{
+    sx_val *v = sx_new(S, BV_INT, span);
+    v->u.i = i;
+    return v;
+}
+
+static sx_val *new_err(biz_sema *S, biz_span span)
+{
+    return sx_new(S, BV_ERROR, span);
+}
+
+const char *sx_kind_name(const sx_val *v)
+{
+    switch (v->kind) {
+    case BV_ERROR: return "an invalid value";
+    case BV_NONE: return "None";
+    case BV_BOOL: return "a boolean";
+    case BV_INT: return "an integer";
+    case BV_FLOAT: return "a float";
+    case BV_STR: return "a string";
+    case BV_LIST: return "a list";
+    case BV_TUPLE: return "a tuple";
+    case BV_DICT: return "a dict";
+    case BV_DURATION: return "a timedelta";
+    case BV_DATETIME: return "a datetime";
+    case BV_TRIGGER: return "a trigger rule";
+    case BV_NODE: return v->u.node.grp ? "a task group" : "a task";
+    case BV_OUTPUT: return "a task's output";
+    case BV_PARAM: return "a DAG parameter";
+    case BV_REJECTED: return "Python code";
+    case BV_DAG: return "a DAG";
+    case BV_DAGFUNC: return "a DAG function";
+    case BV_MODULE: return "a module";
+    case BV_BUILTIN: return "a function";
+    case BV_OPAQUE: return "an unknown object";
+    }
+    return "a value";
+}
+
+sx_val *sx_dict_get(const sx_val *dict, const char *key)
+{
+    if (!dict || dict->kind != BV_DICT)
+        return NULL;
+    /* The last occurrence wins, as in a Python dict display. */
+    for (int i = dict->u.dict.n - 1; i >= 0; i--) {
+        const sx_val *k = dict->u.dict.keys[i];
+        if (k->kind == BV_STR && strcmp(k->u.str.s, key) == 0)
+            return dict->u.dict.vals[i];
+    }
+    return NULL;
+}
+
+int sx_is_template(const sx_val *v)
+{
+    return v && v->kind == BV_STR && biz_tpl_is_template(v->u.str.s, v->u.str.len);
+}
+
+int sx_has_template(const sx_val *v)
+{
+    if (!v)
+        return 0;
+    switch (v->kind) {
+    case BV_STR: return sx_is_template(v);
+    case BV_LIST: case BV_TUPLE:
+        for (int i = 0; i < v->u.seq.n; i++)
+            if (sx_has_template(v->u.seq.items[i]))
+                return 1;
+        return 0;
+    case BV_DICT:
+        for (int i = 0; i < v->u.dict.n; i++)
+            if (sx_has_template(v->u.dict.vals[i]))
+                return 1;
+        return 0;
+    default: return 0;
+    }
+}
+
+/* ------------------------------------------------------------ datetime */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date. */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+void sx_iso(int64_t t, char *buf)
+{
+    int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+    int64_t sec = t - days * 86400;
+    int64_t y;
+    int m, d;
+    civil_from_days(days, &y, &m, &d);
+    snprintf(buf, 32, "%04lld-%02d-%02dT%02d:%02d:%02d+00:00", (long long)y, m, d,
+             (int)(sec / 3600), (int)(sec / 60 % 60), (int)(sec % 60));
+}
+
+static int days_in_month(int64_t y, int m)
+{
+    static const int dm[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+        return 29;
+    return dm[m - 1];
+}
+
+/* ------------------------------------------------------------- scopes */
+
+sx_val *sx_lookup(sx_scope *sc, const char *name)
+{
+    for (; sc; sc = sc->parent)
+        for (sx_binding *b = sc->head; b; b = b->next)
+            if (strcmp(b->name, name) == 0)
+                return b->val;
+    return NULL;
+}
+
+void sx_bind(biz_sema *S, sx_scope *sc, const char *name, sx_val *v)
+{
+    sx_scope *to = sc->bind_to ? sc->bind_to : sc;
+    for (sx_binding *b = to->head; b; b = b->next)
+        if (strcmp(b->name, name) == 0) {
+            b->val = v;
+            return;
+        }
+    sx_binding *b = sx_alloc(S, sizeof *b);
+    b->name = sx_strdup(S, name);
+    b->val = v;
+    b->next = to->head;
+    to->head = b;
+}
+
+/* --------------------------------------------------------------- JSON */
+
+cJSON *sx_to_json(const sx_val *v)
+{
+    char buf[32];
+    switch (v->kind) {
+    case BV_NONE: return cJSON_CreateNull();
+    case BV_BOOL: return cJSON_CreateBool(v->u.b);
+    case BV_INT: return cJSON_CreateNumber((double)v->u.i);
+    case BV_FLOAT: return cJSON_CreateNumber(v->u.f);
+    case BV_STR: return cJSON_CreateString(v->u.str.s);
+    case BV_DURATION: return cJSON_CreateNumber(v->u.dur);
+    case BV_DATETIME: sx_iso(v->u.dt, buf); return cJSON_CreateString(buf);
+    case BV_TRIGGER: return cJSON_CreateString(biz_trigger_names[v->u.trigger]);
+    case BV_OUTPUT: return cJSON_CreateString(v->u.out.tpl);
+    case BV_PARAM: {
+        char *s = malloc(strlen(v->u.param) + 20);
+        sprintf(s, "{{ params.%s }}", v->u.param);
+        cJSON *j = cJSON_CreateString(s);
+        free(s);
+        return j;
+    }
+    case BV_LIST: case BV_TUPLE: {
+        cJSON *a = cJSON_CreateArray();
+        for (int i = 0; i < v->u.seq.n; i++)
+            cJSON_AddItemToArray(a, sx_to_json(v->u.seq.items[i]));
+        return a;
+    }
+    case BV_DICT: {
+        cJSON *o = cJSON_CreateObject();
+        for (int i = 0; i < v->u.dict.n; i++) {
+            const sx_val *k = v->u.dict.keys[i];
+            char kb[32];
+            const char *key = kb;
+            if (k->kind == BV_STR)
+                key = k->u.str.s;
+            else if (k->kind == BV_INT)
+                snprintf(kb, sizeof kb, "%lld", (long long)k->u.i);
+            else
+                snprintf(kb, sizeof kb, "?");
+            /* A repeated key keeps its last value, as Python does. */
+            cJSON_DeleteItemFromObjectCaseSensitive(o, key);
+            cJSON_AddItemToObject(o, key, sx_to_json(v->u.dict.vals[i]));
+        }
+        return o;
+    }
+    default: return cJSON_CreateNull();
+    }
+}
+
+/* -------------------------------------------------- template positions */
+
+biz_pos sx_str_pos(biz_sema *S, const sx_val *v, int off)
+{
+    const biz_expr *e = v ? v->origin : NULL;
+    if (!e || e->kind != BIZ_E_STR || e->u.str.pieces.len == 0)
+        return v ? v->span.begin : (biz_pos){ 0, 0, 0 };
+    const biz_str_piece *p = NULL;
+    for (int i = 0; i < e->u.str.pieces.len; i++) {
+        const biz_str_piece *q = e->u.str.pieces.items[i];
+        if (!q)
+            continue;
+        if (!p || off >= q->value_off)
+            p = q;
+        if (off < q->value_off + q->value_len)
+            break;
+    }
+    if (!p)
+        return e->span.begin;
+    biz_pos pos = p->body;
+    int want = off - p->value_off;
+    const biz_source *src = S->d ? S->d->src : NULL;
+    if (!src || !src->text || pos.off < 0 || (size_t)pos.off >= src->len) {
+        pos.col += want;
+        pos.off += want;
+        return pos;
+    }
+    /* Walk the literal's source, decoding escapes so that value offsets
+     * become source columns; newlines in triple-quoted strings move down. */
+    const char *t = src->text;
+    size_t i = (size_t)pos.off;
+    int got = 0;
+    while (got < want && i < src->len) {
+        unsigned char c = (unsigned char)t[i];
+        if (c == '\\' && !p->raw && i + 1 < src->len) {
+            char n = t[i + 1];
+            size_t adv = 2;
+            int produced = 1;
+            if (n == '\n') {
+                produced = 0;
+            } else if (n == 'x') {
+                adv = 4;
+            } else if (n == 'u' || n == 'U') {
+                adv = n == 'u' ? 6 : 10;
+                unsigned long cp = strtoul(sx_strndup(S, t + i + 2, adv - 2), NULL, 16);
+                produced = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+            } else if (n >= '0' && n <= '7') {
+                adv = 2;
+                while (adv < 4 && i + adv < src->len && t[i + adv] >= '0' && t[i + adv] <= '7')
+                    adv++;
+            } else if (n == 'N') {
+                adv = 2;
+                while (i + adv < src->len && t[i + adv] != '}')
+                    adv++;
+                adv++;
+                produced = 3;
+            }
+            if (n == '\n') {
+                pos.line++;
+                pos.col = 1;
+                pos.off += (int)adv;
+                i += adv;
+                continue;
+            }
+            i += adv;
+            pos.off += (int)adv;
+            pos.col += (int)adv;
+            got += produced;
+            continue;
+        }
+        i++;
+        pos.off++;
+        got++;
+        if (c == '\n') {
+            pos.line++;
+            pos.col = 1;
+        } else {
+            pos.col++;
+        }
+    }
+    return pos;
+}
+
+/* ---------------------------------------------------------- evaluation */
+
+static int truthy(const sx_val *v)
+{
+    switch (v->kind) {
+    case BV_NONE: return 0;
+    case BV_BOOL: return v->u.b;
+    case BV_INT: return v->u.i != 0;
+    case BV_FLOAT: return v->u.f != 0;
+    case BV_STR: return v->u.str.len != 0;
+    case BV_LIST: case BV_TUPLE: return v->u.seq.n != 0;
+    case BV_DICT: return v->u.dict.n != 0;
+    case BV_DURATION: return v->u.dur != 0;
+    default: return 1;
+    }
+}
+
+static int is_num(const sx_val *v)
+{
+    return v->kind == BV_INT || v->kind == BV_FLOAT || v->kind == BV_BOOL;
+}
+
+static double num(const sx_val *v)
+{
+    return v->kind == BV_FLOAT ? v->u.f : v->kind == BV_INT ? (double)v->u.i : v->u.b;
+}
+
+static int64_t inum(const sx_val *v)
+{
+    return v->kind == BV_INT ? v->u.i : v->u.b;
+}
+
+static sx_val *new_num(biz_sema *S, double f, biz_span span)
+{
+    sx_val *v = sx_new(S, BV_FLOAT, span);
+    v->u.f = f;
+    return v;
+}
+
+static sx_val *new_dur(biz_sema *S, double s, biz_span span)
+{
+    sx_val *v = sx_new(S, BV_DURATION, span);
+    v->u.dur = s;
+    return v;
+}
+
+static sx_val *eval_seq(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_kind kind)
+{
+    sx_val *v = sx_new(S, kind, e->span);
+    const biz_vec *seq = &e->u.seq;
+    for (int i = 0; i < seq->len; i++) {
+        const biz_expr *it = seq->items[i];
+        if (!it)
+            continue;
+        if (it->kind == BIZ_E_STARRED) {
+            sx_val *x = it->u.unary.operand ? sx_eval(S, sc, it->u.unary.operand) : new_err(S, it->span);
+            if (x->kind == BV_LIST || x->kind == BV_TUPLE) {
+                for (int j = 0; j < x->u.seq.n; j++) {
+                    int n = v->u.seq.n, cap = n;
+                    SX_PUSH(S, v->u.seq.items, n, cap, x->u.seq.items[j]);
+                    v->u.seq.n = n;
+                }
+                continue;
+            }
+            if (x->kind != BV_ERROR && x->kind != BV_REJECTED)
+                biz_error(S->d, it->span, NULL, "cannot unpack %s with '*'", sx_kind_name(x));
+            return new_err(S, e->span);
+        }
+        sx_val *x = sx_eval(S, sc, it);
+        int n = v->u.seq.n, cap = n;
+        SX_PUSH(S, v->u.seq.items, n, cap, x);
+        v->u.seq.n = n;
+    }
+    return v;
+}
+
+void sx_dict_put(biz_sema *S, sx_val *d, sx_val *k, sx_val *val)
+{
+    int n = d->u.dict.n, cap = n;
+    SX_PUSH(S, d->u.dict.keys, n, cap, k);
+    n = d->u.dict.n;
+    cap = n;
+    SX_PUSH(S, d->u.dict.vals, n, cap, val);
+    d->u.dict.n = n;
+}
+
+static sx_val *eval_dict(biz_sema *S, sx_scope *sc, const biz_expr *e)
+{
+    sx_val *d = sx_new(S, BV_DICT, e->span);
+    for (int i = 0; i < e->u.dict.len; i++) {
+        const biz_dict_item *it = e->u.dict.items[i];
+        if (!it || !it->value)
+            continue;
+        sx_val *val = sx_eval(S, sc, it->value);
+        if (!it->key) {
+            if (val->kind == BV_DICT) {
+                for (int j = 0; j < val->u.dict.n; j++)
+                    sx_dict_put(S, d, val->u.dict.keys[j], val->u.dict.vals[j]);
+            } else if (val->kind != BV_ERROR && val->kind != BV_REJECTED) {
+                biz_error(S->d, it->value->span, NULL, "'**' needs a dict, got %s", sx_kind_name(val));
+            }
+            continue;
+        }
+        sx_val *k = sx_eval(S, sc, it->key);
+        if (k->kind != BV_STR && k->kind != BV_INT && k->kind != BV_ERROR) {
+            biz_error(S->d, it->key->span, NULL, "a dict key must be a string here, got %s",
+                      sx_kind_name(k));
+            continue;
+        }
+        sx_dict_put(S, d, k, val);
+    }
+    return d;
+}
+
+/* The value of a keyword or positional argument of a constant call. */
+static const biz_expr *call_arg(const biz_expr *call, int pos, const char *name)
+{
+    for (int i = 0; i < call->u.call.keywords.len; i++) {
+        const biz_keyword *k = call->u.call.keywords.items[i];
+        if (k && k->name && strcmp(k->name, name) == 0)
+            return k->value;
+    }
+    if (pos >= 0 && pos < call->u.call.args.len)
+        return call->u.call.args.items[pos];
+    return NULL;
+}
+
+/* Checks the keywords of a constant call against names (NULL-terminated);
+ * returns 0 after reporting an unknown one. */
+static int check_keywords(biz_sema *S, const biz_expr *call, const char *fname,
+                          const char *const *names, int maxpos)
+{
+    int ok = 1;
+    int n = 0;
+    while (names[n])
+        n++;
+    for (int i = 0; i < call->u.call.keywords.len; i++) {
+        const biz_keyword *k = call->u.call.keywords.items[i];
+        if (!k)
+            continue;
+        if (!k->name) {
+            biz_error(S->d, k->span, NULL, "'**' is not supported in a call of %s()", fname);
+            ok = 0;
+            continue;
+        }
+        int found = 0;
+        for (int j = 0; j < n; j++)
+            if (strcmp(names[j], k->name) == 0)
+                found = 1;
+        if (!found) {
+            const char *sug = biz_suggest(k->name, names, n);
+            biz_error(S->d, k->name_span, sug ? sx_fmt(S, "did you mean '%s'?", sug) : NULL,
+                      "unknown argument '%s' for %s()", k->name, fname);
+            ok = 0;
+        }
+    }
+    if (call->u.call.args.len > maxpos) {
+        const biz_expr *a = call->u.call.args.items[maxpos];
+        biz_error(S->d, a ? a->span : call->span, NULL,
+                  "%s() takes at most %d positional arguments", fname, maxpos);
+        ok = 0;
+    }
+    return ok;
+}
+
+/* A number argument of a constant call; *ok cleared on error. */
+static double num_arg(biz_sema *S, sx_scope *sc, const biz_expr *call, int pos,
+                      const char *name, const char *fname, double dflt, int *ok, int want_int)
+{
+    const biz_expr *e = call_arg(call, pos, name);
+    if (!e)
+        return dflt;
+    sx_val *v = sx_eval(S, sc, e);
+    if (v->kind == BV_ERROR) {
+        *ok = 0;
+        return dflt;
+    }
+    if (v->kind == BV_INT || (!want_int && v->kind == BV_FLOAT))
+        return num(v);
+    biz_error(S->d, e->span, NULL, "%s() argument '%s' expects %s, got %s", fname, name,
+              want_int ? "an integer" : "a number", sx_kind_name(v));
+    *ok = 0;
+    return dflt;
+}
+
+static sx_val *eval_timedelta(biz_sema *S, sx_scope *sc, const biz_expr *e, const char *fname,
+                              int pendulum)
+{
+    static const char *const td_names[] = { "days", "seconds", "microseconds", "milliseconds",
+                                            "minutes", "hours", "weeks", NULL };
+    static const double mult[] = { 86400, 1, 1e-6, 1e-3, 60, 3600, 604800 };
+    if (!check_keywords(S, e, fname, td_names, pendulum ? 0 : 7))
+        return new_err(S, e->span);
+    int ok = 1;
+    double total = 0;
+    for (int i = 0; td_names[i]; i++)
+        total += mult[i] * num_arg(S, sc, e, pendulum ? -1 : i, td_names[i], fname, 0, &ok, 0);
+    return ok ? new_dur(S, total, e->span) : new_err(S, e->span);
+}
+
+/* Accepts tz="UTC" / tzinfo=timezone.utc / pendulum.timezone("UTC"). */
+static int check_tz(biz_sema *S, sx_scope *sc, const biz_expr *e)
+{
+    if (!e)
+        return 1;
+    sx_val *v = sx_eval(S, sc, e);
+    if (v->kind == BV_ERROR)
+        return 0;
+    if (v->kind == BV_NONE)
+        return 1;
+    if (v->kind == BV_STR) {
+        const char *s = v->u.str.s;
+        if (!strcmp(s, "UTC") || !strcmp(s, "utc") || !strcmp(s, "Etc/UTC") || !strcmp(s, "GMT")
+            || !strcmp(s, "Z"))
+            return 1;
+        biz_error(S->d, e->span, "use tz='UTC'",
+                  "time zone '%s' is not supported yet: dates are in UTC", s);
+        return 0;
+    }
+    biz_error(S->d, e->span, "use tz='UTC'", "this time zone is not supported: dates are in UTC");
+    return 0;
+}
+
+static sx_val *eval_datetime(biz_sema *S, sx_scope *sc, const biz_expr *e, const char *fname,
+                             int pendulum)
+{
+    static const char *const dt_names[] = { "year", "month", "day", "hour", "minute", "second",
+                                            "microsecond", "tzinfo", "tz", "fold", NULL };
+    if (!check_keywords(S, e, fname, dt_names, 8))
+        return new_err(S, e->span);
+    int ok = 1;
+    const char *const *n = dt_names;
+    if (!call_arg(e, 0, "year") || !call_arg(e, 1, "month") || !call_arg(e, 2, "day")) {
+        if (!(pendulum && call_arg(e, 0, "year"))) {
+            biz_error(S->d, e->span, "write datetime(2024, 1, 1)",
+                      "%s() needs a year, a month and a day", fname);
+            return new_err(S, e->span);
+        }
+    }
+    int64_t y = (int64_t)num_arg(S, sc, e, 0, n[0], fname, 1970, &ok, 1);
+    int m = (int)num_arg(S, sc, e, 1, n[1], fname, 1, &ok, 1);
+    int d = (int)num_arg(S, sc, e, 2, n[2], fname, 1, &ok, 1);
+    int h = (int)num_arg(S, sc, e, 3, n[3], fname, 0, &ok, 1);
+    int mi = (int)num_arg(S, sc, e, 4, n[4], fname, 0, &ok, 1);
+    int s = (int)num_arg(S, sc, e, 5, n[5], fname, 0, &ok, 1);
+    (void)num_arg(S, sc, e, 6, n[6], fname, 0, &ok, 1);
+    if (!check_tz(S, sc, call_arg(e, 7, "tzinfo")) || !check_tz(S, sc, call_arg(e, -1, "tz")))
+        ok = 0;
+    if (!ok)
+        return new_err(S, e->span);
+    const char *bad = NULL;
+    if (y < 1 || y > 9999)
+        bad = "year must be in 1..9999";
+    else if (m < 1 || m > 12)
+        bad = "month must be in 1..12";
+    else if (d < 1 || d > days_in_month(y, m))
+        bad = "day is out of range for month";
+    else if (h < 0 || h > 23)
+        bad = "hour must be in 0..23";
+    else if (mi < 0 || mi > 59)
+        bad = "minute must be in 0..59";
+    else if (s < 0 || s > 59)
+        bad = "second must be in 0..59";
+    if (bad) {
+        biz_error(S->d, e->span, NULL, "invalid date in %s(): %s", fname, bad);
+        return new_err(S, e->span);
+    }
+    sx_val *v = sx_new(S, BV_DATETIME, e->span);
+    v->u.dt = days_from_civil(y, m, d) * 86400 + h * 3600 + mi * 60 + s;
+    return v;
+}
+
+static sx_val *eval_param(biz_sema *S, sx_scope *sc, const biz_expr *e)
+{
+    const biz_expr *d = call_arg(e, 0, "default");
+    if (!d)
+        return sx_new(S, BV_NONE, e->span);
+    return sx_eval(S, sc, d);
+}
+
+static sx_val *eval_call(biz_sema *S, sx_scope *sc, const biz_expr *e)
+{
+    const biz_expr *f = e->u.call.func;
+    if (!f)
+        return new_err(S, e->span);
+    sx_val *fn;
+    if (f->kind == BIZ_E_ATTR && f->u.attr.obj) {
+        sx_val *obj = sx_eval(S, sc, f->u.attr.obj);
+        if (obj->kind == BV_ERROR || obj->kind == BV_REJECTED)
+            return obj;
+        if (obj->kind == BV_NODE || obj->kind == BV_DAG)
+            return sx_method_call(S, sc, e, obj, f->u.attr.name);
+        fn = sx_eval(S, sc, f);
+    } else if (f->kind == BIZ_E_NAME) {
+        fn = sx_lookup(sc, f->u.name.id);
+        if (!fn)
+            fn = sx_undefined(S, sc, f->u.name.id, f->span, 1);
+    } else {
+        fn = sx_eval(S, sc, f);
+    }
+    if (fn->kind == BV_ERROR || fn->kind == BV_REJECTED)
+        return fn;
+    if (fn->kind == BV_BUILTIN) {
+        const char *name = fn->u.fn.name;
+        switch (fn->u.fn.fn) {
+        case FN_TIMEDELTA: return eval_timedelta(S, sc, e, name, 0);
+        case FN_PENDULUM_DURATION: return eval_timedelta(S, sc, e, name, 1);
+        case FN_DATETIME: return eval_datetime(S, sc, e, name, 0);
+        case FN_PENDULUM_DATETIME: return eval_datetime(S, sc, e, name, 1);
+        case FN_PARAM: return eval_param(S, sc, e);
+        case FN_TIMEZONE: {
+            const biz_expr *a = call_arg(e, 0, "name");
+            if (!check_tz(S, sc, a))
+                return new_err(S, e->span);
+            return sx_new(S, BV_NONE, e->span);
+        }
+        case FN_NONDET:
+            biz_error(S->d, e->span, "use a fixed date, e.g. start_date=datetime(2024, 1, 1)",
+                      "%s() depends on when the DAG is compiled, so the compiled DAG would "
+                      "never change", name);
+            return new_err(S, e->span);
+        default:
+            return sx_call(S, sc, e, fn);
+        }
+    }
+    return sx_call(S, sc, e, fn);
+}
+
+static sx_val *eval_attr(biz_sema *S, sx_scope *sc, const biz_expr *e)
+{
+    const char *name = e->u.attr.name ? e->u.attr.name : "";
+    if (!e->u.attr.obj)
+        return new_err(S, e->span);
+    sx_val *obj = sx_eval(S, sc, e->u.attr.obj);
+    switch (obj->kind) {
+    case BV_ERROR: case BV_REJECTED:
+        return obj;
+    case BV_NODE: case BV_OUTPUT:
+        return sx_attr_of_node(S, obj, name, e->span);
+    case BV_MODULE: case BV_BUILTIN: case BV_OPAQUE: {
+        /* datetime.timedelta, pendulum.datetime, TriggerRule.ALL_DONE ... */
+        if (obj->kind == BV_BUILTIN && obj->u.fn.fn == FN_TRIGGER_RULE) {
+            char low[64];
+            size_t n = strlen(name);
+            if (n >= sizeof low)
+                n = sizeof low - 1;
+            for (size_t i = 0; i < n; i++)
+                low[i] = (char)tolower((unsigned char)name[i]);
+            low[n] = 0;
+            int r = biz_trigger_from_name(low);
+            if (r < 0 || strcmp(name, "DUMMY") == 0) {
+                char up[BIZ_TR__COUNT][64];
+                const char *cands[BIZ_TR__COUNT];
+                for (int i = 0; i < BIZ_TR__COUNT; i++) {
+                    size_t k = 0;
+                    for (; biz_trigger_names[i][k] && k < 63; k++)
+                        up[i][k] = (char)toupper((unsigned char)biz_trigger_names[i][k]);
+                    up[i][k] = 0;
+                    cands[i] = up[i];
+                }
+                const char *sug = biz_suggest(name, cands, BIZ_TR__COUNT);
+                if (r < 0) {
+                    biz_error(S->d, e->u.attr.name_span,
+                              sug ? sx_fmt(S, "did you mean 'TriggerRule.%s'?", sug) : NULL,
+                              "TriggerRule has no member '%s'", name);
+                    return new_err(S, e->span);
+                }
+            }
+            sx_val *v = sx_new(S, BV_TRIGGER, e->span);
+            v->u.trigger = r;
+            return v;
+        }
+        return sx_resolve_member(S, obj, name, e->span);
+    }
+    default:
+        biz_error(S->d, e->u.attr.name_span, NULL,
+                  "cannot read attribute '%s' of %s at compile time", name, sx_kind_name(obj));
+        return new_err(S, e->span);
+    }
+}
+
+static sx_val *eval_subscript(biz_sema *S, sx_scope *sc, const biz_expr *e)
+{
+    if (!e->u.subscript.obj || !e->u.subscript.index)
+        return new_err(S, e->span);
+    sx_val *obj = sx_eval(S, sc, e->u.subscript.obj);
+    if (obj->kind == BV_ERROR || obj->kind == BV_REJECTED)
+        return obj;
+    if (e->u.subscript.index->kind == BIZ_E_SLICE) {
+        biz_error(S->d, e->u.subscript.index->span, NULL, "slices are not supported yet");
+        return new_err(S, e->span);
+    }
+    sx_val *idx = sx_eval(S, sc, e->u.subscript.index);
+    if (idx->kind == BV_ERROR)
+        return idx;
+    if (obj->kind == BV_OUTPUT && idx->kind == BV_STR) {
+        if (strchr(idx->u.str.s, '\'') || strchr(idx->u.str.s, '\\')) {
+            biz_error(S->d, e->u.subscript.index->span, NULL, "an XCom key cannot contain quotes");
+            return new_err(S, e->span);
+        }
+        sx_val *v = sx_new(S, BV_OUTPUT, e->span);
+        v->u.out = obj->u.out;
+        size_t n = strlen(obj->u.out.tpl);
+        /* "{{ ti.xcom_pull(task_ids='x') }}" -> "... , key='k') }}" */
+        char *base = sx_strndup(S, obj->u.out.tpl, n > 4 ? n - 4 : n);
+        v->u.out.tpl = sx_fmt(S, "%s, key='%s') }}", base, idx->u.str.s);
+        return v;
+    }
+    if (obj->kind == BV_DICT) {
+        if (idx->kind == BV_STR) {
+            sx_val *v = sx_dict_get(obj, idx->u.str.s);
+            if (v)
+                return v;
+        } else if (idx->kind == BV_INT) {
+            for (int i = obj->u.dict.n - 1; i >= 0; i--)
+                if (obj->u.dict.keys[i]->kind == BV_INT && obj->u.dict.keys[i]->u.i == idx->u.i)
+                    return obj->u.dict.vals[i];
+        }
+        biz_error(S->d, e->u.subscript.index->span, NULL, "key not found in the dict (KeyError)");
+        return new_err(S, e->span);
+    }
+    if ((obj->kind == BV_LIST || obj->kind == BV_TUPLE || obj->kind == BV_STR)
+        && idx->kind == BV_INT) {
+        int64_t n = obj->kind == BV_STR ? (int64_t)obj->u.str.len : obj->u.seq.n;
+        int64_t i = idx->u.i < 0 ? idx->u.i + n : idx->u.i;
+        if (i < 0 || i >= n) {
+            biz_error(S->d, e->u.subscript.index->span, NULL, "index out of range (IndexError)");
+            return new_err(S, e->span);
+        }
+        if (obj->kind == BV_STR)
+            return sx_new_str(S, obj->u.str.s + i, 1, e->span);
+        return obj->u.seq.items[i];
+    }
+    biz_error(S->d, e->span, NULL, "cannot index %s with %s at compile time",
+              sx_kind_name(obj), sx_kind_name(idx));
+    return new_err(S, e->span);
+}
+
+static sx_val *concat_seq(biz_sema *S, sx_val *a, sx_val *b, biz_span span)
+{
+    sx_val *v = sx_new(S, a->kind, span);
+    int n = 0, cap = 0;
+    for (int i = 0; i < a->u.seq.n; i++)
+        SX_PUSH(S, v->u.seq.items, n, cap, a->u.seq.items[i]);
+    for (int i = 0; i < b->u.seq.n; i++)
+        SX_PUSH(S, v->u.seq.items, n, cap, b->u.seq.items[i]);
+    v->u.seq.n = n;
+    return v;
+}
+
+static sx_val *eval_arith(biz_sema *S, biz_op op, sx_val *a, sx_val *b, const biz_expr *e)
+{
+    biz_span sp = e->span;
+    int ints = (a->kind == BV_INT || a->kind == BV_BOOL) && (b->kind == BV_INT || b->kind == BV_BOOL);
+    if (is_num(a) && is_num(b)) {
+        double x = num(a), y = num(b);
+        switch (op) {
+        case BIZ_OP_ADD: case BIZ_OP_SUB: case BIZ_OP_MUL: {
+            if (ints) {
+                int64_t r;
+                int of = op == BIZ_OP_ADD ? __builtin_add_overflow(inum(a), inum(b), &r)
+                       : op == BIZ_OP_SUB ? __builtin_sub_overflow(inum(a), inum(b), &r)
+                       : __builtin_mul_overflow(inum(a), inum(b), &r);
+                if (of) {
+                    biz_error(S->d, sp, NULL, "integer overflow");
+                    return new_err(S, sp);
+                }
+                return sx_new_int(S, r, sp);
+            }
+            return new_num(S, op == BIZ_OP_ADD ? x + y : op == BIZ_OP_SUB ? x - y : x * y, sp);
+        }
+        case BIZ_OP_DIV: case BIZ_OP_FLOORDIV: case BIZ_OP_MOD:
+            if (y == 0) {
+                biz_error(S->d, sp, NULL, "division by zero");
+                return new_err(S, sp);
+            }
+            if (op == BIZ_OP_DIV)
+                return new_num(S, x / y, sp);
+            if (ints) {
+                int64_t p = inum(a), q = inum(b);
+                if (p == INT64_MIN && q == -1) {
+                    biz_error(S->d, sp, NULL, "integer overflow");
+                    return new_err(S, sp);
+                }
+                int64_t d = p / q, m = p % q;
+                if (m != 0 && ((m < 0) != (q < 0))) {
+                    d--;
+                    m += q;
+                }
+                return sx_new_int(S, op == BIZ_OP_FLOORDIV ? d : m, sp);
+            }
+            return new_num(S, op == BIZ_OP_FLOORDIV ? floor(x / y) : x - y * floor(x / y), sp);
+        case BIZ_OP_POW:
+            return new_num(S, pow(x, y), sp);
+        case BIZ_OP_RSHIFT: case BIZ_OP_LSHIFT:
+            if (ints && inum(b) >= 0 && inum(b) < 63)
+                return sx_new_int(S, op == BIZ_OP_RSHIFT ? inum(a) >> inum(b) : inum(a) << inum(b), sp);
+            break;
+        default: break;
+        }
+    }
+    if (op == BIZ_OP_ADD && a->kind == BV_STR && b->kind == BV_STR) {
+        char *s = sx_alloc(S, a->u.str.len + b->u.str.len + 1);
+        memcpy(s, a->u.str.s, a->u.str.len);
+        memcpy(s + a->u.str.len, b->u.str.s, b->u.str.len);
+        sx_val *v = sx_new(S, BV_STR, sp);
+        v->u.str.s = s;
+        v->u.str.len = a->u.str.len + b->u.str.len;
+        return v;
+    }
+    if (op == BIZ_OP_MUL && ((a->kind == BV_STR && b->kind == BV_INT) || (a->kind == BV_INT && b->kind == BV_STR))) {
+        sx_val *s = a->kind == BV_STR ? a : b;
+        int64_t k = a->kind == BV_INT ? a->u.i : b->u.i;
+        if (k < 0)
+            k = 0;
+        if (k > 100000 || s->u.str.len * (size_t)k > 1000000) {
+            biz_error(S->d, sp, NULL, "string repetition too large");
+            return new_err(S, sp);
+        }
+        char *r = sx_alloc(S, s->u.str.len * (size_t)k + 1);
+        for (int64_t i = 0; i < k; i++)
+            memcpy(r + (size_t)i * s->u.str.len, s->u.str.s, s->u.str.len);
+        sx_val *v = sx_new(S, BV_STR, sp);
+        v->u.str.s = r;
+        v->u.str.len = s->u.str.len * (size_t)k;
+        return v;
+    }
+    if (op == BIZ_OP_ADD && a->kind == b->kind && (a->kind == BV_LIST || a->kind == BV_TUPLE))
+        return concat_seq(S, a, b, sp);
+    if (a->kind == BV_DURATION && b->kind == BV_DURATION) {
+        if (op == BIZ_OP_ADD) return new_dur(S, a->u.dur + b->u.dur, sp);
+        if (op == BIZ_OP_SUB) return new_dur(S, a->u.dur - b->u.dur, sp);
+    }
+    if (op == BIZ_OP_MUL && a->kind == BV_DURATION && is_num(b))
+        return new_dur(S, a->u.dur * num(b), sp);
+    if (op == BIZ_OP_MUL && b->kind == BV_DURATION && is_num(a))
+        return new_dur(S, b->u.dur * num(a), sp);
+    if ((op == BIZ_OP_DIV || op == BIZ_OP_FLOORDIV) && a->kind == BV_DURATION && is_num(b) && num(b) != 0)
+        return new_dur(S, a->u.dur / num(b), sp);
+    if (a->kind == BV_DATETIME && b->kind == BV_DURATION && (op == BIZ_OP_ADD || op == BIZ_OP_SUB)) {
+        sx_val *v = sx_new(S, BV_DATETIME, sp);
+        v->u.dt = a->u.dt + (int64_t)(op == BIZ_OP_ADD ? b->u.dur : -b->u.dur);
+        return v;
+    }
+    if (a->kind == BV_DURATION && b->kind == BV_DATETIME && op == BIZ_OP_ADD) {
+        sx_val *v = sx_new(S, BV_DATETIME, sp);
+        v->u.dt = b->u.dt + (int64_t)a->u.dur;
+        return v;
+    }
+    if (a->kind == BV_DATETIME && b->kind == BV_DATETIME && op == BIZ_OP_SUB)
+        return new_dur(S, (double)(a->u.dt - b->u.dt), sp);
+    biz_error(S->d, e->u.binop.op_span, NULL, "unsupported operand types for '%s': %s and %s",
+              biz_op_name(op), sx_kind_name(a), sx_kind_name(b));
+    return new_err(S, sp);
+}
+
+static int vals_equal(const sx_val *a, const sx_val *b)
+{
+    if (is_num(a) && is_num(b))
+        return num(a) == num(b);
+    if (a->kind != b->kind)
+        return a->kind == BV_NONE && b->kind == BV_NONE;
+    switch (a->kind) {
+    case BV_NONE: return 1;
+    case BV_STR: return a->u.str.len == b->u.str.len && memcmp(a->u.str.s, b->u.str.s, a->u.str.len) == 0;
+    case BV_DURATION: return a->u.dur == b->u.dur;
+    case BV_DATETIME: return a->u.dt == b->u.dt;
+    case BV_TRIGGER: return a->u.trigger == b->u.trigger;
+    case BV_LIST: case BV_TUPLE:
+        if (a->u.seq.n != b->u.seq.n)
+            return 0;
+        for (int i = 0; i < a->u.seq.n; i++)
+            if (!vals_equal(a->u.seq.items[i], b->u.seq.items[i]))
+                return 0;
+        return 1;
+    default: return a == b;
+    }
+}
+
+static sx_val *eval_compare(biz_sema *S, biz_op op, sx_val *a, sx_val *b, const biz_expr *e)
+{
+    sx_val *r = sx_new(S, BV_BOOL, e->span);
+    switch (op) {
+    case BIZ_OP_EQ: r->u.b = vals_equal(a, b); return r;
+    case BIZ_OP_NE: r->u.b = !vals_equal(a, b); return r;
+    case BIZ_OP_IS: r->u.b = (a->kind == BV_NONE && b->kind == BV_NONE) || a == b; return r;
+    case BIZ_OP_IS_NOT: r->u.b = !((a->kind == BV_NONE && b->kind == BV_NONE) || a == b); return r;
+    case BIZ_OP_IN: case BIZ_OP_NOT_IN: {
+        int found = 0;
+        if (b->kind == BV_LIST || b->kind == BV_TUPLE) {
+            for (int i = 0; i < b->u.seq.n && !found; i++)
+                found = vals_equal(a, b->u.seq.items[i]);
+        } else if (b->kind == BV_DICT && a->kind == BV_STR) {
+            found = sx_dict_get(b, a->u.str.s) != NULL;
+        } else if (b->kind == BV_STR && a->kind == BV_STR) {
+            found = strstr(b->u.str.s, a->u.str.s) != NULL;
+        } else {
+            break;
+        }
+        r->u.b = op == BIZ_OP_IN ? found : !found;
+        return r;
+    }
+    default: {
+        int c;
+        if (is_num(a) && is_num(b))
+            c = num(a) < num(b) ? -1 : num(a) > num(b);
+        else if (a->kind == BV_STR && b->kind == BV_STR)
+            c = strcmp(a->u.str.s, b->u.str.s);
+        else if (a->kind == BV_DURATION && b->kind == BV_DURATION)
+            c = a->u.dur < b->u.dur ? -1 : a->u.dur > b->u.dur;
+        else if (a->kind == BV_DATETIME && b->kind == BV_DATETIME)
+            c = a->u.dt < b->u.dt ? -1 : a->u.dt > b->u.dt;
+        else
+            break;
+        r->u.b = op == BIZ_OP_LT ? c < 0 : op == BIZ_OP_LE ? c <= 0 : op == BIZ_OP_GT ? c > 0 : c >= 0;
+        return r;
+    }
+    }
+    biz_error(S->d, e->u.binop.op_span, NULL, "cannot compare %s and %s with '%s'",
+              sx_kind_name(a), sx_kind_name(b), biz_op_name(op));
+    return new_err(S, e->span);
+}
+
+sx_val *sx_eval(biz_sema *S, sx_scope *sc, const biz_expr *e)
+{
+    if (!e)
+        return new_err(S, (biz_span){ { 0, 0, 0 }, { 0, 0, 0 } });
+    switch (e->kind) {
+    case BIZ_E_NAME: {
+        const char *id = e->u.name.id ? e->u.name.id : "";
+        sx_val *v = sx_lookup(sc, id);
+        return v ? v : sx_undefined(S, sc, id, e->span, 0);
+    }
+    case BIZ_E_INT: return sx_new_int(S, e->u.int_value, e->span);
+    case BIZ_E_FLOAT: return new_num(S, e->u.float_value, e->span);
+    case BIZ_E_STR: {
+        sx_val *v = sx_new_str(S, e->u.str.value ? e->u.str.value : "",
+                               e->u.str.value ? e->u.str.len : 0, e->span);
+        v->origin = e;
+        return v;
+    }
+    case BIZ_E_TRUE: case BIZ_E_FALSE: {
+        sx_val *v = sx_new(S, BV_BOOL, e->span);
+        v->u.b = e->kind == BIZ_E_TRUE;
+        return v;
+    }
+    case BIZ_E_NONE: return sx_new(S, BV_NONE, e->span);
+    case BIZ_E_ELLIPSIS:
+        biz_error(S->d, e->span, NULL, "'...' has no value here");
+        return new_err(S, e->span);
+    case BIZ_E_LIST: return eval_seq(S, sc, e, BV_LIST);
+    case BIZ_E_TUPLE: return eval_seq(S, sc, e, BV_TUPLE);
+    case BIZ_E_SET:
+        biz_error(S->d, e->span, "use a list [...]", "sets are not supported");
+        return new_err(S, e->span);
+    case BIZ_E_DICT: return eval_dict(S, sc, e);
+    case BIZ_E_CALL: return eval_call(S, sc, e);
+    case BIZ_E_ATTR: return eval_attr(S, sc, e);
+    case BIZ_E_SUBSCRIPT: return eval_subscript(S, sc, e);
+    case BIZ_E_BINOP: {
+        if (!e->u.binop.left || !e->u.binop.right)
+            return new_err(S, e->span);
+        sx_val *a = sx_eval(S, sc, e->u.binop.left);
+        sx_val *b = sx_eval(S, sc, e->u.binop.right);
+        biz_op op = e->u.binop.op;
+        if (op == BIZ_OP_RSHIFT || op == BIZ_OP_LSHIFT) {
+            int ia = a->kind == BV_INT, ib = b->kind == BV_INT;
+            if (!(ia && ib))
+                return sx_depend(S, a, b, op, e->u.binop.op_span);
+        }
+        if (a->kind == BV_ERROR || a->kind == BV_REJECTED)
+            return a;
+        if (b->kind == BV_ERROR || b->kind == BV_REJECTED)
+            return b;
+        return eval_arith(S, op, a, b, e);
+    }
+    case BIZ_E_COMPARE: {
+        if (!e->u.binop.left || !e->u.binop.right)
+            return new_err(S, e->span);
+        sx_val *a = sx_eval(S, sc, e->u.binop.left);
+        sx_val *b = sx_eval(S, sc, e->u.binop.right);
+        if (a->kind == BV_ERROR || b->kind == BV_ERROR)
+            return new_err(S, e->span);
+        return eval_compare(S, e->u.binop.op, a, b, e);
+    }
+    case BIZ_E_BOOLOP: {
+        if (!e->u.binop.left || !e->u.binop.right)
+            return new_err(S, e->span);
+        sx_val *a = sx_eval(S, sc, e->u.binop.left);
+        if (a->kind == BV_ERROR)
+            return a;
+        int t = truthy(a);
+        if ((e->u.binop.op == BIZ_OP_AND && !t) || (e->u.binop.op == BIZ_OP_OR && t))
+            return a;
+        return sx_eval(S, sc, e->u.binop.right);
+    }
+    case BIZ_E_UNARY: {
+        if (!e->u.unary.operand)
+            return new_err(S, e->span);
+        sx_val *a = sx_eval(S, sc, e->u.unary.operand);
+        if (a->kind == BV_ERROR || a->kind == BV_REJECTED)
+            return a;
+        switch (e->u.unary.op) {
+        case BIZ_OP_NOT: {
+            sx_val *v = sx_new(S, BV_BOOL, e->span);
+            v->u.b = !truthy(a);
+            return v;
+        }
+        case BIZ_OP_NEG:
+            if (a->kind == BV_INT && a->u.i != INT64_MIN) return sx_new_int(S, -a->u.i, e->span);
+            if (a->kind == BV_FLOAT) return new_num(S, -a->u.f, e->span);
+            if (a->kind == BV_DURATION) return new_dur(S, -a->u.dur, e->span);
+            break;
+        case BIZ_OP_POS:
+            if (is_num(a) || a->kind == BV_DURATION) return a;
+            break;
+        case BIZ_OP_INVERT:
+            if (a->kind == BV_INT) return sx_new_int(S, ~a->u.i, e->span);
+            break;
+        default: break;
+        }
+        biz_error(S->d, e->span, NULL, "bad operand type for unary '%s': %s",
+                  biz_op_name(e->u.unary.op), sx_kind_name(a));
+        return new_err(S, e->span);
+    }
+    case BIZ_E_IFEXP: {
+        if (!e->u.ifexp.cond)
+            return new_err(S, e->span);
+        sx_val *c = sx_eval(S, sc, e->u.ifexp.cond);
+        if (c->kind == BV_ERROR)
+            return c;
+        return sx_eval(S, sc, truthy(c) ? e->u.ifexp.body : e->u.ifexp.orelse);
+    }
+    case BIZ_E_LAMBDA:
+        biz_error(S->d, e->span,
+                  "call a TechMicroService with TechMicroServiceOperator, or run a command with BashOperator",
+                  "lambda cannot be compiled: a compiled DAG cannot run Python code");
+        return sx_new(S, BV_REJECTED, e->span);
+    case BIZ_E_LISTCOMP:
+        biz_error(S->d, e->span, "write the list out", "list comprehensions are not supported yet");
+        return new_err(S, e->span);
+    case BIZ_E_STARRED:
+        biz_error(S->d, e->span, NULL, "'*' is not allowed here");
+        return new_err(S, e->span);
+    case BIZ_E_SLICE:
+        biz_error(S->d, e->span, NULL, "slices are not supported yet");
+        return new_err(S, e->span);
+    default:
+        biz_error(S->d, e->span, NULL, "this expression cannot be evaluated at compile time");
+        return new_err(S, e->span);
+    }
+}

@@ -1,0 +1,261 @@
+/* sema_int.h: what sema.c, consteval.c and graph.c share (not installed,
+ * not used outside semantic analysis).
+ *
+ * Ownership: everything sema allocates while checking a file (values,
+ * tasks, scopes, strings) comes from one pool owned by the biz_sema context
+ * and freed with it; the IR built at the end is separate (ir.h).
+ */
+#ifndef BIZ_SEMA_INT_H
+#define BIZ_SEMA_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+#include "ast.h"
+#include "diag.h"
+#include "ir.h"
+/* ast.h's enum biz_op and ops.h's enum biz_op_kind both name their count
+ * BIZ_OP__COUNT; rename ops.h's here (same value for biz_ops[]) until the
+ * contracts are fixed. Use BIZ_OPKIND__COUNT for the number of operators. */
+#define BIZ_OP__COUNT BIZ_OPKIND__COUNT
+#include "ops.h"
+#undef BIZ_OP__COUNT
+
+typedef struct biz_sema biz_sema;
+typedef struct sx_val sx_val;
+typedef struct sx_dag sx_dag;
+typedef struct sx_group sx_group;
+
+/* What a compile-time value is. */
+typedef enum sx_kind {
+    BV_ERROR,     /* evaluation failed (already reported): stay silent */
+    BV_NONE, BV_BOOL, BV_INT, BV_FLOAT, BV_STR,
+    BV_LIST, BV_TUPLE, BV_DICT,
+    BV_DURATION,  /* timedelta: seconds */
+    BV_DATETIME,  /* seconds since the epoch, UTC */
+    BV_TRIGGER,   /* TriggerRule.X */
+    BV_NODE,      /* a task or a group, in dependencies */
+    BV_OUTPUT,    /* task.output: a template plus a dependency */
+    BV_PARAM,     /* a @biz function parameter: {{ params.x }} */
+    BV_REJECTED,  /* Python that was already reported (@task ...): silent */
+    BV_DAG,       /* a DAG object (with ... as dag, first = first()) */
+    BV_DAGFUNC,   /* a @biz/@dag decorated function */
+    BV_MODULE,    /* import x.y */
+    BV_BUILTIN,   /* a function or class bizc knows */
+    BV_OPAQUE,    /* imported from somewhere bizc does not know */
+} sx_kind;
+
+/* The functions and classes bizc knows (BV_BUILTIN). */
+typedef enum sx_fn {
+    FN_DATETIME, FN_TIMEDELTA, FN_PENDULUM_DATETIME, FN_PENDULUM_DURATION,
+    FN_TIMEZONE,      /* datetime.timezone / pendulum.timezone */
+    FN_NONDET,        /* now(), today(), days_ago(): rejected */
+    FN_DAG_DECORATOR, /* biz, dag */
+    FN_DAG_CLASS,     /* DAG, BizMicroService */
+    FN_TASK_DECORATOR,/* task, task.python ... */
+    FN_TASK_GROUP_DECORATOR,
+    FN_CHAIN, FN_CROSS_DOWNSTREAM,
+    FN_TRIGGER_RULE,  /* the TriggerRule class */
+    FN_TASK_GROUP,    /* TaskGroup */
+    FN_PARAM,         /* Param(default, ...) */
+    FN_OPERATOR,      /* an operator of ops.c */
+    FN_PYTHON_OP,     /* PythonOperator & co: rejected */
+    FN_OTHER,         /* known but nothing to evaluate (get_current_context) */
+} sx_fn;
+
+struct sx_val {
+    sx_kind kind;
+    biz_span span;              /* where it was written */
+    const biz_expr *origin;     /* BV_STR: the literal, for template positions */
+    union {
+        int b;
+        int64_t i;
+        double f;
+        struct { char *s; size_t len; } str;
+        struct { sx_val **items; int n; } seq;
+        struct { sx_val **keys; sx_val **vals; int n; } dict;
+        double dur;
+        int64_t dt;
+        int trigger;
+        struct { sx_dag *dag; int first, last; sx_group *grp; } node;
+        struct { sx_dag *dag; int task; char *tpl; } out;
+        const char *param;
+        struct { sx_fn fn; const biz_op_spec *op; const char *name; const char *path; } fn;
+        const char *module;
+        sx_dag *dag;
+    } u;
+};
+
+/* A name bound in a scope. */
+typedef struct sx_binding {
+    const char *name;
+    sx_val *val;
+    struct sx_binding *next;
+} sx_binding;
+
+/* A scope: a function body, the module, or a `with` block (which binds
+ * into the module, as Python has no block scope). */
+typedef struct sx_scope {
+    sx_binding *head;
+    struct sx_scope *parent;
+    struct sx_scope *bind_to;   /* where assignments go; NULL = here */
+    sx_dag *dag;                /* the DAG being built, or NULL */
+} sx_scope;
+
+/* An argument given to an operator call. */
+typedef struct sx_arg {
+    const char *name;
+    const biz_arg_spec *spec;
+    sx_val *val;
+    biz_span key_span;
+    biz_span val_span;
+    int has_loc;                /* written in the source (not synthesised) */
+} sx_arg;
+
+/* One task. */
+typedef struct sx_task {
+    char *id;
+    const biz_op_spec *op;
+    sx_group *grp;
+    biz_span span;              /* the call that created it */
+    biz_span id_span;
+    sx_arg *args;
+    int nargs, cap;
+    int linked;                 /* has an edge to/from outside its group */
+} sx_task;
+
+/* A TechMicroServiceAsyncGroup. */
+struct sx_group {
+    char *id;
+    biz_span span;
+    int call, wait, read;       /* task indices; read -1 when read=False */
+};
+
+/* A dependency up >> down, where it was written. */
+typedef struct sx_edge {
+    int from, to;
+    biz_span span;
+    int off;                    /* disabled once reported as closing a cycle */
+} sx_edge;
+
+/* A task id written somewhere, checked once every task is known. */
+typedef enum sx_ref_kind { REF_TASK_ARG, REF_BRANCH, REF_XCOM } sx_ref_kind;
+typedef struct sx_ref {
+    sx_ref_kind kind;
+    int owner;                  /* the task that refers, -1 for default_args */
+    const char *arg;            /* argument name */
+    char *value;
+    biz_span span;
+} sx_ref;
+
+/* A DAG argument as given. */
+typedef struct sx_dag_arg {
+    const char *name;
+    sx_val *val;
+    biz_span span;
+} sx_dag_arg;
+
+struct sx_dag {
+    char *id;
+    biz_span span;              /* the decorator / with call */
+    biz_span name_span;         /* the def's name, for "never instantiated" */
+    int is_func;
+    int instantiated;
+    char *doc;                  /* the function's docstring */
+    const char *func_name;      /* the @biz function's name */
+    sx_dag_arg *args;
+    int nargs, cap_args;
+    sx_val *default_args;       /* BV_DICT or NULL */
+    sx_val *params;             /* BV_DICT built from params= and the def */
+    sx_task **tasks;
+    int ntasks, cap_tasks;
+    sx_group **groups;
+    int ngroups, cap_groups;
+    sx_edge *edges;
+    int nedges, cap_edges;
+    sx_ref *refs;
+    int nrefs, cap_refs;
+    cJSON *settings;            /* built at the end, moved into the IR */
+};
+
+struct biz_sema {
+    biz_diags *d;
+    void *pool;                 /* every allocation, freed at the end */
+    sx_scope module;
+    sx_dag **dags;
+    int ndags, cap_dags;
+    const char **reported;      /* names already reported (undefined, assumed) */
+    int nreported, cap_reported;
+    /* per operator call: */
+    sx_edge *pend_out;          /* producers of .output values in its args
+                                   (to is unused) */
+    int npend_out, cap_pend_out;
+    sx_ref *pend_refs;          /* task references in its args */
+    int npend_refs, cap_pend_refs;
+    int in_default_args;
+};
+
+/* --- pool ---------------------------------------------------------------- */
+void *sx_alloc(biz_sema *S, size_t size);
+char *sx_strdup(biz_sema *S, const char *s);
+char *sx_strndup(biz_sema *S, const char *s, size_t n);
+char *sx_fmt(biz_sema *S, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Appends item to a pooled array (arr, n, cap are lvalues). */
+#define SX_PUSH(S, arr, n, cap, item) do {                                  \
+        if ((n) == (cap)) {                                                 \
+            int nc_ = (cap) ? 2 * (cap) : 8;                                \
+            void *na_ = sx_alloc((S), (size_t)nc_ * sizeof *(arr));         \
+            if ((n) > 0) memcpy(na_, (arr), (size_t)(n) * sizeof *(arr));   \
+            (arr) = na_;                                                    \
+            (cap) = nc_;                                                    \
+        }                                                                   \
+        (arr)[(n)++] = (item);                                              \
+    } while (0)
+
+/* --- values (consteval.c) ------------------------------------------------ */
+sx_val *sx_new(biz_sema *S, sx_kind kind, biz_span span);
+sx_val *sx_new_str(biz_sema *S, const char *s, size_t len, biz_span span);
+sx_val *sx_new_int(biz_sema *S, int64_t i, biz_span span);
+/* "a string", "an integer", "a task" ... for messages. */
+const char *sx_kind_name(const sx_val *v);
+/* Evaluates e in scope sc; never NULL (BV_ERROR after an error). */
+sx_val *sx_eval(biz_sema *S, sx_scope *sc, const biz_expr *e);
+/* Looks a name up; NULL when unbound. */
+sx_val *sx_lookup(sx_scope *sc, const char *name);
+/* Binds name in sc (or where sc binds to). */
+void sx_bind(biz_sema *S, sx_scope *sc, const char *name, sx_val *v);
+/* The value as JSON (tasks and other non-constants become null). */
+cJSON *sx_to_json(const sx_val *v);
+/* Appends key: val to the BV_DICT d. */
+void sx_dict_put(biz_sema *S, sx_val *d, sx_val *k, sx_val *val);
+/* The value of key in a BV_DICT, or NULL. */
+sx_val *sx_dict_get(const sx_val *dict, const char *key);
+/* True when the string value holds template markup. */
+int sx_is_template(const sx_val *v);
+/* True when a string anywhere inside v holds template markup. */
+int sx_has_template(const sx_val *v);
+/* The source position of byte offset off of a string value. */
+biz_pos sx_str_pos(biz_sema *S, const sx_val *v, int off);
+/* "YYYY-MM-DDTHH:MM:SS+00:00" into buf (32 bytes). */
+void sx_iso(int64_t t, char *buf);
+/* Marks name reported; returns 1 when it already was. */
+int sx_once(biz_sema *S, const char *key);
+
+/* --- sema.c: calls that are not constants -------------------------------- */
+sx_val *sx_call(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *fn);
+sx_val *sx_method_call(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *obj,
+                       const char *method);
+sx_val *sx_depend(biz_sema *S, sx_val *left, sx_val *right, biz_op op, biz_span span);
+sx_val *sx_attr_of_node(biz_sema *S, sx_val *node, const char *name, biz_span span);
+/* obj.name for a module, a known function or an unknown import. */
+sx_val *sx_resolve_member(biz_sema *S, sx_val *obj, const char *name, biz_span span);
+/* Reports a name that is not defined (once per name); returns BV_ERROR. */
+sx_val *sx_undefined(biz_sema *S, sx_scope *sc, const char *name, biz_span span, int calling);
+
+/* --- graph.c -------------------------------------------------------------- */
+void sx_add_edge(biz_sema *S, sx_dag *dag, int from, int to, biz_span span);
+/* Checks references, cycles, warnings; builds the DAG's IR into out. */
+void sx_finish_dag(biz_sema *S, sx_dag *dag, biz_ir_dag *out);
+
+#endif

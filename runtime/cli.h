@@ -1,0 +1,28 @@
+/* cli.h: the executable's command line (see biz_cli_usage).
+ *
+ * Ownership: the parsed options point into argv (borrowed).
+ */
+#ifndef BIZ_CLI_H
+#define BIZ_CLI_H
+
+#include <stdio.h>
+#include <stddef.h>
+#include "bizrt.h"
+#include "log.h"
+
+typedef struct biz_cli {
+    const char *conf_json;   /* --conf */
+    const char *conf_file;   /* --conf-file */
+    const char *task;        /* --task */
+    const char *xcom_json;   /* --xcom (with --task) */
+    int dry_run, list, graph, version, help;
+    biz_log_format log_format;
+    int verbosity;           /* -q: -1, -v: 1 */
+} biz_cli;
+
+/* Parses argv. 0, or -1 with a message in err (a usage error). */
+int biz_cli_parse(int argc, char **argv, biz_cli *out, char *err, size_t errlen);
+/* Prints --help. */
+void biz_cli_usage(FILE *f, const char *prog, const biz_dag_def *dag);
+
+#endif

@@ -1,0 +1,195 @@
+/* context.c: what templates see, and rendering a task's arguments. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "context.h"
+#include "template.h"
+#include "ops.h"
+
+/* Formats t (UTC) as "YYYY-MM-DDTHH:MM:SS+00:00". */
+void biz_ctx_iso(time_t t, char *buf, size_t len)
+{
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%S+00:00", &tm);
+}
+
+/* Builds run->context, the variables templates see. */
+int biz_ctx_build(biz_run *run)
+{
+    char iso[40], ds[16], ds_nodash[16], ts_nodash[32];
+    struct tm tm;
+    gmtime_r(&run->logical_date, &tm);
+    biz_ctx_iso(run->logical_date, iso, sizeof iso);
+    strftime(ds, sizeof ds, "%Y-%m-%d", &tm);
+    strftime(ds_nodash, sizeof ds_nodash, "%Y%m%d", &tm);
+    strftime(ts_nodash, sizeof ts_nodash, "%Y%m%dT%H%M%S", &tm);
+
+    cJSON *c = cJSON_CreateObject();
+    if (!c)
+        return -1;
+    cJSON_AddStringToObject(c, "ds", ds);
+    cJSON_AddStringToObject(c, "ds_nodash", ds_nodash);
+    cJSON_AddStringToObject(c, "ts", iso);
+    cJSON_AddStringToObject(c, "ts_nodash", ts_nodash);
+    cJSON_AddStringToObject(c, "logical_date", iso);
+    cJSON_AddStringToObject(c, "execution_date", iso);
+    /* A manual run's data interval: without a schedule (None), Airflow
+     * gives [logical_date, logical_date]. Cron intervals come with the
+     * scheduling issue. */
+    cJSON_AddStringToObject(c, "data_interval_start", iso);
+    cJSON_AddStringToObject(c, "data_interval_end", iso);
+    cJSON_AddStringToObject(c, "run_id", run->run_id);
+
+    cJSON *dr = cJSON_AddObjectToObject(c, "dag_run");
+    if (dr) {
+        cJSON_AddItemToObject(dr, "conf", cJSON_Duplicate(run->conf, 1));
+        cJSON_AddStringToObject(dr, "run_id", run->run_id);
+        cJSON_AddStringToObject(dr, "logical_date", iso);
+        cJSON_AddStringToObject(dr, "execution_date", iso);
+        cJSON_AddStringToObject(dr, "run_type", "manual");
+        cJSON_AddStringToObject(dr, "dag_id", run->dag->dag_id);
+    }
+
+    const cJSON *dp = cJSON_GetObjectItemCaseSensitive(run->settings, "params");
+    cJSON *params = cJSON_IsObject(dp) ? cJSON_Duplicate(dp, 1) : cJSON_CreateObject();
+    const cJSON *kv;
+    cJSON_ArrayForEach(kv, run->conf) {
+        cJSON *v = cJSON_Duplicate(kv, 1);
+        if (cJSON_GetObjectItemCaseSensitive(params, kv->string))
+            cJSON_ReplaceItemInObjectCaseSensitive(params, kv->string, v);
+        else
+            cJSON_AddItemToObject(params, kv->string, v);
+    }
+    cJSON_AddItemToObject(c, "params", params);
+
+    cJSON *dag = cJSON_AddObjectToObject(c, "dag");
+    if (dag)
+        cJSON_AddStringToObject(dag, "dag_id", run->dag->dag_id);
+    cJSON_AddObjectToObject(c, "task");
+    cJSON_Delete(run->context);
+    run->context = c;
+    return 0;
+}
+
+typedef struct render_ctx {
+    biz_run *run;
+} render_ctx;
+
+static cJSON *pull(void *user, const char *task_id, const char *key)
+{
+    render_ctx *rc = user;
+    int i = biz_run_find(rc->run, task_id);
+    const cJSON *v = biz_run_xcom_get(rc->run, i, key ? key : "return_value");
+    return v ? cJSON_Duplicate(v, 1) : NULL;
+}
+
+static const char *env_get(void *user, const char *name)
+{
+    render_ctx *rc = user;
+    return rc->run->getenv_fn ? rc->run->getenv_fn(NULL, name) : getenv(name);
+}
+
+typedef struct render_acc {
+    biz_run *run;
+    biz_ti *ti;
+    biz_tpl_env *env;
+    cJSON *out;
+    char *err;
+    int keep_going;     /* dry run: render the other arguments too */
+} render_acc;
+
+static const biz_arg_loc *find_loc(const biz_task_def *d, const char *name)
+{
+    for (int i = 0; i < d->narg_locs; i++)
+        if (d->arg_locs[i].name && strcmp(d->arg_locs[i].name, name) == 0)
+            return &d->arg_locs[i];
+    return NULL;
+}
+
+static void render_one(const biz_arg_spec *a, void *user)
+{
+    render_acc *acc = user;
+    if ((acc->err && !acc->keep_going) || !(a->flags & BIZ_A_TEMPLATED))
+        return;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(acc->out, a->name);
+    if (!v || cJSON_IsNull(v))
+        return;
+    biz_tpl_error e;
+    char *where = NULL;
+    memset(&e, 0, sizeof e);
+    cJSON *r = biz_tpl_render_value(v, acc->run->native, acc->env, &e, &where);
+    if (r) {
+        cJSON_ReplaceItemInObjectCaseSensitive(acc->out, a->name, r);
+        free(where);
+        return;
+    }
+    const biz_arg_loc *loc = find_loc(acc->ti->def, a->name);
+    char locbuf[512] = "";
+    if (loc)
+        snprintf(locbuf, sizeof locbuf, " (%s:%d:%d)",
+                 acc->run->dag->source_path ? acc->run->dag->source_path : "?",
+                 loc->line, loc->col);
+    char at[48] = "";
+    if (e.offset >= 0)
+        snprintf(at, sizeof at, " at offset %d", e.offset);
+    char *msg = NULL;
+    if (asprintf(&msg, "%s%stask '%s', argument '%s'%s: template error%s: %s%s%s",
+                 acc->err ? acc->err : "", acc->err ? "\n" : "",
+                 acc->ti->def->task_id, a->name, locbuf, at, e.message,
+                 where ? "\n  template: " : "", where ? where : "") < 0)
+        msg = strdup("template error");
+    free(acc->err);
+    acc->err = msg;
+    free(where);
+}
+
+/* All of ti's arguments with the templated ones rendered. */
+/* Renders for biz_ctx_render_args; keep_going leaves failing arguments
+ * unrendered and returns the object with every error in *err. */
+static cJSON *render_args(biz_run *run, biz_ti *ti, int try_number, char **err, int keep_going)
+{
+    *err = NULL;
+    cJSON *out = cJSON_Duplicate(ti->args, 1);
+    if (!out) {
+        *err = strdup("out of memory");
+        return NULL;
+    }
+    if (ti->def->op < 0 || ti->def->op >= BIZ_OP__COUNT)
+        return out;
+    cJSON *task = cJSON_CreateObject();
+    cJSON_AddStringToObject(task, "task_id", ti->def->task_id);
+    cJSON_AddStringToObject(task, "operator", biz_ops[ti->def->op].name);
+    cJSON_ReplaceItemInObjectCaseSensitive(run->context, "task", task);
+
+    render_ctx rc = { run };
+    biz_tpl_env env;
+    memset(&env, 0, sizeof env);
+    env.vars = run->context;
+    env.xcom_pull = pull;
+    env.getenv = env_get;
+    env.task_id = ti->def->task_id;
+    env.try_number = try_number;
+    env.user = &rc;
+    render_acc acc = { run, ti, &env, out, NULL, keep_going };
+    biz_op_each_arg(&biz_ops[ti->def->op], render_one, &acc);
+    if (acc.err && !keep_going) {
+        cJSON_Delete(out);
+        *err = acc.err;
+        return NULL;
+    }
+    *err = acc.err;
+    return out;
+}
+
+/* All of ti's arguments with the templated ones rendered. */
+cJSON *biz_ctx_render_args(biz_run *run, biz_ti *ti, int try_number, char **err)
+{
+    return render_args(run, ti, try_number, err, 0);
+}
+
+/* Renders what it can; every error in *err (NULL when none). */
+cJSON *biz_ctx_render_args_all(biz_run *run, biz_ti *ti, char **err)
+{
+    return render_args(run, ti, 1, err, 1);
+}

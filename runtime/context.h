@@ -1,0 +1,36 @@
+/* context.h: the template context of a run and the rendering of a task's
+ * templated arguments.
+ *
+ * Ownership: biz_ctx_build stores a new tree in run->context (freed with
+ * the run). biz_ctx_render_args returns a new object the caller frees;
+ * its error message is a malloc'd string the caller frees.
+ */
+#ifndef BIZ_CONTEXT_H
+#define BIZ_CONTEXT_H
+
+#include <time.h>
+#include <cjson/cJSON.h>
+#include "run.h"
+
+/* Builds run->context: ds, ds_nodash, ts, ts_nodash, logical_date,
+ * data_interval_start/end, run_id, dag_run {conf, run_id, logical_date,
+ * run_type}, params (the DAG's params overridden by conf keys, as Airflow's
+ * dag_run_conf_overrides_params), dag {dag_id}, task (set per render).
+ * 0, or -1 when out of memory. */
+int biz_ctx_build(biz_run *run);
+
+/* All of ti's arguments, the templated ones (ops.c flags) rendered for try
+ * try_number. NULL on a template error, with *err set to
+ * "task 'x', argument 'json' (file.biz:12:14): template error at offset N:
+ * <reason>" and the template text on the next line. */
+cJSON *biz_ctx_render_args(biz_run *run, biz_ti *ti, int try_number, char **err);
+
+/* For --dry-run: renders every templated argument it can, leaving the
+ * failing ones as written; *err gets all errors, one a line (NULL when
+ * none). NULL only when out of memory. */
+cJSON *biz_ctx_render_args_all(biz_run *run, biz_ti *ti, char **err);
+
+/* Formats t (UTC) as "YYYY-MM-DDTHH:MM:SS+00:00". */
+void biz_ctx_iso(time_t t, char *buf, size_t len);
+
+#endif

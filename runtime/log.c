@@ -1,0 +1,216 @@
+/* log.c: text / JSON log lines on stderr with secrets redacted, and the
+ * live progress line on a terminal. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/time.h>
+#include <cjson/cJSON.h>
+#include "log.h"
+
+static struct {
+    biz_log_format format;
+    int verbosity;
+    FILE *out;
+    int tty;             /* progress display on */
+    int drawn;           /* a progress line is on screen */
+    char progress[128];
+    char **secrets;
+    int nsecrets;
+} L = { BIZ_LOG_TEXT, 0, NULL, 0, 0, "", NULL, 0 };
+
+static const char *const level_names[] = { "error", "warn", "info", "debug" };
+
+/* Sets the format, verbosity and output; the progress line only on a tty. */
+void biz_log_init(biz_log_format format, int verbosity, FILE *out)
+{
+    L.format = format;
+    L.verbosity = verbosity;
+    L.out = out ? out : stderr;
+    L.tty = format == BIZ_LOG_TEXT && verbosity == 0 && isatty(fileno(L.out));
+    L.drawn = 0;
+}
+
+/* Frees the secret registry. */
+void biz_log_shutdown(void)
+{
+    for (int i = 0; i < L.nsecrets; i++) {
+        memset(L.secrets[i], 0, strlen(L.secrets[i]));
+        free(L.secrets[i]);
+    }
+    free(L.secrets);
+    L.secrets = NULL;
+    L.nsecrets = 0;
+}
+
+/* The current verbosity and format, for callers that print more. */
+int biz_log_verbosity(void) { return L.verbosity; }
+/* The current log format. */
+biz_log_format biz_log_get_format(void) { return L.format; }
+
+/* Registers a secret, replaced by "***" in every message. */
+void biz_log_secret(const char *secret)
+{
+    if (!secret || !*secret)
+        return;
+    for (int i = 0; i < L.nsecrets; i++)
+        if (strcmp(L.secrets[i], secret) == 0)
+            return;
+    char **s = realloc(L.secrets, (L.nsecrets + 1) * sizeof *s);
+    if (!s)
+        return;
+    L.secrets = s;
+    char *copy = strdup(secret);
+    if (!copy)
+        return;
+    /* Longest first, so a secret containing another is replaced whole. */
+    int i = L.nsecrets++;
+    while (i > 0 && strlen(L.secrets[i - 1]) < strlen(copy)) {
+        L.secrets[i] = L.secrets[i - 1];
+        i--;
+    }
+    L.secrets[i] = copy;
+}
+
+/* A malloc'd copy of s with every registered secret replaced by "***". */
+char *biz_log_redact(const char *s)
+{
+    char *cur = strdup(s ? s : "");
+    for (int i = 0; cur && i < L.nsecrets; i++) {
+        const char *sec = L.secrets[i];
+        size_t sl = strlen(sec), n = 0;
+        for (const char *p = strstr(cur, sec); p; p = strstr(p + sl, sec))
+            n++;
+        if (!n)
+            continue;
+        char *out = malloc(strlen(cur) - n * sl + n * 3 + 1), *o = out;
+        if (!out) {
+            free(cur);
+            return NULL;
+        }
+        const char *p = cur, *q;
+        while ((q = strstr(p, sec))) {
+            memcpy(o, p, q - p);
+            o += q - p;
+            memcpy(o, "***", 3);
+            o += 3;
+            p = q + sl;
+        }
+        strcpy(o, p);
+        free(cur);
+        cur = out;
+    }
+    return cur;
+}
+
+static void clear_progress(void)
+{
+    if (L.drawn) {
+        fputs("\r\033[K", L.out);
+        L.drawn = 0;
+    }
+}
+
+static void draw_progress(void)
+{
+    if (L.tty && L.progress[0]) {
+        fprintf(L.out, "\r\033[K%s", L.progress);
+        L.drawn = 1;
+        fflush(L.out);
+    }
+}
+
+static void now_iso(char *buf, size_t len)
+{
+    struct timeval tv;
+    struct tm tm;
+    gettimeofday(&tv, NULL);
+    gmtime_r(&tv.tv_sec, &tm);
+    size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, len - n, ".%03dZ", (int)(tv.tv_usec / 1000));
+}
+
+static void vlog(biz_log_level level, const char *event, const char *task,
+                 int try, const char *fmt, va_list ap)
+{
+    if (!L.out)
+        L.out = stderr;
+    if ((int)level > L.verbosity + 2)   /* quiet: errors; normal: info */
+        return;
+    char *raw = NULL;
+    if (vasprintf(&raw, fmt, ap) < 0)
+        return;
+    char *msg = biz_log_redact(raw);
+    free(raw);
+    if (!msg)
+        return;
+    char ts[40];
+    now_iso(ts, sizeof ts);
+    clear_progress();
+    if (L.format == BIZ_LOG_JSON) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "time", ts);
+        cJSON_AddStringToObject(o, "level", level_names[level]);
+        if (event)
+            cJSON_AddStringToObject(o, "event", event);
+        if (task)
+            cJSON_AddStringToObject(o, "task", task);
+        if (try > 0)
+            cJSON_AddNumberToObject(o, "try", try);
+        cJSON_AddStringToObject(o, "message", msg);
+        char *line = cJSON_PrintUnformatted(o);
+        if (line)
+            fprintf(L.out, "%s\n", line);
+        free(line);
+        cJSON_Delete(o);
+    } else {
+        fprintf(L.out, "%s %-5s ", ts, level_names[level]);
+        if (task && try > 0)
+            fprintf(L.out, "[%s #%d] ", task, try);
+        else if (task)
+            fprintf(L.out, "[%s] ", task);
+        fprintf(L.out, "%s\n", msg);
+    }
+    free(msg);
+    draw_progress();
+    fflush(L.out);
+}
+
+/* Logs one line about the run or a task's event. */
+void biz_log_event(biz_log_level level, const char *event, const char *task,
+                   int try, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vlog(level, event, task, try, fmt, ap);
+    va_end(ap);
+}
+
+/* Shorthand for a plain message. */
+void biz_log(biz_log_level level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vlog(level, NULL, NULL, 0, fmt, ap);
+    va_end(ap);
+}
+
+/* Redraws the progress line (only on a terminal). */
+void biz_log_progress(int done, int total, int running, int queued, int failed)
+{
+    if (!L.tty)
+        return;
+    snprintf(L.progress, sizeof L.progress, "done %d/%d  running %d  queued %d  failed %d",
+             done, total, running, queued, failed);
+    draw_progress();
+}
+
+/* Erases the progress line for good (before the summary). */
+void biz_log_progress_end(void)
+{
+    clear_progress();
+    L.progress[0] = 0;
+    if (L.out)
+        fflush(L.out);
+}

@@ -1,0 +1,51 @@
+/* log.h: the run's log on stderr: text or JSON lines, secrets redacted,
+ * and on a terminal a live one-line progress display.
+ *
+ * Ownership: every function copies what it is given. Registered secrets
+ * are kept (copied) until biz_log_shutdown.
+ */
+#ifndef BIZ_LOG_H
+#define BIZ_LOG_H
+
+#include <stdio.h>
+
+typedef enum biz_log_level {
+    BIZ_LOG_ERROR,
+    BIZ_LOG_WARN,
+    BIZ_LOG_INFO,
+    BIZ_LOG_DEBUG,
+} biz_log_level;
+
+typedef enum biz_log_format { BIZ_LOG_TEXT, BIZ_LOG_JSON } biz_log_format;
+
+/* verbosity: -1 quiet (errors only), 0 normal, 1 verbose (debug). The
+ * progress line is drawn only on a terminal, in text format, not verbose. */
+void biz_log_init(biz_log_format format, int verbosity, FILE *out);
+/* Frees the secret registry. */
+void biz_log_shutdown(void);
+
+/* Registers a secret: it is replaced by "***" in every message. */
+void biz_log_secret(const char *secret);
+/* A malloc'd copy of s with every registered secret replaced by "***". */
+char *biz_log_redact(const char *s);
+
+/* One line about the run (task NULL) or a task's event ("start",
+ * "success", "failed", "retry", "skipped", "upstream_failed", ...). try is
+ * the try number or 0. The message is printf-style and redacted. */
+void biz_log_event(biz_log_level level, const char *event, const char *task,
+                   int try, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* Shorthand for a plain message. */
+void biz_log(biz_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Redraws the progress line (only on a terminal; otherwise nothing). */
+void biz_log_progress(int done, int total, int running, int queued, int failed);
+/* Erases the progress line for good (before the summary). */
+void biz_log_progress_end(void);
+
+/* The current verbosity and format, for callers that print more. */
+int biz_log_verbosity(void);
+biz_log_format biz_log_get_format(void);
+
+#endif

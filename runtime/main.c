@@ -1,0 +1,225 @@
+/* main.c: biz_main, what a compiled DAG's main() calls: options, the run
+ * on the event loop, the summary and the exit status. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <curl/curl.h>
+#include <cjson/cJSON.h>
+#include "bizrt.h"
+#include "cli.h"
+#include "context.h"
+#include "log.h"
+#include "loop.h"
+#include "run.h"
+#include "sched.h"
+#include "show.h"
+
+/* The ABI check: a generated file refers to this symbol (bizrt.h). */
+const int BIZRT_ABI_SYMBOL = BIZRT_ABI;
+
+enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
+
+static const char *prog_name(char **argv)
+{
+    const char *p = argv && argv[0] ? argv[0] : "dag";
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+/* Reads a whole file ('-' = stdin); malloc'd, NULL on error. */
+static char *slurp(const char *path)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    size_t n;
+    while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+        len += n;
+        if (cap - len < 2) {
+            char *b = realloc(buf, cap *= 2);
+            if (!b) {
+                free(buf);
+                buf = NULL;
+            }
+            buf = b;
+        }
+    }
+    if (f != stdin)
+        fclose(f);
+    if (buf)
+        buf[len] = 0;
+    return buf;
+}
+
+/* The run's conf from --conf / --conf-file: a JSON object or NULL ({}). */
+static int load_conf(const biz_cli *o, cJSON **conf, char *err, size_t errlen)
+{
+    *conf = NULL;
+    char *text = NULL;
+    const char *src = o->conf_json;
+    if (o->conf_file) {
+        text = slurp(o->conf_file);
+        if (!text) {
+            snprintf(err, errlen, "cannot read --conf-file '%s'", o->conf_file);
+            return -1;
+        }
+        src = text;
+    }
+    if (!src)
+        return 0;
+    *conf = cJSON_Parse(src);
+    free(text);
+    if (!cJSON_IsObject(*conf)) {
+        cJSON_Delete(*conf);
+        *conf = NULL;
+        snprintf(err, errlen, "--conf%s must be a JSON object", o->conf_file ? "-file" : "");
+        return -1;
+    }
+    return 0;
+}
+
+/* --xcom {"task_id": {"key": value}} into the run's XComs. */
+static int load_xcom(biz_run *run, const char *json, char *err, size_t errlen)
+{
+    cJSON *x = cJSON_Parse(json);
+    if (!cJSON_IsObject(x)) {
+        cJSON_Delete(x);
+        snprintf(err, errlen, "--xcom must be a JSON object {\"task_id\": {\"key\": value}}");
+        return -1;
+    }
+    const cJSON *t;
+    cJSON_ArrayForEach(t, x) {
+        int i = biz_run_find(run, t->string);
+        if (i < 0 || !cJSON_IsObject(t)) {
+            snprintf(err, errlen, i < 0 ? "--xcom: no task '%s' in this DAG"
+                                        : "--xcom: the value of '%s' must be an object",
+                     t->string);
+            cJSON_Delete(x);
+            return -1;
+        }
+        const cJSON *kv;
+        cJSON_ArrayForEach(kv, t)
+            biz_run_xcom_push(run, i, kv->string, cJSON_Duplicate(kv, 1));
+    }
+    cJSON_Delete(x);
+    return 0;
+}
+
+static void print_version(const biz_dag_def *dag)
+{
+    printf("%s (compiled by bizc %s)\n", dag->dag_id, dag->bizc_version ? dag->bizc_version : "?");
+    printf("source: %s sha256:%s\n", dag->source_path ? dag->source_path : "?",
+           dag->source_sha256 ? dag->source_sha256 : "?");
+    if (dag->build_date)
+        printf("built: %s\n", dag->build_date);
+    printf("runtime: libbizrt ABI %d, libcurl %s, cJSON %s\n", BIZRT_ABI,
+           curl_version_info(CURLVERSION_NOW)->version, cJSON_Version());
+}
+
+static int usage_error(const char *prog, const char *msg)
+{
+    fprintf(stderr, "%s: %s\nTry '%s --help'.\n", prog, msg, prog);
+    return EXIT_USAGE;
+}
+
+/* Runs the DAG on the event loop; returns the exit status. */
+static int execute(biz_run *run)
+{
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        biz_log(BIZ_LOG_ERROR, "cannot initialise libcurl");
+        return EXIT_FAILED;
+    }
+    run->loop = biz_loop_new();
+    if (!run->loop) {
+        biz_log(BIZ_LOG_ERROR, "cannot create the event loop");
+        curl_global_cleanup();
+        return EXIT_FAILED;
+    }
+    biz_sched_start(run);
+    if (biz_loop_run(run->loop) < 0)
+        biz_log(BIZ_LOG_ERROR, "event loop error");
+    if (run->state == BIZ_RUN_RUNNING) {
+        /* The loop ran dry without a verdict: cannot happen, but never
+         * report success for it. */
+        biz_log(BIZ_LOG_ERROR, "run ended without an outcome");
+        run->state = BIZ_RUN_FAILED;
+    }
+    biz_loop_free(run->loop);
+    run->loop = NULL;
+    curl_global_cleanup();
+    return biz_sched_exit_status(run);
+}
+
+/* Runs the DAG's command line; returns the exit status. */
+int biz_main(const biz_dag_def *dag, int argc, char **argv)
+{
+    const char *prog = prog_name(argv);
+    biz_cli o;
+    char err[512];
+    if (biz_cli_parse(argc, argv, &o, err, sizeof err) < 0)
+        return usage_error(prog, err);
+    if (o.help) {
+        biz_cli_usage(stdout, prog, dag);
+        return EXIT_OK;
+    }
+    if (o.version) {
+        print_version(dag);
+        return EXIT_OK;
+    }
+    if (o.graph) {
+        biz_show_graph(stdout, dag);
+        return EXIT_OK;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    biz_log_init(o.log_format, o.verbosity, stderr);
+
+    cJSON *conf;
+    if (load_conf(&o, &conf, err, sizeof err) < 0)
+        return usage_error(prog, err);
+    biz_run *run = biz_run_new(dag, conf, 0, err, sizeof err);
+    if (!run) {
+        fprintf(stderr, "%s: %s\n", prog, err);
+        return EXIT_FAILED;
+    }
+    /* Tokens written in the DAG are secrets from the start (--dry-run too). */
+    for (int i = 0; i < run->n; i++)
+        biz_log_secret(biz_args_str(run->tis[i].args, "token"));
+    int status = EXIT_OK;
+    if (o.list) {
+        biz_show_list(stdout, run);
+        goto out;
+    }
+    if (o.task) {
+        run->only_task = biz_run_find(run, o.task);
+        if (run->only_task < 0) {
+            snprintf(err, sizeof err, "no task '%s' in DAG '%s' (see --list)", o.task, dag->dag_id);
+            status = usage_error(prog, err);
+            goto out;
+        }
+        if (o.xcom_json && load_xcom(run, o.xcom_json, err, sizeof err) < 0) {
+            status = usage_error(prog, err);
+            goto out;
+        }
+    }
+    if (biz_ctx_build(run) < 0) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        status = EXIT_FAILED;
+        goto out;
+    }
+    if (o.dry_run) {
+        run->dry_run = 1;
+        status = biz_show_plan(stdout, run) ? EXIT_FAILED : EXIT_OK;
+        goto out;
+    }
+    status = execute(run);
+    biz_log_progress_end();
+    if (o.verbosity >= 0)
+        biz_show_summary(stdout, run, o.log_format);
+out:
+    biz_run_free(run);
+    biz_log_shutdown();
+    return status;
+}

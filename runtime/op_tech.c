@@ -1,0 +1,506 @@
+/* op_tech.c: TechMicroServiceOperator (PROTOCOL.md): resolve the URL
+ * through the directory service (or API Gateway's URL scheme), call the
+ * service, push XComs, fail on error statuses. Every HTTP call is an event
+ * on the loop. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <curl/curl.h>
+#include "op.h"
+#include "http.h"
+#include "conn.h"
+#include "template.h"
+
+#define DEFAULT_REGION "eu-west-1"
+#define DEFAULT_GATEWAY "https://{api_id}.execute-api.{region}.amazonaws.com/{stage}"
+#define DEFAULT_STAGE "dev"
+#define ASYNC_BUCKET "coworks-airflow"
+
+typedef struct tech {
+    biz_http *req;        /* the request in flight, or NULL */
+    char *name;           /* cws_name, or api_id */
+    char *cache_key;      /* directory cache key */
+    char *dir_url;        /* the directory URL asked */
+} tech;
+
+static void tech_free(biz_try *t)
+{
+    tech *s = t->op;
+    if (!s)
+        return;
+    if (s->req)
+        biz_http_cancel(s->req);
+    free(s->name);
+    free(s->cache_key);
+    free(s->dir_url);
+    free(s);
+    t->op = NULL;
+}
+
+/* Ends the try after freeing the operator's state (the message is
+ * formatted first: its arguments may point into that state). */
+static void finish(biz_try *t, biz_outcome out, int final, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void finish(biz_try *t, biz_outcome out, int final, const char *fmt, ...)
+{
+    char *msg = NULL;
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        if (vasprintf(&msg, fmt, ap) < 0)
+            msg = NULL;
+        va_end(ap);
+    }
+    tech_free(t);
+    if (msg)
+        biz_try_done(t, out, final, "%s", msg);
+    else
+        biz_try_done(t, out, final, fmt ? "out of memory" : NULL);
+    free(msg);
+}
+
+/* A value as Python's str() writes it (header and query values). */
+static char *py_str(const cJSON *v)
+{
+    return cJSON_IsString(v) ? strdup(v->valuestring) : biz_tpl_str(v);
+}
+
+/* Joins base and path with exactly one '/'. */
+static char *join_url(const char *base, const char *path)
+{
+    size_t bl = strlen(base);
+    while (bl > 0 && base[bl - 1] == '/')
+        bl--;
+    while (path && *path == '/')
+        path++;
+    char *out = NULL;
+    if (asprintf(&out, "%.*s/%s", (int)bl, base, path ? path : "") < 0)
+        return NULL;
+    return out;
+}
+
+/* Replaces every {name} of tmpl by its value (unknown {x} stay as they are). */
+static char *substitute(const char *tmpl, const char *const *kv)
+{
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    if (!f)
+        return NULL;
+    for (const char *p = tmpl; *p;) {
+        int matched = 0;
+        for (int i = 0; *p == '{' && kv[i]; i += 2) {
+            size_t n = strlen(kv[i]);
+            if (strncmp(p + 1, kv[i], n) == 0 && p[1 + n] == '}') {
+                fputs(kv[i + 1], f);
+                p += n + 2;
+                matched = 1;
+                break;
+            }
+        }
+        if (!matched)
+            fputc(*p++, f);
+    }
+    fclose(f);
+    return out;
+}
+
+/* Adds query_params to url, as requests does (lists repeat, None drops). */
+static char *add_query(char *url, const cJSON *qp)
+{
+    const cJSON *kv;
+    cJSON_ArrayForEach(kv, qp) {
+        int list = cJSON_IsArray(kv);
+        const cJSON *v = list ? kv->child : kv;
+        for (; v; v = list ? v->next : NULL) {
+            if (cJSON_IsNull(v))
+                continue;
+            char *s = py_str(v);
+            char *u = s ? biz_http_url_add_query(url, kv->string, s) : NULL;
+            free(s);
+            if (!u) {
+                free(url);
+                return NULL;
+            }
+            free(url);
+            url = u;
+        }
+    }
+    return url;
+}
+
+/* Header list with case-insensitive replacement, in order of first set. */
+typedef struct hdrs {
+    char *name[64];
+    char *value[64];
+    int n;
+} hdrs;
+
+static void hdr_set(hdrs *h, const char *name, const char *value)
+{
+    for (int i = 0; i < h->n; i++)
+        if (strcasecmp(h->name[i], name) == 0) {
+            free(h->value[i]);
+            h->value[i] = strdup(value);
+            return;
+        }
+    if (h->n < 64) {
+        h->name[h->n] = strdup(name);
+        h->value[h->n++] = strdup(value);
+    }
+}
+
+static void hdr_free(hdrs *h)
+{
+    for (int i = 0; i < h->n; i++) {
+        free(h->name[i]);
+        free(h->value[i]);
+    }
+}
+
+/* x-amzn-trace-id: Root=1-<hex start seconds>-<hex of "cws" + run number>. */
+static void trace_id(const biz_run *run, char *buf, size_t len)
+{
+    char ascii[32];
+    snprintf(ascii, sizeof ascii, "cws%09d", run->run_number);
+    int n = snprintf(buf, len, "Root=1-%lx-", (unsigned long)run->start_wall);
+    for (const char *p = ascii; *p && (size_t)n + 3 < len; p++)
+        n += snprintf(buf + n, len - n, "%02x", (unsigned char)*p);
+}
+
+/* The request body: data when truthy (a dict form-encoded), else json. */
+static int make_body(biz_try *t, char **body, size_t *len)
+{
+    const cJSON *data = biz_try_arg(t, "data");
+    const cJSON *json = biz_try_arg(t, "json");
+    *body = NULL;
+    int data_truthy = data && !(cJSON_IsString(data) && !data->valuestring[0]) &&
+                      !((cJSON_IsObject(data) || cJSON_IsArray(data)) && !data->child);
+    if (data_truthy) {
+        if (cJSON_IsString(data)) {
+            *body = strdup(data->valuestring);
+        } else if (cJSON_IsObject(data)) {
+            char *acc = strdup("");
+            const cJSON *kv;
+            cJSON_ArrayForEach(kv, data) {
+                char *v = py_str(kv);
+                char *ek = curl_easy_escape(NULL, kv->string, 0);
+                char *ev = curl_easy_escape(NULL, v ? v : "", 0);
+                char *next = NULL;
+                if (acc && ek && ev &&
+                    asprintf(&next, "%s%s%s=%s", acc, *acc ? "&" : "", ek, ev) < 0)
+                    next = NULL;
+                free(acc);
+                acc = next;
+                free(v);
+                curl_free(ek);
+                curl_free(ev);
+            }
+            *body = acc;
+        } else {
+            *body = cJSON_PrintUnformatted(data);
+        }
+    } else if (json) {
+        if (cJSON_IsString(json)) {
+            cJSON *parsed = cJSON_Parse(json->valuestring);
+            if (parsed)
+                *body = strdup(json->valuestring);
+            else
+                *body = cJSON_PrintUnformatted(json);
+            cJSON_Delete(parsed);
+        } else {
+            *body = cJSON_PrintUnformatted(json);
+        }
+    } else {
+        return 0;
+    }
+    if (!*body)
+        return -1;
+    *len = strlen(*body);
+    return 1;
+}
+
+static void on_call(const biz_http_result *r, void *user);
+
+/* Makes the service call to base (the service's URL) with token. */
+static void call(biz_try *t, const char *base, const char *token)
+{
+    tech *s = t->op;
+    const char *entry = biz_try_arg_str(t, "entry");
+    char *url = join_url(base, entry ? entry : "/");
+    const cJSON *qp = biz_try_arg(t, "query_params");
+    if (url && cJSON_IsObject(qp))
+        url = add_query(url, qp);
+    if (!url) {
+        finish(t, BIZ_OUT_FAILED, 0, "out of memory");
+        return;
+    }
+    const char *method = biz_try_arg_str(t, "method");
+    biz_http *h = biz_http_new(method ? method : "get", url);
+    biz_try_log(t, BIZ_LOG_DEBUG, "%s %s", method ? method : "get", url);
+    free(url);
+    if (!h) {
+        finish(t, BIZ_OUT_FAILED, 0, "out of memory");
+        return;
+    }
+
+    hdrs hd = { .n = 0 };
+    const char *accept = biz_try_arg_str(t, "accept");
+    hdr_set(&hd, "Content-Type", "application/json");
+    hdr_set(&hd, "Accept", accept ? accept : "application/json");
+    const cJSON *uh = biz_try_arg(t, "headers"), *kv;
+    if (cJSON_IsObject(uh))
+        cJSON_ArrayForEach(kv, uh) {
+            char *v = py_str(kv);
+            if (v)
+                hdr_set(&hd, kv->string, v);
+            free(v);
+        }
+    if (!biz_try_arg_bool(t, "no_auth", 0) && token)
+        hdr_set(&hd, "Authorization", token);
+    char trace[96];
+    trace_id(t->run, trace, sizeof trace);
+    hdr_set(&hd, "x-amzn-trace-id", trace);
+    if (biz_try_arg_bool(t, "asynchronous", 0)) {
+        char *key = NULL;
+        if (asprintf(&key, "s3/%s/%s/%s", t->run->dag->dag_id, t->task_id, t->job_id) < 0)
+            key = NULL;
+        hdr_set(&hd, "InvocationType", "Event");
+        hdr_set(&hd, "X-CWS-S3Bucket", ASYNC_BUCKET);
+        hdr_set(&hd, "X-CWS-S3Key", key ? key : "");
+        biz_try_xcom_push(t, "bucket", cJSON_CreateString(ASYNC_BUCKET));
+        biz_try_xcom_push(t, "key", cJSON_CreateString(key ? key : ""));
+        free(key);
+    }
+    for (int i = 0; i < hd.n; i++)
+        biz_http_header(h, hd.name[i], hd.value[i]);
+    hdr_free(&hd);
+
+    char *body;
+    size_t blen = 0;
+    int b = make_body(t, &body, &blen);
+    if (b < 0) {
+        biz_http_cancel(h);
+        finish(t, BIZ_OUT_FAILED, 0, "out of memory");
+        return;
+    }
+    if (b > 0) {
+        biz_http_body(h, body, blen);
+        free(body);
+    }
+    biz_http_timeouts(h, 0, 30000);
+    s->req = h;
+    if (biz_http_send(h, t->run->loop, on_call, t) < 0) {
+        s->req = NULL;
+        finish(t, BIZ_OUT_FAILED, 0, "cannot start the HTTP request");
+    }
+}
+
+static void on_call(const biz_http_result *r, void *user)
+{
+    biz_try *t = user;
+    tech *s = t->op;
+    s->req = NULL;  /* freed by http.c after this callback */
+    if (r->error) {
+        finish(t, BIZ_OUT_FAILED, 0, "call to %s failed: %s", r->url, r->error);
+        return;
+    }
+    int async = biz_try_arg_bool(t, "asynchronous", 0);
+    if (biz_try_arg_bool(t, "log_response", 0))
+        biz_try_log(t, BIZ_LOG_INFO, "response %ld: %.*s", r->status, (int)r->body_len, r->body);
+    if (!async && biz_try_arg_bool(t, "xcom_push", 1)) {
+        biz_try_xcom_push(t, "status_code", cJSON_CreateNumber((double)r->status));
+        cJSON *rv = NULL;
+        if (biz_try_arg_bool(t, "json_result", 1)) {
+            if (r->body_len == 0)
+                rv = cJSON_CreateObject();
+            else
+                rv = cJSON_ParseWithLength(r->body, r->body_len);
+        }
+        if (!rv)
+            rv = cJSON_CreateString(r->body);
+        if (biz_try_arg_bool(t, "do_xcom_push", 1))
+            biz_try_xcom_push(t, "return_value", rv);
+        else
+            cJSON_Delete(rv);
+    }
+    if (biz_try_arg_bool(t, "raise_errors", 1) &&
+        (r->status >= 500 || (r->status >= 400 && biz_try_arg_bool(t, "raise_400_errors", 1)))) {
+        finish(t, BIZ_OUT_FAILED, 1, "TechMicroService '%s' answered %ld: %.300s",
+               s->name, r->status, r->body);
+        return;
+    }
+    biz_try_log(t, BIZ_LOG_DEBUG, "answered %ld in %.3fs", r->status, r->seconds);
+    finish(t, BIZ_OUT_SUCCESS, 0, NULL);
+}
+
+/* Uses a directory answer {"url", "token"}. */
+static void use_service(biz_try *t, const cJSON *answer)
+{
+    const cJSON *url = cJSON_GetObjectItemCaseSensitive(answer, "url");
+    const cJSON *tok = cJSON_GetObjectItemCaseSensitive(answer, "token");
+    if (cJSON_IsString(tok))
+        biz_log_secret(tok->valuestring);
+    char *base = strdup(url->valuestring);
+    call(t, base, cJSON_IsString(tok) ? tok->valuestring : NULL);
+    free(base);
+}
+
+static void on_directory(const biz_http_result *r, void *user)
+{
+    biz_try *t = user;
+    tech *s = t->op;
+    s->req = NULL;
+    if (r->error) {
+        finish(t, BIZ_OUT_FAILED, 0, "directory call %s failed: %s", s->dir_url, r->error);
+        return;
+    }
+    if (r->status < 200 || r->status >= 300) {
+        finish(t, BIZ_OUT_FAILED, 0, "directory %s answered %ld for '%s': %.300s",
+               s->dir_url, r->status, s->name, r->body);
+        return;
+    }
+    cJSON *a = cJSON_ParseWithLength(r->body, r->body_len);
+    const cJSON *url = cJSON_GetObjectItemCaseSensitive(a, "url");
+    if (!cJSON_IsString(url)) {
+        cJSON_Delete(a);
+        finish(t, BIZ_OUT_FAILED, 0, "directory %s gave no \"url\" for '%s'", s->dir_url, s->name);
+        return;
+    }
+    const cJSON *tok = cJSON_GetObjectItemCaseSensitive(a, "token");
+    if (cJSON_IsString(tok))
+        biz_log_secret(tok->valuestring);
+    cJSON *entry = cJSON_CreateObject();
+    cJSON_AddStringToObject(entry, "url", url->valuestring);
+    if (cJSON_IsString(tok))
+        cJSON_AddStringToObject(entry, "token", tok->valuestring);
+    cJSON_DeleteItemFromObjectCaseSensitive(t->run->dir_cache, s->cache_key);
+    cJSON_AddItemToObject(t->run->dir_cache, s->cache_key, entry);
+    cJSON_Delete(a);
+    use_service(t, entry);
+}
+
+static const char *try_getenv(void *user, const char *name)
+{
+    return biz_try_getenv(user, name);
+}
+
+/* Asks the directory for cws_name (at stage). */
+static void ask_directory(biz_try *t, const char *stage)
+{
+    tech *s = t->op;
+    const char *conn_id = biz_try_arg_str(t, "directory_conn_id");
+    if (!conn_id)
+        conn_id = "coworks_directory";
+    biz_conn c;
+    char err[256];
+    memset(&c, 0, sizeof c);
+    int rc = biz_conn_lookup(conn_id, try_getenv, t, &c, err, sizeof err);
+    if (rc == 1) {
+        char var[160];
+        size_t i = 0;
+        for (const char *p = conn_id; *p && i < sizeof var - 1; p++)
+            var[i++] = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+        var[i] = 0;
+        finish(t, BIZ_OUT_FAILED, 0, "connection '%s' is not defined: set AIRFLOW_CONN_%s",
+               conn_id, var);
+        return;
+    }
+    if (rc < 0) {
+        finish(t, BIZ_OUT_FAILED, 0, "connection '%s': %s", conn_id, err);
+        return;
+    }
+    if (c.password)
+        biz_log_secret(c.password);
+    char *base = biz_conn_base_url(&c);
+    char *url = base ? join_url(base, s->name) : NULL;
+    free(base);
+    if (url && stage) {
+        char *u = biz_http_url_add_query(url, "stage", stage);
+        free(url);
+        url = u;
+    }
+    biz_http *h = url ? biz_http_new("GET", url) : NULL;
+    s->dir_url = url;
+    if (!h) {
+        biz_conn_free(&c);
+        finish(t, BIZ_OUT_FAILED, 0, "out of memory");
+        return;
+    }
+    biz_http_header(h, "Accept", "application/json");
+    /* As Airflow's HttpHook: login/password as basic auth, extras as headers. */
+    if (c.login && *c.login)
+        biz_http_basic_auth(h, c.login, c.password);
+    const cJSON *kv;
+    cJSON_ArrayForEach(kv, c.extra)
+        if (cJSON_IsString(kv))
+            biz_http_header(h, kv->string, kv->valuestring);
+    biz_conn_free(&c);
+    biz_http_timeouts(h, 60000, 30000);
+    s->req = h;
+    biz_try_log(t, BIZ_LOG_DEBUG, "directory GET %s", url);
+    if (biz_http_send(h, t->run->loop, on_directory, t) < 0) {
+        s->req = NULL;
+        finish(t, BIZ_OUT_FAILED, 0, "cannot start the HTTP request");
+    }
+}
+
+static void tech_start(biz_try *t)
+{
+    tech *s = calloc(1, sizeof *s);
+    if (!s) {
+        biz_try_done(t, BIZ_OUT_FAILED, 0, "out of memory");
+        return;
+    }
+    t->op = s;
+    const char *cws_name = biz_try_arg_str(t, "cws_name");
+    const char *stage = biz_try_arg_str(t, "stage");
+    if (cws_name && *cws_name) {
+        s->name = strdup(cws_name);
+        biz_try_xcom_push(t, "cws_name", cJSON_CreateString(cws_name));
+        if (asprintf(&s->cache_key, "%s\n%s", cws_name, stage ? stage : "") < 0) {
+            s->cache_key = NULL;
+            finish(t, BIZ_OUT_FAILED, 0, "out of memory");
+            return;
+        }
+        const cJSON *hit = cJSON_GetObjectItemCaseSensitive(t->run->dir_cache, s->cache_key);
+        if (hit)
+            use_service(t, hit);
+        else
+            ask_directory(t, stage);
+        return;
+    }
+    const char *api_id = biz_try_arg_str(t, "api_id");
+    if (!api_id || !*api_id) {
+        finish(t, BIZ_OUT_FAILED, 1, "neither cws_name nor api_id is set");
+        return;
+    }
+    s->name = strdup(api_id);
+    biz_try_xcom_push(t, "cws_name", cJSON_CreateString(api_id));
+    const char *region = biz_try_getenv(t, "BIZ_API_GATEWAY_REGION");
+    const char *tmpl = biz_try_getenv(t, "BIZ_API_GATEWAY_URL");
+    const char *kv[] = {
+        "api_id", api_id,
+        "stage", stage && *stage ? stage : DEFAULT_STAGE,
+        "region", region && *region ? region : DEFAULT_REGION,
+        NULL
+    };
+    char *base = substitute(tmpl && *tmpl ? tmpl : DEFAULT_GATEWAY, kv);
+    const char *token = biz_try_arg_str(t, "token");
+    if (token)
+        biz_log_secret(token);
+    if (!base) {
+        finish(t, BIZ_OUT_FAILED, 0, "out of memory");
+        return;
+    }
+    call(t, base, token);
+    free(base);
+}
+
+static void tech_cancel(biz_try *t)
+{
+    tech_free(t);
+}
+
+const biz_op_vt biz_op_tech_vt = { tech_start, tech_cancel };

@@ -1,0 +1,223 @@
+/* run.c: building a run from the DAG tables; task instances and XComs. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include "run.h"
+#include "ops.h"
+
+/* ORDER: biz_ti_state */
+const char *const biz_ti_state_names[BIZ_TI__COUNT] = {
+    "none", "scheduled", "queued", "running", "success", "failed",
+    "upstream_failed", "skipped", "up_for_retry",
+};
+
+/* True for success, failed, upstream_failed and skipped. */
+int biz_ti_state_finished(biz_ti_state s)
+{
+    return s == BIZ_TI_SUCCESS || s == BIZ_TI_FAILED ||
+           s == BIZ_TI_UPSTREAM_FAILED || s == BIZ_TI_SKIPPED;
+}
+
+/* Wall clock in seconds (with fractions). */
+double biz_wall_now(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return tv.tv_sec + tv.tv_usec / 1e6;
+}
+
+/* Reads a number / bool / string from a task's args (unrendered). */
+double biz_args_num(const cJSON *args, const char *name, double dflt)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(args, name);
+    if (cJSON_IsNumber(v))
+        return v->valuedouble;
+    if (cJSON_IsBool(v))
+        return cJSON_IsTrue(v);
+    return dflt;
+}
+
+/* Reads a boolean argument (Python truthiness for strings). */
+int biz_args_bool(const cJSON *args, const char *name, int dflt)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(args, name);
+    if (cJSON_IsBool(v))
+        return cJSON_IsTrue(v);
+    if (cJSON_IsNumber(v))
+        return v->valuedouble != 0;
+    if (cJSON_IsString(v))   /* a rendered template: Python's truthiness */
+        return v->valuestring[0] != 0 && strcmp(v->valuestring, "False") != 0;
+    return dflt;
+}
+
+/* Reads a string argument, NULL when absent or not a string. */
+const char *biz_args_str(const cJSON *args, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(args, name);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* The index of task_id, or -1. */
+int biz_run_find(const biz_run *run, const char *task_id)
+{
+    for (int i = 0; i < run->n; i++)
+        if (strcmp(run->tis[i].def->task_id, task_id) == 0)
+            return i;
+    return -1;
+}
+
+/* Pushes an XCom of task (value consumed). */
+void biz_run_xcom_push(biz_run *run, int task, const char *key, cJSON *value)
+{
+    if (!value)
+        return;
+    cJSON *x = run->tis[task].xcom;
+    if (cJSON_GetObjectItemCaseSensitive(x, key))
+        cJSON_ReplaceItemInObjectCaseSensitive(x, key, value);
+    else
+        cJSON_AddItemToObject(x, key, value);
+}
+
+/* Reads an XCom of task (borrowed), NULL when absent. */
+const cJSON *biz_run_xcom_get(const biz_run *run, int task, const char *key)
+{
+    if (task < 0 || task >= run->n)
+        return NULL;
+    return cJSON_GetObjectItemCaseSensitive(run->tis[task].xcom, key ? key : "return_value");
+}
+
+/* Reads the retry / timeout / trigger settings of a task from its args. */
+static int init_ti(biz_run *run, int i, char *err, size_t errlen)
+{
+    biz_ti *ti = &run->tis[i];
+    const biz_task_def *d = &run->dag->tasks[i];
+    ti->run = run;
+    ti->def = d;
+    ti->index = i;
+    ti->args = cJSON_Parse(d->args_json ? d->args_json : "{}");
+    ti->xcom = cJSON_CreateObject();
+    if (!cJSON_IsObject(ti->args) || !ti->xcom) {
+        snprintf(err, errlen, "task '%s': malformed args_json", d->task_id);
+        return -1;
+    }
+    const char *rule = biz_args_str(ti->args, "trigger_rule");
+    ti->rule = rule ? biz_trigger_from_name(rule) : BIZ_TR_ALL_SUCCESS;
+    if (ti->rule < 0) {
+        snprintf(err, errlen, "task '%s': unknown trigger rule '%s'", d->task_id, rule);
+        return -1;
+    }
+    ti->retries = (int)biz_args_num(ti->args, "retries", 0);
+    if (ti->retries < 0)
+        ti->retries = 0;
+    ti->retry_delay = biz_args_num(ti->args, "retry_delay", 300);
+    ti->backoff = biz_args_bool(ti->args, "retry_exponential_backoff", 0);
+    ti->max_retry_delay = biz_args_num(ti->args, "max_retry_delay", -1);
+    ti->exec_timeout = biz_args_num(ti->args, "execution_timeout", -1);
+    for (int u = 0; u < d->nupstream; u++) {
+        int up = d->upstream[u];
+        if (up < 0 || up >= run->n || up == i) {
+            snprintf(err, errlen, "task '%s': bad upstream index %d", d->task_id, up);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Fills each task's downstream list from the upstream lists. */
+static int link_downstream(biz_run *run)
+{
+    for (int i = 0; i < run->n; i++) {
+        const biz_task_def *d = run->tis[i].def;
+        for (int u = 0; u < d->nupstream; u++) {
+            biz_ti *up = &run->tis[d->upstream[u]];
+            int *nd = realloc(up->down, (up->ndown + 1) * sizeof *nd);
+            if (!nd)
+                return -1;
+            up->down = nd;
+            up->down[up->ndown++] = i;
+        }
+    }
+    return 0;
+}
+
+static void format_run_id(biz_run *run)
+{
+    struct tm tm;
+    char ts[40], id[64];
+    gmtime_r(&run->logical_date, &tm);
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S+00:00", &tm);
+    snprintf(id, sizeof id, "manual__%s", ts);
+    run->run_id = strdup(id);
+}
+
+/* A new run of dag with conf (consumed). */
+biz_run *biz_run_new(const biz_dag_def *dag, cJSON *conf, time_t logical_date,
+                     char *err, size_t errlen)
+{
+    biz_run *run = calloc(1, sizeof *run);
+    if (!run) {
+        cJSON_Delete(conf);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    run->dag = dag;
+    run->conf = conf ? conf : cJSON_CreateObject();
+    run->settings = cJSON_Parse(dag->settings_json ? dag->settings_json : "{}");
+    run->dir_cache = cJSON_CreateObject();
+    if (!cJSON_IsObject(run->settings)) {
+        snprintf(err, errlen, "malformed DAG settings");
+        biz_run_free(run);
+        return NULL;
+    }
+    run->start_wall = biz_wall_now();
+    run->logical_date = logical_date ? logical_date : (time_t)run->start_wall;
+    run->run_number = 1;
+    run->only_task = -1;
+    run->native = biz_args_bool(run->settings, "render_template_as_native_obj", 0);
+    run->max_active = (int)biz_args_num(run->settings, "max_active_tasks", 16);
+    if (run->max_active < 1)
+        run->max_active = 16;
+    run->dagrun_timeout = biz_args_num(run->settings, "dagrun_timeout", -1);
+    format_run_id(run);
+    run->n = dag->ntasks;
+    run->tis = calloc(run->n ? run->n : 1, sizeof *run->tis);
+    if (!run->tis || !run->run_id) {
+        snprintf(err, errlen, "out of memory");
+        biz_run_free(run);
+        return NULL;
+    }
+    for (int i = 0; i < run->n; i++)
+        if (init_ti(run, i, err, errlen) < 0) {
+            biz_run_free(run);
+            return NULL;
+        }
+    if (link_downstream(run) < 0) {
+        snprintf(err, errlen, "out of memory");
+        biz_run_free(run);
+        return NULL;
+    }
+    return run;
+}
+
+/* Frees the run and all it owns. */
+void biz_run_free(biz_run *run)
+{
+    if (!run)
+        return;
+    for (int i = 0; i < run->n && run->tis; i++) {
+        biz_ti *ti = &run->tis[i];
+        cJSON_Delete(ti->args);
+        cJSON_Delete(ti->xcom);
+        cJSON_Delete(ti->branch);
+        free(ti->down);
+        free(ti->reason);
+    }
+    free(run->tis);
+    free(run->run_id);
+    cJSON_Delete(run->settings);
+    cJSON_Delete(run->conf);
+    cJSON_Delete(run->context);
+    cJSON_Delete(run->dir_cache);
+    free(run);
+}

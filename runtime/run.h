@@ -1,0 +1,125 @@
+/* run.h: one run of a DAG: its task instances, their tries and XComs.
+ *
+ * The run is plain data (states, try counts, times, XComs as cJSON) so a
+ * later state directory can serialize it and resume from it. Scheduling
+ * (sched.h) moves task instances between states; operators (op.h) act on
+ * one try at a time.
+ *
+ * Ownership: biz_run_new copies or parses everything it keeps; the run owns
+ * its task instances, tries, XComs and context; biz_run_free frees them all.
+ * The DAG tables are borrowed (static data of the executable).
+ */
+#ifndef BIZ_RUN_H
+#define BIZ_RUN_H
+
+#include <stdint.h>
+#include <time.h>
+#include <cjson/cJSON.h>
+#include "bizrt.h"
+#include "loop.h"
+
+/* ORDER: biz_ti_state_names[] in run.c follows this enum. */
+typedef enum biz_ti_state {
+    BIZ_TI_NONE,            /* waiting for its upstream tasks */
+    BIZ_TI_SCHEDULED,       /* may run, waits for a slot (max_active_tasks) */
+    BIZ_TI_QUEUED,          /* has a slot, its try is being prepared */
+    BIZ_TI_RUNNING,
+    BIZ_TI_SUCCESS,
+    BIZ_TI_FAILED,
+    BIZ_TI_UPSTREAM_FAILED,
+    BIZ_TI_SKIPPED,
+    BIZ_TI_UP_FOR_RETRY,    /* failed, a timer will schedule it again */
+    BIZ_TI__COUNT
+} biz_ti_state;
+
+extern const char *const biz_ti_state_names[BIZ_TI__COUNT];
+
+/* True for success, failed, upstream_failed and skipped. */
+int biz_ti_state_finished(biz_ti_state s);
+
+typedef enum biz_run_state {
+    BIZ_RUN_RUNNING,
+    BIZ_RUN_SUCCESS,
+    BIZ_RUN_FAILED,
+    BIZ_RUN_TIMED_OUT,      /* dagrun_timeout: failed, exit status 3 */
+} biz_run_state;
+
+struct biz_try;
+
+/* One task in this run. */
+typedef struct biz_ti {
+    struct biz_run *run;    /* back pointer */
+    const biz_task_def *def;
+    int index;
+    cJSON *args;            /* args_json parsed (templates not rendered) */
+    int rule;               /* biz_trigger_rule */
+    int retries;
+    double retry_delay;     /* seconds */
+    int backoff;            /* retry_exponential_backoff */
+    double max_retry_delay; /* seconds, < 0 when none */
+    double exec_timeout;    /* seconds, < 0 when none */
+    int *down;              /* direct downstream task indices */
+    int ndown;
+
+    biz_ti_state state;
+    int tries;              /* tries started */
+    double first_start;     /* wall seconds of the first try, 0 before */
+    double end;             /* wall seconds when finished, 0 before */
+    char *reason;           /* why it failed / was skipped, or NULL */
+    cJSON *xcom;            /* object key -> value; a new try clears it */
+    cJSON *branch;          /* a branch task's chosen ids (array), or NULL */
+    struct biz_try *cur;    /* the running try, or NULL */
+    uint64_t retry_timer;   /* pending retry, or 0 */
+} biz_ti;
+
+/* One run. */
+typedef struct biz_run {
+    const biz_dag_def *dag;
+    cJSON *settings;        /* settings_json parsed */
+    cJSON *conf;            /* dag_run.conf (object) */
+    char *run_id;
+    time_t logical_date;    /* UTC seconds */
+    double start_wall;      /* wall seconds when the run began */
+    int64_t start_mono;     /* monotonic ms */
+    int run_number;         /* for the trace header; 1 until runs are recorded */
+    int native;             /* render_template_as_native_obj */
+    int max_active;         /* max_active_tasks */
+    double dagrun_timeout;  /* seconds, < 0 when none */
+
+    biz_ti *tis;            /* dag->ntasks of them, in dag order */
+    int n;
+    int only_task;          /* --task: the one task to run, else -1 */
+    int dry_run;
+
+    biz_run_state state;
+    int in_flight;          /* queued + running */
+    biz_loop *loop;
+    uint64_t pump_timer;    /* pending scheduling pass, or 0 */
+    uint64_t timeout_timer; /* dagrun_timeout, or 0 */
+    cJSON *context;         /* template context (context.h) */
+    cJSON *dir_cache;       /* directory answers: "name\nstage" -> {url, token} */
+    const char *(*getenv_fn)(void *user, const char *name);  /* NULL: getenv */
+} biz_run;
+
+/* A new run of dag with conf (consumed; NULL = {}). logical_date 0 means
+ * now. NULL with a message in err on a malformed table. */
+biz_run *biz_run_new(const biz_dag_def *dag, cJSON *conf, time_t logical_date,
+                     char *err, size_t errlen);
+void biz_run_free(biz_run *run);
+
+/* The index of task_id, or -1. */
+int biz_run_find(const biz_run *run, const char *task_id);
+
+/* XComs: push (value consumed), read (borrowed, NULL when absent). */
+void biz_run_xcom_push(biz_run *run, int task, const char *key, cJSON *value);
+const cJSON *biz_run_xcom_get(const biz_run *run, int task, const char *key);
+
+/* Reads a number / bool / string from a task's args (unrendered). */
+double biz_args_num(const cJSON *args, const char *name, double dflt);
+int biz_args_bool(const cJSON *args, const char *name, int dflt);
+const char *biz_args_str(const cJSON *args, const char *name);
+
+/* Wall clock in seconds (with fractions). */
+double biz_wall_now(void);
+
+#endif

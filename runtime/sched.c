@@ -1,0 +1,308 @@
+/* sched.c: trigger rules, retry delays, scheduling passes, run timeout and
+ * the run's outcome. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "sched.h"
+#include "sched_int.h"
+#include "op.h"
+#include "ops.h"
+#include "log.h"
+#include "context.h"
+
+/* ---------------------------------------------------------------- passes */
+
+static void set_reason(biz_ti *ti, const char *why)
+{
+    free(ti->reason);
+    ti->reason = why ? strdup(why) : NULL;
+}
+
+/* Marks ti finished without running (skipped / upstream_failed). */
+static void settle(biz_run *run, biz_ti *ti, biz_ti_state s, const char *why)
+{
+    (void)run;
+    ti->state = s;
+    ti->end = biz_wall_now();
+    set_reason(ti, why);
+    biz_log_event(BIZ_LOG_INFO, biz_ti_state_names[s], ti->def->task_id, 0,
+                  "%s: %s", biz_ti_state_names[s], why);
+}
+
+static void count_upstream(const biz_run *run, const biz_ti *ti, biz_rt_counts *c)
+{
+    memset(c, 0, sizeof *c);
+    c->total = ti->def->nupstream;
+    for (int u = 0; u < ti->def->nupstream; u++) {
+        switch (run->tis[ti->def->upstream[u]].state) {
+        case BIZ_TI_SUCCESS: c->success++; c->done++; break;
+        case BIZ_TI_FAILED: c->failed++; c->done++; break;
+        case BIZ_TI_UPSTREAM_FAILED: c->upstream_failed++; c->done++; break;
+        case BIZ_TI_SKIPPED: c->skipped++; c->done++; break;
+        default: break;
+        }
+    }
+}
+
+/* Decides every waiting task it can; returns how many changed. */
+static int decide(biz_run *run)
+{
+    int changed = 0;
+    if (run->only_task >= 0) {
+        biz_ti *ti = &run->tis[run->only_task];
+        if (ti->state == BIZ_TI_NONE) {
+            ti->state = BIZ_TI_SCHEDULED;
+            changed++;
+        }
+        return changed;
+    }
+    for (int i = 0; i < run->n; i++) {
+        biz_ti *ti = &run->tis[i];
+        if (ti->state != BIZ_TI_NONE)
+            continue;
+        biz_rt_counts c;
+        count_upstream(run, ti, &c);
+        char why[160];
+        switch (biz_rt_trigger_eval(ti->rule, &c)) {
+        case BIZ_TRIG_RUN:
+            ti->state = BIZ_TI_SCHEDULED;
+            changed++;
+            break;
+        case BIZ_TRIG_SKIP:
+            snprintf(why, sizeof why, "trigger rule %s not met (%d skipped, %d succeeded, %d failed upstream)",
+                     biz_trigger_names[ti->rule], c.skipped, c.success, c.failed + c.upstream_failed);
+            settle(run, ti, BIZ_TI_SKIPPED, why);
+            changed++;
+            break;
+        case BIZ_TRIG_UPSTREAM_FAILED:
+            snprintf(why, sizeof why, "trigger rule %s not met (%d failed, %d upstream_failed upstream)",
+                     biz_trigger_names[ti->rule], c.failed, c.upstream_failed);
+            settle(run, ti, BIZ_TI_UPSTREAM_FAILED, why);
+            changed++;
+            break;
+        case BIZ_TRIG_WAIT:
+            break;
+        }
+    }
+    return changed;
+}
+
+static void show_progress(const biz_run *run)
+{
+    int done = 0, running = 0, queued = 0, failed = 0, total = 0;
+    for (int i = 0; i < run->n; i++) {
+        if (run->only_task >= 0 && i != run->only_task)
+            continue;
+        total++;
+        biz_ti_state s = run->tis[i].state;
+        done += biz_ti_state_finished(s);
+        running += s == BIZ_TI_RUNNING;
+        queued += s == BIZ_TI_SCHEDULED || s == BIZ_TI_QUEUED;
+        failed += s == BIZ_TI_FAILED || s == BIZ_TI_UPSTREAM_FAILED;
+    }
+    biz_log_progress(done, total, running, queued, failed);
+}
+
+/* The run's outcome once nothing is in flight (AIRFLOW.md: from leaves). */
+static void finish_run(biz_run *run)
+{
+    int waiting = 0, leaf_failed = 0;
+    for (int i = 0; i < run->n; i++) {
+        const biz_ti *ti = &run->tis[i];
+        if (run->only_task >= 0) {
+            if (i == run->only_task)
+                leaf_failed = ti->state == BIZ_TI_FAILED || ti->state == BIZ_TI_UPSTREAM_FAILED;
+            continue;
+        }
+        if (ti->state == BIZ_TI_NONE)
+            waiting++;
+        if (ti->ndown == 0 && (ti->state == BIZ_TI_FAILED || ti->state == BIZ_TI_UPSTREAM_FAILED))
+            leaf_failed = 1;
+    }
+    biz_loop_timer_cancel(run->loop, run->timeout_timer);
+    run->timeout_timer = 0;
+    if (waiting) {
+        run->state = BIZ_RUN_FAILED;
+        biz_log_event(BIZ_LOG_ERROR, "run_failed", NULL, 0,
+                      "run %s failed: %d task(s) can never run (deadlock)", run->run_id, waiting);
+    } else if (leaf_failed) {
+        run->state = BIZ_RUN_FAILED;
+        biz_log_event(BIZ_LOG_ERROR, "run_failed", NULL, 0, "run %s failed", run->run_id);
+    } else {
+        run->state = BIZ_RUN_SUCCESS;
+        biz_log_event(BIZ_LOG_INFO, "run_success", NULL, 0, "run %s succeeded", run->run_id);
+    }
+}
+
+static void pass(biz_run *run)
+{
+    if (run->state != BIZ_RUN_RUNNING)
+        return;
+    while (decide(run) > 0)
+        ;
+    /* Dispatch in DAG order while slots are free. */
+    for (int i = 0; i < run->n && run->in_flight < run->max_active; i++)
+        if (run->tis[i].state == BIZ_TI_SCHEDULED && run->state == BIZ_RUN_RUNNING)
+            biz_try_begin(run, &run->tis[i]);
+    show_progress(run);
+    if (run->pump_timer || run->state != BIZ_RUN_RUNNING)
+        return;  /* a try ended inside start(): the next pass decides */
+    for (int i = 0; i < run->n; i++) {
+        biz_ti_state s = run->tis[i].state;
+        if (s == BIZ_TI_SCHEDULED || s == BIZ_TI_QUEUED || s == BIZ_TI_RUNNING ||
+            s == BIZ_TI_UP_FOR_RETRY)
+            return;
+    }
+    finish_run(run);
+}
+
+static long pump_cb(biz_loop *loop, void *user)
+{
+    (void)loop;
+    biz_run *run = user;
+    run->pump_timer = 0;
+    pass(run);
+    return BIZ_LOOP_NOMORE;
+}
+
+/* Posts a scheduling pass (idempotent). */
+void biz_sched_poke(biz_run *run)
+{
+    if (!run->pump_timer && run->state == BIZ_RUN_RUNNING)
+        run->pump_timer = biz_loop_timer_add(run->loop, 0, pump_cb, run);
+}
+
+/* ---------------------------------------------------------------- retries */
+
+static long retry_cb(biz_loop *loop, void *user)
+{
+    (void)loop;
+    biz_ti *ti = user;
+    biz_run *run = ti->run;
+    ti->retry_timer = 0;
+    if (ti->state == BIZ_TI_UP_FOR_RETRY) {
+        ti->state = BIZ_TI_SCHEDULED;
+        biz_sched_poke(run);
+    }
+    return BIZ_LOOP_NOMORE;
+}
+
+/* Skips a branch task's direct downstream tasks it did not choose. */
+static void skip_unchosen(biz_run *run, biz_ti *ti)
+{
+    for (int k = 0; k < ti->ndown; k++) {
+        biz_ti *d = &run->tis[ti->down[k]];
+        int chosen = 0;
+        const cJSON *id;
+        cJSON_ArrayForEach(id, ti->branch)
+            if (cJSON_IsString(id) && strcmp(id->valuestring, d->def->task_id) == 0)
+                chosen = 1;
+        if (!chosen && (d->state == BIZ_TI_NONE || d->state == BIZ_TI_SCHEDULED)) {
+            char why[300];
+            snprintf(why, sizeof why, "not chosen by branch '%s'", ti->def->task_id);
+            settle(run, d, BIZ_TI_SKIPPED, why);
+        }
+    }
+}
+
+/* Moves a task on after its try ended: success, skip, retry or failure. */
+void biz_sched_try_ended(biz_run *run, biz_ti *ti, int try_number, biz_outcome out,
+                         int final, const char *msg, double seconds)
+{
+    ti->end = biz_wall_now();
+    const char *id = ti->def->task_id;
+    if (biz_log_verbosity() > 0 && ti->xcom && ti->xcom->child) {
+        char *x = cJSON_PrintUnformatted(ti->xcom);
+        biz_log_event(BIZ_LOG_DEBUG, "xcom", id, try_number, "xcom %s", x ? x : "?");
+        free(x);
+    }
+    switch (out) {
+    case BIZ_OUT_SUCCESS:
+        ti->state = BIZ_TI_SUCCESS;
+        set_reason(ti, NULL);
+        biz_log_event(BIZ_LOG_INFO, "success", id, try_number, "success in %.3fs", seconds);
+        if (ti->branch && run->only_task < 0)
+            skip_unchosen(run, ti);
+        break;
+    case BIZ_OUT_SKIPPED:
+        ti->state = BIZ_TI_SKIPPED;
+        set_reason(ti, msg);
+        biz_log_event(BIZ_LOG_INFO, "skipped", id, try_number, "skipped: %s", msg ? msg : "");
+        break;
+    case BIZ_OUT_FAILED:
+        set_reason(ti, msg);
+        if (!final && try_number <= ti->retries && run->state == BIZ_RUN_RUNNING) {
+            biz_rt_retry p = { ti->retry_delay, ti->backoff, ti->max_retry_delay };
+            char iso[40];
+            biz_ctx_iso(run->logical_date, iso, sizeof iso);
+            double wait = biz_rt_retry_delay(&p, try_number,
+                biz_rt_retry_hash(run->dag->dag_id, id, iso, try_number));
+            ti->state = BIZ_TI_UP_FOR_RETRY;
+            ti->retry_timer = biz_loop_timer_add(run->loop, (long)(wait * 1000), retry_cb, ti);
+            biz_log_event(BIZ_LOG_WARN, "retry", id, try_number,
+                          "failed: %s; retry %d of %d in %gs", msg ? msg : "",
+                          try_number, ti->retries, wait);
+        } else {
+            ti->state = BIZ_TI_FAILED;
+            biz_log_event(BIZ_LOG_ERROR, "failed", id, try_number, "failed%s: %s",
+                          final && try_number <= ti->retries ? " (not retried)" : "",
+                          msg ? msg : "");
+        }
+        break;
+    }
+    biz_sched_poke(run);
+}
+
+/* ---------------------------------------------------------------- timeout */
+
+static long dagrun_timeout_cb(biz_loop *loop, void *user)
+{
+    (void)loop;
+    biz_run *run = user;
+    run->timeout_timer = 0;
+    if (run->state != BIZ_RUN_RUNNING)
+        return BIZ_LOOP_NOMORE;
+    run->state = BIZ_RUN_TIMED_OUT;
+    biz_log_event(BIZ_LOG_ERROR, "run_timeout", NULL, 0,
+                  "run %s timed out after %.0fs (dagrun_timeout): unfinished tasks skipped",
+                  run->run_id, run->dagrun_timeout);
+    for (int i = 0; i < run->n; i++) {
+        biz_ti *ti = &run->tis[i];
+        if (biz_ti_state_finished(ti->state))
+            continue;
+        if (run->only_task >= 0 && i != run->only_task)
+            continue;
+        if (ti->cur)
+            biz_try_abort(ti->cur);
+        biz_loop_timer_cancel(run->loop, ti->retry_timer);
+        ti->retry_timer = 0;
+        settle(run, ti, BIZ_TI_SKIPPED, "dagrun_timeout exceeded");
+    }
+    biz_loop_timer_cancel(run->loop, run->pump_timer);
+    run->pump_timer = 0;
+    return BIZ_LOOP_NOMORE;
+}
+
+/* Starts the run: first pass and the dagrun_timeout timer. */
+void biz_sched_start(biz_run *run)
+{
+    run->state = BIZ_RUN_RUNNING;
+    run->start_mono = biz_loop_now_ms();
+    biz_log_event(BIZ_LOG_INFO, "run_start", NULL, 0, "run %s of %s: %d task(s)",
+                  run->run_id, run->dag->dag_id,
+                  run->only_task >= 0 ? 1 : run->n);
+    if (run->dagrun_timeout >= 0)
+        run->timeout_timer = biz_loop_timer_add(run->loop, (long)(run->dagrun_timeout * 1000),
+                                                dagrun_timeout_cb, run);
+    biz_sched_poke(run);
+}
+
+/* Exit status for the run's state: 0, 1 failed, 3 timed out. */
+int biz_sched_exit_status(const biz_run *run)
+{
+    switch (run->state) {
+    case BIZ_RUN_SUCCESS: return 0;
+    case BIZ_RUN_TIMED_OUT: return 3;
+    default: return 1;
+    }
+}

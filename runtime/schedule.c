@@ -1,0 +1,424 @@
+/* schedule.c: schedules and Airflow 2's data intervals
+ * (airflow/timetables/interval.py, simple.py), in UTC.
+ *
+ * One deliberate difference from Airflow: with catchup=False a timedelta
+ * schedule runs the latest interval of the grid start_date + k * delta that
+ * has ended, where Airflow takes [now - delta, now]. A compiled DAG is
+ * started by cron a little after each tick; Airflow's rule would give every
+ * run an interval (and a logical date) shifted by that lag.
+ */
+#include "schedule.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const struct {
+    const char *name;
+    const char *expr;
+} presets[] = {
+    {"@hourly", "0 * * * *"},    {"@daily", "0 0 * * *"},     {"@midnight", "0 0 * * *"},
+    {"@weekly", "0 0 * * 0"},    {"@monthly", "0 0 1 * *"},   {"@quarterly", "0 0 1 */3 *"},
+    {"@yearly", "0 0 1 1 *"},    {"@annually", "0 0 1 1 *"},
+};
+
+/* Parses a schedule string (see schedule.h). */
+int biz_sched_parse(const char *text, biz_schedule *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    if (err && errlen)
+        err[0] = '\0';
+    char buf[128];
+    const char *s = text ? text : "";
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        n--;
+    if (n >= sizeof buf) {
+        snprintf(err, errlen, "invalid schedule: longer than %zu characters", sizeof buf - 1);
+        return -1;
+    }
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    if (n == 0) {
+        snprintf(err, errlen, "invalid schedule: empty (use None for manual runs only)");
+        return -1;
+    }
+    if (strcmp(buf, "None") == 0) {
+        out->kind = BIZ_SCHED_NONE;
+        return 0;
+    }
+    const char *expr = buf;
+    if (buf[0] == '@') {
+        if (strcasecmp(buf, "@once") == 0) {
+            out->kind = BIZ_SCHED_ONCE;
+            return 0;
+        }
+        expr = NULL;
+        for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++)
+            if (strcasecmp(buf, presets[i].name) == 0)
+                expr = presets[i].expr;
+        if (!expr) {
+            if (strcasecmp(buf, "@continuous") == 0)
+                snprintf(err, errlen, "schedule '@continuous' is not supported: a compiled DAG "
+                         "runs when started (use a cron expression)");
+            else
+                snprintf(err, errlen, "unknown schedule preset '%s' (expected @once, @hourly, "
+                         "@daily, @weekly, @monthly, @quarterly, @yearly or @annually)", buf);
+            return -1;
+        }
+    }
+    biz_cron_error ce;
+    if (biz_cron_parse(expr, &out->cron, &ce) < 0) {
+        snprintf(err, errlen, "invalid schedule '%s': %s", buf, ce.message);
+        return -1;
+    }
+    if (biz_cron_next(&out->cron, 0) == -1) {
+        snprintf(err, errlen, "invalid schedule '%s': it never fires (no such day)", buf);
+        return -1;
+    }
+    out->kind = BIZ_SCHED_CRON;
+    snprintf(out->expr, sizeof out->expr, "%s", expr);
+    return 0;
+}
+
+/* A timedelta schedule. */
+int biz_sched_delta(long long seconds, biz_schedule *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    if (seconds <= 0 || seconds > 100LL * 366 * 86400) {
+        snprintf(err, errlen, "invalid schedule: a timedelta must be positive and under a "
+                 "century (got %lld seconds)", seconds);
+        return -1;
+    }
+    out->kind = BIZ_SCHED_DELTA;
+    out->delta = seconds;
+    return 0;
+}
+
+/* A schedule from JSON: null, a string or seconds. */
+int biz_sched_from_json(const cJSON *v, biz_schedule *out, char *err, size_t errlen)
+{
+    if (!v || cJSON_IsNull(v)) {
+        memset(out, 0, sizeof *out);
+        out->kind = BIZ_SCHED_NONE;
+        return 0;
+    }
+    if (cJSON_IsString(v))
+        return biz_sched_parse(v->valuestring, out, err, errlen);
+    if (cJSON_IsNumber(v)) {
+        if (v->valuedouble < 1 || v->valuedouble > 1e10) {
+            snprintf(err, errlen, "invalid schedule: a timedelta of %g seconds", v->valuedouble);
+            return -1;
+        }
+        return biz_sched_delta((long long)v->valuedouble, out, err, errlen);
+    }
+    snprintf(err, errlen, "invalid schedule: expected null, a string or a number of seconds");
+    return -1;
+}
+
+/* ------------------------------------------------------------ timetables */
+
+static time_t get_next(const biz_schedule *s, time_t t)
+{
+    return s->kind == BIZ_SCHED_DELTA ? t + (time_t)s->delta : biz_cron_next(&s->cron, t);
+}
+
+static time_t get_prev(const biz_schedule *s, time_t t)
+{
+    return s->kind == BIZ_SCHED_DELTA ? t - (time_t)s->delta : biz_cron_prev(&s->cron, t);
+}
+
+/* t when it is a tick, else the next tick (cron only). */
+static time_t align_next(const biz_schedule *s, time_t t)
+{
+    if (s->kind == BIZ_SCHED_DELTA)
+        return t;
+    return biz_cron_matches(&s->cron, t) && t % 60 == 0 ? t : biz_cron_next(&s->cron, t);
+}
+
+/* t when it is a tick, else the previous tick (cron only). */
+static time_t align_prev(const biz_schedule *s, time_t t)
+{
+    if (s->kind == BIZ_SCHED_DELTA)
+        return t;
+    return biz_cron_matches(&s->cron, t) && t % 60 == 0 ? t : biz_cron_prev(&s->cron, t);
+}
+
+/* The start of the latest interval that has ended by now, not before
+ * earliest (Airflow's _skip_to_latest; see the top for timedeltas). */
+static time_t skip_to_latest(const biz_schedule *s, time_t earliest, time_t now)
+{
+    time_t new_start;
+    if (s->kind == BIZ_SCHED_DELTA) {
+        if (earliest == BIZ_NO_TIME)
+            return now - (time_t)s->delta;
+        if (now < earliest + (time_t)s->delta)
+            return earliest;
+        long long k = (long long)((now - earliest) / (time_t)s->delta);
+        return earliest + (time_t)((k - 1) * s->delta);
+    }
+    time_t last_start = get_prev(s, now);
+    time_t next_start = get_next(s, last_start);
+    new_start = next_start == now ? last_start : get_prev(s, last_start);
+    if (earliest == BIZ_NO_TIME)
+        return new_start;
+    time_t e = align_next(s, earliest);
+    return new_start > e ? new_start : e;
+}
+
+/* Airflow's next_dagrun_info (see schedule.h). */
+int biz_sched_next(const biz_schedule *s, time_t start_date, time_t end_date, int catchup,
+                   const biz_interval *last, time_t now, biz_interval *out)
+{
+    if (s->kind == BIZ_SCHED_NONE)
+        return 1;
+    if (s->kind == BIZ_SCHED_ONCE) {
+        /* @once runs at start_date whatever catchup says (Airflow 1.10 on). */
+        if (last || start_date == BIZ_NO_TIME)
+            return 1;
+        if (end_date != BIZ_NO_TIME && start_date > end_date)
+            return 1;
+        out->start = out->end = start_date;
+        return 0;
+    }
+    time_t earliest = start_date;
+    if (!catchup)
+        earliest = skip_to_latest(s, earliest, now);
+    else if (earliest != BIZ_NO_TIME)
+        earliest = align_next(s, earliest);
+    time_t start;
+    if (!last) {
+        if (earliest == BIZ_NO_TIME)
+            return 1;
+        start = earliest;
+    } else {
+        /* Aligning matters when the schedule changed since the last run. */
+        start = align_prev(s, last->end);
+        if (earliest != BIZ_NO_TIME && earliest > start)
+            start = earliest;
+    }
+    if (start == -1 || (end_date != BIZ_NO_TIME && start > end_date))
+        return 1;
+    time_t end = get_next(s, start);
+    if (end == -1)
+        return 1;
+    out->start = start;
+    out->end = end;
+    return 0;
+}
+
+/* The intervals due at now, oldest first. */
+int biz_sched_due(const biz_schedule *s, time_t start_date, time_t end_date, int catchup,
+                  const biz_interval *last, time_t now, biz_interval *out, int max)
+{
+    int n = 0;
+    const biz_interval *cur = last;
+    while (n < max) {
+        biz_interval iv;
+        if (biz_sched_next(s, start_date, end_date, catchup, cur, now, &iv) != 0)
+            break;
+        if (iv.end > now)
+            break;
+        if (n > 0 && iv.start < out[n - 1].end)
+            break;    /* never run an interval twice */
+        out[n++] = iv;
+        cur = &out[n - 1];
+    }
+    return n;
+}
+
+/* The data interval of a manual run at t. */
+biz_interval biz_sched_manual(const biz_schedule *s, time_t t)
+{
+    biz_interval iv = {t, t};
+    if (s->kind == BIZ_SCHED_DELTA) {
+        iv.start = t - (time_t)s->delta;
+    } else if (s->kind == BIZ_SCHED_CRON) {
+        time_t end = align_prev(s, t);
+        time_t start = end == -1 ? -1 : get_prev(s, end);
+        if (end != -1 && start != -1) {
+            iv.start = start;
+            iv.end = end;
+        }
+    }
+    return iv;
+}
+
+/* ------------------------------------------------------------ crontab */
+
+/* The crontab fields for a schedule (see schedule.h). */
+char *biz_sched_crontab(const biz_schedule *s, time_t start_date, char *reason, size_t len)
+{
+    char line[64];
+    if (reason && len)
+        reason[0] = '\0';
+    switch (s->kind) {
+    case BIZ_SCHED_NONE:
+        snprintf(reason, len, "the schedule is None: runs are started by hand only");
+        return NULL;
+    case BIZ_SCHED_ONCE:
+        snprintf(reason, len, "the schedule is @once: a single run, start it by hand (or with at)");
+        return NULL;
+    case BIZ_SCHED_CRON:
+        return strdup(s->expr);
+    case BIZ_SCHED_DELTA:
+        break;
+    }
+    long long d = s->delta;
+    if (start_date == BIZ_NO_TIME) {
+        snprintf(reason, len, "a timedelta schedule needs a start_date to place its runs");
+        return NULL;
+    }
+    biz_utc u;
+    biz_utc_split(start_date, &u);
+    if (d % 60 != 0 || u.second != 0) {
+        snprintf(reason, len, "runs every %lld seconds from a start_date at %02d:%02d:%02d fall "
+                 "between minutes: cron starts commands on whole minutes", d, u.hour, u.minute,
+                 u.second);
+        return NULL;
+    }
+    long long m = d / 60;
+    if (m < 60 && 60 % m == 0) {
+        int off = (int)(u.minute % m);
+        if (m == 1)
+            snprintf(line, sizeof line, "* * * * *");
+        else if (off == 0)
+            snprintf(line, sizeof line, "*/%lld * * * *", m);
+        else
+            snprintf(line, sizeof line, "%d-59/%lld * * * *", off, m);
+    } else if (m % 60 == 0 && 24 % (m / 60) == 0) {
+        long long h = m / 60;
+        int off = (int)(u.hour % h);
+        if (h == 1)
+            snprintf(line, sizeof line, "%d * * * *", u.minute);
+        else if (h == 24)
+            snprintf(line, sizeof line, "%d %d * * *", u.minute, u.hour);
+        else if (off == 0)
+            snprintf(line, sizeof line, "%d */%lld * * *", u.minute, h);
+        else
+            snprintf(line, sizeof line, "%d %d-23/%lld * * *", u.minute, off, h);
+    } else if (m == 7 * 24 * 60) {
+        snprintf(line, sizeof line, "%d %d * * %d", u.minute, u.hour, u.wday);
+    } else if (m % (24 * 60) == 0) {
+        snprintf(reason, len, "runs every %lld days cannot be one crontab line: months have "
+                 "different lengths", m / (24 * 60));
+        return NULL;
+    } else {
+        snprintf(reason, len, "runs every %lld minutes do not divide an hour or a day evenly: "
+                 "no single crontab line hits them", m);
+        return NULL;
+    }
+    return strdup(line);
+}
+
+/* ------------------------------------------------------------ ISO 8601 */
+
+/* "2024-01-01T00:00:00+00:00". */
+char *biz_iso_format(time_t t, char *buf, size_t buflen)
+{
+    biz_utc u;
+    biz_utc_split(t, &u);
+    snprintf(buf, buflen, "%04d-%02d-%02dT%02d:%02d:%02d+00:00", u.year, u.month, u.day, u.hour,
+             u.minute, u.second);
+    return buf;
+}
+
+/* "2024-01-01". */
+char *biz_iso_date(time_t t, char *buf, size_t buflen)
+{
+    biz_utc u;
+    biz_utc_split(t, &u);
+    snprintf(buf, buflen, "%04d-%02d-%02d", u.year, u.month, u.day);
+    return buf;
+}
+
+/* "20240101T000000". */
+char *biz_iso_nodash(time_t t, char *buf, size_t buflen)
+{
+    biz_utc u;
+    biz_utc_split(t, &u);
+    snprintf(buf, buflen, "%04d%02d%02dT%02d%02d%02d", u.year, u.month, u.day, u.hour, u.minute,
+             u.second);
+    return buf;
+}
+
+/* Reads exactly n digits at *p. -1 when they are not there. */
+static int digits(const char **p, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)(*p)[i]))
+            return -1;
+        v = v * 10 + ((*p)[i] - '0');
+    }
+    *p += n;
+    return v;
+}
+
+/* Parses an ISO-8601 date or date-time (see schedule.h). */
+int biz_iso_parse(const char *s, time_t *out)
+{
+    if (!s)
+        return -1;
+    const char *p = s;
+    int y = digits(&p, 4);
+    if (y < 0 || *p++ != '-')
+        return -1;
+    int mo = digits(&p, 2);
+    if (mo < 1 || mo > 12 || *p++ != '-')
+        return -1;
+    int d = digits(&p, 2);
+    if (d < 1 || d > biz_utc_days_in_month(y, mo))
+        return -1;
+    int h = 0, mi = 0, sec = 0;
+    long off = 0;
+    if (*p == 'T' || *p == 't' || *p == ' ') {
+        p++;
+        h = digits(&p, 2);
+        if (h < 0 || h > 23 || *p++ != ':')
+            return -1;
+        mi = digits(&p, 2);
+        if (mi < 0 || mi > 59)
+            return -1;
+        if (*p == ':') {
+            p++;
+            sec = digits(&p, 2);
+            if (sec < 0 || sec > 59)
+                return -1;
+            if (*p == '.' || *p == ',') {
+                p++;
+                if (!isdigit((unsigned char)*p))
+                    return -1;
+                while (isdigit((unsigned char)*p))
+                    p++;
+            }
+        }
+        if (*p == 'Z' || *p == 'z') {
+            p++;
+        } else if (*p == '+' || *p == '-') {
+            int sign = *p++ == '-' ? -1 : 1;
+            int oh = digits(&p, 2);
+            if (oh < 0 || oh > 23)
+                return -1;
+            int om = 0;
+            if (*p == ':')
+                p++;
+            if (isdigit((unsigned char)*p)) {
+                om = digits(&p, 2);
+                if (om < 0 || om > 59)
+                    return -1;
+            } else if (p[-1] == ':') {
+                return -1;
+            }
+            off = sign * (oh * 3600L + om * 60L);
+        }
+    }
+    if (*p != '\0')
+        return -1;
+    *out = biz_utc_join(y, mo, d, h, mi, sec) - off;
+    return 0;
+}

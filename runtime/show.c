@@ -1,0 +1,248 @@
+/* show.c: --list, --graph, the --dry-run plan and the run's summary. */
+#include <stdlib.h>
+#include <string.h>
+#include "show.h"
+#include "ops.h"
+#include "context.h"
+
+static const char *op_name(int k)
+{
+    return k >= 0 && k < BIZ_OP__COUNT ? biz_ops[k].name : "?";
+}
+
+/* The upstream ids of task i joined by ", " (malloc'd). */
+static char *upstream_list(const biz_dag_def *dag, int i)
+{
+    size_t n = 2;
+    const biz_task_def *d = &dag->tasks[i];
+    for (int u = 0; u < d->nupstream; u++)
+        n += strlen(dag->tasks[d->upstream[u]].task_id) + 2;
+    char *s = malloc(n);
+    if (!s)
+        return NULL;
+    s[0] = 0;
+    for (int u = 0; u < d->nupstream; u++) {
+        if (u)
+            strcat(s, ", ");
+        strcat(s, dag->tasks[d->upstream[u]].task_id);
+    }
+    if (!d->nupstream)
+        strcpy(s, "-");
+    return s;
+}
+
+/* Task, operator, upstream tasks and trigger rule, one task a line. */
+void biz_show_list(FILE *f, const biz_run *run)
+{
+    int w1 = 4, w2 = 8, w3 = 8;
+    for (int i = 0; i < run->n; i++) {
+        char *up = upstream_list(run->dag, i);
+        int a = (int)strlen(run->tis[i].def->task_id), b = (int)strlen(op_name(run->tis[i].def->op));
+        int c = up ? (int)strlen(up) : 0;
+        w1 = a > w1 ? a : w1;
+        w2 = b > w2 ? b : w2;
+        w3 = c > w3 ? c : w3;
+        free(up);
+    }
+    fprintf(f, "%-*s  %-*s  %-*s  %s\n", w1, "TASK", w2, "OPERATOR", w3, "UPSTREAM", "TRIGGER RULE");
+    for (int i = 0; i < run->n; i++) {
+        char *up = upstream_list(run->dag, i);
+        fprintf(f, "%-*s  %-*s  %-*s  %s\n", w1, run->tis[i].def->task_id, w2,
+                op_name(run->tis[i].def->op), w3, up ? up : "?", biz_trigger_names[run->tis[i].rule]);
+        free(up);
+    }
+}
+
+/* Prints s as a DOT quoted string. */
+static void dot_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fputc('\\', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void dot_node(FILE *f, const biz_task_def *d, const char *indent)
+{
+    fputs(indent, f);
+    dot_str(f, d->task_id);
+    fputs(" [label=", f);
+    fputc('"', f);
+    for (const char *s = d->task_id; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fputc('\\', f);
+        fputc(*s, f);
+    }
+    fprintf(f, "\\n%s\"];\n", op_name(d->op));
+}
+
+/* Prints the DAG as Graphviz DOT, groups as clusters. */
+void biz_show_graph(FILE *f, const biz_dag_def *dag)
+{
+    fputs("digraph ", f);
+    dot_str(f, dag->dag_id);
+    fputs(" {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n", f);
+    /* Groups in order of first appearance, each once. */
+    for (int i = 0; i < dag->ntasks; i++) {
+        const char *g = dag->tasks[i].group_id;
+        if (!g)
+            continue;
+        int seen = 0;
+        for (int j = 0; j < i && !seen; j++)
+            seen = dag->tasks[j].group_id && strcmp(dag->tasks[j].group_id, g) == 0;
+        if (seen)
+            continue;
+        fputs("  subgraph ", f);
+        char *cl = malloc(strlen(g) + 9);
+        if (cl) {
+            sprintf(cl, "cluster_%s", g);
+            dot_str(f, cl);
+            free(cl);
+        }
+        fputs(" {\n    label=", f);
+        dot_str(f, g);
+        fputs(";\n", f);
+        for (int j = i; j < dag->ntasks; j++)
+            if (dag->tasks[j].group_id && strcmp(dag->tasks[j].group_id, g) == 0)
+                dot_node(f, &dag->tasks[j], "    ");
+        fputs("  }\n", f);
+    }
+    for (int i = 0; i < dag->ntasks; i++)
+        if (!dag->tasks[i].group_id)
+            dot_node(f, &dag->tasks[i], "  ");
+    for (int i = 0; i < dag->ntasks; i++)
+        for (int u = 0; u < dag->tasks[i].nupstream; u++) {
+            fputs("  ", f);
+            dot_str(f, dag->tasks[dag->tasks[i].upstream[u]].task_id);
+            fputs(" -> ", f);
+            dot_str(f, dag->tasks[i].task_id);
+            fputs(";\n", f);
+        }
+    fputs("}\n", f);
+}
+
+typedef struct plan_acc {
+    FILE *f;
+    const cJSON *args;
+} plan_acc;
+
+/* Prints an operator's own argument when set (BaseOperator's are shown in
+ * the task's header line instead). */
+static void plan_arg(const biz_arg_spec *a, void *user)
+{
+    plan_acc *p = user;
+    if (biz_op_arg(&biz_ops[BIZ_OP_EMPTY], a->name) || a->type == BIZ_T_CALLABLE)
+        return;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(p->args, a->name);
+    if (!v || cJSON_IsNull(v))
+        return;
+    char *s = cJSON_PrintUnformatted(v);
+    char *r = s ? biz_log_redact(s) : NULL;
+    fprintf(p->f, "      %s = %s\n", a->name, r ? r : "?");
+    free(s);
+    free(r);
+}
+
+/* Prints the --dry-run plan; returns the number of template errors. */
+int biz_show_plan(FILE *f, biz_run *run)
+{
+    int errors = 0, k = 0;
+    fprintf(f, "Plan of %s, run %s (dry run: nothing is called, XComs are empty)\n", run->dag->dag_id, run->run_id);
+    for (int i = 0; i < run->n; i++) {
+        biz_ti *ti = &run->tis[i];
+        if (run->only_task >= 0 && i != run->only_task)
+            continue;
+        char *up = upstream_list(run->dag, i);
+        fprintf(f, "%3d. %s  (%s)\n      upstream: %s; trigger_rule: %s", ++k, ti->def->task_id,
+                op_name(ti->def->op), up ? up : "?", biz_trigger_names[ti->rule]);
+        free(up);
+        if (ti->retries)
+            fprintf(f, "; retries: %d every %gs%s", ti->retries, ti->retry_delay,
+                    ti->backoff ? " with backoff" : "");
+        if (ti->exec_timeout >= 0)
+            fprintf(f, "; execution_timeout: %gs", ti->exec_timeout);
+        fputc('\n', f);
+        char *err = NULL;
+        cJSON *args = biz_ctx_render_args_all(run, ti, &err);
+        if (err) {
+            char *r = biz_log_redact(err);
+            for (char *line = r ? strtok(r, "\n") : NULL; line; line = strtok(NULL, "\n"))
+                fprintf(f, "      ! %s\n", line);
+            free(r);
+            free(err);
+            errors++;
+        }
+        if (!args)
+            args = cJSON_Duplicate(ti->args, 1);
+        if (ti->def->op >= 0 && ti->def->op < BIZ_OP__COUNT) {
+            plan_acc p = { f, args };
+            biz_op_each_arg(&biz_ops[ti->def->op], plan_arg, &p);
+        }
+        cJSON_Delete(args);
+    }
+    return errors;
+}
+
+static void fmt_duration(const biz_ti *ti, char *buf, size_t len)
+{
+    if (!ti->first_start || !ti->end)
+        snprintf(buf, len, "-");
+    else
+        snprintf(buf, len, "%.3fs", ti->end - ti->first_start);
+}
+
+/* Each task's state, tries and duration (a table, or one JSON line). */
+void biz_show_summary(FILE *f, const biz_run *run, biz_log_format format)
+{
+    static const char *const run_states[] = { "running", "success", "failed", "timed_out" };
+    if (format == BIZ_LOG_JSON) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "event", "summary");
+        cJSON_AddStringToObject(o, "dag_id", run->dag->dag_id);
+        cJSON_AddStringToObject(o, "run_id", run->run_id);
+        cJSON_AddStringToObject(o, "state", run_states[run->state]);
+        cJSON *tasks = cJSON_AddArrayToObject(o, "tasks");
+        for (int i = 0; i < run->n; i++) {
+            const biz_ti *ti = &run->tis[i];
+            if (run->only_task >= 0 && i != run->only_task)
+                continue;
+            cJSON *t = cJSON_CreateObject();
+            cJSON_AddStringToObject(t, "task", ti->def->task_id);
+            cJSON_AddStringToObject(t, "state", biz_ti_state_names[ti->state]);
+            cJSON_AddNumberToObject(t, "tries", ti->tries);
+            if (ti->first_start && ti->end)
+                cJSON_AddNumberToObject(t, "seconds", ti->end - ti->first_start);
+            if (ti->reason) {
+                char *r = biz_log_redact(ti->reason);
+                cJSON_AddStringToObject(t, "reason", r ? r : "");
+                free(r);
+            }
+            cJSON_AddItemToArray(tasks, t);
+        }
+        char *s = cJSON_PrintUnformatted(o);
+        if (s)
+            fprintf(f, "%s\n", s);
+        free(s);
+        cJSON_Delete(o);
+        return;
+    }
+    int w = 4;
+    for (int i = 0; i < run->n; i++) {
+        int l = (int)strlen(run->tis[i].def->task_id);
+        w = l > w ? l : w;
+    }
+    fprintf(f, "%-*s  %-15s  %5s  %10s\n", w, "TASK", "STATE", "TRIES", "DURATION");
+    for (int i = 0; i < run->n; i++) {
+        const biz_ti *ti = &run->tis[i];
+        if (run->only_task >= 0 && i != run->only_task)
+            continue;
+        char dur[32];
+        fmt_duration(ti, dur, sizeof dur);
+        fprintf(f, "%-*s  %-15s  %5d  %10s\n", w, ti->def->task_id,
+                biz_ti_state_names[ti->state], ti->tries, dur);
+    }
+    fprintf(f, "run %s: %s\n", run->run_id, run_states[run->state]);
+}

@@ -1,0 +1,1368 @@
+/* template_eval.c: evaluates a parsed template against a biz_tpl_env.
+ *
+ * Values are owned cJSON trees (names are looked up and copied), plus the
+ * context's special objects (ti, var, conn, macros) and "undefined", which
+ * carries the message StrictUndefined would raise: using it anywhere but
+ * under `is defined`, `| default` is an error. Local scopes (set, for) are
+ * a stack of cJSON objects searched innermost first, then env->vars. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn.h"
+#include "template_int.h"
+
+#define MAX_FRAMES 100
+#define MAX_STEPS 10000000L
+#define MAX_OUTPUT (64u << 20)
+#define MAX_EVAL_DEPTH 400
+
+struct biz_tpl_ctx {
+    const biz_tpl *t;
+    const biz_tpl_env *env;
+    biz_tpl_error *err;
+    int failed;
+    cJSON *frames[MAX_FRAMES];
+    int nframes;
+    int native;
+    biz_tpl_buf out;   /* text mode */
+    cJSON *pieces;     /* native mode: the output nodes' values */
+    long steps;
+    int depth;
+};
+
+int biz_tpl_fail(biz_tpl_ctx *cx, int offset, const char *fmt, ...)
+{
+    if (cx->failed)
+        return -1;
+    cx->failed = 1;
+    if (cx->err) {
+        va_list ap;
+        va_start(ap, fmt);
+        cx->err->offset = offset;
+        vsnprintf(cx->err->message, sizeof cx->err->message, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+const char *biz_tpl_ctx_getenv(biz_tpl_ctx *cx, const char *name)
+{
+    if (cx->env && cx->env->getenv)
+        return cx->env->getenv(cx->env->user, name);
+    return getenv(name);
+}
+
+char *biz_tpl_node_text(biz_tpl_ctx *cx, const biz_tpl_node *n)
+{
+    int a = n->start, b = n->end;
+    if (b < a || (size_t)b > cx->t->len)
+        b = a;
+    while (a < b && (cx->t->text[a] == ' ' || cx->t->text[a] == '\n'))
+        a++;
+    while (b > a && (cx->t->text[b - 1] == ' ' || cx->t->text[b - 1] == '\n'))
+        b--;
+    if (b - a > 60)
+        b = a + 60;
+    return strndup(cx->t->text + a, b - a);
+}
+
+static int set_undef(biz_tpl_val *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int set_undef(biz_tpl_val *out, const char *fmt, ...)
+{
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    out->kind = BIZ_V_UNDEF;
+    out->j = NULL;
+    out->msg = strdup(buf);
+    return 0;
+}
+
+static int set_json(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out, cJSON *j)
+{
+    out->kind = BIZ_V_JSON;
+    out->msg = NULL;
+    out->j = j;
+    if (!j)
+        return biz_tpl_fail(cx, n->start, "out of memory");
+    return 0;
+}
+
+static const cJSON *var_item(biz_tpl_ctx *cx, const char *a, const char *b)
+{
+    const cJSON *v = cx->env ? cx->env->vars : NULL;
+    v = cJSON_GetObjectItemCaseSensitive(v, a);
+    return b ? cJSON_GetObjectItemCaseSensitive(v, b) : v;
+}
+
+int biz_tpl_need_json(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *v)
+{
+    if (v->kind == BIZ_V_JSON)
+        return 0;
+    if (v->kind == BIZ_V_UNDEF) {
+        biz_tpl_fail(cx, n->start, "%s", v->msg ? v->msg : "undefined value");
+        biz_tpl_val_free(v);
+        return -1;
+    }
+    cJSON *s = NULL;
+    if (v->kind == BIZ_V_CONNOBJ) {
+        s = cJSON_CreateString(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v->j, "conn_id")));
+    } else if (v->kind == BIZ_V_TI) {
+        /* what str(ti) shows in Airflow */
+        char buf[512];
+        const char *task = cx->env && cx->env->task_id ? cx->env->task_id
+                         : cJSON_GetStringValue(var_item(cx, "task", "task_id"));
+        const char *dag = cJSON_GetStringValue(var_item(cx, "dag", "dag_id"));
+        const char *run = cJSON_GetStringValue(var_item(cx, "run_id", NULL));
+        snprintf(buf, sizeof buf, "<TaskInstance: %s.%s %s [running]>", dag ? dag : "?",
+                 task ? task : "?", run ? run : "?");
+        s = cJSON_CreateString(buf);
+    } else {
+        char *txt = biz_tpl_node_text(cx, n);
+        biz_tpl_fail(cx, n->start, "'%s' cannot be used as a value", txt ? txt : "?");
+        free(txt);
+        biz_tpl_val_free(v);
+        return -1;
+    }
+    biz_tpl_val_free(v);
+    return set_json(cx, n, v, s);
+}
+
+/* Evaluates n and insists on JSON data. */
+static int eval_json(biz_tpl_ctx *cx, const biz_tpl_node *n, cJSON **out)
+{
+    biz_tpl_val v = {0};
+    *out = NULL;
+    if (biz_tpl_eval(cx, n, &v) < 0 || biz_tpl_need_json(cx, n, &v) < 0)
+        return -1;
+    *out = v.j;
+    return 0;
+}
+
+/* Evaluates the arguments of a call / filter / test into a new array. */
+int biz_tpl_eval_args(biz_tpl_ctx *cx, const biz_tpl_node *n, cJSON ***out)
+{
+    *out = calloc(n->nkids ? n->nkids : 1, sizeof **out);
+    if (!*out)
+        return biz_tpl_fail(cx, n->start, "out of memory");
+    for (int i = 0; i < n->nkids; i++)
+        if (eval_json(cx, n->kids[i], &(*out)[i]) < 0)
+            return -1;
+    return 0;
+}
+
+/* Frees what biz_tpl_eval_args made. */
+void biz_tpl_free_args(cJSON **a, int n)
+{
+    if (!a)
+        return;
+    for (int i = 0; i < n; i++)
+        cJSON_Delete(a[i]);
+    free(a);
+}
+
+/* ------------------------------------------------------------ names */
+
+static int eval_name(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
+{
+    for (int i = cx->nframes - 1; i >= 0; i--) {
+        const cJSON *it = cJSON_GetObjectItemCaseSensitive(cx->frames[i], n->s);
+        if (it)
+            return set_json(cx, n, out, cJSON_Duplicate(it, 1));
+    }
+    const cJSON *it = var_item(cx, n->s, NULL);
+    if (it)
+        return set_json(cx, n, out, cJSON_Duplicate(it, 1));
+    memset(out, 0, sizeof *out);
+    if (!strcmp(n->s, "ti") || !strcmp(n->s, "task_instance"))
+        out->kind = BIZ_V_TI;
+    else if (!strcmp(n->s, "var"))
+        out->kind = BIZ_V_VAR;
+    else if (!strcmp(n->s, "conn"))
+        out->kind = BIZ_V_CONN;
+    else if (!strcmp(n->s, "macros"))
+        out->kind = BIZ_V_MACROS;
+    else
+        return set_undef(out, "'%s' is undefined", n->s);
+    return 0;
+}
+
+/* AIRFLOW_VAR_<NAME>: the value or NULL. */
+static const char *airflow_var(biz_tpl_ctx *cx, const char *name)
+{
+    char env[300];
+    size_t k = snprintf(env, sizeof env, "AIRFLOW_VAR_");
+    for (const char *s = name; *s && k < sizeof env - 1; s++)
+        env[k++] = (*s >= 'a' && *s <= 'z') ? (char)(*s - 32) : *s;
+    env[k] = '\0';
+    return biz_tpl_ctx_getenv(cx, env);
+}
+
+/* var.value.NAME / var.json.NAME: *out gets the value, or NULL when unset. */
+static int var_get(biz_tpl_ctx *cx, const biz_tpl_node *n, int json, const char *name, cJSON **out)
+{
+    const char *s = airflow_var(cx, name);
+    *out = NULL;
+    if (!s)
+        return 0;
+    if (!json) {
+        *out = cJSON_CreateString(s);
+    } else if (!(*out = cJSON_Parse(s))) {
+        return biz_tpl_fail(cx, n->start, "Variable %s does not hold valid JSON", name);
+    }
+    if (!*out)
+        return biz_tpl_fail(cx, n->start, "out of memory");
+    return 0;
+}
+
+static int conn_get(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *id, biz_tpl_val *out)
+{
+    biz_conn c;
+    char msg[200] = "";
+    memset(&c, 0, sizeof c);
+    int r = biz_conn_lookup(id, cx->env ? cx->env->getenv : NULL, cx->env ? cx->env->user : NULL,
+                            &c, msg, sizeof msg);
+    if (r == 1)
+        return set_undef(out, "The conn_id `%s` isn't defined", id);
+    if (r < 0)
+        return biz_tpl_fail(cx, n->op, "connection '%s': %s", id, msg);
+    cJSON *o = cJSON_CreateObject();
+    if (o) {
+        cJSON_AddStringToObject(o, "conn_id", c.conn_id ? c.conn_id : id);
+        cJSON_AddStringToObject(o, "conn_type", c.conn_type ? c.conn_type : "");
+        cJSON_AddStringToObject(o, "host", c.host ? c.host : "");
+        if (c.login)
+            cJSON_AddStringToObject(o, "login", c.login);
+        else
+            cJSON_AddNullToObject(o, "login");
+        if (c.password)
+            cJSON_AddStringToObject(o, "password", c.password);
+        else
+            cJSON_AddNullToObject(o, "password");
+        if (c.port)
+            cJSON_AddNumberToObject(o, "port", c.port);
+        else
+            cJSON_AddNullToObject(o, "port");
+        cJSON_AddStringToObject(o, "schema", c.schema ? c.schema : "");
+        cJSON *x = c.extra ? cJSON_Duplicate(c.extra, 1) : cJSON_CreateObject();
+        if (x)
+            cJSON_AddItemToObject(o, "extra_dejson", x);
+        if (c.extra && c.extra->child) {
+            char *s = cJSON_PrintUnformatted(c.extra);
+            if (s)
+                cJSON_AddStringToObject(o, "extra", s);
+            free(s);
+        } else {
+            cJSON_AddNullToObject(o, "extra");
+        }
+    }
+    biz_conn_free(&c);
+    if (!o)
+        return biz_tpl_fail(cx, n->start, "out of memory");
+    memset(out, 0, sizeof *out);
+    out->kind = BIZ_V_CONNOBJ;
+    out->j = o;
+    return 0;
+}
+
+/* ------------------------------------------------------------ attributes, items */
+
+static int eval_attr(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
+{
+    biz_tpl_val v = {0};
+    if (biz_tpl_eval(cx, n->a, &v) < 0)
+        return -1;
+    const char *name = n->s;
+    memset(out, 0, sizeof *out);
+    int r = 0;
+    switch (v.kind) {
+    case BIZ_V_UNDEF:
+        biz_tpl_fail(cx, n->a->start, "%s", v.msg ? v.msg : "undefined value");
+        biz_tpl_val_free(&v);
+        return -1;
+    case BIZ_V_TI:
+        if (!strcmp(name, "task_id")) {
+            const char *task = cx->env && cx->env->task_id ? cx->env->task_id
+                             : cJSON_GetStringValue(var_item(cx, "task", "task_id"));
+            r = set_json(cx, n, out, task ? cJSON_CreateString(task) : cJSON_CreateNull());
+        } else if (!strcmp(name, "try_number")) {
+            r = set_json(cx, n, out, biz_tpl_new_int(cx->env ? cx->env->try_number : 1));
+        } else if (!strcmp(name, "dag_id") || !strcmp(name, "run_id")) {
+            const cJSON *x = !strcmp(name, "dag_id") ? var_item(cx, "dag", "dag_id") : var_item(cx, "run_id", NULL);
+            r = set_json(cx, n, out, x ? cJSON_Duplicate(x, 1) : cJSON_CreateNull());
+        } else {
+            r = set_undef(out, "'ti' has no attribute '%s'", name);
+        }
+        break;
+    case BIZ_V_VAR:
+        if (!strcmp(name, "value"))
+            out->kind = BIZ_V_VARVALUE;
+        else if (!strcmp(name, "json"))
+            out->kind = BIZ_V_VARJSON;
+        else
+            r = set_undef(out, "'var' has no attribute '%s' (use var.value.%s or var.json.%s)", name, name, name);
+        break;
+    case BIZ_V_VARVALUE:
+    case BIZ_V_VARJSON: {
+        cJSON *j;
+        if (var_get(cx, n, v.kind == BIZ_V_VARJSON, name, &j) < 0)
+            r = -1;
+        else if (!j)
+            r = set_undef(out, "Variable %s does not exist (AIRFLOW_VAR_%s is not set)", name, name);
+        else
+            r = set_json(cx, n, out, j);
+        /* upper-case the name in the message */
+        if (out->msg)
+            for (char *m = strstr(out->msg, "AIRFLOW_VAR_"); m && *m && *m != ' '; m++)
+                if (*m >= 'a' && *m <= 'z')
+                    *m = (char)(*m - 32);
+        break;
+    }
+    case BIZ_V_CONN:
+        r = conn_get(cx, n, name, out);
+        break;
+    case BIZ_V_CONNOBJ: {
+        cJSON *it = cJSON_GetObjectItemCaseSensitive(v.j, name);
+        if (it)
+            r = set_json(cx, n, out, cJSON_DetachItemViaPointer(v.j, it));
+        else
+            r = set_undef(out, "connection has no attribute '%s'", name);
+        break;
+    }
+    case BIZ_V_MACROS:
+        r = set_undef(out, "macros.%s is not supported (only macros.ds_add and macros.ds_format, called)", name);
+        break;
+    default: {
+        cJSON *it = cJSON_IsObject(v.j) ? cJSON_GetObjectItemCaseSensitive(v.j, name) : NULL;
+        if (it) {
+            r = set_json(cx, n, out, cJSON_DetachItemViaPointer(v.j, it));
+        } else {
+            char *txt = biz_tpl_node_text(cx, n->a);
+            r = set_undef(out, "'%s' has no attribute '%s'", txt ? txt : "?", name);
+            free(txt);
+        }
+    }
+    }
+    biz_tpl_val_free(&v);
+    return r;
+}
+
+/* The byte offsets of the code points of s (UTF-8), count in *n. */
+static size_t *code_points(const char *s, int *n)
+{
+    size_t len = strlen(s);
+    size_t *o = malloc(sizeof *o * (len + 1));
+    int k = 0;
+    if (!o)
+        return NULL;
+    for (size_t i = 0; i < len; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80)
+            o[k++] = i;
+    o[k] = len;
+    *n = k;
+    return o;
+}
+
+static int eval_sub(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
+{
+    biz_tpl_val v = {0};
+    cJSON *key = NULL;
+    int r = 0;
+    if (biz_tpl_eval(cx, n->a, &v) < 0)
+        return -1;
+    if (v.kind == BIZ_V_UNDEF) {
+        biz_tpl_fail(cx, n->a->start, "%s", v.msg ? v.msg : "undefined value");
+        biz_tpl_val_free(&v);
+        return -1;
+    }
+    if (eval_json(cx, n->b, &key) < 0) {
+        biz_tpl_val_free(&v);
+        return -1;
+    }
+    memset(out, 0, sizeof *out);
+    char *txt = biz_tpl_node_text(cx, n->a);
+    biz_tpl_buf kb = {0};
+    biz_tpl_repr_to(&kb, key);
+    char *krepr = biz_tpl_buf_take(&kb);
+    if (v.kind == BIZ_V_VARVALUE || v.kind == BIZ_V_VARJSON) {
+        cJSON *j = NULL;
+        if (!cJSON_IsString(key))
+            r = biz_tpl_fail(cx, n->b->start, "variable names are strings");
+        else if (var_get(cx, n, v.kind == BIZ_V_VARJSON, key->valuestring, &j) < 0)
+            r = -1;
+        else if (!j)
+            r = set_undef(out, "Variable %s does not exist", key->valuestring);
+        else
+            r = set_json(cx, n, out, j);
+    } else if (v.kind == BIZ_V_CONN && cJSON_IsString(key)) {
+        r = conn_get(cx, n, key->valuestring, out);
+    } else if (v.kind != BIZ_V_JSON && v.kind != BIZ_V_CONNOBJ) {
+        r = biz_tpl_fail(cx, n->start, "'%s' is not subscriptable", txt ? txt : "?");
+    } else if (cJSON_IsObject(v.j)) {
+        cJSON *it = cJSON_IsString(key) ? cJSON_GetObjectItemCaseSensitive(v.j, key->valuestring) : NULL;
+        if (it)
+            r = set_json(cx, n, out, cJSON_DetachItemViaPointer(v.j, it));
+        else
+            r = set_undef(out, "key %s not found in %s", krepr ? krepr : "?", txt ? txt : "?");
+    } else if (cJSON_IsArray(v.j) || cJSON_IsString(v.j)) {
+        int len = 0;
+        size_t *cp = NULL;
+        if (cJSON_IsArray(v.j))
+            len = cJSON_GetArraySize(v.j);
+        else if (!(cp = code_points(v.j->valuestring, &len)))
+            r = biz_tpl_fail(cx, n->start, "out of memory");
+        if (r == 0 && !(cJSON_IsNumber(key) && biz_tpl_num_is_int(key))) {
+            r = biz_tpl_fail(cx, n->b->start, "%s indices must be integers, not %s",
+                             biz_tpl_type_name(v.j), biz_tpl_type_name(key));
+        } else if (r == 0) {
+            double d = key->valuedouble;
+            if (d < 0)
+                d += len;
+            if (d < 0 || d >= len) {
+                r = set_undef(out, "index %s out of range for %s", krepr ? krepr : "?", txt ? txt : "?");
+            } else if (cp) {
+                int i = (int)d;
+                char *s = strndup(v.j->valuestring + cp[i], cp[i + 1] - cp[i]);
+                r = set_json(cx, n, out, s ? cJSON_CreateString(s) : NULL);
+                free(s);
+            } else {
+                r = set_json(cx, n, out, cJSON_DetachItemFromArray(v.j, (int)d));
+            }
+        }
+        free(cp);
+    } else {
+        r = biz_tpl_fail(cx, n->start, "'%s' object is not subscriptable", biz_tpl_type_name(v.j));
+    }
+    free(txt);
+    free(krepr);
+    cJSON_Delete(key);
+    biz_tpl_val_free(&v);
+    return r;
+}
+
+/* Python's slice.indices. */
+static int slice_index(biz_tpl_ctx *cx, const biz_tpl_node *e, int len, int step, int is_stop, int *out)
+{
+    if (!e) {
+        *out = step < 0 ? (is_stop ? -1 : len - 1) : (is_stop ? len : 0);
+        return 0;
+    }
+    cJSON *j;
+    if (eval_json(cx, e, &j) < 0)
+        return -1;
+    if (cJSON_IsNull(j)) {
+        cJSON_Delete(j);
+        return slice_index(cx, NULL, len, step, is_stop, out);
+    }
+    if (!cJSON_IsNumber(j) || !biz_tpl_num_is_int(j)) {
+        cJSON_Delete(j);
+        return biz_tpl_fail(cx, e->start, "slice indices must be integers or None");
+    }
+    double d = j->valuedouble;
+    cJSON_Delete(j);
+    if (d < 0) {
+        d += len;
+        if (d < 0)
+            d = step < 0 ? -1 : 0;
+    } else if (d >= len) {
+        d = step < 0 ? len - 1 : len;
+    }
+    *out = (int)d;
+    return 0;
+}
+
+static int eval_slice(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
+{
+    cJSON *v, *st = NULL;
+    int step = 1, len = 0, a, b;
+    size_t *cp = NULL;
+    if (eval_json(cx, n->a, &v) < 0)
+        return -1;
+    if (n->d) {
+        if (eval_json(cx, n->d, &st) < 0) {
+            cJSON_Delete(v);
+            return -1;
+        }
+        if (!cJSON_IsNull(st)) {
+            if (!cJSON_IsNumber(st) || !biz_tpl_num_is_int(st) || fabs(st->valuedouble) > 1e9) {
+                cJSON_Delete(st);
+                cJSON_Delete(v);
+                return biz_tpl_fail(cx, n->d->start, "slice indices must be integers or None");
+            }
+            step = (int)st->valuedouble;
+        }
+        cJSON_Delete(st);
+        if (step == 0) {
+            cJSON_Delete(v);
+            return biz_tpl_fail(cx, n->d->start, "slice step cannot be zero");
+        }
+    }
+    if (cJSON_IsArray(v))
+        len = cJSON_GetArraySize(v);
+    else if (cJSON_IsString(v))
+        cp = code_points(v->valuestring, &len);
+    else {
+        int r = biz_tpl_fail(cx, n->start, "'%s' object is not subscriptable", biz_tpl_type_name(v));
+        cJSON_Delete(v);
+        return r;
+    }
+    if ((cJSON_IsString(v) && !cp) || slice_index(cx, n->b, len, step, 0, &a) < 0
+        || slice_index(cx, n->c, len, step, 1, &b) < 0) {
+        free(cp);
+        cJSON_Delete(v);
+        return biz_tpl_fail(cx, n->start, "out of memory");
+    }
+    cJSON *res = NULL;
+    if (cp) {
+        biz_tpl_buf buf = {0};
+        for (int i = a; step > 0 ? i < b : i > b; i += step)
+            biz_tpl_buf_add(&buf, v->valuestring + cp[i], cp[i + 1] - cp[i]);
+        char *s = biz_tpl_buf_take(&buf);
+        res = s ? cJSON_CreateString(s) : NULL;
+        free(s);
+    } else {
+        res = cJSON_CreateArray();
+        for (int i = a; res && (step > 0 ? i < b : i > b); i += step)
+            cJSON_AddItemToArray(res, cJSON_Duplicate(cJSON_GetArrayItem(v, i), 1));
+        if (res)
+            res->type |= v->type & BIZ_TPL_TUPLE_BIT;
+    }
+    free(cp);
+    cJSON_Delete(v);
+    return set_json(cx, n, out, res);
+}
+
+/* ------------------------------------------------------------ calls */
+
+static int xcom_pull(biz_tpl_ctx *cx, const biz_tpl_node *n, cJSON **args, cJSON **out)
+{
+    static const char *const params[] = {"task_ids", "dag_id", "key", "include_prior_dates",
+                                         "session", "map_indexes", "default"};
+    const cJSON *task_ids = NULL, *key = NULL, *dflt = NULL;
+    for (int i = 0; i < n->nkids; i++) {
+        const char *name = n->names[i];
+        if (!name) {
+            if (i >= 7)
+                return biz_tpl_fail(cx, n->kids[i]->start, "xcom_pull() takes at most 7 arguments");
+            name = params[i];
+        }
+        if (!strcmp(name, "task_ids"))
+            task_ids = args[i];
+        else if (!strcmp(name, "key"))
+            key = args[i];
+        else if (!strcmp(name, "default"))
+            dflt = args[i];
+        else if (strcmp(name, "dag_id") && strcmp(name, "include_prior_dates") && strcmp(name, "session")
+                 && strcmp(name, "map_indexes"))
+            return biz_tpl_fail(cx, n->kids[i]->start, "xcom_pull() got an unexpected keyword argument '%s'", name);
+    }
+    const char *k = "return_value";
+    if (key && !cJSON_IsNull(key)) {
+        if (!cJSON_IsString(key))
+            return biz_tpl_fail(cx, n->start, "xcom_pull(): key must be a string");
+        k = key->valuestring;
+    } else if (key) {
+        return biz_tpl_fail(cx, n->start, "xcom_pull(key=None) is not supported: give the key");
+    }
+    if (!task_ids || cJSON_IsNull(task_ids))
+        return biz_tpl_fail(cx, n->start, "xcom_pull() needs task_ids");
+    cJSON *(*pull)(void *, const char *, const char *) = cx->env ? cx->env->xcom_pull : NULL;
+    void *user = cx->env ? cx->env->user : NULL;
+    if (cJSON_IsString(task_ids)) {
+        cJSON *v = pull ? pull(user, task_ids->valuestring, k) : NULL;
+        if (!v)
+            v = dflt ? cJSON_Duplicate(dflt, 1) : cJSON_CreateNull();
+        *out = v;
+        return v ? 0 : biz_tpl_fail(cx, n->start, "out of memory");
+    }
+    if (!cJSON_IsArray(task_ids))
+        return biz_tpl_fail(cx, n->start, "xcom_pull(): task_ids must be a string or a list of strings");
+    cJSON *list = cJSON_CreateArray();
+    if (!list)
+        return biz_tpl_fail(cx, n->start, "out of memory");
+    for (const cJSON *t = task_ids->child; t; t = t->next) {
+        if (!cJSON_IsString(t)) {
+            cJSON_Delete(list);
+            return biz_tpl_fail(cx, n->start, "xcom_pull(): task_ids must be a string or a list of strings");
+        }
+        cJSON *v = pull ? pull(user, t->valuestring, k) : NULL;
+        if (v)
+            cJSON_AddItemToArray(list, v);
+    }
+    *out = list;
+    return 0;
+}
+
+static int call_global(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *name, cJSON **args, cJSON **out)
+{
+    if (!strcmp(name, "dict")) {
+        cJSON *o = cJSON_CreateObject();
+        for (int i = 0; o && i < n->nkids; i++) {
+            if (!n->names[i]) {
+                cJSON_Delete(o);
+                return biz_tpl_fail(cx, n->kids[i]->start, "dict() takes keyword arguments only");
+            }
+            cJSON_DeleteItemFromObjectCaseSensitive(o, n->names[i]);
+            cJSON_AddItemToObject(o, n->names[i], args[i]);
+            args[i] = NULL;
+        }
+        *out = o;
+        return o ? 0 : biz_tpl_fail(cx, n->start, "out of memory");
+    }
+    /* range([start,] stop[, step]) */
+    double v[3] = {0, 0, 1};
+    if (n->nkids < 1 || n->nkids > 3)
+        return biz_tpl_fail(cx, n->start, "range expected 1 to 3 arguments, got %d", n->nkids);
+    for (int i = 0; i < n->nkids; i++) {
+        if (n->names[i] || !cJSON_IsNumber(args[i]) || !biz_tpl_num_is_int(args[i]))
+            return biz_tpl_fail(cx, n->kids[i]->start, "range() takes integer arguments");
+    }
+    if (n->nkids == 1)
+        v[1] = args[0]->valuedouble;
+    else
+        for (int i = 0; i < n->nkids; i++)
+            v[i] = args[i]->valuedouble;
+    if (v[2] == 0)
+        return biz_tpl_fail(cx, n->start, "range() arg 3 must not be zero");
+    double count = ceil((v[1] - v[0]) / v[2]);
+    if (count > 1000000)
+        return biz_tpl_fail(cx, n->start, "range() too large (over 1000000 items)");
+    cJSON *a = cJSON_CreateArray();
+    for (double i = 0; a && i < count; i++)
+        cJSON_AddItemToArray(a, biz_tpl_new_int(v[0] + i * v[2]));
+    *out = a;
+    return a ? 0 : biz_tpl_fail(cx, n->start, "out of memory");
+}
+
+static int eval_call(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
+{
+    const biz_tpl_node *f = n->a;
+    cJSON **args = NULL, *res = NULL;
+    biz_tpl_val obj = {0};
+    int r = -1;
+    memset(out, 0, sizeof *out);
+    if (f->kind == BIZ_E_NAME) {
+        for (int i = cx->nframes - 1; i >= 0; i--)
+            if (cJSON_GetObjectItemCaseSensitive(cx->frames[i], f->s))
+                return biz_tpl_fail(cx, n->start, "'%s' is not callable", f->s);
+        if (var_item(cx, f->s, NULL))
+            return biz_tpl_fail(cx, n->start, "'%s' is not callable", f->s);
+        if (biz_tpl_eval_args(cx, n, &args) == 0)
+            r = call_global(cx, n, f->s, args, &res);
+        goto done;
+    }
+    if (biz_tpl_eval(cx, f->a, &obj) < 0)
+        return -1;
+    if (obj.kind == BIZ_V_UNDEF) {
+        biz_tpl_fail(cx, f->a->start, "%s", obj.msg ? obj.msg : "undefined value");
+        goto done;
+    }
+    if (biz_tpl_eval_args(cx, n, &args) < 0)
+        goto done;
+    switch (obj.kind) {
+    case BIZ_V_TI:
+        if (strcmp(f->s, "xcom_pull"))
+            biz_tpl_fail(cx, f->op, "ti.%s() is not supported", f->s);
+        else
+            r = xcom_pull(cx, n, args, &res);
+        break;
+    case BIZ_V_VARVALUE:
+    case BIZ_V_VARJSON:
+        if (strcmp(f->s, "get")) {
+            biz_tpl_fail(cx, f->op, "var.%s.%s() is not supported", obj.kind == BIZ_V_VARJSON ? "json" : "value", f->s);
+        } else if (n->nkids < 1 || n->nkids > 2 || !cJSON_IsString(args[0])) {
+            biz_tpl_fail(cx, n->start, "var.value.get() takes a variable name and an optional default");
+        } else if ((r = var_get(cx, n, obj.kind == BIZ_V_VARJSON, args[0]->valuestring, &res)) == 0 && !res) {
+            res = n->nkids == 2 ? cJSON_Duplicate(args[1], 1) : cJSON_CreateNull();
+        }
+        break;
+    case BIZ_V_MACROS: {
+        int pos = 0;
+        for (int i = 0; i < n->nkids; i++)
+            pos += !n->names[i];
+        if (pos != n->nkids)
+            biz_tpl_fail(cx, n->start, "macros.%s() takes positional arguments only", f->s);
+        else
+            r = biz_tpl_call_macro(cx, n, f->s, args, n->nkids, &res);
+        break;
+    }
+    case BIZ_V_JSON:
+        r = biz_tpl_call_method(cx, n, obj.j, f->s, args, n->names, n->nkids, &res);
+        break;
+    default: {
+        char *txt = biz_tpl_node_text(cx, f->a);
+        biz_tpl_fail(cx, f->op, "'%s' has no method '%s'", txt ? txt : "?", f->s);
+        free(txt);
+    }
+    }
+done:
+    biz_tpl_free_args(args, n->nkids);
+    biz_tpl_val_free(&obj);
+    if (r < 0) {
+        cJSON_Delete(res);
+        return -1;
+    }
+    return set_json(cx, n, out, res);
+}
+
+/* ------------------------------------------------------------ operators */
+
+static int num_of(const cJSON *j, double *d, int *isint)
+{
+    if (cJSON_IsNumber(j)) {
+        *d = j->valuedouble;
+        *isint = biz_tpl_num_is_int(j);
+        return 1;
+    }
+    if (cJSON_IsBool(j)) {
+        *d = cJSON_IsTrue(j);
+        *isint = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static cJSON *repeat(const cJSON *seq, double times)
+{
+    if (times < 0)
+        times = 0;
+    if (cJSON_IsString(seq)) {
+        size_t len = strlen(seq->valuestring);
+        if (len * times > MAX_OUTPUT)
+            return NULL;
+        biz_tpl_buf b = {0};
+        for (double i = 0; i < times; i++)
+            biz_tpl_buf_add(&b, seq->valuestring, len);
+        char *s = biz_tpl_buf_take(&b);
+        cJSON *r = s ? cJSON_CreateString(s) : NULL;
+        free(s);
+        return r;
+    }
+    if (cJSON_GetArraySize(seq) * times > 1000000)
+        return NULL;
+    cJSON *a = cJSON_CreateArray();
+    for (double i = 0; a && i < times; i++)
+        for (const cJSON *c = seq->child; c; c = c->next)
+            cJSON_AddItemToArray(a, cJSON_Duplicate(c, 1));
+    if (a)
+        a->type |= seq->type & BIZ_TPL_TUPLE_BIT;
+    return a;
+}
+
+static int arith(biz_tpl_ctx *cx, const biz_tpl_node *n, int op, const cJSON *a, const cJSON *b, cJSON **out)
+{
+    double x, y;
+    int xi, yi;
+    *out = NULL;
+    if (num_of(a, &x, &xi) && num_of(b, &y, &yi)) {
+        int ints = xi && yi;
+        double r;
+        switch (op) {
+        case '+': r = x + y; break;
+        case '-': r = x - y; break;
+        case '*': r = x * y; break;
+        case '/':
+            if (y == 0)
+                return biz_tpl_fail(cx, n->start, "division by zero");
+            *out = biz_tpl_new_float(x / y);
+            return 0;
+        case BIZ_OP_FLOORDIV:
+            if (y == 0)
+                return biz_tpl_fail(cx, n->start, "integer division or modulo by zero");
+            r = floor(x / y);
+            break;
+        case '%':
+            if (y == 0)
+                return biz_tpl_fail(cx, n->start, "integer division or modulo by zero");
+            r = fmod(x, y);
+            if (r != 0 && ((r < 0) != (y < 0)))
+                r += y;
+            break;
+        default: /* ** */
+            if (x == 0 && y < 0)
+                return biz_tpl_fail(cx, n->start, "0.0 cannot be raised to a negative power");
+            if (x < 0 && y != floor(y))
+                return biz_tpl_fail(cx, n->start, "negative number cannot be raised to a fractional power");
+            r = pow(x, y);
+            if (ints && y < 0)
+                ints = 0;
+        }
+        *out = ints ? biz_tpl_new_int(r) : biz_tpl_new_float(r);
+        return *out ? 0 : biz_tpl_fail(cx, n->start, "out of memory");
+    }
+    if (op == '+' && cJSON_IsString(a) && cJSON_IsString(b)) {
+        biz_tpl_buf buf = {0};
+        biz_tpl_buf_adds(&buf, a->valuestring);
+        biz_tpl_buf_adds(&buf, b->valuestring);
+        char *s = biz_tpl_buf_take(&buf);
+        *out = s ? cJSON_CreateString(s) : NULL;
+        free(s);
+        return *out ? 0 : biz_tpl_fail(cx, n->start, "out of memory");
+    }
+    if (op == '+' && cJSON_IsArray(a) && cJSON_IsArray(b)
+        && (a->type & BIZ_TPL_TUPLE_BIT) == (b->type & BIZ_TPL_TUPLE_BIT)) {
+        *out = cJSON_Duplicate(a, 1);
+        for (const cJSON *c = b->child; *out && c; c = c->next)
+            cJSON_AddItemToArray(*out, cJSON_Duplicate(c, 1));
+        return *out ? 0 : biz_tpl_fail(cx, n->start, "out of memory");
+    }
+    if (op == '*') {
+        const cJSON *seq = NULL, *cnt = NULL;
+        if ((cJSON_IsString(a) || cJSON_IsArray(a)) && num_of(b, &y, &yi) && yi)
+            seq = a, cnt = b;
+        else if ((cJSON_IsString(b) || cJSON_IsArray(b)) && num_of(a, &x, &xi) && xi)
+            seq = b, cnt = a;
+        if (seq) {
+            num_of(cnt, &y, &yi);
+            *out = repeat(seq, y);
+            return *out ? 0 : biz_tpl_fail(cx, n->start, "result too large");
+        }
+    }
+    return biz_tpl_fail(cx, n->start, "unsupported operand type(s) for %s: '%s' and '%s'",
+                        op == BIZ_OP_FLOORDIV ? "//" : op == BIZ_OP_POW ? "**" : op == '+' ? "+"
+                        : op == '-' ? "-" : op == '*' ? "*" : op == '/' ? "/" : "%",
+                        biz_tpl_type_name(a), biz_tpl_type_name(b));
+}
+
+static const char *cmp_name(int op)
+{
+    switch (op) {
+    case BIZ_OP_LT: return "<";
+    case BIZ_OP_LE: return "<=";
+    case BIZ_OP_GT: return ">";
+    case BIZ_OP_GE: return ">=";
+    default: return "?";
+    }
+}
+
+static int compare(biz_tpl_ctx *cx, const biz_tpl_node *n, int op, const cJSON *a, const cJSON *b, int *res)
+{
+    int o;
+    switch (op) {
+    case BIZ_OP_EQ: *res = biz_tpl_equal(a, b); return 0;
+    case BIZ_OP_NE: *res = !biz_tpl_equal(a, b); return 0;
+    case BIZ_OP_IN:
+    case BIZ_OP_NOTIN:
+        if (cJSON_IsString(b)) {
+            if (!cJSON_IsString(a))
+                return biz_tpl_fail(cx, n->start, "'in <string>' requires string as left operand, not %s",
+                                    biz_tpl_type_name(a));
+            *res = strstr(b->valuestring, a->valuestring) != NULL;
+        } else if (cJSON_IsArray(b)) {
+            *res = 0;
+            for (const cJSON *c = b->child; c && !*res; c = c->next)
+                *res = biz_tpl_equal(a, c);
+        } else if (cJSON_IsObject(b)) {
+            *res = cJSON_IsString(a) && cJSON_GetObjectItemCaseSensitive(b, a->valuestring) != NULL;
+        } else {
+            return biz_tpl_fail(cx, n->start, "argument of type '%s' is not iterable", biz_tpl_type_name(b));
+        }
+        if (op == BIZ_OP_NOTIN)
+            *res = !*res;
+        return 0;
+    default:
+        if (biz_tpl_order(a, b, &o) < 0)
+            return biz_tpl_fail(cx, n->start, "'%s' not supported between instances of '%s' and '%s'",
+                                cmp_name(op), biz_tpl_type_name(a), biz_tpl_type_name(b));
+        *res = op == BIZ_OP_LT ? o < 0 : op == BIZ_OP_LE ? o <= 0 : op == BIZ_OP_GT ? o > 0 : o >= 0;
+        return 0;
+    }
+}
+
+static int eval_cmp(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
+{
+    cJSON *l, *r;
+    int res = 1;
+    if (eval_json(cx, n->kids[0], &l) < 0)
+        return -1;
+    for (int i = 1; i < n->nkids && res; i++) {
+        if (eval_json(cx, n->kids[i], &r) < 0) {
+            cJSON_Delete(l);
+            return -1;
+        }
+        if (compare(cx, n->kids[i - 1], n->ops[i - 1], l, r, &res) < 0) {
+            cJSON_Delete(l);
+            cJSON_Delete(r);
+            return -1;
+        }
+        cJSON_Delete(l);
+        l = r;
+    }
+    cJSON_Delete(l);
+    return set_json(cx, n, out, cJSON_CreateBool(res));
+}
+
+static int eval_seq(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
+{
+    cJSON *a = n->kind == BIZ_E_DICT ? cJSON_CreateObject() : cJSON_CreateArray();
+    if (!a)
+        return biz_tpl_fail(cx, n->start, "out of memory");
+    if (n->kind == BIZ_E_TUPLE)
+        a->type |= BIZ_TPL_TUPLE_BIT;
+    for (int i = 0; i < n->nkids; i++) {
+        cJSON *v;
+        if (eval_json(cx, n->kids[i], &v) < 0) {
+            cJSON_Delete(a);
+            return -1;
+        }
+        if (n->kind != BIZ_E_DICT) {
+            cJSON_AddItemToArray(a, v);
+            continue;
+        }
+        cJSON *val;
+        if (eval_json(cx, n->kids[++i], &val) < 0) {
+            cJSON_Delete(v);
+            cJSON_Delete(a);
+            return -1;
+        }
+        if (cJSON_IsArray(v) || cJSON_IsObject(v)) {
+            cJSON_Delete(v);
+            cJSON_Delete(val);
+            cJSON_Delete(a);
+            return biz_tpl_fail(cx, n->kids[i - 1]->start, "unhashable type as a dict key");
+        }
+        char *k = biz_tpl_str(v); /* JSON keys are strings */
+        cJSON_Delete(v);
+        if (!k) {
+            cJSON_Delete(val);
+            cJSON_Delete(a);
+            return biz_tpl_fail(cx, n->start, "out of memory");
+        }
+        cJSON_DeleteItemFromObjectCaseSensitive(a, k);
+        cJSON_AddItemToObject(a, k, val);
+        free(k);
+    }
+    return set_json(cx, n, out, a);
+}
+
+int biz_tpl_eval(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
+{
+    cJSON *a = NULL, *b = NULL, *res = NULL;
+    biz_tpl_val v = {0};
+    int r;
+    memset(out, 0, sizeof *out);
+    if (cx->failed)
+        return -1;
+    if (++cx->depth > MAX_EVAL_DEPTH) {
+        cx->depth--;
+        return biz_tpl_fail(cx, n->start, "expression nested too deeply");
+    }
+    switch (n->kind) {
+    case BIZ_E_LIT:
+        r = set_json(cx, n, out, cJSON_Duplicate(n->lit, 1));
+        break;
+    case BIZ_E_NAME:
+        r = eval_name(cx, n, out);
+        break;
+    case BIZ_E_ATTR:
+        r = eval_attr(cx, n, out);
+        break;
+    case BIZ_E_SUB:
+        r = eval_sub(cx, n, out);
+        break;
+    case BIZ_E_SLICE:
+        r = eval_slice(cx, n, out);
+        break;
+    case BIZ_E_CALL:
+        r = eval_call(cx, n, out);
+        break;
+    case BIZ_E_FILTER:
+        r = biz_tpl_eval(cx, n->a, &v);
+        if (r == 0 && v.kind == BIZ_V_UNDEF && strcmp(n->s, "default") && strcmp(n->s, "d"))
+            r = biz_tpl_need_json(cx, n->a, &v);
+        else if (r == 0 && v.kind != BIZ_V_UNDEF)
+            r = biz_tpl_need_json(cx, n->a, &v);
+        if (r == 0)
+            r = biz_tpl_apply_filter(cx, n, &v, out);
+        biz_tpl_val_free(&v);
+        break;
+    case BIZ_E_TEST: {
+        int t = 0;
+        r = biz_tpl_eval(cx, n->a, &v);
+        if (r == 0 && (v.kind != BIZ_V_UNDEF || (strcmp(n->s, "defined") && strcmp(n->s, "undefined"))))
+            r = biz_tpl_need_json(cx, n->a, &v);
+        if (r == 0)
+            r = biz_tpl_apply_test(cx, n, &v, &t);
+        biz_tpl_val_free(&v);
+        if (r == 0)
+            r = set_json(cx, n, out, cJSON_CreateBool(n->op ? !t : t));
+        break;
+    }
+    case BIZ_E_BIN:
+        r = eval_json(cx, n->a, &a);
+        if (r == 0)
+            r = eval_json(cx, n->b, &b);
+        if (r == 0)
+            r = arith(cx, n, n->op, a, b, &res);
+        if (r == 0)
+            r = set_json(cx, n, out, res);
+        break;
+    case BIZ_E_NEG:
+    case BIZ_E_POS: {
+        double d;
+        int isint;
+        r = eval_json(cx, n->a, &a);
+        if (r == 0 && !num_of(a, &d, &isint))
+            r = biz_tpl_fail(cx, n->start, "bad operand type for unary %c: '%s'",
+                             n->kind == BIZ_E_NEG ? '-' : '+', biz_tpl_type_name(a));
+        if (r == 0) {
+            if (n->kind == BIZ_E_NEG)
+                d = -d;
+            r = set_json(cx, n, out, isint ? biz_tpl_new_int(d) : biz_tpl_new_float(d));
+        }
+        break;
+    }
+    case BIZ_E_NOT:
+        r = eval_json(cx, n->a, &a);
+        if (r == 0)
+            r = set_json(cx, n, out, cJSON_CreateBool(!biz_tpl_truthy(a)));
+        break;
+    case BIZ_E_AND:
+    case BIZ_E_OR:
+        r = eval_json(cx, n->a, &a);
+        if (r == 0) {
+            int t = biz_tpl_truthy(a);
+            if ((n->kind == BIZ_E_AND) == (t != 0)) { /* the right side decides */
+                cJSON_Delete(a);
+                a = NULL;
+                r = eval_json(cx, n->b, &b);
+                if (r == 0) {
+                    r = set_json(cx, n, out, b);
+                    b = NULL;
+                }
+            } else {
+                r = set_json(cx, n, out, a);
+                a = NULL;
+            }
+        }
+        break;
+    case BIZ_E_CMP:
+        r = eval_cmp(cx, n, out);
+        break;
+    case BIZ_E_COND:
+        r = eval_json(cx, n->b, &a);
+        if (r == 0) {
+            if (biz_tpl_truthy(a))
+                r = biz_tpl_eval(cx, n->a, out);
+            else if (n->c)
+                r = biz_tpl_eval(cx, n->c, out);
+            else
+                r = set_undef(out, "the inline if-expression evaluated to false and no else section was defined");
+        }
+        break;
+    case BIZ_E_LIST:
+    case BIZ_E_TUPLE:
+    case BIZ_E_DICT:
+        r = eval_seq(cx, n, out);
+        break;
+    case BIZ_E_CONCAT: {
+        r = eval_json(cx, n->a, &a);
+        if (r == 0)
+            r = eval_json(cx, n->b, &b);
+        if (r == 0) {
+            biz_tpl_buf buf = {0};
+            biz_tpl_str_to(&buf, a);
+            biz_tpl_str_to(&buf, b);
+            char *s = biz_tpl_buf_take(&buf);
+            r = set_json(cx, n, out, s ? cJSON_CreateString(s) : NULL);
+            free(s);
+        }
+        break;
+    }
+    default:
+        r = biz_tpl_fail(cx, n->start, "internal error: not an expression");
+    }
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    cx->depth--;
+    if (r < 0)
+        biz_tpl_val_free(out);
+    return r;
+}
+
+/* ------------------------------------------------------------ statements */
+
+static int emit_text(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *s)
+{
+    if (cx->native) {
+        if (!*s)
+            return 0;
+        cJSON *j = cJSON_CreateString(s);
+        if (!j)
+            return biz_tpl_fail(cx, n->start, "out of memory");
+        cJSON_AddItemToArray(cx->pieces, j);
+    } else {
+        biz_tpl_buf_adds(&cx->out, s);
+    }
+    if (cx->out.oom)
+        return biz_tpl_fail(cx, n->start, "out of memory");
+    if (cx->out.n > MAX_OUTPUT)
+        return biz_tpl_fail(cx, n->start, "template output too large");
+    return 0;
+}
+
+static int emit_value(biz_tpl_ctx *cx, const biz_tpl_node *n, cJSON *j)
+{
+    if (cx->native) {
+        cJSON_AddItemToArray(cx->pieces, j);
+        return 0;
+    }
+    biz_tpl_str_to(&cx->out, j);
+    cJSON_Delete(j);
+    if (cx->out.oom)
+        return biz_tpl_fail(cx, n->start, "out of memory");
+    if (cx->out.n > MAX_OUTPUT)
+        return biz_tpl_fail(cx, n->start, "template output too large");
+    return 0;
+}
+
+/* Binds target (a name or a tuple of names) to v (consumed) in frame. */
+static int bind(biz_tpl_ctx *cx, const biz_tpl_node *target, cJSON *frame, cJSON *v)
+{
+    if (target->kind == BIZ_E_NAME) {
+        cJSON_DeleteItemFromObjectCaseSensitive(frame, target->s);
+        cJSON_AddItemToObject(frame, target->s, v);
+        return 0;
+    }
+    int want = target->nkids, got;
+    if (!cJSON_IsArray(v)) {
+        int r = biz_tpl_fail(cx, target->start, "cannot unpack non-sequence %s", biz_tpl_type_name(v));
+        cJSON_Delete(v);
+        return r;
+    }
+    got = cJSON_GetArraySize(v);
+    if (got != want) {
+        int r = got > want ? biz_tpl_fail(cx, target->start, "too many values to unpack (expected %d)", want)
+                           : biz_tpl_fail(cx, target->start, "not enough values to unpack (expected %d, got %d)",
+                                          want, got);
+        cJSON_Delete(v);
+        return r;
+    }
+    for (int i = 0; i < want; i++)
+        if (bind(cx, target->kids[i], frame, cJSON_DetachItemFromArray(v, 0)) < 0) {
+            cJSON_Delete(v);
+            return -1;
+        }
+    cJSON_Delete(v);
+    return 0;
+}
+
+static int push_frame(biz_tpl_ctx *cx, const biz_tpl_node *n)
+{
+    if (cx->nframes == MAX_FRAMES)
+        return biz_tpl_fail(cx, n->start, "loops nested too deeply");
+    if (!(cx->frames[cx->nframes] = cJSON_CreateObject()))
+        return biz_tpl_fail(cx, n->start, "out of memory");
+    cx->nframes++;
+    return 0;
+}
+
+static void pop_frame(biz_tpl_ctx *cx)
+{
+    cJSON_Delete(cx->frames[--cx->nframes]);
+}
+
+/* The items a for loop walks: a list's items, a dict's keys, a string's
+ * characters. */
+static cJSON *iter_items(biz_tpl_ctx *cx, const biz_tpl_node *n, cJSON *v)
+{
+    cJSON *items = NULL;
+    if (cJSON_IsArray(v)) {
+        items = v;
+        items->type &= ~BIZ_TPL_TUPLE_BIT;
+        return items;
+    }
+    if (cJSON_IsObject(v)) {
+        items = cJSON_CreateArray();
+        for (const cJSON *c = v->child; items && c; c = c->next)
+            cJSON_AddItemToArray(items, cJSON_CreateString(c->string ? c->string : ""));
+    } else if (cJSON_IsString(v)) {
+        int len;
+        size_t *cp = code_points(v->valuestring, &len);
+        items = cp ? cJSON_CreateArray() : NULL;
+        for (int i = 0; items && i < len; i++) {
+            char *s = strndup(v->valuestring + cp[i], cp[i + 1] - cp[i]);
+            cJSON_AddItemToArray(items, s ? cJSON_CreateString(s) : cJSON_CreateNull());
+            free(s);
+        }
+        free(cp);
+    } else {
+        biz_tpl_fail(cx, n->start, "'%s' object is not iterable", biz_tpl_type_name(v));
+        cJSON_Delete(v);
+        return NULL;
+    }
+    cJSON_Delete(v);
+    if (!items)
+        biz_tpl_fail(cx, n->start, "out of memory");
+    return items;
+}
+
+static int exec_body(biz_tpl_ctx *cx, const biz_tpl_node *body);
+
+static int exec_for(biz_tpl_ctx *cx, const biz_tpl_node *n)
+{
+    cJSON *v, *items;
+    if (eval_json(cx, n->b, &v) < 0 || !(items = iter_items(cx, n->b, v)))
+        return -1;
+    if (n->d) { /* "for x in seq if cond": filter first, so loop.length counts what is left */
+        cJSON *kept = cJSON_CreateArray();
+        while (kept && items->child) {
+            cJSON *it = cJSON_DetachItemFromArray(items, 0), *c = NULL;
+            int ok = push_frame(cx, n) == 0;
+            if (ok) {
+                ok = bind(cx, n->a, cx->frames[cx->nframes - 1], cJSON_Duplicate(it, 1)) == 0
+                  && eval_json(cx, n->d, &c) == 0;
+                pop_frame(cx);
+            }
+            if (!ok) {
+                cJSON_Delete(it);
+                cJSON_Delete(kept);
+                cJSON_Delete(items);
+                return -1;
+            }
+            if (biz_tpl_truthy(c))
+                cJSON_AddItemToArray(kept, it);
+            else
+                cJSON_Delete(it);
+            cJSON_Delete(c);
+        }
+        cJSON_Delete(items);
+        if (!(items = kept))
+            return biz_tpl_fail(cx, n->start, "out of memory");
+    }
+    int len = cJSON_GetArraySize(items), i = 0, r = 0;
+    while (items->child && r == 0) {
+        cJSON *it = cJSON_DetachItemFromArray(items, 0);
+        if (++cx->steps > MAX_STEPS) {
+            cJSON_Delete(it);
+            r = biz_tpl_fail(cx, n->start, "template loop limit exceeded (%ld iterations)", MAX_STEPS);
+            break;
+        }
+        if (push_frame(cx, n) < 0) {
+            cJSON_Delete(it);
+            r = -1;
+            break;
+        }
+        cJSON *frame = cx->frames[cx->nframes - 1];
+        cJSON *loop = cJSON_AddObjectToObject(frame, "loop");
+        if (loop) {
+            cJSON_AddItemToObject(loop, "index", biz_tpl_new_int(i + 1));
+            cJSON_AddItemToObject(loop, "index0", biz_tpl_new_int(i));
+            cJSON_AddItemToObject(loop, "revindex", biz_tpl_new_int(len - i));
+            cJSON_AddItemToObject(loop, "revindex0", biz_tpl_new_int(len - i - 1));
+            cJSON_AddBoolToObject(loop, "first", i == 0);
+            cJSON_AddBoolToObject(loop, "last", i == len - 1);
+            cJSON_AddItemToObject(loop, "length", biz_tpl_new_int(len));
+        }
+        r = bind(cx, n->a, frame, it);
+        if (r == 0)
+            r = exec_body(cx, n->c);
+        pop_frame(cx);
+        i++;
+    }
+    cJSON_Delete(items);
+    if (r == 0 && len == 0 && n->nkids)
+        r = exec_body(cx, n->kids[0]);
+    return r;
+}
+
+static int exec_body(biz_tpl_ctx *cx, const biz_tpl_node *body)
+{
+    if (!body)
+        return 0;
+    for (int k = 0; k < body->nkids && !cx->failed; k++) {
+        const biz_tpl_node *n = body->kids[k];
+        cJSON *v;
+        switch (n->kind) {
+        case BIZ_N_TEXT:
+            if (emit_text(cx, n, n->s) < 0)
+                return -1;
+            break;
+        case BIZ_N_OUT:
+            if (eval_json(cx, n->a, &v) < 0 || emit_value(cx, n, v) < 0)
+                return -1;
+            break;
+        case BIZ_N_IF: {
+            int done = 0;
+            for (int i = 0; i + 1 < n->nkids && !done; i += 2) {
+                if (eval_json(cx, n->kids[i], &v) < 0)
+                    return -1;
+                done = biz_tpl_truthy(v);
+                cJSON_Delete(v);
+                if (done && exec_body(cx, n->kids[i + 1]) < 0)
+                    return -1;
+            }
+            if (!done && exec_body(cx, n->c) < 0)
+                return -1;
+            break;
+        }
+        case BIZ_N_FOR:
+            if (exec_for(cx, n) < 0)
+                return -1;
+            break;
+        case BIZ_N_SET:
+            if (eval_json(cx, n->b, &v) < 0 || bind(cx, n->a, cx->frames[cx->nframes - 1], v) < 0)
+                return -1;
+            break;
+        default:
+            return biz_tpl_fail(cx, n->start, "internal error: not a statement");
+        }
+    }
+    return cx->failed ? -1 : 0;
+}
+
+/* Runs t: *text gets the output (text mode) or *pieces the output nodes'
+ * values (native mode). 0 ok, -1 with *err set. */
+int biz_tpl_run(const biz_tpl *t, const biz_tpl_env *env, int native, biz_tpl_error *err,
+                char **text, cJSON **pieces)
+{
+    biz_tpl_ctx cx;
+    biz_tpl_error dummy;
+    memset(&cx, 0, sizeof cx);
+    if (!err)
+        err = &dummy;
+    err->offset = -1;
+    err->message[0] = '\0';
+    cx.t = t;
+    cx.env = env;
+    cx.err = err;
+    cx.native = native;
+    if (text)
+        *text = NULL;
+    if (pieces)
+        *pieces = NULL;
+    if (!t) {
+        snprintf(err->message, sizeof err->message, "no template");
+        return -1;
+    }
+    if ((native && !(cx.pieces = cJSON_CreateArray())) || !(cx.frames[0] = cJSON_CreateObject())) {
+        cJSON_Delete(cx.pieces);
+        snprintf(err->message, sizeof err->message, "out of memory");
+        return -1;
+    }
+    cx.nframes = 1;
+    int r = exec_body(&cx, t->root);
+    while (cx.nframes)
+        pop_frame(&cx);
+    char *s = biz_tpl_buf_take(&cx.out);
+    if (r < 0 || cx.failed || (!native && !s)) {
+        if (!cx.failed)
+            biz_tpl_fail(&cx, -1, "out of memory");
+        free(s);
+        cJSON_Delete(cx.pieces);
+        return -1;
+    }
+    if (native) {
+        free(s);
+        *pieces = cx.pieces;
+    } else {
+        *text = s;
+    }
+    return 0;
+}

@@ -1,0 +1,1272 @@
+/* template_filters.c: Jinja's filters and tests, Python's str and dict
+ * methods, and Airflow's macros.ds_add / macros.ds_format, on cJSON
+ * values. Each follows the Python original (jinja2/filters.py,
+ * jinja2/tests.py, airflow/macros/__init__.py). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* strptime */
+#endif
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "template_int.h"
+
+/* ------------------------------------------------------------ tables */
+
+typedef struct fdef {
+    const char *name;
+    const char *params[4]; /* parameter names in order; "*" takes anything */
+} fdef;
+
+static const fdef filters[] = {
+    {"abs", {0}}, {"capitalize", {0}}, {"count", {0}},
+    {"d", {"default_value", "boolean"}}, {"default", {"default_value", "boolean"}},
+    {"first", {0}}, {"float", {"default"}}, {"int", {"default", "base"}},
+    {"items", {0}}, {"join", {"d", "attribute"}}, {"last", {0}}, {"length", {0}},
+    {"list", {0}}, {"lower", {0}}, {"map", {"*"}},
+    {"max", {"case_sensitive", "attribute"}}, {"min", {"case_sensitive", "attribute"}},
+    {"replace", {"old", "new", "count"}}, {"reverse", {0}},
+    {"round", {"precision", "method"}}, {"safe", {0}},
+    {"sort", {"reverse", "case_sensitive", "attribute"}}, {"string", {0}},
+    {"sum", {"attribute", "start"}}, {"title", {0}}, {"tojson", {"indent"}},
+    {"trim", {"chars"}}, {"unique", {"case_sensitive", "attribute"}}, {"upper", {0}},
+    {"urlencode", {0}},
+};
+#define NFILTERS (sizeof filters / sizeof filters[0])
+
+static const char *const filter_names[] = {
+    "abs", "capitalize", "count", "d", "default", "first", "float", "int", "items",
+    "join", "last", "length", "list", "lower", "map", "max", "min", "replace",
+    "reverse", "round", "safe", "sort", "string", "sum", "title", "tojson", "trim",
+    "unique", "upper", "urlencode", NULL};
+
+static const char *const test_names[] = {
+    "defined", "undefined", "none", "true", "false", "boolean", "string", "number",
+    "integer", "float", "mapping", "iterable", "sequence", "even", "odd",
+    "divisibleby", "eq", "equalto", "ne", "lt", "le", "gt", "ge", "in", "lower",
+    "upper", NULL};
+
+static const fdef *find_filter(const char *name)
+{
+    for (size_t i = 0; i < NFILTERS; i++)
+        if (!strcmp(filters[i].name, name))
+            return &filters[i];
+    return NULL;
+}
+
+int biz_tpl_filter_known(const char *name)
+{
+    return find_filter(name) != NULL;
+}
+
+int biz_tpl_test_known(const char *name)
+{
+    for (const char *const *t = test_names; *t; t++)
+        if (!strcmp(*t, name))
+            return 1;
+    return 0;
+}
+
+const char *biz_tpl_filter_suggest(const char *name)
+{
+    return biz_tpl_closest(name, filter_names);
+}
+
+const char *biz_tpl_test_suggest(const char *name)
+{
+    return biz_tpl_closest(name, test_names);
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static cJSON *new_str(const char *s)
+{
+    return s ? cJSON_CreateString(s) : NULL;
+}
+
+static cJSON *take_str(biz_tpl_buf *b)
+{
+    char *s = biz_tpl_buf_take(b);
+    cJSON *j = new_str(s);
+    free(s);
+    return j;
+}
+
+/* str(v), malloc'd. */
+static char *to_s(const cJSON *v)
+{
+    biz_tpl_buf b = {0};
+    biz_tpl_str_to(&b, v);
+    return biz_tpl_buf_take(&b);
+}
+
+static int is_int(const cJSON *j)
+{
+    return j && cJSON_IsNumber(j) && biz_tpl_num_is_int(j);
+}
+
+static int utf8_len(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* Binds args to the filter's parameters: p[i] (borrowed) or NULL. */
+static int bind_params(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *what, const char *const *params,
+                       cJSON **args, char **names, int nargs, const cJSON **p)
+{
+    int np = 0, pos = 0;
+    while (np < 4 && params[np])
+        np++;
+    for (int i = 0; i < 4; i++)
+        p[i] = NULL;
+    for (int i = 0; i < nargs; i++) {
+        const char *kw = names ? names[i] : NULL;
+        int k = -1;
+        if (!kw) {
+            k = pos++;
+            if (k >= np)
+                return biz_tpl_fail(cx, n->start, "%s takes at most %d argument%s", what, np, np == 1 ? "" : "s");
+        } else {
+            for (int j = 0; j < np; j++)
+                if (!strcmp(params[j], kw))
+                    k = j;
+            if (k < 0)
+                return biz_tpl_fail(cx, n->kids[i]->start, "%s got an unexpected keyword argument '%s'", what, kw);
+        }
+        p[k] = args[i];
+    }
+    return 0;
+}
+
+/* The items of an iterable as a new array: list items, dict keys, string
+ * characters. NULL (with an error) for anything else. */
+static cJSON *items_of(biz_tpl_ctx *cx, const biz_tpl_node *n, const cJSON *v)
+{
+    cJSON *a = NULL;
+    if (cJSON_IsArray(v)) {
+        a = cJSON_Duplicate(v, 1);
+        if (a)
+            a->type &= ~BIZ_TPL_TUPLE_BIT;
+    } else if (cJSON_IsObject(v)) {
+        a = cJSON_CreateArray();
+        for (const cJSON *c = v->child; a && c; c = c->next)
+            cJSON_AddItemToArray(a, cJSON_CreateString(c->string ? c->string : ""));
+    } else if (cJSON_IsString(v)) {
+        a = cJSON_CreateArray();
+        const char *s = v->valuestring;
+        for (size_t i = 0; a && s[i];) {
+            size_t k = 1;
+            while (s[i + k] && ((unsigned char)s[i + k] & 0xC0) == 0x80)
+                k++;
+            char *c = strndup(s + i, k);
+            cJSON_AddItemToArray(a, new_str(c));
+            free(c);
+            i += k;
+        }
+    } else {
+        biz_tpl_fail(cx, n->start, "'%s' object is not iterable", biz_tpl_type_name(v));
+        return NULL;
+    }
+    if (!a)
+        biz_tpl_fail(cx, n->start, "out of memory");
+    return a;
+}
+
+/* item[attribute] for the attribute= parameters ("a.b" walks). Borrowed. */
+static const cJSON *attr_of(const cJSON *item, const cJSON *attribute)
+{
+    if (!attribute || cJSON_IsNull(attribute))
+        return item;
+    if (is_int(attribute))
+        return cJSON_IsArray(item) ? cJSON_GetArrayItem(item, (int)attribute->valuedouble) : NULL;
+    if (!cJSON_IsString(attribute))
+        return NULL;
+    char *path = strdup(attribute->valuestring);
+    const cJSON *cur = item;
+    for (char *save = NULL, *part = path ? strtok_r(path, ".", &save) : NULL; cur && part;
+         part = strtok_r(NULL, ".", &save)) {
+        if (cJSON_IsObject(cur))
+            cur = cJSON_GetObjectItemCaseSensitive(cur, part);
+        else if (cJSON_IsArray(cur) && isdigit((unsigned char)part[0]))
+            cur = cJSON_GetArrayItem(cur, atoi(part));
+        else
+            cur = NULL;
+    }
+    free(path);
+    return path ? cur : NULL;
+}
+
+static void ascii_case(char *s, int upper)
+{
+    for (; *s; s++)
+        *s = (char)(upper ? toupper((unsigned char)*s) : tolower((unsigned char)*s));
+}
+
+/* A string value with case folded for the case-insensitive filters. */
+static cJSON *fold(const cJSON *v, int case_sensitive)
+{
+    cJSON *c = cJSON_Duplicate(v, 1);
+    if (c && !case_sensitive && cJSON_IsString(c))
+        ascii_case(c->valuestring, 0);
+    return c;
+}
+
+static int py_isspace(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* str.strip / lstrip / rstrip (chars NULL = whitespace). */
+static char *strip(const char *s, const char *chars, int left, int right)
+{
+    size_t a = 0, b = strlen(s);
+    if (left)
+        while (a < b && (chars ? strchr(chars, s[a]) != NULL : py_isspace(s[a])))
+            a++;
+    if (right)
+        while (b > a && (chars ? strchr(chars, s[b - 1]) != NULL : py_isspace(s[b - 1])))
+            b--;
+    return strndup(s + a, b - a);
+}
+
+/* str.replace(old, new, count) */
+static char *replace(const char *s, const char *old, const char *new_, double count)
+{
+    biz_tpl_buf b = {0};
+    size_t ol = strlen(old);
+    double done = 0;
+    if (!ol) { /* Python inserts new between every character */
+        const char *p = s;
+        for (;;) {
+            if (count < 0 || done < count) {
+                biz_tpl_buf_adds(&b, new_);
+                done++;
+            }
+            if (!*p)
+                break;
+            size_t k = 1;
+            while (p[k] && ((unsigned char)p[k] & 0xC0) == 0x80)
+                k++;
+            biz_tpl_buf_add(&b, p, k);
+            p += k;
+        }
+        return biz_tpl_buf_take(&b);
+    }
+    const char *p = s, *m;
+    while ((count < 0 || done < count) && (m = strstr(p, old))) {
+        biz_tpl_buf_add(&b, p, m - p);
+        biz_tpl_buf_adds(&b, new_);
+        p = m + ol;
+        done++;
+        if (b.n > (64u << 20))
+            break;
+    }
+    biz_tpl_buf_adds(&b, p);
+    return biz_tpl_buf_take(&b);
+}
+
+static int cmp_values(biz_tpl_ctx *cx, const biz_tpl_node *n, const cJSON *a, const cJSON *b, int *res)
+{
+    if (biz_tpl_order(a, b, res) < 0)
+        return biz_tpl_fail(cx, n->start, "'<' not supported between instances of '%s' and '%s'",
+                            biz_tpl_type_name(a), biz_tpl_type_name(b));
+    return 0;
+}
+
+/* Stable merge sort of items by key(item) (keys[i] parallel). */
+static int merge_sort(biz_tpl_ctx *cx, const biz_tpl_node *n, cJSON **it, cJSON **keys, int len, int reverse)
+{
+    if (len < 2)
+        return 0;
+    int h = len / 2;
+    if (merge_sort(cx, n, it, keys, h, reverse) < 0 || merge_sort(cx, n, it + h, keys + h, len - h, reverse) < 0)
+        return -1;
+    cJSON **ti = malloc(sizeof *ti * len), **tk = malloc(sizeof *tk * len);
+    if (!ti || !tk) {
+        free(ti);
+        free(tk);
+        return biz_tpl_fail(cx, n->start, "out of memory");
+    }
+    int i = 0, j = h, k = 0;
+    while (i < h && j < len) {
+        int c;
+        if (cmp_values(cx, n, keys[j], keys[i], &c) < 0) {
+            free(ti);
+            free(tk);
+            return -1;
+        }
+        if (reverse ? c > 0 : c < 0)
+            ti[k] = it[j], tk[k++] = keys[j++];
+        else
+            ti[k] = it[i], tk[k++] = keys[i++];
+    }
+    while (i < h)
+        ti[k] = it[i], tk[k++] = keys[i++];
+    while (j < len)
+        ti[k] = it[j], tk[k++] = keys[j++];
+    memcpy(it, ti, sizeof *ti * len);
+    memcpy(keys, tk, sizeof *tk * len);
+    free(ti);
+    free(tk);
+    return 0;
+}
+
+/* Python int(s, base) on a string; 0 on success. */
+static int parse_int(const char *s, int base, double *out)
+{
+    while (py_isspace(*s))
+        s++;
+    int neg = 0;
+    if (*s == '+' || *s == '-')
+        neg = *s++ == '-';
+    if (s[0] == '0' && s[1] && strchr("xXoObB", s[1])) {
+        int b = strchr("xX", s[1]) ? 16 : strchr("oO", s[1]) ? 8 : 2;
+        if (base != b && base != 0)
+            return -1;
+        base = b;
+        s += 2;
+        if (*s == '_')
+            s++;
+    } else if (base == 0) {
+        base = 10;
+    }
+    double v = 0;
+    int digits = 0;
+    for (; *s && !py_isspace(*s); s++) {
+        if (*s == '_' && digits && s[1] && s[1] != '_')
+            continue;
+        int d = isdigit((unsigned char)*s) ? *s - '0' : isalpha((unsigned char)*s) ? tolower((unsigned char)*s) - 'a' + 10 : 99;
+        if (d >= base)
+            return -1;
+        v = v * base + d;
+        digits++;
+    }
+    while (py_isspace(*s))
+        s++;
+    if (*s || !digits)
+        return -1;
+    *out = neg ? -v : v;
+    return 0;
+}
+
+/* Python float(s) on a string; 0 on success. */
+static int parse_float(const char *s, double *out)
+{
+    char buf[128];
+    size_t k = 0;
+    while (py_isspace(*s))
+        s++;
+    for (; *s && k < sizeof buf - 1; s++) {
+        if (*s == '_')
+            continue;
+        if (*s == 'x' || *s == 'X' || *s == 'p' || *s == 'P')
+            return -1; /* strtod reads hex floats, Python does not */
+        buf[k++] = *s;
+    }
+    while (k && py_isspace(buf[k - 1]))
+        k--;
+    buf[k] = '\0';
+    if (!k)
+        return -1;
+    char *end;
+    *out = strtod(buf, &end);
+    return *end ? -1 : 0;
+}
+
+static void url_quote(biz_tpl_buf *b, const char *s, int for_qs)
+{
+    char tmp[4];
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (isalnum(c) || c == '_' || c == '.' || c == '-' || c == '~' || (!for_qs && c == '/')) {
+            biz_tpl_buf_addc(b, (char)c);
+        } else if (for_qs && c == ' ') {
+            biz_tpl_buf_addc(b, '+');
+        } else {
+            snprintf(tmp, sizeof tmp, "%%%02X", c);
+            biz_tpl_buf_adds(b, tmp);
+        }
+    }
+}
+
+/* ------------------------------------------------------------ filters */
+
+static int filter_core(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *name, const cJSON *v,
+                       int undef, cJSON **args, char **names, int nargs, cJSON **out);
+
+static int filter_map(biz_tpl_ctx *cx, const biz_tpl_node *n, const cJSON *v, cJSON **args, char **names,
+                      int nargs, cJSON **out)
+{
+    const cJSON *attribute = NULL, *dflt = NULL;
+    int fpos = -1;
+    for (int i = 0; i < nargs; i++) {
+        if (names[i] && !strcmp(names[i], "attribute"))
+            attribute = args[i];
+        else if (names[i] && !strcmp(names[i], "default"))
+            dflt = args[i];
+        else if (!names[i] && fpos < 0)
+            fpos = i;
+    }
+    if (!attribute && (fpos < 0 || !cJSON_IsString(args[fpos]) || !biz_tpl_filter_known(args[fpos]->valuestring)))
+        return biz_tpl_fail(cx, n->start, "map() needs attribute= or the name of a known filter");
+    cJSON *items = items_of(cx, n, v);
+    if (!items)
+        return -1;
+    cJSON *res = cJSON_CreateArray();
+    for (cJSON *it = items->child; res && it; it = it->next) {
+        cJSON *r = NULL;
+        if (attribute) {
+            const cJSON *a = attr_of(it, attribute);
+            if (!a && !dflt) {
+                char *k = to_s(attribute);
+                biz_tpl_fail(cx, n->start, "an item has no attribute '%s'", k ? k : "?");
+                free(k);
+                cJSON_Delete(res);
+                cJSON_Delete(items);
+                return -1;
+            }
+            r = cJSON_Duplicate(a ? a : dflt, 1);
+        } else {
+            /* the rest of the arguments go to the named filter */
+            int rest = nargs - fpos - 1;
+            if (filter_core(cx, n, args[fpos]->valuestring, it, 0, args + fpos + 1, names + fpos + 1, rest, &r) < 0) {
+                cJSON_Delete(res);
+                cJSON_Delete(items);
+                return -1;
+            }
+        }
+        cJSON_AddItemToArray(res, r);
+    }
+    cJSON_Delete(items);
+    *out = res;
+    return res ? 0 : biz_tpl_fail(cx, n->start, "out of memory");
+}
+
+static int filter_minmax(biz_tpl_ctx *cx, const biz_tpl_node *n, const cJSON *v, const cJSON **p, int max, cJSON **out)
+{
+    cJSON *items = items_of(cx, n, v);
+    if (!items)
+        return -1;
+    int cs = biz_tpl_truthy(p[0]);
+    const cJSON *best = NULL;
+    cJSON *bestkey = NULL;
+    for (const cJSON *it = items->child; it; it = it->next) {
+        const cJSON *a = attr_of(it, p[1]);
+        cJSON *key = fold(a ? a : it, cs);
+        int c = 0;
+        if (bestkey && cmp_values(cx, n, key, bestkey, &c) < 0) {
+            cJSON_Delete(key);
+            cJSON_Delete(bestkey);
+            cJSON_Delete(items);
+            return -1;
+        }
+        if (!bestkey || (max ? c > 0 : c < 0)) {
+            cJSON_Delete(bestkey);
+            bestkey = key;
+            best = it;
+        } else {
+            cJSON_Delete(key);
+        }
+    }
+    cJSON_Delete(bestkey);
+    if (!best) {
+        cJSON_Delete(items);
+        return biz_tpl_fail(cx, n->start, "No aggregated item, sequence was empty.");
+    }
+    *out = cJSON_Duplicate(best, 1);
+    cJSON_Delete(items);
+    return 0;
+}
+
+static int filter_sort(biz_tpl_ctx *cx, const biz_tpl_node *n, const cJSON *v, const cJSON **p, int unique, cJSON **out)
+{
+    cJSON *items = items_of(cx, n, v);
+    if (!items)
+        return -1;
+    int len = cJSON_GetArraySize(items), k = 0, r = 0;
+    int cs = biz_tpl_truthy(unique ? p[0] : p[1]);
+    const cJSON *attribute = unique ? p[1] : p[2];
+    cJSON **it = calloc(len ? len : 1, sizeof *it), **keys = calloc(len ? len : 1, sizeof *keys);
+    if (!it || !keys)
+        r = biz_tpl_fail(cx, n->start, "out of memory");
+    for (cJSON *c = items->child; r == 0 && c; c = c->next, k++) {
+        const cJSON *a = attr_of(c, attribute);
+        it[k] = c;
+        keys[k] = fold(a ? a : c, cs);
+    }
+    cJSON *res = r == 0 ? cJSON_CreateArray() : NULL;
+    if (res && !unique) {
+        if (merge_sort(cx, n, it, keys, len, biz_tpl_truthy(p[0])) < 0)
+            r = -1;
+        for (int i = 0; r == 0 && i < len; i++)
+            cJSON_AddItemToArray(res, cJSON_Duplicate(it[i], 1));
+    } else if (res) {
+        for (int i = 0; i < len; i++) {
+            int seen = 0;
+            for (int j = 0; j < i && !seen; j++)
+                seen = biz_tpl_equal(keys[i], keys[j]);
+            if (!seen)
+                cJSON_AddItemToArray(res, cJSON_Duplicate(it[i], 1));
+        }
+    }
+    for (int i = 0; keys && i < len; i++)
+        cJSON_Delete(keys[i]);
+    free(keys);
+    free(it);
+    cJSON_Delete(items);
+    if (r < 0) {
+        cJSON_Delete(res);
+        return -1;
+    }
+    *out = res;
+    return res ? 0 : biz_tpl_fail(cx, n->start, "out of memory");
+}
+
+static int filter_round(biz_tpl_ctx *cx, const biz_tpl_node *n, const cJSON *v, const cJSON **p, cJSON **out)
+{
+    double x, prec = 0;
+    if (cJSON_IsBool(v))
+        x = cJSON_IsTrue(v);
+    else if (cJSON_IsNumber(v))
+        x = v->valuedouble;
+    else
+        return biz_tpl_fail(cx, n->start, "type %s doesn't define __round__ method", biz_tpl_type_name(v));
+    if (p[0] && !cJSON_IsNull(p[0])) {
+        if (!is_int(p[0]) || fabs(p[0]->valuedouble) > 300)
+            return biz_tpl_fail(cx, n->start, "round(): precision must be an integer");
+        prec = p[0]->valuedouble;
+    }
+    const char *method = p[1] && cJSON_IsString(p[1]) ? p[1]->valuestring : "common";
+    if (!strcmp(method, "common")) {
+        if (!cJSON_IsNumber(v) || biz_tpl_num_is_int(v)) { /* round(int, n) stays an int */
+            double m = pow(10, -prec);
+            *out = biz_tpl_new_int(prec >= 0 ? x : nearbyint(x / m) * m);
+            return 0;
+        }
+        char buf[400];
+        if (prec >= 0) { /* correctly rounded, ties to even, as Python's round */
+            snprintf(buf, sizeof buf, "%.*f", (int)prec, x);
+            *out = biz_tpl_new_float(strtod(buf, NULL));
+        } else {
+            double m = pow(10, -prec);
+            *out = biz_tpl_new_float(nearbyint(x / m) * m);
+        }
+        return 0;
+    }
+    if (strcmp(method, "ceil") && strcmp(method, "floor"))
+        return biz_tpl_fail(cx, n->start, "method must be common, ceil or floor");
+    double m = pow(10, prec);
+    *out = biz_tpl_new_float((method[0] == 'c' ? ceil(x * m) : floor(x * m)) / m);
+    return 0;
+}
+
+static int filter_title(const char *s, biz_tpl_buf *b)
+{
+    /* Jinja's title: words start after '-', whitespace, or an opening bracket */
+    int start = 1;
+    for (; *s; s++) {
+        char c = *s;
+        if (c == '-' || py_isspace(c) || strchr("([{<", c)) {
+            biz_tpl_buf_addc(b, c);
+            start = 1;
+            continue;
+        }
+        biz_tpl_buf_addc(b, (char)(start ? toupper((unsigned char)c) : tolower((unsigned char)c)));
+        start = 0;
+    }
+    return 0;
+}
+
+static int filter_core(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *name, const cJSON *v,
+                       int undef, cJSON **args, char **names, int nargs, cJSON **out)
+{
+    const fdef *f = find_filter(name);
+    const cJSON *p[4];
+    char what[64];
+    *out = NULL;
+    if (!f)
+        return biz_tpl_fail(cx, n->start, "unknown filter '%s'", name);
+    snprintf(what, sizeof what, "filter '%s'", name);
+    if (strcmp(name, "map") && bind_params(cx, n, what, f->params, args, names, nargs, p) < 0)
+        return -1;
+    biz_tpl_buf b = {0};
+    char *s = NULL;
+    int r = 0;
+
+    if (!strcmp(name, "default") || !strcmp(name, "d")) {
+        if (undef || (biz_tpl_truthy(p[1]) && !biz_tpl_truthy(v)))
+            *out = p[0] ? cJSON_Duplicate(p[0], 1) : cJSON_CreateString("");
+        else
+            *out = cJSON_Duplicate(v, 1);
+    } else if (!strcmp(name, "map")) {
+        return filter_map(cx, n, v, args, names, nargs, out);
+    } else if (!strcmp(name, "tojson")) {
+        if (p[0] && !cJSON_IsNull(p[0]))
+            return biz_tpl_fail(cx, n->start, "tojson(indent) is not supported");
+        biz_tpl_dumps_to(&b, v);
+        *out = take_str(&b);
+    } else if (!strcmp(name, "string") || !strcmp(name, "safe")) {
+        *out = (s = to_s(v)) ? cJSON_CreateString(s) : NULL;
+    } else if (!strcmp(name, "upper") || !strcmp(name, "lower")) {
+        if ((s = to_s(v)))
+            ascii_case(s, name[0] == 'u');
+        *out = new_str(s);
+    } else if (!strcmp(name, "capitalize")) {
+        if ((s = to_s(v))) {
+            ascii_case(s, 0);
+            s[0] = (char)toupper((unsigned char)s[0]);
+        }
+        *out = new_str(s);
+    } else if (!strcmp(name, "title")) {
+        if ((s = to_s(v)))
+            filter_title(s, &b);
+        *out = take_str(&b);
+    } else if (!strcmp(name, "trim")) {
+        char *t = to_s(v);
+        const char *chars = p[0] && cJSON_IsString(p[0]) ? p[0]->valuestring : NULL;
+        s = t ? strip(t, chars, 1, 1) : NULL;
+        free(t);
+        *out = new_str(s);
+    } else if (!strcmp(name, "replace")) {
+        char *t = to_s(v), *o = p[0] ? to_s(p[0]) : NULL, *w = p[1] ? to_s(p[1]) : NULL;
+        if (!p[0] || !p[1])
+            r = biz_tpl_fail(cx, n->start, "filter 'replace' needs the old and the new string");
+        else if (t && o && w)
+            *out = new_str(s = replace(t, o, w, is_int(p[2]) ? p[2]->valuedouble : -1));
+        free(t);
+        free(o);
+        free(w);
+    } else if (!strcmp(name, "length") || !strcmp(name, "count")) {
+        if (cJSON_IsString(v))
+            *out = biz_tpl_new_int(utf8_len(v->valuestring));
+        else if (cJSON_IsArray(v) || cJSON_IsObject(v))
+            *out = biz_tpl_new_int(cJSON_GetArraySize(v));
+        else
+            return biz_tpl_fail(cx, n->start, "object of type '%s' has no len()", biz_tpl_type_name(v));
+    } else if (!strcmp(name, "first") || !strcmp(name, "last") || !strcmp(name, "list")
+               || !strcmp(name, "reverse")) {
+        cJSON *items = items_of(cx, n, v);
+        if (!items)
+            return -1;
+        int len = cJSON_GetArraySize(items);
+        if (name[0] == 'l' && name[1] == 'i') {
+            *out = items;
+            return 0;
+        }
+        if (name[0] == 'r') {
+            if (cJSON_IsString(v)) {
+                for (int i = len - 1; i >= 0; i--)
+                    biz_tpl_buf_adds(&b, cJSON_GetArrayItem(items, i)->valuestring);
+                *out = take_str(&b);
+            } else {
+                *out = cJSON_CreateArray();
+                for (int i = len - 1; *out && i >= 0; i--)
+                    cJSON_AddItemToArray(*out, cJSON_DetachItemFromArray(items, i));
+            }
+            cJSON_Delete(items);
+        } else if (!len) {
+            cJSON_Delete(items);
+            return biz_tpl_fail(cx, n->start, "No %s item, sequence was empty.", name);
+        } else {
+            *out = cJSON_DetachItemFromArray(items, name[0] == 'f' ? 0 : len - 1);
+            cJSON_Delete(items);
+        }
+    } else if (!strcmp(name, "items")) {
+        if (!cJSON_IsObject(v))
+            return biz_tpl_fail(cx, n->start, "filter 'items' needs a dict, not %s", biz_tpl_type_name(v));
+        *out = cJSON_CreateArray();
+        for (const cJSON *c = v->child; *out && c; c = c->next) {
+            cJSON *t = cJSON_CreateArray();
+            if (!t)
+                break;
+            t->type |= BIZ_TPL_TUPLE_BIT;
+            cJSON_AddItemToArray(t, cJSON_CreateString(c->string ? c->string : ""));
+            cJSON_AddItemToArray(t, cJSON_Duplicate(c, 1));
+            cJSON_AddItemToArray(*out, t);
+        }
+    } else if (!strcmp(name, "join")) {
+        cJSON *items = items_of(cx, n, v);
+        if (!items)
+            return -1;
+        char *sep = p[0] ? to_s(p[0]) : strdup("");
+        for (const cJSON *c = items->child; sep && c; c = c->next) {
+            const cJSON *a = attr_of(c, p[1]);
+            if (c != items->child)
+                biz_tpl_buf_adds(&b, sep);
+            biz_tpl_str_to(&b, a ? a : c);
+        }
+        free(sep);
+        cJSON_Delete(items);
+        *out = take_str(&b);
+    } else if (!strcmp(name, "abs")) {
+        if (cJSON_IsBool(v))
+            *out = biz_tpl_new_int(cJSON_IsTrue(v));
+        else if (cJSON_IsNumber(v))
+            *out = biz_tpl_num_is_int(v) ? biz_tpl_new_int(fabs(v->valuedouble)) : biz_tpl_new_float(fabs(v->valuedouble));
+        else
+            return biz_tpl_fail(cx, n->start, "bad operand type for abs(): '%s'", biz_tpl_type_name(v));
+    } else if (!strcmp(name, "int")) {
+        double d;
+        int base = is_int(p[1]) ? (int)p[1]->valuedouble : 10;
+        if (base < 0 || base == 1 || base > 36)
+            return biz_tpl_fail(cx, n->start, "int() base must be >= 2 and <= 36, or 0");
+        if (cJSON_IsBool(v))
+            *out = biz_tpl_new_int(cJSON_IsTrue(v));
+        else if (cJSON_IsNumber(v) && isfinite(v->valuedouble))
+            *out = biz_tpl_new_int(trunc(v->valuedouble));
+        else if (cJSON_IsString(v) && parse_int(v->valuestring, base, &d) == 0)
+            *out = biz_tpl_new_int(d);
+        else if (cJSON_IsString(v) && parse_float(v->valuestring, &d) == 0 && isfinite(d))
+            *out = biz_tpl_new_int(trunc(d));
+        else
+            *out = p[0] ? cJSON_Duplicate(p[0], 1) : biz_tpl_new_int(0);
+    } else if (!strcmp(name, "float")) {
+        double d;
+        if (cJSON_IsBool(v))
+            *out = biz_tpl_new_float(cJSON_IsTrue(v));
+        else if (cJSON_IsNumber(v))
+            *out = biz_tpl_new_float(v->valuedouble);
+        else if (cJSON_IsString(v) && parse_float(v->valuestring, &d) == 0)
+            *out = biz_tpl_new_float(d);
+        else
+            *out = p[0] ? cJSON_Duplicate(p[0], 1) : biz_tpl_new_float(0);
+    } else if (!strcmp(name, "round")) {
+        return filter_round(cx, n, v, p, out);
+    } else if (!strcmp(name, "min") || !strcmp(name, "max")) {
+        return filter_minmax(cx, n, v, p, name[1] == 'a', out);
+    } else if (!strcmp(name, "sort")) {
+        return filter_sort(cx, n, v, p, 0, out);
+    } else if (!strcmp(name, "unique")) {
+        return filter_sort(cx, n, v, p, 1, out);
+    } else if (!strcmp(name, "sum")) {
+        cJSON *items = items_of(cx, n, v);
+        if (!items)
+            return -1;
+        double total = 0;
+        int ints = 1;
+        if (p[1]) {
+            if (!cJSON_IsNumber(p[1]) && !cJSON_IsBool(p[1])) {
+                cJSON_Delete(items);
+                return biz_tpl_fail(cx, n->start, "sum(): start must be a number");
+            }
+            total = cJSON_IsBool(p[1]) ? cJSON_IsTrue(p[1]) : p[1]->valuedouble;
+            ints = !cJSON_IsNumber(p[1]) || biz_tpl_num_is_int(p[1]);
+        }
+        for (const cJSON *c = items->child; c; c = c->next) {
+            const cJSON *a = attr_of(c, p[0]);
+            if (!a || (!cJSON_IsNumber(a) && !cJSON_IsBool(a))) {
+                cJSON_Delete(items);
+                return biz_tpl_fail(cx, n->start, "unsupported operand type(s) for +: 'int' and '%s'",
+                                    biz_tpl_type_name(a));
+            }
+            total += cJSON_IsBool(a) ? cJSON_IsTrue(a) : a->valuedouble;
+            if (cJSON_IsNumber(a) && !biz_tpl_num_is_int(a))
+                ints = 0;
+        }
+        cJSON_Delete(items);
+        *out = ints ? biz_tpl_new_int(total) : biz_tpl_new_float(total);
+    } else if (!strcmp(name, "urlencode")) {
+        if (cJSON_IsObject(v)) {
+            for (const cJSON *c = v->child; c; c = c->next) {
+                char *val = to_s(c);
+                if (c != v->child)
+                    biz_tpl_buf_addc(&b, '&');
+                url_quote(&b, c->string ? c->string : "", 1);
+                biz_tpl_buf_addc(&b, '=');
+                url_quote(&b, val ? val : "", 1);
+                free(val);
+            }
+        } else {
+            char *t = to_s(v);
+            url_quote(&b, t ? t : "", 0);
+            free(t);
+        }
+        *out = take_str(&b);
+    } else {
+        return biz_tpl_fail(cx, n->start, "filter '%s' is not implemented", name);
+    }
+    free(s);
+    free(biz_tpl_buf_take(&b));
+    if (r < 0) {
+        cJSON_Delete(*out);
+        *out = NULL;
+        return -1;
+    }
+    return *out ? 0 : biz_tpl_fail(cx, n->start, "out of memory");
+}
+
+int biz_tpl_apply_filter(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *v, biz_tpl_val *out)
+{
+    cJSON **args = NULL, *res = NULL;
+    memset(out, 0, sizeof *out);
+    if (biz_tpl_eval_args(cx, n, &args) < 0) {
+        biz_tpl_free_args(args, n->nkids);
+        return -1;
+    }
+    int r = filter_core(cx, n, n->s, v->j, v->kind == BIZ_V_UNDEF, args, n->names, n->nkids, &res);
+    biz_tpl_free_args(args, n->nkids);
+    if (r < 0)
+        return -1;
+    out->kind = BIZ_V_JSON;
+    out->j = res;
+    return 0;
+}
+
+/* ------------------------------------------------------------ tests */
+
+int biz_tpl_apply_test(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *v, int *res)
+{
+    const char *t = n->s;
+    const cJSON *j = v->j;
+    cJSON **args = NULL;
+    int r = 0;
+    *res = 0;
+    if (!strcmp(t, "defined") || !strcmp(t, "undefined")) {
+        *res = (v->kind == BIZ_V_UNDEF) == (t[0] == 'u');
+        return 0;
+    }
+    if (biz_tpl_eval_args(cx, n, &args) < 0) {
+        biz_tpl_free_args(args, n->nkids);
+        return -1;
+    }
+    const cJSON *a = n->nkids ? args[0] : NULL;
+    int need_arg = !strcmp(t, "divisibleby") || !strcmp(t, "eq") || !strcmp(t, "equalto") || !strcmp(t, "ne")
+                || !strcmp(t, "lt") || !strcmp(t, "le") || !strcmp(t, "gt") || !strcmp(t, "ge") || !strcmp(t, "in");
+    if (need_arg != (n->nkids == 1)) {
+        r = biz_tpl_fail(cx, n->start, "test '%s' takes %s", t, need_arg ? "one argument" : "no arguments");
+    } else if (!strcmp(t, "none")) {
+        *res = cJSON_IsNull(j);
+    } else if (!strcmp(t, "true")) {
+        *res = cJSON_IsTrue(j);
+    } else if (!strcmp(t, "false")) {
+        *res = cJSON_IsFalse(j);
+    } else if (!strcmp(t, "boolean")) {
+        *res = cJSON_IsBool(j);
+    } else if (!strcmp(t, "string")) {
+        *res = cJSON_IsString(j);
+    } else if (!strcmp(t, "number")) {
+        *res = cJSON_IsNumber(j) || cJSON_IsBool(j);
+    } else if (!strcmp(t, "integer")) {
+        *res = is_int(j);
+    } else if (!strcmp(t, "float")) {
+        *res = cJSON_IsNumber(j) && !biz_tpl_num_is_int(j);
+    } else if (!strcmp(t, "mapping")) {
+        *res = cJSON_IsObject(j);
+    } else if (!strcmp(t, "iterable") || !strcmp(t, "sequence")) {
+        *res = cJSON_IsArray(j) || cJSON_IsObject(j) || cJSON_IsString(j);
+    } else if (!strcmp(t, "lower") || !strcmp(t, "upper")) {
+        char *s = to_s(j), *c = s ? strdup(s) : NULL;
+        if (c)
+            ascii_case(c, t[0] == 'u');
+        *res = s && c && !strcmp(s, c);
+        free(s);
+        free(c);
+    } else if (!strcmp(t, "even") || !strcmp(t, "odd") || !strcmp(t, "divisibleby")) {
+        double d = 2;
+        if (!cJSON_IsNumber(j) || (a && !cJSON_IsNumber(a)))
+            r = biz_tpl_fail(cx, n->start, "test '%s' needs numbers", t);
+        else if (a && (d = a->valuedouble) == 0)
+            r = biz_tpl_fail(cx, n->start, "integer division or modulo by zero");
+        else {
+            double m = fmod(j->valuedouble, d);
+            *res = t[0] == 'o' ? m != 0 : m == 0;
+        }
+    } else if (!strcmp(t, "in")) {
+        if (cJSON_IsString(a))
+            *res = cJSON_IsString(j) && strstr(a->valuestring, j->valuestring);
+        else if (cJSON_IsArray(a))
+            for (const cJSON *c = a->child; c && !*res; c = c->next)
+                *res = biz_tpl_equal(j, c);
+        else if (cJSON_IsObject(a))
+            *res = cJSON_IsString(j) && cJSON_GetObjectItemCaseSensitive(a, j->valuestring);
+        else
+            r = biz_tpl_fail(cx, n->start, "argument of type '%s' is not iterable", biz_tpl_type_name(a));
+    } else if (!strcmp(t, "eq") || !strcmp(t, "equalto")) {
+        *res = biz_tpl_equal(j, a);
+    } else if (!strcmp(t, "ne")) {
+        *res = !biz_tpl_equal(j, a);
+    } else {
+        int o;
+        if (biz_tpl_order(j, a, &o) < 0)
+            r = biz_tpl_fail(cx, n->start, "test '%s' cannot order '%s' and '%s'", t, biz_tpl_type_name(j),
+                             biz_tpl_type_name(a));
+        else
+            *res = !strcmp(t, "lt") ? o < 0 : !strcmp(t, "le") ? o <= 0 : !strcmp(t, "gt") ? o > 0 : o >= 0;
+    }
+    biz_tpl_free_args(args, n->nkids);
+    return r;
+}
+
+/* ------------------------------------------------------------ macros */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+ * days_from_civil). */
+static long days_from_civil(long y, int m, int d)
+{
+    y -= m <= 2;
+    long era = (y >= 0 ? y : y - 399) / 400;
+    long yoe = y - era * 400;
+    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(long z, long *y, int *m, int *d)
+{
+    z += 719468;
+    long era = (z >= 0 ? z : z - 146096) / 146097;
+    long doe = z - era * 146097;
+    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+static int days_in_month(long y, int m)
+{
+    static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 ? 28 + leap : dm[m - 1];
+}
+
+/* Fills tm's weekday and day of year from its date. */
+static void fix_tm(struct tm *tm)
+{
+    long y = tm->tm_year + 1900L;
+    long days = days_from_civil(y, tm->tm_mon + 1, tm->tm_mday);
+    tm->tm_wday = (int)(((days % 7) + 11) % 7); /* 1970-01-01 was a Thursday */
+    tm->tm_yday = (int)(days - days_from_civil(y, 1, 1));
+}
+
+int biz_tpl_call_macro(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *name,
+                       cJSON **args, int nargs, cJSON **out)
+{
+    *out = NULL;
+    if (!strcmp(name, "ds_add")) {
+        long y;
+        int m, d, used = 0;
+        if (nargs != 2 || !cJSON_IsString(args[0]) || !(cJSON_IsNumber(args[1]) || cJSON_IsBool(args[1])))
+            return biz_tpl_fail(cx, n->start, "macros.ds_add(ds, days) takes a 'YYYY-MM-DD' string and a number of days");
+        const char *ds = args[0]->valuestring;
+        if (sscanf(ds, "%4ld-%2d-%2d%n", &y, &m, &d, &used) != 3 || used != 10 || strlen(ds) != 10 || m < 1
+            || m > 12 || d < 1 || d > days_in_month(y, m))
+            return biz_tpl_fail(cx, n->kids[0]->start, "time data '%s' does not match format '%%Y-%%m-%%d'", ds);
+        double days = cJSON_IsBool(args[1]) ? cJSON_IsTrue(args[1]) : args[1]->valuedouble;
+        if (!isfinite(days) || fabs(days) > 3e6)
+            return biz_tpl_fail(cx, n->kids[1]->start, "macros.ds_add(): days out of range");
+        long z = days_from_civil(y, m, d) + (long)floor(days);
+        civil_from_days(z, &y, &m, &d);
+        if (y < 1 || y > 9999)
+            return biz_tpl_fail(cx, n->start, "date value out of range");
+        char buf[32];
+        snprintf(buf, sizeof buf, "%04ld-%02d-%02d", y, m, d);
+        *out = cJSON_CreateString(buf);
+        return *out ? 0 : biz_tpl_fail(cx, n->start, "out of memory");
+    }
+    if (!strcmp(name, "ds_format")) {
+        if (nargs != 3 || !cJSON_IsString(args[0]) || !cJSON_IsString(args[1]) || !cJSON_IsString(args[2]))
+            return biz_tpl_fail(cx, n->start, "macros.ds_format(ds, input_format, output_format) takes three strings");
+        struct tm tm;
+        memset(&tm, 0, sizeof tm);
+        tm.tm_mday = 1;
+        tm.tm_year = 1900 - 1900;
+        const char *end = strptime(args[0]->valuestring, args[1]->valuestring, &tm);
+        if (!end || *end)
+            return biz_tpl_fail(cx, n->kids[0]->start, "time data '%s' does not match format '%s'",
+                                args[0]->valuestring, args[1]->valuestring);
+        if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1
+            || tm.tm_mday > days_in_month(tm.tm_year + 1900L, tm.tm_mon + 1))
+            return biz_tpl_fail(cx, n->kids[0]->start, "day is out of range for month");
+        fix_tm(&tm);
+        char buf[512];
+        size_t k = strlen(args[2]->valuestring) ? strftime(buf, sizeof buf, args[2]->valuestring, &tm) : 0;
+        buf[k < sizeof buf ? k : 0] = '\0';
+        *out = cJSON_CreateString(buf);
+        return *out ? 0 : biz_tpl_fail(cx, n->start, "out of memory");
+    }
+    return biz_tpl_fail(cx, n->a->op, "macros.%s() is not supported (only ds_add and ds_format)", name);
+}
+
+/* ------------------------------------------------------------ methods */
+
+/* str.format: "{}", "{0}", "{name}", "{{" and "}}"; no format specs. */
+static int str_format(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *fmt, cJSON **args, char **names,
+                      int nargs, cJSON **out)
+{
+    biz_tpl_buf b = {0};
+    int auto_i = 0;
+    for (const char *p = fmt; *p; p++) {
+        if ((*p == '{' && p[1] == '{') || (*p == '}' && p[1] == '}')) {
+            biz_tpl_buf_addc(&b, *p++);
+            continue;
+        }
+        if (*p == '}') {
+            free(biz_tpl_buf_take(&b));
+            return biz_tpl_fail(cx, n->start, "Single '}' encountered in format string");
+        }
+        if (*p != '{') {
+            biz_tpl_buf_addc(&b, *p);
+            continue;
+        }
+        const char *e = strchr(p, '}');
+        if (!e) {
+            free(biz_tpl_buf_take(&b));
+            return biz_tpl_fail(cx, n->start, "Single '{' encountered in format string");
+        }
+        char field[64];
+        size_t fl = (size_t)(e - p - 1);
+        snprintf(field, sizeof field, "%.*s", (int)(fl < 63 ? fl : 63), p + 1);
+        if (strpbrk(field, ":!.[")) {
+            free(biz_tpl_buf_take(&b));
+            return biz_tpl_fail(cx, n->start, "format specs and conversions are not supported in str.format");
+        }
+        const cJSON *val = NULL;
+        if (!field[0] || isdigit((unsigned char)field[0])) {
+            int want = field[0] ? atoi(field) : auto_i++, k = 0;
+            for (int i = 0; i < nargs && !val; i++)
+                if (!names[i] && k++ == want)
+                    val = args[i];
+        } else {
+            for (int i = 0; i < nargs && !val; i++)
+                if (names[i] && !strcmp(names[i], field))
+                    val = args[i];
+        }
+        if (!val) {
+            free(biz_tpl_buf_take(&b));
+            return biz_tpl_fail(cx, n->start, "str.format(): no argument for '{%s}'", field);
+        }
+        biz_tpl_str_to(&b, val);
+        p = e;
+    }
+    *out = take_str(&b);
+    return *out ? 0 : biz_tpl_fail(cx, n->start, "out of memory");
+}
+
+/* str.split(sep=None, maxsplit=-1) */
+static cJSON *str_split(const char *s, const char *sep, double maxsplit)
+{
+    cJSON *a = cJSON_CreateArray();
+    double done = 0;
+    if (!a)
+        return NULL;
+    if (!sep) {
+        const char *p = s;
+        for (;;) {
+            while (*p && py_isspace(*p))
+                p++;
+            if (!*p)
+                break;
+            const char *q = p;
+            if (maxsplit >= 0 && done >= maxsplit) {
+                q = p + strlen(p);
+                while (q > p && py_isspace(q[-1]))
+                    q--;
+            } else {
+                while (*q && !py_isspace(*q))
+                    q++;
+            }
+            char *w = strndup(p, q - p);
+            cJSON_AddItemToArray(a, new_str(w));
+            free(w);
+            done++;
+            p = q;
+            if (maxsplit >= 0 && done > maxsplit)
+                break;
+        }
+        return a;
+    }
+    size_t sl = strlen(sep);
+    const char *p = s, *m;
+    while ((maxsplit < 0 || done < maxsplit) && (m = strstr(p, sep))) {
+        char *w = strndup(p, m - p);
+        cJSON_AddItemToArray(a, new_str(w));
+        free(w);
+        p = m + sl;
+        done++;
+    }
+    cJSON_AddItemToArray(a, cJSON_CreateString(p));
+    return a;
+}
+
+static void py_title(const char *s, biz_tpl_buf *b)
+{
+    int prev_cased = 0;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (isalpha(c)) {
+            biz_tpl_buf_addc(b, (char)(prev_cased ? tolower(c) : toupper(c)));
+            prev_cased = 1;
+        } else {
+            biz_tpl_buf_addc(b, (char)c);
+            prev_cased = 0;
+        }
+    }
+}
+
+static int str_method(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *s, const char *name,
+                      cJSON **args, char **names, int nargs, cJSON **out)
+{
+    biz_tpl_buf b = {0};
+    char *t = NULL;
+    for (int i = 0; i < nargs; i++)
+        if (names[i] && strcmp(name, "format") && strcmp(name, "split"))
+            return biz_tpl_fail(cx, n->start, "str.%s() takes no keyword arguments", name);
+    const cJSON *a0 = nargs > 0 && !names[0] ? args[0] : NULL, *a1 = nargs > 1 && !names[1] ? args[1] : NULL;
+    if (!strcmp(name, "format"))
+        return str_format(cx, n, s, args, names, nargs, out);
+    if (!strcmp(name, "upper") || !strcmp(name, "lower")) {
+        if ((t = strdup(s)))
+            ascii_case(t, name[0] == 'u');
+    } else if (!strcmp(name, "title")) {
+        py_title(s, &b);
+        t = biz_tpl_buf_take(&b);
+    } else if (!strcmp(name, "capitalize")) {
+        if ((t = strdup(s))) {
+            ascii_case(t, 0);
+            t[0] = (char)toupper((unsigned char)t[0]);
+        }
+    } else if (!strcmp(name, "strip") || !strcmp(name, "lstrip") || !strcmp(name, "rstrip")) {
+        if (a0 && !cJSON_IsString(a0) && !cJSON_IsNull(a0))
+            return biz_tpl_fail(cx, n->start, "str.%s() arg must be None or str", name);
+        t = strip(s, cJSON_IsString(a0) ? a0->valuestring : NULL, name[0] != 'r', name[0] != 'l');
+    } else if (!strcmp(name, "split")) {
+        const cJSON *sep = NULL, *max = NULL;
+        int pos = 0;
+        for (int i = 0; i < nargs; i++) {
+            if (!names[i] ? pos++ == 0 : !strcmp(names[i], "sep"))
+                sep = args[i];
+            else if (!names[i] || !strcmp(names[i], "maxsplit"))
+                max = args[i];
+            else
+                return biz_tpl_fail(cx, n->start, "split() got an unexpected keyword argument '%s'", names[i]);
+        }
+        if (sep && !cJSON_IsNull(sep) && (!cJSON_IsString(sep) || !sep->valuestring[0]))
+            return biz_tpl_fail(cx, n->start, cJSON_IsString(sep) ? "empty separator" : "split(): sep must be a string");
+        if (max && !is_int(max))
+            return biz_tpl_fail(cx, n->start, "split(): maxsplit must be an integer");
+        *out = str_split(s, sep && cJSON_IsString(sep) ? sep->valuestring : NULL, max ? max->valuedouble : -1);
+        return *out ? 0 : biz_tpl_fail(cx, n->start, "out of memory");
+    } else if (!strcmp(name, "startswith") || !strcmp(name, "endswith")) {
+        int hit = 0, starts = name[0] == 's';
+        size_t sl = strlen(s);
+        if (nargs != 1 || !(cJSON_IsString(a0) || cJSON_IsArray(a0)))
+            return biz_tpl_fail(cx, n->start, "%s() takes a string or a tuple of strings", name);
+        const cJSON *one = cJSON_IsString(a0) ? a0 : a0->child;
+        for (; one && !hit; one = cJSON_IsString(a0) ? NULL : one->next) {
+            if (!cJSON_IsString(one))
+                return biz_tpl_fail(cx, n->start, "%s() takes a string or a tuple of strings", name);
+            size_t pl = strlen(one->valuestring);
+            hit = pl <= sl && !memcmp(starts ? s : s + sl - pl, one->valuestring, pl);
+        }
+        *out = cJSON_CreateBool(hit);
+        return *out ? 0 : biz_tpl_fail(cx, n->start, "out of memory");
+    } else if (!strcmp(name, "replace")) {
+        const cJSON *a2 = nargs > 2 ? args[2] : NULL;
+        if (nargs < 2 || nargs > 3 || !cJSON_IsString(a0) || !cJSON_IsString(a1) || (a2 && !is_int(a2)))
+            return biz_tpl_fail(cx, n->start, "replace() takes an old string, a new string and an optional count");
+        t = replace(s, a0->valuestring, a1->valuestring, a2 ? a2->valuedouble : -1);
+    } else if (!strcmp(name, "find") || !strcmp(name, "count")) {
+        if (nargs != 1 || !cJSON_IsString(a0))
+            return biz_tpl_fail(cx, n->start, "%s() takes a string", name);
+        const char *sub = a0->valuestring;
+        double r;
+        if (name[0] == 'f') {
+            const char *m = strstr(s, sub);
+            if (m) {
+                char *pre = strndup(s, m - s);
+                r = pre ? utf8_len(pre) : -1;
+                free(pre);
+            } else {
+                r = -1;
+            }
+        } else if (!*sub) {
+            r = utf8_len(s) + 1;
+        } else {
+            r = 0;
+            for (const char *m = strstr(s, sub); m; m = strstr(m + strlen(sub), sub))
+                r++;
+        }
+        *out = biz_tpl_new_int(r);
+        return *out ? 0 : biz_tpl_fail(cx, n->start, "out of memory");
+    } else if (!strcmp(name, "join")) {
+        cJSON *items = nargs == 1 ? items_of(cx, n, a0) : NULL;
+        if (!items)
+            return nargs == 1 ? -1 : biz_tpl_fail(cx, n->start, "join() takes exactly one argument");
+        int i = 0;
+        for (const cJSON *c = items->child; c; c = c->next, i++) {
+            if (!cJSON_IsString(c)) {
+                cJSON_Delete(items);
+                free(biz_tpl_buf_take(&b));
+                return biz_tpl_fail(cx, n->start, "sequence item %d: expected str instance, %s found", i,
+                                    biz_tpl_type_name(c));
+            }
+            if (i)
+                biz_tpl_buf_adds(&b, s);
+            biz_tpl_buf_adds(&b, c->valuestring);
+        }
+        cJSON_Delete(items);
+        t = biz_tpl_buf_take(&b);
+    } else {
+        return biz_tpl_fail(cx, n->a->op, "'str' object has no attribute '%s'", name);
+    }
+    *out = new_str(t);
+    free(t);
+    return *out ? 0 : biz_tpl_fail(cx, n->start, "out of memory");
+}
+
+int biz_tpl_call_method(biz_tpl_ctx *cx, const biz_tpl_node *n, const cJSON *self,
+                        const char *name, cJSON **args, char **names, int nargs, cJSON **out)
+{
+    *out = NULL;
+    if (cJSON_IsString(self))
+        return str_method(cx, n, self->valuestring, name, args, names, nargs, out);
+    if (cJSON_IsObject(self)) {
+        for (int i = 0; i < nargs; i++)
+            if (names[i])
+                return biz_tpl_fail(cx, n->start, "dict.%s() takes no keyword arguments", name);
+        if (!strcmp(name, "get")) {
+            if (nargs < 1 || nargs > 2)
+                return biz_tpl_fail(cx, n->start, "get expected 1 or 2 arguments, got %d", nargs);
+            const cJSON *it = cJSON_IsString(args[0]) ? cJSON_GetObjectItemCaseSensitive(self, args[0]->valuestring) : NULL;
+            *out = it ? cJSON_Duplicate(it, 1) : nargs == 2 ? cJSON_Duplicate(args[1], 1) : cJSON_CreateNull();
+        } else if (!strcmp(name, "keys") || !strcmp(name, "values") || !strcmp(name, "items")) {
+            if (nargs)
+                return biz_tpl_fail(cx, n->start, "%s() takes no arguments", name);
+            *out = cJSON_CreateArray();
+            for (const cJSON *c = self->child; *out && c; c = c->next) {
+                cJSON *e;
+                if (name[0] == 'k') {
+                    e = cJSON_CreateString(c->string ? c->string : "");
+                } else if (name[0] == 'v') {
+                    e = cJSON_Duplicate(c, 1);
+                } else if ((e = cJSON_CreateArray())) {
+                    e->type |= BIZ_TPL_TUPLE_BIT;
+                    cJSON_AddItemToArray(e, cJSON_CreateString(c->string ? c->string : ""));
+                    cJSON_AddItemToArray(e, cJSON_Duplicate(c, 1));
+                }
+                cJSON_AddItemToArray(*out, e);
+            }
+        } else {
+            return biz_tpl_fail(cx, n->a->op, "'dict' object has no attribute '%s'", name);
+        }
+        return *out ? 0 : biz_tpl_fail(cx, n->start, "out of memory");
+    }
+    if (cJSON_IsArray(self) && !strcmp(name, "count")) {
+        if (nargs != 1 || names[0])
+            return biz_tpl_fail(cx, n->start, "count() takes exactly one argument");
+        double k = 0;
+        for (const cJSON *c = self->child; c; c = c->next)
+            k += biz_tpl_equal(c, args[0]);
+        *out = biz_tpl_new_int(k);
+        return *out ? 0 : biz_tpl_fail(cx, n->start, "out of memory");
+    }
+    return biz_tpl_fail(cx, n->a->op, "'%s' object has no attribute '%s'", biz_tpl_type_name(self), name);
+}

@@ -1,0 +1,162 @@
+/* template_int.h: internals shared by the template engine's files
+ * (template_parse.c, template_value.c, template_eval.c, template_filters.c,
+ * template.c). Not installed; nothing outside runtime/template*.c uses it.
+ *
+ * Ownership: nodes belong to their biz_tpl (freed together through the
+ * tpl->nodes list). An evaluated biz_tpl_val owns its cJSON tree and its
+ * message; biz_tpl_val_free releases both.
+ */
+#ifndef BIZ_TEMPLATE_INT_H
+#define BIZ_TEMPLATE_INT_H
+
+#include <stddef.h>
+#include <cjson/cJSON.h>
+#include "template.h"
+
+/* Extra bits in cJSON's type field (cJSON only looks at the low byte and at
+ * IsReference/StringIsConst, and cJSON_Duplicate keeps the rest): a number
+ * that is a Python float even when integral, an array that is a tuple. */
+#define BIZ_TPL_FLOAT_BIT (1 << 12)
+#define BIZ_TPL_TUPLE_BIT (1 << 13)
+
+/* Node kinds. ORDER: none needed, switch statements name them. */
+enum biz_tpl_kind {
+    /* statements */
+    BIZ_N_BODY, BIZ_N_TEXT, BIZ_N_OUT, BIZ_N_IF, BIZ_N_FOR, BIZ_N_SET,
+    /* expressions */
+    BIZ_E_LIT, BIZ_E_NAME, BIZ_E_ATTR, BIZ_E_SUB, BIZ_E_SLICE, BIZ_E_CALL,
+    BIZ_E_FILTER, BIZ_E_TEST, BIZ_E_BIN, BIZ_E_NEG, BIZ_E_POS, BIZ_E_NOT,
+    BIZ_E_AND, BIZ_E_OR, BIZ_E_CMP, BIZ_E_COND, BIZ_E_LIST, BIZ_E_TUPLE,
+    BIZ_E_DICT, BIZ_E_CONCAT
+};
+
+/* Operators (token codes and node ops). Single characters are themselves. */
+enum biz_tpl_op {
+    BIZ_OP_FLOORDIV = 256, BIZ_OP_POW, BIZ_OP_EQ, BIZ_OP_NE, BIZ_OP_LE,
+    BIZ_OP_GE, BIZ_OP_LT, BIZ_OP_GT, BIZ_OP_IN, BIZ_OP_NOTIN
+};
+
+typedef struct biz_tpl_node {
+    int kind;
+    int op;                     /* BIN/CMP operator, TEST negation */
+    int start, end;             /* byte span in the template text */
+    char *s;                    /* text, name, attribute, filter/test name */
+    cJSON *lit;                 /* LIT value */
+    struct biz_tpl_node *a, *b, *c, *d;
+    struct biz_tpl_node **kids; /* body items, args, list items, if branches */
+    char **names;               /* keyword names parallel to kids (NULL = positional) */
+    int *ops;                   /* CMP operators, nkids - 1 of them */
+    int nkids, cap;
+    struct biz_tpl_node *all_next; /* every node of the template, for freeing */
+} biz_tpl_node;
+
+struct biz_tpl {
+    char *text;        /* a copy of the source, for error messages */
+    size_t len;
+    biz_tpl_node *root; /* BIZ_N_BODY */
+    biz_tpl_node *nodes;
+};
+
+/* ---- values (template_value.c) ---- */
+
+/* Kinds of evaluated values: JSON data, an undefined (with its message), or
+ * one of the context's special objects. */
+enum biz_tpl_vkind {
+    BIZ_V_JSON, BIZ_V_UNDEF, BIZ_V_TI, BIZ_V_VAR, BIZ_V_VARVALUE, BIZ_V_VARJSON,
+    BIZ_V_CONN, BIZ_V_CONNOBJ, BIZ_V_MACROS
+};
+
+typedef struct biz_tpl_val {
+    int kind;
+    cJSON *j;     /* owned; the data (JSON) or the connection's fields (CONNOBJ) */
+    char *msg;    /* owned; UNDEF: why it is undefined */
+} biz_tpl_val;
+
+/* A growable string. */
+typedef struct biz_tpl_buf {
+    char *p;
+    size_t n, cap;
+    int oom;
+} biz_tpl_buf;
+
+void biz_tpl_buf_add(biz_tpl_buf *b, const char *s, size_t n);
+void biz_tpl_buf_adds(biz_tpl_buf *b, const char *s);
+void biz_tpl_buf_addc(biz_tpl_buf *b, char c);
+/* Returns the string (never NULL unless out of memory) and empties b. */
+char *biz_tpl_buf_take(biz_tpl_buf *b);
+
+/* A number that is a Python float (flagged), even when integral. */
+cJSON *biz_tpl_new_float(double d);
+/* A number that is a Python int. */
+cJSON *biz_tpl_new_int(double d);
+/* True when number j is a Python int (integral, not flagged float). */
+int biz_tpl_num_is_int(const cJSON *j);
+/* Python's repr of a float, into buf (at least 40 bytes). */
+void biz_tpl_float_repr(double d, char *buf, size_t size);
+/* Appends Python's str() / repr() of j. */
+void biz_tpl_str_to(biz_tpl_buf *b, const cJSON *j);
+void biz_tpl_repr_to(biz_tpl_buf *b, const cJSON *j);
+/* Appends json.dumps(j) with Python's default separators and sorted keys. */
+void biz_tpl_dumps_to(biz_tpl_buf *b, const cJSON *j);
+/* Python truthiness. */
+int biz_tpl_truthy(const cJSON *j);
+/* Python ==. */
+int biz_tpl_equal(const cJSON *a, const cJSON *b);
+/* Python ordering: sets *res to <0, 0, >0; -1 when the types do not order. */
+int biz_tpl_order(const cJSON *a, const cJSON *b, int *res);
+/* Python type name of j ("int", "str", "dict"...). */
+const char *biz_tpl_type_name(const cJSON *j);
+/* ast.literal_eval of text (Python literals: numbers, strings, True/False/None,
+ * lists, tuples, dicts). NULL when text is not one. */
+cJSON *biz_tpl_literal(const char *text, size_t len);
+
+void biz_tpl_val_free(biz_tpl_val *v);
+/* Decodes Python string escapes of s (n bytes) into out; -1 on a bad one. */
+int biz_tpl_unescape(const char *s, size_t n, biz_tpl_buf *out);
+/* The closest of the NULL-terminated names to s (a small edit away), or NULL. */
+const char *biz_tpl_closest(const char *s, const char *const *names);
+
+/* ---- evaluation (template_eval.c) ---- */
+
+typedef struct biz_tpl_ctx biz_tpl_ctx;
+
+/* Sets the error (offset, printf message) once; returns -1. */
+int biz_tpl_fail(biz_tpl_ctx *cx, int offset, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Evaluates expression n into *out (0 ok, -1 error). */
+int biz_tpl_eval(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out);
+/* Turns an UNDEF or special value into an error / JSON; 0 ok. */
+int biz_tpl_need_json(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *v);
+/* The source text of node n, for messages (malloc'd). */
+char *biz_tpl_node_text(biz_tpl_ctx *cx, const biz_tpl_node *n);
+/* Evaluates the arguments of call / filter / test n into a new array of
+ * n->nkids values (freed with biz_tpl_free_args). */
+int biz_tpl_eval_args(biz_tpl_ctx *cx, const biz_tpl_node *n, cJSON ***out);
+void biz_tpl_free_args(cJSON **a, int n);
+/* Runs t: *text gets the output (text mode) or *pieces the output nodes'
+ * values (native mode). 0 ok, -1 with *err set. */
+int biz_tpl_run(const biz_tpl *t, const biz_tpl_env *env, int native, biz_tpl_error *err,
+                char **text, cJSON **pieces);
+/* The environment variable lookup of the context. */
+const char *biz_tpl_ctx_getenv(biz_tpl_ctx *cx, const char *name);
+
+/* ---- filters, tests and macros (template_filters.c) ---- */
+
+/* True when name is a known filter / test. */
+int biz_tpl_filter_known(const char *name);
+int biz_tpl_test_known(const char *name);
+/* The closest known filter / test name to name, or NULL. */
+const char *biz_tpl_filter_suggest(const char *name);
+const char *biz_tpl_test_suggest(const char *name);
+/* Applies filter node n (BIZ_E_FILTER) to *v (consumed) into *out. */
+int biz_tpl_apply_filter(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *v, biz_tpl_val *out);
+/* Applies test node n (BIZ_E_TEST) to *v (consumed); *res is 0/1. */
+int biz_tpl_apply_test(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *v, int *res);
+/* Calls macros.NAME with evaluated args (JSON, borrowed). */
+int biz_tpl_call_macro(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *name,
+                       cJSON **args, int nargs, cJSON **out);
+/* Calls method name of string / dict / list self (borrowed) with args. */
+int biz_tpl_call_method(biz_tpl_ctx *cx, const biz_tpl_node *n, const cJSON *self,
+                        const char *name, cJSON **args, char **names, int nargs, cJSON **out);
+
+#endif

@@ -1,0 +1,1368 @@
+/* template_parse.c: lexer and recursive-descent parser of the Jinja subset.
+ *
+ * The lexer follows Jinja's: text up to "{{", "{%" or "{#"; inside a tag,
+ * expression tokens until "}}" / "%}" at bracket depth 0; "-" next to the
+ * delimiters strips whitespace; one trailing newline of the source is
+ * dropped (keep_trailing_newline=False, as Airflow leaves it); newlines in
+ * text become "\n". The parser follows Jinja's precedence (parser.py):
+ * condexpr < or < and < not < compare < + - < ~ < * / // % < ** < unary <
+ * postfix (. [] ()) and filters / tests. Every error carries the byte offset
+ * of the offending token and stops the parse. */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "template_int.h"
+
+enum tok_type {
+    TK_EOF, TK_TEXT, TK_VBEGIN, TK_VEND, TK_BBEGIN, TK_BEND, TK_NAME, TK_STR,
+    TK_INT, TK_FLOAT, TK_OP
+};
+
+typedef struct tok {
+    int type;
+    int start, end;
+    int op;      /* TK_OP: the operator */
+    char *s;     /* TEXT / NAME / STR: the (decoded) text */
+    double num;
+} tok;
+
+typedef struct P {
+    const char *text;
+    size_t len;      /* source length without the dropped trailing newline */
+    tok *toks;
+    int ntok, cap, i;
+    biz_tpl *t;
+    biz_tpl_error *err;
+    int failed;
+    int depth;
+} P;
+
+#define MAX_DEPTH 200
+
+static int pfail(P *p, int offset, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int pfail(P *p, int offset, const char *fmt, ...)
+{
+    if (p->failed)
+        return -1;
+    p->failed = 1;
+    if (p->err) {
+        va_list ap;
+        va_start(ap, fmt);
+        p->err->offset = offset;
+        vsnprintf(p->err->message, sizeof p->err->message, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+/* ------------------------------------------------------------ lexer */
+
+static tok *push_tok(P *p, int type, size_t start, size_t end)
+{
+    if (p->failed)
+        return NULL;
+    if (p->ntok == p->cap) {
+        int cap = p->cap ? p->cap * 2 : 64;
+        tok *n = realloc(p->toks, sizeof *n * cap);
+        if (!n) {
+            pfail(p, (int)start, "out of memory");
+            return NULL;
+        }
+        p->toks = n;
+        p->cap = cap;
+    }
+    tok *t = &p->toks[p->ntok++];
+    memset(t, 0, sizeof *t);
+    t->type = type;
+    t->start = (int)start;
+    t->end = (int)end;
+    return t;
+}
+
+static int is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* A text token for [a, b), with \r\n and \r turned into \n. */
+static void push_text(P *p, size_t a, size_t b)
+{
+    if (b <= a)
+        return;
+    tok *t = push_tok(p, TK_TEXT, a, b);
+    if (!t)
+        return;
+    t->s = malloc(b - a + 1);
+    if (!t->s) {
+        pfail(p, (int)a, "out of memory");
+        return;
+    }
+    size_t k = 0;
+    for (size_t i = a; i < b; i++) {
+        if (p->text[i] == '\r') {
+            t->s[k++] = '\n';
+            if (i + 1 < b && p->text[i + 1] == '\n')
+                i++;
+        } else {
+            t->s[k++] = p->text[i];
+        }
+    }
+    t->s[k] = '\0';
+}
+
+static int starts(P *p, size_t i, const char *s)
+{
+    size_t n = strlen(s);
+    return i + n <= p->len && memcmp(p->text + i, s, n) == 0;
+}
+
+/* Matches "{%[-] raw [-]%}" (or endraw) at i; returns the index after it, 0
+ * when absent. *lstrip / *rstrip get the dashes. */
+static size_t match_raw(P *p, size_t i, const char *word, int *rdash, int *ldash)
+{
+    if (!starts(p, i, "{%"))
+        return 0;
+    i += 2;
+    *ldash = starts(p, i, "-");
+    if (*ldash)
+        i++;
+    while (i < p->len && is_ws(p->text[i]))
+        i++;
+    if (!starts(p, i, word))
+        return 0;
+    i += strlen(word);
+    if (i < p->len && !is_ws(p->text[i]) && p->text[i] != '-' && p->text[i] != '%')
+        return 0;
+    while (i < p->len && is_ws(p->text[i]))
+        i++;
+    *rdash = starts(p, i, "-%}");
+    if (*rdash)
+        i++;
+    if (!starts(p, i, "%}"))
+        return 0;
+    return i + 2;
+}
+
+static const char *op_text(int op)
+{
+    static char one[2];
+    switch (op) {
+    case BIZ_OP_FLOORDIV: return "//";
+    case BIZ_OP_POW: return "**";
+    case BIZ_OP_EQ: return "==";
+    case BIZ_OP_NE: return "!=";
+    case BIZ_OP_LE: return "<=";
+    case BIZ_OP_GE: return ">=";
+    case BIZ_OP_LT: return "<";
+    case BIZ_OP_GT: return ">";
+    default:
+        one[0] = (char)op;
+        one[1] = '\0';
+        return one;
+    }
+}
+
+/* Lexes a tag's inside from *pos up to its end marker. */
+static void lex_tag(P *p, size_t *pos, int block, int *lstrip)
+{
+    char stack[MAX_DEPTH];
+    int sp = 0;
+    size_t i = *pos;
+    for (;;) {
+        while (i < p->len && is_ws(p->text[i]))
+            i++;
+        if (i >= p->len) {
+            *pos = i;
+            return; /* the parser reports the end of the template */
+        }
+        if (sp == 0) {
+            const char *end = block ? "%}" : "}}";
+            int dash = p->text[i] == '-' && starts(p, i + 1, end);
+            if (dash || starts(p, i, end)) {
+                push_tok(p, block ? TK_BEND : TK_VEND, i, i + 2 + dash);
+                *lstrip = dash;
+                *pos = i + 2 + dash;
+                return;
+            }
+        }
+        char c = p->text[i];
+        size_t st = i;
+        if (isalpha((unsigned char)c) || c == '_') {
+            while (i < p->len && (isalnum((unsigned char)p->text[i]) || p->text[i] == '_'))
+                i++;
+            tok *t = push_tok(p, TK_NAME, st, i);
+            if (t && !(t->s = strndup(p->text + st, i - st)))
+                pfail(p, (int)st, "out of memory");
+        } else if (isdigit((unsigned char)c)) {
+            char buf[80];
+            size_t k = 0;
+            int isf = 0;
+            while (i < p->len && (isdigit((unsigned char)p->text[i])
+                                  || (p->text[i] == '_' && i + 1 < p->len && isdigit((unsigned char)p->text[i + 1])))) {
+                if (p->text[i] != '_' && k < sizeof buf - 10)
+                    buf[k++] = p->text[i];
+                i++;
+            }
+            if (i + 1 < p->len && p->text[i] == '.' && isdigit((unsigned char)p->text[i + 1])) {
+                isf = 1;
+                buf[k++] = '.';
+                i++;
+                while (i < p->len && (isdigit((unsigned char)p->text[i]) || p->text[i] == '_')) {
+                    if (p->text[i] != '_' && k < sizeof buf - 10)
+                        buf[k++] = p->text[i];
+                    i++;
+                }
+            }
+            if (i < p->len && (p->text[i] == 'e' || p->text[i] == 'E')) {
+                size_t j = i + 1;
+                if (j < p->len && (p->text[j] == '+' || p->text[j] == '-'))
+                    j++;
+                if (j < p->len && isdigit((unsigned char)p->text[j])) {
+                    isf = 1;
+                    buf[k++] = 'e';
+                    if (p->text[i + 1] == '-')
+                        buf[k++] = '-';
+                    i = j;
+                    while (i < p->len && isdigit((unsigned char)p->text[i])) {
+                        if (k < sizeof buf - 2)
+                            buf[k++] = p->text[i];
+                        i++;
+                    }
+                }
+            }
+            buf[k] = '\0';
+            tok *t = push_tok(p, isf ? TK_FLOAT : TK_INT, st, i);
+            if (t)
+                t->num = strtod(buf, NULL);
+        } else if (c == '\'' || c == '"') {
+            i++;
+            while (i < p->len && p->text[i] != c)
+                i += (p->text[i] == '\\') ? 2 : 1;
+            if (i >= p->len) {
+                pfail(p, (int)st, "unterminated string");
+                return;
+            }
+            i++;
+            tok *t = push_tok(p, TK_STR, st, i);
+            if (t) {
+                biz_tpl_buf b = {0};
+                if (biz_tpl_unescape(p->text + st + 1, i - st - 2, &b) < 0) {
+                    free(biz_tpl_buf_take(&b));
+                    pfail(p, (int)st, "bad escape in string");
+                    return;
+                }
+                if (!(t->s = biz_tpl_buf_take(&b)))
+                    pfail(p, (int)st, "out of memory");
+            }
+        } else {
+            static const struct { const char *s; int op; } two[] = {
+                {"//", BIZ_OP_FLOORDIV}, {"**", BIZ_OP_POW}, {"==", BIZ_OP_EQ},
+                {"!=", BIZ_OP_NE}, {"<=", BIZ_OP_LE}, {">=", BIZ_OP_GE}};
+            int op = 0, w = 1;
+            for (size_t k = 0; k < sizeof two / sizeof two[0]; k++)
+                if (starts(p, i, two[k].s)) {
+                    op = two[k].op;
+                    w = 2;
+                    break;
+                }
+            if (!op) {
+                if (!strchr("+-*/%~()[]{},.:|=<>", c) || c == '\0') {
+                    if ((unsigned char)c >= 0x20 && (unsigned char)c < 0x7f)
+                        pfail(p, (int)i, "unexpected character '%c'", c);
+                    else
+                        pfail(p, (int)i, "unexpected character (byte 0x%02x)", (unsigned char)c);
+                    return;
+                }
+                op = c == '<' ? BIZ_OP_LT : c == '>' ? BIZ_OP_GT : c;
+            }
+            if (c == '(' || c == '[' || c == '{') {
+                if (sp == MAX_DEPTH) {
+                    pfail(p, (int)i, "brackets nested too deeply");
+                    return;
+                }
+                stack[sp++] = c == '(' ? ')' : c == '[' ? ']' : '}';
+            } else if (c == ')' || c == ']' || c == '}') {
+                if (sp == 0) {
+                    pfail(p, (int)i, "unexpected '%c'", c);
+                    return;
+                }
+                if (stack[sp - 1] != c) {
+                    pfail(p, (int)i, "unexpected '%c', expected '%c'", c, stack[sp - 1]);
+                    return;
+                }
+                sp--;
+            }
+            i += w;
+            tok *t = push_tok(p, TK_OP, st, i);
+            if (t)
+                t->op = op;
+        }
+        if (p->failed)
+            return;
+    }
+}
+
+static void lex(P *p)
+{
+    size_t pos = 0;
+    int lstrip = 0;
+    while (!p->failed) {
+        size_t m = pos;
+        while (m + 1 < p->len && !(p->text[m] == '{' && strchr("{%#", p->text[m + 1]) && p->text[m + 1]))
+            m++;
+        int found = m + 1 < p->len;
+        size_t a = pos, b = found ? m : p->len;
+        if (lstrip)
+            while (a < b && is_ws(p->text[a]))
+                a++;
+        if (found && starts(p, m + 2, "-"))
+            while (b > a && is_ws(p->text[b - 1]))
+                b--;
+        push_text(p, a, b);
+        lstrip = 0;
+        if (!found)
+            break;
+        char kind = p->text[m + 1];
+        int rd, ld;
+        size_t after;
+        if (kind == '#') {
+            size_t k = m + 2;
+            while (k + 1 < p->len && !(p->text[k] == '#' && p->text[k + 1] == '}'))
+                k++;
+            if (k + 1 >= p->len) {
+                pfail(p, (int)m, "unclosed comment: expected '#}' to close '{#' at offset %d", (int)m);
+                break;
+            }
+            lstrip = k > m + 2 && p->text[k - 1] == '-';
+            pos = k + 2;
+        } else if (kind == '%' && (after = match_raw(p, m, "raw", &rd, &ld))) {
+            /* {% raw %}...{% endraw %}: text kept as it is */
+            size_t k = after, end = 0;
+            int erd = 0, eld = 0;
+            for (; k + 1 < p->len; k++)
+                if ((end = match_raw(p, k, "endraw", &erd, &eld)))
+                    break;
+            if (!end) {
+                pfail(p, (int)m, "unclosed '{%% raw %%}': expected '{%% endraw %%}'");
+                break;
+            }
+            size_t ta = after, tb = k;
+            if (rd)
+                while (ta < tb && is_ws(p->text[ta]))
+                    ta++;
+            if (eld)
+                while (tb > ta && is_ws(p->text[tb - 1]))
+                    tb--;
+            push_text(p, ta, tb);
+            lstrip = erd;
+            pos = end;
+        } else {
+            int dash = starts(p, m + 2, "-");
+            push_tok(p, kind == '{' ? TK_VBEGIN : TK_BBEGIN, m, m + 2 + dash);
+            pos = m + 2 + dash;
+            lex_tag(p, &pos, kind == '%', &lstrip);
+            if (pos >= p->len)
+                break;
+        }
+    }
+    push_tok(p, TK_EOF, p->len, p->len);
+}
+
+/* ------------------------------------------------------------ nodes */
+
+static biz_tpl_node *mk(P *p, int kind, int start)
+{
+    if (p->failed)
+        return NULL;
+    biz_tpl_node *n = calloc(1, sizeof *n);
+    if (!n) {
+        pfail(p, start, "out of memory");
+        return NULL;
+    }
+    n->kind = kind;
+    n->start = n->end = start;
+    n->all_next = p->t->nodes;
+    p->t->nodes = n;
+    return n;
+}
+
+static int add_kid(P *p, biz_tpl_node *n, biz_tpl_node *kid, const char *name)
+{
+    if (!n || !kid)
+        return -1;
+    if (n->nkids == n->cap) {
+        int cap = n->cap ? n->cap * 2 : 4;
+        biz_tpl_node **k = realloc(n->kids, sizeof *k * cap);
+        if (!k)
+            return pfail(p, n->start, "out of memory");
+        n->kids = k;
+        char **nm = realloc(n->names, sizeof *nm * cap);
+        if (!nm)
+            return pfail(p, n->start, "out of memory");
+        n->names = nm;
+        int *ops = realloc(n->ops, sizeof *ops * cap);
+        if (!ops)
+            return pfail(p, n->start, "out of memory");
+        n->ops = ops;
+        n->cap = cap;
+    }
+    n->names[n->nkids] = NULL;
+    n->ops[n->nkids] = 0;
+    if (name && !(n->names[n->nkids] = strdup(name)))
+        return pfail(p, n->start, "out of memory");
+    n->kids[n->nkids++] = kid;
+    return 0;
+}
+
+/* ------------------------------------------------------------ parser helpers */
+
+static tok *cur(P *p)
+{
+    return &p->toks[p->i];
+}
+
+static tok *peek(P *p, int k)
+{
+    int j = p->i + k;
+    return &p->toks[j < p->ntok ? j : p->ntok - 1];
+}
+
+static void adv(P *p)
+{
+    if (p->i < p->ntok - 1)
+        p->i++;
+}
+
+static int is_op(tok *t, int op)
+{
+    return t->type == TK_OP && t->op == op;
+}
+
+static int is_name(tok *t, const char *s)
+{
+    return t->type == TK_NAME && strcmp(t->s, s) == 0;
+}
+
+/* How a token reads in a message. */
+static void describe(P *p, tok *t, char *buf, size_t size)
+{
+    switch (t->type) {
+    case TK_EOF: snprintf(buf, size, "end of template"); return;
+    case TK_VEND: snprintf(buf, size, "'}}'"); return;
+    case TK_BEND: snprintf(buf, size, "'%%}'"); return;
+    case TK_VBEGIN: snprintf(buf, size, "'{{'"); return;
+    case TK_BBEGIN: snprintf(buf, size, "'{%%'"); return;
+    case TK_TEXT: snprintf(buf, size, "text"); return;
+    default: {
+        int n = t->end - t->start;
+        snprintf(buf, size, "'%.*s%s'", n > 30 ? 30 : n, p->text + t->start, n > 30 ? "..." : "");
+    }
+    }
+}
+
+/* Fails with "unexpected end of template" at the end, else "what, got X". */
+static int expected(P *p, const char *what)
+{
+    tok *t = cur(p);
+    char got[64];
+    if (t->type == TK_EOF)
+        return pfail(p, t->start, "unexpected end of template: %s", what);
+    describe(p, t, got, sizeof got);
+    return pfail(p, t->start, "%s, got %s", what, got);
+}
+
+static int expect_op(P *p, int op, const char *open, int open_at)
+{
+    if (is_op(cur(p), op)) {
+        adv(p);
+        return 0;
+    }
+    char what[96];
+    if (open)
+        snprintf(what, sizeof what, "expected '%s' to close '%s' at offset %d", op_text(op), open, open_at);
+    else
+        snprintf(what, sizeof what, "expected '%s'", op_text(op));
+    return expected(p, what);
+}
+
+static int expect_end(P *p, int type, int open_at)
+{
+    if (cur(p)->type == type) {
+        adv(p);
+        return 0;
+    }
+    char what[96];
+    snprintf(what, sizeof what, "expected '%s' to close '%s' at offset %d",
+             type == TK_VEND ? "}}" : "%}", type == TK_VEND ? "{{" : "{%", open_at);
+    return expected(p, what);
+}
+
+static int levenshtein(const char *a, const char *b)
+{
+    int la = (int)strlen(a), lb = (int)strlen(b);
+    if (la > 40 || lb > 40)
+        return 99;
+    int d[41][41];
+    for (int i = 0; i <= la; i++)
+        d[i][0] = i;
+    for (int j = 0; j <= lb; j++)
+        d[0][j] = j;
+    for (int i = 1; i <= la; i++)
+        for (int j = 1; j <= lb; j++) {
+            int c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < c)
+                c = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < c)
+                c = d[i][j - 1] + 1;
+            d[i][j] = c;
+        }
+    return d[la][lb];
+}
+
+/* The closest of the NULL-terminated names to s, or NULL. Exported for the
+ * filters' did-you-mean. */
+const char *biz_tpl_closest(const char *s, const char *const *names)
+{
+    const char *best = NULL;
+    int bd = 99, lim = (int)strlen(s) / 3 + 1;
+    if (lim > 3)
+        lim = 3;
+    for (; *names; names++) {
+        int d = levenshtein(s, *names);
+        if (d < bd) {
+            bd = d;
+            best = *names;
+        }
+    }
+    return bd <= lim ? best : NULL;
+}
+
+static const char *const known_methods[] = {
+    "xcom_pull", "get", "keys", "values", "items", "upper", "lower", "strip",
+    "lstrip", "rstrip", "split", "startswith", "endswith", "replace", "format",
+    "join", "title", "capitalize", "find", "count", "ds_add", "ds_format", NULL};
+static const char *const known_functions[] = {"range", "dict", NULL};
+
+static int in_list(const char *s, const char *const *l)
+{
+    for (; *l; l++)
+        if (!strcmp(s, *l))
+            return 1;
+    return 0;
+}
+
+/* ------------------------------------------------------------ expressions */
+
+static biz_tpl_node *parse_expr(P *p, int with_cond);
+static biz_tpl_node *parse_unary(P *p, int with_filter);
+
+static void set_end(P *p, biz_tpl_node *n)
+{
+    if (n && p->i > 0)
+        n->end = p->toks[p->i - 1].end;
+}
+
+/* Arguments "(a, b, k=v)" into n's kids; cur is '('. */
+static int parse_args(P *p, biz_tpl_node *n)
+{
+    int open = cur(p)->start;
+    adv(p);
+    while (!p->failed && !is_op(cur(p), ')')) {
+        const char *kw = NULL;
+        if (cur(p)->type == TK_NAME && is_op(peek(p, 1), '=')) {
+            kw = cur(p)->s;
+            adv(p);
+            adv(p);
+        } else {
+            for (int k = 0; k < n->nkids; k++)
+                if (n->names[k])
+                    return pfail(p, cur(p)->start, "positional argument follows keyword argument");
+        }
+        biz_tpl_node *a = parse_expr(p, 1);
+        if (!a || add_kid(p, n, a, kw) < 0)
+            return -1;
+        if (is_op(cur(p), ','))
+            adv(p);
+        else
+            break;
+    }
+    return expect_op(p, ')', "(", open);
+}
+
+static biz_tpl_node *parse_primary(P *p)
+{
+    tok *t = cur(p);
+    biz_tpl_node *n = NULL;
+    if (++p->depth > MAX_DEPTH) {
+        pfail(p, t->start, "expression nested too deeply");
+        return NULL;
+    }
+    if (t->type == TK_NAME) {
+        const char *s = t->s;
+        if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "false") || !strcmp(s, "False")
+            || !strcmp(s, "none") || !strcmp(s, "None")) {
+            if ((n = mk(p, BIZ_E_LIT, t->start))) {
+                n->lit = (s[0] == 't' || s[0] == 'T') ? cJSON_CreateTrue()
+                       : (s[0] == 'f' || s[0] == 'F') ? cJSON_CreateFalse() : cJSON_CreateNull();
+                if (!n->lit)
+                    pfail(p, t->start, "out of memory");
+            }
+        } else if ((n = mk(p, BIZ_E_NAME, t->start))) {
+            if (!(n->s = strdup(s)))
+                pfail(p, t->start, "out of memory");
+        }
+        adv(p);
+    } else if (t->type == TK_STR) {
+        biz_tpl_buf b = {0};
+        n = mk(p, BIZ_E_LIT, t->start);
+        while (cur(p)->type == TK_STR) { /* "a" "b" is "ab" */
+            biz_tpl_buf_adds(&b, cur(p)->s);
+            adv(p);
+        }
+        char *s = biz_tpl_buf_take(&b);
+        if (n && (!s || !(n->lit = cJSON_CreateString(s))))
+            pfail(p, t->start, "out of memory");
+        free(s);
+    } else if (t->type == TK_INT || t->type == TK_FLOAT) {
+        if ((n = mk(p, BIZ_E_LIT, t->start))) {
+            n->lit = t->type == TK_INT ? biz_tpl_new_int(t->num) : biz_tpl_new_float(t->num);
+            if (!n->lit)
+                pfail(p, t->start, "out of memory");
+        }
+        adv(p);
+    } else if (is_op(t, '(')) {
+        int open = t->start;
+        adv(p);
+        if (is_op(cur(p), ')')) {
+            n = mk(p, BIZ_E_TUPLE, open);
+        } else {
+            biz_tpl_node *e = parse_expr(p, 1);
+            if (e && is_op(cur(p), ',')) {
+                n = mk(p, BIZ_E_TUPLE, open);
+                add_kid(p, n, e, NULL);
+                while (!p->failed && is_op(cur(p), ',')) {
+                    adv(p);
+                    if (is_op(cur(p), ')'))
+                        break;
+                    add_kid(p, n, parse_expr(p, 1), NULL);
+                }
+            } else {
+                n = e;
+            }
+        }
+        if (!p->failed)
+            expect_op(p, ')', "(", open);
+    } else if (is_op(t, '[') || is_op(t, '{')) {
+        int dict = is_op(t, '{'), open = t->start;
+        n = mk(p, dict ? BIZ_E_DICT : BIZ_E_LIST, open);
+        adv(p);
+        while (!p->failed && !is_op(cur(p), dict ? '}' : ']')) {
+            biz_tpl_node *k = parse_expr(p, 1);
+            if (dict && k) {
+                if (expect_op(p, ':', NULL, 0) < 0)
+                    break;
+                biz_tpl_node *v = parse_expr(p, 1);
+                add_kid(p, n, k, NULL);
+                add_kid(p, n, v, NULL);
+            } else {
+                add_kid(p, n, k, NULL);
+            }
+            if (p->failed || !is_op(cur(p), ','))
+                break;
+            adv(p);
+        }
+        if (!p->failed)
+            expect_op(p, dict ? '}' : ']', dict ? "{" : "[", open);
+    } else {
+        expected(p, "expected an expression");
+    }
+    p->depth--;
+    if (p->failed)
+        return NULL;
+    set_end(p, n);
+    return n;
+}
+
+static biz_tpl_node *parse_postfix(P *p, biz_tpl_node *n)
+{
+    while (n && !p->failed) {
+        tok *t = cur(p);
+        if (is_op(t, '.')) {
+            adv(p);
+            tok *a = cur(p);
+            if (a->type == TK_NAME) {
+                biz_tpl_node *x = mk(p, BIZ_E_ATTR, n->start);
+                if (!x)
+                    return NULL;
+                x->a = n;
+                x->op = a->start; /* where the attribute name is */
+                if (!(x->s = strdup(a->s)))
+                    pfail(p, a->start, "out of memory");
+                adv(p);
+                n = x;
+            } else if (a->type == TK_INT) { /* a.0 is a[0] */
+                biz_tpl_node *x = mk(p, BIZ_E_SUB, n->start), *k = mk(p, BIZ_E_LIT, a->start);
+                if (!x || !k)
+                    return NULL;
+                k->lit = biz_tpl_new_int(a->num);
+                x->a = n;
+                x->b = k;
+                adv(p);
+                n = x;
+            } else {
+                expected(p, "expected an attribute name after '.'");
+                return NULL;
+            }
+        } else if (is_op(t, '[')) {
+            int open = t->start;
+            adv(p);
+            biz_tpl_node *parts[3] = {NULL, NULL, NULL};
+            int slice = 0;
+            for (int k = 0; k < 3; k++) {
+                if (!is_op(cur(p), ':') && !is_op(cur(p), ']'))
+                    parts[k] = parse_expr(p, 1);
+                if (p->failed)
+                    return NULL;
+                if (k < 2 && is_op(cur(p), ':')) {
+                    slice = 1;
+                    adv(p);
+                } else {
+                    break;
+                }
+            }
+            if (!slice && !parts[0]) {
+                expected(p, "expected an expression");
+                return NULL;
+            }
+            if (expect_op(p, ']', "[", open) < 0)
+                return NULL;
+            biz_tpl_node *x = mk(p, slice ? BIZ_E_SLICE : BIZ_E_SUB, n->start);
+            if (!x)
+                return NULL;
+            x->a = n;
+            x->b = parts[0];
+            x->c = parts[1];
+            x->d = parts[2];
+            n = x;
+        } else if (is_op(t, '(')) {
+            if (n->kind == BIZ_E_ATTR && !in_list(n->s, known_methods)) {
+                const char *s = biz_tpl_closest(n->s, known_methods);
+                pfail(p, n->op, "unknown method '%s'%s%s%s", n->s, s ? " (did you mean '" : "",
+                      s ? s : "", s ? "'?)" : "");
+                return NULL;
+            }
+            if (n->kind == BIZ_E_NAME && !in_list(n->s, known_functions)) {
+                pfail(p, n->start, "unknown function '%s'", n->s);
+                return NULL;
+            }
+            if (n->kind != BIZ_E_ATTR && n->kind != BIZ_E_NAME) {
+                pfail(p, t->start, "only named functions and methods can be called");
+                return NULL;
+            }
+            biz_tpl_node *x = mk(p, BIZ_E_CALL, n->start);
+            if (!x)
+                return NULL;
+            x->a = n;
+            if (parse_args(p, x) < 0)
+                return NULL;
+            n = x;
+        } else {
+            break;
+        }
+        set_end(p, n);
+    }
+    return p->failed ? NULL : n;
+}
+
+static int starts_expr(tok *t)
+{
+    if (t->type == TK_NAME)
+        return !(is_name(t, "else") || is_name(t, "or") || is_name(t, "and") || is_name(t, "if")
+                 || is_name(t, "is") || is_name(t, "in") || is_name(t, "not"));
+    return t->type == TK_STR || t->type == TK_INT || t->type == TK_FLOAT || is_op(t, '(')
+        || is_op(t, '[') || is_op(t, '{');
+}
+
+static biz_tpl_node *parse_filters(P *p, biz_tpl_node *n)
+{
+    while (n && !p->failed) {
+        tok *t = cur(p);
+        if (is_op(t, '|')) {
+            adv(p);
+            tok *f = cur(p);
+            if (f->type != TK_NAME) {
+                expected(p, "expected a filter name after '|'");
+                return NULL;
+            }
+            if (!biz_tpl_filter_known(f->s)) {
+                const char *s = biz_tpl_filter_suggest(f->s);
+                pfail(p, f->start, "unknown filter '%s'%s%s%s", f->s, s ? " (did you mean '" : "",
+                      s ? s : "", s ? "'?)" : "");
+                return NULL;
+            }
+            biz_tpl_node *x = mk(p, BIZ_E_FILTER, n->start);
+            if (!x)
+                return NULL;
+            x->a = n;
+            x->op = f->start;
+            if (!(x->s = strdup(f->s))) {
+                pfail(p, f->start, "out of memory");
+                return NULL;
+            }
+            adv(p);
+            if (is_op(cur(p), '(') && parse_args(p, x) < 0)
+                return NULL;
+            n = x;
+        } else if (is_name(t, "is")) {
+            adv(p);
+            int neg = 0;
+            if (is_name(cur(p), "not")) {
+                neg = 1;
+                adv(p);
+            }
+            tok *f = cur(p);
+            if (f->type != TK_NAME) {
+                expected(p, "expected a test name after 'is'");
+                return NULL;
+            }
+            if (!biz_tpl_test_known(f->s)) {
+                const char *s = biz_tpl_test_suggest(f->s);
+                pfail(p, f->start, "unknown test '%s'%s%s%s", f->s, s ? " (did you mean '" : "",
+                      s ? s : "", s ? "'?)" : "");
+                return NULL;
+            }
+            biz_tpl_node *x = mk(p, BIZ_E_TEST, n->start);
+            if (!x)
+                return NULL;
+            x->a = n;
+            x->op = neg;
+            if (!(x->s = strdup(f->s))) {
+                pfail(p, f->start, "out of memory");
+                return NULL;
+            }
+            adv(p);
+            if (is_op(cur(p), '(')) {
+                if (parse_args(p, x) < 0)
+                    return NULL;
+            } else if (starts_expr(cur(p))) { /* "is divisibleby 3" */
+                biz_tpl_node *a = parse_postfix(p, parse_primary(p));
+                if (!a || add_kid(p, x, a, NULL) < 0)
+                    return NULL;
+            }
+            n = x;
+        } else {
+            break;
+        }
+        set_end(p, n);
+    }
+    return p->failed ? NULL : n;
+}
+
+static biz_tpl_node *parse_unary(P *p, int with_filter)
+{
+    tok *t = cur(p);
+    biz_tpl_node *n;
+    if (++p->depth > MAX_DEPTH) {
+        pfail(p, t->start, "expression nested too deeply");
+        return NULL;
+    }
+    if (is_op(t, '-') || is_op(t, '+')) {
+        adv(p);
+        n = mk(p, is_op(t, '-') ? BIZ_E_NEG : BIZ_E_POS, t->start);
+        if (n && !(n->a = parse_unary(p, 0)))
+            n = NULL;
+    } else {
+        n = parse_primary(p);
+    }
+    n = parse_postfix(p, n);
+    if (with_filter)
+        n = parse_filters(p, n);
+    p->depth--;
+    set_end(p, n);
+    return p->failed ? NULL : n;
+}
+
+static biz_tpl_node *binary(P *p, int kind, int op, biz_tpl_node *l, biz_tpl_node *r)
+{
+    if (!l || !r)
+        return NULL;
+    biz_tpl_node *n = mk(p, kind, l->start);
+    if (!n)
+        return NULL;
+    n->op = op;
+    n->a = l;
+    n->b = r;
+    n->end = r->end;
+    return n;
+}
+
+static biz_tpl_node *parse_pow(P *p)
+{
+    biz_tpl_node *l = parse_unary(p, 1);
+    while (l && is_op(cur(p), BIZ_OP_POW)) {
+        adv(p);
+        l = binary(p, BIZ_E_BIN, BIZ_OP_POW, l, parse_unary(p, 1));
+    }
+    return l;
+}
+
+static biz_tpl_node *parse_math2(P *p)
+{
+    biz_tpl_node *l = parse_pow(p);
+    for (;;) {
+        tok *t = cur(p);
+        if (!l || !(is_op(t, '*') || is_op(t, '/') || is_op(t, BIZ_OP_FLOORDIV) || is_op(t, '%')))
+            return l;
+        adv(p);
+        l = binary(p, BIZ_E_BIN, t->op, l, parse_pow(p));
+    }
+}
+
+static biz_tpl_node *parse_concat(P *p)
+{
+    biz_tpl_node *l = parse_math2(p);
+    while (l && is_op(cur(p), '~')) {
+        adv(p);
+        l = binary(p, BIZ_E_CONCAT, '~', l, parse_math2(p));
+    }
+    return l;
+}
+
+static biz_tpl_node *parse_math1(P *p)
+{
+    biz_tpl_node *l = parse_concat(p);
+    for (;;) {
+        tok *t = cur(p);
+        if (!l || !(is_op(t, '+') || is_op(t, '-')))
+            return l;
+        adv(p);
+        l = binary(p, BIZ_E_BIN, t->op, l, parse_concat(p));
+    }
+}
+
+static int cmp_op(P *p)
+{
+    tok *t = cur(p);
+    if (t->type == TK_OP && (t->op == BIZ_OP_EQ || t->op == BIZ_OP_NE || t->op == BIZ_OP_LT
+                             || t->op == BIZ_OP_LE || t->op == BIZ_OP_GT || t->op == BIZ_OP_GE)) {
+        adv(p);
+        return t->op;
+    }
+    if (is_name(t, "in")) {
+        adv(p);
+        return BIZ_OP_IN;
+    }
+    if (is_name(t, "not") && is_name(peek(p, 1), "in")) {
+        adv(p);
+        adv(p);
+        return BIZ_OP_NOTIN;
+    }
+    return 0;
+}
+
+static biz_tpl_node *parse_compare(P *p)
+{
+    biz_tpl_node *l = parse_math1(p), *n = NULL;
+    int op;
+    while (l && !p->failed && (op = cmp_op(p))) {
+        if (!n) {
+            if (!(n = mk(p, BIZ_E_CMP, l->start)) || add_kid(p, n, l, NULL) < 0)
+                return NULL;
+        }
+        n->ops[n->nkids - 1] = op;
+        biz_tpl_node *r = parse_math1(p);
+        if (!r || add_kid(p, n, r, NULL) < 0)
+            return NULL;
+        n->end = r->end;
+    }
+    return p->failed ? NULL : n ? n : l;
+}
+
+static biz_tpl_node *parse_not(P *p)
+{
+    if (is_name(cur(p), "not")) {
+        tok *t = cur(p);
+        adv(p);
+        if (++p->depth > MAX_DEPTH) {
+            pfail(p, t->start, "expression nested too deeply");
+            return NULL;
+        }
+        biz_tpl_node *n = mk(p, BIZ_E_NOT, t->start);
+        if (n && !(n->a = parse_not(p)))
+            n = NULL;
+        p->depth--;
+        set_end(p, n);
+        return n;
+    }
+    return parse_compare(p);
+}
+
+static biz_tpl_node *parse_and(P *p)
+{
+    biz_tpl_node *l = parse_not(p);
+    while (l && is_name(cur(p), "and")) {
+        adv(p);
+        l = binary(p, BIZ_E_AND, 0, l, parse_not(p));
+    }
+    return l;
+}
+
+static biz_tpl_node *parse_or(P *p)
+{
+    biz_tpl_node *l = parse_and(p);
+    while (l && is_name(cur(p), "or")) {
+        adv(p);
+        l = binary(p, BIZ_E_OR, 0, l, parse_and(p));
+    }
+    return l;
+}
+
+static biz_tpl_node *parse_expr(P *p, int with_cond)
+{
+    if (++p->depth > MAX_DEPTH) {
+        pfail(p, cur(p)->start, "expression nested too deeply");
+        return NULL;
+    }
+    biz_tpl_node *n = parse_or(p);
+    while (with_cond && n && is_name(cur(p), "if")) {
+        adv(p);
+        biz_tpl_node *c = mk(p, BIZ_E_COND, n->start);
+        if (!c)
+            break;
+        c->a = n;
+        if (!(c->b = parse_or(p))) {
+            n = NULL;
+            break;
+        }
+        if (is_name(cur(p), "else")) {
+            adv(p);
+            if (!(c->c = parse_expr(p, 1))) {
+                n = NULL;
+                break;
+            }
+        }
+        n = c;
+        set_end(p, n);
+    }
+    p->depth--;
+    return p->failed ? NULL : n;
+}
+
+/* An expression, or several separated by commas (a tuple). */
+static biz_tpl_node *parse_tuple(P *p, int with_cond)
+{
+    biz_tpl_node *e = parse_expr(p, with_cond);
+    if (!e || !is_op(cur(p), ','))
+        return e;
+    biz_tpl_node *t = mk(p, BIZ_E_TUPLE, e->start);
+    add_kid(p, t, e, NULL);
+    while (!p->failed && is_op(cur(p), ',')) {
+        adv(p);
+        if (!starts_expr(cur(p)) && !is_op(cur(p), '-') && !is_op(cur(p), '+') && !is_name(cur(p), "not"))
+            break;
+        add_kid(p, t, parse_expr(p, with_cond), NULL);
+    }
+    set_end(p, t);
+    return p->failed ? NULL : t;
+}
+
+/* A for / set target: a name or names separated by commas. */
+static biz_tpl_node *parse_target(P *p)
+{
+    int paren = is_op(cur(p), '(');
+    int open = cur(p)->start;
+    if (paren)
+        adv(p);
+    biz_tpl_node *t = NULL;
+    for (;;) {
+        tok *a = cur(p);
+        if (a->type != TK_NAME || is_name(a, "in")) {
+            expected(p, "expected a variable name");
+            return NULL;
+        }
+        biz_tpl_node *n = mk(p, BIZ_E_NAME, a->start);
+        if (!n || !(n->s = strdup(a->s))) {
+            pfail(p, a->start, "out of memory");
+            return NULL;
+        }
+        set_end(p, n);
+        adv(p);
+        n->end = a->end;
+        if (!t && !is_op(cur(p), ',')) {
+            t = n;
+            break;
+        }
+        if (!t && !(t = mk(p, BIZ_E_TUPLE, a->start)))
+            return NULL;
+        add_kid(p, t, n, NULL);
+        if (!is_op(cur(p), ','))
+            break;
+        adv(p);
+        if (cur(p)->type != TK_NAME || is_name(cur(p), "in"))
+            break;
+    }
+    if (paren && expect_op(p, ')', "(", open) < 0)
+        return NULL;
+    return p->failed ? NULL : t;
+}
+
+/* ------------------------------------------------------------ statements */
+
+static biz_tpl_node *parse_body(P *p, const char *const *stops, const char *open, int open_at,
+                                const char **stopped);
+
+static const char *const unsupported_tags[] = {
+    "macro", "call", "filter", "include", "import", "from", "extends", "block",
+    "with", "autoescape", "do", "break", "continue", "trans", "endraw", "endmacro",
+    "endcall", "endfilter", "endblock", "endwith", "endautoescape", "endset", "print", NULL};
+static const char *const known_tags[] = {"if", "elif", "else", "endif", "for", "endfor", "set", NULL};
+
+static biz_tpl_node *parse_if(P *p, int at)
+{
+    static const char *const stops[] = {"elif", "else", "endif", NULL};
+    static const char *const stops_else[] = {"endif", NULL};
+    biz_tpl_node *n = mk(p, BIZ_N_IF, at);
+    const char *word = "if";
+    while (n && !p->failed) {
+        if (!strcmp(word, "endif")) {
+            expect_end(p, TK_BEND, at);
+            break;
+        }
+        if (!strcmp(word, "else")) {
+            if (expect_end(p, TK_BEND, at) < 0)
+                break;
+            n->c = parse_body(p, stops_else, "if", n->start, &word);
+            continue;
+        }
+        biz_tpl_node *c = parse_expr(p, 1);
+        if (!c || expect_end(p, TK_BEND, at) < 0)
+            break;
+        add_kid(p, n, c, NULL);
+        biz_tpl_node *b = parse_body(p, stops, "if", n->start, &word);
+        add_kid(p, n, b, NULL);
+        at = p->toks[p->i > 1 ? p->i - 2 : 0].start; /* the '{%' of the next branch */
+    }
+    return p->failed ? NULL : n;
+}
+
+static biz_tpl_node *parse_for(P *p, int at)
+{
+    static const char *const stops[] = {"else", "endfor", NULL};
+    static const char *const stops_else[] = {"endfor", NULL};
+    const char *word = NULL;
+    biz_tpl_node *n = mk(p, BIZ_N_FOR, at);
+    if (!n || !(n->a = parse_target(p)))
+        return NULL;
+    if (!is_name(cur(p), "in")) {
+        expected(p, "expected 'in'");
+        return NULL;
+    }
+    adv(p);
+    if (!(n->b = parse_tuple(p, 0)))
+        return NULL;
+    if (is_name(cur(p), "if")) {
+        adv(p);
+        if (!(n->d = parse_expr(p, 1)))
+            return NULL;
+    }
+    if (is_name(cur(p), "recursive")) {
+        pfail(p, cur(p)->start, "recursive loops are not supported");
+        return NULL;
+    }
+    if (expect_end(p, TK_BEND, at) < 0)
+        return NULL;
+    biz_tpl_node *body = parse_body(p, stops, "for", at, &word);
+    if (p->failed)
+        return NULL;
+    n->c = body;
+    if (word && !strcmp(word, "else")) {
+        int at2 = p->toks[p->i > 1 ? p->i - 2 : 0].start;
+        if (expect_end(p, TK_BEND, at2) < 0)
+            return NULL;
+        biz_tpl_node *eb = parse_body(p, stops_else, "for", at, &word);
+        if (!eb)
+            return NULL;
+        add_kid(p, n, eb, NULL);
+    }
+    if (expect_end(p, TK_BEND, at) < 0)
+        return NULL;
+    return n;
+}
+
+static biz_tpl_node *parse_set(P *p, int at)
+{
+    biz_tpl_node *n = mk(p, BIZ_N_SET, at);
+    if (!n || !(n->a = parse_target(p)))
+        return NULL;
+    if (!is_op(cur(p), '=')) {
+        if (cur(p)->type == TK_BEND)
+            pfail(p, cur(p)->start, "'{%% set %%}' blocks are not supported: expected '='");
+        else
+            expected(p, "expected '='");
+        return NULL;
+    }
+    adv(p);
+    if (!(n->b = parse_tuple(p, 1)) || expect_end(p, TK_BEND, at) < 0)
+        return NULL;
+    return n;
+}
+
+static biz_tpl_node *parse_body(P *p, const char *const *stops, const char *open, int open_at,
+                                const char **stopped)
+{
+    biz_tpl_node *body = mk(p, BIZ_N_BODY, cur(p)->start);
+    if (++p->depth > MAX_DEPTH) {
+        pfail(p, cur(p)->start, "statements nested too deeply");
+        return NULL;
+    }
+    while (body && !p->failed) {
+        tok *t = cur(p);
+        if (t->type == TK_EOF) {
+            if (stops)
+                pfail(p, open_at, "unclosed '{%% %s %%}': expected '{%% end%s %%}' before the end of the template",
+                      open, open);
+            break;
+        }
+        if (t->type == TK_TEXT) {
+            biz_tpl_node *n = mk(p, BIZ_N_TEXT, t->start);
+            if (n) {
+                n->s = t->s;
+                t->s = NULL;
+                n->end = t->end;
+            }
+            add_kid(p, body, n, NULL);
+            adv(p);
+        } else if (t->type == TK_VBEGIN) {
+            int at = t->start;
+            adv(p);
+            biz_tpl_node *n = mk(p, BIZ_N_OUT, at);
+            if (n && (n->a = parse_tuple(p, 1)) && expect_end(p, TK_VEND, at) == 0) {
+                set_end(p, n);
+                add_kid(p, body, n, NULL);
+            }
+        } else if (t->type == TK_BBEGIN) {
+            int at = t->start;
+            adv(p);
+            tok *w = cur(p);
+            if (w->type != TK_NAME) {
+                expected(p, "expected a statement name after '{%'");
+                break;
+            }
+            if (stops && in_list(w->s, stops)) {
+                *stopped = w->s;
+                adv(p);
+                break;
+            }
+            biz_tpl_node *n = NULL;
+            adv(p);
+            if (!strcmp(w->s, "if"))
+                n = parse_if(p, at);
+            else if (!strcmp(w->s, "for"))
+                n = parse_for(p, at);
+            else if (!strcmp(w->s, "set"))
+                n = parse_set(p, at);
+            else if (!strcmp(w->s, "elif") || !strcmp(w->s, "else") || !strcmp(w->s, "endif")
+                     || !strcmp(w->s, "endfor"))
+                pfail(p, at, "unexpected '{%% %s %%}'%s", w->s,
+                      open ? "" : !strcmp(w->s, "endfor") ? " with no open '{% for %}'"
+                                                          : " with no open '{% if %}'");
+            else if (in_list(w->s, unsupported_tags))
+                pfail(p, at, "'{%% %s %%}' is not supported", w->s);
+            else {
+                const char *s = biz_tpl_closest(w->s, known_tags);
+                pfail(p, w->start, "unknown statement '%s'%s%s%s", w->s, s ? " (did you mean '" : "",
+                      s ? s : "", s ? "'?)" : "");
+            }
+            if (n) {
+                set_end(p, n);
+                add_kid(p, body, n, NULL);
+            }
+        } else {
+            char got[64];
+            describe(p, t, got, sizeof got);
+            pfail(p, t->start, "unexpected %s", got);
+        }
+    }
+    p->depth--;
+    return p->failed ? NULL : body;
+}
+
+/* ------------------------------------------------------------ API */
+
+int biz_tpl_is_template(const char *s, size_t len)
+{
+    for (size_t i = 0; s && i + 1 < len; i++)
+        if (s[i] == '{' && (s[i + 1] == '{' || s[i + 1] == '%' || s[i + 1] == '#'))
+            return 1;
+    return 0;
+}
+
+void biz_tpl_free(biz_tpl *t)
+{
+    if (!t)
+        return;
+    for (biz_tpl_node *n = t->nodes, *next; n; n = next) {
+        next = n->all_next;
+        free(n->s);
+        cJSON_Delete(n->lit);
+        if (n->names)
+            for (int i = 0; i < n->nkids; i++)
+                free(n->names[i]);
+        free(n->names);
+        free(n->kids);
+        free(n->ops);
+        free(n);
+    }
+    free(t->text);
+    free(t);
+}
+
+biz_tpl *biz_tpl_parse(const char *text, size_t len, biz_tpl_error *err)
+{
+    biz_tpl_error dummy;
+    if (!err)
+        err = &dummy;
+    err->offset = -1;
+    err->message[0] = '\0';
+    if (!text)
+        len = 0;
+    if (len > (size_t)0x3fffffff) {
+        snprintf(err->message, sizeof err->message, "template too large");
+        return NULL;
+    }
+    biz_tpl *t = calloc(1, sizeof *t);
+    if (!t || !(t->text = malloc(len + 1))) {
+        free(t);
+        snprintf(err->message, sizeof err->message, "out of memory");
+        return NULL;
+    }
+    if (len)
+        memcpy(t->text, text, len);
+    t->text[len] = '\0';
+    t->len = len;
+    P p = {0};
+    p.text = t->text;
+    p.len = len;
+    p.t = t;
+    p.err = err;
+    /* keep_trailing_newline=False: one trailing newline is not part of the template */
+    if (p.len && p.text[p.len - 1] == '\n')
+        p.len--;
+    if (p.len && p.text[p.len - 1] == '\r')
+        p.len--;
+    lex(&p);
+    if (!p.failed)
+        t->root = parse_body(&p, NULL, NULL, 0, NULL);
+    for (int i = 0; i < p.ntok; i++)
+        free(p.toks[i].s);
+    free(p.toks);
+    if (p.failed) {
+        biz_tpl_free(t);
+        return NULL;
+    }
+    return t;
+}

@@ -1,0 +1,199 @@
+/* try.c: the life of one try (render, start, timeout, end) and the calls
+ * operators make on it (op.h). */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/random.h>
+#include "op.h"
+#include "ops.h"
+#include "sched_int.h"
+#include "context.h"
+
+/* A random UUID (version 4): unique per try, safe in an S3 key. */
+static void make_job_id(char *buf, size_t len)
+{
+    unsigned char r[16];
+    if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r) {
+        unsigned long x = (unsigned long)biz_loop_now_ms() ^ ((unsigned long)getpid() << 20);
+        for (size_t i = 0; i < sizeof r; i++, x = x * 6364136223846793005UL + 1442695040888963407UL)
+            r[i] = (unsigned char)(x >> 33);
+    }
+    r[6] = (r[6] & 0x0f) | 0x40;
+    r[8] = (r[8] & 0x3f) | 0x80;
+    snprintf(buf, len, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+             r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
+             r[12], r[13], r[14], r[15]);
+}
+
+static long exec_timeout_cb(biz_loop *loop, void *user)
+{
+    (void)loop;
+    biz_try *t = user;
+    t->timeout_timer = 0;
+    const biz_op_vt *vt = biz_op_vt_for(t->ti->def->op);
+    if (vt->cancel)
+        vt->cancel(t);
+    t->op = NULL;
+    biz_try_done(t, BIZ_OUT_FAILED, 0, "execution_timeout of %gs exceeded", t->ti->exec_timeout);
+    return BIZ_LOOP_NOMORE;
+}
+
+/* Renders ti's arguments and starts a new try. */
+void biz_try_begin(biz_run *run, biz_ti *ti)
+{
+    biz_try *t = calloc(1, sizeof *t);
+    if (!t) {
+        biz_log_event(BIZ_LOG_ERROR, "failed", ti->def->task_id, 0, "out of memory");
+        ti->state = BIZ_TI_FAILED;
+        return;
+    }
+    ti->state = BIZ_TI_QUEUED;
+    run->in_flight++;
+    t->run = run;
+    t->ti = ti;
+    t->task_id = ti->def->task_id;
+    t->number = ++ti->tries;
+    t->start_mono = biz_loop_now_ms();
+    make_job_id(t->job_id, sizeof t->job_id);
+    ti->cur = t;
+    if (!ti->first_start)
+        ti->first_start = biz_wall_now();
+    /* A new try forgets the last one's XComs and branch choice. */
+    cJSON_Delete(ti->xcom);
+    ti->xcom = cJSON_CreateObject();
+    cJSON_Delete(ti->branch);
+    ti->branch = NULL;
+
+    const char *opname = ti->def->op >= 0 && ti->def->op < BIZ_OP__COUNT
+                         ? biz_ops[ti->def->op].name : "?";
+    char *err = NULL;
+    t->args = biz_ctx_render_args(run, ti, t->number, &err);
+    ti->state = BIZ_TI_RUNNING;
+    biz_log_event(BIZ_LOG_INFO, "start", t->task_id, t->number, "start (try %d of %d): %s",
+                  t->number, ti->retries + 1, opname);
+    if (!t->args) {
+        biz_try_done(t, BIZ_OUT_FAILED, 0, "%s", err ? err : "template error");
+        free(err);
+        return;
+    }
+    if (ti->exec_timeout >= 0)
+        t->timeout_timer = biz_loop_timer_add(run->loop, (long)(ti->exec_timeout * 1000),
+                                              exec_timeout_cb, t);
+    biz_op_vt_for(ti->def->op)->start(t);
+}
+
+/* Frees the try and detaches it from its task; returns its duration. */
+static double release(biz_try *t)
+{
+    biz_run *run = t->run;
+    biz_loop_timer_cancel(run->loop, t->timeout_timer);
+    t->ti->cur = NULL;
+    run->in_flight--;
+    double secs = (biz_loop_now_ms() - t->start_mono) / 1000.0;
+    cJSON_Delete(t->args);
+    free(t);
+    return secs;
+}
+
+/* Cancels a running try through its operator and frees it. */
+void biz_try_abort(biz_try *t)
+{
+    const biz_op_vt *vt = biz_op_vt_for(t->ti->def->op);
+    if (vt->cancel)
+        vt->cancel(t);
+    release(t);
+}
+
+/* Ends the try. */
+void biz_try_done(biz_try *t, biz_outcome out, int final, const char *fmt, ...)
+{
+    char *msg = NULL;
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        if (vasprintf(&msg, fmt, ap) < 0)
+            msg = NULL;
+        va_end(ap);
+    }
+    biz_run *run = t->run;
+    biz_ti *ti = t->ti;
+    int number = t->number;
+    double secs = release(t);
+    biz_sched_try_ended(run, ti, number, out, final, msg, secs);
+    free(msg);
+}
+
+/* Arguments (rendered). */
+const cJSON *biz_try_arg(const biz_try *t, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(t->args, name);
+    return v && !cJSON_IsNull(v) ? v : NULL;
+}
+
+/* A string argument of the try, or NULL. */
+const char *biz_try_arg_str(const biz_try *t, const char *name)
+{
+    return biz_args_str(t->args, name);
+}
+
+/* A boolean argument of the try, or dflt. */
+int biz_try_arg_bool(const biz_try *t, const char *name, int dflt)
+{
+    return biz_args_bool(t->args, name, dflt);
+}
+
+/* A number argument of the try, or dflt. */
+double biz_try_arg_num(const biz_try *t, const char *name, double dflt)
+{
+    return biz_args_num(t->args, name, dflt);
+}
+
+/* Pushes an XCom of this task (value consumed). */
+void biz_try_xcom_push(biz_try *t, const char *key, cJSON *value)
+{
+    biz_run_xcom_push(t->run, t->ti->index, key, value);
+}
+
+/* Another task's XCom (borrowed), or NULL. */
+const cJSON *biz_try_xcom_get(const biz_try *t, const char *task_id, const char *key)
+{
+    return biz_run_xcom_get(t->run, biz_run_find(t->run, task_id), key);
+}
+
+/* Records a branch task's choice (ids copied). */
+void biz_try_branch(biz_try *t, const cJSON *ids)
+{
+    cJSON *a = cJSON_CreateArray();
+    if (cJSON_IsString(ids)) {
+        cJSON_AddItemToArray(a, cJSON_CreateString(ids->valuestring));
+    } else if (cJSON_IsArray(ids)) {
+        const cJSON *id;
+        cJSON_ArrayForEach(id, ids)
+            if (cJSON_IsString(id))
+                cJSON_AddItemToArray(a, cJSON_CreateString(id->valuestring));
+    }
+    cJSON_Delete(t->ti->branch);
+    t->ti->branch = a;
+}
+
+/* Logs a line about this try (redacted). */
+void biz_try_log(const biz_try *t, biz_log_level level, const char *fmt, ...)
+{
+    char *msg = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vasprintf(&msg, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    biz_log_event(level, "log", t->task_id, t->number, "%s", msg);
+    free(msg);
+}
+
+/* getenv through the run (tests may replace it). */
+const char *biz_try_getenv(const biz_try *t, const char *name)
+{
+    return t->run->getenv_fn ? t->run->getenv_fn(NULL, name) : getenv(name);
+}

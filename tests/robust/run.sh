@@ -1,0 +1,38 @@
+#!/bin/sh
+# run.sh: bizc never crashes. Feeds `bizc --check` every line truncation and
+# every single-byte deletion of each example and seed-derived test (see
+# robust.py): each run must exit 0, or 1 with an error line, never die of a
+# signal, exit 2, hang or trip a sanitizer. Ends with "N passed, N failed"
+# (one count per file).
+#
+# Environment: BIZC_TOP_SRCDIR (default: this script's ../..),
+# BIZC_TOP_BUILDDIR (default: the current directory), BIZC (the compiler,
+# default $BIZC_TOP_BUILDDIR/bizc), BIZC_ROBUST_JOBS (parallel runs, default
+# the number of CPUs), PYTHON (default python3). Failing variants are kept in
+# $BIZC_TOP_BUILDDIR/tests/robust-failures/.
+
+here=$(cd "$(dirname "$0")" && pwd)
+top_src=${BIZC_TOP_SRCDIR:-$here/../..}
+top_src=$(cd "$top_src" && pwd)
+top_build=${BIZC_TOP_BUILDDIR:-$(pwd)}
+top_build=$(cd "$top_build" && pwd)
+bizc=${BIZC:-$top_build/bizc}
+python=${PYTHON:-python3}
+jobs=${BIZC_ROBUST_JOBS:-$(nproc 2>/dev/null || echo 2)}
+
+# abort_on_error turns a sanitizer report into a signal, which robust.py
+# catches even when the report itself is lost.
+ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=0}
+UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1}
+export ASAN_OPTIONS UBSAN_OPTIONS
+
+if [ ! -x "$bizc" ]; then
+    echo "run.sh: no compiler at $bizc (build it: make bizc)" >&2
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+
+rm -rf "$top_build/tests/robust-failures"
+cd "$top_src" || exit 99
+set -- examples/*.biz tests/compile/*.biz tests/diag/seed_*.biz
+exec "$python" "$here/robust.py" "$bizc" "$top_build/tests/robust-failures" "$jobs" "$@"

@@ -199,8 +199,12 @@ void sx_iso(int64_t t, char *buf)
     int64_t y;
     int m, d;
     civil_from_days(days, &y, &m, &d);
-    snprintf(buf, 32, "%04lld-%02d-%02dT%02d:%02d:%02d+00:00", (long long)y, m, d,
-             (int)(sec / 3600), (int)(sec / 60 % 60), (int)(sec % 60));
+    if (y < 0)
+        y = 0;
+    if (y > 9999)
+        y = 9999;
+    snprintf(buf, 64, "%04d-%02d-%02dT%02d:%02d:%02d+00:00", (int)y, m % 100, d % 100,
+             (int)(sec / 3600) % 100, (int)(sec / 60 % 60), (int)(sec % 60));
 }
 
 static int days_in_month(int64_t y, int m)
@@ -241,7 +245,7 @@ void sx_bind(biz_sema *S, sx_scope *sc, const char *name, sx_val *v)
 
 cJSON *sx_to_json(const sx_val *v)
 {
-    char buf[32];
+    char buf[64];
     switch (v->kind) {
     case BV_NONE: return cJSON_CreateNull();
     case BV_BOOL: return cJSON_CreateBool(v->u.b);

@@ -89,11 +89,43 @@ static void report_missing(biz_sema *S, const sx_dag *dag, const sx_ref *r)
     biz_error(S->d, r->span, hint, "no task '%s' in DAG '%s'", r->value, dag->id);
 }
 
+/* Airflow follows a task group's first task when a branch names the
+ * group: rewrite the id to '<group>.call' so the runtime needs not know. */
+static void rename_in(biz_sema *S, sx_val *v, const char *from, const char *to)
+{
+    if (v->kind == BV_STR && strcmp(v->u.str.s, from) == 0) {
+        v->u.str.s = sx_strdup(S, to);
+        v->u.str.len = strlen(to);
+    } else if (v->kind == BV_LIST || v->kind == BV_TUPLE) {
+        for (int i = 0; i < v->u.seq.n; i++)
+            rename_in(S, v->u.seq.items[i], from, to);
+    }
+}
+
+static int branch_to_group(biz_sema *S, sx_dag *dag, sx_ref *r)
+{
+    for (int i = 0; i < dag->ngroups; i++) {
+        const sx_group *g = dag->groups[i];
+        if (strcmp(g->id, r->value) != 0)
+            continue;
+        sx_task *o = dag->tasks[r->owner];
+        const char *call = dag->tasks[g->call]->id;
+        for (int j = 0; j < o->nargs; j++)
+            if (strcmp(o->args[j].name, r->arg) == 0)
+                rename_in(S, o->args[j].val, g->id, call);
+        r->value = sx_strdup(S, call);
+        return g->call;
+    }
+    return -1;
+}
+
 static void check_refs(biz_sema *S, sx_dag *dag)
 {
     for (int i = 0; i < dag->nrefs; i++) {
-        const sx_ref *r = &dag->refs[i];
+        sx_ref *r = &dag->refs[i];
         int t = find_task(dag, r->value);
+        if (t < 0 && r->kind == REF_BRANCH && r->owner >= 0)
+            t = branch_to_group(S, dag, r);
         if (t < 0) {
             report_missing(S, dag, r);
             continue;

@@ -237,7 +237,7 @@ int sx_is_template(const sx_val *v);
 int sx_has_template(const sx_val *v);
 /* The source position of byte offset off of a string value. */
 biz_pos sx_str_pos(biz_sema *S, const sx_val *v, int off);
-/* "YYYY-MM-DDTHH:MM:SS+00:00" into buf (32 bytes). */
+/* "YYYY-MM-DDTHH:MM:SS+00:00" into buf (64 bytes). */
 void sx_iso(int64_t t, char *buf);
 /* Marks name reported; returns 1 when it already was. */
 int sx_once(biz_sema *S, const char *key);

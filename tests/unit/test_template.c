@@ -1,0 +1,1121 @@
+/* test_template.c: CUnit tests of the Jinja-subset template engine:
+ * literals and Python's str()/repr() of every value type, arithmetic,
+ * comparisons, filters, tests, statements, whitespace control, the Airflow
+ * context (ti.xcom_pull, var, conn, macros), native rendering,
+ * render_value, refs, parse and run-time errors with exact offsets and
+ * messages, and a fuzz loop over prefixes and mutations of all of them. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <CUnit/Basic.h>
+#include <CUnit/CUnit.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "template.h"
+
+/* ---- the fake context --------------------------------------------------- */
+
+static const char *vars_json =
+    "{\"ds\": \"2024-01-02\", \"ds_nodash\": \"20240102\", \"ts\": \"2024-01-02T00:00:00+00:00\","
+    " \"run_id\": \"manual__1\","
+    " \"dag_run\": {\"run_id\": \"manual__1\", \"conf\": {\"n\": 3, \"name\": \"bob\", \"list\": [1, 2, 3],"
+    "   \"nested\": {\"a\": [true, null]}, \"num_str\": \"12\"}},"
+    " \"params\": {\"p\": \"v\", \"num\": 5}, \"dag\": {\"dag_id\": \"d1\"}, \"task\": {\"task_id\": \"t1\"},"
+    " \"data\": {\"a\": 1, \"b\": [true, null]}, \"s\": \"Hello World\", \"f\": 1.5, \"big\": 1e20,"
+    " \"empty\": \"\", \"users\": [{\"name\": \"b\", \"age\": 30}, {\"name\": \"a\", \"age\": 20}]}";
+
+static cJSON *vars;
+static int pulls;
+
+static cJSON *fake_xcom(void *user, const char *task_id, const char *key)
+{
+    (void)user;
+    pulls++;
+    if (!strcmp(task_id, "a") && !strcmp(key, "return_value"))
+        return cJSON_Parse("{\"x\": 1}");
+    if (!strcmp(task_id, "a") && !strcmp(key, "other"))
+        return cJSON_CreateString("o");
+    if (!strcmp(task_id, "b") && !strcmp(key, "return_value"))
+        return cJSON_CreateNumber(42);
+    return NULL;
+}
+
+static const char *fake_getenv(void *user, const char *name)
+{
+    (void)user;
+    static const char *const env[][2] = {
+        {"AIRFLOW_VAR_FOO", "bar"},
+        {"AIRFLOW_VAR_CFG", "{\"k\": [1, 2], \"s\": \"x\"}"},
+        {"AIRFLOW_VAR_BADJSON", "{nope"},
+        {"AIRFLOW_CONN_MY_HTTP", "https://user:p%40ss@example.com:8443/api?timeout=5"},
+        {"AIRFLOW_CONN_PLAIN", "http://host.local"},
+    };
+    for (size_t i = 0; i < sizeof env / sizeof env[0]; i++)
+        if (!strcmp(env[i][0], name))
+            return env[i][1];
+    return NULL;
+}
+
+static biz_tpl_env env;
+
+static int suite_init(void)
+{
+    vars = cJSON_Parse(vars_json);
+    if (!vars)
+        return -1;
+    env.vars = vars;
+    env.xcom_pull = fake_xcom;
+    env.getenv = fake_getenv;
+    env.task_id = "t1";
+    env.try_number = 2;
+    env.user = NULL;
+    return 0;
+}
+
+static int suite_clean(void)
+{
+    cJSON_Delete(vars);
+    return 0;
+}
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static void check_at(const char *tpl, const char *want, int line)
+{
+    biz_tpl_error err;
+    biz_tpl *t = biz_tpl_parse(tpl, strlen(tpl), &err);
+    if (!t) {
+        fprintf(stderr, "\nline %d: parse of [%s] failed at %d: %s\n", line, tpl, err.offset, err.message);
+        CU_FAIL("parse failed");
+        return;
+    }
+    char *got = biz_tpl_render(t, &env, &err);
+    if (!got) {
+        fprintf(stderr, "\nline %d: render of [%s] failed at %d: %s\n", line, tpl, err.offset, err.message);
+        CU_FAIL("render failed");
+    } else {
+        if (strcmp(got, want))
+            fprintf(stderr, "\nline %d: [%s]\n  got      [%s]\n  expected [%s]\n", line, tpl, got, want);
+        CU_ASSERT_STRING_EQUAL(got, want);
+    }
+    free(got);
+    biz_tpl_free(t);
+}
+#define CHECK(tpl, want) check_at(tpl, want, __LINE__)
+
+/* A run-time error: parses, fails to render at offset with message. */
+static void check_rterr_at(const char *tpl, int offset, const char *msg, int line)
+{
+    biz_tpl_error err;
+    biz_tpl *t = biz_tpl_parse(tpl, strlen(tpl), &err);
+    if (!t) {
+        fprintf(stderr, "\nline %d: parse of [%s] failed at %d: %s\n", line, tpl, err.offset, err.message);
+        CU_FAIL("parse failed");
+        return;
+    }
+    char *got = biz_tpl_render(t, &env, &err);
+    if (got) {
+        fprintf(stderr, "\nline %d: [%s] rendered [%s], expected an error\n", line, tpl, got);
+        CU_FAIL("no error");
+    } else {
+        if (err.offset != offset || strcmp(err.message, msg))
+            fprintf(stderr, "\nline %d: [%s]\n  got      %d: %s\n  expected %d: %s\n", line, tpl, err.offset,
+                    err.message, offset, msg);
+        CU_ASSERT_EQUAL(err.offset, offset);
+        CU_ASSERT_STRING_EQUAL(err.message, msg);
+    }
+    free(got);
+    biz_tpl_free(t);
+}
+#define RTERR(tpl, off, msg) check_rterr_at(tpl, off, msg, __LINE__)
+
+/* A parse error at offset with message. */
+static void check_perr_at(const char *tpl, int offset, const char *msg, int line)
+{
+    biz_tpl_error err;
+    biz_tpl *t = biz_tpl_parse(tpl, strlen(tpl), &err);
+    if (t) {
+        fprintf(stderr, "\nline %d: [%s] parsed, expected an error\n", line, tpl);
+        CU_FAIL("no parse error");
+        biz_tpl_free(t);
+        return;
+    }
+    if (err.offset != offset || strcmp(err.message, msg))
+        fprintf(stderr, "\nline %d: [%s]\n  got      %d: %s\n  expected %d: %s\n", line, tpl, err.offset,
+                err.message, offset, msg);
+    CU_ASSERT_EQUAL(err.offset, offset);
+    CU_ASSERT_STRING_EQUAL(err.message, msg);
+}
+#define PERR(tpl, off, msg) check_perr_at(tpl, off, msg, __LINE__)
+
+/* "type:str(value)" of a native result: int:12, float:2.0, str:x, dict:{...}. */
+static char *describe(const cJSON *v)
+{
+    const char *type = !v ? "NULL" : cJSON_IsNull(v) ? "none" : cJSON_IsBool(v) ? "bool"
+                     : cJSON_IsNumber(v) ? (biz_tpl_is_float(v) ? "float" : "int")
+                     : cJSON_IsString(v) ? "str" : cJSON_IsArray(v) ? "list" : "dict";
+    char *s = v ? biz_tpl_str(v) : strdup("");
+    char *out = malloc(strlen(s) + 16);
+    sprintf(out, "%s:%s", type, s);
+    free(s);
+    return out;
+}
+
+static void check_native_at(const char *tpl, const char *want, int line)
+{
+    biz_tpl_error err;
+    biz_tpl *t = biz_tpl_parse(tpl, strlen(tpl), &err);
+    if (!t) {
+        fprintf(stderr, "\nline %d: parse of [%s] failed: %s\n", line, tpl, err.message);
+        CU_FAIL("parse failed");
+        return;
+    }
+    cJSON *v = biz_tpl_render_native(t, &env, &err);
+    char *got = describe(v);
+    if (strcmp(got, want))
+        fprintf(stderr, "\nline %d: native [%s]\n  got      [%s]\n  expected [%s] (%s)\n", line, tpl, got, want,
+                v ? "" : err.message);
+    CU_ASSERT_STRING_EQUAL(got, want);
+    free(got);
+    cJSON_Delete(v);
+    biz_tpl_free(t);
+}
+#define NATIVE(tpl, want) check_native_at(tpl, want, __LINE__)
+
+/* ---- literals and str() --------------------------------------------------- */
+
+static void test_plain_text(void)
+{
+    CHECK("hello", "hello");
+    CHECK("", "");
+    CHECK("a { b } c %} #}", "a { b } c %} #}");
+    CHECK("{", "{");
+}
+
+static void test_ints(void)
+{
+    CHECK("{{ 3 }}", "3");
+    CHECK("{{ 1_000 }}", "1000");
+    CHECK("{{ -0 }}", "0");
+    CHECK("{{ 12345678901 }}", "12345678901");
+}
+
+static void test_float_repr(void)
+{
+    CHECK("{{ 1.5 }}", "1.5");
+    CHECK("{{ 2.0 }}", "2.0");
+    CHECK("{{ 1e20 }}", "1e+20");
+    CHECK("{{ 1e16 }}", "1e+16");
+    CHECK("{{ 1e15 }}", "1000000000000000.0");
+    CHECK("{{ 0.0001 }}", "0.0001");
+    CHECK("{{ 0.00001 }}", "1e-05");
+    CHECK("{{ 0.1 + 0.2 }}", "0.30000000000000004");
+    CHECK("{{ 1 / 3 }}", "0.3333333333333333");
+    CHECK("{{ -0.5 }}", "-0.5");
+    CHECK("{{ 1.5e-7 }}", "1.5e-07");
+    CHECK("{{ 123456789.125 }}", "123456789.125");
+}
+
+static void test_none_bool(void)
+{
+    CHECK("{{ none }} {{ None }} {{ true }} {{ True }} {{ false }} {{ False }}", "None None True True False False");
+}
+
+static void test_strings(void)
+{
+    CHECK("{{ 'it\\'s' }}", "it's");
+    CHECK("{{ \"x\\ty\" }}", "x\ty");
+    CHECK("{{ 'a' 'b' }}", "ab");
+    CHECK("{{ '\\u00e9\\x41' }}", "\xc3\xa9" "A");
+    CHECK("{{ 'back\\\\slash' }}", "back\\slash");
+    CHECK("{{ '\\q' }}", "\\q");
+}
+
+static void test_list_repr(void)
+{
+    CHECK("{{ [1, 'a', none, true, 2.5] }}", "[1, 'a', None, True, 2.5]");
+    CHECK("{{ [] }}", "[]");
+    CHECK("{{ [[1], [2, [3]]] }}", "[[1], [2, [3]]]");
+}
+
+static void test_dict_repr(void)
+{
+    CHECK("{{ {'a': 1, 'b': [true, none]} }}", "{'a': 1, 'b': [True, None]}");
+    CHECK("{{ {} }}", "{}");
+    CHECK("{{ {1: 'x'} }}", "{'1': 'x'}");
+    CHECK("{{ data }}", "{'a': 1, 'b': [True, None]}");
+}
+
+static void test_tuple_repr(void)
+{
+    CHECK("{{ (1, 2) }}", "(1, 2)");
+    CHECK("{{ (1,) }}", "(1,)");
+    CHECK("{{ () }}", "()");
+    CHECK("{{ (1) }}", "1");
+    CHECK("{{ 1, 'a' }}", "(1, 'a')");
+}
+
+static void test_string_repr_quotes(void)
+{
+    CHECK("{{ [\"it's\"] }}", "[\"it's\"]");
+    CHECK("{{ ['a\"b'] }}", "['a\"b']");
+    CHECK("{{ ['a\\'b\"c'] }}", "['a\\'b\"c']");
+    CHECK("{{ ['x\\ny\\t\\\\'] }}", "['x\\ny\\t\\\\']");
+    CHECK("{{ ['\\x01'] }}", "['\\x01']");
+    CHECK("{{ ['\xc3\xa9'] }}", "['\xc3\xa9']");
+}
+
+static void test_vars_render(void)
+{
+    CHECK("{{ ds }} {{ ds_nodash }} {{ run_id }}", "2024-01-02 20240102 manual__1");
+    CHECK("{{ f }} {{ big }}", "1.5 1e+20");
+    CHECK("{{ dag_run.conf.name }} {{ dag_run.conf['n'] + 1 }}", "bob 4");
+    CHECK("{{ dag_run.conf.list[-1] }} {{ dag_run.conf.list[0] }}", "3 1");
+    CHECK("{{ params.p }}{{ params['num'] }}", "v5");
+    CHECK("{{ data.b[0] }} {{ data.b.0 }}", "True True");
+    CHECK("{{ dag_run.conf.nested }}", "{'a': [True, None]}");
+    CHECK("{{ s[0] }}{{ s[-1] }}", "Hd");
+}
+
+/* ---- operators ------------------------------------------------------------ */
+
+static void test_division(void)
+{
+    CHECK("{{ 4 / 2 }}", "2.0");
+    CHECK("{{ 4 // 2 }}", "2");
+    CHECK("{{ 7 // 2 }} {{ -7 // 2 }}", "3 -4");
+    CHECK("{{ 7.0 // 2 }}", "3.0");
+    CHECK("{{ 1 / 4 }}", "0.25");
+}
+
+static void test_modulo_pow(void)
+{
+    CHECK("{{ 7 % 3 }} {{ -7 % 3 }} {{ 7 % -3 }}", "1 2 -2");
+    CHECK("{{ 7.5 % 2 }}", "1.5");
+    CHECK("{{ 2 ** 10 }} {{ 2 ** -1 }} {{ 2.0 ** 2 }}", "1024 0.5 4.0");
+    CHECK("{{ 2 ** 3 ** 2 }}", "64");
+}
+
+static void test_add_mul(void)
+{
+    CHECK("{{ 1 + 2 * 3 }} {{ (1 + 2) * 3 }} {{ 10 - 4 - 3 }}", "7 9 3");
+    CHECK("{{ 1 + 1.5 }} {{ 2 * 1.0 }}", "2.5 2.0");
+    CHECK("{{ true + 1 }}", "2");
+    CHECK("{{ 'a' + 'b' }} {{ [1] + [2] }} {{ 'ab' * 3 }} {{ 2 * [0] }}", "ab [1, 2] ababab [0, 0]");
+}
+
+static void test_unary(void)
+{
+    CHECK("{{ -(3) }} {{ -2.5 }} {{ +4 }} {{ --1 }}", "-3 -2.5 4 1");
+    CHECK("{{ - 2 ** 2 }}", "4");
+    CHECK("{{ -params.num }}", "-5");
+}
+
+static void test_concat(void)
+{
+    CHECK("{{ 'a' ~ 1 ~ none ~ true }}", "a1NoneTrue");
+    CHECK("{{ 1 ~ 2 + 3 }}", "15");
+    CHECK("{{ 'n=' ~ [1] }}", "n=[1]");
+}
+
+static void test_comparisons(void)
+{
+    CHECK("{{ 1 < 2 }} {{ 2 <= 1 }} {{ 'a' < 'b' }} {{ 1 == 1.0 }} {{ 1 != 2 }}", "True False True True True");
+    CHECK("{{ 1 < 2 < 3 }} {{ 3 > 2 > 2 }} {{ 2 >= 2 }}", "True False True");
+    CHECK("{{ [1, 2] == [1, 2] }} {{ {'a': 1} == {'a': 1} }} {{ none == none }} {{ 1 == '1' }}",
+          "True True True False");
+    CHECK("{{ [1, 2] < [1, 3] }} {{ true == 1 }}", "True True");
+}
+
+static void test_in(void)
+{
+    CHECK("{{ 'a' in 'cat' }} {{ 2 in [1, 2] }} {{ 'x' in {'x': 1} }} {{ 3 not in [1] }}", "True True True True");
+    CHECK("{{ 'n' in dag_run.conf }} {{ 'zz' in dag_run.conf }}", "True False");
+}
+
+static void test_logic(void)
+{
+    CHECK("{{ 1 and 0 }} {{ 0 or 'x' }} {{ not 1 }} {{ none or [] }}", "0 x False []");
+    CHECK("{{ true and 'y' }} {{ not (1 and 0) }} {{ not 1 == 2 }}", "y True True");
+    CHECK("{{ 0 and nope }} {{ 1 or nope }}", "0 1");
+}
+
+static void test_conditional(void)
+{
+    CHECK("{{ 'y' if 1 > 0 else 'n' }}", "y");
+    CHECK("{{ 'y' if [] else 'n' }}", "n");
+    CHECK("{{ 'a' if false else 'b' if true else 'c' }}", "b");
+}
+
+/* ---- tests (is) --------------------------------------------------------- */
+
+static void test_is_defined(void)
+{
+    CHECK("{{ data is defined }} {{ nope is defined }} {{ nope is undefined }}", "True False True");
+    CHECK("{{ dag_run.conf.zz is defined }} {{ dag_run.conf.n is defined }}", "False True");
+    CHECK("{{ dag_run.conf['zz'] is not defined }}", "True");
+    CHECK("{% if dag_run.conf.zz is defined %}yes{% else %}no{% endif %}", "no");
+}
+
+static void test_is_other(void)
+{
+    CHECK("{{ none is none }} {{ 1 is not none }} {{ 2 is even }} {{ 3 is odd }}", "True True True True");
+    CHECK("{{ 9 is divisibleby 3 }} {{ 9 is divisibleby(2) }}", "True False");
+    CHECK("{{ 'x' is string }} {{ 1 is number }} {{ 1 is integer }} {{ 1.0 is float }} {{ data is mapping }}",
+          "True True True True True");
+    CHECK("{{ [] is iterable }} {{ 1 is iterable }} {{ true is boolean }} {{ 2 is in [1, 2] }}",
+          "True False True True");
+    CHECK("{{ 'abc' is lower }} {{ 3 is eq 3 }} {{ 3 is gt 2 }}", "True True True");
+}
+
+/* ---- filters ------------------------------------------------------------ */
+
+static void test_default(void)
+{
+    CHECK("{{ nope | default('d') }}", "d");
+    CHECK("[{{ nope | d }}]", "[]");
+    CHECK("{{ '' | default('x', true) }}|{{ '' | default('x') }}|{{ empty | d('e', boolean=true) }}", "x||e");
+    CHECK("{{ dag_run.conf.zz | default(7) }} {{ dag_run.conf.n | default(7) }}", "7 3");
+    CHECK("{{ dag_run.conf['zz'] | default('k') }}", "k");
+    CHECK("{{ nope | default(none) }}", "None");
+}
+
+static void test_dict_get(void)
+{
+    CHECK("{{ dag_run.conf.get('zz', 5) }} {{ dag_run.conf.get('n') }} {{ dag_run.conf.get('zz') }}", "5 3 None");
+    CHECK("{{ data.keys() | list }} {{ data.values() | list }}", "['a', 'b'] [1, [True, None]]");
+    CHECK("{{ data.items() | list }}", "[('a', 1), ('b', [True, None])]");
+}
+
+static void test_tojson(void)
+{
+    CHECK("{{ data | tojson }}", "{\"a\": 1, \"b\": [true, null]}");
+    CHECK("{{ {'b': 1, 'a': '\xc3\xa9\"'} | tojson }}", "{\"a\": \"\\u00e9\\\"\", \"b\": 1}");
+    CHECK("{{ 2.0 | tojson }} {{ 'x' | tojson }} {{ none | tojson }}", "2.0 \"x\" null");
+    CHECK("{{ '<a>&\\n' | tojson }}", "\"<a>&\\n\"");
+    CHECK("{{ dag_run.conf | tojson }}",
+          "{\"list\": [1, 2, 3], \"n\": 3, \"name\": \"bob\", \"nested\": {\"a\": [true, null]}, \"num_str\": \"12\"}");
+}
+
+static void test_int_float(void)
+{
+    CHECK("{{ '42' | int + 1 }} {{ '3.7' | int }} {{ 'abc' | int }} {{ 'abc' | int(7) }}", "43 3 0 7");
+    CHECK("{{ '0x1A' | int(0, 16) }} {{ ' 12 ' | int }} {{ 3.9 | int }} {{ -3.9 | int }} {{ true | int }}",
+          "26 12 3 -3 1");
+    CHECK("{{ 3 | float }} {{ '2.5' | float }} {{ 'x' | float }} {{ '1e3' | float }}", "3.0 2.5 0.0 1000.0");
+    CHECK("{{ dag_run.conf.num_str | int * 2 }}", "24");
+}
+
+static void test_string_filters(void)
+{
+    CHECK("{{ 12 | string ~ 'x' }}", "12x");
+    CHECK("{{ s | upper }} {{ s | lower }}", "HELLO WORLD hello world");
+    CHECK("{{ 'hELLO wORLD' | capitalize }}", "Hello world");
+    CHECK("{{ \"hello big-world o'neil\" | title }}", "Hello Big-World O'neil");
+    CHECK("{{ '  x  ' | trim }}|{{ '--x--' | trim('-') }}", "x|x");
+    CHECK("{{ 'aaa' | replace('a', 'b') }} {{ 'aaa' | replace('a', 'b', 2) }}", "bbb bba");
+    CHECK("{{ none | string }} {{ [1] | string }}", "None [1]");
+}
+
+static void test_length(void)
+{
+    CHECK("{{ [1, 2, 3] | length }} {{ '\xc3\xa9t\xc3\xa9' | length }} {{ data | count }}", "3 3 2");
+}
+
+static void test_join(void)
+{
+    CHECK("{{ [1, 2, 'x'] | join(',') }} {{ ['a', 'b'] | join }}", "1,2,x ab");
+    CHECK("{{ users | join(', ', attribute='name') }}", "b, a");
+}
+
+static void test_first_last_list(void)
+{
+    CHECK("{{ [4, 5, 6] | first }} {{ [4, 5, 6] | last }} {{ 'abc' | list }}", "4 6 ['a', 'b', 'c']");
+    CHECK("{{ data | list }} {{ 'ab' | first }}", "['a', 'b'] a");
+    CHECK("{{ [1, 2] | reverse }} {{ 'abc' | reverse }}", "[2, 1] cba");
+}
+
+static void test_abs_round(void)
+{
+    CHECK("{{ -3 | abs }} {{ -2.5 | abs }}", "3 2.5");
+    CHECK("{{ 2.5 | round }} {{ 3.5 | round }} {{ 2.675 | round(2) }} {{ 7 | round }}", "2.0 4.0 2.67 7");
+    CHECK("{{ 2.1 | round(0, 'ceil') }} {{ 2.9 | round(method='floor') }} {{ 1.2345 | round(2) }}", "3.0 2.0 1.23");
+}
+
+static void test_min_max_sum(void)
+{
+    CHECK("{{ [3, 1, 2] | min }} {{ [3, 1, 2] | max }} {{ [1, 2, 3] | sum }} {{ [1, 2.5] | sum }}", "1 3 6 3.5");
+    CHECK("{{ ['b', 'A', 'c'] | max }} {{ ['b', 'A', 'c'] | min }}", "c A");
+    CHECK("{{ users | sum(attribute='age') }} {{ (users | max(attribute='age')).name }}", "50 b");
+}
+
+static void test_sort_unique(void)
+{
+    CHECK("{{ [3, 1, 2] | sort }} {{ [3, 1, 2] | sort(reverse=true) }}", "[1, 2, 3] [3, 2, 1]");
+    CHECK("{{ ['b', 'A', 'a'] | unique | list }}", "['b', 'A']");
+    CHECK("{{ users | sort(attribute='age') | map(attribute='name') | join }}", "ab");
+    CHECK("{{ ['b', 'a', 'C'] | sort }}", "['a', 'b', 'C']");
+}
+
+static void test_map(void)
+{
+    CHECK("{{ users | map(attribute='name') | list }}", "['b', 'a']");
+    CHECK("{{ ['a', 'b'] | map('upper') | join }}", "AB");
+    CHECK("{{ ['1', '2'] | map('int') | sum }}", "3");
+}
+
+static void test_items_urlencode(void)
+{
+    CHECK("{{ {'a': 1} | items | list }}", "[('a', 1)]");
+    CHECK("{{ 'a b/c&d' | urlencode }} {{ {'q': 'x y', 'n': 1} | urlencode }}", "a%20b/c%26d q=x+y&n=1");
+}
+
+/* ---- methods ---------------------------------------------------------------- */
+
+static void test_str_methods(void)
+{
+    CHECK("{{ s.upper() }} {{ s.lower() }} [{{ '  x '.strip() }}]", "HELLO WORLD hello world [x]");
+    CHECK("{{ 'a,b,c'.split(',') }} {{ 'a b  c'.split() }} {{ 'a,b,c'.split(',', 1) }}",
+          "['a', 'b', 'c'] ['a', 'b', 'c'] ['a', 'b,c']");
+    CHECK("{{ s.startswith('He') }} {{ s.endswith('x') }} {{ s.startswith(('x', 'H')) }}", "True False True");
+    CHECK("{{ s.replace('World', 'There') }} {{ 'xxlxx'.lstrip('x') }} {{ 'hello world'.title() }}",
+          "Hello There lxx Hello World");
+    CHECK("{{ '-'.join(['a', 'b']) }} {{ 'banana'.count('an') }} {{ 'banana'.find('n') }}", "a-b 2 2");
+}
+
+static void test_str_format(void)
+{
+    CHECK("{{ '{} is {}'.format('x', 1) }} {{ '{name}!'.format(name='n') }} {{ '{1}{0}{{}}'.format('a', 'b') }}",
+          "x is 1 n! ba{}");
+}
+
+/* ---- statements --------------------------------------------------------------- */
+
+static void test_if(void)
+{
+    CHECK("{% if dag_run.conf.n > 5 %}big{% elif dag_run.conf.n > 2 %}mid{% else %}small{% endif %}", "mid");
+    CHECK("{% if true %}a{% endif %}{% if false %}b{% endif %}", "a");
+    CHECK("{% if 0 %}x{% elif 0 %}y{% endif %}.", ".");
+    CHECK("{% if 1 %}{% if 0 %}a{% else %}b{% endif %}{% endif %}", "b");
+}
+
+static void test_for_loop(void)
+{
+    CHECK("{% for x in [1, 2, 3] %}{{ loop.index }}:{{ x }}{% if not loop.last %},{% endif %}{% endfor %}",
+          "1:1,2:2,3:3");
+    CHECK("{% for x in 'ab' %}{{ loop.first }}{{ loop.index0 }}{{ loop.revindex }}{% endfor %}", "True02False11");
+    CHECK("{% for k in data %}{{ k }}{% endfor %}", "ab");
+    CHECK("{% for k, v in data.items() %}{{ k }}={{ v }};{% endfor %}", "a=1;b=[True, None];");
+    CHECK("{% for u in users %}{{ u.name }}{{ loop.length }}{% endfor %}", "b2a2");
+}
+
+static void test_for_else_filter(void)
+{
+    CHECK("{% for x in [] %}x{% else %}empty{% endfor %}", "empty");
+    CHECK("{% for x in range(10) if x is even %}{{ x }}{% endfor %}", "02468");
+    CHECK("{% for x in range(5) if x > 2 %}{{ loop.length }}{% endfor %}", "22");
+    CHECK("{% for x in [1] if x > 5 %}a{% else %}none{% endfor %}", "none");
+}
+
+static void test_nested_loops(void)
+{
+    CHECK("{% for i in [1, 2] %}{% for j in 'ab' %}{{ i }}{{ j }}{{ loop.index }} {% endfor %}{% endfor %}",
+          "1a1 1b2 2a1 2b2 ");
+}
+
+static void test_set(void)
+{
+    CHECK("{% set x = 5 %}{{ x * 2 }}", "10");
+    CHECK("{% set a, b = 1, 2 %}{{ a }}{{ b }}", "12");
+    CHECK("{% set x = 1 %}{% for i in [1] %}{% set x = 2 %}{{ x }}{% endfor %}{{ x }}", "21");
+    CHECK("{% set ds = 'mine' %}{{ ds }}", "mine");
+    CHECK("{% set l = [1, 2] + [3] %}{{ l | length }}", "3");
+}
+
+static void test_range_slices(void)
+{
+    CHECK("{{ range(3) | list }} {{ range(1, 10, 3) | list }} {{ range(3, 0, -1) | list }}",
+          "[0, 1, 2] [1, 4, 7] [3, 2, 1]");
+    CHECK("{{ [1, 2, 3, 4][1:3] }} {{ 'hello'[::-1] }} {{ [1, 2, 3][-2:] }} {{ 'abc'[:1] }}",
+          "[2, 3] olleh [2, 3] a");
+    CHECK("{{ dict(a=1, b='x') }}", "{'a': 1, 'b': 'x'}");
+}
+
+/* ---- whitespace, comments, raw ------------------------------------------------ */
+
+static void test_whitespace_control(void)
+{
+    CHECK("a  {{- 1 -}}  b", "a1b");
+    CHECK("{% if true -%}\n  x\n{%- endif %}", "x");
+    CHECK("a\n{%- for i in [1, 2] %}\n{{ i }}{% endfor -%}\n\nb", "a\n1\n2b");
+    CHECK("a {{ 1 }} b", "a 1 b");
+    CHECK("{{ 5 -}} x", "5x");
+}
+
+static void test_comments(void)
+{
+    CHECK("a{# comment {{ x }} #}b", "ab");
+    CHECK("a  {#- c -#}  y", "ay");
+    CHECK("{# only #}", "");
+}
+
+static void test_newlines(void)
+{
+    CHECK("x\n", "x");
+    CHECK("x\n\n", "x\n");
+    CHECK("a\r\nb", "a\nb");
+    CHECK("{{ 1 }}\n", "1");
+}
+
+static void test_raw(void)
+{
+    CHECK("{% raw %}{{ x }}{% endraw %}", "{{ x }}");
+    CHECK("a{% raw -%}  {% if %} {%- endraw %}b", "a{% if %}b");
+}
+
+/* ---- the Airflow context ------------------------------------------------------------ */
+
+static void test_xcom_pull(void)
+{
+    CHECK("{{ ti.xcom_pull(task_ids='a') }}", "{'x': 1}");
+    CHECK("{{ ti.xcom_pull('b') }}", "42");
+    CHECK("{{ ti.xcom_pull(task_ids='c') }}", "None");
+    CHECK("{{ ti.xcom_pull(task_ids=['a', 'c', 'b']) }}", "[{'x': 1}, 42]");
+    CHECK("{{ ti.xcom_pull(task_ids=('c',)) }}", "[]");
+    CHECK("{{ ti.xcom_pull(task_ids='a', key='other') }}", "o");
+    CHECK("{{ task_instance.xcom_pull(task_ids='a', dag_id='d', include_prior_dates=true)['x'] }}", "1");
+    CHECK("{{ ti.xcom_pull(task_ids='a').x + 1 }}", "2");
+    CHECK("{{ ti.xcom_pull(task_ids='c', default='dd') }}", "dd");
+}
+
+static void test_xcom_no_callback(void)
+{
+    biz_tpl_env e = env;
+    biz_tpl_error err;
+    e.xcom_pull = NULL;
+    biz_tpl *t = biz_tpl_parse("{{ ti.xcom_pull(task_ids='a') }}", 32, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    char *s = biz_tpl_render(t, &e, &err);
+    CU_ASSERT_STRING_EQUAL(s, "None");
+    free(s);
+    biz_tpl_free(t);
+}
+
+static void test_ti_attrs(void)
+{
+    CHECK("{{ ti.task_id }} {{ ti.try_number }} {{ ti.dag_id }} {{ task_instance.run_id }}", "t1 2 d1 manual__1");
+    CHECK("{{ ti }}", "<TaskInstance: d1.t1 manual__1 [running]>");
+}
+
+static void test_var(void)
+{
+    CHECK("{{ var.value.foo }} {{ var.value.FOO }}", "bar bar");
+    CHECK("{{ var.value.get('missing', 'dflt') }} {{ var.value.get('foo') }} {{ var.value.get('missing') }}",
+          "dflt bar None");
+    CHECK("{{ var.json.cfg.k[1] }} {{ var.json.get('cfg')['s'] }}", "2 x");
+    CHECK("{{ var.value.missing | default('m') }} {{ var.value.missing is defined }}", "m False");
+    CHECK("{{ var.value['foo'] }}", "bar");
+}
+
+static void test_conn(void)
+{
+    CHECK("{{ conn.my_http.host }} {{ conn.my_http.login }} {{ conn.my_http.password }} {{ conn.my_http.port }}",
+          "example.com user p@ss 8443");
+    CHECK("{{ conn.my_http.schema }} {{ conn.my_http.extra_dejson.timeout }} {{ conn.my_http.conn_type }}",
+          "api 5 https");
+    CHECK("{{ conn.plain.port }} {{ conn.plain.login }} {{ conn.plain }}", "None None plain");
+    CHECK("{{ conn.nope is defined }}", "False");
+}
+
+static void test_macros(void)
+{
+    CHECK("{{ macros.ds_add('2024-01-31', 1) }} {{ macros.ds_add(ds, -2) }}", "2024-02-01 2023-12-31");
+    CHECK("{{ macros.ds_add('2024-02-28', 1) }} {{ macros.ds_add('2023-02-28', 1) }}", "2024-02-29 2023-03-01");
+    CHECK("{{ macros.ds_format('2024-01-02', '%Y-%m-%d', '%d/%m/%Y') }}", "02/01/2024");
+    CHECK("{{ macros.ds_format(ds_nodash, '%Y%m%d', '%A %j') }}", "Tuesday 002");
+}
+
+/* ---- native rendering ------------------------------------------------------- */
+
+static void test_native_single(void)
+{
+    NATIVE("{{ data }}", "dict:{'a': 1, 'b': [True, None]}");
+    NATIVE("{{ dag_run.conf.list }}", "list:[1, 2, 3]");
+    NATIVE("{{ 4 / 2 }}", "float:2.0");
+    NATIVE("{{ 3 }}", "int:3");
+    NATIVE("{{ none }}", "none:None");
+    NATIVE("{{ true }}", "bool:True");
+    NATIVE("{{ ti.xcom_pull(task_ids='a') }}", "dict:{'x': 1}");
+}
+
+static void test_native_concat(void)
+{
+    NATIVE("{{ 1 }}{{ 2 }}", "int:12");
+    NATIVE("x{{ 1 }}", "str:x1");
+    NATIVE("[1, {{ 2 }}]", "list:[1, 2]");
+    NATIVE("{{ 'a' }}{{ 'b' }}", "str:ab");
+    NATIVE("{{ 1 }} ", "int:1");
+    NATIVE(" {{ 1 }}", "str: 1");
+    NATIVE("{{ 1 }}.5", "float:1.5");
+}
+
+static void test_native_literal_eval(void)
+{
+    NATIVE("{{ '12' }}", "int:12");
+    NATIVE("{{ dag_run.conf.num_str }}", "int:12");
+    NATIVE("{{ 'abc' }}", "str:abc");
+    NATIVE("True", "bool:True");
+    NATIVE("None", "none:None");
+    NATIVE("", "none:None");
+    NATIVE("{{ [1, 'x'] | tojson }}", "list:[1, 'x']");
+    NATIVE("{'a': (1, 2), \"b\": -3.5e0}", "dict:{'a': (1, 2), 'b': -3.5}");
+    NATIVE("1, 2", "list:(1, 2)");
+    NATIVE("012", "str:012");
+    NATIVE("0x10", "int:16");
+    NATIVE("'a' 'b'", "str:ab");
+    NATIVE("[1, 2", "str:[1, 2");
+    NATIVE("{1, 2}", "str:{1, 2}");
+}
+
+/* ---- render_value ---------------------------------------------------------- */
+
+static void test_render_value_text(void)
+{
+    cJSON *v = cJSON_Parse("{\"a\": \"{{ ds }}\", \"b\": [\"x{{ 1 + 1 }}\", 5, {\"c\": \"{{ dag_run.conf.n }}\"}],"
+                           " \"k{{x}}\": \"plain\", \"t\": true}");
+    biz_tpl_error err;
+    char *where = NULL;
+    cJSON *r = biz_tpl_render_value(v, 0, &env, &err, &where);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    char *s = biz_tpl_str(r);
+    CU_ASSERT_STRING_EQUAL(s, "{'a': '2024-01-02', 'b': ['x2', 5, {'c': '3'}], 'k{{x}}': 'plain', 't': True}");
+    CU_ASSERT_PTR_NULL(where);
+    free(s);
+    cJSON_Delete(r);
+    cJSON_Delete(v);
+}
+
+static void test_render_value_native(void)
+{
+    cJSON *v = cJSON_Parse("{\"a\": \"{{ ds }}\", \"b\": [\"{{ 1 + 1 }}\", \"{{ data }}\"], \"c\": \"{{ 4 / 2 }}\"}");
+    biz_tpl_error err;
+    cJSON *r = biz_tpl_render_value(v, 1, &env, &err, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    char *s = biz_tpl_str(r);
+    CU_ASSERT_STRING_EQUAL(s, "{'a': '2024-01-02', 'b': [2, {'a': 1, 'b': [True, None]}], 'c': 2.0}");
+    free(s);
+    cJSON_Delete(r);
+    cJSON_Delete(v);
+}
+
+static void test_render_value_error(void)
+{
+    cJSON *v = cJSON_Parse("{\"a\": [\"ok\", \"x {{ nope }}\"]}");
+    biz_tpl_error err;
+    char *where = NULL;
+    cJSON *r = biz_tpl_render_value(v, 0, &env, &err, &where);
+    CU_ASSERT_PTR_NULL(r);
+    CU_ASSERT_STRING_EQUAL(where, "x {{ nope }}");
+    CU_ASSERT_EQUAL(err.offset, 5);
+    CU_ASSERT_STRING_EQUAL(err.message, "'nope' is undefined");
+    free(where);
+    cJSON_Delete(v);
+    v = cJSON_Parse("[\"{{ x\"]");
+    r = biz_tpl_render_value(v, 1, &env, &err, &where);
+    CU_ASSERT_PTR_NULL(r);
+    CU_ASSERT_STRING_EQUAL(where, "{{ x");
+    CU_ASSERT_EQUAL(err.offset, 4);
+    free(where);
+    cJSON_Delete(v);
+}
+
+/* ---- refs ----------------------------------------------------------------------- */
+
+static char refs_out[2048];
+
+static void collect_ref(void *user, const char *kind, const char *value, int offset)
+{
+    (void)user;
+    size_t n = strlen(refs_out);
+    snprintf(refs_out + n, sizeof refs_out - n, "%s%s:%s@%d", n ? " " : "", kind, value, offset);
+}
+
+static void check_refs_at(const char *tpl, const char *want, int line)
+{
+    biz_tpl_error err;
+    biz_tpl *t = biz_tpl_parse(tpl, strlen(tpl), &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    refs_out[0] = '\0';
+    biz_tpl_refs(t, collect_ref, NULL);
+    if (strcmp(refs_out, want))
+        fprintf(stderr, "\nline %d: refs of [%s]\n  got      [%s]\n  expected [%s]\n", line, tpl, refs_out, want);
+    CU_ASSERT_STRING_EQUAL(refs_out, want);
+    biz_tpl_free(t);
+}
+#define REFS(tpl, want) check_refs_at(tpl, want, __LINE__)
+
+static void test_refs_xcom(void)
+{
+    REFS("{{ ti.xcom_pull(task_ids='extract') }}", "xcom_task:extract@26");
+    REFS("{{ ti.xcom_pull(['a', 'b']) }}{{ task_instance.xcom_pull('c', key='k') }}",
+          "xcom_task:a@17 xcom_task:b@22 xcom_task:c@58");
+}
+
+static void test_refs_var_conn_names(void)
+{
+    REFS("{{ var.value.foo }} {{ var.json.get('cfg') }} {{ conn.my_http.host }}",
+          "var:foo@13 var:cfg@38 conn:my_http@54");
+    REFS("{{ params.p }} {% set z = 1 %}{{ z }} {% for i in items %}{{ i }}{{ loop.index }}{% endfor %}",
+          "name:params@3 name:items@46");
+    REFS("{{ maybe | default(1) }}{% if other is defined %}{{ ds }}{% endif %}", "name:ds@51");
+}
+
+/* ---- parse errors ------------------------------------------------------------------- */
+
+static void test_perr_unclosed_var(void)
+{
+    PERR("{{ x", 4, "unexpected end of template: expected '}}' to close '{{' at offset 0");
+    PERR("ab {{ x y }}", 8, "expected '}}' to close '{{' at offset 3, got 'y'");
+    PERR("{{ x %}", 5, "unexpected '}'");
+}
+
+static void test_perr_expression(void)
+{
+    PERR("ab {{ }}", 6, "expected an expression, got '}}'");
+    PERR("{{ 1 + }}", 7, "expected an expression, got '}}'");
+    PERR("{% if %}", 6, "expected an expression, got '%}'");
+    PERR("{{ [1, 2 }}", 9, "unexpected '}', expected ']'");
+    PERR("{{ x. }}", 6, "expected an attribute name after '.', got '}}'");
+    PERR("{{ f(a=1, 2) }}", 5, "unknown function 'f'");
+    PERR("{{ 'x'.get(a=1, 2) }}", 16, "positional argument follows keyword argument");
+}
+
+static void test_perr_brackets(void)
+{
+    PERR("{{ ) }}", 3, "unexpected ')'");
+    PERR("{{ x } }}", 5, "unexpected '}'");
+    PERR("{{ (1 }}", 6, "unexpected '}', expected ')'");
+    PERR("{{ (1, 2 ]", 9, "unexpected ']', expected ')'");
+}
+
+static void test_perr_lexical(void)
+{
+    PERR("{{ 'abc }}", 3, "unterminated string");
+    PERR("{{ 1 + $ }}", 7, "unexpected character '$'");
+    PERR("xx {# abc", 3, "unclosed comment: expected '#}' to close '{#' at offset 3");
+    PERR("{% raw %}abc", 0, "unclosed '{% raw %}': expected '{% endraw %}'");
+    PERR("{{ '\\x4' }}", 3, "bad escape in string");
+}
+
+static void test_perr_filters_tests(void)
+{
+    PERR("{{ x | tojsn }}", 7, "unknown filter 'tojsn' (did you mean 'tojson'?)");
+    PERR("{{ x | frobnicate }}", 7, "unknown filter 'frobnicate'");
+    PERR("{{ x | }}", 7, "expected a filter name after '|', got '}}'");
+    PERR("{{ x is defind }}", 8, "unknown test 'defind' (did you mean 'defined'?)");
+    PERR("{{ ti.xcom_pul(task_ids='a') }}", 6, "unknown method 'xcom_pul' (did you mean 'xcom_pull'?)");
+    PERR("{{ foo(1) }}", 3, "unknown function 'foo'");
+}
+
+static void test_perr_blocks(void)
+{
+    PERR("{% if x %}abc", 0, "unclosed '{% if %}': expected '{% endif %}' before the end of the template");
+    PERR("a{% for x in y %}", 1, "unclosed '{% for %}': expected '{% endfor %}' before the end of the template");
+    PERR("{% if x %}{% for y in z %}{% endif %}", 10,
+         "unexpected '{% endif %}'");
+    PERR("{% endif %}", 0, "unexpected '{% endif %}' with no open '{% if %}'");
+    PERR("{% endfor %}", 0, "unexpected '{% endfor %}' with no open '{% for %}'");
+    PERR("{% if x %}{% else %}{% else %}{% endif %}", 20, "unexpected '{% else %}'");
+    PERR("{% if x }}", 10, "unexpected end of template: expected '%}' to close '{%' at offset 0");
+    PERR("{% if x y %}{% endif %}", 8, "expected '%}' to close '{%' at offset 0, got 'y'");
+}
+
+static void test_perr_statements(void)
+{
+    PERR("{% macro m() %}{% endmacro %}", 0, "'{% macro %}' is not supported");
+    PERR("{% include 'x' %}", 0, "'{% include %}' is not supported");
+    PERR("{% extends 'x' %}", 0, "'{% extends %}' is not supported");
+    PERR("{% foo %}", 3, "unknown statement 'foo'");
+    PERR("{% fi x %}", 3, "unknown statement 'fi' (did you mean 'if'?)");
+    PERR("{% set x %}", 9, "'{% set %}' blocks are not supported: expected '='");
+    PERR("{% for x of y %}{% endfor %}", 9, "expected 'in', got 'of'");
+    PERR("{% %}", 3, "expected a statement name after '{%', got '%}'");
+}
+
+static void test_is_template(void)
+{
+    CU_ASSERT_TRUE(biz_tpl_is_template("a {{ b }}", 9));
+    CU_ASSERT_TRUE(biz_tpl_is_template("{% if %}", 8));
+    CU_ASSERT_TRUE(biz_tpl_is_template("{#", 2));
+    CU_ASSERT_FALSE(biz_tpl_is_template("{ {", 3));
+    CU_ASSERT_FALSE(biz_tpl_is_template("{{", 1));
+    CU_ASSERT_FALSE(biz_tpl_is_template("", 0));
+}
+
+/* ---- run-time errors ------------------------------------------------------------- */
+
+static void test_rterr_undefined(void)
+{
+    RTERR("x {{ nope }}", 5, "'nope' is undefined");
+    RTERR("{{ data.c }}", 3, "'data' has no attribute 'c'");
+    RTERR("{{ dag_run.confs.x }}", 3, "'dag_run' has no attribute 'confs'");
+    RTERR("{{ dag_run.conf['x'] }}", 3, "key 'x' not found in dag_run.conf");
+    RTERR("{{ [1][5] }}", 3, "index 5 out of range for [1]");
+    RTERR("{% if nope %}{% endif %}", 6, "'nope' is undefined");
+    RTERR("{{ nope | upper }}", 3, "'nope' is undefined");
+    RTERR("{{ 1 if false }}", 3, "the inline if-expression evaluated to false and no else section was defined");
+}
+
+static void test_rterr_types(void)
+{
+    RTERR("{{ 1 / 0 }}", 3, "division by zero");
+    RTERR("{{ 1 // 0 }}", 3, "integer division or modulo by zero");
+    RTERR("{{ 'a' + 1 }}", 3, "unsupported operand type(s) for +: 'str' and 'int'");
+    RTERR("{{ 1 < 'a' }}", 3, "'<' not supported between instances of 'int' and 'str'");
+    RTERR("{% for x in 5 %}{% endfor %}", 12, "'int' object is not iterable");
+    RTERR("{{ 1 in 5 }}", 3, "argument of type 'int' is not iterable");
+    RTERR("{{ 5.upper() }}", 5, "'int' object has no attribute 'upper'");
+    RTERR("{{ [] | first }}", 3, "No first item, sequence was empty.");
+    RTERR("{{ 5 | length }}", 3, "object of type 'int' has no len()");
+    RTERR("{% set a, b = [1] %}", 7, "not enough values to unpack (expected 2, got 1)");
+}
+
+static void test_rterr_context(void)
+{
+    RTERR("{{ var.value.missing }}", 3, "Variable missing does not exist (AIRFLOW_VAR_MISSING is not set)");
+    RTERR("{{ var.json.badjson }}", 3, "Variable badjson does not hold valid JSON");
+    RTERR("{{ conn.nope.host }}", 3, "The conn_id `nope` isn't defined");
+    RTERR("{{ ti.xcom_pull() }}", 3, "xcom_pull() needs task_ids");
+    RTERR("{{ ti.xcom_pull(task_ids=1) }}", 3, "xcom_pull(): task_ids must be a string or a list of strings");
+    RTERR("{{ ti.xcom_pull(task_ids='a', bogus=1) }}", 30, "xcom_pull() got an unexpected keyword argument 'bogus'");
+    RTERR("{{ macros.ds_add('2024-13-01', 1) }}", 17, "time data '2024-13-01' does not match format '%Y-%m-%d'");
+    RTERR("{{ ti.foo }}", 3, "'ti' has no attribute 'foo'");
+    RTERR("{{ var }}", 3, "'var' cannot be used as a value");
+}
+
+static void test_rterr_filters(void)
+{
+    RTERR("{{ x | tojson(indent=2) }}", 3, "'x' is undefined");
+    RTERR("{{ 1 | tojson(indent=2) }}", 3, "tojson(indent) is not supported");
+    RTERR("{{ 'a' | replace('a') }}", 3, "filter 'replace' needs the old and the new string");
+    RTERR("{{ 1 | round(1, 2, 3) }}", 3, "filter 'round' takes at most 2 arguments");
+    RTERR("{{ 1 | default(bogus=1) }}", 15, "filter 'default' got an unexpected keyword argument 'bogus'");
+    RTERR("{{ [1, 'a'] | sort }}", 3, "'<' not supported between instances of 'str' and 'int'");
+    RTERR("{{ '{}'.format() }}", 3, "str.format(): no argument for '{}'");
+}
+
+/* ---- no crash on any input -------------------------------------------------- */
+
+static const char *const corpus[] = {
+    "{{ ds }} {{ dag_run.conf.name | upper }} {{ ti.xcom_pull(task_ids=['a', 'b']) | tojson }}",
+    "{% for k, v in data.items() if k != 'z' %}{{ loop.index }}{{ k }}={{ v }}{% else %}e{% endfor %}",
+    "{% if x is defined and (1 + 2) * 3 > 4 %}a{% elif not y %}b{% else %}{{ 'c' ~ z | default('q') }}{% endif %}",
+    "{%- set a, b = [1, {'k': (2, 3.5e-1)}] -%} {{- a if b else none -}} {# c #} {% raw %}{{{% endraw %}",
+    "{{ var.value.get('foo', 'd') }}{{ var.json.cfg.k[0:1] }}{{ conn.my_http.host }}{{ macros.ds_add(ds, 1) }}",
+    "{{ 'a\\'b\\n\\u00e9' * 2 }}{{ [1, 2][::-1] }}{{ 7 // 2 ** 3 % 4 }}{{ -x.y[0].z('q', k=1) }}",
+    "{{ 1 is divisibleby 3 }}{{ s.split(',') | map('trim') | join('-') }}{{ users | sort(attribute='age') }}",
+};
+
+static void run_any(const char *s, size_t n)
+{
+    biz_tpl_error err;
+    biz_tpl *t = biz_tpl_parse(s, n, &err);
+    if (!t) {
+        CU_ASSERT_TRUE(err.offset >= -1 && err.offset <= (int)n);
+        CU_ASSERT_TRUE(err.message[0] != '\0');
+        return;
+    }
+    char *r = biz_tpl_render(t, &env, &err);
+    free(r);
+    cJSON *v = biz_tpl_render_native(t, &env, &err);
+    cJSON_Delete(v);
+    refs_out[0] = '\0';
+    biz_tpl_refs(t, collect_ref, NULL);
+    refs_out[0] = '\0';
+    biz_tpl_free(t);
+}
+
+static void test_fuzz_prefixes(void)
+{
+    for (size_t i = 0; i < sizeof corpus / sizeof corpus[0]; i++) {
+        size_t len = strlen(corpus[i]);
+        for (size_t k = 0; k <= len; k++) {
+            char *copy = malloc(k + 1); /* an exact-size copy, so ASan sees overreads */
+            memcpy(copy, corpus[i], k);
+            copy[k] = '\0';
+            run_any(copy, k);
+            free(copy);
+        }
+    }
+}
+
+static void test_fuzz_mutations(void)
+{
+    static const char alphabet[] = "{}%#-+*/()[]'\",.:|~=<>! \n\\abxyz019_";
+    unsigned seed = 12345;
+    for (int round = 0; round < 20000; round++) {
+        const char *base = corpus[round % (sizeof corpus / sizeof corpus[0])];
+        size_t len = strlen(base);
+        char *s = malloc(len + 1);
+        memcpy(s, base, len + 1);
+        int edits = 1 + round % 4;
+        for (int e = 0; e < edits; e++) {
+            seed = seed * 1103515245u + 12345u;
+            size_t at = (seed >> 8) % len;
+            seed = seed * 1103515245u + 12345u;
+            s[at] = alphabet[(seed >> 8) % (sizeof alphabet - 1)];
+        }
+        run_any(s, len);
+        free(s);
+    }
+    for (int round = 0; round < 5000; round++) { /* pure noise */
+        char s[64];
+        size_t len = 0;
+        seed = seed * 1103515245u + 12345u;
+        size_t want = (seed >> 8) % sizeof s;
+        while (len < want) {
+            seed = seed * 1103515245u + 12345u;
+            s[len++] = alphabet[(seed >> 8) % (sizeof alphabet - 1)];
+        }
+        char *copy = malloc(len ? len : 1);
+        memcpy(copy, s, len);
+        run_any(copy, len);
+        free(copy);
+    }
+}
+
+static void test_deep_nesting(void)
+{
+    char buf[5000];
+    size_t k = 0;
+    k += (size_t)snprintf(buf, sizeof buf, "{{ ");
+    for (int i = 0; i < 1000; i++)
+        buf[k++] = '(';
+    buf[k++] = '1';
+    for (int i = 0; i < 1000; i++)
+        buf[k++] = ')';
+    memcpy(buf + k, " }}", 4);
+    run_any(buf, strlen(buf));
+    k = 0;
+    for (int i = 0; i < 1200 && k + 10 < sizeof buf; i++)
+        k += (size_t)snprintf(buf + k, sizeof buf - k, "{%%if 1%%}");
+    run_any(buf, k);
+    k = (size_t)snprintf(buf, sizeof buf, "{{ ");
+    for (int i = 0; i < 1200 && k + 8 < sizeof buf; i++)
+        k += (size_t)snprintf(buf + k, sizeof buf - k, "not -");
+    memcpy(buf + k, "1 }}", 5);
+    run_any(buf, strlen(buf));
+    CU_PASS("no crash");
+}
+
+static void test_limits(void)
+{
+    RTERR("{{ range(10000000) }}", 3, "range() too large (over 1000000 items)");
+    biz_tpl_error err;
+    const char *tpl = "{% for a in range(1000) %}{% for b in range(1000) %}{% for c in range(100) %}"
+                      "{% endfor %}{% endfor %}{% endfor %}";
+    biz_tpl *t = biz_tpl_parse(tpl, strlen(tpl), &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    char *r = biz_tpl_render(t, &env, &err);
+    CU_ASSERT_PTR_NULL(r);
+    CU_ASSERT_STRING_EQUAL(err.message, "template loop limit exceeded (10000000 iterations)");
+    free(r);
+    biz_tpl_free(t);
+}
+
+static void test_str_api(void)
+{
+    cJSON *v = cJSON_Parse("{\"a\": [1, 2.5, \"x'y\", null, false, {}], \"b\": 3}");
+    char *s = biz_tpl_str(v);
+    CU_ASSERT_STRING_EQUAL(s, "{'a': [1, 2.5, \"x'y\", None, False, {}], 'b': 3}");
+    free(s);
+    CU_ASSERT_FALSE(biz_tpl_is_float(cJSON_GetObjectItem(v, "b")));
+    CU_ASSERT_TRUE(biz_tpl_is_float(cJSON_GetArrayItem(cJSON_GetObjectItem(v, "a"), 1)));
+    cJSON_Delete(v);
+    s = biz_tpl_str(NULL);
+    CU_ASSERT_STRING_EQUAL(s, "None");
+    free(s);
+}
+
+static void test_reuse_and_null_env(void)
+{
+    biz_tpl_error err;
+    biz_tpl *t = biz_tpl_parse("{{ 1 + 1 }}{{ ti.xcom_pull(task_ids='a') }}", 42, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    for (int i = 0; i < 3; i++) {
+        char *s = biz_tpl_render(t, NULL, &err);
+        CU_ASSERT_STRING_EQUAL(s, "2None");
+        free(s);
+    }
+    biz_tpl_free(t);
+    biz_tpl_free(NULL);
+    t = biz_tpl_parse("{{ ds }}", 8, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    char *s = biz_tpl_render(t, NULL, &err);
+    CU_ASSERT_PTR_NULL(s);
+    CU_ASSERT_STRING_EQUAL(err.message, "'ds' is undefined");
+    biz_tpl_free(t);
+    CU_ASSERT_PTR_NULL(biz_tpl_parse("{{", 2, NULL));
+}
+
+static void test_embedded_nul_and_len(void)
+{
+    biz_tpl_error err;
+    /* only len bytes count */
+    biz_tpl *t = biz_tpl_parse("{{ 1 }}{{ garbage", 7, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    char *s = biz_tpl_render(t, &env, &err);
+    CU_ASSERT_STRING_EQUAL(s, "1");
+    free(s);
+    biz_tpl_free(t);
+    t = biz_tpl_parse("{{ 1 \0 }}", 9, &err);
+    CU_ASSERT_PTR_NULL(t);
+    CU_ASSERT_EQUAL(err.offset, 5);
+    CU_ASSERT_STRING_EQUAL(err.message, "unexpected character (byte 0x00)");
+}
+
+/* ---- main ----------------------------------------------------------------------- */
+
+#define T(f) {#f, f}
+static const struct {
+    const char *name;
+    void (*fn)(void);
+} tests[] = {
+    T(test_plain_text), T(test_ints), T(test_float_repr), T(test_none_bool), T(test_strings),
+    T(test_list_repr), T(test_dict_repr), T(test_tuple_repr), T(test_string_repr_quotes), T(test_vars_render),
+    T(test_division), T(test_modulo_pow), T(test_add_mul), T(test_unary), T(test_concat),
+    T(test_comparisons), T(test_in), T(test_logic), T(test_conditional), T(test_is_defined),
+    T(test_is_other), T(test_default), T(test_dict_get), T(test_tojson), T(test_int_float),
+    T(test_string_filters), T(test_length), T(test_join), T(test_first_last_list), T(test_abs_round),
+    T(test_min_max_sum), T(test_sort_unique), T(test_map), T(test_items_urlencode), T(test_str_methods),
+    T(test_str_format), T(test_if), T(test_for_loop), T(test_for_else_filter), T(test_nested_loops),
+    T(test_set), T(test_range_slices), T(test_whitespace_control), T(test_comments), T(test_newlines),
+    T(test_raw), T(test_xcom_pull), T(test_xcom_no_callback), T(test_ti_attrs), T(test_var),
+    T(test_conn), T(test_macros), T(test_native_single), T(test_native_concat), T(test_native_literal_eval),
+    T(test_render_value_text), T(test_render_value_native), T(test_render_value_error), T(test_refs_xcom),
+    T(test_refs_var_conn_names), T(test_perr_unclosed_var), T(test_perr_expression), T(test_perr_brackets),
+    T(test_perr_lexical), T(test_perr_filters_tests), T(test_perr_blocks), T(test_perr_statements),
+    T(test_is_template), T(test_rterr_undefined), T(test_rterr_types), T(test_rterr_context),
+    T(test_rterr_filters), T(test_fuzz_prefixes), T(test_fuzz_mutations), T(test_deep_nesting),
+    T(test_limits), T(test_str_api), T(test_reuse_and_null_env), T(test_embedded_nul_and_len),
+};
+
+int main(void)
+{
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 2;
+    CU_pSuite s = CU_add_suite("template", suite_init, suite_clean);
+    if (!s)
+        return 2;
+    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
+        if (!CU_add_test(s, tests[i].name, tests[i].fn))
+            return 2;
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+    unsigned suites_failed = CU_get_number_of_suites_failed();
+    CU_cleanup_registry();
+    return (failed || suites_failed) ? 1 : 0;
+}

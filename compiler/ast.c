@@ -215,6 +215,10 @@ static void dump_params(const biz_vec *v, FILE *out)
             fputs("(= ", out);
         if (p->annotation)
             fputs("(: ", out);
+        if (p->star == 1 && p->name && strcmp(p->name, "*") == 0) {
+            fputc('*', out);
+            continue;
+        }
         if (p->star)
             fprintf(out, "(%s ", p->star == 1 ? "*" : "**");
         fputs(p->name ? p->name : "", out);

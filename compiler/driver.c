@@ -130,24 +130,88 @@ int biz_driver_runtime(char *incdir, size_t incsize, char *lib, size_t libsize,
     return 0;
 }
 
-/* Runs argv; returns its exit status, or -1 when it could not run. */
+/* Shows the compiler's messages; after a successful static link, without
+ * glibc's notes that getaddrinfo & co need its shared libraries at run time
+ * (true of every static glibc program, and the runtime copes). */
+static void show_output(const char *text, int ok)
+{
+    const char *p = text;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p + 1) : strlen(p);
+        const char *next = p + n;
+        int drop = 0;
+        if (ok) {
+            const char *nl2 = *next ? strchr(next, '\n') : NULL;
+            size_t n2 = nl2 ? (size_t)(nl2 - next + 1) : strlen(next);
+            char *line = strndup(p, n), *line2 = strndup(next, n2);
+            if (strstr(line, "statically linked applications requires at runtime")) {
+                drop = 1;
+            } else if (strstr(line, ": in function") && strstr(line2, "statically linked applications requires at runtime")) {
+                drop = 1;
+            }
+            free(line);
+            free(line2);
+        }
+        if (!drop)
+            fwrite(p, 1, n, stderr);
+        p = next;
+    }
+}
+
+/* Runs argv with its stderr captured; returns its exit status, or -1 when
+ * it could not run. */
 static int run(char **argv)
 {
-    pid_t pid = fork();
-    if (pid < 0)
+    int pfd[2];
+    if (pipe(pfd) < 0)
         return -1;
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(pfd[0]);
+        close(pfd[1]);
+        return -1;
+    }
     if (pid == 0) {
+        close(pfd[0]);
+        dup2(pfd[1], STDERR_FILENO);
+        dup2(pfd[1], STDOUT_FILENO);
+        close(pfd[1]);
         execvp(argv[0], argv);
         fprintf(stderr, "bizc: cannot run '%s': %s\n", argv[0], strerror(errno));
         _exit(127);
     }
+    close(pfd[1]);
+    size_t len = 0, cap = 4096;
+    char *buf = malloc(cap);
+    if (!buf)
+        abort();
+    for (;;) {
+        if (len + 1 >= cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            if (!buf)
+                abort();
+        }
+        ssize_t r = read(pfd[0], buf + len, cap - len - 1);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        len += (size_t)r;
+    }
+    buf[len] = 0;
+    close(pfd[0]);
     int status;
     while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
+        if (errno != EINTR) {
+            free(buf);
             return -1;
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+        }
+    int rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    show_output(buf, rc == 0);
+    free(buf);
+    return rc;
 }
 
 int biz_driver_build(const char *c, size_t len, const biz_driver_opts *o)

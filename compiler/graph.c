@@ -232,6 +232,8 @@ static void check_cycles(biz_sema *S, sx_dag *dag)
 
 static void check_lonely(biz_sema *S, sx_dag *dag)
 {
+    if (dag->body_errors)
+        return;   /* a task or a dependency that failed would explain it */
     int entities = dag->ngroups;
     for (int i = 0; i < dag->ntasks; i++)
         if (!dag->tasks[i]->grp)

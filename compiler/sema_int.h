@@ -163,6 +163,8 @@ struct sx_dag {
     int instantiated;
     char *doc;                  /* the function's docstring */
     const char *func_name;      /* the @biz function's name */
+    int body_errors;            /* errors reported in its body: no "lonely
+                                   task" warnings on top of them */
     sx_dag_arg *args;
     int nargs, cap_args;
     sx_val *default_args;       /* BV_DICT or NULL */
@@ -192,7 +194,8 @@ struct biz_sema {
     int npend_out, cap_pend_out;
     sx_ref *pend_refs;          /* task references in its args */
     int npend_refs, cap_pend_refs;
-    int in_default_args;
+    int syntax_errors;          /* errors before sema: names may be missing
+                                   because a statement did not parse */
 };
 
 /* --- pool ---------------------------------------------------------------- */
@@ -252,6 +255,37 @@ sx_val *sx_attr_of_node(biz_sema *S, sx_val *node, const char *name, biz_span sp
 sx_val *sx_resolve_member(biz_sema *S, sx_val *obj, const char *name, biz_span span);
 /* Reports a name that is not defined (once per name); returns BV_ERROR. */
 sx_val *sx_undefined(biz_sema *S, sx_scope *sc, const char *name, biz_span span, int calling);
+
+/* --- sema.c: shared helpers -------------------------------------------- */
+/* The DAG being built in sc, or NULL at module level. */
+sx_dag *sx_scope_dag(sx_scope *sc);
+/* Is s in the NULL-terminated list? */
+int sx_in_list(const char *s, const char *const *list);
+/* A BV_ERROR value (after an error was reported). */
+sx_val *sx_err_val(biz_sema *S, biz_span span);
+
+/* --- opcall.c: operator calls and dependencies ---------------------------- */
+/* Checks an operator call and creates its task(s): a BV_NODE or BV_ERROR. */
+sx_val *sx_op_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const biz_op_spec *op);
+/* chain(...) or (cross) cross_downstream(...). */
+sx_val *sx_do_chain(biz_sema *S, sx_scope *sc, const biz_expr *e, int cross);
+/* Checks v against spec's type; reports and returns 0 when it does not fit. */
+int sx_type_ok(biz_sema *S, const biz_arg_spec *spec, sx_val *v, biz_span span);
+/* Can v become JSON in spec's argument? Collects task.output producers. */
+int sx_json_ok(biz_sema *S, const biz_arg_spec *spec, const sx_val *v, biz_span span,
+               const char *what);
+/* Parses every template string inside v, reporting errors and references. */
+void sx_check_templates(biz_sema *S, const sx_val *v, const char *arg);
+/* What to use instead of a Python callable argument. */
+const char *sx_callable_hint(biz_sema *S, const biz_arg_spec *spec);
+/* Is v a list or tuple of strings only? */
+int sx_all_strs(const sx_val *v);
+/* Checks a task/group/dag id the way Airflow does; reports, returns 0 if bad. */
+int sx_check_id(biz_sema *S, const char *id, biz_span span, const char *what, int allow_dot);
+/* The index of task id in dag, or -1. */
+int sx_find_task(sx_dag *dag, const char *id);
+/* Where a call's function name is (hints and missing arguments point there). */
+biz_span sx_call_name_span(const biz_expr *e);
 
 /* --- graph.c -------------------------------------------------------------- */
 void sx_add_edge(biz_sema *S, sx_dag *dag, int from, int to, biz_span span);

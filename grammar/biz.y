@@ -84,6 +84,8 @@ int biz_lex_init(biz_lexer *lx, const biz_source *src, biz_diags *d, biz_ast *as
 void biz_lex_destroy(biz_lexer *lx);
 /* The next token (INDENT/DEDENT/NEWLINE included), 0 at end of file. */
 int biz_lex_token(YYSTYPE *val, YYLTYPE *loc, biz_lexer *lx);
+/* Whether an error was already reported at byte offset off. */
+int biz_lex_seen_error(const biz_diags *d, int off);
 /* How a token is named in messages: "'('", "'def'", "a name". */
 const char *biz_lex_token_name(int tok);
 }
@@ -111,6 +113,22 @@ static int yylex(YYSTYPE *val, YYLTYPE *loc, biz_parser *p)
 static void yyerror(YYLTYPE *loc, biz_parser *p, const char *msg)
 {
     biz_error(p->d, *loc, NULL, "%s", msg);
+}
+
+/* An error found by a semantic action: skipped when the scanner or the
+ * parser already reported one at the same place. */
+static void perr(biz_parser *p, biz_span span, const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void perr(biz_parser *p, biz_span span, const char *hint, const char *fmt, ...)
+{
+    if (biz_lex_seen_error(p->d, span.begin.off))
+        return;
+    if (p->lx.lex_err_line > 0 && p->lx.lex_err_line == span.begin.line)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    biz_vdiag(p->d, BIZ_ERROR, span, hint, fmt, ap);
+    va_end(ap);
 }
 
 static biz_span join(biz_span a, biz_span b)
@@ -228,27 +246,44 @@ static void check_target(biz_parser *p, const biz_expr *e, const char *verb)
         check_target(p, e->u.unary.operand, verb);
         return;
     default:
-        biz_error(p->d, e->span,
+        perr(p, e->span,
                   e->kind == BIZ_E_COMPARE && strcmp(verb, "assign to") == 0
                       ? "maybe you meant '==' instead of '='?" : NULL,
                   "cannot %s %s", verb, describe(e));
     }
 }
 
-/* Python's rule: after a parameter with a default, every plain one needs one. */
+/* Python's rules on parameter order: defaults, one *, ** last, and a
+ * bare * or / needs names around it. */
 static void check_params(biz_parser *p, const biz_vec *params)
 {
-    int seen_default = 0, seen_star = 0;
+    int seen_default = 0, seen_star = 0, seen_kwargs = 0;
     for (int i = 0; i < params->len; i++) {
         const biz_param *a = params->items[i];
-        if (a->star) {
+        const char *why = NULL;
+        if (seen_kwargs)
+            why = "arguments cannot follow var-keyword argument";
+        else if (a->star == 2)
+            seen_kwargs = 1;
+        else if (a->star == 1) {
+            if (seen_star)
+                why = "* argument may appear only once";
+            else if (strcmp(a->name, "*") == 0 &&
+                     (i + 1 == params->len || ((biz_param *)params->items[i + 1])->star == 2))
+                why = "named arguments must follow bare *";
             seen_star = 1;
-            continue;
-        }
-        if (a->default_value)
+        } else if (strcmp(a->name, "/") == 0) {
+            if (i == 0)
+                why = "at least one argument must precede /";
+            else if (seen_star)
+                why = "/ must be ahead of *";
+        } else if (a->default_value) {
             seen_default = 1;
-        else if (seen_default && !seen_star && strcmp(a->name, "/") != 0)
-            biz_error(p->d, a->span, NULL, "non-default argument follows default argument");
+        } else if (seen_default && !seen_star) {
+            why = "non-default argument follows default argument";
+        }
+        if (why)
+            perr(p, a->span, NULL, "%s", why);
     }
 }
 
@@ -283,13 +318,25 @@ static biz_expr *call_new(biz_parser *p, biz_span span)
     return biz_expr_new(p->ast, BIZ_E_CALL, span);
 }
 
-/* Adds one argument to a call under construction. */
+/* Adds one argument to a call under construction, checking Python's
+ * order: positional, *iterables, keywords, **mappings. */
 static void call_add(biz_parser *p, biz_expr *call, biz_expr *arg, biz_keyword *kw)
 {
-    if (kw)
+    if (kw) {
         biz_vec_push(p->ast, &call->u.call.keywords, kw);
-    else
-        biz_vec_push(p->ast, &call->u.call.args, arg);
+        return;
+    }
+    int kwargs = 0, keywords = call->u.call.keywords.len;
+    for (int i = 0; i < keywords; i++)
+        if (!((biz_keyword *)call->u.call.keywords.items[i])->name)
+            kwargs = 1;
+    if (kwargs && arg->kind == BIZ_E_STARRED)
+        perr(p, arg->span, NULL, "iterable argument unpacking follows keyword argument unpacking");
+    else if (kwargs)
+        perr(p, arg->span, NULL, "positional argument follows keyword argument unpacking");
+    else if (keywords && arg->kind != BIZ_E_STARRED)
+        perr(p, arg->span, NULL, "positional argument follows keyword argument");
+    biz_vec_push(p->ast, &call->u.call.args, arg);
 }
 
 static biz_keyword *keyword(biz_parser *p, const char *name, biz_span name_span, biz_expr *v,
@@ -415,7 +462,7 @@ stmt:
         {
             /* a stray block; after a bad line it is that line's body */
             if (!p->after_error)
-                biz_error(p->d, @1, NULL, "unexpected indent");
+                perr(p, @1, NULL, "unexpected indent");
         }
     stmts DEDENT            { $$ = $3; p->after_error = 0; }
   | error NEWLINE           { $$ = vnew(p); p->after_error = 1; yyerrok; }
@@ -463,7 +510,7 @@ expr_stmt:
         {
             $$ = biz_stmt_new(p->ast, BIZ_S_AUGASSIGN, @$);
             if ($1->kind == BIZ_E_TUPLE || $1->kind == BIZ_E_LIST)
-                biz_error(p->d, $1->span, NULL, "'%s' is an illegal expression for augmented assignment",
+                perr(p, $1->span, NULL, "'%s' is an illegal expression for augmented assignment",
                           $1->kind == BIZ_E_TUPLE ? "tuple" : "list");
             else
                 check_target(p, $1, "assign to");
@@ -596,6 +643,8 @@ compound_stmt:
 suite:
     simple_stmt
   | NEWLINE INDENT stmts DEDENT     { $$ = $3; }
+  | NEWLINE INDENT error DEDENT     { $$ = vnew(p); p->after_error = 1; }
+  | NEWLINE INDENT stmts error DEDENT { $$ = $3; p->after_error = 1; /* keep the block's end */ }
   | NEWLINE error                   { $$ = vnew(p); /* "expected an indented block" */ }
   ;
 
@@ -907,7 +956,10 @@ atom:
   | '(' ')'         { $$ = seq(p, BIZ_E_TUPLE, NULL, @$); }
   | '(' seq_items ')'
         {
-            if ($2->len == 1 && ((biz_expr *)$2->items[0])->kind != BIZ_E_STARRED)
+            if ($2->len == 1 && ((biz_expr *)$2->items[0])->kind == BIZ_E_STARRED)
+                perr(p, ((biz_expr *)$2->items[0])->span, NULL,
+                          "cannot use starred expression here");
+            if ($2->len == 1)
                 $$ = $2->items[0];
             else
                 $$ = seq(p, BIZ_E_TUPLE, $2, @$);
@@ -983,7 +1035,7 @@ arg_list:
         {
             $$ = call_new(p, @$);
             if ($1->kind != BIZ_E_NAME)
-                biz_error(p->d, $1->span, NULL,
+                perr(p, $1->span, NULL,
                           "expression cannot contain assignment, perhaps you meant \"==\"?");
             else
                 call_add(p, $$, NULL, keyword(p, $1->u.name.id, $1->span, $3, @$));
@@ -1001,7 +1053,7 @@ arg_list:
         {
             $$ = $1;
             if ($3->kind != BIZ_E_NAME)
-                biz_error(p->d, $3->span, NULL,
+                perr(p, $3->span, NULL,
                           "expression cannot contain assignment, perhaps you meant \"==\"?");
             else
                 call_add(p, $$, NULL, keyword(p, $3->u.name.id, $3->span, $5, join(@3, @5)));
@@ -1179,6 +1231,10 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, biz_parser *p)
     if (n < 0)
         n = 0;
 
+    /* INDENT and DEDENT come in pairs: a DEDENT out of place means error
+     * recovery swallowed its INDENT, which was reported already */
+    if (tok == YYSYMBOL_DEDENT && p->d->nerrors > 0)
+        return 0;
     /* the scanner already explained the end of file or this line */
     if (lx->eof_stage && lx->eof_unclosed)
         return 0;
@@ -1236,8 +1292,12 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, biz_parser *p)
     } else if (tok == YYSYMBOL_NEWLINE) {
         snprintf(msg, sizeof msg, "unexpected end of line");
         where = after_prev;
+    } else if (has(exp, n, YYSYMBOL_DEF) && has(exp, n, YYSYMBOL_CLASS) && !has(exp, n, YYSYMBOL_NAME)) {
+        snprintf(msg, sizeof msg, "expected 'def' or 'class' after a decorator");
     } else if (tok == YYSYMBOL_YYEOF) {
         snprintf(msg, sizeof msg, "unexpected end of file");
+    } else if (tok == YYSYMBOL_DEDENT) {
+        snprintf(msg, sizeof msg, "unexpected dedent");
     } else if (starts_operand(tok)) {
         snprintf(msg, sizeof msg, "invalid syntax");
         if (lx->prev_tok == NAME && short_text(lx, lx->prev_span, text, sizeof text) &&
@@ -1251,11 +1311,8 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, biz_parser *p)
     }
 
     /* never two errors at the same place */
-    if (p->d->len > 0) {
-        const biz_diag *last = &p->d->items[p->d->len - 1];
-        if (last->severity == BIZ_ERROR && last->span.begin.off == where.begin.off)
-            return 0;
-    }
+    if (biz_lex_seen_error(p->d, where.begin.off))
+        return 0;
     biz_error(p->d, where, h, "%s", msg);
     return 0;
 }

@@ -1,7 +1,22 @@
 /* cli.c: parsing the executable's options. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+
+/* A whole non-negative number (a count or seconds) for option name. */
+static int opt_number(const char *name, const char *v, double max, double *out,
+                      char *err, size_t errlen)
+{
+    char *end;
+    double d = strtod(v, &end);
+    if (!*v || *end || !(d >= 0) || d > max) {
+        snprintf(err, errlen, "%s needs a number from 0 to %g, not '%s'", name, max, v);
+        return -1;
+    }
+    *out = d;
+    return 0;
+}
 
 /* Matches "--name" (value in the next argument) or "--name=value". */
 static int opt_value(int argc, char **argv, int *i, const char *name,
@@ -30,6 +45,8 @@ int biz_cli_parse(int argc, char **argv, biz_cli *o, char *err, size_t errlen)
 {
     memset(o, 0, sizeof *o);
     o->log_format = BIZ_LOG_TEXT;
+    o->keep_runs = 100;
+    o->max_catchup = 50;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = NULL;
         int r;
@@ -40,6 +57,30 @@ int biz_cli_parse(int argc, char **argv, biz_cli *o, char *err, size_t errlen)
         else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) o->help = 1;
         else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) o->verbosity = -1;
         else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) o->verbosity = 1;
+        else if (strcmp(a, "--runs") == 0) o->runs = 1;
+        else if (strcmp(a, "--crontab") == 0) o->crontab = 1;
+        else if ((r = opt_value(argc, argv, &i, "--state-dir", &v, err, errlen)) != 0) {
+            if (r < 0) return -1;
+            o->state_dir = v;
+        } else if ((r = opt_value(argc, argv, &i, "--resume", &v, err, errlen)) != 0) {
+            if (r < 0) return -1;
+            o->resume = v;
+        } else if ((r = opt_value(argc, argv, &i, "--show", &v, err, errlen)) != 0) {
+            if (r < 0) return -1;
+            o->show = v;
+        } else if ((r = opt_value(argc, argv, &i, "--logical-date", &v, err, errlen)) != 0) {
+            if (r < 0) return -1;
+            o->logical_date = v;
+        } else if ((r = opt_value(argc, argv, &i, "--keep-runs", &v, err, errlen)) != 0) {
+            double d;
+            if (r < 0 || opt_number("--keep-runs", v, 1e9, &d, err, errlen) < 0) return -1;
+            o->keep_runs = (int)d;
+        } else if ((r = opt_value(argc, argv, &i, "--max-catchup", &v, err, errlen)) != 0) {
+            double d;
+            if (r < 0 || opt_number("--max-catchup", v, 1e6, &d, err, errlen) < 0) return -1;
+            o->max_catchup = (int)d;
+        } else if ((r = opt_value(argc, argv, &i, "--wait-lock", &v, err, errlen)) != 0) {
+            if (r < 0 || opt_number("--wait-lock", v, 1e7, &o->wait_lock, err, errlen) < 0) return -1;
         else if ((r = opt_value(argc, argv, &i, "--conf", &v, err, errlen)) != 0) {
             if (r < 0) return -1;
             o->conf_json = v;
@@ -75,6 +116,11 @@ int biz_cli_parse(int argc, char **argv, biz_cli *o, char *err, size_t errlen)
         snprintf(err, errlen, "--xcom needs --task");
         return -1;
     }
+    if (o->resume && (o->conf_json || o->conf_file || o->logical_date || o->task)) {
+        snprintf(err, errlen, "--resume reruns a run with its own conf and logical date:"
+                 " it cannot be used with --conf, --conf-file, --logical-date or --task");
+        return -1;
+    }
     return 0;
 }
 
@@ -92,6 +138,17 @@ void biz_cli_usage(FILE *f, const char *prog, const biz_dag_def *dag)
         "  --graph              print the DAG as Graphviz DOT\n"
         "  --task ID            run one task alone, ignoring its upstream tasks\n"
         "  --xcom JSON          with --task: upstream XComs, {\"task_id\": {\"key\": value}}\n"
+        "  --logical-date ISO   a manual run for that date (e.g. 2024-01-01)\n"
+        "  --state-dir DIR      where runs are recorded (default: $BIZ_STATE_DIR, else\n"
+        "                       $XDG_STATE_HOME/biz, else ~/.local/state/biz)\n"
+        "  --resume RUN_ID      rerun the failed and unfinished tasks of a recorded run\n"
+        "                       ('last': the latest), keeping what succeeded\n"
+        "  --runs               list the recorded runs\n"
+        "  --show RUN_ID        show one recorded run ('last': the latest)\n"
+        "  --keep-runs N        keep the records and logs of the N latest runs (100; 0: all)\n"
+        "  --max-catchup N      run at most N due intervals in one invocation (50)\n"
+        "  --wait-lock SECONDS  wait that long for a run of this DAG already going\n"
+        "  --crontab            print the crontab line for the DAG's schedule\n"
         "  --log-format FORMAT  text (default) or json (one object per line)\n"
         "  -q, --quiet          only errors and warnings; no summary\n"
         "  -v, --verbose        debug messages too (no progress line)\n"
@@ -100,8 +157,14 @@ void biz_cli_usage(FILE *f, const char *prog, const biz_dag_def *dag)
         "\n"
         "Environment: AIRFLOW_CONN_<ID> (connections, e.g. AIRFLOW_CONN_COWORKS_DIRECTORY),\n"
         "AIRFLOW_VAR_<NAME> (variables), BIZ_API_GATEWAY_REGION (default eu-west-1),\n"
-        "BIZ_API_GATEWAY_URL (base URL for calls by api_id, with {api_id}, {stage}, {region}).\n"
+        "BIZ_API_GATEWAY_URL (base URL for calls by api_id, with {api_id}, {stage}, {region}),\n"
+        "BIZ_STATE_DIR (the state directory), BIZ_NOW (an ISO time used as now, for tests).\n"
         "\n"
-        "Exit status: 0 the run succeeded, 1 it failed, 2 usage error, 3 dagrun_timeout.\n",
+        "Without --conf or --logical-date, a DAG with a schedule runs the intervals due\n"
+        "now (with catchup, every interval since the last successful run); a DAG\n"
+        "without one runs once, by hand.\n"
+        "\n"
+        "Exit status: 0 the run succeeded (or nothing was due), 1 it failed, 2 usage error,\n"
+        "3 dagrun_timeout, 4 another run of this DAG holds the lock.\n",
         prog, dag->dag_id, dag->source_path ? dag->source_path : "?");
 }

@@ -18,6 +18,16 @@ typedef struct biz_cli {
     int dry_run, list, graph, version, help;
     biz_log_format log_format;
     int verbosity;           /* -q: -1, -v: 1 */
+    /* Run state (state.h, runplan.h). */
+    const char *state_dir;   /* --state-dir */
+    const char *resume;      /* --resume RUN_ID or "last" */
+    const char *show;        /* --show RUN_ID or "last" */
+    const char *logical_date;/* --logical-date ISO (a manual run) */
+    int runs;                /* --runs */
+    int crontab;             /* --crontab */
+    int keep_runs;           /* --keep-runs N (default 100; 0 keeps all) */
+    int max_catchup;         /* --max-catchup N (default 50) */
+    double wait_lock;        /* --wait-lock SECONDS (default 0) */
 } biz_cli;
 
 /* Parses argv. 0, or -1 with a message in err (a usage error). */

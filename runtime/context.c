@@ -34,12 +34,26 @@ int biz_ctx_build(biz_run *run)
     cJSON_AddStringToObject(c, "ts_nodash", ts_nodash);
     cJSON_AddStringToObject(c, "logical_date", iso);
     cJSON_AddStringToObject(c, "execution_date", iso);
-    /* A manual run's data interval: without a schedule (None), Airflow
-     * gives [logical_date, logical_date]. Cron intervals come with the
-     * scheduling issue. */
-    cJSON_AddStringToObject(c, "data_interval_start", iso);
-    cJSON_AddStringToObject(c, "data_interval_end", iso);
+    /* The data interval comes from the schedule (runplan.c): the interval
+     * that just ended for a scheduled run; for a manual one without a
+     * schedule Airflow gives [logical_date, logical_date]. */
+    char dis[40], die[40];
+    biz_ctx_iso(run->interval_start, dis, sizeof dis);
+    biz_ctx_iso(run->interval_end, die, sizeof die);
+    cJSON_AddStringToObject(c, "data_interval_start", dis);
+    cJSON_AddStringToObject(c, "data_interval_end", die);
     cJSON_AddStringToObject(c, "run_id", run->run_id);
+    /* The last successful run before this one (from the records), else None. */
+    if (run->has_prev_success) {
+        char ps[40], pe[40];
+        biz_ctx_iso(run->prev_success_start, ps, sizeof ps);
+        biz_ctx_iso(run->prev_success_end, pe, sizeof pe);
+        cJSON_AddStringToObject(c, "prev_data_interval_start_success", ps);
+        cJSON_AddStringToObject(c, "prev_data_interval_end_success", pe);
+    } else {
+        cJSON_AddNullToObject(c, "prev_data_interval_start_success");
+        cJSON_AddNullToObject(c, "prev_data_interval_end_success");
+    }
 
     cJSON *dr = cJSON_AddObjectToObject(c, "dag_run");
     if (dr) {
@@ -47,7 +61,9 @@ int biz_ctx_build(biz_run *run)
         cJSON_AddStringToObject(dr, "run_id", run->run_id);
         cJSON_AddStringToObject(dr, "logical_date", iso);
         cJSON_AddStringToObject(dr, "execution_date", iso);
-        cJSON_AddStringToObject(dr, "run_type", "manual");
+        cJSON_AddStringToObject(dr, "run_type", run->run_type ? run->run_type : "manual");
+        cJSON_AddStringToObject(dr, "data_interval_start", dis);
+        cJSON_AddStringToObject(dr, "data_interval_end", die);
         cJSON_AddStringToObject(dr, "dag_id", run->dag->dag_id);
     }
 
@@ -74,14 +90,51 @@ int biz_ctx_build(biz_run *run)
 
 typedef struct render_ctx {
     biz_run *run;
+    char *missing;      /* dry run: "'a', 'b'", the tasks pulled without XCom */
 } render_ctx;
+
+/* Adds 'task_id' to the dry run's list of XComs it does not have. */
+static void note_missing(render_ctx *rc, const char *task_id)
+{
+    char *q = NULL;
+    if (asprintf(&q, "'%s'", task_id) < 0)
+        return;
+    if (rc->missing && strstr(rc->missing, q)) {
+        free(q);
+        return;
+    }
+    char *m = NULL;
+    if (asprintf(&m, "%s%s%s", rc->missing ? rc->missing : "", rc->missing ? ", " : "", q) < 0)
+        m = NULL;
+    free(q);
+    if (m) {
+        free(rc->missing);
+        rc->missing = m;
+    }
+}
 
 static cJSON *pull(void *user, const char *task_id, const char *key)
 {
     render_ctx *rc = user;
     int i = biz_run_find(rc->run, task_id);
     const cJSON *v = biz_run_xcom_get(rc->run, i, key ? key : "return_value");
-    return v ? cJSON_Duplicate(v, 1) : NULL;
+    if (v)
+        return cJSON_Duplicate(v, 1);
+    if (!rc->run->dry_run)
+        return NULL;
+    /* A dry run has no XComs (unless --xcom gave them): a placeholder
+     * that says whose value goes there. */
+    note_missing(rc, task_id);
+    char *s = NULL;
+    if (!key || strcmp(key, "return_value") == 0) {
+        if (asprintf(&s, "<xcom of task '%s'>", task_id) < 0)
+            s = NULL;
+    } else if (asprintf(&s, "<xcom '%s' of task '%s'>", key, task_id) < 0) {
+        s = NULL;
+    }
+    cJSON *r = s ? cJSON_CreateString(s) : NULL;
+    free(s);
+    return r;
 }
 
 static const char *env_get(void *user, const char *name)
@@ -97,6 +150,8 @@ typedef struct render_acc {
     cJSON *out;
     char *err;
     int keep_going;     /* dry run: render the other arguments too */
+    render_ctx *rc;
+    char *notes;        /* dry run: arguments left for run time (XComs) */
 } render_acc;
 
 static const biz_arg_loc *find_loc(const biz_task_def *d, const char *name)
@@ -118,9 +173,26 @@ static void render_one(const biz_arg_spec *a, void *user)
     biz_tpl_error e;
     char *where = NULL;
     memset(&e, 0, sizeof e);
+    free(acc->rc->missing);
+    acc->rc->missing = NULL;
     cJSON *r = biz_tpl_render_value(v, acc->run->native, acc->env, &e, &where);
     if (r) {
         cJSON_ReplaceItemInObjectCaseSensitive(acc->out, a->name, r);
+        free(where);
+        return;
+    }
+    if (acc->keep_going && acc->rc->missing) {
+        /* Failed on a placeholder (e.g. xcom_pull(...)['id']): not an
+         * error of the DAG; the value is known only at run time. */
+        char *n = NULL;
+        if (asprintf(&n, "%s%sargument '%s' depends on the XCom of %s: rendered at run time",
+                     acc->notes ? acc->notes : "", acc->notes ? "\n" : "", a->name,
+                     acc->rc->missing) < 0)
+            n = NULL;
+        if (n) {
+            free(acc->notes);
+            acc->notes = n;
+        }
         free(where);
         return;
     }
@@ -147,9 +219,12 @@ static void render_one(const biz_arg_spec *a, void *user)
 /* All of ti's arguments with the templated ones rendered. */
 /* Renders for biz_ctx_render_args; keep_going leaves failing arguments
  * unrendered and returns the object with every error in *err. */
-static cJSON *render_args(biz_run *run, biz_ti *ti, int try_number, char **err, int keep_going)
+static cJSON *render_args(biz_run *run, biz_ti *ti, int try_number, char **err, int keep_going,
+                          char **notes)
 {
     *err = NULL;
+    if (notes)
+        *notes = NULL;
     cJSON *out = cJSON_Duplicate(ti->args, 1);
     if (!out) {
         *err = strdup("out of memory");
@@ -162,7 +237,7 @@ static cJSON *render_args(biz_run *run, biz_ti *ti, int try_number, char **err, 
     cJSON_AddStringToObject(task, "operator", biz_ops[ti->def->op].name);
     cJSON_ReplaceItemInObjectCaseSensitive(run->context, "task", task);
 
-    render_ctx rc = { run };
+    render_ctx rc = { run, NULL };
     biz_tpl_env env;
     memset(&env, 0, sizeof env);
     env.vars = run->context;
@@ -171,8 +246,13 @@ static cJSON *render_args(biz_run *run, biz_ti *ti, int try_number, char **err, 
     env.task_id = ti->def->task_id;
     env.try_number = try_number;
     env.user = &rc;
-    render_acc acc = { run, ti, &env, out, NULL, keep_going };
+    render_acc acc = { run, ti, &env, out, NULL, keep_going, &rc, NULL };
     biz_op_each_arg(&biz_ops[ti->def->op], render_one, &acc);
+    free(rc.missing);
+    if (notes)
+        *notes = acc.notes;
+    else
+        free(acc.notes);
     if (acc.err && !keep_going) {
         cJSON_Delete(out);
         *err = acc.err;
@@ -185,11 +265,19 @@ static cJSON *render_args(biz_run *run, biz_ti *ti, int try_number, char **err, 
 /* All of ti's arguments with the templated ones rendered. */
 cJSON *biz_ctx_render_args(biz_run *run, biz_ti *ti, int try_number, char **err)
 {
-    return render_args(run, ti, try_number, err, 0);
+    return render_args(run, ti, try_number, err, 0, NULL);
 }
 
 /* Renders what it can; every error in *err (NULL when none). */
 cJSON *biz_ctx_render_args_all(biz_run *run, biz_ti *ti, char **err)
 {
-    return render_args(run, ti, 1, err, 1);
+    return render_args(run, ti, 1, err, 1, NULL);
+}
+
+/* --dry-run's rendering: as biz_ctx_render_args_all, with the XComs it
+ * lacks as placeholders; arguments that fail only on those are left as
+ * written and listed in *notes (not errors). */
+cJSON *biz_ctx_render_args_plan(biz_run *run, biz_ti *ti, char **err, char **notes)
+{
+    return render_args(run, ti, 1, err, 1, notes);
 }

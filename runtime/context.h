@@ -30,6 +30,14 @@ cJSON *biz_ctx_render_args(biz_run *run, biz_ti *ti, int try_number, char **err)
  * none). NULL only when out of memory. */
 cJSON *biz_ctx_render_args_all(biz_run *run, biz_ti *ti, char **err);
 
+/* For --dry-run (run->dry_run set): as biz_ctx_render_args_all, but an
+ * XCom the run lacks renders as "<xcom of task 'x'>" (or "<xcom 'key' of
+ * task 'x'>"), and an argument that fails only because of such a
+ * placeholder is left as written and described in *notes ("argument 'json'
+ * depends on the XCom of 'x': rendered at run time", one a line, NULL when
+ * none) instead of *err. Both malloc'd. */
+cJSON *biz_ctx_render_args_plan(biz_run *run, biz_ti *ti, char **err, char **notes);
+
 /* Formats t (UTC) as "YYYY-MM-DDTHH:MM:SS+00:00". */
 void biz_ctx_iso(time_t t, char *buf, size_t len);
 

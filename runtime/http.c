@@ -23,6 +23,8 @@ struct biz_http {
     biz_loop *loop;
     biz_http_fn fn;
     void *user;
+    biz_http_prepare_fn prepare;
+    void *prepare_user;
     int oom;
 };
 
@@ -197,6 +199,13 @@ static void on_done(biz_loop *loop, CURL *easy, CURLcode rc, void *user)
     free_http(h);
 }
 
+/* Registers a last set-up step of the easy handle. */
+void biz_http_prepare(biz_http *h, biz_http_prepare_fn fn, void *user)
+{
+    h->prepare = fn;
+    h->prepare_user = user;
+}
+
 /* Starts the request on the loop; fn runs later. */
 int biz_http_send(biz_http *h, biz_loop *loop, biz_http_fn fn, void *user)
 {
@@ -244,6 +253,10 @@ int biz_http_send(biz_http *h, biz_loop *loop, biz_http_fn fn, void *user)
             curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)h->body_len);
             curl_easy_setopt(e, CURLOPT_POSTFIELDS, h->body ? h->body : "");
         }
+    }
+    if (h->prepare && h->prepare(e, &h->headers, h->prepare_user) != 0) {
+        free_http(h);
+        return -1;
     }
     if (biz_loop_easy_add(loop, e, on_done, h) < 0) {
         free_http(h);

@@ -41,6 +41,14 @@ void biz_http_body(biz_http *h, const char *data, size_t len);
 void biz_http_basic_auth(biz_http *h, const char *user, const char *password);
 /* Whole-request and connect timeouts in ms (0: none / curl's default). */
 void biz_http_timeouts(biz_http *h, long total_ms, long connect_ms);
+/* Finishes setting up the easy handle when the request is sent, after
+ * everything above is applied: e.g. biz_s3_prepare's URL and SigV4 signing.
+ * headers is the request's own list (the request frees it): fn may append
+ * to it and then sets CURLOPT_HTTPHEADER to *headers itself. fn returns 0,
+ * or non-zero to make biz_http_send fail. */
+typedef int (*biz_http_prepare_fn)(CURL *easy, struct curl_slist **headers, void *user);
+/* Registers fn (called once, from biz_http_send). */
+void biz_http_prepare(biz_http *h, biz_http_prepare_fn fn, void *user);
 /* Starts the request; fn runs later from the loop, never from here. Returns
  * 0, or -1 (the request is freed, fn never runs). */
 int biz_http_send(biz_http *h, biz_loop *loop, biz_http_fn fn, void *user);

@@ -18,7 +18,9 @@ static struct {
     char progress[128];
     char **secrets;
     int nsecrets;
-} L = { BIZ_LOG_TEXT, 0, NULL, 0, 0, "", NULL, 0 };
+    biz_log_sink_fn sink;
+    void *sink_user;
+} L = { BIZ_LOG_TEXT, 0, NULL, 0, 0, "", NULL, 0, NULL, NULL };
 
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
 
@@ -42,6 +44,13 @@ void biz_log_shutdown(void)
     free(L.secrets);
     L.secrets = NULL;
     L.nsecrets = 0;
+}
+
+/* Sets (or with NULL removes) the sink of task events. */
+void biz_log_set_sink(biz_log_sink_fn fn, void *user)
+{
+    L.sink = fn;
+    L.sink_user = user;
 }
 
 /* The current verbosity and format, for callers that print more. */
@@ -136,7 +145,9 @@ static void vlog(biz_log_level level, const char *event, const char *task,
 {
     if (!L.out)
         L.out = stderr;
-    if ((int)level > L.verbosity + 2)   /* quiet: errors; normal: info */
+    int to_sink = L.sink && task && try > 0 &&
+                  (level <= BIZ_LOG_INFO || L.verbosity > 0);
+    if ((int)level > L.verbosity + 2 && !to_sink)   /* quiet: errors; normal: info */
         return;
     char *raw = NULL;
     if (vasprintf(&raw, fmt, ap) < 0)
@@ -147,6 +158,12 @@ static void vlog(biz_log_level level, const char *event, const char *task,
         return;
     char ts[40];
     now_iso(ts, sizeof ts);
+    if (to_sink)
+        L.sink(L.sink_user, ts, level, task, try, msg);
+    if ((int)level > L.verbosity + 2) {
+        free(msg);
+        return;
+    }
     clear_progress();
     if (L.format == BIZ_LOG_JSON) {
         cJSON *o = cJSON_CreateObject();

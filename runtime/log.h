@@ -44,6 +44,14 @@ void biz_log_progress(int done, int total, int running, int queued, int failed);
 /* Erases the progress line for good (before the summary). */
 void biz_log_progress_end(void);
 
+/* A second destination for task events (the state directory's per-try log
+ * files, state.c): called for every event with a task and a try number,
+ * already redacted, at info level and above (debug too when verbose), with
+ * the line's time ("2024-01-01T00:00:00.000Z"). NULL removes it. */
+typedef void (*biz_log_sink_fn)(void *user, const char *time, biz_log_level level,
+                                const char *task, int try, const char *msg);
+void biz_log_set_sink(biz_log_sink_fn fn, void *user);
+
 /* The current verbosity and format, for callers that print more. */
 int biz_log_verbosity(void);
 biz_log_format biz_log_get_format(void);

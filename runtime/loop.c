@@ -1,5 +1,6 @@
 /* loop.c: timers in a min-heap, extra fds and curl transfers, all driven by
  * curl_multi_poll from one thread (see loop.h). */
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,6 +19,7 @@ typedef struct watch {
     int fd;
     short events;
     int dead;            /* removed; swept after dispatch */
+    int weak;            /* does not keep the loop running */
     biz_fd_fn fn;
     void *user;
 } watch;
@@ -225,6 +227,7 @@ uint64_t biz_loop_fd_add(biz_loop *l, int fd, short events, biz_fd_fn fn, void *
     w->fd = fd;
     w->events = events;
     w->dead = 0;
+    w->weak = 0;
     w->fn = fn;
     w->user = user;
     return w->id;
@@ -237,6 +240,45 @@ static void sweep_watches(biz_loop *l)
         if (!l->watches[i].dead)
             l->watches[j++] = l->watches[i];
     l->nwatch = j;
+}
+
+/* Marks a watch weak: biz_loop_run may return while it is still watched. */
+void biz_loop_fd_weak(biz_loop *l, uint64_t id)
+{
+    for (int i = 0; i < l->nwatch; i++)
+        if (l->watches[i].id == id)
+            l->watches[i].weak = 1;
+}
+
+/* True when every live watch is weak (or there is none). */
+static int only_weak_watches(const biz_loop *l)
+{
+    for (int i = 0; i < l->nwatch; i++)
+        if (!l->watches[i].dead && !l->watches[i].weak)
+            return 0;
+    return 1;
+}
+
+/* curl_multi_poll reports only POLLIN/POLLOUT/POLLPRI of extra fds: a pipe
+ * whose writers all closed shows just POLLHUP, so curl wakes up at once
+ * yet reports nothing, forever. Asks poll(2) again (no wait) and reports
+ * hang-ups and errors as readable, so the reader sees its EOF. */
+static void add_hangups(struct curl_waitfd *wfds, int n)
+{
+    struct pollfd pf[64];
+    for (int base = 0; base < n; base += 64) {
+        int m = n - base < 64 ? n - base : 64;
+        for (int i = 0; i < m; i++) {
+            pf[i].fd = wfds[base + i].fd;
+            pf[i].events = POLLIN;
+            pf[i].revents = 0;
+        }
+        if (poll(pf, m, 0) <= 0)
+            continue;
+        for (int i = 0; i < m; i++)
+            if (pf[i].revents & (POLLHUP | POLLERR | POLLNVAL))
+                wfds[base + i].revents |= CURL_WAIT_POLLIN;
+    }
 }
 
 /* Stops watching an fd (deferred while fds are dispatched). */
@@ -339,7 +381,7 @@ int biz_loop_run(biz_loop *l)
         finish_xfers(l);
         if (l->stop)
             break;
-        if (l->nheap == 0 && l->nxfer == 0 && l->nwatch == 0)
+        if (l->nheap == 0 && l->nxfer == 0 && only_weak_watches(l))
             break;
 
         long timeout = 60000;
@@ -366,6 +408,7 @@ int biz_loop_run(biz_loop *l)
             rc = -1;
             break;
         }
+        add_hangups(wfds, n);
         /* Watches added by callbacks land past n and are not dispatched. */
         l->dispatching = 1;
         for (int i = 0; i < n && !l->stop; i++) {

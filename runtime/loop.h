@@ -24,7 +24,9 @@ typedef struct biz_loop biz_loop;
 #define BIZ_LOOP_NOMORE (-1L)
 typedef long (*biz_timer_fn)(biz_loop *loop, void *user);
 
-/* Called when a watched fd is ready; revents as in poll(2) (CURL_WAIT_*). */
+/* Called when a watched fd is ready; revents as in poll(2) (CURL_WAIT_*).
+ * A hang-up or error (POLLHUP, POLLERR) is reported as CURL_WAIT_POLLIN,
+ * so a reader sees its EOF or error by reading. */
 typedef void (*biz_fd_fn)(biz_loop *loop, int fd, int revents, void *user);
 
 /* Called once when a transfer ends (done or failed); the handle is already
@@ -46,6 +48,9 @@ void biz_loop_timer_cancel(biz_loop *loop, uint64_t id);
 
 /* Watches fd for events (CURL_WAIT_POLLIN | CURL_WAIT_POLLOUT). Returns an id. */
 uint64_t biz_loop_fd_add(biz_loop *loop, int fd, short events, biz_fd_fn fn, void *user);
+/* Marks a watch weak: it is still dispatched, but biz_loop_run returns
+ * when only weak watches are left (a signal pipe must not keep a run alive). */
+void biz_loop_fd_weak(biz_loop *loop, uint64_t id);
 /* Stops watching; unknown ids are ignored. */
 void biz_loop_fd_remove(biz_loop *loop, uint64_t id);
 

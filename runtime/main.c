@@ -12,8 +12,10 @@
 #include "log.h"
 #include "loop.h"
 #include "run.h"
+#include "runplan.h"
 #include "sched.h"
 #include "show.h"
+#include "signals.h"
 
 /* The ABI check: a generated file refers to this symbol (bizrt.h). */
 const int BIZRT_ABI_SYMBOL = BIZRT_ABI;
@@ -125,6 +127,12 @@ static int usage_error(const char *prog, const char *msg)
     return EXIT_USAGE;
 }
 
+/* The first SIGINT / SIGTERM of a run: stop it cleanly (signals.h). */
+static void on_signal(int signo, void *user)
+{
+    biz_sched_interrupt(user, signo, signo == SIGINT ? "SIGINT" : "SIGTERM");
+}
+
 /* Runs the DAG on the event loop; returns the exit status. */
 static int execute(biz_run *run)
 {
@@ -139,7 +147,11 @@ static int execute(biz_run *run)
         return EXIT_FAILED;
     }
     biz_sched_start(run);
-    if (biz_loop_run(run->loop) < 0)
+    if (biz_sig_install(run->loop, on_signal, run) < 0)
+        biz_log(BIZ_LOG_WARN, "cannot install the SIGINT/SIGTERM handlers");
+    int lrc = biz_loop_run(run->loop);
+    biz_sig_uninstall();
+    if (lrc < 0)
         biz_log(BIZ_LOG_ERROR, "event loop error");
     if (run->state == BIZ_RUN_RUNNING) {
         /* The loop ran dry without a verdict: cannot happen, but never
@@ -150,7 +162,25 @@ static int execute(biz_run *run)
     biz_loop_free(run->loop);
     run->loop = NULL;
     curl_global_cleanup();
-    return biz_sched_exit_status(run);
+    /* Interrupted: 128 + the signal, as a shell reports a killed job. */
+    return run->interrupted ? 128 + run->interrupted : biz_sched_exit_status(run);
+}
+
+/* Runs one recorded run prepared by runplan.c: context, loop, summary. */
+static int run_recorded(biz_run *run, const biz_cli *o)
+{
+    /* Tokens written in the DAG are secrets from the start. */
+    for (int i = 0; i < run->n; i++)
+        biz_log_secret(biz_args_str(run->tis[i].args, "token"));
+    if (biz_ctx_build(run) < 0) {
+        biz_log(BIZ_LOG_ERROR, "out of memory");
+        return EXIT_FAILED;
+    }
+    int status = execute(run);
+    biz_log_progress_end();
+    if (o->verbosity >= 0)
+        biz_show_summary(stdout, run, o->log_format);
+    return status;
 }
 
 /* Runs the DAG's command line; returns the exit status. */
@@ -173,13 +203,34 @@ int biz_main(const biz_dag_def *dag, int argc, char **argv)
         biz_show_graph(stdout, dag);
         return EXIT_OK;
     }
+    if (o.crontab)
+        return biz_plan_crontab(stdout, dag, &o, prog);
     signal(SIGPIPE, SIG_IGN);
     biz_log_init(o.log_format, o.verbosity, stderr);
+
+    if (o.runs || o.show) {
+        int rc = o.runs ? biz_plan_show_runs(stdout, dag, &o, prog)
+                        : biz_plan_show_run(stdout, dag, &o, prog);
+        biz_log_shutdown();
+        return rc;
+    }
 
     cJSON *conf;
     if (load_conf(&o, &conf, err, sizeof err) < 0)
         return usage_error(prog, err);
-    biz_run *run = biz_run_new(dag, conf, 0, err, sizeof err);
+    if (!o.list && !o.dry_run && !o.task) {
+        /* A recorded run (or several: catch-up), under the DAG's lock. */
+        int rc = biz_plan_main(dag, &o, conf, prog, run_recorded);
+        biz_log_shutdown();
+        return rc;
+    }
+    /* --list, --dry-run and --task are not recorded. */
+    time_t logical_date;
+    if (biz_plan_manual_date(&o, &logical_date, err, sizeof err) < 0) {
+        cJSON_Delete(conf);
+        return usage_error(prog, err);
+    }
+    biz_run *run = biz_run_new(dag, conf, logical_date, err, sizeof err);
     if (!run) {
         fprintf(stderr, "%s: %s\n", prog, err);
         return EXIT_FAILED;

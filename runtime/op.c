@@ -27,6 +27,10 @@ const biz_op_vt *biz_op_vt_for(int kind)
         [BIZ_OP_TECH_MS] = &biz_op_tech_vt,
         [BIZ_OP_BRANCH_TECH_MS] = &biz_op_branch_vt,
         [BIZ_OP_EMPTY] = &biz_op_empty_vt,
+        [BIZ_OP_BASH] = &biz_op_bash_vt,
+        [BIZ_OP_TECH_MS_SENSOR] = &biz_op_techsensor_vt,
+        [BIZ_OP_ASYNC_SENSOR] = &biz_op_s3sensor_vt,
+        [BIZ_OP_ASYNC_PULL] = &biz_op_s3pull_vt,
     };
     if (kind >= 0 && kind < BIZ_OP__COUNT && table[kind])
         return table[kind];

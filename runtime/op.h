@@ -50,6 +50,10 @@ const biz_op_vt *biz_op_vt_for(int kind);
 extern const biz_op_vt biz_op_tech_vt;
 extern const biz_op_vt biz_op_branch_vt;
 extern const biz_op_vt biz_op_empty_vt;
+extern const biz_op_vt biz_op_bash_vt;
+extern const biz_op_vt biz_op_techsensor_vt;
+extern const biz_op_vt biz_op_s3sensor_vt;
+extern const biz_op_vt biz_op_s3pull_vt;
 
 typedef enum biz_outcome {
     BIZ_OUT_SUCCESS,

@@ -1,13 +1,15 @@
 /* op_tech.c: TechMicroServiceOperator (PROTOCOL.md): resolve the URL
  * through the directory service (or API Gateway's URL scheme), call the
  * service, push XComs, fail on error statuses. Every HTTP call is an event
- * on the loop. */
+ * on the loop. The call itself (biz_tech_call_*, op_tech.h) is shared with
+ * TechMicroServiceSensor. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <curl/curl.h>
 #include "op.h"
+#include "op_tech.h"
 #include "http.h"
 #include "conn.h"
 #include "template.h"
@@ -17,16 +19,20 @@
 #define DEFAULT_STAGE "dev"
 #define ASYNC_BUCKET "coworks-airflow"
 
-typedef struct tech {
+struct biz_tech_call {
+    biz_try *t;
     biz_http *req;        /* the request in flight, or NULL */
     char *name;           /* cws_name, or api_id */
     char *cache_key;      /* directory cache key */
     char *dir_url;        /* the directory URL asked */
-} tech;
+    biz_tech_call_fn fn;
+    void *user;
+    char err[512];        /* why the call could not be made */
+    int final;
+};
 
-static void tech_free(biz_try *t)
+static void call_free(biz_tech_call *s)
 {
-    tech *s = t->op;
     if (!s)
         return;
     if (s->req)
@@ -35,29 +41,27 @@ static void tech_free(biz_try *t)
     free(s->cache_key);
     free(s->dir_url);
     free(s);
-    t->op = NULL;
 }
 
-/* Ends the try after freeing the operator's state (the message is
- * formatted first: its arguments may point into that state). */
-static void finish(biz_try *t, biz_outcome out, int final, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void finish(biz_try *t, biz_outcome out, int final, const char *fmt, ...)
+/* Records why the call cannot be made; returns -1. */
+static int fail(biz_tech_call *s, int final, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail(biz_tech_call *s, int final, const char *fmt, ...)
 {
-    char *msg = NULL;
-    if (fmt) {
-        va_list ap;
-        va_start(ap, fmt);
-        if (vasprintf(&msg, fmt, ap) < 0)
-            msg = NULL;
-        va_end(ap);
-    }
-    tech_free(t);
-    if (msg)
-        biz_try_done(t, out, final, "%s", msg);
-    else
-        biz_try_done(t, out, final, fmt ? "out of memory" : NULL);
-    free(msg);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->err, sizeof s->err, fmt, ap);
+    va_end(ap);
+    s->final = final;
+    return -1;
+}
+
+/* Ends the call from the loop: runs the callback, then frees the call. */
+static void deliver(biz_tech_call *s, const biz_http_result *r)
+{
+    s->req = NULL;  /* a request is freed by http.c after its callback */
+    s->fn(s->t, s, r, r ? NULL : s->err, s->user);
+    call_free(s);
 }
 
 /* A value as Python's str() writes it (header and query values). */
@@ -224,26 +228,22 @@ static int make_body(biz_try *t, char **body, size_t *len)
 static void on_call(const biz_http_result *r, void *user);
 
 /* Makes the service call to base (the service's URL) with token. */
-static void call(biz_try *t, const char *base, const char *token)
+static int call(biz_tech_call *s, const char *base, const char *token)
 {
-    tech *s = t->op;
+    biz_try *t = s->t;
     const char *entry = biz_try_arg_str(t, "entry");
     char *url = join_url(base, entry ? entry : "/");
     const cJSON *qp = biz_try_arg(t, "query_params");
     if (url && cJSON_IsObject(qp))
         url = add_query(url, qp);
-    if (!url) {
-        finish(t, BIZ_OUT_FAILED, 0, "out of memory");
-        return;
-    }
+    if (!url)
+        return fail(s, 0, "out of memory");
     const char *method = biz_try_arg_str(t, "method");
     biz_http *h = biz_http_new(method ? method : "get", url);
     biz_try_log(t, BIZ_LOG_DEBUG, "%s %s", method ? method : "get", url);
     free(url);
-    if (!h) {
-        finish(t, BIZ_OUT_FAILED, 0, "out of memory");
-        return;
-    }
+    if (!h)
+        return fail(s, 0, "out of memory");
 
     hdrs hd = { .n = 0 };
     const char *accept = biz_try_arg_str(t, "accept");
@@ -282,8 +282,7 @@ static void call(biz_try *t, const char *base, const char *token)
     int b = make_body(t, &body, &blen);
     if (b < 0) {
         biz_http_cancel(h);
-        finish(t, BIZ_OUT_FAILED, 0, "out of memory");
-        return;
+        return fail(s, 0, "out of memory");
     }
     if (b > 0) {
         biz_http_body(h, body, blen);
@@ -291,19 +290,30 @@ static void call(biz_try *t, const char *base, const char *token)
     }
     biz_http_timeouts(h, 0, 30000);
     s->req = h;
-    if (biz_http_send(h, t->run->loop, on_call, t) < 0) {
+    if (biz_http_send(h, t->run->loop, on_call, s) < 0) {
         s->req = NULL;
-        finish(t, BIZ_OUT_FAILED, 0, "cannot start the HTTP request");
+        return fail(s, 0, "cannot start the HTTP request");
     }
+    return 0;
 }
 
 static void on_call(const biz_http_result *r, void *user)
 {
-    biz_try *t = user;
-    tech *s = t->op;
-    s->req = NULL;  /* freed by http.c after this callback */
+    deliver(user, r);
+}
+
+/* TechMicroServiceOperator: the answer, its XComs and the error rules. */
+static void on_result(biz_try *t, const biz_tech_call *s, const biz_http_result *r,
+                      const char *error, void *user)
+{
+    (void)user;
+    t->op = NULL;  /* s is freed by deliver() after this callback */
+    if (!r) {
+        biz_try_done(t, BIZ_OUT_FAILED, 0, "%s", error);
+        return;
+    }
     if (r->error) {
-        finish(t, BIZ_OUT_FAILED, 0, "call to %s failed: %s", r->url, r->error);
+        biz_try_done(t, BIZ_OUT_FAILED, 0, "call to %s failed: %s", r->url, r->error);
         return;
     }
     int async = biz_try_arg_bool(t, "asynchronous", 0);
@@ -327,45 +337,50 @@ static void on_call(const biz_http_result *r, void *user)
     }
     if (biz_try_arg_bool(t, "raise_errors", 1) &&
         (r->status >= 500 || (r->status >= 400 && biz_try_arg_bool(t, "raise_400_errors", 1)))) {
-        finish(t, BIZ_OUT_FAILED, 1, "TechMicroService '%s' answered %ld: %.300s",
-               s->name, r->status, r->body);
+        biz_try_done(t, BIZ_OUT_FAILED, 1, "TechMicroService '%s' answered %ld: %.300s",
+                     s->name, r->status, r->body);
         return;
     }
     biz_try_log(t, BIZ_LOG_DEBUG, "answered %ld in %.3fs", r->status, r->seconds);
-    finish(t, BIZ_OUT_SUCCESS, 0, NULL);
+    biz_try_done(t, BIZ_OUT_SUCCESS, 0, NULL);
 }
 
 /* Uses a directory answer {"url", "token"}. */
-static void use_service(biz_try *t, const cJSON *answer)
+static int use_service(biz_tech_call *s, const cJSON *answer)
 {
     const cJSON *url = cJSON_GetObjectItemCaseSensitive(answer, "url");
     const cJSON *tok = cJSON_GetObjectItemCaseSensitive(answer, "token");
     if (cJSON_IsString(tok))
         biz_log_secret(tok->valuestring);
     char *base = strdup(url->valuestring);
-    call(t, base, cJSON_IsString(tok) ? tok->valuestring : NULL);
+    int rc = base ? call(s, base, cJSON_IsString(tok) ? tok->valuestring : NULL)
+                  : fail(s, 0, "out of memory");
     free(base);
+    return rc;
 }
 
 static void on_directory(const biz_http_result *r, void *user)
 {
-    biz_try *t = user;
-    tech *s = t->op;
+    biz_tech_call *s = user;
+    biz_try *t = s->t;
     s->req = NULL;
     if (r->error) {
-        finish(t, BIZ_OUT_FAILED, 0, "directory call %s failed: %s", s->dir_url, r->error);
+        fail(s, 0, "directory call %s failed: %s", s->dir_url, r->error);
+        deliver(s, NULL);
         return;
     }
     if (r->status < 200 || r->status >= 300) {
-        finish(t, BIZ_OUT_FAILED, 0, "directory %s answered %ld for '%s': %.300s",
-               s->dir_url, r->status, s->name, r->body);
+        fail(s, 0, "directory %s answered %ld for '%s': %.300s",
+             s->dir_url, r->status, s->name, r->body);
+        deliver(s, NULL);
         return;
     }
     cJSON *a = cJSON_ParseWithLength(r->body, r->body_len);
     const cJSON *url = cJSON_GetObjectItemCaseSensitive(a, "url");
     if (!cJSON_IsString(url)) {
         cJSON_Delete(a);
-        finish(t, BIZ_OUT_FAILED, 0, "directory %s gave no \"url\" for '%s'", s->dir_url, s->name);
+        fail(s, 0, "directory %s gave no \"url\" for '%s'", s->dir_url, s->name);
+        deliver(s, NULL);
         return;
     }
     const cJSON *tok = cJSON_GetObjectItemCaseSensitive(a, "token");
@@ -378,7 +393,8 @@ static void on_directory(const biz_http_result *r, void *user)
     cJSON_DeleteItemFromObjectCaseSensitive(t->run->dir_cache, s->cache_key);
     cJSON_AddItemToObject(t->run->dir_cache, s->cache_key, entry);
     cJSON_Delete(a);
-    use_service(t, entry);
+    if (use_service(s, entry) < 0)
+        deliver(s, NULL);
 }
 
 static const char *try_getenv(void *user, const char *name)
@@ -387,9 +403,9 @@ static const char *try_getenv(void *user, const char *name)
 }
 
 /* Asks the directory for cws_name (at stage). */
-static void ask_directory(biz_try *t, const char *stage)
+static int ask_directory(biz_tech_call *s, const char *stage)
 {
-    tech *s = t->op;
+    biz_try *t = s->t;
     const char *conn_id = biz_try_arg_str(t, "directory_conn_id");
     if (!conn_id)
         conn_id = "coworks_directory";
@@ -403,14 +419,10 @@ static void ask_directory(biz_try *t, const char *stage)
         for (const char *p = conn_id; *p && i < sizeof var - 1; p++)
             var[i++] = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
         var[i] = 0;
-        finish(t, BIZ_OUT_FAILED, 0, "connection '%s' is not defined: set AIRFLOW_CONN_%s",
-               conn_id, var);
-        return;
+        return fail(s, 0, "connection '%s' is not defined: set AIRFLOW_CONN_%s", conn_id, var);
     }
-    if (rc < 0) {
-        finish(t, BIZ_OUT_FAILED, 0, "connection '%s': %s", conn_id, err);
-        return;
-    }
+    if (rc < 0)
+        return fail(s, 0, "connection '%s': %s", conn_id, err);
     if (c.password)
         biz_log_secret(c.password);
     char *base = biz_conn_base_url(&c);
@@ -425,8 +437,7 @@ static void ask_directory(biz_try *t, const char *stage)
     s->dir_url = url;
     if (!h) {
         biz_conn_free(&c);
-        finish(t, BIZ_OUT_FAILED, 0, "out of memory");
-        return;
+        return fail(s, 0, "out of memory");
     }
     biz_http_header(h, "Accept", "application/json");
     /* As Airflow's HttpHook: login/password as basic auth, extras as headers. */
@@ -440,44 +451,34 @@ static void ask_directory(biz_try *t, const char *stage)
     biz_http_timeouts(h, 60000, 30000);
     s->req = h;
     biz_try_log(t, BIZ_LOG_DEBUG, "directory GET %s", url);
-    if (biz_http_send(h, t->run->loop, on_directory, t) < 0) {
+    if (biz_http_send(h, t->run->loop, on_directory, s) < 0) {
         s->req = NULL;
-        finish(t, BIZ_OUT_FAILED, 0, "cannot start the HTTP request");
+        return fail(s, 0, "cannot start the HTTP request");
     }
+    return 0;
 }
 
-static void tech_start(biz_try *t)
+/* Resolves the service and makes the call (the start, without the end). */
+static int call_begin(biz_tech_call *s)
 {
-    tech *s = calloc(1, sizeof *s);
-    if (!s) {
-        biz_try_done(t, BIZ_OUT_FAILED, 0, "out of memory");
-        return;
-    }
-    t->op = s;
+    biz_try *t = s->t;
     const char *cws_name = biz_try_arg_str(t, "cws_name");
     const char *stage = biz_try_arg_str(t, "stage");
     if (cws_name && *cws_name) {
         s->name = strdup(cws_name);
-        biz_try_xcom_push(t, "cws_name", cJSON_CreateString(cws_name));
-        if (asprintf(&s->cache_key, "%s\n%s", cws_name, stage ? stage : "") < 0) {
+        if (!s->name || asprintf(&s->cache_key, "%s\n%s", cws_name, stage ? stage : "") < 0) {
             s->cache_key = NULL;
-            finish(t, BIZ_OUT_FAILED, 0, "out of memory");
-            return;
+            return fail(s, 0, "out of memory");
         }
         const cJSON *hit = cJSON_GetObjectItemCaseSensitive(t->run->dir_cache, s->cache_key);
         if (hit)
-            use_service(t, hit);
-        else
-            ask_directory(t, stage);
-        return;
+            return use_service(s, hit);
+        return ask_directory(s, stage);
     }
     const char *api_id = biz_try_arg_str(t, "api_id");
-    if (!api_id || !*api_id) {
-        finish(t, BIZ_OUT_FAILED, 1, "neither cws_name nor api_id is set");
-        return;
-    }
+    if (!api_id || !*api_id)
+        return fail(s, 1, "neither cws_name nor api_id is set");
     s->name = strdup(api_id);
-    biz_try_xcom_push(t, "cws_name", cJSON_CreateString(api_id));
     const char *region = biz_try_getenv(t, "BIZ_API_GATEWAY_REGION");
     const char *tmpl = biz_try_getenv(t, "BIZ_API_GATEWAY_URL");
     const char *kv[] = {
@@ -490,17 +491,68 @@ static void tech_start(biz_try *t)
     const char *token = biz_try_arg_str(t, "token");
     if (token)
         biz_log_secret(token);
-    if (!base) {
-        finish(t, BIZ_OUT_FAILED, 0, "out of memory");
-        return;
+    if (!base || !s->name) {
+        free(base);
+        return fail(s, 0, "out of memory");
     }
-    call(t, base, token);
+    int rc = call(s, base, token);
     free(base);
+    return rc;
+}
+
+/* Resolves the service and calls it; fn runs later (op_tech.h). */
+biz_tech_call *biz_tech_call_start(biz_try *t, biz_tech_call_fn fn, void *user,
+                                   char *err, size_t errlen, int *final)
+{
+    *final = 0;
+    biz_tech_call *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    s->t = t;
+    s->fn = fn;
+    s->user = user;
+    if (call_begin(s) < 0) {
+        snprintf(err, errlen, "%s", s->err);
+        *final = s->final;
+        call_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* Stops a call whose callback has not run, and frees it. */
+void biz_tech_call_cancel(biz_tech_call *c)
+{
+    call_free(c);
+}
+
+/* The service's name, for messages. */
+const char *biz_tech_call_name(const biz_tech_call *c)
+{
+    return c->name ? c->name : "?";
+}
+
+static void tech_start(biz_try *t)
+{
+    /* XCom cws_name: the service's name (or api_id), before anything fails. */
+    const char *name = biz_try_arg_str(t, "cws_name");
+    if (!name || !*name)
+        name = biz_try_arg_str(t, "api_id");
+    if (name && *name)
+        biz_try_xcom_push(t, "cws_name", cJSON_CreateString(name));
+    char err[512];
+    int final;
+    t->op = biz_tech_call_start(t, on_result, NULL, err, sizeof err, &final);
+    if (!t->op)
+        biz_try_done(t, BIZ_OUT_FAILED, final, "%s", err);
 }
 
 static void tech_cancel(biz_try *t)
 {
-    tech_free(t);
+    biz_tech_call_cancel(t->op);
+    t->op = NULL;
 }
 
 const biz_op_vt biz_op_tech_vt = { tech_start, tech_cancel };

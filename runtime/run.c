@@ -67,6 +67,31 @@ int biz_run_find(const biz_run *run, const char *task_id)
     return -1;
 }
 
+/* Tells the run's record that something changed (see run.h). */
+void biz_run_changed(biz_run *run)
+{
+    if (run->batch > 0) {
+        run->dirty = 1;
+        return;
+    }
+    run->dirty = 0;
+    if (run->on_change)
+        run->on_change(run);
+}
+
+/* Starts a batch of changes written together. */
+void biz_run_batch_begin(biz_run *run)
+{
+    run->batch++;
+}
+
+/* Ends a batch: writes the record once if anything changed. */
+void biz_run_batch_end(biz_run *run)
+{
+    if (run->batch > 0 && --run->batch == 0 && run->dirty)
+        biz_run_changed(run);
+}
+
 /* Pushes an XCom of task (value consumed). */
 void biz_run_xcom_push(biz_run *run, int task, const char *key, cJSON *value)
 {
@@ -172,6 +197,8 @@ biz_run *biz_run_new(const biz_dag_def *dag, cJSON *conf, time_t logical_date,
     }
     run->start_wall = biz_wall_now();
     run->logical_date = logical_date ? logical_date : (time_t)run->start_wall;
+    run->run_type = "manual";
+    run->interval_start = run->interval_end = run->logical_date;
     run->run_number = 1;
     run->only_task = -1;
     run->native = biz_args_bool(run->settings, "render_template_as_native_obj", 0);
@@ -212,6 +239,7 @@ void biz_run_free(biz_run *run)
         cJSON_Delete(ti->branch);
         free(ti->down);
         free(ti->reason);
+        free(ti->blocked);
     }
     free(run->tis);
     free(run->run_id);

@@ -70,6 +70,9 @@ typedef struct biz_ti {
     cJSON *branch;          /* a branch task's chosen ids (array), or NULL */
     struct biz_try *cur;    /* the running try, or NULL */
     uint64_t retry_timer;   /* pending retry, or 0 */
+    int try_base;           /* tries made before this run was resumed: the
+                             * retry budget counts from here */
+    char *blocked;          /* depends_on_past not met: why (never runs) */
 } biz_ti;
 
 /* One run. */
@@ -99,6 +102,18 @@ typedef struct biz_run {
     cJSON *context;         /* template context (context.h) */
     cJSON *dir_cache;       /* directory answers: "name\nstage" -> {url, token} */
     const char *(*getenv_fn)(void *user, const char *name);  /* NULL: getenv */
+
+    /* Run state (state.h, runplan.h); biz_run_new makes a manual run. */
+    const char *run_type;   /* "manual" or "scheduled" (static string) */
+    time_t interval_start;  /* data interval [start, end) */
+    time_t interval_end;
+    double end_wall;        /* wall seconds when the run ended, 0 before */
+    int has_prev_success;   /* the previous successful run's interval: */
+    time_t prev_success_start, prev_success_end;
+    void (*on_change)(struct biz_run *run);  /* saves the record, or NULL */
+    void *store;            /* on_change's own state */
+    int batch, dirty;       /* biz_run_batch_begin/end */
+    int interrupted;        /* the signal that stopped the run, or 0 */
 } biz_run;
 
 /* A new run of dag with conf (consumed; NULL = {}). logical_date 0 means
@@ -109,6 +124,13 @@ void biz_run_free(biz_run *run);
 
 /* The index of task_id, or -1. */
 int biz_run_find(const biz_run *run, const char *task_id);
+
+/* Tells the run's record a task (or the run) changed state: calls
+ * run->on_change now, or once at biz_run_batch_end when inside a batch
+ * (the changes of one scheduling pass are written together). */
+void biz_run_changed(biz_run *run);
+void biz_run_batch_begin(biz_run *run);
+void biz_run_batch_end(biz_run *run);
 
 /* XComs: push (value consumed), read (borrowed, NULL when absent). */
 void biz_run_xcom_push(biz_run *run, int task, const char *key, cJSON *value);

@@ -21,12 +21,12 @@ static void set_reason(biz_ti *ti, const char *why)
 /* Marks ti finished without running (skipped / upstream_failed). */
 static void settle(biz_run *run, biz_ti *ti, biz_ti_state s, const char *why)
 {
-    (void)run;
     ti->state = s;
     ti->end = biz_wall_now();
     set_reason(ti, why);
     biz_log_event(BIZ_LOG_INFO, biz_ti_state_names[s], ti->def->task_id, 0,
                   "%s: %s", biz_ti_state_names[s], why);
+    biz_run_changed(run);
 }
 
 static void count_upstream(const biz_run *run, const biz_ti *ti, biz_rt_counts *c)
@@ -58,14 +58,15 @@ static int decide(biz_run *run)
     }
     for (int i = 0; i < run->n; i++) {
         biz_ti *ti = &run->tis[i];
-        if (ti->state != BIZ_TI_NONE)
-            continue;
+        if (ti->state != BIZ_TI_NONE || ti->blocked)
+            continue;   /* blocked: depends_on_past not met, never runs */
         biz_rt_counts c;
         count_upstream(run, ti, &c);
         char why[160];
         switch (biz_rt_trigger_eval(ti->rule, &c)) {
         case BIZ_TRIG_RUN:
             ti->state = BIZ_TI_SCHEDULED;
+            biz_run_changed(run);
             changed++;
             break;
         case BIZ_TRIG_SKIP:
@@ -106,9 +107,10 @@ static void show_progress(const biz_run *run)
 /* The run's outcome once nothing is in flight (AIRFLOW.md: from leaves). */
 static void finish_run(biz_run *run)
 {
-    int waiting = 0, leaf_failed = 0;
+    int waiting = 0, leaf_failed = 0, blocked = 0;
     for (int i = 0; i < run->n; i++) {
         const biz_ti *ti = &run->tis[i];
+        blocked += ti->blocked != NULL && ti->state == BIZ_TI_NONE;
         if (run->only_task >= 0) {
             if (i == run->only_task)
                 leaf_failed = ti->state == BIZ_TI_FAILED || ti->state == BIZ_TI_UPSTREAM_FAILED;
@@ -121,7 +123,13 @@ static void finish_run(biz_run *run)
     }
     biz_loop_timer_cancel(run->loop, run->timeout_timer);
     run->timeout_timer = 0;
-    if (waiting) {
+    run->end_wall = biz_wall_now();
+    if (blocked) {
+        run->state = BIZ_RUN_FAILED;
+        biz_log_event(BIZ_LOG_ERROR, "run_failed", NULL, 0,
+                      "run %s failed: %d task(s) did not run because depends_on_past is not met"
+                      " (and %d waiting on them)", run->run_id, blocked, waiting - blocked);
+    } else if (waiting) {
         run->state = BIZ_RUN_FAILED;
         biz_log_event(BIZ_LOG_ERROR, "run_failed", NULL, 0,
                       "run %s failed: %d task(s) can never run (deadlock)", run->run_id, waiting);
@@ -132,9 +140,10 @@ static void finish_run(biz_run *run)
         run->state = BIZ_RUN_SUCCESS;
         biz_log_event(BIZ_LOG_INFO, "run_success", NULL, 0, "run %s succeeded", run->run_id);
     }
+    biz_run_changed(run);
 }
 
-static void pass(biz_run *run)
+static void pass_inner(biz_run *run)
 {
     if (run->state != BIZ_RUN_RUNNING)
         return;
@@ -154,6 +163,14 @@ static void pass(biz_run *run)
             return;
     }
     finish_run(run);
+}
+
+/* One scheduling pass; its state changes are written to the record once. */
+static void pass(biz_run *run)
+{
+    biz_run_batch_begin(run);
+    pass_inner(run);
+    biz_run_batch_end(run);
 }
 
 static long pump_cb(biz_loop *loop, void *user)
@@ -182,6 +199,7 @@ static long retry_cb(biz_loop *loop, void *user)
     ti->retry_timer = 0;
     if (ti->state == BIZ_TI_UP_FOR_RETRY) {
         ti->state = BIZ_TI_SCHEDULED;
+        biz_run_changed(run);
         biz_sched_poke(run);
     }
     return BIZ_LOOP_NOMORE;
@@ -231,25 +249,26 @@ void biz_sched_try_ended(biz_run *run, biz_ti *ti, int try_number, biz_outcome o
         break;
     case BIZ_OUT_FAILED:
         set_reason(ti, msg);
-        if (!final && try_number <= ti->retries && run->state == BIZ_RUN_RUNNING) {
+        if (!final && try_number - ti->try_base <= ti->retries && run->state == BIZ_RUN_RUNNING) {
             biz_rt_retry p = { ti->retry_delay, ti->backoff, ti->max_retry_delay };
             char iso[40];
             biz_ctx_iso(run->logical_date, iso, sizeof iso);
-            double wait = biz_rt_retry_delay(&p, try_number,
+            double wait = biz_rt_retry_delay(&p, try_number - ti->try_base,
                 biz_rt_retry_hash(run->dag->dag_id, id, iso, try_number));
             ti->state = BIZ_TI_UP_FOR_RETRY;
             ti->retry_timer = biz_loop_timer_add(run->loop, (long)(wait * 1000), retry_cb, ti);
             biz_log_event(BIZ_LOG_WARN, "retry", id, try_number,
                           "failed: %s; retry %d of %d in %gs", msg ? msg : "",
-                          try_number, ti->retries, wait);
+                          try_number - ti->try_base, ti->retries, wait);
         } else {
             ti->state = BIZ_TI_FAILED;
             biz_log_event(BIZ_LOG_ERROR, "failed", id, try_number, "failed%s: %s",
-                          final && try_number <= ti->retries ? " (not retried)" : "",
+                          final && try_number - ti->try_base <= ti->retries ? " (not retried)" : "",
                           msg ? msg : "");
         }
         break;
     }
+    biz_run_changed(run);
     biz_sched_poke(run);
 }
 
@@ -263,6 +282,8 @@ static long dagrun_timeout_cb(biz_loop *loop, void *user)
     if (run->state != BIZ_RUN_RUNNING)
         return BIZ_LOOP_NOMORE;
     run->state = BIZ_RUN_TIMED_OUT;
+    run->end_wall = biz_wall_now();
+    biz_run_batch_begin(run);
     biz_log_event(BIZ_LOG_ERROR, "run_timeout", NULL, 0,
                   "run %s timed out after %.0fs (dagrun_timeout): unfinished tasks skipped",
                   run->run_id, run->dagrun_timeout);
@@ -280,6 +301,8 @@ static long dagrun_timeout_cb(biz_loop *loop, void *user)
     }
     biz_loop_timer_cancel(run->loop, run->pump_timer);
     run->pump_timer = 0;
+    biz_run_changed(run);
+    biz_run_batch_end(run);
     return BIZ_LOOP_NOMORE;
 }
 
@@ -305,4 +328,41 @@ int biz_sched_exit_status(const biz_run *run)
     case BIZ_RUN_TIMED_OUT: return 3;
     default: return 1;
     }
+}
+
+/* ---------------------------------------------------------------- interrupt */
+
+/* Stops the run for a signal: running tries are cancelled (their children
+ * killed) and marked failed, pending retries dropped; tasks that never
+ * started keep their state. */
+void biz_sched_interrupt(biz_run *run, int signo, const char *signame)
+{
+    if (run->interrupted)
+        return;
+    run->interrupted = signo;
+    if (run->state != BIZ_RUN_RUNNING)
+        return;
+    run->state = BIZ_RUN_FAILED;
+    run->end_wall = biz_wall_now();
+    biz_run_batch_begin(run);
+    biz_log_event(BIZ_LOG_ERROR, "run_interrupted", NULL, 0,
+                  "run %s interrupted by %s: stopping running tasks (again to exit at once)",
+                  run->run_id, signame);
+    char why[64];
+    snprintf(why, sizeof why, "interrupted by %s", signame);
+    for (int i = 0; i < run->n; i++) {
+        biz_ti *ti = &run->tis[i];
+        biz_loop_timer_cancel(run->loop, ti->retry_timer);
+        ti->retry_timer = 0;
+        if (ti->cur) {
+            biz_try_abort(ti->cur);
+            settle(run, ti, BIZ_TI_FAILED, why);
+        }
+    }
+    biz_loop_timer_cancel(run->loop, run->pump_timer);
+    run->pump_timer = 0;
+    biz_loop_timer_cancel(run->loop, run->timeout_timer);
+    run->timeout_timer = 0;
+    biz_run_changed(run);
+    biz_run_batch_end(run);
 }

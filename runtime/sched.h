@@ -55,6 +55,10 @@ uint64_t biz_rt_retry_hash(const char *dag_id, const char *task_id,
 void biz_sched_start(biz_run *run);
 /* Posts a scheduling pass (idempotent). */
 void biz_sched_poke(biz_run *run);
+/* Stops the run for signal signo (named signame): running tries cancelled
+ * and marked failed, retries dropped, run->interrupted set; the loop then
+ * runs dry once the killed children are reaped. */
+void biz_sched_interrupt(biz_run *run, int signo, const char *signame);
 /* Exit status for the run's state: 0, 1 failed, 3 timed out. */
 int biz_sched_exit_status(const biz_run *run);
 

@@ -1,4 +1,5 @@
 /* show.c: --list, --graph, the --dry-run plan and the run's summary. */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include "show.h"
@@ -150,7 +151,7 @@ static void plan_arg(const biz_arg_spec *a, void *user)
 int biz_show_plan(FILE *f, biz_run *run)
 {
     int errors = 0, k = 0;
-    fprintf(f, "Plan of %s, run %s (dry run: nothing is called, XComs are empty)\n", run->dag->dag_id, run->run_id);
+    fprintf(f, "Plan of %s, run %s (dry run: nothing is called; an XCom not given with --xcom shows as <xcom of task 'ID'>)\n", run->dag->dag_id, run->run_id);
     for (int i = 0; i < run->n; i++) {
         biz_ti *ti = &run->tis[i];
         if (run->only_task >= 0 && i != run->only_task)
@@ -165,8 +166,15 @@ int biz_show_plan(FILE *f, biz_run *run)
         if (ti->exec_timeout >= 0)
             fprintf(f, "; execution_timeout: %gs", ti->exec_timeout);
         fputc('\n', f);
-        char *err = NULL;
-        cJSON *args = biz_ctx_render_args_all(run, ti, &err);
+        char *err = NULL, *notes = NULL;
+        cJSON *args = biz_ctx_render_args_plan(run, ti, &err, &notes);
+        if (notes) {
+            char *r = biz_log_redact(notes);
+            for (char *line = r ? strtok(r, "\n") : NULL; line; line = strtok(NULL, "\n"))
+                fprintf(f, "      ~ %s\n", line);
+            free(r);
+            free(notes);
+        }
         if (err) {
             char *r = biz_log_redact(err);
             for (char *line = r ? strtok(r, "\n") : NULL; line; line = strtok(NULL, "\n"))
@@ -204,6 +212,8 @@ void biz_show_summary(FILE *f, const biz_run *run, biz_log_format format)
         cJSON_AddStringToObject(o, "dag_id", run->dag->dag_id);
         cJSON_AddStringToObject(o, "run_id", run->run_id);
         cJSON_AddStringToObject(o, "state", run_states[run->state]);
+        if (run->interrupted)
+            cJSON_AddStringToObject(o, "interrupted_by", run->interrupted == SIGINT ? "SIGINT" : "SIGTERM");
         cJSON *tasks = cJSON_AddArrayToObject(o, "tasks");
         for (int i = 0; i < run->n; i++) {
             const biz_ti *ti = &run->tis[i];
@@ -244,5 +254,7 @@ void biz_show_summary(FILE *f, const biz_run *run, biz_log_format format)
         fprintf(f, "%-*s  %-15s  %5d  %10s\n", w, ti->def->task_id,
                 biz_ti_state_names[ti->state], ti->tries, dur);
     }
-    fprintf(f, "run %s: %s\n", run->run_id, run_states[run->state]);
+    fprintf(f, "run %s: %s%s\n", run->run_id, run_states[run->state],
+            run->interrupted == SIGINT ? " (interrupted by SIGINT)" :
+            run->interrupted ? " (interrupted by SIGTERM)" : "");
 }

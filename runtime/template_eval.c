@@ -14,24 +14,8 @@
 #include "conn.h"
 #include "template_int.h"
 
-#define MAX_FRAMES 100
-#define MAX_STEPS 10000000L
-#define MAX_OUTPUT (64u << 20)
 #define MAX_EVAL_DEPTH 400
 
-struct biz_tpl_ctx {
-    const biz_tpl *t;
-    const biz_tpl_env *env;
-    biz_tpl_error *err;
-    int failed;
-    cJSON *frames[MAX_FRAMES];
-    int nframes;
-    int native;
-    biz_tpl_buf out;   /* text mode */
-    cJSON *pieces;     /* native mode: the output nodes' values */
-    long steps;
-    int depth;
-};
 
 int biz_tpl_fail(biz_tpl_ctx *cx, int offset, const char *fmt, ...)
 {
@@ -134,8 +118,7 @@ int biz_tpl_need_json(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *v)
     return set_json(cx, n, v, s);
 }
 
-/* Evaluates n and insists on JSON data. */
-static int eval_json(biz_tpl_ctx *cx, const biz_tpl_node *n, cJSON **out)
+int biz_tpl_eval_json(biz_tpl_ctx *cx, const biz_tpl_node *n, cJSON **out)
 {
     biz_tpl_val v = {0};
     *out = NULL;
@@ -152,7 +135,7 @@ int biz_tpl_eval_args(biz_tpl_ctx *cx, const biz_tpl_node *n, cJSON ***out)
     if (!*out)
         return biz_tpl_fail(cx, n->start, "out of memory");
     for (int i = 0; i < n->nkids; i++)
-        if (eval_json(cx, n->kids[i], &(*out)[i]) < 0)
+        if (biz_tpl_eval_json(cx, n->kids[i], &(*out)[i]) < 0)
             return -1;
     return 0;
 }
@@ -353,8 +336,7 @@ static int eval_attr(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
     return r;
 }
 
-/* The byte offsets of the code points of s (UTF-8), count in *n. */
-static size_t *code_points(const char *s, int *n)
+size_t *biz_tpl_code_points(const char *s, int *n)
 {
     size_t len = strlen(s);
     size_t *o = malloc(sizeof *o * (len + 1));
@@ -381,7 +363,7 @@ static int eval_sub(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
         biz_tpl_val_free(&v);
         return -1;
     }
-    if (eval_json(cx, n->b, &key) < 0) {
+    if (biz_tpl_eval_json(cx, n->b, &key) < 0) {
         biz_tpl_val_free(&v);
         return -1;
     }
@@ -415,7 +397,7 @@ static int eval_sub(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
         size_t *cp = NULL;
         if (cJSON_IsArray(v.j))
             len = cJSON_GetArraySize(v.j);
-        else if (!(cp = code_points(v.j->valuestring, &len)))
+        else if (!(cp = biz_tpl_code_points(v.j->valuestring, &len)))
             r = biz_tpl_fail(cx, n->start, "out of memory");
         if (r == 0 && !(cJSON_IsNumber(key) && biz_tpl_num_is_int(key))) {
             r = biz_tpl_fail(cx, n->b->start, "%s indices must be integers, not %s",
@@ -454,7 +436,7 @@ static int slice_index(biz_tpl_ctx *cx, const biz_tpl_node *e, int len, int step
         return 0;
     }
     cJSON *j;
-    if (eval_json(cx, e, &j) < 0)
+    if (biz_tpl_eval_json(cx, e, &j) < 0)
         return -1;
     if (cJSON_IsNull(j)) {
         cJSON_Delete(j);
@@ -482,10 +464,10 @@ static int eval_slice(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
     cJSON *v, *st = NULL;
     int step = 1, len = 0, a, b;
     size_t *cp = NULL;
-    if (eval_json(cx, n->a, &v) < 0)
+    if (biz_tpl_eval_json(cx, n->a, &v) < 0)
         return -1;
     if (n->d) {
-        if (eval_json(cx, n->d, &st) < 0) {
+        if (biz_tpl_eval_json(cx, n->d, &st) < 0) {
             cJSON_Delete(v);
             return -1;
         }
@@ -506,7 +488,7 @@ static int eval_slice(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
     if (cJSON_IsArray(v))
         len = cJSON_GetArraySize(v);
     else if (cJSON_IsString(v))
-        cp = code_points(v->valuestring, &len);
+        cp = biz_tpl_code_points(v->valuestring, &len);
     else {
         int r = biz_tpl_fail(cx, n->start, "'%s' object is not subscriptable", biz_tpl_type_name(v));
         cJSON_Delete(v);
@@ -560,7 +542,7 @@ static int xcom_pull(biz_tpl_ctx *cx, const biz_tpl_node *n, cJSON **args, cJSON
             dflt = args[i];
         else if (strcmp(name, "dag_id") && strcmp(name, "include_prior_dates") && strcmp(name, "session")
                  && strcmp(name, "map_indexes"))
-            return biz_tpl_fail(cx, n->kids[i]->start, "xcom_pull() got an unexpected keyword argument '%s'", name);
+            return biz_tpl_fail(cx, n->ops[i], "xcom_pull() got an unexpected keyword argument '%s'", name);
     }
     const char *k = "return_value";
     if (key && !cJSON_IsNull(key)) {
@@ -734,7 +716,7 @@ static cJSON *repeat(const cJSON *seq, double times)
         times = 0;
     if (cJSON_IsString(seq)) {
         size_t len = strlen(seq->valuestring);
-        if (len * times > MAX_OUTPUT)
+        if (len * times > BIZ_TPL_MAX_OUTPUT)
             return NULL;
         biz_tpl_buf b = {0};
         for (double i = 0; i < times; i++)
@@ -769,17 +751,18 @@ static int arith(biz_tpl_ctx *cx, const biz_tpl_node *n, int op, const cJSON *a,
         case '*': r = x * y; break;
         case '/':
             if (y == 0)
-                return biz_tpl_fail(cx, n->start, "division by zero");
+                return biz_tpl_fail(cx, n->start, ints ? "division by zero" : "float division by zero");
             *out = biz_tpl_new_float(x / y);
-            return 0;
+            return *out ? 0 : biz_tpl_fail(cx, n->start, "out of memory");
         case BIZ_OP_FLOORDIV:
             if (y == 0)
-                return biz_tpl_fail(cx, n->start, "integer division or modulo by zero");
+                return biz_tpl_fail(cx, n->start, ints ? "integer division or modulo by zero"
+                                                       : "float floor division by zero");
             r = floor(x / y);
             break;
         case '%':
             if (y == 0)
-                return biz_tpl_fail(cx, n->start, "integer division or modulo by zero");
+                return biz_tpl_fail(cx, n->start, ints ? "integer division or modulo by zero" : "float modulo");
             r = fmod(x, y);
             if (r != 0 && ((r < 0) != (y < 0)))
                 r += y;
@@ -879,10 +862,10 @@ static int eval_cmp(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
 {
     cJSON *l, *r;
     int res = 1;
-    if (eval_json(cx, n->kids[0], &l) < 0)
+    if (biz_tpl_eval_json(cx, n->kids[0], &l) < 0)
         return -1;
     for (int i = 1; i < n->nkids && res; i++) {
-        if (eval_json(cx, n->kids[i], &r) < 0) {
+        if (biz_tpl_eval_json(cx, n->kids[i], &r) < 0) {
             cJSON_Delete(l);
             return -1;
         }
@@ -907,7 +890,7 @@ static int eval_seq(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
         a->type |= BIZ_TPL_TUPLE_BIT;
     for (int i = 0; i < n->nkids; i++) {
         cJSON *v;
-        if (eval_json(cx, n->kids[i], &v) < 0) {
+        if (biz_tpl_eval_json(cx, n->kids[i], &v) < 0) {
             cJSON_Delete(a);
             return -1;
         }
@@ -916,7 +899,7 @@ static int eval_seq(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
             continue;
         }
         cJSON *val;
-        if (eval_json(cx, n->kids[++i], &val) < 0) {
+        if (biz_tpl_eval_json(cx, n->kids[++i], &val) < 0) {
             cJSON_Delete(v);
             cJSON_Delete(a);
             return -1;
@@ -995,9 +978,9 @@ int biz_tpl_eval(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
         break;
     }
     case BIZ_E_BIN:
-        r = eval_json(cx, n->a, &a);
+        r = biz_tpl_eval_json(cx, n->a, &a);
         if (r == 0)
-            r = eval_json(cx, n->b, &b);
+            r = biz_tpl_eval_json(cx, n->b, &b);
         if (r == 0)
             r = arith(cx, n, n->op, a, b, &res);
         if (r == 0)
@@ -1007,7 +990,7 @@ int biz_tpl_eval(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
     case BIZ_E_POS: {
         double d;
         int isint;
-        r = eval_json(cx, n->a, &a);
+        r = biz_tpl_eval_json(cx, n->a, &a);
         if (r == 0 && !num_of(a, &d, &isint))
             r = biz_tpl_fail(cx, n->start, "bad operand type for unary %c: '%s'",
                              n->kind == BIZ_E_NEG ? '-' : '+', biz_tpl_type_name(a));
@@ -1019,19 +1002,19 @@ int biz_tpl_eval(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
         break;
     }
     case BIZ_E_NOT:
-        r = eval_json(cx, n->a, &a);
+        r = biz_tpl_eval_json(cx, n->a, &a);
         if (r == 0)
             r = set_json(cx, n, out, cJSON_CreateBool(!biz_tpl_truthy(a)));
         break;
     case BIZ_E_AND:
     case BIZ_E_OR:
-        r = eval_json(cx, n->a, &a);
+        r = biz_tpl_eval_json(cx, n->a, &a);
         if (r == 0) {
             int t = biz_tpl_truthy(a);
             if ((n->kind == BIZ_E_AND) == (t != 0)) { /* the right side decides */
                 cJSON_Delete(a);
                 a = NULL;
-                r = eval_json(cx, n->b, &b);
+                r = biz_tpl_eval_json(cx, n->b, &b);
                 if (r == 0) {
                     r = set_json(cx, n, out, b);
                     b = NULL;
@@ -1046,7 +1029,7 @@ int biz_tpl_eval(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
         r = eval_cmp(cx, n, out);
         break;
     case BIZ_E_COND:
-        r = eval_json(cx, n->b, &a);
+        r = biz_tpl_eval_json(cx, n->b, &a);
         if (r == 0) {
             if (biz_tpl_truthy(a))
                 r = biz_tpl_eval(cx, n->a, out);
@@ -1062,9 +1045,9 @@ int biz_tpl_eval(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
         r = eval_seq(cx, n, out);
         break;
     case BIZ_E_CONCAT: {
-        r = eval_json(cx, n->a, &a);
+        r = biz_tpl_eval_json(cx, n->a, &a);
         if (r == 0)
-            r = eval_json(cx, n->b, &b);
+            r = biz_tpl_eval_json(cx, n->b, &b);
         if (r == 0) {
             biz_tpl_buf buf = {0};
             biz_tpl_str_to(&buf, a);
@@ -1084,285 +1067,4 @@ int biz_tpl_eval(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
     if (r < 0)
         biz_tpl_val_free(out);
     return r;
-}
-
-/* ------------------------------------------------------------ statements */
-
-static int emit_text(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *s)
-{
-    if (cx->native) {
-        if (!*s)
-            return 0;
-        cJSON *j = cJSON_CreateString(s);
-        if (!j)
-            return biz_tpl_fail(cx, n->start, "out of memory");
-        cJSON_AddItemToArray(cx->pieces, j);
-    } else {
-        biz_tpl_buf_adds(&cx->out, s);
-    }
-    if (cx->out.oom)
-        return biz_tpl_fail(cx, n->start, "out of memory");
-    if (cx->out.n > MAX_OUTPUT)
-        return biz_tpl_fail(cx, n->start, "template output too large");
-    return 0;
-}
-
-static int emit_value(biz_tpl_ctx *cx, const biz_tpl_node *n, cJSON *j)
-{
-    if (cx->native) {
-        cJSON_AddItemToArray(cx->pieces, j);
-        return 0;
-    }
-    biz_tpl_str_to(&cx->out, j);
-    cJSON_Delete(j);
-    if (cx->out.oom)
-        return biz_tpl_fail(cx, n->start, "out of memory");
-    if (cx->out.n > MAX_OUTPUT)
-        return biz_tpl_fail(cx, n->start, "template output too large");
-    return 0;
-}
-
-/* Binds target (a name or a tuple of names) to v (consumed) in frame. */
-static int bind(biz_tpl_ctx *cx, const biz_tpl_node *target, cJSON *frame, cJSON *v)
-{
-    if (target->kind == BIZ_E_NAME) {
-        cJSON_DeleteItemFromObjectCaseSensitive(frame, target->s);
-        cJSON_AddItemToObject(frame, target->s, v);
-        return 0;
-    }
-    int want = target->nkids, got;
-    if (!cJSON_IsArray(v)) {
-        int r = biz_tpl_fail(cx, target->start, "cannot unpack non-sequence %s", biz_tpl_type_name(v));
-        cJSON_Delete(v);
-        return r;
-    }
-    got = cJSON_GetArraySize(v);
-    if (got != want) {
-        int r = got > want ? biz_tpl_fail(cx, target->start, "too many values to unpack (expected %d)", want)
-                           : biz_tpl_fail(cx, target->start, "not enough values to unpack (expected %d, got %d)",
-                                          want, got);
-        cJSON_Delete(v);
-        return r;
-    }
-    for (int i = 0; i < want; i++)
-        if (bind(cx, target->kids[i], frame, cJSON_DetachItemFromArray(v, 0)) < 0) {
-            cJSON_Delete(v);
-            return -1;
-        }
-    cJSON_Delete(v);
-    return 0;
-}
-
-static int push_frame(biz_tpl_ctx *cx, const biz_tpl_node *n)
-{
-    if (cx->nframes == MAX_FRAMES)
-        return biz_tpl_fail(cx, n->start, "loops nested too deeply");
-    if (!(cx->frames[cx->nframes] = cJSON_CreateObject()))
-        return biz_tpl_fail(cx, n->start, "out of memory");
-    cx->nframes++;
-    return 0;
-}
-
-static void pop_frame(biz_tpl_ctx *cx)
-{
-    cJSON_Delete(cx->frames[--cx->nframes]);
-}
-
-/* The items a for loop walks: a list's items, a dict's keys, a string's
- * characters. */
-static cJSON *iter_items(biz_tpl_ctx *cx, const biz_tpl_node *n, cJSON *v)
-{
-    cJSON *items = NULL;
-    if (cJSON_IsArray(v)) {
-        items = v;
-        items->type &= ~BIZ_TPL_TUPLE_BIT;
-        return items;
-    }
-    if (cJSON_IsObject(v)) {
-        items = cJSON_CreateArray();
-        for (const cJSON *c = v->child; items && c; c = c->next)
-            cJSON_AddItemToArray(items, cJSON_CreateString(c->string ? c->string : ""));
-    } else if (cJSON_IsString(v)) {
-        int len;
-        size_t *cp = code_points(v->valuestring, &len);
-        items = cp ? cJSON_CreateArray() : NULL;
-        for (int i = 0; items && i < len; i++) {
-            char *s = strndup(v->valuestring + cp[i], cp[i + 1] - cp[i]);
-            cJSON_AddItemToArray(items, s ? cJSON_CreateString(s) : cJSON_CreateNull());
-            free(s);
-        }
-        free(cp);
-    } else {
-        biz_tpl_fail(cx, n->start, "'%s' object is not iterable", biz_tpl_type_name(v));
-        cJSON_Delete(v);
-        return NULL;
-    }
-    cJSON_Delete(v);
-    if (!items)
-        biz_tpl_fail(cx, n->start, "out of memory");
-    return items;
-}
-
-static int exec_body(biz_tpl_ctx *cx, const biz_tpl_node *body);
-
-static int exec_for(biz_tpl_ctx *cx, const biz_tpl_node *n)
-{
-    cJSON *v, *items;
-    if (eval_json(cx, n->b, &v) < 0 || !(items = iter_items(cx, n->b, v)))
-        return -1;
-    if (n->d) { /* "for x in seq if cond": filter first, so loop.length counts what is left */
-        cJSON *kept = cJSON_CreateArray();
-        while (kept && items->child) {
-            cJSON *it = cJSON_DetachItemFromArray(items, 0), *c = NULL;
-            int ok = push_frame(cx, n) == 0;
-            if (ok) {
-                ok = bind(cx, n->a, cx->frames[cx->nframes - 1], cJSON_Duplicate(it, 1)) == 0
-                  && eval_json(cx, n->d, &c) == 0;
-                pop_frame(cx);
-            }
-            if (!ok) {
-                cJSON_Delete(it);
-                cJSON_Delete(kept);
-                cJSON_Delete(items);
-                return -1;
-            }
-            if (biz_tpl_truthy(c))
-                cJSON_AddItemToArray(kept, it);
-            else
-                cJSON_Delete(it);
-            cJSON_Delete(c);
-        }
-        cJSON_Delete(items);
-        if (!(items = kept))
-            return biz_tpl_fail(cx, n->start, "out of memory");
-    }
-    int len = cJSON_GetArraySize(items), i = 0, r = 0;
-    while (items->child && r == 0) {
-        cJSON *it = cJSON_DetachItemFromArray(items, 0);
-        if (++cx->steps > MAX_STEPS) {
-            cJSON_Delete(it);
-            r = biz_tpl_fail(cx, n->start, "template loop limit exceeded (%ld iterations)", MAX_STEPS);
-            break;
-        }
-        if (push_frame(cx, n) < 0) {
-            cJSON_Delete(it);
-            r = -1;
-            break;
-        }
-        cJSON *frame = cx->frames[cx->nframes - 1];
-        cJSON *loop = cJSON_AddObjectToObject(frame, "loop");
-        if (loop) {
-            cJSON_AddItemToObject(loop, "index", biz_tpl_new_int(i + 1));
-            cJSON_AddItemToObject(loop, "index0", biz_tpl_new_int(i));
-            cJSON_AddItemToObject(loop, "revindex", biz_tpl_new_int(len - i));
-            cJSON_AddItemToObject(loop, "revindex0", biz_tpl_new_int(len - i - 1));
-            cJSON_AddBoolToObject(loop, "first", i == 0);
-            cJSON_AddBoolToObject(loop, "last", i == len - 1);
-            cJSON_AddItemToObject(loop, "length", biz_tpl_new_int(len));
-        }
-        r = bind(cx, n->a, frame, it);
-        if (r == 0)
-            r = exec_body(cx, n->c);
-        pop_frame(cx);
-        i++;
-    }
-    cJSON_Delete(items);
-    if (r == 0 && len == 0 && n->nkids)
-        r = exec_body(cx, n->kids[0]);
-    return r;
-}
-
-static int exec_body(biz_tpl_ctx *cx, const biz_tpl_node *body)
-{
-    if (!body)
-        return 0;
-    for (int k = 0; k < body->nkids && !cx->failed; k++) {
-        const biz_tpl_node *n = body->kids[k];
-        cJSON *v;
-        switch (n->kind) {
-        case BIZ_N_TEXT:
-            if (emit_text(cx, n, n->s) < 0)
-                return -1;
-            break;
-        case BIZ_N_OUT:
-            if (eval_json(cx, n->a, &v) < 0 || emit_value(cx, n, v) < 0)
-                return -1;
-            break;
-        case BIZ_N_IF: {
-            int done = 0;
-            for (int i = 0; i + 1 < n->nkids && !done; i += 2) {
-                if (eval_json(cx, n->kids[i], &v) < 0)
-                    return -1;
-                done = biz_tpl_truthy(v);
-                cJSON_Delete(v);
-                if (done && exec_body(cx, n->kids[i + 1]) < 0)
-                    return -1;
-            }
-            if (!done && exec_body(cx, n->c) < 0)
-                return -1;
-            break;
-        }
-        case BIZ_N_FOR:
-            if (exec_for(cx, n) < 0)
-                return -1;
-            break;
-        case BIZ_N_SET:
-            if (eval_json(cx, n->b, &v) < 0 || bind(cx, n->a, cx->frames[cx->nframes - 1], v) < 0)
-                return -1;
-            break;
-        default:
-            return biz_tpl_fail(cx, n->start, "internal error: not a statement");
-        }
-    }
-    return cx->failed ? -1 : 0;
-}
-
-/* Runs t: *text gets the output (text mode) or *pieces the output nodes'
- * values (native mode). 0 ok, -1 with *err set. */
-int biz_tpl_run(const biz_tpl *t, const biz_tpl_env *env, int native, biz_tpl_error *err,
-                char **text, cJSON **pieces)
-{
-    biz_tpl_ctx cx;
-    biz_tpl_error dummy;
-    memset(&cx, 0, sizeof cx);
-    if (!err)
-        err = &dummy;
-    err->offset = -1;
-    err->message[0] = '\0';
-    cx.t = t;
-    cx.env = env;
-    cx.err = err;
-    cx.native = native;
-    if (text)
-        *text = NULL;
-    if (pieces)
-        *pieces = NULL;
-    if (!t) {
-        snprintf(err->message, sizeof err->message, "no template");
-        return -1;
-    }
-    if ((native && !(cx.pieces = cJSON_CreateArray())) || !(cx.frames[0] = cJSON_CreateObject())) {
-        cJSON_Delete(cx.pieces);
-        snprintf(err->message, sizeof err->message, "out of memory");
-        return -1;
-    }
-    cx.nframes = 1;
-    int r = exec_body(&cx, t->root);
-    while (cx.nframes)
-        pop_frame(&cx);
-    char *s = biz_tpl_buf_take(&cx.out);
-    if (r < 0 || cx.failed || (!native && !s)) {
-        if (!cx.failed)
-            biz_tpl_fail(&cx, -1, "out of memory");
-        free(s);
-        cJSON_Delete(cx.pieces);
-        return -1;
-    }
-    if (native) {
-        free(s);
-        *pieces = cx.pieces;
-    } else {
-        *text = s;
-    }
-    return 0;
 }

@@ -137,7 +137,7 @@ static int bind_params(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *what,
                 if (!strcmp(params[j], kw))
                     k = j;
             if (k < 0)
-                return biz_tpl_fail(cx, n->kids[i]->start, "%s got an unexpected keyword argument '%s'", what, kw);
+                return biz_tpl_fail(cx, n->ops[i], "%s got an unexpected keyword argument '%s'", what, kw);
         }
         p[k] = args[i];
     }

@@ -18,6 +18,8 @@
  * that is a Python float even when integral, an array that is a tuple. */
 #define BIZ_TPL_FLOAT_BIT (1 << 12)
 #define BIZ_TPL_TUPLE_BIT (1 << 13)
+/* a number past 2**63 that is a Python int all the same (10 ** 20) */
+#define BIZ_TPL_INT_BIT (1 << 14)
 
 /* Node kinds. ORDER: none needed, switch statements name them. */
 enum biz_tpl_kind {
@@ -56,6 +58,25 @@ struct biz_tpl {
     biz_tpl_node *root; /* BIZ_N_BODY */
     biz_tpl_node *nodes;
 };
+
+/* Tokens (template_lex.c). */
+enum biz_tpl_tok_type {
+    TK_EOF, TK_TEXT, TK_VBEGIN, TK_VEND, TK_BBEGIN, TK_BEND, TK_NAME, TK_STR,
+    TK_INT, TK_FLOAT, TK_OP
+};
+
+typedef struct biz_tpl_tok {
+    int type;
+    int start, end;
+    int op;      /* TK_OP: the operator */
+    char *s;     /* TEXT / NAME / STR: the (decoded) text */
+    double num;
+} biz_tpl_tok;
+
+/* Splits text (len bytes, the dropped trailing newline excluded) into
+ * tokens ending with TK_EOF. 0 ok (*toks malloc'd, each tok's s too), -1
+ * with *err set. */
+int biz_tpl_lex(const char *text, size_t len, biz_tpl_tok **toks, int *ntok, biz_tpl_error *err);
 
 /* ---- values (template_value.c) ---- */
 
@@ -118,13 +139,35 @@ const char *biz_tpl_closest(const char *s, const char *const *names);
 
 /* ---- evaluation (template_eval.c) ---- */
 
-typedef struct biz_tpl_ctx biz_tpl_ctx;
+#define BIZ_TPL_MAX_FRAMES 100          /* nested for loops */
+#define BIZ_TPL_MAX_STEPS 1000000L       /* loop iterations in one render */
+#define BIZ_TPL_MAX_OUTPUT (64u << 20)   /* bytes of output */
+
+/* One rendering. */
+typedef struct biz_tpl_ctx {
+    const biz_tpl *t;
+    const biz_tpl_env *env;
+    biz_tpl_error *err;
+    int failed;
+    cJSON *frames[BIZ_TPL_MAX_FRAMES]; /* local scopes, innermost last */
+    int nframes;
+    int native;
+    biz_tpl_buf out;   /* text mode */
+    cJSON *pieces;     /* native mode: the output nodes' values */
+    long steps;
+    int depth;
+} biz_tpl_ctx;
 
 /* Sets the error (offset, printf message) once; returns -1. */
 int biz_tpl_fail(biz_tpl_ctx *cx, int offset, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Evaluates expression n into *out (0 ok, -1 error). */
 int biz_tpl_eval(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out);
+/* Evaluates n and insists on JSON data (*out owned). */
+int biz_tpl_eval_json(biz_tpl_ctx *cx, const biz_tpl_node *n, cJSON **out);
+/* The byte offsets of the code points of UTF-8 s (plus the end), count in
+ * *n; malloc'd. */
+size_t *biz_tpl_code_points(const char *s, int *n);
 /* Turns an UNDEF or special value into an error / JSON; 0 ok. */
 int biz_tpl_need_json(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *v);
 /* The source text of node n, for messages (malloc'd). */

@@ -1,10 +1,7 @@
-/* template_parse.c: lexer and recursive-descent parser of the Jinja subset.
- *
- * The lexer follows Jinja's: text up to "{{", "{%" or "{#"; inside a tag,
- * expression tokens until "}}" / "%}" at bracket depth 0; "-" next to the
- * delimiters strips whitespace; one trailing newline of the source is
- * dropped (keep_trailing_newline=False, as Airflow leaves it); newlines in
- * text become "\n". The parser follows Jinja's precedence (parser.py):
+/* template_parse.c: recursive-descent parser of the Jinja subset, over
+ * template_lex.c's tokens. One trailing newline of the source is dropped
+ * (keep_trailing_newline=False, as Airflow leaves it). The parser follows
+ * Jinja's precedence (parser.py):
  * condexpr < or < and < not < compare < + - < ~ < * / // % < ** < unary <
  * postfix (. [] ()) and filters / tests. Every error carries the byte offset
  * of the offending token and stops the parse. */
@@ -16,18 +13,7 @@
 
 #include "template_int.h"
 
-enum tok_type {
-    TK_EOF, TK_TEXT, TK_VBEGIN, TK_VEND, TK_BBEGIN, TK_BEND, TK_NAME, TK_STR,
-    TK_INT, TK_FLOAT, TK_OP
-};
-
-typedef struct tok {
-    int type;
-    int start, end;
-    int op;      /* TK_OP: the operator */
-    char *s;     /* TEXT / NAME / STR: the (decoded) text */
-    double num;
-} tok;
+typedef biz_tpl_tok tok;
 
 typedef struct P {
     const char *text;
@@ -59,94 +45,6 @@ static int pfail(P *p, int offset, const char *fmt, ...)
     return -1;
 }
 
-/* ------------------------------------------------------------ lexer */
-
-static tok *push_tok(P *p, int type, size_t start, size_t end)
-{
-    if (p->failed)
-        return NULL;
-    if (p->ntok == p->cap) {
-        int cap = p->cap ? p->cap * 2 : 64;
-        tok *n = realloc(p->toks, sizeof *n * cap);
-        if (!n) {
-            pfail(p, (int)start, "out of memory");
-            return NULL;
-        }
-        p->toks = n;
-        p->cap = cap;
-    }
-    tok *t = &p->toks[p->ntok++];
-    memset(t, 0, sizeof *t);
-    t->type = type;
-    t->start = (int)start;
-    t->end = (int)end;
-    return t;
-}
-
-static int is_ws(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-/* A text token for [a, b), with \r\n and \r turned into \n. */
-static void push_text(P *p, size_t a, size_t b)
-{
-    if (b <= a)
-        return;
-    tok *t = push_tok(p, TK_TEXT, a, b);
-    if (!t)
-        return;
-    t->s = malloc(b - a + 1);
-    if (!t->s) {
-        pfail(p, (int)a, "out of memory");
-        return;
-    }
-    size_t k = 0;
-    for (size_t i = a; i < b; i++) {
-        if (p->text[i] == '\r') {
-            t->s[k++] = '\n';
-            if (i + 1 < b && p->text[i + 1] == '\n')
-                i++;
-        } else {
-            t->s[k++] = p->text[i];
-        }
-    }
-    t->s[k] = '\0';
-}
-
-static int starts(P *p, size_t i, const char *s)
-{
-    size_t n = strlen(s);
-    return i + n <= p->len && memcmp(p->text + i, s, n) == 0;
-}
-
-/* Matches "{%[-] raw [-]%}" (or endraw) at i; returns the index after it, 0
- * when absent. *lstrip / *rstrip get the dashes. */
-static size_t match_raw(P *p, size_t i, const char *word, int *rdash, int *ldash)
-{
-    if (!starts(p, i, "{%"))
-        return 0;
-    i += 2;
-    *ldash = starts(p, i, "-");
-    if (*ldash)
-        i++;
-    while (i < p->len && is_ws(p->text[i]))
-        i++;
-    if (!starts(p, i, word))
-        return 0;
-    i += strlen(word);
-    if (i < p->len && !is_ws(p->text[i]) && p->text[i] != '-' && p->text[i] != '%')
-        return 0;
-    while (i < p->len && is_ws(p->text[i]))
-        i++;
-    *rdash = starts(p, i, "-%}");
-    if (*rdash)
-        i++;
-    if (!starts(p, i, "%}"))
-        return 0;
-    return i + 2;
-}
-
 static const char *op_text(int op)
 {
     static char one[2];
@@ -164,212 +62,6 @@ static const char *op_text(int op)
         one[1] = '\0';
         return one;
     }
-}
-
-/* Lexes a tag's inside from *pos up to its end marker. */
-static void lex_tag(P *p, size_t *pos, int block, int *lstrip)
-{
-    char stack[MAX_DEPTH];
-    int sp = 0;
-    size_t i = *pos;
-    for (;;) {
-        while (i < p->len && is_ws(p->text[i]))
-            i++;
-        if (i >= p->len) {
-            *pos = i;
-            return; /* the parser reports the end of the template */
-        }
-        if (sp == 0) {
-            const char *end = block ? "%}" : "}}";
-            int dash = p->text[i] == '-' && starts(p, i + 1, end);
-            if (dash || starts(p, i, end)) {
-                push_tok(p, block ? TK_BEND : TK_VEND, i, i + 2 + dash);
-                *lstrip = dash;
-                *pos = i + 2 + dash;
-                return;
-            }
-        }
-        char c = p->text[i];
-        size_t st = i;
-        if (isalpha((unsigned char)c) || c == '_') {
-            while (i < p->len && (isalnum((unsigned char)p->text[i]) || p->text[i] == '_'))
-                i++;
-            tok *t = push_tok(p, TK_NAME, st, i);
-            if (t && !(t->s = strndup(p->text + st, i - st)))
-                pfail(p, (int)st, "out of memory");
-        } else if (isdigit((unsigned char)c)) {
-            char buf[80];
-            size_t k = 0;
-            int isf = 0;
-            while (i < p->len && (isdigit((unsigned char)p->text[i])
-                                  || (p->text[i] == '_' && i + 1 < p->len && isdigit((unsigned char)p->text[i + 1])))) {
-                if (p->text[i] != '_' && k < sizeof buf - 10)
-                    buf[k++] = p->text[i];
-                i++;
-            }
-            if (i + 1 < p->len && p->text[i] == '.' && isdigit((unsigned char)p->text[i + 1])) {
-                isf = 1;
-                buf[k++] = '.';
-                i++;
-                while (i < p->len && (isdigit((unsigned char)p->text[i]) || p->text[i] == '_')) {
-                    if (p->text[i] != '_' && k < sizeof buf - 10)
-                        buf[k++] = p->text[i];
-                    i++;
-                }
-            }
-            if (i < p->len && (p->text[i] == 'e' || p->text[i] == 'E')) {
-                size_t j = i + 1;
-                if (j < p->len && (p->text[j] == '+' || p->text[j] == '-'))
-                    j++;
-                if (j < p->len && isdigit((unsigned char)p->text[j])) {
-                    isf = 1;
-                    buf[k++] = 'e';
-                    if (p->text[i + 1] == '-')
-                        buf[k++] = '-';
-                    i = j;
-                    while (i < p->len && isdigit((unsigned char)p->text[i])) {
-                        if (k < sizeof buf - 2)
-                            buf[k++] = p->text[i];
-                        i++;
-                    }
-                }
-            }
-            buf[k] = '\0';
-            tok *t = push_tok(p, isf ? TK_FLOAT : TK_INT, st, i);
-            if (t)
-                t->num = strtod(buf, NULL);
-        } else if (c == '\'' || c == '"') {
-            i++;
-            while (i < p->len && p->text[i] != c)
-                i += (p->text[i] == '\\') ? 2 : 1;
-            if (i >= p->len) {
-                pfail(p, (int)st, "unterminated string");
-                return;
-            }
-            i++;
-            tok *t = push_tok(p, TK_STR, st, i);
-            if (t) {
-                biz_tpl_buf b = {0};
-                if (biz_tpl_unescape(p->text + st + 1, i - st - 2, &b) < 0) {
-                    free(biz_tpl_buf_take(&b));
-                    pfail(p, (int)st, "bad escape in string");
-                    return;
-                }
-                if (!(t->s = biz_tpl_buf_take(&b)))
-                    pfail(p, (int)st, "out of memory");
-            }
-        } else {
-            static const struct { const char *s; int op; } two[] = {
-                {"//", BIZ_OP_FLOORDIV}, {"**", BIZ_OP_POW}, {"==", BIZ_OP_EQ},
-                {"!=", BIZ_OP_NE}, {"<=", BIZ_OP_LE}, {">=", BIZ_OP_GE}};
-            int op = 0, w = 1;
-            for (size_t k = 0; k < sizeof two / sizeof two[0]; k++)
-                if (starts(p, i, two[k].s)) {
-                    op = two[k].op;
-                    w = 2;
-                    break;
-                }
-            if (!op) {
-                if (!strchr("+-*/%~()[]{},.:|=<>", c) || c == '\0') {
-                    if ((unsigned char)c >= 0x20 && (unsigned char)c < 0x7f)
-                        pfail(p, (int)i, "unexpected character '%c'", c);
-                    else
-                        pfail(p, (int)i, "unexpected character (byte 0x%02x)", (unsigned char)c);
-                    return;
-                }
-                op = c == '<' ? BIZ_OP_LT : c == '>' ? BIZ_OP_GT : c;
-            }
-            if (c == '(' || c == '[' || c == '{') {
-                if (sp == MAX_DEPTH) {
-                    pfail(p, (int)i, "brackets nested too deeply");
-                    return;
-                }
-                stack[sp++] = c == '(' ? ')' : c == '[' ? ']' : '}';
-            } else if (c == ')' || c == ']' || c == '}') {
-                if (sp == 0) {
-                    pfail(p, (int)i, "unexpected '%c'", c);
-                    return;
-                }
-                if (stack[sp - 1] != c) {
-                    pfail(p, (int)i, "unexpected '%c', expected '%c'", c, stack[sp - 1]);
-                    return;
-                }
-                sp--;
-            }
-            i += w;
-            tok *t = push_tok(p, TK_OP, st, i);
-            if (t)
-                t->op = op;
-        }
-        if (p->failed)
-            return;
-    }
-}
-
-static void lex(P *p)
-{
-    size_t pos = 0;
-    int lstrip = 0;
-    while (!p->failed) {
-        size_t m = pos;
-        while (m + 1 < p->len && !(p->text[m] == '{' && strchr("{%#", p->text[m + 1]) && p->text[m + 1]))
-            m++;
-        int found = m + 1 < p->len;
-        size_t a = pos, b = found ? m : p->len;
-        if (lstrip)
-            while (a < b && is_ws(p->text[a]))
-                a++;
-        if (found && starts(p, m + 2, "-"))
-            while (b > a && is_ws(p->text[b - 1]))
-                b--;
-        push_text(p, a, b);
-        lstrip = 0;
-        if (!found)
-            break;
-        char kind = p->text[m + 1];
-        int rd, ld;
-        size_t after;
-        if (kind == '#') {
-            size_t k = m + 2;
-            while (k + 1 < p->len && !(p->text[k] == '#' && p->text[k + 1] == '}'))
-                k++;
-            if (k + 1 >= p->len) {
-                pfail(p, (int)m, "unclosed comment: expected '#}' to close '{#' at offset %d", (int)m);
-                break;
-            }
-            lstrip = k > m + 2 && p->text[k - 1] == '-';
-            pos = k + 2;
-        } else if (kind == '%' && (after = match_raw(p, m, "raw", &rd, &ld))) {
-            /* {% raw %}...{% endraw %}: text kept as it is */
-            size_t k = after, end = 0;
-            int erd = 0, eld = 0;
-            for (; k + 1 < p->len; k++)
-                if ((end = match_raw(p, k, "endraw", &erd, &eld)))
-                    break;
-            if (!end) {
-                pfail(p, (int)m, "unclosed '{%% raw %%}': expected '{%% endraw %%}'");
-                break;
-            }
-            size_t ta = after, tb = k;
-            if (rd)
-                while (ta < tb && is_ws(p->text[ta]))
-                    ta++;
-            if (eld)
-                while (tb > ta && is_ws(p->text[tb - 1]))
-                    tb--;
-            push_text(p, ta, tb);
-            lstrip = erd;
-            pos = end;
-        } else {
-            int dash = starts(p, m + 2, "-");
-            push_tok(p, kind == '{' ? TK_VBEGIN : TK_BBEGIN, m, m + 2 + dash);
-            pos = m + 2 + dash;
-            lex_tag(p, &pos, kind == '%', &lstrip);
-            if (pos >= p->len)
-                break;
-        }
-    }
-    push_tok(p, TK_EOF, p->len, p->len);
 }
 
 /* ------------------------------------------------------------ nodes */
@@ -518,6 +210,8 @@ static int levenshtein(const char *a, const char *b)
                 c = d[i - 1][j] + 1;
             if (d[i][j - 1] + 1 < c)
                 c = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < c)
+                c = d[i - 2][j - 2] + 1; /* a transposition */
             d[i][j] = c;
         }
     return d[la][lb];
@@ -573,6 +267,7 @@ static int parse_args(P *p, biz_tpl_node *n)
     adv(p);
     while (!p->failed && !is_op(cur(p), ')')) {
         const char *kw = NULL;
+        int at = cur(p)->start;
         if (cur(p)->type == TK_NAME && is_op(peek(p, 1), '=')) {
             kw = cur(p)->s;
             adv(p);
@@ -585,6 +280,7 @@ static int parse_args(P *p, biz_tpl_node *n)
         biz_tpl_node *a = parse_expr(p, 1);
         if (!a || add_kid(p, n, a, kw) < 0)
             return -1;
+        n->ops[n->nkids - 1] = at; /* where the argument (or its keyword) starts */
         if (is_op(cur(p), ','))
             adv(p);
         else
@@ -1265,11 +961,14 @@ static biz_tpl_node *parse_body(P *p, const char *const *stops, const char *open
                 n = parse_for(p, at);
             else if (!strcmp(w->s, "set"))
                 n = parse_set(p, at);
+            else if ((!strcmp(w->s, "elif") || !strcmp(w->s, "else") || !strcmp(w->s, "endif")
+                      || !strcmp(w->s, "endfor")) && open && !in_list(w->s, stops))
+                pfail(p, at, "unexpected '{%% %s %%}': expected '{%% end%s %%}' to close '{%% %s %%}' at offset %d",
+                      w->s, open, open, open_at);
             else if (!strcmp(w->s, "elif") || !strcmp(w->s, "else") || !strcmp(w->s, "endif")
                      || !strcmp(w->s, "endfor"))
-                pfail(p, at, "unexpected '{%% %s %%}'%s", w->s,
-                      open ? "" : !strcmp(w->s, "endfor") ? " with no open '{% for %}'"
-                                                          : " with no open '{% if %}'");
+                pfail(p, at, "unexpected '{%% %s %%}' with no open '{%% %s %%}'", w->s,
+                      !strcmp(w->s, "endfor") ? "for" : "if");
             else if (in_list(w->s, unsupported_tags))
                 pfail(p, at, "'{%% %s %%}' is not supported", w->s);
             else {
@@ -1354,8 +1053,9 @@ biz_tpl *biz_tpl_parse(const char *text, size_t len, biz_tpl_error *err)
         p.len--;
     if (p.len && p.text[p.len - 1] == '\r')
         p.len--;
-    lex(&p);
-    if (!p.failed)
+    if (biz_tpl_lex(p.text, p.len, &p.toks, &p.ntok, err) < 0)
+        p.failed = 1;
+    else
         t->root = parse_body(&p, NULL, NULL, 0, NULL);
     for (int i = 0; i < p.ntok; i++)
         free(p.toks[i].s);

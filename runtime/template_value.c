@@ -73,7 +73,10 @@ cJSON *biz_tpl_new_int(double d)
 {
     if (d == 0)
         d = 0; /* no "-0" */
-    return cJSON_CreateNumber(d);
+    cJSON *j = cJSON_CreateNumber(d);
+    if (j && isfinite(d) && fabs(d) >= 9.3e18)
+        j->type |= BIZ_TPL_INT_BIT; /* 10 ** 20 is still an int */
+    return j;
 }
 
 int biz_tpl_num_is_int(const cJSON *j)
@@ -81,6 +84,8 @@ int biz_tpl_num_is_int(const cJSON *j)
     double d = j->valuedouble;
     if (j->type & BIZ_TPL_FLOAT_BIT)
         return 0;
+    if (j->type & BIZ_TPL_INT_BIT)
+        return 1;
     /* cJSON keeps no int/float distinction: an integral value that an int
      * can hold is taken for an int. */
     return isfinite(d) && d == floor(d) && fabs(d) < 9.3e18;

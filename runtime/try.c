@@ -71,8 +71,9 @@ void biz_try_begin(biz_run *run, biz_ti *ti)
     char *err = NULL;
     t->args = biz_ctx_render_args(run, ti, t->number, &err);
     ti->state = BIZ_TI_RUNNING;
+    biz_run_changed(run);
     biz_log_event(BIZ_LOG_INFO, "start", t->task_id, t->number, "start (try %d of %d): %s",
-                  t->number, ti->retries + 1, opname);
+                  t->number, ti->try_base + ti->retries + 1, opname);
     if (!t->args) {
         biz_try_done(t, BIZ_OUT_FAILED, 0, "%s", err ? err : "template error");
         free(err);

@@ -2,7 +2,8 @@
 # run.sh: golden diagnostics. For every tests/diag/NAME.biz, runs
 # `bizc --check NAME.biz` from inside tests/diag (so paths print as NAME.biz)
 # and checks that
-#   - bizc exits with status 1 (not 0, not 2, not a signal);
+#   - bizc exits with status 1 (not 0, not 2, not a signal), or with the
+#     status a `# expect-status: N` line gives (0 for a warnings-only case);
 #   - each `# expect: LINE` of the file appears in stderr, in order (lines are
 #     compared with surrounding blanks stripped; `# expect: hint: ...` matches
 #     the `= hint: ...` line printed under a caret);
@@ -96,8 +97,10 @@ for name in $names; do
         reasons="no '# expect:' line in the file
 $reasons"
     fi
-    if [ "$rc" -ne 1 ]; then
-        reasons="exit status $rc, expected 1
+    want_status=$(sed -n 's/^# expect-status: *//p' "$f" | head -n 1)
+    want_status=${want_status:-1}
+    if [ "$rc" -ne "$want_status" ]; then
+        reasons="exit status $rc, expected $want_status
 $reasons"
     fi
     if grep -q -e 'Sanitizer' -e 'runtime error:' "$tmp/err"; then

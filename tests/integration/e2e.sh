@@ -56,6 +56,7 @@ check_trace() {
     fi
     run=$(printf '%s' "${BASH_REMATCH[2]}" | python3 -c 'import sys; print(bytes.fromhex(sys.stdin.read()).decode("ascii", "replace"))')
     assert_match "$1: second part is \"cws\" + 9-digit run number" '^cws[0-9]{9}$' "$run"
+    assert_eq "$1: the run number is the record's" "$run" "$(record '"cws%09d" % r["run_number"]')"
 }
 
 # no_secret DESC SECRET: the last run's output does not show SECRET.
@@ -93,7 +94,9 @@ if compile invoice "$EXAMPLES/invoice.biz"; then
     send="[x for x in path_is('/svc/neorezo-mailer/send') if (x['json'] or {}).get('template') == 'invoice']"
     err="[x for x in path_is('/svc/neorezo-mailer/send') if (x['json'] or {}).get('template') == 'invoice_error']"
     assert_eq "invoice: send_to_customer ran once" 1 "$(calls "len($send)")"
-    assert_eq "invoice: mail_error was skipped" 0 "$(calls "len($err)")"
+    assert_eq "invoice: mail_error was not called" 0 "$(calls "len($err)")"
+    assert_eq "invoice: record: mail_error skipped" skipped "$(task_state mail_error)"
+    assert_eq "invoice: record: run success" success "$(record 'r["state"]')"
     assert_eq "invoice: send_to_customer's token" token-neorezo-mailer "$(calls "h($send[0], 'authorization')")"
     assert_eq "invoice: send_to_customer renders conf into a nested dict" C042 "$(calls "$send[0]['json']['to']")"
     same_json "invoice: xcom_pull of create_invoice gives its JSON answer (native)" \
@@ -110,7 +113,10 @@ if compile invoice "$EXAMPLES/invoice.biz"; then
     [ "$RUN_RC" = 0 ] || show_run
     assert_eq "invoice 404: create_invoice called once" 1 "$(calls "len($ci)")"
     assert_eq "invoice 404: mail_error ran once" 1 "$(calls "len($err)")"
-    assert_eq "invoice 404: send_to_customer was skipped" 0 "$(calls "len($send)")"
+    assert_eq "invoice 404: send_to_customer was not called" 0 "$(calls "len($send)")"
+    assert_eq "invoice 404: record: send_to_customer skipped" skipped "$(task_state send_to_customer)"
+    assert_eq "invoice 404: record: create_invoice success" success "$(task_state create_invoice)"
+    assert_eq "invoice 404: record: status_code XCom" 404 "$(record 'r["tasks"]["create_invoice"]["xcom"].get("status_code")')"
     assert_eq "invoice 404: mail_error got the status XCom" 404 "$(calls "$err[0]['json']['status'] if $err else None")"
     assert_eq "invoice 404: mail_error got the error answer" 404 \
         "$(calls "($err[0]['json']['answer'] or {}).get('status') if $err else None")"
@@ -149,7 +155,7 @@ fi
 # ---------------------------------------------------------------- direct api_id/stage/token
 if compile direct "$DAGS/direct.biz"; then
     reset_fake
-    export BIZ_API_GATEWAY_URL="$FAKE_URL/apigw"
+    export BIZ_API_GATEWAY_URL="$FAKE_URL/apigw/{api_id}/{stage}"
     run_dag "$T/direct" --conf '{"id": "F-17", "q": "a b&c"}'
     unset BIZ_API_GATEWAY_URL
     assert_eq "direct: exit status 0" 0 "$RUN_RC"
@@ -177,6 +183,9 @@ if compile call "$DAGS/call.biz"; then
     assert_eq "500 with raise_errors: exit status 1" 1 "$RUN_RC"
     assert_eq "500 with raise_errors: no retry although retries=2" 1 "$(calls 'len(to("svc-err"))')"
     assert_eq "500 with raise_errors: the downstream task did not run" 0 "$(calls 'len(to("svc-after"))')"
+    assert_eq "500 with raise_errors: record: one try" 1 "$(record 'r["tasks"]["first"]["tries"]')"
+    assert_eq "500 with raise_errors: record: first failed, after upstream_failed" "failed upstream_failed" \
+        "$(task_state first) $(task_state after)"
 
     call_case svc-err /status/404 ""
     assert_eq "404 with raise_400_errors: exit status 1" 1 "$RUN_RC"

@@ -87,9 +87,9 @@ assert_eq "behave: cleared" 200 "$(code /svc/svc-b/invoice)"
 # ---------------------------------------------------------------- concurrency
 reset_fake
 t0=$(date +%s%N)
-for i in 1 2 3 4 5 6; do code /svc/a/slow/500 >/dev/null & done
-wait_pids=$(jobs -p)
-wait $wait_pids
+pids=()
+for i in 1 2 3 4 5 6; do code /svc/a/slow/500 >/dev/null & pids+=($!); done
+wait "${pids[@]}"
 t1=$(date +%s%N)
 assert_eq "slow: 6 parallel calls all in flight at once" 6 "$(stats 's["max_in_flight"]')"
 assert_eq "slow: all counted" 6 "$(stats 's["total"]')"

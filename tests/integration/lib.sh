@@ -290,3 +290,24 @@ show_run() {
     sed 's/^/  out: /' "$T/run.$RUN_N.out"
     sed 's/^/  err: /' "$T/run.$RUN_N.err"
 }
+
+# record EXPR: a Python expression over the last run's record `r` (the JSON
+# document under <state-dir>/<dag_id>/runs/), e.g. record 'r["state"]'.
+# Prints "no record" when the run left none.
+record() {
+    local f
+    f=$(ls -t "$RUN_STATE"/*/runs/*.json 2>/dev/null | head -n 1)
+    if [ -z "$f" ]; then
+        echo "no record"
+        return
+    fi
+    python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+v = eval(sys.argv[2])
+print(v if isinstance(v, str) else json.dumps(v, sort_keys=True))
+' "$f" "$1" 2>&1
+}
+
+# task_state TASK: the state of TASK in the last run's record.
+task_state() { record "r['tasks'].get('$1', {}).get('state', 'absent')"; }

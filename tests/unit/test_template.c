@@ -316,7 +316,8 @@ static void test_unary(void)
 static void test_concat(void)
 {
     CHECK("{{ 'a' ~ 1 ~ none ~ true }}", "a1NoneTrue");
-    CHECK("{{ 1 ~ 2 + 3 }}", "15");
+    CHECK("{{ 1 ~ 2 * 3 }}", "16");
+    RTERR("{{ 1 ~ 2 + 3 }}", 3, "unsupported operand type(s) for +: 'str' and 'int'");
     CHECK("{{ 'n=' ~ [1] }}", "n=[1]");
 }
 
@@ -758,18 +759,18 @@ static void check_refs_at(const char *tpl, const char *want, int line)
 
 static void test_refs_xcom(void)
 {
-    REFS("{{ ti.xcom_pull(task_ids='extract') }}", "xcom_task:extract@26");
+    REFS("{{ ti.xcom_pull(task_ids='extract') }}", "xcom_task:extract@25");
     REFS("{{ ti.xcom_pull(['a', 'b']) }}{{ task_instance.xcom_pull('c', key='k') }}",
-          "xcom_task:a@17 xcom_task:b@22 xcom_task:c@58");
+          "xcom_task:a@17 xcom_task:b@22 xcom_task:c@57");
 }
 
 static void test_refs_var_conn_names(void)
 {
     REFS("{{ var.value.foo }} {{ var.json.get('cfg') }} {{ conn.my_http.host }}",
-          "var:foo@13 var:cfg@38 conn:my_http@54");
+          "var:foo@13 var:cfg@36 conn:my_http@54");
     REFS("{{ params.p }} {% set z = 1 %}{{ z }} {% for i in items %}{{ i }}{{ loop.index }}{% endfor %}",
-          "name:params@3 name:items@46");
-    REFS("{{ maybe | default(1) }}{% if other is defined %}{{ ds }}{% endif %}", "name:ds@51");
+          "name:params@3 name:items@50");
+    REFS("{{ maybe | default(1) }}{% if other is defined %}{{ ds }}{% endif %}", "name:ds@52");
 }
 
 /* ---- parse errors ------------------------------------------------------------------- */
@@ -778,7 +779,8 @@ static void test_perr_unclosed_var(void)
 {
     PERR("{{ x", 4, "unexpected end of template: expected '}}' to close '{{' at offset 0");
     PERR("ab {{ x y }}", 8, "expected '}}' to close '{{' at offset 3, got 'y'");
-    PERR("{{ x %}", 5, "unexpected '}'");
+    PERR("{{ x %}", 5, "expected '}}' to close '{{' at offset 0, got '%}'");
+    PERR("{{ x % }", 7, "unexpected '}'");
 }
 
 static void test_perr_expression(void)
@@ -788,7 +790,7 @@ static void test_perr_expression(void)
     PERR("{% if %}", 6, "expected an expression, got '%}'");
     PERR("{{ [1, 2 }}", 9, "unexpected '}', expected ']'");
     PERR("{{ x. }}", 6, "expected an attribute name after '.', got '}}'");
-    PERR("{{ f(a=1, 2) }}", 5, "unknown function 'f'");
+    PERR("{{ f(a=1, 2) }}", 3, "unknown function 'f'");
     PERR("{{ 'x'.get(a=1, 2) }}", 16, "positional argument follows keyword argument");
 }
 
@@ -823,12 +825,14 @@ static void test_perr_blocks(void)
 {
     PERR("{% if x %}abc", 0, "unclosed '{% if %}': expected '{% endif %}' before the end of the template");
     PERR("a{% for x in y %}", 1, "unclosed '{% for %}': expected '{% endfor %}' before the end of the template");
-    PERR("{% if x %}{% for y in z %}{% endif %}", 10,
-         "unexpected '{% endif %}'");
+    PERR("{% if x %}{% for y in z %}{% endif %}", 26,
+         "unexpected '{% endif %}': expected '{% endfor %}' to close '{% for %}' at offset 10");
     PERR("{% endif %}", 0, "unexpected '{% endif %}' with no open '{% if %}'");
     PERR("{% endfor %}", 0, "unexpected '{% endfor %}' with no open '{% for %}'");
-    PERR("{% if x %}{% else %}{% else %}{% endif %}", 20, "unexpected '{% else %}'");
-    PERR("{% if x }}", 10, "unexpected end of template: expected '%}' to close '{%' at offset 0");
+    PERR("{% if x %}{% else %}{% else %}{% endif %}", 20,
+         "unexpected '{% else %}': expected '{% endif %}' to close '{% if %}' at offset 0");
+    PERR("{% if x }}", 8, "expected '%}' to close '{%' at offset 0, got '}}'");
+    PERR("{% if x", 7, "unexpected end of template: expected '%}' to close '{%' at offset 0");
     PERR("{% if x y %}{% endif %}", 8, "expected '%}' to close '{%' at offset 0, got 'y'");
 }
 
@@ -837,7 +841,8 @@ static void test_perr_statements(void)
     PERR("{% macro m() %}{% endmacro %}", 0, "'{% macro %}' is not supported");
     PERR("{% include 'x' %}", 0, "'{% include %}' is not supported");
     PERR("{% extends 'x' %}", 0, "'{% extends %}' is not supported");
-    PERR("{% foo %}", 3, "unknown statement 'foo'");
+    PERR("{% foo %}", 3, "unknown statement 'foo' (did you mean 'for'?)");
+    PERR("{% frobnicate %}", 3, "unknown statement 'frobnicate'");
     PERR("{% fi x %}", 3, "unknown statement 'fi' (did you mean 'if'?)");
     PERR("{% set x %}", 9, "'{% set %}' blocks are not supported: expected '='");
     PERR("{% for x of y %}{% endfor %}", 9, "expected 'in', got 'of'");
@@ -1014,13 +1019,13 @@ static void test_limits(void)
 {
     RTERR("{{ range(10000000) }}", 3, "range() too large (over 1000000 items)");
     biz_tpl_error err;
-    const char *tpl = "{% for a in range(1000) %}{% for b in range(1000) %}{% for c in range(100) %}"
+    const char *tpl = "{% for a in range(1000) %}{% for b in range(1000) %}{% for c in range(10) %}"
                       "{% endfor %}{% endfor %}{% endfor %}";
     biz_tpl *t = biz_tpl_parse(tpl, strlen(tpl), &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(t);
     char *r = biz_tpl_render(t, &env, &err);
     CU_ASSERT_PTR_NULL(r);
-    CU_ASSERT_STRING_EQUAL(err.message, "template loop limit exceeded (10000000 iterations)");
+    CU_ASSERT_STRING_EQUAL(err.message, "template loop limit exceeded (1000000 iterations)");
     free(r);
     biz_tpl_free(t);
 }
@@ -1042,7 +1047,8 @@ static void test_str_api(void)
 static void test_reuse_and_null_env(void)
 {
     biz_tpl_error err;
-    biz_tpl *t = biz_tpl_parse("{{ 1 + 1 }}{{ ti.xcom_pull(task_ids='a') }}", 42, &err);
+    const char *src = "{{ 1 + 1 }}{{ ti.xcom_pull(task_ids='a') }}";
+    biz_tpl *t = biz_tpl_parse(src, strlen(src), &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(t);
     for (int i = 0; i < 3; i++) {
         char *s = biz_tpl_render(t, NULL, &err);
@@ -1076,6 +1082,34 @@ static void test_embedded_nul_and_len(void)
     CU_ASSERT_STRING_EQUAL(err.message, "unexpected character (byte 0x00)");
 }
 
+static void test_big_ints_and_zero_division(void)
+{
+    CHECK("{{ 10 ** 20 }} {{ 2 ** 64 }}", "100000000000000000000 18446744073709551616");
+    RTERR("{{ 1.0 / 0 }}", 3, "float division by zero");
+    RTERR("{{ 1.5 // 0 }}", 3, "float floor division by zero");
+    RTERR("{{ 1.5 % 0 }}", 3, "float modulo");
+    RTERR("{{ 1 % 0 }}", 3, "integer division or modulo by zero");
+}
+
+static void test_scoping(void)
+{
+    CHECK("{% if true %}{% set y = 3 %}{% endif %}{{ y }}", "3");
+    CHECK("{% for (a, b) in [[1, 2], (3, 4)] %}{{ a + b }}{% endfor %}", "37");
+    CHECK("{% for x in [1] %}{% endfor %}{{ x is defined }}", "False");
+    CHECK("{% for x in [1, 2] %}{% for x in 'ab' %}{{ x }}{% endfor %}{{ x }}{% endfor %}", "ab1ab2");
+    RTERR("{% for a, b in [[1, 2, 3]] %}{% endfor %}", 7, "too many values to unpack (expected 2)");
+}
+
+static void test_native_statements(void)
+{
+    NATIVE("{% for i in [1, 2] %}{{ i }}{% endfor %}", "int:12");
+    NATIVE("{% if true %}{{ [1] }}{% endif %}", "list:[1]");
+    NATIVE("{% set x = {'k': 2} %}{{ x }}", "dict:{'k': 2}");
+    NATIVE("{{ 10 ** 20 }}", "int:100000000000000000000");
+    NATIVE("{{ '1e3' }}", "float:1000.0");
+    NATIVE("{{ '-5' }}", "int:-5");
+}
+
 /* ---- main ----------------------------------------------------------------------- */
 
 #define T(f) {#f, f}
@@ -1100,6 +1134,7 @@ static const struct {
     T(test_is_template), T(test_rterr_undefined), T(test_rterr_types), T(test_rterr_context),
     T(test_rterr_filters), T(test_fuzz_prefixes), T(test_fuzz_mutations), T(test_deep_nesting),
     T(test_limits), T(test_str_api), T(test_reuse_and_null_env), T(test_embedded_nul_and_len),
+    T(test_big_ints_and_zero_division), T(test_scoping), T(test_native_statements),
 };
 
 int main(void)

@@ -1,0 +1,920 @@
+/* opcall.c: operator calls and dependencies in a DAG body.
+ *
+ * Checks every argument of an operator call against the operator table
+ * (runtime/ops.c): unknown, duplicate, missing, wrongly typed, ignored and
+ * Python-callable arguments, template syntax and references; then creates
+ * the task, or the three tasks of a TechMicroServiceAsyncGroup. Also `>>`,
+ * `<<`, chain(), cross_downstream(), set_upstream/set_downstream and
+ * task.output.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "sema.h"
+#include "sema_int.h"
+#include "template.h"
+
+static const char *const http_methods[] = {
+    "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", NULL
+};
+
+static const biz_span no_span;
+
+/* --------------------------------------------------------- task ids */
+
+static int valid_key(const char *s, int allow_dot)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (!(isalnum(c) || c == '_' || c == '-' || (allow_dot && c == '.')))
+            return 0;
+    }
+    return 1;
+}
+
+int sx_check_id(biz_sema *S, const char *id, biz_span span, const char *what, int allow_dot)
+{
+    if (strlen(id) > 250) {
+        biz_error(S->d, span, NULL, "%s is longer than 250 characters", what);
+        return 0;
+    }
+    if (!valid_key(id, allow_dot)) {
+        biz_error(S->d, span, NULL,
+                  allow_dot ? "invalid %s '%s': only letters, digits, dashes, dots and underscores are allowed"
+                            : "invalid %s '%s': only letters, digits, dashes and underscores are allowed",
+                  what, id);
+        return 0;
+    }
+    return 1;
+}
+
+int sx_find_task(sx_dag *dag, const char *id)
+{
+    for (int i = 0; i < dag->ntasks; i++)
+        if (strcmp(dag->tasks[i]->id, id) == 0)
+            return i;
+    return -1;
+}
+
+/* --------------------------------------------------------- type checks */
+
+static int tpl_name_known(const char *name)
+{
+    return sx_in_list(name, biz_sema_context_names);
+}
+
+typedef struct tpl_ctx {
+    biz_sema *S;
+    const sx_val *v;
+    const char *arg;
+} tpl_ctx;
+
+static void tpl_ref(void *user, const char *kind, const char *value, int offset)
+{
+    tpl_ctx *c = user;
+    biz_sema *S = c->S;
+    biz_pos pos = sx_str_pos(S, c->v, offset);
+    if (strcmp(kind, "xcom_task") == 0) {
+        sx_ref r = { REF_XCOM, -1, c->arg, sx_strdup(S, value), biz_span_at(pos) };
+        /* The offset is the id's literal: underline its quotes too. */
+        int q = offset >= 0 && (size_t)offset < c->v->u.str.len
+                && (c->v->u.str.s[offset] == '\'' || c->v->u.str.s[offset] == '"');
+        r.span.end.col += (int)strlen(value) + 2 * q;
+        r.span.end.off += (int)strlen(value) + 2 * q;
+        SX_PUSH(S, S->pend_refs, S->npend_refs, S->cap_pend_refs, r);
+    } else if (strcmp(kind, "name") == 0 && !tpl_name_known(value)) {
+        int n = 0;
+        while (biz_sema_context_names[n])
+            n++;
+        const char *sug = biz_suggest(value, biz_sema_context_names, n);
+        biz_span sp = biz_span_at(pos);
+        sp.end.col += (int)strlen(value);
+        sp.end.off += (int)strlen(value);
+        biz_warning(S->d, sp, sug ? sx_fmt(S, "did you mean '%s'?", sug) : NULL,
+                    "unknown name '%s' in template: Airflow's context has no such variable", value);
+    }
+}
+
+/* Parses every template string inside v (an argument's value). */
+void sx_check_templates(biz_sema *S, const sx_val *v, const char *arg)
+{
+    switch (v->kind) {
+    case BV_STR: {
+        if (!sx_is_template(v))
+            return;
+        biz_tpl_error err;
+        memset(&err, 0, sizeof err);
+        biz_tpl *t = biz_tpl_parse(v->u.str.s, v->u.str.len, &err);
+        if (!t) {
+            biz_pos pos = err.offset >= 0 ? sx_str_pos(S, v, err.offset) : v->span.begin;
+            biz_error(S->d, biz_span_at(pos), NULL, "template: %s", err.message);
+            return;
+        }
+        tpl_ctx c = { S, v, arg };
+        biz_tpl_refs(t, tpl_ref, &c);
+        biz_tpl_free(t);
+        return;
+    }
+    case BV_LIST: case BV_TUPLE:
+        for (int i = 0; i < v->u.seq.n; i++)
+            sx_check_templates(S, v->u.seq.items[i], arg);
+        return;
+    case BV_DICT:
+        for (int i = 0; i < v->u.dict.n; i++)
+            sx_check_templates(S, v->u.dict.vals[i], arg);
+        return;
+    default:
+        return;
+    }
+}
+
+/* Can v become JSON (inside an argument)? Collects .output producers. */
+int sx_json_ok(biz_sema *S, const biz_arg_spec *spec, const sx_val *v, biz_span span,
+                   const char *what)
+{
+    switch (v->kind) {
+    case BV_ERROR: case BV_REJECTED:
+        return 0;
+    case BV_NONE: case BV_BOOL: case BV_INT: case BV_FLOAT: case BV_STR:
+    case BV_DURATION: case BV_DATETIME: case BV_TRIGGER:
+        return 1;
+    case BV_OUTPUT: case BV_PARAM:
+        if (!(spec->flags & BIZ_A_TEMPLATED)) {
+            biz_error(S->d, span, "pass it to a templated argument",
+                      "argument '%s' is not templated; %s cannot be used in it", spec->name,
+                      sx_kind_name(v));
+            return 0;
+        }
+        if (v->kind == BV_OUTPUT) {
+            sx_edge ed = { v->u.out.task, -1, span, 0 };
+            SX_PUSH(S, S->pend_out, S->npend_out, S->cap_pend_out, ed);
+        }
+        return 1;
+    case BV_LIST: case BV_TUPLE:
+        for (int i = 0; i < v->u.seq.n; i++)
+            if (!sx_json_ok(S, spec, v->u.seq.items[i], span, what))
+                return 0;
+        return 1;
+    case BV_DICT:
+        for (int i = 0; i < v->u.dict.n; i++)
+            if (!sx_json_ok(S, spec, v->u.dict.vals[i], span, what))
+                return 0;
+        return 1;
+    default:
+        biz_error(S->d, span, NULL, "argument '%s' expects %s, got %s", spec->name, what,
+                  sx_kind_name(v));
+        return 0;
+    }
+}
+
+int sx_all_strs(const sx_val *v)
+{
+    for (int i = 0; i < v->u.seq.n; i++)
+        if (v->u.seq.items[i]->kind != BV_STR)
+            return 0;
+    return 1;
+}
+
+/* The task id a node should be named by in a hint. */
+static const char *node_hint_id(const sx_val *v)
+{
+    if (v->kind != BV_NODE)
+        return "...";
+    if (v->u.node.grp)
+        return v->u.node.dag->tasks[v->u.node.grp->call]->id;
+    return v->u.node.dag->tasks[v->u.node.first]->id;
+}
+
+/* Checks v against spec's type; reports and returns 0 when it does not fit. */
+int sx_type_ok(biz_sema *S, const biz_arg_spec *spec, sx_val *v, biz_span span)
+{
+    if (v->kind == BV_ERROR || v->kind == BV_REJECTED)
+        return 0;
+    const char *want = biz_arg_type_name(spec->type);
+    int templated = spec->flags & BIZ_A_TEMPLATED;
+    if (v->kind == BV_OUTPUT || v->kind == BV_PARAM)
+        return sx_json_ok(S, spec, v, span, want);
+    if (templated && sx_is_template(v))
+        return 1;
+    if (v->kind == BV_NONE) {
+        if (!spec->default_json && !(spec->flags & BIZ_A_REQUIRED))
+            return 1;
+        goto bad;
+    }
+    switch (spec->type) {
+    case BIZ_T_ANY:
+        return sx_json_ok(S, spec, v, span, "a constant");
+    case BIZ_T_STR:
+        if (v->kind == BV_STR)
+            return 1;
+        break;
+    case BIZ_T_INT:
+        if (v->kind == BV_INT)
+            return 1;
+        break;
+    case BIZ_T_NUMBER:
+        if (v->kind == BV_INT || v->kind == BV_FLOAT)
+            return 1;
+        break;
+    case BIZ_T_BOOL:
+        if (v->kind == BV_BOOL)
+            return 1;
+        break;
+    case BIZ_T_DICT:
+        if (v->kind == BV_DICT)
+            return sx_json_ok(S, spec, v, span, want);
+        break;
+    case BIZ_T_LIST:
+        if (v->kind == BV_LIST || v->kind == BV_TUPLE)
+            return sx_json_ok(S, spec, v, span, want);
+        break;
+    case BIZ_T_STRS:
+        if (v->kind == BV_STR || ((v->kind == BV_LIST || v->kind == BV_TUPLE) && sx_all_strs(v)))
+            return 1;
+        break;
+    case BIZ_T_TASK: case BIZ_T_TASKS: {
+        if (v->kind == BV_STR)
+            return 1;
+        const sx_val *node = v->kind == BV_NODE ? v : NULL;
+        if (spec->type == BIZ_T_TASKS && (v->kind == BV_LIST || v->kind == BV_TUPLE)) {
+            int ok = 1;
+            for (int i = 0; i < v->u.seq.n; i++) {
+                if (v->u.seq.items[i]->kind == BV_NODE && !node)
+                    node = v->u.seq.items[i];
+                if (v->u.seq.items[i]->kind != BV_STR)
+                    ok = 0;
+            }
+            if (ok)
+                return 1;
+        }
+        if (node) {
+            biz_error(S->d, span, sx_fmt(S, "write %s='%s'", spec->name, node_hint_id(node)),
+                      "argument '%s' expects %s, got %s", spec->name, want, sx_kind_name(node));
+            return 0;
+        }
+        break;
+    }
+    case BIZ_T_DURATION:
+        if (v->kind == BV_DURATION || v->kind == BV_INT || v->kind == BV_FLOAT) {
+            double s = v->kind == BV_DURATION ? v->u.dur : v->kind == BV_INT ? (double)v->u.i : v->u.f;
+            if (s < 0) {
+                biz_error(S->d, span, NULL, "argument '%s' must not be negative", spec->name);
+                return 0;
+            }
+            return 1;
+        }
+        break;
+    case BIZ_T_DATETIME:
+        if (v->kind == BV_DATETIME)
+            return 1;
+        break;
+    case BIZ_T_TRIGGER:
+        if (v->kind == BV_TRIGGER)
+            return 1;
+        if (v->kind == BV_STR) {
+            if (biz_trigger_from_name(v->u.str.s) >= 0)
+                return 1;
+            const char *sug = biz_suggest(v->u.str.s, biz_trigger_names, BIZ_TR__COUNT);
+            biz_error(S->d, span, sug ? sx_fmt(S, "did you mean '%s'?", sug) : NULL,
+                      "unknown trigger rule '%s'", v->u.str.s);
+            return 0;
+        }
+        break;
+    case BIZ_T_METHOD:
+        if (v->kind == BV_STR) {
+            char up[16];
+            size_t n = v->u.str.len < 15 ? v->u.str.len : 15;
+            for (size_t i = 0; i < n; i++)
+                up[i] = (char)toupper((unsigned char)v->u.str.s[i]);
+            up[n] = 0;
+            if (v->u.str.len < 15 && sx_in_list(up, http_methods))
+                return 1;
+            biz_error(S->d, span, "use one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS",
+                      "unknown HTTP method '%s'", v->u.str.s);
+            return 0;
+        }
+        break;
+    case BIZ_T_CALLABLE:
+    case BIZ_T__COUNT:
+        break;
+    }
+bad:
+    biz_error(S->d, span, NULL, "argument '%s' expects %s, got %s", spec->name, want,
+              sx_kind_name(v));
+    return 0;
+}
+
+/* The hint for a Python callable argument. */
+const char *sx_callable_hint(biz_sema *S, const biz_arg_spec *spec)
+{
+    if (!strcmp(spec->name, "transformer"))
+        return "transform the result in the service itself; the result is in <group>.output";
+    if (!strcmp(spec->name, "response_check"))
+        return "the sensor succeeds on any 2xx/3xx answer; remove response_check";
+    const char *u = spec->doc ? strstr(spec->doc, "(use ") : NULL;
+    if (u) {
+        const char *end = strchr(u, ')');
+        return sx_fmt(S, "%.*s instead", (int)(end ? end - u - 1 : (long)strlen(u + 1)), u + 1);
+    }
+    return "remove it; a compiled DAG runs no Python code";
+}
+
+/* ------------------------------------------------------ operator calls */
+
+typedef struct call_args {
+    sx_arg *a;
+    int n, cap;
+} call_args;
+
+static sx_arg *find_arg(call_args *ca, const char *name)
+{
+    for (int i = 0; i < ca->n; i++)
+        if (strcmp(ca->a[i].name, name) == 0)
+            return &ca->a[i];
+    return NULL;
+}
+
+/* Checks one argument and records it. value is the evaluated value, or NULL
+ * to evaluate expr. */
+static void add_arg(biz_sema *S, sx_scope *sc, call_args *ca, const biz_op_spec *op,
+                    const biz_arg_spec *spec, const biz_expr *expr, sx_val *value,
+                    biz_span key_span, biz_span val_span)
+{
+    sx_arg *prev = find_arg(ca, spec->name);
+    if (prev) {
+        biz_error(S->d, key_span, NULL, "argument '%s' given twice", spec->name);
+        biz_note(S->d, prev->key_span, "first given here");
+        return;
+    }
+    if (spec->type == BIZ_T_CALLABLE) {
+        biz_error(S->d, key_span, sx_callable_hint(S, spec),
+                  "argument '%s' takes a Python callable, which a compiled DAG cannot run",
+                  spec->name);
+        return;
+    }
+    sx_val *v = value ? value : sx_eval(S, sc, expr);
+    if (spec->flags & BIZ_A_IGNORED) {
+        const char *why = spec->doc && !strncmp(spec->doc, "ignored: ", 9) ? spec->doc + 9 : NULL;
+        if (why)
+            biz_warning(S->d, key_span, NULL, "ignored: argument '%s' of %s (%s)", spec->name,
+                        op->name, why);
+        else
+            biz_warning(S->d, key_span, NULL, "ignored: argument '%s' of %s has no effect in a compiled DAG",
+                        spec->name, op->name);
+    }
+    if (!sx_type_ok(S, spec, v, val_span))
+        v = sx_new(S, BV_ERROR, val_span);
+    if (v->kind != BV_ERROR) {
+        if (spec->flags & BIZ_A_TEMPLATED) {
+            sx_check_templates(S, v, spec->name);
+        } else if (sx_has_template(v) && spec->type != BIZ_T_TASK && spec->type != BIZ_T_TASKS
+                   && strcmp(spec->name, "task_id") && strcmp(spec->name, "group_id")) {
+            biz_warning(S->d, val_span, NULL,
+                        "argument '%s' is not templated; '{{ ... }}' will be sent as it is",
+                        spec->name);
+        }
+        /* Task ids to check once every task is known. */
+        if (spec->type == BIZ_T_TASK || spec->type == BIZ_T_TASKS) {
+            sx_ref_kind kind = op->kind == BIZ_OP_BRANCH_TECH_MS && strcmp(spec->name, "cws_task_id")
+                               ? REF_BRANCH : REF_TASK_ARG;
+            if (v->kind == BV_STR) {
+                sx_ref r = { kind, -1, spec->name, v->u.str.s, val_span };
+                SX_PUSH(S, S->pend_refs, S->npend_refs, S->cap_pend_refs, r);
+            } else if (v->kind == BV_LIST || v->kind == BV_TUPLE) {
+                for (int i = 0; i < v->u.seq.n; i++) {
+                    sx_val *it = v->u.seq.items[i];
+                    sx_ref r = { kind, -1, spec->name, it->u.str.s,
+                                 it->origin ? it->span : val_span };
+                    SX_PUSH(S, S->pend_refs, S->npend_refs, S->cap_pend_refs, r);
+                }
+            }
+        }
+    }
+    sx_arg a = { spec->name, spec, v, key_span, val_span, 1 };
+    SX_PUSH(S, ca->a, ca->n, ca->cap, a);
+}
+
+static int has_default(sx_dag *dag, const biz_arg_spec *spec)
+{
+    if (spec->flags & BIZ_A_NOT_DEFAULT)
+        return 0;
+    sx_val *v = sx_dict_get(dag->default_args, spec->name);
+    return v && v->kind != BV_NONE;
+}
+
+static int given(sx_dag *dag, call_args *ca, const biz_op_spec *op, const char *name)
+{
+    sx_arg *a = find_arg(ca, name);
+    if (a)
+        return a->val->kind != BV_NONE;
+    const biz_arg_spec *spec = biz_op_arg(op, name);
+    return spec && has_default(dag, spec);
+}
+
+static sx_task *new_task(biz_sema *S, sx_dag *dag, const char *id, const biz_op_spec *op,
+                         biz_span span, biz_span id_span)
+{
+    int prev = sx_find_task(dag, id);
+    if (prev >= 0) {
+        biz_error(S->d, id_span, NULL, "duplicate task id '%s' in DAG '%s'", id, dag->id);
+        biz_note(S->d, dag->tasks[prev]->id_span, "'%s' is first defined here", id);
+    }
+    sx_task *t = sx_alloc(S, sizeof *t);
+    t->id = sx_strdup(S, id);
+    t->op = op;
+    t->span = span;
+    t->id_span = id_span;
+    SX_PUSH(S, dag->tasks, dag->ntasks, dag->cap_tasks, t);
+    return t;
+}
+
+static void task_add(biz_sema *S, sx_task *t, sx_arg a)
+{
+    SX_PUSH(S, t->args, t->nargs, t->cap, a);
+}
+
+/* Adds a synthesised argument (not written in the source). */
+static void task_set(biz_sema *S, sx_task *t, const char *name, sx_val *v)
+{
+    const biz_arg_spec *spec = biz_op_arg(t->op, name);
+    if (!spec)
+        return;
+    for (int i = 0; i < t->nargs; i++)
+        if (!strcmp(t->args[i].name, name)) {
+            t->args[i].val = v;
+            t->args[i].has_loc = 0;
+            return;
+        }
+    sx_arg a = { spec->name, spec, v, no_span, no_span, 0 };
+    task_add(S, t, a);
+}
+
+/* Expands a TechMicroServiceAsyncGroup into its call, wait and read tasks. */
+static sx_val *expand_group(biz_sema *S, sx_dag *dag, const char *gid, call_args *ca,
+                            biz_span span, biz_span id_span)
+{
+    sx_group *g = sx_alloc(S, sizeof *g);
+    g->id = sx_strdup(S, gid);
+    g->span = span;
+    SX_PUSH(S, dag->groups, dag->ngroups, dag->cap_groups, g);
+    sx_arg *read_arg = find_arg(ca, "read");
+    int read = !read_arg || read_arg->val->kind != BV_BOOL || read_arg->val->u.b;
+    static const char *const suffix[] = { "call", "wait", "read" };
+    static const biz_op_kind kinds[] = { BIZ_OP_TECH_MS, BIZ_OP_ASYNC_SENSOR, BIZ_OP_ASYNC_PULL };
+    static const char *const group_only[] = { "group_id", "timeout", "poke_interval", "read",
+                                              "transformer", "prefix_group_id", "tooltip", NULL };
+    int idx[3] = { -1, -1, -1 };
+    for (int k = 0; k < (read ? 3 : 2); k++) {
+        const biz_op_spec *op = &biz_ops[kinds[k]];
+        sx_task *t = new_task(S, dag, sx_fmt(S, "%s.%s", gid, suffix[k]), op, span, id_span);
+        t->grp = g;
+        idx[k] = dag->ntasks - 1;
+        for (int i = 0; i < ca->n; i++) {
+            sx_arg a = ca->a[i];
+            if (sx_in_list(a.name, group_only) || a.val->kind == BV_ERROR)
+                continue;
+            if (!strcmp(a.name, "trigger_rule") && k != 0)
+                continue;
+            const biz_arg_spec *spec = biz_op_arg(op, a.name);
+            if (!spec)
+                continue;
+            a.spec = spec;
+            task_add(S, t, a);
+        }
+        task_set(S, t, "task_id", sx_new_str(S, t->id, strlen(t->id), no_span));
+        if (k == 0) {
+            sx_val *yes = sx_new(S, BV_BOOL, no_span);
+            yes->u.b = 1;
+            task_set(S, t, "asynchronous", yes);
+        } else {
+            const char *call_id = dag->tasks[idx[0]]->id;
+            task_set(S, t, "cws_task_id", sx_new_str(S, call_id, strlen(call_id), no_span));
+        }
+        if (k == 1) {
+            /* The sensor waits as long as the group says (900 s by default,
+             * not the sensor's 7 days). */
+            for (int j = 0; j < 2; j++) {
+                const char *name = j ? "poke_interval" : "timeout";
+                sx_arg *ga = find_arg(ca, name);
+                if (ga && ga->val->kind != BV_ERROR) {
+                    sx_arg a = *ga;
+                    a.spec = biz_op_arg(op, name);
+                    task_add(S, t, a);
+                } else {
+                    const biz_arg_spec *gs = biz_op_arg(&biz_ops[BIZ_OP_ASYNC_GROUP], name);
+                    cJSON *dj = cJSON_Parse(gs && gs->default_json ? gs->default_json : "0");
+                    task_set(S, t, name, sx_new_int(S, dj ? (int64_t)dj->valuedouble : 0, no_span));
+                    cJSON_Delete(dj);
+                }
+            }
+        }
+    }
+    g->call = idx[0];
+    g->wait = idx[1];
+    g->read = idx[2];
+    sx_add_edge(S, dag, idx[0], idx[1], span);
+    if (read)
+        sx_add_edge(S, dag, idx[1], idx[2], span);
+    sx_val *v = sx_new(S, BV_NODE, span);
+    v->u.node.dag = dag;
+    v->u.node.first = idx[0];
+    v->u.node.last = read ? idx[2] : idx[1];
+    v->u.node.grp = g;
+    return v;
+}
+
+biz_span sx_call_name_span(const biz_expr *e)
+{
+    return e->u.call.func ? e->u.call.func->span : e->span;
+}
+
+/* Warnings for arguments that work but look wrong. */
+static void tech_checks(biz_sema *S, sx_dag *dag, const biz_expr *e, const biz_op_spec *op,
+                        call_args *ca)
+{
+    int cws = given(dag, ca, op, "cws_name"), api = given(dag, ca, op, "api_id"),
+        stage = given(dag, ca, op, "stage");
+    biz_span at = sx_call_name_span(e);
+    if (!cws && !api && !stage)
+        biz_error(S->d, at, "name the service with cws_name='...', or give api_id='...' and stage='...'",
+                  "missing argument 'cws_name' for %s (or both 'api_id' and 'stage')", op->name);
+    else if (!cws && api && !stage)
+        biz_error(S->d, at, "add stage='...' (e.g. stage='dev'), or name the service with cws_name='...'",
+                  "missing argument 'stage' for %s: api_id without cws_name needs a stage", op->name);
+    else if (!cws && !api && stage)
+        biz_error(S->d, at, "add api_id='...', or name the service with cws_name='...'",
+                  "missing argument 'api_id' for %s: without cws_name the service is found by api_id and stage",
+                  op->name);
+    sx_arg *a;
+    if (cws && (a = find_arg(ca, "api_id")) && find_arg(ca, "cws_name"))
+        biz_warning(S->d, a->key_span, NULL,
+                    "both 'cws_name' and 'api_id' are given; 'api_id' is not used (the directory gives the URL)");
+    sx_arg *json = find_arg(ca, "json"), *data = find_arg(ca, "data");
+    if (json && data && json->val->kind != BV_NONE && data->val->kind != BV_NONE)
+        biz_warning(S->d, data->key_span, "give one of them",
+                    "both 'json' and 'data' are given; a request has one body");
+    if (json && json->val->kind != BV_NONE && json->val->kind != BV_ERROR) {
+        sx_arg *m = find_arg(ca, "method");
+        int get = !m || (m->val->kind == BV_STR && !strcasecmp(m->val->u.str.s, "get"));
+        if (!m && has_default(dag, biz_op_arg(op, "method")))
+            get = 0;
+        if (get)
+            biz_warning(S->d, json->key_span, "use method='POST', or query_params for a GET",
+                        "'json' is sent with a GET request; most services ignore a GET body");
+    }
+}
+
+static void email_check(biz_sema *S, sx_dag *dag, const biz_op_spec *op, call_args *ca)
+{
+    sx_arg *a = find_arg(ca, "email_on_failure");
+    if (a && a->val->kind == BV_BOOL && a->val->u.b && !given(dag, ca, op, "email"))
+        biz_warning(S->d, a->key_span, "add email='you@example.com'",
+                    "email_on_failure=True has no effect without 'email'");
+}
+
+/* Checks an operator call and creates its task(s). */
+sx_val *sx_op_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const biz_op_spec *op)
+{
+    sx_dag *dag = sx_scope_dag(sc);
+    if (!dag) {
+        biz_error(S->d, sx_call_name_span(e),
+                  "create tasks in a @biz function or in a `with BizMicroService(...) as dag:` block",
+                  "%s(...) must be created inside a DAG", op->name);
+        return sx_err_val(S, e->span);
+    }
+    /* Save the per-call lists: an argument may itself contain a call. */
+    sx_edge *save_out = S->pend_out;
+    int save_nout = S->npend_out, save_cout = S->cap_pend_out;
+    sx_ref *save_refs = S->pend_refs;
+    int save_nrefs = S->npend_refs, save_crefs = S->cap_pend_refs;
+    S->pend_out = NULL, S->npend_out = S->cap_pend_out = 0;
+    S->pend_refs = NULL, S->npend_refs = S->cap_pend_refs = 0;
+
+    call_args ca = { NULL, 0, 0 };
+    const biz_arg_spec *positional[8];
+    int npos = 0;
+    for (const biz_arg_spec *const *set = op->argsets; *set; set++)
+        for (const biz_arg_spec *a = *set; a->name; a++)
+            if ((a->flags & BIZ_A_POSITIONAL) && npos < 8)
+                positional[npos++] = a;
+    for (int i = 0; i < e->u.call.args.len; i++) {
+        const biz_expr *a = e->u.call.args.items[i];
+        if (!a)
+            continue;
+        if (a->kind == BIZ_E_STARRED) {
+            biz_error(S->d, a->span, NULL, "'*args' is not supported in a call of %s", op->name);
+            continue;
+        }
+        if (i >= npos) {
+            if (npos == 0)
+                biz_error(S->d, a->span, "write name=value, e.g. task_id='my_task'",
+                          "%s takes no positional arguments", op->name);
+            else
+                biz_error(S->d, a->span, "write name=value", "too many positional arguments for %s",
+                          op->name);
+            continue;
+        }
+        add_arg(S, sc, &ca, op, positional[i], a, NULL, a->span, a->span);
+    }
+    const char *names[128];
+    int nnames = 0;
+    for (const biz_arg_spec *const *set = op->argsets; *set; set++)
+        for (const biz_arg_spec *a = *set; a->name && nnames < 128; a++)
+            names[nnames++] = a->name;
+    for (int i = 0; i < e->u.call.keywords.len; i++) {
+        const biz_keyword *k = e->u.call.keywords.items[i];
+        if (!k || !k->value)
+            continue;
+        if (!k->name) {
+            sx_val *d = sx_eval(S, sc, k->value);
+            if (d->kind == BV_DICT) {
+                for (int j = 0; j < d->u.dict.n; j++) {
+                    const sx_val *key = d->u.dict.keys[j];
+                    if (key->kind != BV_STR)
+                        continue;
+                    const biz_arg_spec *spec = biz_op_arg(op, key->u.str.s);
+                    if (!spec) {
+                        const char *sug = biz_suggest(key->u.str.s, names, nnames);
+                        biz_error(S->d, k->span, sug ? sx_fmt(S, "did you mean '%s'?", sug) : NULL,
+                                  "unknown argument '%s' for %s", key->u.str.s, op->name);
+                        continue;
+                    }
+                    add_arg(S, sc, &ca, op, spec, NULL, d->u.dict.vals[j], k->span, k->span);
+                }
+            } else if (d->kind != BV_ERROR && d->kind != BV_REJECTED) {
+                biz_error(S->d, k->span, NULL, "'**' needs a dict, got %s", sx_kind_name(d));
+            }
+            continue;
+        }
+        if (!strcmp(k->name, "dag") || !strcmp(k->name, "task_group"))
+            continue;   /* implied by where the task is created */
+        const biz_arg_spec *spec = biz_op_arg(op, k->name);
+        if (!spec) {
+            const char *sug = biz_suggest(k->name, names, nnames);
+            biz_error(S->d, k->name_span, sug ? sx_fmt(S, "did you mean '%s'?", sug) : NULL,
+                      "unknown argument '%s' for %s", k->name, op->name);
+            continue;
+        }
+        add_arg(S, sc, &ca, op, spec, k->value, NULL, k->name_span, k->value->span);
+    }
+
+    /* Required arguments. */
+    int missing = 0;
+    for (const biz_arg_spec *const *set = op->argsets; *set; set++)
+        for (const biz_arg_spec *a = *set; a->name; a++) {
+            if (!(a->flags & BIZ_A_REQUIRED) || biz_op_arg(op, a->name) != a)
+                continue;
+            if (find_arg(&ca, a->name) || has_default(dag, a))
+                continue;
+            const char *hint = !strcmp(a->name, "task_id") ? "every task needs task_id='...', unique in the DAG"
+                             : !strcmp(a->name, "group_id") ? "give the group's id first: TechMicroServiceAsyncGroup('my_group', ...)"
+                             : NULL;
+            biz_error(S->d, sx_call_name_span(e), hint, "missing argument '%s' for %s", a->name, op->name);
+            missing = 1;
+        }
+    if (op->kind == BIZ_OP_TECH_MS || op->kind == BIZ_OP_TECH_MS_SENSOR || op->kind == BIZ_OP_ASYNC_GROUP)
+        tech_checks(S, dag, e, op, &ca);
+    email_check(S, dag, op, &ca);
+
+    sx_val *result;
+    sx_arg *ida = find_arg(&ca, op->is_group ? "group_id" : "task_id");
+    if (!ida || ida->val->kind != BV_STR || missing) {
+        result = sx_err_val(S, e->span);
+    } else if (!sx_check_id(S, ida->val->u.str.s, ida->val_span, op->is_group ? "group id" : "task id",
+                         !op->is_group)) {
+        result = sx_err_val(S, e->span);
+    } else if (op->is_group) {
+        result = expand_group(S, dag, ida->val->u.str.s, &ca, e->span, ida->val_span);
+    } else {
+        sx_task *t = new_task(S, dag, ida->val->u.str.s, op, e->span, ida->val_span);
+        for (int i = 0; i < ca.n; i++)
+            task_add(S, t, ca.a[i]);
+        result = sx_new(S, BV_NODE, e->span);
+        result->u.node.dag = dag;
+        result->u.node.first = result->u.node.last = dag->ntasks - 1;
+    }
+    if (result->kind == BV_NODE) {
+        int owner = result->u.node.first;
+        for (int i = 0; i < S->npend_out; i++) {
+            sx_edge ed = S->pend_out[i];
+            sx_add_edge(S, dag, ed.from, owner, ed.span);
+        }
+        for (int i = 0; i < S->npend_refs; i++) {
+            sx_ref r = S->pend_refs[i];
+            r.owner = owner;
+            SX_PUSH(S, dag->refs, dag->nrefs, dag->cap_refs, r);
+        }
+    }
+    S->pend_out = save_out, S->npend_out = save_nout, S->cap_pend_out = save_cout;
+    S->pend_refs = save_refs, S->npend_refs = save_nrefs, S->cap_pend_refs = save_crefs;
+    return result;
+}
+
+/* ---------------------------------------------------------- dependencies */
+
+/* The nodes of a dependency operand; 0 when it is not one (reported). */
+static int dep_nodes(biz_sema *S, sx_val *v, sx_val ***out, int *n, int *is_list, biz_span span,
+                     const char *opname)
+{
+    *is_list = v->kind == BV_LIST || v->kind == BV_TUPLE;
+    sx_val **items = *is_list ? v->u.seq.items : &v;
+    int cnt = *is_list ? v->u.seq.n : 1;
+    sx_val **res = sx_alloc(S, sizeof *res * (size_t)(cnt + 1));
+    int m = 0;
+    for (int i = 0; i < cnt; i++) {
+        sx_val *x = items[i];
+        if (x->kind == BV_OUTPUT) {
+            sx_val *nd = sx_new(S, BV_NODE, x->span);
+            nd->u.node.dag = x->u.out.dag;
+            nd->u.node.first = nd->u.node.last = x->u.out.task;
+            x = nd;
+        }
+        if (x->kind == BV_NODE)
+            res[m++] = x;
+        else if (x->kind == BV_ERROR || x->kind == BV_REJECTED)
+            continue;
+        else {
+            biz_error(S->d, span, NULL, "'%s' needs tasks on both sides, got %s", opname,
+                      sx_kind_name(x));
+            return 0;
+        }
+    }
+    *out = res;
+    *n = m;
+    return 1;
+}
+
+static void link_nodes(biz_sema *S, sx_val *up, sx_val *down, biz_span span)
+{
+    if (up->u.node.dag != down->u.node.dag) {
+        biz_error(S->d, span, NULL, "tasks '%s' and '%s' belong to different DAGs",
+                  up->u.node.dag->tasks[up->u.node.last]->id,
+                  down->u.node.dag->tasks[down->u.node.first]->id);
+        return;
+    }
+    sx_add_edge(S, up->u.node.dag, up->u.node.last, down->u.node.first, span);
+}
+
+sx_val *sx_depend(biz_sema *S, sx_val *left, sx_val *right, biz_op op, biz_span span)
+{
+    const char *opname = op == BIZ_OP_RSHIFT ? ">>" : "<<";
+    if (left->kind == BV_ERROR || left->kind == BV_REJECTED
+        || right->kind == BV_ERROR || right->kind == BV_REJECTED)
+        return right;
+    sx_val *up = op == BIZ_OP_RSHIFT ? left : right;
+    sx_val *down = op == BIZ_OP_RSHIFT ? right : left;
+    sx_val **ups, **downs;
+    int nu, nd, lu, ld;
+    if (!dep_nodes(S, up, &ups, &nu, &lu, span, opname)
+        || !dep_nodes(S, down, &downs, &nd, &ld, span, opname))
+        return sx_new(S, BV_ERROR, span);
+    if (lu && ld) {
+        biz_error(S->d, span, "use chain(...) or cross_downstream(...)",
+                  "cannot set dependencies between two lists: Airflow does not support list %s list",
+                  opname);
+        return sx_new(S, BV_ERROR, span);
+    }
+    for (int i = 0; i < nu; i++)
+        for (int j = 0; j < nd; j++)
+            link_nodes(S, ups[i], downs[j], span);
+    return right;
+}
+
+/* chain(a, b, [c, d], e) */
+sx_val *sx_do_chain(biz_sema *S, sx_scope *sc, const biz_expr *e, int cross)
+{
+    sx_val *vals[256];
+    biz_span spans[256];
+    int n = 0;
+    for (int i = 0; i < e->u.call.args.len && n < 256; i++) {
+        const biz_expr *a = e->u.call.args.items[i];
+        if (!a)
+            continue;
+        if (a->kind == BIZ_E_STARRED && a->u.unary.operand) {
+            sx_val *v = sx_eval(S, sc, a->u.unary.operand);
+            if (v->kind == BV_LIST || v->kind == BV_TUPLE) {
+                for (int j = 0; j < v->u.seq.n && n < 256; j++) {
+                    spans[n] = a->span;
+                    vals[n++] = v->u.seq.items[j];
+                }
+            } else if (v->kind != BV_ERROR && v->kind != BV_REJECTED) {
+                biz_error(S->d, a->span, NULL, "cannot unpack %s with '*'", sx_kind_name(v));
+            }
+            continue;
+        }
+        spans[n] = a->span;
+        vals[n++] = sx_eval(S, sc, a);
+    }
+    for (int i = 0; i < e->u.call.keywords.len && n < 256; i++) {
+        const biz_keyword *k = e->u.call.keywords.items[i];
+        if (!k || !k->value)
+            continue;
+        if (cross && k->name && (!strcmp(k->name, "from_tasks") || !strcmp(k->name, "to_tasks"))) {
+            spans[n] = k->value->span;
+            vals[n++] = sx_eval(S, sc, k->value);
+        } else {
+            biz_error(S->d, k->span, NULL, "%s() takes no keyword argument '%s'",
+                      cross ? "cross_downstream" : "chain", k->name ? k->name : "**");
+        }
+    }
+    if (cross) {
+        if (n != 2) {
+            biz_error(S->d, e->span, NULL, "cross_downstream() takes two lists of tasks");
+            return sx_new(S, BV_NONE, e->span);
+        }
+        sx_val **ups, **downs;
+        int nu, nd, l1, l2;
+        if (dep_nodes(S, vals[0], &ups, &nu, &l1, spans[0], ">>")
+            && dep_nodes(S, vals[1], &downs, &nd, &l2, spans[1], ">>"))
+            for (int i = 0; i < nu; i++)
+                for (int j = 0; j < nd; j++)
+                    link_nodes(S, ups[i], downs[j], spans[1]);
+        return sx_new(S, BV_NONE, e->span);
+    }
+    for (int i = 0; i + 1 < n; i++) {
+        sx_val *up = vals[i], *down = vals[i + 1];
+        if (up->kind == BV_ERROR || up->kind == BV_REJECTED || down->kind == BV_ERROR
+            || down->kind == BV_REJECTED)
+            continue;
+        int lu = up->kind == BV_LIST || up->kind == BV_TUPLE;
+        int ld = down->kind == BV_LIST || down->kind == BV_TUPLE;
+        if (lu && ld) {
+            if (up->u.seq.n != down->u.seq.n) {
+                biz_error(S->d, spans[i + 1], "give lists of the same length",
+                          "chain() cannot pair lists of different lengths (%d and %d)",
+                          up->u.seq.n, down->u.seq.n);
+                continue;
+            }
+            for (int j = 0; j < up->u.seq.n; j++)
+                sx_depend(S, up->u.seq.items[j], down->u.seq.items[j], BIZ_OP_RSHIFT, spans[i + 1]);
+        } else {
+            sx_depend(S, up, down, BIZ_OP_RSHIFT, spans[i + 1]);
+        }
+    }
+    return sx_new(S, BV_NONE, e->span);
+}
+
+sx_val *sx_method_call(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *obj,
+                       const char *method)
+{
+    method = method ? method : "";
+    if (obj->kind == BV_NODE && (!strcmp(method, "set_downstream") || !strcmp(method, "set_upstream"))) {
+        if (e->u.call.args.len != 1 || e->u.call.keywords.len) {
+            biz_error(S->d, e->span, NULL, "%s() takes one task or a list of tasks", method);
+            return sx_new(S, BV_ERROR, e->span);
+        }
+        sx_val *other = sx_eval(S, sc, e->u.call.args.items[0]);
+        sx_depend(S, obj, other, !strcmp(method, "set_downstream") ? BIZ_OP_RSHIFT : BIZ_OP_LSHIFT,
+                  e->span);
+        return sx_new(S, BV_NONE, e->span);
+    }
+    if (obj->kind == BV_DAG && !strcmp(method, "test")) {
+        biz_warning(S->d, e->span, NULL, "ignored: dag.test() (run the compiled DAG instead)");
+        return sx_new(S, BV_NONE, e->span);
+    }
+    biz_error(S->d, e->span, NULL, "method '%s' of %s cannot be used in a compiled DAG", method,
+              sx_kind_name(obj));
+    return sx_new(S, BV_ERROR, e->span);
+}
+
+sx_val *sx_attr_of_node(biz_sema *S, sx_val *node, const char *name, biz_span span)
+{
+    if (node->kind == BV_NODE) {
+        sx_dag *dag = node->u.node.dag;
+        sx_group *g = node->u.node.grp;
+        if (!strcmp(name, "output")) {
+            if (g && g->read < 0) {
+                biz_error(S->d, span, "remove read=False to read the result",
+                          "group '%s' has read=False, so it has no output", g->id);
+                return sx_new(S, BV_ERROR, span);
+            }
+            sx_val *v = sx_new(S, BV_OUTPUT, span);
+            v->u.out.dag = dag;
+            v->u.out.task = node->u.node.last;
+            v->u.out.tpl = sx_fmt(S, "{{ ti.xcom_pull(task_ids='%s') }}", dag->tasks[node->u.node.last]->id);
+            return v;
+        }
+        if (!strcmp(name, "task_id") && !g) {
+            const char *id = dag->tasks[node->u.node.first]->id;
+            return sx_new_str(S, id, strlen(id), span);
+        }
+        if (!strcmp(name, "group_id") && g)
+            return sx_new_str(S, g->id, strlen(g->id), span);
+        if (g && (!strcmp(name, "call") || !strcmp(name, "wait") || !strcmp(name, "read"))) {
+            int idx = name[0] == 'c' ? g->call : name[0] == 'w' ? g->wait : g->read;
+            if (idx >= 0) {
+                sx_val *v = sx_new(S, BV_NODE, span);
+                v->u.node.dag = dag;
+                v->u.node.first = v->u.node.last = idx;
+                return v;
+            }
+        }
+    }
+    biz_error(S->d, span, node->kind == BV_NODE ? "a task offers .output and .task_id" : NULL, "'%s' of %s cannot be used in a compiled DAG", name,
+              sx_kind_name(node));
+    return sx_new(S, BV_ERROR, span);
+}

@@ -1,0 +1,35 @@
+/* op_s3.h: what AsyncTechMicroServiceSensor and AsyncTechServicePullOperator
+ * share: where the asynchronous call's result is (its XComs), the S3
+ * configuration of the try, and one signed S3 request on the event loop
+ * (http.h with biz_s3_prepare as its last set-up step).
+ *
+ * Ownership: biz_op_s3_location returns strings borrowed from the run's
+ * XComs (valid while the run lives); biz_op_s3_config fills a config the
+ * caller frees with biz_s3_config_free; biz_op_s3_send returns a request
+ * owned by the loop (http.h: freed after its callback, or by
+ * biz_http_cancel).
+ */
+#ifndef BIZ_OP_S3_H
+#define BIZ_OP_S3_H
+
+#include <stddef.h>
+#include "op.h"
+#include "http.h"
+#include "s3.h"
+
+/* The bucket and key pushed by the task named in t's cws_task_id. Returns
+ * 0, or -1 with a message in err. */
+int biz_op_s3_location(biz_try *t, const char **bucket, const char **key,
+                       char *err, size_t errlen);
+
+/* The S3 configuration of t's aws_conn_id (else the environment); its
+ * secrets are registered for redaction. Returns 0, or -1 with a message. */
+int biz_op_s3_config(biz_try *t, biz_s3_config *c, char *err, size_t errlen);
+
+/* Sends a signed HEAD or GET of s3://bucket/key; fn runs later from the
+ * loop. Returns the request, or NULL with a message in err. */
+biz_http *biz_op_s3_send(biz_try *t, const biz_s3_config *c, biz_s3_method method,
+                         const char *bucket, const char *key, long total_ms,
+                         biz_http_fn fn, void *user, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,152 @@
+/* op_s3pull.c: AsyncTechServicePullOperator (PROTOCOL.md): downloads the
+ * result of an asynchronous call (XComs bucket and key of cws_task_id),
+ * the CoWorks document {"statusCode", "headers", "body", "isBase64Encoded"},
+ * and treats it as the call's answer: XCom status_code, then the error
+ * rules of TechMicroServiceOperator, then XCom return_value (the body,
+ * base64-decoded when it was, parsed as JSON when it parses).
+ *
+ * A status error is final, as for the operator (CoWorks raises
+ * AirflowFailException). S3 failures (403, 404, 5xx, transport) are
+ * ordinary failures that `retries` may retry; a malformed document is
+ * final: the object will not change. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "op.h"
+#include "op_s3.h"
+
+#define GET_TIMEOUT_MS 300000
+
+typedef struct s3pull {
+    biz_s3_config cfg;
+    char *bucket, *key;
+    biz_http *req;           /* the GET in flight, or NULL */
+} s3pull;
+
+static void s3pull_free(biz_try *t)
+{
+    s3pull *s = t->op;
+    if (!s)
+        return;
+    if (s->req)
+        biz_http_cancel(s->req);
+    biz_s3_config_free(&s->cfg);
+    free(s->bucket);
+    free(s->key);
+    free(s);
+    t->op = NULL;
+}
+
+/* Frees the state, then ends the try (msg is copied first). */
+static void finish(biz_try *t, biz_outcome out, int final, const char *msg)
+{
+    char *copy = msg ? strdup(msg) : NULL;
+    s3pull_free(t);
+    if (msg)
+        biz_try_done(t, out, final, "%s", copy ? copy : "out of memory");
+    else
+        biz_try_done(t, out, final, NULL);
+    free(copy);
+}
+
+/* The body as the XCom return_value: a string that holds JSON becomes
+ * that JSON (a service's body is often JSON text). Consumes body. */
+static cJSON *result_value(cJSON *body)
+{
+    if (cJSON_IsString(body) && body->valuestring[0]) {
+        cJSON *v = cJSON_ParseWithOpts(body->valuestring, NULL, 1);
+        if (v) {
+            cJSON_Delete(body);
+            return v;
+        }
+    }
+    return body;
+}
+
+static void on_get(const biz_http_result *r, void *user)
+{
+    biz_try *t = user;
+    s3pull *s = t->op;
+    s->req = NULL;  /* freed by http.c after this callback */
+    char msg[800];
+    if (r->error) {
+        snprintf(msg, sizeof msg, "GET s3://%s/%s failed: %s", s->bucket, s->key, r->error);
+        finish(t, BIZ_OUT_FAILED, 0, msg);
+        return;
+    }
+    if (r->status < 200 || r->status >= 300) {
+        biz_s3_status_message((int)r->status, s->bucket, s->key, r->body, msg, sizeof msg);
+        finish(t, BIZ_OUT_FAILED, 0, msg);
+        return;
+    }
+    biz_s3_payload p;
+    if (biz_s3_parse_payload(s->bucket, s->key, r->body, r->body_len, &p, msg, sizeof msg) < 0) {
+        finish(t, BIZ_OUT_FAILED, 1, msg);
+        return;
+    }
+    biz_try_log(t, BIZ_LOG_DEBUG, "s3://%s/%s: statusCode %d%s, %zu bytes", s->bucket, s->key,
+                p.status, p.was_base64 ? " (base64 body)" : "", r->body_len);
+    int status = p.status;
+    int push = biz_try_arg_bool(t, "xcom_push", 1);
+    if (push)
+        biz_try_xcom_push(t, "status_code", cJSON_CreateNumber(status));
+    cJSON *value = result_value(p.body);
+    p.body = NULL;
+    char *text = NULL;
+    int fails = biz_try_arg_bool(t, "raise_errors", 1) &&
+                (status >= 500 || (status >= 400 && biz_try_arg_bool(t, "raise_400_errors", 1)));
+    if (fails)
+        text = cJSON_IsString(value) ? strdup(value->valuestring) : cJSON_PrintUnformatted(value);
+    if (push && biz_try_arg_bool(t, "do_xcom_push", 1))
+        biz_try_xcom_push(t, "return_value", value);
+    else
+        cJSON_Delete(value);
+    biz_s3_payload_free(&p);
+    if (fails) {
+        const char *cws = biz_try_arg_str(t, "cws_task_id");
+        snprintf(msg, sizeof msg, "the asynchronous call of '%s' answered %d (s3://%s/%s): %.300s",
+                 cws ? cws : "?", status, s->bucket, s->key, text ? text : "");
+        free(text);
+        finish(t, BIZ_OUT_FAILED, 1, msg);
+        return;
+    }
+    finish(t, BIZ_OUT_SUCCESS, 0, NULL);
+}
+
+static void s3pull_start(biz_try *t)
+{
+    char err[512];
+    const char *bucket, *key;
+    if (biz_op_s3_location(t, &bucket, &key, err, sizeof err) < 0) {
+        biz_try_done(t, BIZ_OUT_FAILED, 1, "%s", err);
+        return;
+    }
+    s3pull *s = calloc(1, sizeof *s);
+    if (!s) {
+        biz_try_done(t, BIZ_OUT_FAILED, 0, "out of memory");
+        return;
+    }
+    t->op = s;
+    s->bucket = strdup(bucket);
+    s->key = strdup(key);
+    if (!s->bucket || !s->key) {
+        finish(t, BIZ_OUT_FAILED, 0, "out of memory");
+        return;
+    }
+    if (biz_op_s3_config(t, &s->cfg, err, sizeof err) < 0) {
+        finish(t, BIZ_OUT_FAILED, 0, err);
+        return;
+    }
+    biz_try_log(t, BIZ_LOG_DEBUG, "GET s3://%s/%s", s->bucket, s->key);
+    s->req = biz_op_s3_send(t, &s->cfg, BIZ_S3_GET, s->bucket, s->key, GET_TIMEOUT_MS,
+                            on_get, t, err, sizeof err);
+    if (!s->req)
+        finish(t, BIZ_OUT_FAILED, 0, err);
+}
+
+static void s3pull_cancel(biz_try *t)
+{
+    s3pull_free(t);
+}
+
+const biz_op_vt biz_op_s3pull_vt = { s3pull_start, s3pull_cancel };

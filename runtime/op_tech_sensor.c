@@ -1,0 +1,96 @@
+/* op_tech_sensor.c: TechMicroServiceSensor (PROTOCOL.md): every poke makes
+ * the same call as TechMicroServiceOperator (op_tech.h) and succeeds on a
+ * 2xx or 3xx answer. Anything else -- an error status, a transport error,
+ * a directory that does not know the service yet -- is "not yet": the
+ * sensor polls a service until it answers. Only what no poke can change
+ * (neither cws_name nor api_id, an undefined connection) fails the try;
+ * the timeout is final (sensor.h). The sensor pushes no XCom. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "op.h"
+#include "op_tech.h"
+#include "sensor.h"
+
+typedef struct techsensor {
+    biz_sensor sensor;       /* first: the poke callback gets it */
+    biz_tech_call *call;     /* the call in flight, or NULL */
+    char *name;              /* for the timeout message */
+} techsensor;
+
+static void techsensor_free(biz_try *t)
+{
+    techsensor *s = t->op;
+    if (!s)
+        return;
+    biz_sensor_cancel(&s->sensor);
+    biz_tech_call_cancel(s->call);
+    free(s->name);
+    free(s);
+    t->op = NULL;
+}
+
+static void on_answer(biz_try *t, const biz_tech_call *c, const biz_http_result *r,
+                      const char *error, void *user)
+{
+    techsensor *s = user;
+    s->call = NULL;  /* c is freed after this callback */
+    if (!s->name)
+        s->name = strdup(biz_tech_call_name(c));
+    if (r && !r->error && r->status >= 200 && r->status < 400) {
+        biz_try_log(t, BIZ_LOG_DEBUG, "poke %d: '%s' answered %ld", s->sensor.pokes,
+                    biz_tech_call_name(c), r->status);
+        techsensor_free(t);
+        biz_try_done(t, BIZ_OUT_SUCCESS, 0, NULL);
+        return;
+    }
+    char why[600];
+    if (!r)
+        snprintf(why, sizeof why, "%s", error);
+    else if (r->error)
+        snprintf(why, sizeof why, "call to %s failed: %s", r->url, r->error);
+    else
+        snprintf(why, sizeof why, "'%s' answered %ld", biz_tech_call_name(c), r->status);
+    if (biz_sensor_not_yet(&s->sensor, why) == 0)
+        return;
+    char what[700];
+    snprintf(what, sizeof what, "TechMicroService '%s' never answered 2xx/3xx (last: %s)",
+             s->name ? s->name : "?", why);
+    int soft = s->sensor.soft_fail, pokes = s->sensor.pokes;
+    double timeout = s->sensor.policy.timeout;
+    techsensor_free(t);
+    biz_sensor_timeout_end(t, soft, pokes, timeout, what);
+}
+
+static void poke(biz_sensor *sensor)
+{
+    techsensor *s = (techsensor *)sensor;
+    biz_try *t = sensor->t;
+    char err[512];
+    int final = 0;
+    biz_try_log(t, BIZ_LOG_DEBUG, "poke %d", sensor->pokes);
+    s->call = biz_tech_call_start(t, on_answer, s, err, sizeof err, &final);
+    if (!s->call) {
+        techsensor_free(t);
+        biz_try_done(t, BIZ_OUT_FAILED, final, "%s", err);
+    }
+}
+
+static void techsensor_start(biz_try *t)
+{
+    techsensor *s = calloc(1, sizeof *s);
+    if (!s) {
+        biz_try_done(t, BIZ_OUT_FAILED, 0, "out of memory");
+        return;
+    }
+    t->op = s;
+    biz_sensor_init(&s->sensor, t, poke);
+    biz_sensor_begin(&s->sensor);
+}
+
+static void techsensor_cancel(biz_try *t)
+{
+    techsensor_free(t);
+}
+
+const biz_op_vt biz_op_techsensor_vt = { techsensor_start, techsensor_cancel };

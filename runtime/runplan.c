@@ -1,0 +1,461 @@
+/* runplan.c: deciding the runs of one invocation and making them, with the
+ * lock, the records, resume and catch-up (see runplan.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "runplan.h"
+#include "lock.h"
+#include "log.h"
+#include "state.h"
+
+/* ---------------------------------------------------------------- pure parts */
+
+static const char *jstr(const cJSON *o, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static int jtime(const cJSON *o, const char *name, time_t *out)
+{
+    const char *s = jstr(o, name);
+    return s && biz_iso_parse(s, out) == 0 ? 0 : -1;
+}
+
+static int read_date(const cJSON *settings, const char *name, time_t *out, char *err, size_t errlen)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(settings, name);
+    *out = BIZ_NO_TIME;
+    if (!v || cJSON_IsNull(v))
+        return 0;
+    if (!cJSON_IsString(v) || biz_iso_parse(v->valuestring, out) != 0) {
+        snprintf(err, errlen, "the DAG's %s is not an ISO date", name);
+        return -1;
+    }
+    return 0;
+}
+
+/* Reads the DAG's schedule settings. */
+int biz_plan_sched_read(const cJSON *settings, biz_plan_sched *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    const cJSON *sv = cJSON_GetObjectItemCaseSensitive(settings, "schedule");
+    if (!sv)
+        sv = cJSON_GetObjectItemCaseSensitive(settings, "schedule_interval");
+    if (!sv || cJSON_IsNull(sv))
+        out->sched.kind = BIZ_SCHED_NONE;
+    else if (biz_sched_from_json(sv, &out->sched, err, errlen) != 0)
+        return -1;
+    if (read_date(settings, "start_date", &out->start_date, err, errlen) < 0 ||
+        read_date(settings, "end_date", &out->end_date, err, errlen) < 0)
+        return -1;
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(settings, "catchup");
+    out->catchup = cJSON_IsBool(c) ? cJSON_IsTrue(c) : 1;   /* Airflow 2's default */
+    return 0;
+}
+
+/* "now" from BIZ_NOW or the clock. */
+int biz_plan_now(double *now, char *err, size_t errlen)
+{
+    const char *v = getenv("BIZ_NOW");
+    if (v && *v) {
+        time_t t;
+        if (biz_iso_parse(v, &t) != 0) {
+            snprintf(err, errlen, "BIZ_NOW='%s' is not an ISO time (e.g. 2024-01-03T06:00:00Z)", v);
+            return -1;
+        }
+        *now = (double)t;
+        return 0;
+    }
+    *now = biz_wall_now();
+    return 0;
+}
+
+/* A run id of type at t. */
+void biz_plan_run_id(const char *type, double t, char *buf, size_t len)
+{
+    char iso[48];
+    biz_state_iso_us(t, iso, sizeof iso);
+    snprintf(buf, len, "%s__%s", type, iso);
+}
+
+/* The latest successful scheduled run's interval. */
+static int last_success(const cJSON *records, biz_interval *out)
+{
+    int found = 0;
+    const cJSON *r;
+    cJSON_ArrayForEach(r, records) {
+        const char *type = jstr(r, "run_type"), *state = jstr(r, "state");
+        biz_interval iv;
+        if (!type || strcmp(type, "scheduled") != 0 || !state || strcmp(state, "success") != 0)
+            continue;
+        if (jtime(r, "data_interval_start", &iv.start) < 0 || jtime(r, "data_interval_end", &iv.end) < 0)
+            continue;
+        if (!found || iv.start > out->start) {
+            *out = iv;
+            found = 1;
+        }
+    }
+    return found;
+}
+
+/* The record whose run id is id, or NULL. */
+static const cJSON *by_id(const cJSON *records, const char *id)
+{
+    const cJSON *r;
+    cJSON_ArrayForEach(r, records) {
+        const char *rid = jstr(r, "run_id");
+        if (rid && strcmp(rid, id) == 0)
+            return r;
+    }
+    return NULL;
+}
+
+/* The scheduled runs due at now. */
+int biz_plan_due(const biz_plan_sched *ps, const cJSON *records, time_t now,
+                 biz_plan_item *out, int max)
+{
+    if (max <= 0)
+        return 0;
+    biz_interval last;
+    int has_last = last_success(records, &last);
+    biz_interval *iv = calloc((size_t)max, sizeof *iv);
+    if (!iv)
+        return 0;
+    int n = biz_sched_due(&ps->sched, ps->start_date, ps->end_date, ps->catchup,
+                          has_last ? &last : NULL, now, iv, max);
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        char id[96];
+        biz_plan_run_id("scheduled", (double)iv[i].start, id, sizeof id);
+        const cJSON *rec = by_id(records, id);
+        const char *state = rec ? jstr(rec, "state") : NULL;
+        if (state && strcmp(state, "success") == 0)
+            continue;   /* done already (a schedule changed under it) */
+        out[k].iv = iv[i];
+        out[k].rec = rec;
+        k++;
+    }
+    free(iv);
+    return k;
+}
+
+/* The record named id ("last": the latest started), or NULL. */
+const cJSON *biz_plan_find(const cJSON *records, const char *id)
+{
+    if (strcmp(id, "last") == 0) {
+        int n = cJSON_GetArraySize(records);
+        return n > 0 ? cJSON_GetArrayItem(records, n - 1) : NULL;  /* sorted by start */
+    }
+    return by_id(records, id);
+}
+
+/* The record of the run before run (by logical date), or NULL. */
+static const cJSON *previous_run(const biz_run *run, const cJSON *records, int success_only)
+{
+    const cJSON *best = NULL, *r;
+    time_t best_t = 0;
+    cJSON_ArrayForEach(r, records) {
+        const char *rid = jstr(r, "run_id"), *state = jstr(r, "state");
+        time_t t;
+        if (!rid || strcmp(rid, run->run_id) == 0 || jtime(r, "logical_date", &t) < 0)
+            continue;
+        if (t >= run->logical_date)
+            continue;
+        if (success_only && (!state || strcmp(state, "success") != 0))
+            continue;
+        if (!best || t >= best_t) {  /* ties: the later started (records are sorted) */
+            best = r;
+            best_t = t;
+        }
+    }
+    return best;
+}
+
+/* Blocks the tasks whose depends_on_past is not met. */
+int biz_plan_depends_on_past(biz_run *run, const cJSON *records)
+{
+    const cJSON *prev = NULL;
+    int looked = 0, blocked = 0;
+    for (int i = 0; i < run->n; i++) {
+        biz_ti *ti = &run->tis[i];
+        free(ti->blocked);
+        ti->blocked = NULL;
+        if (ti->state != BIZ_TI_NONE || !biz_args_bool(ti->args, "depends_on_past", 0))
+            continue;
+        if (!looked) {
+            prev = previous_run(run, records, 0);
+            looked = 1;
+        }
+        if (!prev)
+            continue;   /* no previous run: passes */
+        const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(prev, "tasks");
+        const cJSON *pt = cJSON_GetObjectItemCaseSensitive(tasks, ti->def->task_id);
+        const char *st = jstr(pt, "state");
+        if (!pt || (st && (strcmp(st, "success") == 0 || strcmp(st, "skipped") == 0)))
+            continue;
+        if (asprintf(&ti->blocked, "depends_on_past: in the previous run %s this task is %s,"
+                     " not success or skipped", jstr(prev, "run_id"), st ? st : "unknown") < 0)
+            ti->blocked = NULL;
+        else
+            blocked++;
+    }
+    return blocked;
+}
+
+/* Sets run's prev_success_* from the records. */
+void biz_plan_prev_success(biz_run *run, const cJSON *records)
+{
+    const cJSON *p = previous_run(run, records, 1);
+    run->has_prev_success = p && jtime(p, "data_interval_start", &run->prev_success_start) == 0 &&
+                            jtime(p, "data_interval_end", &run->prev_success_end) == 0;
+}
+
+/* The logical date of an unrecorded run. */
+int biz_plan_manual_date(const biz_cli *o, time_t *out, char *err, size_t errlen)
+{
+    if (o->logical_date) {
+        if (biz_iso_parse(o->logical_date, out) != 0) {
+            snprintf(err, errlen, "--logical-date '%s' is not an ISO date (e.g. 2024-01-01 or"
+                     " 2024-01-01T06:00:00Z)", o->logical_date);
+            return -1;
+        }
+        return 0;
+    }
+    double now;
+    if (biz_plan_now(&now, err, errlen) < 0)
+        return -1;
+    *out = (time_t)now;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- making runs */
+
+typedef struct plan_ctx {
+    const biz_dag_def *dag;
+    const biz_cli *o;
+    const char *prog;
+    biz_plan_exec_fn exec;
+    biz_store *st;
+    cJSON *records;     /* refreshed after each run */
+} plan_ctx;
+
+static void reload(plan_ctx *pc)
+{
+    cJSON_Delete(pc->records);
+    pc->records = biz_store_list(pc->st);
+}
+
+/* Logs each failed task with its log file. */
+static void report_failures(const biz_run *run, const biz_store *st)
+{
+    for (int i = 0; i < run->n; i++) {
+        const biz_ti *ti = &run->tis[i];
+        if (ti->state == BIZ_TI_FAILED) {
+            char *log = biz_store_log_path(st, run->run_id, ti->def->task_id, ti->tries);
+            biz_log(BIZ_LOG_ERROR, "task '%s' failed (try %d): %s; log: %s", ti->def->task_id,
+                    ti->tries, ti->reason ? ti->reason : "?", log ? log : "?");
+            free(log);
+        } else if (ti->blocked && ti->state == BIZ_TI_NONE) {
+            biz_log(BIZ_LOG_ERROR, "task '%s' did not run: %s", ti->def->task_id, ti->blocked);
+        }
+    }
+}
+
+/* Makes one run: fresh (rec NULL) or resumed from rec. Returns its exit status. */
+static int make_run(plan_ctx *pc, cJSON *conf, const char *type, double ld,
+                    biz_interval iv, const cJSON *rec)
+{
+    char err[512];
+    biz_run *run = biz_run_new(pc->dag, conf, (time_t)ld, err, sizeof err);
+    if (!run) {
+        fprintf(stderr, "%s: %s\n", pc->prog, err);
+        return 1;
+    }
+    if (rec) {
+        int rerun = biz_record_apply(run, rec, err, sizeof err);
+        if (rerun < 0) {
+            fprintf(stderr, "%s: --resume: %s\n", pc->prog, err);
+            biz_run_free(run);
+            return 1;
+        }
+        biz_log(BIZ_LOG_INFO, "resuming run %s: %d task(s) to run again, %d kept",
+                run->run_id, rerun, run->n - rerun);
+    } else {
+        char id[96];
+        biz_plan_run_id(type, ld, id, sizeof id);
+        char *s = strdup(id);
+        if (!s) {
+            biz_run_free(run);
+            return 1;
+        }
+        free(run->run_id);
+        run->run_id = s;
+        run->run_type = strcmp(type, "scheduled") == 0 ? "scheduled" : "manual";
+        run->interval_start = iv.start;
+        run->interval_end = iv.end;
+        run->run_number = cJSON_GetArraySize(pc->records) + 1;
+    }
+    biz_plan_prev_success(run, pc->records);
+    int blocked = biz_plan_depends_on_past(run, pc->records);
+    for (int i = 0; blocked && i < run->n; i++)
+        if (run->tis[i].blocked)
+            biz_log_event(BIZ_LOG_WARN, "blocked", run->tis[i].def->task_id, 0,
+                          "will not run: %s", run->tis[i].blocked);
+    biz_store_attach(pc->st, run);
+    biz_store_save(pc->st);
+    int status = pc->exec(run, pc->o);
+    if (run->end_wall <= 0)
+        run->end_wall = biz_wall_now();
+    biz_store_save(pc->st);
+    if (status != 0)
+        report_failures(run, pc->st);
+    biz_store_detach(pc->st);
+    biz_run_free(run);
+    reload(pc);
+    return status;
+}
+
+/* Takes the lock, decides the runs, makes them, prunes. */
+int biz_plan_main(const biz_dag_def *dag, const biz_cli *o, cJSON *conf, const char *prog,
+                  biz_plan_exec_fn exec)
+{
+    char err[1024], root[4096];
+    plan_ctx pc = { dag, o, prog, exec, NULL, NULL };
+    biz_plan_sched ps;
+    double now;
+    cJSON *settings = cJSON_Parse(dag->settings_json ? dag->settings_json : "{}");
+    int rc = biz_plan_sched_read(settings, &ps, err, sizeof err);
+    cJSON_Delete(settings);
+    if (rc < 0 || biz_plan_now(&now, err, sizeof err) < 0 ||
+        biz_state_dir_resolve(o->state_dir, root, sizeof root, err, sizeof err) < 0) {
+        fprintf(stderr, "%s: %s\n", prog, err);
+        cJSON_Delete(conf);
+        return 2;
+    }
+    time_t manual_t = 0;
+    if (o->logical_date && biz_plan_manual_date(o, &manual_t, err, sizeof err) < 0) {
+        fprintf(stderr, "%s: %s\n", prog, err);
+        cJSON_Delete(conf);
+        return 2;
+    }
+    pc.st = biz_store_open(root, dag->dag_id, err, sizeof err);
+    if (!pc.st) {
+        fprintf(stderr, "%s: %s\n", prog, err);
+        cJSON_Delete(conf);
+        return 1;
+    }
+    long holder = 0;
+    int lock = biz_lock_acquire(pc.st->dag_dir, o->wait_lock, &holder, err, sizeof err);
+    if (lock < 0) {
+        if (lock == -1) {
+            char pid[32] = "unknown";
+            if (holder > 0)
+                snprintf(pid, sizeof pid, "%ld", holder);
+            fprintf(stderr, "%s: another run of DAG '%s' is in progress (pid %s); lock file %s%s\n",
+                    prog, dag->dag_id, pid, err,
+                    o->wait_lock > 0 ? " (gave up waiting)" : "; use --wait-lock SECONDS to wait");
+        } else {
+            fprintf(stderr, "%s: %s\n", prog, err);
+        }
+        biz_store_close(pc.st);
+        cJSON_Delete(conf);
+        return lock == -1 ? BIZ_EXIT_LOCKED : 1;
+    }
+    biz_store_clean_temp(pc.st);
+    reload(&pc);
+
+    int status = 0;
+    char *last_id = NULL;
+    if (o->resume) {
+        const cJSON *rec = biz_plan_find(pc.records, o->resume);
+        if (!rec) {
+            fprintf(stderr, "%s: --resume: no run '%s' of DAG '%s' in %s (see --runs)\n", prog,
+                    o->resume, dag->dag_id, pc.st->runs_dir);
+            status = 2;
+        } else if (jstr(rec, "state") && strcmp(jstr(rec, "state"), "success") == 0) {
+            biz_log(BIZ_LOG_INFO, "run %s succeeded already: nothing to resume", jstr(rec, "run_id"));
+        } else {
+            last_id = strdup(jstr(rec, "run_id"));
+            cJSON *copy = cJSON_Duplicate(rec, 1);
+            biz_interval iv = { 0, 0 };
+            status = make_run(&pc, NULL, "manual", 0, iv, copy);
+            cJSON_Delete(copy);
+        }
+        cJSON_Delete(conf);
+    } else if (conf || o->logical_date || ps.sched.kind == BIZ_SCHED_NONE) {
+        /* A manual run: logical date now (or --logical-date). */
+        double ld = o->logical_date ? (double)manual_t : now;
+        char id[96];
+        biz_plan_run_id("manual", ld, id, sizeof id);
+        if (by_id(pc.records, id)) {
+            fprintf(stderr, "%s: run %s exists already (see --show %s; --resume %s reruns what"
+                    " did not succeed)\n", prog, id, id, id);
+            cJSON_Delete(conf);
+            status = 2;
+        } else {
+            biz_interval iv = biz_sched_manual(&ps.sched, (time_t)ld);
+            last_id = strdup(id);
+            status = make_run(&pc, conf, "manual", ld, iv, NULL);
+        }
+    } else {
+        cJSON_Delete(conf);
+        int max = o->max_catchup > 0 ? o->max_catchup : 1;
+        biz_plan_item *items = calloc((size_t)max + 1, sizeof *items);
+        /* One more than allowed, to tell the user a backlog is left. */
+        int n = items ? biz_plan_due(&ps, pc.records, (time_t)now, items, max + 1) : 0;
+        int left = n > max ? n - max : 0;
+        if (n > max)
+            n = max;
+        if (n == 0) {
+            biz_interval next;
+            biz_interval last;
+            int has_last = last_success(pc.records, &last);
+            char a[40], b[40];
+            if (biz_sched_next(&ps.sched, ps.start_date, ps.end_date, ps.catchup,
+                               has_last ? &last : NULL, (time_t)now, &next) == 0)
+                biz_log(BIZ_LOG_INFO, "nothing due for DAG '%s': the next run covers %s to %s and"
+                        " is due at %s", dag->dag_id, biz_iso_format(next.start, a, sizeof a),
+                        biz_iso_format(next.end, b, sizeof b), b);
+            else
+                biz_log(BIZ_LOG_INFO, "nothing due for DAG '%s': no run is left in its schedule",
+                        dag->dag_id);
+        }
+        /* The items point into records, which each run refreshes: copy. */
+        cJSON **recs = calloc((size_t)n + 1, sizeof *recs);
+        for (int i = 0; recs && i < n; i++)
+            recs[i] = items[i].rec ? cJSON_Duplicate(items[i].rec, 1) : NULL;
+        for (int i = 0; recs && i < n; i++) {
+            char id[96];
+            biz_plan_run_id("scheduled", (double)items[i].iv.start, id, sizeof id);
+            free(last_id);
+            last_id = strdup(id);
+            status = make_run(&pc, NULL, "scheduled", (double)items[i].iv.start, items[i].iv, recs[i]);
+            if (status != 0) {
+                if (i + 1 < n || left)
+                    biz_log(BIZ_LOG_WARN, "catch-up stopped at the failed run %s: the later"
+                            " intervals run once it succeeds (--resume %s, or the next invocation)",
+                            id, id);
+                break;
+            }
+        }
+        if (status == 0 && left)
+            biz_log(BIZ_LOG_INFO, "more intervals are due than --max-catchup %d: the next"
+                    " invocation continues", max);
+        for (int i = 0; recs && i < n; i++)
+            cJSON_Delete(recs[i]);
+        free(recs);
+        free(items);
+    }
+    if (o->keep_runs > 0) {
+        int removed = biz_store_prune(pc.st, o->keep_runs, last_id);
+        if (removed)
+            biz_log(BIZ_LOG_INFO, "removed the %d oldest run(s) (--keep-runs %d)", removed, o->keep_runs);
+    }
+    free(last_id);
+    cJSON_Delete(pc.records);
+    biz_lock_release(lock);
+    biz_store_close(pc.st);
+    return status;
+}

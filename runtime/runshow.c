@@ -1,0 +1,232 @@
+/* runshow.c: --runs, --show and --crontab (see runplan.h). */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "runplan.h"
+#include "state.h"
+
+static const char *jstr(const cJSON *o, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static const char *or_dash(const char *s)
+{
+    return s ? s : "-";
+}
+
+/* "12.345s", "4m05s", "1h02m", or "-" when not finished. */
+static void fmt_duration(double start, double end, char *buf, size_t len)
+{
+    if (start <= 0 || end <= 0 || end < start) {
+        snprintf(buf, len, "-");
+        return;
+    }
+    double d = end - start;
+    if (d < 60)
+        snprintf(buf, len, "%.3fs", d);
+    else if (d < 3600)
+        snprintf(buf, len, "%dm%02ds", (int)d / 60, (int)d % 60);
+    else
+        snprintf(buf, len, "%dh%02dm", (int)d / 3600, (int)d % 3600 / 60);
+}
+
+/* "2024-01-01 06:00:00" from a record time, or "-". */
+static void fmt_time(const cJSON *o, const char *field, char *buf, size_t len)
+{
+    const char *s = jstr(o, field);
+    if (!s || strlen(s) < 19) {
+        snprintf(buf, len, "-");
+        return;
+    }
+    snprintf(buf, len, "%.10s %.8s", s, s + 11);
+}
+
+/* "3 success, 1 failed" from a record's tasks. */
+static void fmt_counts(const cJSON *rec, char *buf, size_t len)
+{
+    static const char *const order[] = {
+        "success", "failed", "upstream_failed", "skipped", "running", "up_for_retry",
+        "queued", "scheduled", "none",
+    };
+    const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(rec, "tasks");
+    size_t off = 0;
+    buf[0] = 0;
+    for (size_t k = 0; k < sizeof order / sizeof *order; k++) {
+        int n = 0;
+        const cJSON *t;
+        cJSON_ArrayForEach(t, tasks) {
+            const char *s = jstr(t, "state");
+            n += s && strcmp(s, order[k]) == 0;
+        }
+        if (n && off < len)
+            off += (size_t)snprintf(buf + off, len - off, "%s%d %s", off ? ", " : "", n, order[k]);
+    }
+    if (!buf[0])
+        snprintf(buf, len, "-");
+}
+
+static int open_records(const biz_dag_def *dag, const biz_cli *o, const char *prog,
+                        biz_store **st, cJSON **records)
+{
+    char root[4096], err[1024];
+    *st = NULL;
+    *records = NULL;
+    if (biz_state_dir_resolve(o->state_dir, root, sizeof root, err, sizeof err) < 0) {
+        fprintf(stderr, "%s: %s\n", prog, err);
+        return 2;
+    }
+    *st = biz_store_open_ro(root, dag->dag_id, err, sizeof err);
+    if (!*st) {
+        *records = cJSON_CreateArray();
+        return 0;
+    }
+    *records = biz_store_list(*st);
+    return 0;
+}
+
+/* --runs: the recorded runs, oldest first. */
+int biz_plan_show_runs(FILE *f, const biz_dag_def *dag, const biz_cli *o, const char *prog)
+{
+    biz_store *st;
+    cJSON *records;
+    int rc = open_records(dag, o, prog, &st, &records);
+    if (rc)
+        return rc;
+    if (cJSON_GetArraySize(records) == 0) {
+        fprintf(f, "no runs of DAG '%s' recorded yet\n", dag->dag_id);
+    } else {
+        int w = 6;
+        const cJSON *r;
+        cJSON_ArrayForEach(r, records) {
+            int l = (int)strlen(or_dash(jstr(r, "run_id")));
+            w = l > w ? l : w;
+        }
+        fprintf(f, "%-*s  %-9s  %-19s  %10s  %s\n", w, "RUN ID", "STATE", "START", "DURATION", "TASKS");
+        cJSON_ArrayForEach(r, records) {
+            char start[32], dur[32], counts[256];
+            fmt_time(r, "start_date", start, sizeof start);
+            fmt_duration(biz_record_time(r, "start_date"), biz_record_time(r, "end_date"), dur, sizeof dur);
+            fmt_counts(r, counts, sizeof counts);
+            fprintf(f, "%-*s  %-9s  %-19s  %10s  %s\n", w, or_dash(jstr(r, "run_id")),
+                    or_dash(jstr(r, "state")), start, dur, counts);
+        }
+    }
+    cJSON_Delete(records);
+    biz_store_close(st);
+    return 0;
+}
+
+/* Prints one record. */
+void biz_plan_print_record(FILE *f, const cJSON *rec, const char *record_path)
+{
+    char a[32], b[32], dur[32];
+    fprintf(f, "run:           %s\n", or_dash(jstr(rec, "run_id")));
+    fprintf(f, "dag:           %s\n", or_dash(jstr(rec, "dag_id")));
+    fprintf(f, "type:          %s\n", or_dash(jstr(rec, "run_type")));
+    fprintf(f, "state:         %s\n", or_dash(jstr(rec, "state")));
+    fprintf(f, "logical date:  %s\n", or_dash(jstr(rec, "logical_date")));
+    fprintf(f, "data interval: %s to %s\n", or_dash(jstr(rec, "data_interval_start")),
+            or_dash(jstr(rec, "data_interval_end")));
+    char *conf = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(rec, "conf"));
+    fprintf(f, "conf:          %s\n", conf ? conf : "{}");
+    free(conf);
+    fmt_time(rec, "start_date", a, sizeof a);
+    fmt_time(rec, "end_date", b, sizeof b);
+    fmt_duration(biz_record_time(rec, "start_date"), biz_record_time(rec, "end_date"), dur, sizeof dur);
+    fprintf(f, "started:       %s UTC\nended:         %s%s (%s)\n", a, b,
+            strcmp(b, "-") ? " UTC" : "", dur);
+    if (record_path)
+        fprintf(f, "record:        %s\n", record_path);
+    const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(rec, "tasks"), *t;
+    int w = 4;
+    cJSON_ArrayForEach(t, tasks) {
+        int l = (int)strlen(t->string);
+        w = l > w ? l : w;
+    }
+    fprintf(f, "\n%-*s  %-15s  %5s  %10s  %s\n", w, "TASK", "STATE", "TRIES", "DURATION", "LOG");
+    cJSON_ArrayForEach(t, tasks) {
+        const cJSON *tries = cJSON_GetObjectItemCaseSensitive(t, "tries");
+        fmt_duration(biz_record_time(t, "start_date"), biz_record_time(t, "end_date"), dur, sizeof dur);
+        fprintf(f, "%-*s  %-15s  %5d  %10s  %s\n", w, t->string, or_dash(jstr(t, "state")),
+                cJSON_IsNumber(tries) ? tries->valueint : 0, dur, or_dash(jstr(t, "log")));
+    }
+    int header = 0;
+    cJSON_ArrayForEach(t, tasks) {
+        const char *reason = jstr(t, "reason");
+        if (!reason)
+            continue;
+        if (!header++)
+            fprintf(f, "\n");
+        fprintf(f, "%s: %s\n", t->string, reason);
+    }
+}
+
+/* --show RUN_ID: one recorded run. */
+int biz_plan_show_run(FILE *f, const biz_dag_def *dag, const biz_cli *o, const char *prog)
+{
+    biz_store *st;
+    cJSON *records;
+    int rc = open_records(dag, o, prog, &st, &records);
+    if (rc)
+        return rc;
+    const cJSON *rec = biz_plan_find(records, o->show);
+    if (!rec) {
+        fprintf(stderr, "%s: no run '%s' of DAG '%s' recorded (see --runs)\n", prog, o->show, dag->dag_id);
+        rc = 1;
+    } else {
+        char *path = NULL;
+        if (st && asprintf(&path, "%s/%s.json", st->runs_dir, jstr(rec, "run_id")) < 0)
+            path = NULL;
+        biz_plan_print_record(f, rec, path);
+        free(path);
+    }
+    cJSON_Delete(records);
+    biz_store_close(st);
+    return rc;
+}
+
+/* --crontab: the crontab line of the schedule. */
+int biz_plan_crontab(FILE *f, const biz_dag_def *dag, const biz_cli *o, const char *prog)
+{
+    char err[512], root[4096], exe[PATH_MAX], reason[300];
+    biz_plan_sched ps;
+    cJSON *settings = cJSON_Parse(dag->settings_json ? dag->settings_json : "{}");
+    int rc = biz_plan_sched_read(settings, &ps, err, sizeof err);
+    const cJSON *sv = cJSON_GetObjectItemCaseSensitive(settings, "schedule");
+    char *sched_text = sv ? cJSON_PrintUnformatted(sv) : NULL;
+    cJSON_Delete(settings);
+    if (rc < 0 || biz_state_dir_resolve(o->state_dir, root, sizeof root, err, sizeof err) < 0) {
+        fprintf(stderr, "%s: %s\n", prog, err);
+        free(sched_text);
+        return 2;
+    }
+    char *fields = biz_sched_crontab(&ps.sched, ps.start_date, reason, sizeof reason);
+    if (!fields) {
+        fprintf(stderr, "%s: DAG '%s' has no crontab line: %s\n", prog, dag->dag_id, reason);
+        if (ps.sched.kind == BIZ_SCHED_DELTA)
+            fprintf(stderr, "%s: a line that starts it more often is safe (nothing due: it exits 0"
+                    " at once), e.g. '* * * * *'\n", prog);
+        free(sched_text);
+        return 1;
+    }
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0)
+        exe[n] = 0;
+    else
+        snprintf(exe, sizeof exe, "%s", prog);
+    fprintf(f, "# DAG '%s', schedule %s: the fields are UTC times. A run starts when an\n"
+               "# interval ends and covers it; missed intervals are caught up%s.\n"
+               "# CRON_TZ is honoured by cronie and systemd-cron; with a cron that ignores it,\n"
+               "# shift the hours to the machine's time zone.\n"
+               "CRON_TZ=UTC\n",
+            dag->dag_id, sched_text ? sched_text : "?",
+            ps.catchup ? "" : " (catchup=False: only the latest)");
+    fprintf(f, "%s %s --state-dir %s -q\n", fields, exe, root);
+    free(fields);
+    free(sched_text);
+    return 0;
+}

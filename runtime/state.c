@@ -1,0 +1,789 @@
+/* state.c: run records, per-try log files and pruning in the state
+ * directory (see state.h for the layout and the rules). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "state.h"
+#include "log.h"
+#include "schedule.h"
+
+#define TEMP_PREFIX ".tmp-"
+
+static const char *const run_state_names[] = { "running", "success", "failed", "timed_out" };
+
+/* ---------------------------------------------------------------- paths */
+
+static char *join(const char *a, const char *b)
+{
+    char *s = NULL;
+    if (asprintf(&s, "%s/%s", a, b) < 0)
+        return NULL;
+    return s;
+}
+
+/* The state directory (see state.h). */
+int biz_state_dir_resolve(const char *opt, char *out, size_t len, char *err, size_t errlen)
+{
+    const char *v = opt && *opt ? opt : getenv("BIZ_STATE_DIR");
+    char buf[PATH_MAX];
+    if (!v || !*v) {
+        const char *x = getenv("XDG_STATE_HOME");
+        const char *home = getenv("HOME");
+        if (x && *x == '/')
+            snprintf(buf, sizeof buf, "%s/biz", x);
+        else if (home && *home)
+            snprintf(buf, sizeof buf, "%s/.local/state/biz", home);
+        else {
+            snprintf(err, errlen, "no state directory: give --state-dir DIR or set BIZ_STATE_DIR (HOME is not set)");
+            return -1;
+        }
+        v = buf;
+    }
+    if (v[0] == '/') {
+        if ((size_t)snprintf(out, len, "%s", v) >= len)
+            goto too_long;
+    } else {
+        char cwd[PATH_MAX];
+        if (!getcwd(cwd, sizeof cwd)) {
+            snprintf(err, errlen, "cannot find the current directory: %s", strerror(errno));
+            return -1;
+        }
+        if ((size_t)snprintf(out, len, "%s/%s", cwd, v) >= len)
+            goto too_long;
+    }
+    /* No trailing slashes (paths are joined with '/'). */
+    for (size_t n = strlen(out); n > 1 && out[n - 1] == '/'; n--)
+        out[n - 1] = 0;
+    return 0;
+too_long:
+    snprintf(err, errlen, "state directory path too long");
+    return -1;
+}
+
+/* mkdir -p, 0700 for each directory made (chmod: umask-independent). */
+int biz_state_mkdirs(const char *path)
+{
+    char *p = strdup(path);
+    if (!p)
+        return -1;
+    for (char *s = p + 1;; s++) {
+        if (*s == '/' || *s == 0) {
+            char c = *s;
+            *s = 0;
+            if (mkdir(p, 0700) == 0) {
+                if (chmod(p, 0700) < 0) {
+                    free(p);
+                    return -1;
+                }
+            } else if (errno != EEXIST) {
+                free(p);
+                return -1;
+            }
+            *s = c;
+            if (!c)
+                break;
+        }
+    }
+    free(p);
+    struct stat sb;
+    if (stat(path, &sb) < 0)
+        return -1;
+    if (!S_ISDIR(sb.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    return 0;
+}
+
+/* True when s can name a record file. */
+int biz_state_run_id_ok(const char *s)
+{
+    if (!s || !*s || s[0] == '.' || strlen(s) > 200)
+        return 0;
+    for (; *s; s++)
+        if (*s == '/' || (unsigned char)*s < 0x20)
+            return 0;
+    return 1;
+}
+
+static biz_store *store_new(const char *root, const char *dag_id)
+{
+    biz_store *st = calloc(1, sizeof *st);
+    if (!st)
+        return NULL;
+    st->runs_fd = -1;
+    st->root = strdup(root);
+    st->dag_dir = join(root, dag_id);
+    st->runs_dir = st->dag_dir ? join(st->dag_dir, "runs") : NULL;
+    st->logs_dir = st->dag_dir ? join(st->dag_dir, "logs") : NULL;
+    if (!st->root || !st->runs_dir || !st->logs_dir) {
+        biz_store_close(st);
+        return NULL;
+    }
+    return st;
+}
+
+/* Opens (making them) the DAG's directories. */
+biz_store *biz_store_open(const char *root, const char *dag_id, char *err, size_t errlen)
+{
+    if (!biz_state_run_id_ok(dag_id)) {
+        snprintf(err, errlen, "DAG id '%s' cannot name a directory", dag_id);
+        return NULL;
+    }
+    biz_store *st = store_new(root, dag_id);
+    if (!st) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    const char *dirs[] = { st->runs_dir, st->logs_dir };
+    for (int i = 0; i < 2; i++)
+        if (biz_state_mkdirs(dirs[i]) < 0) {
+            snprintf(err, errlen, "cannot create the state directory %s: %s", dirs[i], strerror(errno));
+            biz_store_close(st);
+            return NULL;
+        }
+    st->runs_fd = open(st->runs_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    return st;
+}
+
+/* Opens the DAG's directories for reading only. */
+biz_store *biz_store_open_ro(const char *root, const char *dag_id, char *err, size_t errlen)
+{
+    biz_store *st = store_new(root, dag_id);
+    if (!st) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    struct stat sb;
+    if (stat(st->runs_dir, &sb) < 0) {
+        snprintf(err, errlen, "no runs of DAG '%s' recorded in %s", dag_id, root);
+        biz_store_close(st);
+        return NULL;
+    }
+    return st;
+}
+
+/* Closes the store (detaching any run). */
+void biz_store_close(biz_store *st)
+{
+    if (!st)
+        return;
+    biz_store_detach(st);
+    if (st->runs_fd >= 0)
+        close(st->runs_fd);
+    free(st->root);
+    free(st->dag_dir);
+    free(st->runs_dir);
+    free(st->logs_dir);
+    free(st);
+}
+
+/* A task id as one path component ('/' cannot appear in a file name). */
+static char *component(const char *s)
+{
+    char *c = strdup(s && *s ? s : "_");
+    for (char *p = c; p && *p; p++)
+        if (*p == '/')
+            *p = '_';
+    if (c && c[0] == '.')
+        c[0] = '_';
+    return c;
+}
+
+/* The path of a try's log file. */
+char *biz_store_log_path(const biz_store *st, const char *run_id, const char *task_id, int try_number)
+{
+    char *r = component(run_id), *t = component(task_id), *s = NULL;
+    if (r && t && asprintf(&s, "%s/%s/%s/%d.log", st->logs_dir, r, t, try_number) < 0)
+        s = NULL;
+    free(r);
+    free(t);
+    return s;
+}
+
+/* ---------------------------------------------------------------- files */
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Writes dir/name atomically, mode 0600. */
+int biz_state_write_atomic(const char *dir, int dirfd, const char *name, const char *text)
+{
+    char *tmp = NULL, *dst = NULL;
+    if (asprintf(&tmp, "%s/" TEMP_PREFIX "%ld-%s", dir, (long)getpid(), name) < 0)
+        return -1;
+    dst = join(dir, name);
+    if (!dst) {
+        free(tmp);
+        return -1;
+    }
+    int rc = -1, saved = 0;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        if (fchmod(fd, 0600) == 0 && write_all(fd, text, strlen(text)) == 0 && fsync(fd) == 0)
+            rc = 0;
+        saved = errno;
+        if (close(fd) < 0 && rc == 0) {
+            rc = -1;
+            saved = errno;
+        }
+        if (rc == 0 && rename(tmp, dst) < 0) {
+            rc = -1;
+            saved = errno;
+        }
+        if (rc < 0)
+            unlink(tmp);
+        else if (dirfd >= 0)
+            fsync(dirfd);   /* the rename itself survives a crash */
+    } else {
+        saved = errno;
+    }
+    free(tmp);
+    free(dst);
+    errno = saved;
+    return rc;
+}
+
+/* Reads a whole file; malloc'd, NULL on error. */
+static char *read_file(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    size_t cap = 8192, len = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (!buf)
+            break;
+        if (len + 1 >= cap) {
+            char *b = realloc(buf, cap *= 2);
+            if (!b) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = b;
+        }
+        ssize_t r = read(fd, buf + len, cap - len - 1);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            if (r < 0) {
+                free(buf);
+                buf = NULL;
+            }
+            break;
+        }
+        len += (size_t)r;
+    }
+    close(fd);
+    if (buf)
+        buf[len] = 0;
+    return buf;
+}
+
+/* ---------------------------------------------------------------- records */
+
+/* Formats wall seconds with microseconds (left out when zero). */
+void biz_state_iso_us(double t, char *buf, size_t len)
+{
+    time_t s = (time_t)t;
+    if ((double)s > t)
+        s--;
+    long us = (long)((t - (double)s) * 1e6 + 0.5);
+    if (us >= 1000000) {
+        s++;
+        us -= 1000000;
+    }
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    char base[32];
+    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (us)
+        snprintf(buf, len, "%s.%06ld+00:00", base, us);
+    else
+        snprintf(buf, len, "%s+00:00", base);
+}
+
+/* A record's time field in seconds, 0 when absent. */
+double biz_record_time(const cJSON *rec, const char *field)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, field);
+    time_t t;
+    if (!cJSON_IsString(v) || biz_iso_parse(v->valuestring, &t) != 0)
+        return 0;
+    double frac = 0;
+    const char *dot = strchr(v->valuestring, '.');
+    if (dot) {
+        double scale = 0.1;
+        for (const char *p = dot + 1; *p >= '0' && *p <= '9'; p++, scale /= 10)
+            frac += (*p - '0') * scale;
+    }
+    return (double)t + frac;
+}
+
+static void add_time(cJSON *o, const char *name, double t)
+{
+    if (t > 0) {
+        char buf[48];
+        biz_state_iso_us(t, buf, sizeof buf);
+        cJSON_AddStringToObject(o, name, buf);
+    } else {
+        cJSON_AddNullToObject(o, name);
+    }
+}
+
+static void add_date(cJSON *o, const char *name, time_t t)
+{
+    char buf[40];
+    cJSON_AddStringToObject(o, name, biz_iso_format(t, buf, sizeof buf));
+}
+
+/* Replaces every registered secret in v's strings (keys too) by "***". */
+static void redact_tree(cJSON *v)
+{
+    for (; v; v = v->next) {
+        if (v->string) {
+            char *k = biz_log_redact(v->string);
+            if (k && strcmp(k, v->string) != 0 && !(v->type & cJSON_StringIsConst)) {
+                free(v->string);
+                v->string = k;
+                k = NULL;
+            }
+            free(k);
+        }
+        if (cJSON_IsString(v) && v->valuestring) {
+            char *s = biz_log_redact(v->valuestring);
+            if (s && strcmp(s, v->valuestring) != 0 && !(v->type & cJSON_IsReference)) {
+                free(v->valuestring);
+                v->valuestring = s;
+                s = NULL;
+            }
+            free(s);
+        }
+        if (v->child)
+            redact_tree(v->child);
+    }
+}
+
+static void add_redacted_str(cJSON *o, const char *name, const char *s)
+{
+    if (!s) {
+        cJSON_AddNullToObject(o, name);
+        return;
+    }
+    char *r = biz_log_redact(s);
+    cJSON_AddStringToObject(o, name, r ? r : "");
+    free(r);
+}
+
+/* The record of run as JSON. */
+cJSON *biz_record_from_run(const biz_run *run, const biz_store *st)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    const biz_dag_def *dag = run->dag;
+    cJSON_AddNumberToObject(o, "format", BIZ_RECORD_FORMAT);
+    cJSON_AddStringToObject(o, "dag_id", dag->dag_id);
+    cJSON_AddStringToObject(o, "run_id", run->run_id);
+    cJSON_AddStringToObject(o, "run_type", run->run_type ? run->run_type : "manual");
+    cJSON_AddNumberToObject(o, "run_number", run->run_number);
+    add_date(o, "logical_date", run->logical_date);
+    add_date(o, "data_interval_start", run->interval_start);
+    add_date(o, "data_interval_end", run->interval_end);
+    cJSON *conf = cJSON_Duplicate(run->conf, 1);
+    if (conf)
+        redact_tree(conf->child);
+    cJSON_AddItemToObject(o, "conf", conf ? conf : cJSON_CreateObject());
+    cJSON_AddStringToObject(o, "state", run_state_names[run->state]);
+    add_time(o, "start_date", run->start_wall);
+    add_time(o, "end_date", run->state == BIZ_RUN_RUNNING ? 0 : run->end_wall);
+    cJSON_AddNumberToObject(o, "pid", (double)getpid());
+    cJSON_AddStringToObject(o, "source_sha256", dag->source_sha256 ? dag->source_sha256 : "");
+    cJSON *tasks = cJSON_AddObjectToObject(o, "tasks");
+    for (int i = 0; tasks && i < run->n; i++) {
+        const biz_ti *ti = &run->tis[i];
+        cJSON *t = cJSON_CreateObject();
+        if (!t)
+            break;
+        cJSON_AddStringToObject(t, "state", biz_ti_state_names[ti->state]);
+        cJSON_AddNumberToObject(t, "tries", ti->tries);
+        add_time(t, "start_date", ti->first_start);
+        add_time(t, "end_date", biz_ti_state_finished(ti->state) ? ti->end : 0);
+        if (ti->first_start > 0 && ti->end >= ti->first_start && biz_ti_state_finished(ti->state))
+            cJSON_AddNumberToObject(t, "duration", ti->end - ti->first_start);
+        else
+            cJSON_AddNullToObject(t, "duration");
+        add_redacted_str(t, "reason", ti->blocked && ti->state == BIZ_TI_NONE ? ti->blocked : ti->reason);
+        if (ti->blocked && ti->state == BIZ_TI_NONE)
+            cJSON_AddTrueToObject(t, "blocked");
+        cJSON *x = cJSON_Duplicate(ti->xcom, 1);
+        if (x)
+            redact_tree(x->child);
+        cJSON_AddItemToObject(t, "xcom", x ? x : cJSON_CreateObject());
+        if (ti->branch)
+            cJSON_AddItemToObject(t, "branch", cJSON_Duplicate(ti->branch, 1));
+        char *log = st && ti->tries > 0 ? biz_store_log_path(st, run->run_id, ti->def->task_id, ti->tries) : NULL;
+        if (log)
+            cJSON_AddStringToObject(t, "log", log);
+        else
+            cJSON_AddNullToObject(t, "log");
+        free(log);
+        cJSON_AddItemToObject(tasks, ti->def->task_id, t);
+    }
+    return o;
+}
+
+/* Whether a recorded task runs again on --resume. */
+int biz_record_should_rerun(const char *state, const char *reason)
+{
+    if (!state)
+        return 1;
+    if (strcmp(state, "success") == 0)
+        return 0;
+    if (strcmp(state, "skipped") == 0)
+        return reason && strcmp(reason, "dagrun_timeout exceeded") == 0;
+    return 1;
+}
+
+static int state_from_name(const char *s)
+{
+    for (int i = 0; s && i < BIZ_TI__COUNT; i++)
+        if (strcmp(biz_ti_state_names[i], s) == 0)
+            return i;
+    return -1;
+}
+
+static const char *jstr(const cJSON *o, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* Applies a record to a fresh run for --resume. */
+int biz_record_apply(biz_run *run, const cJSON *rec, char *err, size_t errlen)
+{
+    const char *dag_id = jstr(rec, "dag_id"), *run_id = jstr(rec, "run_id");
+    const char *ld = jstr(rec, "logical_date");
+    time_t t;
+    if (!dag_id || !run_id || !ld || biz_iso_parse(ld, &t) != 0) {
+        snprintf(err, errlen, "malformed run record (no dag_id, run_id or logical_date)");
+        return -1;
+    }
+    if (strcmp(dag_id, run->dag->dag_id) != 0) {
+        snprintf(err, errlen, "the record is of DAG '%s', not '%s'", dag_id, run->dag->dag_id);
+        return -1;
+    }
+    char *id = strdup(run_id);
+    if (!id) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    free(run->run_id);
+    run->run_id = id;
+    run->logical_date = t;
+    const char *type = jstr(rec, "run_type");
+    run->run_type = type && strcmp(type, "scheduled") == 0 ? "scheduled" : "manual";
+    const char *s = jstr(rec, "data_interval_start"), *e = jstr(rec, "data_interval_end");
+    if (!s || biz_iso_parse(s, &run->interval_start) != 0)
+        run->interval_start = t;
+    if (!e || biz_iso_parse(e, &run->interval_end) != 0)
+        run->interval_end = run->interval_start;
+    const cJSON *conf = cJSON_GetObjectItemCaseSensitive(rec, "conf");
+    if (cJSON_IsObject(conf)) {
+        cJSON_Delete(run->conf);
+        run->conf = cJSON_Duplicate(conf, 1);
+    }
+    const cJSON *num = cJSON_GetObjectItemCaseSensitive(rec, "run_number");
+    if (cJSON_IsNumber(num) && num->valueint > 0)
+        run->run_number = num->valueint;
+    double start = biz_record_time(rec, "start_date");
+    if (start > 0)
+        run->start_wall = start;
+
+    const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(rec, "tasks");
+    int rerun = 0;
+    for (int i = 0; i < run->n; i++) {
+        biz_ti *ti = &run->tis[i];
+        const cJSON *rt = cJSON_GetObjectItemCaseSensitive(tasks, ti->def->task_id);
+        const cJSON *tries = cJSON_GetObjectItemCaseSensitive(rt, "tries");
+        int ntries = cJSON_IsNumber(tries) && tries->valueint > 0 ? tries->valueint : 0;
+        const char *st = jstr(rt, "state"), *reason = jstr(rt, "reason");
+        int sv = state_from_name(st);
+        if (!rt || sv < 0 || biz_record_should_rerun(st, reason)) {
+            /* Runs again; its try numbers (and log files) continue. */
+            ti->tries = ti->try_base = ntries;
+            rerun++;
+            continue;
+        }
+        ti->state = (biz_ti_state)sv;
+        ti->tries = ti->try_base = ntries;
+        ti->first_start = biz_record_time(rt, "start_date");
+        ti->end = biz_record_time(rt, "end_date");
+        free(ti->reason);
+        ti->reason = reason ? strdup(reason) : NULL;
+        const cJSON *x = cJSON_GetObjectItemCaseSensitive(rt, "xcom");
+        if (cJSON_IsObject(x)) {
+            cJSON_Delete(ti->xcom);
+            ti->xcom = cJSON_Duplicate(x, 1);
+        }
+        const cJSON *b = cJSON_GetObjectItemCaseSensitive(rt, "branch");
+        if (cJSON_IsArray(b)) {
+            cJSON_Delete(ti->branch);
+            ti->branch = cJSON_Duplicate(b, 1);
+        }
+    }
+    return rerun;
+}
+
+/* ---------------------------------------------------------------- logging */
+
+/* Appends a task event to its try's log file. */
+static void log_sink(void *user, const char *time, biz_log_level level, const char *task,
+                     int try, const char *msg)
+{
+    static const char *const names[] = { "error", "warn", "info", "debug" };
+    biz_store *st = user;
+    if (!st->run)
+        return;
+    char *path = biz_store_log_path(st, st->run->run_id, task, try);
+    if (!path)
+        return;
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == ENOENT) {
+        char *slash = strrchr(path, '/');
+        *slash = 0;
+        int ok = biz_state_mkdirs(path) == 0;
+        *slash = '/';
+        if (ok)
+            fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    }
+    if (fd >= 0) {
+        char *line = NULL;
+        int n = asprintf(&line, "%s %-5s %s\n", time, names[level], msg);
+        if (n > 0) {
+            fchmod(fd, 0600);
+            if (write_all(fd, line, (size_t)n) < 0 && !st->save_failed)
+                st->save_failed = 1;
+        }
+        free(line);
+        close(fd);
+    }
+    free(path);
+}
+
+static void on_change(biz_run *run)
+{
+    biz_store_save(run->store);
+}
+
+/* Attaches run: its changes are recorded, its task events logged. */
+void biz_store_attach(biz_store *st, biz_run *run)
+{
+    st->run = run;
+    st->save_failed = 0;
+    run->store = st;
+    run->on_change = on_change;
+    biz_log_set_sink(log_sink, st);
+}
+
+/* Stops recording. */
+void biz_store_detach(biz_store *st)
+{
+    if (!st || !st->run)
+        return;
+    st->run->on_change = NULL;
+    st->run->store = NULL;
+    st->run = NULL;
+    biz_log_set_sink(NULL, NULL);
+}
+
+/* Writes the attached run's record now. */
+int biz_store_save(biz_store *st)
+{
+    if (!st || !st->run)
+        return 0;
+    cJSON *rec = biz_record_from_run(st->run, st);
+    char *text = rec ? cJSON_Print(rec) : NULL;
+    cJSON_Delete(rec);
+    char *name = NULL;
+    int rc = -1;
+    if (text && asprintf(&name, "%s.json", st->run->run_id) >= 0) {
+        size_t n = strlen(text);
+        char *t2 = realloc(text, n + 2);   /* a final newline */
+        if (t2) {
+            text = t2;
+            strcpy(text + n, "\n");
+        }
+        rc = biz_state_write_atomic(st->runs_dir, st->runs_fd, name, text);
+    }
+    if (rc < 0 && !st->save_failed) {
+        st->save_failed = 1;
+        biz_log(BIZ_LOG_ERROR, "cannot write the run record %s/%s: %s", st->runs_dir,
+                name ? name : "?", strerror(errno));
+    }
+    free(name);
+    free(text);
+    return rc;
+}
+
+/* The record of run_id. */
+cJSON *biz_store_load(const biz_store *st, const char *run_id, char *err, size_t errlen)
+{
+    if (!biz_state_run_id_ok(run_id)) {
+        snprintf(err, errlen, "'%s' is not a run id", run_id);
+        return NULL;
+    }
+    char *name = NULL;
+    if (asprintf(&name, "%s/%s.json", st->runs_dir, run_id) < 0) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    char *text = read_file(name);
+    if (!text) {
+        snprintf(err, errlen, errno == ENOENT ? "no run '%s' (see --runs)" : "cannot read run '%s': %s",
+                 run_id, strerror(errno));
+        free(name);
+        return NULL;
+    }
+    cJSON *rec = cJSON_Parse(text);
+    free(text);
+    if (!cJSON_IsObject(rec)) {
+        snprintf(err, errlen, "the record %s is not valid JSON", name);
+        cJSON_Delete(rec);
+        rec = NULL;
+    }
+    free(name);
+    return rec;
+}
+
+static int by_start(const void *a, const void *b)
+{
+    const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+    double s = biz_record_time(x, "start_date"), t = biz_record_time(y, "start_date");
+    if (s != t)
+        return s < t ? -1 : 1;
+    const char *p = jstr(x, "run_id"), *q = jstr(y, "run_id");
+    return strcmp(p ? p : "", q ? q : "");
+}
+
+/* Every record, oldest start first. */
+cJSON *biz_store_list(const biz_store *st)
+{
+    cJSON *out = cJSON_CreateArray();
+    DIR *d = opendir(st->runs_dir);
+    if (!d || !out)
+        return out;
+    cJSON **v = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (e->d_name[0] == '.' || len < 6 || strcmp(e->d_name + len - 5, ".json") != 0)
+            continue;
+        char *path = join(st->runs_dir, e->d_name);
+        char *text = path ? read_file(path) : NULL;
+        cJSON *rec = text ? cJSON_Parse(text) : NULL;
+        free(text);
+        if (!cJSON_IsObject(rec) || !jstr(rec, "run_id")) {
+            biz_log(BIZ_LOG_WARN, "ignoring %s: not a run record", path ? path : e->d_name);
+            cJSON_Delete(rec);
+            free(path);
+            continue;
+        }
+        free(path);
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            cJSON **nv = realloc(v, cap * sizeof *nv);
+            if (!nv) {
+                cJSON_Delete(rec);
+                break;
+            }
+            v = nv;
+        }
+        v[n++] = rec;
+    }
+    closedir(d);
+    if (n)
+        qsort(v, n, sizeof *v, by_start);
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddItemToArray(out, v[i]);
+    free(v);
+    return out;
+}
+
+static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    remove(path);
+    return 0;
+}
+
+/* Removes the oldest records and their logs beyond keep. */
+int biz_store_prune(biz_store *st, int keep, const char *keep_id)
+{
+    if (keep <= 0)
+        return 0;
+    cJSON *all = biz_store_list(st);
+    int n = cJSON_GetArraySize(all), removed = 0;
+    const cJSON *rec;
+    cJSON_ArrayForEach(rec, all) {
+        if (n - removed <= keep)
+            break;
+        const char *id = jstr(rec, "run_id");
+        if (!biz_state_run_id_ok(id) || (keep_id && strcmp(id, keep_id) == 0))
+            continue;
+        char *path = NULL, *logs = NULL, *c = component(id);
+        if (asprintf(&path, "%s/%s.json", st->runs_dir, id) >= 0 && unlink(path) == 0) {
+            removed++;
+            if (c && asprintf(&logs, "%s/%s", st->logs_dir, c) >= 0)
+                nftw(logs, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+        }
+        free(path);
+        free(logs);
+        free(c);
+    }
+    cJSON_Delete(all);
+    if (removed && st->runs_fd >= 0)
+        fsync(st->runs_fd);
+    return removed;
+}
+
+/* Removes temp files a killed writer left behind. */
+void biz_store_clean_temp(biz_store *st)
+{
+    DIR *d = opendir(st->runs_dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strncmp(e->d_name, TEMP_PREFIX, strlen(TEMP_PREFIX)) == 0) {
+            char *p = join(st->runs_dir, e->d_name);
+            if (p)
+                unlink(p);
+            free(p);
+        }
+    closedir(d);
+}

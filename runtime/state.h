@@ -1,0 +1,113 @@
+/* state.h: the state directory: one JSON record per run, one log file per
+ * task try, pruning of old runs.
+ *
+ * Layout, per DAG under the state directory:
+ *     <state>/<dag_id>/lock                          (lock.h)
+ *     <state>/<dag_id>/runs/<run_id>.json            the run's record
+ *     <state>/<dag_id>/logs/<run_id>/<task_id>/<try>.log
+ * Directories are made 0700 and files 0600 whatever the umask. A record is
+ * replaced atomically (temp file in the same directory, fsync, rename,
+ * fsync of the directory) at every state change, so a reader -- or the
+ * next run after a SIGKILL -- always finds a whole, valid document. String
+ * values (conf, XComs, reasons) and log lines pass through the log
+ * module's secret redaction first; task arguments are never written.
+ *
+ * Ownership: a biz_store owns its paths; biz_store_attach borrows the run
+ * until biz_store_detach. Functions returning cJSON or char * return new
+ * values the caller frees.
+ */
+#ifndef BIZ_STATE_H
+#define BIZ_STATE_H
+
+#include <stddef.h>
+#include <time.h>
+#include <cjson/cJSON.h>
+#include "run.h"
+
+/* The version of the record's layout ("format" in each record). */
+#define BIZ_RECORD_FORMAT 1
+
+typedef struct biz_store {
+    char *root;        /* the state directory */
+    char *dag_dir;     /* <root>/<dag_id> */
+    char *runs_dir;    /* <dag_dir>/runs */
+    char *logs_dir;    /* <dag_dir>/logs */
+    int runs_fd;       /* runs_dir open, to fsync renames into it */
+    biz_run *run;      /* the attached run, or NULL */
+    int save_failed;   /* a write failed (reported once) */
+} biz_store;
+
+/* The state directory: opt (--state-dir) if set, else $BIZ_STATE_DIR, else
+ * $XDG_STATE_HOME/biz, else $HOME/.local/state/biz. Made absolute. 0, or -1
+ * with a message. */
+int biz_state_dir_resolve(const char *opt, char *out, size_t len, char *err, size_t errlen);
+
+/* mkdir -p with mode 0700 for every directory it makes. 0 or -1 (errno). */
+int biz_state_mkdirs(const char *path);
+
+/* Opens (making them) the DAG's directories under root. NULL with a
+ * message on failure. */
+biz_store *biz_store_open(const char *root, const char *dag_id, char *err, size_t errlen);
+/* Opens the DAG's directories for reading only (makes nothing); NULL when
+ * the DAG has no state yet (err says so). */
+biz_store *biz_store_open_ro(const char *root, const char *dag_id, char *err, size_t errlen);
+void biz_store_close(biz_store *st);
+
+/* True when s is usable as a run id in a file name (no '/', not starting
+ * with '.', not empty, printable). */
+int biz_state_run_id_ok(const char *s);
+
+/* The path of a try's log file (malloc'd). */
+char *biz_store_log_path(const biz_store *st, const char *run_id, const char *task_id, int try_number);
+
+/* Writes text to dir/name atomically (temp file, fsync, rename, fsync of
+ * dirfd when >= 0), mode 0600. 0 or -1 (errno). */
+int biz_state_write_atomic(const char *dir, int dirfd, const char *name, const char *text);
+
+/* The record of run as JSON (secrets redacted). st gives log paths (NULL:
+ * none written). */
+cJSON *biz_record_from_run(const biz_run *run, const biz_store *st);
+
+/* Whether a task found in a record in state (with reason) runs again on
+ * --resume: failed, upstream_failed and every unfinished state do; success
+ * does not, skipped neither unless dagrun_timeout skipped it. */
+int biz_record_should_rerun(const char *state, const char *reason);
+
+/* Applies a record to a fresh run of the same DAG for --resume: run id,
+ * run type, logical date, data interval, conf and run number from the
+ * record; tasks that succeeded or were skipped keep their state, tries,
+ * times and XComs; the others start again (their try numbers continue).
+ * Returns how many tasks will run again, or -1 with a message. */
+int biz_record_apply(biz_run *run, const cJSON *rec, char *err, size_t errlen);
+
+/* Attaches run to st: every state change rewrites the run's record, task
+ * events go to the per-try log files. */
+void biz_store_attach(biz_store *st, biz_run *run);
+/* Stops recording (writes nothing). */
+void biz_store_detach(biz_store *st);
+/* Writes the attached run's record now. 0 or -1 (reported once). */
+int biz_store_save(biz_store *st);
+
+/* The record of run_id (parsed), or NULL with a message. */
+cJSON *biz_store_load(const biz_store *st, const char *run_id, char *err, size_t errlen);
+
+/* Every record, oldest start first (a JSON array; unreadable files are
+ * left out with a warning). */
+cJSON *biz_store_list(const biz_store *st);
+
+/* Removes the oldest records and their logs beyond keep (keep <= 0: keep
+ * all), never the run keep_id. Returns how many were removed. */
+int biz_store_prune(biz_store *st, int keep, const char *keep_id);
+
+/* Removes temp files a killed writer left in runs/ (hold the lock). */
+void biz_store_clean_temp(biz_store *st);
+
+/* A record's time field ("2024-01-01T00:00:00.123456+00:00") in seconds,
+ * 0 when absent or malformed. */
+double biz_record_time(const cJSON *rec, const char *field);
+
+/* Formats wall seconds as "YYYY-MM-DDTHH:MM:SS.ffffff+00:00" (microseconds
+ * left out when zero, as Python's isoformat does). */
+void biz_state_iso_us(double t, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,287 @@
+/* template_exec.c: runs a template's statements (text, {{ }}, if, for,
+ * set) and collects the output: text, or in native mode the values of the
+ * output nodes for native_concat (template.c). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "template_int.h"
+
+static int emit_text(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *s)
+{
+    if (cx->native) {
+        if (!*s)
+            return 0;
+        cJSON *j = cJSON_CreateString(s);
+        if (!j)
+            return biz_tpl_fail(cx, n->start, "out of memory");
+        cJSON_AddItemToArray(cx->pieces, j);
+    } else {
+        biz_tpl_buf_adds(&cx->out, s);
+    }
+    if (cx->out.oom)
+        return biz_tpl_fail(cx, n->start, "out of memory");
+    if (cx->out.n > BIZ_TPL_MAX_OUTPUT)
+        return biz_tpl_fail(cx, n->start, "template output too large");
+    return 0;
+}
+
+static int emit_value(biz_tpl_ctx *cx, const biz_tpl_node *n, cJSON *j)
+{
+    if (cx->native) {
+        cJSON_AddItemToArray(cx->pieces, j);
+        return 0;
+    }
+    biz_tpl_str_to(&cx->out, j);
+    cJSON_Delete(j);
+    if (cx->out.oom)
+        return biz_tpl_fail(cx, n->start, "out of memory");
+    if (cx->out.n > BIZ_TPL_MAX_OUTPUT)
+        return biz_tpl_fail(cx, n->start, "template output too large");
+    return 0;
+}
+
+/* Binds target (a name or a tuple of names) to v (consumed) in frame. */
+static int bind(biz_tpl_ctx *cx, const biz_tpl_node *target, cJSON *frame, cJSON *v)
+{
+    if (target->kind == BIZ_E_NAME) {
+        cJSON_DeleteItemFromObjectCaseSensitive(frame, target->s);
+        cJSON_AddItemToObject(frame, target->s, v);
+        return 0;
+    }
+    int want = target->nkids, got;
+    if (!cJSON_IsArray(v)) {
+        int r = biz_tpl_fail(cx, target->start, "cannot unpack non-sequence %s", biz_tpl_type_name(v));
+        cJSON_Delete(v);
+        return r;
+    }
+    got = cJSON_GetArraySize(v);
+    if (got != want) {
+        int r = got > want ? biz_tpl_fail(cx, target->start, "too many values to unpack (expected %d)", want)
+                           : biz_tpl_fail(cx, target->start, "not enough values to unpack (expected %d, got %d)",
+                                          want, got);
+        cJSON_Delete(v);
+        return r;
+    }
+    for (int i = 0; i < want; i++)
+        if (bind(cx, target->kids[i], frame, cJSON_DetachItemFromArray(v, 0)) < 0) {
+            cJSON_Delete(v);
+            return -1;
+        }
+    cJSON_Delete(v);
+    return 0;
+}
+
+static int push_frame(biz_tpl_ctx *cx, const biz_tpl_node *n)
+{
+    if (cx->nframes == BIZ_TPL_MAX_FRAMES)
+        return biz_tpl_fail(cx, n->start, "loops nested too deeply");
+    if (!(cx->frames[cx->nframes] = cJSON_CreateObject()))
+        return biz_tpl_fail(cx, n->start, "out of memory");
+    cx->nframes++;
+    return 0;
+}
+
+static void pop_frame(biz_tpl_ctx *cx)
+{
+    cJSON_Delete(cx->frames[--cx->nframes]);
+}
+
+/* The items a for loop walks: a list's items, a dict's keys, a string's
+ * characters. */
+static cJSON *iter_items(biz_tpl_ctx *cx, const biz_tpl_node *n, cJSON *v)
+{
+    cJSON *items = NULL;
+    if (cJSON_IsArray(v)) {
+        items = v;
+        items->type &= ~BIZ_TPL_TUPLE_BIT;
+        return items;
+    }
+    if (cJSON_IsObject(v)) {
+        items = cJSON_CreateArray();
+        for (const cJSON *c = v->child; items && c; c = c->next)
+            cJSON_AddItemToArray(items, cJSON_CreateString(c->string ? c->string : ""));
+    } else if (cJSON_IsString(v)) {
+        int len;
+        size_t *cp = biz_tpl_code_points(v->valuestring, &len);
+        items = cp ? cJSON_CreateArray() : NULL;
+        for (int i = 0; items && i < len; i++) {
+            char *s = strndup(v->valuestring + cp[i], cp[i + 1] - cp[i]);
+            cJSON_AddItemToArray(items, s ? cJSON_CreateString(s) : cJSON_CreateNull());
+            free(s);
+        }
+        free(cp);
+    } else {
+        biz_tpl_fail(cx, n->start, "'%s' object is not iterable", biz_tpl_type_name(v));
+        cJSON_Delete(v);
+        return NULL;
+    }
+    cJSON_Delete(v);
+    if (!items)
+        biz_tpl_fail(cx, n->start, "out of memory");
+    return items;
+}
+
+static int exec_body(biz_tpl_ctx *cx, const biz_tpl_node *body);
+
+static int exec_for(biz_tpl_ctx *cx, const biz_tpl_node *n)
+{
+    cJSON *v, *items;
+    if (biz_tpl_eval_json(cx, n->b, &v) < 0 || !(items = iter_items(cx, n->b, v)))
+        return -1;
+    if (n->d) { /* "for x in seq if cond": filter first, so loop.length counts what is left */
+        cJSON *kept = cJSON_CreateArray();
+        while (kept && items->child) {
+            cJSON *it = cJSON_DetachItemFromArray(items, 0), *c = NULL;
+            int ok = push_frame(cx, n) == 0;
+            if (ok) {
+                ok = bind(cx, n->a, cx->frames[cx->nframes - 1], cJSON_Duplicate(it, 1)) == 0
+                  && biz_tpl_eval_json(cx, n->d, &c) == 0;
+                pop_frame(cx);
+            }
+            if (!ok) {
+                cJSON_Delete(it);
+                cJSON_Delete(kept);
+                cJSON_Delete(items);
+                return -1;
+            }
+            if (biz_tpl_truthy(c))
+                cJSON_AddItemToArray(kept, it);
+            else
+                cJSON_Delete(it);
+            cJSON_Delete(c);
+        }
+        cJSON_Delete(items);
+        if (!(items = kept))
+            return biz_tpl_fail(cx, n->start, "out of memory");
+    }
+    int len = cJSON_GetArraySize(items), i = 0, r = 0;
+    while (items->child && r == 0) {
+        cJSON *it = cJSON_DetachItemFromArray(items, 0);
+        if (++cx->steps > BIZ_TPL_MAX_STEPS) {
+            cJSON_Delete(it);
+            r = biz_tpl_fail(cx, n->start, "template loop limit exceeded (%ld iterations)", BIZ_TPL_MAX_STEPS);
+            break;
+        }
+        if (push_frame(cx, n) < 0) {
+            cJSON_Delete(it);
+            r = -1;
+            break;
+        }
+        cJSON *frame = cx->frames[cx->nframes - 1];
+        cJSON *loop = cJSON_AddObjectToObject(frame, "loop");
+        if (loop) {
+            cJSON_AddItemToObject(loop, "index", biz_tpl_new_int(i + 1));
+            cJSON_AddItemToObject(loop, "index0", biz_tpl_new_int(i));
+            cJSON_AddItemToObject(loop, "revindex", biz_tpl_new_int(len - i));
+            cJSON_AddItemToObject(loop, "revindex0", biz_tpl_new_int(len - i - 1));
+            cJSON_AddBoolToObject(loop, "first", i == 0);
+            cJSON_AddBoolToObject(loop, "last", i == len - 1);
+            cJSON_AddItemToObject(loop, "length", biz_tpl_new_int(len));
+        }
+        r = bind(cx, n->a, frame, it);
+        if (r == 0)
+            r = exec_body(cx, n->c);
+        pop_frame(cx);
+        i++;
+    }
+    cJSON_Delete(items);
+    if (r == 0 && len == 0 && n->nkids)
+        r = exec_body(cx, n->kids[0]);
+    return r;
+}
+
+static int exec_body(biz_tpl_ctx *cx, const biz_tpl_node *body)
+{
+    if (!body)
+        return 0;
+    for (int k = 0; k < body->nkids && !cx->failed; k++) {
+        const biz_tpl_node *n = body->kids[k];
+        cJSON *v;
+        switch (n->kind) {
+        case BIZ_N_TEXT:
+            if (emit_text(cx, n, n->s) < 0)
+                return -1;
+            break;
+        case BIZ_N_OUT:
+            if (biz_tpl_eval_json(cx, n->a, &v) < 0 || emit_value(cx, n, v) < 0)
+                return -1;
+            break;
+        case BIZ_N_IF: {
+            int done = 0;
+            for (int i = 0; i + 1 < n->nkids && !done; i += 2) {
+                if (biz_tpl_eval_json(cx, n->kids[i], &v) < 0)
+                    return -1;
+                done = biz_tpl_truthy(v);
+                cJSON_Delete(v);
+                if (done && exec_body(cx, n->kids[i + 1]) < 0)
+                    return -1;
+            }
+            if (!done && exec_body(cx, n->c) < 0)
+                return -1;
+            break;
+        }
+        case BIZ_N_FOR:
+            if (exec_for(cx, n) < 0)
+                return -1;
+            break;
+        case BIZ_N_SET:
+            if (biz_tpl_eval_json(cx, n->b, &v) < 0 || bind(cx, n->a, cx->frames[cx->nframes - 1], v) < 0)
+                return -1;
+            break;
+        default:
+            return biz_tpl_fail(cx, n->start, "internal error: not a statement");
+        }
+    }
+    return cx->failed ? -1 : 0;
+}
+
+/* Runs t: *text gets the output (text mode) or *pieces the output nodes'
+ * values (native mode). 0 ok, -1 with *err set. */
+int biz_tpl_run(const biz_tpl *t, const biz_tpl_env *env, int native, biz_tpl_error *err,
+                char **text, cJSON **pieces)
+{
+    biz_tpl_ctx cx;
+    biz_tpl_error dummy;
+    memset(&cx, 0, sizeof cx);
+    if (!err)
+        err = &dummy;
+    err->offset = -1;
+    err->message[0] = '\0';
+    cx.t = t;
+    cx.env = env;
+    cx.err = err;
+    cx.native = native;
+    if (text)
+        *text = NULL;
+    if (pieces)
+        *pieces = NULL;
+    if (!t) {
+        snprintf(err->message, sizeof err->message, "no template");
+        return -1;
+    }
+    if ((native && !(cx.pieces = cJSON_CreateArray())) || !(cx.frames[0] = cJSON_CreateObject())) {
+        cJSON_Delete(cx.pieces);
+        snprintf(err->message, sizeof err->message, "out of memory");
+        return -1;
+    }
+    cx.nframes = 1;
+    int r = exec_body(&cx, t->root);
+    while (cx.nframes)
+        pop_frame(&cx);
+    char *s = biz_tpl_buf_take(&cx.out);
+    if (r < 0 || cx.failed || (!native && !s)) {
+        if (!cx.failed)
+            biz_tpl_fail(&cx, -1, "out of memory");
+        free(s);
+        cJSON_Delete(cx.pieces);
+        return -1;
+    }
+    if (native) {
+        free(s);
+        *pieces = cx.pieces;
+    } else {
+        *text = s;
+    }
+    return 0;
+}

@@ -1,0 +1,508 @@
+/* test_sema.c: semantic analysis on small snippets: what is accepted, each
+ * kind of error (message and line:col), default_args merging, group
+ * expansion, dependencies (>>, lists, chain) and cycles. */
+#include <CUnit/Basic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "diag.h"
+#include "ir.h"
+#include "parse.h"
+#include "sema.h"
+
+/* 7 lines; the DAG body starts on line 8 (indented by 4). */
+#define PRE                                                                                   \
+    "from datetime import datetime, timedelta\n"                                              \
+    "from coworks.biz import TechMicroServiceOperator, BranchTechMicroServiceOperator, "      \
+    "TechMicroServiceAsyncGroup, AsyncTechMicroServiceSensor, biz\n"                          \
+    "from airflow.models.baseoperator import chain\n"                                         \
+    "from airflow.operators.empty import EmptyOperator\n"                                     \
+    "\n"                                                                                      \
+    "@biz(start_date=datetime(2024, 1, 1), schedule=None)\n"                                  \
+    "def d():\n"
+#define POST "\nd()\n"
+
+static biz_source *src;
+static biz_diags diags;
+static biz_ast *ast;
+static biz_ir *ir;
+
+static void reset(void)
+{
+    if (ir)
+        biz_ir_free(ir);
+    if (ast)
+        biz_ast_free(ast);
+    if (src) {
+        biz_diags_free(&diags);
+        biz_source_free(src);
+    }
+    ir = NULL;
+    ast = NULL;
+    src = NULL;
+}
+
+static const biz_ir *check(const char *text)
+{
+    reset();
+    src = biz_source_from_string("t.biz", text, strlen(text));
+    biz_diags_init(&diags, src, getenv("TEST_SEMA_VERBOSE") ? stderr : NULL);
+    ast = biz_parse(src, &diags);
+    ir = biz_sema_check(ast, &diags);
+    return ir;
+}
+
+/* The diagnostic of severity sev whose message contains msg (and at
+ * line:col when line > 0), or NULL. */
+static const biz_diag *find(biz_severity sev, int line, int col, const char *msg)
+{
+    for (int i = 0; i < diags.len; i++) {
+        const biz_diag *g = &diags.items[i];
+        if (g->severity == sev && strstr(g->message, msg)
+            && (line <= 0 || (g->span.begin.line == line && g->span.begin.col == col)))
+            return g;
+    }
+    return NULL;
+}
+
+static void dump(void)
+{
+    for (int i = 0; i < diags.len; i++)
+        fprintf(stderr, "  [%d:%d %s] %s | %s\n", diags.items[i].span.begin.line,
+                diags.items[i].span.begin.col,
+                diags.items[i].severity == BIZ_ERROR ? "error" : diags.items[i].severity == BIZ_WARNING ? "warning" : "note",
+                diags.items[i].message, diags.items[i].hint ? diags.items[i].hint : "");
+}
+
+#define EXPECT(sev, line, col, msg) do {                                  \
+        const biz_diag *g_ = find(sev, line, col, msg);                   \
+        if (!g_) dump();                                                  \
+        CU_ASSERT_PTR_NOT_NULL(g_);                                       \
+    } while (0)
+#define EXPECT_HINT(sev, line, col, msg, h) do {                          \
+        const biz_diag *g_ = find(sev, line, col, msg);                   \
+        if (!g_ || !g_->hint || !strstr(g_->hint, h)) dump();             \
+        CU_ASSERT_PTR_NOT_NULL(g_);                                       \
+        CU_ASSERT(g_ && g_->hint && strstr(g_->hint, h));                 \
+    } while (0)
+
+static const biz_ir_task *task(const biz_ir_dag *d, const char *id, int *index)
+{
+    for (int i = 0; d && i < d->ntasks; i++)
+        if (strcmp(d->tasks[i].task_id, id) == 0) {
+            if (index)
+                *index = i;
+            return &d->tasks[i];
+        }
+    return NULL;
+}
+
+/* Is there an edge up -> down? */
+static int edge(const biz_ir_dag *d, const char *up, const char *down)
+{
+    int u = -1;
+    const biz_ir_task *t = task(d, down, NULL);
+    if (!task(d, up, &u) || !t)
+        return 0;
+    for (int i = 0; i < t->nupstream; i++)
+        if (t->upstream[i] == u)
+            return 1;
+    return 0;
+}
+
+static void test_accepts_simple(void)
+{
+    const biz_ir *r = check(PRE
+        "    a = TechMicroServiceOperator(task_id='a', cws_name='svc', method='POST', json={'k': 1})\n"
+        "    b = EmptyOperator(task_id='b')\n"
+        "    a >> b\n" POST);
+    if (diags.nerrors) dump();
+    CU_ASSERT_EQUAL(diags.nerrors, 0);
+    CU_ASSERT_EQUAL(diags.nwarnings, 0);
+    CU_ASSERT_EQUAL_FATAL(r->ndags, 1);
+    CU_ASSERT_STRING_EQUAL(r->dags[0].dag_id, "d");
+    CU_ASSERT_EQUAL(r->dags[0].ntasks, 2);
+    CU_ASSERT(edge(&r->dags[0], "a", "b"));
+    const biz_ir_task *a = task(&r->dags[0], "a", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(a->args, "method")->valuestring, "post");
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(cJSON_GetObjectItem(a->args, "json"), "k")->valueint, 1);
+    CU_ASSERT(cJSON_IsNull(cJSON_GetObjectItem(r->dags[0].settings, "schedule")));
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(r->dags[0].settings, "start_date")->valuestring,
+                           "2024-01-01T00:00:00+00:00");
+}
+
+static void test_unknown_operator(void)
+{
+    check(PRE "    x = TechMicroServiceOperatr(task_id='x', cws_name='n')\n" POST);
+    EXPECT_HINT(BIZ_ERROR, 8, 9, "unknown operator 'TechMicroServiceOperatr'",
+                "did you mean 'TechMicroServiceOperator'?");
+}
+
+static void test_unknown_argument(void)
+{
+    check(PRE "    x = TechMicroServiceOperator(task_id='x', cws_nmae='n', cws_name='m')\n" POST);
+    EXPECT_HINT(BIZ_ERROR, 8, 47, "unknown argument 'cws_nmae' for TechMicroServiceOperator",
+                "did you mean 'cws_name'?");
+    CU_ASSERT_EQUAL(diags.nerrors, 1);
+}
+
+static void test_missing_arguments(void)
+{
+    check(PRE "    x = TechMicroServiceOperator(cws_name='n')\n" POST);
+    EXPECT(BIZ_ERROR, 8, 9, "missing argument 'task_id' for TechMicroServiceOperator");
+    check(PRE "    x = TechMicroServiceOperator(task_id='x', api_id='abc')\n" POST);
+    EXPECT(BIZ_ERROR, 8, 9, "missing argument 'stage' for TechMicroServiceOperator");
+    check(PRE "    x = TechMicroServiceOperator(task_id='x')\n" POST);
+    EXPECT(BIZ_ERROR, 8, 9, "missing argument 'cws_name' for TechMicroServiceOperator (or both 'api_id' and 'stage')");
+}
+
+static void test_wrong_type(void)
+{
+    check(PRE "    x = TechMicroServiceOperator(task_id='x', cws_name='n', retries='3')\n" POST);
+    EXPECT(BIZ_ERROR, 8, 69, "argument 'retries' expects an integer, got a string");
+    check(PRE "    x = TechMicroServiceOperator(task_id='x', cws_name='n', method='GRAB')\n" POST);
+    EXPECT(BIZ_ERROR, 8, 68, "unknown HTTP method 'GRAB'");
+    check(PRE "    x = EmptyOperator(task_id='x', trigger_rule='al_done')\n" POST);
+    EXPECT_HINT(BIZ_ERROR, 8, 49, "unknown trigger rule 'al_done'", "did you mean 'all_done'?");
+}
+
+static void test_duplicate_task(void)
+{
+    check(PRE "    a = EmptyOperator(task_id='a')\n    b = EmptyOperator(task_id='a')\n    a >> b\n" POST);
+    EXPECT(BIZ_ERROR, 9, 31, "duplicate task id 'a' in DAG 'd'");
+    EXPECT(BIZ_NOTE, 8, 31, "first defined here");
+}
+
+static void test_invalid_task_id(void)
+{
+    check(PRE "    a = EmptyOperator(task_id='a b')\n" POST);
+    EXPECT(BIZ_ERROR, 8, 31, "invalid task id 'a b'");
+}
+
+static void test_cycle(void)
+{
+    check(PRE
+        "    a = EmptyOperator(task_id='a')\n"
+        "    b = EmptyOperator(task_id='b')\n"
+        "    c = EmptyOperator(task_id='c')\n"
+        "    a >> b >> c\n"
+        "    c >> a\n" POST);
+    EXPECT(BIZ_ERROR, 12, 7, "cycle in DAG 'd': a >> b >> c >> a");
+    CU_ASSERT_EQUAL(diags.nerrors, 1);
+}
+
+static void test_lists(void)
+{
+    const biz_ir *r = check(PRE
+        "    a = EmptyOperator(task_id='a')\n"
+        "    b = EmptyOperator(task_id='b')\n"
+        "    c = EmptyOperator(task_id='c')\n"
+        "    e = EmptyOperator(task_id='e')\n"
+        "    a >> [b, c] >> e\n"
+        "    [a, b] << e\n" POST);
+    /* the second line makes a cycle a >> ... e >> a: skip it */
+    (void)r;
+    check(PRE
+        "    a = EmptyOperator(task_id='a')\n"
+        "    b = EmptyOperator(task_id='b')\n"
+        "    c = EmptyOperator(task_id='c')\n"
+        "    e = EmptyOperator(task_id='e')\n"
+        "    a >> [b, c] >> e\n" POST);
+    CU_ASSERT_EQUAL(diags.nerrors, 0);
+    const biz_ir_dag *d = &ir->dags[0];
+    CU_ASSERT(edge(d, "a", "b") && edge(d, "a", "c") && edge(d, "b", "e") && edge(d, "c", "e"));
+    CU_ASSERT(!edge(d, "a", "e"));
+    check(PRE
+        "    a = EmptyOperator(task_id='a')\n"
+        "    b = EmptyOperator(task_id='b')\n"
+        "    [a] >> [b]\n" POST);
+    EXPECT(BIZ_ERROR, 10, 9, "cannot set dependencies between two lists");
+    check(PRE
+        "    a = EmptyOperator(task_id='a')\n"
+        "    b = EmptyOperator(task_id='b')\n"
+        "    b.set_upstream(a)\n" POST);
+    CU_ASSERT(edge(&ir->dags[0], "a", "b"));
+}
+
+static void test_chain(void)
+{
+    check(PRE
+        "    a = EmptyOperator(task_id='a')\n"
+        "    b = EmptyOperator(task_id='b')\n"
+        "    c = EmptyOperator(task_id='c')\n"
+        "    x = EmptyOperator(task_id='x')\n"
+        "    y = EmptyOperator(task_id='y')\n"
+        "    f = EmptyOperator(task_id='f')\n"
+        "    chain(a, [b, c], [x, y], f)\n" POST);
+    CU_ASSERT_EQUAL(diags.nerrors, 0);
+    const biz_ir_dag *d = &ir->dags[0];
+    CU_ASSERT(edge(d, "a", "b") && edge(d, "a", "c"));
+    CU_ASSERT(edge(d, "b", "x") && edge(d, "c", "y"));
+    CU_ASSERT(!edge(d, "b", "y") && !edge(d, "c", "x"));
+    CU_ASSERT(edge(d, "x", "f") && edge(d, "y", "f"));
+    check(PRE
+        "    a = EmptyOperator(task_id='a')\n"
+        "    b = EmptyOperator(task_id='b')\n"
+        "    c = EmptyOperator(task_id='c')\n"
+        "    chain([a, b], [c])\n" POST);
+    EXPECT(BIZ_ERROR, 11, 19, "chain() cannot pair lists of different lengths (2 and 1)");
+}
+
+static void test_default_args_merge(void)
+{
+    const biz_ir *r = check(
+        "from datetime import datetime, timedelta\n"
+        "from coworks.biz import TechMicroServiceOperator, biz\n"
+        "ARGS = {'retries': 3, 'retry_delay': timedelta(minutes=2), 'retires': 1}\n"
+        "@biz(default_args=ARGS, start_date=datetime(2024, 1, 1), schedule=timedelta(hours=1))\n"
+        "def d():\n"
+        "    a = TechMicroServiceOperator(task_id='a', cws_name='s')\n"
+        "    b = TechMicroServiceOperator(task_id='b', cws_name='s', retries=0)\n"
+        "    a >> b\n"
+        "d()\n");
+    EXPECT_HINT(BIZ_WARNING, 3, 60, "unknown default_args key 'retires'", "did you mean 'retries'?");
+    CU_ASSERT_EQUAL(diags.nerrors, 0);
+    const biz_ir_task *a = task(&r->dags[0], "a", NULL), *b = task(&r->dags[0], "b", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(a->args, "retries")->valueint, 3);
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(b->args, "retries")->valueint, 0);
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(a->args, "retry_delay")->valueint, 120);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(a->args, "entry")->valuestring, "/");
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(r->dags[0].settings, "schedule")->valueint, 3600);
+}
+
+static void test_group(void)
+{
+    const biz_ir *r = check(PRE
+        "    g = TechMicroServiceAsyncGroup('inv', cws_name='billing', method='POST', timeout=timedelta(minutes=5),\n"
+        "                                   trigger_rule='all_done', retries=2)\n"
+        "    after = TechMicroServiceOperator(task_id='after', cws_name='mail', method='POST', json=g.output)\n"
+        "    first = EmptyOperator(task_id='first')\n"
+        "    first >> g\n" POST);
+    if (diags.nerrors) dump();
+    CU_ASSERT_EQUAL(diags.nerrors, 0);
+    const biz_ir_dag *d = &r->dags[0];
+    const biz_ir_task *call = task(d, "inv.call", NULL), *wait = task(d, "inv.wait", NULL),
+                      *read = task(d, "inv.read", NULL), *after = task(d, "after", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(call);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(wait);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(read);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(after);
+    CU_ASSERT_EQUAL(call->op, 0);
+    CU_ASSERT_EQUAL(wait->op, 3);
+    CU_ASSERT_EQUAL(read->op, 4);
+    CU_ASSERT_STRING_EQUAL(call->group_id, "inv");
+    CU_ASSERT(cJSON_IsTrue(cJSON_GetObjectItem(call->args, "asynchronous")));
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(call->args, "trigger_rule")->valuestring, "all_done");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(wait->args, "trigger_rule")->valuestring, "all_success");
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(wait->args, "timeout")->valueint, 300);
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(wait->args, "retries")->valueint, 2);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(wait->args, "cws_task_id")->valuestring, "inv.call");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(read->args, "cws_task_id")->valuestring, "inv.call");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(after->args, "json")->valuestring,
+                           "{{ ti.xcom_pull(task_ids='inv.read') }}");
+    CU_ASSERT(edge(d, "inv.call", "inv.wait") && edge(d, "inv.wait", "inv.read"));
+    CU_ASSERT(edge(d, "inv.read", "after"));      /* from g.output */
+    CU_ASSERT(edge(d, "first", "inv.call"));      /* the group's first task */
+    check(PRE
+        "    g = TechMicroServiceAsyncGroup('inv', cws_name='billing', read=False)\n"
+        "    e = EmptyOperator(task_id='e')\n"
+        "    g >> e\n" POST);
+    CU_ASSERT_PTR_NULL(task(&ir->dags[0], "inv.read", NULL));
+    CU_ASSERT(edge(&ir->dags[0], "inv.wait", "e"));
+}
+
+static void test_task_refs(void)
+{
+    check(PRE
+        "    c = TechMicroServiceOperator(task_id='create_invoice', cws_name='neorezo-billing_invoice-eshop')\n"
+        "    s = AsyncTechMicroServiceSensor(task_id='await', cws_task_id='neorezo-billing_invoice-eshop')\n"
+        "    c >> s\n" POST);
+    EXPECT_HINT(BIZ_ERROR, 9, 66, "no task 'neorezo-billing_invoice-eshop' in DAG 'd'",
+                "'neorezo-billing_invoice-eshop' is the cws_name of task 'create_invoice'; "
+                "cws_task_id takes a task id: cws_task_id='create_invoice'");
+    check(PRE
+        "    c = TechMicroServiceOperator(task_id='create', cws_name='s')\n"
+        "    b = BranchTechMicroServiceOperator(task_id='b', cws_task_id='create', on_success='ok', on_failure='creat')\n"
+        "    ok = EmptyOperator(task_id='ok')\n"
+        "    c >> b\n" POST);
+    EXPECT_HINT(BIZ_ERROR, 9, 103, "no task 'creat' in DAG 'd'", "did you mean 'create'?");
+    EXPECT(BIZ_WARNING, 9, 86, "branch 'b' follows 'ok', which is not directly downstream of it");
+    check(PRE
+        "    c = TechMicroServiceOperator(task_id='c', cws_name='s', json=\"{{ ti.xcom_pull(task_ids='nope') }}\")\n" POST);
+    EXPECT(BIZ_ERROR, 8, 92, "no task 'nope' in DAG 'd'");
+}
+
+static void test_template_error(void)
+{
+    check(PRE
+        "    c = TechMicroServiceOperator(task_id='c', cws_name='s',\n"
+        "        json=\"{{ dag_run.conf['data'] \")\n" POST);
+    const biz_diag *g = find(BIZ_ERROR, 9, 0, "template: ");
+    for (int i = 0; i < diags.len && !g; i++)
+        if (diags.items[i].span.begin.line == 9 && strstr(diags.items[i].message, "template: "))
+            g = &diags.items[i];
+    if (!g) dump();
+    CU_ASSERT_PTR_NOT_NULL(g);
+    CU_ASSERT(g && g->span.begin.col > 14);
+    check(PRE "    c = TechMicroServiceOperator(task_id='c', cws_name='s', accept='{{ ds }}')\n" POST);
+    EXPECT(BIZ_WARNING, 8, 68, "argument 'accept' is not templated; '{{ ... }}' will be sent as it is");
+}
+
+static void test_python_rejected(void)
+{
+    check(PRE
+        "    @task.branch\n"
+        "    def pick():\n"
+        "        return 'a'\n"
+        "    x = PythonOperator(task_id='x', python_callable=pick)\n"
+        "    pick >> x\n" POST);
+    EXPECT_HINT(BIZ_ERROR, 8, 5, "@task.branch functions run Python code", "BranchTechMicroServiceOperator");
+    EXPECT_HINT(BIZ_ERROR, 11, 9, "PythonOperator runs Python code, which a compiled DAG cannot run",
+                "TechMicroServiceOperator");
+    check(PRE
+        "    g = TechMicroServiceAsyncGroup('g', cws_name='s', transformer=lambda r: r)\n" POST);
+    EXPECT(BIZ_ERROR, 8, 55, "argument 'transformer' takes a Python callable, which a compiled DAG cannot run");
+    CU_ASSERT_EQUAL(diags.nerrors, 1);
+    check(PRE "    for i in [1, 2]:\n        pass\n" POST);
+    EXPECT(BIZ_ERROR, 8, 5, "a DAG body may only create tasks and wire them; 'for' loops are not supported yet");
+}
+
+static void test_quickstart(void)
+{
+    check("from datetime import datetime\n"
+          "from coworks.biz import TechMicroServiceAsyncGroup, biz\n"
+          "@biz(start_date=datetime(2023, 1, 1), schedule_interval='@daily', catchup=False)\n"
+          "def first():\n"
+          "    simple = TechMicroServiceAsyncGroup('simple', api_id='x', stage='dev', token='t')\n"
+          "    @task()\n"
+          "    def print_result():\n"
+          "        print(1)\n"
+          "    simple >> print_result\n"
+          "    simple >> print_result()\n"
+          "first = first()\n");
+    CU_ASSERT_EQUAL(diags.nerrors, 1);
+    EXPECT(BIZ_ERROR, 6, 5, "@task functions run Python code, which a compiled DAG cannot run");
+}
+
+static void test_module_level(void)
+{
+    check("from datetime import datetime\n");
+    EXPECT(BIZ_ERROR, 1, 1, "no DAG in file");
+    check("X = TriggerRule.ALL_DONE\n"
+          "Y = timedelta(days=1) + timedelta(hours=2) * 2\n");
+    EXPECT_HINT(BIZ_ERROR, 1, 5, "name 'TriggerRule' is not defined",
+                "add `from airflow.utils.trigger_rule import TriggerRule`");
+    EXPECT_HINT(BIZ_WARNING, 2, 5, "'timedelta' is used without an import; assuming datetime.timedelta",
+                "add `from datetime import timedelta`");
+    check("from datetime import datetime\n"
+          "from coworks.biz import biz\n"
+          "@biz(schedule='@daily')\n"
+          "def d():\n"
+          "    pass\n");
+    EXPECT(BIZ_ERROR, 3, 2, "DAG 'd' has a schedule but no start_date");
+    EXPECT(BIZ_WARNING, 4, 5, "DAG 'd' is defined but never instantiated");
+    check("from datetime import datetime\n"
+          "from coworks.biz import biz\n"
+          "@biz(start_date=datetime(2024, 2, 30), schedul='@daily')\n"
+          "def d():\n"
+          "    pass\n"
+          "d()\n");
+    EXPECT(BIZ_ERROR, 3, 17, "invalid date in datetime(): day is out of range for month");
+    EXPECT_HINT(BIZ_ERROR, 3, 40, "unknown argument 'schedul' for @biz", "did you mean 'schedule'?");
+    check("from datetime import datetime\n"
+          "from airflow import DAG\n"
+          "from airflow.operators.empty import EmptyOperator\n"
+          "with DAG('w', start_date=datetime(2024, 1, 1), schedule='0 6 * * 1-5') as dag:\n"
+          "    a = EmptyOperator(task_id='a')\n"
+          "    b = EmptyOperator(task_id='b')\n"
+          "a >> b\n");
+    CU_ASSERT_EQUAL(diags.nerrors, 0);
+    CU_ASSERT_STRING_EQUAL(ir->dags[0].dag_id, "w");
+    CU_ASSERT(edge(&ir->dags[0], "a", "b"));
+    check("from datetime import datetime\n"
+          "from airflow import DAG\n"
+          "with DAG('w', start_date=datetime(2024, 1, 1), schedule='0 25 * * *') as dag:\n"
+          "    pass\n");
+    EXPECT(BIZ_ERROR, 3, 57, "invalid schedule '0 25 * * *': the hour field");
+}
+
+static void test_constants(void)
+{
+    const biz_ir *r = check(
+        "import pendulum\n"
+        "from coworks.biz import TechMicroServiceOperator, biz\n"
+        "BASE = {'a': 1, 'b': 'x'}\n"
+        "MORE = {**BASE, 'b': 'y' + 'z', 'n': 2 * 3 - 1, 'l': [1, (2, 3)], 'none': None}\n"
+        "@biz(start_date=pendulum.datetime(2024, 3, 1, tz='UTC'), schedule=None,\n"
+        "     dagrun_timeout=pendulum.duration(hours=1))\n"
+        "def d(p=5, q=None):\n"
+        "    t = TechMicroServiceOperator(task_id='t', cws_name='s', method='POST', json=MORE,\n"
+        "                                 query_params={'p': p})\n"
+        "d()\n");
+    if (diags.nerrors) dump();
+    CU_ASSERT_EQUAL(diags.nerrors, 0);
+    const biz_ir_task *t = task(&r->dags[0], "t", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    char *js = cJSON_PrintUnformatted(cJSON_GetObjectItem(t->args, "json"));
+    CU_ASSERT_STRING_EQUAL(js, "{\"a\":1,\"b\":\"yz\",\"n\":5,\"l\":[1,[2,3]],\"none\":null}");
+    free(js);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(cJSON_GetObjectItem(t->args, "query_params"), "p")->valuestring,
+                           "{{ params.p }}");
+    const cJSON *s = r->dags[0].settings;
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(s, "start_date")->valuestring, "2024-03-01T00:00:00+00:00");
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(s, "dagrun_timeout")->valueint, 3600);
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(cJSON_GetObjectItem(s, "params"), "p")->valueint, 5);
+    CU_ASSERT(cJSON_IsTrue(cJSON_GetObjectItem(s, "catchup")));
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(s, "max_active_tasks")->valueint, 16);
+}
+
+static void test_never_crashes(void)
+{
+    /* Partial and odd inputs must not crash. */
+    const char *inputs[] = {
+        "", "@biz(\n", "def f(:\n", "x = ", "with DAG() as d:\n    a >> \n",
+        "from coworks.biz import biz\n@biz\ndef d():\n    x = y >> z\n    [1] >> 2\nd()\n",
+        "from coworks.biz import *\nx = 1 / 0\ny = 'a' * -1\nz = (1, 2)[5]\n",
+        PRE "    a = EmptyOperator(task_id='a', **{'retries': 'x'})\n    a >> a\n" POST,
+    };
+    for (size_t i = 0; i < sizeof inputs / sizeof *inputs; i++) {
+        check(inputs[i]);
+        CU_ASSERT_PTR_NOT_NULL(ir);
+    }
+    EXPECT(BIZ_ERROR, 0, 0, "cycle in DAG 'd': a >> a");
+}
+
+int main(void)
+{
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 2;
+    CU_pSuite s = CU_add_suite("sema", NULL, NULL);
+    CU_add_test(s, "accepts a simple DAG", test_accepts_simple);
+    CU_add_test(s, "unknown operator", test_unknown_operator);
+    CU_add_test(s, "unknown argument", test_unknown_argument);
+    CU_add_test(s, "missing arguments", test_missing_arguments);
+    CU_add_test(s, "wrong types", test_wrong_type);
+    CU_add_test(s, "duplicate task id", test_duplicate_task);
+    CU_add_test(s, "invalid task id", test_invalid_task_id);
+    CU_add_test(s, "cycle with its path", test_cycle);
+    CU_add_test(s, ">> with lists", test_lists);
+    CU_add_test(s, "chain()", test_chain);
+    CU_add_test(s, "default_args merge", test_default_args_merge);
+    CU_add_test(s, "group expansion and output", test_group);
+    CU_add_test(s, "task references", test_task_refs);
+    CU_add_test(s, "templates", test_template_error);
+    CU_add_test(s, "Python is rejected", test_python_rejected);
+    CU_add_test(s, "quickstart: one error", test_quickstart);
+    CU_add_test(s, "module level", test_module_level);
+    CU_add_test(s, "constants", test_constants);
+    CU_add_test(s, "never crashes", test_never_crashes);
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures();
+    reset();
+    CU_cleanup_registry();
+    return failed ? 1 : 0;
+}

@@ -146,7 +146,7 @@ _Static_assert(sizeof biz_ast_expr_kind_names / sizeof *biz_ast_expr_kind_names 
                "expr kind names");
 _Static_assert(sizeof biz_ast_stmt_kind_names / sizeof *biz_ast_stmt_kind_names == BIZ_S__COUNT,
                "stmt kind names");
-_Static_assert(sizeof biz_ast_op_names / sizeof *biz_ast_op_names == BIZ_OP__COUNT, "op names");
+_Static_assert(sizeof biz_ast_op_names / sizeof *biz_ast_op_names == BIZ_ASTOP__COUNT, "op names");
 
 /* The lower-case name of an expression kind ("call", "str"...). */
 const char *biz_expr_kind_name(biz_expr_kind k)
@@ -163,7 +163,7 @@ const char *biz_stmt_kind_name(biz_stmt_kind k)
 /* The operator as Python spells it. */
 const char *biz_op_name(biz_op op)
 {
-    return (unsigned)op < BIZ_OP__COUNT ? biz_ast_op_names[op] : "?";
+    return (unsigned)op < BIZ_ASTOP__COUNT ? biz_ast_op_names[op] : "?";
 }
 
 /* ---- dump --------------------------------------------------------------- */

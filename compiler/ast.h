@@ -68,7 +68,7 @@ typedef enum biz_op {
     BIZ_OP_AND, BIZ_OP_OR,
     BIZ_OP_EQ, BIZ_OP_NE, BIZ_OP_LT, BIZ_OP_LE, BIZ_OP_GT, BIZ_OP_GE,
     BIZ_OP_IN, BIZ_OP_NOT_IN, BIZ_OP_IS, BIZ_OP_IS_NOT,
-    BIZ_OP__COUNT
+    BIZ_ASTOP__COUNT
 } biz_op;
 
 typedef struct biz_expr biz_expr;

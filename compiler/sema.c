@@ -203,7 +203,7 @@ static int module_known_in(const char *module, int strict)
     for (const known_name *k = known_names; k->module; k++)
         if (strncmp(k->module, module, n) == 0 && (k->module[n] == 0 || k->module[n] == '.'))
             return 1;
-    for (int i = 0; i < BIZ_OPKIND__COUNT; i++)
+    for (int i = 0; i < BIZ_OP__COUNT; i++)
         for (const char *const *m = biz_ops[i].modules; m && *m; m++)
             if (strncmp(*m, module, n) == 0 && ((*m)[n] == 0 || (*m)[n] == '.'))
                 return 1;
@@ -249,7 +249,7 @@ static sx_val *resolve_import(biz_sema *S, const char *module, const char *name,
             if (strcmp(k->module, module) == 0)
                 cands[n++] = k->name;
         if (strncmp(module, "coworks", 7) == 0)
-            for (int i = 0; i < BIZ_OPKIND__COUNT && n < 63; i++)
+            for (int i = 0; i < BIZ_OP__COUNT && n < 63; i++)
                 cands[n++] = biz_ops[i].name;
         const char *sug = biz_suggest(name, cands, n);
         biz_error(S->d, span, sug ? sx_fmt(S, "did you mean '%s'?", sug) : NULL,
@@ -307,7 +307,7 @@ static int scope_names(sx_scope *sc, const char **out, int max)
 static const char *supported_ops(biz_sema *S)
 {
     char *s = sx_strdup(S, "supported operators: ");
-    for (int i = 0; i < BIZ_OPKIND__COUNT; i++)
+    for (int i = 0; i < BIZ_OP__COUNT; i++)
         s = sx_fmt(S, "%s%s%s", s, i ? ", " : "", biz_ops[i].name);
     return s;
 }
@@ -348,7 +348,7 @@ sx_val *sx_undefined(biz_sema *S, sx_scope *sc, const char *name, biz_span span,
     if (calling && !(name[0] >= 'a' && name[0] <= 'z')) {
         int m = 0;
         const char *ops[64];
-        for (int i = 0; i < BIZ_OPKIND__COUNT; i++) {
+        for (int i = 0; i < BIZ_OP__COUNT; i++) {
             ops[m++] = biz_ops[i].name;
             for (const char *const *a = biz_ops[i].aliases; a && *a; a++)
                 ops[m++] = *a;
@@ -581,7 +581,7 @@ static void check_default_args(biz_sema *S, sx_dag *dag, sx_val *da)
 {
     const char *names[512];
     int n = 0;
-    for (int i = 0; i < BIZ_OPKIND__COUNT; i++)
+    for (int i = 0; i < BIZ_OP__COUNT; i++)
         for (const biz_arg_spec *const *set = biz_ops[i].argsets; *set; set++)
             for (const biz_arg_spec *a = *set; a->name && n < 512; a++)
                 if (!sx_in_list(a->name, (const char *const[]){ "group_id", NULL }))
@@ -593,7 +593,7 @@ static void check_default_args(biz_sema *S, sx_dag *dag, sx_val *da)
         if (k->kind != BV_STR)
             continue;
         const biz_arg_spec *spec = NULL;
-        for (int j = 0; j < BIZ_OPKIND__COUNT && !spec; j++)
+        for (int j = 0; j < BIZ_OP__COUNT && !spec; j++)
             spec = biz_op_arg(&biz_ops[j], k->u.str.s);
         if (!spec) {
             const char *sug = biz_suggest(k->u.str.s, names, n);

@@ -14,12 +14,7 @@
 #include "ast.h"
 #include "diag.h"
 #include "ir.h"
-/* ast.h's enum biz_op and ops.h's enum biz_op_kind both name their count
- * BIZ_OP__COUNT; rename ops.h's here (same value for biz_ops[]) until the
- * contracts are fixed. Use BIZ_OPKIND__COUNT for the number of operators. */
-#define BIZ_OP__COUNT BIZ_OPKIND__COUNT
 #include "ops.h"
-#undef BIZ_OP__COUNT
 
 typedef struct biz_sema biz_sema;
 typedef struct sx_val sx_val;

@@ -81,7 +81,7 @@ int biz_cli_parse(int argc, char **argv, biz_cli *o, char *err, size_t errlen)
             o->max_catchup = (int)d;
         } else if ((r = opt_value(argc, argv, &i, "--wait-lock", &v, err, errlen)) != 0) {
             if (r < 0 || opt_number("--wait-lock", v, 1e7, &o->wait_lock, err, errlen) < 0) return -1;
-        else if ((r = opt_value(argc, argv, &i, "--conf", &v, err, errlen)) != 0) {
+        } else if ((r = opt_value(argc, argv, &i, "--conf", &v, err, errlen)) != 0) {
             if (r < 0) return -1;
             o->conf_json = v;
         } else if ((r = opt_value(argc, argv, &i, "--conf-file", &v, err, errlen)) != 0) {

@@ -100,8 +100,8 @@ void biz_sensor_timeout_end(biz_try *t, int soft_fail, int pokes, double timeout
     double secs = (biz_loop_now_ms() - t->start_mono) / 1000.0;
     if (soft_fail)
         biz_try_done(t, BIZ_OUT_SKIPPED, 0,
-                     "sensor timed out after %.1fs (timeout %gs, %d poke%s), skipped "
-                     "(soft_fail): %s", secs, timeout, pokes, pokes == 1 ? "" : "s", what);
+                     "sensor timed out after %.1fs (timeout %gs, %d poke%s; soft_fail): %s",
+                     secs, timeout, pokes, pokes == 1 ? "" : "s", what);
     else
         biz_try_done(t, BIZ_OUT_FAILED, 1,
                      "sensor timed out after %.1fs (timeout %gs, %d poke%s; a sensor "

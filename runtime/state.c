@@ -226,7 +226,8 @@ static int write_all(int fd, const char *p, size_t n)
 }
 
 /* Writes dir/name atomically, mode 0600. */
-int biz_state_write_atomic(const char *dir, int dirfd, const char *name, const char *text)
+int biz_state_write_atomic(const char *dir, int dirfd, const char *name, const char *text,
+                           int durable)
 {
     char *tmp = NULL, *dst = NULL;
     if (asprintf(&tmp, "%s/" TEMP_PREFIX "%ld-%s", dir, (long)getpid(), name) < 0)
@@ -239,7 +240,8 @@ int biz_state_write_atomic(const char *dir, int dirfd, const char *name, const c
     int rc = -1, saved = 0;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd >= 0) {
-        if (fchmod(fd, 0600) == 0 && write_all(fd, text, strlen(text)) == 0 && fsync(fd) == 0)
+        if (fchmod(fd, 0600) == 0 && write_all(fd, text, strlen(text)) == 0 &&
+            (!durable || fsync(fd) == 0))
             rc = 0;
         saved = errno;
         if (close(fd) < 0 && rc == 0) {
@@ -252,7 +254,7 @@ int biz_state_write_atomic(const char *dir, int dirfd, const char *name, const c
         }
         if (rc < 0)
             unlink(tmp);
-        else if (dirfd >= 0)
+        else if (durable && dirfd >= 0)
             fsync(dirfd);   /* the rename itself survives a crash */
     } else {
         saved = errno;
@@ -602,6 +604,7 @@ void biz_store_attach(biz_store *st, biz_run *run)
 {
     st->run = run;
     st->save_failed = 0;
+    st->synced = -1;
     run->store = st;
     run->on_change = on_change;
     biz_log_set_sink(log_sink, st);
@@ -635,7 +638,12 @@ int biz_store_save(biz_store *st)
             text = t2;
             strcpy(text + n, "\n");
         }
-        rc = biz_state_write_atomic(st->runs_dir, st->runs_fd, name, text);
+        int sig = (int)st->run->state;
+        for (int i = 0; i < st->run->n; i++)
+            sig += 8 * biz_ti_state_finished(st->run->tis[i].state);
+        rc = biz_state_write_atomic(st->runs_dir, st->runs_fd, name, text, sig != st->synced);
+        if (rc == 0)
+            st->synced = sig;
     }
     if (rc < 0 && !st->save_failed) {
         st->save_failed = 1;

@@ -6,9 +6,14 @@
  *     <state>/<dag_id>/runs/<run_id>.json            the run's record
  *     <state>/<dag_id>/logs/<run_id>/<task_id>/<try>.log
  * Directories are made 0700 and files 0600 whatever the umask. A record is
- * replaced atomically (temp file in the same directory, fsync, rename,
- * fsync of the directory) at every state change, so a reader -- or the
- * next run after a SIGKILL -- always finds a whole, valid document. String
+ * replaced atomically (temp file in the same directory, rename) at every
+ * state change, so a reader -- or the next run after a SIGKILL -- always
+ * finds a whole, valid document. The writes a resume depends on (a task
+ * finished, the run ended) are also made durable against a power loss
+ * (fsync of the file before the rename, of the directory after); the
+ * others (scheduled, queued, running, up_for_retry) skip the ~10 ms of
+ * fsync on the path to starting a task: losing one only makes a resume
+ * rerun a task it would rerun anyway. String
  * values (conf, XComs, reasons) and log lines pass through the log
  * module's secret redaction first; task arguments are never written.
  *
@@ -35,6 +40,7 @@ typedef struct biz_store {
     int runs_fd;       /* runs_dir open, to fsync renames into it */
     biz_run *run;      /* the attached run, or NULL */
     int save_failed;   /* a write failed (reported once) */
+    int synced;        /* finished tasks * 8 + run state at the last fsync */
 } biz_store;
 
 /* The state directory: opt (--state-dir) if set, else $BIZ_STATE_DIR, else
@@ -60,9 +66,11 @@ int biz_state_run_id_ok(const char *s);
 /* The path of a try's log file (malloc'd). */
 char *biz_store_log_path(const biz_store *st, const char *run_id, const char *task_id, int try_number);
 
-/* Writes text to dir/name atomically (temp file, fsync, rename, fsync of
- * dirfd when >= 0), mode 0600. 0 or -1 (errno). */
-int biz_state_write_atomic(const char *dir, int dirfd, const char *name, const char *text);
+/* Writes text to dir/name atomically (temp file, rename), mode 0600; when
+ * durable, also fsyncs the file before the rename and dirfd (when >= 0)
+ * after it. 0 or -1 (errno). */
+int biz_state_write_atomic(const char *dir, int dirfd, const char *name, const char *text,
+                           int durable);
 
 /* The record of run as JSON (secrets redacted). st gives log paths (NULL:
  * none written). */

@@ -132,14 +132,20 @@ static size_t match_raw(P *p, size_t i, const char *word, int *rdash, int *ldash
 static void lex_tag(P *p, size_t *pos, int block, int *lstrip, size_t open)
 {
     char stack[MAX_DEPTH];
+    size_t where[MAX_DEPTH];
     int sp = 0;
     size_t i = *pos;
     for (;;) {
         while (i < p->len && is_ws(p->text[i]))
             i++;
-        if (i >= p->len) {
+        if (i >= p->len) { /* the end of the template inside a tag */
             *pos = i;
-            return; /* the parser reports the end of the template */
+            if (sp)
+                pfail(p, (int)where[sp - 1], "'%c' was never closed", stack[sp - 1] == ')' ? '('
+                      : stack[sp - 1] == ']' ? '[' : '{');
+            else
+                pfail(p, (int)open, "'%s' was never closed", block ? "{%" : "{{");
+            return;
         }
         if (sp == 0) {
             const char *end = block ? "%}" : "}}";
@@ -251,6 +257,7 @@ static void lex_tag(P *p, size_t *pos, int block, int *lstrip, size_t open)
                     pfail(p, (int)i, "brackets nested too deeply");
                     return;
                 }
+                where[sp] = i;
                 stack[sp++] = c == '(' ? ')' : c == '[' ? ']' : '}';
             } else if (c == ')' || c == ']' || c == '}') {
                 if (sp == 0) {

@@ -727,7 +727,8 @@ static void test_render_value_error(void)
     r = biz_tpl_render_value(v, 1, &env, &err, &where);
     CU_ASSERT_PTR_NULL(r);
     CU_ASSERT_STRING_EQUAL(where, "{{ x");
-    CU_ASSERT_EQUAL(err.offset, 4);
+    CU_ASSERT_EQUAL(err.offset, 0);
+    CU_ASSERT_STRING_EQUAL(err.message, "'{{' was never closed");
     free(where);
     cJSON_Delete(v);
 }
@@ -777,7 +778,9 @@ static void test_refs_var_conn_names(void)
 
 static void test_perr_unclosed_var(void)
 {
-    PERR("{{ x", 4, "unexpected end of template: expected '}}' to close '{{' at offset 0");
+    PERR("{{ x", 0, "'{{' was never closed");
+    PERR("ab {{- x | default(1", 18, "'(' was never closed");
+    PERR("{{ [{'a': 1}", 3, "'[' was never closed");
     PERR("ab {{ x y }}", 8, "expected '}}' to close '{{' at offset 3, got 'y'");
     PERR("{{ x %}", 5, "expected '}}' to close '{{' at offset 0, got '%}'");
     PERR("{{ x % }", 7, "unexpected '}'");
@@ -832,7 +835,7 @@ static void test_perr_blocks(void)
     PERR("{% if x %}{% else %}{% else %}{% endif %}", 20,
          "unexpected '{% else %}': expected '{% endif %}' to close '{% if %}' at offset 0");
     PERR("{% if x }}", 8, "expected '%}' to close '{%' at offset 0, got '}}'");
-    PERR("{% if x", 7, "unexpected end of template: expected '%}' to close '{%' at offset 0");
+    PERR("x {% if x", 2, "'{%' was never closed");
     PERR("{% if x y %}{% endif %}", 8, "expected '%}' to close '{%' at offset 0, got 'y'");
 }
 

@@ -1,0 +1,444 @@
+/* test_bash.c: BashOperator's pure parts (bash.h), child processes on the
+ * loop (proc.h) and the loop's handling of pipe hang-ups and weak watches. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include <CUnit/Basic.h>
+#include "bash.h"
+#include "proc.h"
+#include "loop.h"
+
+/* ---------------------------------------------------------------- lines */
+
+static char seen[8][64];
+static int nseen;
+
+static void collect(void *user, const char *line)
+{
+    (void)user;
+    if (nseen < 8)
+        snprintf(seen[nseen++], sizeof seen[0], "%s", line);
+}
+
+static void test_lines_growing(void)
+{
+    biz_bash_lines b;
+    memset(&b, 0, sizeof b);
+    nseen = 0;
+    CU_ASSERT_STRING_EQUAL(biz_bash_lines_last(&b), "");
+    biz_bash_lines_feed(&b, "hel", 3, collect, NULL);
+    CU_ASSERT_EQUAL(nseen, 0);
+    CU_ASSERT_STRING_EQUAL(biz_bash_lines_last(&b), "");
+    biz_bash_lines_feed(&b, "lo\nwor", 6, collect, NULL);
+    CU_ASSERT_EQUAL(nseen, 1);
+    CU_ASSERT_STRING_EQUAL(biz_bash_lines_last(&b), "hello");
+    biz_bash_lines_feed(&b, "ld  \r\n", 6, collect, NULL);
+    CU_ASSERT_EQUAL(nseen, 2);
+    CU_ASSERT_STRING_EQUAL(seen[1], "world");
+    CU_ASSERT_STRING_EQUAL(biz_bash_lines_last(&b), "world");
+    biz_bash_lines_feed(&b, "tail", 4, collect, NULL);
+    CU_ASSERT_STRING_EQUAL(biz_bash_lines_last(&b), "world");
+    biz_bash_lines_end(&b, collect, NULL);
+    CU_ASSERT_STRING_EQUAL(biz_bash_lines_last(&b), "tail");
+    CU_ASSERT_EQUAL(b.count, 3);
+    biz_bash_lines_free(&b);
+}
+
+static void test_lines_edges(void)
+{
+    biz_bash_lines b;
+    memset(&b, 0, sizeof b);
+    /* Nothing at all: Airflow's XCom is "". */
+    biz_bash_lines_end(&b, NULL, NULL);
+    CU_ASSERT_STRING_EQUAL(biz_bash_lines_last(&b), "");
+    /* A blank last line is the last line (Airflow keeps "" then). */
+    biz_bash_lines_feed(&b, "abc\n\n", 5, NULL, NULL);
+    biz_bash_lines_end(&b, NULL, NULL);
+    CU_ASSERT_STRING_EQUAL(biz_bash_lines_last(&b), "");
+    /* Many lines in one chunk. */
+    biz_bash_lines_feed(&b, "1\n2\n3\n", 6, NULL, NULL);
+    CU_ASSERT_STRING_EQUAL(biz_bash_lines_last(&b), "3");
+    biz_bash_lines_free(&b);
+}
+
+static void test_decode(void)
+{
+    char *s = biz_bash_decode_line("caf\xc3\xa9 \t", 7);
+    CU_ASSERT_STRING_EQUAL(s, "caf\xc3\xa9");
+    free(s);
+    s = biz_bash_decode_line("a\xff" "b\xc3", 4);
+    CU_ASSERT_STRING_EQUAL(s, "a\\xffb\\xc3");
+    free(s);
+    s = biz_bash_decode_line("\xed\xa0\x80", 3);   /* a surrogate: invalid */
+    CU_ASSERT_STRING_EQUAL(s, "\\xed\\xa0\\x80");
+    free(s);
+    s = biz_bash_decode_line("   ", 3);
+    CU_ASSERT_STRING_EQUAL(s, "");
+    free(s);
+}
+
+static void test_lines_long(void)
+{
+    biz_bash_lines b;
+    memset(&b, 0, sizeof b);
+    size_t n = BIZ_BASH_LINE_MAX + 1000;
+    char *big = malloc(n);
+    memset(big, 'x', n);
+    biz_bash_lines_feed(&b, big, n, NULL, NULL);
+    biz_bash_lines_feed(&b, "\nok\n", 4, NULL, NULL);
+    CU_ASSERT_STRING_EQUAL(biz_bash_lines_last(&b), "ok");
+    CU_ASSERT_EQUAL(b.count, 2);
+    CU_ASSERT(b.cap <= 2 * (size_t)BIZ_BASH_LINE_MAX + 1);
+    free(big);
+    biz_bash_lines_free(&b);
+}
+
+static void test_tail(void)
+{
+    biz_bash_tail t;
+    memset(&t, 0, sizeof t);
+    char *j = biz_bash_tail_join(&t, " | ");
+    CU_ASSERT_STRING_EQUAL(j, "");
+    free(j);
+    const char *l[] = { "1", "2", "3", "4", "5", "6", "7" };
+    for (int i = 0; i < 7; i++)
+        biz_bash_tail_push(&t, l[i]);
+    j = biz_bash_tail_join(&t, " | ");
+    CU_ASSERT_STRING_EQUAL(j, "3 | 4 | 5 | 6 | 7");
+    free(j);
+    biz_bash_tail_free(&t);
+}
+
+/* ---------------------------------------------------------------- verdict */
+
+static void test_classify(void)
+{
+    char msg[160];
+    CU_ASSERT_EQUAL(biz_bash_classify(W_EXITCODE(0, 0), NULL, msg, sizeof msg), BIZ_BASH_SUCCESS);
+    CU_ASSERT_EQUAL(biz_bash_classify(W_EXITCODE(99, 0), NULL, msg, sizeof msg), BIZ_BASH_SKIP);
+    CU_ASSERT_STRING_EQUAL(msg, "bash command exited with status 99 (skip_on_exit_code)");
+    CU_ASSERT_EQUAL(biz_bash_classify(W_EXITCODE(3, 0), NULL, msg, sizeof msg), BIZ_BASH_FAIL);
+    CU_ASSERT_STRING_EQUAL(msg, "bash command exited with status 3");
+
+    cJSON *none = cJSON_CreateNull();
+    CU_ASSERT_EQUAL(biz_bash_classify(W_EXITCODE(99, 0), none, msg, sizeof msg), BIZ_BASH_FAIL);
+    cJSON *one = cJSON_CreateNumber(42);
+    CU_ASSERT_EQUAL(biz_bash_classify(W_EXITCODE(42, 0), one, msg, sizeof msg), BIZ_BASH_SKIP);
+    CU_ASSERT_EQUAL(biz_bash_classify(W_EXITCODE(99, 0), one, msg, sizeof msg), BIZ_BASH_FAIL);
+    cJSON *list = cJSON_Parse("[0, 7]");
+    /* As Airflow: a skip code wins, even 0. */
+    CU_ASSERT_EQUAL(biz_bash_classify(W_EXITCODE(0, 0), list, msg, sizeof msg), BIZ_BASH_SKIP);
+    CU_ASSERT_EQUAL(biz_bash_classify(W_EXITCODE(7, 0), list, msg, sizeof msg), BIZ_BASH_SKIP);
+    CU_ASSERT_EQUAL(biz_bash_classify(W_EXITCODE(8, 0), list, msg, sizeof msg), BIZ_BASH_FAIL);
+
+    CU_ASSERT_EQUAL(biz_bash_classify(W_EXITCODE(0, SIGKILL), NULL, msg, sizeof msg), BIZ_BASH_FAIL);
+    CU_ASSERT_STRING_EQUAL(msg, "bash command was killed by signal SIGKILL (9)");
+    CU_ASSERT_EQUAL(biz_bash_classify(W_EXITCODE(0, SIGTERM), NULL, msg, sizeof msg), BIZ_BASH_FAIL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(msg, "SIGTERM (15)"));
+    char buf[32];
+    CU_ASSERT_STRING_EQUAL(biz_bash_signame(SIGRTMIN + 1, buf, sizeof buf), buf);
+    cJSON_Delete(none);
+    cJSON_Delete(one);
+    cJSON_Delete(list);
+}
+
+/* ---------------------------------------------------------------- env */
+
+static void test_env(void)
+{
+    char *base[] = { "PATH=/bin", "HOME=/root", "A=base", NULL };
+    const char *extra[] = { "AIRFLOW_CTX_TASK_ID", "t1", NULL, NULL };
+    char err[128];
+
+    char **e = biz_bash_env(NULL, 0, base, extra, err, sizeof err);
+    CU_ASSERT_STRING_EQUAL(biz_bash_env_get(e, "HOME"), "/root");
+    CU_ASSERT_STRING_EQUAL(biz_bash_env_get(e, "AIRFLOW_CTX_TASK_ID"), "t1");
+    biz_bash_env_free(e);
+
+    cJSON *env = cJSON_Parse("{\"A\": \"mine\", \"N\": 3, \"B\": true}");
+    e = biz_bash_env(env, 0, base, extra, err, sizeof err);
+    CU_ASSERT_PTR_NULL(biz_bash_env_get(e, "HOME"));   /* replaced */
+    CU_ASSERT_PTR_NULL(biz_bash_env_get(e, "PATH"));
+    CU_ASSERT_STRING_EQUAL(biz_bash_env_get(e, "A"), "mine");
+    CU_ASSERT_STRING_EQUAL(biz_bash_env_get(e, "N"), "3");
+    CU_ASSERT_STRING_EQUAL(biz_bash_env_get(e, "B"), "True");
+    CU_ASSERT_STRING_EQUAL(biz_bash_env_get(e, "AIRFLOW_CTX_TASK_ID"), "t1");
+    biz_bash_env_free(e);
+
+    e = biz_bash_env(env, 1, base, extra, err, sizeof err);   /* append_env */
+    CU_ASSERT_STRING_EQUAL(biz_bash_env_get(e, "HOME"), "/root");
+    CU_ASSERT_STRING_EQUAL(biz_bash_env_get(e, "A"), "mine");
+    int n = 0;
+    for (char **p = e; *p; p++)
+        n += strncmp(*p, "A=", 2) == 0;
+    CU_ASSERT_EQUAL(n, 1);
+    biz_bash_env_free(e);
+    cJSON_Delete(env);
+
+    cJSON *bad = cJSON_Parse("[1]");
+    CU_ASSERT_PTR_NULL(biz_bash_env(bad, 0, base, NULL, err, sizeof err));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "dict"));
+    cJSON_Delete(bad);
+}
+
+static void test_which(void)
+{
+    char *p = biz_bash_which("bash", "/nonexistent:/bin:/usr/bin");
+    CU_ASSERT_PTR_NOT_NULL(p);
+    CU_ASSERT_EQUAL(p ? access(p, X_OK) : -1, 0);
+    free(p);
+    p = biz_bash_which("bash", NULL);   /* os.defpath */
+    CU_ASSERT_PTR_NOT_NULL(p);
+    free(p);
+    CU_ASSERT_PTR_NULL(biz_bash_which("bash", "/nonexistent"));
+    CU_ASSERT_PTR_NULL(biz_bash_which("no-such-program-xyz", NULL));
+}
+
+/* ---------------------------------------------------------------- loop */
+
+static int hup_reads, hup_eof;
+static uint64_t hup_watch;
+
+static void on_hup(biz_loop *l, int fd, int revents, void *user)
+{
+    (void)user;
+    char buf[16];
+    hup_reads++;
+    if ((revents & CURL_WAIT_POLLIN) && read(fd, buf, sizeof buf) == 0) {
+        hup_eof = 1;
+        biz_loop_fd_remove(l, hup_watch);
+    }
+    if (hup_reads > 1000)   /* a busy loop: stop the test */
+        biz_loop_stop(l);
+}
+
+static long close_writer(biz_loop *l, void *user)
+{
+    (void)l;
+    close(*(int *)user);
+    return BIZ_LOOP_NOMORE;
+}
+
+/* A pipe whose writer closes shows only POLLHUP, which curl_multi_poll
+ * drops: the loop must still report it as readable (EOF). */
+static void test_loop_hangup(void)
+{
+    int fds[2];
+    CU_ASSERT_EQUAL_FATAL(pipe(fds), 0);
+    biz_loop *l = biz_loop_new();
+    hup_reads = hup_eof = 0;
+    hup_watch = biz_loop_fd_add(l, fds[0], CURL_WAIT_POLLIN, on_hup, NULL);
+    biz_loop_timer_add(l, 10, close_writer, &fds[1]);
+    CU_ASSERT_EQUAL(biz_loop_run(l), 0);
+    CU_ASSERT_EQUAL(hup_eof, 1);
+    CU_ASSERT(hup_reads < 5);
+    biz_loop_free(l);
+    close(fds[0]);
+}
+
+static void never(biz_loop *l, int fd, int revents, void *user)
+{
+    (void)l;
+    (void)fd;
+    (void)revents;
+    (void)user;
+    CU_FAIL("a weak watch with no event fired");
+}
+
+static void test_loop_weak(void)
+{
+    int fds[2];
+    CU_ASSERT_EQUAL_FATAL(pipe(fds), 0);
+    biz_loop *l = biz_loop_new();
+    uint64_t id = biz_loop_fd_add(l, fds[0], CURL_WAIT_POLLIN, never, NULL);
+    biz_loop_fd_weak(l, id);
+    int64_t t0 = biz_loop_now_ms();
+    CU_ASSERT_EQUAL(biz_loop_run(l), 0);   /* returns: only a weak watch */
+    CU_ASSERT(biz_loop_now_ms() - t0 < 1000);
+    biz_loop_free(l);
+    close(fds[0]);
+    close(fds[1]);
+}
+
+/* ---------------------------------------------------------------- proc */
+
+typedef struct got {
+    char out[4096], err[4096];
+    size_t nout, nerr;
+    int eof, exited, wstatus;
+} got;
+
+static void got_output(void *user, int stream, const char *data, size_t len)
+{
+    got *g = user;
+    if (!len) {
+        g->eof++;
+        return;
+    }
+    char *buf = stream == 1 ? g->out : g->err;
+    size_t *n = stream == 1 ? &g->nout : &g->nerr;
+    if (*n + len < sizeof g->out) {
+        memcpy(buf + *n, data, len);
+        *n += len;
+        buf[*n] = 0;
+    }
+}
+
+static void got_exit(void *user, int wstatus)
+{
+    got *g = user;
+    g->exited = 1;
+    g->wstatus = wstatus;
+}
+
+static biz_proc *spawn(biz_loop *l, const char *script, got *g, const char *cwd)
+{
+    char *bash = biz_bash_which("bash", NULL);
+    char *argv[] = { "bash", "-c", (char *)script, NULL };
+    char *envp[] = { "PATH=/bin:/usr/bin", "X=1", NULL };
+    biz_proc_opts o = { bash, argv, envp, cwd, 0 };
+    biz_proc_cbs cbs = { got_output, got_exit };
+    char err[256];
+    memset(g, 0, sizeof *g);
+    biz_proc *p = biz_proc_spawn(l, &o, &cbs, g, err, sizeof err);
+    free(bash);
+    return p;
+}
+
+static void test_proc_run(void)
+{
+    biz_loop *l = biz_loop_new();
+    got g;
+    /* An fd we leave inheritable: the child must not see it. */
+    int leak = open("/dev/null", O_RDONLY);
+    biz_proc *p = spawn(l, "echo out1; echo err1 >&2; ls /proc/self/fd | tr '\\n' ' ' >&2;"
+                           " echo \"x=$X\"; exit 3", &g, "/");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    CU_ASSERT_EQUAL(biz_loop_run(l), 0);
+    CU_ASSERT_EQUAL(g.exited, 1);
+    CU_ASSERT(WIFEXITED(g.wstatus) && WEXITSTATUS(g.wstatus) == 3);
+    CU_ASSERT_EQUAL(g.eof, 2);
+    CU_ASSERT_STRING_EQUAL(g.out, "out1\nx=1\n");
+    /* ls sees 0, 1, 2 and its own directory fd (3) only. */
+    CU_ASSERT_PTR_NOT_NULL(strstr(g.err, "err1\n0 1 2 3 "));
+    CU_ASSERT_EQUAL(biz_proc_live(), 0);
+    close(leak);
+    biz_loop_free(l);
+}
+
+static void test_proc_bad_cwd(void)
+{
+    biz_loop *l = biz_loop_new();
+    char *bash = biz_bash_which("bash", NULL);
+    char *argv[] = { "bash", "-c", "true", NULL };
+    char *envp[] = { NULL };
+    biz_proc_opts o = { bash, argv, envp, "/nonexistent/dir", 0 };
+    biz_proc_cbs cbs = { got_output, got_exit };
+    char err[256];
+    got g;
+    memset(&g, 0, sizeof g);
+    CU_ASSERT_PTR_NULL(biz_proc_spawn(l, &o, &cbs, &g, err, sizeof err));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent/dir"));
+    free(bash);
+    biz_loop_free(l);
+}
+
+static long kill_it(biz_loop *l, void *user)
+{
+    (void)l;
+    biz_proc_kill(user, 200);
+    return BIZ_LOOP_NOMORE;
+}
+
+/* Killed: the whole group goes (bash and its sleep), the loop waits for it,
+ * and no callback runs. */
+static void test_proc_kill(void)
+{
+    biz_loop *l = biz_loop_new();
+    got g;
+    char pidfile[] = "/tmp/test_bash_pid.XXXXXX";
+    int fd = mkstemp(pidfile);
+    CU_ASSERT_FATAL(fd >= 0);
+    close(fd);
+    char script[256];
+    /* bash ignores TERM: SIGKILL after the grace period is needed. */
+    snprintf(script, sizeof script, "trap '' TERM; sleep 100 & echo $! > %s; wait", pidfile);
+    biz_proc *p = spawn(l, script, &g, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    pid_t bash_pid = biz_proc_pid(p);
+    biz_loop_timer_add(l, 300, kill_it, p);
+    int64_t t0 = biz_loop_now_ms();
+    CU_ASSERT_EQUAL(biz_loop_run(l), 0);
+    CU_ASSERT(biz_loop_now_ms() - t0 < 5000);
+    CU_ASSERT_EQUAL(g.exited, 0);
+    CU_ASSERT_EQUAL(kill(bash_pid, 0), -1);
+    FILE *f = fopen(pidfile, "r");
+    long sleep_pid = 0;
+    CU_ASSERT(f && fscanf(f, "%ld", &sleep_pid) == 1);
+    if (f)
+        fclose(f);
+    CU_ASSERT(sleep_pid > 0);
+    /* The sleep was reparented (to init or a subreaper) and killed; give
+     * its new parent a moment to reap it. */
+    int gone = 0;
+    for (int i = 0; i < 50 && !gone; i++) {
+        char path[64], st = 0;
+        snprintf(path, sizeof path, "/proc/%ld/stat", sleep_pid);
+        FILE *s = fopen(path, "r");
+        if (!s) {
+            gone = 1;
+            break;
+        }
+        if (fscanf(s, "%*d %*s %c", &st) == 1 && st == 'Z')
+            gone = 1;
+        fclose(s);
+        usleep(20000);
+    }
+    CU_ASSERT(gone);
+    CU_ASSERT_EQUAL(biz_proc_live(), 0);
+    unlink(pidfile);
+    biz_loop_free(l);
+}
+
+static void test_rmtree(void)
+{
+    char dir[] = "/tmp/test_bash_rm.XXXXXX";
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "mkdir -p %s/a/b && touch %s/a/b/f %s/g && ln -s / %s/root", dir, dir, dir, dir);
+    CU_ASSERT_EQUAL(system(cmd), 0);
+    CU_ASSERT_EQUAL(biz_proc_rmtree(dir), 0);
+    CU_ASSERT_EQUAL(access(dir, F_OK), -1);
+    CU_ASSERT_EQUAL(access("/bin", F_OK), 0);
+}
+
+int main(void)
+{
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    CU_pSuite s = CU_add_suite("bash", NULL, NULL);
+    CU_add_test(s, "lines from a growing buffer", test_lines_growing);
+    CU_add_test(s, "empty output, blank last line", test_lines_edges);
+    CU_add_test(s, "decode: backslashreplace, rstrip", test_decode);
+    CU_add_test(s, "a line longer than the cap", test_lines_long);
+    CU_add_test(s, "stderr tail", test_tail);
+    CU_add_test(s, "exit status classification", test_classify);
+    CU_add_test(s, "environment: replace, append, extra", test_env);
+    CU_add_test(s, "which bash", test_which);
+    CU_add_test(s, "loop: pipe hang-up is readable", test_loop_hangup);
+    CU_add_test(s, "loop: weak watch does not keep it running", test_loop_weak);
+    CU_add_test(s, "proc: output, exit status, no inherited fds", test_proc_run);
+    CU_add_test(s, "proc: bad cwd reported", test_proc_bad_cwd);
+    CU_add_test(s, "proc: kill the group, SIGKILL after grace", test_proc_kill);
+    CU_add_test(s, "rmtree", test_rmtree);
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+    CU_cleanup_registry();
+    return failed ? 1 : 0;
+}

@@ -1,5 +1,6 @@
 /* driver.c: builds a DAG executable with the C compiler (see driver.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "driver.h"
+#include "sha256.h"
 
 #ifndef BIZC_CC
 #define BIZC_CC "cc"
@@ -19,6 +21,9 @@
 #endif
 #ifndef BIZC_STATIC_LIBS
 #define BIZC_STATIC_LIBS ""
+#endif
+#ifndef BIZC_STATIC_LIBS_INSTALLED
+#define BIZC_STATIC_LIBS_INSTALLED ""
 #endif
 #ifndef BIZC_DEFAULT_STATIC
 #define BIZC_DEFAULT_STATIC 0
@@ -51,6 +56,11 @@ const char *biz_driver_version(void)
 const char *biz_driver_default_cc(void)
 {
     return BIZC_CC;
+}
+
+const char *biz_driver_default_link(void)
+{
+    return BIZC_DEFAULT_STATIC && BIZC_STATIC_LIBS[0] ? "static" : "dynamic";
 }
 
 typedef struct argv_b {
@@ -105,17 +115,56 @@ static int is_file(const char *p)
     return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* Does bizc run from its build tree (not installed)? */
+static int in_build_tree(void)
+{
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    self[n > 0 ? n : 0] = 0;
+    return n > 0 && strcmp(self, BIZC_BUILDDIR "/bizc") == 0;
+}
+
+/* The first word of a library list: the static libcurl.a. */
+static int first_word_is_file(const char *libs)
+{
+    char w[4096];
+    size_t n = strcspn(libs, " \t");
+    if (n == 0 || n >= sizeof w)
+        return 0;
+    memcpy(w, libs, n);
+    w[n] = 0;
+    return is_file(w);
+}
+
+/* The static libraries a -static DAG links: the configured ones (in the
+ * --with-static-deps tree) when bizc runs from its build tree, else the
+ * copies make install put in $(pkglibdir)/static; whichever exists when
+ * BIZC_RUNTIME_DIR is set or the preferred one is gone. "" when bizc was
+ * configured without static support. */
+static const char *static_libs(void)
+{
+    const char *first = BIZC_STATIC_LIBS_INSTALLED, *second = BIZC_STATIC_LIBS;
+    if (!BIZC_STATIC_LIBS[0])
+        return "";
+    if (in_build_tree()) {
+        first = BIZC_STATIC_LIBS;
+        second = BIZC_STATIC_LIBS_INSTALLED;
+    }
+    if (first[0] && first_word_is_file(first))
+        return first;
+    if (second[0] && first_word_is_file(second))
+        return second;
+    return first;  /* the link fails and the C compiler names the file */
+}
+
 int biz_driver_runtime(char *incdir, size_t incsize, char *lib, size_t libsize,
                        char *err, size_t errsize)
 {
     const char *env = getenv("BIZC_RUNTIME_DIR");
-    char self[4096];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    self[n > 0 ? n : 0] = 0;
     if (env && *env) {
         snprintf(incdir, incsize, "%s", env);
         snprintf(lib, libsize, "%s/libbizrt.a", env);
-    } else if (n > 0 && strcmp(self, BIZC_BUILDDIR "/bizc") == 0) {
+    } else if (in_build_tree()) {
         snprintf(incdir, incsize, "%s", BIZC_SRCDIR "/runtime");
         snprintf(lib, libsize, "%s", BIZC_BUILDDIR "/runtime/libbizrt.a");
     } else {
@@ -214,6 +263,25 @@ static int run(char **argv)
     return rc;
 }
 
+/* Flags that keep the build's accidents out of the executable: the
+ * temporary directory and the cwd (DW_AT_name, DW_AT_comp_dir with -g) map
+ * to ".", and GCC's random seed (used for some symbol names) is a hash of
+ * the C text. Both GCC and Clang take these. */
+static void reproducible_flags(argv_b *a, const char *cdir, const char *c, size_t len)
+{
+    char flag[8300], hex[65], cwd[4096];
+    /* The last matching map wins: cdir's, even when it is under the cwd. */
+    if (getcwd(cwd, sizeof cwd)) {
+        snprintf(flag, sizeof flag, "-fdebug-prefix-map=%s=.", cwd);
+        av_push(a, flag);
+    }
+    snprintf(flag, sizeof flag, "-ffile-prefix-map=%s=.", cdir);
+    av_push(a, flag);
+    biz_sha256_hex(c, len, hex);
+    snprintf(flag, sizeof flag, "-frandom-seed=%.16s", hex);
+    av_push(a, flag);
+}
+
 int biz_driver_build(const char *c, size_t len, const biz_driver_opts *o)
 {
     char incdir[4096], lib[4096], err[8300];
@@ -229,14 +297,24 @@ int biz_driver_build(const char *c, size_t len, const biz_driver_opts *o)
         return 2;
     }
 
+    /* The C goes to DIR/dag.c in a fresh private directory: a fixed file
+     * name, and DIR and the cwd mapped away below, so that nothing of this
+     * build's temporary names reaches the executable (debug info, STT_FILE
+     * symbols): the same .biz gives the same bytes. */
     const char *tmpdir = getenv("TMPDIR");
     if (!tmpdir || !*tmpdir)
         tmpdir = "/tmp";
-    char cpath[4200];
-    snprintf(cpath, sizeof cpath, "%s/bizc-XXXXXX.c", tmpdir);
-    int fd = mkstemps(cpath, 2);
+    char cdir[4096], cpath[4200];
+    snprintf(cdir, sizeof cdir, "%s/bizc-XXXXXX", tmpdir);
+    if (!mkdtemp(cdir)) {
+        fprintf(stderr, "bizc: cannot create a temporary directory in %s: %s\n", tmpdir, strerror(errno));
+        return 2;
+    }
+    snprintf(cpath, sizeof cpath, "%s/dag.c", cdir);
+    int fd = open(cpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
-        fprintf(stderr, "bizc: cannot create a temporary file in %s: %s\n", tmpdir, strerror(errno));
+        fprintf(stderr, "bizc: cannot create %s: %s\n", cpath, strerror(errno));
+        rmdir(cdir);
         return 2;
     }
     size_t off = 0;
@@ -248,6 +326,7 @@ int biz_driver_build(const char *c, size_t len, const biz_driver_opts *o)
             fprintf(stderr, "bizc: cannot write %s: %s\n", cpath, strerror(errno));
             close(fd);
             unlink(cpath);
+            rmdir(cdir);
             return 2;
         }
         off += (size_t)w;
@@ -269,20 +348,32 @@ int biz_driver_build(const char *c, size_t len, const biz_driver_opts *o)
     av_push(&a, "-std=c11");
     av_push(&a, "-O2");
     av_push(&a, o->debug ? "-g" : "-s");
+    reproducible_flags(&a, cdir, c, len);
     char *inc = malloc(strlen(incdir) + 3);
     if (!inc)
         abort();
     sprintf(inc, "-I%s", incdir);
     av_push(&a, inc);
     free(inc);
-    av_split(&a, BIZC_DAG_CFLAGS);
+    if (in_build_tree()) {
+        av_split(&a, BIZC_DAG_CFLAGS);
+    } else {
+        /* Installed: the generated C includes only bizrt.h, so the build
+         * tree's -I directories (maybe gone by now) are left out. */
+        argv_b f = { NULL, 0, 0 };
+        av_split(&f, BIZC_DAG_CFLAGS);
+        for (int i = 0; i < f.n; i++)
+            if (strncmp(f.v[i], "-I", 2) != 0)
+                av_push(&a, f.v[i]);
+        av_free(&f);
+    }
     av_push(&a, cpath);
     av_push(&a, "-o");
     av_push(&a, tmpout);
     av_push(&a, lib);
     if (stat_link) {
         av_push(&a, "-static");
-        av_split(&a, BIZC_STATIC_LIBS);
+        av_split(&a, static_libs());
     } else {
         av_split(&a, BIZC_DAG_LIBS);
     }
@@ -293,6 +384,7 @@ int biz_driver_build(const char *c, size_t len, const biz_driver_opts *o)
     }
     int rc = run(a.v);
     unlink(cpath);
+    rmdir(cdir);
     int result = 0;
     if (rc != 0) {
         if (rc < 0)

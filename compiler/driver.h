@@ -1,8 +1,13 @@
 /* driver.h: runs the C compiler on generated C to make the executable.
  *
- * No shell: the compiler is run with fork/execvp, the C goes through a
- * mkstemp file in $TMPDIR (removed afterwards), and the executable is
- * written to OUT.tmp and renamed, so a failed build never leaves half a file.
+ * No shell: the compiler is run with fork/execvp, the C goes through
+ * dag.c in a mkdtemp directory in $TMPDIR (removed afterwards), and the
+ * executable is written to OUT.tmp and renamed, so a failed build never
+ * leaves half a file. The build is reproducible: the temporary and current
+ * directories are mapped away (-ffile-prefix-map), so the same C gives the
+ * same bytes. A -static link uses the static libcurl/cJSON of the build
+ * tree when bizc runs from it, else the copies installed in
+ * $(pkglibdir)/static.
  *
  * Ownership: nothing is kept between calls.
  */
@@ -39,5 +44,7 @@ int biz_driver_runtime(char *incdir, size_t incsize, char *lib, size_t libsize,
 const char *biz_driver_version(void);
 /* The C compiler used when neither --cc nor $CC says. */
 const char *biz_driver_default_cc(void);
+/* How DAG executables link by default: "static" or "dynamic". */
+const char *biz_driver_default_link(void);
 
 #endif

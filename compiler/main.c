@@ -99,9 +99,11 @@ static void print_version(void)
     const curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
     printf("bizc %s\n", biz_driver_version());
     printf("C compiler %s\n", biz_driver_default_cc());
-    printf("runtime ABI %d\n", BIZRT_ABI);
+    printf("runtime libbizrt %s (ABI %d)\n", biz_driver_version(), BIZRT_ABI);
     printf("libcurl %s\n", cv && cv->version ? cv->version : "?");
     printf("cJSON %s\n", cJSON_Version());
+    /* configure checked that the static libcurl/cJSON are these versions. */
+    printf("DAG executables: %s by default\n", biz_driver_default_link());
 }
 
 int main(int argc, char **argv)

@@ -131,6 +131,7 @@ const char *biz_bash_lines_last(const biz_bash_lines *b)
     return b->last ? b->last : "";
 }
 
+/* Frees the buffers; b is empty again. */
 void biz_bash_lines_free(biz_bash_lines *b)
 {
     free(b->cur);
@@ -171,6 +172,7 @@ char *biz_bash_tail_join(const biz_bash_tail *t, const char *sep)
     return out;
 }
 
+/* Frees the kept lines; t is empty again. */
 void biz_bash_tail_free(biz_bash_tail *t)
 {
     for (int i = 0; i < BIZ_BASH_TAIL_N; i++)
@@ -320,6 +322,7 @@ oom:
     return NULL;
 }
 
+/* Frees a vector of biz_bash_env. */
 void biz_bash_env_free(char **envp)
 {
     for (char **p = envp; p && *p; p++)

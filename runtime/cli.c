@@ -159,12 +159,16 @@ void biz_cli_usage(FILE *f, const char *prog, const biz_dag_def *dag)
         "AIRFLOW_VAR_<NAME> (variables), BIZ_API_GATEWAY_REGION (default eu-west-1),\n"
         "BIZ_API_GATEWAY_URL (base URL for calls by api_id, with {api_id}, {stage}, {region}),\n"
         "BIZ_STATE_DIR (the state directory), BIZ_NOW (an ISO time used as now, for tests).\n"
+        "BIZ_KILL_GRACE_MS (ms between SIGTERM and SIGKILL to a BashOperator's\n"
+        "process group on timeout or stop; default 5000).\n"
         "\n"
         "Without --conf or --logical-date, a DAG with a schedule runs the intervals due\n"
         "now (with catchup, every interval since the last successful run); a DAG\n"
         "without one runs once, by hand.\n"
         "\n"
         "Exit status: 0 the run succeeded (or nothing was due), 1 it failed, 2 usage error,\n"
-        "3 dagrun_timeout, 4 another run of this DAG holds the lock.\n",
+        "3 dagrun_timeout, 4 another run of this DAG holds the lock,\n"
+        "130 / 143 stopped by SIGINT / SIGTERM (running tasks killed, marked failed,\n"
+        "the summary printed; a second signal exits at once).\n",
         prog, dag->dag_id, dag->source_path ? dag->source_path : "?");
 }

@@ -162,6 +162,126 @@ static const biz_arg_loc *find_loc(const biz_task_def *d, const char *name)
     return NULL;
 }
 
+/* Adds "task 'x', argument 'a' (file:line:col): template error ..." to acc->err. */
+static void add_error(render_acc *acc, const biz_arg_spec *a, const biz_tpl_error *e,
+                      const char *where)
+{
+    const biz_arg_loc *loc = find_loc(acc->ti->def, a->name);
+    char locbuf[512] = "";
+    if (loc)
+        snprintf(locbuf, sizeof locbuf, " (%s:%d:%d)",
+                 acc->run->dag->source_path ? acc->run->dag->source_path : "?",
+                 loc->line, loc->col);
+    char at[48] = "";
+    if (e->offset >= 0)
+        snprintf(at, sizeof at, " at offset %d", e->offset);
+    char *msg = NULL;
+    if (asprintf(&msg, "%s%stask '%s', argument '%s'%s: template error%s: %s%s%s",
+                 acc->err ? acc->err : "", acc->err ? "\n" : "",
+                 acc->ti->def->task_id, a->name, locbuf, at, e->message,
+                 where ? "\n  template: " : "", where ? where : "") < 0)
+        msg = strdup("template error");
+    free(acc->err);
+    acc->err = msg;
+}
+
+typedef struct xref_acc {
+    int from, to, hit;
+} xref_acc;
+
+static void xref(void *user, const char *kind, const char *value, int offset)
+{
+    (void)value;
+    xref_acc *x = user;
+    if (strcmp(kind, "xcom_task") == 0 && offset >= x->from && offset <= x->to)
+        x->hit = 1;
+}
+
+/* True when the error at offset of template text lies in a {{ }} / {% %}
+ * block that calls xcom_pull (so the dry run's placeholder caused it). */
+static int error_from_xcom(const char *text, int offset)
+{
+    if (offset < 0)
+        return 1;
+    int len = (int)strlen(text), from = 0, to = len;
+    for (int k = offset < len ? offset : len - 1; k > 0; k--)
+        if (text[k - 1] == '{' && (text[k] == '{' || text[k] == '%')) {
+            from = k - 1;
+            break;
+        }
+    const char *end = strstr(text + (offset < len ? offset : len), "}}");
+    const char *end2 = strstr(text + (offset < len ? offset : len), "%}");
+    if (end2 && (!end || end2 < end))
+        end = end2;
+    if (end)
+        to = (int)(end - text) + 2;
+    biz_tpl_error e;
+    biz_tpl *t = biz_tpl_parse(text, (size_t)len, &e);
+    if (!t)
+        return 0;
+    xref_acc x = { from, to, 0 };
+    biz_tpl_refs(t, xref, &x);
+    biz_tpl_free(t);
+    return x.hit;
+}
+
+/* Dry run: renders each template string inside v on its own, so one
+ * string waiting for an XCom does not hide another's real error. A string
+ * that fails only on an XCom placeholder stays as written (a note). */
+static cJSON *render_dry(render_acc *acc, const biz_arg_spec *a, const cJSON *v)
+{
+    if (cJSON_IsArray(v) || cJSON_IsObject(v)) {
+        cJSON *out = cJSON_IsArray(v) ? cJSON_CreateArray() : cJSON_CreateObject();
+        const cJSON *kid;
+        cJSON_ArrayForEach(kid, v) {
+            cJSON *r = render_dry(acc, a, kid);
+            if (!out || !r) {
+                cJSON_Delete(r);
+                continue;
+            }
+            if (cJSON_IsArray(v))
+                cJSON_AddItemToArray(out, r);
+            else
+                cJSON_AddItemToObject(out, kid->string, r);
+        }
+        return out;
+    }
+    if (!cJSON_IsString(v) || !biz_tpl_is_template(v->valuestring, strlen(v->valuestring)))
+        return cJSON_Duplicate(v, 1);
+    biz_tpl_error e;
+    char *where = NULL;
+    memset(&e, 0, sizeof e);
+    free(acc->rc->missing);
+    acc->rc->missing = NULL;
+    cJSON *r = biz_tpl_render_value(v, acc->run->native, acc->env, &e, &where);
+    if (r) {
+        free(where);
+        return r;
+    }
+    if (acc->rc->missing && error_from_xcom(v->valuestring, e.offset)) {
+        /* e.g. xcom_pull(...)['id']: the value is known only at run time. */
+        char *line = NULL;
+        if (asprintf(&line, "argument '%s' depends on the XCom of %s: rendered at run time",
+                     a->name, acc->rc->missing) < 0)
+            line = NULL;
+        if (line && !(acc->notes && strstr(acc->notes, line))) {
+            char *n = NULL;
+            if (asprintf(&n, "%s%s%s", acc->notes ? acc->notes : "", acc->notes ? "\n" : "",
+                         line) < 0)
+                n = NULL;
+            if (n) {
+                free(acc->notes);
+                acc->notes = n;
+            }
+        }
+        free(line);
+    } else {
+        add_error(acc, a, &e, where);
+    }
+    free(where);
+    return cJSON_Duplicate(v, 1);
+}
+
 static void render_one(const biz_arg_spec *a, void *user)
 {
     render_acc *acc = user;
@@ -170,49 +290,22 @@ static void render_one(const biz_arg_spec *a, void *user)
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(acc->out, a->name);
     if (!v || cJSON_IsNull(v))
         return;
+    if (acc->keep_going && acc->run->dry_run) {
+        cJSON *r = render_dry(acc, a, v);
+        if (r)
+            cJSON_ReplaceItemInObjectCaseSensitive(acc->out, a->name, r);
+        return;
+    }
     biz_tpl_error e;
     char *where = NULL;
     memset(&e, 0, sizeof e);
-    free(acc->rc->missing);
-    acc->rc->missing = NULL;
     cJSON *r = biz_tpl_render_value(v, acc->run->native, acc->env, &e, &where);
     if (r) {
         cJSON_ReplaceItemInObjectCaseSensitive(acc->out, a->name, r);
         free(where);
         return;
     }
-    if (acc->keep_going && acc->rc->missing) {
-        /* Failed on a placeholder (e.g. xcom_pull(...)['id']): not an
-         * error of the DAG; the value is known only at run time. */
-        char *n = NULL;
-        if (asprintf(&n, "%s%sargument '%s' depends on the XCom of %s: rendered at run time",
-                     acc->notes ? acc->notes : "", acc->notes ? "\n" : "", a->name,
-                     acc->rc->missing) < 0)
-            n = NULL;
-        if (n) {
-            free(acc->notes);
-            acc->notes = n;
-        }
-        free(where);
-        return;
-    }
-    const biz_arg_loc *loc = find_loc(acc->ti->def, a->name);
-    char locbuf[512] = "";
-    if (loc)
-        snprintf(locbuf, sizeof locbuf, " (%s:%d:%d)",
-                 acc->run->dag->source_path ? acc->run->dag->source_path : "?",
-                 loc->line, loc->col);
-    char at[48] = "";
-    if (e.offset >= 0)
-        snprintf(at, sizeof at, " at offset %d", e.offset);
-    char *msg = NULL;
-    if (asprintf(&msg, "%s%stask '%s', argument '%s'%s: template error%s: %s%s%s",
-                 acc->err ? acc->err : "", acc->err ? "\n" : "",
-                 acc->ti->def->task_id, a->name, locbuf, at, e.message,
-                 where ? "\n  template: " : "", where ? where : "") < 0)
-        msg = strdup("template error");
-    free(acc->err);
-    acc->err = msg;
+    add_error(acc, a, &e, where);
     free(where);
 }
 

@@ -39,6 +39,10 @@ void biz_http_header(biz_http *h, const char *name, const char *value);
 void biz_http_body(biz_http *h, const char *data, size_t len);
 /* Basic authentication (copied). */
 void biz_http_basic_auth(biz_http *h, const char *user, const char *password);
+/* HTTPS certificate and host name verification: on (1, the default) or
+ * off (0). Only for an explicit opt-out that the caller has logged as a
+ * warning (a connection's verify=false extra): never off silently. */
+void biz_http_verify(biz_http *h, int verify);
 /* Whole-request and connect timeouts in ms (0: none / curl's default). */
 void biz_http_timeouts(biz_http *h, long total_ms, long connect_ms);
 /* Finishes setting up the easy handle when the request is sent, after

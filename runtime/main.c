@@ -16,6 +16,7 @@
 #include "sched.h"
 #include "show.h"
 #include "signals.h"
+#include "smtp.h"
 
 /* The ABI check: a generated file refers to this symbol (bizrt.h). */
 const int BIZRT_ABI_SYMBOL = BIZRT_ABI;
@@ -146,6 +147,8 @@ static int execute(biz_run *run)
         curl_global_cleanup();
         return EXIT_FAILED;
     }
+    /* SMTP passwords are secrets even in what tasks print. */
+    biz_smtp_register_secrets(run->getenv_fn, NULL);
     biz_sched_start(run);
     if (biz_sig_install(run->loop, on_signal, run) < 0)
         biz_log(BIZ_LOG_WARN, "cannot install the SIGINT/SIGTERM handlers");

@@ -31,6 +31,7 @@ const biz_op_vt *biz_op_vt_for(int kind)
         [BIZ_OP_TECH_MS_SENSOR] = &biz_op_techsensor_vt,
         [BIZ_OP_ASYNC_SENSOR] = &biz_op_s3sensor_vt,
         [BIZ_OP_ASYNC_PULL] = &biz_op_s3pull_vt,
+        [BIZ_OP_EMAIL] = &biz_op_email_vt,
     };
     if (kind >= 0 && kind < BIZ_OP__COUNT && table[kind])
         return table[kind];

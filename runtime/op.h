@@ -54,6 +54,7 @@ extern const biz_op_vt biz_op_bash_vt;
 extern const biz_op_vt biz_op_techsensor_vt;
 extern const biz_op_vt biz_op_s3sensor_vt;
 extern const biz_op_vt biz_op_s3pull_vt;
+extern const biz_op_vt biz_op_email_vt;
 
 typedef enum biz_outcome {
     BIZ_OUT_SUCCESS,

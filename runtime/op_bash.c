@@ -147,9 +147,11 @@ static void bash_start(biz_try *t)
     const char *path = biz_bash_env_get(envp, "PATH");
     char *bash_path = biz_bash_which("bash", path);
     if (!bash_path) {
+        /* path points into envp: the message first. */
+        snprintf(err, sizeof err, "%s", path && *path ? path : "/bin:/usr/bin");
         biz_bash_env_free(envp);
         fail_early(t, "bash not found in PATH (%s): BashOperator runs `bash -c`; "
-                   "install bash or set PATH", path && *path ? path : "/bin:/usr/bin", "");
+                   "install bash or set PATH%s", err, "");
         return;
     }
 

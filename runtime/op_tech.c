@@ -397,6 +397,13 @@ static void on_directory(const biz_http_result *r, void *user)
         deliver(s, NULL);
 }
 
+/* "false", "0", "no", "off" in any case: a connection extra's false. */
+static int is_false_word(const char *v)
+{
+    return !strcasecmp(v, "false") || !strcmp(v, "0") || !strcasecmp(v, "no")
+           || !strcasecmp(v, "off");
+}
+
 static const char *try_getenv(void *user, const char *name)
 {
     return biz_try_getenv(user, name);
@@ -445,8 +452,17 @@ static int ask_directory(biz_tech_call *s, const char *stage)
         biz_http_basic_auth(h, c.login, c.password);
     const cJSON *kv;
     cJSON_ArrayForEach(kv, c.extra)
-        if (cJSON_IsString(kv))
+        if (cJSON_IsString(kv) && strcmp(kv->string, "verify") != 0)
             biz_http_header(h, kv->string, kv->valuestring);
+    /* As the HttpHook's session: verify=false turns TLS verification off,
+     * for this connection only and never silently. */
+    const cJSON *vf = cJSON_GetObjectItemCaseSensitive(c.extra, "verify");
+    int verify = !(cJSON_IsFalse(vf) || (cJSON_IsString(vf) && is_false_word(vf->valuestring)));
+    if (!verify) {
+        biz_try_log(t, BIZ_LOG_WARN, "connection '%s' has verify=false: TLS certificates "
+                    "are not verified for %s", conn_id, url);
+        biz_http_verify(h, 0);
+    }
     biz_conn_free(&c);
     biz_http_timeouts(h, 60000, 30000);
     s->req = h;

@@ -90,6 +90,7 @@ int biz_proc_rmtree(const char *dir)
 
 /* ---------------------------------------------------------------- life */
 
+/* The child's pid (its process group and session too). */
 pid_t biz_proc_pid(const biz_proc *p)
 {
     return p->pid;
@@ -271,6 +272,11 @@ biz_proc *biz_proc_spawn(biz_loop *loop, const biz_proc_opts *o, const biz_proc_
     }
     p->fd[0] = p->fd[1] = p->fd[2] = -1;
     p->slot = -1;
+    /* SIGCHLD ignored (inherited from whoever started us) would reap our
+     * children behind our back, and waitpid would fail: default it. */
+    struct sigaction cur;
+    if (sigaction(SIGCHLD, NULL, &cur) == 0 && cur.sa_handler == SIG_IGN)
+        signal(SIGCHLD, SIG_DFL);
     if (o->remove_cwd && o->cwd && !(p->rmdir = strdup(o->cwd))) {
         snprintf(err, errlen, "out of memory");
         goto fail;

@@ -10,6 +10,7 @@
 #include "ops.h"
 #include "sched_int.h"
 #include "context.h"
+#include "alert.h"
 
 /* A random UUID (version 4): unique per try, safe in an S3 key. */
 static void make_job_id(char *buf, size_t len)
@@ -121,8 +122,12 @@ void biz_try_done(biz_try *t, biz_outcome out, int final, const char *fmt, ...)
     biz_run *run = t->run;
     biz_ti *ti = t->ti;
     int number = t->number;
+    cJSON *email = out == BIZ_OUT_FAILED ? biz_alert_email_of(t) : NULL;
     double secs = release(t);
     biz_sched_try_ended(run, ti, number, out, final, msg, secs);
+    /* Failure / retry mail, once the scheduler has decided which (alert.h). */
+    if (out == BIZ_OUT_FAILED)
+        biz_alert_try_ended(run, ti, number, email, msg);
     free(msg);
 }
 

@@ -55,6 +55,8 @@ One HTTP server on loopback (standard library only) that plays:
                                     api_id <name>) behaves so, whatever its
                                     entry: how tests drive fixed example DAGs
 
+With --tls-cert/--tls-key it speaks HTTPS instead (control endpoints too).
+
 Prints `LISTENING <port>` on stdout when ready (and writes the port to
 --port-file). SIGTERM and SIGINT shut it down cleanly.
 """
@@ -510,7 +512,8 @@ class Handler(BaseHTTPRequestHandler):
         if name.startswith("dirgarbage"):
             self._send(200, "<html>not json", ctype="application/json")
             return
-        url = "http://127.0.0.1:%d/svc/%s" % (self.state.port, urllib.parse.quote(name, safe=""))
+        scheme = "https" if self.state.args.tls_cert else "http"
+        url = "%s://127.0.0.1:%d/svc/%s" % (scheme, self.state.port, urllib.parse.quote(name, safe=""))
         if stage:
             url += "/" + urllib.parse.quote(stage, safe="")
         out = {"url": url}
@@ -646,12 +649,22 @@ def main(argv=None):
                     help="directory names with this prefix answer 404 (repeatable; default: missing)")
     ap.add_argument("--async-delay-ms", type=int, default=300)
     ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate (chain); the "
+                    "directory then answers https:// service URLs")
+    ap.add_argument("--tls-key", help="the PEM private key of --tls-cert")
     args = ap.parse_args(argv)
 
     state = State(args)
     Handler.state = state
     server = Server((args.host, args.port), Handler)
     server.verbose = args.verbose
+    if args.tls_cert:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        # The handshake runs in accept(); a client that rejects the
+        # certificate makes accept fail, which socketserver ignores.
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
     state.port = server.server_address[1]
 
     def stop(signum, frame):

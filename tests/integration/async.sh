@@ -270,6 +270,17 @@ if compile async_chain; then
     assert_eq "403: wait failed" "wait=failed" "$(states wait)"
     assert_contains "403: access denied message" "$RUN_OUT$RUN_ERR" "access denied (check AWS credentials)"
     assert_eq "403: an ordinary failure, retried (retries=2)" 3 "$(tries wait)"
+
+    # S3 unreachable: a transport error is poked again; three in a row fail
+    # the try (an ordinary failure, retried).
+    reset_fake
+    AWS_ENDPOINT_URL_S3=http://127.0.0.1:1 run_dag "$T/async_chain" -v --conf '{"entry": "/x", "data": {}}'
+    assert_eq "S3 unreachable: exit status 1" 1 "$RUN_RC"
+    assert_eq "S3 unreachable: wait failed after its retries" "wait=failed 3" "$(states wait) $(tries wait)"
+    assert_match "S3 unreachable: the first errors are poked again" \
+        '\[wait #1\] poke 1: HEAD s3://[^ ]+ failed: [^;]+; trying again' "$RUN_OUT$RUN_ERR"
+    assert_contains "S3 unreachable: the third in a row fails the try" "$RUN_OUT$RUN_ERR" \
+        "(3 times in a row)"
 fi
 
 # ---------------------------------------------------------------- soft_fail

@@ -74,11 +74,11 @@ if compile invoice "$EXAMPLES/invoice.biz"; then
     assert_eq "invoice: exit status 0" 0 "$RUN_RC"
     [ "$RUN_RC" = 0 ] || show_run
 
-    assert_eq "invoice: directory lookups are GETs" True "$(calls 'all(x["method"] == "GET" for x in dirc)')"
+    assert_eq "invoice: directory lookups are GETs" true "$(calls 'all(x["method"] == "GET" for x in dirc)')"
     assert_eq "invoice: directory asked for both services" \
         "[\"/directory/$BILLING\", \"/directory/neorezo-mailer\"]" \
         "$(calls 'sorted(set(x["path"] for x in dirc))')"
-    assert_eq "invoice: no stage in the lookups" True "$(calls 'all("stage" not in x["query"] for x in dirc)')"
+    assert_eq "invoice: no stage in the lookups" true "$(calls 'all("stage" not in x["query"] for x in dirc)')"
 
     ci="path_is('/svc/$BILLING/invoice')"
     assert_eq "invoice: create_invoice called once" 1 "$(calls "len($ci)")"
@@ -89,7 +89,7 @@ if compile invoice "$EXAMPLES/invoice.biz"; then
     same_json "invoice: body is dag_run.conf['data']" "$DATA" "$(calls "$ci[0]['json']")"
     check_trace "invoice: trace header" "$(calls "h($ci[0], 'x-amzn-trace-id')")"
     assert_eq "invoice: one trace id for the whole run" 1 "$(calls 'len(set(h(x, "x-amzn-trace-id") for x in svc))')"
-    assert_eq "invoice: no asynchronous header on a sync call" None "$(calls "h($ci[0], 'invocationtype')")"
+    assert_eq "invoice: no asynchronous header on a sync call" null "$(calls "h($ci[0], 'invocationtype')")"
 
     send="[x for x in path_is('/svc/neorezo-mailer/send') if (x['json'] or {}).get('template') == 'invoice']"
     err="[x for x in path_is('/svc/neorezo-mailer/send') if (x['json'] or {}).get('template') == 'invoice_error']"
@@ -101,7 +101,7 @@ if compile invoice "$EXAMPLES/invoice.biz"; then
     assert_eq "invoice: send_to_customer renders conf into a nested dict" C042 "$(calls "$send[0]['json']['to']")"
     same_json "invoice: xcom_pull of create_invoice gives its JSON answer (native)" \
         "$DATA" "$(calls "$send[0]['json']['invoice']['json']")"
-    assert_eq "invoice: create_invoice was called before send_to_customer" True \
+    assert_eq "invoice: create_invoice was called before send_to_customer" true \
         "$(calls "$ci[0]['time'] <= $send[0]['time']")"
     no_secret "invoice: the token is not in the output" "token-$BILLING"
 
@@ -207,7 +207,7 @@ if compile call "$DAGS/call.biz"; then
 
     call_case missing-service /x ""
     assert_eq "unknown service: exit status 1" 1 "$RUN_RC"
-    assert_eq "unknown service: looked up in the directory" True "$(calls 'len(path_is("/directory/missing-service")) >= 1')"
+    assert_eq "unknown service: looked up in the directory" true "$(calls 'len(path_is("/directory/missing-service")) >= 1')"
     assert_eq "unknown service: nothing else called" 0 "$(calls 'len(svc)')"
     assert_contains "unknown service: the error names it" "$RUN_OUT
 $RUN_ERR" missing-service

@@ -197,6 +197,60 @@ start_s3rver() {
     export S3RVER_PID S3_DIR AWS_ENDPOINT_URL_S3 AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION
 }
 
+# _free_port: a loopback TCP port nothing listens on right now.
+_free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_maildev [ARGS...]: starts maildev 3.0.0 (an SMTP server with an HTTP
+# API; installed with npm on first use, next to s3rver) on free loopback
+# ports; ARGS go to maildev (e.g. --incoming-user U --incoming-pass P).
+# Exports MAILDEV_SMTP_PORT, MAILDEV_WEB_PORT, MAILDEV_URL (GET
+# $MAILDEV_URL/api/email lists what arrived). Returns 1 with a message when
+# node/npm are missing or it cannot start: the caller skips.
+start_maildev() {
+    local dir js
+    dir=$(_npm_dir)
+    js="$dir/node_modules/maildev/dist/bin/maildev.js"
+    if ! command -v node >/dev/null 2>&1; then
+        echo "start_maildev: node is not installed (apt-get install nodejs npm)" >&2
+        return 1
+    fi
+    if [ ! -f "$js" ]; then
+        if ! command -v npm >/dev/null 2>&1; then
+            echo "start_maildev: npm is not installed (apt-get install npm)" >&2
+            return 1
+        fi
+        mkdir -p "$dir"
+        if ! npm install --prefix "$dir" --no-audit --no-fund maildev@3.0.0 >"$T/npm-maildev.log" 2>&1; then
+            echo "start_maildev: npm install maildev@3.0.0 failed:" >&2
+            tail -n 20 "$T/npm-maildev.log" >&2
+            return 1
+        fi
+    fi
+    local smtp web pid i=0
+    smtp=$(_free_port) && web=$(_free_port) || return 1
+    node "$js" --smtp "$smtp" --web "$web" --ip 127.0.0.1 "$@" \
+        >"$T/maildev.$smtp.out" 2>"$T/maildev.$smtp.err" &
+    pid=$!
+    _PIDS+=("$pid")
+    while ! curl -sf --max-time 2 "http://127.0.0.1:$web/api/email" >/dev/null 2>&1 ||
+          ! (exec 3<>"/dev/tcp/127.0.0.1/$smtp") 2>/dev/null; do
+        i=$((i + 1))
+        if [ "$i" -gt 200 ] || ! kill -0 "$pid" 2>/dev/null; then
+            echo "start_maildev: maildev did not start:" >&2
+            cat "$T/maildev.$smtp.out" "$T/maildev.$smtp.err" >&2
+            return 1
+        fi
+        sleep 0.1
+    done
+    MAILDEV_PID=$pid
+    MAILDEV_SMTP_PORT=$smtp
+    MAILDEV_WEB_PORT=$web
+    MAILDEV_URL="http://127.0.0.1:$web"
+    export MAILDEV_PID MAILDEV_SMTP_PORT MAILDEV_WEB_PORT MAILDEV_URL
+}
+
 # ---------------------------------------------------------------- fake service
 
 # fake_get PATH: GETs a control or service path of the fake service.

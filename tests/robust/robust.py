@@ -13,7 +13,13 @@ FAILDIR for reproduction.
 Prints one PASS/FAIL line per file with its variant count, and ends with
 "N passed, N failed" (files).
 
-usage: robust.py BIZC FAILDIR JOBS FILE...
+With --driver DRIVER (tests/robust/driver.c, built against the same
+front end), the byte-deletion variants go through DRIVER, which runs
+bizc's --check path in a forked child per file instead of exec'ing bizc
+(whose start-up, loading libcurl and its thirty libraries, costs more than
+the check itself); the truncations still go through bizc itself.
+
+usage: robust.py [--driver DRIVER] BIZC FAILDIR JOBS FILE...
 """
 import concurrent.futures
 import os
@@ -30,12 +36,30 @@ SANITIZER = re.compile(rb'Sanitizer|runtime error:')
 
 
 def variants(data):
-    """Yields (description, bytes) for every truncation and deletion."""
+    """Yields (description, bytes, kind) for every truncation and deletion."""
     lines = data.splitlines(keepends=True)
     for k in range(len(lines) + 1):
-        yield 'first %d lines' % k, b''.join(lines[:k])
+        yield 'first %d lines' % k, b''.join(lines[:k]), 'trunc'
     for i in range(len(data)):
-        yield 'byte %d (%r) deleted' % (i, data[i:i + 1]), data[:i] + data[i + 1:]
+        yield 'byte %d (%r) deleted' % (i, data[i:i + 1]), data[:i] + data[i + 1:], 'del'
+
+
+DRIVER_OK = ('ok', 'errors')
+
+
+def run_driver(driver, paths):
+    """Runs the driver on paths; returns {path: None or reason}."""
+    p = subprocess.run([driver], input='\n'.join(paths) + '\n', text=True,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    got = {}
+    for line in p.stdout.splitlines():
+        verdict, _, path = line.partition('\t')
+        got[path] = None if verdict in DRIVER_OK else verdict
+    for path in paths:
+        if path not in got:
+            got[path] = 'the driver stopped before it (exit %d: %s)' % (
+                p.returncode, p.stderr.strip()[:200])
+    return got
 
 
 def judge(bizc, path):
@@ -59,10 +83,16 @@ def judge(bizc, path):
 
 
 def main(argv):
+    driver = None
+    if len(argv) > 2 and argv[1] == '--driver':
+        driver = argv[2]
+        argv = argv[:1] + argv[3:]
     if len(argv) < 5:
         sys.stderr.write(__doc__)
         return 2
     bizc, faildir, jobs, files = argv[1], argv[2], int(argv[3]), argv[4:]
+    print('runs: %s' % ('bizc for truncations, %s for deletions' % driver if driver
+                        else 'bizc for every variant'), flush=True)
     passed = failed = total = 0
     tmp = tempfile.mkdtemp(prefix='bizc-robust.')
     start = time.time()
@@ -71,15 +101,29 @@ def main(argv):
             for f in files:
                 data = open(f, 'rb').read()
                 seen = {}
-                for desc, text in variants(data):
-                    seen.setdefault(text, desc)
+                for desc, text, kind in variants(data):
+                    seen.setdefault(text, (desc, kind))
                 paths = []
-                for n, (text, desc) in enumerate(seen.items()):
+                for n, (text, (desc, kind)) in enumerate(seen.items()):
                     path = os.path.join(tmp, 'v%d.biz' % n)
                     with open(path, 'wb') as out:
                         out.write(text)
-                    paths.append((path, desc))
-                reasons = list(pool.map(lambda pd: judge(bizc, pd[0]), paths))
+                    paths.append((path, desc, kind))
+                if driver:
+                    # bizc itself on the truncations, the driver (jobs
+                    # processes, one slice each) on the deletions.
+                    dels = [p for p, _, k in paths if k == 'del']
+                    slices = [dels[i::jobs] for i in range(jobs)]
+                    futs = [pool.submit(run_driver, driver, sl) for sl in slices if sl]
+                    execd = {p: pool.submit(judge, bizc, p) for p, _, k in paths if k != 'del'}
+                    got = {}
+                    for fu in futs:
+                        got.update(fu.result())
+                    for p, fu in execd.items():
+                        got[p] = fu.result()
+                    reasons = [got[p] for p, _, _ in paths]
+                else:
+                    reasons = list(pool.map(lambda pdk: judge(bizc, pdk[0]), paths))
                 bad = [(pd, r) for pd, r in zip(paths, reasons) if r]
                 total += len(paths)
                 name = os.path.relpath(f)
@@ -91,14 +135,14 @@ def main(argv):
                     print('FAIL %s (%d of %d variants)' % (name, len(bad), len(paths)), flush=True)
                     os.makedirs(faildir, exist_ok=True)
                     stem = os.path.basename(f)[:-len('.biz')]
-                    for k, ((path, desc), reason) in enumerate(bad):
+                    for k, ((path, desc, _), reason) in enumerate(bad):
                         kept = os.path.join(faildir, '%s.%d.biz' % (stem, k))
                         shutil.copyfile(path, kept)
                         if k < 5:
                             print('    %s: %s (kept as %s)' % (desc, reason, kept))
                     if len(bad) > 5:
                         print('    ... and %d more in %s' % (len(bad) - 5, faildir))
-                for path, _ in paths:
+                for path, _, _ in paths:
                     os.unlink(path)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,177 @@
+#!/bin/bash
+# cli.sh: the command line of a compiled DAG (runtime/cli.c, main.c,
+# show.c) on the examples and tests/integration/dags/cli_dryrun.biz.
+#
+# --version, --help, --list, --graph (accepted by `dot`, groups as
+# clusters), --dry-run (renders dag_run.conf, calls nothing, shows XComs it
+# lacks as placeholders, fails only on real template errors), --task with
+# --xcom, and usage errors (exit 2).
+
+. "$(dirname "$0")/lib.sh"
+
+DAGS="$BIZC_TOP_SRCDIR/tests/integration/dags"
+EXAMPLES="$BIZC_TOP_SRCDIR/examples"
+
+if [ ! -x "$BIZC_TOP_BUILDDIR/bizc" ]; then
+    skip "bizc is not built in $BIZC_TOP_BUILDDIR"
+    finish
+fi
+if ! command -v python3 >/dev/null || ! command -v curl >/dev/null; then
+    skip "python3 and curl are needed"
+    finish
+fi
+start_fake || { fail "the fake CoWorks service starts"; finish; }
+
+# compile NAME FILE: compiles FILE to $T/NAME, counting a check.
+compile() {
+    if compile_dag "$2" "$T/$1"; then
+        pass "bizc compiles $(basename "$2")"
+        return 0
+    fi
+    fail "bizc compiles $(basename "$2")"
+    return 1
+}
+
+# usage DESC EXE ARGS...: a usage error: exit 2, a message on stderr, and
+# nothing called.
+usage() {
+    local desc=$1
+    shift
+    run_dag "$@"
+    assert_eq "$desc: exit status 2" 2 "$RUN_RC"
+    assert_contains "$desc: says to try --help" "$RUN_ERR" "--help"
+}
+
+# ---------------------------------------------------------------- invoice
+if compile invoice "$EXAMPLES/invoice.biz"; then
+    X="$T/invoice"
+
+    run_dag "$X" --version
+    assert_eq "--version: exit status 0" 0 "$RUN_RC"
+    assert_match "--version: DAG id and bizc version" '^invoice \(compiled by bizc [0-9]' "$RUN_OUT"
+    assert_match "--version: source checksum" 'sha256:[0-9a-f]{64}' "$RUN_OUT"
+
+    run_dag "$X" --help
+    assert_eq "--help: exit status 0" 0 "$RUN_RC"
+    assert_contains "--help: usage line" "$RUN_OUT" "Usage: invoice [OPTION]..."
+    assert_contains "--help: documents --dry-run" "$RUN_OUT" "--dry-run"
+    assert_contains "--help: documents the exit status of a signal" "$RUN_OUT" "130 / 143"
+
+    run_dag "$X" --list
+    assert_eq "--list: exit status 0" 0 "$RUN_RC"
+    assert_match "--list: header" '^TASK +OPERATOR +UPSTREAM +TRIGGER RULE' "$RUN_OUT"
+    assert_match "--list: a task with its upstream" \
+        'check_invoice +BranchTechMicroServiceOperator +create_invoice +all_success' "$RUN_OUT"
+    assert_eq "--list: one line per task (+ header)" 5 "$(printf '%s\n' "$RUN_OUT" | wc -l)"
+
+    run_dag "$X" --graph
+    assert_eq "--graph: exit status 0" 0 "$RUN_RC"
+    assert_contains "--graph: an edge" "$RUN_OUT" '"create_invoice" -> "check_invoice";'
+    if command -v dot >/dev/null; then
+        if printf '%s\n' "$RUN_OUT" | dot -Tsvg >"$T/invoice.svg" 2>"$T/dot.err" &&
+           grep -q '<svg' "$T/invoice.svg"; then
+            pass "--graph: dot -Tsvg accepts it"
+        else
+            fail "--graph: dot -Tsvg accepts it" "$(cat "$T/dot.err")"
+        fi
+    else
+        skip "--graph: dot -Tsvg accepts it (graphviz is not installed)"
+    fi
+
+    # --dry-run renders dag_run.conf and calls nothing.
+    reset_fake
+    run_dag "$X" --dry-run --conf '{"data": {"customer": "C042", "total": 12.5}}'
+    assert_eq "--dry-run: exit status 0" 0 "$RUN_RC"
+    [ "$RUN_RC" = 0 ] || show_run
+    assert_contains "--dry-run: dag_run.conf rendered" "$RUN_OUT" '"to":"C042"'
+    assert_contains "--dry-run: a whole conf value rendered (native)" "$RUN_OUT" \
+        'json = {"customer":"C042","total":12.5}'
+    assert_contains "--dry-run: an XCom shows as a placeholder" "$RUN_OUT" \
+        "<xcom of task 'create_invoice'>"
+    assert_contains "--dry-run: ... with its key" "$RUN_OUT" \
+        "<xcom 'status_code' of task 'create_invoice'>"
+    assert_eq "--dry-run: the fake service saw no call at all" 0 "$(calls 'len(c)')"
+
+    # Usage errors.
+    usage "unknown option" "$X" --bogus
+    assert_contains "unknown option: named" "$RUN_ERR" "unknown option '--bogus'"
+    usage "unexpected argument" "$X" extra
+    usage "--task without a value" "$X" --task
+    usage "--task of an unknown task" "$X" --task no_such_task
+    assert_contains "--task of an unknown task: named" "$RUN_ERR" "no_such_task"
+    usage "--xcom without --task" "$X" --xcom '{}'
+    usage "--conf that is not JSON" "$X" --conf '{not json'
+    assert_contains "--conf that is not JSON: says so" "$RUN_ERR" "--conf"
+    usage "--conf that is not an object" "$X" --conf '[1, 2]'
+    usage "--conf and --conf-file together" "$X" --conf '{}' --conf-file /dev/null
+    usage "--log-format bad" "$X" --log-format xml
+    usage "--xcom that is not JSON" "$X" --task check_invoice --xcom 'nope'
+    assert_eq "usage errors: the fake service saw no call" 0 "$(calls 'len(c)')"
+fi
+
+# ---------------------------------------------------------------- groups
+if compile async_group "$EXAMPLES/async_group.biz"; then
+    run_dag "$T/async_group" --graph
+    assert_eq "--graph (groups): exit status 0" 0 "$RUN_RC"
+    assert_contains "--graph (groups): the group is a cluster" "$RUN_OUT" 'subgraph "cluster_invoice" {'
+    assert_contains "--graph (groups): labelled with its id" "$RUN_OUT" 'label="invoice";'
+    in_cluster=$(printf '%s\n' "$RUN_OUT" | awk '/subgraph "cluster_invoice"/ { on = 1; next } on && /^  }/ { on = 0 } on && /"invoice\.(call|wait|read)" \[/ { n++ } END { print n + 0 }')
+    assert_eq "--graph (groups): its three tasks inside" 3 "$in_cluster"
+    if command -v dot >/dev/null; then
+        if printf '%s\n' "$RUN_OUT" | dot -Tsvg >"$T/group.svg" 2>"$T/dot.err" &&
+           grep -q 'cluster_invoice' "$T/group.svg"; then
+            pass "--graph (groups): dot -Tsvg draws the cluster"
+        else
+            fail "--graph (groups): dot -Tsvg draws the cluster" "$(cat "$T/dot.err")"
+        fi
+    fi
+fi
+
+# ---------------------------------------------------------------- dry run and XComs
+if compile cli_dryrun "$DAGS/cli_dryrun.biz"; then
+    X="$T/cli_dryrun"
+    reset_fake
+    run_dag "$X" --dry-run --conf '{"item": "pen", "who": "ann"}'
+    assert_eq "dry-run with XComs: exit status 0" 0 "$RUN_RC"
+    [ "$RUN_RC" = 0 ] || show_run
+    assert_contains "dry-run with XComs: conf rendered" "$RUN_OUT" 'json = {"item":"pen"}'
+    assert_contains "dry-run with XComs: placeholder in a rendered value" "$RUN_OUT" \
+        "\"created\":\"<xcom of task 'create'>\""
+    assert_contains "dry-run with XComs: a subscript of an XCom is left for run time" "$RUN_OUT" \
+        "~ argument 'entry' depends on the XCom of 'create': rendered at run time"
+    assert_contains "dry-run with XComs: ... shown as written" "$RUN_OUT" \
+        "entry = \"/items/{{ ti.xcom_pull(task_ids='create')['id'] }}\""
+    assert_not_contains "dry-run with XComs: no error reported" "$RUN_OUT" "!"
+
+    run_dag "$X" --dry-run
+    assert_eq "dry-run, conf key missing: a real error, exit 1" 1 "$RUN_RC"
+    assert_contains "dry-run, conf key missing: located" "$RUN_OUT" \
+        "! task 'create', argument 'json' ($DAGS/cli_dryrun.biz:24:14)"
+    assert_contains "dry-run, conf key missing: next to an XCom, still an error" "$RUN_OUT" \
+        "key 'who' not found in dag_run.conf"
+    assert_eq "dry-run: the fake service saw no call" 0 "$(calls 'len(c)')"
+
+    run_dag "$X" --dry-run --task show --xcom '{"create": {"return_value": {"id": 7}, "status_code": 201}}' \
+        --conf '{"who": "ann"}'
+    assert_eq "dry-run --task --xcom: exit status 0" 0 "$RUN_RC"
+    assert_contains "dry-run --task --xcom: the given XCom is used" "$RUN_OUT" 'entry = "/items/7"'
+    assert_contains "dry-run --task --xcom: ... everywhere" "$RUN_OUT" '"status":"201"'
+    assert_not_contains "dry-run --task --xcom: only that task" "$RUN_OUT" "1. create"
+
+    # --task ID with --xcom runs that task alone, with those XComs.
+    reset_fake
+    run_dag "$X" --task show --xcom '{"create": {"return_value": {"id": 7}, "status_code": 201}}' \
+        --conf '{"who": "ann"}'
+    assert_eq "--task --xcom: exit status 0" 0 "$RUN_RC"
+    [ "$RUN_RC" = 0 ] || show_run
+    assert_eq "--task --xcom: one service call" 1 "$(calls 'len(svc)')"
+    assert_eq "--task --xcom: the upstream task did not run" \
+        '["/svc/svc-items/items/7"]' "$(calls '[x["path"] for x in svc]')"
+    assert_eq "--task --xcom: the XCom in the body" \
+        '{"created": "{'"'"'id'"'"': 7}", "status": "201", "who": "ann"}' \
+        "$(calls 'svc[0]["json"]')"
+    assert_match "--task --xcom: the summary shows that task only" '^TASK .*
+show +success' "$RUN_OUT"
+fi
+
+finish

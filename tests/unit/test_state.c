@@ -1,0 +1,342 @@
+/* test_state.c: run records (runtime/state.c), the run plan
+ * (runtime/runplan.c) and the lock (runtime/lock.c). */
+#include <CUnit/Basic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "state.h"
+#include "runplan.h"
+#include "lock.h"
+#include "log.h"
+#include "ops.h"
+
+/* a >> b >> c, a >> d: d depends on its past. */
+static const int up_b[] = { 0 };
+static const int up_c[] = { 1 };
+static const int up_d[] = { 0 };
+static const biz_task_def tasks[] = {
+    { "a", BIZ_OP_EMPTY, NULL, "{}", NULL, 0, NULL, 0, 1, 1 },
+    { "b", BIZ_OP_EMPTY, NULL, "{}", up_b, 1, NULL, 0, 2, 1 },
+    { "c", BIZ_OP_EMPTY, NULL, "{\"retries\": 2}", up_c, 1, NULL, 0, 3, 1 },
+    { "d", BIZ_OP_EMPTY, NULL, "{\"depends_on_past\": true}", up_d, 1, NULL, 0, 4, 1 },
+};
+static const biz_dag_def dag = {
+    "t_dag", "t.biz", "00", "test", NULL,
+    "{\"schedule\": \"@daily\", \"start_date\": \"2024-01-01T00:00:00+00:00\", \"catchup\": true}",
+    tasks, 4, 1,
+};
+
+static time_t T(const char *iso)
+{
+    time_t t = 0;
+    CU_ASSERT_EQUAL_FATAL(biz_iso_parse(iso, &t), 0);
+    return t;
+}
+
+static biz_run *new_run(void)
+{
+    char err[256];
+    biz_run *run = biz_run_new(&dag, NULL, T("2024-01-02"), err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(run);
+    return run;
+}
+
+/* ---------------------------------------------------------------- records */
+
+static void test_run_id(void)
+{
+    char id[96];
+    biz_plan_run_id("scheduled", (double)T("2024-01-01"), id, sizeof id);
+    CU_ASSERT_STRING_EQUAL(id, "scheduled__2024-01-01T00:00:00+00:00");
+    biz_plan_run_id("manual", (double)T("2024-01-03T06:00:00Z") + 0.25, id, sizeof id);
+    CU_ASSERT_STRING_EQUAL(id, "manual__2024-01-03T06:00:00.250000+00:00");
+    biz_plan_run_id("manual", (double)T("2023-12-31T23:59:59Z"), id, sizeof id);
+    CU_ASSERT_STRING_EQUAL(id, "manual__2023-12-31T23:59:59+00:00");
+    CU_ASSERT_TRUE(biz_state_run_id_ok("manual__2024-01-03T06:00:00+00:00"));
+    CU_ASSERT_FALSE(biz_state_run_id_ok("../etc/passwd"));
+    CU_ASSERT_FALSE(biz_state_run_id_ok(".hidden"));
+    CU_ASSERT_FALSE(biz_state_run_id_ok(""));
+    CU_ASSERT_FALSE(biz_state_run_id_ok("a/b"));
+}
+
+static void test_should_rerun(void)
+{
+    CU_ASSERT_FALSE(biz_record_should_rerun("success", NULL));
+    CU_ASSERT_FALSE(biz_record_should_rerun("skipped", "not chosen by branch 'x'"));
+    CU_ASSERT_TRUE(biz_record_should_rerun("skipped", "dagrun_timeout exceeded"));
+    static const char *const again[] = {
+        "failed", "upstream_failed", "none", "scheduled", "queued", "running", "up_for_retry",
+    };
+    for (size_t i = 0; i < sizeof again / sizeof *again; i++)
+        CU_ASSERT_TRUE(biz_record_should_rerun(again[i], NULL));
+    CU_ASSERT_TRUE(biz_record_should_rerun(NULL, NULL));
+}
+
+static void test_round_trip(void)
+{
+    biz_run *run = new_run();
+    run->run_type = "scheduled";
+    run->interval_start = T("2024-01-02");
+    run->interval_end = T("2024-01-03");
+    run->run_number = 7;
+    cJSON_AddStringToObject(run->conf, "k", "v");
+    run->state = BIZ_RUN_RUNNING;
+    run->tis[0].state = BIZ_TI_SUCCESS;
+    run->tis[0].tries = 1;
+    run->tis[0].first_start = 1704153600.5;
+    run->tis[0].end = 1704153601.25;
+    biz_run_xcom_push(run, 0, "return_value", cJSON_Parse("{\"x\": [1, 2, \"three\"]}"));
+    run->tis[1].state = BIZ_TI_FAILED;
+    run->tis[1].tries = 3;
+    run->tis[1].reason = strdup("HTTP 500");
+    run->tis[2].state = BIZ_TI_UPSTREAM_FAILED;
+    run->tis[3].state = BIZ_TI_RUNNING;   /* a killed run leaves this */
+    run->tis[3].tries = 1;
+
+    cJSON *rec = biz_record_from_run(run, NULL);
+    char *text = cJSON_Print(rec);
+    cJSON *back = cJSON_Parse(text);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(back);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(back, "state")->valuestring, "running");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(back, "logical_date")->valuestring,
+                           "2024-01-02T00:00:00+00:00");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(back, "data_interval_end")->valuestring,
+                           "2024-01-03T00:00:00+00:00");
+    CU_ASSERT_TRUE(cJSON_IsNull(cJSON_GetObjectItem(back, "end_date")));
+
+    biz_run *again = new_run();
+    char err[256];
+    int rerun = biz_record_apply(again, back, err, sizeof err);
+    CU_ASSERT_EQUAL(rerun, 3);
+    CU_ASSERT_STRING_EQUAL(again->run_id, run->run_id);
+    CU_ASSERT_STRING_EQUAL(again->run_type, "scheduled");
+    CU_ASSERT_EQUAL(again->run_number, 7);
+    CU_ASSERT_EQUAL(again->interval_start, T("2024-01-02"));
+    CU_ASSERT_EQUAL(again->interval_end, T("2024-01-03"));
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(again->conf, "k")->valuestring, "v");
+    /* The success is kept with its XCom and times... */
+    CU_ASSERT_EQUAL(again->tis[0].state, BIZ_TI_SUCCESS);
+    CU_ASSERT_EQUAL(again->tis[0].tries, 1);
+    CU_ASSERT_DOUBLE_EQUAL(again->tis[0].first_start, 1704153600.5, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(again->tis[0].end, 1704153601.25, 1e-6);
+    CU_ASSERT_TRUE(cJSON_Compare(biz_run_xcom_get(again, 0, NULL),
+                                 biz_run_xcom_get(run, 0, NULL), 1));
+    /* ...the rest starts again, try numbers continuing. */
+    for (int i = 1; i < 4; i++) {
+        CU_ASSERT_EQUAL(again->tis[i].state, BIZ_TI_NONE);
+        CU_ASSERT_EQUAL(again->tis[i].try_base, again->tis[i].tries);
+        CU_ASSERT_EQUAL(again->tis[i].tries, run->tis[i].tries);
+    }
+    /* Serializing the resumed run gives the same kept parts. */
+    cJSON *rec2 = biz_record_from_run(again, NULL);
+    CU_ASSERT_TRUE(cJSON_Compare(cJSON_GetObjectItem(cJSON_GetObjectItem(rec2, "tasks"), "a"),
+                                 cJSON_GetObjectItem(cJSON_GetObjectItem(rec, "tasks"), "a"), 1));
+    cJSON_Delete(rec2);
+
+    /* Another DAG's record is refused. */
+    cJSON_ReplaceItemInObject(back, "dag_id", cJSON_CreateString("other"));
+    biz_run *third = new_run();
+    CU_ASSERT_EQUAL(biz_record_apply(third, back, err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "other"));
+
+    biz_run_free(third);
+    biz_run_free(again);
+    cJSON_Delete(back);
+    free(text);
+    cJSON_Delete(rec);
+    biz_run_free(run);
+}
+
+static void test_redaction(void)
+{
+    biz_log_secret("s3cr3t-token");
+    biz_run *run = new_run();
+    cJSON_AddStringToObject(run->conf, "password", "my s3cr3t-token here");
+    biz_run_xcom_push(run, 0, "return_value", cJSON_CreateString("Bearer s3cr3t-token"));
+    run->tis[1].reason = strdup("401 with s3cr3t-token");
+    cJSON *rec = biz_record_from_run(run, NULL);
+    char *text = cJSON_PrintUnformatted(rec);
+    CU_ASSERT_PTR_NULL(strstr(text, "s3cr3t"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "Bearer ***"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "my *** here"));
+    free(text);
+    cJSON_Delete(rec);
+    biz_run_free(run);
+    biz_log_shutdown();
+}
+
+/* ---------------------------------------------------------------- plans */
+
+/* A record array from "run_id state type logical_date interval_end" rows. */
+static cJSON *records(const char *const rows[][5], int n)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (int i = 0; i < n; i++) {
+        cJSON *r = cJSON_CreateObject();
+        cJSON_AddStringToObject(r, "run_id", rows[i][0]);
+        cJSON_AddStringToObject(r, "state", rows[i][1]);
+        cJSON_AddStringToObject(r, "run_type", rows[i][2]);
+        cJSON_AddStringToObject(r, "logical_date", rows[i][3]);
+        cJSON_AddStringToObject(r, "data_interval_start", rows[i][3]);
+        cJSON_AddStringToObject(r, "data_interval_end", rows[i][4]);
+        cJSON *t = cJSON_AddObjectToObject(r, "tasks");
+        cJSON *d = cJSON_AddObjectToObject(t, "d");
+        cJSON_AddStringToObject(d, "state", strcmp(rows[i][1], "success") == 0 ? "success" : "failed");
+        cJSON_AddItemToArray(a, r);
+    }
+    return a;
+}
+
+static biz_plan_sched daily(int catchup)
+{
+    biz_plan_sched ps;
+    char err[256];
+    cJSON *s = cJSON_Parse(dag.settings_json);
+    CU_ASSERT_EQUAL(biz_plan_sched_read(s, &ps, err, sizeof err), 0);
+    cJSON_Delete(s);
+    ps.catchup = catchup;
+    return ps;
+}
+
+#define SCHED_ID(d) "scheduled__" d "T00:00:00+00:00"
+
+static void test_due(void)
+{
+    biz_plan_item items[10];
+    biz_plan_sched ps = daily(1);
+    cJSON *none = cJSON_CreateArray();
+    /* AIRFLOW.md's example. */
+    int n = biz_plan_due(&ps, none, T("2024-01-03T06:00:00Z"), items, 10);
+    CU_ASSERT_EQUAL(n, 2);
+    CU_ASSERT_EQUAL(items[0].iv.start, T("2024-01-01"));
+    CU_ASSERT_EQUAL(items[1].iv.start, T("2024-01-02"));
+    CU_ASSERT_EQUAL(items[1].iv.end, T("2024-01-03"));
+    CU_ASSERT_PTR_NULL(items[0].rec);
+    /* --max-catchup */
+    CU_ASSERT_EQUAL(biz_plan_due(&ps, none, T("2024-01-03T06:00:00Z"), items, 1), 1);
+    ps.catchup = 0;
+    n = biz_plan_due(&ps, none, T("2024-01-03T06:00:00Z"), items, 10);
+    CU_ASSERT_EQUAL(n, 1);
+    CU_ASSERT_EQUAL(items[0].iv.start, T("2024-01-02"));
+    ps.catchup = 1;
+
+    /* After a success on the 1st and a failure on the 2nd: the 2nd is
+     * resumed, then the 3rd runs; a manual run does not count. */
+    static const char *const rows[][5] = {
+        { SCHED_ID("2024-01-01"), "success", "scheduled", "2024-01-01", "2024-01-02" },
+        { SCHED_ID("2024-01-02"), "failed", "scheduled", "2024-01-02", "2024-01-03" },
+        { "manual__2024-01-05T00:00:00+00:00", "success", "manual", "2024-01-05", "2024-01-05" },
+    };
+    cJSON *recs = records(rows, 3);
+    n = biz_plan_due(&ps, recs, T("2024-01-04T00:00:00Z"), items, 10);
+    CU_ASSERT_EQUAL(n, 2);
+    CU_ASSERT_EQUAL(items[0].iv.start, T("2024-01-02"));
+    CU_ASSERT_PTR_NOT_NULL(items[0].rec);
+    CU_ASSERT_EQUAL(items[1].iv.start, T("2024-01-03"));
+    CU_ASSERT_PTR_NULL(items[1].rec);
+    /* Nothing due before the interval ends. */
+    CU_ASSERT_EQUAL(biz_plan_due(&ps, recs, T("2024-01-02T23:59:59Z"), items, 10), 0);
+
+    /* find: by id and "last" (the latest started: the last element). */
+    CU_ASSERT_PTR_EQUAL(biz_plan_find(recs, "last"), cJSON_GetArrayItem(recs, 2));
+    CU_ASSERT_PTR_EQUAL(biz_plan_find(recs, SCHED_ID("2024-01-02")), cJSON_GetArrayItem(recs, 1));
+    CU_ASSERT_PTR_NULL(biz_plan_find(recs, "nope"));
+    CU_ASSERT_PTR_NULL(biz_plan_find(none, "last"));
+    cJSON_Delete(recs);
+    cJSON_Delete(none);
+}
+
+static void test_depends_on_past(void)
+{
+    static const char *const rows[][5] = {
+        { SCHED_ID("2023-12-31"), "success", "scheduled", "2023-12-31", "2024-01-01" },
+        { SCHED_ID("2024-01-01"), "failed", "scheduled", "2024-01-01", "2024-01-02" },
+        { SCHED_ID("2024-01-03"), "success", "scheduled", "2024-01-03", "2024-01-04" },
+    };
+    cJSON *recs = records(rows, 3);
+    biz_run *run = new_run();   /* logical date 2024-01-02: previous = 01-01, failed */
+    CU_ASSERT_EQUAL(biz_plan_depends_on_past(run, recs), 1);
+    CU_ASSERT_PTR_NULL(run->tis[0].blocked);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(run->tis[3].blocked);
+    CU_ASSERT_PTR_NOT_NULL(strstr(run->tis[3].blocked, SCHED_ID("2024-01-01")));
+    CU_ASSERT_PTR_NOT_NULL(strstr(run->tis[3].blocked, "failed"));
+    biz_plan_prev_success(run, recs);
+    CU_ASSERT_TRUE(run->has_prev_success);
+    CU_ASSERT_EQUAL(run->prev_success_start, T("2023-12-31"));
+    /* The previous run succeeded: passes. */
+    run->logical_date = T("2024-01-01");
+    CU_ASSERT_EQUAL(biz_plan_depends_on_past(run, recs), 0);
+    /* No previous run: passes. */
+    run->logical_date = T("2023-12-01");
+    CU_ASSERT_EQUAL(biz_plan_depends_on_past(run, recs), 0);
+    biz_plan_prev_success(run, recs);
+    CU_ASSERT_FALSE(run->has_prev_success);
+    biz_run_free(run);
+    cJSON_Delete(recs);
+}
+
+/* ---------------------------------------------------------------- files */
+
+static void test_files_and_lock(void)
+{
+    char dir[] = "/tmp/test_state.XXXXXX", err[512];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    mode_t old = umask(0);
+    biz_store *st = biz_store_open(dir, "t_dag", err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+    struct stat sb;
+    CU_ASSERT_EQUAL(stat(st->runs_dir, &sb), 0);
+    CU_ASSERT_EQUAL(sb.st_mode & 0777, 0700);
+    CU_ASSERT_EQUAL(biz_state_write_atomic(st->runs_dir, st->runs_fd, "x.json", "{\"run_id\": \"x\"}\n", 1), 0);
+    char *p = NULL;
+    CU_ASSERT(asprintf(&p, "%s/x.json", st->runs_dir) > 0);
+    CU_ASSERT_EQUAL(stat(p, &sb), 0);
+    CU_ASSERT_EQUAL(sb.st_mode & 0777, 0600);
+    free(p);
+    umask(old);
+
+    cJSON *all = biz_store_list(st);
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(all), 1);
+    cJSON_Delete(all);
+    char *log = biz_store_log_path(st, "r1", "grp.task", 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(log, "/t_dag/logs/r1/grp.task/2.log"));
+    free(log);
+
+    long holder = 0;
+    int fd = biz_lock_acquire(st->dag_dir, 0, &holder, err, sizeof err);
+    CU_ASSERT_TRUE(fd >= 0);
+    /* A second open file description conflicts even in the same process. */
+    CU_ASSERT_EQUAL(biz_lock_acquire(st->dag_dir, 0.1, &holder, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(holder, (long)getpid());
+    biz_lock_release(fd);
+    fd = biz_lock_acquire(st->dag_dir, 0, &holder, err, sizeof err);
+    CU_ASSERT_TRUE(fd >= 0);
+    biz_lock_release(fd);
+
+    CU_ASSERT_EQUAL(biz_store_prune(st, 1, NULL), 0);
+    biz_store_close(st);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
+int main(void)
+{
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    CU_pSuite s = CU_add_suite("state", NULL, NULL);
+    CU_add_test(s, "run ids", test_run_id);
+    CU_add_test(s, "which tasks a resume reruns", test_should_rerun);
+    CU_add_test(s, "record round trip and resume", test_round_trip);
+    CU_add_test(s, "secrets are redacted in records", test_redaction);
+    CU_add_test(s, "due intervals and catch-up", test_due);
+    CU_add_test(s, "depends_on_past and prev success", test_depends_on_past);
+    CU_add_test(s, "files, modes and the lock", test_files_and_lock);
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures();
+    CU_cleanup_registry();
+    return failed ? 1 : 0;
+}

@@ -71,21 +71,10 @@ s3_object() {
         "$S3_ENDPOINT/coworks-airflow/$1"
 }
 
-# The compiled DAGs of this tree may not take --state-dir yet; run_dag
-# (lib.sh) always passes it. Until they do, run them without it.
-_run_dag_lib=$(declare -f run_dag)
-maybe_without_state_dir() {
-    if ! "$1" --help 2>&1 | grep -q -- '--state-dir'; then
-        echo "# $(basename "$1") has no --state-dir yet: running without it"
-        eval "${_run_dag_lib/--state-dir \"\$state\" /}"
-    fi
-}
-
 DATA='{"customer": "C042", "lines": [{"sku": "A1", "qty": 2}], "total": 12.5, "note": "café \"quoted\""}'
 
 # ---------------------------------------------------------------- the seed's group
 if compile async_group; then
-    maybe_without_state_dir "$T/async_group"
     reset_fake
     run_dag "$T/async_group" -v --conf "{\"data\": $DATA}"
     assert_eq "group: exit status 0" 0 "$RUN_RC"
@@ -184,7 +173,6 @@ fi
 
 # ---------------------------------------------------------------- sensor, read, after
 if compile async_chain; then
-    maybe_without_state_dir "$T/async_chain"
 
     # A result stored base64-encoded.
     reset_fake
@@ -285,7 +273,6 @@ fi
 
 # ---------------------------------------------------------------- soft_fail
 if compile async_soft; then
-    maybe_without_state_dir "$T/async_soft"
     reset_fake
     run_dag "$T/async_soft" -v --conf '{"entry": "/async/never"}'
     assert_eq "soft_fail: exit status 0 (the leaves are skipped)" 0 "$RUN_RC"
@@ -312,7 +299,6 @@ fi
 
 # ---------------------------------------------------------------- TechMicroServiceSensor
 if compile tech_sensor; then
-    maybe_without_state_dir "$T/tech_sensor"
     reset_fake
     run_dag "$T/tech_sensor" -v --conf '{"entry": "/flaky/ts1/2"}'
     assert_eq "tech sensor: exit status 0" 0 "$RUN_RC"

@@ -21,7 +21,8 @@ CONF='{"data": {"customer": "C042", "lines": [{"sku": "A1", "qty": 2}]}}'
 
 if ! "$BIZC" --version | grep -q '^DAG executables: static'; then
     skip "bizc builds no static executables here ($("$BIZC" --version | sed -n 's/^DAG executables: //p'))"
-    finish
+    echo "0 passed, 0 failed, 1 skipped"
+    exit 77  # automake: SKIP
 fi
 
 # (a) static

@@ -87,15 +87,23 @@ static void tpl_ref(void *user, const char *kind, const char *value, int offset)
         r.span.end.off += (int)strlen(value) + 2 * q;
         SX_PUSH(S, S->pend_refs, S->npend_refs, S->cap_pend_refs, r);
     } else if (strcmp(kind, "name") == 0 && !tpl_name_known(value)) {
+        /* Templates render with StrictUndefined, as in Airflow: an unknown
+         * name would fail the task on every run, so it is an error here. */
+        biz_span sp = biz_span_at(pos);
+        sp.end.col += (int)strlen(value);
+        sp.end.off += (int)strlen(value);
+        if (sx_in_list(value, biz_sema_airflow_only_names)) {
+            biz_error(S->d, sp, "use ds, ds_nodash, ts, data_interval_start, data_interval_end or "
+                                "macros.ds_add(ds, N)",
+                      "'%s' is not available in a compiled DAG's templates", value);
+            return;
+        }
         int n = 0;
         while (biz_sema_context_names[n])
             n++;
         const char *sug = biz_suggest(value, biz_sema_context_names, n);
-        biz_span sp = biz_span_at(pos);
-        sp.end.col += (int)strlen(value);
-        sp.end.off += (int)strlen(value);
-        biz_warning(S->d, sp, sug ? sx_fmt(S, "did you mean '%s'?", sug) : NULL,
-                    "unknown name '%s' in template: Airflow's context has no such variable", value);
+        biz_error(S->d, sp, sug ? sx_fmt(S, "did you mean '%s'?", sug) : NULL,
+                  "undefined name '%s' in template", value);
     }
 }
 
@@ -328,7 +336,25 @@ const char *sx_callable_hint(biz_sema *S, const biz_arg_spec *spec)
 typedef struct call_args {
     sx_arg *a;
     int n, cap;
+    /* Arguments the user meant but misspelled ("did you mean" was said):
+     * not reported missing a second time. */
+    const char *meant[8];
+    int nmeant;
 } call_args;
+
+static void note_meant(call_args *ca, const char *name)
+{
+    if (name && ca->nmeant < 8)
+        ca->meant[ca->nmeant++] = name;
+}
+
+static int was_meant(const call_args *ca, const char *name)
+{
+    for (int i = 0; i < ca->nmeant; i++)
+        if (strcmp(ca->meant[i], name) == 0)
+            return 1;
+    return 0;
+}
 
 static sx_arg *find_arg(call_args *ca, const char *name)
 {
@@ -539,6 +565,9 @@ static void tech_checks(biz_sema *S, sx_dag *dag, const biz_expr *e, const biz_o
     int cws = given(dag, ca, op, "cws_name"), api = given(dag, ca, op, "api_id"),
         stage = given(dag, ca, op, "stage");
     biz_span at = sx_call_name_span(e);
+    cws |= was_meant(ca, "cws_name");
+    api |= was_meant(ca, "api_id");
+    stage |= was_meant(ca, "stage");
     if (!cws && !api && !stage)
         biz_error(S->d, at, "name the service with cws_name='...', or give api_id='...' and stage='...'",
                   "missing argument 'cws_name' for %s (or both 'api_id' and 'stage')", op->name);
@@ -594,7 +623,8 @@ sx_val *sx_op_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const biz_op_sp
     S->pend_out = NULL, S->npend_out = S->cap_pend_out = 0;
     S->pend_refs = NULL, S->npend_refs = S->cap_pend_refs = 0;
 
-    call_args ca = { NULL, 0, 0 };
+    call_args ca;
+    memset(&ca, 0, sizeof ca);
     const biz_arg_spec *positional[8];
     int npos = 0;
     for (const biz_arg_spec *const *set = op->argsets; *set; set++)
@@ -639,6 +669,7 @@ sx_val *sx_op_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const biz_op_sp
                     const biz_arg_spec *spec = biz_op_arg(op, key->u.str.s);
                     if (!spec) {
                         const char *sug = biz_suggest(key->u.str.s, names, nnames);
+                        note_meant(&ca, sug);
                         biz_error(S->d, k->span, sug ? sx_fmt(S, "did you mean '%s'?", sug) : NULL,
                                   "unknown argument '%s' for %s", key->u.str.s, op->name);
                         continue;
@@ -655,6 +686,7 @@ sx_val *sx_op_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const biz_op_sp
         const biz_arg_spec *spec = biz_op_arg(op, k->name);
         if (!spec) {
             const char *sug = biz_suggest(k->name, names, nnames);
+            note_meant(&ca, sug);
             biz_error(S->d, k->name_span, sug ? sx_fmt(S, "did you mean '%s'?", sug) : NULL,
                       "unknown argument '%s' for %s", k->name, op->name);
             continue;
@@ -668,7 +700,7 @@ sx_val *sx_op_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const biz_op_sp
         for (const biz_arg_spec *a = *set; a->name; a++) {
             if (!(a->flags & BIZ_A_REQUIRED) || biz_op_arg(op, a->name) != a)
                 continue;
-            if (find_arg(&ca, a->name) || has_default(dag, a))
+            if (find_arg(&ca, a->name) || has_default(dag, a) || was_meant(&ca, a->name))
                 continue;
             const char *hint = !strcmp(a->name, "task_id") ? "every task needs task_id='...', unique in the DAG"
                              : !strcmp(a->name, "group_id") ? "give the group's id first: TechMicroServiceAsyncGroup('my_group', ...)"

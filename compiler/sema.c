@@ -13,6 +13,8 @@
 #include "sema.h"
 #include "sema_int.h"
 #include "template.h"
+#include "cron.h"
+#include "schedule.h"
 
 /* ------------------------------------------------------------ tables */
 
@@ -102,10 +104,17 @@ const char *const biz_sema_context_names[] = {
     "data_interval_start", "data_interval_end", "run_id", "dag_run", "params", "dag",
     "task", "ti", "task_instance", "var", "conn", "macros",
     "prev_data_interval_start_success", "prev_data_interval_end_success",
+    "loop", "range", "True", "False", "None", "true", "false", "none", NULL
+};
+
+/* Names of Airflow's template context that a compiled DAG does not provide
+ * (most are deprecated in Airflow 2): using one is an error, not a typo. */
+const char *const biz_sema_airflow_only_names[] = {
     "prev_start_date_success", "next_ds", "prev_ds", "inlets", "outlets",
     "ts_nodash_with_tz", "next_ds_nodash", "prev_ds_nodash", "yesterday_ds",
-    "tomorrow_ds", "test_mode", "conf", "loop", "range", "True", "False", "None",
-    "true", "false", "none", NULL
+    "yesterday_ds_nodash", "tomorrow_ds", "tomorrow_ds_nodash", "test_mode", "conf",
+    "next_execution_date", "prev_execution_date", "prev_execution_date_success",
+    "triggering_dataset_events", "expanded_ti_count", "map_index_template", NULL
 };
 
 /* The DAG's own arguments. */
@@ -444,95 +453,27 @@ sx_val *sx_call(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *fn)
 
 /* ------------------------------------------------------------ schedule */
 
-static int cron_value(const char *s, size_t n, int lo, int hi, const char *const *names, int *out)
+/* Checks a schedule string with the runtime's own parser (runtime/schedule.c),
+ * so that what bizc accepts is exactly what the executable can run. Returns
+ * NULL when valid, else the message; *off gets the byte offset of the
+ * problem inside the string (-1 for the whole string). */
+static const char *schedule_problem(const char *s, char *buf, size_t len, int *off)
 {
-    if (n == 0)
-        return 0;
-    if (isdigit((unsigned char)s[0])) {
-        int v = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (!isdigit((unsigned char)s[i]) || v > 1000)
-                return 0;
-            v = v * 10 + (s[i] - '0');
-        }
-        *out = v;
-        return v >= lo && v <= hi;
+    biz_schedule sched;
+    biz_cron_error cerr;
+    *off = -1;
+    if (s[0] != '@' && strcmp(s, "None") != 0 && s[0] != '\0'
+        && biz_cron_parse(s, &(biz_cron){0}, &cerr) < 0) {
+        /* The caret shows the column: drop the "(column N)" the parser adds. */
+        char *col = strstr(cerr.message, " (column ");
+        if (col)
+            *col = '\0';
+        *off = cerr.offset;
+        snprintf(buf, len, "invalid schedule '%s': %s", s, cerr.message);
+        return buf;
     }
-    for (int i = 0; names && names[i]; i++)
-        if (n == 3 && strncasecmp(s, names[i], 3) == 0) {
-            *out = i + lo;
-            return 1;
-        }
-    return 0;
-}
-
-static int cron_field_ok(const char *f, size_t len, int lo, int hi, const char *const *names)
-{
-    size_t i = 0;
-    while (i <= len) {
-        size_t j = i;
-        while (j < len && f[j] != ',')
-            j++;
-        const char *it = f + i;
-        size_t n = j - i;
-        const char *slash = memchr(it, '/', n);
-        size_t base = slash ? (size_t)(slash - it) : n;
-        if (slash) {
-            int step;
-            if (!cron_value(slash + 1, n - base - 1, 1, 1000, NULL, &step))
-                return 0;
-        }
-        if (!((base == 1 && (it[0] == '*' || it[0] == '?')))) {
-            const char *dash = memchr(it, '-', base);
-            int a, b;
-            if (dash) {
-                if (!cron_value(it, (size_t)(dash - it), lo, hi, names, &a)
-                    || !cron_value(dash + 1, base - (size_t)(dash - it) - 1, lo, hi, names, &b))
-                    return 0;
-            } else if (!cron_value(it, base, lo, hi, names, &a)) {
-                return 0;
-            }
-        }
-        i = j + 1;
-    }
-    return 1;
-}
-
-static const char *schedule_problem(const char *s)
-{
-    static const char *const presets[] = { "@once", "@hourly", "@daily", "@weekly", "@monthly",
-                                           "@quarterly", "@yearly", "@annually", "@midnight", NULL };
-    static const char *const months[] = { "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL",
-                                          "AUG", "SEP", "OCT", "NOV", "DEC", NULL };
-    static const char *const days[] = { "SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT", NULL };
-    if (s[0] == '@')
-        return sx_in_list(s, presets) ? NULL : "unknown preset";
-    const char *f[8];
-    size_t fl[8];
-    int n = 0;
-    for (const char *p = s; *p;) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (!*p)
-            break;
-        const char *st = p;
-        while (*p && *p != ' ' && *p != '\t')
-            p++;
-        if (n < 8) {
-            f[n] = st;
-            fl[n] = (size_t)(p - st);
-        }
-        n++;
-    }
-    if (n != 5)
-        return "a cron expression has 5 fields (minute hour day-of-month month day-of-week)";
-    static const int lo[] = { 0, 0, 1, 1, 0 }, hi[] = { 59, 23, 31, 12, 7 };
-    static const char *const what[] = { "the minute field", "the hour field",
-                                        "the day-of-month field", "the month field",
-                                        "the day-of-week field" };
-    for (int i = 0; i < 5; i++)
-        if (!cron_field_ok(f[i], fl[i], lo[i], hi[i], i == 3 ? months : i == 4 ? days : NULL))
-            return what[i];
+    if (biz_sched_parse(s, &sched, buf, len) < 0)
+        return buf;
     return NULL;
 }
 
@@ -543,12 +484,15 @@ static int schedule_ok(biz_sema *S, sx_val *v, biz_span span, const char *name)
     if (v->kind == BV_NONE || v->kind == BV_DURATION)
         return 1;
     if (v->kind == BV_STR) {
-        const char *p = schedule_problem(v->u.str.s);
-        if (!p)
+        char msg[300];
+        int off;
+        if (!schedule_problem(v->u.str.s, msg, sizeof msg, &off))
             return 1;
+        if (off >= 0)
+            span = biz_span_at(sx_str_pos(S, v, off));
         biz_error(S->d, span, "use a preset (@hourly, @daily, @weekly, @monthly, @quarterly, @yearly, @once), "
                               "a cron expression such as '0 6 * * *', a timedelta, or None",
-                  "invalid schedule '%s': %s", v->u.str.s, p);
+                  "%s", msg);
         return 0;
     }
     biz_error(S->d, span, NULL,

@@ -22,5 +22,7 @@ biz_ir *biz_sema_check(const biz_ast *ast, biz_diags *d);
 
 /* The names of Airflow's template context that templates may use. */
 extern const char *const biz_sema_context_names[];
+/* Airflow context names a compiled DAG does not provide. */
+extern const char *const biz_sema_airflow_only_names[];
 
 #endif

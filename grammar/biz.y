@@ -1302,9 +1302,11 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, biz_parser *p)
         snprintf(msg, sizeof msg, "invalid syntax");
         if (lx->prev_tok == NAME && short_text(lx, lx->prev_span, text, sizeof text) &&
             (strcmp(text, "print") == 0 || strcmp(text, "exec") == 0)) {
-            snprintf(hint, sizeof hint, "missing parentheses in call to '%s': write %s(...)", text,
-                     text);
+            /* Python 2's print statement: say so at the name, as Python 3 does. */
+            snprintf(msg, sizeof msg, "missing parentheses in call to '%s'", text);
+            snprintf(hint, sizeof hint, "did you mean %s(...)?", text);
             h = hint;
+            where = lx->prev_span;
         }
     } else {
         snprintf(msg, sizeof msg, "unexpected %s", quoted_token(tok, tname, sizeof tname));

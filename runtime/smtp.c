@@ -24,6 +24,7 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include "smtp.h"
 #include "conn.h"
 #include "cacert.h"
@@ -220,6 +221,7 @@ struct biz_smtp_send {
     char errbuf[CURL_ERROR_SIZE];
     biz_smtp_fn fn;
     void *fn_user;
+    curl_socket_t fds[2];    /* the transfer's open sockets (see cancel) */
 };
 
 static void free_send(biz_smtp_send *s)
@@ -236,6 +238,29 @@ static void free_send(biz_smtp_send *s)
     free(s->from);
     free(s->msg);
     free(s);
+}
+
+/* Keeps track of the sockets curl opens and closes, so that cancel can
+ * shut the live one (CURLINFO_ACTIVESOCKET only knows it after the end). */
+static int on_sockopt(void *user, curl_socket_t fd, curlsocktype purpose)
+{
+    (void)purpose;
+    biz_smtp_send *s = user;
+    for (int i = 0; i < 2; i++)
+        if (s->fds[i] == CURL_SOCKET_BAD) {
+            s->fds[i] = fd;
+            break;
+        }
+    return CURL_SOCKOPT_OK;
+}
+
+static int on_close(void *user, curl_socket_t fd)
+{
+    biz_smtp_send *s = user;
+    for (int i = 0; i < 2; i++)
+        if (s->fds[i] == fd)
+            s->fds[i] = CURL_SOCKET_BAD;
+    return close(fd);
 }
 
 static size_t on_read(char *buf, size_t size, size_t nitems, void *user)
@@ -298,6 +323,7 @@ biz_smtp_send *biz_smtp_send_mail(biz_loop *loop, const biz_smtp_cfg *c, const b
         return NULL;
     }
     s->loop = loop;
+    s->fds[0] = s->fds[1] = CURL_SOCKET_BAD;
     s->fn = fn;
     s->fn_user = user;
     char msgid[400], host[256] = "localhost", spec[512];
@@ -324,6 +350,10 @@ biz_smtp_send *biz_smtp_send_mail(biz_loop *loop, const biz_smtp_cfg *c, const b
     curl_easy_setopt(e, CURLOPT_URL, s->url);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, s->errbuf);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, on_sockopt);
+    curl_easy_setopt(e, CURLOPT_SOCKOPTDATA, s);
+    curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, on_close);
+    curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, s);
     curl_easy_setopt(e, CURLOPT_MAIL_FROM, s->from);
     curl_easy_setopt(e, CURLOPT_MAIL_RCPT, s->rcpt);
     /* As smtplib's sendmail: the mail goes when at least one recipient is
@@ -369,6 +399,14 @@ void biz_smtp_cancel(biz_smtp_send *s)
 {
     if (!s)
         return;
+    /* Removing an unfinished SMTP upload makes libcurl (7.88) end the DATA
+     * with CRLF.CRLF and wait, blocking, for the reply: that would block
+     * the loop up to the timeout, and deliver a truncated mail. Shut the
+     * socket first, so the write fails at once, and leave it no time. */
+    for (int i = 0; i < 2; i++)
+        if (s->fds[i] != CURL_SOCKET_BAD)
+            shutdown(s->fds[i], SHUT_RDWR);
+    curl_easy_setopt(s->easy, CURLOPT_TIMEOUT_MS, 1L);
     biz_loop_easy_remove(s->loop, s->easy);
     free_send(s);
 }

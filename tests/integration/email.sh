@@ -34,6 +34,7 @@ compile() {
 compile email_alerts || finish
 compile email_recover || finish
 compile email_operator || finish
+compile email_timeout || finish
 
 # mails EXPR: a Python expression over what maildev received (`m`, a list,
 # oldest first). Helpers: subj(s) the mails whose subject contains s,
@@ -227,5 +228,17 @@ else
     fail "hang: the run waited at most the SMTP timeout" "took $((RUN_END - RUN_START))s"
 fi
 no_password "hang"
+
+# execution_timeout cuts an EmailOperator's send: the try ends at once (the
+# cancelled transfer must not block the loop until the SMTP timeout).
+export AIRFLOW__SMTP__SMTP_TIMEOUT=20
+run_dag "$T/email_timeout"
+assert_eq "cancel: the task fails" 1 "$RUN_RC"
+assert_contains "cancel: by its execution_timeout" "$RUN_ERR" "execution_timeout of 1s exceeded"
+if [ $((RUN_END - RUN_START)) -le 5 ]; then
+    pass "cancel: the run does not wait for the SMTP timeout ($((RUN_END - RUN_START))s)"
+else
+    fail "cancel: the run does not wait for the SMTP timeout" "took $((RUN_END - RUN_START))s"
+fi
 
 finish

@@ -426,7 +426,7 @@ static void test_module_level(void)
           "from airflow import DAG\n"
           "with DAG('w', start_date=datetime(2024, 1, 1), schedule='0 25 * * *') as dag:\n"
           "    pass\n");
-    EXPECT(BIZ_ERROR, 3, 57, "invalid schedule '0 25 * * *': the hour field");
+    EXPECT(BIZ_ERROR, 3, 60, "invalid schedule '0 25 * * *': hour: 25 is out of range 0-23");
 }
 
 static void test_constants(void)

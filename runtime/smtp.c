@@ -354,6 +354,10 @@ biz_smtp_send *biz_smtp_send_mail(biz_loop *loop, const biz_smtp_cfg *c, const b
     curl_easy_setopt(e, CURLOPT_SOCKOPTDATA, s);
     curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, on_close);
     curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, s);
+    /* One connection per mail, closed (QUIT) when the transfer ends, as
+     * Airflow does: a connection left in curl's cache would outlive s and
+     * call on_close with it freed. */
+    curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
     curl_easy_setopt(e, CURLOPT_MAIL_FROM, s->from);
     curl_easy_setopt(e, CURLOPT_MAIL_RCPT, s->rcpt);
     /* As smtplib's sendmail: the mail goes when at least one recipient is

@@ -8,6 +8,9 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 status=0
+# npm test servers (s3rver, maildev) are installed once here, also for
+# distcheck whose source tree is read-only.
+BIZC_NPM_DIR="$top/_deps/npm"; export BIZC_NPM_DIR
 
 run_check() { # DIR LABEL
     echo "==== $2: make check in $1"

@@ -631,7 +631,9 @@ class Handler(BaseHTTPRequestHandler):
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
-    request_queue_size = 128
+    # listen backlog: 200+ clients connect at once (concurrency.sh); a full
+    # backlog drops SYNs, and those connections arrive a second later.
+    request_queue_size = 1024
     verbose = False
 
     def handle_error(self, request, client_address):

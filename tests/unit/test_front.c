@@ -495,7 +495,7 @@ static const struct err_case err_cases[] = {
     {"x = 1\n    y = 2\nz = 3\n", "t.biz:2:5: error: unexpected indent", 1},
     {"if x:\n        a\n    b\n", "t.biz:3:5: error: unindent does not match any outer indentation level", 1},
     {"if x:\n\tif y:\n        pass\n", "t.biz:3:1: error: inconsistent use of tabs and spaces in indentation", 1},
-    {"print \"x\"\n", "t.biz:1:7: error: invalid syntax", 1},
+    {"print \"x\"\n", "t.biz:1:1: error: missing parentheses in call to 'print'", 1},
     {"x = 1 2\n", "t.biz:1:7: error: invalid syntax", 1},
     {"f(a, , b)\n", "t.biz:1:6: error: unexpected ','", 1},
     {"f(a=)\n", "t.biz:1:5: error: unexpected ')'", 1},

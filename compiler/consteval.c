@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cron.h"
 #include "sema_int.h"
 #include "template.h"
 
@@ -168,51 +169,19 @@ int sx_has_template(const sx_val *v)
 
 /* ------------------------------------------------------------ datetime */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
 void sx_iso(int64_t t, char *buf)
 {
     int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
     int64_t sec = t - days * 86400;
     int64_t y;
     int m, d;
-    civil_from_days(days, &y, &m, &d);
+    biz_utc_civil_from_days(days, &y, &m, &d);
     if (y < 0)
         y = 0;
     if (y > 9999)
         y = 9999;
     snprintf(buf, 64, "%04d-%02d-%02dT%02d:%02d:%02d+00:00", (int)y, m % 100, d % 100,
              (int)(sec / 3600) % 100, (int)(sec / 60 % 60), (int)(sec % 60));
-}
-
-static int days_in_month(int64_t y, int m)
-{
-    static const int dm[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-        return 29;
-    return dm[m - 1];
 }
 
 /* ------------------------------------------------------------- scopes */
@@ -629,7 +598,7 @@ static sx_val *eval_datetime(biz_sema *S, sx_scope *sc, const biz_expr *e, const
         bad = "year must be in 1..9999";
     else if (m < 1 || m > 12)
         bad = "month must be in 1..12";
-    else if (d < 1 || d > days_in_month(y, m))
+    else if (d < 1 || d > biz_utc_days_in_month((int)y, m))
         bad = "day is out of range for month";
     else if (h < 0 || h > 23)
         bad = "hour must be in 0..23";
@@ -642,7 +611,7 @@ static sx_val *eval_datetime(biz_sema *S, sx_scope *sc, const biz_expr *e, const
         return new_err(S, e->span);
     }
     sx_val *v = sx_new(S, BV_DATETIME, e->span);
-    v->u.dt = days_from_civil(y, m, d) * 86400 + h * 3600 + mi * 60 + s;
+    v->u.dt = biz_utc_days_from_civil(y, m, d) * 86400 + h * 3600 + mi * 60 + s;
     return v;
 }
 

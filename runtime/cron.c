@@ -15,7 +15,7 @@
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
  * days_from_civil). */
-static int64_t days_from_civil(int64_t y, int m, int d)
+int64_t biz_utc_days_from_civil(int64_t y, int m, int d)
 {
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -25,8 +25,8 @@ static int64_t days_from_civil(int64_t y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
-/* The inverse of days_from_civil. */
-static void civil_from_days(int64_t z, int *y, int *m, int *d)
+/* The inverse of biz_utc_days_from_civil. */
+void biz_utc_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 {
     z += 719468;
     int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -36,7 +36,7 @@ static void civil_from_days(int64_t z, int *y, int *m, int *d)
     int64_t mp = (5 * doy + 2) / 153;
     *d = (int)(doy - (153 * mp + 2) / 5 + 1);
     *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
+    *y = yoe + era * 400 + (*m <= 2);
 }
 
 static int64_t floor_div(int64_t a, int64_t b)
@@ -50,7 +50,9 @@ void biz_utc_split(time_t t, biz_utc *out)
 {
     int64_t days = floor_div((int64_t)t, 86400);
     int64_t secs = (int64_t)t - days * 86400;
-    civil_from_days(days, &out->year, &out->month, &out->day);
+    int64_t year;
+    biz_utc_civil_from_days(days, &year, &out->month, &out->day);
+    out->year = (int)year;
     out->hour = (int)(secs / 3600);
     out->minute = (int)(secs / 60 % 60);
     out->second = (int)(secs % 60);
@@ -63,7 +65,7 @@ time_t biz_utc_join(int year, int month, int day, int hour, int minute, int seco
     int64_t m0 = (int64_t)month - 1;
     int64_t y = year + floor_div(m0, 12);
     int m = (int)(m0 - floor_div(m0, 12) * 12) + 1;
-    int64_t days = days_from_civil(y, m, 1) + (day - 1);
+    int64_t days = biz_utc_days_from_civil(y, m, 1) + (day - 1);
     return (time_t)(days * 86400 + (int64_t)hour * 3600 + (int64_t)minute * 60 + second);
 }
 

@@ -66,4 +66,11 @@ time_t biz_utc_join(int year, int month, int day, int hour, int minute, int seco
 /* Days in month (1-12) of year. */
 int biz_utc_days_in_month(int year, int month);
 
+/* Days since 1970-01-01 of a proleptic Gregorian date (month 1-12). */
+int64_t biz_utc_days_from_civil(int64_t year, int month, int day);
+
+/* The proleptic Gregorian date of a day (days since 1970-01-01): the
+ * inverse of biz_utc_days_from_civil. */
+void biz_utc_civil_from_days(int64_t days, int64_t *year, int *month, int *day);
+
 #endif

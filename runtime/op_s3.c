@@ -84,3 +84,58 @@ biz_http *biz_op_s3_send(biz_try *t, const biz_s3_config *c, biz_s3_method metho
     }
     return h;
 }
+
+/* Begins an S3 operator's try: its state, location and configuration. */
+void *biz_op_s3_start(biz_try *t, size_t size, size_t offset, biz_op_s3_free_fn *free_op)
+{
+    char err[512];
+    const char *bucket, *key;
+    if (biz_op_s3_location(t, &bucket, &key, err, sizeof err) < 0) {
+        /* The upstream call's XComs will not change on a retry. */
+        biz_try_done(t, BIZ_OUT_FAILED, 1, "%s", err);
+        return NULL;
+    }
+    char *state = calloc(1, size);
+    if (!state) {
+        biz_try_done(t, BIZ_OUT_FAILED, 0, "out of memory");
+        return NULL;
+    }
+    t->op = state;
+    biz_op_s3_obj *o = (biz_op_s3_obj *)(state + offset);
+    o->bucket = strdup(bucket);
+    o->key = strdup(key);
+    if (!o->bucket || !o->key) {
+        biz_op_s3_finish(t, free_op, BIZ_OUT_FAILED, 0, "out of memory");
+        return NULL;
+    }
+    if (biz_op_s3_config(t, &o->cfg, err, sizeof err) < 0) {
+        biz_op_s3_finish(t, free_op, BIZ_OUT_FAILED, 0, err);
+        return NULL;
+    }
+    return state;
+}
+
+/* Cancels the request in flight and frees what o holds. */
+void biz_op_s3_obj_free(biz_op_s3_obj *o)
+{
+    if (o->req)
+        biz_http_cancel(o->req);
+    o->req = NULL;
+    biz_s3_config_free(&o->cfg);
+    free(o->bucket);
+    free(o->key);
+    o->bucket = o->key = NULL;
+}
+
+/* Frees the state, then ends the try (msg is copied first). */
+void biz_op_s3_finish(biz_try *t, biz_op_s3_free_fn *free_op, biz_outcome out, int final,
+                      const char *msg)
+{
+    char *copy = msg ? strdup(msg) : NULL;
+    free_op(t);
+    if (msg)
+        biz_try_done(t, out, final, "%s", copy ? copy : "out of memory");
+    else
+        biz_try_done(t, out, final, NULL);
+    free(copy);
+}

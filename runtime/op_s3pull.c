@@ -9,6 +9,7 @@
  * AirflowFailException). S3 failures (403, 404, 5xx, transport) are
  * ordinary failures that `retries` may retry; a malformed document is
  * final: the object will not change. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +19,7 @@
 #define GET_TIMEOUT_MS 300000
 
 typedef struct s3pull {
-    biz_s3_config cfg;
-    char *bucket, *key;
-    biz_http *req;           /* the GET in flight, or NULL */
+    biz_op_s3_obj o;         /* the object and the GET in flight */
 } s3pull;
 
 static void s3pull_free(biz_try *t)
@@ -28,11 +27,7 @@ static void s3pull_free(biz_try *t)
     s3pull *s = t->op;
     if (!s)
         return;
-    if (s->req)
-        biz_http_cancel(s->req);
-    biz_s3_config_free(&s->cfg);
-    free(s->bucket);
-    free(s->key);
+    biz_op_s3_obj_free(&s->o);
     free(s);
     t->op = NULL;
 }
@@ -40,13 +35,7 @@ static void s3pull_free(biz_try *t)
 /* Frees the state, then ends the try (msg is copied first). */
 static void finish(biz_try *t, biz_outcome out, int final, const char *msg)
 {
-    char *copy = msg ? strdup(msg) : NULL;
-    s3pull_free(t);
-    if (msg)
-        biz_try_done(t, out, final, "%s", copy ? copy : "out of memory");
-    else
-        biz_try_done(t, out, final, NULL);
-    free(copy);
+    biz_op_s3_finish(t, s3pull_free, out, final, msg);
 }
 
 /* The body as the XCom return_value: a string that holds JSON becomes
@@ -67,25 +56,26 @@ static void on_get(const biz_http_result *r, void *user)
 {
     biz_try *t = user;
     s3pull *s = t->op;
-    s->req = NULL;  /* freed by http.c after this callback */
+    s->o.req = NULL;  /* freed by http.c after this callback */
     char msg[800];
     if (r->error) {
-        snprintf(msg, sizeof msg, "GET s3://%s/%s failed: %s", s->bucket, s->key, r->error);
+        snprintf(msg, sizeof msg, "GET s3://%s/%s failed: %s", s->o.bucket, s->o.key, r->error);
         finish(t, BIZ_OUT_FAILED, 0, msg);
         return;
     }
     if (r->status < 200 || r->status >= 300) {
-        biz_s3_status_message((int)r->status, s->bucket, s->key, r->body, msg, sizeof msg);
+        biz_s3_status_message((int)r->status, s->o.bucket, s->o.key, r->body, msg, sizeof msg);
         finish(t, BIZ_OUT_FAILED, 0, msg);
         return;
     }
     biz_s3_payload p;
-    if (biz_s3_parse_payload(s->bucket, s->key, r->body, r->body_len, &p, msg, sizeof msg) < 0) {
+    if (biz_s3_parse_payload(s->o.bucket, s->o.key, r->body, r->body_len, &p, msg,
+                             sizeof msg) < 0) {
         finish(t, BIZ_OUT_FAILED, 1, msg);
         return;
     }
-    biz_try_log(t, BIZ_LOG_DEBUG, "s3://%s/%s: statusCode %d%s, %zu bytes", s->bucket, s->key,
-                p.status, p.was_base64 ? " (base64 body)" : "", r->body_len);
+    biz_try_log(t, BIZ_LOG_DEBUG, "s3://%s/%s: statusCode %d%s, %zu bytes", s->o.bucket,
+                s->o.key, p.status, p.was_base64 ? " (base64 body)" : "", r->body_len);
     int status = p.status;
     int push = biz_try_arg_bool(t, "xcom_push", 1);
     if (push)
@@ -105,7 +95,7 @@ static void on_get(const biz_http_result *r, void *user)
     if (fails) {
         const char *cws = biz_try_arg_str(t, "cws_task_id");
         snprintf(msg, sizeof msg, "the asynchronous call of '%s' answered %d (s3://%s/%s): %.300s",
-                 cws ? cws : "?", status, s->bucket, s->key, text ? text : "");
+                 cws ? cws : "?", status, s->o.bucket, s->o.key, text ? text : "");
         free(text);
         finish(t, BIZ_OUT_FAILED, 1, msg);
         return;
@@ -116,31 +106,13 @@ static void on_get(const biz_http_result *r, void *user)
 static void s3pull_start(biz_try *t)
 {
     char err[512];
-    const char *bucket, *key;
-    if (biz_op_s3_location(t, &bucket, &key, err, sizeof err) < 0) {
-        biz_try_done(t, BIZ_OUT_FAILED, 1, "%s", err);
+    s3pull *s = biz_op_s3_start(t, sizeof *s, offsetof(s3pull, o), s3pull_free);
+    if (!s)
         return;
-    }
-    s3pull *s = calloc(1, sizeof *s);
-    if (!s) {
-        biz_try_done(t, BIZ_OUT_FAILED, 0, "out of memory");
-        return;
-    }
-    t->op = s;
-    s->bucket = strdup(bucket);
-    s->key = strdup(key);
-    if (!s->bucket || !s->key) {
-        finish(t, BIZ_OUT_FAILED, 0, "out of memory");
-        return;
-    }
-    if (biz_op_s3_config(t, &s->cfg, err, sizeof err) < 0) {
-        finish(t, BIZ_OUT_FAILED, 0, err);
-        return;
-    }
-    biz_try_log(t, BIZ_LOG_DEBUG, "GET s3://%s/%s", s->bucket, s->key);
-    s->req = biz_op_s3_send(t, &s->cfg, BIZ_S3_GET, s->bucket, s->key, GET_TIMEOUT_MS,
-                            on_get, t, err, sizeof err);
-    if (!s->req)
+    biz_try_log(t, BIZ_LOG_DEBUG, "GET s3://%s/%s", s->o.bucket, s->o.key);
+    s->o.req = biz_op_s3_send(t, &s->o.cfg, BIZ_S3_GET, s->o.bucket, s->o.key, GET_TIMEOUT_MS,
+                              on_get, t, err, sizeof err);
+    if (!s->o.req)
         finish(t, BIZ_OUT_FAILED, 0, err);
 }
 

@@ -9,6 +9,7 @@
  * logged and poked again, and only MAX_TRANSIENT of them in a row fail the
  * try -- an ordinary failure, which `retries` may retry. The timeout alone
  * is final. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +22,7 @@
 
 typedef struct s3sensor {
     biz_sensor sensor;       /* first: the poke callback gets it */
-    biz_s3_config cfg;
-    char *bucket, *key;
-    biz_http *req;           /* the HEAD in flight, or NULL */
+    biz_op_s3_obj o;         /* the object and the HEAD in flight */
     int transient;           /* transient errors in a row */
 } s3sensor;
 
@@ -33,11 +32,7 @@ static void s3sensor_free(biz_try *t)
     if (!s)
         return;
     biz_sensor_cancel(&s->sensor);
-    if (s->req)
-        biz_http_cancel(s->req);
-    biz_s3_config_free(&s->cfg);
-    free(s->bucket);
-    free(s->key);
+    biz_op_s3_obj_free(&s->o);
     free(s);
     t->op = NULL;
 }
@@ -45,13 +40,7 @@ static void s3sensor_free(biz_try *t)
 /* Frees the state, then ends the try (msg is copied first). */
 static void finish(biz_try *t, biz_outcome out, int final, const char *msg)
 {
-    char *copy = msg ? strdup(msg) : NULL;
-    s3sensor_free(t);
-    if (msg)
-        biz_try_done(t, out, final, "%s", copy ? copy : "out of memory");
-    else
-        biz_try_done(t, out, final, NULL);
-    free(copy);
+    biz_op_s3_finish(t, s3sensor_free, out, final, msg);
 }
 
 /* The poke was not truthy: poke again later, or end at timeout. */
@@ -61,7 +50,7 @@ static void not_yet(biz_try *t, const char *why)
     if (biz_sensor_not_yet(&s->sensor, why) == 0)
         return;
     char what[600];
-    snprintf(what, sizeof what, "s3://%s/%s never appeared", s->bucket, s->key);
+    snprintf(what, sizeof what, "s3://%s/%s never appeared", s->o.bucket, s->o.key);
     int soft = s->sensor.soft_fail, pokes = s->sensor.pokes;
     double timeout = s->sensor.policy.timeout;
     s3sensor_free(t);
@@ -72,13 +61,14 @@ static void on_head(const biz_http_result *r, void *user)
 {
     biz_try *t = user;
     s3sensor *s = t->op;
-    s->req = NULL;  /* freed by http.c after this callback */
+    s->o.req = NULL;  /* freed by http.c after this callback */
     char msg[700];
     if (r->error || r->status >= 500) {
         if (r->error)
-            snprintf(msg, sizeof msg, "HEAD s3://%s/%s failed: %s", s->bucket, s->key, r->error);
+            snprintf(msg, sizeof msg, "HEAD s3://%s/%s failed: %s", s->o.bucket, s->o.key,
+                     r->error);
         else
-            biz_s3_status_message((int)r->status, s->bucket, s->key, r->body, msg, sizeof msg);
+            biz_s3_status_message((int)r->status, s->o.bucket, s->o.key, r->body, msg, sizeof msg);
         if (++s->transient >= MAX_TRANSIENT) {
             char full[800];
             snprintf(full, sizeof full, "%s (%d times in a row)", msg, s->transient);
@@ -92,7 +82,7 @@ static void on_head(const biz_http_result *r, void *user)
     s->transient = 0;
     if (r->status >= 200 && r->status < 300) {
         biz_try_log(t, BIZ_LOG_DEBUG, "poke %d: s3://%s/%s is there", s->sensor.pokes,
-                    s->bucket, s->key);
+                    s->o.bucket, s->o.key);
         finish(t, BIZ_OUT_SUCCESS, 0, NULL);
         return;
     }
@@ -100,7 +90,7 @@ static void on_head(const biz_http_result *r, void *user)
         not_yet(t, "not there yet (404)");
         return;
     }
-    biz_s3_status_message((int)r->status, s->bucket, s->key, r->body, msg, sizeof msg);
+    biz_s3_status_message((int)r->status, s->o.bucket, s->o.key, r->body, msg, sizeof msg);
     finish(t, BIZ_OUT_FAILED, 0, msg);
 }
 
@@ -109,38 +99,19 @@ static void poke(biz_sensor *sensor)
     s3sensor *s = (s3sensor *)sensor;
     biz_try *t = sensor->t;
     char err[512];
-    biz_try_log(t, BIZ_LOG_DEBUG, "poke %d: HEAD s3://%s/%s", sensor->pokes, s->bucket, s->key);
-    s->req = biz_op_s3_send(t, &s->cfg, BIZ_S3_HEAD, s->bucket, s->key, HEAD_TIMEOUT_MS,
-                            on_head, t, err, sizeof err);
-    if (!s->req)
+    biz_try_log(t, BIZ_LOG_DEBUG, "poke %d: HEAD s3://%s/%s", sensor->pokes, s->o.bucket,
+                s->o.key);
+    s->o.req = biz_op_s3_send(t, &s->o.cfg, BIZ_S3_HEAD, s->o.bucket, s->o.key,
+                              HEAD_TIMEOUT_MS, on_head, t, err, sizeof err);
+    if (!s->o.req)
         finish(t, BIZ_OUT_FAILED, 0, err);
 }
 
 static void s3sensor_start(biz_try *t)
 {
-    char err[512];
-    const char *bucket, *key;
-    if (biz_op_s3_location(t, &bucket, &key, err, sizeof err) < 0) {
-        /* The upstream call's XComs will not change on a retry. */
-        biz_try_done(t, BIZ_OUT_FAILED, 1, "%s", err);
+    s3sensor *s = biz_op_s3_start(t, sizeof *s, offsetof(s3sensor, o), s3sensor_free);
+    if (!s)
         return;
-    }
-    s3sensor *s = calloc(1, sizeof *s);
-    if (!s) {
-        biz_try_done(t, BIZ_OUT_FAILED, 0, "out of memory");
-        return;
-    }
-    t->op = s;
-    s->bucket = strdup(bucket);
-    s->key = strdup(key);
-    if (!s->bucket || !s->key) {
-        finish(t, BIZ_OUT_FAILED, 0, "out of memory");
-        return;
-    }
-    if (biz_op_s3_config(t, &s->cfg, err, sizeof err) < 0) {
-        finish(t, BIZ_OUT_FAILED, 0, err);
-        return;
-    }
     biz_sensor_init(&s->sensor, t, poke);
     biz_sensor_begin(&s->sensor);
 }

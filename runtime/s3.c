@@ -99,6 +99,17 @@ static const char *conn_endpoint(const biz_conn *cn)
     return cJSON_IsString(u) && *u->valuestring ? u->valuestring : NULL;
 }
 
+/* Points *err at scratch when the caller gave no message buffer, so that
+ * errors can always be written; empties the buffer. */
+static void err_buffer(char **err, size_t *errlen, char *scratch, size_t size)
+{
+    if (!*err || *errlen == 0) {
+        *err = scratch;
+        *errlen = size;
+    }
+    (*err)[0] = '\0';
+}
+
 /* Loads the S3 configuration (see s3.h). */
 int biz_s3_config_load(const char *aws_conn_id,
                        const char *(*getenv_fn)(void *user, const char *name), void *user,
@@ -106,11 +117,7 @@ int biz_s3_config_load(const char *aws_conn_id,
 {
     const char *(*get)(void *, const char *) = getenv_fn ? getenv_fn : s3_default_getenv;
     char scratch[8];
-    if (!err || errlen == 0) {
-        err = scratch;
-        errlen = sizeof scratch;
-    }
-    err[0] = '\0';
+    err_buffer(&err, &errlen, scratch, sizeof scratch);
     memset(out, 0, sizeof *out);
     biz_conn cn;
     int have_conn = 0;
@@ -306,11 +313,7 @@ int biz_s3_prepare(CURL *h, const biz_s3_config *c, biz_s3_method method,
                    struct curl_slist **headers, char *err, size_t errlen)
 {
     char scratch[8];
-    if (!err || errlen == 0) {
-        err = scratch;
-        errlen = sizeof scratch;
-    }
-    err[0] = '\0';
+    err_buffer(&err, &errlen, scratch, sizeof scratch);
     if (!bucket || !*bucket || strlen(bucket) > 255) {
         snprintf(err, errlen, "invalid S3 bucket name (empty or too long)");
         return -1;
@@ -436,11 +439,7 @@ int biz_s3_parse_payload(const char *bucket, const char *key,
                          biz_s3_payload *out, char *err, size_t errlen)
 {
     char scratch[8];
-    if (!err || errlen == 0) {
-        err = scratch;
-        errlen = sizeof scratch;
-    }
-    err[0] = '\0';
+    err_buffer(&err, &errlen, scratch, sizeof scratch);
     memset(out, 0, sizeof *out);
     if (!bucket)
         bucket = "";

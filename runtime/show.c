@@ -147,6 +147,17 @@ static void plan_arg(const biz_arg_spec *a, void *user)
     free(r);
 }
 
+/* Prints each non-empty line of text (redacted) under the task, after
+ * mark; frees text. */
+static void plan_lines(FILE *f, char mark, char *text)
+{
+    char *r = biz_log_redact(text);
+    for (char *line = r ? strtok(r, "\n") : NULL; line; line = strtok(NULL, "\n"))
+        fprintf(f, "      %c %s\n", mark, line);
+    free(r);
+    free(text);
+}
+
 /* Prints the --dry-run plan; returns the number of template errors. */
 int biz_show_plan(FILE *f, biz_run *run)
 {
@@ -168,19 +179,10 @@ int biz_show_plan(FILE *f, biz_run *run)
         fputc('\n', f);
         char *err = NULL, *notes = NULL;
         cJSON *args = biz_ctx_render_args_plan(run, ti, &err, &notes);
-        if (notes) {
-            char *r = biz_log_redact(notes);
-            for (char *line = r ? strtok(r, "\n") : NULL; line; line = strtok(NULL, "\n"))
-                fprintf(f, "      ~ %s\n", line);
-            free(r);
-            free(notes);
-        }
+        if (notes)
+            plan_lines(f, '~', notes);
         if (err) {
-            char *r = biz_log_redact(err);
-            for (char *line = r ? strtok(r, "\n") : NULL; line; line = strtok(NULL, "\n"))
-                fprintf(f, "      ! %s\n", line);
-            free(r);
-            free(err);
+            plan_lines(f, '!', err);
             errors++;
         }
         if (!args)

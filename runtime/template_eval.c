@@ -19,16 +19,10 @@
 
 int biz_tpl_fail(biz_tpl_ctx *cx, int offset, const char *fmt, ...)
 {
-    if (cx->failed)
-        return -1;
-    cx->failed = 1;
-    if (cx->err) {
-        va_list ap;
-        va_start(ap, fmt);
-        cx->err->offset = offset;
-        vsnprintf(cx->err->message, sizeof cx->err->message, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    biz_tpl_failv(&cx->failed, cx->err, offset, fmt, ap);
+    va_end(ap);
     return -1;
 }
 

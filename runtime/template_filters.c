@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cron.h"
 #include "template_int.h"
 
 /* ------------------------------------------------------------ tables */
@@ -905,45 +906,13 @@ int biz_tpl_apply_test(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *v, i
 
 /* ------------------------------------------------------------ macros */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
- * days_from_civil). */
-static long days_from_civil(long y, int m, int d)
-{
-    y -= m <= 2;
-    long era = (y >= 0 ? y : y - 399) / 400;
-    long yoe = y - era * 400;
-    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(long z, long *y, int *m, int *d)
-{
-    z += 719468;
-    long era = (z >= 0 ? z : z - 146096) / 146097;
-    long doe = z - era * 146097;
-    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    long mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
-static int days_in_month(long y, int m)
-{
-    static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m == 2 ? 28 + leap : dm[m - 1];
-}
-
 /* Fills tm's weekday and day of year from its date. */
 static void fix_tm(struct tm *tm)
 {
-    long y = tm->tm_year + 1900L;
-    long days = days_from_civil(y, tm->tm_mon + 1, tm->tm_mday);
+    int64_t y = tm->tm_year + 1900L;
+    int64_t days = biz_utc_days_from_civil(y, tm->tm_mon + 1, tm->tm_mday);
     tm->tm_wday = (int)(((days % 7) + 11) % 7); /* 1970-01-01 was a Thursday */
-    tm->tm_yday = (int)(days - days_from_civil(y, 1, 1));
+    tm->tm_yday = (int)(days - biz_utc_days_from_civil(y, 1, 1));
 }
 
 int biz_tpl_call_macro(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *name,
@@ -957,13 +926,15 @@ int biz_tpl_call_macro(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *name,
             return biz_tpl_fail(cx, n->start, "macros.ds_add(ds, days) takes a 'YYYY-MM-DD' string and a number of days");
         const char *ds = args[0]->valuestring;
         if (sscanf(ds, "%4ld-%2d-%2d%n", &y, &m, &d, &used) != 3 || used != 10 || strlen(ds) != 10 || m < 1
-            || m > 12 || d < 1 || d > days_in_month(y, m))
+            || m > 12 || d < 1 || d > biz_utc_days_in_month((int)y, m))
             return biz_tpl_fail(cx, n->kids[0]->start, "time data '%s' does not match format '%%Y-%%m-%%d'", ds);
         double days = cJSON_IsBool(args[1]) ? cJSON_IsTrue(args[1]) : args[1]->valuedouble;
         if (!isfinite(days) || fabs(days) > 3e6)
             return biz_tpl_fail(cx, n->kids[1]->start, "macros.ds_add(): days out of range");
-        long z = days_from_civil(y, m, d) + (long)floor(days);
-        civil_from_days(z, &y, &m, &d);
+        int64_t z = biz_utc_days_from_civil(y, m, d) + (int64_t)floor(days);
+        int64_t year;
+        biz_utc_civil_from_days(z, &year, &m, &d);
+        y = (long)year;
         if (y < 1 || y > 9999)
             return biz_tpl_fail(cx, n->start, "date value out of range");
         char buf[32];
@@ -983,7 +954,7 @@ int biz_tpl_call_macro(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *name,
             return biz_tpl_fail(cx, n->kids[0]->start, "time data '%s' does not match format '%s'",
                                 args[0]->valuestring, args[1]->valuestring);
         if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1
-            || tm.tm_mday > days_in_month(tm.tm_year + 1900L, tm.tm_mon + 1))
+            || tm.tm_mday > biz_utc_days_in_month(tm.tm_year + 1900, tm.tm_mon + 1))
             return biz_tpl_fail(cx, n->kids[0]->start, "day is out of range for month");
         fix_tm(&tm);
         char buf[512];

@@ -9,6 +9,7 @@
 #ifndef BIZ_TEMPLATE_INT_H
 #define BIZ_TEMPLATE_INT_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <cjson/cJSON.h>
 #include "template.h"
@@ -77,6 +78,12 @@ typedef struct biz_tpl_tok {
  * tokens ending with TK_EOF. 0 ok (*toks malloc'd, each tok's s too), -1
  * with *err set. */
 int biz_tpl_lex(const char *text, size_t len, biz_tpl_tok **toks, int *ntok, biz_tpl_error *err);
+
+/* Records a lexing, parsing or rendering error once: unless *failed is
+ * already set, sets it and fills err (when not NULL) with offset and the
+ * vprintf message. The first error wins. */
+void biz_tpl_failv(int *failed, biz_tpl_error *err, int offset, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 
 /* ---- values (template_value.c) ---- */
 

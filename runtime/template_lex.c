@@ -28,19 +28,25 @@ static int pfail(P *p, int offset, const char *fmt, ...) __attribute__((format(p
 
 static int pfail(P *p, int offset, const char *fmt, ...)
 {
-    if (p->failed)
-        return -1;
-    p->failed = 1;
-    if (p->err) {
-        va_list ap;
-        va_start(ap, fmt);
-        p->err->offset = offset;
-        vsnprintf(p->err->message, sizeof p->err->message, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    biz_tpl_failv(&p->failed, p->err, offset, fmt, ap);
+    va_end(ap);
     return -1;
 }
 
+
+/* Sets *failed and err (offset, message) unless *failed is already set. */
+void biz_tpl_failv(int *failed, biz_tpl_error *err, int offset, const char *fmt, va_list ap)
+{
+    if (*failed)
+        return;
+    *failed = 1;
+    if (err) {
+        err->offset = offset;
+        vsnprintf(err->message, sizeof err->message, fmt, ap);
+    }
+}
 
 static tok *push_tok(P *p, int type, size_t start, size_t end)
 {

@@ -32,16 +32,10 @@ static int pfail(P *p, int offset, const char *fmt, ...) __attribute__((format(p
 
 static int pfail(P *p, int offset, const char *fmt, ...)
 {
-    if (p->failed)
-        return -1;
-    p->failed = 1;
-    if (p->err) {
-        va_list ap;
-        va_start(ap, fmt);
-        p->err->offset = offset;
-        vsnprintf(p->err->message, sizeof p->err->message, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    biz_tpl_failv(&p->failed, p->err, offset, fmt, ap);
+    va_end(ap);
     return -1;
 }
 
@@ -483,33 +477,46 @@ static int starts_expr(tok *t)
         || is_op(t, '[') || is_op(t, '{');
 }
 
+/* The filter (kind BIZ_E_FILTER) or test (BIZ_E_TEST) named by the current
+ * token, applied to n, with op as its node's op. The name must be a known
+ * one. Returns the node (the name consumed), or NULL after an error. */
+static biz_tpl_node *named_node(P *p, biz_tpl_node *n, int kind, int op)
+{
+    int filter = kind == BIZ_E_FILTER;
+    tok *f = cur(p);
+    if (f->type != TK_NAME) {
+        expected(p, filter ? "expected a filter name after '|'"
+                           : "expected a test name after 'is'");
+        return NULL;
+    }
+    if (!(filter ? biz_tpl_filter_known(f->s) : biz_tpl_test_known(f->s))) {
+        const char *s = filter ? biz_tpl_filter_suggest(f->s) : biz_tpl_test_suggest(f->s);
+        pfail(p, f->start, "unknown %s '%s'%s%s%s", filter ? "filter" : "test", f->s,
+              s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
+        return NULL;
+    }
+    biz_tpl_node *x = mk(p, kind, n->start);
+    if (!x)
+        return NULL;
+    x->a = n;
+    x->op = op;
+    if (!(x->s = strdup(f->s))) {
+        pfail(p, f->start, "out of memory");
+        return NULL;
+    }
+    adv(p);
+    return x;
+}
+
 static biz_tpl_node *parse_filters(P *p, biz_tpl_node *n)
 {
     while (n && !p->failed) {
         tok *t = cur(p);
         if (is_op(t, '|')) {
             adv(p);
-            tok *f = cur(p);
-            if (f->type != TK_NAME) {
-                expected(p, "expected a filter name after '|'");
-                return NULL;
-            }
-            if (!biz_tpl_filter_known(f->s)) {
-                const char *s = biz_tpl_filter_suggest(f->s);
-                pfail(p, f->start, "unknown filter '%s'%s%s%s", f->s, s ? " (did you mean '" : "",
-                      s ? s : "", s ? "'?)" : "");
-                return NULL;
-            }
-            biz_tpl_node *x = mk(p, BIZ_E_FILTER, n->start);
+            biz_tpl_node *x = named_node(p, n, BIZ_E_FILTER, cur(p)->start);
             if (!x)
                 return NULL;
-            x->a = n;
-            x->op = f->start;
-            if (!(x->s = strdup(f->s))) {
-                pfail(p, f->start, "out of memory");
-                return NULL;
-            }
-            adv(p);
             if (is_op(cur(p), '(') && parse_args(p, x) < 0)
                 return NULL;
             n = x;
@@ -520,27 +527,9 @@ static biz_tpl_node *parse_filters(P *p, biz_tpl_node *n)
                 neg = 1;
                 adv(p);
             }
-            tok *f = cur(p);
-            if (f->type != TK_NAME) {
-                expected(p, "expected a test name after 'is'");
-                return NULL;
-            }
-            if (!biz_tpl_test_known(f->s)) {
-                const char *s = biz_tpl_test_suggest(f->s);
-                pfail(p, f->start, "unknown test '%s'%s%s%s", f->s, s ? " (did you mean '" : "",
-                      s ? s : "", s ? "'?)" : "");
-                return NULL;
-            }
-            biz_tpl_node *x = mk(p, BIZ_E_TEST, n->start);
+            biz_tpl_node *x = named_node(p, n, BIZ_E_TEST, neg);
             if (!x)
                 return NULL;
-            x->a = n;
-            x->op = neg;
-            if (!(x->s = strdup(f->s))) {
-                pfail(p, f->start, "out of memory");
-                return NULL;
-            }
-            adv(p);
             if (is_op(cur(p), '(')) {
                 if (parse_args(p, x) < 0)
                     return NULL;

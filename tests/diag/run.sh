@@ -19,24 +19,10 @@
 # default $BIZC_TOP_BUILDDIR/bizc). Arguments: test names to run (default all).
 
 here=$(cd "$(dirname "$0")" && pwd)
-top_src=${BIZC_TOP_SRCDIR:-$here/../..}
-top_build=${BIZC_TOP_BUILDDIR:-$(pwd)}
-top_build=$(cd "$top_build" && pwd)
-bizc=${BIZC:-$top_build/bizc}
+. "$here/../suite.sh"
 diagdir=$top_src/tests/diag
-
-ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=0}
-UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1}
-export ASAN_OPTIONS UBSAN_OPTIONS
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/bizc-diag.XXXXXX") || exit 99
-trap 'rm -rf "$tmp"' EXIT INT TERM
-
-if [ ! -x "$bizc" ]; then
-    echo "run.sh: no compiler at $bizc (build it: make bizc)" >&2
-    echo "0 passed, 1 failed"
-    exit 1
-fi
+suite_tmp diag
+need_bizc
 
 # check.awk: reads the .biz file, its expected lines, then bizc's stderr;
 # prints one reason per problem found.
@@ -79,8 +65,6 @@ END {
 }
 EOF
 
-pass=0
-fail=0
 if [ $# -gt 0 ]; then
     names=$*
 else

@@ -20,29 +20,9 @@
 # default $BIZC_TOP_BUILDDIR/bizc), PYTHON (default python3).
 
 here=$(cd "$(dirname "$0")" && pwd)
-top_src=${BIZC_TOP_SRCDIR:-$here/../..}
-top_src=$(cd "$top_src" && pwd)
-top_build=${BIZC_TOP_BUILDDIR:-$(pwd)}
-top_build=$(cd "$top_build" && pwd)
-bizc=${BIZC:-$top_build/bizc}
-python=${PYTHON:-python3}
+. "$here/../suite.sh"
 opdir=$top_src/doc/operators
-
-ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=0}
-UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1}
-export ASAN_OPTIONS UBSAN_OPTIONS
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/bizc-docs.XXXXXX") || exit 99
-trap 'rm -rf "$tmp"' EXIT INT TERM
-
-pass=0
-fail=0
-ok() { echo "PASS $1"; pass=$((pass + 1)); }
-ko() {
-    echo "FAIL $1"
-    [ -s "$tmp/err" ] && sed -e 's/^/    /' "$tmp/err" | head -n 40
-    fail=$((fail + 1))
-}
+suite_tmp docs
 
 if ! "$python" -c 'import ast' 2>/dev/null; then
     echo "run.sh: $python not found: the documentation checks need it" >&2

@@ -12,30 +12,14 @@
 DAGS="$BIZC_TOP_SRCDIR/tests/integration/dags"
 BILLING=neorezo-billing_invoice-eshop
 
-if [ ! -x "$BIZC_TOP_BUILDDIR/bizc" ]; then
-    skip "bizc is not built in $BIZC_TOP_BUILDDIR"
-    finish
-fi
-if ! command -v python3 >/dev/null || ! command -v curl >/dev/null; then
-    skip "python3 and curl are needed"
-    finish
-fi
+require_bizc
+require_tools python3 curl
 if ! start_s3rver; then
     skip "s3rver cannot run here (node/npm): asynchronous calls untested"
     finish
 fi
-start_fake || { fail "the fake CoWorks service starts"; finish; }
+require_fake
 S3_ENDPOINT=$AWS_ENDPOINT_URL_S3
-
-# compile NAME: compiles $DAGS/NAME.biz to $T/NAME, counting a check.
-compile() {
-    if compile_dag "$DAGS/$1.biz" "$T/$1"; then
-        pass "bizc compiles $1.biz"
-        return 0
-    fi
-    fail "bizc compiles $1.biz"
-    return 1
-}
 
 # state TASK: the task's state in the last run's summary ("-" when absent).
 state() {
@@ -74,7 +58,7 @@ s3_object() {
 DATA='{"customer": "C042", "lines": [{"sku": "A1", "qty": 2}], "total": 12.5, "note": "café \"quoted\""}'
 
 # ---------------------------------------------------------------- the seed's group
-if compile async_group; then
+if compile_check async_group "$DAGS/async_group.biz"; then
     reset_fake
     run_dag "$T/async_group" -v --conf "{\"data\": $DATA}"
     assert_eq "group: exit status 0" 0 "$RUN_RC"
@@ -172,7 +156,7 @@ if compile async_group; then
 fi
 
 # ---------------------------------------------------------------- sensor, read, after
-if compile async_chain; then
+if compile_check async_chain "$DAGS/async_chain.biz"; then
 
     # A result stored base64-encoded.
     reset_fake
@@ -272,7 +256,7 @@ if compile async_chain; then
 fi
 
 # ---------------------------------------------------------------- soft_fail
-if compile async_soft; then
+if compile_check async_soft "$DAGS/async_soft.biz"; then
     reset_fake
     run_dag "$T/async_soft" -v --conf '{"entry": "/async/never"}'
     assert_eq "soft_fail: exit status 0 (the leaves are skipped)" 0 "$RUN_RC"
@@ -298,7 +282,7 @@ if compile async_soft; then
 fi
 
 # ---------------------------------------------------------------- TechMicroServiceSensor
-if compile tech_sensor; then
+if compile_check tech_sensor "$DAGS/tech_sensor.biz"; then
     reset_fake
     run_dag "$T/tech_sensor" -v --conf '{"entry": "/flaky/ts1/2"}'
     assert_eq "tech sensor: exit status 0" 0 "$RUN_RC"

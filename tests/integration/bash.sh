@@ -14,25 +14,9 @@
 DAGS="$BIZC_TOP_SRCDIR/tests/integration/dags"
 EXAMPLES="$BIZC_TOP_SRCDIR/examples"
 
-if [ ! -x "$BIZC_TOP_BUILDDIR/bizc" ]; then
-    skip "bizc is not built in $BIZC_TOP_BUILDDIR"
-    finish
-fi
-if ! command -v python3 >/dev/null || ! command -v curl >/dev/null; then
-    skip "python3 and curl are needed"
-    finish
-fi
-start_fake || { fail "the fake CoWorks service starts"; finish; }
-
-# compile NAME FILE: compiles FILE to $T/NAME, counting a check.
-compile() {
-    if compile_dag "$2" "$T/$1"; then
-        pass "bizc compiles $(basename "$2")"
-        return 0
-    fi
-    fail "bizc compiles $(basename "$2")"
-    return 1
-}
+require_bizc
+require_tools python3 curl
+require_fake
 
 # state_of TASK: a task's state in the last run's summary table.
 state_of() {
@@ -67,7 +51,7 @@ check_gone() {
 }
 
 # ---------------------------------------------------------------- output feeds a call
-if compile bash_feed "$DAGS/bash_feed.biz"; then
+if compile_check bash_feed "$DAGS/bash_feed.biz"; then
     reset_fake
     export BIZ_TEST_INHERITED=inherited
     run_dag "$T/bash_feed" --conf '{"who": "world"}'
@@ -96,7 +80,7 @@ if compile bash_feed "$DAGS/bash_feed.biz"; then
 fi
 
 # ---------------------------------------------------------------- the example
-if compile bash_example "$EXAMPLES/bash.biz"; then
+if compile_check bash_example "$EXAMPLES/bash.biz"; then
     reset_fake
     printf 'o1\no2\no3\no4\n' >"$T/orders.csv"
     ORDERS_FILE="$T/orders.csv" run_dag "$T/bash_example"
@@ -108,7 +92,7 @@ if compile bash_example "$EXAMPLES/bash.biz"; then
 fi
 
 # ---------------------------------------------------------------- exit codes
-if compile bash_outcomes "$DAGS/bash_outcomes.biz"; then
+if compile_check bash_outcomes "$DAGS/bash_outcomes.biz"; then
     run_dag "$T/bash_outcomes"
     assert_eq "outcomes: the run fails (exit 1)" 1 "$RUN_RC"
     assert_eq "outcomes: exit 0 succeeds" success "$(state_of ok)"
@@ -132,7 +116,7 @@ if compile bash_outcomes "$DAGS/bash_outcomes.biz"; then
 fi
 
 # ---------------------------------------------------------------- killing
-if compile bash_kill "$DAGS/bash_kill.biz"; then
+if compile_check bash_kill "$DAGS/bash_kill.biz"; then
     export BIZ_TEST_PIDDIR="$T/pids"
     mkdir -p "$BIZ_TEST_PIDDIR"
 
@@ -178,7 +162,7 @@ if compile bash_kill "$DAGS/bash_kill.biz"; then
 fi
 
 # ---------------------------------------------------------------- parallel
-if compile bash_parallel "$DAGS/bash_parallel.biz"; then
+if compile_check bash_parallel "$DAGS/bash_parallel.biz"; then
     t0=$(date +%s%N)
     run_dag "$T/bash_parallel"
     t1=$(date +%s%N)

@@ -12,25 +12,9 @@
 DAGS="$BIZC_TOP_SRCDIR/tests/integration/dags"
 EXAMPLES="$BIZC_TOP_SRCDIR/examples"
 
-if [ ! -x "$BIZC_TOP_BUILDDIR/bizc" ]; then
-    skip "bizc is not built in $BIZC_TOP_BUILDDIR"
-    finish
-fi
-if ! command -v python3 >/dev/null || ! command -v curl >/dev/null; then
-    skip "python3 and curl are needed"
-    finish
-fi
-start_fake || { fail "the fake CoWorks service starts"; finish; }
-
-# compile NAME FILE: compiles FILE to $T/NAME, counting a check.
-compile() {
-    if compile_dag "$2" "$T/$1"; then
-        pass "bizc compiles $(basename "$2")"
-        return 0
-    fi
-    fail "bizc compiles $(basename "$2")"
-    return 1
-}
+require_bizc
+require_tools python3 curl
+require_fake
 
 # usage DESC EXE ARGS...: a usage error: exit 2, a message on stderr, and
 # nothing called.
@@ -43,7 +27,7 @@ usage() {
 }
 
 # ---------------------------------------------------------------- invoice
-if compile invoice "$EXAMPLES/invoice.biz"; then
+if compile_check invoice "$EXAMPLES/invoice.biz"; then
     X="$T/invoice"
 
     run_dag "$X" --version
@@ -110,7 +94,7 @@ if compile invoice "$EXAMPLES/invoice.biz"; then
 fi
 
 # ---------------------------------------------------------------- groups
-if compile async_group "$EXAMPLES/async_group.biz"; then
+if compile_check async_group "$EXAMPLES/async_group.biz"; then
     run_dag "$T/async_group" --graph
     assert_eq "--graph (groups): exit status 0" 0 "$RUN_RC"
     assert_contains "--graph (groups): the group is a cluster" "$RUN_OUT" 'subgraph "cluster_invoice" {'
@@ -128,7 +112,7 @@ if compile async_group "$EXAMPLES/async_group.biz"; then
 fi
 
 # ---------------------------------------------------------------- dry run and XComs
-if compile cli_dryrun "$DAGS/cli_dryrun.biz"; then
+if compile_check cli_dryrun "$DAGS/cli_dryrun.biz"; then
     X="$T/cli_dryrun"
     reset_fake
     run_dag "$X" --dry-run --conf '{"item": "pen", "who": "ann"}'

@@ -11,25 +11,9 @@ DAGS="$BIZC_TOP_SRCDIR/tests/integration/dags"
 EXAMPLES="$BIZC_TOP_SRCDIR/examples"
 BILLING=neorezo-billing_invoice-eshop
 
-if [ ! -x "$BIZC_TOP_BUILDDIR/bizc" ]; then
-    skip "bizc is not built in $BIZC_TOP_BUILDDIR"
-    finish
-fi
-if ! command -v python3 >/dev/null || ! command -v curl >/dev/null; then
-    skip "python3 and curl are needed"
-    finish
-fi
-start_fake || { fail "the fake CoWorks service starts"; finish; }
-
-# compile NAME FILE: compiles FILE to $T/NAME, counting a check.
-compile() {
-    if compile_dag "$2" "$T/$1"; then
-        pass "bizc compiles $(basename "$2")"
-        return 0
-    fi
-    fail "bizc compiles $(basename "$2")"
-    return 1
-}
+require_bizc
+require_tools python3 curl
+require_fake
 
 # same_json DESC EXPECTED-JSON ACTUAL-JSON: compares two JSON texts as values.
 same_json() {
@@ -68,7 +52,7 @@ $RUN_ERR" "$2"
 # ---------------------------------------------------------------- invoice: success
 DATA='{"customer": "C042", "lines": [{"sku": "A1", "qty": 2}, {"sku": "B7", "qty": 1}], "total": 12.5, "paid": false, "note": "café \"quoted\""}'
 
-if compile invoice "$EXAMPLES/invoice.biz"; then
+if compile_check invoice "$EXAMPLES/invoice.biz"; then
     reset_fake
     run_dag "$T/invoice" --conf "{\"data\": $DATA}"
     assert_eq "invoice: exit status 0" 0 "$RUN_RC"
@@ -135,7 +119,7 @@ $RUN_ERR" AIRFLOW_CONN_COWORKS_DIRECTORY
 fi
 
 # ---------------------------------------------------------------- branch on 4xx / 204 / 2xx
-if compile branch_status "$DAGS/branch_status.biz"; then
+if compile_check branch_status "$DAGS/branch_status.biz"; then
     for case in "/status/404 error" "/status/204 empty" "/anything ok"; do
         set -- $case
         reset_fake
@@ -153,7 +137,7 @@ if compile branch_status "$DAGS/branch_status.biz"; then
 fi
 
 # ---------------------------------------------------------------- direct api_id/stage/token
-if compile direct "$DAGS/direct.biz"; then
+if compile_check direct "$DAGS/direct.biz"; then
     reset_fake
     export BIZ_API_GATEWAY_URL="$FAKE_URL/apigw/{api_id}/{stage}"
     run_dag "$T/direct" --conf '{"id": "F-17", "q": "a b&c"}'
@@ -172,7 +156,7 @@ if compile direct "$DAGS/direct.biz"; then
 fi
 
 # ---------------------------------------------------------------- failure rules
-if compile call "$DAGS/call.biz"; then
+if compile_check call "$DAGS/call.biz"; then
     # call_case NAME ENTRY MODE: runs call.biz once.
     call_case() {
         reset_fake

@@ -9,32 +9,17 @@
 DAGS="$BIZC_TOP_SRCDIR/tests/integration/dags"
 PW='Pw-s3cret!9'          # the SMTP password: must never be printed
 
-if [ ! -x "$BIZC_TOP_BUILDDIR/bizc" ]; then
-    skip "bizc is not built in $BIZC_TOP_BUILDDIR"
-    finish
-fi
-if ! command -v python3 >/dev/null || ! command -v curl >/dev/null; then
-    skip "python3 and curl are needed"
-    finish
-fi
+require_bizc
+require_tools python3 curl
 if ! start_maildev; then
     skip "maildev is not available (node/npm missing or npm install failed)"
     finish
 fi
 
-# compile NAME: compiles dags/NAME.biz to $T/NAME, counting a check.
-compile() {
-    if compile_dag "$DAGS/$1.biz" "$T/$1"; then
-        pass "bizc compiles $1.biz"
-        return 0
-    fi
-    fail "bizc compiles $1.biz"
-    return 1
-}
-compile email_alerts || finish
-compile email_recover || finish
-compile email_operator || finish
-compile email_timeout || finish
+compile_check email_alerts "$DAGS/email_alerts.biz" || finish
+compile_check email_recover "$DAGS/email_recover.biz" || finish
+compile_check email_operator "$DAGS/email_operator.biz" || finish
+compile_check email_timeout "$DAGS/email_timeout.biz" || finish
 
 # mails EXPR: a Python expression over what maildev received (`m`, a list,
 # oldest first). Helpers: subj(s) the mails whose subject contains s,

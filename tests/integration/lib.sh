@@ -1,7 +1,10 @@
 # lib.sh: shared helpers of the integration suites (source it from bash).
 #
 #   . "$(dirname "$0")/lib.sh"
-#   start_fake                      # the fake CoWorks service (tests/fake/coworks.py)
+#   require_bizc                    # skips the suite when bizc is not built
+#   require_tools python3 curl      # ... or when a tool is missing
+#   require_fake                    # the fake CoWorks service (tests/fake/coworks.py)
+#   compile_check x "$DAGS/x.biz" || finish   # compiles to $T/x, counting a check
 #   compile_dag "$DAGS/x.biz" "$T/x" || { finish; }
 #   run_dag "$T/x" --conf '{"data": 1}'
 #   assert_eq "exit status" 0 "$RUN_RC"
@@ -105,6 +108,34 @@ finish() {
     exit 1
 }
 
+# ---------------------------------------------------------------- prerequisites
+
+# require_bizc: skips the whole suite (and finishes) when bizc is not built.
+require_bizc() {
+    if [ ! -x "$BIZC_TOP_BUILDDIR/bizc" ]; then
+        skip "bizc is not built in $BIZC_TOP_BUILDDIR"
+        finish
+    fi
+}
+
+# require_tools TOOL...: skips the whole suite (and finishes) when one of
+# the TOOLs is not on PATH ("python3 and curl are needed").
+require_tools() {
+    local tool
+    for tool in "$@"; do
+        if ! command -v "$tool" >/dev/null; then
+            local all="$*"
+            skip "${all// / and } are needed"
+            finish
+        fi
+    done
+}
+
+# require_fake [ARGS...]: start_fake, or a failed check and finish.
+require_fake() {
+    start_fake "$@" || { fail "the fake CoWorks service starts"; finish; }
+}
+
 # ---------------------------------------------------------------- servers
 
 # _wait_line FILE REGEX SECONDS PID: waits until FILE has a line matching REGEX.
@@ -152,6 +183,29 @@ _npm_dir() {
     fi
 }
 
+# _npm_need CALLER PKG@VERSION DIR JS LOG: node is installed and so is JS
+# (npm installs PKG into DIR when JS is missing, its output in $T/LOG).
+# Returns 1 with a message naming CALLER when it cannot be.
+_npm_need() {
+    local fn=$1 pkg=$2 dir=$3 js=$4 log=$5
+    if ! command -v node >/dev/null 2>&1; then
+        echo "$fn: node is not installed (apt-get install nodejs npm)" >&2
+        return 1
+    fi
+    if [ ! -f "$js" ]; then
+        if ! command -v npm >/dev/null 2>&1; then
+            echo "$fn: npm is not installed (apt-get install npm)" >&2
+            return 1
+        fi
+        mkdir -p "$dir"
+        if ! npm install --prefix "$dir" --no-audit --no-fund "$pkg" >"$T/$log" 2>&1; then
+            echo "$fn: npm install $pkg failed:" >&2
+            tail -n 20 "$T/$log" >&2
+            return 1
+        fi
+    fi
+}
+
 # start_s3rver: starts s3rver 3.7.1 (installed with npm on first use) on a
 # free port. Exports AWS_ENDPOINT_URL_S3, AWS_ACCESS_KEY_ID,
 # AWS_SECRET_ACCESS_KEY, AWS_REGION and S3_DIR (its files). Returns 1 with a
@@ -160,22 +214,7 @@ start_s3rver() {
     local dir js
     dir=$(_npm_dir)
     js="$dir/node_modules/s3rver/bin/s3rver.js"
-    if ! command -v node >/dev/null 2>&1; then
-        echo "start_s3rver: node is not installed (apt-get install nodejs npm)" >&2
-        return 1
-    fi
-    if [ ! -f "$js" ]; then
-        if ! command -v npm >/dev/null 2>&1; then
-            echo "start_s3rver: npm is not installed (apt-get install npm)" >&2
-            return 1
-        fi
-        mkdir -p "$dir"
-        if ! npm install --prefix "$dir" --no-audit --no-fund s3rver@3.7.1 >"$T/npm.log" 2>&1; then
-            echo "start_s3rver: npm install s3rver@3.7.1 failed:" >&2
-            tail -n 20 "$T/npm.log" >&2
-            return 1
-        fi
-    fi
+    _npm_need start_s3rver s3rver@3.7.1 "$dir" "$js" npm.log || return 1
     S3_DIR="$T/s3"
     mkdir -p "$S3_DIR"
     node "$js" --directory "$S3_DIR" --address 127.0.0.1 --port 0 --silent \
@@ -212,22 +251,7 @@ start_maildev() {
     local dir js
     dir=$(_npm_dir)
     js="$dir/node_modules/maildev/dist/bin/maildev.js"
-    if ! command -v node >/dev/null 2>&1; then
-        echo "start_maildev: node is not installed (apt-get install nodejs npm)" >&2
-        return 1
-    fi
-    if [ ! -f "$js" ]; then
-        if ! command -v npm >/dev/null 2>&1; then
-            echo "start_maildev: npm is not installed (apt-get install npm)" >&2
-            return 1
-        fi
-        mkdir -p "$dir"
-        if ! npm install --prefix "$dir" --no-audit --no-fund maildev@3.0.0 >"$T/npm-maildev.log" 2>&1; then
-            echo "start_maildev: npm install maildev@3.0.0 failed:" >&2
-            tail -n 20 "$T/npm-maildev.log" >&2
-            return 1
-        fi
-    fi
+    _npm_need start_maildev maildev@3.0.0 "$dir" "$js" npm-maildev.log || return 1
     local smtp web pid i=0
     smtp=$(_free_port) && web=$(_free_port) || return 1
     node "$js" --smtp "$smtp" --web "$web" --ip 127.0.0.1 "$@" \
@@ -312,6 +336,17 @@ compile_dag() {
     fi
     echo "compile_dag: bizc $1 -o $2 failed:" >&2
     sed 's/^/  /' "$log" >&2
+    return 1
+}
+
+# compile_check NAME FILE: compiles FILE to $T/NAME, counting a check
+# ("bizc compiles FILE's basename"); returns 1 when it failed.
+compile_check() {
+    if compile_dag "$2" "$T/$1"; then
+        pass "bizc compiles $(basename "$2")"
+        return 0
+    fi
+    fail "bizc compiles $(basename "$2")"
     return 1
 }
 

@@ -10,23 +10,12 @@
 
 DAGS="$BIZC_TOP_SRCDIR/tests/integration/dags"
 
-if [ ! -x "$BIZC_TOP_BUILDDIR/bizc" ]; then
-    skip "bizc is not built in $BIZC_TOP_BUILDDIR"
-    finish
-fi
-if ! command -v python3 >/dev/null || ! command -v curl >/dev/null; then
-    skip "python3 and curl are needed"
-    finish
-fi
-start_fake || { fail "the fake CoWorks service starts"; finish; }
+require_bizc
+require_tools python3 curl
+require_fake
 
 for d in state_slow state_flaky state_daily state_latest call; do
-    if compile_dag "$DAGS/$d.biz" "$T/$d"; then
-        pass "bizc compiles $d.biz"
-    else
-        fail "bizc compiles $d.biz"
-        finish
-    fi
+    compile_check "$d" "$DAGS/$d.biz" || finish
 done
 
 # jq_py FILE EXPR: evaluates a Python expression over a JSON file (as `r`).

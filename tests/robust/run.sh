@@ -13,25 +13,9 @@
 # $BIZC_TOP_BUILDDIR/tests/robust-failures/.
 
 here=$(cd "$(dirname "$0")" && pwd)
-top_src=${BIZC_TOP_SRCDIR:-$here/../..}
-top_src=$(cd "$top_src" && pwd)
-top_build=${BIZC_TOP_BUILDDIR:-$(pwd)}
-top_build=$(cd "$top_build" && pwd)
-bizc=${BIZC:-$top_build/bizc}
-python=${PYTHON:-python3}
+. "$here/../suite.sh"
 jobs=${BIZC_ROBUST_JOBS:-$(nproc 2>/dev/null || echo 2)}
-
-# abort_on_error turns a sanitizer report into a signal, which robust.py
-# catches even when the report itself is lost.
-ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=0}
-UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1}
-export ASAN_OPTIONS UBSAN_OPTIONS
-
-if [ ! -x "$bizc" ]; then
-    echo "run.sh: no compiler at $bizc (build it: make bizc)" >&2
-    echo "0 passed, 1 failed"
-    exit 1
-fi
+need_bizc
 
 # The driver (driver.c) runs bizc's --check path in a fork per variant,
 # without paying bizc's start-up each time; built with the build tree's own

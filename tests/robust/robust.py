@@ -13,13 +13,7 @@ FAILDIR for reproduction.
 Prints one PASS/FAIL line per file with its variant count, and ends with
 "N passed, N failed" (files).
 
-With --driver DRIVER (tests/robust/driver.c, built against the same
-front end), the byte-deletion variants go through DRIVER, which runs
-bizc's --check path in a forked child per file instead of exec'ing bizc
-(whose start-up, loading libcurl and its thirty libraries, costs more than
-the check itself); the truncations still go through bizc itself.
-
-usage: robust.py [--driver DRIVER] BIZC FAILDIR JOBS FILE...
+usage: robust.py BIZC FAILDIR JOBS FILE...
 """
 import concurrent.futures
 import os
@@ -47,21 +41,6 @@ def variants(data):
 DRIVER_OK = ('ok', 'errors')
 
 
-def run_driver(driver, paths):
-    """Runs the driver on paths; returns {path: None or reason}."""
-    p = subprocess.run([driver], input='\n'.join(paths) + '\n', text=True,
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    got = {}
-    for line in p.stdout.splitlines():
-        verdict, _, path = line.partition('\t')
-        got[path] = None if verdict in DRIVER_OK else verdict
-    for path in paths:
-        if path not in got:
-            got[path] = 'the driver stopped before it (exit %d: %s)' % (
-                p.returncode, p.stderr.strip()[:200])
-    return got
-
-
 def judge(bizc, path):
     """Runs bizc --check on path; returns None when fine, else a reason."""
     try:
@@ -83,16 +62,10 @@ def judge(bizc, path):
 
 
 def main(argv):
-    driver = None
-    if len(argv) > 2 and argv[1] == '--driver':
-        driver = argv[2]
-        argv = argv[:1] + argv[3:]
     if len(argv) < 5:
         sys.stderr.write(__doc__)
         return 2
     bizc, faildir, jobs, files = argv[1], argv[2], int(argv[3]), argv[4:]
-    print('runs: %s' % ('bizc for truncations, %s for deletions' % driver if driver
-                        else 'bizc for every variant'), flush=True)
     passed = failed = total = 0
     tmp = tempfile.mkdtemp(prefix='bizc-robust.')
     start = time.time()
@@ -109,21 +82,7 @@ def main(argv):
                     with open(path, 'wb') as out:
                         out.write(text)
                     paths.append((path, desc, kind))
-                if driver:
-                    # bizc itself on the truncations, the driver (jobs
-                    # processes, one slice each) on the deletions.
-                    dels = [p for p, _, k in paths if k == 'del']
-                    slices = [dels[i::jobs] for i in range(jobs)]
-                    futs = [pool.submit(run_driver, driver, sl) for sl in slices if sl]
-                    execd = {p: pool.submit(judge, bizc, p) for p, _, k in paths if k != 'del'}
-                    got = {}
-                    for fu in futs:
-                        got.update(fu.result())
-                    for p, fu in execd.items():
-                        got[p] = fu.result()
-                    reasons = [got[p] for p, _, _ in paths]
-                else:
-                    reasons = list(pool.map(lambda pdk: judge(bizc, pdk[0]), paths))
+                reasons = list(pool.map(lambda pdk: judge(bizc, pdk[0]), paths))
                 bad = [(pd, r) for pd, r in zip(paths, reasons) if r]
                 total += len(paths)
                 name = os.path.relpath(f)

@@ -232,8 +232,8 @@ static void check_cycles(biz_sema *S, sx_dag *dag)
 
 static void check_lonely(biz_sema *S, sx_dag *dag)
 {
-    if (dag->body_errors)
-        return;   /* a task or a dependency that failed would explain it */
+    if (dag->body_errors || S->syntax_errors)
+        return;   /* a task, a dependency or a statement that failed would explain it */
     int entities = dag->ngroups;
     for (int i = 0; i < dag->ntasks; i++)
         if (!dag->tasks[i]->grp)

@@ -610,6 +610,8 @@ sx_val *sx_op_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const biz_op_sp
 {
     sx_dag *dag = sx_scope_dag(sc);
     if (!dag) {
+        if (S->syntax_errors || S->dag_call_rejected)   /* the DAG header failed: said */
+            return sx_err_val(S, e->span);
         biz_error(S->d, sx_call_name_span(e),
                   "create tasks in a @biz function or in a `with BizMicroService(...) as dag:` block",
                   "%s(...) must be created inside a DAG", op->name);
@@ -640,7 +642,14 @@ sx_val *sx_op_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const biz_op_sp
             continue;
         }
         if (i >= npos) {
-            if (npos == 0)
+            if (a->kind == BIZ_E_COMPARE && a->u.binop.op == BIZ_OP_EQ &&
+                a->u.binop.left->kind == BIZ_E_NAME) {
+                /* f(task_id=='a'): a keyword written with '==' */
+                const char *name = a->u.binop.left->u.name.id;
+                biz_error(S->d, a->u.binop.op_span, sx_fmt(S, "write %s=... ('==' compares)", name),
+                          "expected '=' after keyword '%s', got '=='", name);
+                note_meant(&ca, name);
+            } else if (npos == 0)
                 biz_error(S->d, a->span, "write name=value, e.g. task_id='my_task'",
                           "%s takes no positional arguments", op->name);
             else
@@ -908,8 +917,10 @@ sx_val *sx_method_call(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *obj
         biz_warning(S->d, e->span, NULL, "ignored: dag.test() (run the compiled DAG instead)");
         return sx_new(S, BV_NONE, e->span);
     }
-    biz_error(S->d, e->span, NULL, "method '%s' of %s cannot be used in a compiled DAG", method,
-              sx_kind_name(obj));
+    static const char *const deps[] = { "set_downstream", "set_upstream" };
+    const char *sug = obj->kind == BV_NODE ? biz_suggest(method, deps, 2) : NULL;
+    biz_error(S->d, e->span, sug ? sx_fmt(S, "did you mean '%s'?", sug) : NULL,
+              "method '%s' of %s cannot be used in a compiled DAG", method, sx_kind_name(obj));
     return sx_new(S, BV_ERROR, e->span);
 }
 

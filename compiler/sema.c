@@ -352,6 +352,20 @@ sx_val *sx_undefined(biz_sema *S, sx_scope *sc, const char *name, biz_span span,
         biz_error(S->d, span, "add `import pendulum`", "name 'pendulum' is not defined");
         return sx_err_val(S, span);
     }
+    /* Python's builtins exist in Python: "not defined" would mislead. */
+    static const char *const builtins[] = {
+        "print", "len", "str", "int", "float", "bool", "range", "open", "list", "dict",
+        "sorted", "min", "max", "sum", "enumerate", "zip", "map", "filter", "input",
+        "format", "repr", "isinstance", "getattr", "setattr", "eval", "exec", NULL,
+    };
+    for (const char *const *b = builtins; *b; b++)
+        if (!strcmp(name, *b)) {
+            biz_error(S->d, span,
+                      !strcmp(name, "print") ? "remove it; a task can log with BashOperator(bash_command='echo ...')"
+                                             : "write the value out as a constant",
+                      "Python builtin '%s' cannot be compiled: a compiled DAG cannot run Python code", name);
+            return sx_err_val(S, span);
+        }
     const char *cands[512];
     int n = scope_names(sc, cands, 400);
     if (calling && !(name[0] >= 'a' && name[0] <= 'z')) {
@@ -403,6 +417,7 @@ sx_val *sx_call(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *fn)
         case FN_DAG_CLASS:
             biz_error(S->d, at, sx_fmt(S, "write `with %s('my_dag', ...) as dag:` and create the tasks inside", name),
                       "a DAG must be created with `with %s(...) as dag:`", name);
+            S->dag_call_rejected = 1;
             return sx_new(S, BV_ERROR, e->span);
         case FN_DAG_DECORATOR:
             biz_error(S->d, at, sx_fmt(S, "write @%s(...) above `def my_dag():`", name),
@@ -1101,7 +1116,7 @@ biz_ir *biz_sema_check(const biz_ast *ast, biz_diags *d)
     biz_ir *ir = calloc(1, sizeof *ir);
     if (!ir)
         abort();
-    if (S.ndags == 0) {
+    if (S.ndags == 0 && !S.syntax_errors && !S.dag_call_rejected) {   /* else the DAG may be in what failed to parse */
         biz_pos start = { 1, 1, 0 };
         biz_error(d, biz_span_at(start), NULL,
                   "no DAG in file: decorate a function with @biz(...) or use `with BizMicroService(...)`");
@@ -1119,7 +1134,7 @@ biz_ir *biz_sema_check(const biz_ast *ast, biz_diags *d)
     ir->ndags = S.ndags;
     for (int i = 0; i < S.ndags; i++) {
         sx_dag *dag = S.dags[i];
-        if (dag->is_func && !dag->instantiated)
+        if (dag->is_func && !dag->instantiated && !S.syntax_errors)
             biz_warning(d, dag->name_span, sx_fmt(&S, "add `%s()` at module level", dag->func_name),
                         "DAG '%s' is defined but never instantiated; Airflow would not load it", dag->id);
         build_settings(&S, dag);

@@ -191,6 +191,8 @@ struct biz_sema {
     int npend_refs, cap_pend_refs;
     int syntax_errors;          /* errors before sema: names may be missing
                                    because a statement did not parse */
+    int dag_call_rejected;      /* `dag = DAG(...)` was reported: its tasks
+                                   outside a DAG follow from it */
 };
 
 /* --- pool ---------------------------------------------------------------- */

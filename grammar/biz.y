@@ -62,6 +62,7 @@ typedef struct biz_lexer {
     int eof_unclosed;       /* a bracket was open at EOF (reported) */
     int unclosed_reported;  /* offset of a bracket already reported, or -1 */
     int lex_err_line;       /* line of the last scanner error */
+    int unterm_line;        /* line of the last unterminated string (0: none) */
     int bad_char_line;      /* line of the last invalid character (one per line) */
     char *buf;              /* string value being built */
     size_t blen, bcap;
@@ -1179,6 +1180,15 @@ static const char *comma_context(const biz_lexer *lx)
     }
 }
 
+/* Whether span s is the first token of an argument (after '(' or ','). */
+static int starts_argument(const biz_lexer *lx, biz_span s)
+{
+    int i = s.begin.off;
+    while (i > 0 && strchr(" \t\r\n", lx->src->text[i - 1]))
+        i--;
+    return i > 0 && (lx->src->text[i - 1] == '(' || lx->src->text[i - 1] == ',');
+}
+
 /* The source text of a span when it is short and on one line. */
 static int short_text(const biz_lexer *lx, biz_span s, char *buf, size_t size)
 {
@@ -1268,12 +1278,22 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, biz_parser *p)
         /* forget the bracket (and those inside it) so that the end of
          * this line is a NEWLINE again and recovery resumes there */
         lx->depth = (int)(b - lx->br);
+        /* the string ran to the end of the line, taking the ')' with it:
+         * its error says it all, as in Python */
+        if (b->span.begin.line == lx->unterm_line)
+            return 0;
     } else if (inside && starts_operand(tok) &&
                ends_operand(lx->prev_tok) && has(exp, n, YYTRANSLATE(','))) {
         /* two operands in a row inside brackets: a comma is missing */
         snprintf(msg, sizeof msg, "expected ',' between %s", comma_context(lx));
         where = after_prev;
-        if (short_text(lx, lx->prev_span, text, sizeof text))
+        if (lx->prev_tok == NAME && b->ch == '(' && b->after_expr && !b->after_def &&
+            (tok == YYSYMBOL_STRING || tok == YYSYMBOL_INT || tok == YYSYMBOL_FLOAT) &&
+            starts_argument(lx, lx->prev_span) && short_text(lx, lx->prev_span, text, sizeof text)) {
+            /* f(task_id 'a'): a keyword without its '=' */
+            snprintf(msg, sizeof msg, "expected '=' after keyword '%s'", text);
+            snprintf(hint, sizeof hint, "write %s=value", text);
+        } else if (short_text(lx, lx->prev_span, text, sizeof text))
             snprintf(hint, sizeof hint, lx->prev_tok == STRING ? "did you forget a comma after %s?"
                                                               : "did you forget a comma after '%s'?",
                      text);

@@ -378,8 +378,13 @@ static void on_directory(const biz_http_result *r, void *user)
     cJSON *a = cJSON_ParseWithLength(r->body, r->body_len);
     const cJSON *url = cJSON_GetObjectItemCaseSensitive(a, "url");
     if (!cJSON_IsString(url)) {
+        /* Say which: a proxy's HTML page is not an answer without "url". */
+        if (!a)
+            fail(s, 0, "directory %s answered %ld for '%s' with a body that is not JSON: %.100s",
+                 s->dir_url, r->status, s->name, r->body);
+        else
+            fail(s, 0, "directory %s gave no \"url\" for '%s'", s->dir_url, s->name);
         cJSON_Delete(a);
-        fail(s, 0, "directory %s gave no \"url\" for '%s'", s->dir_url, s->name);
         deliver(s, NULL);
         return;
     }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "conn.h"
+#include "log.h"
 #include "template_int.h"
 
 #define MAX_EVAL_DEPTH 400
@@ -181,6 +182,25 @@ static const char *airflow_var(biz_tpl_ctx *cx, const char *name)
     return biz_tpl_ctx_getenv(cx, env);
 }
 
+/* Whether Airflow's secrets masker hides a variable of that name: its name
+ * holds one of the sensitive words (core.sensitive_var_conn_names' defaults),
+ * case-insensitively. */
+static int var_is_sensitive(const char *name)
+{
+    static const char *const words[] = {"access_token", "api_key", "apikey", "authorization",
+                                        "passphrase", "passwd", "password", "private_key",
+                                        "secret", "token", "keyfile_dict", "service_account"};
+    char low[256];
+    size_t k = 0;
+    for (const char *s = name; *s && k < sizeof low - 1; s++)
+        low[k++] = (*s >= 'A' && *s <= 'Z') ? (char)(*s + 32) : *s;
+    low[k] = '\0';
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+        if (strstr(low, words[i]))
+            return 1;
+    return 0;
+}
+
 /* var.value.NAME / var.json.NAME: *out gets the value, or NULL when unset. */
 static int var_get(biz_tpl_ctx *cx, const biz_tpl_node *n, int json, const char *name, cJSON **out)
 {
@@ -188,6 +208,10 @@ static int var_get(biz_tpl_ctx *cx, const biz_tpl_node *n, int json, const char 
     *out = NULL;
     if (!s)
         return 0;
+    /* A variable named like a secret (archive_token) is masked in every
+     * message from now on, as Airflow does. */
+    if (var_is_sensitive(name))
+        biz_log_secret(s);
     if (!json) {
         *out = cJSON_CreateString(s);
     } else if (!(*out = cJSON_Parse(s))) {
@@ -209,6 +233,10 @@ static int conn_get(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *id, biz_
         return set_undef(out, "The conn_id `%s` isn't defined", id);
     if (r < 0)
         return biz_tpl_fail(cx, n->op, "connection '%s': %s", id, msg);
+    /* As Airflow masks a connection's password once it is read: a template
+     * can put it anywhere (a Bash command, a body a service echoes). */
+    if (c.password)
+        biz_log_secret(c.password);
     cJSON *o = cJSON_CreateObject();
     if (o) {
         cJSON_AddStringToObject(o, "conn_id", c.conn_id ? c.conn_id : id);

@@ -287,6 +287,7 @@ static biz_tpl_node *parse_primary(P *p)
 {
     tok *t = cur(p);
     biz_tpl_node *n = NULL;
+    int grouped = 0;
     if (++p->depth > MAX_DEPTH) {
         pfail(p, t->start, "expression nested too deeply");
         return NULL;
@@ -342,6 +343,7 @@ static biz_tpl_node *parse_primary(P *p)
                 }
             } else {
                 n = e;
+                grouped = 1;
             }
         }
         if (!p->failed)
@@ -373,7 +375,9 @@ static biz_tpl_node *parse_primary(P *p)
     p->depth--;
     if (p->failed)
         return NULL;
-    set_end(p, n);
+    /* "(e)" is e, whose text ends before the ')' (messages quote it). */
+    if (!grouped)
+        set_end(p, n);
     return n;
 }
 

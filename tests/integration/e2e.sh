@@ -197,4 +197,52 @@ if compile_check call "$DAGS/call.biz"; then
 $RUN_ERR" missing-service
 fi
 
+# ---------------------------------------------------------------- secrets read by templates
+# A connection's password and a variable named like a secret, read by a
+# template, are masked (as Airflow masks them); a directory answering a
+# non-JSON page is said so.
+cat >"$T/secret_tpl.biz" <<'EOF'
+from datetime import datetime
+
+from airflow.operators.bash import BashOperator
+from coworks.biz import TechMicroServiceOperator
+from coworks.biz import biz
+
+
+@biz(
+    start_date=datetime(2024, 1, 1),
+    schedule_interval=None,
+    catchup=False,
+)
+def secret_tpl():
+    leak = BashOperator(
+        task_id='leak',
+        bash_command='echo "pw={{ conn.vault.password }} tok={{ var.value.api_token }}"; '
+                     'echo "pw={{ conn.vault.password }} tok={{ var.value.api_token }} user={{ var.value.user }}" >&2; '
+                     'exit 1',
+    )
+    garbled = TechMicroServiceOperator(
+        task_id='garbled',
+        cws_name='dirgarbage-page',
+        trigger_rule='all_done',
+    )
+    leak >> garbled
+
+
+secret_tpl()
+EOF
+if compile_check secret_tpl "$T/secret_tpl.biz"; then
+    reset_fake
+    AIRFLOW_CONN_VAULT='http://vuser:conn-pw-s3cr3t@127.0.0.1:1' AIRFLOW_VAR_API_TOKEN=var-tok-s3cr3t \
+        AIRFLOW_VAR_USER=alice run_dag "$T/secret_tpl" -v
+    assert_eq "secret_tpl: exit status 1" 1 "$RUN_RC"
+    no_secret "secret_tpl: a connection's password read by a template is masked" conn-pw-s3cr3t
+    no_secret "secret_tpl: a variable named like a secret is masked" var-tok-s3cr3t
+    assert_contains "secret_tpl: masked as ***" "$RUN_ERR" "pw=*** tok=*** user=alice"
+    assert_eq "secret_tpl: nothing in the state directory" "" \
+        "$(grep -rl -e conn-pw-s3cr3t -e var-tok-s3cr3t "$RUN_STATE" 2>/dev/null)"
+    assert_contains "secret_tpl: a non-JSON directory answer is said so" "$RUN_ERR" \
+        "with a body that is not JSON"
+fi
+
 finish

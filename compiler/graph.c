@@ -273,7 +273,8 @@ static void merge_arg(const biz_arg_spec *spec, void *user)
     cJSON *j = NULL;
     if (a && a->val->kind != BV_ERROR) {
         j = sx_to_json(a->val);
-    } else if (!(spec->flags & BIZ_A_NOT_DEFAULT) && sx_dict_get(m->dag->default_args, spec->name)) {
+    } else if (!(spec->flags & BIZ_A_NOT_DEFAULT) && sx_dict_get(m->dag->default_args, spec->name)
+               && strcmp(spec->name, "params")) {   /* default_args' params are the DAG's (sema.c) */
         j = sx_to_json(sx_dict_get(m->dag->default_args, spec->name));
     } else if (spec->default_json) {
         j = cJSON_Parse(spec->default_json);

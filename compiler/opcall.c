@@ -606,14 +606,78 @@ static void email_check(biz_sema *S, sx_dag *dag, const biz_op_spec *op, call_ar
 }
 
 /* Checks an operator call and creates its task(s). */
-sx_val *sx_op_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const biz_op_spec *op)
+/* The keyword argument name of call e, or NULL. */
+static const biz_keyword *call_keyword(const biz_expr *e, const char *name)
+{
+    for (int i = 0; i < e->u.call.keywords.len; i++) {
+        const biz_keyword *k = e->u.call.keywords.items[i];
+        if (k && k->name && k->value && !strcmp(k->name, name))
+            return k;
+    }
+    return NULL;
+}
+
+/* The task id written in call e as a literal, or NULL. */
+static const char *literal_id(const biz_expr *e, const biz_op_spec *op)
+{
+    const biz_keyword *k = call_keyword(e, op->is_group ? "group_id" : "task_id");
+    const biz_expr *v = k ? k->value : NULL;
+    if (!v && op->is_group && e->u.call.args.len > 0)
+        v = e->u.call.args.items[0];
+    return v && v->kind == BIZ_E_STR ? v->u.str.value : NULL;
+}
+
+/* The DAG a task created in sc with call e belongs to: dag=NAME when it
+ * names a DAG (the classic style, or an explicit DAG inside another's
+ * block), else the DAG being built. NULL when there is none (*failed set
+ * when that was already reported). */
+static sx_dag *task_dag(biz_sema *S, sx_scope *sc, const biz_expr *e, int *failed)
 {
     sx_dag *dag = sx_scope_dag(sc);
+    const biz_keyword *k = call_keyword(e, "dag");
+    *failed = 0;
+    if (!k)
+        return dag;
+    if (dag) {
+        /* Inside a DAG, dag=dag is usual and may name nothing bizc knows
+         * (a @biz function's body): only a known DAG changes the owner. */
+        if (k->value->kind != BIZ_E_NAME)
+            return dag;
+        sx_val *v = sx_lookup(sc, k->value->u.name.id);
+        return v && v->kind == BV_DAG ? v->u.dag : dag;
+    }
+    sx_val *v = sx_eval(S, sc, k->value);
+    if (v->kind == BV_DAG)
+        return v->u.dag;
+    *failed = 1;
+    if (v->kind != BV_ERROR && v->kind != BV_REJECTED)
+        biz_error(S->d, k->value->span, NULL, "argument 'dag' expects a DAG, got %s", sx_kind_name(v));
+    return NULL;
+}
+
+sx_val *sx_op_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const biz_op_spec *op)
+{
+    int failed;
+    sx_dag *dag = task_dag(S, sc, e, &failed);
     if (!dag) {
-        if (S->syntax_errors || S->dag_call_rejected)   /* the DAG header failed: said */
+        if (failed || S->syntax_errors || S->dag_call_rejected)   /* the DAG header failed: said */
             return sx_err_val(S, e->span);
+        if (S->nclassic > 0) {
+            /* Airflow fails too: a task outside `with` needs dag=. */
+            const char *id = literal_id(e, op);
+            const char *var = S->nclassic == 1 && S->last_classic->var_name ? S->last_classic->var_name
+                                                                             : "dag";
+            const char *hint = S->nclassic == 1
+                ? sx_fmt(S, "the DAG is '%s', assigned to '%s'", S->last_classic->id, var)
+                : "name the DAG it belongs to, e.g. dag=dag";
+            if (id)
+                biz_error(S->d, sx_call_name_span(e), hint, "task '%s' has no DAG: add dag=%s", id, var);
+            else
+                biz_error(S->d, sx_call_name_span(e), hint, "%s(...) has no DAG: add dag=%s", op->name, var);
+            return sx_err_val(S, e->span);
+        }
         biz_error(S->d, sx_call_name_span(e),
-                  "create tasks in a @biz function or in a `with BizMicroService(...) as dag:` block",
+                  "create tasks in a @biz function, in a `with BizMicroService(...) as dag:` block, or pass dag=dag",
                   "%s(...) must be created inside a DAG", op->name);
         return sx_err_val(S, e->span);
     }

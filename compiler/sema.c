@@ -400,6 +400,8 @@ static void python_op_error(biz_sema *S, const biz_expr *e, const char *name)
               name);
 }
 
+static sx_val *classic_dag(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *fn);
+
 sx_val *sx_call(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *fn)
 {
     biz_span at = sx_call_name_span(e);
@@ -415,8 +417,15 @@ sx_val *sx_call(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *fn)
         case FN_CHAIN: case FN_CROSS_DOWNSTREAM:
             return sx_do_chain(S, sc, e, fn->u.fn.fn == FN_CROSS_DOWNSTREAM);
         case FN_DAG_CLASS:
-            biz_error(S->d, at, sx_fmt(S, "write `with %s('my_dag', ...) as dag:` and create the tasks inside", name),
-                      "a DAG must be created with `with %s(...) as dag:`", name);
+            if (e == S->dag_call_ok && !sx_scope_dag(sc))
+                return classic_dag(S, sc, e, fn);
+            if (sx_scope_dag(sc)) {
+                biz_error(S->d, at, NULL, "a DAG cannot be defined inside another DAG");
+                return sx_new(S, BV_ERROR, e->span);
+            }
+            biz_error(S->d, at, sx_fmt(S, "write `dag = %s('my_dag', ...)` at module level, or "
+                                          "`with %s('my_dag', ...) as dag:`", name, name),
+                      "a DAG must be assigned to a name or used in `with %s(...) as dag:`", name);
             S->dag_call_rejected = 1;
             return sx_new(S, BV_ERROR, e->span);
         case FN_DAG_DECORATOR:
@@ -714,9 +723,14 @@ static void build_settings(biz_sema *S, sx_dag *dag)
     a = dag_arg(dag, "render_template_as_native_obj");
     cJSON_AddBoolToObject(o, "render_template_as_native_obj", a && a->val->kind == BV_BOOL ? a->val->u.b : 0);
     cJSON *params = cJSON_CreateObject();
+    /* As Airflow's DAG(): params=, updated with default_args['params']. */
     a = dag_arg(dag, "params");
-    if (a && a->val->kind == BV_DICT) {
-        cJSON *p = sx_to_json(a->val);
+    sx_val *dap = sx_dict_get(dag->default_args, "params");
+    for (int k = 0; k < 2; k++) {
+        sx_val *pv = k == 0 ? (a ? a->val : NULL) : dap;
+        if (!pv || pv->kind != BV_DICT)
+            continue;
+        cJSON *p = sx_to_json(pv);
         cJSON *it = p->child;
         while (it) {
             cJSON *next = it->next;
@@ -988,10 +1002,57 @@ static void do_def(biz_sema *S, sx_scope *sc, const biz_stmt *st, int in_dag)
     }
 }
 
+/* The DAG of a DAG(...) / BizMicroService(...) call (with or classic). */
+static sx_dag *dag_from_call(biz_sema *S, sx_scope *sc, const biz_expr *call, sx_val *fn)
+{
+    sx_dag *dag = new_dag(S, "", call->span);
+    dag_set_args(S, sc, dag, call, fn->u.fn.name);
+    sx_dag_arg *ida = dag_arg(dag, "dag_id");
+    if (!dag->id[0]) {
+        if (!ida)
+            biz_error(S->d, call->u.call.func->span, sx_fmt(S, "write %s('my_dag', ...)", fn->u.fn.name),
+                      "missing argument 'dag_id' for %s", fn->u.fn.name);
+        dag->id = "?";
+    } else {
+        sx_check_id(S, dag->id, ida->span, "dag id", 1);
+    }
+    dag->instantiated = 1;
+    return dag;
+}
+
+/* `NAME = DAG(...)` at module level: the classic style, whose tasks are
+ * created at module level with dag=NAME. */
+static sx_val *classic_dag(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *fn)
+{
+    S->dag_call_ok = NULL;   /* the arguments may not create DAGs */
+    sx_dag *dag = dag_from_call(S, sc, e, fn);
+    dag->classic = 1;
+    dag->var_name = S->dag_call_name;
+    dag->err_base = S->d->nerrors;
+    S->nclassic++;
+    S->last_classic = dag;
+    sx_val *v = sx_new(S, BV_DAG, e->span);
+    v->u.dag = dag;
+    return v;
+}
+
 static void do_with(biz_sema *S, sx_scope *sc, const biz_stmt *st, int in_dag)
 {
     const biz_with_item *it = st->u.with.items.len > 0 ? st->u.with.items.items[0] : NULL;
     const biz_expr *call = it ? it->context : NULL;
+    if (call && call->kind == BIZ_E_NAME && !in_dag && !sx_scope_dag(sc)) {
+        /* dag = DAG(...) then `with dag:` */
+        sx_val *dv = sx_lookup(sc, call->u.name.id);
+        if (dv && dv->kind == BV_DAG && dv->u.dag->classic) {
+            sx_scope ws = { NULL, sc, sc->bind_to ? sc->bind_to : sc, dv->u.dag };
+            if (it->target)
+                assign_target(S, sc, it->target, dv);
+            body(S, &ws, &st->u.with.body, 1);
+            return;
+        }
+        if (dv && (dv->kind == BV_ERROR || dv->kind == BV_REJECTED))
+            return;
+    }
     if (!call || call->kind != BIZ_E_CALL || !call->u.call.func) {
         biz_error(S->d, st->span, NULL, "`with` is only supported for DAG(...) and BizMicroService(...)");
         return;
@@ -1015,18 +1076,7 @@ static void do_with(biz_sema *S, sx_scope *sc, const biz_stmt *st, int in_dag)
     }
     if (st->u.with.items.len > 1)
         biz_error(S->d, st->span, NULL, "`with` takes one DAG here");
-    sx_dag *dag = new_dag(S, "", call->span);
-    dag_set_args(S, sc, dag, call, fn->u.fn.name);
-    sx_dag_arg *ida = dag_arg(dag, "dag_id");
-    if (!dag->id[0]) {
-        if (!ida)
-            biz_error(S->d, call->u.call.func->span, sx_fmt(S, "write %s('my_dag', ...)", fn->u.fn.name),
-                      "missing argument 'dag_id' for %s", fn->u.fn.name);
-        dag->id = "?";
-    } else {
-        sx_check_id(S, dag->id, ida->span, "dag id", 1);
-    }
-    dag->instantiated = 1;
+    sx_dag *dag = dag_from_call(S, sc, call, fn);
     sx_scope ws = { NULL, sc, sc->bind_to ? sc->bind_to : sc, dag };
     if (it->target) {
         sx_val *dv = sx_new(S, BV_DAG, it->target->span);
@@ -1061,7 +1111,14 @@ static void stmt(biz_sema *S, sx_scope *sc, const biz_stmt *st, int in_dag)
     case BIZ_S_ASSIGN: case BIZ_S_ANNASSIGN: {
         if (!st->u.assign.value)
             return;
+        const biz_expr *t0 = st->u.assign.targets.len == 1 ? st->u.assign.targets.items[0] : NULL;
+        if (!in_dag && sc == &S->module && t0 && t0->kind == BIZ_E_NAME
+            && st->u.assign.value->kind == BIZ_E_CALL) {
+            S->dag_call_ok = st->u.assign.value;   /* may be `dag = DAG(...)` */
+            S->dag_call_name = t0->u.name.id;
+        }
         sx_val *v = sx_eval(S, sc, st->u.assign.value);
+        S->dag_call_ok = NULL;
         for (int i = 0; i < st->u.assign.targets.len; i++)
             assign_target(S, sc, st->u.assign.targets.items[i], v);
         return;
@@ -1113,6 +1170,9 @@ biz_ir *biz_sema_check(const biz_ast *ast, biz_diags *d)
     S.syntax_errors = d->nerrors;
     if (ast)
         body(&S, &S.module, &ast->body, 0);
+    for (int i = 0; i < S.ndags; i++)
+        if (S.dags[i]->classic)   /* its tasks may be anywhere after it */
+            S.dags[i]->body_errors = d->nerrors - S.dags[i]->err_base;
     biz_ir *ir = calloc(1, sizeof *ir);
     if (!ir)
         abort();

@@ -160,6 +160,10 @@ struct sx_dag {
     const char *func_name;      /* the @biz function's name */
     int body_errors;            /* errors reported in its body: no "lonely
                                    task" warnings on top of them */
+    int classic;                /* `dag = DAG(...)` at module level: its
+                                   tasks take dag=<name> */
+    const char *var_name;       /* classic: the name it is assigned to */
+    int err_base;               /* classic: errors before its tasks */
     sx_dag_arg *args;
     int nargs, cap_args;
     sx_val *default_args;       /* BV_DICT or NULL */
@@ -193,6 +197,12 @@ struct biz_sema {
                                    because a statement did not parse */
     int dag_call_rejected;      /* `dag = DAG(...)` was reported: its tasks
                                    outside a DAG follow from it */
+    const biz_expr *dag_call_ok;/* the value of a module-level `NAME = ...`
+                                   being evaluated: a DAG(...) call there
+                                   creates a classic DAG */
+    const char *dag_call_name;  /* that NAME */
+    int nclassic;               /* classic DAGs created so far */
+    sx_dag *last_classic;
 };
 
 /* --- pool ---------------------------------------------------------------- */

@@ -11,7 +11,7 @@ static int opt_number(const char *name, const char *v, double max, double *out,
     char *end;
     double d = strtod(v, &end);
     if (!*v || *end || !(d >= 0) || d > max) {
-        snprintf(err, errlen, "%s needs a number from 0 to %g, not '%s'", name, max, v);
+        snprintf(err, errlen, "%s needs a number from 0 to %.0f, not '%s'", name, max, v);
         return -1;
     }
     *out = d;
@@ -115,6 +115,20 @@ int biz_cli_parse(int argc, char **argv, biz_cli *o, char *err, size_t errlen)
     if (o->xcom_json && !o->task) {
         snprintf(err, errlen, "--xcom needs --task");
         return -1;
+    }
+    /* One action at a time: the others would be silently ignored (a
+     * "--dry-run --resume last" would preview a fresh run, not the resume). */
+    const char *names[] = {"--dry-run", "--list", "--graph", "--runs", "--show", "--crontab", "--resume"};
+    int set[] = {o->dry_run, o->list, o->graph, o->runs, o->show != NULL, o->crontab, o->resume != NULL};
+    const char *first = NULL;
+    for (size_t k = 0; k < sizeof set / sizeof *set; k++) {
+        if (!set[k])
+            continue;
+        if (first) {
+            snprintf(err, errlen, "%s and %s cannot be used together", first, names[k]);
+            return -1;
+        }
+        first = names[k];
     }
     if (o->resume && (o->conf_json || o->conf_file || o->logical_date || o->task)) {
         snprintf(err, errlen, "--resume reruns a run with its own conf and logical date:"

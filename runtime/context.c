@@ -14,6 +14,33 @@ void biz_ctx_iso(time_t t, char *buf, size_t len)
     strftime(buf, len, "%Y-%m-%dT%H:%M:%S+00:00", &tm);
 }
 
+/* Sets obj[key] = a copy of every member of from. */
+static void ctx_update(cJSON *obj, const cJSON *from)
+{
+    const cJSON *kv;
+    cJSON_ArrayForEach(kv, from) {
+        cJSON *v = cJSON_Duplicate(kv, 1);
+        if (cJSON_GetObjectItemCaseSensitive(obj, kv->string))
+            cJSON_ReplaceItemInObjectCaseSensitive(obj, kv->string, v);
+        else
+            cJSON_AddItemToObject(obj, kv->string, v);
+    }
+}
+
+/* `params` as Airflow gives a task: the DAG's params updated with the
+ * task's own (task_params, may be NULL), then with dag_run.conf
+ * (dag_run_conf_overrides_params). */
+static cJSON *ctx_params(const biz_run *run, const cJSON *task_params)
+{
+    const cJSON *dp = cJSON_GetObjectItemCaseSensitive(run->settings, "params");
+    cJSON *params = cJSON_IsObject(dp) ? cJSON_Duplicate(dp, 1) : cJSON_CreateObject();
+    if (cJSON_IsObject(task_params))
+        ctx_update(params, task_params);
+    if (cJSON_IsObject(run->conf))
+        ctx_update(params, run->conf);
+    return params;
+}
+
 /* Builds run->context, the variables templates see. */
 int biz_ctx_build(biz_run *run)
 {
@@ -67,17 +94,7 @@ int biz_ctx_build(biz_run *run)
         cJSON_AddStringToObject(dr, "dag_id", run->dag->dag_id);
     }
 
-    const cJSON *dp = cJSON_GetObjectItemCaseSensitive(run->settings, "params");
-    cJSON *params = cJSON_IsObject(dp) ? cJSON_Duplicate(dp, 1) : cJSON_CreateObject();
-    const cJSON *kv;
-    cJSON_ArrayForEach(kv, run->conf) {
-        cJSON *v = cJSON_Duplicate(kv, 1);
-        if (cJSON_GetObjectItemCaseSensitive(params, kv->string))
-            cJSON_ReplaceItemInObjectCaseSensitive(params, kv->string, v);
-        else
-            cJSON_AddItemToObject(params, kv->string, v);
-    }
-    cJSON_AddItemToObject(c, "params", params);
+    cJSON_AddItemToObject(c, "params", ctx_params(run, NULL));
 
     cJSON *dag = cJSON_AddObjectToObject(c, "dag");
     if (dag)
@@ -329,6 +346,8 @@ static cJSON *render_args(biz_run *run, biz_ti *ti, int try_number, char **err, 
     cJSON_AddStringToObject(task, "task_id", ti->def->task_id);
     cJSON_AddStringToObject(task, "operator", biz_ops[ti->def->op].name);
     cJSON_ReplaceItemInObjectCaseSensitive(run->context, "task", task);
+    cJSON_ReplaceItemInObjectCaseSensitive(run->context, "params",
+                                           ctx_params(run, cJSON_GetObjectItemCaseSensitive(ti->args, "params")));
 
     render_ctx rc = { run, NULL };
     biz_tpl_env env;

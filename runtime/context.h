@@ -15,7 +15,8 @@
 /* Builds run->context: ds, ds_nodash, ts, ts_nodash, logical_date,
  * data_interval_start/end, run_id, dag_run {conf, run_id, logical_date,
  * run_type}, params (the DAG's params overridden by conf keys, as Airflow's
- * dag_run_conf_overrides_params), dag {dag_id}, task (set per render).
+ * dag_run_conf_overrides_params; per render, the task's own params= come
+ * between the two), dag {dag_id}, task (set per render).
  * 0, or -1 when out of memory. */
 int biz_ctx_build(biz_run *run);
 

@@ -58,6 +58,25 @@ int biz_log_verbosity(void) { return L.verbosity; }
 /* The current log format. */
 biz_log_format biz_log_get_format(void) { return L.format; }
 
+/* Whether Airflow's secrets masker hides the value of that name: the name
+ * holds one of the sensitive words (core.sensitive_var_conn_names' defaults),
+ * case-insensitively. */
+int biz_log_sensitive_name(const char *name)
+{
+    static const char *const words[] = {"access_token", "api_key", "apikey", "authorization",
+                                        "passphrase", "passwd", "password", "private_key",
+                                        "secret", "token", "keyfile_dict", "service_account"};
+    char low[256];
+    size_t k = 0;
+    for (const char *s = name; s && *s && k < sizeof low - 1; s++)
+        low[k++] = (*s >= 'A' && *s <= 'Z') ? (char)(*s + 32) : *s;
+    low[k] = '\0';
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+        if (strstr(low, words[i]))
+            return 1;
+    return 0;
+}
+
 /* Registers a secret, replaced by "***" in every message. */
 void biz_log_secret(const char *secret)
 {

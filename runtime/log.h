@@ -24,6 +24,9 @@ void biz_log_init(biz_log_format format, int verbosity, FILE *out);
 /* Frees the secret registry. */
 void biz_log_shutdown(void);
 
+/* Whether a value of that name (a variable, a header) is a secret for
+ * Airflow's masker: the name holds "token", "password", "authorization"... */
+int biz_log_sensitive_name(const char *name);
 /* Registers a secret: it is replaced by "***" in every message. */
 void biz_log_secret(const char *secret);
 /* A malloc'd copy of s with every registered secret replaced by "***". */

@@ -1,5 +1,6 @@
 /* main.c: biz_main, what a compiled DAG's main() calls: options, the run
  * on the event loop, the summary and the exit status. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,16 +65,29 @@ static int load_conf(const biz_cli *o, cJSON **conf, char *err, size_t errlen)
     char *text = NULL;
     const char *src = o->conf_json;
     if (o->conf_file) {
+        errno = 0;
         text = slurp(o->conf_file);
         if (!text) {
-            snprintf(err, errlen, "cannot read --conf-file '%s'", o->conf_file);
+            snprintf(err, errlen, "cannot read --conf-file '%s'%s%s", o->conf_file,
+                     errno ? ": " : "", errno ? strerror(errno) : "");
             return -1;
         }
         src = text;
     }
     if (!src)
         return 0;
-    *conf = cJSON_Parse(src);
+    const char *end = NULL;
+    *conf = cJSON_ParseWithOpts(src, &end, 1);
+    if (!*conf) {
+        /* Where it went wrong: a JSON typo in a long --conf is hard to spot. */
+        if (!end || end < src)
+            end = src;
+        snprintf(err, errlen, "--conf%s is not valid JSON: syntax error at byte %ld%s%.20s%s",
+                 o->conf_file ? "-file" : "", (long)(end - src), *end ? " near '" : " (unexpected end)",
+                 end, *end ? "'" : "");
+        free(text);
+        return -1;
+    }
     free(text);
     if (!cJSON_IsObject(*conf)) {
         cJSON_Delete(*conf);

@@ -253,6 +253,9 @@ static int call(biz_tech_call *s, const char *base, const char *token)
     if (cJSON_IsObject(uh))
         cJSON_ArrayForEach(kv, uh) {
             char *v = py_str(kv);
+            /* An Authorization header the DAG sets itself is as secret as a token. */
+            if (v && biz_log_sensitive_name(kv->string))
+                biz_log_secret(v);
             if (v)
                 hdr_set(&hd, kv->string, v);
             free(v);

@@ -22,6 +22,7 @@ static const biz_arg_spec base_args[] = {
     { "owner", BIZ_T_STR, 0, "\"airflow\"", "shown in --list" },
     { "doc_md", BIZ_T_STR, 0, NULL, "documentation" },
     { "doc", BIZ_T_STR, 0, NULL, "documentation" },
+    { "params", BIZ_T_DICT, 0, NULL, "the task's `params` in templates: the DAG's params updated with these" },
     { "start_date", BIZ_T_DATETIME, BIZ_A_IGNORED, NULL, "ignored: the DAG's start_date is used" },
     { "end_date", BIZ_T_DATETIME, BIZ_A_IGNORED, NULL, "ignored: the DAG's end_date is used" },
     { "pool", BIZ_T_STR, BIZ_A_IGNORED, NULL, "ignored: there are no pools in a compiled DAG" },

@@ -187,6 +187,13 @@ int biz_show_plan(FILE *f, biz_run *run)
         }
         if (!args)
             args = cJSON_Duplicate(ti->args, 1);
+        /* Header values named like secrets (Authorization) are masked, as
+         * when the task runs (op_tech.c). */
+        const cJSON *hd = cJSON_GetObjectItemCaseSensitive(args, "headers"), *kv;
+        if (cJSON_IsObject(hd))
+            cJSON_ArrayForEach(kv, hd)
+                if (cJSON_IsString(kv) && biz_log_sensitive_name(kv->string))
+                    biz_log_secret(kv->valuestring);
         if (ti->def->op >= 0 && ti->def->op < BIZ_OP__COUNT) {
             plan_acc p = { f, args };
             biz_op_each_arg(&biz_ops[ti->def->op], plan_arg, &p);

@@ -182,25 +182,6 @@ static const char *airflow_var(biz_tpl_ctx *cx, const char *name)
     return biz_tpl_ctx_getenv(cx, env);
 }
 
-/* Whether Airflow's secrets masker hides a variable of that name: its name
- * holds one of the sensitive words (core.sensitive_var_conn_names' defaults),
- * case-insensitively. */
-static int var_is_sensitive(const char *name)
-{
-    static const char *const words[] = {"access_token", "api_key", "apikey", "authorization",
-                                        "passphrase", "passwd", "password", "private_key",
-                                        "secret", "token", "keyfile_dict", "service_account"};
-    char low[256];
-    size_t k = 0;
-    for (const char *s = name; *s && k < sizeof low - 1; s++)
-        low[k++] = (*s >= 'A' && *s <= 'Z') ? (char)(*s + 32) : *s;
-    low[k] = '\0';
-    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
-        if (strstr(low, words[i]))
-            return 1;
-    return 0;
-}
-
 /* var.value.NAME / var.json.NAME: *out gets the value, or NULL when unset. */
 static int var_get(biz_tpl_ctx *cx, const biz_tpl_node *n, int json, const char *name, cJSON **out)
 {
@@ -210,7 +191,7 @@ static int var_get(biz_tpl_ctx *cx, const biz_tpl_node *n, int json, const char 
         return 0;
     /* A variable named like a secret (archive_token) is masked in every
      * message from now on, as Airflow does. */
-    if (var_is_sensitive(name))
+    if (biz_log_sensitive_name(name))
         biz_log_secret(s);
     if (!json) {
         *out = cJSON_CreateString(s);

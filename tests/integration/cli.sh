@@ -85,8 +85,17 @@ if compile_check invoice "$EXAMPLES/invoice.biz"; then
     assert_contains "--task of an unknown task: named" "$RUN_ERR" "no_such_task"
     usage "--xcom without --task" "$X" --xcom '{}'
     usage "--conf that is not JSON" "$X" --conf '{not json'
-    assert_contains "--conf that is not JSON: says so" "$RUN_ERR" "--conf"
+    assert_contains "--conf that is not JSON: says so" "$RUN_ERR" "--conf is not valid JSON: syntax error at byte"
     usage "--conf that is not an object" "$X" --conf '[1, 2]'
+    assert_contains "--conf that is not an object: says so" "$RUN_ERR" "--conf must be a JSON object"
+    usage "--conf-file that is missing" "$X" --conf-file "$T/no-such-conf.json"
+    assert_contains "--conf-file that is missing: says why" "$RUN_ERR" "No such file or directory"
+    usage "--dry-run with --resume" "$X" --dry-run --resume last
+    assert_contains "--dry-run with --resume: not silently a fresh run's plan" "$RUN_ERR" \
+        "--dry-run and --resume cannot be used together"
+    usage "--runs with --show" "$X" --runs --show last
+    usage "--keep-runs that is negative" "$X" --keep-runs -1
+    assert_contains "--keep-runs that is negative: the range, in plain digits" "$RUN_ERR" "from 0 to 1000000000, not '-1'"
     usage "--conf and --conf-file together" "$X" --conf '{}' --conf-file /dev/null
     usage "--log-format bad" "$X" --log-format xml
     usage "--xcom that is not JSON" "$X" --task check_invoice --xcom 'nope'
@@ -156,6 +165,30 @@ if compile_check cli_dryrun "$DAGS/cli_dryrun.biz"; then
         "$(calls 'svc[0]["json"]')"
     assert_match "--task --xcom: the summary shows that task only" '^TASK .*
 show +success' "$RUN_OUT"
+fi
+
+# ---------------------------------------------------------------- task params, classic DAGs
+if compile_check cli_params "$DAGS/cli_params.biz"; then
+    run_dag "$T/cli_params" --dry-run
+    assert_eq "task params: dry run, exit status 0" 0 "$RUN_RC"
+    assert_contains "task params: the task's own override the DAG's" "$RUN_OUT" \
+        'bash_command = "echo own 2 default_args"'
+    assert_contains "task params: without its own, the DAG's (and default_args')" "$RUN_OUT" \
+        'bash_command = "echo dags 1 default_args"'
+    run_dag "$T/cli_params" --dry-run --conf '{"x": 9}'
+    assert_contains "task params: dag_run.conf overrides the task's" "$RUN_OUT" \
+        'bash_command = "echo own 9 default_args"'
+fi
+
+"$BIZC_TOP_BUILDDIR/bizc" "$DAGS/cli_two_dags.biz" -o "$T/two" >"$T/two.log" 2>&1
+assert_eq "two classic DAGs: bizc asks for --dag (exit 2)" 2 "$?"
+assert_contains "two classic DAGs: names both" "$(cat "$T/two.log")" "(first, second)"
+if "$BIZC_TOP_BUILDDIR/bizc" --dag second "$DAGS/cli_two_dags.biz" -o "$T/second" >"$T/two.log" 2>&1; then
+    run_dag "$T/second" --list
+    assert_match "two classic DAGs: --dag second has its tasks" 'd +BashOperator +c ' "$RUN_OUT"
+    assert_eq "two classic DAGs: two tasks (+ header)" 3 "$(printf '%s\n' "$RUN_OUT" | wc -l)"
+else
+    fail "two classic DAGs: bizc --dag second" "$(cat "$T/two.log")"
 fi
 
 finish

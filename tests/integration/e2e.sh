@@ -226,6 +226,15 @@ def secret_tpl():
         cws_name='dirgarbage-page',
         trigger_rule='all_done',
     )
+    hdr = TechMicroServiceOperator(
+        task_id='hdr',
+        cws_name='svc-hdr',
+        no_auth=True,
+        headers={'Authorization': 'Bearer hdr-s3cr3t'},
+        method='POST',
+        json={'echo': 'Bearer hdr-s3cr3t'},
+        log_response=True,
+    )
     leak >> garbled
 
 
@@ -240,9 +249,18 @@ if compile_check secret_tpl "$T/secret_tpl.biz"; then
     no_secret "secret_tpl: a variable named like a secret is masked" var-tok-s3cr3t
     assert_contains "secret_tpl: masked as ***" "$RUN_ERR" "pw=*** tok=*** user=alice"
     assert_eq "secret_tpl: nothing in the state directory" "" \
-        "$(grep -rl -e conn-pw-s3cr3t -e var-tok-s3cr3t "$RUN_STATE" 2>/dev/null)"
+        "$(grep -rl -e conn-pw-s3cr3t -e var-tok-s3cr3t -e hdr-s3cr3t "$RUN_STATE" 2>/dev/null)"
     assert_contains "secret_tpl: a non-JSON directory answer is said so" "$RUN_ERR" \
         "with a body that is not JSON"
+    no_secret "secret_tpl: an Authorization header set by the DAG is masked" hdr-s3cr3t
+    assert_eq "secret_tpl: the header was sent" "Bearer hdr-s3cr3t" \
+        "$(calls "h(path_is('/svc/svc-hdr/')[0], 'authorization') if path_is('/svc/svc-hdr/') else None")"
+    AIRFLOW_CONN_VAULT='http://vuser:conn-pw-s3cr3t@127.0.0.1:1' AIRFLOW_VAR_API_TOKEN=var-tok-s3cr3t \
+        AIRFLOW_VAR_USER=alice run_dag "$T/secret_tpl" --dry-run
+    assert_eq "secret_tpl --dry-run: exit status 0" 0 "$RUN_RC"
+    no_secret "secret_tpl --dry-run: no connection password" conn-pw-s3cr3t
+    no_secret "secret_tpl --dry-run: no secret variable" var-tok-s3cr3t
+    no_secret "secret_tpl --dry-run: no Authorization header" hdr-s3cr3t
 fi
 
 finish

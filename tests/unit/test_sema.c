@@ -429,6 +429,94 @@ static void test_module_level(void)
     EXPECT(BIZ_ERROR, 3, 60, "invalid schedule '0 25 * * *': hour: 25 is out of range 0-23");
 }
 
+static void test_classic_dag(void)
+{
+    /* dag = DAG(...) at module level, tasks with dag=NAME, in two DAGs. */
+    const biz_ir *r = check(
+        "from datetime import datetime\n"
+        "from airflow import DAG\n"
+        "from airflow.models.baseoperator import chain\n"
+        "from airflow.operators.empty import EmptyOperator\n"
+        "from coworks.biz import BizMicroService, TechMicroServiceOperator\n"
+        "one = DAG('one', start_date=datetime(2024, 1, 1), schedule_interval='@daily')\n"
+        "two = BizMicroService('two', schedule=None)\n"
+        "a = EmptyOperator(task_id='a', dag=one)\n"
+        "b = TechMicroServiceOperator(task_id='b', cws_name='svc', dag=one)\n"
+        "c = EmptyOperator(task_id='c', dag=one)\n"
+        "x = EmptyOperator(task_id='x', dag=two)\n"
+        "with two:\n"
+        "    y = EmptyOperator(task_id='y')\n"
+        "a >> b\n"
+        "chain(b, c)\n"
+        "x.set_downstream(y)\n");
+    if (diags.nerrors || diags.nwarnings) dump();
+    CU_ASSERT_EQUAL(diags.nerrors, 0);
+    CU_ASSERT_EQUAL(diags.nwarnings, 0);
+    CU_ASSERT_EQUAL_FATAL(r->ndags, 2);
+    CU_ASSERT_STRING_EQUAL(r->dags[0].dag_id, "one");
+    CU_ASSERT_EQUAL(r->dags[0].ntasks, 3);
+    CU_ASSERT(edge(&r->dags[0], "a", "b"));
+    CU_ASSERT(edge(&r->dags[0], "b", "c"));
+    CU_ASSERT_STRING_EQUAL(r->dags[1].dag_id, "two");
+    CU_ASSERT_EQUAL(r->dags[1].ntasks, 2);
+    CU_ASSERT(edge(&r->dags[1], "x", "y"));
+
+    /* A module-level task without dag=, and tasks of two DAGs wired. */
+    check("from datetime import datetime\n"
+          "from airflow import DAG\n"
+          "from airflow.operators.empty import EmptyOperator\n"
+          "dag = DAG('one', schedule=None)\n"
+          "other = DAG('two', schedule=None)\n"
+          "a = EmptyOperator(task_id='a', dag=dag)\n"
+          "b = EmptyOperator(task_id='b')\n"
+          "c = EmptyOperator(task_id='c', dag=other)\n"
+          "a >> c\n"
+          "d = EmptyOperator(task_id='d', dag='dag')\n");
+    EXPECT(BIZ_ERROR, 7, 5, "task 'b' has no DAG: add dag=dag");
+    EXPECT(BIZ_ERROR, 9, 3, "tasks 'a' and 'c' belong to different DAGs");
+    EXPECT(BIZ_ERROR, 10, 36, "argument 'dag' expects a DAG, got a string");
+    CU_ASSERT_EQUAL(diags.nerrors, 3);
+
+    /* Not assigned, or inside another DAG: still errors. */
+    check("from airflow import DAG\n"
+          "DAG('lost', schedule=None)\n"
+          "with DAG('w', schedule=None) as dag:\n"
+          "    inner = DAG('inner', schedule=None)\n");
+    EXPECT(BIZ_ERROR, 2, 1, "a DAG must be assigned to a name or used in `with DAG(...) as dag:`");
+    EXPECT(BIZ_ERROR, 4, 13, "a DAG cannot be defined inside another DAG");
+}
+
+static void test_task_params(void)
+{
+    /* params= on a task is kept as given; default_args' params go into
+     * the DAG's params (as Airflow's DAG() does), not into each task. */
+    const biz_ir *r = check(
+        "from datetime import datetime\n"
+        "from airflow import DAG\n"
+        "from airflow.operators.bash import BashOperator\n"
+        "with DAG('p', schedule=None, params={'x': 1, 'y': 1},\n"
+        "         default_args={'params': {'y': 2}}) as dag:\n"
+        "    a = BashOperator(task_id='a', bash_command='echo {{ params.x }}', params={'x': 3})\n"
+        "    b = BashOperator(task_id='b', bash_command='echo {{ params.x }}')\n"
+        "    a >> b\n");
+    if (diags.nerrors) dump();
+    CU_ASSERT_EQUAL(diags.nerrors, 0);
+    CU_ASSERT_EQUAL_FATAL(r->ndags, 1);
+    const cJSON *dp = cJSON_GetObjectItem(r->dags[0].settings, "params");
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(dp, "x")->valueint, 1);
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(dp, "y")->valueint, 2);
+    const biz_ir_task *a = task(&r->dags[0], "a", NULL), *b = task(&r->dags[0], "b", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(cJSON_GetObjectItem(a->args, "params"), "x")->valueint, 3);
+    CU_ASSERT(cJSON_IsNull(cJSON_GetObjectItem(b->args, "params")));
+    check("from airflow import DAG\n"
+          "from airflow.operators.empty import EmptyOperator\n"
+          "with DAG('p', schedule=None) as dag:\n"
+          "    a = EmptyOperator(task_id='a', params=['x'])\n");
+    EXPECT(BIZ_ERROR, 4, 43, "argument 'params' expects a dict, got a list");
+}
+
 static void test_constants(void)
 {
     const biz_ir *r = check(
@@ -497,6 +585,8 @@ int main(void)
     CU_add_test(s, "Python is rejected", test_python_rejected);
     CU_add_test(s, "quickstart: one error", test_quickstart);
     CU_add_test(s, "module level", test_module_level);
+    CU_add_test(s, "classic DAGs (dag=dag)", test_classic_dag);
+    CU_add_test(s, "task params", test_task_params);
     CU_add_test(s, "constants", test_constants);
     CU_add_test(s, "never crashes", test_never_crashes);
     CU_basic_set_mode(CU_BRM_VERBOSE);

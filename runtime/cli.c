@@ -78,6 +78,11 @@ int biz_cli_parse(int argc, char **argv, biz_cli *o, char *err, size_t errlen)
         } else if ((r = opt_value(argc, argv, &i, "--max-catchup", &v, err, errlen)) != 0) {
             double d;
             if (r < 0 || opt_number("--max-catchup", v, 1e6, &d, err, errlen) < 0) return -1;
+            if (d < 1) {
+                /* Not silently 1: --keep-runs 0 means "no limit", this cannot. */
+                snprintf(err, errlen, "--max-catchup needs at least 1 (intervals run per invocation), not '%s'", v);
+                return -1;
+            }
             o->max_catchup = (int)d;
         } else if ((r = opt_value(argc, argv, &i, "--wait-lock", &v, err, errlen)) != 0) {
             if (r < 0 || opt_number("--wait-lock", v, 1e7, &o->wait_lock, err, errlen) < 0) return -1;

@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -230,7 +233,8 @@ static void child_fail(int step)
 }
 
 /* In the child, between fork and exec: async-signal-safe calls only. */
-static void child(const biz_proc_opts *o, int in, int out, int err, int rep, long maxfd)
+static void child(const biz_proc_opts *o, int in, int out, int err, int rep, long maxfd,
+                  pid_t parent)
 {
     struct sigaction dfl;
     memset(&dfl, 0, sizeof dfl);
@@ -244,6 +248,14 @@ static void child(const biz_proc_opts *o, int in, int out, int err, int rep, lon
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     setsid();
+#ifdef __linux__
+    /* When the executable dies without a chance to stop its tasks (kill -9,
+     * OOM killer), the command goes with it: left running, it would run
+     * twice once --resume starts the task again. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        _exit(127);
+#endif
     if (dup2(rep, 3) < 0)
         _exit(127);
     fcntl(3, F_SETFD, FD_CLOEXEC);
@@ -304,9 +316,10 @@ biz_proc *biz_proc_spawn(biz_loop *loop, const biz_proc_opts *o, const biz_proc_
     sigset_t all, old;
     sigfillset(&all);
     sigprocmask(SIG_SETMASK, &all, &old);
+    pid_t self = getpid();
     pid_t pid = fork();
     if (pid == 0)
-        child(o, in, po[1], pe[1], px[1], maxfd);
+        child(o, in, po[1], pe[1], px[1], maxfd, self);
     int fork_errno = errno;
     sigprocmask(SIG_SETMASK, &old, NULL);
     if (pid < 0) {

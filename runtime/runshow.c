@@ -1,5 +1,7 @@
 /* runshow.c: --runs, --show and --crontab (see runplan.h). */
+#include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,18 @@ static const char *jstr(const cJSON *o, const char *name)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
     return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* A record's state, but "killed" for a run still "running" whose process
+ * is gone (kill -9, a crash, a reboot): no one will finish it but --resume. */
+static const char *run_state(const cJSON *r)
+{
+    const char *s = jstr(r, "state");
+    const cJSON *pid = cJSON_GetObjectItemCaseSensitive(r, "pid");
+    if (s && !strcmp(s, "running") && cJSON_IsNumber(pid) && pid->valuedouble > 0 &&
+        kill((pid_t)pid->valuedouble, 0) < 0 && errno == ESRCH)
+        return "killed";
+    return s;
 }
 
 static const char *or_dash(const char *s)
@@ -112,7 +126,7 @@ int biz_plan_show_runs(FILE *f, const biz_dag_def *dag, const biz_cli *o, const 
             fmt_duration(biz_record_time(r, "start_date"), biz_record_time(r, "end_date"), dur, sizeof dur);
             fmt_counts(r, counts, sizeof counts);
             fprintf(f, "%-*s  %-9s  %-19s  %10s  %s\n", w, or_dash(jstr(r, "run_id")),
-                    or_dash(jstr(r, "state")), start, dur, counts);
+                    or_dash(run_state(r)), start, dur, counts);
         }
     }
     cJSON_Delete(records);
@@ -127,7 +141,13 @@ void biz_plan_print_record(FILE *f, const cJSON *rec, const char *record_path)
     fprintf(f, "run:           %s\n", or_dash(jstr(rec, "run_id")));
     fprintf(f, "dag:           %s\n", or_dash(jstr(rec, "dag_id")));
     fprintf(f, "type:          %s\n", or_dash(jstr(rec, "run_type")));
-    fprintf(f, "state:         %s\n", or_dash(jstr(rec, "state")));
+    const char *state = run_state(rec);
+    if (state && !strcmp(state, "killed"))
+        fprintf(f, "state:         killed (recorded as running, but its process %.0f is gone;"
+                " --resume %s reruns what did not finish)\n",
+                cJSON_GetObjectItemCaseSensitive(rec, "pid")->valuedouble, or_dash(jstr(rec, "run_id")));
+    else
+        fprintf(f, "state:         %s\n", or_dash(state));
     fprintf(f, "logical date:  %s\n", or_dash(jstr(rec, "logical_date")));
     fprintf(f, "data interval: %s to %s\n", or_dash(jstr(rec, "data_interval_start")),
             or_dash(jstr(rec, "data_interval_end")));

@@ -158,6 +158,25 @@ if compile_check bash_kill "$DAGS/bash_kill.biz"; then
     check_gone "sigterm: long_a's bash is gone" "$BIZ_TEST_PIDDIR/long_a.pid"
     check_gone "sigterm: long_a's background sleep is gone" "$BIZ_TEST_PIDDIR/long_a.child"
     check_gone "sigterm: long_b's bash is gone" "$BIZ_TEST_PIDDIR/long_b.pid"
+
+    # SIGKILL to the executable (no chance to stop its tasks): the bash
+    # commands die with it, else a --resume would run them a second time.
+    rm -f "$BIZ_TEST_PIDDIR"/*
+    "$T/bash_kill" --state-dir "$T/state.kill" -q >/dev/null 2>&1 &
+    dag_pid=$!
+    for i in $(seq 1 100); do
+        [ -s "$BIZ_TEST_PIDDIR/long_a.pid" ] && [ -s "$BIZ_TEST_PIDDIR/long_b.pid" ] && break
+        sleep 0.1
+    done
+    kill -KILL "$dag_pid"
+    wait "$dag_pid" 2>/dev/null
+    check_gone "sigkill: long_a's bash dies with the executable" "$BIZ_TEST_PIDDIR/long_a.pid"
+    check_gone "sigkill: long_b's bash dies with the executable" "$BIZ_TEST_PIDDIR/long_b.pid"
+    # Their own children (the sleeps) outlive them: end their process groups.
+    for f in long_a long_b; do
+        pg=$(cat "$BIZ_TEST_PIDDIR/$f.pid" 2>/dev/null)
+        [ -n "$pg" ] && kill -KILL -- "-$pg" 2>/dev/null
+    done
     unset BIZ_TEST_PIDDIR
 fi
 

@@ -96,6 +96,8 @@ if compile_check invoice "$EXAMPLES/invoice.biz"; then
     usage "--runs with --show" "$X" --runs --show last
     usage "--keep-runs that is negative" "$X" --keep-runs -1
     assert_contains "--keep-runs that is negative: the range, in plain digits" "$RUN_ERR" "from 0 to 1000000000, not '-1'"
+    usage "--max-catchup 0" "$X" --max-catchup 0
+    assert_contains "--max-catchup 0: says it needs at least 1" "$RUN_ERR" "--max-catchup needs at least 1"
     usage "--conf and --conf-file together" "$X" --conf '{}' --conf-file /dev/null
     usage "--log-format bad" "$X" --log-format xml
     usage "--xcom that is not JSON" "$X" --task check_invoice --xcom 'nope'

@@ -103,6 +103,11 @@ assert_eq "--wait-lock: two sets of calls" 20 "$(calls 'len(svc)')"
 P1=$!
 sleep 0.3
 kill -KILL $P1; wait $P1 2>/dev/null
+"$T/state_slow" --state-dir "$S" --runs >"$T/runs-killed.out" 2>&1
+assert_match "--runs: a SIGKILLed run shows as killed, not running" "  killed  " "$(tail -n 1 "$T/runs-killed.out")"
+"$T/state_slow" --state-dir "$S" --show last >"$T/show-killed.out" 2>&1
+assert_contains "--show: a SIGKILLed run says its process is gone" "$(cat "$T/show-killed.out")" \
+    "killed (recorded as running, but its process $P1 is gone; --resume "
 "$T/state_slow" --state-dir "$S" -q --keep-runs 3 >/dev/null 2>&1
 assert_eq "lock: a SIGKILLed run's lock is gone" 0 $?
 assert_eq "--keep-runs 3: three records left" 3 "$(records "$S" state_slow | wc -l | tr -d ' ')"

@@ -164,8 +164,10 @@ static void vlog(biz_log_level level, const char *event, const char *task,
 {
     if (!L.out)
         L.out = stderr;
-    int to_sink = L.sink && task && try > 0 &&
-                  (level <= BIZ_LOG_INFO || L.verbosity > 0);
+    /* A try's log file gets every line, debug ones too (a Bash task's
+     * output, each poke), whatever the console's verbosity: it is what a
+     * user reads after a failed cron run, as Airflow's task log. */
+    int to_sink = L.sink && task && try > 0;
     if ((int)level > L.verbosity + 2 && !to_sink)   /* quiet: errors; normal: info */
         return;
     char *raw = NULL;

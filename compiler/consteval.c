@@ -615,6 +615,12 @@ static sx_val *eval_datetime(biz_sema *S, sx_scope *sc, const biz_expr *e, const
     return v;
 }
 
+static sx_val *const_method(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *obj, const char *m);
+static sx_val *py_builtin(biz_sema *S, sx_scope *sc, const biz_expr *e, const char *name);
+static int is_py_builtin(const char *name);
+static sx_val *percent_format(biz_sema *S, sx_val *fmtv, sx_val *arg, const biz_expr *e);
+static sx_val *eval_listcomp(biz_sema *S, sx_scope *sc, const biz_expr *e);
+
 static sx_val *eval_param(biz_sema *S, sx_scope *sc, const biz_expr *e)
 {
     const biz_expr *d = call_arg(e, 0, "default");
@@ -635,9 +641,13 @@ static sx_val *eval_call(biz_sema *S, sx_scope *sc, const biz_expr *e)
             return obj;
         if (obj->kind == BV_NODE || obj->kind == BV_DAG)
             return sx_method_call(S, sc, e, obj, f->u.attr.name);
+        if (obj->kind == BV_STR || obj->kind == BV_DICT || obj->kind == BV_LIST || obj->kind == BV_TUPLE)
+            return const_method(S, sc, e, obj, f->u.attr.name ? f->u.attr.name : "");
         fn = sx_eval(S, sc, f);
     } else if (f->kind == BIZ_E_NAME) {
         fn = sx_lookup(sc, f->u.name.id);
+        if (!fn && is_py_builtin(f->u.name.id))
+            return py_builtin(S, sc, e, f->u.name.id);
         if (!fn)
             fn = sx_undefined(S, sc, f->u.name.id, f->span, 1);
     } else {
@@ -853,6 +863,8 @@ static sx_val *eval_arith(biz_sema *S, biz_op op, sx_val *a, sx_val *b, const bi
         v->u.str.len = a->u.str.len + b->u.str.len;
         return v;
     }
+    if (op == BIZ_OP_MOD && a->kind == BV_STR)
+        return percent_format(S, a, b, e);
     if (op == BIZ_OP_MUL && ((a->kind == BV_STR && b->kind == BV_INT) || (a->kind == BV_INT && b->kind == BV_STR))) {
         sx_val *s = a->kind == BV_STR ? a : b;
         int64_t k = a->kind == BV_INT ? a->u.i : b->u.i;
@@ -964,6 +976,781 @@ static sx_val *eval_compare(biz_sema *S, biz_op op, sx_val *a, sx_val *b, const 
     biz_error(S->d, e->u.binop.op_span, NULL, "cannot compare %s and %s with '%s'",
               sx_kind_name(a), sx_kind_name(b), biz_op_name(op));
     return new_err(S, e->span);
+}
+
+/* ---------------------------------------------- loops and comprehensions */
+
+/* Most items one loop or comprehension may produce: the loop is unrolled
+ * into the executable, so a runaway range() would be a huge program. */
+enum { SX_MAX_ITEMS = 10000 };
+
+static sx_val *new_seq(biz_sema *S, sx_kind kind, sx_val **items, int n, biz_span span)
+{
+    sx_val *v = sx_new(S, kind, span);
+    v->u.seq.items = sx_alloc(S, sizeof *items * (size_t)(n + 1));
+    if (n > 0)
+        memcpy(v->u.seq.items, items, sizeof *items * (size_t)n);
+    v->u.seq.n = n;
+    return v;
+}
+
+int sx_iterate(biz_sema *S, sx_val *v, biz_span span, const char *what, sx_val ***items, int *n)
+{
+    switch (v->kind) {
+    case BV_LIST: case BV_TUPLE:
+        *items = v->u.seq.items;
+        *n = v->u.seq.n;
+        return 1;
+    case BV_DICT:
+        *items = v->u.dict.keys;
+        *n = v->u.dict.n;
+        return 1;
+    case BV_STR: {
+        sx_val **it = sx_alloc(S, sizeof *it * (v->u.str.len + 1));
+        for (size_t i = 0; i < v->u.str.len; i++)
+            it[i] = sx_new_str(S, v->u.str.s + i, 1, v->span);
+        *items = it;
+        *n = (int)v->u.str.len;
+        return 1;
+    }
+    case BV_ERROR: case BV_REJECTED:
+        return 0;
+    default:
+        biz_error(S->d, span,
+                  v->kind == BV_PARAM ? "a DAG parameter is only known when the DAG runs; loop over a module constant instead"
+                                      : "loop over a constant list, tuple, dict or string, or range(...)",
+                  "the iterable of %s must be a compile-time constant, got %s", what, sx_kind_name(v));
+        return 0;
+    }
+}
+
+int sx_truthy(const sx_val *v)
+{
+    return truthy(v);
+}
+
+/* Python's str() (repr = 0) or repr() (repr = 1) of a constant; NULL when
+ * it has no compile-time text (a task, a DAG parameter ...). */
+char *sx_to_text(biz_sema *S, const sx_val *v, int repr)
+{
+    switch (v->kind) {
+    case BV_NONE: return sx_strdup(S, "None");
+    case BV_BOOL: return sx_strdup(S, v->u.b ? "True" : "False");
+    case BV_INT: return sx_fmt(S, "%lld", (long long)v->u.i);
+    case BV_FLOAT: {
+        if (isinf(v->u.f))
+            return sx_strdup(S, v->u.f > 0 ? "inf" : "-inf");
+        if (isnan(v->u.f))
+            return sx_strdup(S, "nan");
+        /* the shortest text that reads back as the same double, as Python */
+        char buf[64];
+        for (int prec = 1; prec <= 17; prec++) {
+            snprintf(buf, sizeof buf, "%.*g", prec, v->u.f);
+            if (strtod(buf, NULL) == v->u.f)
+                break;
+        }
+        if (!strpbrk(buf, ".eni"))
+            strcat(buf, ".0");
+        return sx_strdup(S, buf);
+    }
+    case BV_STR: {
+        if (!repr)
+            return sx_strndup(S, v->u.str.s, v->u.str.len);
+        int dq = memchr(v->u.str.s, '\'', v->u.str.len) && !memchr(v->u.str.s, '"', v->u.str.len);
+        char q = dq ? '"' : '\'';
+        char *out = sx_alloc(S, v->u.str.len * 4 + 3);
+        size_t o = 0;
+        out[o++] = q;
+        for (size_t i = 0; i < v->u.str.len; i++) {
+            unsigned char c = (unsigned char)v->u.str.s[i];
+            if (c == '\\' || c == (unsigned char)q) {
+                out[o++] = '\\';
+                out[o++] = (char)c;
+            } else if (c == '\n') {
+                out[o++] = '\\'; out[o++] = 'n';
+            } else if (c == '\t') {
+                out[o++] = '\\'; out[o++] = 't';
+            } else if (c == '\r') {
+                out[o++] = '\\'; out[o++] = 'r';
+            } else if (c < 0x20 || c == 0x7f) {
+                o += (size_t)sprintf(out + o, "\\x%02x", c);
+            } else {
+                out[o++] = (char)c;
+            }
+        }
+        out[o++] = q;
+        out[o] = 0;
+        return out;
+    }
+    case BV_LIST: case BV_TUPLE: {
+        char *s = sx_strdup(S, v->kind == BV_LIST ? "[" : "(");
+        for (int i = 0; i < v->u.seq.n; i++) {
+            char *x = sx_to_text(S, v->u.seq.items[i], 1);
+            if (!x)
+                return NULL;
+            s = sx_fmt(S, "%s%s%s", s, i ? ", " : "", x);
+        }
+        return sx_fmt(S, "%s%s", s, v->kind == BV_LIST ? "]" : v->u.seq.n == 1 ? ",)" : ")");
+    }
+    case BV_DICT: {
+        char *s = sx_strdup(S, "{");
+        for (int i = 0; i < v->u.dict.n; i++) {
+            char *k = sx_to_text(S, v->u.dict.keys[i], 1), *x = sx_to_text(S, v->u.dict.vals[i], 1);
+            if (!k || !x)
+                return NULL;
+            s = sx_fmt(S, "%s%s%s: %s", s, i ? ", " : "", k, x);
+        }
+        return sx_fmt(S, "%s}", s);
+    }
+    default: return NULL;
+    }
+}
+
+/* The text of v for str()/format/%, or NULL after reporting why not. */
+static char *text_or_report(biz_sema *S, const sx_val *v, int repr, biz_span span)
+{
+    if (v->kind == BV_ERROR || v->kind == BV_REJECTED)
+        return NULL;
+    char *s = sx_to_text(S, v, repr);
+    if (!s)
+        biz_error(S->d, span,
+                  v->kind == BV_NODE ? "use its .task_id"
+                  : v->kind == BV_PARAM ? "use a Jinja template such as '{{ params.name }}' instead" : NULL,
+                  "%s has no text at compile time", sx_kind_name(v));
+    return s;
+}
+
+/* One Python format spec ([[fill]align][sign][0][width][.prec][type]) applied
+ * to v; NULL after an error. Covers what task ids need: d, s, x, f, widths. */
+char *sx_format_spec(biz_sema *S, const sx_val *v, const char *spec, biz_span span)
+{
+    if (!spec || !*spec)
+        return text_or_report(S, v, 0, span);
+    const char *p = spec;
+    char fill = ' ', align = 0, sign = 0;
+    if (p[0] && p[1] && strchr("<>^=", p[1])) {
+        fill = p[0];
+        align = p[1];
+        p += 2;
+    } else if (p[0] && strchr("<>^=", p[0])) {
+        align = *p++;
+    }
+    if (*p == '+' || *p == '-' || *p == ' ')
+        sign = *p++;
+    if (*p == '0') {
+        if (!align) {
+            fill = '0';
+            align = '=';
+        }
+        p++;
+    }
+    int width = 0, prec = -1;
+    while (isdigit((unsigned char)*p) && width < 1000)
+        width = width * 10 + (*p++ - '0');
+    if (*p == '.') {
+        p++;
+        prec = 0;
+        while (isdigit((unsigned char)*p) && prec < 100)
+            prec = prec * 10 + (*p++ - '0');
+    }
+    char type = *p ? *p++ : 0;
+    if (*p || (type && !strchr("sdxXobfFeEg%", type))) {
+        biz_error(S->d, span, NULL, "format spec '%s' is not supported at compile time", spec);
+        return NULL;
+    }
+    char *body;
+    int numeric = v->kind == BV_INT || v->kind == BV_BOOL || v->kind == BV_FLOAT;
+    if (type && type != 's' && !numeric) {
+        biz_error(S->d, span, NULL, "format spec '%s' needs a number, got %s", spec, sx_kind_name(v));
+        return NULL;
+    }
+    if ((type == 's' || !type) && !numeric) {
+        body = text_or_report(S, v, 0, span);
+        if (!body)
+            return NULL;
+        if (prec >= 0 && (size_t)prec < strlen(body))
+            body[prec] = 0;
+    } else if (strchr("dxXob", type ? type : 'd') && v->kind != BV_FLOAT && prec < 0) {
+        long long x = (long long)inum(v);
+        unsigned long long ux = x < 0 ? -(unsigned long long)x : (unsigned long long)x;
+        char digits[80];
+        if (type == 'b') {
+            int k = 0;
+            char tmp[80];
+            do { tmp[k++] = (char)('0' + (ux & 1)); ux >>= 1; } while (ux);
+            for (int i = 0; i < k; i++)
+                digits[i] = tmp[k - 1 - i];
+            digits[k] = 0;
+        } else {
+            snprintf(digits, sizeof digits, type == 'x' ? "%llx" : type == 'X' ? "%llX" : type == 'o' ? "%llo" : "%llu", ux);
+        }
+        body = sx_fmt(S, "%s%s", x < 0 ? "-" : sign == '+' ? "+" : sign == ' ' ? " " : "", digits);
+    } else if (numeric && (!type || strchr("fFeEg%", type))) {
+        double f = num(v);
+        if (type == '%')
+            f *= 100;
+        char t = !type ? (prec >= 0 ? 'g' : 0) : type == '%' ? 'f' : type;
+        if (!t) {
+            body = sx_to_text(S, v, 0);
+        } else {
+            char fmt[16];
+            snprintf(fmt, sizeof fmt, "%%%s.%d%c", sign == '+' ? "+" : sign == ' ' ? " " : "", prec < 0 ? 6 : prec, t);
+            body = sx_fmt(S, fmt, f);
+        }
+        if (type == '%')
+            body = sx_fmt(S, "%s%%", body);
+    } else {
+        biz_error(S->d, span, NULL, "format spec '%s' is not supported for %s at compile time", spec,
+                  sx_kind_name(v));
+        return NULL;
+    }
+    size_t len = strlen(body);
+    if ((size_t)width <= len)
+        return body;
+    if (!align)
+        align = numeric ? '>' : '<';
+    size_t pad = (size_t)width - len;
+    char *out = sx_alloc(S, (size_t)width + 1);
+    size_t left = align == '<' ? 0 : align == '^' ? pad / 2 : pad;
+    if (align == '=') {
+        size_t s = (body[0] == '-' || body[0] == '+' || body[0] == ' ') ? 1 : 0;
+        memcpy(out, body, s);
+        memset(out + s, fill, pad);
+        memcpy(out + s + pad, body + s, len - s);
+    } else {
+        memset(out, fill, left);
+        memcpy(out + left, body, len);
+        memset(out + left + len, fill, pad - left);
+    }
+    out[width] = 0;
+    return out;
+}
+
+/* 'text %s' % value: the printf-style formatting task ids are built with. */
+static sx_val *percent_format(biz_sema *S, sx_val *fmtv, sx_val *arg, const biz_expr *e)
+{
+    sx_val **args = &arg;
+    int nargs = 1, used = 0;
+    if (arg->kind == BV_TUPLE) {
+        args = arg->u.seq.items;
+        nargs = arg->u.seq.n;
+    }
+    const char *f = fmtv->u.str.s;
+    char *out = sx_strdup(S, "");
+    size_t i = 0, n = fmtv->u.str.len;
+    while (i < n) {
+        if (f[i] != '%') {
+            size_t j = i;
+            while (j < n && f[j] != '%')
+                j++;
+            out = sx_fmt(S, "%s%.*s", out, (int)(j - i), f + i);
+            i = j;
+            continue;
+        }
+        i++;
+        if (i < n && f[i] == '%') {
+            out = sx_fmt(S, "%s%%", out);
+            i++;
+            continue;
+        }
+        /* flags, width, precision, then the conversion */
+        char spec[32];
+        int k = 0;
+        int left = 0;
+        while (i < n && strchr("-+ 0#", f[i]) && k < 8) {
+            if (f[i] == '-')
+                left = 1;
+            spec[k++] = f[i++];
+        }
+        while (i < n && (isdigit((unsigned char)f[i]) || f[i] == '.') && k < 20)
+            spec[k++] = f[i++];
+        spec[k] = 0;
+        char conv = i < n ? f[i++] : 0;
+        if (!conv || !strchr("sdirxXfFeEgG", conv)) {
+            biz_error(S->d, e->u.binop.op_span, NULL, "unsupported format character '%c' in '%%' formatting",
+                      conv ? conv : '?');
+            return new_err(S, e->span);
+        }
+        if (used >= nargs) {
+            biz_error(S->d, e->u.binop.op_span, NULL, "not enough arguments for format string");
+            return new_err(S, e->span);
+        }
+        sx_val *a = args[used++];
+        char *piece;
+        if (conv == 's' || conv == 'r') {
+            char *t = text_or_report(S, a, conv == 'r', e->span);
+            if (!t)
+                return new_err(S, e->span);
+            char *digits = spec;
+            while (*digits && strchr("-+ 0#", *digits))
+                digits++;
+            piece = sx_fmt(S, left ? "%-*s" : "%*s", atoi(digits), t);
+        } else if (is_num(a)) {
+            char fmt[48];
+            if (strchr("dixX", conv)) {
+                snprintf(fmt, sizeof fmt, "%%%sll%c", spec, conv == 'i' ? 'd' : conv);
+                piece = sx_fmt(S, fmt, (long long)(a->kind == BV_FLOAT ? (int64_t)a->u.f : inum(a)));
+            } else {
+                snprintf(fmt, sizeof fmt, "%%%s%c", spec, conv);
+                piece = sx_fmt(S, fmt, num(a));
+            }
+        } else {
+            if (a->kind != BV_ERROR && a->kind != BV_REJECTED)
+                biz_error(S->d, e->u.binop.op_span, NULL, "%%%c format needs a number, got %s", conv,
+                          sx_kind_name(a));
+            return new_err(S, e->span);
+        }
+        out = sx_fmt(S, "%s%s", out, piece);
+    }
+    if (used < nargs) {
+        biz_error(S->d, e->u.binop.op_span, NULL, "not all arguments converted during string formatting");
+        return new_err(S, e->span);
+    }
+    return sx_new_str(S, out, strlen(out), e->span);
+}
+
+/* 'text {} {name} {0:03d}'.format(...) */
+static sx_val *str_format(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *fmtv)
+{
+    int na = e->u.call.args.len;
+    sx_val **args = sx_alloc(S, sizeof *args * (size_t)(na + 1));
+    for (int i = 0; i < na; i++) {
+        args[i] = sx_eval(S, sc, e->u.call.args.items[i]);
+        if (args[i]->kind == BV_ERROR || args[i]->kind == BV_REJECTED)
+            return args[i];
+    }
+    const char *f = fmtv->u.str.s;
+    size_t n = fmtv->u.str.len, i = 0;
+    int auto_idx = 0;
+    char *out = sx_strdup(S, "");
+    while (i < n) {
+        char c = f[i];
+        if ((c == '{' || c == '}') && i + 1 < n && f[i + 1] == c) {
+            out = sx_fmt(S, "%s%c", out, c);
+            i += 2;
+            continue;
+        }
+        if (c == '}') {
+            biz_error(S->d, e->span, NULL, "single '}' encountered in format string");
+            return new_err(S, e->span);
+        }
+        if (c != '{') {
+            out = sx_fmt(S, "%s%c", out, c);
+            i++;
+            continue;
+        }
+        size_t j = i + 1;
+        while (j < n && f[j] != '}')
+            j++;
+        if (j >= n) {
+            biz_error(S->d, e->span, NULL, "single '{' encountered in format string");
+            return new_err(S, e->span);
+        }
+        char *field = sx_strndup(S, f + i + 1, j - i - 1);
+        i = j + 1;
+        char *spec = strchr(field, ':');
+        if (spec)
+            *spec++ = 0;
+        char *conv = strchr(field, '!');
+        if (conv)
+            *conv++ = 0;
+        sx_val *v = NULL;
+        if (!field[0]) {
+            if (auto_idx < na)
+                v = args[auto_idx++];
+        } else if (isdigit((unsigned char)field[0])) {
+            int k = atoi(field);
+            if (k < na)
+                v = args[k];
+        } else {
+            for (int k = 0; k < e->u.call.keywords.len; k++) {
+                const biz_keyword *kw = e->u.call.keywords.items[k];
+                if (kw && kw->name && !strcmp(kw->name, field))
+                    v = sx_eval(S, sc, kw->value);
+            }
+        }
+        if (!v) {
+            biz_error(S->d, e->span, NULL, "format() has no argument for '{%s}'", field);
+            return new_err(S, e->span);
+        }
+        char *t;
+        if (conv && (!strcmp(conv, "r") || !strcmp(conv, "s")))
+            t = text_or_report(S, v, conv[0] == 'r', e->span);
+        else if (conv) {
+            biz_error(S->d, e->span, NULL, "conversion '!%s' is not supported", conv);
+            return new_err(S, e->span);
+        } else
+            t = sx_format_spec(S, v, spec, e->span);
+        if (!t)
+            return new_err(S, e->span);
+        out = sx_fmt(S, "%s%s", out, t);
+    }
+    return sx_new_str(S, out, strlen(out), e->span);
+}
+
+/* Methods of constants: dict.items(), str.format(), list.append() ... */
+static sx_val *const_method(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *obj, const char *m)
+{
+    int na = e->u.call.args.len, nk = e->u.call.keywords.len;
+    if (obj->kind == BV_STR && !strcmp(m, "format"))
+        return str_format(S, sc, e, obj);
+    if (nk == 0 && na == 0) {
+        if (obj->kind == BV_DICT && (!strcmp(m, "items") || !strcmp(m, "keys") || !strcmp(m, "values"))) {
+            sx_val **it = sx_alloc(S, sizeof *it * (size_t)(obj->u.dict.n + 1));
+            int n = 0;
+            /* a repeated key keeps its first place and its last value */
+            for (int i = 0; i < obj->u.dict.n; i++) {
+                sx_val *k = obj->u.dict.keys[i];
+                int dup = 0;
+                for (int j = 0; j < i && !dup; j++)
+                    dup = vals_equal(obj->u.dict.keys[j], k);
+                if (dup)
+                    continue;
+                sx_val *val = obj->u.dict.vals[i];
+                for (int j = i + 1; j < obj->u.dict.n; j++)
+                    if (vals_equal(obj->u.dict.keys[j], k))
+                        val = obj->u.dict.vals[j];
+                if (m[0] == 'k')
+                    it[n++] = k;
+                else if (m[0] == 'v')
+                    it[n++] = val;
+                else
+                    it[n++] = new_seq(S, BV_TUPLE, (sx_val *[]){ k, val }, 2, e->span);
+            }
+            return new_seq(S, BV_LIST, it, n, e->span);
+        }
+        if (obj->kind == BV_STR && (!strcmp(m, "upper") || !strcmp(m, "lower") || !strcmp(m, "strip"))) {
+            char *s = sx_strndup(S, obj->u.str.s, obj->u.str.len);
+            size_t len = obj->u.str.len;
+            if (m[0] == 's') {
+                char *b = s;
+                while (len && isspace((unsigned char)*b)) { b++; len--; }
+                while (len && isspace((unsigned char)b[len - 1]))
+                    len--;
+                return sx_new_str(S, b, len, e->span);
+            }
+            for (size_t i = 0; i < len; i++)
+                s[i] = (char)(m[0] == 'u' ? toupper((unsigned char)s[i]) : tolower((unsigned char)s[i]));
+            return sx_new_str(S, s, len, e->span);
+        }
+    }
+    if (nk == 0 && na == 1 && obj->kind == BV_STR && !strcmp(m, "join")) {
+        sx_val *a = sx_eval(S, sc, e->u.call.args.items[0]);
+        sx_val **it;
+        int n;
+        if (!sx_iterate(S, a, ((const biz_expr *)e->u.call.args.items[0])->span, "join()", &it, &n))
+            return new_err(S, e->span);
+        char *out = sx_strdup(S, "");
+        for (int i = 0; i < n; i++) {
+            if (it[i]->kind != BV_STR) {
+                biz_error(S->d, e->span, NULL, "join() needs strings, got %s", sx_kind_name(it[i]));
+                return new_err(S, e->span);
+            }
+            out = sx_fmt(S, "%s%s%s", out, i ? obj->u.str.s : "", it[i]->u.str.s);
+        }
+        return sx_new_str(S, out, strlen(out), e->span);
+    }
+    if (nk == 0 && na == 1 && obj->kind == BV_LIST && (!strcmp(m, "append") || !strcmp(m, "extend"))) {
+        sx_val *a = sx_eval(S, sc, e->u.call.args.items[0]);
+        if (a->kind == BV_ERROR || a->kind == BV_REJECTED)
+            return sx_new(S, BV_NONE, e->span);
+        sx_val **add = &a;
+        int nadd = 1;
+        if (m[0] == 'e' && !sx_iterate(S, a, ((const biz_expr *)e->u.call.args.items[0])->span, "extend()", &add, &nadd))
+            return sx_new(S, BV_NONE, e->span);
+        /* lists grow in place, as in Python: every name for it sees it */
+        sx_val **items = sx_alloc(S, sizeof *items * (size_t)(obj->u.seq.n + nadd + 1));
+        if (obj->u.seq.n)
+            memcpy(items, obj->u.seq.items, sizeof *items * (size_t)obj->u.seq.n);
+        memcpy(items + obj->u.seq.n, add, sizeof *items * (size_t)nadd);
+        obj->u.seq.items = items;
+        obj->u.seq.n += nadd;
+        return sx_new(S, BV_NONE, e->span);
+    }
+    biz_error(S->d, e->span, NULL, "method '%s' of %s cannot be used at compile time", m, sx_kind_name(obj));
+    return new_err(S, e->span);
+}
+
+/* The Python builtins that make sense over constants. */
+static const char *const py_builtins[] = {
+    "range", "enumerate", "zip", "sorted", "reversed", "str", "repr", "len", "list", "tuple", "int", NULL
+};
+
+/* -1, 0, 1 as Python orders a and b; 2 when it cannot. */
+static int order(const sx_val *a, const sx_val *b)
+{
+    if (is_num(a) && is_num(b))
+        return (num(a) > num(b)) - (num(a) < num(b));
+    if (a->kind == BV_STR && b->kind == BV_STR) {
+        int c = strcmp(a->u.str.s, b->u.str.s);
+        return (c > 0) - (c < 0);
+    }
+    if (a->kind == b->kind && (a->kind == BV_TUPLE || a->kind == BV_LIST)) {
+        for (int i = 0; i < a->u.seq.n && i < b->u.seq.n; i++) {
+            int c = order(a->u.seq.items[i], b->u.seq.items[i]);
+            if (c)
+                return c;
+        }
+        return (a->u.seq.n > b->u.seq.n) - (a->u.seq.n < b->u.seq.n);
+    }
+    return 2;
+}
+
+static int is_py_builtin(const char *name)
+{
+    return sx_in_list(name, py_builtins);
+}
+
+static sx_val *py_builtin(biz_sema *S, sx_scope *sc, const biz_expr *e, const char *name)
+{
+    int na = e->u.call.args.len;
+    sx_val *a[3] = { NULL, NULL, NULL };
+    for (int i = 0; i < e->u.call.keywords.len; i++) {
+        const biz_keyword *k = e->u.call.keywords.items[i];
+        if (k && k->name && !strcmp(name, "enumerate") && !strcmp(k->name, "start") && na == 1) {
+            a[1] = sx_eval(S, sc, k->value);
+            continue;
+        }
+        if (k && k->name && !strcmp(name, "sorted") && !strcmp(k->name, "reverse")) {
+            a[2] = sx_eval(S, sc, k->value);
+            continue;
+        }
+        biz_error(S->d, k ? k->span : e->span, NULL, "%s() takes no keyword argument '%s' here", name,
+                  k && k->name ? k->name : "**");
+        return new_err(S, e->span);
+    }
+    int maxa = !strcmp(name, "range") ? 3 : !strcmp(name, "zip") ? 8 : !strcmp(name, "enumerate") ? 2 : 1;
+    int mina = !strcmp(name, "zip") ? 0 : 1;
+    if (na < mina || na > maxa) {
+        biz_error(S->d, e->span, NULL, "%s() takes %s%d argument%s", name, mina == maxa ? "" : "at most ",
+                  maxa, maxa == 1 ? "" : "s");
+        return new_err(S, e->span);
+    }
+    sx_val **vals = sx_alloc(S, sizeof *vals * (size_t)(na + 1));
+    for (int i = 0; i < na; i++) {
+        const biz_expr *x = e->u.call.args.items[i];
+        if (x && x->kind == BIZ_E_STARRED) {
+            biz_error(S->d, x->span, NULL, "'*' is not supported in %s()", name);
+            return new_err(S, e->span);
+        }
+        vals[i] = sx_eval(S, sc, x);
+        if (vals[i]->kind == BV_ERROR || vals[i]->kind == BV_REJECTED)
+            return vals[i];
+        if (i < 3 && strcmp(name, "zip"))
+            a[i] = vals[i];
+    }
+    biz_span sp = e->span;
+    if (!strcmp(name, "range")) {
+        int64_t r[3] = { 0, 0, 1 };
+        for (int i = 0; i < na; i++) {
+            if (vals[i]->kind != BV_INT) {
+                biz_error(S->d, ((biz_expr *)e->u.call.args.items[i])->span, NULL,
+                          "range() needs integers, got %s", sx_kind_name(vals[i]));
+                return new_err(S, sp);
+            }
+        }
+        if (na == 1)
+            r[1] = vals[0]->u.i;
+        else {
+            r[0] = vals[0]->u.i;
+            r[1] = vals[1]->u.i;
+            if (na == 3)
+                r[2] = vals[2]->u.i;
+        }
+        if (r[2] == 0) {
+            biz_error(S->d, sp, NULL, "range() arg 3 must not be zero");
+            return new_err(S, sp);
+        }
+        double count = ceil(((double)r[1] - (double)r[0]) / (double)r[2]);
+        if (count > SX_MAX_ITEMS) {
+            biz_error(S->d, sp, NULL, "range() of %.0f items is too long to unroll (at most %d)", count,
+                      SX_MAX_ITEMS);
+            return new_err(S, sp);
+        }
+        int n = count > 0 ? (int)count : 0;
+        sx_val **it = sx_alloc(S, sizeof *it * (size_t)(n + 1));
+        for (int i = 0; i < n; i++)
+            it[i] = sx_new_int(S, r[0] + (int64_t)i * r[2], sp);
+        return new_seq(S, BV_LIST, it, n, sp);
+    }
+    if (!strcmp(name, "str") || !strcmp(name, "repr")) {
+        char *t = text_or_report(S, vals[0], name[0] == 'r', sp);
+        return t ? sx_new_str(S, t, strlen(t), sp) : new_err(S, sp);
+    }
+    if (!strcmp(name, "int")) {
+        sx_val *v = vals[0];
+        if (v->kind == BV_INT || v->kind == BV_BOOL)
+            return sx_new_int(S, inum(v), sp);
+        if (v->kind == BV_FLOAT && fabs(v->u.f) < 9e18)
+            return sx_new_int(S, (int64_t)v->u.f, sp);
+        if (v->kind == BV_STR) {
+            char *end;
+            long long x = strtoll(v->u.str.s, &end, 10);
+            while (isspace((unsigned char)*end))
+                end++;
+            if (end != v->u.str.s && !*end)
+                return sx_new_int(S, x, sp);
+        }
+        biz_error(S->d, sp, NULL, "int() cannot convert %s at compile time", sx_kind_name(v));
+        return new_err(S, sp);
+    }
+    if (!strcmp(name, "len")) {
+        sx_val *v = vals[0];
+        if (v->kind == BV_STR) return sx_new_int(S, (int64_t)v->u.str.len, sp);
+        if (v->kind == BV_LIST || v->kind == BV_TUPLE) return sx_new_int(S, v->u.seq.n, sp);
+        if (v->kind == BV_DICT) return sx_new_int(S, v->u.dict.n, sp);
+        biz_error(S->d, sp, NULL, "len() of %s is not known at compile time", sx_kind_name(v));
+        return new_err(S, sp);
+    }
+    /* the rest iterate their arguments */
+    sx_val ***its = sx_alloc(S, sizeof *its * (size_t)(na + 1));
+    int *ns = sx_alloc(S, sizeof *ns * (size_t)(na + 1));
+    int minn = na ? INT32_MAX : 0;
+    for (int i = 0; i < na; i++) {
+        if (!sx_iterate(S, vals[i], ((biz_expr *)e->u.call.args.items[i])->span, sx_fmt(S, "%s()", name),
+                        &its[i], &ns[i]))
+            return new_err(S, sp);
+        if (ns[i] < minn)
+            minn = ns[i];
+    }
+    if (!strcmp(name, "list") || !strcmp(name, "tuple"))
+        return new_seq(S, name[0] == 'l' ? BV_LIST : BV_TUPLE, its[0], ns[0], sp);
+    if (!strcmp(name, "reversed")) {
+        sx_val **it = sx_alloc(S, sizeof *it * (size_t)(ns[0] + 1));
+        for (int i = 0; i < ns[0]; i++)
+            it[i] = its[0][ns[0] - 1 - i];
+        return new_seq(S, BV_LIST, it, ns[0], sp);
+    }
+    if (!strcmp(name, "enumerate")) {
+        int64_t start = 0;
+        if (a[1]) {
+            if (a[1]->kind != BV_INT) {
+                biz_error(S->d, sp, NULL, "enumerate() start needs an integer, got %s", sx_kind_name(a[1]));
+                return new_err(S, sp);
+            }
+            start = a[1]->u.i;
+        }
+        sx_val **it = sx_alloc(S, sizeof *it * (size_t)(ns[0] + 1));
+        for (int i = 0; i < ns[0]; i++)
+            it[i] = new_seq(S, BV_TUPLE, (sx_val *[]){ sx_new_int(S, start + i, sp), its[0][i] }, 2, sp);
+        return new_seq(S, BV_LIST, it, ns[0], sp);
+    }
+    if (!strcmp(name, "zip")) {
+        sx_val **it = sx_alloc(S, sizeof *it * (size_t)(minn + 1));
+        for (int i = 0; i < minn; i++) {
+            sx_val **row = sx_alloc(S, sizeof *row * (size_t)(na + 1));
+            for (int j = 0; j < na; j++)
+                row[j] = its[j][i];
+            it[i] = new_seq(S, BV_TUPLE, row, na, sp);
+        }
+        return new_seq(S, BV_LIST, it, minn, sp);
+    }
+    /* sorted: numbers, strings or tuples of them; stable insertion sort */
+    int n = ns[0];
+    sx_val **it = sx_alloc(S, sizeof *it * (size_t)(n + 1));
+    int rev = a[2] && truthy(a[2]);
+    for (int i = 0; i < n; i++) {
+        sx_val *x = its[0][i];
+        int j = i;
+        while (j > 0) {
+            sx_val *y = it[j - 1];
+            int c = order(y, x);
+            if (c == 2) {
+                biz_error(S->d, sp, NULL, "sorted() cannot order %s and %s at compile time", sx_kind_name(y),
+                          sx_kind_name(x));
+                return new_err(S, sp);
+            }
+            if (rev ? c >= 0 : c <= 0)
+                break;
+            it[j] = y;
+            j--;
+        }
+        it[j] = x;
+    }
+    return new_seq(S, BV_LIST, it, n, sp);
+}
+
+/* [elt for target in iter if cond ...]: a scope of its own, as in Python 3. */
+static void bind_target(biz_sema *S, sx_scope *sc, const biz_expr *t, sx_val *v);
+
+static sx_val *eval_listcomp(biz_sema *S, sx_scope *sc, const biz_expr *e)
+{
+    if (!e->u.comp.iter || !e->u.comp.elt || !e->u.comp.target)
+        return new_err(S, e->span);
+    sx_val *src = sx_eval(S, sc, e->u.comp.iter);
+    sx_val **items;
+    int n;
+    if (!sx_iterate(S, src, e->u.comp.iter->span, "a list comprehension", &items, &n))
+        return new_err(S, e->span);
+    sx_val *out = new_seq(S, BV_LIST, NULL, 0, e->span);
+    sx_val **res = sx_alloc(S, sizeof *res * (size_t)(n + 1));
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        sx_scope cs = { NULL, sc, NULL, NULL };
+        int before = S->d->nerrors;
+        bind_target(S, &cs, e->u.comp.target, items[i]);
+        int keep = 1;
+        for (int c = 0; c < e->u.comp.conds.len && keep; c++) {
+            sx_val *cv = sx_eval(S, &cs, e->u.comp.conds.items[c]);
+            if (cv->kind == BV_ERROR)
+                keep = 0;
+            else if (cv->kind == BV_PARAM || cv->kind == BV_OUTPUT || cv->kind == BV_REJECTED) {
+                if (cv->kind != BV_REJECTED)
+                    biz_error(S->d, ((biz_expr *)e->u.comp.conds.items[c])->span, NULL,
+                              "the condition of a list comprehension must be a compile-time constant, got %s",
+                              sx_kind_name(cv));
+                keep = 0;
+            } else
+                keep = truthy(cv);
+        }
+        if (keep)
+            res[m++] = sx_eval(S, &cs, e->u.comp.elt);
+        if (S->d->nerrors > before)
+            break;   /* the other items would say the same */
+    }
+    out->u.seq.items = res;
+    out->u.seq.n = m;
+    return out;
+}
+
+/* Binds a loop or comprehension target: a name, or a tuple to unpack. */
+static void bind_target(biz_sema *S, sx_scope *sc, const biz_expr *t, sx_val *v)
+{
+    if (!t)
+        return;
+    if (t->kind == BIZ_E_NAME) {
+        sx_bind(S, sc, t->u.name.id, v);
+        return;
+    }
+    if (t->kind == BIZ_E_TUPLE || t->kind == BIZ_E_LIST) {
+        sx_val **items = NULL;
+        int n = 0;
+        if (v->kind == BV_ERROR || v->kind == BV_REJECTED) {
+            for (int i = 0; i < t->u.seq.len; i++)
+                bind_target(S, sc, t->u.seq.items[i], v);
+            return;
+        }
+        if (v->kind == BV_LIST || v->kind == BV_TUPLE || v->kind == BV_STR || v->kind == BV_DICT) {
+            sx_iterate(S, v, t->span, "an unpacking", &items, &n);
+            if (n == t->u.seq.len) {
+                for (int i = 0; i < n; i++)
+                    bind_target(S, sc, t->u.seq.items[i], items[i]);
+                return;
+            }
+            biz_error(S->d, t->span, NULL, "cannot unpack %d values into %d names", n, t->u.seq.len);
+        } else {
+            biz_error(S->d, t->span, NULL, "cannot unpack %s into %d names", sx_kind_name(v), t->u.seq.len);
+        }
+        for (int i = 0; i < t->u.seq.len; i++)
+            bind_target(S, sc, t->u.seq.items[i], new_err(S, t->span));
+        return;
+    }
+    biz_error(S->d, t->span, NULL, "only names can be assigned by a loop");
+}
+
+void sx_bind_target(biz_sema *S, sx_scope *sc, const biz_expr *t, sx_val *v)
+{
+    bind_target(S, sc, t, v);
 }
 
 sx_val *sx_eval(biz_sema *S, sx_scope *sc, const biz_expr *e)
@@ -1082,8 +1869,7 @@ sx_val *sx_eval(biz_sema *S, sx_scope *sc, const biz_expr *e)
                   "lambda cannot be compiled: a compiled DAG cannot run Python code");
         return sx_new(S, BV_REJECTED, e->span);
     case BIZ_E_LISTCOMP:
-        biz_error(S->d, e->span, "write the list out", "list comprehensions are not supported yet");
-        return new_err(S, e->span);
+        return eval_listcomp(S, sc, e);
     case BIZ_E_STARRED:
         biz_error(S->d, e->span, NULL, "'*' is not allowed here");
         return new_err(S, e->span);

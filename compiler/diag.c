@@ -287,6 +287,23 @@ void biz_vdiag(biz_diags *d, biz_severity sev, biz_span span, const char *hint,
 {
     if (sev == BIZ_WARNING && d->werror)
         sev = BIZ_ERROR;
+    char *msg = vformat(fmt, ap);
+    /* A loop body is checked once per iteration: say each thing once. */
+    if (sev == BIZ_NOTE) {
+        if (d->dropped) {
+            free(msg);
+            return;
+        }
+    } else {
+        d->dropped = 0;
+        for (int i = 0; i < d->len; i++)
+            if (d->items[i].severity == sev && d->items[i].span.begin.off == span.begin.off
+                && d->items[i].span.end.off == span.end.off && strcmp(d->items[i].message, msg) == 0) {
+                d->dropped = 1;
+                free(msg);
+                return;
+            }
+    }
     if (d->len == d->cap) {
         d->cap = d->cap ? d->cap * 2 : 8;
         d->items = xrealloc(d->items, sizeof *d->items * (size_t)d->cap);
@@ -294,7 +311,7 @@ void biz_vdiag(biz_diags *d, biz_severity sev, biz_span span, const char *hint,
     biz_diag *g = &d->items[d->len++];
     g->severity = sev;
     g->span = span;
-    g->message = vformat(fmt, ap);
+    g->message = msg;
     g->hint = hint ? xstrdup(hint) : NULL;
     if (sev == BIZ_ERROR)
         d->nerrors++;

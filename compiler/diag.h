@@ -51,6 +51,9 @@ typedef struct biz_diags {
     int werror;         /* treat warnings as errors (bizc -Werror) */
     biz_diag *items;
     int len, cap;
+    int dropped;        /* the last error/warning repeated an earlier one
+                           (a loop body checked once per iteration): it
+                           and its notes were not kept */
 } biz_diags;
 
 void biz_diags_init(biz_diags *d, const biz_source *src, FILE *out);

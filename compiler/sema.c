@@ -1088,6 +1088,66 @@ static void do_with(biz_sema *S, sx_scope *sc, const biz_stmt *st, int in_dag)
     dag->body_errors = S->d->nerrors - before;
 }
 
+/* "name='a', i=0": the values a loop target took, for messages. */
+static char *target_desc(biz_sema *S, sx_scope *sc, const biz_expr *t, char *acc)
+{
+    if (!t)
+        return acc;
+    if (t->kind == BIZ_E_NAME) {
+        sx_val *v = sx_lookup(sc, t->u.name.id);
+        char *x = v ? sx_to_text(S, v, 1) : NULL;
+        if (!x && v && v->kind == BV_NODE)
+            x = sx_fmt(S, "<task '%s'>", v->u.node.dag->tasks[v->u.node.first]->id);
+        return sx_fmt(S, "%s%s%s=%s", acc, acc[0] ? ", " : "", t->u.name.id, x ? x : "...");
+    }
+    if (t->kind == BIZ_E_TUPLE || t->kind == BIZ_E_LIST)
+        for (int i = 0; i < t->u.seq.len; i++)
+            acc = target_desc(S, sc, t->u.seq.items[i], acc);
+    return acc;
+}
+
+/* `for target in ITER:` unrolled at compile time: ITER must be a constant
+ * and the body is checked once per item, with the target bound to it. */
+static void do_for(biz_sema *S, sx_scope *sc, const biz_stmt *st, int in_dag)
+{
+    const biz_expr *iter = st->u.for_.iter, *target = st->u.for_.target;
+    if (!iter || !target)
+        return;
+    sx_val *it = sx_eval(S, sc, iter);
+    sx_val **items;
+    int n;
+    if (!sx_iterate(S, it, iter->span, "a 'for' loop", &items, &n))
+        return;
+    const char *save = S->loop_desc;
+    for (int i = 0; i < n; i++) {
+        sx_bind_target(S, sc, target, items[i]);
+        char *d = target_desc(S, sc, target, sx_strdup(S, ""));
+        S->loop_desc = save ? sx_fmt(S, "%s, %s", save, d) : d;
+        body(S, sc, &st->u.for_.body, in_dag);
+    }
+    S->loop_desc = save;
+    /* no `break` is compiled, so the else block always runs */
+    body(S, sc, &st->u.for_.orelse, in_dag);
+}
+
+/* `if COND:` with COND known at compile time: only the branch taken is
+ * compiled, as Python would only run that one. */
+static void do_if(biz_sema *S, sx_scope *sc, const biz_stmt *st, int in_dag)
+{
+    if (!st->u.if_.cond)
+        return;
+    sx_val *c = sx_eval(S, sc, st->u.if_.cond);
+    if (c->kind == BV_ERROR || c->kind == BV_REJECTED)
+        return;
+    if (c->kind == BV_PARAM || c->kind == BV_OUTPUT) {
+        biz_error(S->d, st->u.if_.cond->span,
+                  "to choose tasks when the DAG runs, use BranchTechMicroServiceOperator",
+                  "the condition of an 'if' must be known at compile time, got %s", sx_kind_name(c));
+        return;
+    }
+    body(S, sc, sx_truthy(c) ? &st->u.if_.body : &st->u.if_.orelse, in_dag);
+}
+
 static int is_main_guard(const biz_stmt *st)
 {
     const biz_expr *c = st->u.if_.cond;
@@ -1145,7 +1205,10 @@ static void stmt(biz_sema *S, sx_scope *sc, const biz_stmt *st, int in_dag)
                         "ignored: the `if __name__ == \"__main__\":` block (run the compiled DAG instead)");
             return;
         }
-        unsupported_stmt(S, st, in_dag);
+        do_if(S, sc, st, in_dag);
+        return;
+    case BIZ_S_FOR:
+        do_for(S, sc, st, in_dag);
         return;
     default:
         unsupported_stmt(S, st, in_dag);

@@ -201,6 +201,9 @@ struct biz_sema {
                                    being evaluated: a DAG(...) call there
                                    creates a classic DAG */
     const char *dag_call_name;  /* that NAME */
+    const char *loop_desc;      /* inside unrolled `for` loops: the loop
+                                   variables' values ("name='a'"), for
+                                   messages about what an iteration made */
     int nclassic;               /* classic DAGs created so far */
     sx_dag *last_classic;
 };
@@ -249,6 +252,17 @@ int sx_has_template(const sx_val *v);
 biz_pos sx_str_pos(biz_sema *S, const sx_val *v, int off);
 /* "YYYY-MM-DDTHH:MM:SS+00:00" into buf (64 bytes). */
 void sx_iso(int64_t t, char *buf);
+/* The items a `for` loop or comprehension (what) walks over v: a list,
+ * tuple, dict (its keys) or string; reports and returns 0 otherwise. */
+int sx_iterate(biz_sema *S, sx_val *v, biz_span span, const char *what, sx_val ***items, int *n);
+/* Binds a loop target (a name or a tuple of names) to v in sc. */
+void sx_bind_target(biz_sema *S, sx_scope *sc, const biz_expr *t, sx_val *v);
+/* Python's truth value of a constant. */
+int sx_truthy(const sx_val *v);
+/* Python's str() (repr = 0) or repr() of a constant, NULL for non-constants. */
+char *sx_to_text(biz_sema *S, const sx_val *v, int repr);
+/* format(v, spec) for the specs task ids use; NULL after reporting. */
+char *sx_format_spec(biz_sema *S, const sx_val *v, const char *spec, biz_span span);
 /* Marks name reported; returns 1 when it already was. */
 int sx_once(biz_sema *S, const char *key);
 

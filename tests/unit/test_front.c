@@ -706,6 +706,28 @@ static void test_ast_names(void)
     biz_ast_free(ast);
 }
 
+/* An unrolled loop body reports the same thing once: a repeat of an error
+ * (same place, same message) is dropped with its notes. */
+static void test_diag_repeat_dropped(void)
+{
+    const char *text = "a = 1\nb = 2\n";
+    biz_source *src = biz_source_from_string("t.biz", text, strlen(text));
+    biz_diags d;
+    biz_diags_init(&d, src, NULL);
+    biz_span s1 = { { 1, 1, 0 }, { 1, 2, 1 } }, s2 = { { 2, 1, 6 }, { 2, 2, 7 } };
+    biz_error(&d, s1, NULL, "bad %d", 1);
+    biz_note(&d, s2, "here");
+    biz_error(&d, s1, NULL, "bad %d", 1);
+    biz_note(&d, s2, "here");
+    biz_error(&d, s1, NULL, "bad %d", 2);
+    biz_error(&d, s2, NULL, "bad %d", 1);
+    biz_note(&d, s2, "there");
+    CU_ASSERT_EQUAL(d.nerrors, 3);
+    CU_ASSERT_EQUAL(d.len, 5);
+    biz_diags_free(&d);
+    biz_source_free(src);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -732,6 +754,7 @@ int main(void)
     CU_add_test(ds, "source lines", test_source_lines);
     CU_add_test(ds, "suggest", test_suggest);
     CU_add_test(ds, "ast names", test_ast_names);
+    CU_add_test(ds, "repeats dropped", test_diag_repeat_dropped);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

@@ -122,7 +122,7 @@ static const char *const biz_ast_expr_kind_names[] = {
     "name", "int", "float", "str", "true", "false", "none", "ellipsis",
     "list", "tuple", "set", "dict", "call", "attr", "subscript", "binop",
     "unary", "boolop", "compare", "ifexp", "lambda", "listcomp", "starred",
-    "slice",
+    "slice", "fstr",
 };
 
 /* ORDER: biz_stmt_kind */
@@ -368,6 +368,32 @@ void biz_expr_dump(const biz_expr *e, FILE *out)
         dump_opt(e->u.slice.upper, out);
         fputc(' ', out);
         dump_opt(e->u.slice.step, out);
+        fputc(')', out);
+        break;
+    case BIZ_E_FSTR:
+        /* (fstr "text" (field expr !r (fstr "spec") "x=") ...) */
+        fputs("(fstr", out);
+        for (int i = 0; i < e->u.fstr.parts.len; i++) {
+            const biz_fpart *fp = e->u.fstr.parts.items[i];
+            fputc(' ', out);
+            if (!fp->expr && !fp->src_end && !fp->broken) {
+                dump_str(fp->text, fp->len, out);
+                continue;
+            }
+            fputs("(field ", out);
+            biz_expr_dump(fp->expr, out);
+            if (fp->conv)
+                fprintf(out, " !%c", fp->conv);
+            if (fp->spec) {
+                fputc(' ', out);
+                biz_expr_dump(fp->spec, out);
+            }
+            if (fp->debug) {
+                fputc(' ', out);
+                dump_str(fp->debug, strlen(fp->debug), out);
+            }
+            fputc(')', out);
+        }
         fputc(')', out);
         break;
     default:

@@ -55,6 +55,7 @@ typedef enum biz_expr_kind {
     BIZ_E_LISTCOMP,  /* comp: [elt for target in iter if cond] */
     BIZ_E_STARRED,   /* unary.operand: *x in a call or list */
     BIZ_E_SLICE,     /* slice: a:b:c inside a subscript */
+    BIZ_E_FSTR,      /* fstr: f'text {expr!r:spec}' (also a format spec) */
     BIZ_E__COUNT
 } biz_expr_kind;
 
@@ -96,6 +97,21 @@ typedef struct biz_str_piece {
                            this piece map to source columns approximately */
 } biz_str_piece;
 
+/* One part of an f-string: literal text (expr NULL) or a replacement
+ * field {expr!conv:spec}. The scanner splits the literal and records where
+ * each field's expression is (src_begin..src_end); the parser parses it. */
+typedef struct biz_fpart {
+    const char *text;   /* literal text, escapes and {{ }} processed */
+    size_t len;
+    biz_expr *expr;     /* the field's expression, NULL for literal text */
+    char conv;          /* 0, 'r', 's' or 'a' */
+    biz_expr *spec;     /* the format spec (a BIZ_E_FSTR), NULL when absent */
+    const char *debug;  /* {x=}: the text "x=" written before the value */
+    biz_span span;      /* the field from '{' to '}', or the literal text */
+    int src_begin, src_end;  /* source offsets of the expression */
+    int broken;         /* a field whose error was reported (expr NULL) */
+} biz_fpart;
+
 typedef struct biz_keyword {
     const char *name;   /* NULL for **kwargs */
     biz_span name_span;
@@ -136,6 +152,7 @@ struct biz_expr {
         struct { biz_vec params; biz_expr *body; } lambda; /* params: biz_param* */
         struct { biz_expr *elt; biz_expr *target; biz_expr *iter; biz_vec conds; } comp;
         struct { biz_expr *lower, *upper, *step; } slice;
+        struct { biz_vec parts; } fstr;    /* biz_fpart* */
     } u;
 };
 

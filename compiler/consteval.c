@@ -1388,6 +1388,74 @@ static sx_val *str_format(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *
     return sx_new_str(S, out, strlen(out), e->span);
 }
 
+/* Appends t[0..n) to the growing text *out of length *len. */
+static void fstr_add(biz_sema *S, char **out, size_t *len, const char *t, size_t n)
+{
+    char *b = sx_alloc(S, *len + n + 1);
+    memcpy(b, *out, *len);
+    memcpy(b + *len, t, n);
+    b[*len + n] = 0;
+    *out = b;
+    *len += n;
+}
+
+/* f'text {expr!r:spec}': every field over constants and loop variables,
+ * formatted as str.format does. */
+static sx_val *eval_fstr(biz_sema *S, sx_scope *sc, const biz_expr *e)
+{
+    char *out = sx_strdup(S, "");
+    size_t len = 0;
+    for (int i = 0; i < e->u.fstr.parts.len; i++) {
+        const biz_fpart *fp = e->u.fstr.parts.items[i];
+        if (fp->broken || (!fp->expr && fp->src_end))
+            return new_err(S, e->span);     /* a syntax error, reported */
+        if (!fp->expr) {
+            fstr_add(S, &out, &len, fp->text ? fp->text : "", fp->text ? fp->len : 0);
+            continue;
+        }
+        sx_val *v = sx_eval(S, sc, fp->expr);
+        if (v->kind == BV_ERROR || v->kind == BV_REJECTED)
+            return v;
+        const char *spec = NULL;
+        if (fp->spec) {
+            sx_val *sv = eval_fstr(S, sc, fp->spec);
+            if (sv->kind != BV_STR)
+                return sv;
+            spec = sv->u.str.s;
+        }
+        char conv = fp->conv;
+        if (fp->debug && !conv && !spec)
+            conv = 'r';    /* {x=} shows repr(x), as Python */
+        if (conv == 'a') {
+            biz_error(S->d, fp->span, "use !r or !s", "conversion '!a' is not supported at compile time");
+            return new_err(S, fp->span);
+        }
+        if (!sx_to_text(S, v, 0)) {
+            char name[128];
+            const char *n = biz_expr_dotted(fp->expr, name, sizeof name);
+            biz_error(S->d, fp->expr->span,
+                      v->kind == BV_NODE ? "use its .task_id"
+                      : v->kind == BV_PARAM ? "use a Jinja template such as '{{ params.name }}' instead" : NULL,
+                      "f-string field {%s} is %s, which has no text at compile time", n ? n : "...",
+                      sx_kind_name(v));
+            return new_err(S, fp->span);
+        }
+        char *t;
+        if (conv) {
+            t = text_or_report(S, v, conv == 'r', fp->span);
+            if (t && spec && *spec)
+                t = sx_format_spec(S, sx_new_str(S, t, strlen(t), fp->span), spec, fp->span);
+        } else
+            t = sx_format_spec(S, v, spec, fp->span);
+        if (!t)
+            return new_err(S, fp->span);
+        if (fp->debug)
+            fstr_add(S, &out, &len, fp->debug, strlen(fp->debug));
+        fstr_add(S, &out, &len, t, v->kind == BV_STR && !conv && !spec ? v->u.str.len : strlen(t));
+    }
+    return sx_new_str(S, out, len, e->span);
+}
+
 /* Methods of constants: dict.items(), str.format(), list.append() ... */
 static sx_val *const_method(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *obj, const char *m)
 {
@@ -1876,6 +1944,8 @@ sx_val *sx_eval(biz_sema *S, sx_scope *sc, const biz_expr *e)
     case BIZ_E_SLICE:
         biz_error(S->d, e->span, NULL, "slices are not supported yet");
         return new_err(S, e->span);
+    case BIZ_E_FSTR:
+        return eval_fstr(S, sc, e);
     default:
         biz_error(S->d, e->span, NULL, "this expression cannot be evaluated at compile time");
         return new_err(S, e->span);

@@ -20,6 +20,7 @@ typedef struct biz_lexstr {
     char *value;
     size_t len;
     biz_str_piece *piece;
+    biz_expr *fstr;     /* an f-string: its BIZ_E_FSTR (fields not parsed yet) */
 } biz_lexstr;
 
 /* An open bracket, for matching, "'(' was never closed" and for naming
@@ -64,6 +65,7 @@ typedef struct biz_lexer {
     int lex_err_line;       /* line of the last scanner error */
     int unterm_line;        /* line of the last unterminated string (0: none) */
     int bad_char_line;      /* line of the last invalid character (one per line) */
+    int fexpr;              /* scanning an f-string field: 1 FEXPR due, 2 after */
     char *buf;              /* string value being built */
     size_t blen, bcap;
 } biz_lexer;
@@ -74,6 +76,7 @@ typedef struct biz_parser {
     biz_ast *ast;
     biz_diags *d;
     int after_error;        /* the last statement was an error recovery */
+    biz_expr *fresult;      /* parsing an f-string field: its expression */
 } biz_parser;
 }
 
@@ -81,6 +84,10 @@ typedef struct biz_parser {
 /* Scanner interface (grammar/biz.l). */
 /* Prepares lx to scan src; names and strings go into ast's arena. */
 int biz_lex_init(biz_lexer *lx, const biz_source *src, biz_diags *d, biz_ast *ast);
+/* Prepares lx to scan the expression of an f-string field, bytes
+ * [begin, end) of src, for the FEXPR entry of the grammar. */
+int biz_lex_init_field(biz_lexer *lx, const biz_source *src, biz_diags *d, biz_ast *ast,
+                       int begin, int end);
 /* Frees the scanner (not the tree). */
 void biz_lex_destroy(biz_lexer *lx);
 /* The next token (INDENT/DEDENT/NEWLINE included), 0 at end of file. */
@@ -188,9 +195,40 @@ static biz_expr *constant(biz_parser *p, biz_expr_kind k, biz_span span)
     return biz_expr_new(p->ast, k, span);
 }
 
-/* Starts a BIZ_E_STR from its first literal. */
+static biz_expr *parse_field(biz_parser *p, int begin, int end);
+
+/* Parses the expressions of fe's fields (and of its format specs). */
+static void fstr_fields(biz_parser *p, biz_expr *fe)
+{
+    for (int i = 0; i < fe->u.fstr.parts.len; i++) {
+        biz_fpart *fp = fe->u.fstr.parts.items[i];
+        if (fp->src_end > fp->src_begin) {
+            fp->expr = parse_field(p, fp->src_begin, fp->src_end);
+            fp->broken = !fp->expr;
+        }
+        if (fp->spec)
+            fstr_fields(p, fp->spec);
+    }
+}
+
+/* A literal part of an f-string. */
+static biz_fpart *fstr_text(biz_parser *p, const char *text, size_t len, biz_span span)
+{
+    biz_fpart *fp = biz_ast_alloc(p->ast, sizeof *fp);
+    fp->text = text;
+    fp->len = len;
+    fp->span = span;
+    return fp;
+}
+
+/* Starts a BIZ_E_STR (or, for an f-string, a BIZ_E_FSTR) from its first literal. */
 static biz_expr *str_first(biz_parser *p, biz_lexstr *s, biz_span span)
 {
+    if (s->fstr) {
+        fstr_fields(p, s->fstr);
+        s->fstr->span = span;
+        return s->fstr;
+    }
     biz_expr *e = biz_expr_new(p->ast, BIZ_E_STR, span);
     e->u.str.value = s->value;
     e->u.str.len = s->len;
@@ -202,6 +240,25 @@ static biz_expr *str_first(biz_parser *p, biz_lexstr *s, biz_span span)
 /* Appends an adjacent literal: "a" 'b' is one string "ab". */
 static biz_expr *str_append(biz_parser *p, biz_expr *e, biz_lexstr *s, biz_span span)
 {
+    if (s->fstr || e->kind == BIZ_E_FSTR) {
+        /* 'a' f'{b}' is one f-string, as in Python */
+        if (e->kind == BIZ_E_STR) {
+            biz_expr *fe = biz_expr_new(p->ast, BIZ_E_FSTR, e->span);
+            if (e->u.str.len)
+                biz_vec_push(p->ast, &fe->u.fstr.parts,
+                             fstr_text(p, e->u.str.value, e->u.str.len, e->span));
+            e = fe;
+        }
+        if (s->fstr) {
+            fstr_fields(p, s->fstr);
+            for (int i = 0; i < s->fstr->u.fstr.parts.len; i++)
+                biz_vec_push(p->ast, &e->u.fstr.parts, s->fstr->u.fstr.parts.items[i]);
+        } else if (s->len) {
+            biz_vec_push(p->ast, &e->u.fstr.parts, fstr_text(p, s->value, s->len, span));
+        }
+        e->span = join(e->span, span);
+        return e;
+    }
     size_t n = e->u.str.len + s->len;
     char *v = biz_ast_alloc(p->ast, n + 1);
     memcpy(v, e->u.str.value, e->u.str.len);
@@ -389,6 +446,7 @@ static biz_expr *listcomp(biz_parser *p, biz_expr *elt, biz_expr *comp, biz_span
 %locations
 %param {biz_parser *p}
 %expect 0
+%start top
 
 %union {
     const char *name;
@@ -411,6 +469,7 @@ static biz_expr *listcomp(biz_parser *p, biz_expr *elt, biz_expr *comp, biz_span
 %token <fval> FLOAT "a float"
 %token <str> STRING "a string"
 %token NEWLINE "end of line"
+%token FEXPR "an f-string field"
 %token INDENT "an indented block"
 %token DEDENT "a dedent"
 
@@ -449,6 +508,11 @@ static biz_expr *listcomp(biz_parser *p, biz_expr *elt, biz_expr *comp, biz_span
 %type <ival> dots
 
 %%
+
+top:
+    file
+  | FEXPR testlist_se       { p->fresult = $2; }
+  ;
 
 file:
     %empty
@@ -1335,8 +1399,29 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, biz_parser *p)
     /* never two errors at the same place */
     if (biz_lex_seen_error(p->d, where.begin.off))
         return 0;
-    biz_error(p->d, where, h, "%s", msg);
+    biz_error(p->d, where, h, "%s%s", lx->fexpr ? "f-string: " : "", msg);
     return 0;
+}
+
+/* Parses the expression of an f-string field, src bytes [begin, end), with
+ * the grammar's FEXPR entry; positions are the file's. */
+static biz_expr *parse_field(biz_parser *p, int begin, int end)
+{
+    biz_parser *q = calloc(1, sizeof *q);
+    if (!q) {
+        fputs("bizc: out of memory\n", stderr);
+        abort();
+    }
+    q->ast = p->ast;
+    q->d = p->d;
+    biz_expr *e = NULL;
+    if (biz_lex_init_field(&q->lx, p->lx.src, p->d, p->ast, begin, end) == 0) {
+        if (yyparse(q) == 0)
+            e = q->fresult;
+        biz_lex_destroy(&q->lx);
+    }
+    free(q);    /* NULL after an error: sema skips the f-string */
+    return e;
 }
 
 /* Parses a whole source; see parse.h. */

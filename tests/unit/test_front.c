@@ -203,10 +203,6 @@ static void test_lex_errors(void)
               "t.biz:1:5: error: unterminated triple-quoted string literal\n"
               "    1 | x = \"\"\"abc\n"
               "      |     ^~~\n");
-    CHECK_STR(errors("x = f'{a}'\n"),
-              "t.biz:1:5: error: f-strings are not supported yet: use a Jinja template '{{ ... }}' or string concatenation\n"
-              "    1 | x = f'{a}'\n"
-              "      |     ^~~~~~\n");
     CHECK_STR(errors("x = b'a'\n"),
               "t.biz:1:5: error: bytes literals are not supported\n"
               "    1 | x = b'a'\n"
@@ -237,6 +233,54 @@ static void test_lex_errors(void)
               "t.biz:1:7: error: unexpected character after line continuation character\n"
               "    1 | x = 1 \\ 2\n"
               "      |       ^\n");
+}
+
+/* ---- f-strings ------------------------------------------------------------ */
+
+static void test_fstrings(void)
+{
+    CHECK_STR(dump("x = f'sync_{name}'\n"), "(= x (fstr \"sync_\" (field name)))\n");
+    CHECK_STR(dump("x = F\"{{{{ ds }}}}\"\n"), "(= x (fstr \"{{ ds }}\"))\n");
+    CHECK_STR(dump("x = rf'\\d{a!r:>{w}}' Rf\"\"\"{b=}\"\"\"\n"),
+              "(= x (fstr \"\\\\d\" (field a !r (fstr \">\" (field w))) (field b \"b=\")))\n");
+    CHECK_STR(dump("x = 'a' f'{b + 1:03d}' \"c\\n\"\n"),
+              "(= x (fstr \"a\" (field (+ b 1) (fstr \"03d\")) \"c\\n\"))\n");
+    CHECK_STR(dump("x = f'''{\n  d['k'] }'''\n"), "(= x (fstr (field ([] d \"k\"))))\n");
+    CHECK_STR(dump("x = f'{a == b}{c != d}{e!s}'\n"),
+              "(= x (fstr (field (== a b)) (field (!= c d)) (field e !s)))\n");
+    CHECK_STR(errors("x = f'{a'\n"),
+              "t.biz:1:7: error: f-string: expecting '}'\n"
+              "    1 | x = f'{a'\n"
+              "      |       ^\n");
+    CHECK_STR(errors("x = f'a}b'\n"),
+              "t.biz:1:8: error: f-string: single '}' is not allowed\n"
+              "    1 | x = f'a}b'\n"
+              "      |        ^\n"
+              "      = hint: write '}}' for a literal '}'\n");
+    CHECK_STR(errors("x = f'{}'\n"),
+              "t.biz:1:7: error: f-string: empty expression not allowed\n"
+              "    1 | x = f'{}'\n"
+              "      |       ^~\n");
+    CHECK_STR(errors("x = f'{a!x}'\n"),
+              "t.biz:1:9: error: f-string: invalid conversion character: expected 's', 'r', or 'a'\n"
+              "    1 | x = f'{a!x}'\n"
+              "      |         ^~\n");
+    CHECK_STR(errors("x = (\n    f'{a +* b}')\n"),
+              "t.biz:2:11: error: f-string: unexpected '*'\n"
+              "    2 |     f'{a +* b}')\n"
+              "      |           ^\n");
+    CHECK_STR(errors("x = f'{a b}'\n"),
+              "t.biz:1:10: error: f-string: invalid syntax\n"
+              "    1 | x = f'{a b}'\n"
+              "      |          ^\n");
+    CHECK_STR(errors("x = f'{a:{b:{c}}}'\n"),
+              "t.biz:1:13: error: f-string: expressions nested too deeply\n"
+              "    1 | x = f'{a:{b:{c}}}'\n"
+              "      |             ^\n");
+    CHECK_STR(errors("x = f'{a\\n}'\n"),
+              "t.biz:1:9: error: f-string expression part cannot include a backslash\n"
+              "    1 | x = f'{a\\n}'\n"
+              "      |         ^\n");
 }
 
 /* ---- string pieces -------------------------------------------------------- */
@@ -739,6 +783,7 @@ int main(void)
     CU_add_test(lexs, "numbers", test_lex_numbers);
     CU_add_test(lexs, "errors", test_lex_errors);
     CU_add_test(lexs, "string pieces", test_str_pieces);
+    CU_add_test(lexs, "f-strings", test_fstrings);
     CU_pSuite ps = CU_add_suite("parser", NULL, NULL);
     CU_add_test(ps, "statements", test_parse_statements);
     CU_add_test(ps, "expressions", test_parse_expressions);

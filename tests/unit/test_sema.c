@@ -417,6 +417,40 @@ static void test_loops(void)
     EXPECT_HINT(BIZ_ERROR, 9, 9, "a task has no text at compile time", "use its .task_id");
 }
 
+static void test_fstrings(void)
+{
+    const biz_ir *r = check(PRE
+        "    start = EmptyOperator(task_id=f'start')\n"
+        "    for i, name in enumerate(['a', 'b']):\n"
+        "        t = TechMicroServiceOperator(task_id=f'sync_{name}_{i:02d}', cws_name=f\"cws-{name!s:>3}\",\n"
+        "                                     entry=f'/{{{{ ds }}}}/{name.upper()!r}' '/x' f'{i + 1=}')\n"
+        "        start >> t\n"
+        "    w = 5\n"
+        "    EmptyOperator(task_id=f'pad_{7:0{w}d}_{2.5:.2f}_{\"x\":-<3}')\n" POST);
+    if (diags.nerrors) dump();
+    CU_ASSERT_EQUAL(diags.nerrors, 0);
+    CU_ASSERT_EQUAL_FATAL(r->ndags, 1);
+    const biz_ir_dag *d = &r->dags[0];
+    CU_ASSERT_EQUAL(d->ntasks, 4);
+    CU_ASSERT(edge(d, "start", "sync_a_00"));
+    CU_ASSERT(edge(d, "start", "sync_b_01"));
+    CU_ASSERT_PTR_NOT_NULL(task(d, "pad_00007_2.50_x--", NULL));
+    const biz_ir_task *t = task(d, "sync_b_01", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    const cJSON *cws = cJSON_GetObjectItem(t->args, "cws_name");
+    const cJSON *entry = cJSON_GetObjectItem(t->args, "entry");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetStringValue(cws), "cws-  b");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetStringValue(entry), "/{{ ds }}/'B'/xi + 1=2");
+
+    check(PRE "    t = EmptyOperator(task_id='t')\n    EmptyOperator(task_id=f'u_{t}')\n" POST);
+    EXPECT_HINT(BIZ_ERROR, 9, 32, "f-string field {t} is a task, which has no text at compile time",
+                "use its .task_id");
+    check(PRE "    EmptyOperator(task_id=f'u_{nope}')\n" POST);
+    EXPECT(BIZ_ERROR, 8, 32, "name 'nope' is not defined");
+    check(PRE "    EmptyOperator(task_id=f'u_{1!a}')\n" POST);
+    EXPECT(BIZ_ERROR, 8, 31, "conversion '!a' is not supported at compile time");
+}
+
 static void test_quickstart(void)
 {
     check("from datetime import datetime\n"
@@ -636,6 +670,7 @@ int main(void)
     CU_add_test(s, "task params", test_task_params);
     CU_add_test(s, "constants", test_constants);
     CU_add_test(s, "for loops and comprehensions", test_loops);
+    CU_add_test(s, "f-strings", test_fstrings);
     CU_add_test(s, "never crashes", test_never_crashes);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();

@@ -77,7 +77,7 @@ if compile_check bash_feed "$DAGS/bash_feed.biz"; then
     # Without -v, the try's log file still holds the command's output (what
     # a user reads after a failed cron run).
     count_log=$(record 'r["tasks"]["count"]["log"]')
-    assert_contains "feed: the try's log file holds stdout without -v" "$(cat "$count_log" 2>/dev/null)" "3"
+    assert_contains "feed: the try's log file holds stdout without -v" "$(cat "$count_log" 2>/dev/null)" "debug 3"
     assert_contains "feed: the try's log file holds stderr without -v" "$(cat "$count_log" 2>/dev/null)" "stderr: noise"
     run_dag "$T/bash_feed" --conf '{"who": "world"}' -v
     assert_contains "feed: -v logs each output line" "$RUN_ERR" "[count #1] 3"

@@ -69,6 +69,7 @@ import hmac
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import sys
@@ -78,6 +79,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 MAX_BODY = 64 * 1024 * 1024
+GATEWAY_HOST = re.compile(r"^([^.]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com$")
 BUCKET_DEFAULT = "coworks-airflow"
 
 
@@ -424,6 +426,31 @@ class Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _handle
 
+    def do_CONNECT(self):
+        """An HTTPS proxy's CONNECT to an API Gateway host: the tunnel ends
+        here, in TLS with the --gateway-cert certificate, and the requests
+        inside it are served as calls by api_id (see _dispatch). Both Airflow
+        (requests) and libcurl honour HTTPS_PROXY, so the URL that CoWorks
+        builds from api_id and stage is called exactly as built."""
+        host = self.path.rsplit(":", 1)[0]
+        ctx = self.state.gateway_tls
+        if ctx is None or not GATEWAY_HOST.match(host):
+            self._send(403, {"message": "CONNECT only to API Gateway hosts, with --gateway-cert"})
+            self.close_connection = True
+            return
+        self.send_response(200, "Connection established")
+        self.end_headers()
+        self.wfile.flush()
+        try:
+            self.connection = ctx.wrap_socket(self.connection, server_side=True)
+        except OSError:
+            self.close_connection = True
+            return
+        self.rfile = self.connection.makefile("rb", self.rbufsize)
+        self.wfile = self.connection.makefile("wb", 0)
+        self.tunnel_host = host
+        self.close_connection = False
+
     def _dispatch(self):
         self.requests_on_conn += 1
         split = urllib.parse.urlsplit(self.path)
@@ -453,7 +480,13 @@ class Handler(BaseHTTPRequestHandler):
         self.state.record(self.rec)
 
         segs = [s for s in path.split("/") if s]
-        if segs and segs[0] == "directory":
+        gateway = GATEWAY_HOST.match(getattr(self, "tunnel_host", ""))
+        if gateway:
+            # https://<api_id>.execute-api.<region>.amazonaws.com/<stage>/<entry>
+            self.rec["host"] = self.tunnel_host
+            self._service("apigw", gateway.group(1), segs[1:], path, query, headers, text, parsed,
+                          stage=segs[0] if segs else "")
+        elif segs and segs[0] == "directory":
             self._directory(segs[1:], query)
         elif segs and segs[0] == "svc" and len(segs) >= 2:
             self._service("svc", segs[1], segs[2:], path, query, headers, text, parsed)
@@ -654,9 +687,18 @@ def main(argv=None):
     ap.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate (chain); the "
                     "directory then answers https:// service URLs")
     ap.add_argument("--tls-key", help="the PEM private key of --tls-cert")
+    ap.add_argument("--gateway-cert", help="answer CONNECT to *.execute-api.*.amazonaws.com "
+                    "(as an HTTPS proxy would) with TLS under this PEM certificate, and serve "
+                    "the calls inside as calls by api_id")
+    ap.add_argument("--gateway-key", help="the PEM private key of --gateway-cert")
     args = ap.parse_args(argv)
 
     state = State(args)
+    state.gateway_tls = None
+    if args.gateway_cert:
+        import ssl
+        state.gateway_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        state.gateway_tls.load_cert_chain(args.gateway_cert, args.gateway_key)
     Handler.state = state
     server = Server((args.host, args.port), Handler)
     server.verbose = args.verbose

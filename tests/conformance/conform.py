@@ -1,0 +1,482 @@
+#!/usr/bin/env python3
+"""conform.py: the differential suite, bizc against Apache Airflow + CoWorks.
+
+Three parts, each counted in the closing "N passed, N failed" line:
+
+  run     every DAG of the corpus (tests/conformance/dags/*.biz and the
+          examples listed in examples.txt) runs once under Airflow
+          (dag.test with CoWorks' own operators) and once as a bizc
+          executable, each against fresh servers of its own (world.py); what
+          the servers received, each task's state, tries and XComs, the run's
+          state and the mails are compared (compare.py). A case passes when
+          the differences are exactly the deliberate ones it declares.
+  load    every .biz file under examples/ and tests/ that bizc accepts
+          imports into Airflow's DagBag without error, with the same DAG ids,
+          task ids and edges as the executable's --list.
+  refuse  every file of tests/conformance/refuse/ is refused by both: an
+          import error in Airflow, and bizc's expected error at compile time.
+  diffs   every deliberate difference of doc/airflow-differences.md is
+          declared by at least one case, and every declared one is listed.
+
+A case's directives are comment lines at the top of its file (or lines
+under "== FILE" in examples.txt):
+  # conf: {"data": 1}            the run's dag_run.conf (default {})
+  # needs: s3 mail               servers besides the fake CoWorks service
+  # dag: ID                      the DAG to run when the file has several
+  # env: NAME=VALUE              for both engines (e.g. AIRFLOW_VAR_X=1)
+  # behave: SERVICE QUERY        a fixed behaviour of the fake service
+  # difference: Dn LINE          a deliberate difference and its exact line
+A refuse file has "# error: TEXT": bizc's message must contain TEXT.
+
+  conform.py [--only run,load,refuse,diffs] [--case SUBSTRING] [-j N]
+  conform.py --one FILE.biz [--conf JSON] [--dag ID] [--needs s3,mail]
+             (one DAG, both engines, the differences printed)
+
+Environment: BIZC_TOP_SRCDIR, BIZC_TOP_BUILDDIR (bizc is there),
+BIZC_AIRFLOW_DIR (the reference environment, default _deps/airflow),
+BIZC_KEEP_TMP=1 keeps the scratch folder. Exits 77 when the reference
+environment is missing (scripts/install-airflow.sh makes it).
+"""
+
+import argparse
+import concurrent.futures
+import glob
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import compare
+import world
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP_SRC = world.TOP_SRC
+TOP_BUILD = os.environ.get("BIZC_TOP_BUILDDIR") or TOP_SRC
+AIRFLOW_DIR = os.environ.get("BIZC_AIRFLOW_DIR") or os.path.join(TOP_SRC, "_deps", "airflow")
+AIRFLOW_PY = os.path.join(AIRFLOW_DIR, "bin", "python")
+BIZC = os.environ.get("BIZC") or os.path.join(TOP_BUILD, "bizc")
+DIFF_DOC = os.path.join(TOP_SRC, "doc", "airflow-differences.md")
+RUN_TIMEOUT = 300
+DIRECTIVE = re.compile(r"^#\s*(conf|needs|dag|env|behave|difference|error):\s*(.*?)\s*$")
+# Variables of the user's environment that would reach either engine.
+SCRUB = re.compile(r"^(AIRFLOW_|AIRFLOW__|AWS_|BIZ_|HTTPS?_PROXY$|https?_proxy$|NO_PROXY$|no_proxy$)")
+
+
+class Case:
+    def __init__(self, path, lines, label=None):
+        self.path = path
+        self.label = label or os.path.relpath(path, TOP_SRC)
+        self.conf, self.needs, self.dag, self.env = {}, set(), None, {}
+        self.behave, self.expected, self.error = [], [], None
+        for line in lines:
+            m = DIRECTIVE.match(line if line.startswith("#") else "# " + line)
+            if not m:
+                continue
+            key, value = m.groups()
+            if key == "conf":
+                self.conf = json.loads(value)
+            elif key == "needs":
+                self.needs |= set(value.replace(",", " ").split())
+            elif key == "dag":
+                self.dag = value
+            elif key == "env":
+                k, _, v = value.partition("=")
+                self.env[k] = v
+            elif key == "behave":
+                self.behave.append(value.split(None, 1) + [""])
+            elif key == "difference":
+                did, _, text = value.partition(" ")
+                self.expected.append((did, text))
+            elif key == "error":
+                self.error = value
+
+    @classmethod
+    def from_file(cls, path):
+        head = []
+        with open(path) as f:
+            for line in f:
+                if not line.startswith("#") and line.strip():
+                    break
+                head.append(line.rstrip("\n"))
+        return cls(path, head)
+
+
+def example_cases():
+    """The examples, with the directives examples.txt gives them."""
+    blocks, cur = {}, None
+    with open(os.path.join(HERE, "examples.txt")) as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line.startswith("== "):
+                cur = line[3:].strip()
+                blocks[cur] = []
+            elif cur and line.strip() and not line.startswith("//"):
+                blocks[cur].append(line.strip())
+    cases = []
+    for path in sorted(glob.glob(os.path.join(TOP_SRC, "examples", "*.biz"))):
+        rel = os.path.relpath(path, TOP_SRC)
+        cases.append(Case(path, blocks.get(rel, []), label=rel))
+    missing = sorted(set(blocks) - {c.label for c in cases})
+    return cases, missing
+
+
+def clean_env(extra):
+    env = {k: v for k, v in os.environ.items() if not SCRUB.match(k)}
+    env.update(extra)
+    return env
+
+
+# ------------------------------------------------------------------ engines
+
+
+class Airflow:
+    """Runs DAG files in the reference environment."""
+
+    def __init__(self, tmp):
+        self.template = os.path.join(tmp, "airflow-template")
+        os.makedirs(self.template)
+        r = subprocess.run([os.path.join(AIRFLOW_DIR, "bin", "airflow"), "db", "migrate"],
+                           env=self._env(self.template, {}), capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError("airflow db migrate failed:\n" + r.stderr[-3000:])
+
+    @staticmethod
+    def _env(home, extra):
+        env = clean_env(extra)
+        env.update({"AIRFLOW_HOME": home, "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+                    "AIRFLOW__CORE__DAGS_FOLDER": home, "PYTHONWARNINGS": "ignore"})
+        return env
+
+    def load(self, files, tmp):
+        """{file: load result} for many files in one interpreter."""
+        home = os.path.join(tmp, "airflow-load")
+        os.makedirs(home, exist_ok=True)
+        r = subprocess.run([AIRFLOW_PY, os.path.join(HERE, "airflow_side.py"), "load"] + files,
+                           env=self._env(home, {}), capture_output=True, text=True, timeout=600)
+        out = {}
+        for line in r.stdout.splitlines():
+            if line.startswith("{"):
+                d = json.loads(line)
+                out[d["file"]] = d
+        return out
+
+    def run(self, case, env, folder):
+        home = os.path.join(folder, "home")
+        shutil.copytree(self.template, home)
+        out = os.path.join(folder, "result.json")
+        argv = [AIRFLOW_PY, os.path.join(HERE, "airflow_side.py"), "run", case.path,
+                "--conf", json.dumps(case.conf), "--out", out]
+        if case.dag:
+            argv += ["--dag", case.dag]
+        with open(os.path.join(folder, "airflow.log"), "w") as log:
+            subprocess.run(argv, env=self._env(home, env), stdout=log, stderr=subprocess.STDOUT,
+                           timeout=RUN_TIMEOUT)
+        if not os.path.exists(out):
+            raise RuntimeError("Airflow did not run %s (see %s):\n%s" % (
+                case.label, log.name, tail(log.name)))
+        with open(out) as f:
+            return json.load(f)
+
+
+class Bizc:
+    """Compiles a DAG file and runs the executable."""
+
+    def build(self, path, dag, exe):
+        argv = [BIZC, path, "-o", exe] + (["--dag", dag] if dag else [])
+        return subprocess.run(argv, capture_output=True, text=True)
+
+    def run(self, case, env, folder):
+        exe = os.path.join(folder, "dag")
+        b = self.build(case.path, case.dag, exe)
+        if b.returncode != 0:
+            raise RuntimeError("bizc does not compile %s:\n%s" % (case.label, b.stderr))
+        state = os.path.join(folder, "state")
+        with open(os.path.join(folder, "bizc.log"), "w") as log:
+            subprocess.run([exe, "--state-dir", state, "--conf", json.dumps(case.conf)],
+                           env=clean_env(env), stdout=log, stderr=subprocess.STDOUT,
+                           timeout=RUN_TIMEOUT)
+        records = glob.glob(os.path.join(state, "*", "runs", "*.json"))
+        if len(records) != 1:
+            raise RuntimeError("the executable left %d run records (see %s):\n%s" % (
+                len(records), log.name, tail(log.name)))
+        with open(records[0]) as f:
+            rec = json.load(f)
+        tasks = {tid: {"state": t.get("state"), "tries": t.get("tries", 0),
+                       "xcom": t.get("xcom") or {},
+                       "start": t.get("start_date"), "end": t.get("end_date")}
+                 for tid, t in rec.get("tasks", {}).items()}
+        return {"dag_id": rec.get("dag_id"), "state": rec.get("state"), "tasks": tasks,
+                "edges": self.edges(exe)}
+
+    @staticmethod
+    def listing(exe):
+        """(tasks, edges, trigger rules) from the executable's --list."""
+        r = subprocess.run([exe, "--list"], capture_output=True, text=True, check=True)
+        tasks, edges, rules = [], [], {}
+        for line in r.stdout.splitlines()[1:]:
+            cols = re.split(r"\s{2,}", line.strip())
+            if len(cols) < 4:
+                continue
+            tid, ups, rule = cols[0], cols[2], cols[3]
+            tasks.append(tid)
+            rules[tid] = rule
+            if ups != "-":
+                edges += [[u.strip(), tid] for u in ups.split(",")]
+        return sorted(tasks), sorted(edges), rules
+
+    def edges(self, exe):
+        _, edges, rules = self.listing(exe)
+        return [e for e in edges if rules.get(e[1]) != "always"]
+
+
+def tail(path, n=40):
+    try:
+        with open(path, errors="replace") as f:
+            return "".join(f.readlines()[-n:])
+    except OSError:
+        return ""
+
+
+def order_violations(side):
+    """Tasks of the executable that started before an upstream ended."""
+    out = []
+    for up, down in side.get("edges", []):
+        a, b = side["tasks"].get(up, {}), side["tasks"].get(down, {})
+        if a.get("end") and b.get("start") and b["start"] < a["end"]:
+            out.append("order: %s started before its upstream %s ended" % (down, up))
+    return out
+
+
+# ------------------------------------------------------------------ run part
+
+
+def run_engine(engine, case, folder):
+    """One engine's side of a case, on servers of its own."""
+    os.makedirs(folder, exist_ok=True)
+    with world.World(os.path.join(folder, "servers"), case.needs) as w:
+        for name, query in ((b[0], b[1]) for b in case.behave):
+            w.behave(name, query)
+        env = dict(w.env())
+        env.update(case.env)
+        side = engine.run(case, env, folder)
+        side["requests"] = w.requests()
+        side["s3"] = w.s3_stores()
+        side["mails"] = w.mails()
+    return side
+
+
+def run_case(case, airflow, bizc, tmp):
+    """(passed, lines) for one case."""
+    folder = os.path.join(tmp, re.sub(r"[^A-Za-z0-9_.-]", "_", case.label))
+    lines = []
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        fa = pool.submit(run_engine, airflow, case, os.path.join(folder, "airflow"))
+        fb = pool.submit(run_engine, bizc, case, os.path.join(folder, "bizc"))
+        try:
+            a, b = fa.result(), fb.result()
+        except Exception as e:
+            return False, ["%s: %s" % (case.label, e)]
+    ran_a = sum(1 for t in a["tasks"].values() if t["tries"])
+    ran_b = sum(1 for t in b["tasks"].values() if t["tries"])
+    found = compare.differences(compare.normalise(a), compare.normalise(b))
+    found += order_violations(b)
+    expected = [text for _, text in case.expected]
+    unexpected = [d for d in found if d not in expected]
+    missing = [d for d in expected if d not in found]
+    ok = ran_a > 0 and not unexpected and not missing
+    lines.append("%s %s: airflow ran %d tasks, bizc ran %d; %d deliberate differences"
+                 % ("PASS" if ok else "FAIL", case.label, ran_a, ran_b, len(expected)))
+    if ran_a == 0:
+        lines.append("    Airflow ran no task")
+    lines += ["    " + d for d in unexpected]
+    lines += ["    expected, not found: " + d for d in missing]
+    return ok, lines
+
+
+# ------------------------------------------------------------------ load and refuse parts
+
+
+def accepted_files():
+    files = sorted(glob.glob(os.path.join(TOP_SRC, "examples", "*.biz")) +
+                   [f for f in glob.glob(os.path.join(TOP_SRC, "tests", "**", "*.biz"), recursive=True)
+                    if "/refuse/" not in f])
+    out = []
+    for f in files:
+        r = subprocess.run([BIZC, "--check", f], capture_output=True, text=True)
+        if r.returncode == 0:
+            out.append(f)
+    return out
+
+
+def bizc_dags(path, tmp):
+    """{dag_id: (tasks, edges)} of a file bizc accepts, from --list."""
+    exe = os.path.join(tmp, "list-exe")
+    r = Bizc().build(path, None, exe)
+    names = [None]
+    if r.returncode != 0:
+        m = re.search(r"defines \d+ DAGs \(([^)]*)\)", r.stderr)
+        if not m:
+            raise RuntimeError("bizc does not build it:\n" + r.stderr)
+        names = [n.strip() for n in m.group(1).split(",")]
+    out = {}
+    for name in names:
+        if name:
+            r = Bizc().build(path, name, exe)
+            if r.returncode != 0:
+                raise RuntimeError("bizc --dag %s does not build it:\n%s" % (name, r.stderr))
+        v = subprocess.run([exe, "--version"], capture_output=True, text=True).stdout
+        dag_id = name or v.split()[0]
+        tasks, edges, _ = Bizc.listing(exe)
+        out[dag_id] = {"tasks": tasks, "edges": edges}
+    return out
+
+
+def load_part(airflow, tmp):
+    results = []
+    files = accepted_files()
+    loaded = airflow.load(files, tmp)
+    for f in files:
+        rel = os.path.relpath(f, TOP_SRC)
+        a = loaded.get(f)
+        problems = []
+        if a is None:
+            problems.append("Airflow gave no answer for it")
+        elif a["import_error"]:
+            problems.append("Airflow cannot import it: " + last_line(a["import_error"]))
+        else:
+            try:
+                b = bizc_dags(f, tmp)
+            except Exception as e:
+                b = {}
+                problems.append(str(e))
+            for dag_id in sorted(set(a["dags"]) | set(b)):
+                if dag_id not in b or dag_id not in a["dags"]:
+                    problems.append("DAG %s only in %s" % (dag_id, "Airflow" if dag_id not in b else "bizc"))
+                    continue
+                for what in ("tasks", "edges"):
+                    if a["dags"][dag_id][what] != b[dag_id][what]:
+                        problems.append("DAG %s %s: airflow=%s bizc=%s" % (
+                            dag_id, what, compare._j(a["dags"][dag_id][what]), compare._j(b[dag_id][what])))
+        results.append((not problems, ["%s load %s" % ("PASS" if not problems else "FAIL", rel)]
+                        + ["    " + p for p in problems]))
+    return results
+
+
+def last_line(text):
+    lines = [l for l in text.strip().splitlines() if l.strip()]
+    return lines[-1].strip() if lines else text
+
+
+def refuse_part(airflow, tmp):
+    results = []
+    files = sorted(glob.glob(os.path.join(HERE, "refuse", "*.biz")))
+    loaded = airflow.load(files, tmp)
+    for f in files:
+        rel = os.path.relpath(f, TOP_SRC)
+        case = Case.from_file(f)
+        problems = []
+        a = loaded.get(f)
+        if a is None or not a["import_error"]:
+            problems.append("Airflow imports it (%s)" % ("no answer" if a is None else
+                                                         "DAGs: " + ", ".join(a["dags"]) or "none"))
+        r = subprocess.run([BIZC, "--check", f], capture_output=True, text=True)
+        if r.returncode != 1:
+            problems.append("bizc --check exits %d, not 1" % r.returncode)
+        if not case.error:
+            problems.append("no '# error:' line says what bizc must report")
+        elif case.error not in r.stderr:
+            problems.append("bizc does not say %r:\n%s" % (case.error, r.stderr.strip()))
+        if any(s in r.stderr for s in ("Sanitizer", "runtime error:")):
+            problems.append("sanitizer report:\n" + r.stderr)
+        verdict = "airflow: " + (last_line(a["import_error"]) if a and a["import_error"] else "imports")
+        results.append((not problems, ["%s refuse %s (%s)" % ("PASS" if not problems else "FAIL", rel,
+                                                              verdict[:160])]
+                        + ["    " + p for p in problems]))
+    return results
+
+
+def diffs_part(cases):
+    """The list of deliberate differences and the cases agree."""
+    try:
+        with open(DIFF_DOC) as f:
+            listed = set(re.findall(r"^## (D\d+)\b", f.read(), re.M))
+    except OSError:
+        listed = set()
+    declared = {d for c in cases for d, _ in c.expected}
+    problems = ["%s is listed in doc/airflow-differences.md but no case checks it" % d
+                for d in sorted(listed - declared)]
+    problems += ["%s is declared by a case but not listed in doc/airflow-differences.md" % d
+                 for d in sorted(declared - listed)]
+    return [(not problems, ["%s diffs: %d deliberate differences, each checked"
+                            % ("PASS" if not problems else "FAIL", len(listed))]
+             + ["    " + p for p in problems])]
+
+
+# ------------------------------------------------------------------ main
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(prog="conform.py")
+    ap.add_argument("--only", default="run,load,refuse,diffs")
+    ap.add_argument("--case", action="append", default=[])
+    ap.add_argument("-j", type=int, default=2, help="cases run at once (default 2)")
+    ap.add_argument("--one")
+    ap.add_argument("--conf", default="{}")
+    ap.add_argument("--dag")
+    ap.add_argument("--needs", default="")
+    a = ap.parse_args(argv)
+
+    if not os.access(AIRFLOW_PY, os.X_OK):
+        print("conform: no reference environment at %s (make it: scripts/install-airflow.sh)"
+              % AIRFLOW_DIR)
+        print("0 passed, 0 failed")
+        return 77
+    if not os.access(BIZC, os.X_OK):
+        print("conform: no compiler at %s" % BIZC)
+        print("0 passed, 1 failed")
+        return 1
+
+    tmp = tempfile.mkdtemp(prefix="bizc-conform.")
+    try:
+        airflow, bizc = Airflow(tmp), Bizc()
+        if a.one:
+            case = Case(os.path.abspath(a.one), ["conf: " + a.conf, "needs: " + a.needs]
+                        + (["dag: " + a.dag] if a.dag else []), label=a.one)
+            ok, lines = run_case(case, airflow, bizc, tmp)
+            print("\n".join(lines))
+            return 0 if ok else 1
+        parts = a.only.split(",")
+        results = []
+        cases = [Case.from_file(p) for p in sorted(glob.glob(os.path.join(HERE, "dags", "*.biz")))]
+        examples, missing = example_cases()
+        cases += examples
+        if missing:
+            results.append((False, ["FAIL examples.txt names files that do not exist: " + ", ".join(missing)]))
+        if "run" in parts:
+            chosen = [c for c in cases if not a.case or any(s in c.label for s in a.case)]
+            with concurrent.futures.ThreadPoolExecutor(max(1, a.j)) as pool:
+                for ok, lines in pool.map(lambda c: run_case(c, airflow, bizc, tmp), chosen):
+                    print("\n".join(lines), flush=True)
+                    results.append((ok, []))
+        for name, fn in (("load", lambda: load_part(airflow, tmp)),
+                         ("refuse", lambda: refuse_part(airflow, tmp)),
+                         ("diffs", lambda: diffs_part(cases))):
+            if name in parts:
+                for ok, lines in fn():
+                    print("\n".join(lines), flush=True)
+                    results.append((ok, []))
+        passed = sum(1 for ok, _ in results if ok)
+        print("%d passed, %d failed" % (passed, len(results) - passed))
+        return 0 if passed == len(results) else 1
+    finally:
+        if os.environ.get("BIZC_KEEP_TMP") == "1":
+            print("# scratch kept in " + tmp)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -15,6 +15,10 @@ Three parts, each counted in the closing "N passed, N failed" line:
           task ids and edges as the executable's --list.
   refuse  every file of tests/conformance/refuse/ is refused by both: an
           import error in Airflow, and bizc's expected error at compile time.
+  stricter every file of tests/conformance/stricter/ imports into Airflow
+          but is refused by bizc at compile time, on purpose: it runs wrongly
+          on Airflow (a CoWorks bug) or uses what a compiled DAG cannot do;
+          each declares its deliberate difference and bizc's error.
   diffs   every deliberate difference of doc/airflow-differences.md is
           declared by at least one case, and every declared one is listed.
 
@@ -28,7 +32,7 @@ under "== FILE" in examples.txt):
   # difference: Dn LINE          a deliberate difference and its exact line
 A refuse file has "# error: TEXT": bizc's message must contain TEXT.
 
-  conform.py [--only run,load,refuse,diffs] [--case SUBSTRING] [-j N]
+  conform.py [--only run,load,refuse,stricter,diffs] [--case SUBSTRING] [-j N]
   conform.py --one FILE.biz [--conf JSON] [--dag ID] [--needs s3,mail]
              (one DAG, both engines, the differences printed)
 
@@ -302,7 +306,7 @@ def run_case(case, airflow, bizc, tmp):
 def accepted_files():
     files = sorted(glob.glob(os.path.join(TOP_SRC, "examples", "*.biz")) +
                    [f for f in glob.glob(os.path.join(TOP_SRC, "tests", "**", "*.biz"), recursive=True)
-                    if "/refuse/" not in f])
+                    if "/refuse/" not in f and "/stricter/" not in f])
     out = []
     for f in files:
         r = subprocess.run([BIZC, "--check", f], capture_output=True, text=True)
@@ -382,19 +386,49 @@ def refuse_part(airflow, tmp):
         if a is None or not a["import_error"]:
             problems.append("Airflow imports it (%s)" % ("no answer" if a is None else
                                                          "DAGs: " + ", ".join(a["dags"]) or "none"))
-        r = subprocess.run([BIZC, "--check", f], capture_output=True, text=True)
-        if r.returncode != 1:
-            problems.append("bizc --check exits %d, not 1" % r.returncode)
-        if not case.error:
-            problems.append("no '# error:' line says what bizc must report")
-        elif case.error not in r.stderr:
-            problems.append("bizc does not say %r:\n%s" % (case.error, r.stderr.strip()))
-        if any(s in r.stderr for s in ("Sanitizer", "runtime error:")):
-            problems.append("sanitizer report:\n" + r.stderr)
+        problems += bizc_refuses(f, case.error)
         verdict = "airflow: " + (last_line(a["import_error"]) if a and a["import_error"] else "imports")
         results.append((not problems, ["%s refuse %s (%s)" % ("PASS" if not problems else "FAIL", rel,
                                                               verdict[:160])]
                         + ["    " + p for p in problems]))
+    return results
+
+
+def bizc_refuses(path, expected_error):
+    """Problems with bizc's refusal of path (an empty list when it refuses
+    with expected_error)."""
+    problems = []
+    r = subprocess.run([BIZC, "--check", path], capture_output=True, text=True)
+    if r.returncode != 1:
+        problems.append("bizc --check exits %d, not 1" % r.returncode)
+    if not expected_error:
+        problems.append("no '# error:' line says what bizc must report")
+    elif expected_error not in r.stderr:
+        problems.append("bizc does not say %r:\n%s" % (expected_error, r.stderr.strip()))
+    if any(s in r.stderr for s in ("Sanitizer", "runtime error:")):
+        problems.append("sanitizer report:\n" + r.stderr)
+    return problems
+
+
+def stricter_part(airflow, tmp):
+    results = []
+    files = sorted(glob.glob(os.path.join(HERE, "stricter", "*.biz")))
+    loaded = airflow.load(files, tmp)
+    for f in files:
+        rel = os.path.relpath(f, TOP_SRC)
+        case = Case.from_file(f)
+        problems = []
+        a = loaded.get(f)
+        if a is None or a["import_error"] or not a["dags"]:
+            problems.append("Airflow does not import it: " + (
+                "no answer" if a is None else last_line(a["import_error"] or "no DAG")))
+        if len(case.expected) != 1:
+            problems.append("it must declare one '# difference: Dn' line")
+        problems += bizc_refuses(f, case.error)
+        results.append((not problems, ["%s stricter %s (%s)" % (
+            "PASS" if not problems else "FAIL", rel,
+            ", ".join(d for d, _ in case.expected) or "no difference declared")]
+            + ["    " + p for p in problems]))
     return results
 
 
@@ -420,7 +454,7 @@ def diffs_part(cases):
 
 def main(argv):
     ap = argparse.ArgumentParser(prog="conform.py")
-    ap.add_argument("--only", default="run,load,refuse,diffs")
+    ap.add_argument("--only", default="run,load,refuse,stricter,diffs")
     ap.add_argument("--case", action="append", default=[])
     ap.add_argument("-j", type=int, default=2, help="cases run at once (default 2)")
     ap.add_argument("--one")
@@ -453,6 +487,7 @@ def main(argv):
         cases = [Case.from_file(p) for p in sorted(glob.glob(os.path.join(HERE, "dags", "*.biz")))]
         examples, missing = example_cases()
         cases += examples
+        stricter = [Case.from_file(p) for p in sorted(glob.glob(os.path.join(HERE, "stricter", "*.biz")))]
         if missing:
             results.append((False, ["FAIL examples.txt names files that do not exist: " + ", ".join(missing)]))
         if "run" in parts:
@@ -463,7 +498,8 @@ def main(argv):
                     results.append((ok, []))
         for name, fn in (("load", lambda: load_part(airflow, tmp)),
                          ("refuse", lambda: refuse_part(airflow, tmp)),
-                         ("diffs", lambda: diffs_part(cases))):
+                         ("stricter", lambda: stricter_part(airflow, tmp)),
+                         ("diffs", lambda: diffs_part(cases + stricter))):
             if name in parts:
                 for ok, lines in fn():
                     print("\n".join(lines), flush=True)

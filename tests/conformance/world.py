@@ -66,7 +66,7 @@ def _get(url, method="GET"):
 
 
 class World:
-    def __init__(self, folder, needs=(), fake_args=()):
+    def __init__(self, folder, needs=(), fake_args=("--async-delay-ms", "0")):
         self.folder = folder
         self.needs = set(needs)
         self.fake_args = list(fake_args)

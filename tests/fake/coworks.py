@@ -627,8 +627,8 @@ class Handler(BaseHTTPRequestHandler):
         if not bucket or not key:
             self._send(400, {"message": "asynchronous call without X-CWS-S3Bucket/X-CWS-S3Key"})
             return
-        self._send(202, {})
         if b.async_mode == "never":
+            self._send(202, {})
             return
         if b.async_mode == "garbage":
             payload = b"this is not a CoWorks payload {"
@@ -654,6 +654,13 @@ class Handler(BaseHTTPRequestHandler):
         delay_ms = _int(delay if isinstance(delay, str) else None, st.args.async_delay_ms)
         with st.lock:
             gen = st.generation
+        if delay_ms <= 0:
+            # A service that is done before it answers: the result is in S3
+            # when the caller gets its 202, whoever pokes first.
+            s3_store(st, gen, bucket, key, payload)
+            self._send(202, {})
+            return
+        self._send(202, {})
         t = threading.Timer(delay_ms / 1000.0, s3_store, args=(st, gen, bucket, key, payload))
         t.daemon = True
         with st.lock:
@@ -682,7 +689,8 @@ def main(argv=None):
     ap.add_argument("--s3", help="S3 endpoint for asynchronous results (default $AWS_ENDPOINT_URL_S3)")
     ap.add_argument("--unknown", action="append",
                     help="directory names with this prefix answer 404 (repeatable; default: missing)")
-    ap.add_argument("--async-delay-ms", type=int, default=300)
+    ap.add_argument("--async-delay-ms", type=int, default=300,
+                    help="when an asynchronous result lands in S3 (0: before the 202 answer)")
     ap.add_argument("--verbose", action="store_true")
     ap.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate (chain); the "
                     "directory then answers https:// service URLs")

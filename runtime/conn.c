@@ -536,43 +536,25 @@ int biz_conn_lookup(const char *conn_id,
     return biz_conn_parse(conn_id, v, out, err, errlen) == 0 ? 0 : -1;
 }
 
-static int is_http(const char *s)
-{
-    return s && (strcmp(s, "http") == 0 || strcmp(s, "https") == 0);
-}
-
 /* The base URL of an HTTP connection (see conn.h). */
 char *biz_conn_base_url(const biz_conn *c)
 {
     const char *host = c->host ? c->host : "";
-    const char *schema = c->schema ? c->schema : "";
-    /* A schema of "http"/"https" names the scheme (Airflow's HttpHook);
-     * any other schema is a path prefix. */
-    const char *scheme;
+    const char *schema = c->schema && *c->schema ? c->schema : "http";
+    char *r = NULL;
+    int n;
     if (strstr(host, "://"))
-        scheme = NULL;
-    else if (is_http(c->conn_type))
-        scheme = c->conn_type;
-    else if (is_http(schema))
-        scheme = schema;
+        n = asprintf(&r, "%s", host);
     else
-        scheme = "http";
-    int schema_is_path = !is_http(schema);
-    size_t hl = strlen(host);
-    while (hl > 0 && host[hl - 1] == '/')
-        hl--;
-    const char *sp = schema_is_path ? schema : "";
-    while (*sp == '/')
-        sp++;
-    size_t n = (scheme ? strlen(scheme) + 3 : 0) + hl + 8 + strlen(sp) + 2;
-    char *r = malloc(n);
-    if (!r)
+        n = asprintf(&r, "%s://%s", schema, host);
+    if (n < 0)
         return NULL;
-    int k = snprintf(r, n, "%s%s%.*s", scheme ? scheme : "", scheme ? "://" : "", (int)hl, host);
-    if (c->port > 0)
-        k += snprintf(r + k, n - (size_t)k, ":%d", c->port);
-    if (*sp)
-        snprintf(r + k, n - (size_t)k, "/%s", sp);
+    if (c->port > 0) {
+        char *p = NULL;
+        n = asprintf(&p, "%s:%d", r, c->port);
+        free(r);
+        r = n < 0 ? NULL : p;
+    }
     return r;
 }
 

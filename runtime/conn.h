@@ -38,10 +38,12 @@ int biz_conn_lookup(const char *conn_id,
                     const char *(*getenv_fn)(void *user, const char *name), void *user,
                     biz_conn *out, char *err, size_t errlen);
 
-/* The base URL of an HTTP connection: "<scheme>://<host>[:port][/schema]"
- * where scheme is the URI's scheme when it is http or https, else the
- * `schema` field when that is http/https, else "http". A host that already
- * holds "://" is used as it is. Returns a malloc'd string. */
+/* The base URL of an HTTP connection, built exactly as Airflow's HttpHook
+ * builds it: a host that holds "://" as it is, else "<schema>://<host>"
+ * with the `schema` field (the URI's path) as the scheme, "http" when it is
+ * empty -- the connection's type is not used; then ":<port>" when there is
+ * a port. So `https://h` gives "http://h" and `http://h/dir` "dir://h", as
+ * on Airflow; callers say so (op_tech.c). Returns a malloc'd string. */
 char *biz_conn_base_url(const biz_conn *c);
 
 /* The extra field named key as a string (NULL when absent). Borrowed. */

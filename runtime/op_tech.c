@@ -23,7 +23,6 @@ struct biz_tech_call {
     biz_try *t;
     biz_http *req;        /* the request in flight, or NULL */
     char *name;           /* cws_name, or api_id */
-    char *cache_key;      /* directory cache key */
     char *dir_url;        /* the directory URL asked */
     biz_tech_call_fn fn;
     void *user;
@@ -38,7 +37,6 @@ static void call_free(biz_tech_call *s)
     if (s->req)
         biz_http_cancel(s->req);
     free(s->name);
-    free(s->cache_key);
     free(s->dir_url);
     free(s);
 }
@@ -173,49 +171,99 @@ static void trace_id(const biz_run *run, char *buf, size_t len)
         n += snprintf(buf + n, len - n, "%02x", (unsigned char)*p);
 }
 
-/* The request body: data when truthy (a dict form-encoded), else json. */
+/* The S3 key of an asynchronous call's result: s3/<dag_id>/<task_id>/<job>. */
+static char *async_key(const biz_try *t)
+{
+    char *key = NULL;
+    if (asprintf(&key, "s3/%s/%s/%s", t->run->dag->dag_id, t->task_id, t->job_id) < 0)
+        return NULL;
+    return key;
+}
+
+/* Python's urllib.parse.quote_plus: unreserved characters stay, a space
+ * becomes '+', every other byte %XX. Appends to f. */
+static void quote_plus(FILE *f, const char *v)
+{
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            *p == '-' || *p == '.' || *p == '_' || *p == '~')
+            fputc(*p, f);
+        else if (*p == ' ')
+            fputc('+', f);
+        else
+            fprintf(f, "%%%02X", *p);
+    }
+}
+
+/* One key=value pair of a form body; a NULL value (Python's None) is left out. */
+static void form_pair(FILE *f, int *first, const char *key, const cJSON *v)
+{
+    if (cJSON_IsNull(v))
+        return;
+    char *text = cJSON_IsObject(v) ? NULL : py_str(v);
+    if (!cJSON_IsObject(v) && !text)
+        return;
+    if (!*first)
+        fputc('&', f);
+    *first = 0;
+    quote_plus(f, key);
+    fputc('=', f);
+    quote_plus(f, text);
+    free(text);
+}
+
+/* A dict as requests form-encodes data=: str() of each value, a list repeats
+ * its key, None is left out, a dict gives its keys (Python iterates them). */
+static char *form_encode(const cJSON *data)
+{
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    if (!f)
+        return NULL;
+    int first = 1;
+    const cJSON *kv, *v;
+    cJSON_ArrayForEach(kv, data) {
+        if (cJSON_IsArray(kv)) {
+            cJSON_ArrayForEach(v, kv)
+                form_pair(f, &first, kv->string, v);
+        } else if (cJSON_IsObject(kv)) {
+            cJSON_ArrayForEach(v, kv) {
+                cJSON *name = cJSON_CreateString(v->string);
+                form_pair(f, &first, kv->string, name);
+                cJSON_Delete(name);
+            }
+        } else {
+            form_pair(f, &first, kv->string, kv);
+        }
+    }
+    if (fclose(f) != 0) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* The request body as requests makes it from data= and json=: data when
+ * truthy (a string as is, a dict form-encoded), else json encoded as JSON
+ * whatever its type (a string becomes a JSON string, as json.dumps does). */
 static int make_body(biz_try *t, char **body, size_t *len)
 {
     const cJSON *data = biz_try_arg(t, "data");
     const cJSON *json = biz_try_arg(t, "json");
     *body = NULL;
-    int data_truthy = data && !(cJSON_IsString(data) && !data->valuestring[0]) &&
+    int data_truthy = data && !cJSON_IsNull(data) && !cJSON_IsFalse(data) &&
+                      !(cJSON_IsString(data) && !data->valuestring[0]) &&
                       !((cJSON_IsObject(data) || cJSON_IsArray(data)) && !data->child);
     if (data_truthy) {
-        if (cJSON_IsString(data)) {
+        if (cJSON_IsString(data))
             *body = strdup(data->valuestring);
-        } else if (cJSON_IsObject(data)) {
-            char *acc = strdup("");
-            const cJSON *kv;
-            cJSON_ArrayForEach(kv, data) {
-                char *v = py_str(kv);
-                char *ek = curl_easy_escape(NULL, kv->string, 0);
-                char *ev = curl_easy_escape(NULL, v ? v : "", 0);
-                char *next = NULL;
-                if (acc && ek && ev &&
-                    asprintf(&next, "%s%s%s=%s", acc, *acc ? "&" : "", ek, ev) < 0)
-                    next = NULL;
-                free(acc);
-                acc = next;
-                free(v);
-                curl_free(ek);
-                curl_free(ev);
-            }
-            *body = acc;
-        } else {
+        else if (cJSON_IsObject(data))
+            *body = form_encode(data);
+        else
             *body = cJSON_PrintUnformatted(data);
-        }
-    } else if (json) {
-        if (cJSON_IsString(json)) {
-            cJSON *parsed = cJSON_Parse(json->valuestring);
-            if (parsed)
-                *body = strdup(json->valuestring);
-            else
-                *body = cJSON_PrintUnformatted(json);
-            cJSON_Delete(parsed);
-        } else {
-            *body = cJSON_PrintUnformatted(json);
-        }
+    } else if (json && !cJSON_IsNull(json)) {
+        *body = cJSON_PrintUnformatted(json);
     } else {
         return 0;
     }
@@ -266,14 +314,10 @@ static int call(biz_tech_call *s, const char *base, const char *token)
     trace_id(t->run, trace, sizeof trace);
     hdr_set(&hd, "x-amzn-trace-id", trace);
     if (biz_try_arg_bool(t, "asynchronous", 0)) {
-        char *key = NULL;
-        if (asprintf(&key, "s3/%s/%s/%s", t->run->dag->dag_id, t->task_id, t->job_id) < 0)
-            key = NULL;
+        char *key = async_key(t);
         hdr_set(&hd, "InvocationType", "Event");
         hdr_set(&hd, "X-CWS-S3Bucket", ASYNC_BUCKET);
         hdr_set(&hd, "X-CWS-S3Key", key ? key : "");
-        biz_try_xcom_push(t, "bucket", cJSON_CreateString(ASYNC_BUCKET));
-        biz_try_xcom_push(t, "key", cJSON_CreateString(key ? key : ""));
         free(key);
     }
     for (int i = 0; i < hd.n; i++)
@@ -305,6 +349,32 @@ static void on_call(const biz_http_result *r, void *user)
     deliver(user, r);
 }
 
+/* The XComs of an answer, in CoWorks' order: cws_name, then bucket and key
+ * (asynchronous) or status_code and return_value (the body as JSON when
+ * json_result and it parses, {} when empty, else the text). */
+static void push_response(biz_try *t, const biz_tech_call *s, const biz_http_result *r)
+{
+    biz_try_xcom_push(t, "cws_name", cJSON_CreateString(s->name));
+    if (biz_try_arg_bool(t, "asynchronous", 0)) {
+        char *key = async_key(t);
+        biz_try_xcom_push(t, "bucket", cJSON_CreateString(ASYNC_BUCKET));
+        biz_try_xcom_push(t, "key", cJSON_CreateString(key ? key : ""));
+        free(key);
+        return;
+    }
+    biz_try_xcom_push(t, "status_code", cJSON_CreateNumber((double)r->status));
+    cJSON *rv = NULL;
+    if (biz_try_arg_bool(t, "json_result", 1)) {
+        if (r->body_len == 0)
+            rv = cJSON_CreateObject();
+        else
+            rv = cJSON_ParseWithLength(r->body, r->body_len);
+    }
+    if (!rv)
+        rv = cJSON_CreateString(r->body);
+    biz_try_xcom_push(t, "return_value", rv);
+}
+
 /* TechMicroServiceOperator: the answer, its XComs and the error rules. */
 static void on_result(biz_try *t, const biz_tech_call *s, const biz_http_result *r,
                       const char *error, void *user)
@@ -319,25 +389,12 @@ static void on_result(biz_try *t, const biz_tech_call *s, const biz_http_result 
         biz_try_done(t, BIZ_OUT_FAILED, 0, "call to %s failed: %s", r->url, r->error);
         return;
     }
-    int async = biz_try_arg_bool(t, "asynchronous", 0);
     if (biz_try_arg_bool(t, "log_response", 0))
         biz_try_log(t, BIZ_LOG_INFO, "response %ld: %.*s", r->status, (int)r->body_len, r->body);
-    if (!async && biz_try_arg_bool(t, "xcom_push", 1)) {
-        biz_try_xcom_push(t, "status_code", cJSON_CreateNumber((double)r->status));
-        cJSON *rv = NULL;
-        if (biz_try_arg_bool(t, "json_result", 1)) {
-            if (r->body_len == 0)
-                rv = cJSON_CreateObject();
-            else
-                rv = cJSON_ParseWithLength(r->body, r->body_len);
-        }
-        if (!rv)
-            rv = cJSON_CreateString(r->body);
-        if (biz_try_arg_bool(t, "do_xcom_push", 1))
-            biz_try_xcom_push(t, "return_value", rv);
-        else
-            cJSON_Delete(rv);
-    }
+    /* CoWorks pushes once the answer is there, whatever its status, and only
+     * with xcom_push (do_xcom_push does not stop its explicit pushes). */
+    if (biz_try_arg_bool(t, "xcom_push", 1))
+        push_response(t, s, r);
     if (biz_try_arg_bool(t, "raise_errors", 1) &&
         (r->status >= 500 || (r->status >= 400 && biz_try_arg_bool(t, "raise_400_errors", 1)))) {
         biz_try_done(t, BIZ_OUT_FAILED, 1, "TechMicroService '%s' answered %ld: %.300s",
@@ -391,17 +448,19 @@ static void on_directory(const biz_http_result *r, void *user)
         deliver(s, NULL);
         return;
     }
+    /* CoWorks reads the answer's "token" unconditionally (a KeyError fails
+     * the try); a service without authentication answers a null token. */
     const cJSON *tok = cJSON_GetObjectItemCaseSensitive(a, "token");
-    if (cJSON_IsString(tok))
-        biz_log_secret(tok->valuestring);
-    cJSON *entry = cJSON_CreateObject();
-    cJSON_AddStringToObject(entry, "url", url->valuestring);
-    if (cJSON_IsString(tok))
-        cJSON_AddStringToObject(entry, "token", tok->valuestring);
-    cJSON_DeleteItemFromObjectCaseSensitive(t->run->dir_cache, s->cache_key);
-    cJSON_AddItemToObject(t->run->dir_cache, s->cache_key, entry);
+    if (!tok) {
+        fail(s, 0, "directory %s gave no \"token\" for '%s'", s->dir_url, s->name);
+        cJSON_Delete(a);
+        deliver(s, NULL);
+        return;
+    }
+    (void)t;
+    int rc = use_service(s, a);
     cJSON_Delete(a);
-    if (use_service(s, entry) < 0)
+    if (rc < 0)
         deliver(s, NULL);
 }
 
@@ -417,6 +476,18 @@ static const char *try_getenv(void *user, const char *name)
     return biz_try_getenv(user, name);
 }
 
+/* A connection id in capitals, as its AIRFLOW_CONN_ variable has it
+ * (a static buffer: for one message at a time). */
+static const char *upper_id(const char *conn_id)
+{
+    static char var[160];
+    size_t i = 0;
+    for (const char *p = conn_id; *p && i < sizeof var - 1; p++)
+        var[i++] = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+    var[i] = 0;
+    return var;
+}
+
 /* Asks the directory for cws_name (at stage). */
 static int ask_directory(biz_tech_call *s, const char *stage)
 {
@@ -428,19 +499,28 @@ static int ask_directory(biz_tech_call *s, const char *stage)
     char err[256];
     memset(&c, 0, sizeof c);
     int rc = biz_conn_lookup(conn_id, try_getenv, t, &c, err, sizeof err);
-    if (rc == 1) {
-        char var[160];
-        size_t i = 0;
-        for (const char *p = conn_id; *p && i < sizeof var - 1; p++)
-            var[i++] = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
-        var[i] = 0;
-        return fail(s, 0, "connection '%s' is not defined: set AIRFLOW_CONN_%s", conn_id, var);
-    }
+    if (rc == 1)
+        return fail(s, 0, "connection '%s' is not defined: set AIRFLOW_CONN_%s", conn_id,
+                    upper_id(conn_id));
     if (rc < 0)
         return fail(s, 0, "connection '%s': %s", conn_id, err);
     if (c.password)
         biz_log_secret(c.password);
     char *base = biz_conn_base_url(&c);
+    if (base && strncmp(base, "http://", 7) != 0 && strncmp(base, "https://", 8) != 0) {
+        int r = fail(s, 0, "connection '%s' gives the base URL '%.200s': as Airflow's HttpHook, "
+                     "bizc takes a URI's path as the URL's scheme; write the whole base URL in "
+                     "the host, e.g. AIRFLOW_CONN_%s='{\"conn_type\": \"http\", \"host\": "
+                     "\"http://HOST:PORT/PATH\"}'", conn_id, base, upper_id(conn_id));
+        free(base);
+        biz_conn_free(&c);
+        return r;
+    }
+    if (base && c.conn_type && strcmp(c.conn_type, "https") == 0 && strncmp(base, "http://", 7) == 0)
+        biz_try_log(t, BIZ_LOG_WARN, "connection '%s' is of type https but its base URL is %s: "
+                    "Airflow's HttpHook takes the scheme from the schema field, not the type; "
+                    "give schema https (https://HOST/https) or the whole URL in the host",
+                    conn_id, base);
     char *url = base ? join_url(base, s->name) : NULL;
     free(base);
     if (url && stage) {
@@ -454,7 +534,7 @@ static int ask_directory(biz_tech_call *s, const char *stage)
         biz_conn_free(&c);
         return fail(s, 0, "out of memory");
     }
-    biz_http_header(h, "Accept", "application/json");
+    biz_http_header(h, "Accept", "*/*");  /* requests' default, as HttpHook sends */
     /* As Airflow's HttpHook: login/password as basic auth, extras as headers. */
     if (c.login && *c.login)
         biz_http_basic_auth(h, c.login, c.password);
@@ -489,14 +569,11 @@ static int call_begin(biz_tech_call *s)
     const char *cws_name = biz_try_arg_str(t, "cws_name");
     const char *stage = biz_try_arg_str(t, "stage");
     if (cws_name && *cws_name) {
+        /* Asked at every call, as CoWorks does: the directory may move a
+         * service or renew its token between two tasks. */
         s->name = strdup(cws_name);
-        if (!s->name || asprintf(&s->cache_key, "%s\n%s", cws_name, stage ? stage : "") < 0) {
-            s->cache_key = NULL;
+        if (!s->name)
             return fail(s, 0, "out of memory");
-        }
-        const cJSON *hit = cJSON_GetObjectItemCaseSensitive(t->run->dir_cache, s->cache_key);
-        if (hit)
-            return use_service(s, hit);
         return ask_directory(s, stage);
     }
     const char *api_id = biz_try_arg_str(t, "api_id");
@@ -560,12 +637,6 @@ const char *biz_tech_call_name(const biz_tech_call *c)
 
 static void tech_start(biz_try *t)
 {
-    /* XCom cws_name: the service's name (or api_id), before anything fails. */
-    const char *name = biz_try_arg_str(t, "cws_name");
-    if (!name || !*name)
-        name = biz_try_arg_str(t, "api_id");
-    if (name && *name)
-        biz_try_xcom_push(t, "cws_name", cJSON_CreateString(name));
     char err[512];
     int final;
     t->op = biz_tech_call_start(t, on_result, NULL, err, sizeof err, &final);

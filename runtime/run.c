@@ -189,7 +189,6 @@ biz_run *biz_run_new(const biz_dag_def *dag, cJSON *conf, time_t logical_date,
     run->dag = dag;
     run->conf = conf ? conf : cJSON_CreateObject();
     run->settings = cJSON_Parse(dag->settings_json ? dag->settings_json : "{}");
-    run->dir_cache = cJSON_CreateObject();
     if (!cJSON_IsObject(run->settings)) {
         snprintf(err, errlen, "malformed DAG settings");
         biz_run_free(run);
@@ -246,6 +245,5 @@ void biz_run_free(biz_run *run)
     cJSON_Delete(run->settings);
     cJSON_Delete(run->conf);
     cJSON_Delete(run->context);
-    cJSON_Delete(run->dir_cache);
     free(run);
 }

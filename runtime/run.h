@@ -100,7 +100,6 @@ typedef struct biz_run {
     uint64_t pump_timer;    /* pending scheduling pass, or 0 */
     uint64_t timeout_timer; /* dagrun_timeout, or 0 */
     cJSON *context;         /* template context (context.h) */
-    cJSON *dir_cache;       /* directory answers: "name\nstage" -> {url, token} */
     const char *(*getenv_fn)(void *user, const char *name);  /* NULL: getenv */
 
     /* Run state (state.h, runplan.h); biz_run_new makes a manual run. */

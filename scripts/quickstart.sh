@@ -25,6 +25,6 @@ while [ ! -s _work/fake.port ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); do
 port=$(cat _work/fake.port)
 
 echo "== running _work/invoice"
-AIRFLOW_CONN_COWORKS_DIRECTORY="http://127.0.0.1:$port/directory" \
+AIRFLOW_CONN_COWORKS_DIRECTORY="{\"conn_type\": \"http\", \"host\": \"http://127.0.0.1:$port/directory\"}" \
     _work/invoice --state-dir _work/state \
     --conf '{"data": {"customer": "ACME", "amount": 120.5}}'

@@ -168,7 +168,9 @@ start_fake() {
     FAKE_PID=$pid
     FAKE_PORT=$(sed -n 's/^LISTENING \([0-9]*\).*/\1/p' "$T/fake.out" | head -n 1)
     FAKE_URL="http://127.0.0.1:$FAKE_PORT"
-    AIRFLOW_CONN_COWORKS_DIRECTORY="$FAKE_URL/directory"
+    # The directory's path goes in the host: Airflow's HttpHook would read a
+    # URI's path as the URL scheme.
+    AIRFLOW_CONN_COWORKS_DIRECTORY="{\"conn_type\": \"http\", \"host\": \"$FAKE_URL/directory\"}"
     export FAKE_PID FAKE_PORT FAKE_URL AIRFLOW_CONN_COWORKS_DIRECTORY
 }
 

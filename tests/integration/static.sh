@@ -134,7 +134,7 @@ assert_eq "(c) the HTTPS fake answers with the CA" "[]" "$(fake_get /_calls)"
 
 root=$(new_root https)
 cp "$P/ca.pem" "$root/ca.pem"
-run_chroot "$root" "AIRFLOW_CONN_COWORKS_DIRECTORY=$FAKE_URL/directory" SSL_CERT_FILE=/ca.pem \
+run_chroot "$root" "AIRFLOW_CONN_COWORKS_DIRECTORY={\"host\": \"$FAKE_URL/directory\"}" SSL_CERT_FILE=/ca.pem \
     -- --state-dir /state --conf "$CONF"
 assert_eq "(c) HTTPS run with SSL_CERT_FILE succeeds" 0 "$RUN_RC"
 [ "$RUN_RC" = 0 ] || show_run
@@ -145,7 +145,7 @@ assert_not_contains "(c) no CA warning" "$RUN_ERR" "CA certificate"
 # (d) no CA bundle at all
 reset_fake
 root=$(new_root noca)
-run_chroot "$root" "AIRFLOW_CONN_COWORKS_DIRECTORY=$FAKE_URL/directory" \
+run_chroot "$root" "AIRFLOW_CONN_COWORKS_DIRECTORY={\"host\": \"$FAKE_URL/directory\"}" \
     -- --state-dir /state --conf "$CONF"
 assert_ne "(d) HTTPS without a CA bundle fails" 0 "$RUN_RC"
 assert_contains "(d) the message names the missing CA bundle" "$RUN_ERR" "no CA certificate bundle found"
@@ -155,7 +155,7 @@ assert_eq "(d) no service was called" 0 "$(calls 'len(svc)')"
 
 # SSL_CERT_FILE naming a missing file: said, and the call fails.
 root=$(new_root badca)
-run_chroot "$root" "AIRFLOW_CONN_COWORKS_DIRECTORY=$FAKE_URL/directory" SSL_CERT_FILE=/nope.pem \
+run_chroot "$root" "AIRFLOW_CONN_COWORKS_DIRECTORY={\"host\": \"$FAKE_URL/directory\"}" SSL_CERT_FILE=/nope.pem \
     -- --state-dir /state --conf "$CONF"
 assert_ne "(d) SSL_CERT_FILE=/nope.pem fails" 0 "$RUN_RC"
 assert_contains "(d) the message names SSL_CERT_FILE=/nope.pem" "$RUN_ERR" "SSL_CERT_FILE=/nope.pem"
@@ -163,7 +163,7 @@ assert_contains "(d) the message names SSL_CERT_FILE=/nope.pem" "$RUN_ERR" "SSL_
 # (e) verify=false on the directory connection, still no bundle
 reset_fake
 root=$(new_root noverify)
-run_chroot "$root" "AIRFLOW_CONN_COWORKS_DIRECTORY=$FAKE_URL/directory?verify=false" \
+run_chroot "$root" "AIRFLOW_CONN_COWORKS_DIRECTORY={\"host\": \"$FAKE_URL/directory\", \"extra\": {\"verify\": \"false\"}}" \
     -- --state-dir /state --conf "$CONF"
 assert_contains "(e) verify=false is a warning naming the connection" "$RUN_ERR" \
     "connection 'coworks_directory' has verify=false"

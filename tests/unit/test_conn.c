@@ -251,15 +251,19 @@ static void base(const char *text, const char *want)
 
 static void test_base_url(void)
 {
+    /* Airflow's HttpHook: the schema (the URI's path) is the scheme, the
+     * connection type is not used, a host holding "://" is the base. */
     base("http://dir.local:8000", "http://dir.local:8000");
-    base("https://dir.example.com/api/v1", "https://dir.example.com/api/v1");
-    base("https://dir.example.com/", "https://dir.example.com");
+    base("https://dir.example.com", "http://dir.example.com");
+    base("https://dir.example.com/", "http://dir.example.com");
+    base("http://dir.example.com/api", "api://dir.example.com");
     base("http://a:b@127.0.0.1:9/", "http://127.0.0.1:9");
     base("generic://svc.local:81/https", "https://svc.local:81");
-    base("generic://svc.local/base", "http://svc.local/base");
-    base("http://https://api.example.com:8443/v1", "https://api.example.com:8443/v1");
-    base("{\"conn_type\": \"http\", \"host\": \"https://x.org/\", \"schema\": \"\"}", "https://x.org");
+    base("http://https://api.example.com:8443/v1", "https://api.example.com:8443");
+    base("{\"conn_type\": \"http\", \"host\": \"https://x.org/dir\"}", "https://x.org/dir");
+    base("{\"conn_type\": \"http\", \"host\": \"https://x.org/\", \"schema\": \"\"}", "https://x.org/");
     base("{\"host\": \"h\", \"schema\": \"https\"}", "https://h");
+    base("{\"host\": \"h\", \"port\": 81}", "http://h:81");
 }
 
 int main(void)

@@ -1,14 +1,16 @@
-/* op_s3pull.c: AsyncTechServicePullOperator (PROTOCOL.md): downloads the
- * result of an asynchronous call (XComs bucket and key of cws_task_id),
- * the CoWorks document {"statusCode", "headers", "body", "isBase64Encoded"},
- * and treats it as the call's answer: XCom status_code, then the error
- * rules of TechMicroServiceOperator, then XCom return_value (the body,
- * base64-decoded when it was, parsed as JSON when it parses).
+/* op_s3pull.c: AsyncTechServicePullOperator, as CoWorks' execute does it:
+ * downloads the result of an asynchronous call (XComs bucket and key of
+ * cws_task_id), the CoWorks document {"statusCode", "headers", "body",
+ * "isBase64Encoded"}; pushes XCom status_code whatever xcom_push says;
+ * then the error rules of TechMicroServiceOperator (pushing the body first
+ * when xcom_push); else return_value is the body as stored (a string stays
+ * a string), when xcom_push and do_xcom_push (Airflow pushes what execute
+ * returns). A base64 body is decoded (JSON when it parses): CoWorks returns
+ * bytes there, which Airflow's XCom cannot store (doc/airflow-differences.md).
  *
- * A status error is final, as for the operator (CoWorks raises
- * AirflowFailException). S3 failures (403, 404, 5xx, transport) are
- * ordinary failures that `retries` may retry; a malformed document is
- * final: the object will not change. */
+ * A status error is final (CoWorks raises AirflowFailException). S3
+ * failures (403, 404, 5xx, transport) and a malformed document are
+ * ordinary failures that `retries` may retry, as in CoWorks. */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,20 +40,6 @@ static void finish(biz_try *t, biz_outcome out, int final, const char *msg)
     biz_op_s3_finish(t, s3pull_free, out, final, msg);
 }
 
-/* The body as the XCom return_value: a string that holds JSON becomes
- * that JSON (a service's body is often JSON text). Consumes body. */
-static cJSON *result_value(cJSON *body)
-{
-    if (cJSON_IsString(body) && body->valuestring[0]) {
-        cJSON *v = cJSON_ParseWithOpts(body->valuestring, NULL, 1);
-        if (v) {
-            cJSON_Delete(body);
-            return v;
-        }
-    }
-    return body;
-}
-
 static void on_get(const biz_http_result *r, void *user)
 {
     biz_try *t = user;
@@ -71,23 +59,22 @@ static void on_get(const biz_http_result *r, void *user)
     biz_s3_payload p;
     if (biz_s3_parse_payload(s->o.bucket, s->o.key, r->body, r->body_len, &p, msg,
                              sizeof msg) < 0) {
-        finish(t, BIZ_OUT_FAILED, 1, msg);
+        finish(t, BIZ_OUT_FAILED, 0, msg);
         return;
     }
     biz_try_log(t, BIZ_LOG_DEBUG, "s3://%s/%s: statusCode %d%s, %zu bytes", s->o.bucket,
                 s->o.key, p.status, p.was_base64 ? " (base64 body)" : "", r->body_len);
     int status = p.status;
     int push = biz_try_arg_bool(t, "xcom_push", 1);
-    if (push)
-        biz_try_xcom_push(t, "status_code", cJSON_CreateNumber(status));
-    cJSON *value = result_value(p.body);
+    biz_try_xcom_push(t, "status_code", cJSON_CreateNumber(status));
+    cJSON *value = p.body;
     p.body = NULL;
     char *text = NULL;
     int fails = biz_try_arg_bool(t, "raise_errors", 1) &&
                 (status >= 500 || (status >= 400 && biz_try_arg_bool(t, "raise_400_errors", 1)));
     if (fails)
         text = cJSON_IsString(value) ? strdup(value->valuestring) : cJSON_PrintUnformatted(value);
-    if (push && biz_try_arg_bool(t, "do_xcom_push", 1))
+    if (push && (fails || biz_try_arg_bool(t, "do_xcom_push", 1)))
         biz_try_xcom_push(t, "return_value", value);
     else
         cJSON_Delete(value);

@@ -1,10 +1,10 @@
-/* op_tech_sensor.c: TechMicroServiceSensor (PROTOCOL.md): every poke makes
- * the same call as TechMicroServiceOperator (op_tech.h) and succeeds on a
- * 2xx or 3xx answer. Anything else -- an error status, a transport error,
- * a directory that does not know the service yet -- is "not yet": the
- * sensor polls a service until it answers. Only what no poke can change
- * (neither cws_name nor api_id, an undefined connection) fails the try;
- * the timeout is final (sensor.h). The sensor pushes no XCom. */
+/* op_tech_sensor.c: TechMicroServiceSensor, as CoWorks' poke does it:
+ * every poke makes the same call as TechMicroServiceOperator (op_tech.h),
+ * directory lookup included, and succeeds on an answer below 400 (requests'
+ * `ok`). An answer of 400 or more is "not yet". Anything that raises in
+ * CoWorks' poke -- a directory that fails or does not know the service, a
+ * transport error -- fails the try, which `retries` may retry; the timeout
+ * is final (sensor.h). The sensor pushes no XCom. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +37,18 @@ static void on_answer(biz_try *t, const biz_tech_call *c, const biz_http_result 
     s->call = NULL;  /* c is freed after this callback */
     if (!s->name)
         s->name = strdup(biz_tech_call_name(c));
-    if (r && !r->error && r->status >= 200 && r->status < 400) {
+    if (!r || r->error) {
+        char why[700];
+        if (!r)
+            snprintf(why, sizeof why, "%s", error);
+        else
+            snprintf(why, sizeof why, "call to %s failed: %s", r->url, r->error);
+        int pokes = s->sensor.pokes;
+        techsensor_free(t);
+        biz_try_done(t, BIZ_OUT_FAILED, 0, "poke %d: %s", pokes, why);
+        return;
+    }
+    if (r->status < 400) {
         biz_try_log(t, BIZ_LOG_DEBUG, "poke %d: '%s' answered %ld", s->sensor.pokes,
                     biz_tech_call_name(c), r->status);
         techsensor_free(t);
@@ -45,12 +56,7 @@ static void on_answer(biz_try *t, const biz_tech_call *c, const biz_http_result 
         return;
     }
     char why[600];
-    if (!r)
-        snprintf(why, sizeof why, "%s", error);
-    else if (r->error)
-        snprintf(why, sizeof why, "call to %s failed: %s", r->url, r->error);
-    else
-        snprintf(why, sizeof why, "'%s' answered %ld", biz_tech_call_name(c), r->status);
+    snprintf(why, sizeof why, "'%s' answered %ld", biz_tech_call_name(c), r->status);
     if (biz_sensor_not_yet(&s->sensor, why) == 0)
         return;
     char what[700];

@@ -691,7 +691,7 @@ static sx_val *eval_attr(biz_sema *S, sx_scope *sc, const biz_expr *e)
     case BV_ERROR: case BV_REJECTED:
         return obj;
     case BV_NODE: case BV_OUTPUT:
-        return sx_attr_of_node(S, obj, name, e->span);
+        return sx_attr_of_node(S, obj, name, e->span, e->u.attr.name_span);
     case BV_MODULE: case BV_BUILTIN: case BV_OPAQUE: {
         /* datetime.timedelta, pendulum.datetime, TriggerRule.ALL_DONE ... */
         if (obj->kind == BV_BUILTIN && obj->u.fn.fn == FN_TRIGGER_RULE) {

@@ -276,6 +276,17 @@ int sx_type_ok(biz_sema *S, const biz_arg_spec *spec, sx_val *v, biz_span span)
             return 1;
         }
         break;
+    case BIZ_T_TIMEDELTA:
+        if (v->kind == BV_DURATION)
+            return 1;
+        if (v->kind == BV_INT || v->kind == BV_FLOAT) {
+            biz_error(S->d, span, sx_fmt(S, "write %s=timedelta(seconds=%s)", spec->name,
+                                         sx_to_text(S, v, 0)),
+                      "argument '%s' expects a timedelta, got %s (Airflow refuses a number of seconds here)",
+                      spec->name, sx_kind_name(v));
+            return 0;
+        }
+        break;
     case BIZ_T_DATETIME:
         if (v->kind == BV_DATETIME)
             return 1;
@@ -322,13 +333,32 @@ const char *sx_callable_hint(biz_sema *S, const biz_arg_spec *spec)
     if (!strcmp(spec->name, "transformer"))
         return "transform the result in the service itself; the result is in <group>.output";
     if (!strcmp(spec->name, "response_check"))
-        return "the sensor succeeds on any 2xx/3xx answer; remove response_check";
+        return "branch on the status with on_success, on_failure and on_no_content";
+    if (!strcmp(spec->name, "multiple_outputs_transformer"))
+        return "read the result's keys in templates: "
+               "\"{{ ti.xcom_pull(task_ids='...')['key'] }}\"";
     const char *u = spec->doc ? strstr(spec->doc, "(use ") : NULL;
     if (u) {
         const char *end = strchr(u, ')');
         return sx_fmt(S, "%.*s instead", (int)(end ? end - u - 1 : (long)strlen(u + 1)), u + 1);
     }
     return "remove it; a compiled DAG runs no Python code";
+}
+
+/* The hint for an argument Airflow takes but bizc does not support. */
+const char *sx_unsupported_hint(biz_sema *S, const biz_op_spec *op, const biz_arg_spec *spec)
+{
+    (void)S;
+    (void)op;
+    if (!strcmp(spec->name, "on_check"))
+        return "branch on the status with on_success, on_failure and on_no_content";
+    if (!strcmp(spec->name, "max_wait"))
+        return "remove it; exponential_backoff then grows the wait without a cap";
+    if (!strcmp(spec->name, "silent_fail"))
+        return "remove it; a poke error fails the try, and retries may retry it";
+    if (!strcmp(spec->name, "never_fail"))
+        return "soft_fail=True skips the sensor at its timeout";
+    return NULL;
 }
 
 /* ------------------------------------------------------ operator calls */
@@ -380,6 +410,12 @@ static void add_arg(biz_sema *S, sx_scope *sc, call_args *ca, const biz_op_spec 
         biz_error(S->d, key_span, sx_callable_hint(S, spec),
                   "argument '%s' takes a Python callable, which a compiled DAG cannot run",
                   spec->name);
+        return;
+    }
+    if (spec->flags & BIZ_A_UNSUPPORTED) {
+        biz_error(S->d, key_span, sx_unsupported_hint(S, op, spec),
+                  "argument '%s' of %s is not supported by bizc: %s", spec->name, op->name,
+                  spec->doc ? spec->doc : "a compiled DAG cannot do it");
         return;
     }
     sx_val *v = value ? value : sx_eval(S, sc, expr);
@@ -484,7 +520,51 @@ static void task_set(biz_sema *S, sx_task *t, const char *name, sx_val *v)
     task_add(S, t, a);
 }
 
-/* Expands a TechMicroServiceAsyncGroup into its call, wait and read tasks. */
+/* An argument given to the group as a task's argument (the same value and
+ * source position, the task operator's spec). */
+static void group_pass(biz_sema *S, sx_task *t, const sx_arg *ga)
+{
+    sx_arg a = *ga;
+    a.spec = biz_op_arg(t->op, ga->name);
+    if (a.spec && a.val->kind != BV_ERROR)
+        task_add(S, t, a);
+}
+
+/* The group's argument name when given, else a synthesised one holding the
+ * group's default (json, the JSON text of the default): CoWorks passes
+ * these explicitly, so default_args never reach them. */
+static void group_explicit(biz_sema *S, sx_task *t, call_args *ca, const char *name,
+                           const char *json)
+{
+    sx_arg *ga = find_arg(ca, name);
+    if (ga && ga->val->kind != BV_ERROR) {
+        group_pass(S, t, ga);
+        return;
+    }
+    cJSON *j = cJSON_Parse(json);
+    sx_val *v;
+    if (cJSON_IsBool(j)) {
+        v = sx_new(S, BV_BOOL, no_span);
+        v->u.b = cJSON_IsTrue(j);
+    } else if (cJSON_IsString(j)) {
+        v = sx_new_str(S, j->valuestring, strlen(j->valuestring), no_span);
+    } else {
+        v = sx_new(S, BV_DURATION, no_span);
+        v->u.dur = j ? j->valuedouble : 0;
+    }
+    cJSON_Delete(j);
+    task_set(S, t, name, v);
+}
+
+/* Expands a TechMicroServiceAsyncGroup into its call, wait and read tasks,
+ * routing the arguments as CoWorks 0.9.4 does (coworks/biz/group.py):
+ *   call  TechMicroServiceOperator(task_id='call', asynchronous=True,
+ *         method, raise_errors, raise_400_errors, trigger_rule, **the rest)
+ *   wait  AsyncTechMicroServiceSensor(task_id='wait', cws_task_id, timeout)
+ *   read  AsyncTechServicePullOperator(task_id='read', cws_task_id,
+ *         raise_errors, raise_400_errors, xcom_push)
+ * so retries, email, execution_timeout ... apply to the call alone, and
+ * what a task is not given comes from default_args as for any task. */
 static sx_val *expand_group(biz_sema *S, sx_dag *dag, const char *gid, call_args *ca,
                             biz_span span, biz_span id_span)
 {
@@ -496,52 +576,39 @@ static sx_val *expand_group(biz_sema *S, sx_dag *dag, const char *gid, call_args
     int read = !read_arg || read_arg->val->kind != BV_BOOL || read_arg->val->u.b;
     static const char *const suffix[] = { "call", "wait", "read" };
     static const biz_op_kind kinds[] = { BIZ_OP_TECH_MS, BIZ_OP_ASYNC_SENSOR, BIZ_OP_ASYNC_PULL };
-    static const char *const group_only[] = { "group_id", "timeout", "poke_interval", "read",
-                                              "transformer", "prefix_group_id", "tooltip", NULL };
+    /* The group's own parameters: never passed on to the call. */
+    static const char *const group_own[] = { "group_id", "timeout", "read", "xcom_push",
+                                             "transformer", "op_args", "op_kwargs", NULL };
     int idx[3] = { -1, -1, -1 };
     for (int k = 0; k < (read ? 3 : 2); k++) {
         const biz_op_spec *op = &biz_ops[kinds[k]];
         sx_task *t = new_task(S, dag, sx_fmt(S, "%s.%s", gid, suffix[k]), op, span, id_span);
         t->grp = g;
         idx[k] = dag->ntasks - 1;
-        for (int i = 0; i < ca->n; i++) {
-            sx_arg a = ca->a[i];
-            if (sx_in_list(a.name, group_only) || a.val->kind == BV_ERROR)
-                continue;
-            if (!strcmp(a.name, "trigger_rule") && k != 0)
-                continue;
-            const biz_arg_spec *spec = biz_op_arg(op, a.name);
-            if (!spec)
-                continue;
-            a.spec = spec;
-            task_add(S, t, a);
-        }
         task_set(S, t, "task_id", sx_new_str(S, t->id, strlen(t->id), no_span));
         if (k == 0) {
+            static const char *const explicit_[] = { "method", "raise_errors", "raise_400_errors",
+                                                     "trigger_rule", NULL };
+            for (int i = 0; i < ca->n; i++)
+                if (!sx_in_list(ca->a[i].name, group_own) && !sx_in_list(ca->a[i].name, explicit_))
+                    group_pass(S, t, &ca->a[i]);
             sx_val *yes = sx_new(S, BV_BOOL, no_span);
             yes->u.b = 1;
             task_set(S, t, "asynchronous", yes);
-        } else {
-            const char *call_id = dag->tasks[idx[0]]->id;
-            task_set(S, t, "cws_task_id", sx_new_str(S, call_id, strlen(call_id), no_span));
+            group_explicit(S, t, ca, "method", "\"get\"");
+            group_explicit(S, t, ca, "raise_errors", "true");
+            group_explicit(S, t, ca, "raise_400_errors", "true");
+            group_explicit(S, t, ca, "trigger_rule", "\"all_success\"");
+            continue;
         }
+        const char *call_id = dag->tasks[idx[0]]->id;
+        task_set(S, t, "cws_task_id", sx_new_str(S, call_id, strlen(call_id), no_span));
         if (k == 1) {
-            /* The sensor waits as long as the group says (900 s by default,
-             * not the sensor's 7 days). */
-            for (int j = 0; j < 2; j++) {
-                const char *name = j ? "poke_interval" : "timeout";
-                sx_arg *ga = find_arg(ca, name);
-                if (ga && ga->val->kind != BV_ERROR) {
-                    sx_arg a = *ga;
-                    a.spec = biz_op_arg(op, name);
-                    task_add(S, t, a);
-                } else {
-                    const biz_arg_spec *gs = biz_op_arg(&biz_ops[BIZ_OP_ASYNC_GROUP], name);
-                    cJSON *dj = cJSON_Parse(gs && gs->default_json ? gs->default_json : "0");
-                    task_set(S, t, name, sx_new_int(S, dj ? (int64_t)dj->valuedouble : 0, no_span));
-                    cJSON_Delete(dj);
-                }
-            }
+            group_explicit(S, t, ca, "timeout", "900");
+        } else {
+            group_explicit(S, t, ca, "raise_errors", "true");
+            group_explicit(S, t, ca, "raise_400_errors", "true");
+            group_explicit(S, t, ca, "xcom_push", "true");
         }
     }
     g->call = idx[0];
@@ -556,6 +623,76 @@ static sx_val *expand_group(biz_sema *S, sx_dag *dag, const char *gid, call_args
     v->u.node.last = read ? idx[2] : idx[1];
     v->u.node.grp = g;
     return v;
+}
+
+/* The argument name of a call of op, or NULL when op does not take it (a
+ * group takes every BaseOperator argument but task_id). */
+static const biz_arg_spec *op_arg(const biz_op_spec *op, const char *name)
+{
+    if (op->is_group && !strcmp(name, "task_id"))
+        return NULL;
+    return biz_op_arg(op, name);
+}
+
+/* Why op does not take name, when CoWorks' code says more than "unknown":
+ * the message's tail (after "unknown argument 'x' for Op") and the hint. */
+static int unknown_why(biz_sema *S, const biz_op_spec *op, const char *name, const sx_val *v,
+                       const char **tail, const char **hint)
+{
+    static const char *const sensor_only[] = { "poke_interval", "soft_fail", "mode",
+        "exponential_backoff", "max_wait", "silent_fail", "never_fail", "aws_conn_id", NULL };
+    *tail = *hint = NULL;
+    if (op->kind == BIZ_OP_ASYNC_GROUP) {
+        if (sx_in_list(name, sensor_only)) {
+            const char *shown = NULL;
+            if (v && (v->kind == BV_INT || v->kind == BV_FLOAT || v->kind == BV_BOOL || v->kind == BV_STR))
+                shown = sx_to_text(S, v, 1);
+            *tail = ": CoWorks passes it to the call task (TechMicroServiceOperator), which does not take it";
+            *hint = sx_fmt(S, "the wait task gets only cws_task_id and timeout from the group; "
+                              "`default_args={'%s': %s}` on the DAG sets it for %s",
+                           name, shown ? shown : "...",
+                           !strcmp(name, "aws_conn_id") ? "the wait and read tasks" : "the wait task");
+            return 1;
+        }
+        if (!strcmp(name, "asynchronous")) {
+            *tail = ": the group's call is always asynchronous (CoWorks passes asynchronous=True itself)";
+            *hint = "remove it";
+            return 1;
+        }
+        if (!strcmp(name, "cws_task_id")) {
+            *tail = ": the group's wait and read tasks read its call task themselves";
+            *hint = "remove it; another task reads the result with cws_task_id='<group>.call'";
+            return 1;
+        }
+        if (!strcmp(name, "prefix_group_id") || !strcmp(name, "tooltip")) {
+            *tail = ": CoWorks makes the task group itself and passes this to the call task, "
+                    "which does not take it";
+            *hint = "remove it";
+            return 1;
+        }
+        if (!strcmp(name, "task_id")) {
+            *hint = "give the group's id first: TechMicroServiceAsyncGroup('my_group', ...)";
+            return 1;
+        }
+    }
+    if (op->kind == BIZ_OP_TECH_MS_SENSOR) {
+        if (!strcmp(name, "asynchronous")) {
+            *tail = ": CoWorks' sensor passes asynchronous=False itself (it calls synchronously)";
+            *hint = "remove it; to wait for an asynchronous call, use AsyncTechMicroServiceSensor";
+            return 1;
+        }
+        if (!strcmp(name, "raise_400_errors")) {
+            *tail = ": CoWorks' sensor passes raise_400_errors=False itself (a 4xx answer means 'not yet')";
+            *hint = "remove it";
+            return 1;
+        }
+        if (!strcmp(name, "response_check")) {
+            *tail = ": CoWorks' sensor has no response check; it succeeds on any 2xx/3xx answer";
+            *hint = "remove it";
+            return 1;
+        }
+    }
+    return 0;
 }
 
 biz_span sx_call_name_span(const biz_expr *e)
@@ -599,6 +736,44 @@ static void tech_checks(biz_sema *S, sx_dag *dag, const biz_expr *e, const biz_o
         if (get)
             biz_warning(S->d, json->key_span, "use method='POST', or query_params for a GET",
                         "'json' is sent with a GET request; most services ignore a GET body");
+    }
+}
+
+/* Reports argument name, which op does not take (value: its value when
+ * known, for the hint). */
+static void unknown_arg(biz_sema *S, call_args *ca, const biz_op_spec *op, const char *name,
+                        const sx_val *value, biz_span span, const char **names, int nnames)
+{
+    const char *tail, *hint;
+    if (!unknown_why(S, op, name, value, &tail, &hint)) {
+        const char *sug = biz_suggest(name, names, nnames);
+        note_meant(ca, sug);
+        hint = sug ? sx_fmt(S, "did you mean '%s'?", sug) : NULL;
+    }
+    biz_error(S->d, span, hint, "unknown argument '%s' for %s%s", name, op->name, tail ? tail : "");
+}
+
+/* A sensor's mode: Airflow takes 'poke' and 'reschedule' (the same in a
+ * compiled DAG); CoWorks' TechMicroServiceSensor is poke-only. */
+static void sensor_checks(biz_sema *S, sx_dag *dag, const biz_op_spec *op, call_args *ca)
+{
+    sx_arg *a = find_arg(ca, "mode");
+    const sx_val *v = a ? a->val : sx_dict_get(dag->default_args, "mode");
+    if (!v || v->kind != BV_STR)
+        return;
+    biz_span at = a ? a->val_span : v->span;
+    const char *m = v->u.str.s;
+    if (op->kind == BIZ_OP_TECH_MS_SENSOR && strcmp(m, "poke") != 0) {
+        biz_error(S->d, at, "remove mode=...; the sensor pokes, one call every poke_interval",
+                  "TechMicroServiceSensor runs in poke mode only: CoWorks marks it @poke_mode_only, "
+                  "and Airflow refuses mode='%s' (\"Only 'poke' is acceptable\")", m);
+        return;
+    }
+    if (strcmp(m, "poke") != 0 && strcmp(m, "reschedule") != 0) {
+        static const char *const modes[] = { "poke", "reschedule" };
+        const char *sug = biz_suggest(m, modes, 2);
+        biz_error(S->d, at, sug ? sx_fmt(S, "did you mean '%s'?", sug) : "use 'poke' or 'reschedule'",
+                  "unknown sensor mode '%s': Airflow takes 'poke' or 'reschedule'", m);
     }
 }
 
@@ -686,6 +861,16 @@ sx_val *sx_op_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const biz_op_sp
                   "%s(...) must be created inside a DAG", op->name);
         return sx_err_val(S, e->span);
     }
+    if (op->is_group && !sx_scope_dag(sc)) {
+        /* CoWorks makes a TaskGroup, which looks the DAG up in the context
+         * only: dag=dag reaches the call task, too late. */
+        biz_error(S->d, sx_call_name_span(e), sx_fmt(S, "create it inside `with %s:`",
+                                                       dag->var_name ? dag->var_name : "dag"),
+                  "%s needs its DAG as context (a `with` block or a @biz function), even with dag=%s: "
+                  "CoWorks makes a TaskGroup, and Airflow refuses one outside a DAG's context",
+                  op->name, dag->var_name ? dag->var_name : "dag");
+        return sx_err_val(S, e->span);
+    }
     /* Save the per-call lists: an argument may itself contain a call. */
     sx_edge *save_out = S->pend_out;
     int save_nout = S->npend_out, save_cout = S->cap_pend_out;
@@ -728,11 +913,12 @@ sx_val *sx_op_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const biz_op_sp
         }
         add_arg(S, sc, &ca, op, positional[i], a, NULL, a->span, a->span);
     }
-    const char *names[128];
+    const char *names[160];
     int nnames = 0;
     for (const biz_arg_spec *const *set = op->argsets; *set; set++)
-        for (const biz_arg_spec *a = *set; a->name && nnames < 128; a++)
-            names[nnames++] = a->name;
+        for (const biz_arg_spec *a = *set; a->name && nnames < 160; a++)
+            if (op_arg(op, a->name) == a)
+                names[nnames++] = a->name;
     for (int i = 0; i < e->u.call.keywords.len; i++) {
         const biz_keyword *k = e->u.call.keywords.items[i];
         if (!k || !k->value)
@@ -744,12 +930,9 @@ sx_val *sx_op_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const biz_op_sp
                     const sx_val *key = d->u.dict.keys[j];
                     if (key->kind != BV_STR)
                         continue;
-                    const biz_arg_spec *spec = biz_op_arg(op, key->u.str.s);
+                    const biz_arg_spec *spec = op_arg(op, key->u.str.s);
                     if (!spec) {
-                        const char *sug = biz_suggest(key->u.str.s, names, nnames);
-                        note_meant(&ca, sug);
-                        biz_error(S->d, k->span, sug ? sx_fmt(S, "did you mean '%s'?", sug) : NULL,
-                                  "unknown argument '%s' for %s", key->u.str.s, op->name);
+                        unknown_arg(S, &ca, op, key->u.str.s, d->u.dict.vals[j], k->span, names, nnames);
                         continue;
                     }
                     add_arg(S, sc, &ca, op, spec, NULL, d->u.dict.vals[j], k->span, k->span);
@@ -761,12 +944,12 @@ sx_val *sx_op_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const biz_op_sp
         }
         if (!strcmp(k->name, "dag") || !strcmp(k->name, "task_group"))
             continue;   /* implied by where the task is created */
-        const biz_arg_spec *spec = biz_op_arg(op, k->name);
+        const biz_arg_spec *spec = op_arg(op, k->name);
         if (!spec) {
-            const char *sug = biz_suggest(k->name, names, nnames);
-            note_meant(&ca, sug);
-            biz_error(S->d, k->name_span, sug ? sx_fmt(S, "did you mean '%s'?", sug) : NULL,
-                      "unknown argument '%s' for %s", k->name, op->name);
+            biz_expr_kind vk = k->value->kind;
+            sx_val *shown = vk == BIZ_E_INT || vk == BIZ_E_FLOAT || vk == BIZ_E_STR || vk == BIZ_E_TRUE
+                            || vk == BIZ_E_FALSE ? sx_eval(S, sc, k->value) : NULL;
+            unknown_arg(S, &ca, op, k->name, shown, k->name_span, names, nnames);
             continue;
         }
         add_arg(S, sc, &ca, op, spec, k->value, NULL, k->name_span, k->value->span);
@@ -776,7 +959,7 @@ sx_val *sx_op_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const biz_op_sp
     int missing = 0;
     for (const biz_arg_spec *const *set = op->argsets; *set; set++)
         for (const biz_arg_spec *a = *set; a->name; a++) {
-            if (!(a->flags & BIZ_A_REQUIRED) || biz_op_arg(op, a->name) != a)
+            if (!(a->flags & BIZ_A_REQUIRED) || op_arg(op, a->name) != a)
                 continue;
             if (find_arg(&ca, a->name) || has_default(dag, a) || was_meant(&ca, a->name))
                 continue;
@@ -788,6 +971,8 @@ sx_val *sx_op_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const biz_op_sp
         }
     if (op->kind == BIZ_OP_TECH_MS || op->kind == BIZ_OP_TECH_MS_SENSOR || op->kind == BIZ_OP_ASYNC_GROUP)
         tech_checks(S, dag, e, op, &ca);
+    if (op->kind == BIZ_OP_TECH_MS_SENSOR || op->kind == BIZ_OP_ASYNC_SENSOR)
+        sensor_checks(S, dag, op, &ca);
     email_check(S, dag, op, &ca);
 
     sx_val *result;
@@ -924,8 +1109,14 @@ sx_val *sx_do_chain(biz_sema *S, sx_scope *sc, const biz_expr *e, int cross)
         if (!k || !k->value)
             continue;
         if (cross && k->name && (!strcmp(k->name, "from_tasks") || !strcmp(k->name, "to_tasks"))) {
-            spans[n] = k->value->span;
-            vals[n++] = sx_eval(S, sc, k->value);
+            int at = !strcmp(k->name, "from_tasks") ? 0 : n;   /* from_tasks comes first */
+            for (int j = n; j > at; j--) {
+                vals[j] = vals[j - 1];
+                spans[j] = spans[j - 1];
+            }
+            spans[at] = k->value->span;
+            vals[at] = sx_eval(S, sc, k->value);
+            n++;
         } else {
             biz_error(S->d, k->span, NULL, "%s() takes no keyword argument '%s'",
                       cross ? "cross_downstream" : "chain", k->name ? k->name : "**");
@@ -938,7 +1129,30 @@ sx_val *sx_do_chain(biz_sema *S, sx_scope *sc, const biz_expr *e, int cross)
         }
         sx_val **ups, **downs;
         int nu, nd, l1, l2;
-        if (dep_nodes(S, vals[0], &ups, &nu, &l1, spans[0], ">>")
+        sx_val *from = vals[0];
+        if (from->kind == BV_NODE && from->u.node.grp) {
+            /* Airflow iterates a TaskGroup: each of its tasks. */
+            sx_group *g = from->u.node.grp;
+            int ids[3] = { g->call, g->wait, g->read };
+            from = sx_new(S, BV_LIST, from->span);
+            from->u.seq.items = sx_alloc(S, 3 * sizeof *from->u.seq.items);
+            for (int i = 0; i < 3; i++)
+                if (ids[i] >= 0) {
+                    sx_val *nd1 = sx_new(S, BV_NODE, from->span);
+                    nd1->u.node.dag = vals[0]->u.node.dag;
+                    nd1->u.node.first = nd1->u.node.last = ids[i];
+                    from->u.seq.items[from->u.seq.n++] = nd1;
+                }
+        } else if (from->kind != BV_LIST && from->kind != BV_TUPLE && from->kind != BV_ERROR
+                   && from->kind != BV_REJECTED) {
+            biz_error(S->d, spans[0],
+                      from->kind == BV_NODE || from->kind == BV_OUTPUT
+                          ? "write cross_downstream([a], [b, c]), or a >> [b, c]" : NULL,
+                      "cross_downstream() takes a list of tasks first, got %s (Python cannot iterate it)",
+                      sx_kind_name(from));
+            return sx_new(S, BV_NONE, e->span);
+        }
+        if (dep_nodes(S, from, &ups, &nu, &l1, spans[0], ">>")
             && dep_nodes(S, vals[1], &downs, &nd, &l2, spans[1], ">>"))
             for (int i = 0; i < nu; i++)
                 for (int j = 0; j < nd; j++)
@@ -993,15 +1207,16 @@ sx_val *sx_method_call(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *obj
     return sx_new(S, BV_ERROR, e->span);
 }
 
-sx_val *sx_attr_of_node(biz_sema *S, sx_val *node, const char *name, biz_span span)
+sx_val *sx_attr_of_node(biz_sema *S, sx_val *node, const char *name, biz_span span,
+                        biz_span name_span)
 {
     if (node->kind == BV_NODE) {
         sx_dag *dag = node->u.node.dag;
         sx_group *g = node->u.node.grp;
         if (!strcmp(name, "output")) {
             if (g && g->read < 0) {
-                biz_error(S->d, span, "remove read=False to read the result",
-                          "group '%s' has read=False, so it has no output", g->id);
+                biz_error(S->d, name_span, "remove read=False to read the result",
+                          "group '%s' has read=False, so it has no output (its read_task is None)", g->id);
                 return sx_new(S, BV_ERROR, span);
             }
             sx_val *v = sx_new(S, BV_OUTPUT, span);
@@ -1014,19 +1229,47 @@ sx_val *sx_attr_of_node(biz_sema *S, sx_val *node, const char *name, biz_span sp
             const char *id = dag->tasks[node->u.node.first]->id;
             return sx_new_str(S, id, strlen(id), span);
         }
-        if (!strcmp(name, "group_id") && g)
-            return sx_new_str(S, g->id, strlen(g->id), span);
-        if (g && (!strcmp(name, "call") || !strcmp(name, "wait") || !strcmp(name, "read"))) {
-            int idx = name[0] == 'c' ? g->call : name[0] == 'w' ? g->wait : g->read;
-            if (idx >= 0) {
+        if (g) {
+            /* CoWorks' CoworksTaskGroup: call_task, wait_task, read_task,
+             * start_id, end_id, output (and TaskGroup's group_id). */
+            if (!strcmp(name, "group_id"))
+                return sx_new_str(S, g->id, strlen(g->id), span);
+            if (!strcmp(name, "start_id") || !strcmp(name, "end_id")) {
+                int idx = name[0] == 's' ? g->call : g->read >= 0 ? g->read : g->wait;
+                const char *id = dag->tasks[idx]->id;
+                return sx_new_str(S, id, strlen(id), span);
+            }
+            if (!strcmp(name, "call_task") || !strcmp(name, "wait_task") || !strcmp(name, "read_task")) {
+                int idx = name[0] == 'c' ? g->call : name[0] == 'w' ? g->wait : g->read;
+                if (idx < 0) {
+                    biz_error(S->d, name_span, "remove read=False to have a read task",
+                              "group '%s' has read=False, so its read_task is None", g->id);
+                    return sx_new(S, BV_ERROR, span);
+                }
                 sx_val *v = sx_new(S, BV_NODE, span);
                 v->u.node.dag = dag;
                 v->u.node.first = v->u.node.last = idx;
                 return v;
             }
+            if (!strcmp(name, "call") || !strcmp(name, "wait") || !strcmp(name, "read")) {
+                biz_error(S->d, name_span,
+                          sx_fmt(S, "use .%s_task, the task '%s.%s'%s", name, g->id, name,
+                                 name[0] == 'c' ? " (its id is .start_id)"
+                                 : name[0] == 'r' ? " (its id is .end_id)" : ""),
+                          "a TechMicroServiceAsyncGroup has no attribute '%s'", name);
+                return sx_new(S, BV_ERROR, span);
+            }
+            static const char *const attrs[] = { "call_task", "wait_task", "read_task", "start_id",
+                                                 "end_id", "output", "group_id" };
+            const char *sug = biz_suggest(name, attrs, 7);
+            biz_error(S->d, name_span, sug ? sx_fmt(S, "did you mean '%s'?", sug)
+                                      : "a group offers call_task, wait_task, read_task, start_id, end_id, "
+                                        "output and group_id",
+                      "'%s' of a task group cannot be used in a compiled DAG", name);
+            return sx_new(S, BV_ERROR, span);
         }
     }
-    biz_error(S->d, span, node->kind == BV_NODE ? "a task offers .output and .task_id" : NULL, "'%s' of %s cannot be used in a compiled DAG", name,
-              sx_kind_name(node));
+    biz_error(S->d, name_span, node->kind == BV_NODE ? "a task offers .output and .task_id" : NULL,
+              "'%s' of %s cannot be used in a compiled DAG", name, sx_kind_name(node));
     return sx_new(S, BV_ERROR, span);
 }

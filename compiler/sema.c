@@ -139,7 +139,7 @@ static const dag_arg_spec dag_args[] = {
     { { "max_active_tasks", BIZ_T_INT, 0, "16", NULL }, DA_PLAIN },
     { { "concurrency", BIZ_T_INT, 0, "16", NULL }, DA_PLAIN },
     { { "max_active_runs", BIZ_T_INT, 0, "16", NULL }, DA_PLAIN },
-    { { "dagrun_timeout", BIZ_T_DURATION, 0, NULL, NULL }, DA_PLAIN },
+    { { "dagrun_timeout", BIZ_T_TIMEDELTA, 0, NULL, NULL }, DA_PLAIN },
     { { "render_template_as_native_obj", BIZ_T_BOOL, 0, "false", NULL }, DA_PLAIN },
     { { "owner_links", BIZ_T_ANY, 0, NULL, NULL }, DA_SILENT },
     { { "is_paused_upon_creation", BIZ_T_ANY, 0, NULL, NULL }, DA_SILENT },
@@ -323,17 +323,17 @@ static const char *supported_ops(biz_sema *S)
 
 sx_val *sx_undefined(biz_sema *S, sx_scope *sc, const char *name, biz_span span, int calling)
 {
-    /* Well-known names used without an import: the seed's own examples do
-     * this, so assume what they mean (with a warning). */
+    /* Well-known names used without an import (the seed's own examples do
+     * this): Python fails with a NameError, so it is an error; the rest of
+     * the file is checked as if the import were there. */
     const biz_op_spec *op = biz_op_find(name);
     if (!strcmp(name, "timedelta") || !strcmp(name, "datetime") || op) {
         const char *module = op ? op->modules[0] : "datetime";
         sx_val *v = op ? builtin(S, FN_OPERATOR, op, module, name, span)
                        : builtin(S, !strcmp(name, "datetime") ? FN_DATETIME : FN_TIMEDELTA, NULL,
                                  module, name, span);
-        biz_warning(S->d, span, sx_fmt(S, "add `from %s import %s`", module, name),
-                    "'%s' is used without an import; assuming %s.%s (Python would fail here)",
-                    name, module, name);
+        biz_error(S->d, span, sx_fmt(S, "add `from %s import %s`", module, name),
+                  "name '%s' is not defined", name);
         sx_bind(S, &S->module, name, v);
         return v;
     }
@@ -662,7 +662,11 @@ static void dag_set_args(biz_sema *S, sx_scope *sc, sx_dag *dag, const biz_expr 
         int ok = spec->how == DA_SCHEDULE ? schedule_ok(S, v, k->value->span, k->name)
                : spec->how == DA_PLAIN ? sx_type_ok(S, &spec->spec, v, k->value->span)
                : v->kind != BV_ERROR;
-        if (ok && !strcmp(k->name, "tags") && !sx_all_strs(v)) {
+        if (ok && !strcmp(k->name, "tags") && v->kind == BV_TUPLE) {
+            biz_error(S->d, k->value->span, "write a list: tags=[...]",
+                      "argument 'tags' expects a list, got a tuple (Airflow refuses it)");
+            ok = 0;
+        } else if (ok && !strcmp(k->name, "tags") && !sx_all_strs(v)) {
             biz_error(S->d, k->value->span, NULL, "argument 'tags' expects a list of strings");
             ok = 0;
         }
@@ -688,10 +692,18 @@ static void build_settings(biz_sema *S, sx_dag *dag)
     a = dag_arg(dag, "description");
     cJSON_AddItemToObject(o, "description", a && a->val->kind == BV_STR ? sx_to_json(a->val) : cJSON_CreateNull());
     sx_dag_arg *si = dag_arg(dag, "schedule_interval"), *sch = dag_arg(dag, "schedule");
-    if (si && sch)
-        biz_warning(S->d, sch->span.begin.off > si->span.begin.off ? sch->span : si->span, NULL,
-                    "both 'schedule' and 'schedule_interval' are given; 'schedule' is used");
-    sx_dag_arg *s = sch ? sch : si;
+    sx_dag_arg *s = si ? si : sch;   /* Airflow 2: schedule_interval, when given, wins */
+    if (si && sch && si->val->kind != BV_ERROR && sch->val->kind != BV_ERROR) {
+        biz_span later = sch->span.begin.off > si->span.begin.off ? sch->span : si->span;
+        if (sx_truthy(si->val) && sx_truthy(sch->val))
+            biz_error(S->d, later, "keep one of them: `schedule=` (schedule_interval is deprecated)",
+                      "both 'schedule' and 'schedule_interval' are given; Airflow refuses more than one "
+                      "(\"At most one allowed for args 'schedule_interval', 'timetable', and 'schedule'\")");
+        else
+            biz_warning(S->d, later, "keep one of them",
+                        "both 'schedule' and 'schedule_interval' are given; Airflow uses schedule_interval=%s",
+                        si->val->kind == BV_NONE ? "None" : "...");
+    }
     cJSON *schedule = s ? (s->val->kind == BV_ERROR ? cJSON_CreateNull() : sx_to_json(s->val))
                         : cJSON_CreateNumber(86400); /* Airflow 2's default: one day */
     int scheduled = !cJSON_IsNull(schedule);

@@ -271,7 +271,9 @@ sx_val *sx_call(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *fn);
 sx_val *sx_method_call(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *obj,
                        const char *method);
 sx_val *sx_depend(biz_sema *S, sx_val *left, sx_val *right, biz_op op, biz_span span);
-sx_val *sx_attr_of_node(biz_sema *S, sx_val *node, const char *name, biz_span span);
+/* node.name (a task's or a group's attribute); errors point at name_span. */
+sx_val *sx_attr_of_node(biz_sema *S, sx_val *node, const char *name, biz_span span,
+                        biz_span name_span);
 /* obj.name for a module, a known function or an unknown import. */
 sx_val *sx_resolve_member(biz_sema *S, sx_val *obj, const char *name, biz_span span);
 /* Reports a name that is not defined (once per name); returns BV_ERROR. */
@@ -299,6 +301,8 @@ int sx_json_ok(biz_sema *S, const biz_arg_spec *spec, const sx_val *v, biz_span 
 void sx_check_templates(biz_sema *S, const sx_val *v, const char *arg);
 /* What to use instead of a Python callable argument. */
 const char *sx_callable_hint(biz_sema *S, const biz_arg_spec *spec);
+/* What to do instead of an argument bizc does not support (or NULL). */
+const char *sx_unsupported_hint(biz_sema *S, const biz_op_spec *op, const biz_arg_spec *spec);
 /* Is v a list or tuple of strings only? */
 int sx_all_strs(const sx_val *v);
 /* Checks a task/group/dag id the way Airflow does; reports, returns 0 if bad. */

@@ -12,7 +12,7 @@ static const biz_arg_spec base_args[] = {
     { "retry_delay", BIZ_T_DURATION, 0, "300", "wait before a retry" },
     { "retry_exponential_backoff", BIZ_T_BOOL, 0, "false", "double the wait at each retry (with jitter)" },
     { "max_retry_delay", BIZ_T_DURATION, 0, NULL, "cap on the wait before a retry" },
-    { "execution_timeout", BIZ_T_DURATION, 0, NULL, "a try running longer fails (and may be retried)" },
+    { "execution_timeout", BIZ_T_TIMEDELTA, 0, NULL, "a try running longer fails (and may be retried)" },
     { "trigger_rule", BIZ_T_TRIGGER, 0, "\"all_success\"", "when the task runs, given its upstream tasks' states" },
     { "depends_on_past", BIZ_T_BOOL, 0, "false", "run only if this task succeeded (or skipped) in the previous run" },
     { "email", BIZ_T_STRS, BIZ_A_TEMPLATED, NULL, "where failure/retry alerts go" },
@@ -34,7 +34,25 @@ static const biz_arg_spec base_args[] = {
     { "wait_for_downstream", BIZ_T_BOOL, BIZ_A_IGNORED, NULL, "ignored" },
     { "max_active_tis_per_dag", BIZ_T_INT, BIZ_A_IGNORED, NULL, "ignored" },
     { "run_as_user", BIZ_T_STR, BIZ_A_IGNORED, NULL, "ignored" },
+    { "ignore_first_depends_on_past", BIZ_T_BOOL, BIZ_A_IGNORED, NULL, "ignored: depends_on_past never blocks the first run here" },
+    { "wait_for_past_depends_before_skipping", BIZ_T_BOOL, BIZ_A_IGNORED, NULL, "ignored" },
+    { "max_active_tis_per_dagrun", BIZ_T_INT, BIZ_A_IGNORED, NULL, "ignored" },
+    { "task_concurrency", BIZ_T_INT, BIZ_A_IGNORED, NULL, "ignored" },
+    { "executor", BIZ_T_STR, BIZ_A_IGNORED, NULL, "ignored: there are no executors" },
+    { "executor_config", BIZ_T_DICT, BIZ_A_IGNORED, NULL, "ignored: there are no executors" },
+    { "resources", BIZ_T_DICT, BIZ_A_IGNORED, NULL, "ignored" },
+    { "multiple_outputs", BIZ_T_BOOL, BIZ_A_IGNORED, NULL, "ignored" },
+    { "inlets", BIZ_T_ANY, BIZ_A_IGNORED, NULL, "ignored: no lineage" },
+    { "outlets", BIZ_T_ANY, BIZ_A_IGNORED, NULL, "ignored: no lineage" },
+    { "doc_json", BIZ_T_STR, 0, NULL, "documentation" },
+    { "doc_yaml", BIZ_T_STR, 0, NULL, "documentation" },
+    { "doc_rst", BIZ_T_STR, 0, NULL, "documentation" },
+    { "task_display_name", BIZ_T_STR, BIZ_A_IGNORED, NULL, "ignored: --list shows task ids" },
+    { "logger_name", BIZ_T_STR, BIZ_A_IGNORED, NULL, "ignored" },
+    { "allow_nested_operators", BIZ_T_BOOL, BIZ_A_IGNORED, NULL, "ignored" },
+    { "map_index_template", BIZ_T_STR, BIZ_A_IGNORED, NULL, "ignored: there are no mapped tasks" },
     { "on_failure_callback", BIZ_T_CALLABLE, 0, NULL, "Python callable: not compilable (use email / email_on_failure)" },
+    { "on_skipped_callback", BIZ_T_CALLABLE, 0, NULL, "Python callable: not compilable" },
     { "on_success_callback", BIZ_T_CALLABLE, 0, NULL, "Python callable: not compilable" },
     { "on_retry_callback", BIZ_T_CALLABLE, 0, NULL, "Python callable: not compilable (use email_on_retry)" },
     { "on_execute_callback", BIZ_T_CALLABLE, 0, NULL, "Python callable: not compilable" },
@@ -43,7 +61,8 @@ static const biz_arg_spec base_args[] = {
     END
 };
 
-/* The call to a TechMicroService (TechMicroServiceOperator and the sensor). */
+/* The call to a TechMicroService (TechMicroServiceOperator, the sensor and
+ * the group's call task). */
 #define TECH_CALL_ARGS \
     { "cws_name", BIZ_T_STR, BIZ_A_TEMPLATED, NULL, "the service's name in the directory" }, \
     { "entry", BIZ_T_STR, BIZ_A_TEMPLATED, "\"/\"", "the route called" }, \
@@ -60,28 +79,45 @@ static const biz_arg_spec base_args[] = {
     { "directory_conn_id", BIZ_T_STR, 0, "\"coworks_directory\"", "the connection of the directory service" }, \
     { "raise_errors", BIZ_T_BOOL, 0, "true", "fail the task on an error status" }, \
     { "json_result", BIZ_T_BOOL, 0, "true", "parse the answer as JSON" }, \
-    { "log_response", BIZ_T_BOOL, 0, "false", "log the answer's body" }
+    { "log_response", BIZ_T_BOOL, 0, "false", "log the answer's body" }, \
+    { "multiple_outputs_transformer", BIZ_T_CALLABLE, 0, NULL, "Python callable: not compilable" }
+
+static const biz_arg_spec tech_call_args[] = {
+    TECH_CALL_ARGS,
+    END
+};
 
 static const biz_arg_spec tech_ms_args[] = {
-    TECH_CALL_ARGS,
     { "asynchronous", BIZ_T_BOOL, 0, "false", "call asynchronously, the result lands in S3" },
     { "raise_400_errors", BIZ_T_BOOL, 0, "true", "a 4xx status fails the task too" },
     { "xcom_push", BIZ_T_BOOL, 0, "true", "push status_code and return_value XComs" },
     END
 };
 
+/* BaseSensorOperator's arguments (poke_interval apart: its default is the
+ * sensor's own). */
 static const biz_arg_spec sensor_args[] = {
-    { "poke_interval", BIZ_T_DURATION, 0, "60", "seconds between pokes" },
     { "timeout", BIZ_T_DURATION, 0, "604800", "give up after this long" },
     { "soft_fail", BIZ_T_BOOL, 0, "false", "skip instead of failing at timeout" },
     { "exponential_backoff", BIZ_T_BOOL, 0, "false", "grow the wait between pokes" },
     { "mode", BIZ_T_STR, 0, "\"poke\"", "poke or reschedule (the same here)" },
+    { "max_wait", BIZ_T_DURATION, BIZ_A_UNSUPPORTED, NULL, "the cap on the exponential backoff is not implemented" },
+    { "silent_fail", BIZ_T_BOOL, BIZ_A_UNSUPPORTED, NULL, "poke errors that leave the sensor poking are not implemented" },
+    { "never_fail", BIZ_T_BOOL, BIZ_A_UNSUPPORTED, NULL, "a sensor that skips on any error is not implemented" },
     END
 };
 
+static const biz_arg_spec sensor_poke_args[] = {
+    { "poke_interval", BIZ_T_DURATION, 0, "60", "seconds between pokes" },
+    END
+};
+
+/* CoWorks' TechMicroServiceSensor: the operator's call (it sets
+ * asynchronous=False and raise_400_errors=False itself), poke mode only,
+ * poke_interval 30 by default. */
 static const biz_arg_spec tech_sensor_args[] = {
-    TECH_CALL_ARGS,
-    { "response_check", BIZ_T_CALLABLE, 0, NULL, "Python callable: not compilable" },
+    { "xcom_push", BIZ_T_BOOL, 0, "true", "accepted; a sensor pushes no XCom" },
+    { "poke_interval", BIZ_T_DURATION, 0, "30", "seconds between calls" },
     END
 };
 
@@ -90,6 +126,8 @@ static const biz_arg_spec branch_args[] = {
     { "on_success", BIZ_T_TASKS, BIZ_A_NOT_DEFAULT, NULL, "task(s) to follow on a 2xx/3xx status" },
     { "on_failure", BIZ_T_TASKS, BIZ_A_NOT_DEFAULT, NULL, "task(s) to follow on a status >= 400" },
     { "on_no_content", BIZ_T_TASKS, BIZ_A_NOT_DEFAULT, NULL, "task(s) to follow on a 204" },
+    { "on_check", BIZ_T_TASKS, BIZ_A_UNSUPPORTED | BIZ_A_NOT_DEFAULT, NULL, "it is followed when response_check, a Python callable, accepts the answer, and a compiled DAG cannot run Python" },
+    { "response_check", BIZ_T_CALLABLE, 0, NULL, "Python callable: not compilable" },
     END
 };
 
@@ -108,33 +146,18 @@ static const biz_arg_spec async_pull_args[] = {
     END
 };
 
+/* CoWorks' TechMicroServiceAsyncGroup (coworks/biz/group.py): its own
+ * arguments; every other one (the call's and BaseOperator's, task_id
+ * excepted) goes to the call task only. */
 static const biz_arg_spec async_group_args[] = {
     { "group_id", BIZ_T_STR, BIZ_A_REQUIRED | BIZ_A_POSITIONAL | BIZ_A_NOT_DEFAULT, NULL, "the group's id; its tasks are <id>.call, <id>.wait, <id>.read" },
-    TECH_CALL_ARGS,
-    { "timeout", BIZ_T_DURATION, 0, "900", "how long the wait task waits for the result" },
-    { "poke_interval", BIZ_T_DURATION, 0, "60", "seconds between checks for the result" },
-    { "read", BIZ_T_BOOL, 0, "true", "add the <id>.read task" },
-    { "raise_400_errors", BIZ_T_BOOL, 0, "true", "a 4xx status fails the task too" },
-    { "xcom_push", BIZ_T_BOOL, 0, "true", "push XComs" },
-    { "aws_conn_id", BIZ_T_STR, 0, "\"aws_s3\"", "the connection of the S3 store" },
+    { "timeout", BIZ_T_DURATION, BIZ_A_NOT_DEFAULT, "900", "how long the wait task waits for the result" },
+    { "read", BIZ_T_BOOL, BIZ_A_NOT_DEFAULT, "true", "add the <id>.read task" },
+    { "raise_400_errors", BIZ_T_BOOL, BIZ_A_NOT_DEFAULT, "true", "a 4xx status fails the call or the read too" },
+    { "xcom_push", BIZ_T_BOOL, BIZ_A_NOT_DEFAULT, "true", "the read task pushes the result" },
     { "transformer", BIZ_T_CALLABLE, 0, NULL, "Python callable: not compilable" },
-    { "prefix_group_id", BIZ_T_BOOL, BIZ_A_IGNORED, NULL, "ignored" },
-    { "tooltip", BIZ_T_STR, BIZ_A_IGNORED, NULL, "ignored" },
-    END
-};
-
-/* The BaseOperator arguments a group passes on to its tasks. */
-static const biz_arg_spec group_base_args[] = {
-    { "retries", BIZ_T_INT, 0, "0", "retries of each task of the group" },
-    { "retry_delay", BIZ_T_DURATION, 0, "300", "wait before a retry" },
-    { "retry_exponential_backoff", BIZ_T_BOOL, 0, "false", "backoff" },
-    { "max_retry_delay", BIZ_T_DURATION, 0, NULL, "cap on the wait before a retry" },
-    { "execution_timeout", BIZ_T_DURATION, 0, NULL, "timeout of each try" },
-    { "trigger_rule", BIZ_T_TRIGGER, 0, "\"all_success\"", "trigger rule of the group's first task" },
-    { "depends_on_past", BIZ_T_BOOL, 0, "false", "see BaseOperator" },
-    { "email", BIZ_T_STRS, BIZ_A_TEMPLATED, NULL, "alerts" },
-    { "email_on_failure", BIZ_T_BOOL, 0, "true", "alerts" },
-    { "email_on_retry", BIZ_T_BOOL, 0, "true", "alerts" },
+    { "op_args", BIZ_T_LIST, BIZ_A_IGNORED, NULL, "ignored: only the Python transformer uses it" },
+    { "op_kwargs", BIZ_T_DICT, BIZ_A_IGNORED, NULL, "ignored: only the Python transformer uses it" },
     END
 };
 
@@ -177,12 +200,12 @@ static const char *const email_modules[] = {
     "airflow.operators.email", "airflow.operators.email_operator", NULL
 };
 
-static const biz_arg_spec *const tech_ms_sets[] = { base_args, tech_ms_args, NULL };
+static const biz_arg_spec *const tech_ms_sets[] = { base_args, tech_call_args, tech_ms_args, NULL };
 static const biz_arg_spec *const branch_sets[] = { base_args, branch_args, NULL };
-static const biz_arg_spec *const tech_sensor_sets[] = { base_args, tech_sensor_args, sensor_args, NULL };
-static const biz_arg_spec *const async_sensor_sets[] = { base_args, async_sensor_args, sensor_args, NULL };
+static const biz_arg_spec *const tech_sensor_sets[] = { base_args, tech_call_args, sensor_args, tech_sensor_args, NULL };
+static const biz_arg_spec *const async_sensor_sets[] = { base_args, async_sensor_args, sensor_args, sensor_poke_args, NULL };
 static const biz_arg_spec *const async_pull_sets[] = { base_args, async_pull_args, NULL };
-static const biz_arg_spec *const async_group_sets[] = { async_group_args, group_base_args, NULL };
+static const biz_arg_spec *const async_group_sets[] = { base_args, tech_call_args, async_group_args, NULL };
 static const biz_arg_spec *const empty_sets[] = { base_args, empty_args, NULL };
 static const biz_arg_spec *const bash_sets[] = { base_args, bash_args, NULL };
 static const biz_arg_spec *const email_sets[] = { base_args, email_args, NULL };
@@ -247,6 +270,7 @@ static const char *const type_names[BIZ_T__COUNT] = {
     "a dict", "a list", "a string or a list of strings", "a task id",
     "a task id or a list of task ids", "a timedelta or a number of seconds",
     "a datetime", "a trigger rule name", "an HTTP method", "a Python callable",
+    "a timedelta",
 };
 
 const char *biz_arg_type_name(biz_arg_type t)

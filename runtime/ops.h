@@ -28,6 +28,7 @@ typedef enum biz_arg_type {
     BIZ_T_TRIGGER,    /* a trigger rule name (or TriggerRule.X) */
     BIZ_T_METHOD,     /* an HTTP method, case-insensitive */
     BIZ_T_CALLABLE,   /* a Python callable: always rejected with a hint */
+    BIZ_T_TIMEDELTA,  /* timedelta(...) only (Airflow refuses a number); JSON: seconds */
     BIZ_T__COUNT
 } biz_arg_type;
 
@@ -39,6 +40,8 @@ enum {
     BIZ_A_IGNORED    = 1 << 3,  /* accepted for Airflow compatibility, no effect
                                    here (the compiler warns) */
     BIZ_A_NOT_DEFAULT= 1 << 4,  /* never taken from default_args */
+    BIZ_A_UNSUPPORTED= 1 << 5,  /* Airflow takes it, a compiled DAG cannot do
+                                   it: an error that says why (doc) */
 };
 
 typedef struct biz_arg_spec {

@@ -298,7 +298,11 @@ static void test_group(void)
     CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(call->args, "trigger_rule")->valuestring, "all_done");
     CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(wait->args, "trigger_rule")->valuestring, "all_success");
     CU_ASSERT_EQUAL(cJSON_GetObjectItem(wait->args, "timeout")->valueint, 300);
-    CU_ASSERT_EQUAL(cJSON_GetObjectItem(wait->args, "retries")->valueint, 2);
+    /* CoWorks gives the group's other arguments to the call task only. */
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(call->args, "retries")->valueint, 2);
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(wait->args, "retries")->valueint, 0);
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(read->args, "retries")->valueint, 0);
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(wait->args, "poke_interval")->valueint, 60);
     CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(wait->args, "cws_task_id")->valuestring, "inv.call");
     CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(read->args, "cws_task_id")->valuestring, "inv.call");
     CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(after->args, "json")->valuestring,
@@ -312,6 +316,46 @@ static void test_group(void)
         "    g >> e\n" POST);
     CU_ASSERT_PTR_NULL(task(&ir->dags[0], "inv.read", NULL));
     CU_ASSERT(edge(&ir->dags[0], "inv.wait", "e"));
+
+    /* default_args reach what CoWorks does not pass explicitly: the wait's
+     * poke_interval and trigger_rule, the call's xcom_push; never the
+     * call's method and trigger_rule nor the read's xcom_push. */
+    r = check(
+        "from datetime import datetime\n"
+        "from coworks.biz import TechMicroServiceAsyncGroup, biz\n"
+        "@biz(start_date=datetime(2024, 1, 1), schedule=None,\n"
+        "     default_args={'poke_interval': 7, 'trigger_rule': 'all_done', 'method': 'POST',\n"
+        "                   'xcom_push': False, 'aws_conn_id': 's3x'})\n"
+        "def d():\n"
+        "    TechMicroServiceAsyncGroup('inv', cws_name='billing')\n" POST);
+    if (diags.nerrors) dump();
+    CU_ASSERT_EQUAL(diags.nerrors, 0);
+    d = &r->dags[0];
+    call = task(d, "inv.call", NULL), wait = task(d, "inv.wait", NULL), read = task(d, "inv.read", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(call);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(wait);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(read);
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(wait->args, "poke_interval")->valueint, 7);
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(wait->args, "timeout")->valueint, 900);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(wait->args, "trigger_rule")->valuestring, "all_done");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(wait->args, "aws_conn_id")->valuestring, "s3x");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(call->args, "trigger_rule")->valuestring, "all_success");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(call->args, "method")->valuestring, "get");
+    CU_ASSERT(cJSON_IsFalse(cJSON_GetObjectItem(call->args, "xcom_push")));
+    CU_ASSERT(cJSON_IsTrue(cJSON_GetObjectItem(read->args, "xcom_push")));
+
+    /* What CoWorks passes to TechMicroServiceOperator, which refuses it. */
+    check(PRE
+        "    TechMicroServiceAsyncGroup('inv', cws_name='billing', poke_interval=5)\n" POST);
+    EXPECT_HINT(BIZ_ERROR, 8, 59, "unknown argument 'poke_interval' for TechMicroServiceAsyncGroup: "
+                "CoWorks passes it to the call task", "`default_args={'poke_interval': 5}`");
+    check(PRE
+        "    g = TechMicroServiceAsyncGroup('inv', cws_name='billing')\n"
+        "    e = EmptyOperator(task_id='e')\n"
+        "    g.call_task >> e\n"
+        "    g.wait >> e\n" POST);
+    EXPECT_HINT(BIZ_ERROR, 11, 7, "a TechMicroServiceAsyncGroup has no attribute 'wait'", "wait_task");
+    CU_ASSERT_EQUAL(diags.nerrors, 1);
 }
 
 static void test_task_refs(void)
@@ -476,7 +520,7 @@ static void test_module_level(void)
           "Y = timedelta(days=1) + timedelta(hours=2) * 2\n");
     EXPECT_HINT(BIZ_ERROR, 1, 5, "name 'TriggerRule' is not defined",
                 "add `from airflow.utils.trigger_rule import TriggerRule`");
-    EXPECT_HINT(BIZ_WARNING, 2, 5, "'timedelta' is used without an import; assuming datetime.timedelta",
+    EXPECT_HINT(BIZ_ERROR, 2, 5, "name 'timedelta' is not defined",
                 "add `from datetime import timedelta`");
     check("from datetime import datetime\n"
           "from coworks.biz import biz\n"

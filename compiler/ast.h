@@ -214,6 +214,7 @@ struct biz_stmt {
             const char *module;  /* from-import: dotted module, NULL for `from . import` */
             int level;           /* leading dots */
             biz_vec names;       /* biz_alias* */
+            biz_span module_span;/* from-import: where the module is written */
         } import;
         struct {
             const char *name;

@@ -15,6 +15,7 @@
 #include "template.h"
 #include "cron.h"
 #include "schedule.h"
+#include "pynames.h"
 
 /* ------------------------------------------------------------ tables */
 
@@ -70,9 +71,6 @@ static const known_name known_names[] = {
     { "airflow.sensors.python", "PythonSensor", FN_PYTHON_OP },
     { NULL, NULL, FN_OTHER }
 };
-
-/* Modules whose every name bizc knows: importing anything else is an error. */
-static const char *const closed_modules[] = { "datetime", "coworks.biz", NULL };
 
 /* Other modules that are fine to import. */
 static const char *const other_modules[] = {
@@ -227,16 +225,43 @@ static int module_known(const char *module)
     return module_known_in(module, 0);
 }
 
-static int module_closed(const char *module)
+/* "did you mean" for a name module does not have: among its names (the
+ * reference environment's), bizc's operators and known names. */
+static const char *suggest_name(biz_sema *S, const char *module, const char *name)
 {
-    return sx_in_list(module, closed_modules) || strncmp(module, "coworks", 7) == 0;
+    (void)S;
+    const char *cands[1024];
+    int n = 0, nn = 0;
+    const char *const *names = biz_py_module_names(module, &nn);
+    for (int i = 0; i < nn && n < 900; i++)
+        if (names[i][0] != '_')
+            cands[n++] = names[i];
+    for (const known_name *k = known_names; k->module && n < 1000; k++)
+        if (strcmp(k->module, module) == 0)
+            cands[n++] = k->name;
+    if (strncmp(module, "coworks", 7) == 0 || strncmp(module, "airflow", 7) == 0)
+        for (int i = 0; i < BIZ_OP__COUNT && n < 1020; i++)
+            if (biz_py_has_name(module, biz_ops[i].name) != 0)
+                cands[n++] = biz_ops[i].name;
+    return biz_suggest(name, cands, n);
 }
 
-/* The value of `from module import name` (reports an unknown name of a
- * closed module). */
+/* The value of `from module import name`, or of module.name when attr
+ * (reports a name the module does not have, as Python's ImportError /
+ * AttributeError would). */
 static sx_val *resolve_import(biz_sema *S, const char *module, const char *name, biz_span span,
-                              int report)
+                              int attr)
 {
+    if (biz_py_has_name(module, name) == 0) {
+        const char *sug = suggest_name(S, module, name);
+        if (attr)
+            biz_error(S->d, span, sug ? sx_fmt(S, "did you mean '%s'?", sug) : NULL,
+                      "module '%s' has no attribute '%s'", module, name);
+        else
+            biz_error(S->d, span, sug ? sx_fmt(S, "did you mean '%s'?", sug) : NULL,
+                      "cannot import name '%s' from '%s'", name, module);
+        return sx_err_val(S, span);
+    }
     for (const known_name *k = known_names; k->module; k++)
         if (strcmp(k->module, module) == 0 && strcmp(k->name, name) == 0)
             return builtin(S, k->fn, NULL, module, name, span);
@@ -246,24 +271,10 @@ static sx_val *resolve_import(biz_sema *S, const char *module, const char *name,
         return builtin(S, FN_OPERATOR, op, module, name, span);
     char path[512];
     snprintf(path, sizeof path, "%s.%s", module, name);
-    if (module_known_in(path, 1)) {
+    if (module_known_in(path, 1) || biz_py_module_status(path) == BIZ_PY_EXISTS) {
         sx_val *m = sx_new(S, BV_MODULE, span);
         m->u.module = sx_strdup(S, path);
         return m;
-    }
-    if (report && module_closed(module)) {
-        const char *cands[64];
-        int n = 0;
-        for (const known_name *k = known_names; k->module && n < 60; k++)
-            if (strcmp(k->module, module) == 0)
-                cands[n++] = k->name;
-        if (strncmp(module, "coworks", 7) == 0)
-            for (int i = 0; i < BIZ_OP__COUNT && n < 63; i++)
-                cands[n++] = biz_ops[i].name;
-        const char *sug = biz_suggest(name, cands, n);
-        biz_error(S->d, span, sug ? sx_fmt(S, "did you mean '%s'?", sug) : NULL,
-                  "cannot import name '%s' from '%s'", name, module);
-        return sx_err_val(S, span);
     }
     sx_val *v = sx_new(S, BV_OPAQUE, span);
     v->u.fn.name = sx_strdup(S, name);
@@ -803,6 +814,47 @@ static void unsupported_stmt(biz_sema *S, const biz_stmt *st, int in_dag)
                   stmt_what(st->kind));
 }
 
+/* The first n bytes of a span (a dotted name's prefix). */
+static biz_span span_prefix(biz_span sp, size_t n)
+{
+    sp.end = sp.begin;
+    sp.end.col += (int)n;
+    sp.end.off += (int)n;
+    return sp;
+}
+
+/* Reports module when Python cannot import it: the first package of its
+ * path that does not exist, as Python's "No module named ..." names it.
+ * span starts where the module is written. Returns 0 after reporting. */
+static int check_module(biz_sema *S, const char *module, biz_span span)
+{
+    char buf[512];
+    size_t n = strlen(module);
+    if (n >= sizeof buf)
+        return 1;
+    for (size_t i = 1; i <= n; i++) {
+        if (module[i] != '.' && module[i] != 0)
+            continue;
+        memcpy(buf, module, i);
+        buf[i] = 0;
+        biz_py_status st = biz_py_module_status(buf);
+        if (st == BIZ_PY_UNKNOWN)
+            return 1;
+        if (st == BIZ_PY_EXISTS)
+            continue;
+        static const char *cands[2048];
+        int k = biz_py_siblings(buf, cands, 2048);
+        const char *sug = biz_suggest(buf, cands, k);
+        const char *hint = sug ? sx_fmt(S, "did you mean '%s'?", sug)
+                         : strchr(buf, '.') ? NULL
+                         : sx_fmt(S, "bizc knows the modules of the reference environment (%s); "
+                                     "a module of your own cannot be compiled into a DAG", biz_py.what);
+        biz_error(S->d, span_prefix(span, i), hint, "no module named '%s'", buf);
+        return 0;
+    }
+    return 1;
+}
+
 static void do_import(biz_sema *S, sx_scope *sc, const biz_stmt *st)
 {
     if (st->kind == BIZ_S_IMPORT) {
@@ -810,10 +862,11 @@ static void do_import(biz_sema *S, sx_scope *sc, const biz_stmt *st)
             const biz_alias *a = st->u.import.names.items[i];
             if (!a || !a->name)
                 continue;
-            if (!module_known(a->name))
+            int ok = check_module(S, a->name, a->span);
+            if (ok && !module_known(a->name))
                 biz_warning(S->d, a->span, NULL, "unknown module '%s': bizc does not know what it provides",
                             a->name);
-            sx_val *m = sx_new(S, BV_MODULE, a->span);
+            sx_val *m = sx_new(S, ok ? BV_MODULE : BV_ERROR, a->span);
             if (a->asname) {
                 m->u.module = sx_strdup(S, a->name);
                 sx_bind(S, sc, a->asname, m);
@@ -826,9 +879,16 @@ static void do_import(biz_sema *S, sx_scope *sc, const biz_stmt *st)
         return;
     }
     const char *module = st->u.import.module;
+    int ok = 1;
     if (!module || st->u.import.level > 0) {
-        biz_warning(S->d, st->span, NULL, "relative imports are not supported; the names are unknown to bizc");
+        /* Airflow imports a DAG file as a top-level module. */
+        biz_error(S->d, st->u.import.module_span, "import from the module's full name",
+                  "relative imports fail in a DAG file: Airflow imports it as a top-level module "
+                  "(\"attempted relative import with no known parent package\")");
+        ok = 0;
         module = "";
+    } else if (!(ok = check_module(S, module, st->u.import.module_span))) {
+        ;
     } else if (!module_known(module)) {
         biz_warning(S->d, st->span, NULL, "unknown module '%s': bizc does not know what it provides", module);
     }
@@ -837,10 +897,11 @@ static void do_import(biz_sema *S, sx_scope *sc, const biz_stmt *st)
         if (!a || !a->name)
             continue;
         if (!strcmp(a->name, "*")) {
-            biz_warning(S->d, a->span, "import the names you use", "ignored: `from %s import *`", module);
+            if (ok)
+                biz_warning(S->d, a->span, "import the names you use", "ignored: `from %s import *`", module);
             continue;
         }
-        sx_val *v = resolve_import(S, module, a->name, a->span, 1);
+        sx_val *v = ok ? resolve_import(S, module, a->name, a->span, 0) : sx_err_val(S, a->span);
         sx_bind(S, sc, a->asname ? a->asname : a->name, v);
     }
 }

@@ -662,10 +662,12 @@ import_stmt:
   ;
 
 from_module:
-    dotted_name         { $$ = biz_stmt_new(p->ast, BIZ_S_FROM, @$); $$->u.import.module = $1; }
-  | dots                { $$ = biz_stmt_new(p->ast, BIZ_S_FROM, @$); $$->u.import.level = (int)$1; }
+    dotted_name         { $$ = biz_stmt_new(p->ast, BIZ_S_FROM, @$); $$->u.import.module = $1;
+                          $$->u.import.module_span = @1; }
+  | dots                { $$ = biz_stmt_new(p->ast, BIZ_S_FROM, @$); $$->u.import.level = (int)$1;
+                          $$->u.import.module_span = @1; }
   | dots dotted_name    { $$ = biz_stmt_new(p->ast, BIZ_S_FROM, @$); $$->u.import.level = (int)$1;
-                          $$->u.import.module = $2; }
+                          $$->u.import.module = $2; $$->u.import.module_span = @$; }
   ;
 
 dots:

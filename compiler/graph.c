@@ -239,7 +239,8 @@ static void check_lonely(biz_sema *S, sx_dag *dag)
         if (!dag->tasks[i]->grp)
             entities++;
     if (entities == 0) {
-        biz_warning(S->d, dag->span, NULL, "DAG '%s' has no tasks", dag->id);
+        if (!S->d->nerrors)   /* a failed import or call would explain it */
+            biz_warning(S->d, dag->span, NULL, "DAG '%s' has no tasks", dag->id);
         return;
     }
     if (entities < 2)

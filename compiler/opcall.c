@@ -480,6 +480,12 @@ static int given(sx_dag *dag, call_args *ca, const biz_op_spec *op, const char *
 static sx_task *new_task(biz_sema *S, sx_dag *dag, const char *id, const biz_op_spec *op,
                          biz_span span, biz_span id_span)
 {
+    for (int i = 0; i < dag->ngroups; i++)
+        if (strcmp(dag->groups[i]->id, id) == 0) {
+            biz_error(S->d, id_span, "give the task another id",
+                      "duplicate task id '%s' in DAG '%s': a task group has this id", id, dag->id);
+            biz_note(S->d, dag->groups[i]->span, "the group '%s' is made here", id);
+        }
     int prev = sx_find_task(dag, id);
     if (prev >= 0) {
         if (S->loop_desc)
@@ -568,6 +574,21 @@ static void group_explicit(biz_sema *S, sx_task *t, call_args *ca, const char *n
 static sx_val *expand_group(biz_sema *S, sx_dag *dag, const char *gid, call_args *ca,
                             biz_span span, biz_span id_span)
 {
+    for (int i = 0; i < dag->ngroups; i++)
+        if (strcmp(dag->groups[i]->id, gid) == 0) {
+            biz_error(S->d, id_span, "give each group its own id",
+                      "duplicate group id '%s' in DAG '%s'", gid, dag->id);
+            biz_note(S->d, dag->groups[i]->span, "'%s' is first made here", gid);
+            return sx_err_val(S, span);
+        }
+    int same = sx_find_task(dag, gid);
+    if (same >= 0) {
+        biz_error(S->d, id_span, "give the group another id",
+                  "duplicate task id '%s' in DAG '%s': a task has this id, and a group's id is a task id too",
+                  gid, dag->id);
+        biz_note(S->d, dag->tasks[same]->id_span, "task '%s' is defined here", gid);
+        return sx_err_val(S, span);
+    }
     sx_group *g = sx_alloc(S, sizeof *g);
     g->id = sx_strdup(S, gid);
     g->span = span;
@@ -675,6 +696,22 @@ static int unknown_why(biz_sema *S, const biz_op_spec *op, const char *name, con
             return 1;
         }
     }
+    if (op->kind == BIZ_OP_TECH_MS) {
+        if (!strcmp(name, "timeout")) {
+            *tail = ": CoWorks' calls have no timeout of their own";
+            *hint = "execution_timeout=timedelta(seconds=...) limits each try of the task";
+            return 1;
+        }
+        if (!strcmp(name, "cws_task_id")) {
+            *hint = "to read an asynchronous call's result, use AsyncTechServicePullOperator(cws_task_id=...)";
+            return 1;
+        }
+        if (sx_in_list(name, sensor_only) && strcmp(name, "aws_conn_id")) {
+            *tail = ": it is a sensor's argument";
+            *hint = "to call a service until it answers, use TechMicroServiceSensor";
+            return 1;
+        }
+    }
     if (op->kind == BIZ_OP_TECH_MS_SENSOR) {
         if (!strcmp(name, "asynchronous")) {
             *tail = ": CoWorks' sensor passes asynchronous=False itself (it calls synchronously)";
@@ -774,6 +811,27 @@ static void sensor_checks(biz_sema *S, sx_dag *dag, const biz_op_spec *op, call_
         const char *sug = biz_suggest(m, modes, 2);
         biz_error(S->d, at, sug ? sx_fmt(S, "did you mean '%s'?", sug) : "use 'poke' or 'reschedule'",
                   "unknown sensor mode '%s': Airflow takes 'poke' or 'reschedule'", m);
+    }
+}
+
+/* BaseOperator's own checks on values (given or from default_args). */
+static void base_checks(biz_sema *S, sx_dag *dag, call_args *ca)
+{
+    sx_arg *a = find_arg(ca, "pool_slots");
+    const sx_val *v = a ? a->val : sx_dict_get(dag->default_args, "pool_slots");
+    if (v && v->kind == BV_INT && v->u.i < 1)
+        biz_error(S->d, a ? a->val_span : v->span, "remove it (pools are ignored in a compiled DAG)",
+                  "pool_slots must be at least 1 (Airflow refuses %lld)", (long long)v->u.i);
+    a = find_arg(ca, "weight_rule");
+    v = a ? a->val : sx_dict_get(dag->default_args, "weight_rule");
+    if (v && v->kind == BV_STR) {
+        static const char *const rules[] = { "downstream", "upstream", "absolute" };
+        if (!sx_in_list(v->u.str.s, (const char *const[]){ "downstream", "upstream", "absolute", NULL })) {
+            const char *sug = biz_suggest(v->u.str.s, rules, 3);
+            biz_error(S->d, a ? a->val_span : v->span,
+                      sug ? sx_fmt(S, "did you mean '%s'?", sug) : "use 'downstream', 'upstream' or 'absolute'",
+                      "unknown weight_rule '%s' (Airflow: \"Unknown priority strategy\")", v->u.str.s);
+        }
     }
 }
 
@@ -903,9 +961,17 @@ sx_val *sx_op_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const biz_op_sp
                 biz_error(S->d, a->u.binop.op_span, sx_fmt(S, "write %s=... ('==' compares)", name),
                           "expected '=' after keyword '%s', got '=='", name);
                 note_meant(&ca, name);
-            } else if (npos == 0)
-                biz_error(S->d, a->span, "write name=value, e.g. task_id='my_task'",
-                          "%s takes no positional arguments", op->name);
+            } else if (npos == 0) {
+                /* Airflow: "Use keyword arguments when initializing operators" */
+                int id = i == 0 && a->kind == BIZ_E_STR && biz_op_arg(op, "task_id");
+                biz_error(S->d, a->span,
+                          id ? sx_fmt(S, "write task_id='%s'", a->u.str.value)
+                             : "write name=value, e.g. task_id='my_task'",
+                          "%s takes no positional arguments (Airflow: \"Use keyword arguments when "
+                          "initializing operators\")", op->name);
+                if (id)
+                    note_meant(&ca, "task_id");
+            }
             else
                 biz_error(S->d, a->span, "write name=value", "too many positional arguments for %s",
                           op->name);
@@ -974,6 +1040,7 @@ sx_val *sx_op_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const biz_op_sp
     if (op->kind == BIZ_OP_TECH_MS_SENSOR || op->kind == BIZ_OP_ASYNC_SENSOR)
         sensor_checks(S, dag, op, &ca);
     email_check(S, dag, op, &ca);
+    base_checks(S, dag, &ca);
 
     sx_val *result;
     sx_arg *ida = find_arg(&ca, op->is_group ? "group_id" : "task_id");
@@ -1033,8 +1100,12 @@ static int dep_nodes(biz_sema *S, sx_val *v, sx_val ***out, int *n, int *is_list
         else if (x->kind == BV_ERROR || x->kind == BV_REJECTED)
             continue;
         else {
-            biz_error(S->d, span, NULL, "'%s' needs tasks on both sides, got %s", opname,
-                      sx_kind_name(x));
+            if (opname[strlen(opname) - 1] == ')')   /* chain(), set_downstream() ... */
+                biz_error(S->d, span, x->kind == BV_STR ? "pass the task itself, not its id" : NULL,
+                          "%s takes tasks or lists of tasks, got %s", opname, sx_kind_name(x));
+            else
+                biz_error(S->d, span, x->kind == BV_STR ? "write the task itself, not its id" : NULL,
+                          "'%s' needs tasks on both sides, got %s", opname, sx_kind_name(x));
             return 0;
         }
     }
@@ -1054,9 +1125,10 @@ static void link_nodes(biz_sema *S, sx_val *up, sx_val *down, biz_span span)
     sx_add_edge(S, up->u.node.dag, up->u.node.last, down->u.node.first, span);
 }
 
-sx_val *sx_depend(biz_sema *S, sx_val *left, sx_val *right, biz_op op, biz_span span)
+/* left >> right (or <<), written as opname (">>", "chain()" ...). */
+static sx_val *depend_as(biz_sema *S, sx_val *left, sx_val *right, biz_op op, biz_span span,
+                         const char *opname)
 {
-    const char *opname = op == BIZ_OP_RSHIFT ? ">>" : "<<";
     if (left->kind == BV_ERROR || left->kind == BV_REJECTED
         || right->kind == BV_ERROR || right->kind == BV_REJECTED)
         return right;
@@ -1077,6 +1149,11 @@ sx_val *sx_depend(biz_sema *S, sx_val *left, sx_val *right, biz_op op, biz_span 
         for (int j = 0; j < nd; j++)
             link_nodes(S, ups[i], downs[j], span);
     return right;
+}
+
+sx_val *sx_depend(biz_sema *S, sx_val *left, sx_val *right, biz_op op, biz_span span)
+{
+    return depend_as(S, left, right, op, span, op == BIZ_OP_RSHIFT ? ">>" : "<<");
 }
 
 /* chain(a, b, [c, d], e) */
@@ -1152,8 +1229,8 @@ sx_val *sx_do_chain(biz_sema *S, sx_scope *sc, const biz_expr *e, int cross)
                       sx_kind_name(from));
             return sx_new(S, BV_NONE, e->span);
         }
-        if (dep_nodes(S, from, &ups, &nu, &l1, spans[0], ">>")
-            && dep_nodes(S, vals[1], &downs, &nd, &l2, spans[1], ">>"))
+        if (dep_nodes(S, from, &ups, &nu, &l1, spans[0], "cross_downstream()")
+            && dep_nodes(S, vals[1], &downs, &nd, &l2, spans[1], "cross_downstream()"))
             for (int i = 0; i < nu; i++)
                 for (int j = 0; j < nd; j++)
                     link_nodes(S, ups[i], downs[j], spans[1]);
@@ -1174,9 +1251,10 @@ sx_val *sx_do_chain(biz_sema *S, sx_scope *sc, const biz_expr *e, int cross)
                 continue;
             }
             for (int j = 0; j < up->u.seq.n; j++)
-                sx_depend(S, up->u.seq.items[j], down->u.seq.items[j], BIZ_OP_RSHIFT, spans[i + 1]);
+                depend_as(S, up->u.seq.items[j], down->u.seq.items[j], BIZ_OP_RSHIFT, spans[i + 1],
+                          "chain()");
         } else {
-            sx_depend(S, up, down, BIZ_OP_RSHIFT, spans[i + 1]);
+            depend_as(S, up, down, BIZ_OP_RSHIFT, spans[i + 1], "chain()");
         }
     }
     return sx_new(S, BV_NONE, e->span);
@@ -1192,8 +1270,8 @@ sx_val *sx_method_call(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *obj
             return sx_new(S, BV_ERROR, e->span);
         }
         sx_val *other = sx_eval(S, sc, e->u.call.args.items[0]);
-        sx_depend(S, obj, other, !strcmp(method, "set_downstream") ? BIZ_OP_RSHIFT : BIZ_OP_LSHIFT,
-                  e->span);
+        depend_as(S, obj, other, !strcmp(method, "set_downstream") ? BIZ_OP_RSHIFT : BIZ_OP_LSHIFT,
+                  e->span, sx_fmt(S, "%s()", method));
         return sx_new(S, BV_NONE, e->span);
     }
     if (obj->kind == BV_DAG && !strcmp(method, "test")) {

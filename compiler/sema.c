@@ -413,6 +413,78 @@ static void python_op_error(biz_sema *S, const biz_expr *e, const char *name)
 
 static sx_val *classic_dag(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *fn);
 
+/* The index of parameter name of dag's function, or -1. */
+static int fparam_index(const sx_dag *dag, const char *name)
+{
+    for (int i = 0; dag->fparams && i < dag->fparams->len; i++) {
+        const biz_param *p = dag->fparams->items[i];
+        if (p && p->name && !p->star && !strcmp(p->name, name))
+            return i;
+    }
+    return -1;
+}
+
+/* my_dag(...) at module level: the arguments bind to the function's
+ * parameters as Python binds them (Airflow's @dag calls
+ * signature(f).bind(...): a missing, unknown or extra argument is a
+ * TypeError), and a value given becomes that DAG param's default. */
+static void dag_call_args(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_dag *dag)
+{
+    int n = dag->fparams ? dag->fparams->len : 0;
+    char given[256] = { 0 };
+    for (int i = 0; i < e->u.call.args.len; i++) {
+        const biz_expr *a = e->u.call.args.items[i];
+        if (!a)
+            continue;
+        if (i >= n || i >= 256 || !dag->fparams->items[i] || ((const biz_param *)dag->fparams->items[i])->star) {
+            biz_error(S->d, a->span, n ? NULL : sx_fmt(S, "write %s()", dag->func_name),
+                      "%s() takes %d positional argument%s but more were given (TypeError in Python)",
+                      dag->func_name, n, n == 1 ? "" : "s");
+            return;
+        }
+        given[i] = 1;
+        const biz_param *p = dag->fparams->items[i];
+        sx_val *v = sx_eval(S, sc, a);
+        if (v->kind != BV_ERROR && sx_json_ok(S, &(biz_arg_spec){ p->name, BIZ_T_ANY, 0, NULL, NULL }, v,
+                                              a->span, "a constant"))
+            sx_dict_put(S, dag->params, sx_new_str(S, p->name, strlen(p->name), p->span), v);
+    }
+    for (int i = 0; i < e->u.call.keywords.len; i++) {
+        const biz_keyword *k = e->u.call.keywords.items[i];
+        if (!k || !k->value)
+            continue;
+        int j = k->name ? fparam_index(dag, k->name) : -1;
+        if (!k->name || j < 0) {
+            biz_error(S->d, k->name ? k->name_span : k->span, NULL,
+                      k->name ? "%s() got an unexpected keyword argument '%s' (TypeError in Python)"
+                              : "%s() cannot take '**' here%s",
+                      dag->func_name, k->name ? k->name : "");
+            continue;
+        }
+        if (j < 256 && given[j]) {
+            biz_error(S->d, k->name_span, NULL, "%s() got multiple values for argument '%s'", dag->func_name,
+                      k->name);
+            continue;
+        }
+        if (j < 256)
+            given[j] = 1;
+        sx_val *v = sx_eval(S, sc, k->value);
+        if (v->kind != BV_ERROR && sx_json_ok(S, &(biz_arg_spec){ k->name, BIZ_T_ANY, 0, NULL, NULL }, v,
+                                              k->value->span, "a constant"))
+            sx_dict_put(S, dag->params, sx_new_str(S, k->name, strlen(k->name), k->span), v);
+    }
+    for (int i = 0; i < n && i < 256; i++) {
+        const biz_param *p = dag->fparams->items[i];
+        if (p && p->name && !p->star && !p->default_value && !given[i]) {
+            biz_error(S->d, sx_call_name_span(e),
+                      sx_fmt(S, "give the parameter a default in `def %s(%s=...)`, or call %s(%s=...)",
+                             dag->func_name, p->name, dag->func_name, p->name),
+                      "%s() is missing its argument '%s': Airflow binds the call to the function's "
+                      "parameters (\"missing a required argument: '%s'\")", dag->func_name, p->name, p->name);
+        }
+    }
+}
+
 sx_val *sx_call(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *fn)
 {
     biz_span at = sx_call_name_span(e);
@@ -466,6 +538,7 @@ sx_val *sx_call(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *fn)
             return sx_new(S, BV_ERROR, e->span);
         }
         fn->u.dag->instantiated = 1;
+        dag_call_args(S, sc, e, fn->u.dag);
         {
             sx_val *v = sx_new(S, BV_DAG, e->span);
             v->u.dag = fn->u.dag;
@@ -693,6 +766,10 @@ static void dag_set_args(biz_sema *S, sx_scope *sc, sx_dag *dag, const biz_expr 
     sx_dag_arg *id = dag_arg(dag, "dag_id");
     if (id && id->val->kind == BV_STR && id->val->u.str.len)
         dag->id = id->val->u.str.s;
+    sx_dag_arg *doc = dag_arg(dag, "doc_md");
+    if (doc && doc->val->kind == BV_NONE && !strcmp(what, "@biz"))
+        biz_error(S->d, doc->span, "remove doc_md=None",
+                  "CoWorks' @biz appends its logo to doc_md (`doc_md += ...`), which fails on None");
 }
 
 /* The DAG's settings as bizrt.h describes them. */
@@ -726,9 +803,16 @@ static void build_settings(biz_sema *S, sx_dag *dag)
         if (d && d->kind == BV_DATETIME)
             start = d;
     }
-    if (!start && scheduled && !(a && a->val->kind == BV_ERROR) && !(s && s->val->kind == BV_ERROR))
-        biz_error(S->d, dag->span, "add start_date=datetime(2024, 1, 1), or schedule=None to run it only by hand",
-                  "DAG '%s' has a schedule but no start_date", dag->id);
+    if (!start && scheduled && !(a && a->val->kind == BV_ERROR) && !(s && s->val->kind == BV_ERROR)
+        && !dag->bare) {
+        if (s)
+            biz_error(S->d, dag->span, "add start_date=datetime(2024, 1, 1), or schedule=None to run it only by hand",
+                      "DAG '%s' has a schedule but no start_date", dag->id);
+        else
+            biz_error(S->d, dag->span, "add start_date=datetime(2024, 1, 1), or schedule=None to run it only by hand",
+                      "DAG '%s' has no start_date, and without a schedule argument Airflow 2 schedules it daily",
+                      dag->id);
+    }
     cJSON_AddItemToObject(o, "start_date", start ? sx_to_json(start) : cJSON_CreateNull());
     a = dag_arg(dag, "end_date");
     cJSON_AddItemToObject(o, "end_date", a && a->val->kind == BV_DATETIME ? sx_to_json(a->val) : cJSON_CreateNull());
@@ -903,6 +987,13 @@ static void do_import(biz_sema *S, sx_scope *sc, const biz_stmt *st)
         }
         sx_val *v = ok ? resolve_import(S, module, a->name, a->span, 0) : sx_err_val(S, a->span);
         sx_bind(S, sc, a->asname ? a->asname : a->name, v);
+        /* A misspelt name: the rest of the file likely uses the right one
+         * (Python stops here): check it as if that one were imported. */
+        const char *sug;
+        if (ok && v->kind == BV_ERROR && !a->asname && biz_py_has_name(module, a->name) == 0
+            && (sug = suggest_name(S, module, a->name)) && !sx_lookup(sc, sug)
+            && biz_py_has_name(module, sug) != 0)
+            sx_bind(S, sc, sug, resolve_import(S, module, sug, a->span, 0));
     }
 }
 
@@ -956,6 +1047,8 @@ static sx_val *decorator_kind(biz_sema *S, sx_scope *sc, const biz_expr *d, cons
     return sx_eval(S, sc, f);
 }
 
+static biz_span deco_span(biz_sema *S, const biz_expr *d);
+
 static void def_dag(biz_sema *S, sx_scope *sc, const biz_stmt *st, const biz_expr *deco,
                     const char *what)
 {
@@ -965,6 +1058,12 @@ static void def_dag(biz_sema *S, sx_scope *sc, const biz_stmt *st, const biz_exp
     dag->name_span = st->u.def.name_span;
     if (deco->kind == BIZ_E_CALL)
         dag_set_args(S, sc, dag, deco, what);
+    else   /* @biz(f) returns the decorator itself: calling it fails */
+        biz_error(S->d, deco_span(S, deco), sx_fmt(S, "write %s(start_date=datetime(2024, 1, 1), schedule=None)",
+                                                   what),
+                  "%s must be called with the DAG's arguments: a bare %s makes '%s' a decorator, and "
+                  "'%s()' fails", what, what, fname, fname), dag->bare = 1;
+    dag->fparams = &st->u.def.params;
     sx_check_id(S, dag->id, dag_arg(dag, "dag_id") ? dag_arg(dag, "dag_id")->span : st->u.def.name_span,
              "dag id", 1);
     sx_scope fs = { NULL, sc, NULL, dag };

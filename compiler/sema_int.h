@@ -156,6 +156,7 @@ struct sx_dag {
     biz_span name_span;         /* the def's name, for "never instantiated" */
     int is_func;
     int instantiated;
+    int bare;                   /* @biz without (...): already reported */
     char *doc;                  /* the function's docstring */
     const char *func_name;      /* the @biz function's name */
     int body_errors;            /* errors reported in its body: no "lonely
@@ -168,6 +169,7 @@ struct sx_dag {
     int nargs, cap_args;
     sx_val *default_args;       /* BV_DICT or NULL */
     sx_val *params;             /* BV_DICT built from params= and the def */
+    const biz_vec *fparams;     /* the @biz function's parameters (biz_param*) */
     sx_task **tasks;
     int ntasks, cap_tasks;
     sx_group **groups;

@@ -9,9 +9,24 @@
 /* Formats t (UTC) as "YYYY-MM-DDTHH:MM:SS+00:00". */
 void biz_ctx_iso(time_t t, char *buf, size_t len)
 {
+    biz_ctx_time(t, 0, 'T', buf, len);
+}
+
+/* Formats t + us microseconds (UTC) as Python's datetime.isoformat(sep)
+ * does: the fraction only when not zero. sep 'T' is isoformat() (`ts`),
+ * ' ' is str() (how Jinja renders `logical_date` and the other datetimes
+ * of Airflow's context). */
+void biz_ctx_time(time_t t, int us, char sep, char *buf, size_t len)
+{
     struct tm tm;
     gmtime_r(&t, &tm);
-    strftime(buf, len, "%Y-%m-%dT%H:%M:%S+00:00", &tm);
+    char date[16], clock[16];
+    strftime(date, sizeof date, "%Y-%m-%d", &tm);
+    strftime(clock, sizeof clock, "%H:%M:%S", &tm);
+    if (us > 0)
+        snprintf(buf, len, "%s%c%s.%06d+00:00", date, sep, clock, us);
+    else
+        snprintf(buf, len, "%s%c%s+00:00", date, sep, clock);
 }
 
 /* Sets obj[key] = a copy of every member of from. */
@@ -44,10 +59,13 @@ static cJSON *ctx_params(const biz_run *run, const cJSON *task_params)
 /* Builds run->context, the variables templates see. */
 int biz_ctx_build(biz_run *run)
 {
-    char iso[40], ds[16], ds_nodash[16], ts_nodash[32];
+    /* ts is logical_date.isoformat(); the datetimes themselves render as
+     * str() does, with a space (Airflow's context holds pendulum objects). */
+    char ts[48], iso[48], ds[16], ds_nodash[16], ts_nodash[32];
     struct tm tm;
     gmtime_r(&run->logical_date, &tm);
-    biz_ctx_iso(run->logical_date, iso, sizeof iso);
+    biz_ctx_time(run->logical_date, run->logical_us, 'T', ts, sizeof ts);
+    biz_ctx_time(run->logical_date, run->logical_us, ' ', iso, sizeof iso);
     strftime(ds, sizeof ds, "%Y-%m-%d", &tm);
     strftime(ds_nodash, sizeof ds_nodash, "%Y%m%d", &tm);
     strftime(ts_nodash, sizeof ts_nodash, "%Y%m%dT%H%M%S", &tm);
@@ -57,24 +75,24 @@ int biz_ctx_build(biz_run *run)
         return -1;
     cJSON_AddStringToObject(c, "ds", ds);
     cJSON_AddStringToObject(c, "ds_nodash", ds_nodash);
-    cJSON_AddStringToObject(c, "ts", iso);
+    cJSON_AddStringToObject(c, "ts", ts);
     cJSON_AddStringToObject(c, "ts_nodash", ts_nodash);
     cJSON_AddStringToObject(c, "logical_date", iso);
     cJSON_AddStringToObject(c, "execution_date", iso);
     /* The data interval comes from the schedule (runplan.c): the interval
      * that just ended for a scheduled run; for a manual one without a
      * schedule Airflow gives [logical_date, logical_date]. */
-    char dis[40], die[40];
-    biz_ctx_iso(run->interval_start, dis, sizeof dis);
-    biz_ctx_iso(run->interval_end, die, sizeof die);
+    char dis[48], die[48];
+    biz_ctx_time(run->interval_start, run->interval_us, ' ', dis, sizeof dis);
+    biz_ctx_time(run->interval_end, run->interval_us, ' ', die, sizeof die);
     cJSON_AddStringToObject(c, "data_interval_start", dis);
     cJSON_AddStringToObject(c, "data_interval_end", die);
     cJSON_AddStringToObject(c, "run_id", run->run_id);
     /* The last successful run before this one (from the records), else None. */
     if (run->has_prev_success) {
-        char ps[40], pe[40];
-        biz_ctx_iso(run->prev_success_start, ps, sizeof ps);
-        biz_ctx_iso(run->prev_success_end, pe, sizeof pe);
+        char ps[48], pe[48];
+        biz_ctx_time(run->prev_success_start, 0, ' ', ps, sizeof ps);
+        biz_ctx_time(run->prev_success_end, 0, ' ', pe, sizeof pe);
         cJSON_AddStringToObject(c, "prev_data_interval_start_success", ps);
         cJSON_AddStringToObject(c, "prev_data_interval_end_success", pe);
     } else {

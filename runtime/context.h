@@ -42,4 +42,8 @@ cJSON *biz_ctx_render_args_plan(biz_run *run, biz_ti *ti, char **err, char **not
 /* Formats t (UTC) as "YYYY-MM-DDTHH:MM:SS+00:00". */
 void biz_ctx_iso(time_t t, char *buf, size_t len);
 
+/* Formats t + us microseconds (UTC) as Python's isoformat(sep): sep 'T'
+ * for isoformat(), ' ' for str(); the fraction only when us > 0. */
+void biz_ctx_time(time_t t, int us, char sep, char *buf, size_t len);
+
 #endif

@@ -123,8 +123,8 @@ static void bash_start(biz_try *t)
     }
 
     /* Environment: as BashOperator.get_env, then AIRFLOW_CTX_*. */
-    char iso[40], tryn[16], err[512];
-    biz_ctx_iso(t->run->logical_date, iso, sizeof iso);
+    char iso[48], tryn[16], err[512];
+    biz_ctx_time(t->run->logical_date, t->run->logical_us, 'T', iso, sizeof iso);
     snprintf(tryn, sizeof tryn, "%d", t->number);
     const char *owner = biz_try_arg_str(t, "owner");
     const char *extra[] = {

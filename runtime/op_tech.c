@@ -28,6 +28,7 @@ struct biz_tech_call {
     void *user;
     char err[512];        /* why the call could not be made */
     int final;
+    int resolve_only;     /* the directory lookup alone (biz_tech_resolve_start) */
 };
 
 static void call_free(biz_tech_call *s)
@@ -458,6 +459,11 @@ static void on_directory(const biz_http_result *r, void *user)
         return;
     }
     (void)t;
+    if (s->resolve_only) {
+        cJSON_Delete(a);
+        deliver(s, r);
+        return;
+    }
     int rc = use_service(s, a);
     cJSON_Delete(a);
     if (rc < 0)
@@ -615,6 +621,34 @@ biz_tech_call *biz_tech_call_start(biz_try *t, biz_tech_call_fn fn, void *user,
     s->fn = fn;
     s->user = user;
     if (call_begin(s) < 0) {
+        snprintf(err, errlen, "%s", s->err);
+        *final = s->final;
+        call_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* The directory lookup alone (op_tech.h). */
+biz_tech_call *biz_tech_resolve_start(biz_try *t, biz_tech_call_fn fn, void *user,
+                                      char *err, size_t errlen, int *final)
+{
+    *final = 0;
+    err[0] = '\0';
+    const char *cws_name = biz_try_arg_str(t, "cws_name");
+    if (!cws_name || !*cws_name)
+        return NULL;
+    biz_tech_call *s = calloc(1, sizeof *s);
+    if (!s || !(s->name = strdup(cws_name))) {
+        free(s);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    s->t = t;
+    s->fn = fn;
+    s->user = user;
+    s->resolve_only = 1;
+    if (ask_directory(s, biz_try_arg_str(t, "stage")) < 0) {
         snprintf(err, errlen, "%s", s->err);
         *final = s->final;
         call_free(s);

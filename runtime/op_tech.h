@@ -23,12 +23,17 @@ typedef void (*biz_tech_call_fn)(biz_try *t, const biz_tech_call *c,
                                  const biz_http_result *r, const char *error, void *user);
 
 /* Resolves the service of t's arguments (cws_name through the directory,
- * else api_id) and calls it; fn runs once, later, from the loop. With
- * t's `asynchronous` argument it pushes the XComs bucket and key. Returns
+ * else api_id) and calls it; fn runs once, later, from the loop. Returns
  * NULL with a message in err (and *final set when retrying cannot help)
  * when it cannot even start. */
 biz_tech_call *biz_tech_call_start(biz_try *t, biz_tech_call_fn fn, void *user,
                                    char *err, size_t errlen, int *final);
+/* Only asks the directory for t's cws_name, as CoWorks' pre_execute does
+ * before a task runs; fn gets the directory's answer (r, a 2xx whose
+ * "url" and "token" are there) or NULL and why. Returns NULL, with err
+ * empty, when t calls by api_id (nothing to ask), or with a message. */
+biz_tech_call *biz_tech_resolve_start(biz_try *t, biz_tech_call_fn fn, void *user,
+                                      char *err, size_t errlen, int *final);
 /* Stops a call whose callback has not run, and frees it. NULL is ignored. */
 void biz_tech_call_cancel(biz_tech_call *c);
 /* The service's name (cws_name, or api_id), for messages. */

@@ -82,6 +82,21 @@ static void poke(biz_sensor *sensor)
     }
 }
 
+/* The end of the lookup made before the first poke: poke, or fail. */
+static void on_resolved(biz_try *t, const biz_tech_call *c, const biz_http_result *r,
+                        const char *error, void *user)
+{
+    techsensor *s = user;
+    (void)c;
+    s->call = NULL;  /* c is freed after this callback */
+    if (!r) {
+        techsensor_free(t);
+        biz_try_done(t, BIZ_OUT_FAILED, 0, "%s", error);
+        return;
+    }
+    biz_sensor_begin(&s->sensor);
+}
+
 static void techsensor_start(biz_try *t)
 {
     techsensor *s = calloc(1, sizeof *s);
@@ -91,6 +106,18 @@ static void techsensor_start(biz_try *t)
     }
     t->op = s;
     biz_sensor_init(&s->sensor, t, poke);
+    /* Airflow runs the operator's pre_execute before the first poke, and
+     * CoWorks' asks the directory there too (then again at every poke). */
+    char err[512];
+    int final;
+    s->call = biz_tech_resolve_start(t, on_resolved, s, err, sizeof err, &final);
+    if (s->call)
+        return;
+    if (err[0]) {
+        techsensor_free(t);
+        biz_try_done(t, BIZ_OUT_FAILED, final, "%s", err);
+        return;
+    }
     biz_sensor_begin(&s->sensor);
 }
 

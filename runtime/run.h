@@ -82,6 +82,9 @@ typedef struct biz_run {
     cJSON *conf;            /* dag_run.conf (object) */
     char *run_id;
     time_t logical_date;    /* UTC seconds */
+    int logical_us;         /* and microseconds (a manual run's date is "now") */
+    int interval_us;        /* microseconds of the data interval when it is the
+                             * logical instant (a manual run without schedule) */
     double start_wall;      /* wall seconds when the run began */
     int64_t start_mono;     /* monotonic ms */
     int run_number;         /* for the trace header; 1 until runs are recorded */

@@ -273,6 +273,9 @@ static int make_run(plan_ctx *pc, cJSON *conf, const char *type, double ld,
         fprintf(stderr, "%s: %s\n", pc->prog, err);
         return 1;
     }
+    run->logical_us = (int)((ld - (double)(time_t)ld) * 1e6 + 0.5);
+    if (run->logical_us > 999999)
+        run->logical_us = 999999;
     if (rec) {
         int rerun = biz_record_apply(run, rec, err, sizeof err);
         if (rerun < 0) {
@@ -295,6 +298,9 @@ static int make_run(plan_ctx *pc, cJSON *conf, const char *type, double ld,
         run->run_type = strcmp(type, "scheduled") == 0 ? "scheduled" : "manual";
         run->interval_start = iv.start;
         run->interval_end = iv.end;
+        /* Without a schedule the interval is the logical instant itself. */
+        if (iv.start == run->logical_date && iv.end == run->logical_date)
+            run->interval_us = run->logical_us;
         run->run_number = cJSON_GetArraySize(pc->records) + 1;
     }
     biz_plan_prev_success(run, pc->records);

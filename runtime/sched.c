@@ -251,8 +251,8 @@ void biz_sched_try_ended(biz_run *run, biz_ti *ti, int try_number, biz_outcome o
         set_reason(ti, msg);
         if (!final && try_number - ti->try_base <= ti->retries && run->state == BIZ_RUN_RUNNING) {
             biz_rt_retry p = { ti->retry_delay, ti->backoff, ti->max_retry_delay };
-            char iso[40];
-            biz_ctx_iso(run->logical_date, iso, sizeof iso);
+            char iso[48];
+            biz_ctx_time(run->logical_date, run->logical_us, 'T', iso, sizeof iso);
             double wait = biz_rt_retry_delay(&p, try_number - ti->try_base,
                 biz_rt_retry_hash(run->dag->dag_id, id, iso, try_number));
             ti->state = BIZ_TI_UP_FOR_RETRY;

@@ -354,10 +354,21 @@ static void add_time(cJSON *o, const char *name, double t)
     }
 }
 
-static void add_date(cJSON *o, const char *name, time_t t)
+static void add_date(cJSON *o, const char *name, time_t t, int us)
 {
-    char buf[40];
-    cJSON_AddStringToObject(o, name, biz_iso_format(t, buf, sizeof buf));
+    char buf[48];
+    biz_state_iso_us((double)t + us / 1e6, buf, sizeof buf);
+    cJSON_AddStringToObject(o, name, buf);
+}
+
+/* The microseconds of an ISO time's fraction ("...:05.25+00:00": 250000). */
+static int iso_us(const char *s)
+{
+    const char *dot = s ? strchr(s, '.') : NULL;
+    int us = 0, scale = 100000;
+    for (const char *p = dot ? dot + 1 : ""; *p >= '0' && *p <= '9' && scale; p++, scale /= 10)
+        us += (*p - '0') * scale;
+    return us;
 }
 
 /* Replaces every registered secret in v's strings (keys too) by "***". */
@@ -410,9 +421,9 @@ cJSON *biz_record_from_run(const biz_run *run, const biz_store *st)
     cJSON_AddStringToObject(o, "run_id", run->run_id);
     cJSON_AddStringToObject(o, "run_type", run->run_type ? run->run_type : "manual");
     cJSON_AddNumberToObject(o, "run_number", run->run_number);
-    add_date(o, "logical_date", run->logical_date);
-    add_date(o, "data_interval_start", run->interval_start);
-    add_date(o, "data_interval_end", run->interval_end);
+    add_date(o, "logical_date", run->logical_date, run->logical_us);
+    add_date(o, "data_interval_start", run->interval_start, run->interval_us);
+    add_date(o, "data_interval_end", run->interval_end, run->interval_us);
     cJSON *conf = cJSON_Duplicate(run->conf, 1);
     if (conf)
         redact_tree(conf->child);
@@ -504,6 +515,7 @@ int biz_record_apply(biz_run *run, const cJSON *rec, char *err, size_t errlen)
     free(run->run_id);
     run->run_id = id;
     run->logical_date = t;
+    run->logical_us = iso_us(ld);
     const char *type = jstr(rec, "run_type");
     run->run_type = type && strcmp(type, "scheduled") == 0 ? "scheduled" : "manual";
     const char *s = jstr(rec, "data_interval_start"), *e = jstr(rec, "data_interval_end");
@@ -511,6 +523,7 @@ int biz_record_apply(biz_run *run, const cJSON *rec, char *err, size_t errlen)
         run->interval_start = t;
     if (!e || biz_iso_parse(e, &run->interval_end) != 0)
         run->interval_end = run->interval_start;
+    run->interval_us = iso_us(s);
     const cJSON *conf = cJSON_GetObjectItemCaseSensitive(rec, "conf");
     if (cJSON_IsObject(conf)) {
         cJSON_Delete(run->conf);

@@ -150,8 +150,12 @@ class Airflow:
     @staticmethod
     def _env(home, extra):
         env = clean_env(extra)
+        # The database is named here, not in airflow.cfg: `db migrate` writes
+        # its absolute path into the template's airflow.cfg.
         env.update({"AIRFLOW_HOME": home, "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-                    "AIRFLOW__CORE__DAGS_FOLDER": home, "PYTHONWARNINGS": "ignore"})
+                    "AIRFLOW__CORE__DAGS_FOLDER": home, "PYTHONWARNINGS": "ignore",
+                    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN":
+                        "sqlite:///" + os.path.join(home, "airflow.db")})
         return env
 
     def load(self, files, tmp):
@@ -169,7 +173,8 @@ class Airflow:
 
     def run(self, case, env, folder):
         home = os.path.join(folder, "home")
-        shutil.copytree(self.template, home)
+        os.makedirs(home)
+        shutil.copy(os.path.join(self.template, "airflow.db"), home)
         out = os.path.join(folder, "result.json")
         argv = [AIRFLOW_PY, os.path.join(HERE, "airflow_side.py"), "run", case.path,
                 "--conf", json.dumps(case.conf), "--out", out]
@@ -231,9 +236,13 @@ class Bizc:
                 edges += [[u.strip(), tid] for u in ups.split(",")]
         return sorted(tasks), sorted(edges), rules
 
+    # Rules that let a task start while some upstream task has not ended.
+    EARLY_RULES = {"always", "dummy", "one_success", "one_failed", "one_done"}
+
     def edges(self, exe):
+        """The edges whose downstream task must wait for the upstream's end."""
         _, edges, rules = self.listing(exe)
-        return [e for e in edges if rules.get(e[1]) != "always"]
+        return [e for e in edges if rules.get(e[1]) not in self.EARLY_RULES]
 
 
 def tail(path, n=40):

@@ -289,8 +289,9 @@ if compile_check tech_sensor "$DAGS/tech_sensor.biz"; then
     assert_eq "tech sensor: poll and done succeeded" "poll=success done=success" "$(states poll done)"
     [ "$RUN_RC" = 0 ] || show_run
     assert_eq "tech sensor: 503, 503, then 200: three calls" 3 "$(calls 'len(to("statuspage"))')"
-    # CoWorks' sensor asks the directory at every poke (pre_execute).
-    assert_eq "tech sensor: one directory lookup per poke" 3 \
+    # CoWorks' sensor asks the directory in pre_execute, before the first
+    # poke, and again at every poke.
+    assert_eq "tech sensor: one directory lookup per poke, plus one before" 4 \
         "$(calls 'len([x for x in dirc if x["path"] == "/directory/statuspage"])')"
     assert_eq "tech sensor: each poke is the operator's call (Authorization)" \
         '["token-statuspage", "token-statuspage", "token-statuspage"]' \

@@ -143,7 +143,7 @@ reset_fake
 BIZ_NOW=2024-01-03T06:00:00Z "$T/state_daily" --state-dir "$S" -q 2>"$T/daily.err"
 assert_eq "catchup: exit 0" 0 $?
 assert_eq "catchup: ds 2024-01-01 then 2024-01-02" '["/svc/svc-daily/ds/2024-01-01", "/svc/svc-daily/ds/2024-01-02"]' "$(calls '[x["path"] for x in svc]')"
-assert_eq "catchup: data intervals and run ids" '{"end": "2024-01-02T00:00:00+00:00", "run_id": "scheduled__2024-01-01T00:00:00+00:00", "start": "2024-01-01T00:00:00+00:00"}' "$(calls 'svc[0]["json"]')"
+assert_eq "catchup: data intervals and run ids" '{"end": "2024-01-02 00:00:00+00:00", "run_id": "scheduled__2024-01-01T00:00:00+00:00", "start": "2024-01-01 00:00:00+00:00"}' "$(calls 'svc[0]["json"]')"
 assert_eq "catchup: two records" "scheduled__2024-01-01T00:00:00+00:00.json scheduled__2024-01-02T00:00:00+00:00.json" "$(records "$S" state_daily | tr '\n' ' ' | sed 's/ $//')"
 reset_fake
 BIZ_NOW=2024-01-03T06:00:00Z "$T/state_daily" --state-dir "$S" 2>"$T/daily2.err" >/dev/null
@@ -194,7 +194,7 @@ assert_eq "depends_on_past: day 4 then runs" "0 2" "$? $(calls 'len(svc)')"
 # A manual run of a scheduled DAG: --conf or --logical-date.
 reset_fake
 BIZ_NOW=2024-02-01T12:00:00Z "$T/state_daily" --state-dir "$T/s-manual" -q --conf '{}' 2>/dev/null
-assert_eq "--conf: a manual run at now" '{"end": "2024-02-01T00:00:00+00:00", "run_id": "manual__2024-02-01T12:00:00+00:00", "start": "2024-01-31T00:00:00+00:00"}' "$(calls 'svc[0]["json"]')"
+assert_eq "--conf: a manual run at now" '{"end": "2024-02-01 00:00:00+00:00", "run_id": "manual__2024-02-01T12:00:00+00:00", "start": "2024-01-31 00:00:00+00:00"}' "$(calls 'svc[0]["json"]')"
 "$T/state_daily" --state-dir "$T/s-manual" -q --logical-date 2023-06-01 2>/dev/null
 assert_eq "--logical-date: a manual run on that date" '/svc/svc-daily/ds/2023-06-01' "$(calls 'svc[-1]["path"]')"
 "$T/state_daily" --state-dir "$T/s-manual" -q --logical-date 2023-06-01 2>"$T/dup.err"

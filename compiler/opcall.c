@@ -358,6 +358,8 @@ const char *sx_unsupported_hint(biz_sema *S, const biz_op_spec *op, const biz_ar
         return "remove it; a poke error fails the try, and retries may retry it";
     if (!strcmp(spec->name, "never_fail"))
         return "soft_fail=True skips the sensor at its timeout";
+    if (!strcmp(spec->name, "files"))
+        return "send a link to the file instead";
     return NULL;
 }
 
@@ -1011,6 +1013,12 @@ sx_val *sx_op_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const biz_op_sp
         if (!strcmp(k->name, "dag") || !strcmp(k->name, "task_group"))
             continue;   /* implied by where the task is created */
         const biz_arg_spec *spec = op_arg(op, k->name);
+        if (!spec && op->kind == BIZ_OP_BASH && !strcmp(k->name, "skip_exit_code")) {
+            /* Airflow 2 still takes the old name, with a warning. */
+            biz_warning(S->d, k->name_span, "write skip_on_exit_code=...",
+                        "skip_exit_code is deprecated: it is skip_on_exit_code");
+            spec = biz_op_arg(op, "skip_on_exit_code");
+        }
         if (!spec) {
             biz_expr_kind vk = k->value->kind;
             sx_val *shown = vk == BIZ_E_INT || vk == BIZ_E_FLOAT || vk == BIZ_E_STR || vk == BIZ_E_TRUE

@@ -1430,8 +1430,8 @@ biz_ir *biz_sema_check(const biz_ast *ast, biz_diags *d)
     for (int i = 0; i < S.ndags; i++) {
         sx_dag *dag = S.dags[i];
         if (dag->is_func && !dag->instantiated && !S.syntax_errors)
-            biz_warning(d, dag->name_span, sx_fmt(&S, "add `%s()` at module level", dag->func_name),
-                        "DAG '%s' is defined but never instantiated; Airflow would not load it", dag->id);
+            biz_error(d, dag->name_span, sx_fmt(&S, "add `%s()` at module level", dag->func_name),
+                      "DAG '%s' is defined but never instantiated: Airflow would not load it", dag->id);
         build_settings(&S, dag);
         sx_finish_dag(&S, dag, &ir->dags[i]);
     }

@@ -168,6 +168,7 @@ static const biz_arg_spec bash_args[] = {
     { "cwd", BIZ_T_STR, 0, NULL, "working directory" },
     { "skip_on_exit_code", BIZ_T_ANY, 0, "99", "exit code(s) that mean skipped" },
     { "output_encoding", BIZ_T_STR, BIZ_A_IGNORED, NULL, "ignored: output is kept as bytes" },
+    { "output_processor", BIZ_T_CALLABLE, 0, NULL, "Python callable: not compilable" },
     END
 };
 
@@ -179,6 +180,9 @@ static const biz_arg_spec email_args[] = {
     { "bcc", BIZ_T_STRS, BIZ_A_TEMPLATED, NULL, "blind copy" },
     { "mime_charset", BIZ_T_STR, 0, "\"utf-8\"", "charset" },
     { "conn_id", BIZ_T_STR, 0, NULL, "SMTP connection id (default smtp_default)" },
+    { "mime_subtype", BIZ_T_STR, BIZ_A_IGNORED, NULL, "ignored: the mail is one HTML part" },
+    { "files", BIZ_T_LIST, BIZ_A_UNSUPPORTED, NULL, "attachments are not implemented" },
+    { "custom_headers", BIZ_T_DICT, BIZ_A_UNSUPPORTED, NULL, "extra mail headers are not implemented" },
     END
 };
 

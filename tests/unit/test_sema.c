@@ -528,7 +528,7 @@ static void test_module_level(void)
           "def d():\n"
           "    pass\n");
     EXPECT(BIZ_ERROR, 3, 2, "DAG 'd' has a schedule but no start_date");
-    EXPECT(BIZ_WARNING, 4, 5, "DAG 'd' is defined but never instantiated");
+    EXPECT(BIZ_ERROR, 4, 5, "DAG 'd' is defined but never instantiated");
     check("from datetime import datetime\n"
           "from coworks.biz import biz\n"
           "@biz(start_date=datetime(2024, 2, 30), schedul='@daily')\n"

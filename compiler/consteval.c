@@ -621,12 +621,118 @@ static int is_py_builtin(const char *name);
 static sx_val *percent_format(biz_sema *S, sx_val *fmtv, sx_val *arg, const biz_expr *e);
 static sx_val *eval_listcomp(biz_sema *S, sx_scope *sc, const biz_expr *e);
 
+/* Param(default, description, **schema): the default, carrying the schema
+ * keywords bizc checks (a scheduled DAG's params must validate). */
 static sx_val *eval_param(biz_sema *S, sx_scope *sc, const biz_expr *e)
 {
     const biz_expr *d = call_arg(e, 0, "default");
-    if (!d)
-        return sx_new(S, BV_NONE, e->span);
-    return sx_eval(S, sc, d);
+    sx_val *v = d ? sx_eval(S, sc, d) : sx_new(S, BV_NONE, e->span);
+    if (v->kind == BV_ERROR || v->kind == BV_REJECTED)
+        return v;
+    sx_pschema *p = sx_alloc(S, sizeof *p);
+    p->has_default = d != NULL;
+    p->span = e->span;
+    const biz_expr *sch = call_arg(e, -1, "schema");
+    sx_val *schema = sch ? sx_eval(S, sc, sch) : NULL;
+    static const char *const keys[] = { "type", "enum", "minimum", "maximum", "exclusiveMinimum",
+                                        "exclusiveMaximum", "minLength", "maxLength" };
+    sx_val **slots[] = { &p->type, &p->enumv, &p->minimum, &p->maximum, &p->exclusive_minimum,
+                         &p->exclusive_maximum, &p->min_length, &p->max_length };
+    for (int i = 0; i < 8; i++) {
+        if (schema && schema->kind == BV_DICT) {
+            *slots[i] = sx_dict_get(schema, keys[i]);
+        } else if (!schema) {
+            const biz_expr *k = call_arg(e, -1, keys[i]);
+            *slots[i] = k ? sx_eval(S, sc, k) : NULL;
+        }
+        if (*slots[i] && ((*slots[i])->kind == BV_ERROR || (*slots[i])->kind == BV_REJECTED))
+            *slots[i] = NULL;
+    }
+    sx_val *c = sx_new(S, v->kind, v->span);
+    *c = *v;
+    c->pschema = p;
+    return c;
+}
+
+static int json_type_is(const sx_val *v, const char *t)
+{
+    if (!strcmp(t, "null")) return v->kind == BV_NONE;
+    if (!strcmp(t, "boolean")) return v->kind == BV_BOOL;
+    if (!strcmp(t, "string")) return v->kind == BV_STR;
+    if (!strcmp(t, "integer"))
+        return v->kind == BV_INT || (v->kind == BV_FLOAT && v->u.f == floor(v->u.f) && isfinite(v->u.f));
+    if (!strcmp(t, "number")) return v->kind == BV_INT || v->kind == BV_FLOAT;
+    if (!strcmp(t, "array")) return v->kind == BV_LIST;
+    if (!strcmp(t, "object")) return v->kind == BV_DICT;
+    return 1;   /* a type bizc does not know: not checked */
+}
+
+static int num_of(const sx_val *v, double *out)
+{
+    if (v->kind == BV_INT) { *out = (double)v->u.i; return 1; }
+    if (v->kind == BV_FLOAT) { *out = v->u.f; return 1; }
+    return 0;
+}
+
+const char *sx_pschema_problem(biz_sema *S, const sx_val *v, const sx_pschema *p)
+{
+    if (!p->has_default && v->kind == BV_NONE && v->pschema == p)
+        return "it has no default value";
+    if (p->type) {
+        int ok = 0;
+        if (p->type->kind == BV_STR)
+            ok = json_type_is(v, p->type->u.str.s);
+        else if (p->type->kind == BV_LIST || p->type->kind == BV_TUPLE) {
+            for (int i = 0; i < p->type->u.seq.n; i++)
+                if (p->type->u.seq.items[i]->kind == BV_STR && json_type_is(v, p->type->u.seq.items[i]->u.str.s))
+                    ok = 1;
+        } else
+            ok = 1;
+        if (!ok) {
+            char *t = sx_to_text(S, p->type, 1);
+            char *x = sx_to_text(S, v, 1);
+            return sx_fmt(S, "%s is not of type %s", x ? x : "its default", t ? t : "...");
+        }
+    }
+    if (p->enumv && (p->enumv->kind == BV_LIST || p->enumv->kind == BV_TUPLE)) {
+        cJSON *jv = sx_to_json(v);
+        int found = 0;
+        for (int i = 0; i < p->enumv->u.seq.n && !found; i++) {
+            cJSON *je = sx_to_json(p->enumv->u.seq.items[i]);
+            found = cJSON_Compare(jv, je, 1);
+            cJSON_Delete(je);
+        }
+        cJSON_Delete(jv);
+        if (!found) {
+            char *x = sx_to_text(S, v, 1), *en = sx_to_text(S, p->enumv, 1);
+            return sx_fmt(S, "%s is not one of %s", x ? x : "its default", en ? en : "its enum");
+        }
+    }
+    double x, lim;
+    if (num_of(v, &x) && v->kind != BV_BOOL) {
+        if (p->minimum && num_of(p->minimum, &lim) && x < lim)
+            return sx_fmt(S, "%s is less than the minimum of %s", sx_to_text(S, v, 1), sx_to_text(S, p->minimum, 1));
+        if (p->maximum && num_of(p->maximum, &lim) && x > lim)
+            return sx_fmt(S, "%s is greater than the maximum of %s", sx_to_text(S, v, 1), sx_to_text(S, p->maximum, 1));
+        if (p->exclusive_minimum && num_of(p->exclusive_minimum, &lim) && x <= lim)
+            return sx_fmt(S, "%s is not greater than %s (exclusiveMinimum)", sx_to_text(S, v, 1),
+                          sx_to_text(S, p->exclusive_minimum, 1));
+        if (p->exclusive_maximum && num_of(p->exclusive_maximum, &lim) && x >= lim)
+            return sx_fmt(S, "%s is not less than %s (exclusiveMaximum)", sx_to_text(S, v, 1),
+                          sx_to_text(S, p->exclusive_maximum, 1));
+    }
+    if (v->kind == BV_STR) {
+        /* lengths in characters, as Python counts them */
+        double n = 0;
+        for (size_t i = 0; i < v->u.str.len; i++)
+            if (((unsigned char)v->u.str.s[i] & 0xC0) != 0x80)
+                n++;
+        if (p->min_length && num_of(p->min_length, &lim) && n < lim)
+            return sx_fmt(S, "%s is shorter than %s characters", sx_to_text(S, v, 1), sx_to_text(S, p->min_length, 1));
+        if (p->max_length && num_of(p->max_length, &lim) && n > lim)
+            return sx_fmt(S, "%s is longer than %s characters", sx_to_text(S, v, 1), sx_to_text(S, p->max_length, 1));
+    }
+    return NULL;
 }
 
 static sx_val *eval_call(biz_sema *S, sx_scope *sc, const biz_expr *e)

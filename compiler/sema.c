@@ -139,17 +139,20 @@ static const dag_arg_spec dag_args[] = {
     { { "max_active_runs", BIZ_T_INT, 0, "16", NULL }, DA_PLAIN },
     { { "dagrun_timeout", BIZ_T_TIMEDELTA, 0, NULL, NULL }, DA_PLAIN },
     { { "render_template_as_native_obj", BIZ_T_BOOL, 0, "false", NULL }, DA_PLAIN },
-    { { "owner_links", BIZ_T_ANY, 0, NULL, NULL }, DA_SILENT },
-    { { "is_paused_upon_creation", BIZ_T_ANY, 0, NULL, NULL }, DA_SILENT },
-    { { "default_view", BIZ_T_ANY, 0, NULL, NULL }, DA_SILENT },
-    { { "orientation", BIZ_T_ANY, 0, NULL, NULL }, DA_SILENT },
-    { { "dag_display_name", BIZ_T_ANY, 0, NULL, NULL }, DA_SILENT },
+    /* Typed as Airflow checks them (DAG_ARGS_EXPECTED_TYPES and __init__). */
+    { { "owner_links", BIZ_T_DICT, 0, NULL, NULL }, DA_SILENT },
+    { { "is_paused_upon_creation", BIZ_T_BOOL, 0, NULL, NULL }, DA_SILENT },
+    { { "default_view", BIZ_T_STR, 0, "\"grid\"", NULL }, DA_SILENT },
+    { { "orientation", BIZ_T_STR, 0, "\"LR\"", NULL }, DA_SILENT },
+    { { "dag_display_name", BIZ_T_STR, 0, NULL, NULL }, DA_SILENT },
+    { { "auto_register", BIZ_T_BOOL, 0, "true", NULL }, DA_SILENT },
     { { "access_control", BIZ_T_ANY, 0, NULL, NULL }, DA_IGNORED },
     { { "jinja_environment_kwargs", BIZ_T_ANY, 0, NULL, NULL }, DA_IGNORED },
     { { "template_searchpath", BIZ_T_ANY, 0, NULL, NULL }, DA_IGNORED },
     { { "template_undefined", BIZ_T_ANY, 0, NULL, NULL }, DA_IGNORED },
-    { { "fail_stop", BIZ_T_ANY, 0, NULL, NULL }, DA_IGNORED },
-    { { "max_consecutive_failed_dag_runs", BIZ_T_ANY, 0, NULL, NULL }, DA_IGNORED },
+    { { "full_filepath", BIZ_T_ANY, 0, NULL, NULL }, DA_IGNORED },
+    { { "fail_stop", BIZ_T_BOOL, 0, "false", NULL }, DA_IGNORED },
+    { { "max_consecutive_failed_dag_runs", BIZ_T_INT, 0, "0", NULL }, DA_IGNORED },
     { { "user_defined_macros", BIZ_T_ANY, 0, NULL, NULL }, DA_UNSUPPORTED },
     { { "user_defined_filters", BIZ_T_CALLABLE, 0, NULL, NULL }, DA_PLAIN },
     { { "on_failure_callback", BIZ_T_CALLABLE, 0, NULL, NULL }, DA_PLAIN },
@@ -679,6 +682,67 @@ static void check_default_args(biz_sema *S, sx_dag *dag, sx_val *da)
     S->npend_refs = 0;
 }
 
+/* The checks Airflow's DAG() makes on these values; reports, returns 0. */
+static int dag_value_ok(biz_sema *S, const biz_keyword *k, const sx_val *v)
+{
+    biz_span at = k->value->span;
+    if (!strcmp(k->name, "default_view") && v->kind == BV_STR) {
+        static const char *const views[] = { "grid", "graph", "duration", "gantt", "landing_times", "tree", NULL };
+        if (!sx_in_list(v->u.str.s, views)) {
+            const char *sug = biz_suggest(v->u.str.s, views, 6);
+            biz_error(S->d, at, sug ? sx_fmt(S, "did you mean '%s'?", sug)
+                                    : "use 'grid', 'graph', 'duration', 'gantt' or 'landing_times'",
+                      "invalid default_view '%s' (Airflow refuses it)", v->u.str.s);
+            return 0;
+        }
+    }
+    if (!strcmp(k->name, "orientation") && v->kind == BV_STR) {
+        static const char *const ors[] = { "LR", "TB", "RL", "BT", NULL };
+        if (!sx_in_list(v->u.str.s, ors)) {
+            biz_error(S->d, at, "use 'LR', 'TB', 'RL' or 'BT'", "invalid orientation '%s' (Airflow refuses it)",
+                      v->u.str.s);
+            return 0;
+        }
+    }
+    if (!strcmp(k->name, "max_consecutive_failed_dag_runs") && v->kind == BV_INT && v->u.i < 0) {
+        biz_error(S->d, at, NULL, "max_consecutive_failed_dag_runs must not be negative (Airflow refuses it)");
+        return 0;
+    }
+    if (!strcmp(k->name, "fail_stop") && v->kind == BV_BOOL && v->u.b) {
+        biz_error(S->d, k->name_span, "remove it; trigger rules decide what runs after a failure",
+                  "argument 'fail_stop' is not supported by bizc: stopping the whole run at the first "
+                  "failure is not implemented");
+        return 0;
+    }
+    if (!strcmp(k->name, "tags") && (v->kind == BV_LIST || v->kind == BV_TUPLE)) {
+        for (int i = 0; i < v->u.seq.n; i++)
+            if (v->u.seq.items[i]->kind == BV_STR && v->u.seq.items[i]->u.str.len > 100) {
+                biz_error(S->d, v->u.seq.items[i]->span, NULL,
+                          "tag is longer than 100 characters (Airflow refuses it)");
+                return 0;
+            }
+    }
+    if (!strcmp(k->name, "owner_links") && v->kind == BV_DICT) {
+        for (int i = 0; i < v->u.dict.n; i++) {
+            const sx_val *l = v->u.dict.vals[i];
+            if (l->kind != BV_STR)
+                continue;
+            const char *u = l->u.str.s, *colon = strchr(u, ':');
+            int good = 0;
+            if (colon && !strncmp(u, "mailto:", 7))
+                good = u[7] != 0;
+            else if (colon && colon > u && colon[1] == '/' && colon[2] == '/' && colon[3] && colon[3] != '/')
+                good = 1;
+            if (!good) {
+                biz_error(S->d, l->span, "write a URL (https://...) or a mailto: link",
+                          "invalid owner link '%s' (Airflow: \"Wrong link format was used for the owner\")", u);
+                return 0;
+            }
+        }
+    }
+    return 1;
+}
+
 /* Binds the arguments of @biz(...) / DAG(...) into dag. */
 static void dag_set_args(biz_sema *S, sx_scope *sc, sx_dag *dag, const biz_expr *call,
                          const char *what)
@@ -739,13 +803,16 @@ static void dag_set_args(biz_sema *S, sx_scope *sc, sx_dag *dag, const biz_expr 
                       "argument '%s' of %s is not supported by bizc", k->name, what);
             continue;
         }
-        if (spec->how == DA_IGNORED)
+        sx_val *v = sx_eval(S, sc, k->value);
+        if (spec->how == DA_IGNORED && !(!strcmp(k->name, "fail_stop") && v->kind == BV_BOOL && v->u.b))
             biz_warning(S->d, k->name_span, NULL, "ignored: argument '%s' of %s has no effect in a compiled DAG",
                         k->name, what);
-        sx_val *v = sx_eval(S, sc, k->value);
         int ok = spec->how == DA_SCHEDULE ? schedule_ok(S, v, k->value->span, k->name)
-               : spec->how == DA_PLAIN ? sx_type_ok(S, &spec->spec, v, k->value->span)
+               : spec->how == DA_PLAIN || spec->spec.type != BIZ_T_ANY
+                   ? sx_type_ok(S, &spec->spec, v, k->value->span)
                : v->kind != BV_ERROR;
+        if (ok)
+            ok = dag_value_ok(S, k, v);
         if (ok && !strcmp(k->name, "tags") && v->kind == BV_TUPLE) {
             biz_error(S->d, k->value->span, "write a list: tags=[...]",
                       "argument 'tags' expects a list, got a tuple (Airflow refuses it)");
@@ -770,6 +837,42 @@ static void dag_set_args(biz_sema *S, sx_scope *sc, sx_dag *dag, const biz_expr 
     if (doc && doc->val->kind == BV_NONE && !strcmp(what, "@biz"))
         biz_error(S->d, doc->span, "remove doc_md=None",
                   "CoWorks' @biz appends its logo to doc_md (`doc_md += ...`), which fails on None");
+}
+
+/* A scheduled DAG's params must validate against their Param schemas
+ * (Airflow's validate_schedule_and_params): the value each ends with
+ * (params=, then default_args['params'], then the function's defaults)
+ * against the schema of the Param it came from. */
+static void check_param_schemas(biz_sema *S, sx_dag *dag, sx_val *given, sx_val *from_default_args)
+{
+    sx_val *srcs[2] = { given, from_default_args };
+    for (int k = 0; k < 2; k++) {
+        sx_val *d = srcs[k];
+        if (!d || d->kind != BV_DICT)
+            continue;
+        for (int i = 0; i < d->u.dict.n; i++) {
+            sx_val *key = d->u.dict.keys[i], *v = d->u.dict.vals[i];
+            if (key->kind != BV_STR || !v->pschema)
+                continue;
+            /* overridden later? then that value is what counts */
+            sx_val *final = v;
+            if (k == 0 && from_default_args && from_default_args->kind == BV_DICT) {
+                sx_val *o = sx_dict_get(from_default_args, key->u.str.s);
+                if (o)
+                    continue;   /* checked as default_args' own */
+            }
+            for (int j = dag->params->u.dict.n - 1; j >= 0; j--)
+                if (!strcmp(dag->params->u.dict.keys[j]->u.str.s, key->u.str.s)) {
+                    final = dag->params->u.dict.vals[j];
+                    break;
+                }
+            const char *why = sx_pschema_problem(S, final, v->pschema);
+            if (why)
+                biz_error(S->d, v->pschema->span, "give it a valid default, or schedule=None to run the DAG by hand",
+                          "param '%s' does not validate: %s (Airflow refuses a schedule while a param's "
+                          "default does not validate)", key->u.str.s, why);
+        }
+    }
 }
 
 /* The DAG's settings as bizrt.h describes them. */
@@ -854,6 +957,8 @@ static void build_settings(biz_sema *S, sx_dag *dag)
         cJSON_AddItemToObject(params, k, sx_to_json(dag->params->u.dict.vals[i]));
     }
     cJSON_AddItemToObject(o, "params", params);
+    if (scheduled)
+        check_param_schemas(S, dag, a ? a->val : NULL, dap);
     a = dag_arg(dag, "tags");
     cJSON_AddItemToObject(o, "tags", a && a->val->kind != BV_ERROR ? sx_to_json(a->val) : cJSON_CreateArray());
     a = dag_arg(dag, "doc_md");

@@ -58,10 +58,20 @@ typedef enum sx_fn {
     FN_OTHER,         /* known but nothing to evaluate (get_current_context) */
 } sx_fn;
 
+/* What Param(default, type=..., minimum=..., ...) says of its value: the
+ * JSON Schema keywords bizc checks (NULL when absent). */
+typedef struct sx_pschema {
+    int has_default;            /* Param() without a default is NOTSET */
+    biz_span span;              /* the Param(...) call */
+    sx_val *type, *enumv, *minimum, *maximum, *exclusive_minimum, *exclusive_maximum,
+           *min_length, *max_length;
+} sx_pschema;
+
 struct sx_val {
     sx_kind kind;
     biz_span span;              /* where it was written */
     const biz_expr *origin;     /* BV_STR: the literal, for template positions */
+    sx_pschema *pschema;        /* a Param's value: its schema, else NULL */
     union {
         int b;
         int64_t i;
@@ -265,6 +275,8 @@ int sx_truthy(const sx_val *v);
 char *sx_to_text(biz_sema *S, const sx_val *v, int repr);
 /* format(v, spec) for the specs task ids use; NULL after reporting. */
 char *sx_format_spec(biz_sema *S, const sx_val *v, const char *spec, biz_span span);
+/* Why v does not validate against a Param's schema (a message), or NULL. */
+const char *sx_pschema_problem(biz_sema *S, const sx_val *v, const sx_pschema *p);
 /* Marks name reported; returns 1 when it already was. */
 int sx_once(biz_sema *S, const char *key);
 

@@ -303,23 +303,97 @@ void biz_http_cancel(biz_http *h)
     free_http(h);
 }
 
-/* Appends "name=value" (percent-encoded) to url's query. */
+/* Python's urllib.parse.quote_plus of s, appended to f: unreserved
+ * characters stay, a space becomes '+', every other byte %XX. */
+void biz_http_quote_plus(FILE *f, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (isalnum(*p) || *p == '-' || *p == '.' || *p == '_' || *p == '~')
+            fputc(*p, f);
+        else if (*p == ' ')
+            fputc('+', f);
+        else
+            fprintf(f, "%%%02X", *p);
+    }
+}
+
+/* Appends "name=value" to url's query, encoded as requests' urlencode. */
 char *biz_http_url_add_query(const char *url, const char *name, const char *value)
 {
-    char *n = curl_easy_escape(NULL, name, 0);
-    char *v = curl_easy_escape(NULL, value ? value : "", 0);
+    char *q = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&q, &len);
+    if (!f)
+        return NULL;
+    biz_http_quote_plus(f, name);
+    fputc('=', f);
+    biz_http_quote_plus(f, value ? value : "");
+    if (fclose(f) != 0) {
+        free(q);
+        return NULL;
+    }
+    char *out = biz_http_url_add_raw_query(url, q);
+    free(q);
+    return out;
+}
+
+/* Appends query (already encoded) to url's query with '&' or '?'. */
+char *biz_http_url_add_raw_query(const char *url, const char *query)
+{
+    const char *hash = strchr(url, '#');
+    size_t base = hash ? (size_t)(hash - url) : strlen(url);
+    char sep = memchr(url, '?', base) ? '&' : '?';
     char *out = NULL;
-    if (n && v) {
-        size_t len = strlen(url) + strlen(n) + strlen(v) + 3;
-        out = malloc(len);
-        if (out) {
-            const char *hash = strchr(url, '#');
-            size_t base = hash ? (size_t)(hash - url) : strlen(url);
-            char sep = memchr(url, '?', base) ? '&' : '?';
-            snprintf(out, len, "%.*s%c%s=%s", (int)base, url, sep, n, v);
+    if (asprintf(&out, "%.*s%c%s%s", (int)base, url, sep, query, hash ? hash : "") < 0)
+        return NULL;
+    return out;
+}
+
+static int hexdigit(int c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+static int unreserved(int c)
+{
+    return isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+/* requests' requote_uri: %XX of an unreserved character is decoded, other
+ * escapes kept, and whatever is neither safe nor unreserved quoted. When
+ * an escape is not hexadecimal, '%' itself is quoted too (requests'
+ * fallback). */
+char *biz_http_requote(const char *url)
+{
+    int keep_percent = 1;
+    for (const char *p = strchr(url, '%'); p; p = strchr(p + 1, '%'))
+        if (isalnum((unsigned char)p[1]) && isalnum((unsigned char)p[2]) &&
+            (hexdigit(p[1]) < 0 || hexdigit(p[2]) < 0))
+            keep_percent = 0;
+    const char *safe = keep_percent ? "!#$%&'()*+,/:;=?@[]~" : "!#$&'()*+,/:;=?@[]~";
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    if (!f)
+        return NULL;
+    for (const unsigned char *p = (const unsigned char *)url; *p; p++) {
+        if (*p == '%' && keep_percent && hexdigit(p[1]) >= 0 && hexdigit(p[2]) >= 0) {
+            int c = hexdigit(p[1]) * 16 + hexdigit(p[2]);
+            if (unreserved(c))
+                fputc(c, f);
+            else
+                fprintf(f, "%%%c%c", p[1], p[2]);
+            p += 2;
+        } else if (unreserved(*p) || (*p && strchr(safe, *p))) {
+            fputc(*p, f);
+        } else {
+            fprintf(f, "%%%02X", *p);
         }
     }
-    curl_free(n);
-    curl_free(v);
+    if (fclose(f) != 0) {
+        free(out);
+        return NULL;
+    }
     return out;
 }

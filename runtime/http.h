@@ -13,6 +13,7 @@
 #define BIZ_HTTP_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <cjson/cJSON.h>
 #include "loop.h"
 
@@ -59,8 +60,15 @@ int biz_http_send(biz_http *h, biz_loop *loop, biz_http_fn fn, void *user);
 /* Aborts a sent request (no callback) or frees an unsent one. */
 void biz_http_cancel(biz_http *h);
 
-/* Appends "name=value" to url's query (percent-encoded); returns a new
- * string. */
+/* Appends "name=value" to url's query, encoded as Python's urlencode does
+ * it (quote_plus: a space is '+'); returns a new string. */
 char *biz_http_url_add_query(const char *url, const char *name, const char *value);
+/* Appends query, already encoded, to url's query; returns a new string. */
+char *biz_http_url_add_raw_query(const char *url, const char *query);
+/* Python's urllib.parse.quote_plus of s, appended to f. */
+void biz_http_quote_plus(FILE *f, const char *s);
+/* url as requests sends it (requote_uri): characters a URL cannot hold
+ * percent-encoded, escapes of unreserved characters decoded. New string. */
+char *biz_http_requote(const char *url);
 
 #endif

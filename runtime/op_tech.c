@@ -181,21 +181,6 @@ static char *async_key(const biz_try *t)
     return key;
 }
 
-/* Python's urllib.parse.quote_plus: unreserved characters stay, a space
- * becomes '+', every other byte %XX. Appends to f. */
-static void quote_plus(FILE *f, const char *v)
-{
-    for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-            *p == '-' || *p == '.' || *p == '_' || *p == '~')
-            fputc(*p, f);
-        else if (*p == ' ')
-            fputc('+', f);
-        else
-            fprintf(f, "%%%02X", *p);
-    }
-}
-
 /* One key=value pair of a form body; a NULL value (Python's None) is left out. */
 static void form_pair(FILE *f, int *first, const char *key, const cJSON *v)
 {
@@ -207,9 +192,9 @@ static void form_pair(FILE *f, int *first, const char *key, const cJSON *v)
     if (!*first)
         fputc('&', f);
     *first = 0;
-    quote_plus(f, key);
+    biz_http_quote_plus(f, key);
     fputc('=', f);
-    quote_plus(f, text);
+    biz_http_quote_plus(f, text);
     free(text);
 }
 
@@ -282,9 +267,21 @@ static int call(biz_tech_call *s, const char *base, const char *token)
     biz_try *t = s->t;
     const char *entry = biz_try_arg_str(t, "entry");
     char *url = join_url(base, entry ? entry : "/");
+    /* As requests: a dict is urlencoded, a string appended as it is, then
+     * the whole URL requoted (a space or an 'é' in an entry is escaped). */
     const cJSON *qp = biz_try_arg(t, "query_params");
-    if (url && cJSON_IsObject(qp))
+    if (url && cJSON_IsObject(qp)) {
         url = add_query(url, qp);
+    } else if (url && cJSON_IsString(qp) && qp->valuestring[0]) {
+        char *u = biz_http_url_add_raw_query(url, qp->valuestring);
+        free(url);
+        url = u;
+    }
+    if (url) {
+        char *u = biz_http_requote(url);
+        free(url);
+        url = u;
+    }
     if (!url)
         return fail(s, 0, "out of memory");
     const char *method = biz_try_arg_str(t, "method");
@@ -531,6 +528,11 @@ static int ask_directory(biz_tech_call *s, const char *stage)
     free(base);
     if (url && stage) {
         char *u = biz_http_url_add_query(url, "stage", stage);
+        free(url);
+        url = u;
+    }
+    if (url) {
+        char *u = biz_http_requote(url);
         free(url);
         url = u;
     }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "runplan.h"
 #include "state.h"
+#include "log.h"
 
 static const char *jstr(const cJSON *o, const char *name)
 {
@@ -151,8 +152,12 @@ void biz_plan_print_record(FILE *f, const cJSON *rec, const char *record_path)
     fprintf(f, "logical date:  %s\n", or_dash(jstr(rec, "logical_date")));
     fprintf(f, "data interval: %s to %s\n", or_dash(jstr(rec, "data_interval_start")),
             or_dash(jstr(rec, "data_interval_end")));
-    char *conf = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(rec, "conf"));
-    fprintf(f, "conf:          %s\n", conf ? conf : "{}");
+    cJSON *cv = biz_record_value(cJSON_GetObjectItemCaseSensitive(rec, "conf"));
+    char *conf = cv ? cJSON_PrintUnformatted(cv) : NULL;
+    cJSON_Delete(cv);
+    char *masked = conf ? biz_log_redact(conf) : NULL;  /* stored as it is, shown masked */
+    fprintf(f, "conf:          %s\n", masked ? masked : "{}");
+    free(masked);
     free(conf);
     fmt_time(rec, "start_date", a, sizeof a);
     fmt_time(rec, "end_date", b, sizeof b);

@@ -13,8 +13,10 @@
 #include "state.h"
 #include "log.h"
 #include "schedule.h"
+#include "base64.h"
 
 #define TEMP_PREFIX ".tmp-"
+#define SEALED_KEY "__sealed__"
 
 static const char *const run_state_names[] = { "running", "success", "failed", "timed_out" };
 
@@ -371,31 +373,46 @@ static int iso_us(const char *s)
     return us;
 }
 
-/* Replaces every registered secret in v's strings (keys too) by "***". */
-static void redact_tree(cJSON *v)
+/* A stored value as the record holds it: as it is, or, when its JSON holds
+ * a registered secret, {"__sealed__": <base64 of that JSON>}. Data must
+ * come back exactly (--resume hands it to the tasks it runs again), and a
+ * secret must not be readable in a record: sealing does both, where
+ * masking would change the data. */
+static cJSON *seal(const cJSON *v)
 {
-    for (; v; v = v->next) {
-        if (v->string) {
-            char *k = biz_log_redact(v->string);
-            if (k && strcmp(k, v->string) != 0 && !(v->type & cJSON_StringIsConst)) {
-                free(v->string);
-                v->string = k;
-                k = NULL;
-            }
-            free(k);
-        }
-        if (cJSON_IsString(v) && v->valuestring) {
-            char *s = biz_log_redact(v->valuestring);
-            if (s && strcmp(s, v->valuestring) != 0 && !(v->type & cJSON_IsReference)) {
-                free(v->valuestring);
-                v->valuestring = s;
-                s = NULL;
-            }
-            free(s);
-        }
-        if (v->child)
-            redact_tree(v->child);
+    char *text = cJSON_PrintUnformatted(v);
+    if (!text)
+        return NULL;
+    char *masked = biz_log_redact(text);
+    cJSON *out;
+    if (masked && strcmp(masked, text) == 0) {
+        out = cJSON_Duplicate(v, 1);
+    } else {
+        char *b64 = biz_b64_encode(text, strlen(text));
+        out = b64 ? cJSON_CreateObject() : NULL;
+        if (out)
+            cJSON_AddStringToObject(out, SEALED_KEY, b64);
+        free(b64);
     }
+    free(masked);
+    free(text);
+    return out;
+}
+
+/* The value a record holds (see seal); NULL when a seal is broken. */
+cJSON *biz_record_value(const cJSON *v)
+{
+    const cJSON *s = cJSON_IsObject(v) && cJSON_GetArraySize(v) == 1
+                     ? cJSON_GetObjectItemCaseSensitive(v, SEALED_KEY) : NULL;
+    if (!cJSON_IsString(s))
+        return cJSON_Duplicate(v, 1);
+    unsigned char *raw = NULL;
+    size_t len = 0;
+    if (biz_b64_decode(s->valuestring, strlen(s->valuestring), &raw, &len) < 0)
+        return NULL;
+    cJSON *out = cJSON_ParseWithLength((const char *)raw, len);
+    free(raw);
+    return out;
 }
 
 static void add_redacted_str(cJSON *o, const char *name, const char *s)
@@ -424,9 +441,9 @@ cJSON *biz_record_from_run(const biz_run *run, const biz_store *st)
     add_date(o, "logical_date", run->logical_date, run->logical_us);
     add_date(o, "data_interval_start", run->interval_start, run->interval_us);
     add_date(o, "data_interval_end", run->interval_end, run->interval_us);
-    cJSON *conf = cJSON_Duplicate(run->conf, 1);
-    if (conf)
-        redact_tree(conf->child);
+    /* conf and XComs are data: stored exactly, sealed when they hold a
+     * secret (see seal). Messages are masked; so is what --show prints. */
+    cJSON *conf = seal(run->conf);
     cJSON_AddItemToObject(o, "conf", conf ? conf : cJSON_CreateObject());
     cJSON_AddStringToObject(o, "state", run_state_names[run->state]);
     add_time(o, "start_date", run->start_wall);
@@ -450,9 +467,7 @@ cJSON *biz_record_from_run(const biz_run *run, const biz_store *st)
         add_redacted_str(t, "reason", ti->blocked && ti->state == BIZ_TI_NONE ? ti->blocked : ti->reason);
         if (ti->blocked && ti->state == BIZ_TI_NONE)
             cJSON_AddTrueToObject(t, "blocked");
-        cJSON *x = cJSON_Duplicate(ti->xcom, 1);
-        if (x)
-            redact_tree(x->child);
+        cJSON *x = seal(ti->xcom);
         cJSON_AddItemToObject(t, "xcom", x ? x : cJSON_CreateObject());
         if (ti->branch)
             cJSON_AddItemToObject(t, "branch", cJSON_Duplicate(ti->branch, 1));
@@ -524,11 +539,13 @@ int biz_record_apply(biz_run *run, const cJSON *rec, char *err, size_t errlen)
     if (!e || biz_iso_parse(e, &run->interval_end) != 0)
         run->interval_end = run->interval_start;
     run->interval_us = iso_us(s);
-    const cJSON *conf = cJSON_GetObjectItemCaseSensitive(rec, "conf");
+    cJSON *conf = biz_record_value(cJSON_GetObjectItemCaseSensitive(rec, "conf"));
     if (cJSON_IsObject(conf)) {
         cJSON_Delete(run->conf);
-        run->conf = cJSON_Duplicate(conf, 1);
+        run->conf = conf;
+        conf = NULL;
     }
+    cJSON_Delete(conf);
     const cJSON *num = cJSON_GetObjectItemCaseSensitive(rec, "run_number");
     if (cJSON_IsNumber(num) && num->valueint > 0)
         run->run_number = num->valueint;
@@ -560,7 +577,9 @@ int biz_record_apply(biz_run *run, const cJSON *rec, char *err, size_t errlen)
         const cJSON *x = cJSON_GetObjectItemCaseSensitive(rt, "xcom");
         if (cJSON_IsObject(x)) {
             cJSON_Delete(ti->xcom);
-            ti->xcom = cJSON_Duplicate(x, 1);
+            ti->xcom = biz_record_value(x);
+            if (!ti->xcom)
+                ti->xcom = cJSON_CreateObject();
         }
         const cJSON *b = cJSON_GetObjectItemCaseSensitive(rt, "branch");
         if (cJSON_IsArray(b)) {

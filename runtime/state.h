@@ -113,6 +113,10 @@ void biz_store_clean_temp(biz_store *st);
 /* A record's time field ("2024-01-01T00:00:00.123456+00:00") in seconds,
  * 0 when absent or malformed. */
 double biz_record_time(const cJSON *rec, const char *field);
+/* A value the record holds (its conf, a task's xcom) as it was stored: a
+ * value sealed because it held a secret is opened. New value; NULL when
+ * v is NULL or its seal is broken. */
+cJSON *biz_record_value(const cJSON *v);
 
 /* Formats wall seconds as "YYYY-MM-DDTHH:MM:SS.ffffff+00:00" (microseconds
  * left out when zero, as Python's isoformat does). */

@@ -43,6 +43,7 @@ environment is missing (scripts/install-airflow.sh makes it).
 """
 
 import argparse
+import base64
 import concurrent.futures
 import glob
 import json
@@ -214,7 +215,7 @@ class Bizc:
         with open(records[0]) as f:
             rec = json.load(f)
         tasks = {tid: {"state": t.get("state"), "tries": t.get("tries", 0),
-                       "xcom": t.get("xcom") or {},
+                       "xcom": record_value(t.get("xcom")) or {},
                        "start": t.get("start_date"), "end": t.get("end_date")}
                  for tid, t in rec.get("tasks", {}).items()}
         return {"dag_id": rec.get("dag_id"), "state": rec.get("state"), "tasks": tasks,
@@ -243,6 +244,14 @@ class Bizc:
         """The edges whose downstream task must wait for the upstream's end."""
         _, edges, rules = self.listing(exe)
         return [e for e in edges if rules.get(e[1]) not in self.EARLY_RULES]
+
+
+def record_value(v):
+    """A value of a run record as it was stored: the record seals a value
+    that holds a secret as {"__sealed__": base64 of its JSON}."""
+    if isinstance(v, dict) and list(v) == ["__sealed__"]:
+        return json.loads(base64.b64decode(v["__sealed__"]))
+    return v
 
 
 def tail(path, n=40):

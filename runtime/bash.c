@@ -306,10 +306,18 @@ char **biz_bash_env(const cJSON *env, int append, char *const *base,
                 biz_bash_env_free(e.v);
                 return NULL;
             }
-            char *v = cJSON_IsString(kv) ? strdup(kv->valuestring) : biz_tpl_str(kv);
-            char *s = v ? join_kv(kv->string, v) : NULL;
-            free(v);
-            if (env_set(&e, s) < 0)
+            /* As subprocess.Popen: a value that is not a string is a
+             * TypeError (with native rendering a template may give a dict). */
+            if (!cJSON_IsString(kv)) {
+                snprintf(err, errlen, "env: the value of '%s' is %s, not a string (write it as "
+                         "text, e.g. \"{{ ... | tojson }}\" inside other text)", kv->string,
+                         cJSON_IsObject(kv) ? "a dict" : cJSON_IsArray(kv) ? "a list"
+                         : cJSON_IsNumber(kv) ? "a number" : cJSON_IsBool(kv) ? "a boolean"
+                         : "None");
+                biz_bash_env_free(e.v);
+                return NULL;
+            }
+            if (env_set(&e, join_kv(kv->string, kv->valuestring)) < 0)
                 goto oom;
         }
     for (const char *const *x = extra; x && x[0] && x[1]; x += 2)

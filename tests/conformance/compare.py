@@ -77,6 +77,12 @@ def normalise(side):
         "s3": sorted(json.dumps(norm_value({"bucket": s["bucket"], "key": s["key"],
                                             "status": s.get("status")}), sort_keys=True)
                      for s in side.get("s3", [])),
+        # Which S3 objects were asked for, and how: a set, since how many
+        # times a sensor pokes depends on when the result lands.
+        "s3_requests": sorted({json.dumps(norm_value({
+            "method": r["method"], "path": r["path"], "query": sorted(r["query"]),
+            "signed": r["signed"], "sha256": r["sha256"]}), sort_keys=True)
+            for r in side.get("s3_requests", [])}),
         "mails": sorted(json.dumps({
             "to": sorted(a["address"] for a in m.get("to") or []),
             "cc": sorted(a["address"] for a in m.get("cc") or []),
@@ -151,7 +157,7 @@ def differences(a, b, names=("airflow", "bizc")):
                 lines.append("task %s: xcom %s: %s=%s %s=%s"
                              % (tid, key, names[0], _j(va), names[1], _j(vb)))
     lines += _request_diffs(a["requests"], b["requests"], names)
-    for what in ("s3", "mails"):
+    for what in ("s3", "s3_requests", "mails"):
         ca, cb = collections.Counter(a[what]), collections.Counter(b[what])
         for s in sorted((ca - cb).elements()):
             lines.append("%s: only %s: %s" % (what, names[0], s))

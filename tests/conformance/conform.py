@@ -286,6 +286,7 @@ def run_engine(engine, case, folder):
         side = engine.run(case, env, folder)
         side["requests"] = w.requests()
         side["s3"] = w.s3_stores()
+        side["s3_requests"] = w.s3_requests()
         side["mails"] = w.mails()
     return side
 

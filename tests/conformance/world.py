@@ -11,13 +11,17 @@ what the servers received afterwards is what that engine sent.
         w.requests(), w.s3_stores(), w.mails()
 """
 
+import http.client
+import http.server
 import json
 import os
 import re
 import shutil
 import socket
 import subprocess
+import threading
 import time
+import urllib.parse
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -65,6 +69,60 @@ def _get(url, method="GET"):
         return json.loads(r.read() or b"null")
 
 
+class S3Recorder:
+    """A reverse proxy in front of s3rver that records what an engine asks
+    of S3 (the sensor's HEADs, the pull's GETs). s3rver accepts any SigV4
+    signature, so a request signed for the proxy's address is served."""
+
+    def __init__(self, target_port):
+        self.calls = []
+        recorder = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def _forward(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                u = urllib.parse.urlsplit(self.path)
+                recorder.calls.append({
+                    "method": self.command, "path": urllib.parse.unquote(u.path),
+                    "query": urllib.parse.parse_qs(u.query, keep_blank_values=True),
+                    "signed": (self.headers.get("Authorization") or "").startswith("AWS4-HMAC-SHA256 "),
+                    "sha256": bool(self.headers.get("x-amz-content-sha256"))})
+                conn = http.client.HTTPConnection("127.0.0.1", target_port, timeout=30)
+                try:
+                    headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
+                    conn.request(self.command, self.path, body=body, headers=headers)
+                    r = conn.getresponse()
+                    data = r.read()
+                    self.send_response(r.status, r.reason)
+                    for k, v in r.getheaders():
+                        if k.lower() not in ("connection", "transfer-encoding", "content-length"):
+                            self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        self.wfile.write(data)
+                finally:
+                    conn.close()
+
+            do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = _forward
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
 class World:
     def __init__(self, folder, needs=(), fake_args=("--async-delay-ms", "0")):
         self.folder = folder
@@ -72,6 +130,7 @@ class World:
         self.fake_args = list(fake_args)
         self.procs = []
         self.vars = {}
+        self.s3_recorder = None
 
     # ---------------------------------------------------------- start / stop
 
@@ -112,15 +171,19 @@ class World:
             m = self._spawn("s3rver", ["node", js, "--directory", s3dir, "--address", "127.0.0.1",
                                        "--port", "0", "--silent"], r"listening on .*:(\d+)")
             self.s3_url = "http://127.0.0.1:%s" % m.group(1)
+            # The engine talks to S3 through the recorder; the fake service
+            # stores its results in s3rver directly.
+            self.s3_recorder = S3Recorder(int(m.group(1)))
+            engine_s3 = "http://127.0.0.1:%d" % self.s3_recorder.port
             self.vars.update({
-                "AWS_ENDPOINT_URL_S3": self.s3_url, "AWS_ACCESS_KEY_ID": "S3RVER",
+                "AWS_ENDPOINT_URL_S3": engine_s3, "AWS_ACCESS_KEY_ID": "S3RVER",
                 "AWS_SECRET_ACCESS_KEY": "S3RVER", "AWS_REGION": "us-east-1",
                 "AWS_DEFAULT_REGION": "us-east-1",
                 # One connection both engines read the same way: S3Hook's
                 # aws_s3 and bizc's, with the endpoint in its extras.
                 "AIRFLOW_CONN_AWS_S3": json.dumps({
                     "conn_type": "aws", "login": "S3RVER", "password": "S3RVER",
-                    "extra": {"endpoint_url": self.s3_url, "region_name": "us-east-1"}}),
+                    "extra": {"endpoint_url": engine_s3, "region_name": "us-east-1"}}),
             })
         if "mail" in self.needs:
             js = npm_need("maildev@3.0.0", "maildev/dist/bin/maildev.js")
@@ -172,6 +235,9 @@ class World:
         raise RuntimeError("nothing listens on port %d" % port)
 
     def stop(self):
+        if self.s3_recorder:
+            self.s3_recorder.stop()
+            self.s3_recorder = None
         for p in self.procs:
             if p.poll() is None:
                 p.terminate()
@@ -199,6 +265,10 @@ class World:
 
     def s3_stores(self):
         return _get(self.fake_url + "/_s3")
+
+    def s3_requests(self):
+        """What the engine asked of S3."""
+        return list(self.s3_recorder.calls) if self.s3_recorder else []
 
     def mails(self):
         if "mail" not in self.needs:

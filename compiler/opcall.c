@@ -209,7 +209,7 @@ int sx_type_ok(biz_sema *S, const biz_arg_spec *spec, sx_val *v, biz_span span)
     if (templated && sx_is_template(v))
         return 1;
     if (v->kind == BV_NONE) {
-        if (!spec->default_json && !(spec->flags & BIZ_A_REQUIRED))
+        if ((!spec->default_json && !(spec->flags & BIZ_A_REQUIRED)) || (spec->flags & BIZ_A_NONE_OK))
             return 1;
         goto bad;
     }

@@ -270,6 +270,10 @@ static int call(biz_tech_call *s, const char *base, const char *token)
     /* As requests: a dict is urlencoded, a string appended as it is, then
      * the whole URL requoted (a space or an 'é' in an entry is escaped). */
     const cJSON *qp = biz_try_arg(t, "query_params");
+    if (qp && !cJSON_IsNull(qp) && !cJSON_IsObject(qp) && !cJSON_IsString(qp)) {
+        free(url);
+        return fail(s, 0, "query_params must be a dict or a string");
+    }
     if (url && cJSON_IsObject(qp)) {
         url = add_query(url, qp);
     } else if (url && cJSON_IsString(qp) && qp->valuestring[0]) {

@@ -67,7 +67,7 @@ static const biz_arg_spec base_args[] = {
     { "cws_name", BIZ_T_STR, BIZ_A_TEMPLATED, NULL, "the service's name in the directory" }, \
     { "entry", BIZ_T_STR, BIZ_A_TEMPLATED, "\"/\"", "the route called" }, \
     { "method", BIZ_T_METHOD, 0, "\"get\"", "the HTTP method" }, \
-    { "query_params", BIZ_T_DICT, BIZ_A_TEMPLATED, NULL, "query string parameters" }, \
+    { "query_params", BIZ_T_ANY, BIZ_A_TEMPLATED, NULL, "query string parameters: a dict, or a string appended as it is" }, \
     { "json", BIZ_T_ANY, BIZ_A_TEMPLATED, NULL, "the JSON body" }, \
     { "data", BIZ_T_ANY, BIZ_A_TEMPLATED, NULL, "the raw body" }, \
     { "headers", BIZ_T_DICT, BIZ_A_TEMPLATED, NULL, "extra request headers" }, \
@@ -166,7 +166,7 @@ static const biz_arg_spec bash_args[] = {
     { "env", BIZ_T_DICT, BIZ_A_TEMPLATED, NULL, "environment of the command (replaces the inherited one unless append_env)" },
     { "append_env", BIZ_T_BOOL, 0, "false", "add env to the inherited environment" },
     { "cwd", BIZ_T_STR, 0, NULL, "working directory" },
-    { "skip_on_exit_code", BIZ_T_ANY, 0, "99", "exit code(s) that mean skipped" },
+    { "skip_on_exit_code", BIZ_T_ANY, BIZ_A_NONE_OK, "99", "exit code(s) that mean skipped (None: none)" },
     { "output_encoding", BIZ_T_STR, BIZ_A_IGNORED, NULL, "ignored: output is kept as bytes" },
     { "output_processor", BIZ_T_CALLABLE, 0, NULL, "Python callable: not compilable" },
     END

@@ -42,6 +42,8 @@ enum {
     BIZ_A_NOT_DEFAULT= 1 << 4,  /* never taken from default_args */
     BIZ_A_UNSUPPORTED= 1 << 5,  /* Airflow takes it, a compiled DAG cannot do
                                    it: an error that says why (doc) */
+    BIZ_A_NONE_OK    = 1 << 6,  /* None is a value of its own, although the
+                                   default is not None */
 };
 
 typedef struct biz_arg_spec {

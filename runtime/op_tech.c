@@ -69,6 +69,13 @@ static char *py_str(const cJSON *v)
     return cJSON_IsString(v) ? strdup(v->valuestring) : biz_tpl_str(v);
 }
 
+/* Frees old and returns new: `url = replace(url, f(url))`. */
+static char *replace(char *old, char *new)
+{
+    free(old);
+    return new;
+}
+
 /* Joins base and path with exactly one '/'. */
 static char *join_url(const char *base, const char *path)
 {
@@ -274,18 +281,12 @@ static int call(biz_tech_call *s, const char *base, const char *token)
         free(url);
         return fail(s, 0, "query_params must be a dict or a string");
     }
-    if (url && cJSON_IsObject(qp)) {
+    if (url && cJSON_IsObject(qp))
         url = add_query(url, qp);
-    } else if (url && cJSON_IsString(qp) && qp->valuestring[0]) {
-        char *u = biz_http_url_add_raw_query(url, qp->valuestring);
-        free(url);
-        url = u;
-    }
-    if (url) {
-        char *u = biz_http_requote(url);
-        free(url);
-        url = u;
-    }
+    else if (url && cJSON_IsString(qp) && qp->valuestring[0])
+        url = replace(url, biz_http_url_add_raw_query(url, qp->valuestring));
+    if (url)
+        url = replace(url, biz_http_requote(url));
     if (!url)
         return fail(s, 0, "out of memory");
     const char *method = biz_try_arg_str(t, "method");
@@ -530,16 +531,10 @@ static int ask_directory(biz_tech_call *s, const char *stage)
                     conn_id, base);
     char *url = base ? join_url(base, s->name) : NULL;
     free(base);
-    if (url && stage) {
-        char *u = biz_http_url_add_query(url, "stage", stage);
-        free(url);
-        url = u;
-    }
-    if (url) {
-        char *u = biz_http_requote(url);
-        free(url);
-        url = u;
-    }
+    if (url && stage)
+        url = replace(url, biz_http_url_add_query(url, "stage", stage));
+    if (url)
+        url = replace(url, biz_http_requote(url));
     biz_http *h = url ? biz_http_new("GET", url) : NULL;
     s->dir_url = url;
     if (!h) {

@@ -393,26 +393,6 @@ def last_line(text):
     return lines[-1].strip() if lines else text
 
 
-def refuse_part(airflow, tmp):
-    results = []
-    files = sorted(glob.glob(os.path.join(HERE, "refuse", "*.biz")))
-    loaded = airflow.load(files, tmp)
-    for f in files:
-        rel = os.path.relpath(f, TOP_SRC)
-        case = Case.from_file(f)
-        problems = []
-        a = loaded.get(f)
-        if a is None or not a["import_error"]:
-            problems.append("Airflow imports it (%s)" % ("no answer" if a is None else
-                                                         "DAGs: " + ", ".join(a["dags"]) or "none"))
-        problems += bizc_refuses(f, case.error)
-        verdict = "airflow: " + (last_line(a["import_error"]) if a and a["import_error"] else "imports")
-        results.append((not problems, ["%s refuse %s (%s)" % ("PASS" if not problems else "FAIL", rel,
-                                                              verdict[:160])]
-                        + ["    " + p for p in problems]))
-    return results
-
-
 def bizc_refuses(path, expected_error):
     """Problems with bizc's refusal of path (an empty list when it refuses
     with expected_error)."""
@@ -429,26 +409,46 @@ def bizc_refuses(path, expected_error):
     return problems
 
 
-def stricter_part(airflow, tmp):
+def refusal_part(airflow, tmp, folder, airflow_problems):
+    """One check per file of tests/conformance/<folder>/: bizc refuses it
+    with its '# error:' text, and airflow_problems(case, load result)
+    lists what is wrong with Airflow's verdict."""
     results = []
-    files = sorted(glob.glob(os.path.join(HERE, "stricter", "*.biz")))
+    files = sorted(glob.glob(os.path.join(HERE, folder, "*.biz")))
     loaded = airflow.load(files, tmp)
     for f in files:
-        rel = os.path.relpath(f, TOP_SRC)
         case = Case.from_file(f)
-        problems = []
         a = loaded.get(f)
+        problems = airflow_problems(case, a) + bizc_refuses(f, case.error)
+        verdict = ("no answer" if a is None else last_line(a["import_error"]) if a["import_error"]
+                   else "imports")
+        results.append((not problems, ["%s %s %s (airflow: %s)" % (
+            "PASS" if not problems else "FAIL", folder, os.path.relpath(f, TOP_SRC), verdict[:160])]
+            + ["    " + p for p in problems]))
+    return results
+
+
+def refuse_part(airflow, tmp):
+    """Both engines refuse each file of refuse/."""
+    def airflow_refuses(case, a):
+        if a is not None and a["import_error"]:
+            return []
+        return ["Airflow imports it (%s)" % ("no answer" if a is None else
+                                             "DAGs: " + (", ".join(a["dags"]) or "none"))]
+    return refusal_part(airflow, tmp, "refuse", airflow_refuses)
+
+
+def stricter_part(airflow, tmp):
+    """Airflow imports each file of stricter/, bizc refuses it on purpose."""
+    def airflow_imports(case, a):
+        problems = []
         if a is None or a["import_error"] or not a["dags"]:
             problems.append("Airflow does not import it: " + (
                 "no answer" if a is None else last_line(a["import_error"] or "no DAG")))
         if len(case.expected) != 1:
             problems.append("it must declare one '# difference: Dn' line")
-        problems += bizc_refuses(f, case.error)
-        results.append((not problems, ["%s stricter %s (%s)" % (
-            "PASS" if not problems else "FAIL", rel,
-            ", ".join(d for d, _ in case.expected) or "no difference declared")]
-            + ["    " + p for p in problems]))
-    return results
+        return problems
+    return refusal_part(airflow, tmp, "stricter", airflow_imports)
 
 
 def diffs_part(cases):

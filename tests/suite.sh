@@ -6,6 +6,7 @@
 #   need_bizc                       # no compiler: "0 passed, 1 failed", exit 1
 #   suite_tmp compile               # $tmp, removed on exit
 #   ok "DESC"  /  ko "DESC"         # count a check (ko shows $tmp/err)
+#   dagbag_check LIST               # each file of LIST imports into Airflow
 #
 # Sets top_src, top_build (absolute), bizc, python, pass=0 and fail=0, and
 # the sanitizer options.
@@ -54,4 +55,65 @@ need_bizc() {
         echo "0 passed, 1 failed"
         exit 1
     fi
+}
+
+# dagbag_check LIST: every file named in LIST (one path a line) imports
+# into Airflow's DagBag in the reference environment (Apache Airflow +
+# CoWorks, ${BIZC_AIRFLOW_DIR:-$top_src/_deps/airflow}; one interpreter for
+# all), with at least one DAG: an "import FILE" check each. Returns 1, after
+# a SKIP line, when there is no reference environment.
+dagbag_check() {
+    airflow_dir=${BIZC_AIRFLOW_DIR:-$top_src/_deps/airflow}
+    airflow_py=$airflow_dir/bin/python
+    if [ ! -x "$airflow_py" ]; then
+        echo "SKIP import: no reference environment at $airflow_dir (make it: scripts/install-airflow.sh);" \
+             "the DagBag import of $(wc -l <"$1") accepted files is not checked"
+        return 1
+    fi
+    [ -s "$1" ] || return 0
+    cp "$1" "$tmp/dagbag.list"
+    mkdir -p "$tmp/airflow-home"
+    set --
+    while IFS= read -r f; do set -- "$@" "$f"; done <"$tmp/dagbag.list"
+    # The user's Airflow, AWS and bizc settings must not reach the DagBag.
+    # shellcheck disable=SC2046
+    env $(env | sed -n 's/^\(AIRFLOW[A-Z0-9_]*\|AWS_[A-Z0-9_]*\|BIZ_[A-Z0-9_]*\)=.*/-u \1/p') \
+        AIRFLOW_HOME="$tmp/airflow-home" AIRFLOW__CORE__DAGS_FOLDER="$tmp/airflow-home" \
+        AIRFLOW__CORE__LOAD_EXAMPLES=False AIRFLOW__CORE__UNIT_TEST_MODE=False PYTHONWARNINGS=ignore \
+        PYTHONDONTWRITEBYTECODE=1 \
+        "$airflow_py" "$top_src/tests/conformance/airflow_side.py" load "$@" \
+        >"$tmp/loaded" 2>"$tmp/load.err"
+    # One line per file: PASS/FAIL, the file, then why.
+    "$python" - "$tmp/dagbag.list" "$tmp/loaded" "$top_src" >"$tmp/verdicts" <<'PY'
+import json, os, sys
+files = [l.rstrip("\n") for l in open(sys.argv[1]) if l.strip()]
+got = {}
+for line in open(sys.argv[2]):
+    if line.startswith("{"):
+        d = json.loads(line)
+        got[d["file"]] = d
+for f in files:
+    rel = os.path.relpath(f, sys.argv[3])
+    if rel.startswith(".."):
+        rel = os.path.basename(f)  # a scratch file (a doc's example)
+    d = got.get(f)
+    if d is None:
+        print("FAIL\t%s\tAirflow gave no answer for it" % rel)
+    elif d["import_error"]:
+        lines = [l.strip() for l in d["import_error"].strip().splitlines() if l.strip()]
+        print("FAIL\t%s\tAirflow cannot import it: %s" % (rel, lines[-1] if lines else "?"))
+    elif not d["dags"]:
+        print("FAIL\t%s\tAirflow imports it but finds no DAG" % rel)
+    else:
+        print("PASS\t%s\tDAGs: %s" % (rel, ", ".join(sorted(d["dags"]))))
+PY
+    if [ ! -s "$tmp/verdicts" ]; then
+        cp "$tmp/load.err" "$tmp/err"
+        ko "import: the reference environment answered nothing"
+    fi
+    while IFS='	' read -r verdict rel why; do
+        printf '%s\n' "$why" >"$tmp/err"
+        if [ "$verdict" = PASS ]; then ok "import $rel"; else ko "import $rel"; fi
+    done <"$tmp/verdicts"
+    return 0
 }

@@ -97,56 +97,8 @@ while IFS= read -r f; do
 done <"$tmp/others"
 
 # Every accepted file imports into Airflow + CoWorks.
-airflow_dir=${BIZC_AIRFLOW_DIR:-$top_src/_deps/airflow}
-airflow_py=$airflow_dir/bin/python
 skipped=0
-if [ ! -x "$airflow_py" ]; then
-    echo "SKIP import: no reference environment at $airflow_dir (make it: scripts/install-airflow.sh);" \
-         "the DagBag import of $(wc -l <"$tmp/accepted") accepted files is not checked"
-    skipped=1
-elif [ -s "$tmp/accepted" ]; then
-    mkdir "$tmp/airflow-home"
-    set --
-    while IFS= read -r f; do set -- "$@" "$f"; done <"$tmp/accepted"
-    # The user's Airflow, AWS and bizc settings must not reach the DagBag.
-    # shellcheck disable=SC2046
-    env $(env | sed -n 's/^\(AIRFLOW[A-Z0-9_]*\|AWS_[A-Z0-9_]*\|BIZ_[A-Z0-9_]*\)=.*/-u \1/p') \
-        AIRFLOW_HOME="$tmp/airflow-home" AIRFLOW__CORE__DAGS_FOLDER="$tmp/airflow-home" \
-        AIRFLOW__CORE__LOAD_EXAMPLES=False AIRFLOW__CORE__UNIT_TEST_MODE=False PYTHONWARNINGS=ignore \
-        PYTHONDONTWRITEBYTECODE=1 \
-        "$airflow_py" "$top_src/tests/conformance/airflow_side.py" load "$@" \
-        >"$tmp/loaded" 2>"$tmp/load.err"
-    # One line per file: PASS/FAIL, the file, then why.
-    "$python" - "$tmp/accepted" "$tmp/loaded" "$top_src" >"$tmp/verdicts" <<'PY'
-import json, os, sys
-files = [l.rstrip("\n") for l in open(sys.argv[1]) if l.strip()]
-got = {}
-for line in open(sys.argv[2]):
-    if line.startswith("{"):
-        d = json.loads(line)
-        got[d["file"]] = d
-for f in files:
-    rel = os.path.relpath(f, sys.argv[3])
-    d = got.get(f)
-    if d is None:
-        print("FAIL\t%s\tAirflow gave no answer for it" % rel)
-    elif d["import_error"]:
-        lines = [l.strip() for l in d["import_error"].strip().splitlines() if l.strip()]
-        print("FAIL\t%s\tAirflow cannot import it: %s" % (rel, lines[-1] if lines else "?"))
-    elif not d["dags"]:
-        print("FAIL\t%s\tAirflow imports it but finds no DAG" % rel)
-    else:
-        print("PASS\t%s\tDAGs: %s" % (rel, ", ".join(sorted(d["dags"]))))
-PY
-    if [ ! -s "$tmp/verdicts" ]; then
-        cp "$tmp/load.err" "$tmp/err"
-        ko "import: the reference environment answered nothing"
-    fi
-    while IFS='	' read -r verdict rel why; do
-        printf '%s\n' "$why" >"$tmp/err"
-        if [ "$verdict" = PASS ]; then ok "import $rel"; else ko "import $rel"; fi
-    done <"$tmp/verdicts"
-fi
+dagbag_check "$tmp/accepted" || skipped=1
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ] || exit 1

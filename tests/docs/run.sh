@@ -148,8 +148,11 @@ while IFS='	' read -r f where; do
     fi
     "$python" -c 'import ast, sys; ast.parse(open(sys.argv[1]).read(), sys.argv[1])' "$f" \
         >> "$tmp/err" 2>&1 || echo "python ast.parse rejects it" >> "$tmp/err"
-    if [ -s "$tmp/err" ]; then ko "example $where"; else ok "example $where"; fi
+    if [ -s "$tmp/err" ]; then ko "example $where"; else ok "example $where"; echo "$f" >> "$tmp/accepted"; fi
 done < "$tmp/list"
+# ... and each imports into Airflow + CoWorks, as a DAG file.
+skipped=0
+[ -s "$tmp/accepted" ] && { dagbag_check "$tmp/accepted" || skipped=1; }
 
 # --- executable options --------------------------------------------------
 readme=$top_src/README.md
@@ -175,4 +178,6 @@ else
 fi
 
 echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+[ "$fail" -eq 0 ] || exit 1
+[ "$skipped" -eq 0 ] || exit 77
+exit 0

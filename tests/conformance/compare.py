@@ -86,6 +86,8 @@ def normalise(side):
         "mails": sorted(json.dumps({
             "to": sorted(a["address"] for a in m.get("to") or []),
             "cc": sorted(a["address"] for a in m.get("cc") or []),
+            # Who the SMTP server delivered to: bcc is only in the envelope.
+            "envelope": sorted(a["address"] for a in (m.get("envelope") or {}).get("to") or []),
             "subject": norm_text(m.get("subject", ""))}, sort_keys=True)
             for m in side.get("mails", [])),
     }

@@ -27,7 +27,9 @@ under "== FILE" in examples.txt):
   # conf: {"data": 1}            the run's dag_run.conf (default {})
   # needs: s3 mail               servers besides the fake CoWorks service
   # dag: ID                      the DAG to run when the file has several
-  # env: NAME=VALUE              for both engines (e.g. AIRFLOW_VAR_X=1)
+  # env: NAME=VALUE              for both engines (e.g. AIRFLOW_VAR_X=1);
+                                 $FAKE_URL, $SMTP_PORT and $S3_URL in VALUE
+                                 are the addresses of that engine's servers
   # behave: SERVICE QUERY        a fixed behaviour of the fake service
   # difference: Dn LINE          a deliberate difference and its exact line
 A refuse file has "# error: TEXT": bizc's message must contain TEXT.
@@ -282,7 +284,7 @@ def run_engine(engine, case, folder):
         for name, query in ((b[0], b[1]) for b in case.behave):
             w.behave(name, query)
         env = dict(w.env())
-        env.update(case.env)
+        env.update({k: w.substitute(v) for k, v in case.env.items()})
         side = engine.run(case, env, folder)
         side["requests"] = w.requests()
         side["s3"] = w.s3_stores()

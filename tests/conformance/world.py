@@ -257,6 +257,16 @@ class World:
     def env(self):
         return dict(self.vars)
 
+    def substitute(self, value):
+        """value with $FAKE_URL, $SMTP_PORT and $S3_URL replaced by the
+        addresses of these servers (the S3 one as the engine sees it)."""
+        for name, v in (("$FAKE_URL", getattr(self, "fake_url", None)),
+                        ("$SMTP_PORT", self.vars.get("AIRFLOW__SMTP__SMTP_PORT")),
+                        ("$S3_URL", self.vars.get("AWS_ENDPOINT_URL_S3"))):
+            if v:
+                value = value.replace(name, v)
+        return value
+
     def behave(self, name, query):
         _get("%s/_behave/%s?%s" % (self.fake_url, name, query), method="POST")
 

@@ -58,13 +58,148 @@ const char *biz_args_str(const cJSON *args, const char *name)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+static unsigned hash_id(const char *s)
+{
+    unsigned h = 2166136261u;  /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
 /* The index of task_id, or -1. */
 int biz_run_find(const biz_run *run, const char *task_id)
 {
-    for (int i = 0; i < run->n; i++)
-        if (strcmp(run->tis[i].def->task_id, task_id) == 0)
-            return i;
-    return -1;
+    if (!task_id || !run->index)
+        return -1;
+    unsigned mask = (unsigned)run->index_cap - 1;
+    for (unsigned h = hash_id(task_id) & mask;; h = (h + 1) & mask) {
+        int e = run->index[h];
+        if (e == 0)
+            return -1;
+        if (strcmp(run->tis[e - 1].def->task_id, task_id) == 0)
+            return e - 1;
+    }
+}
+
+/* Builds the task id hash table (load factor at most 1/2). */
+static int build_index(biz_run *run)
+{
+    int cap = 16;
+    while (cap < 2 * run->n)
+        cap *= 2;
+    run->index = calloc((size_t)cap, sizeof *run->index);
+    if (!run->index)
+        return -1;
+    run->index_cap = cap;
+    unsigned mask = (unsigned)cap - 1;
+    for (int i = 0; i < run->n; i++) {
+        unsigned h = hash_id(run->tis[i].def->task_id) & mask;
+        while (run->index[h] != 0)
+            h = (h + 1) & mask;
+        run->index[h] = i + 1;
+    }
+    return 0;
+}
+
+/* Appends i to a. */
+int biz_idx_push(biz_idx *a, int i)
+{
+    if (a->n == a->cap) {
+        int cap = a->cap ? a->cap * 2 : 64;
+        int *v = realloc(a->v, (size_t)cap * sizeof *v);
+        if (!v)
+            return -1;
+        a->v = v;
+        a->cap = cap;
+    }
+    a->v[a->n++] = i;
+    return 0;
+}
+
+/* Pushes i on the ready min-heap. */
+static void ready_push(biz_run *run, int i)
+{
+    biz_idx *h = &run->ready;
+    if (biz_idx_push(h, i) < 0)
+        return;
+    for (int k = h->n - 1; k > 0;) {
+        int p = (k - 1) / 2;
+        if (h->v[p] <= h->v[k])
+            break;
+        int t = h->v[p];
+        h->v[p] = h->v[k];
+        h->v[k] = t;
+        k = p;
+    }
+}
+
+/* The smallest index of the ready heap, removed; -1 when empty. */
+int biz_run_ready_pop(biz_run *run)
+{
+    biz_idx *h = &run->ready;
+    if (h->n == 0)
+        return -1;
+    int top = h->v[0];
+    h->v[0] = h->v[--h->n];
+    for (int k = 0;;) {
+        int l = 2 * k + 1, r = l + 1, m = k;
+        if (l < h->n && h->v[l] < h->v[m])
+            m = l;
+        if (r < h->n && h->v[r] < h->v[m])
+            m = r;
+        if (m == k)
+            break;
+        int t = h->v[m];
+        h->v[m] = h->v[k];
+        h->v[k] = t;
+        k = m;
+    }
+    return top;
+}
+
+/* Marks ti changed for the record. */
+void biz_ti_touch(biz_ti *ti)
+{
+    if (!ti->dirty && biz_idx_push(&ti->run->changed, ti->index) == 0)
+        ti->dirty = 1;
+}
+
+/* Adds (or, with sign -1, removes) a finished state to ti's downstream
+ * tasks' upstream counts. */
+static void count_in_downstream(biz_ti *ti, biz_ti_state s, int sign)
+{
+    biz_run *run = ti->run;
+    for (int k = 0; k < ti->ndown; k++) {
+        biz_ti *d = &run->tis[ti->down[k]];
+        switch (s) {
+        case BIZ_TI_SUCCESS: d->up_success += sign; break;
+        case BIZ_TI_FAILED: d->up_failed += sign; break;
+        case BIZ_TI_UPSTREAM_FAILED: d->up_upstream_failed += sign; break;
+        case BIZ_TI_SKIPPED: d->up_skipped += sign; break;
+        default: break;
+        }
+        if (sign > 0 && d->state == BIZ_TI_NONE)
+            biz_idx_push(&run->todo, d->index);
+    }
+}
+
+/* Moves ti to state s (run.h). */
+void biz_ti_set_state(biz_ti *ti, biz_ti_state s)
+{
+    biz_run *run = ti->run;
+    biz_ti_state old = ti->state;
+    biz_ti_touch(ti);
+    if (old == s)
+        return;
+    run->nstate[old]--;
+    run->nstate[s]++;
+    ti->state = s;
+    if (biz_ti_state_finished(old))
+        count_in_downstream(ti, old, -1);   /* a resume restarting it */
+    if (biz_ti_state_finished(s))
+        count_in_downstream(ti, s, 1);
+    if (s == BIZ_TI_SCHEDULED)
+        ready_push(run, ti->index);
 }
 
 /* Tells the run's record that something changed (see run.h). */
@@ -98,6 +233,7 @@ void biz_run_xcom_push(biz_run *run, int task, const char *key, cJSON *value)
     if (!value)
         return;
     cJSON *x = run->tis[task].xcom;
+    biz_ti_touch(&run->tis[task]);
     if (cJSON_GetObjectItemCaseSensitive(x, key))
         cJSON_ReplaceItemInObjectCaseSensitive(x, key, value);
     else
@@ -152,14 +288,20 @@ static int init_ti(biz_run *run, int i, char *err, size_t errlen)
 /* Fills each task's downstream list from the upstream lists. */
 static int link_downstream(biz_run *run)
 {
+    for (int i = 0; i < run->n; i++)
+        for (int u = 0; u < run->tis[i].def->nupstream; u++)
+            run->tis[run->tis[i].def->upstream[u]].ndown++;
+    for (int i = 0; i < run->n; i++) {
+        biz_ti *ti = &run->tis[i];
+        ti->down = ti->ndown ? malloc((size_t)ti->ndown * sizeof *ti->down) : NULL;
+        if (ti->ndown && !ti->down)
+            return -1;
+        ti->ndown = 0;
+    }
     for (int i = 0; i < run->n; i++) {
         const biz_task_def *d = run->tis[i].def;
         for (int u = 0; u < d->nupstream; u++) {
             biz_ti *up = &run->tis[d->upstream[u]];
-            int *nd = realloc(up->down, (up->ndown + 1) * sizeof *nd);
-            if (!nd)
-                return -1;
-            up->down = nd;
             up->down[up->ndown++] = i;
         }
     }
@@ -218,11 +360,12 @@ biz_run *biz_run_new(const biz_dag_def *dag, cJSON *conf, time_t logical_date,
             biz_run_free(run);
             return NULL;
         }
-    if (link_downstream(run) < 0) {
+    if (link_downstream(run) < 0 || build_index(run) < 0) {
         snprintf(err, errlen, "out of memory");
         biz_run_free(run);
         return NULL;
     }
+    run->nstate[BIZ_TI_NONE] = run->n;
     return run;
 }
 
@@ -241,6 +384,10 @@ void biz_run_free(biz_run *run)
         free(ti->blocked);
     }
     free(run->tis);
+    free(run->todo.v);
+    free(run->ready.v);
+    free(run->changed.v);
+    free(run->index);
     free(run->run_id);
     cJSON_Delete(run->settings);
     cJSON_Delete(run->conf);

@@ -73,7 +73,17 @@ typedef struct biz_ti {
     int try_base;           /* tries made before this run was resumed: the
                              * retry budget counts from here */
     char *blocked;          /* depends_on_past not met: why (never runs) */
+    /* The states of its direct upstream tasks that have finished, kept
+     * by biz_ti_set_state so a trigger rule is decided in O(1). */
+    int up_success, up_failed, up_upstream_failed, up_skipped;
+    int dirty;              /* changed since the store last wrote it */
 } biz_ti;
+
+/* A growable array of task indices. */
+typedef struct biz_idx {
+    int *v;
+    int n, cap;
+} biz_idx;
 
 /* One run. */
 typedef struct biz_run {
@@ -116,6 +126,14 @@ typedef struct biz_run {
     void *store;            /* on_change's own state */
     int batch, dirty;       /* biz_run_batch_begin/end */
     int interrupted;        /* the signal that stopped the run, or 0 */
+
+    /* Kept by biz_ti_set_state, so no pass walks the whole DAG: */
+    int nstate[BIZ_TI__COUNT];  /* tasks in each state */
+    biz_idx todo;           /* tasks whose trigger rule may now be decided */
+    biz_idx ready;          /* scheduled tasks, a min-heap of indices (DAG order) */
+    biz_idx changed;        /* tasks with ti->dirty set (the store's journal) */
+    int *index;             /* task id hash table: index + 1, 0 empty */
+    int index_cap;          /* a power of two */
 } biz_run;
 
 /* A new run of dag with conf (consumed; NULL = {}). logical_date 0 means
@@ -126,6 +144,19 @@ void biz_run_free(biz_run *run);
 
 /* The index of task_id, or -1. */
 int biz_run_find(const biz_run *run, const char *task_id);
+
+/* Moves ti to state s; every change of a task's state goes through here.
+ * Keeps the state counters, queues a scheduled task for dispatch, and,
+ * when ti finishes, counts it in its downstream tasks and queues them to
+ * be decided. Marks ti changed for the record (the caller still calls
+ * biz_run_changed once its other fields are set). */
+void biz_ti_set_state(biz_ti *ti, biz_ti_state s);
+/* Marks ti changed for the record without a state change (an XCom...). */
+void biz_ti_touch(biz_ti *ti);
+/* Appends i to a; -1 when out of memory. */
+int biz_idx_push(biz_idx *a, int i);
+/* The smallest index of the ready heap, removed; -1 when empty. */
+int biz_run_ready_pop(biz_run *run);
 
 /* Tells the run's record a task (or the run) changed state: calls
  * run->on_change now, or once at biz_run_batch_end when inside a batch

@@ -21,7 +21,7 @@ static void set_reason(biz_ti *ti, const char *why)
 /* Marks ti finished without running (skipped / upstream_failed). */
 static void settle(biz_run *run, biz_ti *ti, biz_ti_state s, const char *why)
 {
-    ti->state = s;
+    biz_ti_set_state(ti, s);
     ti->end = biz_wall_now();
     set_reason(ti, why);
     biz_log_event(BIZ_LOG_INFO, biz_ti_state_names[s], ti->def->task_id, 0,
@@ -29,77 +29,73 @@ static void settle(biz_run *run, biz_ti *ti, biz_ti_state s, const char *why)
     biz_run_changed(run);
 }
 
-static void count_upstream(const biz_run *run, const biz_ti *ti, biz_rt_counts *c)
+static void count_upstream(const biz_ti *ti, biz_rt_counts *c)
 {
-    memset(c, 0, sizeof *c);
     c->total = ti->def->nupstream;
-    for (int u = 0; u < ti->def->nupstream; u++) {
-        switch (run->tis[ti->def->upstream[u]].state) {
-        case BIZ_TI_SUCCESS: c->success++; c->done++; break;
-        case BIZ_TI_FAILED: c->failed++; c->done++; break;
-        case BIZ_TI_UPSTREAM_FAILED: c->upstream_failed++; c->done++; break;
-        case BIZ_TI_SKIPPED: c->skipped++; c->done++; break;
-        default: break;
-        }
-    }
+    c->success = ti->up_success;
+    c->failed = ti->up_failed;
+    c->upstream_failed = ti->up_upstream_failed;
+    c->skipped = ti->up_skipped;
+    c->done = c->success + c->failed + c->upstream_failed + c->skipped;
 }
 
-/* Decides every waiting task it can; returns how many changed. */
-static int decide(biz_run *run)
+/* Decides the waiting tasks whose upstream tasks changed (run->todo). A
+ * task is looked at once per upstream task that finishes, so a whole run
+ * costs O(edges), whatever the size of the DAG. */
+static void decide(biz_run *run)
 {
-    int changed = 0;
     if (run->only_task >= 0) {
         biz_ti *ti = &run->tis[run->only_task];
-        if (ti->state == BIZ_TI_NONE) {
-            ti->state = BIZ_TI_SCHEDULED;
-            changed++;
-        }
-        return changed;
+        if (ti->state == BIZ_TI_NONE)
+            biz_ti_set_state(ti, BIZ_TI_SCHEDULED);
+        run->todo.n = 0;
+        return;
     }
-    for (int i = 0; i < run->n; i++) {
-        biz_ti *ti = &run->tis[i];
+    while (run->todo.n > 0) {
+        biz_ti *ti = &run->tis[run->todo.v[--run->todo.n]];
         if (ti->state != BIZ_TI_NONE || ti->blocked)
             continue;   /* blocked: depends_on_past not met, never runs */
         biz_rt_counts c;
-        count_upstream(run, ti, &c);
+        count_upstream(ti, &c);
         char why[160];
         switch (biz_rt_trigger_eval(ti->rule, &c)) {
         case BIZ_TRIG_RUN:
-            ti->state = BIZ_TI_SCHEDULED;
+            biz_ti_set_state(ti, BIZ_TI_SCHEDULED);
             biz_run_changed(run);
-            changed++;
             break;
         case BIZ_TRIG_SKIP:
             snprintf(why, sizeof why, "trigger rule %s not met (%d skipped, %d succeeded, %d failed upstream)",
                      biz_trigger_names[ti->rule], c.skipped, c.success, c.failed + c.upstream_failed);
             settle(run, ti, BIZ_TI_SKIPPED, why);
-            changed++;
             break;
         case BIZ_TRIG_UPSTREAM_FAILED:
             snprintf(why, sizeof why, "trigger rule %s not met (%d failed, %d upstream_failed upstream)",
                      biz_trigger_names[ti->rule], c.failed, c.upstream_failed);
             settle(run, ti, BIZ_TI_UPSTREAM_FAILED, why);
-            changed++;
             break;
         case BIZ_TRIG_WAIT:
             break;
         }
     }
-    return changed;
 }
 
 static void show_progress(const biz_run *run)
 {
-    int done = 0, running = 0, queued = 0, failed = 0, total = 0;
-    for (int i = 0; i < run->n; i++) {
-        if (run->only_task >= 0 && i != run->only_task)
-            continue;
-        total++;
-        biz_ti_state s = run->tis[i].state;
-        done += biz_ti_state_finished(s);
-        running += s == BIZ_TI_RUNNING;
-        queued += s == BIZ_TI_SCHEDULED || s == BIZ_TI_QUEUED;
-        failed += s == BIZ_TI_FAILED || s == BIZ_TI_UPSTREAM_FAILED;
+    const int *n = run->nstate;
+    int done, running, queued, failed, total;
+    if (run->only_task >= 0) {
+        biz_ti_state s = run->tis[run->only_task].state;
+        total = 1;
+        done = biz_ti_state_finished(s);
+        running = s == BIZ_TI_RUNNING;
+        queued = s == BIZ_TI_SCHEDULED || s == BIZ_TI_QUEUED;
+        failed = s == BIZ_TI_FAILED || s == BIZ_TI_UPSTREAM_FAILED;
+    } else {
+        total = run->n;
+        done = n[BIZ_TI_SUCCESS] + n[BIZ_TI_FAILED] + n[BIZ_TI_UPSTREAM_FAILED] + n[BIZ_TI_SKIPPED];
+        running = n[BIZ_TI_RUNNING];
+        queued = n[BIZ_TI_SCHEDULED] + n[BIZ_TI_QUEUED];
+        failed = n[BIZ_TI_FAILED] + n[BIZ_TI_UPSTREAM_FAILED];
     }
     biz_log_progress(done, total, running, queued, failed);
 }
@@ -147,21 +143,23 @@ static void pass_inner(biz_run *run)
 {
     if (run->state != BIZ_RUN_RUNNING)
         return;
-    while (decide(run) > 0)
-        ;
-    /* Dispatch in DAG order while slots are free. */
-    for (int i = 0; i < run->n && run->in_flight < run->max_active; i++)
-        if (run->tis[i].state == BIZ_TI_SCHEDULED && run->state == BIZ_RUN_RUNNING)
+    decide(run);
+    /* Dispatch in DAG order while slots are free; a task that left the
+     * scheduled state since it was queued (a branch skipped it) is dropped. */
+    while (run->in_flight < run->max_active && run->state == BIZ_RUN_RUNNING) {
+        int i = biz_run_ready_pop(run);
+        if (i < 0)
+            break;
+        if (run->tis[i].state == BIZ_TI_SCHEDULED)
             biz_try_begin(run, &run->tis[i]);
+        decide(run);  /* a try may have ended inside start() */
+    }
     show_progress(run);
     if (run->pump_timer || run->state != BIZ_RUN_RUNNING)
         return;  /* a try ended inside start(): the next pass decides */
-    for (int i = 0; i < run->n; i++) {
-        biz_ti_state s = run->tis[i].state;
-        if (s == BIZ_TI_SCHEDULED || s == BIZ_TI_QUEUED || s == BIZ_TI_RUNNING ||
-            s == BIZ_TI_UP_FOR_RETRY)
-            return;
-    }
+    const int *n = run->nstate;
+    if (n[BIZ_TI_SCHEDULED] || n[BIZ_TI_QUEUED] || n[BIZ_TI_RUNNING] || n[BIZ_TI_UP_FOR_RETRY])
+        return;
     finish_run(run);
 }
 
@@ -198,7 +196,7 @@ static long retry_cb(biz_loop *loop, void *user)
     biz_run *run = ti->run;
     ti->retry_timer = 0;
     if (ti->state == BIZ_TI_UP_FOR_RETRY) {
-        ti->state = BIZ_TI_SCHEDULED;
+        biz_ti_set_state(ti, BIZ_TI_SCHEDULED);
         biz_run_changed(run);
         biz_sched_poke(run);
     }
@@ -236,14 +234,14 @@ void biz_sched_try_ended(biz_run *run, biz_ti *ti, int try_number, biz_outcome o
     }
     switch (out) {
     case BIZ_OUT_SUCCESS:
-        ti->state = BIZ_TI_SUCCESS;
+        biz_ti_set_state(ti, BIZ_TI_SUCCESS);
         set_reason(ti, NULL);
         biz_log_event(BIZ_LOG_INFO, "success", id, try_number, "success in %.3fs", seconds);
         if (ti->branch && run->only_task < 0)
             skip_unchosen(run, ti);
         break;
     case BIZ_OUT_SKIPPED:
-        ti->state = BIZ_TI_SKIPPED;
+        biz_ti_set_state(ti, BIZ_TI_SKIPPED);
         set_reason(ti, msg);
         biz_log_event(BIZ_LOG_INFO, "skipped", id, try_number, "skipped: %s", msg ? msg : "");
         break;
@@ -255,13 +253,13 @@ void biz_sched_try_ended(biz_run *run, biz_ti *ti, int try_number, biz_outcome o
             biz_ctx_time(run->logical_date, run->logical_us, 'T', iso, sizeof iso);
             double wait = biz_rt_retry_delay(&p, try_number - ti->try_base,
                 biz_rt_retry_hash(run->dag->dag_id, id, iso, try_number));
-            ti->state = BIZ_TI_UP_FOR_RETRY;
+            biz_ti_set_state(ti, BIZ_TI_UP_FOR_RETRY);
             ti->retry_timer = biz_loop_timer_add(run->loop, (long)(wait * 1000), retry_cb, ti);
             biz_log_event(BIZ_LOG_WARN, "retry", id, try_number,
                           "failed: %s; retry %d of %d in %gs", msg ? msg : "",
                           try_number - ti->try_base, ti->retries, wait);
         } else {
-            ti->state = BIZ_TI_FAILED;
+            biz_ti_set_state(ti, BIZ_TI_FAILED);
             biz_log_event(BIZ_LOG_ERROR, "failed", id, try_number, "failed%s: %s",
                           final && try_number - ti->try_base <= ti->retries ? " (not retried)" : "",
                           msg ? msg : "");
@@ -310,6 +308,12 @@ static long dagrun_timeout_cb(biz_loop *loop, void *user)
 void biz_sched_start(biz_run *run)
 {
     run->state = BIZ_RUN_RUNNING;
+    /* Every waiting task is decided once; later only those whose upstream
+     * tasks finish are looked at again. In reverse, so that the worklist
+     * (a stack) decides them in DAG order. */
+    for (int i = run->n - 1; i >= 0; i--)
+        if (run->tis[i].state == BIZ_TI_NONE)
+            biz_idx_push(&run->todo, i);
     run->start_mono = biz_loop_now_ms();
     biz_log_event(BIZ_LOG_INFO, "run_start", NULL, 0, "run %s of %s: %d task(s)",
                   run->run_id, run->dag->dag_id,

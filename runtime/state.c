@@ -568,7 +568,7 @@ int biz_record_apply(biz_run *run, const cJSON *rec, char *err, size_t errlen)
             rerun++;
             continue;
         }
-        ti->state = (biz_ti_state)sv;
+        biz_ti_set_state(ti, (biz_ti_state)sv);
         ti->tries = ti->try_base = ntries;
         ti->first_start = biz_record_time(rt, "start_date");
         ti->end = biz_record_time(rt, "end_date");

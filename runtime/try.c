@@ -47,10 +47,10 @@ void biz_try_begin(biz_run *run, biz_ti *ti)
     biz_try *t = calloc(1, sizeof *t);
     if (!t) {
         biz_log_event(BIZ_LOG_ERROR, "failed", ti->def->task_id, 0, "out of memory");
-        ti->state = BIZ_TI_FAILED;
+        biz_ti_set_state(ti, BIZ_TI_FAILED);
         return;
     }
-    ti->state = BIZ_TI_QUEUED;
+    biz_ti_set_state(ti, BIZ_TI_QUEUED);
     run->in_flight++;
     t->run = run;
     t->ti = ti;
@@ -71,7 +71,7 @@ void biz_try_begin(biz_run *run, biz_ti *ti)
                          ? biz_ops[ti->def->op].name : "?";
     char *err = NULL;
     t->args = biz_ctx_render_args(run, ti, t->number, &err);
-    ti->state = BIZ_TI_RUNNING;
+    biz_ti_set_state(ti, BIZ_TI_RUNNING);
     biz_run_changed(run);
     biz_log_event(BIZ_LOG_INFO, "start", t->task_id, t->number, "start (try %d of %d): %s",
                   t->number, ti->try_base + ti->retries + 1, opname);

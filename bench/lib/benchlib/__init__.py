@@ -1,0 +1,1 @@
+"""bench/run's modules: DAG generation, nginx, measurement, workloads, report."""

@@ -17,6 +17,7 @@
 
 #define TEMP_PREFIX ".tmp-"
 #define SEALED_KEY "__sealed__"
+#define SYNC_MS 100            /* the longest a finished task waits for its fsync */
 
 static const char *const run_state_names[] = { "running", "success", "failed", "timed_out" };
 
@@ -121,6 +122,7 @@ static biz_store *store_new(const char *root, const char *dag_id)
     if (!st)
         return NULL;
     st->runs_fd = -1;
+    st->journal_fd = -1;
     st->root = strdup(root);
     st->dag_dir = join(root, dag_id);
     st->runs_dir = st->dag_dir ? join(st->dag_dir, "runs") : NULL;
@@ -426,6 +428,36 @@ static void add_redacted_str(cJSON *o, const char *name, const char *s)
     free(r);
 }
 
+/* A task's entry in the record (and in the journal). */
+static cJSON *task_entry(const biz_run *run, const biz_ti *ti, const biz_store *st)
+{
+    cJSON *t = cJSON_CreateObject();
+    if (!t)
+        return NULL;
+    cJSON_AddStringToObject(t, "state", biz_ti_state_names[ti->state]);
+    cJSON_AddNumberToObject(t, "tries", ti->tries);
+    add_time(t, "start_date", ti->first_start);
+    add_time(t, "end_date", biz_ti_state_finished(ti->state) ? ti->end : 0);
+    if (ti->first_start > 0 && ti->end >= ti->first_start && biz_ti_state_finished(ti->state))
+        cJSON_AddNumberToObject(t, "duration", ti->end - ti->first_start);
+    else
+        cJSON_AddNullToObject(t, "duration");
+    add_redacted_str(t, "reason", ti->blocked && ti->state == BIZ_TI_NONE ? ti->blocked : ti->reason);
+    if (ti->blocked && ti->state == BIZ_TI_NONE)
+        cJSON_AddTrueToObject(t, "blocked");
+    cJSON *x = seal(ti->xcom);
+    cJSON_AddItemToObject(t, "xcom", x ? x : cJSON_CreateObject());
+    if (ti->branch)
+        cJSON_AddItemToObject(t, "branch", cJSON_Duplicate(ti->branch, 1));
+    char *log = st && ti->tries > 0 ? biz_store_log_path(st, run->run_id, ti->def->task_id, ti->tries) : NULL;
+    if (log)
+        cJSON_AddStringToObject(t, "log", log);
+    else
+        cJSON_AddNullToObject(t, "log");
+    free(log);
+    return t;
+}
+
 /* The record of run as JSON. */
 cJSON *biz_record_from_run(const biz_run *run, const biz_store *st)
 {
@@ -452,32 +484,10 @@ cJSON *biz_record_from_run(const biz_run *run, const biz_store *st)
     cJSON_AddStringToObject(o, "source_sha256", dag->source_sha256 ? dag->source_sha256 : "");
     cJSON *tasks = cJSON_AddObjectToObject(o, "tasks");
     for (int i = 0; tasks && i < run->n; i++) {
-        const biz_ti *ti = &run->tis[i];
-        cJSON *t = cJSON_CreateObject();
+        cJSON *t = task_entry(run, &run->tis[i], st);
         if (!t)
             break;
-        cJSON_AddStringToObject(t, "state", biz_ti_state_names[ti->state]);
-        cJSON_AddNumberToObject(t, "tries", ti->tries);
-        add_time(t, "start_date", ti->first_start);
-        add_time(t, "end_date", biz_ti_state_finished(ti->state) ? ti->end : 0);
-        if (ti->first_start > 0 && ti->end >= ti->first_start && biz_ti_state_finished(ti->state))
-            cJSON_AddNumberToObject(t, "duration", ti->end - ti->first_start);
-        else
-            cJSON_AddNullToObject(t, "duration");
-        add_redacted_str(t, "reason", ti->blocked && ti->state == BIZ_TI_NONE ? ti->blocked : ti->reason);
-        if (ti->blocked && ti->state == BIZ_TI_NONE)
-            cJSON_AddTrueToObject(t, "blocked");
-        cJSON *x = seal(ti->xcom);
-        cJSON_AddItemToObject(t, "xcom", x ? x : cJSON_CreateObject());
-        if (ti->branch)
-            cJSON_AddItemToObject(t, "branch", cJSON_Duplicate(ti->branch, 1));
-        char *log = st && ti->tries > 0 ? biz_store_log_path(st, run->run_id, ti->def->task_id, ti->tries) : NULL;
-        if (log)
-            cJSON_AddStringToObject(t, "log", log);
-        else
-            cJSON_AddNullToObject(t, "log");
-        free(log);
-        cJSON_AddItemToObject(tasks, ti->def->task_id, t);
+        cJSON_AddItemToObject(tasks, run->tis[i].def->task_id, t);
     }
     return o;
 }
@@ -636,10 +646,63 @@ void biz_store_attach(biz_store *st, biz_run *run)
 {
     st->run = run;
     st->save_failed = 0;
-    st->synced = -1;
+    st->journal_fd = -1;
+    st->need_sync = 0;
+    st->sync_timer = 0;
+    st->written_state = -1;
+    st->compacted = 0;
     run->store = st;
     run->on_change = on_change;
     biz_log_set_sink(log_sink, st);
+}
+
+static char *journal_path(const biz_store *st, const char *run_id)
+{
+    char *p = NULL;
+    if (asprintf(&p, "%s/%s.journal", st->runs_dir, run_id) < 0)
+        return NULL;
+    return p;
+}
+
+static void journal_sync(biz_store *st)
+{
+    if (st->journal_fd >= 0 && st->need_sync && fsync(st->journal_fd) < 0 && !st->save_failed) {
+        st->save_failed = 1;
+        biz_log(BIZ_LOG_ERROR, "cannot sync the run journal in %s: %s", st->runs_dir, strerror(errno));
+    }
+    st->need_sync = 0;
+}
+
+static void cancel_sync(biz_store *st)
+{
+    if (st->sync_timer && st->run && st->run->loop)
+        biz_loop_timer_cancel(st->run->loop, st->sync_timer);
+    st->sync_timer = 0;
+}
+
+static long sync_cb(biz_loop *loop, void *user)
+{
+    (void)loop;
+    biz_store *st = user;
+    st->sync_timer = 0;
+    journal_sync(st);
+    return BIZ_LOOP_NOMORE;
+}
+
+/* Closes (and fsyncs) the journal; removes it when asked. */
+static void journal_close(biz_store *st, int remove_it)
+{
+    cancel_sync(st);
+    journal_sync(st);
+    if (st->journal_fd >= 0)
+        close(st->journal_fd);
+    st->journal_fd = -1;
+    if (remove_it && st->run) {
+        char *p = journal_path(st, st->run->run_id);
+        if (p)
+            unlink(p);
+        free(p);
+    }
 }
 
 /* Stops recording. */
@@ -647,44 +710,209 @@ void biz_store_detach(biz_store *st)
 {
     if (!st || !st->run)
         return;
+    journal_close(st, 0);
     st->run->on_change = NULL;
     st->run->store = NULL;
     st->run = NULL;
     biz_log_set_sink(NULL, NULL);
 }
 
-/* Writes the attached run's record now. */
-int biz_store_save(biz_store *st)
+/* Forgets what changed: all of it is in what was just written. */
+static void clear_changed(biz_run *run)
 {
-    if (!st || !st->run)
-        return 0;
-    cJSON *rec = biz_record_from_run(st->run, st);
+    for (int i = 0; i < run->changed.n; i++)
+        run->tis[run->changed.v[i]].dirty = 0;
+    run->changed.n = 0;
+}
+
+static int report_failure(biz_store *st, const char *what, const char *name)
+{
+    if (!st->save_failed) {
+        st->save_failed = 1;
+        biz_log(BIZ_LOG_ERROR, "cannot write the run %s %s/%s: %s", what, st->runs_dir,
+                name ? name : "?", strerror(errno));
+    }
+    return -1;
+}
+
+/* Writes the whole record, durably; with journal_gen (> 0) it is the base
+ * of a journal of that generation. */
+static int write_record(biz_store *st, long journal_gen)
+{
+    biz_run *run = st->run;
+    cJSON *rec = biz_record_from_run(run, st);
+    if (rec && journal_gen > 0)
+        cJSON_AddNumberToObject(rec, "journal_gen", (double)journal_gen);
     char *text = rec ? cJSON_Print(rec) : NULL;
     cJSON_Delete(rec);
     char *name = NULL;
     int rc = -1;
-    if (text && asprintf(&name, "%s.json", st->run->run_id) >= 0) {
+    if (text && asprintf(&name, "%s.json", run->run_id) >= 0) {
         size_t n = strlen(text);
         char *t2 = realloc(text, n + 2);   /* a final newline */
         if (t2) {
             text = t2;
             strcpy(text + n, "\n");
         }
-        int sig = (int)st->run->state;
-        for (int i = 0; i < st->run->n; i++)
-            sig += 8 * biz_ti_state_finished(st->run->tis[i].state);
-        rc = biz_state_write_atomic(st->runs_dir, st->runs_fd, name, text, sig != st->synced);
-        if (rc == 0)
-            st->synced = sig;
+        rc = biz_state_write_atomic(st->runs_dir, st->runs_fd, name, text, 1);
     }
-    if (rc < 0 && !st->save_failed) {
-        st->save_failed = 1;
-        biz_log(BIZ_LOG_ERROR, "cannot write the run record %s/%s: %s", st->runs_dir,
-                name ? name : "?", strerror(errno));
+    if (rc < 0)
+        report_failure(st, "record", name);
+    else {
+        clear_changed(run);
+        st->written_state = (int)run->state;
     }
     free(name);
     free(text);
     return rc;
+}
+
+/* Starts the run's journal: the base record, then the journal's first
+ * line, its generation. */
+static int journal_start(biz_store *st)
+{
+    st->gen = (long)getpid() * 1000003L + (long)(biz_wall_now() * 1000) % 1000003L;
+    if (st->gen <= 0)
+        st->gen = 1;
+    if (write_record(st, st->gen) < 0)
+        return -1;
+    char *path = journal_path(st, st->run->run_id);
+    int fd = path ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600) : -1;
+    char line[64];
+    int n = snprintf(line, sizeof line, "{\"gen\":%ld}\n", st->gen);
+    if (fd < 0 || fchmod(fd, 0600) < 0 || write_all(fd, line, (size_t)n) < 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        errno = e;
+        report_failure(st, "journal", path);
+        free(path);
+        return -1;
+    }
+    free(path);
+    st->journal_fd = fd;
+    return 0;
+}
+
+/* Appends one line per changed task, and the run's state when it changed. */
+static int journal_append(biz_store *st)
+{
+    biz_run *run = st->run;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return report_failure(st, "journal", "(memory)");
+    int finished = 0;
+    for (int i = 0; i < run->changed.n; i++) {
+        const biz_ti *ti = &run->tis[run->changed.v[i]];
+        cJSON *line = cJSON_CreateObject();
+        cJSON_AddStringToObject(line, "t", ti->def->task_id);
+        cJSON *e = task_entry(run, ti, st);
+        if (e)
+            cJSON_AddItemToObject(line, "v", e);
+        char *text = cJSON_PrintUnformatted(line);
+        cJSON_Delete(line);
+        if (text) {
+            fputs(text, f);
+            fputc('\n', f);
+        }
+        free(text);
+        finished |= biz_ti_state_finished(ti->state);
+    }
+    if ((int)run->state != st->written_state) {
+        fprintf(f, "{\"run\":{\"state\":\"%s\"}}\n", run_state_names[run->state]);
+        st->written_state = (int)run->state;
+        finished = 1;
+    }
+    if (fclose(f) != 0) {
+        free(buf);
+        return report_failure(st, "journal", "(memory)");
+    }
+    clear_changed(run);
+    int rc = len ? write_all(st->journal_fd, buf, len) : 0;
+    free(buf);
+    if (rc < 0)
+        return report_failure(st, "journal", run->run_id);
+    if (finished) {
+        st->need_sync = 1;
+        if (!run->loop)
+            journal_sync(st);
+        else if (!st->sync_timer)
+            st->sync_timer = biz_loop_timer_add(run->loop, SYNC_MS, sync_cb, st);
+    }
+    return 0;
+}
+
+/* Records the attached run's changes now (state.h). */
+int biz_store_save(biz_store *st)
+{
+    if (!st || !st->run)
+        return 0;
+    biz_run *run = st->run;
+    if (run->state != BIZ_RUN_RUNNING) {
+        /* Ended: the record whole, durably, then no more journal. */
+        if (st->compacted && run->changed.n == 0 && st->written_state == (int)run->state)
+            return 0;
+        if (write_record(st, 0) < 0)
+            return -1;
+        st->compacted = 1;
+        journal_close(st, 1);
+        return 0;
+    }
+    st->compacted = 0;
+    if (st->journal_fd < 0)
+        return journal_start(st);
+    return journal_append(st);
+}
+
+/* Applies the journal of a record's run (a running or killed run) to rec. */
+static void journal_apply(const biz_store *st, cJSON *rec)
+{
+    const cJSON *g = cJSON_GetObjectItemCaseSensitive(rec, "journal_gen");
+    const char *id = jstr(rec, "run_id");
+    if (!cJSON_IsNumber(g) || !id)
+        return;
+    char *path = journal_path(st, id);
+    char *text = path ? read_file(path) : NULL;
+    free(path);
+    cJSON *tasks = cJSON_GetObjectItemCaseSensitive(rec, "tasks");
+    int first = 1;
+    for (char *line = text, *nl; line && (nl = strchr(line, '\n')); line = nl + 1) {
+        *nl = 0;   /* a last line without its newline was cut by a kill: left out */
+        cJSON *l = cJSON_Parse(line);
+        if (!l)
+            break;
+        if (first) {
+            const cJSON *lg = cJSON_GetObjectItemCaseSensitive(l, "gen");
+            first = 0;
+            if (!cJSON_IsNumber(lg) || lg->valuedouble != g->valuedouble) {
+                cJSON_Delete(l);
+                break;   /* an older process's journal */
+            }
+        }
+        const char *t = jstr(l, "t");
+        cJSON *v = cJSON_GetObjectItemCaseSensitive(l, "v");
+        const cJSON *r = cJSON_GetObjectItemCaseSensitive(l, "run");
+        if (t && cJSON_IsObject(v) && cJSON_IsObject(tasks)) {
+            cJSON *nv = cJSON_DetachItemViaPointer(l, v);
+            if (cJSON_GetObjectItemCaseSensitive(tasks, t))
+                cJSON_ReplaceItemInObjectCaseSensitive(tasks, t, nv);
+            else
+                cJSON_AddItemToObject(tasks, t, nv);
+        } else if (cJSON_IsObject(r)) {
+            const cJSON *kv;
+            cJSON_ArrayForEach(kv, r) {
+                cJSON *c = cJSON_Duplicate(kv, 1);
+                if (cJSON_GetObjectItemCaseSensitive(rec, kv->string))
+                    cJSON_ReplaceItemInObjectCaseSensitive(rec, kv->string, c);
+                else
+                    cJSON_AddItemToObject(rec, kv->string, c);
+            }
+        }
+        cJSON_Delete(l);
+    }
+    free(text);
 }
 
 /* The record of run_id. */
@@ -712,6 +940,8 @@ cJSON *biz_store_load(const biz_store *st, const char *run_id, char *err, size_t
         snprintf(err, errlen, "the record %s is not valid JSON", name);
         cJSON_Delete(rec);
         rec = NULL;
+    } else {
+        journal_apply(st, rec);
     }
     free(name);
     return rec;
@@ -752,6 +982,7 @@ cJSON *biz_store_list(const biz_store *st)
             continue;
         }
         free(path);
+        journal_apply(st, rec);
         if (n == cap) {
             cap = cap ? cap * 2 : 16;
             cJSON **nv = realloc(v, cap * sizeof *nv);
@@ -798,6 +1029,10 @@ int biz_store_prune(biz_store *st, int keep, const char *keep_id)
         char *path = NULL, *logs = NULL, *c = component(id);
         if (asprintf(&path, "%s/%s.json", st->runs_dir, id) >= 0 && unlink(path) == 0) {
             removed++;
+            char *j = journal_path(st, id);
+            if (j)
+                unlink(j);   /* a killed run's */
+            free(j);
             if (c && asprintf(&logs, "%s/%s", st->logs_dir, c) >= 0)
                 nftw(logs, rm_one, 16, FTW_DEPTH | FTW_PHYS);
         }

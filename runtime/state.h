@@ -4,18 +4,28 @@
  * Layout, per DAG under the state directory:
  *     <state>/<dag_id>/lock                          (lock.h)
  *     <state>/<dag_id>/runs/<run_id>.json            the run's record
+ *     <state>/<dag_id>/runs/<run_id>.journal         while it runs
  *     <state>/<dag_id>/logs/<run_id>/<task_id>/<try>.log
- * Directories are made 0700 and files 0600 whatever the umask. A record is
- * replaced atomically (temp file in the same directory, rename) at every
- * state change, so a reader -- or the next run after a SIGKILL -- always
- * finds a whole, valid document. The writes a resume depends on (a task
- * finished, the run ended) are also made durable against a power loss
- * (fsync of the file before the rename, of the directory after); the
- * others (scheduled, queued, running, up_for_retry) skip the ~10 ms of
- * fsync on the path to starting a task: losing one only makes a resume
- * rerun a task it would rerun anyway. String
- * values (conf, XComs, reasons) and log lines pass through the log
- * module's secret redaction first; task arguments are never written.
+ * Directories are made 0700 and files 0600 whatever the umask.
+ *
+ * A run's cost must not grow with its DAG at every change, so a running
+ * run is a base record plus a journal: the whole record is written once
+ * when the run starts (atomically: temp file, fsync, rename, fsync of the
+ * directory), then each batch of changes appends one line per changed task
+ * (its whole entry) and per change of the run's state to the journal, with
+ * one write(2). A SIGKILL loses nothing written so far. The journal is
+ * fsynced in groups: at most SYNC_MS after a task finished, and at once
+ * when the run ends, when the record is compacted (written whole again,
+ * durably) and the journal removed. So a power loss can lose at most the
+ * last SYNC_MS of finished tasks, which a resume then runs again; a task
+ * that started is always rerun by a resume anyway. The base record names
+ * its journal's generation ("journal_gen", also the journal's first line),
+ * so a journal left by an earlier process is never applied to a newer
+ * base. Readers (biz_store_load, biz_store_list) apply the journal.
+ *
+ * String values of messages pass through the log module's secret redaction;
+ * data (conf, XComs) holding a secret is sealed; task arguments are never
+ * written.
  *
  * Ownership: a biz_store owns its paths; biz_store_attach borrows the run
  * until biz_store_detach. Functions returning cJSON or char * return new
@@ -25,6 +35,7 @@
 #define BIZ_STATE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 #include <cjson/cJSON.h>
 #include "run.h"
@@ -40,7 +51,12 @@ typedef struct biz_store {
     int runs_fd;       /* runs_dir open, to fsync renames into it */
     biz_run *run;      /* the attached run, or NULL */
     int save_failed;   /* a write failed (reported once) */
-    int synced;        /* finished tasks * 8 + run state at the last fsync */
+    int journal_fd;    /* the running run's journal, or -1 */
+    long gen;          /* its generation */
+    int need_sync;     /* a finished task is in the journal, not yet fsynced */
+    uint64_t sync_timer;  /* the pending grouped fsync, or 0 */
+    int written_state; /* the run state last written (journal or record) */
+    int compacted;     /* the record was written whole since the run ended */
 } biz_store;
 
 /* The state directory: opt (--state-dir) if set, else $BIZ_STATE_DIR, else
@@ -88,12 +104,14 @@ int biz_record_should_rerun(const char *state, const char *reason);
  * Returns how many tasks will run again, or -1 with a message. */
 int biz_record_apply(biz_run *run, const cJSON *rec, char *err, size_t errlen);
 
-/* Attaches run to st: every state change rewrites the run's record, task
- * events go to the per-try log files. */
+/* Attaches run to st: its changes are recorded (base record and journal,
+ * see above), its task events go to the per-try log files. */
 void biz_store_attach(biz_store *st, biz_run *run);
-/* Stops recording (writes nothing). */
+/* Stops recording: fsyncs and closes the journal, if any. */
 void biz_store_detach(biz_store *st);
-/* Writes the attached run's record now. 0 or -1 (reported once). */
+/* Records the attached run's changes now: the base record the first time,
+ * then journal lines for what changed; the whole record, durably, once the
+ * run has ended. 0 or -1 (reported once). */
 int biz_store_save(biz_store *st);
 
 /* The record of run_id (parsed), or NULL with a message. */

@@ -348,6 +348,10 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "FakeCoWorks/1.0"
     state = None  # set by main
+    # Headers and body go out in separate writes: without TCP_NODELAY,
+    # Nagle's algorithm holds the body until the client's delayed ACK (40
+    # ms a call on a kept-alive connection).
+    disable_nagle_algorithm = True
 
     # ---------------------------------------------------------- plumbing
 

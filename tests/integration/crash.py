@@ -6,7 +6,8 @@ CoWorks service and kills it with SIGKILL at random instants, resuming it
 each time (`--resume last`), until it succeeds; then starts a new run, until
 KILLS kills have been made. After every kill it reads the run's record
 (which must be valid JSON) and notes, for each task the record says
-succeeded, how many calls the service had received for it. At the end of
+succeeded, how many calls the service had received for it (the record as
+its readers see it: the base and, while it runs, its journal). At the end of
 each run it checks that no such task was called again and that the XComs
 equal those of an uninterrupted run (BASELINE, a record).
 
@@ -34,12 +35,43 @@ def fake(url, path, method="GET"):
 
 
 def counts(url):
-    """Calls per task: the last segment of the entry (/svc/svc-slow/slow/150/a)."""
+    """Calls per task: the last segment of the entry (/svc/svc-slow/slow/150/a,
+    /apigw/bench/v1/t17)."""
     out = {}
-    for c in fake(url, "/_calls?prefix=/svc/"):
+    for c in fake(url, "/_calls"):
+        if not c["path"].startswith(("/svc/", "/apigw/")):
+            continue
         t = c["path"].rstrip("/").split("/")[-1]
         out[t] = out.get(t, 0) + 1
     return out
+
+
+def load_record(path):
+    """A run record as the executable's readers see it: the base record,
+    then, for a running or killed run, its journal (state.h): the first
+    line names the generation, each other line a task's whole entry or the
+    run's state; a last line cut by the kill is left out."""
+    with open(path) as f:
+        rec = json.load(f)
+    gen = rec.get("journal_gen")
+    journal = path[:-len(".json")] + ".journal"
+    if gen is None or not os.path.exists(journal):
+        return rec
+    with open(journal) as f:
+        lines = f.read().split("\n")[:-1]
+    for k, line in enumerate(lines):
+        try:
+            j = json.loads(line)
+        except ValueError:
+            break
+        if k == 0:
+            if j.get("gen") != gen:
+                break
+        elif "t" in j:
+            rec["tasks"][j["t"]] = j["v"]
+        elif "run" in j:
+            rec.update(j["run"])
+    return rec
 
 
 def main():
@@ -93,8 +125,7 @@ def main():
             rec = None
             if record:
                 try:
-                    with open(record) as f:
-                        rec = json.load(f)
+                    rec = load_record(record)
                     if not isinstance(rec.get("tasks"), dict):
                         raise ValueError("no tasks")
                 except ValueError:

@@ -231,4 +231,38 @@ if [ "$KILLS" -ge 20 ]; then
     assert_eq "crash: kills landed at several stages" true "$(crash 'len(set(r["kills_by_done"])) >= 4')"
 fi
 
+# The same on a chain of 1,000 calls (by api_id, one request each): the
+# record is a base plus a journal while the run goes; kills land anywhere in
+# it, with hundreds of tasks recorded only in the journal.
+python3 - "$T/chain1000.biz" <<'PY'
+import sys
+n = 1000
+lines = ["from datetime import datetime", "from coworks.biz import TechMicroServiceOperator, biz", "",
+         "@biz(start_date=datetime(2024, 1, 1), schedule=None)", "def chain1000():"]
+lines += ["    t%d = TechMicroServiceOperator(task_id='t%d', api_id='bench', stage='v1', token='tok', "
+          "entry='/t%d')" % (i, i, i) for i in range(n)]
+lines += ["    t%d >> t%d" % (i, i + 1) for i in range(n - 1)]
+lines += ["", "", "chain1000()"]
+open(sys.argv[1], "w").write("\n".join(lines) + "\n")
+PY
+if compile_check chain1000 "$T/chain1000.biz"; then
+    export BIZ_API_GATEWAY_URL="$FAKE_URL/apigw/{api_id}/{stage}"
+    reset_fake
+    "$T/chain1000" --state-dir "$T/s-base1000" -q 2>/dev/null
+    BASE="$T/s-base1000/chain1000/runs/$(records "$T/s-base1000" chain1000)"
+    SPAN=$(jq_py "$BASE" 'round(__import__("datetime").datetime.fromisoformat(r["end_date"]).timestamp() - __import__("datetime").datetime.fromisoformat(r["start_date"]).timestamp(), 3)')
+    echo "# crash test, 1,000-task chain: $KILLS kills over a span of ${SPAN}s, seed $SEED"
+    RES=$(python3 "$BIZC_TOP_SRCDIR/tests/integration/crash.py" "$T/chain1000" "$T/s-crash1000" "$FAKE_URL" "$BASE" "$KILLS" "$SPAN" "$SEED")
+    echo "# crash test, 1,000-task chain: $(printf '%s' "$RES" | python3 -c 'import json,sys; r=json.load(sys.stdin); print("%d kills, %d runs, %d attempts, %d resumes; succeeded tasks at the kills: %s" % (r["kills"], r["runs"], r["attempts"], r["resumes"], r["kills_by_done"]))')"
+    assert_eq "crash 1000: $KILLS SIGKILLs made" "$KILLS" "$(crash 'r["kills"]')"
+    assert_eq "crash 1000: the record is valid JSON after every kill" 0 "$(crash 'r["invalid"]')"
+    assert_eq "crash 1000: every run ends in success after resumes" "[]" "$(crash 'r["failures"]')"
+    assert_eq "crash 1000: no task that had succeeded was called again" "[]" "$(crash 'r["recalled"]')"
+    assert_eq "crash 1000: final XComs equal those of an uninterrupted run" "[]" "$(crash 'r["xcom_mismatch"]')"
+    if [ "$KILLS" -ge 20 ]; then
+        assert_eq "crash 1000: kills landed at several stages" true "$(crash 'len(set(r["kills_by_done"])) >= 10')"
+    fi
+    unset BIZ_API_GATEWAY_URL
+fi
+
 finish

@@ -161,7 +161,10 @@ def _value(series, metric, calls):
                 return f'> {fmt_seconds(t)}', None
             done = series.samples[-1].requests
             return (f'~{fmt_rate(done / t)} (partial)' if done else 'timeout'), None
-        return (series.stopped or 'no run'), None
+        last = series.samples[-1] if series.samples else None
+        if last is None:
+            return 'no run', None
+        return ('timed out' if last.timed_out else f'failed (exit {last.rc})'), None
     if metric == 'wall' or metric == 'cpu':
         return fmt_seconds(m), m
     if metric == 'rss':

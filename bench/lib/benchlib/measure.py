@@ -77,9 +77,12 @@ class Spawner:
         strings = [cwd or '', log, str(len(env))] + [f'{k}={v}' for k, v in env.items()]
         strings += [os.path.abspath(prog)] + [str(a) for a in argv[1:]]
         payload = b''.join(s.encode() + b'\0' for s in strings)
-        self.proc.stdin.write(struct.pack('=I', len(payload)) + payload)
-        self.proc.stdin.flush()
-        line = self.proc.stdout.readline().decode().strip()
+        try:
+            self.proc.stdin.write(struct.pack('=I', len(payload)) + payload)
+            self.proc.stdin.flush()
+            line = self.proc.stdout.readline().decode().strip()
+        except OSError:
+            line = ''
         if not line:
             raise BenchError('the process starter (bench/c/spawn.c) stopped')
         if line.startswith('E '):

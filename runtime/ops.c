@@ -1,5 +1,6 @@
 /* ops.c: the operator table (see ops.h). Arguments come in sets shared by
  * several operators, as in CoWorks' own class hierarchy. */
+#include <stdlib.h>
 #include <string.h>
 #include "ops.h"
 
@@ -259,13 +260,45 @@ const biz_arg_spec *biz_op_arg(const biz_op_spec *op, const char *name)
     return found;
 }
 
-void biz_op_each_arg(const biz_op_spec *op,
-                     void (*fn)(const biz_arg_spec *arg, void *user), void *user)
+/* Each op's arguments without the overridden ones, in table order: built
+ * once, since a try renders its arguments through this list. */
+static const biz_arg_spec **effective[BIZ_OP__COUNT];
+static int neffective[BIZ_OP__COUNT];
+
+static void build_effective(int k)
 {
+    const biz_op_spec *op = &biz_ops[k];
+    int n = 0;
+    for (const biz_arg_spec *const *set = op->argsets; *set; set++)
+        for (const biz_arg_spec *a = *set; a->name; a++)
+            n++;
+    const biz_arg_spec **v = malloc((size_t)(n ? n : 1) * sizeof *v);
+    if (!v)
+        return;
+    n = 0;
     for (const biz_arg_spec *const *set = op->argsets; *set; set++)
         for (const biz_arg_spec *a = *set; a->name; a++)
             if (biz_op_arg(op, a->name) == a)  /* skip overridden ones */
-                fn(a, user);
+                v[n++] = a;
+    effective[k] = v;
+    neffective[k] = n;
+}
+
+void biz_op_each_arg(const biz_op_spec *op,
+                     void (*fn)(const biz_arg_spec *arg, void *user), void *user)
+{
+    int k = (int)(op - biz_ops);
+    if (k >= 0 && k < BIZ_OP__COUNT && !effective[k])
+        build_effective(k);
+    if (k < 0 || k >= BIZ_OP__COUNT || !effective[k]) {
+        for (const biz_arg_spec *const *set = op->argsets; *set; set++)
+            for (const biz_arg_spec *a = *set; a->name; a++)
+                if (biz_op_arg(op, a->name) == a)
+                    fn(a, user);
+        return;
+    }
+    for (int i = 0; i < neffective[k]; i++)
+        fn(effective[k][i], user);
 }
 
 /* ORDER: biz_arg_type */

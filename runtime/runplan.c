@@ -247,6 +247,29 @@ static void reload(plan_ctx *pc)
     pc->records = biz_store_list(pc->st);
 }
 
+/* Puts the record of run (just ended) in pc->records in place of the one
+ * read from disk: what the next run of this invocation plans with, without
+ * reading every record again. */
+static void remember(plan_ctx *pc, const biz_run *run)
+{
+    cJSON *rec = biz_record_from_run(run, pc->st);
+    if (!rec) {
+        reload(pc);
+        return;
+    }
+    int i = 0;
+    const cJSON *r;
+    cJSON_ArrayForEach(r, pc->records) {
+        const char *id = jstr(r, "run_id");
+        if (id && strcmp(id, run->run_id) == 0) {
+            cJSON_ReplaceItemInArray(pc->records, i, rec);
+            return;
+        }
+        i++;
+    }
+    cJSON_AddItemToArray(pc->records, rec);
+}
+
 /* Logs each failed task with its log file. */
 static void report_failures(const biz_run *run, const biz_store *st)
 {
@@ -318,8 +341,8 @@ static int make_run(plan_ctx *pc, cJSON *conf, const char *type, double ld,
     if (status != 0)
         report_failures(run, pc->st);
     biz_store_detach(pc->st);
+    remember(pc, run);
     biz_run_free(run);
-    reload(pc);
     return status;
 }
 

@@ -19,6 +19,17 @@
 #define SEALED_KEY "__sealed__"
 #define SYNC_MS 100            /* the longest a finished task waits for its fsync */
 
+/* An open try log and the lines not written yet (see "try logs" below). */
+struct biz_logfile {
+    char *task;            /* NULL: a free slot */
+    int try_number;
+    int fd;
+    char *buf;
+    size_t len, cap;
+    unsigned long used;    /* for least-recently-used eviction */
+};
+
+
 static const char *const run_state_names[] = { "running", "success", "failed", "timed_out" };
 
 /* ---------------------------------------------------------------- paths */
@@ -123,11 +134,12 @@ static biz_store *store_new(const char *root, const char *dag_id)
         return NULL;
     st->runs_fd = -1;
     st->journal_fd = -1;
+    st->logs = calloc(LOG_FILES, sizeof *st->logs);
     st->root = strdup(root);
     st->dag_dir = join(root, dag_id);
     st->runs_dir = st->dag_dir ? join(st->dag_dir, "runs") : NULL;
     st->logs_dir = st->dag_dir ? join(st->dag_dir, "logs") : NULL;
-    if (!st->root || !st->runs_dir || !st->logs_dir) {
+    if (!st->root || !st->runs_dir || !st->logs_dir || !st->logs) {
         biz_store_close(st);
         return NULL;
     }
@@ -186,6 +198,7 @@ void biz_store_close(biz_store *st)
     free(st->dag_dir);
     free(st->runs_dir);
     free(st->logs_dir);
+    free(st->logs);
     free(st);
 }
 
@@ -602,6 +615,125 @@ int biz_record_apply(biz_run *run, const cJSON *rec, char *err, size_t errlen)
 
 /* ---------------------------------------------------------------- logging */
 
+/* ---------------------------------------------------------------- try logs
+ *
+ * Each try's lines go to its own file. Opening, writing and closing a file
+ * per line cost five system calls a line, more than the HTTP call itself:
+ * so the store keeps the last LOG_FILES files open, buffers their lines,
+ * and writes each buffer once per turn of the event loop (a 0 ms timer),
+ * or at once when there is no loop. */
+
+
+static long log_flush_cb(biz_loop *loop, void *user);
+
+static void logfile_flush(biz_store *st, struct biz_logfile *f)
+{
+    if (f->len && f->fd >= 0 && write_all(f->fd, f->buf, f->len) < 0 && !st->save_failed)
+        st->save_failed = 1;
+    f->len = 0;
+}
+
+static void logfile_close(biz_store *st, struct biz_logfile *f)
+{
+    logfile_flush(st, f);
+    if (f->fd >= 0)
+        close(f->fd);
+    free(f->task);
+    free(f->buf);
+    memset(f, 0, sizeof *f);
+    f->fd = -1;
+}
+
+/* Writes every buffered line. */
+static void logs_flush(biz_store *st)
+{
+    for (int i = 0; i < LOG_FILES; i++)
+        if (st->logs[i].task)
+            logfile_flush(st, &st->logs[i]);
+}
+
+/* Flushes and closes every log file. */
+static void logs_close(biz_store *st)
+{
+    if (st->log_timer && st->run && st->run->loop)
+        biz_loop_timer_cancel(st->run->loop, st->log_timer);
+    st->log_timer = 0;
+    for (int i = 0; i < LOG_FILES; i++)
+        if (st->logs[i].task)
+            logfile_close(st, &st->logs[i]);
+}
+
+static long log_flush_cb(biz_loop *loop, void *user)
+{
+    (void)loop;
+    biz_store *st = user;
+    st->log_timer = 0;
+    logs_flush(st);
+    return BIZ_LOOP_NOMORE;
+}
+
+/* Opens a try's log file (its task's folder made when missing). */
+static int logfile_open(biz_store *st, const char *task, int try_number)
+{
+    char *path = biz_store_log_path(st, st->run->run_id, task, try_number);
+    if (!path)
+        return -1;
+    if (try_number == 1) {
+        /* A first try: its task's folder is new (an open would fail). */
+        char *slash = strrchr(path, '/');
+        *slash = 0;
+        if (mkdir(path, 0700) == 0 && st->umask_strips)
+            chmod(path, 0700);
+        *slash = '/';
+    }
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == ENOENT) {
+        /* The task's folder is missing (its first try): make it alone; its
+         * parents only when they are missing too (the run's first task). */
+        char *slash = strrchr(path, '/');
+        *slash = 0;
+        int ok = mkdir(path, 0700) == 0 || errno == EEXIST;
+        if (!ok && errno == ENOENT)
+            ok = biz_state_mkdirs(path) == 0;
+        else if (ok && st->umask_strips)
+            chmod(path, 0700);
+        *slash = '/';
+        if (ok)
+            fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    }
+    if (fd >= 0 && st->umask_strips)
+        fchmod(fd, 0600);
+    free(path);
+    return fd;
+}
+
+/* The open log file of a try, opening it (and evicting the least recently
+ * used one) when needed. */
+static struct biz_logfile *logfile_get(biz_store *st, const char *task, int try_number)
+{
+    struct biz_logfile *lru = &st->logs[0];
+    for (int i = 0; i < LOG_FILES; i++) {
+        struct biz_logfile *f = &st->logs[i];
+        if (f->task && f->try_number == try_number && strcmp(f->task, task) == 0) {
+            f->used = ++st->log_clock;
+            return f;
+        }
+        if (!f->task || (lru->task && f->used < lru->used))
+            lru = f;
+    }
+    if (lru->task)
+        logfile_close(st, lru);
+    lru->fd = logfile_open(st, task, try_number);
+    lru->task = strdup(task);
+    lru->try_number = try_number;
+    lru->used = ++st->log_clock;
+    if (!lru->task) {
+        logfile_close(st, lru);
+        return NULL;
+    }
+    return lru;
+}
+
 /* Appends a task event to its try's log file. */
 static void log_sink(void *user, const char *time, biz_log_level level, const char *task,
                      int try, const char *msg)
@@ -610,30 +742,26 @@ static void log_sink(void *user, const char *time, biz_log_level level, const ch
     biz_store *st = user;
     if (!st->run)
         return;
-    char *path = biz_store_log_path(st, st->run->run_id, task, try);
-    if (!path)
+    struct biz_logfile *f = logfile_get(st, task, try);
+    if (!f)
         return;
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0 && errno == ENOENT) {
-        char *slash = strrchr(path, '/');
-        *slash = 0;
-        int ok = biz_state_mkdirs(path) == 0;
-        *slash = '/';
-        if (ok)
-            fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    size_t need = strlen(time) + strlen(msg) + 16;
+    if (f->len + need > f->cap) {
+        size_t cap = f->cap ? f->cap : 512;
+        while (cap < f->len + need)
+            cap *= 2;
+        char *b = realloc(f->buf, cap);
+        if (!b)
+            return;
+        f->buf = b;
+        f->cap = cap;
     }
-    if (fd >= 0) {
-        char *line = NULL;
-        int n = asprintf(&line, "%s %-5s %s\n", time, names[level], msg);
-        if (n > 0) {
-            fchmod(fd, 0600);
-            if (write_all(fd, line, (size_t)n) < 0 && !st->save_failed)
-                st->save_failed = 1;
-        }
-        free(line);
-        close(fd);
-    }
-    free(path);
+    f->len += (size_t)snprintf(f->buf + f->len, f->cap - f->len, "%s %-5s %s\n", time,
+                               names[level], msg);
+    if (!st->run->loop)
+        logfile_flush(st, f);
+    else if (!st->log_timer)
+        st->log_timer = biz_loop_timer_add(st->run->loop, 0, log_flush_cb, st);
 }
 
 static void on_change(biz_run *run)
@@ -651,6 +779,11 @@ void biz_store_attach(biz_store *st, biz_run *run)
     st->sync_timer = 0;
     st->written_state = -1;
     st->compacted = 0;
+    for (int i = 0; i < LOG_FILES; i++)
+        st->logs[i].fd = -1;
+    mode_t u = umask(0);
+    umask(u);
+    st->umask_strips = (u & 0600) != 0;
     run->store = st;
     run->on_change = on_change;
     biz_log_set_sink(log_sink, st);
@@ -710,6 +843,7 @@ void biz_store_detach(biz_store *st)
 {
     if (!st || !st->run)
         return;
+    logs_close(st);
     journal_close(st, 0);
     st->run->on_change = NULL;
     st->run->store = NULL;
@@ -1012,11 +1146,27 @@ static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW 
     return 0;
 }
 
+/* How many record files runs/ holds (read from the directory alone). */
+static int count_records(const biz_store *st)
+{
+    DIR *d = opendir(st->runs_dir);
+    if (!d)
+        return 0;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        n += e->d_name[0] != '.' && len >= 6 && strcmp(e->d_name + len - 5, ".json") == 0;
+    }
+    closedir(d);
+    return n;
+}
+
 /* Removes the oldest records and their logs beyond keep. */
 int biz_store_prune(biz_store *st, int keep, const char *keep_id)
 {
-    if (keep <= 0)
-        return 0;
+    if (keep <= 0 || count_records(st) <= keep)
+        return 0;   /* nothing to remove: no record needs reading */
     cJSON *all = biz_store_list(st);
     int n = cJSON_GetArraySize(all), removed = 0;
     const cJSON *rec;

@@ -43,6 +43,9 @@
 /* The version of the record's layout ("format" in each record). */
 #define BIZ_RECORD_FORMAT 1
 
+#define LOG_FILES 32   /* try log files kept open at once */
+struct biz_logfile;
+
 typedef struct biz_store {
     char *root;        /* the state directory */
     char *dag_dir;     /* <root>/<dag_id> */
@@ -57,6 +60,10 @@ typedef struct biz_store {
     uint64_t sync_timer;  /* the pending grouped fsync, or 0 */
     int written_state; /* the run state last written (journal or record) */
     int compacted;     /* the record was written whole since the run ended */
+    struct biz_logfile *logs;  /* LOG_FILES open try logs (state.c) */
+    uint64_t log_timer;        /* the pending flush of their lines, or 0 */
+    unsigned long log_clock;
+    int umask_strips;          /* the umask takes bits of 0600: fchmod */
 } biz_store;
 
 /* The state directory: opt (--state-dir) if set, else $BIZ_STATE_DIR, else

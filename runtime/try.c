@@ -1,6 +1,7 @@
 /* try.c: the life of one try (render, start, timeout, end) and the calls
  * operators make on it (op.h). */
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,15 +13,26 @@
 #include "context.h"
 #include "alert.h"
 
-/* A random UUID (version 4): unique per try, safe in an S3 key. */
+/* A UUID (version 4 format), unique per try, safe in an S3 key: 16 random
+ * bytes drawn once per process, the try's sequence number added to the
+ * last eight (one getrandom call per run, not per try). */
 static void make_job_id(char *buf, size_t len)
 {
-    unsigned char r[16];
-    if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r) {
+    static unsigned char seed[16];
+    static uint64_t seq;
+    if (seq++ == 0 && getrandom(seed, sizeof seed, 0) != (ssize_t)sizeof seed) {
         unsigned long x = (unsigned long)biz_loop_now_ms() ^ ((unsigned long)getpid() << 20);
-        for (size_t i = 0; i < sizeof r; i++, x = x * 6364136223846793005UL + 1442695040888963407UL)
-            r[i] = (unsigned char)(x >> 33);
+        for (size_t i = 0; i < sizeof seed; i++, x = x * 6364136223846793005UL + 1442695040888963407UL)
+            seed[i] = (unsigned char)(x >> 33);
     }
+    unsigned char r[16];
+    memcpy(r, seed, sizeof r);
+    uint64_t tail = 0;
+    for (int i = 8; i < 16; i++)
+        tail = tail << 8 | r[i];
+    tail += seq;
+    for (int i = 15; i >= 8; i--, tail >>= 8)
+        r[i] = (unsigned char)tail;
     r[6] = (r[6] & 0x0f) | 0x40;
     r[8] = (r[8] & 0x3f) | 0x80;
     snprintf(buf, len, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",

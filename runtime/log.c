@@ -101,6 +101,15 @@ void biz_log_secret(const char *secret)
     L.secrets[i] = copy;
 }
 
+/* Whether s holds a registered secret. */
+int biz_log_has_secret(const char *s)
+{
+    for (int i = 0; s && i < L.nsecrets; i++)
+        if (strstr(s, L.secrets[i]))
+            return 1;
+    return 0;
+}
+
 /* A malloc'd copy of s with every registered secret replaced by "***". */
 char *biz_log_redact(const char *s)
 {
@@ -151,12 +160,20 @@ static void draw_progress(void)
 
 static void now_iso(char *buf, size_t len)
 {
+    /* The date and time of the second are made once a second: a run logs
+     * several lines a task, thousands a second. */
+    static time_t last = -1;
+    static char second[24];
     struct timeval tv;
-    struct tm tm;
     gettimeofday(&tv, NULL);
-    gmtime_r(&tv.tv_sec, &tm);
-    size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, len - n, ".%03dZ", (int)(tv.tv_usec / 1000));
+    if (tv.tv_sec != last) {
+        struct tm tm;
+        gmtime_r(&tv.tv_sec, &tm);
+        strftime(second, sizeof second, "%Y-%m-%dT%H:%M:%S", &tm);
+        last = tv.tv_sec;
+    }
+    int ms = (int)(tv.tv_usec / 1000);
+    snprintf(buf, len, "%s.%c%c%cZ", second, '0' + ms / 100, '0' + ms / 10 % 10, '0' + ms % 10);
 }
 
 static void vlog(biz_log_level level, const char *event, const char *task,

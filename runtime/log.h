@@ -31,6 +31,8 @@ int biz_log_sensitive_name(const char *name);
 void biz_log_secret(const char *secret);
 /* A malloc'd copy of s with every registered secret replaced by "***". */
 char *biz_log_redact(const char *s);
+/* Whether s holds a registered secret (what biz_log_redact would mask). */
+int biz_log_has_secret(const char *s);
 
 /* One line about the run (task NULL) or a task's event ("start",
  * "success", "failed", "retry", "skipped", "upstream_failed", ...). try is

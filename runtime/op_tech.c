@@ -174,9 +174,13 @@ static void trace_id(const biz_run *run, char *buf, size_t len)
 {
     char ascii[32];
     snprintf(ascii, sizeof ascii, "cws%09d", run->run_number);
+    static const char hex[] = "0123456789abcdef";
     int n = snprintf(buf, len, "Root=1-%lx-", (unsigned long)run->start_wall);
-    for (const char *p = ascii; *p && (size_t)n + 3 < len; p++)
-        n += snprintf(buf + n, len - n, "%02x", (unsigned char)*p);
+    for (const char *p = ascii; *p && (size_t)n + 3 < len; p++) {
+        buf[n++] = hex[(unsigned char)*p >> 4];
+        buf[n++] = hex[(unsigned char)*p & 15];
+    }
+    buf[n < (int)len ? n : (int)len - 1] = 0;
 }
 
 /* The S3 key of an asynchronous call's result: s3/<dag_id>/<task_id>/<job>. */

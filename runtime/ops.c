@@ -264,6 +264,7 @@ const biz_arg_spec *biz_op_arg(const biz_op_spec *op, const char *name)
  * once, since a try renders its arguments through this list. */
 static const biz_arg_spec **effective[BIZ_OP__COUNT];
 static int neffective[BIZ_OP__COUNT];
+static const biz_arg_spec *none_ok[BIZ_OP__COUNT][4];  /* its NONE_OK arguments */
 
 static void build_effective(int k)
 {
@@ -278,10 +279,30 @@ static void build_effective(int k)
     n = 0;
     for (const biz_arg_spec *const *set = op->argsets; *set; set++)
         for (const biz_arg_spec *a = *set; a->name; a++)
-            if (biz_op_arg(op, a->name) == a)  /* skip overridden ones */
+            if (biz_op_arg(op, a->name) == a) {  /* skip overridden ones */
                 v[n++] = a;
+                for (int j = 0; j < 4; j++)
+                    if ((a->flags & BIZ_A_NONE_OK) && !none_ok[k][j]) {
+                        none_ok[k][j] = a;
+                        break;
+                    }
+            }
     effective[k] = v;
     neffective[k] = n;
+}
+
+/* Whether None is a value of its own for op's argument name (NONE_OK). */
+int biz_op_none_ok(const biz_op_spec *op, const char *name)
+{
+    int k = (int)(op - biz_ops);
+    if (k < 0 || k >= BIZ_OP__COUNT)
+        return 0;
+    if (!effective[k])
+        build_effective(k);
+    for (int j = 0; j < 4 && none_ok[k][j]; j++)
+        if (strcmp(none_ok[k][j]->name, name) == 0)
+            return 1;
+    return 0;
 }
 
 void biz_op_each_arg(const biz_op_spec *op,

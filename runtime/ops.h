@@ -87,6 +87,8 @@ const biz_op_spec *biz_op_find(const char *name);
 /* The argument called name of op (searching all its argument sets), or NULL. */
 const biz_arg_spec *biz_op_arg(const biz_op_spec *op, const char *name);
 /* Calls fn for each argument of op, in table order. */
+/* Whether None is a value of its own for op's argument name (BIZ_A_NONE_OK). */
+int biz_op_none_ok(const biz_op_spec *op, const char *name);
 void biz_op_each_arg(const biz_op_spec *op,
                      void (*fn)(const biz_arg_spec *arg, void *user), void *user);
 /* The argument type as a user reads it ("a string", "a timedelta", ...). */

@@ -262,6 +262,15 @@ static int init_ti(biz_run *run, int i, char *err, size_t errlen)
         snprintf(err, errlen, "task '%s': malformed args_json", d->task_id);
         return -1;
     }
+    /* An argument set to None reads as an absent one (biz_try_arg), unless
+     * None is a value of its own (skip_on_exit_code=None): left out, every
+     * lookup and every try's copy of the arguments is shorter. */
+    const biz_op_spec *op = d->op >= 0 && d->op < BIZ_OP__COUNT ? &biz_ops[d->op] : NULL;
+    for (cJSON *a = ti->args->child, *next; a && op; a = next) {
+        next = a->next;
+        if (cJSON_IsNull(a) && !biz_op_none_ok(op, a->string))
+            cJSON_Delete(cJSON_DetachItemViaPointer(ti->args, a));
+    }
     const char *rule = biz_args_str(ti->args, "trigger_rule");
     ti->rule = rule ? biz_trigger_from_name(rule) : BIZ_TR_ALL_SUCCESS;
     if (ti->rule < 0) {

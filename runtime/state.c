@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,13 @@
 #define TEMP_PREFIX ".tmp-"
 #define SEALED_KEY "__sealed__"
 #define SYNC_MS 100            /* the longest a finished task waits for its fsync */
+
+/* A growable text buffer (the record and journal writer below). */
+typedef struct tbuf {
+    char *p;
+    size_t n, cap;
+    int oom;
+} tbuf;   /* struct tbuf: state.h keeps one for the journal */
 
 /* An open try log and the lines not written yet (see "try logs" below). */
 struct biz_logfile {
@@ -135,11 +143,12 @@ static biz_store *store_new(const char *root, const char *dag_id)
     st->runs_fd = -1;
     st->journal_fd = -1;
     st->logs = calloc(LOG_FILES, sizeof *st->logs);
+    st->jbuf = calloc(1, sizeof *st->jbuf);
     st->root = strdup(root);
     st->dag_dir = join(root, dag_id);
     st->runs_dir = st->dag_dir ? join(st->dag_dir, "runs") : NULL;
     st->logs_dir = st->dag_dir ? join(st->dag_dir, "logs") : NULL;
-    if (!st->root || !st->runs_dir || !st->logs_dir || !st->logs) {
+    if (!st->root || !st->runs_dir || !st->logs_dir || !st->logs || !st->jbuf) {
         biz_store_close(st);
         return NULL;
     }
@@ -199,6 +208,9 @@ void biz_store_close(biz_store *st)
     free(st->runs_dir);
     free(st->logs_dir);
     free(st->logs);
+    if (st->jbuf)
+        free(st->jbuf->p);
+    free(st->jbuf);
     free(st);
 }
 
@@ -325,22 +337,32 @@ static char *read_file(const char *path)
 /* Formats wall seconds with microseconds (left out when zero). */
 void biz_state_iso_us(double t, char *buf, size_t len)
 {
-    time_t s = (time_t)t;
-    if ((double)s > t)
-        s--;
-    long us = (long)((t - (double)s) * 1e6 + 0.5);
+    time_t sec = (time_t)t;
+    if ((double)sec > t)
+        sec--;
+    long us = (long)((t - (double)sec) * 1e6 + 0.5);
     if (us >= 1000000) {
-        s++;
+        sec++;
         us -= 1000000;
     }
-    struct tm tm;
-    gmtime_r(&s, &tm);
-    char base[32];
-    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (us)
-        snprintf(buf, len, "%s.%06ld+00:00", base, us);
-    else
+    /* A record holds many times of the same second: its text is made once. */
+    static time_t last = -1;
+    static char base[32];
+    if (sec != last) {
+        struct tm tm;
+        gmtime_r(&sec, &tm);
+        strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+        last = sec;
+    }
+    if (!us) {
         snprintf(buf, len, "%s+00:00", base);
+        return;
+    }
+    char frac[8];
+    for (int i = 5; i >= 0; i--, us /= 10)
+        frac[i] = (char)('0' + us % 10);
+    frac[6] = 0;
+    snprintf(buf, len, "%s.%s+00:00", base, frac);
 }
 
 /* A record's time field in seconds, 0 when absent. */
@@ -360,24 +382,6 @@ double biz_record_time(const cJSON *rec, const char *field)
     return (double)t + frac;
 }
 
-static void add_time(cJSON *o, const char *name, double t)
-{
-    if (t > 0) {
-        char buf[48];
-        biz_state_iso_us(t, buf, sizeof buf);
-        cJSON_AddStringToObject(o, name, buf);
-    } else {
-        cJSON_AddNullToObject(o, name);
-    }
-}
-
-static void add_date(cJSON *o, const char *name, time_t t, int us)
-{
-    char buf[48];
-    biz_state_iso_us((double)t + us / 1e6, buf, sizeof buf);
-    cJSON_AddStringToObject(o, name, buf);
-}
-
 /* The microseconds of an ISO time's fraction ("...:05.25+00:00": 250000). */
 static int iso_us(const char *s)
 {
@@ -388,30 +392,252 @@ static int iso_us(const char *s)
     return us;
 }
 
-/* A stored value as the record holds it: as it is, or, when its JSON holds
- * a registered secret, {"__sealed__": <base64 of that JSON>}. Data must
- * come back exactly (--resume hands it to the tasks it runs again), and a
- * secret must not be readable in a record: sealing does both, where
- * masking would change the data. */
-static cJSON *seal(const cJSON *v)
+/* ---------------------------------------------------------------- record text
+ *
+ * Records and journal lines are written as text directly: building a cJSON
+ * tree of the whole run to print it cost more than the HTTP calls. One
+ * writer for all (the record, the journal, biz_record_from_run), so they
+ * cannot disagree. */
+
+
+static void tb_add(tbuf *b, const char *s, size_t n)
 {
-    char *text = cJSON_PrintUnformatted(v);
-    if (!text)
-        return NULL;
-    char *masked = biz_log_redact(text);
-    cJSON *out;
-    if (masked && strcmp(masked, text) == 0) {
-        out = cJSON_Duplicate(v, 1);
+    if (b->oom)
+        return;
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->n + n + 1)
+            cap *= 2;
+        char *q = realloc(b->p, cap);
+        if (!q) {
+            b->oom = 1;
+            return;
+        }
+        b->p = q;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = 0;
+}
+
+static void tb_s(tbuf *b, const char *s)
+{
+    tb_add(b, s, strlen(s));
+}
+
+static void tb_f(tbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void tb_f(tbuf *b, const char *fmt, ...)
+{
+    char small[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n < sizeof small) {
+        tb_add(b, small, (size_t)n);
+        return;
+    }
+    char *big = malloc((size_t)n + 1);
+    if (!big) {
+        b->oom = 1;
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    tb_add(b, big, (size_t)n);
+    free(big);
+}
+
+/* A JSON string, escaped as cJSON escapes (quote, backslash, controls). */
+static void tb_str(tbuf *b, const char *s)
+{
+    tb_add(b, "\"", 1);
+    const char *run = s;
+    for (const char *q = s;; q++) {
+        unsigned char c = (unsigned char)*q;
+        if (c && c != '"' && c != '\\' && c >= 0x20)
+            continue;
+        tb_add(b, run, (size_t)(q - run));
+        if (!c)
+            break;
+        char esc[8];
+        switch (c) {
+        case '"': tb_add(b, "\\\"", 2); break;
+        case '\\': tb_add(b, "\\\\", 2); break;
+        case '\n': tb_add(b, "\\n", 2); break;
+        case '\t': tb_add(b, "\\t", 2); break;
+        case '\r': tb_add(b, "\\r", 2); break;
+        default:
+            snprintf(esc, sizeof esc, "\\u%04x", c);
+            tb_add(b, esc, 6);
+        }
+        run = q + 1;
+    }
+    tb_add(b, "\"", 1);
+}
+
+/* A non-negative integer, without printf (records hold thousands). */
+static void tb_int(tbuf *b, long v)
+{
+    char d[24];
+    int i = sizeof d;
+    do {
+        d[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v > 0 && i > 0);
+    tb_add(b, d + i, sizeof d - (size_t)i);
+}
+
+/* "name": "time" (wall seconds), or null when t <= 0. */
+static void tb_time(tbuf *b, const char *name, double t)
+{
+    tb_s(b, "\"");
+    tb_s(b, name);
+    tb_s(b, "\": ");
+    if (t > 0) {
+        char iso[48];
+        biz_state_iso_us(t, iso, sizeof iso);
+        tb_s(b, "\"");
+        tb_s(b, iso);
+        tb_s(b, "\"");
+    } else {
+        tb_s(b, "null");
+    }
+}
+
+/* A message, its secrets masked; null when s is NULL. */
+static void tb_masked(tbuf *b, const char *s)
+{
+    if (!s) {
+        tb_s(b, "null");
+        return;
+    }
+    char *r = biz_log_redact(s);
+    tb_str(b, r ? r : "");
+    free(r);
+}
+
+/* A stored value as the record holds it: its JSON as it is, or, when that
+ * JSON holds a registered secret, {"__sealed__": <base64 of that JSON>}.
+ * Data must come back exactly (--resume hands it to the tasks it runs
+ * again), and a secret must not be readable in a record: sealing does
+ * both, where masking would change the data. Printed once. */
+static void tb_sealed(tbuf *b, const cJSON *v)
+{
+    char *text = v ? cJSON_PrintUnformatted(v) : NULL;
+    if (!text) {
+        tb_s(b, "{}");
+        return;
+    }
+    if (!biz_log_has_secret(text)) {
+        tb_s(b, text);
     } else {
         char *b64 = biz_b64_encode(text, strlen(text));
-        out = b64 ? cJSON_CreateObject() : NULL;
-        if (out)
-            cJSON_AddStringToObject(out, SEALED_KEY, b64);
+        tb_s(b, "{\"" SEALED_KEY "\": ");
+        tb_str(b, b64 ? b64 : "");
+        tb_s(b, "}");
         free(b64);
     }
-    free(masked);
     free(text);
-    return out;
+}
+
+/* A task's entry: {"state": ..., "xcom": ..., "log": ...}. */
+static void tb_task(tbuf *b, const biz_run *run, const biz_ti *ti, const biz_store *st)
+{
+    int done = biz_ti_state_finished(ti->state);
+    tb_s(b, "{\"state\": \"");
+    tb_s(b, biz_ti_state_names[ti->state]);
+    tb_s(b, "\", \"tries\": ");
+    tb_int(b, ti->tries);
+    tb_s(b, ", ");
+    tb_time(b, "start_date", ti->first_start);
+    tb_s(b, ", ");
+    tb_time(b, "end_date", done ? ti->end : 0);
+    if (ti->first_start > 0 && ti->end >= ti->first_start && done) {
+        long us = (long)((ti->end - ti->first_start) * 1e6 + 0.5), rem = us % 1000000;
+        char frac[8];
+        for (int i = 5; i >= 0; i--, rem /= 10)
+            frac[i] = (char)('0' + rem % 10);
+        frac[6] = 0;
+        tb_s(b, ", \"duration\": ");
+        tb_int(b, us / 1000000);
+        tb_s(b, ".");
+        tb_s(b, frac);
+    } else {
+        tb_s(b, ", \"duration\": null");
+    }
+    int blocked = ti->blocked && ti->state == BIZ_TI_NONE;
+    tb_s(b, ", \"reason\": ");
+    tb_masked(b, blocked ? ti->blocked : ti->reason);
+    if (blocked)
+        tb_s(b, ", \"blocked\": true");
+    tb_s(b, ", \"xcom\": ");
+    tb_sealed(b, ti->xcom);
+    if (ti->branch) {
+        char *br = cJSON_PrintUnformatted(ti->branch);
+        tb_s(b, ", \"branch\": ");
+        tb_s(b, br ? br : "[]");
+        free(br);
+    }
+    char *log = st && ti->tries > 0 ? biz_store_log_path(st, run->run_id, ti->def->task_id, ti->tries) : NULL;
+    tb_s(b, ", \"log\": ");
+    if (log)
+        tb_str(b, log);
+    else
+        tb_s(b, "null");
+    free(log);
+    tb_s(b, "}");
+}
+
+/* The whole record of run, one task a line; with journal_gen > 0 it names
+ * the journal of that generation. */
+static void tb_record(tbuf *b, const biz_run *run, const biz_store *st, long journal_gen)
+{
+    const biz_dag_def *dag = run->dag;
+    char ld[48], is[48], ie[48];
+    biz_state_iso_us((double)run->logical_date + run->logical_us / 1e6, ld, sizeof ld);
+    biz_state_iso_us((double)run->interval_start + run->interval_us / 1e6, is, sizeof is);
+    biz_state_iso_us((double)run->interval_end + run->interval_us / 1e6, ie, sizeof ie);
+    tb_f(b, "{\n  \"format\": %d,\n  \"dag_id\": ", BIZ_RECORD_FORMAT);
+    tb_str(b, dag->dag_id);
+    tb_s(b, ",\n  \"run_id\": ");
+    tb_str(b, run->run_id);
+    tb_f(b, ",\n  \"run_type\": \"%s\",\n  \"run_number\": %d,\n  \"logical_date\": \"%s\","
+         "\n  \"data_interval_start\": \"%s\",\n  \"data_interval_end\": \"%s\",\n  \"conf\": ",
+         run->run_type ? run->run_type : "manual", run->run_number, ld, is, ie);
+    /* conf and XComs are data: stored exactly, sealed when they hold a
+     * secret. Messages are masked; so is what --show prints. */
+    tb_sealed(b, run->conf);
+    tb_f(b, ",\n  \"state\": \"%s\",\n  ", run_state_names[run->state]);
+    tb_time(b, "start_date", run->start_wall);
+    tb_s(b, ",\n  ");
+    tb_time(b, "end_date", run->state == BIZ_RUN_RUNNING ? 0 : run->end_wall);
+    tb_f(b, ",\n  \"pid\": %ld,\n  \"source_sha256\": ", (long)getpid());
+    tb_str(b, dag->source_sha256 ? dag->source_sha256 : "");
+    if (journal_gen > 0)
+        tb_f(b, ",\n  \"journal_gen\": %ld", journal_gen);
+    tb_s(b, ",\n  \"tasks\": {");
+    for (int i = 0; i < run->n; i++) {
+        tb_s(b, i ? ",\n    " : "\n    ");
+        tb_str(b, run->tis[i].def->task_id);
+        tb_s(b, ": ");
+        tb_task(b, run, &run->tis[i], st);
+    }
+    tb_s(b, run->n ? "\n  }\n}\n" : "}\n}\n");
+}
+
+/* The record of run as JSON (parsed from the text the store writes). */
+cJSON *biz_record_from_run(const biz_run *run, const biz_store *st)
+{
+    tbuf b = { 0 };
+    tb_record(&b, run, st, 0);
+    cJSON *rec = b.oom || !b.p ? NULL : cJSON_Parse(b.p);
+    free(b.p);
+    return rec;
 }
 
 /* The value a record holds (see seal); NULL when a seal is broken. */
@@ -428,81 +654,6 @@ cJSON *biz_record_value(const cJSON *v)
     cJSON *out = cJSON_ParseWithLength((const char *)raw, len);
     free(raw);
     return out;
-}
-
-static void add_redacted_str(cJSON *o, const char *name, const char *s)
-{
-    if (!s) {
-        cJSON_AddNullToObject(o, name);
-        return;
-    }
-    char *r = biz_log_redact(s);
-    cJSON_AddStringToObject(o, name, r ? r : "");
-    free(r);
-}
-
-/* A task's entry in the record (and in the journal). */
-static cJSON *task_entry(const biz_run *run, const biz_ti *ti, const biz_store *st)
-{
-    cJSON *t = cJSON_CreateObject();
-    if (!t)
-        return NULL;
-    cJSON_AddStringToObject(t, "state", biz_ti_state_names[ti->state]);
-    cJSON_AddNumberToObject(t, "tries", ti->tries);
-    add_time(t, "start_date", ti->first_start);
-    add_time(t, "end_date", biz_ti_state_finished(ti->state) ? ti->end : 0);
-    if (ti->first_start > 0 && ti->end >= ti->first_start && biz_ti_state_finished(ti->state))
-        cJSON_AddNumberToObject(t, "duration", ti->end - ti->first_start);
-    else
-        cJSON_AddNullToObject(t, "duration");
-    add_redacted_str(t, "reason", ti->blocked && ti->state == BIZ_TI_NONE ? ti->blocked : ti->reason);
-    if (ti->blocked && ti->state == BIZ_TI_NONE)
-        cJSON_AddTrueToObject(t, "blocked");
-    cJSON *x = seal(ti->xcom);
-    cJSON_AddItemToObject(t, "xcom", x ? x : cJSON_CreateObject());
-    if (ti->branch)
-        cJSON_AddItemToObject(t, "branch", cJSON_Duplicate(ti->branch, 1));
-    char *log = st && ti->tries > 0 ? biz_store_log_path(st, run->run_id, ti->def->task_id, ti->tries) : NULL;
-    if (log)
-        cJSON_AddStringToObject(t, "log", log);
-    else
-        cJSON_AddNullToObject(t, "log");
-    free(log);
-    return t;
-}
-
-/* The record of run as JSON. */
-cJSON *biz_record_from_run(const biz_run *run, const biz_store *st)
-{
-    cJSON *o = cJSON_CreateObject();
-    if (!o)
-        return NULL;
-    const biz_dag_def *dag = run->dag;
-    cJSON_AddNumberToObject(o, "format", BIZ_RECORD_FORMAT);
-    cJSON_AddStringToObject(o, "dag_id", dag->dag_id);
-    cJSON_AddStringToObject(o, "run_id", run->run_id);
-    cJSON_AddStringToObject(o, "run_type", run->run_type ? run->run_type : "manual");
-    cJSON_AddNumberToObject(o, "run_number", run->run_number);
-    add_date(o, "logical_date", run->logical_date, run->logical_us);
-    add_date(o, "data_interval_start", run->interval_start, run->interval_us);
-    add_date(o, "data_interval_end", run->interval_end, run->interval_us);
-    /* conf and XComs are data: stored exactly, sealed when they hold a
-     * secret (see seal). Messages are masked; so is what --show prints. */
-    cJSON *conf = seal(run->conf);
-    cJSON_AddItemToObject(o, "conf", conf ? conf : cJSON_CreateObject());
-    cJSON_AddStringToObject(o, "state", run_state_names[run->state]);
-    add_time(o, "start_date", run->start_wall);
-    add_time(o, "end_date", run->state == BIZ_RUN_RUNNING ? 0 : run->end_wall);
-    cJSON_AddNumberToObject(o, "pid", (double)getpid());
-    cJSON_AddStringToObject(o, "source_sha256", dag->source_sha256 ? dag->source_sha256 : "");
-    cJSON *tasks = cJSON_AddObjectToObject(o, "tasks");
-    for (int i = 0; tasks && i < run->n; i++) {
-        cJSON *t = task_entry(run, &run->tis[i], st);
-        if (!t)
-            break;
-        cJSON_AddItemToObject(tasks, run->tis[i].def->task_id, t);
-    }
-    return o;
 }
 
 /* Whether a recorded task runs again on --resume. */
@@ -874,22 +1025,12 @@ static int report_failure(biz_store *st, const char *what, const char *name)
 static int write_record(biz_store *st, long journal_gen)
 {
     biz_run *run = st->run;
-    cJSON *rec = biz_record_from_run(run, st);
-    if (rec && journal_gen > 0)
-        cJSON_AddNumberToObject(rec, "journal_gen", (double)journal_gen);
-    char *text = rec ? cJSON_Print(rec) : NULL;
-    cJSON_Delete(rec);
+    tbuf b = { 0 };
+    tb_record(&b, run, st, journal_gen);
     char *name = NULL;
     int rc = -1;
-    if (text && asprintf(&name, "%s.json", run->run_id) >= 0) {
-        size_t n = strlen(text);
-        char *t2 = realloc(text, n + 2);   /* a final newline */
-        if (t2) {
-            text = t2;
-            strcpy(text + n, "\n");
-        }
-        rc = biz_state_write_atomic(st->runs_dir, st->runs_fd, name, text, 1);
-    }
+    if (!b.oom && b.p && asprintf(&name, "%s.json", run->run_id) >= 0)
+        rc = biz_state_write_atomic(st->runs_dir, st->runs_fd, name, b.p, 1);
     if (rc < 0)
         report_failure(st, "record", name);
     else {
@@ -897,7 +1038,7 @@ static int write_record(biz_store *st, long journal_gen)
         st->written_state = (int)run->state;
     }
     free(name);
-    free(text);
+    free(b.p);
     return rc;
 }
 
@@ -932,41 +1073,30 @@ static int journal_start(biz_store *st)
 static int journal_append(biz_store *st)
 {
     biz_run *run = st->run;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f)
-        return report_failure(st, "journal", "(memory)");
+    tbuf *b = st->jbuf;
+    b->n = 0;
     int finished = 0;
     for (int i = 0; i < run->changed.n; i++) {
         const biz_ti *ti = &run->tis[run->changed.v[i]];
-        cJSON *line = cJSON_CreateObject();
-        cJSON_AddStringToObject(line, "t", ti->def->task_id);
-        cJSON *e = task_entry(run, ti, st);
-        if (e)
-            cJSON_AddItemToObject(line, "v", e);
-        char *text = cJSON_PrintUnformatted(line);
-        cJSON_Delete(line);
-        if (text) {
-            fputs(text, f);
-            fputc('\n', f);
-        }
-        free(text);
+        tb_s(b, "{\"t\": ");
+        tb_str(b, ti->def->task_id);
+        tb_s(b, ", \"v\": ");
+        tb_task(b, run, ti, st);
+        tb_s(b, "}\n");
         finished |= biz_ti_state_finished(ti->state);
     }
     if ((int)run->state != st->written_state) {
-        fprintf(f, "{\"run\":{\"state\":\"%s\"}}\n", run_state_names[run->state]);
+        tb_f(b, "{\"run\": {\"state\": \"%s\"}}\n", run_state_names[run->state]);
         st->written_state = (int)run->state;
         finished = 1;
     }
-    if (fclose(f) != 0) {
-        free(buf);
-        return report_failure(st, "journal", "(memory)");
-    }
     clear_changed(run);
-    int rc = len ? write_all(st->journal_fd, buf, len) : 0;
-    free(buf);
-    if (rc < 0)
+    if (b->oom) {
+        b->oom = 0;
+        errno = ENOMEM;
+        return report_failure(st, "journal", run->run_id);
+    }
+    if (b->n && write_all(st->journal_fd, b->p, b->n) < 0)
         return report_failure(st, "journal", run->run_id);
     if (finished) {
         st->need_sync = 1;

@@ -61,6 +61,7 @@ typedef struct biz_store {
     int written_state; /* the run state last written (journal or record) */
     int compacted;     /* the record was written whole since the run ended */
     struct biz_logfile *logs;  /* LOG_FILES open try logs (state.c) */
+    struct tbuf *jbuf;         /* the journal's text, reused (state.c) */
     uint64_t log_timer;        /* the pending flush of their lines, or 0 */
     unsigned long log_clock;
     int umask_strips;          /* the umask takes bits of 0600: fchmod */

@@ -97,6 +97,23 @@ static void sb_json(sbuf *b, const cJSON *j, int indent)
     free(s);
 }
 
+/* A task's arguments without those set to None (unless None is a value of
+ * its own): the executable reads a missing argument as None, and parses
+ * every task's arguments when it starts, so each one left out is start-up
+ * time saved (a 10,000-task DAG has hundreds of thousands). */
+static void sb_args(sbuf *b, const biz_ir_task *t, int indent)
+{
+    const biz_op_spec *op = t->op >= 0 && t->op < BIZ_OP__COUNT ? &biz_ops[t->op] : NULL;
+    cJSON *args = op ? cJSON_Duplicate(t->args, 1) : NULL;
+    for (cJSON *a = args ? args->child : NULL, *next; a; a = next) {
+        next = a->next;
+        if (cJSON_IsNull(a) && !biz_op_none_ok(op, a->string))
+            cJSON_Delete(cJSON_DetachItemViaPointer(args, a));
+    }
+    sb_json(b, args ? args : t->args, indent);
+    cJSON_Delete(args);
+}
+
 /* Is s safe inside a C comment? */
 static int comment_safe(const char *s)
 {
@@ -148,7 +165,7 @@ char *biz_codegen_c(const biz_ir_dag *dag, const biz_codegen_info *info, size_t 
             sb_printf(&b, ",\n        .op = %d,\n        .group_id = ", t->op);
             sb_cstr(&b, t->group_id, 10);
             sb_printf(&b, ",\n        .args_json =\n            ");
-            sb_json(&b, t->args, 12);
+            sb_args(&b, t, 12);
             if (t->nupstream > 0)
                 sb_printf(&b, ",\n        .upstream = biz_up_%d,\n        .nupstream = %d", i, t->nupstream);
             else

@@ -83,7 +83,13 @@ char *biz_alert_html(const biz_alert_info *a)
     snprintf(num, sizeof num, "Try %d out of %d", a->try_number, a->max_tries);
     LINE("", num);
     LINE("Exception:<br>\n", a->error ? a->error : "(no message)");
-    LINE("Log: ", a->log_path ? a->log_path : "(no state directory)");
+    char *log = NULL;
+    /* One log per run: the try's lines are those tagged with it. */
+    if (a->log_path && asprintf(&log, "%s (the lines tagged [%s #%d])", a->log_path, a->task_id,
+                                a->try_number) < 0)
+        log = NULL;
+    LINE("Log: ", log ? log : a->log_path ? a->log_path : "(no state directory)");
+    free(log);
     LINE("Host: ", a->host);
 #undef LINE
     add(&o, &len, &cap, "</body></html>\n", 15);
@@ -198,7 +204,7 @@ void biz_alert_try_ended(biz_run *run, biz_ti *ti, int try_number, cJSON *email,
     host[sizeof host - 1] = 0;
     char *error = msg ? biz_log_redact(msg) : NULL;
     char *log = run->store && run->on_change
-                ? biz_store_log_path(run->store, run->run_id, task, try_number) : NULL;
+                ? biz_store_log_path(run->store, run->run_id) : NULL;
     biz_alert_info a = {
         run->dag->dag_id, run->run_id, task, state, try_number,
         ti->try_base + ti->retries + 1, error, log, host,

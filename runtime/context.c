@@ -187,6 +187,7 @@ typedef struct render_acc {
     int keep_going;     /* dry run: render the other arguments too */
     render_ctx *rc;
     char *notes;        /* dry run: arguments left for run time (XComs) */
+    int ready;          /* the context has this task's task and params */
 } render_acc;
 
 static const biz_arg_loc *find_loc(const biz_task_def *d, const char *name)
@@ -317,14 +318,31 @@ static cJSON *render_dry(render_acc *acc, const biz_arg_spec *a, const cJSON *v)
     return cJSON_Duplicate(v, 1);
 }
 
+/* Puts the task's own entries in the context, once an argument needs it
+ * (most tasks' arguments are plain values: nothing to render). */
+static void prepare_context(render_acc *acc)
+{
+    biz_run *run = acc->run;
+    const biz_ti *ti = acc->ti;
+    cJSON *task = cJSON_CreateObject();
+    cJSON_AddStringToObject(task, "task_id", ti->def->task_id);
+    cJSON_AddStringToObject(task, "operator", biz_ops[ti->def->op].name);
+    cJSON_ReplaceItemInObjectCaseSensitive(run->context, "task", task);
+    cJSON_ReplaceItemInObjectCaseSensitive(run->context, "params",
+                                           ctx_params(run, cJSON_GetObjectItemCaseSensitive(ti->args, "params")));
+    acc->ready = 1;
+}
+
 static void render_one(const biz_arg_spec *a, void *user)
 {
     render_acc *acc = user;
     if ((acc->err && !acc->keep_going) || !(a->flags & BIZ_A_TEMPLATED))
         return;
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(acc->out, a->name);
-    if (!v || cJSON_IsNull(v))
+    if (!v || cJSON_IsNull(v) || biz_tpl_is_plain(v, acc->run->native))
         return;
+    if (!acc->ready)
+        prepare_context(acc);
     if (acc->keep_going && acc->run->dry_run) {
         cJSON *r = render_dry(acc, a, v);
         if (r)
@@ -360,13 +378,6 @@ static cJSON *render_args(biz_run *run, biz_ti *ti, int try_number, char **err, 
     }
     if (ti->def->op < 0 || ti->def->op >= BIZ_OP__COUNT)
         return out;
-    cJSON *task = cJSON_CreateObject();
-    cJSON_AddStringToObject(task, "task_id", ti->def->task_id);
-    cJSON_AddStringToObject(task, "operator", biz_ops[ti->def->op].name);
-    cJSON_ReplaceItemInObjectCaseSensitive(run->context, "task", task);
-    cJSON_ReplaceItemInObjectCaseSensitive(run->context, "params",
-                                           ctx_params(run, cJSON_GetObjectItemCaseSensitive(ti->args, "params")));
-
     render_ctx rc = { run, NULL };
     biz_tpl_env env;
     memset(&env, 0, sizeof env);
@@ -376,7 +387,7 @@ static cJSON *render_args(biz_run *run, biz_ti *ti, int try_number, char **err, 
     env.task_id = ti->def->task_id;
     env.try_number = try_number;
     env.user = &rc;
-    render_acc acc = { run, ti, &env, out, NULL, keep_going, &rc, NULL };
+    render_acc acc = { run, ti, &env, out, NULL, keep_going, &rc, NULL, 0 };
     biz_op_each_arg(&biz_ops[ti->def->op], render_one, &acc);
     free(rc.missing);
     if (notes)

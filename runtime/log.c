@@ -173,7 +173,16 @@ static void now_iso(char *buf, size_t len)
         last = tv.tv_sec;
     }
     int ms = (int)(tv.tv_usec / 1000);
-    snprintf(buf, len, "%s.%c%c%cZ", second, '0' + ms / 100, '0' + ms / 10 % 10, '0' + ms % 10);
+    size_t n = strlen(second);
+    if (len < n + 6)
+        return;
+    memcpy(buf, second, n);
+    buf[n] = '.';
+    buf[n + 1] = (char)('0' + ms / 100);
+    buf[n + 2] = (char)('0' + ms / 10 % 10);
+    buf[n + 3] = (char)('0' + ms % 10);
+    buf[n + 4] = 'Z';
+    buf[n + 5] = 0;
 }
 
 static void vlog(biz_log_level level, const char *event, const char *task,
@@ -181,10 +190,10 @@ static void vlog(biz_log_level level, const char *event, const char *task,
 {
     if (!L.out)
         L.out = stderr;
-    /* A try's log file gets every line, debug ones too (a Bash task's
+    /* The run's log file gets every line, debug ones too (a Bash task's
      * output, each poke), whatever the console's verbosity: it is what a
-     * user reads after a failed cron run, as Airflow's task log. */
-    int to_sink = L.sink && task && try > 0;
+     * user reads after a failed cron run, as Airflow's task logs. */
+    int to_sink = L.sink != NULL;
     if ((int)level > L.verbosity + 2 && !to_sink)   /* quiet: errors; normal: info */
         return;
     char *raw = NULL;

@@ -49,10 +49,10 @@ void biz_log_progress(int done, int total, int running, int queued, int failed);
 /* Erases the progress line for good (before the summary). */
 void biz_log_progress_end(void);
 
-/* A second destination for task events (the state directory's per-try log
- * files, state.c): called for every event with a task and a try number,
- * already redacted, at info level and above (debug too when verbose), with
- * the line's time ("2024-01-01T00:00:00.000Z"). NULL removes it. */
+/* A second destination for every line (the run's log file, state.c),
+ * whatever the verbosity, debug lines included, already redacted, with
+ * the line's time ("2024-01-01T00:00:00.000Z"); task is NULL for a line
+ * about the run, try 0 for a task's line outside a try. NULL removes it. */
 typedef void (*biz_log_sink_fn)(void *user, const char *time, biz_log_level level,
                                 const char *task, int try, const char *msg);
 void biz_log_set_sink(biz_log_sink_fn fn, void *user);

@@ -1,9 +1,18 @@
-/* loop.c: timers in a min-heap, extra fds and curl transfers, all driven by
- * curl_multi_poll from one thread (see loop.h). */
-#include <poll.h>
+/* loop.c: timers in a min-heap, fd watches and curl transfers, all driven
+ * by one epoll set from one thread (see loop.h).
+ *
+ * curl runs in its "multi_socket" mode: it tells the loop which sockets to
+ * watch (socket_cb) and when it wants to be called back (timer_cb), and the
+ * loop hands it only the sockets that are ready. The cost of a turn is the
+ * events of that turn, not the transfers in flight: curl_multi_perform and
+ * curl_multi_poll would visit every one of 256 transfers for each that
+ * ends. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <time.h>
+#include <unistd.h>
 #include "loop.h"
 
 typedef struct timer {
@@ -17,8 +26,7 @@ typedef struct timer {
 typedef struct watch {
     uint64_t id;
     int fd;
-    short events;
-    int dead;            /* removed; swept after dispatch */
+    int dead;            /* removed; freed after dispatch */
     int weak;            /* does not keep the loop running */
     biz_fd_fn fn;
     void *user;
@@ -28,24 +36,43 @@ typedef struct xfer {
     CURL *easy;
     biz_easy_fn fn;
     void *user;
-    struct xfer *next;
+    struct xfer *prev, *next;
 } xfer;
+
+/* What the epoll set holds for one of curl's sockets. An idle keep-alive
+ * connection stays registered (curl says "remove" after every transfer and
+ * "watch" again at the next one: two system calls a call saved); a socket
+ * that fires while curl does not want it is removed then. */
+typedef struct csock {
+    int want;            /* CURL_POLL_* curl asked for; 0: none */
+    int registered;      /* EPOLL* events the set has for it; 0: not in it */
+} csock;
 
 struct biz_loop {
     CURLM *multi;
-    timer **heap;        /* min-heap on (when, id) */
+    int ep;              /* the epoll set */
+    timer **heap;        /* min-heap on (when, seq) */
     int nheap, capheap;
     timer *firing;       /* the timer whose callback runs (out of the heap) */
     int firing_dead;     /* it cancelled itself */
     uint64_t next_id;
     uint64_t next_seq;
-    watch *watches;
+    int64_t curl_when;   /* when curl wants its timeout call; -1: never */
+    watch **watches;
     int nwatch, capwatch;
-    int dispatching;     /* inside fd dispatch: removal only marks */
+    int dispatching;     /* inside event dispatch: removed watches wait */
+    csock *socks;        /* by fd */
+    int nsocks;
     xfer *xfers;
     int nxfer;
     int stop;
+    int failed;          /* a curl multi call failed */
+    biz_io_fn before_io;
+    void *before_io_user;
 };
+
+/* Event tags: curl sockets carry fd << 1, watches their pointer | 1. */
+#define TAG_WATCH 1u
 
 /* Monotonic time in milliseconds (for timers and durations). */
 int64_t biz_loop_now_ms(void)
@@ -55,18 +82,29 @@ int64_t biz_loop_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int socket_cb(CURL *easy, curl_socket_t s, int what, void *user, void *socketp);
+static int timer_cb(CURLM *multi, long timeout_ms, void *user);
+
 /* A new loop, or NULL when curl cannot make a multi handle. */
 biz_loop *biz_loop_new(void)
 {
     biz_loop *l = calloc(1, sizeof *l);
     if (!l)
         return NULL;
-    l->multi = curl_multi_init();
+    l->ep = epoll_create1(EPOLL_CLOEXEC);
+    l->multi = l->ep >= 0 ? curl_multi_init() : NULL;
     if (!l->multi) {
+        if (l->ep >= 0)
+            close(l->ep);
         free(l);
         return NULL;
     }
+    curl_multi_setopt(l->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
+    curl_multi_setopt(l->multi, CURLMOPT_SOCKETDATA, l);
+    curl_multi_setopt(l->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+    curl_multi_setopt(l->multi, CURLMOPT_TIMERDATA, l);
     l->next_id = 1;
+    l->curl_when = -1;
     return l;
 }
 
@@ -78,6 +116,8 @@ void biz_loop_free(biz_loop *l)
     for (int i = 0; i < l->nheap; i++)
         free(l->heap[i]);
     free(l->heap);
+    for (int i = 0; i < l->nwatch; i++)
+        free(l->watches[i]);
     free(l->watches);
     while (l->xfers) {
         xfer *x = l->xfers;
@@ -86,7 +126,22 @@ void biz_loop_free(biz_loop *l)
         free(x);
     }
     curl_multi_cleanup(l->multi);
+    free(l->socks);
+    close(l->ep);
     free(l);
+}
+
+/* Runs the before-I/O hook (loop.h). */
+void biz_loop_before_io(biz_loop *l)
+{
+    if (l && l->before_io)
+        l->before_io(l->before_io_user);
+}
+
+void biz_loop_set_before_io(biz_loop *l, biz_io_fn fn, void *user)
+{
+    l->before_io = fn;
+    l->before_io_user = user;
 }
 
 /* ---------------------------------------------------------------- timers */
@@ -180,7 +235,8 @@ void biz_loop_timer_cancel(biz_loop *l, uint64_t id)
         l->firing_dead = 1;
         return;
     }
-    /* Linear: a run has at most a few hundred timers, cancels are rare. */
+    /* Linear: a run has at most a timer or two per task in flight, and
+     * cancels are rare (a sensor or a timeout that did not fire). */
     for (int i = 0; i < l->nheap; i++)
         if (l->heap[i]->id == id) {
             free(heap_take(l, i));
@@ -212,32 +268,46 @@ static void run_timers(biz_loop *l)
 
 /* ---------------------------------------------------------------- fds */
 
+static uint32_t epoll_events(int curl_wait)
+{
+    return (curl_wait & CURL_WAIT_POLLIN ? EPOLLIN : 0u) | (curl_wait & CURL_WAIT_POLLOUT ? EPOLLOUT : 0u);
+}
+
 uint64_t biz_loop_fd_add(biz_loop *l, int fd, short events, biz_fd_fn fn, void *user)
 {
     if (l->nwatch == l->capwatch) {
         int cap = l->capwatch ? 2 * l->capwatch : 8;
-        watch *w = realloc(l->watches, cap * sizeof *w);
+        watch **w = realloc(l->watches, cap * sizeof *w);
         if (!w)
             return 0;
         l->watches = w;
         l->capwatch = cap;
     }
-    watch *w = &l->watches[l->nwatch++];
+    watch *w = calloc(1, sizeof *w);
+    if (!w)
+        return 0;
+    struct epoll_event ev = { .events = epoll_events(events) };
+    ev.data.u64 = (uint64_t)(uintptr_t)w | TAG_WATCH;
+    if (epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+        free(w);
+        return 0;
+    }
     w->id = l->next_id++;
     w->fd = fd;
-    w->events = events;
-    w->dead = 0;
-    w->weak = 0;
     w->fn = fn;
     w->user = user;
+    l->watches[l->nwatch++] = w;
     return w->id;
 }
 
+/* Frees the removed watches (not while their events are dispatched). */
 static void sweep_watches(biz_loop *l)
 {
     int j = 0;
     for (int i = 0; i < l->nwatch; i++)
-        if (!l->watches[i].dead)
+        if (l->watches[i]->dead)
+            free(l->watches[i]);
+        else
             l->watches[j++] = l->watches[i];
     l->nwatch = j;
 }
@@ -246,49 +316,103 @@ static void sweep_watches(biz_loop *l)
 void biz_loop_fd_weak(biz_loop *l, uint64_t id)
 {
     for (int i = 0; i < l->nwatch; i++)
-        if (l->watches[i].id == id)
-            l->watches[i].weak = 1;
+        if (l->watches[i]->id == id)
+            l->watches[i]->weak = 1;
 }
 
 /* True when every live watch is weak (or there is none). */
 static int only_weak_watches(const biz_loop *l)
 {
     for (int i = 0; i < l->nwatch; i++)
-        if (!l->watches[i].dead && !l->watches[i].weak)
+        if (!l->watches[i]->dead && !l->watches[i]->weak)
             return 0;
     return 1;
 }
 
-/* curl_multi_poll reports only POLLIN/POLLOUT/POLLPRI of extra fds: a pipe
- * whose writers all closed shows just POLLHUP, so curl wakes up at once
- * yet reports nothing, forever. Asks poll(2) again (no wait) and reports
- * hang-ups and errors as readable, so the reader sees its EOF. */
-static void add_hangups(struct curl_waitfd *wfds, int n)
-{
-    struct pollfd pf[64];
-    for (int base = 0; base < n; base += 64) {
-        int m = n - base < 64 ? n - base : 64;
-        for (int i = 0; i < m; i++) {
-            pf[i].fd = wfds[base + i].fd;
-            pf[i].events = POLLIN;
-            pf[i].revents = 0;
-        }
-        if (poll(pf, m, 0) <= 0)
-            continue;
-        for (int i = 0; i < m; i++)
-            if (pf[i].revents & (POLLHUP | POLLERR | POLLNVAL))
-                wfds[base + i].revents |= CURL_WAIT_POLLIN;
-    }
-}
-
-/* Stops watching an fd (deferred while fds are dispatched). */
+/* Stops watching an fd: out of the epoll set at once (the caller may close
+ * it next), the watch itself freed when no event of this turn refers to it. */
 void biz_loop_fd_remove(biz_loop *l, uint64_t id)
 {
-    for (int i = 0; i < l->nwatch; i++)
-        if (l->watches[i].id == id)
-            l->watches[i].dead = 1;
+    for (int i = 0; i < l->nwatch; i++) {
+        watch *w = l->watches[i];
+        if (w->id == id && !w->dead) {
+            epoll_ctl(l->ep, EPOLL_CTL_DEL, w->fd, NULL);
+            w->dead = 1;
+        }
+    }
     if (!l->dispatching)
         sweep_watches(l);
+}
+
+/* ---------------------------------------------------------------- curl's sockets */
+
+static csock *sock_slot(biz_loop *l, int fd)
+{
+    if (fd < 0)
+        return NULL;
+    if (fd >= l->nsocks) {
+        int n = l->nsocks ? l->nsocks : 64;
+        while (n <= fd)
+            n *= 2;
+        csock *s = realloc(l->socks, (size_t)n * sizeof *s);
+        if (!s)
+            return NULL;
+        memset(s + l->nsocks, 0, (size_t)(n - l->nsocks) * sizeof *s);
+        l->socks = s;
+        l->nsocks = n;
+    }
+    return &l->socks[fd];
+}
+
+/* Makes the epoll set hold events for fd (0: takes it out). A socket curl
+ * closed left the set by itself, so its slot may be stale: ADD and MOD
+ * each fall back on the other. */
+static int sock_register(biz_loop *l, int fd, csock *c, uint32_t events)
+{
+    if (c->registered == (int)events)
+        return 0;
+    struct epoll_event ev = { .events = events };
+    ev.data.u64 = (uint64_t)fd << 1;
+    int rc;
+    if (!events) {
+        epoll_ctl(l->ep, EPOLL_CTL_DEL, fd, NULL);
+        rc = 0;
+    } else if (c->registered) {
+        rc = epoll_ctl(l->ep, EPOLL_CTL_MOD, fd, &ev);
+        if (rc < 0 && errno == ENOENT)
+            rc = epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev);
+    } else {
+        rc = epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev);
+        if (rc < 0 && errno == EEXIST)
+            rc = epoll_ctl(l->ep, EPOLL_CTL_MOD, fd, &ev);
+    }
+    c->registered = rc == 0 ? (int)events : 0;
+    return rc;
+}
+
+static int socket_cb(CURL *easy, curl_socket_t s, int what, void *user, void *socketp)
+{
+    (void)easy;
+    (void)socketp;
+    biz_loop *l = user;
+    csock *c = sock_slot(l, (int)s);
+    if (!c)
+        return -1;
+    if (what == CURL_POLL_REMOVE) {
+        c->want = 0;    /* stays registered: see csock */
+        return 0;
+    }
+    c->want = what;
+    uint32_t ev = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
+    return sock_register(l, (int)s, c, ev) < 0 ? -1 : 0;
+}
+
+static int timer_cb(CURLM *multi, long timeout_ms, void *user)
+{
+    (void)multi;
+    biz_loop *l = user;
+    l->curl_when = timeout_ms < 0 ? -1 : biz_loop_now_ms() + timeout_ms;
+    return 0;
 }
 
 /* ---------------------------------------------------------------- transfers */
@@ -306,7 +430,10 @@ int biz_loop_easy_add(biz_loop *l, CURL *easy, biz_easy_fn fn, void *user)
         free(x);
         return -1;
     }
+    x->prev = NULL;
     x->next = l->xfers;
+    if (x->next)
+        x->next->prev = x;
     l->xfers = x;
     l->nxfer++;
     return 0;
@@ -315,14 +442,17 @@ int biz_loop_easy_add(biz_loop *l, CURL *easy, biz_easy_fn fn, void *user)
 /* Unlinks the record of easy and returns it (NULL when unknown). */
 static xfer *unlink_xfer(biz_loop *l, CURL *easy)
 {
-    for (xfer **p = &l->xfers; *p; p = &(*p)->next)
-        if ((*p)->easy == easy) {
-            xfer *x = *p;
-            *p = x->next;
-            l->nxfer--;
-            return x;
-        }
-    return NULL;
+    xfer *x = NULL;
+    if (curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x) != CURLE_OK || !x || x->easy != easy)
+        return NULL;
+    if (x->prev)
+        x->prev->next = x->next;
+    else
+        l->xfers = x->next;
+    if (x->next)
+        x->next->prev = x->prev;
+    l->nxfer--;
+    return x;
 }
 
 /* Aborts a transfer without calling its callback. */
@@ -332,6 +462,7 @@ void biz_loop_easy_remove(biz_loop *l, CURL *easy)
     if (!x)
         return;
     curl_multi_remove_handle(l->multi, easy);
+    curl_easy_setopt(easy, CURLOPT_PRIVATE, NULL);
     free(x);
 }
 
@@ -348,12 +479,23 @@ static void finish_xfers(biz_loop *l)
         xfer *x = unlink_xfer(l, easy);
         curl_multi_remove_handle(l->multi, easy);
         if (x) {
+            curl_easy_setopt(easy, CURLOPT_PRIVATE, NULL);
             biz_easy_fn fn = x->fn;
             void *user = x->user;
             free(x);
             fn(l, easy, rc, user);
         }
     }
+}
+
+/* Lets curl act on fd (CURL_SOCKET_TIMEOUT: its timeout), the hook first:
+ * what curl does next may send a request. */
+static void curl_act(biz_loop *l, curl_socket_t fd, int mask)
+{
+    int running;
+    biz_loop_before_io(l);
+    if (curl_multi_socket_action(l->multi, fd, mask, &running) != CURLM_OK)
+        l->failed = 1;
 }
 
 /* ---------------------------------------------------------------- run */
@@ -363,63 +505,81 @@ void biz_loop_stop(biz_loop *l)
     l->stop = 1;
 }
 
+/* Dispatches one epoll event. */
+static void dispatch(biz_loop *l, const struct epoll_event *e)
+{
+    uint64_t tag = e->data.u64;
+    if (tag & TAG_WATCH) {
+        watch *w = (watch *)(uintptr_t)(tag & ~(uint64_t)TAG_WATCH);
+        if (w->dead)
+            return;
+        /* A hang-up or error is reported as readable: the reader sees its
+         * EOF or error by reading (loop.h). */
+        int rev = (e->events & (EPOLLIN | EPOLLHUP | EPOLLERR) ? CURL_WAIT_POLLIN : 0) |
+                  (e->events & EPOLLOUT ? CURL_WAIT_POLLOUT : 0);
+        w->fn(l, w->fd, rev, w->user);
+        return;
+    }
+    int fd = (int)(tag >> 1);
+    csock *c = fd < l->nsocks ? &l->socks[fd] : NULL;
+    if (c && !c->want) {
+        /* An idle connection curl does not watch (closed by the server,
+         * most likely): out of the set; curl finds out when it reuses it. */
+        sock_register(l, fd, c, 0);
+        return;
+    }
+    int mask = (e->events & EPOLLIN ? CURL_CSELECT_IN : 0) |
+               (e->events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
+               (e->events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
+    curl_act(l, fd, mask);
+}
+
 /* Runs until nothing is left to do or biz_loop_stop. */
 int biz_loop_run(biz_loop *l)
 {
-    struct curl_waitfd *wfds = NULL;
-    int capw = 0, rc = 0;
+    struct epoll_event evs[64];
+    int skipped = 0;   /* turns in a row that did not look at the fds */
     l->stop = 0;
-    while (!l->stop) {
-        int running;
+    l->failed = 0;
+    while (!l->stop && !l->failed) {
         run_timers(l);
         if (l->stop)
             break;
-        if (curl_multi_perform(l->multi, &running) != CURLM_OK) {
-            rc = -1;
-            break;
+        if (l->curl_when >= 0 && l->curl_when <= biz_loop_now_ms()) {
+            l->curl_when = -1;
+            curl_act(l, CURL_SOCKET_TIMEOUT, 0);
+            finish_xfers(l);
         }
-        finish_xfers(l);
-        if (l->stop)
+        if (l->stop || l->failed)
             break;
         if (l->nheap == 0 && l->nxfer == 0 && only_weak_watches(l))
             break;
 
-        long timeout = 60000;
-        if (l->nheap > 0) {
-            int64_t d = l->heap[0]->when - biz_loop_now_ms();
-            timeout = d < 0 ? 0 : d < timeout ? (long)d : timeout;
-        }
-        if (l->nwatch > capw) {
-            struct curl_waitfd *w = realloc(wfds, l->nwatch * sizeof *w);
-            if (!w) {
-                rc = -1;
-                break;
-            }
-            wfds = w;
-            capw = l->nwatch;
-        }
-        int n = l->nwatch;
-        for (int i = 0; i < n; i++) {
-            wfds[i].fd = l->watches[i].fd;
-            wfds[i].events = l->watches[i].events;
-            wfds[i].revents = 0;
-        }
-        if (curl_multi_poll(l->multi, wfds, n, (int)timeout, NULL) != CURLM_OK) {
-            rc = -1;
-            break;
-        }
-        add_hangups(wfds, n);
-        /* Watches added by callbacks land past n and are not dispatched. */
-        l->dispatching = 1;
-        for (int i = 0; i < n && !l->stop; i++) {
-            if (!wfds[i].revents || l->watches[i].dead)
+        int64_t now = biz_loop_now_ms(), next = now + 60000;
+        if (l->nheap > 0 && l->heap[0]->when < next)
+            next = l->heap[0]->when;
+        if (l->curl_when >= 0 && l->curl_when < next)
+            next = l->curl_when;
+        /* Something is due: go round again without a system call, but
+         * never so often in a row that ready fds would wait. */
+        if (next <= now && ++skipped < 8)
+            continue;
+        skipped = 0;
+        /* Nothing unwritten while it waits: a kill during the wait loses
+         * nothing the hook would have written. */
+        biz_loop_before_io(l);
+        int n = epoll_wait(l->ep, evs, 64, next > now ? (int)(next - now) : 0);
+        if (n < 0) {
+            if (errno == EINTR)
                 continue;
-            watch w = l->watches[i];  /* the array may grow in fn */
-            w.fn(l, w.fd, wfds[i].revents, w.user);
+            return -1;
         }
+        l->dispatching = 1;
+        for (int i = 0; i < n && !l->stop; i++)
+            dispatch(l, &evs[i]);
         l->dispatching = 0;
         sweep_watches(l);
+        finish_xfers(l);
     }
-    free(wfds);
-    return rc;
+    return l->failed ? -1 : 0;
 }

@@ -1,9 +1,11 @@
 /* loop.h: the runtime's single-threaded event loop (Redis ae.c's shape).
  *
  * One loop drives everything a run does: libcurl easy handles (through one
- * curl multi handle and curl_multi_poll), timers kept in a min-heap, and
- * extra file descriptors (child-process pipes) handed to curl_multi_poll as
- * extra waitfds. No threads, no sleeping: every wait is an event.
+ * curl multi handle in its multi_socket mode), timers kept in a min-heap,
+ * and extra file descriptors (child-process pipes, pidfds, the signal
+ * pipe), all in one epoll set. No threads, no sleeping: every wait is an
+ * event, and a turn costs the events it handles, not the transfers in
+ * flight.
  *
  * Ownership: the loop owns its events. Timers and fd watchers are named by
  * ids; removing one (even from inside a callback, even its own) only marks
@@ -58,6 +60,15 @@ void biz_loop_fd_remove(biz_loop *loop, uint64_t id);
 int biz_loop_easy_add(biz_loop *loop, CURL *easy, biz_easy_fn fn, void *user);
 /* Aborts a transfer without calling its callback. */
 void biz_loop_easy_remove(biz_loop *loop, CURL *easy);
+
+/* The before-I/O hook: called before the loop lets curl act (which may send
+ * a request) and before it waits, so that what the run decided is written
+ * before anything outside the process can see a consequence of it (the
+ * run's journal, state.c). One hook; NULL removes it. */
+typedef void (*biz_io_fn)(void *user);
+void biz_loop_set_before_io(biz_loop *loop, biz_io_fn fn, void *user);
+/* Calls the hook now: before an action the loop does not make (a fork). */
+void biz_loop_before_io(biz_loop *loop);
 
 /* Runs until nothing is left to do (no timer, fd or transfer) or
  * biz_loop_stop. Returns 0, or -1 on a curl multi error. */

@@ -93,26 +93,41 @@ static char *join_url(const char *base, const char *path)
 /* Replaces every {name} of tmpl by its value (unknown {x} stay as they are). */
 static char *substitute(const char *tmpl, const char *const *kv)
 {
+    /* Two passes over a short template (once per call): the length, then
+     * the text. */
     char *out = NULL;
     size_t len = 0;
-    FILE *f = open_memstream(&out, &len);
-    if (!f)
-        return NULL;
-    for (const char *p = tmpl; *p;) {
-        int matched = 0;
-        for (int i = 0; *p == '{' && kv[i]; i += 2) {
-            size_t n = strlen(kv[i]);
-            if (strncmp(p + 1, kv[i], n) == 0 && p[1 + n] == '}') {
-                fputs(kv[i + 1], f);
-                p += n + 2;
-                matched = 1;
-                break;
+    for (int pass = 0; pass < 2; pass++) {
+        size_t n = 0;
+        for (const char *p = tmpl; *p;) {
+            int matched = 0;
+            for (int i = 0; *p == '{' && kv[i]; i += 2) {
+                size_t k = strlen(kv[i]);
+                if (strncmp(p + 1, kv[i], k) == 0 && p[1 + k] == '}') {
+                    size_t v = strlen(kv[i + 1]);
+                    if (out)
+                        memcpy(out + n, kv[i + 1], v);
+                    n += v;
+                    p += k + 2;
+                    matched = 1;
+                    break;
+                }
+            }
+            if (!matched) {
+                if (out)
+                    out[n] = *p;
+                n++;
+                p++;
             }
         }
-        if (!matched)
-            fputc(*p++, f);
+        if (out) {
+            out[n] = 0;
+            break;
+        }
+        len = n;
+        if (!(out = malloc(len + 1)))
+            return NULL;
     }
-    fclose(f);
     return out;
 }
 

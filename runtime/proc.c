@@ -312,6 +312,9 @@ biz_proc *biz_proc_spawn(biz_loop *loop, const biz_proc_opts *o, const biz_proc_
     long maxfd = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
                  rl.rlim_cur < 65536 ? (long)rl.rlim_cur : 65536;
 
+    /* What the run decided so far is written before the command can act
+     * on the world (loop.h). */
+    biz_loop_before_io(loop);
     /* No handler of ours may run in the child before it resets them. */
     sigset_t all, old;
     sigfillset(&all);

@@ -238,7 +238,8 @@ typedef struct plan_ctx {
     const char *prog;
     biz_plan_exec_fn exec;
     biz_store *st;
-    cJSON *records;     /* refreshed after each run */
+    cJSON *records;     /* refreshed after each run that another follows */
+    int more;           /* another run follows this one (catch-up) */
 } plan_ctx;
 
 static void reload(plan_ctx *pc)
@@ -276,7 +277,7 @@ static void report_failures(const biz_run *run, const biz_store *st)
     for (int i = 0; i < run->n; i++) {
         const biz_ti *ti = &run->tis[i];
         if (ti->state == BIZ_TI_FAILED) {
-            char *log = biz_store_log_path(st, run->run_id, ti->def->task_id, ti->tries);
+            char *log = biz_store_log_path(st, run->run_id);
             biz_log(BIZ_LOG_ERROR, "task '%s' failed (try %d): %s; log: %s", ti->def->task_id,
                     ti->tries, ti->reason ? ti->reason : "?", log ? log : "?");
             free(log);
@@ -341,7 +342,9 @@ static int make_run(plan_ctx *pc, cJSON *conf, const char *type, double ld,
     if (status != 0)
         report_failures(run, pc->st);
     biz_store_detach(pc->st);
-    remember(pc, run);
+    /* Only a later run of this invocation reads the records again. */
+    if (pc->more)
+        remember(pc, run);
     biz_run_free(run);
     return status;
 }
@@ -351,7 +354,7 @@ int biz_plan_main(const biz_dag_def *dag, const biz_cli *o, cJSON *conf, const c
                   biz_plan_exec_fn exec)
 {
     char err[1024], root[4096];
-    plan_ctx pc = { dag, o, prog, exec, NULL, NULL };
+    plan_ctx pc = { dag, o, prog, exec, NULL, NULL, 0 };
     biz_plan_sched ps;
     double now;
     cJSON *settings = cJSON_Parse(dag->settings_json ? dag->settings_json : "{}");
@@ -460,6 +463,7 @@ int biz_plan_main(const biz_dag_def *dag, const biz_cli *o, cJSON *conf, const c
             biz_plan_run_id("scheduled", (double)items[i].iv.start, id, sizeof id);
             free(last_id);
             last_id = strdup(id);
+            pc.more = i + 1 < n;
             status = make_run(&pc, NULL, "scheduled", (double)items[i].iv.start, items[i].iv, recs[i]);
             if (status != 0) {
                 if (i + 1 < n || left)

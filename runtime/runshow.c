@@ -166,18 +166,20 @@ void biz_plan_print_record(FILE *f, const cJSON *rec, const char *record_path)
             strcmp(b, "-") ? " UTC" : "", dur);
     if (record_path)
         fprintf(f, "record:        %s\n", record_path);
+    if (jstr(rec, "log"))
+        fprintf(f, "log:           %s  (a task's lines: grep '\\[TASK #TRY\\]')\n", jstr(rec, "log"));
     const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(rec, "tasks"), *t;
     int w = 4;
     cJSON_ArrayForEach(t, tasks) {
         int l = (int)strlen(t->string);
         w = l > w ? l : w;
     }
-    fprintf(f, "\n%-*s  %-15s  %5s  %10s  %s\n", w, "TASK", "STATE", "TRIES", "DURATION", "LOG");
+    fprintf(f, "\n%-*s  %-15s  %5s  %10s\n", w, "TASK", "STATE", "TRIES", "DURATION");
     cJSON_ArrayForEach(t, tasks) {
         const cJSON *tries = cJSON_GetObjectItemCaseSensitive(t, "tries");
         fmt_duration(biz_record_time(t, "start_date"), biz_record_time(t, "end_date"), dur, sizeof dur);
-        fprintf(f, "%-*s  %-15s  %5d  %10s  %s\n", w, t->string, or_dash(jstr(t, "state")),
-                cJSON_IsNumber(tries) ? tries->valueint : 0, dur, or_dash(jstr(t, "log")));
+        fprintf(f, "%-*s  %-15s  %5d  %10s\n", w, t->string, or_dash(jstr(t, "state")),
+                cJSON_IsNumber(tries) ? tries->valueint : 0, dur);
     }
     int header = 0;
     cJSON_ArrayForEach(t, tasks) {

@@ -2,6 +2,7 @@
  * directory (see state.h for the layout and the rules). */
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
@@ -26,17 +27,6 @@ typedef struct tbuf {
     size_t n, cap;
     int oom;
 } tbuf;   /* struct tbuf: state.h keeps one for the journal */
-
-/* An open try log and the lines not written yet (see "try logs" below). */
-struct biz_logfile {
-    char *task;            /* NULL: a free slot */
-    int try_number;
-    int fd;
-    char *buf;
-    size_t len, cap;
-    unsigned long used;    /* for least-recently-used eviction */
-};
-
 
 static const char *const run_state_names[] = { "running", "success", "failed", "timed_out" };
 
@@ -142,13 +132,13 @@ static biz_store *store_new(const char *root, const char *dag_id)
         return NULL;
     st->runs_fd = -1;
     st->journal_fd = -1;
-    st->logs = calloc(LOG_FILES, sizeof *st->logs);
+    st->log_fd = -1;
     st->jbuf = calloc(1, sizeof *st->jbuf);
     st->root = strdup(root);
     st->dag_dir = join(root, dag_id);
     st->runs_dir = st->dag_dir ? join(st->dag_dir, "runs") : NULL;
     st->logs_dir = st->dag_dir ? join(st->dag_dir, "logs") : NULL;
-    if (!st->root || !st->runs_dir || !st->logs_dir || !st->logs || !st->jbuf) {
+    if (!st->root || !st->runs_dir || !st->logs_dir || !st->jbuf) {
         biz_store_close(st);
         return NULL;
     }
@@ -207,7 +197,6 @@ void biz_store_close(biz_store *st)
     free(st->dag_dir);
     free(st->runs_dir);
     free(st->logs_dir);
-    free(st->logs);
     if (st->jbuf)
         free(st->jbuf->p);
     free(st->jbuf);
@@ -226,14 +215,13 @@ static char *component(const char *s)
     return c;
 }
 
-/* The path of a try's log file. */
-char *biz_store_log_path(const biz_store *st, const char *run_id, const char *task_id, int try_number)
+/* The path of a run's log file. */
+char *biz_store_log_path(const biz_store *st, const char *run_id)
 {
-    char *r = component(run_id), *t = component(task_id), *s = NULL;
-    if (r && t && asprintf(&s, "%s/%s/%s/%d.log", st->logs_dir, r, t, try_number) < 0)
+    char *r = component(run_id), *s = NULL;
+    if (r && asprintf(&s, "%s/%s.log", st->logs_dir, r) < 0)
         s = NULL;
     free(r);
-    free(t);
     return s;
 }
 
@@ -526,27 +514,80 @@ static void tb_masked(tbuf *b, const char *s)
  * Data must come back exactly (--resume hands it to the tasks it runs
  * again), and a secret must not be readable in a record: sealing does
  * both, where masking would change the data. Printed once. */
+/* v as compact JSON, appended (what cJSON_PrintUnformatted gives, without
+ * its buffer of its own: a journal line holds an XCom). */
+static void tb_json(tbuf *b, const cJSON *v, int depth)
+{
+    if (depth > 1000) {          /* cJSON parses no deeper */
+        tb_s(b, "null");
+        return;
+    }
+    if (cJSON_IsString(v)) {
+        tb_str(b, v->valuestring ? v->valuestring : "");
+    } else if (cJSON_IsNumber(v)) {
+        double d = v->valuedouble;
+        if (isnan(d) || isinf(d)) {
+            tb_s(b, "null");
+        } else if (d == (double)(long long)d && fabs(d) < 1e15) {
+            long long i = (long long)d;
+            if (i < 0)
+                tb_add(b, "-", 1);
+            tb_int(b, (long)(i < 0 ? -i : i));
+        } else {
+            char num[32];
+            snprintf(num, sizeof num, "%1.15g", d);
+            if (strtod(num, NULL) != d)
+                snprintf(num, sizeof num, "%1.17g", d);
+            tb_s(b, num);
+        }
+    } else if (cJSON_IsBool(v)) {
+        tb_s(b, cJSON_IsTrue(v) ? "true" : "false");
+    } else if (cJSON_IsRaw(v)) {
+        tb_s(b, v->valuestring ? v->valuestring : "null");
+    } else if (cJSON_IsArray(v) || cJSON_IsObject(v)) {
+        int obj = cJSON_IsObject(v);
+        tb_add(b, obj ? "{" : "[", 1);
+        for (const cJSON *c = v->child; c; c = c->next) {
+            if (c != v->child)
+                tb_add(b, ",", 1);
+            if (obj) {
+                tb_str(b, c->string ? c->string : "");
+                tb_add(b, ":", 1);
+            }
+            tb_json(b, c, depth + 1);
+        }
+        tb_add(b, obj ? "}" : "]", 1);
+    } else {
+        tb_s(b, "null");
+    }
+}
+
 static void tb_sealed(tbuf *b, const cJSON *v)
 {
-    char *text = v ? cJSON_PrintUnformatted(v) : NULL;
-    if (!text) {
+    if (!v) {
         tb_s(b, "{}");
         return;
     }
-    if (!biz_log_has_secret(text)) {
-        tb_s(b, text);
-    } else {
-        char *b64 = biz_b64_encode(text, strlen(text));
-        tb_s(b, "{\"" SEALED_KEY "\": ");
-        tb_str(b, b64 ? b64 : "");
-        tb_s(b, "}");
-        free(b64);
-    }
+    size_t start = b->n;
+    tb_json(b, v, 0);
+    if (b->oom || !biz_log_has_secret(b->p + start))
+        return;
+    char *text = strdup(b->p + start);
+    b->n = start;
+    b->p[start] = 0;
+    char *b64 = text ? biz_b64_encode(text, strlen(text)) : NULL;
+    if (!b64)
+        b->oom = 1;
+    tb_s(b, "{\"" SEALED_KEY "\": ");
+    tb_str(b, b64 ? b64 : "");
+    tb_s(b, "}");
+    free(b64);
     free(text);
 }
 
 /* A task's entry: {"state": ..., "xcom": ..., "log": ...}. */
-static void tb_task(tbuf *b, const biz_run *run, const biz_ti *ti, const biz_store *st)
+/* log: the run log's path (NULL: none written). */
+static void tb_task(tbuf *b, const biz_ti *ti, const char *log)
 {
     int done = biz_ti_state_finished(ti->state);
     tb_s(b, "{\"state\": \"");
@@ -583,13 +624,11 @@ static void tb_task(tbuf *b, const biz_run *run, const biz_ti *ti, const biz_sto
         tb_s(b, br ? br : "[]");
         free(br);
     }
-    char *log = st && ti->tries > 0 ? biz_store_log_path(st, run->run_id, ti->def->task_id, ti->tries) : NULL;
     tb_s(b, ", \"log\": ");
-    if (log)
+    if (log && ti->tries > 0)
         tb_str(b, log);
     else
         tb_s(b, "null");
-    free(log);
     tb_s(b, "}");
 }
 
@@ -620,13 +659,20 @@ static void tb_record(tbuf *b, const biz_run *run, const biz_store *st, long jou
     tb_str(b, dag->source_sha256 ? dag->source_sha256 : "");
     if (journal_gen > 0)
         tb_f(b, ",\n  \"journal_gen\": %ld", journal_gen);
+    char *log = st ? biz_store_log_path(st, run->run_id) : NULL;
+    tb_s(b, ",\n  \"log\": ");
+    if (log)
+        tb_str(b, log);
+    else
+        tb_s(b, "null");
     tb_s(b, ",\n  \"tasks\": {");
     for (int i = 0; i < run->n; i++) {
         tb_s(b, i ? ",\n    " : "\n    ");
         tb_str(b, run->tis[i].def->task_id);
         tb_s(b, ": ");
-        tb_task(b, run, &run->tis[i], st);
+        tb_task(b, &run->tis[i], log);
     }
+    free(log);
     tb_s(b, run->n ? "\n  }\n}\n" : "}\n}\n");
 }
 
@@ -764,54 +810,28 @@ int biz_record_apply(biz_run *run, const cJSON *rec, char *err, size_t errlen)
     return rerun;
 }
 
-/* ---------------------------------------------------------------- logging */
-
-/* ---------------------------------------------------------------- try logs
+/* ---------------------------------------------------------------- the run log
  *
- * Each try's lines go to its own file. Opening, writing and closing a file
- * per line cost five system calls a line, more than the HTTP call itself:
- * so the store keeps the last LOG_FILES files open, buffers their lines,
- * and writes each buffer once per turn of the event loop (a 0 ms timer),
- * or at once when there is no loop. */
+ * One file per run, logs/<run_id>.log, gets every line the run logs, debug
+ * ones included, each tagged with its task and try as on the console
+ * ("[extract #2] ..."): what a user reads after a failed cron run, as
+ * Airflow's task logs, and what `grep '\[extract #2\]'` splits by try.
+ * One file, not one per try: making a file costs more than an HTTP call
+ * to a nearby service (about a millisecond on some disks), so a file per
+ * try would make a 10,000-task run spend most of its time creating files.
+ * Lines are buffered and written every LOG_MS, when the buffer is full,
+ * and when the run is detached (its end, an interrupt): a kill -9 can lose
+ * the last LOG_MS of log lines, never a line of the run's record. */
 
+#define LOG_MS 100
+#define LOG_BUF (64 * 1024)
 
-static long log_flush_cb(biz_loop *loop, void *user);
-
-static void logfile_flush(biz_store *st, struct biz_logfile *f)
+static void log_flush(biz_store *st)
 {
-    if (f->len && f->fd >= 0 && write_all(f->fd, f->buf, f->len) < 0 && !st->save_failed)
+    if (st->log_len && st->log_fd >= 0 && write_all(st->log_fd, st->log_buf, st->log_len) < 0 &&
+        !st->save_failed)
         st->save_failed = 1;
-    f->len = 0;
-}
-
-static void logfile_close(biz_store *st, struct biz_logfile *f)
-{
-    logfile_flush(st, f);
-    if (f->fd >= 0)
-        close(f->fd);
-    free(f->task);
-    free(f->buf);
-    memset(f, 0, sizeof *f);
-    f->fd = -1;
-}
-
-/* Writes every buffered line. */
-static void logs_flush(biz_store *st)
-{
-    for (int i = 0; i < LOG_FILES; i++)
-        if (st->logs[i].task)
-            logfile_flush(st, &st->logs[i]);
-}
-
-/* Flushes and closes every log file. */
-static void logs_close(biz_store *st)
-{
-    if (st->log_timer && st->run && st->run->loop)
-        biz_loop_timer_cancel(st->run->loop, st->log_timer);
-    st->log_timer = 0;
-    for (int i = 0; i < LOG_FILES; i++)
-        if (st->logs[i].task)
-            logfile_close(st, &st->logs[i]);
+    st->log_len = 0;
 }
 
 static long log_flush_cb(biz_loop *loop, void *user)
@@ -819,73 +839,45 @@ static long log_flush_cb(biz_loop *loop, void *user)
     (void)loop;
     biz_store *st = user;
     st->log_timer = 0;
-    logs_flush(st);
+    log_flush(st);
     return BIZ_LOOP_NOMORE;
 }
 
-/* Opens a try's log file (its task's folder made when missing). */
-static int logfile_open(biz_store *st, const char *task, int try_number)
+static void log_close(biz_store *st)
 {
-    char *path = biz_store_log_path(st, st->run->run_id, task, try_number);
-    if (!path)
-        return -1;
-    if (try_number == 1) {
-        /* A first try: its task's folder is new (an open would fail). */
-        char *slash = strrchr(path, '/');
-        *slash = 0;
-        if (mkdir(path, 0700) == 0 && st->umask_strips)
-            chmod(path, 0700);
-        *slash = '/';
-    }
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0 && errno == ENOENT) {
-        /* The task's folder is missing (its first try): make it alone; its
-         * parents only when they are missing too (the run's first task). */
-        char *slash = strrchr(path, '/');
-        *slash = 0;
-        int ok = mkdir(path, 0700) == 0 || errno == EEXIST;
-        if (!ok && errno == ENOENT)
-            ok = biz_state_mkdirs(path) == 0;
-        else if (ok && st->umask_strips)
-            chmod(path, 0700);
-        *slash = '/';
-        if (ok)
-            fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-    }
-    if (fd >= 0 && st->umask_strips)
-        fchmod(fd, 0600);
-    free(path);
-    return fd;
+    if (st->log_timer && st->run && st->run->loop)
+        biz_loop_timer_cancel(st->run->loop, st->log_timer);
+    st->log_timer = 0;
+    log_flush(st);
+    if (st->log_fd >= 0)
+        close(st->log_fd);
+    st->log_fd = -1;
+    free(st->log_buf);
+    st->log_buf = NULL;
+    st->log_cap = 0;
+    free(st->log_path);
+    st->log_path = NULL;
 }
 
-/* The open log file of a try, opening it (and evicting the least recently
- * used one) when needed. */
-static struct biz_logfile *logfile_get(biz_store *st, const char *task, int try_number)
+/* Opens the run's log (appending: a resumed run's lines follow); -2 when
+ * it cannot be (said once: the message itself comes back here). */
+static void log_open(biz_store *st)
 {
-    struct biz_logfile *lru = &st->logs[0];
-    for (int i = 0; i < LOG_FILES; i++) {
-        struct biz_logfile *f = &st->logs[i];
-        if (f->task && f->try_number == try_number && strcmp(f->task, task) == 0) {
-            f->used = ++st->log_clock;
-            return f;
+    const char *path = st->log_path;
+    st->log_fd = path ? open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600) : -1;
+    if (st->log_fd < 0) {
+        int e = errno;
+        st->log_fd = -2;
+        if (!st->save_failed) {
+            st->save_failed = 1;
+            biz_log(BIZ_LOG_ERROR, "cannot open the run log %s: %s", path ? path : "?", strerror(e));
         }
-        if (!f->task || (lru->task && f->used < lru->used))
-            lru = f;
+    } else if (st->umask_strips) {
+        fchmod(st->log_fd, 0600);
     }
-    if (lru->task)
-        logfile_close(st, lru);
-    lru->fd = logfile_open(st, task, try_number);
-    lru->task = strdup(task);
-    lru->try_number = try_number;
-    lru->used = ++st->log_clock;
-    if (!lru->task) {
-        logfile_close(st, lru);
-        return NULL;
-    }
-    return lru;
 }
 
-/* Appends a task event to its try's log file. */
+/* Appends a line to the run's log. */
 static void log_sink(void *user, const char *time, biz_log_level level, const char *task,
                      int try, const char *msg)
 {
@@ -893,34 +885,95 @@ static void log_sink(void *user, const char *time, biz_log_level level, const ch
     biz_store *st = user;
     if (!st->run)
         return;
-    struct biz_logfile *f = logfile_get(st, task, try);
-    if (!f)
+    if (st->log_fd == -1)
+        log_open(st);
+    if (st->log_fd < 0)
         return;
-    size_t need = strlen(time) + strlen(msg) + 16;
-    if (f->len + need > f->cap) {
-        size_t cap = f->cap ? f->cap : 512;
-        while (cap < f->len + need)
+    size_t need = strlen(time) + strlen(msg) + (task ? strlen(task) : 0) + 40;
+    if (st->log_len + need > st->log_cap) {
+        size_t cap = st->log_cap ? st->log_cap : LOG_BUF;
+        while (cap < st->log_len + need)
             cap *= 2;
-        char *b = realloc(f->buf, cap);
-        if (!b)
+        char *nb = realloc(st->log_buf, cap);
+        if (!nb)
             return;
-        f->buf = b;
-        f->cap = cap;
+        st->log_buf = nb;
+        st->log_cap = cap;
     }
-    f->len += (size_t)snprintf(f->buf + f->len, f->cap - f->len, "%s %-5s %s\n", time,
-                               names[level], msg);
-    if (!st->run->loop)
-        logfile_flush(st, f);
+    /* Copied, not printed: a run logs several lines a task. The layout is
+     * the console's: "TIME LEVEL [task #try] message". */
+    char *p = st->log_buf + st->log_len, num[16];
+    size_t n;
+#define PUT(str, len) (memcpy(p, (str), (len)), p += (len))
+    PUT(time, strlen(time));
+    *p++ = ' ';
+    n = strlen(names[level]);
+    PUT(names[level], n);
+    for (; n < 6; n++)
+        *p++ = ' ';
+    if (task) {
+        *p++ = '[';
+        PUT(task, strlen(task));
+        if (try > 0) {
+            char *e = num + sizeof num, *d = e;
+            for (unsigned v = (unsigned)try; v; v /= 10)
+                *--d = (char)('0' + v % 10);
+            PUT(" #", 2);
+            PUT(d, (size_t)(e - d));
+        }
+        PUT("] ", 2);
+    }
+    PUT(msg, strlen(msg));
+    *p++ = '\n';
+#undef PUT
+    st->log_len = (size_t)(p - st->log_buf);
+    /* After the run's end, at once: a pending timer would keep the loop
+     * (and the process) alive for nothing. */
+    if (!st->run->loop || st->log_len >= LOG_BUF || st->run->state != BIZ_RUN_RUNNING)
+        log_flush(st);
     else if (!st->log_timer)
-        st->log_timer = biz_loop_timer_add(st->run->loop, 0, log_flush_cb, st);
+        st->log_timer = biz_loop_timer_add(st->run->loop, LOG_MS, log_flush_cb, st);
+}
+
+/* ---------------------------------------------------------------- recording
+ *
+ * A change is written when the loop is about to let curl act or to wait
+ * (its before-I/O hook), not at once: the changes of one turn (a task's
+ * end and its downstream tasks' starts, or a burst of 64 transfers
+ * ending) become one write, and nothing a change caused (a request, a
+ * command) leaves the process before the change is in the journal. */
+
+static void before_io(void *user)
+{
+    biz_store *st = user;
+    if (st->pending) {
+        st->pending = 0;
+        biz_store_save(st);
+    }
 }
 
 static void on_change(biz_run *run)
 {
-    biz_store_save(run->store);
+    biz_store *st = run->store;
+    if (run->loop && run->state == BIZ_RUN_RUNNING) {
+        if (!st->hooked) {
+            biz_loop_set_before_io(run->loop, before_io, st);
+            st->hooked = run->loop;
+        }
+        st->pending = 1;
+        return;
+    }
+    st->pending = 0;
+    biz_store_save(st);
+    if (run->state != BIZ_RUN_RUNNING) {
+        if (st->log_timer && run->loop)
+            biz_loop_timer_cancel(run->loop, st->log_timer);
+        st->log_timer = 0;
+        log_flush(st);
+    }
 }
 
-/* Attaches run: its changes are recorded, its task events logged. */
+/* Attaches run: its changes are recorded, its lines logged. */
 void biz_store_attach(biz_store *st, biz_run *run)
 {
     st->run = run;
@@ -930,8 +983,12 @@ void biz_store_attach(biz_store *st, biz_run *run)
     st->sync_timer = 0;
     st->written_state = -1;
     st->compacted = 0;
-    for (int i = 0; i < LOG_FILES; i++)
-        st->logs[i].fd = -1;
+    st->pending = 0;
+    st->hooked = NULL;
+    st->log_fd = -1;
+    st->log_len = 0;
+    free(st->log_path);
+    st->log_path = biz_store_log_path(st, run->run_id);
     mode_t u = umask(0);
     umask(u);
     st->umask_strips = (u & 0600) != 0;
@@ -994,7 +1051,14 @@ void biz_store_detach(biz_store *st)
 {
     if (!st || !st->run)
         return;
-    logs_close(st);
+    if (st->pending) {
+        st->pending = 0;
+        biz_store_save(st);
+    }
+    if (st->hooked && st->hooked == st->run->loop)
+        biz_loop_set_before_io(st->hooked, NULL, NULL);
+    st->hooked = NULL;
+    log_close(st);
     journal_close(st, 0);
     st->run->on_change = NULL;
     st->run->store = NULL;
@@ -1081,7 +1145,7 @@ static int journal_append(biz_store *st)
         tb_s(b, "{\"t\": ");
         tb_str(b, ti->def->task_id);
         tb_s(b, ", \"v\": ");
-        tb_task(b, run, ti, st);
+        tb_task(b, ti, st->log_path);
         tb_s(b, "}\n");
         finished |= biz_ti_state_finished(ti->state);
     }
@@ -1313,6 +1377,11 @@ int biz_store_prune(biz_store *st, int keep, const char *keep_id)
             if (j)
                 unlink(j);   /* a killed run's */
             free(j);
+            char *log = biz_store_log_path(st, id);
+            if (log)
+                unlink(log);
+            free(log);
+            /* A folder of per-try logs, as earlier versions wrote them. */
             if (c && asprintf(&logs, "%s/%s", st->logs_dir, c) >= 0)
                 nftw(logs, rm_one, 16, FTW_DEPTH | FTW_PHYS);
         }

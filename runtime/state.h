@@ -43,8 +43,6 @@
 /* The version of the record's layout ("format" in each record). */
 #define BIZ_RECORD_FORMAT 1
 
-#define LOG_FILES 32   /* try log files kept open at once */
-struct biz_logfile;
 
 typedef struct biz_store {
     char *root;        /* the state directory */
@@ -60,10 +58,14 @@ typedef struct biz_store {
     uint64_t sync_timer;  /* the pending grouped fsync, or 0 */
     int written_state; /* the run state last written (journal or record) */
     int compacted;     /* the record was written whole since the run ended */
-    struct biz_logfile *logs;  /* LOG_FILES open try logs (state.c) */
+    int pending;       /* changes not written yet (written before I/O) */
+    struct biz_loop *hooked;   /* the loop whose before-I/O hook is ours */
     struct tbuf *jbuf;         /* the journal's text, reused (state.c) */
-    uint64_t log_timer;        /* the pending flush of their lines, or 0 */
-    unsigned long log_clock;
+    char *log_path;    /* the attached run's log file */
+    int log_fd;        /* it open; -1: not yet, -2: cannot be */
+    char *log_buf;     /* its lines not written yet */
+    size_t log_len, log_cap;
+    uint64_t log_timer;        /* the pending flush of those lines, or 0 */
     int umask_strips;          /* the umask takes bits of 0600: fchmod */
 } biz_store;
 
@@ -87,8 +89,9 @@ void biz_store_close(biz_store *st);
  * with '.', not empty, printable). */
 int biz_state_run_id_ok(const char *s);
 
-/* The path of a try's log file (malloc'd). */
-char *biz_store_log_path(const biz_store *st, const char *run_id, const char *task_id, int try_number);
+/* The path of a run's log file, logs/<run_id>.log (malloc'd): every line
+ * the run logged, debug ones too, each tagged "[task #try]". */
+char *biz_store_log_path(const biz_store *st, const char *run_id);
 
 /* Writes text to dir/name atomically (temp file, rename), mode 0600; when
  * durable, also fsyncs the file before the rename and dirfd (when >= 0)

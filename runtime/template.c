@@ -50,6 +50,26 @@ cJSON *biz_tpl_render_native(const biz_tpl *t, const biz_tpl_env *env, biz_tpl_e
     return v;
 }
 
+/* A string Jinja renders as itself: no delimiter, no newline (a trailing
+ * one is dropped). Native rendering may turn any text into a value. */
+static int plain_string(const char *s, int native)
+{
+    return !native && !strpbrk(s, "{\n\r");
+}
+
+/* Whether rendering value would give value back (biz_tpl_render_value). */
+int biz_tpl_is_plain(const cJSON *value, int native)
+{
+    if (cJSON_IsString(value))
+        return plain_string(value->valuestring ? value->valuestring : "", native);
+    if (cJSON_IsArray(value) || cJSON_IsObject(value)) {
+        for (const cJSON *c = value->child; c; c = c->next)
+            if (!biz_tpl_is_plain(c, native))
+                return 0;
+    }
+    return 1;
+}
+
 static cJSON *render_one(const cJSON *value, int native, const biz_tpl_env *env, biz_tpl_error *err,
                          char **where, int depth)
 {
@@ -60,6 +80,8 @@ static cJSON *render_one(const cJSON *value, int native, const biz_tpl_env *env,
     }
     if (cJSON_IsString(value)) {
         const char *s = value->valuestring ? value->valuestring : "";
+        if (plain_string(s, native))
+            return cJSON_CreateString(s);
         biz_tpl *t = biz_tpl_parse(s, strlen(s), err);
         cJSON *r = NULL;
         if (t)

@@ -67,6 +67,9 @@ cJSON *biz_tpl_render_native(const biz_tpl *t, const biz_tpl_env *env, biz_tpl_e
  * template's text. */
 cJSON *biz_tpl_render_value(const cJSON *value, int native, const biz_tpl_env *env,
                             biz_tpl_error *err, char **where);
+/* True when rendering value would give it back unchanged (no string in it
+ * holds a delimiter or a newline, and not native): nothing to render. */
+int biz_tpl_is_plain(const cJSON *value, int native);
 
 /* What a template refers to, for compile-time checks. kind is
  * "xcom_task" (a literal task id given to ti.xcom_pull), "name" (a

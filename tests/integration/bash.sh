@@ -74,11 +74,11 @@ if compile_check bash_feed "$DAGS/bash_feed.biz"; then
     else
         fail "feed: the temporary directory is removed afterwards" "$tmp exists"
     fi
-    # Without -v, the try's log file still holds the command's output (what
-    # a user reads after a failed cron run).
+    # Without -v, the run's log file still holds the command's output (what
+    # a user reads after a failed cron run), tagged with the task's try.
     count_log=$(record 'r["tasks"]["count"]["log"]')
-    assert_contains "feed: the try's log file holds stdout without -v" "$(cat "$count_log" 2>/dev/null)" "debug 3"
-    assert_contains "feed: the try's log file holds stderr without -v" "$(cat "$count_log" 2>/dev/null)" "stderr: noise"
+    assert_contains "feed: the run's log file holds stdout without -v" "$(cat "$count_log" 2>/dev/null)" "debug [count #1] 3"
+    assert_contains "feed: the run's log file holds stderr without -v" "$(cat "$count_log" 2>/dev/null)" "[count #1] stderr: noise"
     run_dag "$T/bash_feed" --conf '{"who": "world"}' -v
     assert_contains "feed: -v logs each output line" "$RUN_ERR" "[count #1] 3"
     assert_contains "feed: -v logs stderr lines" "$RUN_ERR" "[count #1] stderr: noise"

@@ -109,7 +109,9 @@ for n in 1 4 16; do
 done
 
 # ---------------------------------------------------------------- 200 at once, one thread
-gen_dag wide 200 1500 200
+# Calls of 3 s: the sampler below (a process per sample) must see 200 in
+# flight several times even on a loaded machine.
+gen_dag wide 200 3000 200
 if compile wide; then
     reset_fake
     state="$T/state.wide"
@@ -162,7 +164,7 @@ if compile wide; then
     else
         fail "200 calls: one thread in every sample (threads/tasks@in_flight)" "${samples[*]}"
     fi
-    echo "# 200 calls of 1.5 s at once: $(python3 -c "print('%.2f' % ($t1 - $t0))") s (serially: 300 s; for information only)"
+    echo "# 200 calls of 3 s at once: $(python3 -c "print('%.2f' % ($t1 - $t0))") s (serially: 600 s; for information only)"
     echo "# thread samples (Threads/tasks@in_flight): ${samples[*]}"
 fi
 

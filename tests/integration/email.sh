@@ -85,8 +85,8 @@ assert_contains "alerts: the body names the task" "$BODY" "Task: boom<br>"
 assert_contains "alerts: the body gives the try" "$BODY" "Try 1 out of 1<br>"
 assert_contains "alerts: the body gives the error, HTML-escaped" "$BODY" \
     "bash command exited with status 3; stderr: disk on fire &lt;sda1&gt; &amp; more (pw=***)"
-LOG="$RUN_STATE/email_alerts/logs/$RID/boom/1.log"
-assert_contains "alerts: the body gives the try's log path" "$BODY" "Log: $LOG<br>"
+LOG="$RUN_STATE/email_alerts/logs/$RID.log"
+assert_contains "alerts: the body gives the run's log and the try's tag" "$BODY" "Log: $LOG (the lines tagged [boom #1])<br>"
 if [ -f "$LOG" ]; then pass "alerts: that log file exists"; else fail "alerts: that log file exists" "$LOG"; fi
 assert_contains "alerts: the body gives the host" "$BODY" "Host: $HOST<br>"
 assert_eq "alerts: flaky: a retry mail then a failure mail" \
@@ -96,7 +96,7 @@ assert_contains "alerts: flaky's retry mail says try 1 out of 2" \
 assert_contains "alerts: flaky's failure mail says try 2 out of 2" \
     "$(mails 'subj(".flaky ")[1]["html"]')" "Try 2 out of 2<br>"
 assert_contains "alerts: flaky's failure mail names try 2's log" \
-    "$(mails 'subj(".flaky ")[1]["html"]')" "/logs/$RID/flaky/2.log"
+    "$(mails 'subj(".flaky ")[1]["html"]')" "/logs/$RID.log (the lines tagged [flaky #2])"
 assert_eq "alerts: flaky's own email replaces default_args'" \
     '["flaky-owner@example.com"]' "$(mails 'to(subj(".flaky ")[0])')"
 assert_eq "alerts: email_on_retry=False: only the failure mail" \
@@ -105,8 +105,8 @@ assert_eq "alerts: email_on_failure=False: no mail" 0 "$(mails 'len(subj(".silen
 assert_eq "alerts: a successful task: no mail" 0 "$(mails 'len(subj(".fine "))')"
 assert_contains "alerts: the log says the mail was sent" "$RUN_ERR" \
     "sent the failure mail for task boom to ops@example.com, lead@example.com"
-assert_contains "alerts: the try's log file has that line too" "$(cat "$LOG" 2>/dev/null)" \
-    "sent the failure mail for task boom"
+assert_contains "alerts: the run's log file has that line too, tagged" "$(cat "$LOG" 2>/dev/null)" \
+    "[boom #1] sent the failure mail for task boom"
 RAW=$(mail_source 0)
 assert_not_contains "alerts: no Bcc header" "$RAW" "Bcc:"
 assert_contains "alerts: MIME html utf-8" "$RAW" 'Content-Type: text/html; charset="utf-8"'
@@ -176,8 +176,8 @@ assert_contains "down: the log says the failure mail failed" "$RUN_ERR" \
     "could not send the failure mail for task boom: "
 assert_contains "down: the log says the retry mail failed" "$RUN_ERR" \
     "could not send the retry mail for task flaky: "
-assert_contains "down: the failed mail is in the try's log file" \
-    "$(cat "$RUN_STATE"/email_alerts/logs/*/boom/1.log 2>/dev/null)" "could not send the failure mail"
+assert_contains "down: the failed mail is in the run's log file" \
+    "$(cat "$RUN_STATE"/email_alerts/logs/*.log 2>/dev/null)" "[boom #1] could not send the failure mail"
 no_password "down"
 
 run_dag "$T/email_recover"

@@ -48,8 +48,11 @@ assert_eq "record: mode 0600 despite umask 000" 600 "$(stat -c %a "$REC")"
 assert_eq "record: directories 0700" "700 700 700" \
     "$(stat -c %a "$S" "$S/state_slow/runs" "$S/state_slow/logs" | tr '\n' ' ' | sed 's/ $//')"
 LOG=$(jq_py "$REC" 'r["tasks"]["a"]["log"]')
-assert_match "record: a log path per try" "/state_slow/logs/manual__[^/]+/a/1\\.log\$" "$LOG"
-assert_contains "record: the log has the task's lines" "$(cat "$LOG" 2>&1)" "success in"
+assert_match "record: the run's log path" "/state_slow/logs/manual__[^/]+\\.log\$" "$LOG"
+assert_eq "record: the run's log path, once for the run" "$LOG" "$(jq_py "$REC" 'r["log"]')"
+assert_match "record: the log has the task's lines, tagged" "\\[a #1\\] success in" "$(cat "$LOG" 2>&1)"
+assert_contains "record: the log has debug lines without -v" "$(cat "$LOG" 2>&1)" " debug [a #1] "
+assert_contains "record: the log has the run's lines" "$(cat "$LOG" 2>&1)" "info  run manual__"
 assert_eq "record: log mode 0600" 600 "$(stat -c %a "$LOG")"
 assert_eq "record: no token written anywhere" "" "$(grep -rl 'token-svc' "$S" 2>/dev/null)"
 
@@ -60,7 +63,8 @@ assert_contains "--runs: task counts" "$(cat "$T/runs.out")" "10 success"
 "$T/state_slow" --state-dir "$S" --show last >"$T/show.out" 2>&1
 assert_eq "--show last: exit 0" 0 $?
 assert_contains "--show: the record's path" "$(cat "$T/show.out")" "record:        $REC"
-assert_match "--show: a task line with its log" "j +success +1 +[0-9.]+s +/.*/j/1\\.log" "$(cat "$T/show.out")"
+assert_match "--show: a task line" "j +success +1 +[0-9.]+s" "$(cat "$T/show.out")"
+assert_contains "--show: the run's log" "$(cat "$T/show.out")" "log:           $LOG"
 "$T/state_slow" --state-dir "$S" --show nope >/dev/null 2>"$T/show.err"
 assert_eq "--show of an unknown run: exit 1" 1 $?
 
@@ -118,7 +122,7 @@ S="$T/s-resume"
 reset_fake
 run_out=$("$T/state_flaky" --state-dir "$S" 2>&1)
 assert_eq "resume: the flaky task fails the run" 1 $?
-assert_match "resume: the failure names the log file" "task 'middle' failed \\(try 1\\): .*; log: $S/state_flaky/logs/manual__[^/]+/middle/1\\.log" "$run_out"
+assert_match "resume: the failure names the log file" "task 'middle' failed \\(try 1\\): .*; log: $S/state_flaky/logs/manual__[^/]+\\.log" "$run_out"
 REC="$S/state_flaky/runs/$(records "$S" state_flaky)"
 assert_eq "resume: states recorded" '["success", "failed", "upstream_failed"]' \
     "$(jq_py "$REC" '[v["state"] for v in r["tasks"].values()]')"

@@ -99,8 +99,8 @@ static void test_tables(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(c, "\\\"asynchronous\\\":true"));
     char *joined = unsplit(c);
     CU_ASSERT(joined && strstr(joined, "{{ ti.xcom_pull(task_ids='a') }}"));
+    CU_ASSERT(joined && strstr(joined, "\\303\\251"));       /* é as octal escapes */
     free(joined);
-    CU_ASSERT_PTR_NOT_NULL(strstr(c, "\\303\\251"));         /* é as octal escapes */
     CU_ASSERT_PTR_NULL(strstr(c, "?\?="));                    /* no trigraph */
     CU_ASSERT_PTR_NOT_NULL(strstr(c, "&BIZRT_ABI_SYMBOL"));
     CU_ASSERT_PTR_NOT_NULL(strstr(c, "return biz_main(&biz_dag, argc, argv);"));

@@ -108,6 +108,41 @@ static void test_fd(void)
     close(fds[1]);
 }
 
+/* The before-I/O hook runs before the loop waits (here: for a timer), and
+ * on demand; a removed hook is not called. */
+static int hooks, hook_at_fire;
+static void hook(void *user)
+{
+    (void)user;
+    hooks++;
+}
+
+static long after_wait(biz_loop *l, void *user)
+{
+    (void)l;
+    (void)user;
+    hook_at_fire = hooks;
+    return BIZ_LOOP_NOMORE;
+}
+
+static void test_before_io(void)
+{
+    biz_loop *l = biz_loop_new();
+    hooks = hook_at_fire = 0;
+    biz_loop_set_before_io(l, hook, NULL);
+    biz_loop_timer_add(l, 20, after_wait, NULL);
+    CU_ASSERT_EQUAL(biz_loop_run(l), 0);
+    CU_ASSERT_TRUE(hook_at_fire >= 1);   /* it ran before the 20 ms wait */
+    int before = hooks;
+    biz_loop_before_io(l);
+    CU_ASSERT_EQUAL(hooks, before + 1);
+    biz_loop_set_before_io(l, NULL, NULL);
+    biz_loop_before_io(l);
+    CU_ASSERT_EQUAL(hooks, before + 1);
+    biz_loop_before_io(NULL);            /* no loop: nothing */
+    biz_loop_free(l);
+}
+
 static void test_empty_returns(void)
 {
     biz_loop *l = biz_loop_new();
@@ -124,6 +159,7 @@ int main(void)
     CU_add_test(s, "cancel: others, self, unknown ids", test_cancel);
     CU_add_test(s, "fd watch, removed from its callback", test_fd);
     CU_add_test(s, "an empty loop returns at once", test_empty_returns);
+    CU_add_test(s, "the before-I/O hook runs before a wait", test_before_io);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned fails = CU_get_number_of_failures();

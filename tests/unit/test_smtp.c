@@ -466,10 +466,10 @@ static void test_alert_texts(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(h, "Log: (no state directory)<br>"));
     CU_ASSERT_PTR_NOT_NULL(strstr(h, "Host: host1<br>"));
     free(h);
-    a.log_path = "/s/d/logs/r/t1/1.log";
+    a.log_path = "/s/d/logs/r.log";
     a.error = NULL;
     h = biz_alert_html(&a);
-    CU_ASSERT_PTR_NOT_NULL(strstr(h, "Log: /s/d/logs/r/t1/1.log<br>"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(h, "Log: /s/d/logs/r.log (the lines tagged [t1 #1])<br>"));
     CU_ASSERT_PTR_NOT_NULL(strstr(h, "(no message)"));
     free(h);
 }

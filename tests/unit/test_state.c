@@ -316,8 +316,8 @@ static void test_files_and_lock(void)
     cJSON *all = biz_store_list(st);
     CU_ASSERT_EQUAL(cJSON_GetArraySize(all), 1);
     cJSON_Delete(all);
-    char *log = biz_store_log_path(st, "r1", "grp.task", 2);
-    CU_ASSERT_PTR_NOT_NULL(strstr(log, "/t_dag/logs/r1/grp.task/2.log"));
+    char *log = biz_store_log_path(st, "r1");
+    CU_ASSERT_PTR_NOT_NULL(strstr(log, "/t_dag/logs/r1.log"));
     free(log);
 
     long holder = 0;

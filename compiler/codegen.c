@@ -8,45 +8,58 @@
 #include "ops.h"
 #include "sha256.h"
 
+/* The text being written: all of it (biz_codegen_c), or the part not yet
+ * written to sink (biz_codegen_write), which sb_flush empties. */
 typedef struct sbuf {
     char *p;
     size_t len, cap;
+    FILE *sink;
+    int failed;   /* a write to sink failed */
 } sbuf;
+
+/* Makes room for n more bytes and the NUL (the capacity doubles). */
+static void sb_reserve(sbuf *b, size_t n)
+{
+    if (b->len + n + 1 <= b->cap)
+        return;
+    size_t cap = b->cap ? b->cap : 4096;
+    while (b->len + n + 1 > cap)
+        cap *= 2;
+    char *p = realloc(b->p, cap);
+    if (!p) {
+        fputs("bizc: out of memory\n", stderr);
+        abort();
+    }
+    b->p = p;
+    b->cap = cap;
+}
 
 static void sb_put(sbuf *b, const char *s, size_t n)
 {
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (b->len + n + 1 > cap)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            fputs("bizc: out of memory\n", stderr);
-            abort();
-        }
-        b->p = p;
-        b->cap = cap;
-    }
+    sb_reserve(b, n);
     memcpy(b->p + b->len, s, n);
     b->len += n;
     b->p[b->len] = 0;
 }
 
+/* Formats straight into the buffer; a second pass only when it is full. */
 static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void sb_printf(sbuf *b, const char *fmt, ...)
 {
     va_list ap;
+    sb_reserve(b, 256);
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
     va_end(ap);
-    char *tmp = malloc((size_t)n + 1);
-    if (!tmp)
+    if (n < 0)
         abort();
-    va_start(ap, fmt);
-    vsnprintf(tmp, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    sb_put(b, tmp, (size_t)n);
-    free(tmp);
+    if ((size_t)n >= b->cap - b->len) {
+        sb_reserve(b, (size_t)n);
+        va_start(ap, fmt);
+        vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+        va_end(ap);
+    }
+    b->len += (size_t)n;
 }
 
 /* Writes s as a C string literal (NULL as NULL), split into adjacent
@@ -59,35 +72,65 @@ static void sb_cstr(sbuf *b, const char *s, int indent)
         sb_put(b, "NULL", 4);
         return;
     }
-    sb_put(b, "\"", 1);
+    size_t slen = strlen(s);
+    /* At worst 4 bytes a character, plus a line break every 19. */
+    sb_reserve(b, 4 * slen + (slen / 19 + 1) * ((size_t)indent + 3) + 2);
+    char *o = b->p + b->len;
+    *o++ = '"';
     int col = 0;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        char esc[8];
-        size_t n;
+        char esc[4];
+        int n;
         unsigned char c = *p;
-        if (c == '"' || c == '\\' || c == '?') {
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '?') {
+            esc[0] = (char)c;
+            n = 1;
+        } else if (c == '"' || c == '\\' || c == '?') {
             esc[0] = '\\';
             esc[1] = (char)c;
             n = 2;
         } else if (c == '\n') {
-            memcpy(esc, "\\n", 2);
+            esc[0] = '\\';
+            esc[1] = 'n';
             n = 2;
-        } else if (c >= 0x20 && c < 0x7f) {
-            esc[0] = (char)c;
-            n = 1;
         } else {
-            snprintf(esc, sizeof esc, "\\%03o", c);
+            esc[0] = '\\';
+            esc[1] = (char)('0' + (c >> 6));
+            esc[2] = (char)('0' + ((c >> 3) & 7));
+            esc[3] = (char)('0' + (c & 7));
             n = 4;
         }
-        if (col + (int)n > 76 && p[0]) {
-            sb_printf(b, "\"\n%*s\"", indent, "");
+        if (col + n > 76) {
+            *o++ = '"';
+            *o++ = '\n';
+            memset(o, ' ', (size_t)indent);
+            o += indent;
+            *o++ = '"';
             col = 0;
         }
-        sb_put(b, esc, n);
-        col += (int)n;
+        for (int k = 0; k < n; k++)
+            *o++ = esc[k];
+        col += n;
     }
-    sb_put(b, "\"", 1);
+    *o++ = '"';
+    *o = 0;
+    b->len = (size_t)(o - b->p);
 }
+
+/* Writes the text so far to the sink, if there is one; called between
+ * tasks once a block has gathered, so that the C of a large DAG (25 MB
+ * for 10,000 calls) is never in memory whole next to its IR. */
+static void sb_flush(sbuf *b, size_t at_least)
+{
+    if (!b->sink || b->len < at_least || b->len == 0)
+        return;
+    if (!b->failed && fwrite(b->p, 1, b->len, b->sink) != b->len)
+        b->failed = 1;
+    b->len = 0;
+    b->p[0] = 0;
+}
+
+enum { FLUSH_AT = 64 * 1024 };
 
 /* Compact JSON of j as a C literal. */
 static void sb_json(sbuf *b, const cJSON *j, int indent)
@@ -124,78 +167,79 @@ static int comment_safe(const char *s)
     return 1;
 }
 
-char *biz_codegen_c(const biz_ir_dag *dag, const biz_codegen_info *info, size_t *len)
+static void generate(sbuf *b, const biz_ir_dag *dag, const biz_codegen_info *info)
 {
-    sbuf b = { NULL, 0, 0 };
     char sha[65];
     biz_sha256_hex(info->source_text ? info->source_text : "",
                    info->source_text ? info->source_len : 0, sha);
-    sb_printf(&b, "/* Generated by bizc %s; do not edit. It is data for libbizrt (bizrt.h). */\n",
+    sb_printf(b, "/* Generated by bizc %s; do not edit. It is data for libbizrt (bizrt.h). */\n",
               info->bizc_version ? info->bizc_version : "?");
-    sb_printf(&b, "#include \"bizrt.h\"\n\n");
-    sb_printf(&b, "#ifndef NULL\n#define NULL ((void *)0)\n#endif\n\n");
+    sb_printf(b, "#include \"bizrt.h\"\n\n");
+    sb_printf(b, "#ifndef NULL\n#define NULL ((void *)0)\n#endif\n\n");
 
     for (int i = 0; i < dag->ntasks; i++) {
         const biz_ir_task *t = &dag->tasks[i];
         if (comment_safe(t->task_id))
-            sb_printf(&b, "/* %d: %s (%s) */\n", i, t->task_id,
+            sb_printf(b, "/* %d: %s (%s) */\n", i, t->task_id,
                       t->op >= 0 && t->op < BIZ_OP__COUNT ? biz_ops[t->op].name : "?");
         if (t->nupstream > 0) {
-            sb_printf(&b, "static const int biz_up_%d[] = {", i);
+            sb_printf(b, "static const int biz_up_%d[] = {", i);
             for (int j = 0; j < t->nupstream; j++)
-                sb_printf(&b, "%s %d", j ? "," : "", t->upstream[j]);
-            sb_printf(&b, " };\n");
+                sb_printf(b, "%s %d", j ? "," : "", t->upstream[j]);
+            sb_printf(b, " };\n");
         }
         if (t->nlocs > 0) {
-            sb_printf(&b, "static const biz_arg_loc biz_locs_%d[] = {\n", i);
+            sb_printf(b, "static const biz_arg_loc biz_locs_%d[] = {\n", i);
             for (int j = 0; j < t->nlocs; j++) {
-                sb_printf(&b, "    { ");
-                sb_cstr(&b, t->locs[j].name, 6);
-                sb_printf(&b, ", %d, %d },\n", t->locs[j].line, t->locs[j].col);
+                sb_printf(b, "    { ");
+                sb_cstr(b, t->locs[j].name, 6);
+                sb_printf(b, ", %d, %d },\n", t->locs[j].line, t->locs[j].col);
             }
-            sb_printf(&b, "};\n");
+            sb_printf(b, "};\n");
         }
+        sb_flush(b, FLUSH_AT);
     }
     if (dag->ntasks > 0) {
-        sb_printf(&b, "\nstatic const biz_task_def biz_tasks[] = {\n");
+        sb_printf(b, "\nstatic const biz_task_def biz_tasks[] = {\n");
         for (int i = 0; i < dag->ntasks; i++) {
             const biz_ir_task *t = &dag->tasks[i];
-            sb_printf(&b, "    {\n        .task_id = ");
-            sb_cstr(&b, t->task_id, 10);
-            sb_printf(&b, ",\n        .op = %d,\n        .group_id = ", t->op);
-            sb_cstr(&b, t->group_id, 10);
-            sb_printf(&b, ",\n        .args_json =\n            ");
-            sb_args(&b, t, 12);
+            sb_printf(b, "    {\n        .task_id = ");
+            sb_cstr(b, t->task_id, 10);
+            sb_printf(b, ",\n        .op = %d,\n        .group_id = ", t->op);
+            sb_cstr(b, t->group_id, 10);
+            sb_printf(b, ",\n        .args_json =\n            ");
+            sb_args(b, t, 12);
             if (t->nupstream > 0)
-                sb_printf(&b, ",\n        .upstream = biz_up_%d,\n        .nupstream = %d", i, t->nupstream);
+                sb_printf(b, ",\n        .upstream = biz_up_%d,\n        .nupstream = %d", i, t->nupstream);
             else
-                sb_printf(&b, ",\n        .upstream = NULL,\n        .nupstream = 0");
+                sb_printf(b, ",\n        .upstream = NULL,\n        .nupstream = 0");
             if (t->nlocs > 0)
-                sb_printf(&b, ",\n        .arg_locs = biz_locs_%d,\n        .narg_locs = %d", i, t->nlocs);
+                sb_printf(b, ",\n        .arg_locs = biz_locs_%d,\n        .narg_locs = %d", i, t->nlocs);
             else
-                sb_printf(&b, ",\n        .arg_locs = NULL,\n        .narg_locs = 0");
-            sb_printf(&b, ",\n        .line = %d,\n        .col = %d,\n    },\n", t->line, t->col);
+                sb_printf(b, ",\n        .arg_locs = NULL,\n        .narg_locs = 0");
+            sb_printf(b, ",\n        .line = %d,\n        .col = %d,\n    },\n", t->line, t->col);
+            sb_flush(b, FLUSH_AT);
         }
-        sb_printf(&b, "};\n");
+        sb_printf(b, "};\n");
     }
-    sb_printf(&b, "\nstatic const biz_dag_def biz_dag = {\n    .dag_id = ");
-    sb_cstr(&b, dag->dag_id, 4);
-    sb_printf(&b, ",\n    .source_path = ");
-    sb_cstr(&b, info->source_path ? info->source_path : "", 4);
-    sb_printf(&b, ",\n    .source_sha256 = ");
-    sb_cstr(&b, sha, 4);
-    sb_printf(&b, ",\n    .bizc_version = ");
-    sb_cstr(&b, info->bizc_version ? info->bizc_version : "", 4);
-    sb_printf(&b, ",\n    .build_date = ");
-    sb_cstr(&b, info->build_date, 4);
-    sb_printf(&b, ",\n    .settings_json =\n        ");
-    sb_json(&b, dag->settings, 8);
+    sb_printf(b, "\nstatic const biz_dag_def biz_dag = {\n    .dag_id = ");
+    sb_cstr(b, dag->dag_id, 4);
+    sb_printf(b, ",\n    .source_path = ");
+    sb_cstr(b, info->source_path ? info->source_path : "", 4);
+    sb_printf(b, ",\n    .source_sha256 = ");
+    sb_cstr(b, sha, 4);
+    sb_printf(b, ",\n    .bizc_version = ");
+    sb_cstr(b, info->bizc_version ? info->bizc_version : "", 4);
+    sb_printf(b, ",\n    .build_date = ");
+    sb_cstr(b, info->build_date, 4);
+    sb_printf(b, ",\n    .settings_json =\n        ");
+    sb_json(b, dag->settings, 8);
     if (dag->ntasks > 0)
-        sb_printf(&b, ",\n    .tasks = biz_tasks,\n    .ntasks = %d", dag->ntasks);
+        sb_printf(b, ",\n    .tasks = biz_tasks,\n    .ntasks = %d", dag->ntasks);
     else
-        sb_printf(&b, ",\n    .tasks = NULL,\n    .ntasks = 0");
-    sb_printf(&b, ",\n    .line = %d,\n};\n\n", dag->line);
-    sb_printf(&b,
+        sb_printf(b, ",\n    .tasks = NULL,\n    .ntasks = 0");
+    sb_printf(b, ",\n    .line = %d,\n};\n\n", dag->line);
+    sb_printf(b,
               "/* A reference to the runtime's ABI symbol: a runtime built for other\n"
               "   tables fails to link instead of misreading these. */\n"
               "static const int *const biz_abi_check = &BIZRT_ABI_SYMBOL;\n\n"
@@ -205,9 +249,24 @@ char *biz_codegen_c(const biz_ir_dag *dag, const biz_codegen_info *info, size_t 
               "        return 2;\n"
               "    return biz_main(&biz_dag, argc, argv);\n"
               "}\n");
+}
+
+char *biz_codegen_c(const biz_ir_dag *dag, const biz_codegen_info *info, size_t *len)
+{
+    sbuf b = { NULL, 0, 0, NULL, 0 };
+    generate(&b, dag, info);
     if (len)
         *len = b.len;
     return b.p;
+}
+
+int biz_codegen_write(const biz_ir_dag *dag, const biz_codegen_info *info, FILE *out)
+{
+    sbuf b = { NULL, 0, 0, out, 0 };
+    generate(&b, dag, info);
+    sb_flush(&b, 0);
+    free(b.p);
+    return b.failed ? -1 : 0;
 }
 
 const char *biz_codegen_build_date(char buf[32])

@@ -19,12 +19,20 @@
 
 /* ---------------------------------------------------------------- pool */
 
+/* Every block of the pool starts with a link to the one made before it
+ * (biz_sema_check frees the list). Small allocations are carved in turn
+ * from 64 KiB chunks, zeroed by calloc; one larger than a quarter of that
+ * gets a block of its own. A block per allocation cost a header and
+ * malloc's own for every value, a third of the pool in a DAG of small
+ * values. */
 typedef struct sx_block { struct sx_block *next; } sx_block;
 
-void *sx_alloc(biz_sema *S, size_t size)
+enum { POOL_CHUNK = 64 * 1024, POOL_ALIGN = 16 };
+
+static char *pool_block(biz_sema *S, size_t size)
 {
     /* Header padded to keep the payload aligned for any type. */
-    size_t hdr = (sizeof(sx_block) + 15) & ~(size_t)15;
+    size_t hdr = (sizeof(sx_block) + POOL_ALIGN - 1) & ~(size_t)(POOL_ALIGN - 1);
     sx_block *b = calloc(1, hdr + size);
     if (!b) {
         fputs("bizc: out of memory\n", stderr);
@@ -33,6 +41,21 @@ void *sx_alloc(biz_sema *S, size_t size)
     b->next = S->pool;
     S->pool = b;
     return (char *)b + hdr;
+}
+
+void *sx_alloc(biz_sema *S, size_t size)
+{
+    /* Rounded up, and never 0: each allocation has its own address. */
+    size = size ? (size + POOL_ALIGN - 1) & ~(size_t)(POOL_ALIGN - 1) : POOL_ALIGN;
+    if (size > POOL_CHUNK / 4)
+        return pool_block(S, size);
+    if (!S->pool_at || (size_t)(S->pool_end - S->pool_at) < size) {
+        S->pool_at = pool_block(S, POOL_CHUNK);
+        S->pool_end = S->pool_at + POOL_CHUNK;
+    }
+    char *p = S->pool_at;
+    S->pool_at += size;
+    return p;
 }
 
 char *sx_strndup(biz_sema *S, const char *s, size_t n)
@@ -62,12 +85,147 @@ char *sx_fmt(biz_sema *S, const char *fmt, ...)
     return p;
 }
 
+/* ----------------------------------------------------------------- text */
+
+/* Text built by appending, in the pool: the capacity doubles, so a string
+ * of n bytes costs O(n) however many pieces make it (rebuilding it with
+ * sx_fmt("%s%s", ...) for each piece would cost O(n) per piece). */
+typedef struct sx_text {
+    char *s;
+    size_t len, cap;
+} sx_text;
+
+/* Appends s[0..n) as it is (NUL bytes too). */
+static void text_raw(biz_sema *S, sx_text *t, const char *s, size_t n)
+{
+    if (t->len + n + 1 > t->cap) {
+        size_t cap = t->cap ? t->cap : 32;
+        while (t->len + n + 1 > cap)
+            cap *= 2;
+        char *b = sx_alloc(S, cap);
+        if (t->len)
+            memcpy(b, t->s, t->len);
+        t->s = b;
+        t->cap = cap;
+    }
+    if (n)
+        memcpy(t->s + t->len, s, n);
+    t->len += n;
+    t->s[t->len] = 0;
+}
+
+/* Appends s up to its NUL or n bytes, as "%.*s" would. */
+static void text_strn(biz_sema *S, sx_text *t, const char *s, size_t n)
+{
+    const char *nul = memchr(s, 0, n);
+    text_raw(S, t, s, nul ? (size_t)(nul - s) : n);
+}
+
+/* Appends the C string s, as "%s" would. */
+static void text_str(biz_sema *S, sx_text *t, const char *s)
+{
+    text_raw(S, t, s, strlen(s));
+}
+
+/* The text so far (a pooled string, "" when nothing was added). */
+static char *text_get(biz_sema *S, sx_text *t)
+{
+    return t->s ? t->s : sx_strdup(S, "");
+}
+
+/* ----------------------------------------------------------------- maps */
+
+/* FNV-1a. */
+static size_t map_hash(const char *s)
+{
+    uint64_t h = 14695981039346656037u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return (size_t)(h ^ (h >> 29));
+}
+
+/* The slot of key, or the empty slot where it would go (open addressing,
+ * linear probing; the table is never more than half full). */
+static size_t map_slot(const sx_map *m, const char *key)
+{
+    size_t mask = m->cap - 1, i = map_hash(key) & mask;
+    while (m->keys[i] && strcmp(m->keys[i], key) != 0)
+        i = (i + 1) & mask;
+    return i;
+}
+
+void *sx_map_get(const sx_map *m, const char *key)
+{
+    if (!m->cap)
+        return NULL;
+    size_t i = map_slot(m, key);
+    return m->keys[i] ? m->vals[i] : NULL;
+}
+
+void sx_map_put(biz_sema *S, sx_map *m, const char *key, void *val)
+{
+    if (2 * (m->n + 1) > m->cap) {
+        /* The old arrays stay in the pool: all tables together cost at
+         * most twice their final size. */
+        sx_map old = *m;
+        m->cap = old.cap ? 2 * old.cap : 16;
+        m->keys = sx_alloc(S, m->cap * sizeof *m->keys);
+        m->vals = sx_alloc(S, m->cap * sizeof *m->vals);
+        for (size_t i = 0; i < old.cap; i++)
+            if (old.keys[i]) {
+                size_t j = map_slot(m, old.keys[i]);
+                m->keys[j] = old.keys[i];
+                m->vals[j] = old.vals[i];
+            }
+    }
+    size_t i = map_slot(m, key);
+    if (!m->keys[i]) {
+        m->keys[i] = key;
+        m->n++;
+    }
+    m->vals[i] = val;
+}
+
+/* Finds the repeated keys among n (a dict's), by their hashes and eq:
+ * dup[i] = 1 when a key before i equals key i; for the others last[i] is
+ * the index of the last key equal to key i (i itself when it is alone).
+ * Comparing each key with all the others would be quadratic in a dict of
+ * generated routes; this compares only keys of equal hash. */
+static void find_repeats(int n, const uint64_t *hash, int (*eq)(const void *ctx, int i, int j),
+                         const void *ctx, char *dup, int *last)
+{
+    size_t cap = 16;
+    while (cap < 2 * (size_t)n)
+        cap *= 2;
+    int *slot = calloc(cap, sizeof *slot);   /* index of a first key + 1 */
+    if (!slot) {
+        fputs("bizc: out of memory\n", stderr);
+        abort();
+    }
+    for (int i = 0; i < n; i++) {
+        size_t k = (size_t)hash[i] & (cap - 1);
+        dup[i] = 0;
+        last[i] = i;
+        for (; slot[k]; k = (k + 1) & (cap - 1)) {
+            int j = slot[k] - 1;
+            if (hash[j] == hash[i] && eq(ctx, j, i)) {
+                dup[i] = 1;
+                last[j] = i;
+                break;
+            }
+        }
+        if (!dup[i])
+            slot[k] = i + 1;
+    }
+    free(slot);
+}
+
 int sx_once(biz_sema *S, const char *key)
 {
-    for (int i = 0; i < S->nreported; i++)
-        if (strcmp(S->reported[i], key) == 0)
-            return 1;
-    SX_PUSH(S, S->reported, S->nreported, S->cap_reported, sx_strdup(S, key));
+    if (sx_map_get(&S->reported, key))
+        return 1;
+    char *k = sx_strdup(S, key);
+    sx_map_put(S, &S->reported, k, k);
     return 0;
 }
 
@@ -142,6 +300,36 @@ sx_val *sx_dict_get(const sx_val *dict, const char *key)
     return NULL;
 }
 
+/* Dicts with fewer keys are scanned: an index would cost more. */
+#define DICT_INDEX_MIN 32
+
+sx_val *sx_dict_lookup(biz_sema *S, const sx_val *dict, const char *key)
+{
+    if (!dict || dict->kind != BV_DICT || dict->u.dict.n < DICT_INDEX_MIN)
+        return sx_dict_get(dict, key);
+    struct sx_dict_index *x = NULL;
+    for (int i = 0; i < 4 && !x; i++)
+        if (S->dict_index[i].keys == dict->u.dict.keys && S->dict_index[i].n == dict->u.dict.n)
+            x = &S->dict_index[i];
+    if (!x) {
+        for (int i = 0; i < dict->u.dict.n; i++)
+            if (!dict->u.dict.vals[i])
+                return sx_dict_get(dict, key);   /* the map holds no NULL */
+        x = &S->dict_index[S->dict_index_next++ % 4];
+        /* Reuse the slot's table: alternating between many dicts must not
+         * fill the pool with tables. */
+        if (x->map.cap)
+            memset(x->map.keys, 0, x->map.cap * sizeof *x->map.keys);
+        x->map.n = 0;
+        x->keys = dict->u.dict.keys;
+        x->n = dict->u.dict.n;
+        for (int i = 0; i < dict->u.dict.n; i++)   /* the last occurrence wins */
+            if (dict->u.dict.keys[i]->kind == BV_STR)
+                sx_map_put(S, &x->map, dict->u.dict.keys[i]->u.str.s, dict->u.dict.vals[i]);
+    }
+    return sx_map_get(&x->map, key);
+}
+
 int sx_is_template(const sx_val *v)
 {
     return v && v->kind == BV_STR && biz_tpl_is_template(v->u.str.s, v->u.str.len);
@@ -186,31 +374,81 @@ void sx_iso(int64_t t, char *buf)
 
 /* ------------------------------------------------------------- scopes */
 
+/* A scope with more bindings than this indexes them: a DAG body binding
+ * one name per task would otherwise make each lookup walk all of them. */
+#define SCOPE_INDEX_MIN 8
+
+static sx_binding *scope_find(const sx_scope *sc, const char *name)
+{
+    if (sc->names.cap)
+        return sx_map_get(&sc->names, name);
+    for (sx_binding *b = sc->head; b; b = b->next)
+        if (strcmp(b->name, name) == 0)
+            return b;
+    return NULL;
+}
+
 sx_val *sx_lookup(sx_scope *sc, const char *name)
 {
-    for (; sc; sc = sc->parent)
-        for (sx_binding *b = sc->head; b; b = b->next)
-            if (strcmp(b->name, name) == 0)
-                return b->val;
+    for (; sc; sc = sc->parent) {
+        sx_binding *b = scope_find(sc, name);
+        if (b)
+            return b->val;
+    }
     return NULL;
 }
 
 void sx_bind(biz_sema *S, sx_scope *sc, const char *name, sx_val *v)
 {
     sx_scope *to = sc->bind_to ? sc->bind_to : sc;
-    for (sx_binding *b = to->head; b; b = b->next)
-        if (strcmp(b->name, name) == 0) {
-            b->val = v;
-            return;
-        }
-    sx_binding *b = sx_alloc(S, sizeof *b);
+    sx_binding *b = scope_find(to, name);
+    if (b) {
+        b->val = v;
+        return;
+    }
+    b = sx_alloc(S, sizeof *b);
     b->name = sx_strdup(S, name);
     b->val = v;
     b->next = to->head;
     to->head = b;
+    to->nbind++;
+    if (to->names.cap) {
+        sx_map_put(S, &to->names, b->name, b);
+    } else if (to->nbind > SCOPE_INDEX_MIN) {
+        for (sx_binding *x = to->head; x; x = x->next)
+            sx_map_put(S, &to->names, x->name, x);
+    }
 }
 
 /* --------------------------------------------------------------- JSON */
+
+static int strs_eq(const void *ctx, int i, int j)
+{
+    const char *const *keys = ctx;
+    return strcmp(keys[i], keys[j]) == 0;
+}
+
+void sx_last_of_keys(const char *const *keys, int n, char *keep)
+{
+    size_t cnt = n > 0 ? (size_t)n : 0;
+    uint64_t *hash = calloc(cnt + 1, sizeof *hash);
+    int *last = calloc(cnt + 1, sizeof *last);
+    char *dup = calloc(cnt + 1, 1);
+    if (!hash || !last || !dup) {
+        fputs("bizc: out of memory\n", stderr);
+        abort();
+    }
+    for (int i = 0; i < n; i++)
+        hash[i] = map_hash(keys[i]);
+    find_repeats(n, hash, strs_eq, keys, dup, last);
+    memset(keep, 0, cnt);
+    for (int i = 0; i < n; i++)
+        if (!dup[i])
+            keep[last[i]] = 1;
+    free(hash);
+    free(last);
+    free(dup);
+}
 
 cJSON *sx_to_json(const sx_val *v)
 {
@@ -239,21 +477,37 @@ cJSON *sx_to_json(const sx_val *v)
         return a;
     }
     case BV_DICT: {
-        cJSON *o = cJSON_CreateObject();
-        for (int i = 0; i < v->u.dict.n; i++) {
-            const sx_val *k = v->u.dict.keys[i];
-            char kb[32];
-            const char *key = kb;
-            if (k->kind == BV_STR)
-                key = k->u.str.s;
-            else if (k->kind == BV_INT)
-                snprintf(kb, sizeof kb, "%lld", (long long)k->u.i);
-            else
-                snprintf(kb, sizeof kb, "?");
-            /* A repeated key keeps its last value, as Python does. */
-            cJSON_DeleteItemFromObjectCaseSensitive(o, key);
-            cJSON_AddItemToObject(o, key, sx_to_json(v->u.dict.vals[i]));
+        /* A repeated key keeps its last value, as Python does, and the
+         * place of its last occurrence (as deleting the earlier member
+         * before adding it again would; finding it in the object each
+         * time would be quadratic in a dict of generated keys). */
+        int n = v->u.dict.n;
+        size_t cnt = n > 0 ? (size_t)n : 0;
+        const char **keys = calloc(cnt + 1, sizeof *keys);
+        char (*buf)[32] = calloc(cnt + 1, sizeof *buf);   /* keys that are not strings */
+        char *keep = calloc(cnt + 1, 1);
+        if (!keys || !buf || !keep) {
+            fputs("bizc: out of memory\n", stderr);
+            abort();
         }
+        for (int i = 0; i < n; i++) {
+            const sx_val *k = v->u.dict.keys[i];
+            keys[i] = buf[i];
+            if (k->kind == BV_STR)
+                keys[i] = k->u.str.s;
+            else if (k->kind == BV_INT)
+                snprintf(buf[i], sizeof buf[i], "%lld", (long long)k->u.i);
+            else
+                snprintf(buf[i], sizeof buf[i], "?");
+        }
+        sx_last_of_keys(keys, n, keep);
+        cJSON *o = cJSON_CreateObject();
+        for (int i = 0; i < n; i++)
+            if (keep[i])
+                cJSON_AddItemToObject(o, keys[i], sx_to_json(v->u.dict.vals[i]));
+        free(keys);
+        free(buf);
+        free(keep);
         return o;
     }
     default: return cJSON_CreateNull();
@@ -400,33 +654,59 @@ static sx_val *eval_seq(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_kind ki
         if (it->kind == BIZ_E_STARRED) {
             sx_val *x = it->u.unary.operand ? sx_eval(S, sc, it->u.unary.operand) : new_err(S, it->span);
             if (x->kind == BV_LIST || x->kind == BV_TUPLE) {
-                for (int j = 0; j < x->u.seq.n; j++) {
-                    int n = v->u.seq.n, cap = n;
-                    SX_PUSH(S, v->u.seq.items, n, cap, x->u.seq.items[j]);
-                    v->u.seq.n = n;
-                }
+                for (int j = 0; j < x->u.seq.n; j++)
+                    sx_seq_push(S, v, x->u.seq.items[j]);
                 continue;
             }
             if (x->kind != BV_ERROR && x->kind != BV_REJECTED)
                 biz_error(S->d, it->span, NULL, "cannot unpack %s with '*'", sx_kind_name(x));
             return new_err(S, e->span);
         }
-        sx_val *x = sx_eval(S, sc, it);
-        int n = v->u.seq.n, cap = n;
-        SX_PUSH(S, v->u.seq.items, n, cap, x);
-        v->u.seq.n = n;
+        sx_seq_push(S, v, sx_eval(S, sc, it));
     }
     return v;
 }
 
+/* The capacity after growing an array of n items by one: doubling, so
+ * that n pushes cost O(n) time and pool memory. */
+static int grown(int n)
+{
+    return n < 4 ? 8 : 2 * n;
+}
+
 void sx_dict_put(biz_sema *S, sx_val *d, sx_val *k, sx_val *val)
 {
-    int n = d->u.dict.n, cap = n;
-    SX_PUSH(S, d->u.dict.keys, n, cap, k);
-    n = d->u.dict.n;
-    cap = n;
-    SX_PUSH(S, d->u.dict.vals, n, cap, val);
-    d->u.dict.n = n;
+    int n = d->u.dict.n;
+    if (n >= d->u.dict.cap) {
+        int cap = grown(n);
+        sx_val **keys = sx_alloc(S, (size_t)cap * sizeof *keys);
+        sx_val **vals = sx_alloc(S, (size_t)cap * sizeof *vals);
+        if (n > 0) {
+            memcpy(keys, d->u.dict.keys, (size_t)n * sizeof *keys);
+            memcpy(vals, d->u.dict.vals, (size_t)n * sizeof *vals);
+        }
+        d->u.dict.keys = keys;
+        d->u.dict.vals = vals;
+        d->u.dict.cap = cap;
+    }
+    d->u.dict.keys[n] = k;
+    d->u.dict.vals[n] = val;
+    d->u.dict.n = n + 1;
+}
+
+void sx_seq_push(biz_sema *S, sx_val *v, sx_val *x)
+{
+    int n = v->u.seq.n;
+    if (n >= v->u.seq.cap) {
+        int cap = grown(n);
+        sx_val **items = sx_alloc(S, (size_t)cap * sizeof *items);
+        if (n > 0)
+            memcpy(items, v->u.seq.items, (size_t)n * sizeof *items);
+        v->u.seq.items = items;
+        v->u.seq.cap = cap;
+    }
+    v->u.seq.items[n] = x;
+    v->u.seq.n = n + 1;
 }
 
 static sx_val *eval_dict(biz_sema *S, sx_scope *sc, const biz_expr *e)
@@ -651,6 +931,11 @@ static sx_val *eval_param(biz_sema *S, sx_scope *sc, const biz_expr *e)
     sx_val *c = sx_new(S, v->kind, v->span);
     *c = *v;
     c->pschema = p;
+    /* The copy shares v's items: it must not grow into v's spare slots. */
+    if (c->kind == BV_LIST || c->kind == BV_TUPLE)
+        c->u.seq.cap = 0;
+    else if (c->kind == BV_DICT)
+        c->u.dict.cap = 0;
     return c;
 }
 
@@ -869,7 +1154,7 @@ static sx_val *eval_subscript(biz_sema *S, sx_scope *sc, const biz_expr *e)
     }
     if (obj->kind == BV_DICT) {
         if (idx->kind == BV_STR) {
-            sx_val *v = sx_dict_get(obj, idx->u.str.s);
+            sx_val *v = sx_dict_lookup(S, obj, idx->u.str.s);
             if (v)
                 return v;
         } else if (idx->kind == BV_INT) {
@@ -906,6 +1191,7 @@ static sx_val *concat_seq(biz_sema *S, sx_val *a, sx_val *b, biz_span span)
     for (int i = 0; i < b->u.seq.n; i++)
         SX_PUSH(S, v->u.seq.items, n, cap, b->u.seq.items[i]);
     v->u.seq.n = n;
+    v->u.seq.cap = cap;
     return v;
 }
 
@@ -1040,6 +1326,44 @@ static int vals_equal(const sx_val *a, const sx_val *b)
     }
 }
 
+static uint64_t hash_double(double d)
+{
+    uint64_t h;
+    if (d == 0)
+        d = 0;   /* -0.0 == 0.0 */
+    memcpy(&h, &d, sizeof h);
+    return h * 0x9E3779B97F4A7C15u;
+}
+
+/* A hash of v that values equal by vals_equal share. */
+static uint64_t val_hash(const sx_val *v)
+{
+    if (is_num(v))
+        return hash_double(num(v));
+    uint64_t h = 14695981039346656037u;
+    switch (v->kind) {
+    case BV_NONE: return 1;
+    case BV_STR:
+        for (size_t i = 0; i < v->u.str.len; i++)
+            h = (h ^ (unsigned char)v->u.str.s[i]) * 1099511628211u;
+        return h;
+    case BV_DURATION: return hash_double(v->u.dur);
+    case BV_DATETIME: return (uint64_t)v->u.dt * 0x9E3779B97F4A7C15u;
+    case BV_TRIGGER: return (uint64_t)v->u.trigger + 2;
+    case BV_LIST: case BV_TUPLE:
+        for (int i = 0; i < v->u.seq.n; i++)
+            h = (h ^ val_hash(v->u.seq.items[i])) * 1099511628211u;
+        return h;
+    default: return (uint64_t)(uintptr_t)v * 0x9E3779B97F4A7C15u;
+    }
+}
+
+static int dict_keys_eq(const void *ctx, int i, int j)
+{
+    const sx_val *d = ctx;
+    return vals_equal(d->u.dict.keys[i], d->u.dict.keys[j]);
+}
+
 static sx_val *eval_compare(biz_sema *S, biz_op op, sx_val *a, sx_val *b, const biz_expr *e)
 {
     sx_val *r = sx_new(S, BV_BOOL, e->span);
@@ -1054,7 +1378,7 @@ static sx_val *eval_compare(biz_sema *S, biz_op op, sx_val *a, sx_val *b, const 
             for (int i = 0; i < b->u.seq.n && !found; i++)
                 found = vals_equal(a, b->u.seq.items[i]);
         } else if (b->kind == BV_DICT && a->kind == BV_STR) {
-            found = sx_dict_get(b, a->u.str.s) != NULL;
+            found = sx_dict_lookup(S, b, a->u.str.s) != NULL;
         } else if (b->kind == BV_STR && a->kind == BV_STR) {
             found = strstr(b->u.str.s, a->u.str.s) != NULL;
         } else {
@@ -1189,24 +1513,32 @@ char *sx_to_text(biz_sema *S, const sx_val *v, int repr)
         return out;
     }
     case BV_LIST: case BV_TUPLE: {
-        char *s = sx_strdup(S, v->kind == BV_LIST ? "[" : "(");
+        sx_text s = { NULL, 0, 0 };
+        text_str(S, &s, v->kind == BV_LIST ? "[" : "(");
         for (int i = 0; i < v->u.seq.n; i++) {
             char *x = sx_to_text(S, v->u.seq.items[i], 1);
             if (!x)
                 return NULL;
-            s = sx_fmt(S, "%s%s%s", s, i ? ", " : "", x);
+            text_str(S, &s, i ? ", " : "");
+            text_str(S, &s, x);
         }
-        return sx_fmt(S, "%s%s", s, v->kind == BV_LIST ? "]" : v->u.seq.n == 1 ? ",)" : ")");
+        text_str(S, &s, v->kind == BV_LIST ? "]" : v->u.seq.n == 1 ? ",)" : ")");
+        return text_get(S, &s);
     }
     case BV_DICT: {
-        char *s = sx_strdup(S, "{");
+        sx_text s = { NULL, 0, 0 };
+        text_str(S, &s, "{");
         for (int i = 0; i < v->u.dict.n; i++) {
             char *k = sx_to_text(S, v->u.dict.keys[i], 1), *x = sx_to_text(S, v->u.dict.vals[i], 1);
             if (!k || !x)
                 return NULL;
-            s = sx_fmt(S, "%s%s%s: %s", s, i ? ", " : "", k, x);
+            text_str(S, &s, i ? ", " : "");
+            text_str(S, &s, k);
+            text_str(S, &s, ": ");
+            text_str(S, &s, x);
         }
-        return sx_fmt(S, "%s}", s);
+        text_str(S, &s, "}");
+        return text_get(S, &s);
     }
     default: return NULL;
     }
@@ -1342,20 +1674,20 @@ static sx_val *percent_format(biz_sema *S, sx_val *fmtv, sx_val *arg, const biz_
         nargs = arg->u.seq.n;
     }
     const char *f = fmtv->u.str.s;
-    char *out = sx_strdup(S, "");
+    sx_text out = { NULL, 0, 0 };
     size_t i = 0, n = fmtv->u.str.len;
     while (i < n) {
         if (f[i] != '%') {
             size_t j = i;
             while (j < n && f[j] != '%')
                 j++;
-            out = sx_fmt(S, "%s%.*s", out, (int)(j - i), f + i);
+            text_strn(S, &out, f + i, j - i);
             i = j;
             continue;
         }
         i++;
         if (i < n && f[i] == '%') {
-            out = sx_fmt(S, "%s%%", out);
+            text_str(S, &out, "%");
             i++;
             continue;
         }
@@ -1406,13 +1738,14 @@ static sx_val *percent_format(biz_sema *S, sx_val *fmtv, sx_val *arg, const biz_
                           sx_kind_name(a));
             return new_err(S, e->span);
         }
-        out = sx_fmt(S, "%s%s", out, piece);
+        text_str(S, &out, piece);
     }
     if (used < nargs) {
         biz_error(S->d, e->u.binop.op_span, NULL, "not all arguments converted during string formatting");
         return new_err(S, e->span);
     }
-    return sx_new_str(S, out, strlen(out), e->span);
+    char *text = text_get(S, &out);
+    return sx_new_str(S, text, strlen(text), e->span);
 }
 
 /* 'text {} {name} {0:03d}'.format(...) */
@@ -1428,11 +1761,11 @@ static sx_val *str_format(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *
     const char *f = fmtv->u.str.s;
     size_t n = fmtv->u.str.len, i = 0;
     int auto_idx = 0;
-    char *out = sx_strdup(S, "");
+    sx_text out = { NULL, 0, 0 };
     while (i < n) {
         char c = f[i];
         if ((c == '{' || c == '}') && i + 1 < n && f[i + 1] == c) {
-            out = sx_fmt(S, "%s%c", out, c);
+            text_strn(S, &out, &c, 1);
             i += 2;
             continue;
         }
@@ -1441,7 +1774,7 @@ static sx_val *str_format(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *
             return new_err(S, e->span);
         }
         if (c != '{') {
-            out = sx_fmt(S, "%s%c", out, c);
+            text_strn(S, &out, &c, 1);   /* a NUL is dropped, as "%s%c" then "%s" did */
             i++;
             continue;
         }
@@ -1489,34 +1822,23 @@ static sx_val *str_format(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *
             t = sx_format_spec(S, v, spec, e->span);
         if (!t)
             return new_err(S, e->span);
-        out = sx_fmt(S, "%s%s", out, t);
+        text_str(S, &out, t);
     }
-    return sx_new_str(S, out, strlen(out), e->span);
-}
-
-/* Appends t[0..n) to the growing text *out of length *len. */
-static void fstr_add(biz_sema *S, char **out, size_t *len, const char *t, size_t n)
-{
-    char *b = sx_alloc(S, *len + n + 1);
-    memcpy(b, *out, *len);
-    memcpy(b + *len, t, n);
-    b[*len + n] = 0;
-    *out = b;
-    *len += n;
+    char *text = text_get(S, &out);
+    return sx_new_str(S, text, strlen(text), e->span);
 }
 
 /* f'text {expr!r:spec}': every field over constants and loop variables,
  * formatted as str.format does. */
 static sx_val *eval_fstr(biz_sema *S, sx_scope *sc, const biz_expr *e)
 {
-    char *out = sx_strdup(S, "");
-    size_t len = 0;
+    sx_text out = { NULL, 0, 0 };
     for (int i = 0; i < e->u.fstr.parts.len; i++) {
         const biz_fpart *fp = e->u.fstr.parts.items[i];
         if (fp->broken || (!fp->expr && fp->src_end))
             return new_err(S, e->span);     /* a syntax error, reported */
         if (!fp->expr) {
-            fstr_add(S, &out, &len, fp->text ? fp->text : "", fp->text ? fp->len : 0);
+            text_raw(S, &out, fp->text ? fp->text : "", fp->text ? fp->len : 0);
             continue;
         }
         sx_val *v = sx_eval(S, sc, fp->expr);
@@ -1556,10 +1878,10 @@ static sx_val *eval_fstr(biz_sema *S, sx_scope *sc, const biz_expr *e)
         if (!t)
             return new_err(S, fp->span);
         if (fp->debug)
-            fstr_add(S, &out, &len, fp->debug, strlen(fp->debug));
-        fstr_add(S, &out, &len, t, v->kind == BV_STR && !conv && !spec ? v->u.str.len : strlen(t));
+            text_raw(S, &out, fp->debug, strlen(fp->debug));
+        text_raw(S, &out, t, v->kind == BV_STR && !conv && !spec ? v->u.str.len : strlen(t));
     }
-    return sx_new_str(S, out, len, e->span);
+    return sx_new_str(S, text_get(S, &out), out.len, e->span);
 }
 
 /* Methods of constants: dict.items(), str.format(), list.append() ... */
@@ -1570,20 +1892,21 @@ static sx_val *const_method(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val
         return str_format(S, sc, e, obj);
     if (nk == 0 && na == 0) {
         if (obj->kind == BV_DICT && (!strcmp(m, "items") || !strcmp(m, "keys") || !strcmp(m, "values"))) {
-            sx_val **it = sx_alloc(S, sizeof *it * (size_t)(obj->u.dict.n + 1));
+            int nd = obj->u.dict.n;
+            sx_val **it = sx_alloc(S, sizeof *it * (size_t)(nd + 1));
             int n = 0;
             /* a repeated key keeps its first place and its last value */
-            for (int i = 0; i < obj->u.dict.n; i++) {
-                sx_val *k = obj->u.dict.keys[i];
-                int dup = 0;
-                for (int j = 0; j < i && !dup; j++)
-                    dup = vals_equal(obj->u.dict.keys[j], k);
-                if (dup)
+            uint64_t *hash = sx_alloc(S, sizeof *hash * (size_t)(nd + 1));
+            int *last = sx_alloc(S, sizeof *last * (size_t)(nd + 1));
+            char *dup = sx_alloc(S, (size_t)nd + 1);
+            for (int i = 0; i < nd; i++)
+                hash[i] = val_hash(obj->u.dict.keys[i]);
+            find_repeats(nd, hash, dict_keys_eq, obj, dup, last);
+            for (int i = 0; i < nd; i++) {
+                if (dup[i])
                     continue;
-                sx_val *val = obj->u.dict.vals[i];
-                for (int j = i + 1; j < obj->u.dict.n; j++)
-                    if (vals_equal(obj->u.dict.keys[j], k))
-                        val = obj->u.dict.vals[j];
+                sx_val *k = obj->u.dict.keys[i];
+                sx_val *val = obj->u.dict.vals[last[i]];
                 if (m[0] == 'k')
                     it[n++] = k;
                 else if (m[0] == 'v')
@@ -1614,15 +1937,17 @@ static sx_val *const_method(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val
         int n;
         if (!sx_iterate(S, a, ((const biz_expr *)e->u.call.args.items[0])->span, "join()", &it, &n))
             return new_err(S, e->span);
-        char *out = sx_strdup(S, "");
+        sx_text out = { NULL, 0, 0 };
         for (int i = 0; i < n; i++) {
             if (it[i]->kind != BV_STR) {
                 biz_error(S->d, e->span, NULL, "join() needs strings, got %s", sx_kind_name(it[i]));
                 return new_err(S, e->span);
             }
-            out = sx_fmt(S, "%s%s%s", out, i ? obj->u.str.s : "", it[i]->u.str.s);
+            text_str(S, &out, i ? obj->u.str.s : "");
+            text_str(S, &out, it[i]->u.str.s);
         }
-        return sx_new_str(S, out, strlen(out), e->span);
+        char *text = text_get(S, &out);
+        return sx_new_str(S, text, strlen(text), e->span);
     }
     if (nk == 0 && na == 1 && obj->kind == BV_LIST && (!strcmp(m, "append") || !strcmp(m, "extend"))) {
         sx_val *a = sx_eval(S, sc, e->u.call.args.items[0]);
@@ -1632,13 +1957,10 @@ static sx_val *const_method(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val
         int nadd = 1;
         if (m[0] == 'e' && !sx_iterate(S, a, ((const biz_expr *)e->u.call.args.items[0])->span, "extend()", &add, &nadd))
             return sx_new(S, BV_NONE, e->span);
-        /* lists grow in place, as in Python: every name for it sees it */
-        sx_val **items = sx_alloc(S, sizeof *items * (size_t)(obj->u.seq.n + nadd + 1));
-        if (obj->u.seq.n)
-            memcpy(items, obj->u.seq.items, sizeof *items * (size_t)obj->u.seq.n);
-        memcpy(items + obj->u.seq.n, add, sizeof *items * (size_t)nadd);
-        obj->u.seq.items = items;
-        obj->u.seq.n += nadd;
+        /* lists grow in place, as in Python: every name for it sees it
+         * (a.extend(a) reads add, a's old items, while a grows) */
+        for (int i = 0; i < nadd; i++)
+            sx_seq_push(S, obj, add[i]);
         return sx_new(S, BV_NONE, e->span);
     }
     biz_error(S->d, e->span, NULL, "method '%s' of %s cannot be used at compile time", m, sx_kind_name(obj));
@@ -1860,7 +2182,7 @@ static sx_val *eval_listcomp(biz_sema *S, sx_scope *sc, const biz_expr *e)
     sx_val **res = sx_alloc(S, sizeof *res * (size_t)(n + 1));
     int m = 0;
     for (int i = 0; i < n; i++) {
-        sx_scope cs = { NULL, sc, NULL, NULL };
+        sx_scope cs = { .parent = sc };
         int before = S->d->nerrors;
         bind_target(S, &cs, e->u.comp.target, items[i]);
         int keep = 1;

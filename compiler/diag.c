@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <strings.h>
 
 /* Aborts: the compiler has no way to go on without memory. */
@@ -124,6 +125,30 @@ biz_pos biz_source_pos(const biz_source *src, int off)
     return p;
 }
 
+biz_pos biz_source_pos_near(const biz_source *src, int off, int *line)
+{
+    if (!src)
+        return biz_source_pos(src, off);
+    if (off < 0)
+        off = 0;
+    if ((size_t)off > src->len)
+        off = (int)src->len;
+    /* Line l holds off when it starts at or before it and the next does
+     * not (starts only increase). */
+    for (int l = *line; l >= 0 && l < src->nlines && l <= *line + 1; l++) {
+        if (src->line_starts[l] > off)
+            break;
+        if (l + 1 == src->nlines || src->line_starts[l + 1] > off) {
+            biz_pos p = { l + 1, off - src->line_starts[l] + 1, off };
+            *line = l;
+            return p;
+        }
+    }
+    biz_pos p = biz_source_pos(src, off);
+    *line = p.line - 1;
+    return p;
+}
+
 /* The text of a 1-based line without its line terminator. */
 const char *biz_source_line(const biz_source *src, int line, int *len)
 {
@@ -161,6 +186,9 @@ void biz_diags_free(biz_diags *d)
     free(d->items);
     d->items = NULL;
     d->len = d->cap = 0;
+    free(d->index);
+    d->index = NULL;
+    d->index_cap = d->index_n = 0;
 }
 
 /* A zero-width span at p. */
@@ -195,9 +223,8 @@ static const char *sev_name(biz_severity s)
 static int is_cont(unsigned char c) { return (c & 0xC0) == 0x80; }
 
 /* Prints the source line and the caret line under span. */
-static void print_snippet(const biz_diags *d, biz_span span)
+static void print_snippet(const biz_diags *d, FILE *out, biz_span span)
 {
-    FILE *out = d->out;
     int len;
     const char *line = biz_source_line(d->src, span.begin.line, &len);
     fprintf(out, "%5d | %.*s\n", span.begin.line, len, line);
@@ -239,10 +266,9 @@ static void print_snippet(const biz_diags *d, biz_span span)
     fputc('\n', out);
 }
 
-/* Prints one diagnostic in the documented format. */
-static void print_diag(const biz_diags *d, const biz_diag *g)
+/* Formats one diagnostic in the documented format into out. */
+static void format_diag(const biz_diags *d, FILE *out, const biz_diag *g)
 {
-    FILE *out = d->out;
     int have_pos = d->src && g->span.begin.line > 0;
     if (d->color)
         fputs(C_BOLD, out);
@@ -258,14 +284,34 @@ static void print_diag(const biz_diags *d, const biz_diag *g)
     else
         fprintf(out, "%s: %s\n", sev_name(g->severity), g->message);
     if (have_pos)
-        print_snippet(d, g->span);
+        print_snippet(d, out, g->span);
     if (g->hint) {
         if (d->color)
             fprintf(out, "      = " C_BOLD "hint:" C_RESET " %s\n", g->hint);
         else
             fprintf(out, "      = hint: %s\n", g->hint);
     }
-    fflush(out);
+}
+
+/* Prints one diagnostic with one write: stderr is unbuffered, and the
+ * caret line alone is a character at a time, so a file with thousands of
+ * warnings would otherwise cost a system call per character. */
+static void print_diag(const biz_diags *d, const biz_diag *g)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&text, &len);
+    if (m) {
+        format_diag(d, m, g);
+        if (fclose(m) == 0)
+            fwrite(text, 1, len, d->out);
+        else
+            format_diag(d, d->out, g);
+        free(text);
+    } else {
+        format_diag(d, d->out, g);
+    }
+    fflush(d->out);
 }
 
 static char *vformat(const char *fmt, va_list ap)
@@ -279,6 +325,53 @@ static char *vformat(const char *fmt, va_list ap)
     char *s = xrealloc(NULL, (size_t)n + 1);
     vsnprintf(s, (size_t)n + 1, fmt, ap);
     return s;
+}
+
+/* The index's hash of a diagnostic: FNV-1a over what makes two equal. */
+static unsigned diag_hash(biz_severity sev, biz_span span, const char *msg)
+{
+    unsigned long long h = 14695981039346656037u;
+    int k[3] = { (int)sev, span.begin.off, span.end.off };
+    for (size_t i = 0; i < sizeof k; i++)
+        h = (h ^ ((const unsigned char *)k)[i]) * 1099511628211u;
+    for (; *msg; msg++)
+        h = (h ^ (unsigned char)*msg) * 1099511628211u;
+    return (unsigned)(h ^ (h >> 32));
+}
+
+/* The index slot of an equal error or warning, or the empty slot where it
+ * would go. */
+static int diag_slot(const biz_diags *d, biz_severity sev, biz_span span, const char *msg)
+{
+    unsigned mask = (unsigned)d->index_cap - 1, i = diag_hash(sev, span, msg) & mask;
+    for (; d->index[i]; i = (i + 1) & mask) {
+        const biz_diag *g = &d->items[d->index[i] - 1];
+        if (g->severity == sev && g->span.begin.off == span.begin.off
+            && g->span.end.off == span.end.off && strcmp(g->message, msg) == 0)
+            break;
+    }
+    return (int)i;
+}
+
+/* Adds item i (an error or a warning) to the index, growing it to stay at
+ * most half full. */
+static void diag_index_add(biz_diags *d, int i)
+{
+    if (2 * (d->index_n + 1) > d->index_cap) {
+        int *old = d->index, oldcap = d->index_cap;
+        d->index_cap = oldcap ? 2 * oldcap : 64;
+        d->index = xrealloc(NULL, sizeof(int) * (size_t)d->index_cap);
+        memset(d->index, 0, sizeof(int) * (size_t)d->index_cap);
+        for (int k = 0; k < oldcap; k++)
+            if (old[k]) {
+                const biz_diag *g = &d->items[old[k] - 1];
+                d->index[diag_slot(d, g->severity, g->span, g->message)] = old[k];
+            }
+        free(old);
+    }
+    const biz_diag *g = &d->items[i];
+    d->index[diag_slot(d, g->severity, g->span, g->message)] = i + 1;
+    d->index_n++;
 }
 
 /* Stores, counts and prints one diagnostic. */
@@ -296,13 +389,11 @@ void biz_vdiag(biz_diags *d, biz_severity sev, biz_span span, const char *hint,
         }
     } else {
         d->dropped = 0;
-        for (int i = 0; i < d->len; i++)
-            if (d->items[i].severity == sev && d->items[i].span.begin.off == span.begin.off
-                && d->items[i].span.end.off == span.end.off && strcmp(d->items[i].message, msg) == 0) {
-                d->dropped = 1;
-                free(msg);
-                return;
-            }
+        if (d->index_cap && d->index[diag_slot(d, sev, span, msg)]) {
+            d->dropped = 1;
+            free(msg);
+            return;
+        }
     }
     if (d->len == d->cap) {
         d->cap = d->cap ? d->cap * 2 : 8;
@@ -313,6 +404,8 @@ void biz_vdiag(biz_diags *d, biz_severity sev, biz_span span, const char *hint,
     g->span = span;
     g->message = msg;
     g->hint = hint ? xstrdup(hint) : NULL;
+    if (sev != BIZ_NOTE)
+        diag_index_add(d, d->len - 1);
     if (sev == BIZ_ERROR)
         d->nerrors++;
     else if (sev == BIZ_WARNING)
@@ -348,16 +441,23 @@ void biz_note(biz_diags *d, biz_span span, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Optimal-string-alignment distance (Damerau with adjacent swaps). */
-static int edit_distance(const char *a, const char *b)
+/* Optimal-string-alignment distance (Damerau with adjacent swaps) of
+ * a[0..n) and b[0..m) when it is at most bound; bound + 1 once it is known
+ * to be more. biz_suggest asks it of every candidate (every task id of a
+ * DAG, for each unknown one), so it gives up early: a cell derives from
+ * the row above, its left neighbour or (a swap) the row two above plus
+ * one, so once two rows in a row exceed bound every later row does too. */
+static int edit_distance_within(const char *a, size_t n, const char *b, size_t m, int bound)
 {
-    size_t n = strlen(a), m = strlen(b);
-    int *rows = xrealloc(NULL, sizeof(int) * 3 * (m + 1));
+    int stack[3 * 64];
+    int *rows = m + 1 <= 64 ? stack : xrealloc(NULL, sizeof(int) * 3 * (m + 1));
     int *pp = rows, *p = rows + (m + 1), *c = rows + 2 * (m + 1);
+    int prev_over = 0;   /* the row before p exceeded bound */
     for (size_t j = 0; j <= m; j++)
         p[j] = (int)j;
     for (size_t i = 1; i <= n; i++) {
         c[0] = (int)i;
+        int lo = c[0];
         for (size_t j = 1; j <= m; j++) {
             int cost = a[i - 1] != b[j - 1];
             int v = p[j] + 1;
@@ -369,23 +469,74 @@ static int edit_distance(const char *a, const char *b)
                 pp[j - 2] + 1 < v)
                 v = pp[j - 2] + 1;
             c[j] = v;
+            if (v < lo)
+                lo = v;
         }
         int *t = pp;
         pp = p;
         p = c;
         c = t;
+        if (lo > bound && prev_over)
+            break;   /* p[m], in the row that exceeded, is more than bound */
+        prev_over = lo > bound;
     }
     int r = p[m];
-    free(rows);
-    return r;
+    if (rows != stack)
+        free(rows);
+    return r > bound ? bound + 1 : r;
 }
 
-/* The unique closest candidate within max(1, len/3) edits, else NULL. */
-const char *biz_suggest(const char *word, const char *const *candidates, int n)
+/* Which characters s holds, case folded, as bits (digits, letters, '_',
+ * '.' and '-' each their own; other bytes share the rest); *len gets
+ * strlen(s). */
+static uint64_t char_bits(const char *s, size_t *len)
 {
-    if (!word || !candidates)
-        return NULL;
-    int limit = (int)strlen(word) / 3;
+    uint64_t bits = 0;
+    const char *p = s;
+    for (; *p; p++) {
+        int c = tolower((unsigned char)*p), b;
+        if (c >= '0' && c <= '9')
+            b = c - '0';
+        else if (c >= 'a' && c <= 'z')
+            b = 10 + (c - 'a');
+        else if (c == '_')
+            b = 36;
+        else if (c == '.')
+            b = 37;
+        else if (c == '-')
+            b = 38;
+        else
+            b = 39 + c % 25;
+        bits |= (uint64_t)1 << b;
+    }
+    *len = (size_t)(p - s);
+    return bits;
+}
+
+/* Has x more than k bits set? */
+static int more_bits(uint64_t x, int k)
+{
+    for (int i = 0; i <= k; i++) {
+        if (!x)
+            return 0;
+        x &= x - 1;
+    }
+    return 1;
+}
+
+/* biz_suggest's search, with each candidate's length and char_bits given
+ * (or NULL: computed here). Only a candidate within limit edits, and
+ * within best_d once there is a best, changes the answer (a new best, or a
+ * tie), so two cheap lower bounds of the distance skip most without
+ * measuring it: the difference of the lengths, and the characters one has
+ * that the other lacks (case folded: an edit adds or removes at most one
+ * of them; a swap none). The others are measured no further than that. */
+static const char *suggest_among(const char *word, const char *const *candidates, int n,
+                                 const size_t *lens, const uint64_t *bits)
+{
+    size_t wlen;
+    uint64_t wbits = char_bits(word, &wlen);
+    int limit = (int)wlen / 3;
     if (limit < 1)
         limit = 1;
     const char *best = NULL;
@@ -393,7 +544,16 @@ const char *biz_suggest(const char *word, const char *const *candidates, int n)
     for (int i = 0; i < n; i++) {
         if (!candidates[i])
             continue;
-        int dist = strcasecmp(word, candidates[i]) == 0 ? 0 : edit_distance(word, candidates[i]);
+        int bound = best ? best_d : limit;
+        size_t clen;
+        uint64_t cbits = bits ? bits[i] : char_bits(candidates[i], &clen);
+        if (lens)
+            clen = lens[i];
+        if ((clen > wlen ? clen - wlen : wlen - clen) > (size_t)bound
+            || more_bits(wbits & ~cbits, bound) || more_bits(cbits & ~wbits, bound))
+            continue;
+        int dist = strcasecmp(word, candidates[i]) == 0
+                       ? 0 : edit_distance_within(word, wlen, candidates[i], clen, bound);
         if (dist < best_d) {
             best = candidates[i];
             best_d = dist;
@@ -405,4 +565,37 @@ const char *biz_suggest(const char *word, const char *const *candidates, int n)
     if (!best || best_d > limit || ties)
         return NULL;
     return best;
+}
+
+/* The unique closest candidate within max(1, len/3) edits, else NULL. */
+const char *biz_suggest(const char *word, const char *const *candidates, int n)
+{
+    if (!word || !candidates)
+        return NULL;
+    return suggest_among(word, candidates, n, NULL, NULL);
+}
+
+void biz_suggester_init(biz_suggester *sg, const char *const *candidates, int n)
+{
+    sg->candidates = candidates;
+    sg->n = n;
+    sg->lens = xrealloc(NULL, sizeof *sg->lens * (size_t)n);
+    sg->bits = xrealloc(NULL, sizeof *sg->bits * (size_t)n);
+    for (int i = 0; i < n; i++)
+        sg->bits[i] = candidates[i] ? char_bits(candidates[i], &sg->lens[i]) : 0;
+}
+
+const char *biz_suggester_find(const biz_suggester *sg, const char *word)
+{
+    if (!word || !sg->candidates)
+        return NULL;
+    return suggest_among(word, sg->candidates, sg->n, sg->lens, sg->bits);
+}
+
+void biz_suggester_free(biz_suggester *sg)
+{
+    free(sg->lens);
+    free(sg->bits);
+    sg->lens = NULL;
+    sg->bits = NULL;
 }

@@ -11,6 +11,7 @@
 #define BIZ_DIAG_H
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include "ast.h"
 
@@ -29,6 +30,10 @@ biz_source *biz_source_from_string(const char *path, const char *text, size_t le
 void biz_source_free(biz_source *src);
 /* The position of byte offset off (clamped to the text). */
 biz_pos biz_source_pos(const biz_source *src, int off);
+/* The same, trying the line *line (0-based) and the next one before
+ * searching (for positions made in file order, such as the scanner's);
+ * *line gets the line found. */
+biz_pos biz_source_pos_near(const biz_source *src, int off, int *line);
 /* The text of line (1-based) without its newline; *len gets its length. */
 const char *biz_source_line(const biz_source *src, int line, int *len);
 
@@ -54,6 +59,10 @@ typedef struct biz_diags {
     int dropped;        /* the last error/warning repeated an earlier one
                            (a loop body checked once per iteration): it
                            and its notes were not kept */
+    int *index;         /* errors and warnings by severity, span and
+                           message: hash slots holding item index + 1 */
+    int index_cap;      /* 0 or a power of two */
+    int index_n;
 } biz_diags;
 
 void biz_diags_init(biz_diags *d, const biz_source *src, FILE *out);
@@ -78,5 +87,19 @@ biz_span biz_span_at(biz_pos p);
 /* The closest of candidates[0..n) to word by edit distance, or NULL when
  * none is close enough to suggest ("did you mean ...?"). */
 const char *biz_suggest(const char *word, const char *const *candidates, int n);
+
+/* The same search over candidates prepared once, for many words (every
+ * unknown task id of a DAG against all its task ids): their lengths and
+ * characters are kept, so most are ruled out without reading them. The
+ * candidates are borrowed. */
+typedef struct biz_suggester {
+    const char *const *candidates;
+    int n;
+    size_t *lens;
+    uint64_t *bits;
+} biz_suggester;
+void biz_suggester_init(biz_suggester *sg, const char *const *candidates, int n);
+const char *biz_suggester_find(const biz_suggester *sg, const char *word);
+void biz_suggester_free(biz_suggester *sg);
 
 #endif

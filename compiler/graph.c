@@ -1,8 +1,19 @@
 /* graph.c: what sema checks once every task of a DAG is known (task
  * references, branch targets, cycles, lonely tasks) and the IR it builds
  * (tasks in topological order with their merged arguments).
+ *
+ * Every pass here costs O(tasks + edges) (the cycle search at most 50
+ * times, once per cycle reported; the cws_task_id check one walk per task
+ * read, which stops once it has reached all the tasks reading it): the
+ * edges are indexed by the task they leave and by the task they enter,
+ * task and group ids are looked up in sema's hash tables, and the walks
+ * use explicit stacks, so a chain of 100,000 tasks neither walks every
+ * edge per task nor overflows the stack. Unknown task ids are compared
+ * with every task id (for "did you mean"), each at the cost of a length
+ * and a character-set test for most (biz_suggester).
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "sema_int.h"
@@ -20,34 +31,154 @@ void sx_add_edge(biz_sema *S, sx_dag *dag, int from, int to, biz_span span)
     }
 }
 
-static int find_task(const sx_dag *dag, const char *id)
+static void *xcalloc(size_t n, size_t size)
 {
-    for (int i = 0; i < dag->ntasks; i++)
-        if (strcmp(dag->tasks[i]->id, id) == 0)
-            return i;
-    return -1;
+    void *p = calloc(n ? n : 1, size);
+    if (!p) {
+        fputs("bizc: out of memory\n", stderr);
+        abort();
+    }
+    return p;
 }
 
-static int has_edge(const sx_dag *dag, int from, int to)
+/* The edges by endpoint, as compressed rows of edge indices (ascending, so
+ * each task's edges come in the order they were written): the edges leaving
+ * task u are out_e[out_at[u] .. out_at[u + 1]), those entering it in_e[in_at[u]
+ * .. in_at[u + 1]). Edges turned off later stay listed; readers skip them. */
+typedef struct adj {
+    int *out_at, *out_e;
+    int *in_at, *in_e;
+} adj;
+
+static void adj_build(const sx_dag *dag, adj *a)
 {
-    for (int i = 0; i < dag->nedges; i++)
-        if (!dag->edges[i].off && dag->edges[i].from == from && dag->edges[i].to == to)
+    int n = dag->ntasks, m = dag->nedges;
+    a->out_at = xcalloc((size_t)n + 1, sizeof(int));
+    a->in_at = xcalloc((size_t)n + 1, sizeof(int));
+    a->out_e = xcalloc((size_t)m, sizeof(int));
+    a->in_e = xcalloc((size_t)m, sizeof(int));
+    for (int i = 0; i < m; i++) {
+        a->out_at[dag->edges[i].from + 1]++;
+        a->in_at[dag->edges[i].to + 1]++;
+    }
+    for (int u = 0; u < n; u++) {
+        a->out_at[u + 1] += a->out_at[u];
+        a->in_at[u + 1] += a->in_at[u];
+    }
+    int *out_next = xcalloc((size_t)n, sizeof(int)), *in_next = xcalloc((size_t)n, sizeof(int));
+    memcpy(out_next, a->out_at, (size_t)n * sizeof(int));
+    memcpy(in_next, a->in_at, (size_t)n * sizeof(int));
+    for (int i = 0; i < m; i++) {
+        a->out_e[out_next[dag->edges[i].from]++] = i;
+        a->in_e[in_next[dag->edges[i].to]++] = i;
+    }
+    free(out_next);
+    free(in_next);
+}
+
+static void adj_free(adj *a)
+{
+    free(a->out_at);
+    free(a->out_e);
+    free(a->in_at);
+    free(a->in_e);
+}
+
+static int has_edge(const sx_dag *dag, const adj *g, int from, int to)
+{
+    for (int k = g->out_at[from]; k < g->out_at[from + 1]; k++) {
+        const sx_edge *e = &dag->edges[g->out_e[k]];
+        if (!e->off && e->to == to)
             return 1;
+    }
     return 0;
 }
 
-/* Is a upstream of b (through any path)? */
-static int is_upstream(const sx_dag *dag, int a, int b, char *seen)
+/* Is a upstream of b, for every cws_task_id reference (task a read by its
+ * owner b), answered before check_refs reports anything (no edge changes
+ * while it runs). Walking up from each b to a costs the size of b's
+ * upstream cone per reference: quadratic when many tasks of a chain read
+ * its first task, or read a task that is not upstream of them. So the
+ * references are grouped by the task they read, and one breadth-first walk
+ * down from each such task answers all of its group, stopping as soon as
+ * every reader of the group has been reached: near readers (a sensor right
+ * after its call) cost a few steps, and a task read by many costs one walk.
+ * up[i] is 1 when a reaches the owner of ref i (or is it); other refs get
+ * 1, they are not asked about. */
+static void cws_upstream(const sx_dag *dag, const adj *g, char *up)
 {
-    if (a == b)
-        return 1;
-    if (seen[b])
-        return 0;
-    seen[b] = 1;
-    for (int i = 0; i < dag->nedges; i++)
-        if (!dag->edges[i].off && dag->edges[i].to == b && is_upstream(dag, a, dag->edges[i].from, seen))
-            return 1;
-    return 0;
+    int n = dag->ntasks, q = 0;
+    int *qa = xcalloc((size_t)dag->nrefs, sizeof(int));   /* ref -> task it reads, or -1 */
+    for (int i = 0; i < dag->nrefs; i++) {
+        const sx_ref *r = &dag->refs[i];
+        up[i] = 1;
+        qa[i] = -1;
+        if (r->kind != REF_TASK_ARG || r->owner < 0 || strcmp(r->arg, "cws_task_id") != 0)
+            continue;
+        int t = sx_find_task(dag, r->value);
+        if (t >= 0 && t != r->owner) {
+            qa[i] = t;
+            q++;
+        }
+    }
+    if (q == 0) {
+        free(qa);
+        return;
+    }
+    /* The references by the task they read: grp[at[a] .. at[a + 1]). */
+    int *at = xcalloc((size_t)n + 1, sizeof(int)), *grp = xcalloc((size_t)q, sizeof(int));
+    for (int i = 0; i < dag->nrefs; i++)
+        if (qa[i] >= 0)
+            at[qa[i] + 1]++;
+    for (int a = 0; a < n; a++)
+        at[a + 1] += at[a];
+    int *next = xcalloc((size_t)n + 1, sizeof(int));
+    memcpy(next, at, (size_t)n * sizeof(int));
+    for (int i = 0; i < dag->nrefs; i++)
+        if (qa[i] >= 0)
+            grp[next[qa[i]]++] = i;
+    /* seen[x] == stamp: x reached in this walk; want[x] == stamp: x reads
+     * the walk's task and has not been reached yet. */
+    int *seen = xcalloc((size_t)n, sizeof(int)), *want = xcalloc((size_t)n, sizeof(int));
+    int *queue = xcalloc((size_t)n, sizeof(int));
+    int stamp = 0;
+    for (int a = 0; a < n; a++) {
+        if (at[a] == at[a + 1])
+            continue;
+        stamp++;
+        int left = 0;
+        for (int k = at[a]; k < at[a + 1]; k++) {
+            int b = dag->refs[grp[k]].owner;
+            if (want[b] != stamp) {
+                want[b] = stamp;
+                left++;
+            }
+        }
+        int head = 0, tail = 0;
+        seen[a] = stamp;
+        queue[tail++] = a;
+        while (head < tail && left > 0) {
+            int x = queue[head++];
+            for (int k = g->out_at[x]; k < g->out_at[x + 1] && left > 0; k++) {
+                const sx_edge *e = &dag->edges[g->out_e[k]];
+                if (e->off || seen[e->to] == stamp)
+                    continue;
+                seen[e->to] = stamp;
+                queue[tail++] = e->to;
+                if (want[e->to] == stamp)
+                    left--;
+            }
+        }
+        for (int k = at[a]; k < at[a + 1]; k++)
+            up[grp[k]] = seen[dag->refs[grp[k]].owner] == stamp;
+    }
+    free(qa);
+    free(at);
+    free(grp);
+    free(next);
+    free(seen);
+    free(want);
+    free(queue);
 }
 
 static const sx_arg *task_arg(const sx_task *t, const char *name)
@@ -58,31 +189,45 @@ static const sx_arg *task_arg(const sx_task *t, const char *name)
     return NULL;
 }
 
-static void report_missing(biz_sema *S, const sx_dag *dag, const sx_ref *r)
+/* What report_missing looks names up in, built when a first reference is
+ * missing: services by cws_name (the first task calling each) and every
+ * task id, for suggestions. */
+typedef struct missing_ctx {
+    int built;
+    sx_map services;
+    const char **ids;
+    biz_suggester ids_sg;    /* ids prepared for one search per missing one */
+} missing_ctx;
+
+static void report_missing(biz_sema *S, const sx_dag *dag, missing_ctx *mc, const sx_ref *r)
 {
     const char *argname = r->kind == REF_XCOM ? "task_ids" : r->arg;
     const char *what = r->kind == REF_XCOM ? "ti.xcom_pull" : argname;
     const char *hint = NULL;
-    for (int i = 0; i < dag->ntasks && !hint; i++) {
-        const sx_arg *a = task_arg(dag->tasks[i], "cws_name");
-        if (a && a->val->kind == BV_STR && strcmp(a->val->u.str.s, r->value) == 0)
-            hint = sx_fmt(S, "'%s' is the cws_name of task '%s'; %s takes a task id: %s='%s'", r->value,
-                          dag->tasks[i]->id, what, argname, dag->tasks[i]->id);
+    if (!mc->built) {
+        mc->built = 1;
+        mc->ids = sx_alloc(S, sizeof *mc->ids * (size_t)(dag->ntasks + 1));
+        for (int i = 0; i < dag->ntasks; i++) {
+            const sx_arg *a = task_arg(dag->tasks[i], "cws_name");
+            if (a && a->val->kind == BV_STR && !sx_map_get(&mc->services, a->val->u.str.s))
+                sx_map_put(S, &mc->services, a->val->u.str.s, dag->tasks[i]);
+            mc->ids[i] = dag->tasks[i]->id;
+        }
+        biz_suggester_init(&mc->ids_sg, mc->ids, dag->ntasks);
     }
-    for (int i = 0; i < dag->ngroups && !hint; i++) {
-        const sx_group *g = dag->groups[i];
-        if (strcmp(g->id, r->value) == 0)
-            hint = g->read >= 0
-                ? sx_fmt(S, "'%s' is a task group; its tasks are '%s.call', '%s.wait' and '%s.read'",
-                         g->id, g->id, g->id, g->id)
-                : sx_fmt(S, "'%s' is a task group; its tasks are '%s.call' and '%s.wait'", g->id, g->id,
-                         g->id);
-    }
+    const sx_task *caller = sx_map_get(&mc->services, r->value);
+    if (caller)
+        hint = sx_fmt(S, "'%s' is the cws_name of task '%s'; %s takes a task id: %s='%s'", r->value,
+                      caller->id, what, argname, caller->id);
+    const sx_group *g = hint ? NULL : sx_map_get(&dag->group_ids, r->value);
+    if (g)
+        hint = g->read >= 0
+            ? sx_fmt(S, "'%s' is a task group; its tasks are '%s.call', '%s.wait' and '%s.read'",
+                     g->id, g->id, g->id, g->id)
+            : sx_fmt(S, "'%s' is a task group; its tasks are '%s.call' and '%s.wait'", g->id, g->id,
+                     g->id);
     if (!hint && dag->ntasks > 0) {
-        const char **ids = sx_alloc(S, sizeof *ids * (size_t)dag->ntasks);
-        for (int i = 0; i < dag->ntasks; i++)
-            ids[i] = dag->tasks[i]->id;
-        const char *sug = biz_suggest(r->value, ids, dag->ntasks);
+        const char *sug = biz_suggester_find(&mc->ids_sg, r->value);
         if (sug)
             hint = sx_fmt(S, "did you mean '%s'?", sug);
     }
@@ -104,71 +249,89 @@ static void rename_in(biz_sema *S, sx_val *v, const char *from, const char *to)
 
 static int branch_to_group(biz_sema *S, sx_dag *dag, sx_ref *r)
 {
-    for (int i = 0; i < dag->ngroups; i++) {
-        const sx_group *g = dag->groups[i];
-        if (strcmp(g->id, r->value) != 0)
-            continue;
-        sx_task *o = dag->tasks[r->owner];
-        const char *call = dag->tasks[g->call]->id;
-        for (int j = 0; j < o->nargs; j++)
-            if (strcmp(o->args[j].name, r->arg) == 0)
-                rename_in(S, o->args[j].val, g->id, call);
-        r->value = sx_strdup(S, call);
-        return g->call;
-    }
-    return -1;
+    const sx_group *g = sx_map_get(&dag->group_ids, r->value);
+    if (!g)
+        return -1;
+    sx_task *o = dag->tasks[r->owner];
+    const char *call = dag->tasks[g->call]->id;
+    for (int j = 0; j < o->nargs; j++)
+        if (strcmp(o->args[j].name, r->arg) == 0)
+            rename_in(S, o->args[j].val, g->id, call);
+    r->value = sx_strdup(S, call);
+    return g->call;
 }
 
-static void check_refs(biz_sema *S, sx_dag *dag)
+static void check_refs(biz_sema *S, sx_dag *dag, const adj *g)
 {
+    char *up = xcalloc((size_t)dag->nrefs, 1);
+    cws_upstream(dag, g, up);
+    missing_ctx mc;
+    memset(&mc, 0, sizeof mc);
     for (int i = 0; i < dag->nrefs; i++) {
         sx_ref *r = &dag->refs[i];
-        int t = find_task(dag, r->value);
+        int t = sx_find_task(dag, r->value);
         if (t < 0 && r->kind == REF_BRANCH && r->owner >= 0)
             t = branch_to_group(S, dag, r);
         if (t < 0) {
-            report_missing(S, dag, r);
+            report_missing(S, dag, &mc, r);
             continue;
         }
         if (r->owner < 0)
             continue;
         const sx_task *o = dag->tasks[r->owner];
-        if (r->kind == REF_BRANCH && !has_edge(dag, r->owner, t)) {
+        if (r->kind == REF_BRANCH && !has_edge(dag, g, r->owner, t)) {
             biz_warning(S->d, r->span, sx_fmt(S, "add the dependency %s >> %s", o->id, r->value),
                         "branch '%s' follows '%s', which is not directly downstream of it; "
                         "Airflow would not skip the branches properly", o->id, r->value);
         } else if (r->kind == REF_TASK_ARG && strcmp(r->arg, "cws_task_id") == 0) {
-            char *seen = calloc((size_t)dag->ntasks, 1);
-            int up = is_upstream(dag, t, r->owner, seen);
-            free(seen);
-            if (!up && t != r->owner)
+            if (!up[i])
                 biz_warning(S->d, r->span, sx_fmt(S, "add the dependency %s >> %s", r->value, o->id),
                             "'%s' reads the result of '%s', which is not upstream of it; it may run first",
                             o->id, r->value);
         }
     }
+    if (mc.built)
+        biz_suggester_free(&mc.ids_sg);
+    free(up);
 }
 
 /* ---------------------------------------------------------------- cycles */
 
 typedef struct cyc {
     const sx_dag *dag;
-    char *color;
+    const adj *g;
+    char *color;                   /* 0 unseen, 1 on the stack, 2 done */
     int *stack_node, *stack_edge;  /* node, and the edge that reached it */
+    int *stack_next;               /* the node's next out_e position to try */
     int depth;
     int closing;                   /* the back edge found, or -1 */
     int start;                     /* stack position of the cycle's first node */
 } cyc;
 
-static int dfs(cyc *c, int u, int via)
+static void dfs_push(cyc *c, int u, int via)
 {
     c->color[u] = 1;
     c->stack_node[c->depth] = u;
     c->stack_edge[c->depth] = via;
+    c->stack_next[c->depth] = c->g->out_at[u];
     c->depth++;
-    for (int i = 0; i < c->dag->nedges; i++) {
+}
+
+/* Depth-first from root, each task's edges in the order written; on a back
+ * edge, stops with the path to it on the stack. Returns 1 then. */
+static int dfs(cyc *c, int root)
+{
+    dfs_push(c, root, -1);
+    while (c->depth > 0) {
+        int top = c->depth - 1, u = c->stack_node[top];
+        if (c->stack_next[top] == c->g->out_at[u + 1]) {
+            c->depth--;
+            c->color[u] = 2;
+            continue;
+        }
+        int i = c->g->out_e[c->stack_next[top]++];
         const sx_edge *e = &c->dag->edges[i];
-        if (e->off || e->from != u)
+        if (e->off)
             continue;
         if (c->color[e->to] == 1) {
             c->closing = i;
@@ -177,28 +340,48 @@ static int dfs(cyc *c, int u, int via)
                     c->start = k;
             return 1;
         }
-        if (c->color[e->to] == 0 && dfs(c, e->to, i))
-            return 1;
+        if (c->color[e->to] == 0)
+            dfs_push(c, e->to, i);
     }
-    c->depth--;
-    c->color[u] = 2;
     return 0;
 }
 
-static void check_cycles(biz_sema *S, sx_dag *dag)
+/* "a >> b >> c >> a" for a cycle, in a buffer that grows by doubling. */
+typedef struct pathbuf {
+    char *p;
+    size_t len, cap;
+} pathbuf;
+
+static void path_add(pathbuf *b, const char *s)
+{
+    size_t n = strlen(s);
+    if (b->len + n + 1 > b->cap) {
+        while (b->len + n + 1 > b->cap)
+            b->cap = b->cap ? 2 * b->cap : 256;
+        b->p = realloc(b->p, b->cap);
+        if (!b->p) {
+            fputs("bizc: out of memory\n", stderr);
+            abort();
+        }
+    }
+    memcpy(b->p + b->len, s, n + 1);
+    b->len += n;
+}
+
+static void check_cycles(biz_sema *S, sx_dag *dag, const adj *g)
 {
     int n = dag->ntasks;
     if (n == 0)
         return;
-    cyc c = { dag, calloc((size_t)n, 1), calloc((size_t)n + 1, sizeof(int)),
-              calloc((size_t)n + 1, sizeof(int)), 0, -1, 0 };
+    cyc c = { dag, g, xcalloc((size_t)n, 1), xcalloc((size_t)n + 1, sizeof(int)),
+              xcalloc((size_t)n + 1, sizeof(int)), xcalloc((size_t)n + 1, sizeof(int)), 0, -1, 0 };
     for (int round = 0; round < 50; round++) {
         memset(c.color, 0, (size_t)n);
         c.closing = -1;
         for (int u = 0; u < n && c.closing < 0; u++) {
             c.depth = 0;
             if (c.color[u] == 0)
-                dfs(&c, u, -1);
+                dfs(&c, u);
         }
         if (c.closing < 0)
             break;
@@ -214,18 +397,22 @@ static void check_cycles(biz_sema *S, sx_dag *dag)
             if (dag->edges[edges[k]].span.begin.off > dag->edges[edges[last]].span.begin.off)
                 last = k;
         const sx_edge *ce = &dag->edges[edges[last]];
-        char *path = sx_strdup(S, dag->tasks[ce->to]->id);
+        pathbuf path = { NULL, 0, 0 };
+        path_add(&path, dag->tasks[ce->to]->id);
         for (int k = 1; k <= len; k++) {
             const sx_edge *e = &dag->edges[edges[(last + k) % len]];
-            path = sx_fmt(S, "%s >> %s", path, dag->tasks[e->to]->id);
+            path_add(&path, " >> ");
+            path_add(&path, dag->tasks[e->to]->id);
         }
-        biz_error(S->d, ce->span, NULL, "cycle in DAG '%s': %s", dag->id, path);
+        biz_error(S->d, ce->span, NULL, "cycle in DAG '%s': %s", dag->id, path.p);
+        free(path.p);
         dag->edges[edges[last]].off = 1;
         free(edges);
     }
     free(c.color);
     free(c.stack_node);
     free(c.stack_edge);
+    free(c.stack_next);
 }
 
 /* --------------------------------------------------------------- warnings */
@@ -285,7 +472,10 @@ static void merge_arg(const biz_arg_spec *spec, void *user)
     if (spec->type == BIZ_T_METHOD && cJSON_IsString(j))
         for (char *p = j->valuestring; *p; p++)
             *p = (char)tolower((unsigned char)*p);
-    cJSON_AddItemToObject(m->out, spec->name, j);
+    /* The operator tables' names live as long as the program: the key is
+     * not copied (a copy per argument per task was a third of the IR's
+     * allocations). */
+    cJSON_AddItemToObjectCS(m->out, spec->name, j);
 }
 
 static char *xstrdup(const char *s)
@@ -304,12 +494,55 @@ static int cmp_int(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-void sx_finish_dag(biz_sema *S, sx_dag *dag, biz_ir_dag *out)
-{
-    check_refs(S, dag);
-    check_cycles(S, dag);
-    check_lonely(S, dag);
+/* A binary min-heap of task indices: the ready tasks. */
+typedef struct heap {
+    int *v;
+    int n;
+} heap;
 
+static void heap_push(heap *h, int x)
+{
+    int i = h->n++;
+    while (i > 0 && h->v[(i - 1) / 2] > x) {
+        h->v[i] = h->v[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h->v[i] = x;
+}
+
+static int heap_pop(heap *h)
+{
+    int top = h->v[0], x = h->v[--h->n], i = 0;
+    for (;;) {
+        int c = 2 * i + 1;
+        if (c >= h->n)
+            break;
+        if (c + 1 < h->n && h->v[c + 1] < h->v[c])
+            c++;
+        if (h->v[c] >= x)
+            break;
+        h->v[i] = h->v[c];
+        i = c;
+    }
+    if (h->n > 0)
+        h->v[i] = x;
+    return top;
+}
+
+void sx_check_dag(biz_sema *S, sx_dag *dag)
+{
+    adj g;
+    adj_build(dag, &g);
+    check_refs(S, dag, &g);
+    check_cycles(S, dag, &g);
+    check_lonely(S, dag);
+    adj_free(&g);
+}
+
+void sx_build_ir(sx_dag *dag, biz_ir_dag *out)
+{
+    adj g;   /* indexed again: the same edges, some turned off by check_cycles */
+    adj_build(dag, &g);
     int n = dag->ntasks;
     out->dag_id = xstrdup(dag->id);
     out->line = dag->span.begin.line;
@@ -322,30 +555,43 @@ void sx_finish_dag(biz_sema *S, sx_dag *dag, biz_ir_dag *out)
         abort();
 
     /* Kahn's algorithm, always taking the earliest-created ready task, so
-     * the order is stable and follows the source where it can. */
-    int *indeg = calloc((size_t)n + 1, sizeof(int));
-    int *order = calloc((size_t)n + 1, sizeof(int));
-    int *newidx = calloc((size_t)n + 1, sizeof(int));
-    char *done = calloc((size_t)n + 1, 1);
+     * the order is stable and follows the source where it can. A task
+     * enters the heap when its last upstream edge is taken (once: counts
+     * only go down); one taken meanwhile to break a cycle is skipped. */
+    int *indeg = xcalloc((size_t)n + 1, sizeof(int));
+    int *order = xcalloc((size_t)n + 1, sizeof(int));
+    int *newidx = xcalloc((size_t)n + 1, sizeof(int));
+    char *done = xcalloc((size_t)n + 1, 1);
+    heap ready = { xcalloc((size_t)n + 1, sizeof(int)), 0 };
     for (int i = 0; i < dag->nedges; i++)
         if (!dag->edges[i].off)
             indeg[dag->edges[i].to]++;
+    for (int i = 0; i < n; i++)
+        if (indeg[i] == 0)
+            heap_push(&ready, i);
+    int undone = 0;   /* no task below it is left */
     for (int k = 0; k < n; k++) {
         int pick = -1;
-        for (int i = 0; i < n && pick < 0; i++)
-            if (!done[i] && indeg[i] == 0)
-                pick = i;
-        if (pick < 0)   /* a cycle left (already reported): keep going */
-            for (int i = 0; i < n && pick < 0; i++)
-                if (!done[i])
-                    pick = i;
+        while (pick < 0 && ready.n > 0) {
+            int x = heap_pop(&ready);
+            if (!done[x])
+                pick = x;
+        }
+        if (pick < 0) {   /* a cycle left (already reported): keep going */
+            while (done[undone])
+                undone++;
+            pick = undone;
+        }
         done[pick] = 1;
         order[k] = pick;
         newidx[pick] = k;
-        for (int i = 0; i < dag->nedges; i++)
-            if (!dag->edges[i].off && dag->edges[i].from == pick)
-                indeg[dag->edges[i].to]--;
+        for (int j = g.out_at[pick]; j < g.out_at[pick + 1]; j++) {
+            const sx_edge *e = &dag->edges[g.out_e[j]];
+            if (!e->off && --indeg[e->to] == 0)
+                heap_push(&ready, e->to);
+        }
     }
+    free(ready.v);
 
     for (int k = 0; k < n; k++) {
         const sx_task *t = dag->tasks[order[k]];
@@ -358,7 +604,7 @@ void sx_finish_dag(biz_sema *S, sx_dag *dag, biz_ir_dag *out)
         merge_ctx m = { t, dag, cJSON_CreateObject() };
         biz_op_each_arg(t->op, merge_arg, &m);
         it->args = m.out;
-        it->locs = calloc((size_t)t->nargs + 1, sizeof *it->locs);
+        it->locs = xcalloc((size_t)t->nargs + 1, sizeof *it->locs);
         for (int i = 0; i < t->nargs; i++) {
             const sx_arg *a = &t->args[i];
             if (!a->has_loc)
@@ -368,24 +614,27 @@ void sx_finish_dag(biz_sema *S, sx_dag *dag, biz_ir_dag *out)
             l->line = a->val_span.begin.line;
             l->col = a->val_span.begin.col;
         }
-        it->upstream = calloc((size_t)dag->nedges + 1, sizeof(int));
-        for (int i = 0; i < dag->nedges; i++) {
-            const sx_edge *e = &dag->edges[i];
-            if (e->to != order[k] || e->from == e->to)
-                continue;
-            int u = newidx[e->from], dup = 0;
-            for (int j = 0; j < it->nupstream; j++)
-                if (it->upstream[j] == u)
-                    dup = 1;
-            if (!dup)
-                it->upstream[it->nupstream++] = u;
+        /* Every edge written into the task (even one that closed a
+         * reported cycle), each upstream task once, ascending. */
+        int u0 = order[k], nin = g.in_at[u0 + 1] - g.in_at[u0];
+        it->upstream = xcalloc((size_t)nin + 1, sizeof(int));
+        for (int j = g.in_at[u0]; j < g.in_at[u0 + 1]; j++) {
+            const sx_edge *e = &dag->edges[g.in_e[j]];
+            if (e->from != e->to)
+                it->upstream[it->nupstream++] = newidx[e->from];
         }
         qsort(it->upstream, (size_t)it->nupstream, sizeof(int), cmp_int);
+        int nu = 0;
+        for (int j = 0; j < it->nupstream; j++)
+            if (nu == 0 || it->upstream[j] != it->upstream[nu - 1])
+                it->upstream[nu++] = it->upstream[j];
+        it->nupstream = nu;
     }
     free(indeg);
     free(order);
     free(newidx);
     free(done);
+    adj_free(&g);
 }
 
 void biz_ir_free(biz_ir *ir)

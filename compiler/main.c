@@ -94,6 +94,25 @@ static int write_file(const char *path, const char *text, size_t len)
     return w == len && rc == 0 ? 0 : -1;
 }
 
+/* Writes the C of dag to path ('-': stdout) as biz_codegen_write makes
+ * it; -1 with errno set when it cannot. */
+static int emit_file(const char *path, const biz_ir_dag *dag, const biz_codegen_info *info)
+{
+    if (strcmp(path, "-") == 0) {
+        int rc = biz_codegen_write(dag, info, stdout);
+        return fflush(stdout) == 0 && rc == 0 ? 0 : -1;
+    }
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return -1;
+    int rc = biz_codegen_write(dag, info, f);
+    int err = errno;
+    if (fclose(f) != 0)
+        return -1;
+    errno = err;
+    return rc;
+}
+
 static void print_version(void)
 {
     printf("bizc %s\n", biz_driver_version());
@@ -183,7 +202,10 @@ int main(int argc, char **argv)
     biz_ast *ast = biz_parse(src, &d);
     if (dump_ast)
         biz_ast_dump(ast, stdout);
-    biz_ir *ir = biz_sema_check(ast, &d);
+    /* The IR borrows nothing from the tree: sema frees it before building
+     * the IR, which then reuses its memory. */
+    biz_ir *ir = biz_sema_check_free(ast, &d);
+    ast = NULL;
     int status = 0;
     if (d.nerrors > 0 || (werror && d.nwarnings > 0)) {
         status = 1;
@@ -217,6 +239,14 @@ int main(int argc, char **argv)
     char datebuf[32];
     biz_codegen_info info = { file, src->text, src->len, biz_driver_version(),
                               biz_codegen_build_date(datebuf) };
+    if (emit && !out) {
+        /* Only the C: written as it is made, not held whole. */
+        if (emit_file(emit, dag, &info) < 0) {
+            fprintf(stderr, "bizc: cannot write %s: %s\n", emit, strerror(errno));
+            status = 2;
+        }
+        goto done;
+    }
     size_t clen;
     char *c = biz_codegen_c(dag, &info, &clen);
     if (emit && write_file(emit, c, clen) < 0) {
@@ -230,7 +260,6 @@ int main(int argc, char **argv)
     free(c);
 done:
     biz_ir_free(ir);
-    biz_ast_free(ast);
     biz_diags_free(&d);
     biz_source_free(src);
     free(dflt);

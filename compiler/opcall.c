@@ -52,12 +52,67 @@ int sx_check_id(biz_sema *S, const char *id, biz_span span, const char *what, in
     return 1;
 }
 
-int sx_find_task(sx_dag *dag, const char *id)
+int sx_find_task(const sx_dag *dag, const char *id)
 {
-    for (int i = 0; i < dag->ntasks; i++)
-        if (strcmp(dag->tasks[i]->id, id) == 0)
-            return i;
-    return -1;
+    const sx_task *t = sx_map_get(&dag->task_ids, id);
+    return t ? t->index : -1;
+}
+
+/* ---------------------------------------------------- argument lookup */
+
+/* Each operator's arguments hashed by name, built on first use: a call
+ * looks up every argument it is given and every one the operator
+ * requires, and biz_op_arg walks the whole table each time. Only the
+ * effective arguments are indexed (biz_op_each_arg's: where a later set
+ * overrides a name, its entry), which is what biz_op_arg returns. */
+#define OP_INDEX_SLOTS 512   /* a power of two, at least twice the largest table */
+
+typedef struct op_index {
+    int state;               /* 0 not built, 1 built, -1 too many arguments */
+    int n;
+    const biz_arg_spec *slot[OP_INDEX_SLOTS];
+} op_index;
+
+static op_index op_indexes[BIZ_OP__COUNT];
+
+static unsigned name_hash(const char *s)
+{
+    unsigned h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+static void op_index_add(const biz_arg_spec *a, void *user)
+{
+    op_index *x = user;
+    if (x->state < 0 || 2 * (x->n + 1) > OP_INDEX_SLOTS) {
+        x->state = -1;
+        return;
+    }
+    unsigned i = name_hash(a->name) & (OP_INDEX_SLOTS - 1);
+    while (x->slot[i])
+        i = (i + 1) & (OP_INDEX_SLOTS - 1);
+    x->slot[i] = a;
+    x->n++;
+}
+
+const biz_arg_spec *sx_op_arg(const biz_op_spec *op, const char *name)
+{
+    ptrdiff_t k = op - biz_ops;
+    if (k < 0 || k >= BIZ_OP__COUNT)
+        return biz_op_arg(op, name);
+    op_index *x = &op_indexes[k];
+    if (x->state == 0) {
+        x->state = 1;
+        biz_op_each_arg(op, op_index_add, x);
+    }
+    if (x->state < 0)
+        return biz_op_arg(op, name);
+    for (unsigned i = name_hash(name) & (OP_INDEX_SLOTS - 1); x->slot[i]; i = (i + 1) & (OP_INDEX_SLOTS - 1))
+        if (strcmp(x->slot[i]->name, name) == 0)
+            return x->slot[i];
+    return NULL;
 }
 
 /* --------------------------------------------------------- type checks */
@@ -475,19 +530,19 @@ static int given(sx_dag *dag, call_args *ca, const biz_op_spec *op, const char *
     sx_arg *a = find_arg(ca, name);
     if (a)
         return a->val->kind != BV_NONE;
-    const biz_arg_spec *spec = biz_op_arg(op, name);
+    const biz_arg_spec *spec = sx_op_arg(op, name);
     return spec && has_default(dag, spec);
 }
 
 static sx_task *new_task(biz_sema *S, sx_dag *dag, const char *id, const biz_op_spec *op,
                          biz_span span, biz_span id_span)
 {
-    for (int i = 0; i < dag->ngroups; i++)
-        if (strcmp(dag->groups[i]->id, id) == 0) {
-            biz_error(S->d, id_span, "give the task another id",
-                      "duplicate task id '%s' in DAG '%s': a task group has this id", id, dag->id);
-            biz_note(S->d, dag->groups[i]->span, "the group '%s' is made here", id);
-        }
+    const sx_group *grp = sx_map_get(&dag->group_ids, id);
+    if (grp) {
+        biz_error(S->d, id_span, "give the task another id",
+                  "duplicate task id '%s' in DAG '%s': a task group has this id", id, dag->id);
+        biz_note(S->d, grp->span, "the group '%s' is made here", id);
+    }
     int prev = sx_find_task(dag, id);
     if (prev >= 0) {
         if (S->loop_desc)
@@ -503,7 +558,10 @@ static sx_task *new_task(biz_sema *S, sx_dag *dag, const char *id, const biz_op_
     t->op = op;
     t->span = span;
     t->id_span = id_span;
+    t->index = dag->ntasks;
     SX_PUSH(S, dag->tasks, dag->ntasks, dag->cap_tasks, t);
+    if (prev < 0)
+        sx_map_put(S, &dag->task_ids, t->id, t);
     return t;
 }
 
@@ -515,7 +573,7 @@ static void task_add(biz_sema *S, sx_task *t, sx_arg a)
 /* Adds a synthesised argument (not written in the source). */
 static void task_set(biz_sema *S, sx_task *t, const char *name, sx_val *v)
 {
-    const biz_arg_spec *spec = biz_op_arg(t->op, name);
+    const biz_arg_spec *spec = sx_op_arg(t->op, name);
     if (!spec)
         return;
     for (int i = 0; i < t->nargs; i++)
@@ -533,7 +591,7 @@ static void task_set(biz_sema *S, sx_task *t, const char *name, sx_val *v)
 static void group_pass(biz_sema *S, sx_task *t, const sx_arg *ga)
 {
     sx_arg a = *ga;
-    a.spec = biz_op_arg(t->op, ga->name);
+    a.spec = sx_op_arg(t->op, ga->name);
     if (a.spec && a.val->kind != BV_ERROR)
         task_add(S, t, a);
 }
@@ -576,13 +634,13 @@ static void group_explicit(biz_sema *S, sx_task *t, call_args *ca, const char *n
 static sx_val *expand_group(biz_sema *S, sx_dag *dag, const char *gid, call_args *ca,
                             biz_span span, biz_span id_span)
 {
-    for (int i = 0; i < dag->ngroups; i++)
-        if (strcmp(dag->groups[i]->id, gid) == 0) {
-            biz_error(S->d, id_span, "give each group its own id",
-                      "duplicate group id '%s' in DAG '%s'", gid, dag->id);
-            biz_note(S->d, dag->groups[i]->span, "'%s' is first made here", gid);
-            return sx_err_val(S, span);
-        }
+    const sx_group *dup = sx_map_get(&dag->group_ids, gid);
+    if (dup) {
+        biz_error(S->d, id_span, "give each group its own id",
+                  "duplicate group id '%s' in DAG '%s'", gid, dag->id);
+        biz_note(S->d, dup->span, "'%s' is first made here", gid);
+        return sx_err_val(S, span);
+    }
     int same = sx_find_task(dag, gid);
     if (same >= 0) {
         biz_error(S->d, id_span, "give the group another id",
@@ -595,6 +653,7 @@ static sx_val *expand_group(biz_sema *S, sx_dag *dag, const char *gid, call_args
     g->id = sx_strdup(S, gid);
     g->span = span;
     SX_PUSH(S, dag->groups, dag->ngroups, dag->cap_groups, g);
+    sx_map_put(S, &dag->group_ids, g->id, g);
     sx_arg *read_arg = find_arg(ca, "read");
     int read = !read_arg || read_arg->val->kind != BV_BOOL || read_arg->val->u.b;
     static const char *const suffix[] = { "call", "wait", "read" };
@@ -654,7 +713,7 @@ static const biz_arg_spec *op_arg(const biz_op_spec *op, const char *name)
 {
     if (op->is_group && !strcmp(name, "task_id"))
         return NULL;
-    return biz_op_arg(op, name);
+    return sx_op_arg(op, name);
 }
 
 /* Why op does not take name, when CoWorks' code says more than "unknown":
@@ -770,7 +829,7 @@ static void tech_checks(biz_sema *S, sx_dag *dag, const biz_expr *e, const biz_o
     if (json && json->val->kind != BV_NONE && json->val->kind != BV_ERROR) {
         sx_arg *m = find_arg(ca, "method");
         int get = !m || (m->val->kind == BV_STR && !strcasecmp(m->val->u.str.s, "get"));
-        if (!m && has_default(dag, biz_op_arg(op, "method")))
+        if (!m && has_default(dag, sx_op_arg(op, "method")))
             get = 0;
         if (get)
             biz_warning(S->d, json->key_span, "use method='POST', or query_params for a GET",
@@ -965,7 +1024,7 @@ sx_val *sx_op_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const biz_op_sp
                 note_meant(&ca, name);
             } else if (npos == 0) {
                 /* Airflow: "Use keyword arguments when initializing operators" */
-                int id = i == 0 && a->kind == BIZ_E_STR && biz_op_arg(op, "task_id");
+                int id = i == 0 && a->kind == BIZ_E_STR && sx_op_arg(op, "task_id");
                 biz_error(S->d, a->span,
                           id ? sx_fmt(S, "write task_id='%s'", a->u.str.value)
                              : "write name=value, e.g. task_id='my_task'",
@@ -1017,7 +1076,7 @@ sx_val *sx_op_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const biz_op_sp
             /* Airflow 2 still takes the old name, with a warning. */
             biz_warning(S->d, k->name_span, "write skip_on_exit_code=...",
                         "skip_exit_code is deprecated: it is skip_on_exit_code");
-            spec = biz_op_arg(op, "skip_on_exit_code");
+            spec = sx_op_arg(op, "skip_on_exit_code");
         }
         if (!spec) {
             biz_expr_kind vk = k->value->kind;

@@ -649,7 +649,7 @@ static void check_default_args(biz_sema *S, sx_dag *dag, sx_val *da)
             continue;
         const biz_arg_spec *spec = NULL;
         for (int j = 0; j < BIZ_OP__COUNT && !spec; j++)
-            spec = biz_op_arg(&biz_ops[j], k->u.str.s);
+            spec = sx_op_arg(&biz_ops[j], k->u.str.s);
         if (!spec) {
             const char *sug = biz_suggest(k->u.str.s, names, n);
             biz_warning(S->d, k->span, sug ? sx_fmt(S, "did you mean '%s'?", sug) : NULL,
@@ -932,10 +932,25 @@ static void build_settings(biz_sema *S, sx_dag *dag)
                           a && a->val->kind != BV_ERROR && a->val->kind != BV_NONE ? sx_to_json(a->val) : cJSON_CreateNull());
     a = dag_arg(dag, "render_template_as_native_obj");
     cJSON_AddBoolToObject(o, "render_template_as_native_obj", a && a->val->kind == BV_BOOL ? a->val->u.b : 0);
-    cJSON *params = cJSON_CreateObject();
-    /* As Airflow's DAG(): params=, updated with default_args['params']. */
+    /* As Airflow's DAG(): params=, updated with default_args['params'],
+     * then with the def's parameters (dag->params); an update moves the
+     * key to the end. So each key keeps its last value, where it came
+     * last: the members are collected in order and only those kept are
+     * added (deleting a key from the object on each update would search
+     * it, which is quadratic in the number of params). */
     a = dag_arg(dag, "params");
     sx_val *dap = sx_dict_get(dag->default_args, "params");
+    int nmax = 0;
+    for (int k = 0; k < 2; k++) {
+        sx_val *pv = k == 0 ? (a ? a->val : NULL) : dap;
+        if (pv && pv->kind == BV_DICT)
+            nmax += pv->u.dict.n;
+    }
+    nmax += dag->params->u.dict.n;
+    const char **pkeys = sx_alloc(S, sizeof *pkeys * (size_t)(nmax + 1));
+    cJSON **pvals = sx_alloc(S, sizeof *pvals * (size_t)(nmax + 1));
+    char *keep = sx_alloc(S, (size_t)nmax + 1);
+    int np = 0;
     for (int k = 0; k < 2; k++) {
         sx_val *pv = k == 0 ? (a ? a->val : NULL) : dap;
         if (!pv || pv->kind != BV_DICT)
@@ -945,16 +960,23 @@ static void build_settings(biz_sema *S, sx_dag *dag)
         while (it) {
             cJSON *next = it->next;
             cJSON_DetachItemViaPointer(p, it);
-            cJSON_DeleteItemFromObjectCaseSensitive(params, it->string);
-            cJSON_AddItemToObject(params, it->string, it);
+            pkeys[np] = it->string;
+            pvals[np++] = it;
             it = next;
         }
         cJSON_Delete(p);
     }
     for (int i = 0; i < dag->params->u.dict.n; i++) {
-        const char *k = dag->params->u.dict.keys[i]->u.str.s;
-        cJSON_DeleteItemFromObjectCaseSensitive(params, k);
-        cJSON_AddItemToObject(params, k, sx_to_json(dag->params->u.dict.vals[i]));
+        pkeys[np] = dag->params->u.dict.keys[i]->u.str.s;
+        pvals[np++] = sx_to_json(dag->params->u.dict.vals[i]);
+    }
+    sx_last_of_keys(pkeys, np, keep);
+    cJSON *params = cJSON_CreateObject();
+    for (int i = 0; i < np; i++) {
+        if (keep[i])
+            cJSON_AddItemToObject(params, pkeys[i], pvals[i]);
+        else
+            cJSON_Delete(pvals[i]);
     }
     cJSON_AddItemToObject(o, "params", params);
     if (scheduled)
@@ -1171,7 +1193,7 @@ static void def_dag(biz_sema *S, sx_scope *sc, const biz_stmt *st, const biz_exp
     dag->fparams = &st->u.def.params;
     sx_check_id(S, dag->id, dag_arg(dag, "dag_id") ? dag_arg(dag, "dag_id")->span : st->u.def.name_span,
              "dag id", 1);
-    sx_scope fs = { NULL, sc, NULL, dag };
+    sx_scope fs = { .parent = sc, .dag = dag };
     for (int i = 0; i < st->u.def.params.len; i++) {
         const biz_param *p = st->u.def.params.items[i];
         if (!p || !p->name)
@@ -1188,7 +1210,7 @@ static void def_dag(biz_sema *S, sx_scope *sc, const biz_stmt *st, const biz_exp
             dv = sx_new(S, BV_NONE, p->span);
         sx_dict_put(S, dag->params, sx_new_str(S, p->name, strlen(p->name), p->span), dv);
         sx_val *pv = sx_new(S, BV_PARAM, p->span);
-        pv->u.param = p->name;
+        pv->u.param = sx_strdup(S, p->name);   /* the IR is built after the tree is freed */
         sx_bind(S, &fs, p->name, pv);
     }
     const biz_vec *b = &st->u.def.body;
@@ -1321,7 +1343,7 @@ static void do_with(biz_sema *S, sx_scope *sc, const biz_stmt *st, int in_dag)
         /* dag = DAG(...) then `with dag:` */
         sx_val *dv = sx_lookup(sc, call->u.name.id);
         if (dv && dv->kind == BV_DAG && dv->u.dag->classic) {
-            sx_scope ws = { NULL, sc, sc->bind_to ? sc->bind_to : sc, dv->u.dag };
+            sx_scope ws = { .parent = sc, .bind_to = sc->bind_to ? sc->bind_to : sc, .dag = dv->u.dag };
             if (it->target)
                 assign_target(S, sc, it->target, dv);
             body(S, &ws, &st->u.with.body, 1);
@@ -1354,7 +1376,7 @@ static void do_with(biz_sema *S, sx_scope *sc, const biz_stmt *st, int in_dag)
     if (st->u.with.items.len > 1)
         biz_error(S->d, st->span, NULL, "`with` takes one DAG here");
     sx_dag *dag = dag_from_call(S, sc, call, fn);
-    sx_scope ws = { NULL, sc, sc->bind_to ? sc->bind_to : sc, dag };
+    sx_scope ws = { .parent = sc, .bind_to = sc->bind_to ? sc->bind_to : sc, .dag = dag };
     if (it->target) {
         sx_val *dv = sx_new(S, BV_DAG, it->target->span);
         dv->u.dag = dag;
@@ -1502,7 +1524,9 @@ static void body(biz_sema *S, sx_scope *sc, const biz_vec *stmts, int in_dag)
 
 /* ---------------------------------------------------------------- entry */
 
-biz_ir *biz_sema_check(const biz_ast *ast, biz_diags *d)
+/* Checks ast; frees owned (the same tree, or NULL) once only the IR is
+ * left to build. */
+static biz_ir *check(const biz_ast *ast, biz_ast *owned, biz_diags *d)
 {
     biz_sema S;
     memset(&S, 0, sizeof S);
@@ -1521,13 +1545,16 @@ biz_ir *biz_sema_check(const biz_ast *ast, biz_diags *d)
         biz_error(d, biz_span_at(start), NULL,
                   "no DAG in file: decorate a function with @biz(...) or use `with BizMicroService(...)`");
     }
-    for (int i = 0; i < S.ndags; i++)
-        for (int j = 0; j < i; j++)
-            if (!strcmp(S.dags[i]->id, S.dags[j]->id)) {
-                biz_error(d, S.dags[i]->span, NULL, "duplicate dag_id '%s'", S.dags[i]->id);
-                biz_note(d, S.dags[j]->span, "'%s' is first defined here", S.dags[j]->id);
-                break;
-            }
+    sx_map dag_ids = { NULL, NULL, 0, 0 };   /* id -> its first DAG */
+    for (int i = 0; i < S.ndags; i++) {
+        const sx_dag *first = sx_map_get(&dag_ids, S.dags[i]->id);
+        if (first) {
+            biz_error(d, S.dags[i]->span, NULL, "duplicate dag_id '%s'", S.dags[i]->id);
+            biz_note(d, first->span, "'%s' is first defined here", first->id);
+        } else {
+            sx_map_put(&S, &dag_ids, S.dags[i]->id, S.dags[i]);
+        }
+    }
     ir->dags = calloc((size_t)(S.ndags ? S.ndags : 1), sizeof *ir->dags);
     if (!ir->dags)
         abort();
@@ -1538,8 +1565,14 @@ biz_ir *biz_sema_check(const biz_ast *ast, biz_diags *d)
             biz_error(d, dag->name_span, sx_fmt(&S, "add `%s()` at module level", dag->func_name),
                       "DAG '%s' is defined but never instantiated: Airflow would not load it", dag->id);
         build_settings(&S, dag);
-        sx_finish_dag(&S, dag, &ir->dags[i]);
+        sx_check_dag(&S, dag);
     }
+    /* What the IR holds comes from the pool, not the tree: free the tree
+     * first, so that the two are never in memory together (for a DAG of
+     * 10,000 tasks, the tree is a third of the peak). */
+    biz_ast_free(owned);
+    for (int i = 0; i < S.ndags; i++)
+        sx_build_ir(S.dags[i], &ir->dags[i]);
     /* Free the pool. */
     void *b = S.pool;
     while (b) {
@@ -1548,4 +1581,14 @@ biz_ir *biz_sema_check(const biz_ast *ast, biz_diags *d)
         b = next;
     }
     return ir;
+}
+
+biz_ir *biz_sema_check(const biz_ast *ast, biz_diags *d)
+{
+    return check(ast, NULL, d);
+}
+
+biz_ir *biz_sema_check_free(biz_ast *ast, biz_diags *d)
+{
+    return check(ast, ast, d);
 }

@@ -19,6 +19,9 @@
 /* Checks ast; the IR holds every DAG of the file (meaningful only when
  * d->nerrors is 0 afterwards). */
 biz_ir *biz_sema_check(const biz_ast *ast, biz_diags *d);
+/* The same, freeing ast (biz_ast_free) as soon as it is no longer read,
+ * before the IR is built: the IR borrows nothing from it. */
+biz_ir *biz_sema_check_free(biz_ast *ast, biz_diags *d);
 
 /* The names of Airflow's template context that templates may use. */
 extern const char *const biz_sema_context_names[];

@@ -18,6 +18,17 @@
 
 typedef struct biz_sema biz_sema;
 typedef struct sx_val sx_val;
+
+/* A hash table from strings to pointers, its storage in the pool: every
+ * lookup that a DAG's size could make linear (names in a scope, task and
+ * group ids) goes through one. Keys are borrowed and must live as long as
+ * the table (pooled strings do). All zeroes is an empty table. */
+typedef struct sx_map {
+    const char **keys;
+    void **vals;
+    size_t cap;                 /* 0 or a power of two */
+    size_t n;
+} sx_map;
 typedef struct sx_dag sx_dag;
 typedef struct sx_group sx_group;
 
@@ -77,8 +88,11 @@ struct sx_val {
         int64_t i;
         double f;
         struct { char *s; size_t len; } str;
-        struct { sx_val **items; int n; } seq;
-        struct { sx_val **keys; sx_val **vals; int n; } dict;
+        /* cap: the slots allocated when grown by sx_seq_push / sx_dict_put
+         * (which double it); 0 for arrays made otherwise: the next push
+         * copies them. */
+        struct { sx_val **items; int n; int cap; } seq;
+        struct { sx_val **keys; sx_val **vals; int n; int cap; } dict;
         double dur;
         int64_t dt;
         int trigger;
@@ -101,10 +115,12 @@ typedef struct sx_binding {
 /* A scope: a function body, the module, or a `with` block (which binds
  * into the module, as Python has no block scope). */
 typedef struct sx_scope {
-    sx_binding *head;
+    sx_binding *head;           /* the latest binding first */
     struct sx_scope *parent;
     struct sx_scope *bind_to;   /* where assignments go; NULL = here */
     sx_dag *dag;                /* the DAG being built, or NULL */
+    int nbind;                  /* bindings in head's list */
+    sx_map names;               /* name -> binding, once there are many */
 } sx_scope;
 
 /* An argument given to an operator call. */
@@ -120,6 +136,7 @@ typedef struct sx_arg {
 /* One task. */
 typedef struct sx_task {
     char *id;
+    int index;                  /* in its DAG's tasks */
     const biz_op_spec *op;
     sx_group *grp;
     biz_span span;              /* the call that created it */
@@ -188,17 +205,26 @@ struct sx_dag {
     int nedges, cap_edges;
     sx_ref *refs;
     int nrefs, cap_refs;
+    sx_map task_ids;            /* id -> its first sx_task */
+    sx_map group_ids;           /* id -> sx_group */
     cJSON *settings;            /* built at the end, moved into the IR */
 };
 
 struct biz_sema {
     biz_diags *d;
     void *pool;                 /* every allocation, freed at the end */
+    char *pool_at, *pool_end;   /* what is left of the pool's current chunk */
     sx_scope module;
     sx_dag **dags;
     int ndags, cap_dags;
-    const char **reported;      /* names already reported (undefined, assumed) */
-    int nreported, cap_reported;
+    sx_map reported;            /* names already reported (undefined, assumed) */
+    /* Large dicts that subscripts read (sx_dict_lookup), hashed: a loop
+     * reading D[k] for every key of a dict of generated routes would scan
+     * it each time. A dict's keys are only ever appended, so its key array
+     * and length identify what an index covers; a few are kept, reused
+     * round robin. */
+    struct sx_dict_index { sx_val *const *keys; int n; sx_map map; } dict_index[4];
+    int dict_index_next;
     /* per operator call: */
     sx_edge *pend_out;          /* producers of .output values in its args
                                    (to is unused) */
@@ -225,6 +251,10 @@ void *sx_alloc(biz_sema *S, size_t size);
 char *sx_strdup(biz_sema *S, const char *s);
 char *sx_strndup(biz_sema *S, const char *s, size_t n);
 char *sx_fmt(biz_sema *S, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The value of key in m, or NULL. */
+void *sx_map_get(const sx_map *m, const char *key);
+/* Sets key to val (not NULL) in m, replacing any value it had. */
+void sx_map_put(biz_sema *S, sx_map *m, const char *key, void *val);
 
 /* Appends item to a pooled array (arr, n, cap are lvalues). */
 #define SX_PUSH(S, arr, n, cap, item) do {                                  \
@@ -254,8 +284,16 @@ void sx_bind(biz_sema *S, sx_scope *sc, const char *name, sx_val *v);
 cJSON *sx_to_json(const sx_val *v);
 /* Appends key: val to the BV_DICT d. */
 void sx_dict_put(biz_sema *S, sx_val *d, sx_val *k, sx_val *val);
+/* Appends x to the BV_LIST or BV_TUPLE v, in place. */
+void sx_seq_push(biz_sema *S, sx_val *v, sx_val *x);
 /* The value of key in a BV_DICT, or NULL. */
 sx_val *sx_dict_get(const sx_val *dict, const char *key);
+/* The same, through a hash index of the dict when it is large (for
+ * lookups that a loop may repeat). */
+sx_val *sx_dict_lookup(biz_sema *S, const sx_val *dict, const char *key);
+/* keep[i] = 1 for the last of each run of equal strings among
+ * keys[0..n) (every key not repeated later), else 0. */
+void sx_last_of_keys(const char *const *keys, int n, char *keep);
 /* True when the string value holds template markup. */
 int sx_is_template(const sx_val *v);
 /* True when a string anywhere inside v holds template markup. */
@@ -321,14 +359,19 @@ const char *sx_unsupported_hint(biz_sema *S, const biz_op_spec *op, const biz_ar
 int sx_all_strs(const sx_val *v);
 /* Checks a task/group/dag id the way Airflow does; reports, returns 0 if bad. */
 int sx_check_id(biz_sema *S, const char *id, biz_span span, const char *what, int allow_dot);
-/* The index of task id in dag, or -1. */
-int sx_find_task(sx_dag *dag, const char *id);
+/* The index of task id in dag (the first task made with it), or -1. */
+int sx_find_task(const sx_dag *dag, const char *id);
+/* biz_op_arg(op, name), from a hash table built once per operator. */
+const biz_arg_spec *sx_op_arg(const biz_op_spec *op, const char *name);
 /* Where a call's function name is (hints and missing arguments point there). */
 biz_span sx_call_name_span(const biz_expr *e);
 
 /* --- graph.c -------------------------------------------------------------- */
 void sx_add_edge(biz_sema *S, sx_dag *dag, int from, int to, biz_span span);
-/* Checks references, cycles, warnings; builds the DAG's IR into out. */
-void sx_finish_dag(biz_sema *S, sx_dag *dag, biz_ir_dag *out);
+/* Checks references, cycles, warnings (once every task of dag is known). */
+void sx_check_dag(biz_sema *S, sx_dag *dag);
+/* Builds the DAG's IR into out, after sx_check_dag; reads only what sema
+ * allocated (not the syntax tree) and reports nothing. */
+void sx_build_ir(sx_dag *dag, biz_ir_dag *out);
 
 #endif

@@ -66,6 +66,8 @@ typedef struct biz_lexer {
     int unterm_line;        /* line of the last unterminated string (0: none) */
     int bad_char_line;      /* line of the last invalid character (one per line) */
     int fexpr;              /* scanning an f-string field: 1 FEXPR due, 2 after */
+    int pos_line;           /* the line (0-based) of the last position made:
+                               where span_of looks first */
     char *buf;              /* string value being built */
     size_t blen, bcap;
 } biz_lexer;

@@ -1223,49 +1223,77 @@ sx_val *sx_depend(biz_sema *S, sx_val *left, sx_val *right, biz_op op, biz_span 
     return depend_as(S, left, right, op, span, op == BIZ_OP_RSHIFT ? ">>" : "<<");
 }
 
+/* The arguments of chain() / cross_downstream(), with where each was
+ * written, in pooled arrays that double. */
+typedef struct chain_args {
+    sx_val **vals;
+    biz_span *spans;
+    int n, cap;
+} chain_args;
+
+static void chain_add(biz_sema *S, chain_args *ca, sx_val *v, biz_span span)
+{
+    if (ca->n == ca->cap) {
+        int cap = ca->cap ? 2 * ca->cap : 16;
+        sx_val **vals = sx_alloc(S, (size_t)cap * sizeof *vals);
+        biz_span *spans = sx_alloc(S, (size_t)cap * sizeof *spans);
+        if (ca->n) {
+            memcpy(vals, ca->vals, (size_t)ca->n * sizeof *vals);
+            memcpy(spans, ca->spans, (size_t)ca->n * sizeof *spans);
+        }
+        ca->vals = vals;
+        ca->spans = spans;
+        ca->cap = cap;
+    }
+    ca->vals[ca->n] = v;
+    ca->spans[ca->n] = span;
+    ca->n++;
+}
+
 /* chain(a, b, [c, d], e) */
 sx_val *sx_do_chain(biz_sema *S, sx_scope *sc, const biz_expr *e, int cross)
 {
-    sx_val *vals[256];
-    biz_span spans[256];
-    int n = 0;
-    for (int i = 0; i < e->u.call.args.len && n < 256; i++) {
+    /* As many as given: chain(*tasks) of a generated DAG may link
+     * thousands (a fixed array would drop the links past its end). */
+    chain_args ca = { NULL, NULL, 0, 0 };
+    for (int i = 0; i < e->u.call.args.len; i++) {
         const biz_expr *a = e->u.call.args.items[i];
         if (!a)
             continue;
         if (a->kind == BIZ_E_STARRED && a->u.unary.operand) {
             sx_val *v = sx_eval(S, sc, a->u.unary.operand);
             if (v->kind == BV_LIST || v->kind == BV_TUPLE) {
-                for (int j = 0; j < v->u.seq.n && n < 256; j++) {
-                    spans[n] = a->span;
-                    vals[n++] = v->u.seq.items[j];
-                }
+                for (int j = 0; j < v->u.seq.n; j++)
+                    chain_add(S, &ca, v->u.seq.items[j], a->span);
             } else if (v->kind != BV_ERROR && v->kind != BV_REJECTED) {
                 biz_error(S->d, a->span, NULL, "cannot unpack %s with '*'", sx_kind_name(v));
             }
             continue;
         }
-        spans[n] = a->span;
-        vals[n++] = sx_eval(S, sc, a);
+        chain_add(S, &ca, sx_eval(S, sc, a), a->span);
     }
-    for (int i = 0; i < e->u.call.keywords.len && n < 256; i++) {
+    for (int i = 0; i < e->u.call.keywords.len; i++) {
         const biz_keyword *k = e->u.call.keywords.items[i];
         if (!k || !k->value)
             continue;
         if (cross && k->name && (!strcmp(k->name, "from_tasks") || !strcmp(k->name, "to_tasks"))) {
-            int at = !strcmp(k->name, "from_tasks") ? 0 : n;   /* from_tasks comes first */
-            for (int j = n; j > at; j--) {
-                vals[j] = vals[j - 1];
-                spans[j] = spans[j - 1];
+            int at = !strcmp(k->name, "from_tasks") ? 0 : ca.n;   /* from_tasks comes first */
+            sx_val *v = sx_eval(S, sc, k->value);
+            chain_add(S, &ca, v, k->value->span);
+            for (int j = ca.n - 1; j > at; j--) {
+                ca.vals[j] = ca.vals[j - 1];
+                ca.spans[j] = ca.spans[j - 1];
             }
-            spans[at] = k->value->span;
-            vals[at] = sx_eval(S, sc, k->value);
-            n++;
+            ca.spans[at] = k->value->span;
+            ca.vals[at] = v;
         } else {
             biz_error(S->d, k->span, NULL, "%s() takes no keyword argument '%s'",
                       cross ? "cross_downstream" : "chain", k->name ? k->name : "**");
         }
     }
+    sx_val **vals = ca.vals;
+    biz_span *spans = ca.spans;
+    int n = ca.n;
     if (cross) {
         if (n != 2) {
             biz_error(S->d, e->span, NULL, "cross_downstream() takes two lists of tasks");

@@ -17,6 +17,7 @@ _build/bizc examples/invoice.biz -o _work/invoice
 file _work/invoice
 
 echo "== starting the fake CoWorks service"
+rm -f _work/fake.port   # a second quick start must not read the first one's port
 python3 tests/fake/coworks.py --port-file _work/fake.port >_work/fake.log 2>&1 &
 fake=$!
 trap 'kill $fake 2>/dev/null || true' EXIT INT TERM

@@ -1,19 +1,21 @@
-/* state.h: the state directory: one JSON record per run, one log file per
- * task try, pruning of old runs.
+/* state.h: the state directory: one JSON record and one log file per run,
+ * pruning of old runs.
  *
  * Layout, per DAG under the state directory:
  *     <state>/<dag_id>/lock                          (lock.h)
  *     <state>/<dag_id>/runs/<run_id>.json            the run's record
  *     <state>/<dag_id>/runs/<run_id>.journal         while it runs
- *     <state>/<dag_id>/logs/<run_id>/<task_id>/<try>.log
+ *     <state>/<dag_id>/logs/<run_id>.log             every line of the run
  * Directories are made 0700 and files 0600 whatever the umask.
  *
  * A run's cost must not grow with its DAG at every change, so a running
  * run is a base record plus a journal: the whole record is written once
  * when the run starts (atomically: temp file, fsync, rename, fsync of the
- * directory), then each batch of changes appends one line per changed task
- * (its whole entry) and per change of the run's state to the journal, with
- * one write(2). A SIGKILL loses nothing written so far. The journal is
+ * directory), then the changes of each turn of the event loop append one
+ * line per changed task (its whole entry) and per change of the run's
+ * state to the journal, with one write(2), made before the loop lets a
+ * request out, forks or waits (its before-I/O hook): a SIGKILL loses
+ * nothing that something outside the process could have seen. The journal is
  * fsynced in groups: at most SYNC_MS after a task finished, and at once
  * when the run ends, when the record is compacted (written whole again,
  * durably) and the journal removed. So a power loss can lose at most the
@@ -116,7 +118,7 @@ int biz_record_should_rerun(const char *state, const char *reason);
 int biz_record_apply(biz_run *run, const cJSON *rec, char *err, size_t errlen);
 
 /* Attaches run to st: its changes are recorded (base record and journal,
- * see above), its task events go to the per-try log files. */
+ * see above), every line it logs goes to the run's log file. */
 void biz_store_attach(biz_store *st, biz_run *run);
 /* Stops recording: fsyncs and closes the journal, if any. */
 void biz_store_detach(biz_store *st);

@@ -843,12 +843,18 @@ static long log_flush_cb(biz_loop *loop, void *user)
     return BIZ_LOOP_NOMORE;
 }
 
-static void log_close(biz_store *st)
+/* Writes the buffered lines now, and forgets the pending flush. */
+static void log_flush_now(biz_store *st)
 {
     if (st->log_timer && st->run && st->run->loop)
         biz_loop_timer_cancel(st->run->loop, st->log_timer);
     st->log_timer = 0;
     log_flush(st);
+}
+
+static void log_close(biz_store *st)
+{
+    log_flush_now(st);
     if (st->log_fd >= 0)
         close(st->log_fd);
     st->log_fd = -1;
@@ -965,12 +971,8 @@ static void on_change(biz_run *run)
     }
     st->pending = 0;
     biz_store_save(st);
-    if (run->state != BIZ_RUN_RUNNING) {
-        if (st->log_timer && run->loop)
-            biz_loop_timer_cancel(run->loop, st->log_timer);
-        st->log_timer = 0;
-        log_flush(st);
-    }
+    if (run->state != BIZ_RUN_RUNNING)
+        log_flush_now(st);
 }
 
 /* Attaches run: its changes are recorded, its lines logged. */

@@ -41,7 +41,9 @@ static void fmt_duration(double start, double end, char *buf, size_t len)
         return;
     }
     double d = end - start;
-    if (d < 60)
+    if (d >= 1e9)       /* a damaged record: no int cast of a huge value */
+        snprintf(buf, len, "%.3gs", d);
+    else if (d < 60)
         snprintf(buf, len, "%.3fs", d);
     else if (d < 3600)
         snprintf(buf, len, "%dm%02ds", (int)d / 60, (int)d % 60);
@@ -143,10 +145,14 @@ void biz_plan_print_record(FILE *f, const cJSON *rec, const char *record_path)
     fprintf(f, "dag:           %s\n", or_dash(jstr(rec, "dag_id")));
     fprintf(f, "type:          %s\n", or_dash(jstr(rec, "run_type")));
     const char *state = run_state(rec);
-    if (state && !strcmp(state, "killed"))
+    const cJSON *pid = cJSON_GetObjectItemCaseSensitive(rec, "pid");
+    if (state && !strcmp(state, "killed") && cJSON_IsNumber(pid))
         fprintf(f, "state:         killed (recorded as running, but its process %.0f is gone;"
                 " --resume %s reruns what did not finish)\n",
-                cJSON_GetObjectItemCaseSensitive(rec, "pid")->valuedouble, or_dash(jstr(rec, "run_id")));
+                pid->valuedouble, or_dash(jstr(rec, "run_id")));
+    else if (state && !strcmp(state, "killed"))
+        fprintf(f, "state:         killed (--resume %s reruns what did not finish)\n",
+                or_dash(jstr(rec, "run_id")));
     else
         fprintf(f, "state:         %s\n", or_dash(state));
     fprintf(f, "logical date:  %s\n", or_dash(jstr(rec, "logical_date")));
@@ -169,6 +175,12 @@ void biz_plan_print_record(FILE *f, const cJSON *rec, const char *record_path)
     if (jstr(rec, "log"))
         fprintf(f, "log:           %s  (a task's lines: grep '\\[TASK #TRY\\]')\n", jstr(rec, "log"));
     const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(rec, "tasks"), *t;
+    if (tasks && !cJSON_IsObject(tasks)) {
+        /* A damaged record (edited by hand, a disk error): say so, and
+         * read no task out of it. */
+        fprintf(f, "\ntasks:         unreadable ('tasks' is not an object)\n");
+        tasks = NULL;
+    }
     int w = 4;
     cJSON_ArrayForEach(t, tasks) {
         int l = (int)strlen(t->string);

@@ -488,6 +488,8 @@ static void dag_call_args(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_dag *
     }
 }
 
+static void body(biz_sema *S, sx_scope *sc, const biz_vec *stmts, int in_dag);
+
 sx_val *sx_call(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *fn)
 {
     biz_span at = sx_call_name_span(e);
@@ -535,6 +537,8 @@ sx_val *sx_call(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *fn)
             return sx_new(S, BV_REJECTED, e->span);
         }
     }
+    case BV_TGFUNC:
+        return sx_call_tgfunc(S, sc, e, fn, body);
     case BV_DAGFUNC:
         if (sx_scope_dag(sc)) {
             biz_error(S->d, at, NULL, "a DAG cannot be instantiated inside another DAG");
@@ -632,7 +636,7 @@ static sx_dag_arg *dag_arg(sx_dag *dag, const char *name)
     return NULL;
 }
 
-static void check_default_args(biz_sema *S, sx_dag *dag, sx_val *da)
+void sx_check_default_args(biz_sema *S, sx_dag *dag, sx_val *da)
 {
     const char *names[512];
     int n = 0;
@@ -827,7 +831,7 @@ static void dag_set_args(biz_sema *S, sx_scope *sc, sx_dag *dag, const biz_expr 
         SX_PUSH(S, dag->args, dag->nargs, dag->cap_args, da);
         if (ok && !strcmp(k->name, "default_args")) {
             dag->default_args = v;
-            check_default_args(S, dag, v);
+            sx_check_default_args(S, dag, v);
         }
     }
     sx_dag_arg *id = dag_arg(dag, "dag_id");
@@ -1288,9 +1292,13 @@ static void do_def(biz_sema *S, sx_scope *sc, const biz_stmt *st, int in_dag)
             return;
         }
         if (k->kind == BV_BUILTIN && k->u.fn.fn == FN_TASK_GROUP_DECORATOR) {
-            biz_error(S->d, deco_span(S, d), "prefix the task ids instead, e.g. task_id='group.step'",
-                      "@%s is not supported yet", k->u.fn.name);
-            sx_bind(S, sc, name, rejected);
+            /* Its body runs at each call, in a new group (sema_group.c):
+             * kept with the scope its names are read from. */
+            sx_val *fv = sx_new(S, BV_TGFUNC, st->u.def.name_span);
+            fv->u.tgf.def = st;
+            fv->u.tgf.deco = d;
+            fv->u.tgf.scope = sc->bind_to ? sc->bind_to : sc;
+            sx_bind(S, sc, name, fv);
             return;
         }
         if (k->kind != BV_REJECTED)
@@ -1360,9 +1368,7 @@ static void do_with(biz_sema *S, sx_scope *sc, const biz_stmt *st, int in_dag)
     if (fn->kind == BV_ERROR || fn->kind == BV_REJECTED)
         return;
     if (fn->kind == BV_BUILTIN && fn->u.fn.fn == FN_TASK_GROUP) {
-        biz_error(S->d, call->u.call.func->span, "prefix the task ids instead, e.g. task_id='group.step'",
-                  "%s is not supported yet", fn->u.fn.name);
-        body(S, sc, &st->u.with.body, in_dag);
+        sx_with_tgroup(S, sc, st, call, fn, body);
         return;
     }
     if (!(fn->kind == BV_BUILTIN && fn->u.fn.fn == FN_DAG_CLASS)) {
@@ -1492,8 +1498,12 @@ static void stmt(biz_sema *S, sx_scope *sc, const biz_stmt *st, int in_dag)
         return;
     case BIZ_S_RETURN:
         if (in_dag && sc->dag) {
-            if (st->u.ret.value)
-                sx_eval(S, sc, st->u.ret.value);
+            sx_val *v = st->u.ret.value ? sx_eval(S, sc, st->u.ret.value) : NULL;
+            for (sx_scope *f = sc; f; f = f->parent)
+                if (f->ret) {   /* a @task_group function's value */
+                    *f->ret = v;
+                    break;
+                }
             return;
         }
         unsupported_stmt(S, st, in_dag);

@@ -1265,6 +1265,27 @@ static sx_val *depend_as(biz_sema *S, sx_val *left, sx_val *right, biz_op op, bi
     sx_val *down = op == BIZ_OP_RSHIFT ? right : left;
     sx_val **ups, **downs;
     int nu, nd, lu, ld;
+    if (up->kind == BV_LABEL && down->kind == BV_LABEL) {
+        biz_error(S->d, span, "put tasks between two labels", "'%s' between two edge labels", opname);
+        return sx_new(S, BV_ERROR, span);
+    }
+    if (down->kind == BV_LABEL) {
+        /* a >> Label('x'): a is kept; the label links it to what follows,
+         * as Airflow's EdgeModifier does. */
+        if (!dep_nodes(S, up, &ups, &nu, &lu, span, opname, 1))
+            return sx_new(S, BV_ERROR, span);
+        for (int i = 0; i < nu; i++)
+            SX_PUSH(S, down->u.label.ups, down->u.label.n, down->u.label.cap, ups[i]);
+        return right;
+    }
+    if (up->kind == BV_LABEL) {
+        if (!dep_nodes(S, down, &downs, &nd, &ld, span, opname, 0))
+            return sx_new(S, BV_ERROR, span);
+        for (int i = 0; i < up->u.label.n; i++)
+            for (int j = 0; j < nd; j++)
+                link_nodes(S, up->u.label.ups[i], downs[j], span);
+        return right;
+    }
     if (!dep_nodes(S, up, &ups, &nu, &lu, span, opname, 1)
         || !dep_nodes(S, down, &downs, &nd, &ld, span, opname, 0))
         return sx_new(S, BV_ERROR, span);

@@ -53,6 +53,7 @@ static const known_name known_names[] = {
     { "airflow.utils.helpers", "cross_downstream", FN_CROSS_DOWNSTREAM },
     { "airflow.utils.trigger_rule", "TriggerRule", FN_TRIGGER_RULE },
     { "airflow.utils.task_group", "TaskGroup", FN_TASK_GROUP },
+    { "airflow.utils.edgemodifier", "Label", FN_LABEL },
     { "airflow.models.param", "Param", FN_PARAM },
     { "airflow.models", "Param", FN_PARAM },
     { "airflow.utils.dates", "days_ago", FN_NONDET },
@@ -91,6 +92,7 @@ static const known_name import_hints[] = {
     { "airflow.models.baseoperator", "cross_downstream", FN_CROSS_DOWNSTREAM },
     { "airflow.utils.trigger_rule", "TriggerRule", FN_TRIGGER_RULE },
     { "airflow.utils.task_group", "TaskGroup", FN_TASK_GROUP },
+    { "airflow.utils.edgemodifier", "Label", FN_LABEL },
     { "airflow.models.param", "Param", FN_PARAM },
     { "airflow.operators.python", "PythonOperator", FN_PYTHON_OP },
     { NULL, NULL, FN_OTHER }
@@ -528,6 +530,24 @@ sx_val *sx_call(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *fn)
             biz_error(S->d, at, "prefix the task ids instead, e.g. task_id='group.step'",
                       "%s is not supported yet", name);
             return sx_new(S, BV_REJECTED, e->span);
+        case FN_LABEL: {
+            /* Label('text'): only Airflow's UI shows it; the edges it
+             * stands between are made as without it. */
+            const biz_expr *a = e->u.call.args.len == 1 && !e->u.call.keywords.len
+                                ? e->u.call.args.items[0] : NULL;
+            const biz_keyword *k = !e->u.call.args.len && e->u.call.keywords.len == 1
+                                   ? e->u.call.keywords.items[0] : NULL;
+            if (k && k->name && !strcmp(k->name, "label"))
+                a = k->value;
+            sx_val *t = a ? sx_eval(S, sc, a) : NULL;
+            if (!t || (t->kind != BV_STR && t->kind != BV_ERROR)) {
+                biz_error(S->d, at, "write Label('text')", "%s takes one string, its label", name);
+                return sx_new(S, BV_ERROR, e->span);
+            }
+            sx_val *v = sx_new(S, BV_LABEL, e->span);
+            v->u.label.text = t->kind == BV_STR ? t->u.str.s : "";
+            return v;
+        }
         case FN_TRIGGER_RULE:
             biz_error(S->d, at, "write TriggerRule.ALL_DONE or 'all_done'", "TriggerRule is not callable");
             return sx_new(S, BV_ERROR, e->span);
@@ -1542,8 +1562,16 @@ static biz_ir *check(const biz_ast *ast, biz_ast *owned, biz_diags *d)
     memset(&S, 0, sizeof S);
     S.d = d;
     S.syntax_errors = d->nerrors;
-    if (ast)
+    if (ast) {
+        /* __doc__: the module's docstring (doc_md=__doc__), else None. */
+        const biz_stmt *first = ast->body.len ? ast->body.items[0] : NULL;
+        const biz_expr *doc = first && first->kind == BIZ_S_EXPR ? first->u.expr : NULL;
+        biz_span none = { { 1, 1, 0 }, { 1, 1, 0 } };
+        sx_bind(&S, &S.module, "__doc__",
+                doc && doc->kind == BIZ_E_STR ? sx_new_str(&S, doc->u.str.value, doc->u.str.len, doc->span)
+                                              : sx_new(&S, BV_NONE, none));
         body(&S, &S.module, &ast->body, 0);
+    }
     for (int i = 0; i < S.ndags; i++)
         if (S.dags[i]->classic)   /* its tasks may be anywhere after it */
             S.dags[i]->body_errors = d->nerrors - S.dags[i]->err_base;

@@ -44,6 +44,7 @@ typedef enum sx_kind {
     BV_NODE,      /* a task or a group, in dependencies */
     BV_TGROUP,    /* an Airflow TaskGroup (with TaskGroup(...) as g) */
     BV_TGFUNC,    /* a @task_group decorated function */
+    BV_LABEL,     /* Label('...') in a dependency chain: a >> Label('x') >> b */
     BV_OUTPUT,    /* task.output: a template plus a dependency */
     BV_PARAM,     /* a @biz function parameter: {{ params.x }} */
     BV_REJECTED,  /* Python that was already reported (@task ...): silent */
@@ -66,6 +67,7 @@ typedef enum sx_fn {
     FN_CHAIN, FN_CROSS_DOWNSTREAM,
     FN_TRIGGER_RULE,  /* the TriggerRule class */
     FN_TASK_GROUP,    /* TaskGroup */
+    FN_LABEL,         /* airflow.utils.edgemodifier.Label */
     FN_PARAM,         /* Param(default, ...) */
     FN_OPERATOR,      /* an operator of ops.c */
     FN_PYTHON_OP,     /* PythonOperator & co: rejected */
@@ -102,6 +104,8 @@ struct sx_val {
         struct { sx_dag *dag; int first, last; sx_group *grp; } node;
         struct { sx_dag *dag; int task; char *tpl; } out;
         sx_tgroup *tg;
+        /* the tasks set upstream of it so far (they link to what follows) */
+        struct { sx_val **ups; int n, cap; const char *text; } label;
         /* the def, its decorator, the scope its names are looked up in */
         struct { const biz_stmt *def; const biz_expr *deco; struct sx_scope *scope; } tgf;
         const char *param;

@@ -767,6 +767,25 @@ static void test_task_groups(void)
     EXPECT(BIZ_ERROR, 9, 20, "duplicate group id 'g' in DAG 'd': a task group has this id");
     EXPECT(BIZ_ERROR, 11, 27, "duplicate task id 'g' in DAG 'd': a task group has this id");
     CU_ASSERT_EQUAL(diags.nerrors, 2);
+
+    /* Label('x') between tasks links what is before it to what follows. */
+    r = check("\"\"\"The module's docstring, doc_md=__doc__.\"\"\"\n"
+              "from datetime import datetime\n"
+              "from airflow.operators.empty import EmptyOperator\n"
+              "from airflow.utils.edgemodifier import Label\n"
+              "from coworks.biz import biz\n"
+              "@biz(start_date=datetime(2024, 1, 1), schedule=None, doc_md=__doc__)\n"
+              "def d():\n"
+              "    a = EmptyOperator(task_id='a')\n"
+              "    b = EmptyOperator(task_id='b')\n"
+              "    c = EmptyOperator(task_id='c')\n"
+              "    a >> Label('ok') >> [b, c]\n"
+              "d()\n");
+    CU_ASSERT_EQUAL_FATAL(diags.nerrors, 0);
+    CU_ASSERT_TRUE(edge(&r->dags[0], "a", "b"));
+    CU_ASSERT_TRUE(edge(&r->dags[0], "a", "c"));
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(r->dags[0].settings, "doc_md")->valuestring,
+                           "The module's docstring, doc_md=__doc__.");
 }
 
 int main(void)

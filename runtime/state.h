@@ -53,7 +53,10 @@ typedef struct biz_store {
     char *logs_dir;    /* <dag_dir>/logs */
     int runs_fd;       /* runs_dir open, to fsync renames into it */
     biz_run *run;      /* the attached run, or NULL */
-    int save_failed;   /* a write failed (reported once) */
+    int save_failed;   /* a write failed (reported once; the run stops) */
+    int fail_errno;    /* the error of that write */
+    int journal_dead;  /* the journal failed: it takes no more lines */
+    long journal_len;  /* the journal's bytes of whole lines */
     int journal_fd;    /* the running run's journal, or -1 */
     long gen;          /* its generation */
     int need_sync;     /* a finished task is in the journal, not yet fsynced */

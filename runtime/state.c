@@ -772,9 +772,130 @@ static const char *jstr(const cJSON *o, const char *name)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* A time field: absent, null or an ISO time. */
+static int time_ok(const cJSON *o, const char *field)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, field);
+    time_t t;
+    return !v || cJSON_IsNull(v) || (cJSON_IsString(v) && biz_iso_parse(v->valuestring, &t) == 0);
+}
+
+/* An integer in [lo, hi] (what a count or a pid must be before a cast). */
+static int int_ok(const cJSON *v, double lo, double hi)
+{
+    return cJSON_IsNumber(v) && v->valuedouble >= lo && v->valuedouble <= hi &&
+           v->valuedouble == floor(v->valuedouble);
+}
+
+/* What is wrong with a record (state.h). A record comes from a file
+ * anyone with access to the state directory can edit, or a disk can
+ * damage: every field the readers use is checked here, before a cast or
+ * a dereference relies on it. */
+int biz_record_check(const cJSON *rec, char *err, size_t errlen)
+{
+    if (!cJSON_IsObject(rec)) {
+        snprintf(err, errlen, "not a JSON object");
+        return -1;
+    }
+    static const char *const strings[] = { "run_id", "dag_id", "run_type", "logical_date" };
+    for (size_t i = 0; i < sizeof strings / sizeof *strings; i++)
+        if (!jstr(rec, strings[i])) {
+            snprintf(err, errlen, "no %s (a string)", strings[i]);
+            return -1;
+        }
+    const char *state = jstr(rec, "state");
+    int known = 0;
+    for (size_t i = 0; state && i < sizeof run_state_names / sizeof *run_state_names; i++)
+        known |= strcmp(state, run_state_names[i]) == 0;
+    if (!known) {
+        snprintf(err, errlen, state ? "state '%.40s' is not a run state" : "no state (a string)%s",
+                 state ? state : "");
+        return -1;
+    }
+    const cJSON *pid = cJSON_GetObjectItemCaseSensitive(rec, "pid");
+    if (pid && !cJSON_IsNull(pid) && !int_ok(pid, 1, INT_MAX)) {
+        snprintf(err, errlen, "pid is not a process id");
+        return -1;
+    }
+    const cJSON *num = cJSON_GetObjectItemCaseSensitive(rec, "run_number");
+    if (num && !int_ok(num, 0, INT_MAX)) {
+        snprintf(err, errlen, "run_number is not a count");
+        return -1;
+    }
+    const char *times[] = { "logical_date", "data_interval_start", "data_interval_end",
+                            "start_date", "end_date" };
+    for (size_t i = 0; i < sizeof times / sizeof *times; i++)
+        if (!time_ok(rec, times[i])) {
+            snprintf(err, errlen, "%s is not a time", times[i]);
+            return -1;
+        }
+    const cJSON *conf = cJSON_GetObjectItemCaseSensitive(rec, "conf");
+    if (conf && !cJSON_IsObject(conf)) {
+        snprintf(err, errlen, "conf is not an object");
+        return -1;
+    }
+    const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(rec, "tasks");
+    if (!cJSON_IsObject(tasks)) {
+        snprintf(err, errlen, tasks ? "tasks is not an object" : "no tasks");
+        return -1;
+    }
+    const cJSON *t;
+    cJSON_ArrayForEach(t, tasks) {
+        const char *id = t->string ? t->string : "?";
+        const char *ts = jstr(t, "state");
+        const cJSON *v;
+        if (!cJSON_IsObject(t)) {
+            snprintf(err, errlen, "task '%.80s' is not an object", id);
+            return -1;
+        }
+        if (state_from_name(ts) < 0) {
+            snprintf(err, errlen, ts ? "task '%.80s': state '%.40s' is not a task state"
+                                     : "task '%.80s': no state (a string)%s", id, ts ? ts : "");
+            return -1;
+        }
+        /* A try count a resume goes on from: past a million, the next
+         * try's number would be meaningless (and near INT_MAX, overflow). */
+        v = cJSON_GetObjectItemCaseSensitive(t, "tries");
+        if (v && !int_ok(v, 0, 1000000)) {
+            snprintf(err, errlen, "task '%.80s': tries is not a count (0 to 1000000)", id);
+            return -1;
+        }
+        if (!time_ok(t, "start_date") || !time_ok(t, "end_date")) {
+            snprintf(err, errlen, "task '%.80s': start_date or end_date is not a time", id);
+            return -1;
+        }
+        v = cJSON_GetObjectItemCaseSensitive(t, "duration");
+        if (v && !cJSON_IsNull(v) && !(cJSON_IsNumber(v) && v->valuedouble >= 0)) {
+            snprintf(err, errlen, "task '%.80s': duration is not a number of seconds", id);
+            return -1;
+        }
+        v = cJSON_GetObjectItemCaseSensitive(t, "reason");
+        if (v && !cJSON_IsNull(v) && !cJSON_IsString(v)) {
+            snprintf(err, errlen, "task '%.80s': reason is not a string", id);
+            return -1;
+        }
+        v = cJSON_GetObjectItemCaseSensitive(t, "xcom");
+        if (v && !cJSON_IsObject(v)) {
+            snprintf(err, errlen, "task '%.80s': xcom is not an object", id);
+            return -1;
+        }
+        v = cJSON_GetObjectItemCaseSensitive(t, "branch");
+        if (v && !cJSON_IsArray(v)) {
+            snprintf(err, errlen, "task '%.80s': branch is not a list", id);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* Applies a record to a fresh run for --resume. */
 int biz_record_apply(biz_run *run, const cJSON *rec, char *err, size_t errlen)
 {
+    char why[200];
+    if (biz_record_check(rec, why, sizeof why) < 0) {
+        snprintf(err, errlen, "malformed run record: %s", why);
+        return -1;
+    }
     const char *dag_id = jstr(rec, "dag_id"), *run_id = jstr(rec, "run_id");
     const char *ld = jstr(rec, "logical_date");
     time_t t;
@@ -1377,6 +1498,10 @@ static void journal_apply(const biz_store *st, cJSON *rec)
         } else if (cJSON_IsObject(r)) {
             const cJSON *kv;
             cJSON_ArrayForEach(kv, r) {
+                /* Only what the writer puts there: a damaged journal must
+                 * not replace the tasks or the run id. */
+                if (strcmp(kv->string, "state") != 0 && strcmp(kv->string, "end_date") != 0)
+                    continue;
                 cJSON *c = cJSON_Duplicate(kv, 1);
                 if (cJSON_GetObjectItemCaseSensitive(rec, kv->string))
                     cJSON_ReplaceItemInObjectCaseSensitive(rec, kv->string, c);

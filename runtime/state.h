@@ -108,6 +108,12 @@ int biz_state_write_atomic(const char *dir, int dirfd, const char *name, const c
  * none written). */
 cJSON *biz_record_from_run(const biz_run *run, const biz_store *st);
 
+/* What is wrong with a record (a file anyone may have edited): types and
+ * ranges of every field the readers use (run_id, dag_id, run_type, state,
+ * pid, times, conf, tasks and each task's state, tries up to 1000000,
+ * times, reason, xcom, branch). 0, or -1 with the first problem in err. */
+int biz_record_check(const cJSON *rec, char *err, size_t errlen);
+
 /* Whether a task found in a record in state (with reason) runs again on
  * --resume: failed, upstream_failed and every unfinished state do; success
  * does not, skipped neither unless dagrun_timeout skipped it. */

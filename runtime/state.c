@@ -1022,6 +1022,9 @@ static void stop_starting(biz_run *run)
     }
 }
 
+/* The store a run is attached to, for biz_record_failed. */
+static biz_store *attached;
+
 static void record_failed(biz_store *st, const char *path, int err)
 {
     if (st->save_failed)
@@ -1210,6 +1213,15 @@ static int before_start(biz_run *run)
     return 0;
 }
 
+/* A failed write of a file of the attached run made elsewhere (state.h). */
+void biz_record_failed(const char *path, int err)
+{
+    if (attached && attached->run)
+        record_failed(attached, path, err);
+    else
+        biz_log(BIZ_LOG_ERROR, "cannot write %s: %s", path ? path : "?", strerror(err ? err : EIO));
+}
+
 /* Attaches run: its changes are recorded, its lines logged. */
 void biz_store_attach(biz_store *st, biz_run *run)
 {
@@ -1235,6 +1247,7 @@ void biz_store_attach(biz_store *st, biz_run *run)
     run->store = st;
     run->on_change = on_change;
     run->before_start = before_start;
+    attached = st;
     biz_log_set_sink(log_sink, st);
 }
 
@@ -1307,6 +1320,8 @@ void biz_store_detach(biz_store *st)
     st->run->before_start = NULL;
     st->run->store = NULL;
     st->run = NULL;
+    if (attached == st)
+        attached = NULL;
     biz_log_set_sink(NULL, NULL);
 }
 

@@ -129,6 +129,13 @@ int biz_record_apply(biz_run *run, const cJSON *rec, char *err, size_t errlen);
 /* Attaches run to st: its changes are recorded (base record and journal,
  * see above), every line it logs goes to the run's log file. */
 void biz_store_attach(biz_store *st, biz_run *run);
+/* A failed write of a file that belongs to the attached run's record (a
+ * log an operator writes itself): reported as the store's own failures
+ * are, once, naming path and the error; the run starts no task from then
+ * on and exits with status 5 (runplan.h). Without an attached run, only
+ * the message. */
+void biz_record_failed(const char *path, int err);
+
 /* Stops recording: fsyncs and closes the journal, if any. */
 void biz_store_detach(biz_store *st);
 /* Records the attached run's changes now: the base record the first time,

@@ -524,6 +524,17 @@ static void test_failed_write(void)
     CU_ASSERT_EQUAL(st->fail_errno, ENOENT);
     biz_store_detach(st);
     biz_run_free(run);
+
+    /* A write failed elsewhere (an operator's own log) counts the same. */
+    run = new_run();
+    biz_store_attach(st, run);
+    CU_ASSERT_EQUAL(st->save_failed, 0);
+    biz_record_failed("/some/task.log", ENOSPC);
+    CU_ASSERT_EQUAL(st->save_failed, 1);
+    CU_ASSERT_EQUAL(st->fail_errno, ENOSPC);
+    biz_store_detach(st);
+    biz_run_free(run);
+    biz_record_failed("/some/task.log", EIO);   /* detached: only said */
     biz_store_close(st);
     biz_log_shutdown();
 

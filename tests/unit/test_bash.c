@@ -12,6 +12,7 @@
 #include "bash.h"
 #include "proc.h"
 #include "loop.h"
+#include "log.h"
 
 /* ---------------------------------------------------------------- lines */
 
@@ -422,6 +423,120 @@ static void test_rmtree(void)
     CU_ASSERT_EQUAL(access("/bin", F_OK), 0);
 }
 
+/* ---------------------------------------------------------------- escaping */
+
+static void check_esc(const char *in, int mode, const char *want)
+{
+    char *got = biz_log_escape(in, mode);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+    if (strcmp(got, want) != 0)
+        fprintf(stderr, "\nescape(\"%s\"): got \"%s\", want \"%s\"\n", in, got, want);
+    CU_ASSERT_STRING_EQUAL(got, want);
+    CU_ASSERT_EQUAL(biz_log_needs_escape(in, mode), strcmp(in, want) != 0);
+    free(got);
+}
+
+/* What a terminal would act on becomes visible text; the rest is kept. */
+static void test_escape(void)
+{
+    check_esc("plain text, tab\there, \\ kept", BIZ_ESC_TEXT, "plain text, tab\there, \\ kept");
+    check_esc("", BIZ_ESC_TEXT, "");
+    check_esc("\033[31mred\033[0m", BIZ_ESC_TEXT, "\\x1b[31mred\\x1b[0m");
+    check_esc("ok\r2026-01-01T00:00:00.000Z info  [x #1] task x succeeded", BIZ_ESC_TEXT,
+              "ok\\r2026-01-01T00:00:00.000Z info  [x #1] task x succeeded");
+    check_esc("a\nb\r\n", BIZ_ESC_TEXT, "a\\nb\\r\\n");
+    check_esc("bell\a bs\b del\177 nul-free \001", BIZ_ESC_TEXT,
+              "bell\\x07 bs\\x08 del\\x7f nul-free \\x01");
+    /* Valid UTF-8 is kept, C1 controls and bidi overrides are not. */
+    check_esc("caf\xc3\xa9 \xf0\x9f\x98\x80", BIZ_ESC_TEXT, "caf\xc3\xa9 \xf0\x9f\x98\x80");
+    check_esc("csi\xc2\x9b" "31m", BIZ_ESC_TEXT, "csi\\u009b31m");
+    check_esc("abc\xe2\x80\xae" "cba", BIZ_ESC_TEXT, "abc\\u202ecba");
+    check_esc("iso\xe2\x81\xa6x", BIZ_ESC_TEXT, "iso\\u2066x");
+    /* Invalid UTF-8: each bad byte alone. */
+    check_esc("bad\xff\xfe", BIZ_ESC_TEXT, "bad\\xff\\xfe");
+    check_esc("overlong\xc0\xaf", BIZ_ESC_TEXT, "overlong\\xc0\\xaf");
+    check_esc("surrogate\xed\xa0\x80", BIZ_ESC_TEXT, "surrogate\\xed\\xa0\\x80");
+    check_esc("cut\xe2\x82", BIZ_ESC_TEXT, "cut\\xe2\\x82");
+    check_esc("\xe2\x82" "A", BIZ_ESC_TEXT, "\\xe2\\x82A");
+    /* JSON: the writer escapes C0 controls itself; the rest is ours. */
+    check_esc("a\nb\033", BIZ_ESC_JSON, "a\nb\033");
+    check_esc("bad\xff \xc2\x9b", BIZ_ESC_JSON, "bad\\xff \\u009b");
+}
+
+static char sink_got[512];
+static int sink_n;
+
+static void esc_sink(void *user, const char *time, biz_log_level level, const char *task,
+                     int try, const char *msg)
+{
+    (void)user;
+    (void)time;
+    (void)level;
+    (void)task;
+    (void)try;
+    snprintf(sink_got, sizeof sink_got, "%s", msg);
+    sink_n++;
+}
+
+/* A message carrying a forged line stays one line on the console and in
+ * the log file (the sink), secrets still masked; the text given is not
+ * changed. */
+static void test_log_escapes(void)
+{
+    FILE *f = tmpfile();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    biz_log_init(BIZ_LOG_TEXT, 0, f);
+    biz_log_secret("s3cr\033t");
+    biz_log_set_sink(esc_sink, NULL);
+    sink_n = 0;
+    const char *body = "boom\r\n2026-12-03T00:00:00.000Z info  [pay #1] task pay succeeded\n"
+                       "\033[2Jtoken s3cr\033t";
+    biz_log_event(BIZ_LOG_ERROR, "failed", "pay", 1, "%s", body);
+    biz_log_set_sink(NULL, NULL);
+    fflush(f);
+    rewind(f);
+    char buf[1024];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = 0;
+    fclose(f);
+    biz_log_init(BIZ_LOG_TEXT, 0, stderr);
+    biz_log_shutdown();
+    const char *want = "boom\\r\\n2026-12-03T00:00:00.000Z info  [pay #1] task pay succeeded\\n"
+                       "\\x1b[2Jtoken ***";
+    CU_ASSERT_EQUAL(sink_n, 1);
+    CU_ASSERT_STRING_EQUAL(sink_got, want);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, want));
+    /* One line, no raw ESC or CR. */
+    CU_ASSERT_PTR_NULL(strchr(buf, '\033'));
+    CU_ASSERT_PTR_NULL(strchr(buf, '\r'));
+    CU_ASSERT(n > 0 && buf[n - 1] == '\n' && strchr(buf, '\n') == buf + n - 1);
+}
+
+/* The JSON log: one valid line, invalid UTF-8 escaped, CR/LF as JSON
+ * escapes (the JSON reader gets the message back). */
+static void test_log_json_escapes(void)
+{
+    FILE *f = tmpfile();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    biz_log_init(BIZ_LOG_JSON, 0, f);
+    biz_log(BIZ_LOG_ERROR, "%s", "a\r\nb\033[31m\xff");
+    fflush(f);
+    rewind(f);
+    char buf[1024];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = 0;
+    fclose(f);
+    biz_log_init(BIZ_LOG_TEXT, 0, stderr);
+    CU_ASSERT(n > 0 && strchr(buf, '\n') == buf + n - 1);
+    CU_ASSERT_PTR_NULL(strchr(buf, '\033'));
+    CU_ASSERT_PTR_NULL(strchr(buf, '\r'));
+    cJSON *o = cJSON_Parse(buf);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, "message");
+    CU_ASSERT(cJSON_IsString(m) && strcmp(m->valuestring, "a\r\nb\033[31m\\xff") == 0);
+    cJSON_Delete(o);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -441,6 +556,9 @@ int main(void)
     CU_add_test(s, "proc: bad cwd reported", test_proc_bad_cwd);
     CU_add_test(s, "proc: kill the group, SIGKILL after grace", test_proc_kill);
     CU_add_test(s, "rmtree", test_rmtree);
+    CU_add_test(s, "escape: controls, C1, bidi, invalid UTF-8", test_escape);
+    CU_add_test(s, "log: console and log file escaped, one line", test_log_escapes);
+    CU_add_test(s, "log: JSON lines escaped and valid", test_log_json_escapes);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

@@ -1,5 +1,6 @@
 /* test_bash.c: BashOperator's pure parts (bash.h), child processes on the
  * loop (proc.h) and the loop's handling of pipe hang-ups and weak watches. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <CUnit/Basic.h>
 #include "bash.h"
@@ -307,7 +309,7 @@ static biz_proc *spawn(biz_loop *l, const char *script, got *g, const char *cwd)
     char *bash = biz_bash_which("bash", NULL);
     char *argv[] = { "bash", "-c", (char *)script, NULL };
     char *envp[] = { "PATH=/bin:/usr/bin", "X=1", NULL };
-    biz_proc_opts o = { bash, argv, envp, cwd, 0 };
+    biz_proc_opts o = { bash, argv, envp, cwd, 0, NULL };
     biz_proc_cbs cbs = { got_output, got_exit };
     char err[256];
     memset(g, 0, sizeof *g);
@@ -343,7 +345,7 @@ static void test_proc_bad_cwd(void)
     char *bash = biz_bash_which("bash", NULL);
     char *argv[] = { "bash", "-c", "true", NULL };
     char *envp[] = { NULL };
-    biz_proc_opts o = { bash, argv, envp, "/nonexistent/dir", 0 };
+    biz_proc_opts o = { bash, argv, envp, "/nonexistent/dir", 0, NULL };
     biz_proc_cbs cbs = { got_output, got_exit };
     char err[256];
     got g;
@@ -421,6 +423,201 @@ static void test_rmtree(void)
     CU_ASSERT_EQUAL(biz_proc_rmtree(dir), 0);
     CU_ASSERT_EQUAL(access(dir, F_OK), -1);
     CU_ASSERT_EQUAL(access("/bin", F_OK), 0);
+}
+
+/* ---------------------------------------------------------------- guard, registry */
+
+/* Whether pid has exited (gone, or a zombie not reaped yet by its new
+ * parent), waiting up to 2 s. */
+static int pid_gone(long pid)
+{
+    for (int i = 0; i < 100; i++) {
+        char path[64], st = 0;
+        snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+        FILE *s = fopen(path, "r");
+        if (!s)
+            return 1;
+        int z = fscanf(s, "%*d %*s %c", &st) == 1 && st == 'Z';
+        fclose(s);
+        if (z)
+            return 1;
+        usleep(20000);
+    }
+    return 0;
+}
+
+static long read_pid(const char *path)
+{
+    long v = 0;
+    for (int i = 0; i < 200 && v <= 0; i++) {
+        FILE *f = fopen(path, "r");
+        if (f) {
+            if (fscanf(f, "%ld", &v) != 1)
+                v = 0;
+            fclose(f);
+        }
+        if (v <= 0)
+            usleep(10000);
+    }
+    return v;
+}
+
+/* The guard runs once a child was spawned, in a process group of its own,
+ * holding no descriptor of ours but /dev/null and its socket (a lock fd
+ * left open here must not reach it: it would hold the lock after we died). */
+static void test_guard_fds(void)
+{
+    biz_loop *l = biz_loop_new();
+    int lockish = open("/dev/null", O_RDONLY);   /* inheritable on purpose */
+    got g;
+    biz_proc *p = spawn(l, "true", &g, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    CU_ASSERT_EQUAL(biz_loop_run(l), 0);
+    pid_t gp = biz_proc_guard_pid();
+    CU_ASSERT_FATAL(gp > 0);
+    CU_ASSERT_EQUAL(getpgid(gp), gp);
+    char path[64], comm[32] = "";
+    snprintf(path, sizeof path, "/proc/%ld/comm", (long)gp);
+    FILE *f = fopen(path, "r");
+    CU_ASSERT(f && fscanf(f, "%31s", comm) == 1);
+    if (f)
+        fclose(f);
+    CU_ASSERT_STRING_EQUAL(comm, "biz-guard");
+    snprintf(path, sizeof path, "/proc/%ld/fd", (long)gp);
+    int nfd = 0, other = 0;
+    DIR *d = opendir(path);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        nfd++;
+        char fp[512], target[256];
+        snprintf(fp, sizeof fp, "%s/%s", path, e->d_name);
+        ssize_t n = readlink(fp, target, sizeof target - 1);
+        target[n > 0 ? n : 0] = 0;
+        if (strcmp(target, "/dev/null") != 0 && strncmp(target, "socket:", 7) != 0)
+            other++;
+    }
+    closedir(d);
+    CU_ASSERT_EQUAL(nfd, 4);
+    CU_ASSERT_EQUAL(other, 0);
+    close(lockish);
+    biz_loop_free(l);
+}
+
+/* The registry: a running child has its file; once over, it is removed. A
+ * file whose executable is gone and whose group still runs is an orphan:
+ * opening the registry again stops it (the sleep started by the command
+ * too) and removes the file. */
+static void test_registry_orphan(void)
+{
+    char dir[] = "/tmp/test_bash_reg.XXXXXX";
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    char reg[256], pidfile[300], err[512];
+    snprintf(reg, sizeof reg, "%s/procs", dir);
+    snprintf(pidfile, sizeof pidfile, "%s/sleep.pid", dir);
+    CU_ASSERT_EQUAL(biz_proc_registry_open(reg, 200, err, sizeof err), 0);
+
+    biz_loop *l = biz_loop_new();
+    got g;
+    char script[512];
+    snprintf(script, sizeof script, "sleep 100 & echo $! > %s; wait", pidfile);
+    biz_proc *p = spawn(l, script, &g, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    long pg = (long)biz_proc_pid(p);
+    char file[300];
+    snprintf(file, sizeof file, "%s/%ld", reg, pg);
+    CU_ASSERT_EQUAL(access(file, F_OK), 0);
+    long sleep_pid = read_pid(pidfile);
+    CU_ASSERT_FATAL(sleep_pid > 0);
+
+    /* Our own group is not an orphan while we run... */
+    CU_ASSERT_EQUAL(biz_proc_registry_open(reg, 200, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(kill((pid_t)sleep_pid, 0), 0);
+
+    /* ... but is once the file names an executable that is gone. */
+    pid_t dead = fork();
+    if (dead == 0)
+        _exit(0);
+    waitpid(dead, NULL, 0);
+    FILE *f = fopen(file, "r");
+    char text[2048] = "";
+    size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+    text[n] = 0;
+    if (f)
+        fclose(f);
+    char *owner = strstr(text, "\nowner ");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(owner);
+    char rest[2048];
+    snprintf(rest, sizeof rest, "%s", strchr(owner + 1, '\n'));
+    snprintf(owner, sizeof text - (size_t)(owner - text), "\nowner %ld 1%s", (long)dead, rest);
+    f = fopen(file, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs(text, f);
+    fclose(f);
+    CU_ASSERT_EQUAL(biz_proc_registry_open(reg, 200, err, sizeof err), 1);
+    CU_ASSERT(pid_gone(sleep_pid));
+    CU_ASSERT_EQUAL(access(file, F_OK), -1);
+    /* The loop sees its child killed. */
+    CU_ASSERT_EQUAL(biz_loop_run(l), 0);
+    CU_ASSERT_EQUAL(g.exited, 1);
+    CU_ASSERT(WIFSIGNALED(g.wstatus));
+
+    /* Garbage and files of a group that is gone are removed quietly. */
+    char junk[300];
+    snprintf(junk, sizeof junk, "%s/12345", reg);
+    f = fopen(junk, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs("not a registry file\n", f);
+    fclose(f);
+    CU_ASSERT_EQUAL(biz_proc_registry_open(reg, 200, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(access(junk, F_OK), -1);
+
+    /* A normal end removes the file. */
+    p = spawn(l, "true", &g, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    snprintf(file, sizeof file, "%s/%ld", reg, (long)biz_proc_pid(p));
+    CU_ASSERT_EQUAL(access(file, F_OK), 0);
+    CU_ASSERT_EQUAL(biz_loop_run(l), 0);
+    CU_ASSERT_EQUAL(access(file, F_OK), -1);
+    biz_proc_registry_close();
+    biz_loop_free(l);
+    biz_proc_rmtree(dir);
+}
+
+/* A registry that cannot be written fails the spawn (the command never
+ * runs unrecorded) instead of running a command a resume could overlap. */
+static void test_registry_unwritable(void)
+{
+    if (geteuid() == 0)
+        return;     /* root writes anyway */
+    char dir[] = "/tmp/test_bash_regro.XXXXXX";
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    char reg[256], mark[300], err[512];
+    snprintf(reg, sizeof reg, "%s/procs", dir);
+    snprintf(mark, sizeof mark, "%s/ran", dir);
+    CU_ASSERT_EQUAL(biz_proc_registry_open(reg, 200, err, sizeof err), 0);
+    chmod(reg, 0500);
+    biz_loop *l = biz_loop_new();
+    char *bash = biz_bash_which("bash", NULL);
+    char script[400];
+    snprintf(script, sizeof script, "touch %s", mark);
+    char *argv[] = { "bash", "-c", script, NULL };
+    char *envp[] = { "PATH=/bin:/usr/bin", NULL };
+    biz_proc_opts o = { bash, argv, envp, NULL, 0, "task 't'" };
+    biz_proc_cbs cbs = { got_output, got_exit };
+    got g;
+    memset(&g, 0, sizeof g);
+    CU_ASSERT_PTR_NULL(biz_proc_spawn(l, &o, &cbs, &g, err, sizeof err));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "cannot record the command's process group"));
+    CU_ASSERT_EQUAL(access(mark, F_OK), -1);
+    CU_ASSERT_EQUAL(biz_proc_live(), 0);
+    free(bash);
+    chmod(reg, 0700);
+    biz_proc_registry_close();
+    biz_loop_free(l);
+    biz_proc_rmtree(dir);
 }
 
 /* ---------------------------------------------------------------- escaping */
@@ -556,6 +753,9 @@ int main(void)
     CU_add_test(s, "proc: bad cwd reported", test_proc_bad_cwd);
     CU_add_test(s, "proc: kill the group, SIGKILL after grace", test_proc_kill);
     CU_add_test(s, "rmtree", test_rmtree);
+    CU_add_test(s, "guard: own group, no inherited descriptors", test_guard_fds);
+    CU_add_test(s, "registry: orphan stopped, files removed", test_registry_orphan);
+    CU_add_test(s, "registry: unwritable fails the spawn", test_registry_unwritable);
     CU_add_test(s, "escape: controls, C1, bidi, invalid UTF-8", test_escape);
     CU_add_test(s, "log: console and log file escaped, one line", test_log_escapes);
     CU_add_test(s, "log: JSON lines escaped and valid", test_log_json_escapes);

@@ -689,7 +689,7 @@ static void child_fail(int step)
 
 /* In the child, between fork and exec: async-signal-safe calls only. */
 static void child(const biz_proc_opts *o, int in, int out, int err, int rep, int go,
-                  long maxfd, pid_t parent)
+                  int go_w, long maxfd, pid_t parent)
 {
     struct sigaction dfl;
     memset(&dfl, 0, sizeof dfl);
@@ -713,6 +713,7 @@ static void child(const biz_proc_opts *o, int in, int out, int err, int rep, int
 #endif
     /* Nothing runs before the guard and the registry know our group: the
      * parent writes one byte once they do (EOF: it failed or died). */
+    close(go_w);        /* else our own copy would keep EOF from coming */
     char c;
     ssize_t r;
     do
@@ -789,7 +790,7 @@ biz_proc *biz_proc_spawn(biz_loop *loop, const biz_proc_opts *o, const biz_proc_
     pid_t self = getpid();
     pid_t pid = fork();
     if (pid == 0)
-        child(o, in, po[1], pe[1], px[1], pg[0], maxfd, self);
+        child(o, in, po[1], pe[1], px[1], pg[0], pg[1], maxfd, self);
     int fork_errno = errno;
     sigprocmask(SIG_SETMASK, &old, NULL);
     if (pid < 0) {

@@ -34,7 +34,6 @@ struct biz_proc {
     int slot;               /* in the registry, or -1 */
     char *rmdir;            /* temporary cwd to remove, or NULL */
     char *regfile;          /* its file in the registry, or NULL */
-    int guarded;            /* the guard was told of its group */
     biz_proc_cbs cbs;
     void *user;
 };
@@ -553,9 +552,11 @@ static void close_fd(biz_proc *p, int i)
 /* The group is over for us: the guard and the registry forget it. */
 static void unrecord(biz_proc *p)
 {
-    if (p->guarded)
+    /* Sent even when the guard was not told at spawn: a guard started
+     * later was given every live group (guard_ensure). Forgetting a group
+     * it does not know is nothing. */
+    if (p->pid > 0 && guard_sock >= 0)
         guard_send(-p->pid);
-    p->guarded = 0;
     if (p->regfile) {
         unlink(p->regfile);
         free(p->regfile);
@@ -807,7 +808,7 @@ biz_proc *biz_proc_spawn(biz_loop *loop, const biz_proc_opts *o, const biz_proc_
     /* The group is known to the guard and recorded before the child may
      * exec (it waits for the byte on pg). */
     p->pid = pid;
-    p->guarded = guard_send(pid) == 0;
+    guard_send(pid);
     if (reg_dir && !(p->regfile = reg_write(pid, o->label))) {
         snprintf(err, errlen, "cannot record the command's process group in %s: %s", reg_dir,
                  strerror(errno));

@@ -414,14 +414,15 @@ static long grace_default(long grace_ms)
 int biz_proc_registry_open(const char *dir, long grace_ms, char *err, size_t errlen)
 {
     grace_ms = grace_default(grace_ms);
-    if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-        snprintf(err, errlen, "cannot make %s: %s", dir, strerror(errno));
-        return -1;
-    }
-    DIR *d = opendir(dir);
-    if (!d) {
-        snprintf(err, errlen, "cannot read %s: %s", dir, strerror(errno));
-        return -1;
+    biz_proc_registry_close();
+    /* A state directory that cannot be written is the record's failure to
+     * report (state.c decides whether the run starts); without a registry
+     * the guard still stops our commands when we die. */
+    DIR *d = NULL;
+    if ((mkdir(dir, 0700) < 0 && errno != EEXIST) || !(d = opendir(dir))) {
+        biz_log(BIZ_LOG_WARN, "cannot use %s (%s): Bash commands left running by an executable"
+                " killed together with its guard will not be found", dir, strerror(errno));
+        return 0;
     }
     orphan *v = NULL;
     int n = 0, cap = 0, rc = 0;

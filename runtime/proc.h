@@ -91,8 +91,9 @@ int biz_proc_live(void);
  * is gone (SIGTERM, then SIGKILL after grace_ms; < 0: the default, as
  * biz_proc_kill), waits until each is gone, logs what it did and removes
  * the stale files; then every later child is recorded there. Returns how
- * many groups it stopped, or -1 with a message (the directory cannot be
- * made, a group survived SIGKILL): the run must not start then. */
+ * many groups it stopped, or -1 with a message when a group survived
+ * SIGKILL: the run must not start then. A directory that cannot be made or
+ * read is only warned about (no registry then; the guard still works). */
 int biz_proc_registry_open(const char *dir, long grace_ms, char *err, size_t errlen);
 /* No registry any more (children already recorded keep their files until
  * they are over). */

@@ -615,6 +615,18 @@ static void test_registry_unwritable(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "cannot record the command's process group"));
     CU_ASSERT_EQUAL(access(mark, F_OK), -1);
     CU_ASSERT_EQUAL(biz_proc_live(), 0);
+    /* A registry that cannot be made at all is only warned about: the
+     * record's store reports an unwritable state directory, and the
+     * commands still run (the guard still covers them). */
+    char under_file[400];
+    snprintf(under_file, sizeof under_file, "%s/procs", reg);
+    CU_ASSERT_EQUAL(biz_proc_registry_open(under_file, 200, err, sizeof err), 0);
+    memset(&g, 0, sizeof g);
+    biz_proc *p = biz_proc_spawn(l, &o, &cbs, &g, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL(p);
+    if (p)
+        CU_ASSERT_EQUAL(biz_loop_run(l), 0);
+    CU_ASSERT_EQUAL(access(mark, F_OK), 0);
     free(bash);
     biz_proc_registry_close();
     biz_loop_free(l);
@@ -756,7 +768,7 @@ int main(void)
     CU_add_test(s, "rmtree", test_rmtree);
     CU_add_test(s, "guard: own group, no inherited descriptors", test_guard_fds);
     CU_add_test(s, "registry: orphan stopped, files removed", test_registry_orphan);
-    CU_add_test(s, "registry: unwritable fails the spawn", test_registry_unwritable);
+    CU_add_test(s, "registry: unwritable fails the spawn; none made: warned", test_registry_unwritable);
     CU_add_test(s, "escape: controls, C1, bidi, invalid UTF-8", test_escape);
     CU_add_test(s, "log: console and log file escaped, one line", test_log_escapes);
     CU_add_test(s, "log: JSON lines escaped and valid", test_log_json_escapes);

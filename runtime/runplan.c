@@ -6,6 +6,7 @@
 #include <string.h>
 #include "runplan.h"
 #include "lock.h"
+#include "proc.h"
 #include "log.h"
 #include "state.h"
 
@@ -410,6 +411,17 @@ int biz_plan_main(const biz_dag_def *dag, const biz_cli *o, cJSON *conf, const c
         return lock == -1 ? BIZ_EXIT_LOCKED : lock == -3 ? BIZ_EXIT_RECORD : 1;
     }
     biz_store_clean_temp(pc.st);
+    /* Under the lock: Bash groups a killed executable left running are
+     * stopped before anything runs again (proc.h). */
+    char procs[4200];
+    snprintf(procs, sizeof procs, "%s/procs", pc.st->dag_dir);
+    if (biz_proc_registry_open(procs, -1, err, sizeof err) < 0) {
+        fprintf(stderr, "%s: %s\n", prog, err);
+        biz_lock_release(lock);
+        biz_store_close(pc.st);
+        cJSON_Delete(conf);
+        return 1;
+    }
     reload(&pc);
 
     int status = 0;
@@ -502,6 +514,7 @@ int biz_plan_main(const biz_dag_def *dag, const biz_cli *o, cJSON *conf, const c
     }
     free(last_id);
     cJSON_Delete(pc.records);
+    biz_proc_registry_close();
     biz_lock_release(lock);
     biz_store_close(pc.st);
     return status;

@@ -37,9 +37,21 @@ static const char *run_state(const cJSON *r)
     return s;
 }
 
+/* s made safe for a terminal (log.h: control characters, bidi overrides
+ * and invalid UTF-8 escaped: a record is a file anyone can edit), or "-".
+ * The copy lives until eight more calls: enough for one printed line. */
 static const char *or_dash(const char *s)
 {
-    return s ? s : "-";
+    static char *slot[8];
+    static unsigned next;
+    if (!s)
+        return "-";
+    if (!biz_log_needs_escape(s, BIZ_ESC_TEXT))
+        return s;
+    char **at = &slot[next++ % 8];
+    free(*at);
+    *at = biz_log_escape(s, BIZ_ESC_TEXT);
+    return *at ? *at : "?";
 }
 
 /* "12.345s", "4m05s", "1h02m", or "-" when not finished. */
@@ -178,7 +190,7 @@ void biz_plan_print_record(FILE *f, const cJSON *rec, const char *record_path)
     char *conf = cv ? cJSON_PrintUnformatted(cv) : NULL;
     cJSON_Delete(cv);
     char *masked = conf ? biz_log_redact(conf) : NULL;  /* stored as it is, shown masked */
-    fprintf(f, "conf:          %s\n", masked ? masked : "{}");
+    fprintf(f, "conf:          %s\n", masked ? or_dash(masked) : "{}");
     free(masked);
     free(conf);
     fmt_time(rec, "start_date", a, sizeof a);
@@ -189,20 +201,20 @@ void biz_plan_print_record(FILE *f, const cJSON *rec, const char *record_path)
     if (record_path)
         fprintf(f, "record:        %s\n", record_path);
     if (jstr(rec, "log"))
-        fprintf(f, "log:           %s  (a task's lines: grep '\\[TASK #TRY\\]')\n", jstr(rec, "log"));
+        fprintf(f, "log:           %s  (a task's lines: grep '\\[TASK #TRY\\]')\n", or_dash(jstr(rec, "log")));
     const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(rec, "tasks"), *t;
     if (!cJSON_IsObject(tasks))
         tasks = NULL;   /* biz_record_check says so; no task has a name then */
     int w = 4;
     cJSON_ArrayForEach(t, tasks) {
-        size_t l = strlen(t->string);
+        size_t l = strlen(or_dash(t->string));
         w = l > (size_t)w ? (l > 200 ? 200 : (int)l) : w;
     }
     fprintf(f, "\n%-*s  %-15s  %5s  %10s\n", w, "TASK", "STATE", "TRIES", "DURATION");
     cJSON_ArrayForEach(t, tasks) {
         const cJSON *tries = cJSON_GetObjectItemCaseSensitive(t, "tries");
         fmt_duration(biz_record_time(t, "start_date"), biz_record_time(t, "end_date"), dur, sizeof dur);
-        fprintf(f, "%-*s  %-15s  %5d  %10s\n", w, t->string, or_dash(jstr(t, "state")),
+        fprintf(f, "%-*s  %-15s  %5d  %10s\n", w, or_dash(t->string), or_dash(jstr(t, "state")),
                 cJSON_IsNumber(tries) ? tries->valueint : 0, dur);   /* valueint: clamped by cJSON */
     }
     int header = 0;
@@ -212,7 +224,7 @@ void biz_plan_print_record(FILE *f, const cJSON *rec, const char *record_path)
             continue;
         if (!header++)
             fprintf(f, "\n");
-        fprintf(f, "%s: %s\n", t->string, reason);
+        fprintf(f, "%s: %s\n", or_dash(t->string), or_dash(reason));
     }
 }
 

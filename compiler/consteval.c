@@ -1037,11 +1037,17 @@ static sx_val *eval_call(biz_sema *S, sx_scope *sc, const biz_expr *e)
             return sx_method_call(S, sc, e, obj, f->u.attr.name);
         if (obj->kind == BV_STR || obj->kind == BV_DICT || obj->kind == BV_LIST || obj->kind == BV_TUPLE)
             return const_method(S, sc, e, obj, f->u.attr.name ? f->u.attr.name : "");
+        sx_val *r = obj->kind == BV_MODULE && f->u.attr.name
+                    ? sx_py_module_call(S, sc, e, obj->u.module, f->u.attr.name) : NULL;
+        if (r)
+            return r;
         fn = sx_eval(S, sc, f);
     } else if (f->kind == BIZ_E_NAME) {
         fn = sx_lookup(sc, f->u.name.id);
         if (!fn && is_py_builtin(f->u.name.id))
             return py_builtin(S, sc, e, f->u.name.id);
+        if (!fn && sx_py_is_builtin(f->u.name.id))
+            return sx_py_builtin(S, sc, e, f->u.name.id);
         if (!fn)
             fn = sx_undefined(S, sc, f->u.name.id, f->span, 1);
     } else {
@@ -1306,6 +1312,13 @@ static sx_val *eval_arith(biz_sema *S, biz_op op, sx_val *a, sx_val *b, const bi
     biz_error(S->d, e->u.binop.op_span, NULL, "unsupported operand types for '%s': %s and %s",
               biz_op_name(op), sx_kind_name(a), sx_kind_name(b));
     return new_err(S, sp);
+}
+
+static int vals_equal(const sx_val *a, const sx_val *b);
+
+int sx_vals_equal(const sx_val *a, const sx_val *b)
+{
+    return vals_equal(a, b);
 }
 
 static int vals_equal(const sx_val *a, const sx_val *b)
@@ -1968,6 +1981,9 @@ static sx_val *const_method(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val
             sx_seq_push(S, obj, add[i]);
         return sx_new(S, BV_NONE, e->span);
     }
+    sx_val *more = sx_py_method(S, sc, e, obj, m);
+    if (more)
+        return more;
     biz_error(S->d, e->span, NULL, "method '%s' of %s cannot be used at compile time", m, sx_kind_name(obj));
     return new_err(S, e->span);
 }

@@ -1148,6 +1148,41 @@ static void do_import(biz_sema *S, sx_scope *sc, const biz_stmt *st)
     }
 }
 
+/* D[k] = v and L[i] = v on a constant dict or list, in place as in
+ * Python (every name for it sees the change). A dict keeps its keys in
+ * the order first given: the new pair is appended, and lookups and loops
+ * take a repeated key's first place and last value. */
+static void assign_item(biz_sema *S, sx_scope *sc, const biz_expr *t, sx_val *v)
+{
+    sx_val *obj = sx_eval(S, sc, t->u.subscript.obj);
+    sx_val *key = sx_eval(S, sc, t->u.subscript.index);
+    if (obj->kind == BV_ERROR || obj->kind == BV_REJECTED || key->kind == BV_ERROR || key->kind == BV_REJECTED)
+        return;
+    if (obj->kind == BV_DICT) {
+        if (key->kind == BV_LIST || key->kind == BV_DICT) {
+            biz_error(S->d, t->u.subscript.index->span, NULL, "unhashable type: %s", sx_kind_name(key));
+            return;
+        }
+        sx_dict_put(S, obj, key, v);
+        return;
+    }
+    if (obj->kind == BV_LIST) {
+        if (key->kind != BV_INT) {
+            biz_error(S->d, t->u.subscript.index->span, NULL, "list indices must be integers, got %s",
+                      sx_kind_name(key));
+            return;
+        }
+        int64_t i = key->u.i < 0 ? key->u.i + obj->u.seq.n : key->u.i;
+        if (i < 0 || i >= obj->u.seq.n) {
+            biz_error(S->d, t->u.subscript.index->span, NULL, "list assignment index out of range");
+            return;
+        }
+        obj->u.seq.items[i] = v;
+        return;
+    }
+    biz_error(S->d, t->span, NULL, "%s does not support item assignment at compile time", sx_kind_name(obj));
+}
+
 static void assign_target(biz_sema *S, sx_scope *sc, const biz_expr *t, sx_val *v)
 {
     if (!t)
@@ -1166,6 +1201,11 @@ static void assign_target(biz_sema *S, sx_scope *sc, const biz_expr *t, sx_val *
         if (t->kind == BIZ_E_TUPLE || t->kind == BIZ_E_LIST)
             for (int i = 0; i < t->u.seq.len; i++)
                 assign_target(S, sc, t->u.seq.items[i], v);
+        return;
+    }
+    if (t->kind == BIZ_E_SUBSCRIPT && t->u.subscript.obj && t->u.subscript.index
+        && t->u.subscript.index->kind != BIZ_E_SLICE) {
+        assign_item(S, sc, t, v);
         return;
     }
     biz_error(S->d, t->span, NULL, "only names can be assigned here");

@@ -346,6 +346,19 @@ const char *sx_pschema_problem(biz_sema *S, const sx_val *v, const sx_pschema *p
 /* Marks name reported; returns 1 when it already was. */
 int sx_once(biz_sema *S, const char *key);
 
+/* Python's == of two constants. */
+int sx_vals_equal(const sx_val *a, const sx_val *b);
+
+/* --- consteval_py.c: more of Python over constants ------------------------ */
+/* max, min, sum, abs, round, any, all, bool, float, dict, set. */
+int sx_py_is_builtin(const char *name);
+sx_val *sx_py_builtin(biz_sema *S, sx_scope *sc, const biz_expr *e, const char *name);
+/* obj.m(...) for the str, dict and list methods there; NULL when m is
+ * not one of them (the caller says so). */
+sx_val *sx_py_method(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *obj, const char *m);
+/* module.name(...) (json.dumps); NULL when unknown. */
+sx_val *sx_py_module_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const char *module, const char *name);
+
 /* --- sema.c: calls that are not constants -------------------------------- */
 sx_val *sx_call(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *fn);
 sx_val *sx_method_call(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *obj,

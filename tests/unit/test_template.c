@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "context.h"
 #include "template.h"
 
 /* ---- the fake context --------------------------------------------------- */
@@ -1115,6 +1116,47 @@ static void test_native_statements(void)
     NATIVE("{{ '-5' }}", "int:-5");
 }
 
+/* ---- biz_ctx_update (--conf over params) ------------------------------------------ */
+
+static void test_ctx_update_many_keys(void)
+{
+    enum { N = 40000 };
+    cJSON *params = cJSON_Parse("{\"keep\": 1, \"k7\": \"old\", \"k39999\": \"old\"}");
+    cJSON *conf = cJSON_CreateObject();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(params);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(conf);
+    char key[32];
+    for (int i = 0; i < N; i++) {
+        snprintf(key, sizeof key, "k%d", i);
+        cJSON_AddNumberToObject(conf, key, i);
+    }
+    cJSON_AddStringToObject(conf, "k5", "last"); /* a repeated key: the last one wins */
+    CU_ASSERT_EQUAL(biz_ctx_update(params, conf), 0);
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(params), N + 1);
+    /* existing keys keep their place (first), new ones follow in order */
+    const cJSON *c = params->child;
+    CU_ASSERT_STRING_EQUAL(c->string, "keep");
+    CU_ASSERT_STRING_EQUAL(c->next->string, "k7");
+    CU_ASSERT_EQUAL(c->next->valuedouble, 7);
+    CU_ASSERT_STRING_EQUAL(c->next->next->string, "k39999");
+    CU_ASSERT_EQUAL(c->next->next->valuedouble, 39999);
+    CU_ASSERT_STRING_EQUAL(c->next->next->next->string, "k0");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(params, "k5")), "last");
+    int bad = 0;
+    for (int i = 0; i < N; i += 97) {
+        snprintf(key, sizeof key, "k%d", i);
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, key);
+        bad += i != 5 && (!cJSON_IsNumber(v) || v->valuedouble != i);
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    /* the list stays well linked: its last item is reachable through prev */
+    CU_ASSERT_PTR_NOT_NULL(params->child->prev);
+    CU_ASSERT_PTR_NULL(params->child->prev->next);
+    CU_ASSERT_EQUAL(biz_ctx_update(params, NULL), 0);
+    cJSON_Delete(params);
+    cJSON_Delete(conf);
+}
+
 /* ---- main ----------------------------------------------------------------------- */
 
 #define T(f) {#f, f}
@@ -1140,6 +1182,7 @@ static const struct {
     T(test_rterr_filters), T(test_fuzz_prefixes), T(test_fuzz_mutations), T(test_deep_nesting),
     T(test_limits), T(test_str_api), T(test_reuse_and_null_env), T(test_embedded_nul_and_len),
     T(test_big_ints_and_zero_division), T(test_scoping), T(test_native_statements),
+    T(test_ctx_update_many_keys),
 };
 
 int main(void)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "context.h"
 #include "template.h"
@@ -1021,19 +1022,169 @@ static void test_deep_nesting(void)
     CU_PASS("no crash");
 }
 
-static void test_limits(void)
+/* ---- work limits ------------------------------------------------------------------ */
+
+static double now_s(void)
 {
-    RTERR("{{ range(10000000) }}", 3, "range() too large (over 1000000 items)");
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* tpl fails to render, in text and in native mode, with message msg, and
+ * quickly: a limit that only stops a render after minutes is none. */
+static void check_limit_at(const biz_tpl_env *e, const char *tpl, const char *msg, int line)
+{
     biz_tpl_error err;
+    biz_tpl *t = biz_tpl_parse(tpl, strlen(tpl), &err);
+    if (!t) {
+        fprintf(stderr, "\nline %d: parse of [%s] failed at %d: %s\n", line, tpl, err.offset, err.message);
+        CU_FAIL("parse failed");
+        return;
+    }
+    for (int native = 0; native < 2; native++) {
+        double t0 = now_s();
+        char *got = NULL;
+        cJSON *v = NULL;
+        if (native)
+            v = biz_tpl_render_native(t, e, &err);
+        else
+            got = biz_tpl_render(t, e, &err);
+        double dt = now_s() - t0;
+        if (got || v) {
+            fprintf(stderr, "\nline %d: [%.60s] rendered, expected [%s]\n", line, tpl, msg);
+            CU_FAIL("no error");
+        } else if (strcmp(err.message, msg)) {
+            fprintf(stderr, "\nline %d: [%.60s]\n  got      %s\n  expected %s\n", line, tpl, err.message, msg);
+            CU_FAIL("wrong message");
+        }
+        if (getenv("TPL_TIMES"))
+            fprintf(stderr, "line %d native %d: %.3f s\n", line, native, dt);
+        if (dt > 10) {
+            fprintf(stderr, "\nline %d: [%.60s] took %.1f s\n", line, tpl, dt);
+            CU_FAIL("limit too slow");
+        }
+        free(got);
+        cJSON_Delete(v);
+    }
+    biz_tpl_free(t);
+}
+#define LIMIT(tpl, msg) check_limit_at(&env, tpl, msg, __LINE__)
+
+#define L_STR "template work limit: string size (16 MiB)"
+#define L_ITEMS "template work limit: list size (1000000 items)"
+#define L_ITER "template work limit: loop iterations (1000000)"
+#define L_STEPS "template work limit: evaluation steps (10000000)"
+#define L_OUT "template work limit: output size (64 MiB)"
+
+static void test_limit_repetition(void)
+{
+    /* the issue's hang: a count no loop could finish, on an empty string */
+    LIMIT("{{ '' * 10**20 }}", L_STR);
+    LIMIT("{{ 10**20 * '' }}", L_STR);
+    LIMIT("{{ 'ab' * 10**9 }}", L_STR);
+    LIMIT("{{ 'x' * (16 * 1024 * 1024 + 1) }}", L_STR);
+    LIMIT("{{ [] * 10**20 }}", L_ITEMS);
+    LIMIT("{{ [1, 2] * 600000 }}", L_ITEMS);
+    LIMIT("{{ ([1] * 1000) * 1001 }}", L_ITEMS);
+    /* at the limits themselves, it works */
+    RTERR("{{ ('x' * (16 * 1024 * 1024)) ~ 'y' }}", 4, L_STR);
+    CHECK("{{ ('x' * (16 * 1024 * 1024)) | length }}", "16777216");
+    CHECK("{{ ([0] * 1000000) | length }}", "1000000");
+    CHECK("{{ '' * 1000 }}|{{ 'ab' * 0 }}|{{ 'ab' * -3 }}|{{ [1] * 2 }}", "|||[1, 1]");
+}
+
+/* dag_run.conf['pad'] * dag_run.conf['n'] as the issue gives it: the
+ * render fails at once, and a nonempty pad is refused before the result
+ * is allocated (a 1 GB malloc would not fail fast under a sanitizer). */
+static void test_limit_conf_pad(void)
+{
+    const char *tpl = "{{ dag_run.conf['pad'] * dag_run.conf['n'] }}";
+    static const char *const confs[] = {
+        "{\"dag_run\": {\"conf\": {\"pad\": \"\", \"n\": 1000000000000000000}}}",
+        "{\"dag_run\": {\"conf\": {\"pad\": \"x\", \"n\": 1000000000}}}",
+        "{\"dag_run\": {\"conf\": {\"pad\": \"xy\", \"n\": 9000000000000000000}}}",
+    };
+    for (size_t i = 0; i < sizeof confs / sizeof confs[0]; i++) {
+        cJSON *v = cJSON_Parse(confs[i]);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+        biz_tpl_env e = env;
+        e.vars = v;
+        check_limit_at(&e, tpl, L_STR, __LINE__);
+        cJSON_Delete(v);
+    }
+}
+
+static void test_limit_lists(void)
+{
+    LIMIT("{{ range(10000000) }}", L_ITEMS);
+    LIMIT("{{ range(10**20) }}", L_ITEMS);
+    LIMIT("{{ range(0 - 10**20, 10**20, 10**3) }}", L_ITEMS); /* Jinja reads -10**20 as (-10)**20 */
+    LIMIT("{{ ('a' * 1000001) | list }}", L_ITEMS);
+    LIMIT("{% for c in 'a' * 1000001 %}{% endfor %}", L_ITEMS);
+    LIMIT("{{ ('a,' * 1000000).split(',') }}", L_ITEMS);
+    LIMIT("{{ ('a ' * 1000001).split() }}", L_ITEMS);
+    LIMIT("{{ range(600000) | list + range(600000) | list }}", L_ITEMS);
+    CHECK("{{ range(1000000) | list | length }}", "1000000");
+}
+
+static void test_limit_loops(void)
+{
     const char *tpl = "{% for a in range(1000) %}{% for b in range(1000) %}{% for c in range(10) %}"
                       "{% endfor %}{% endfor %}{% endfor %}";
-    biz_tpl *t = biz_tpl_parse(tpl, strlen(tpl), &err);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
-    char *r = biz_tpl_render(t, &env, &err);
-    CU_ASSERT_PTR_NULL(r);
-    CU_ASSERT_STRING_EQUAL(err.message, "template loop limit exceeded (1000000 iterations)");
-    free(r);
-    biz_tpl_free(t);
+    LIMIT(tpl, L_ITER);
+    LIMIT("{% for a in range(1001) %}{% for b in range(1000) %}{% endfor %}{% endfor %}", L_ITER);
+    /* 1,000,000 iterations in all is allowed */
+    CHECK("{% for a in range(1000) %}{% for b in range(999) %}{% endfor %}{% endfor %}ok", "ok");
+}
+
+static void test_limit_steps(void)
+{
+    /* about 25 steps an iteration: under the loop limit, over the steps' */
+    LIMIT("{% for i in range(900000) %}{{ ((((((1 + 1) + 1) + 1) + 1) + 1) + 1) + i }}{% endfor %}", L_STEPS);
+    /* quadratic work in a loop: a big value looked up again and again */
+    LIMIT("{% set s = 'x' * 10000000 %}{% for i in range(1000) %}{{ s | length }}{% endfor %}", L_STEPS);
+    LIMIT("{% set s = 'x' * 10000000 %}{% for i in range(1000) %}{% set t = s ~ '' %}{% endfor %}", L_STEPS);
+    LIMIT("{{ range(1000000) | list | unique | length }}", L_STEPS);
+    LIMIT("{{ range(1000000) | reverse | sort | first }}", L_STEPS);
+}
+
+static void test_limit_strings(void)
+{
+    LIMIT("{% set s = 'x' * 10000000 %}{{ s ~ s }}", L_STR);
+    LIMIT("{% set s = 'x' * 10000000 %}{{ s + s }}", L_STR);
+    LIMIT("{{ (['x' * 1000000] * 20) | join }}", L_STR);
+    LIMIT("{{ (['x' * 1000000] * 20) | join(',') }}", L_STR);
+    LIMIT("{{ ','.join(['x' * 1000000] * 20) }}", L_STR);
+    LIMIT("{{ ('x' * 100000).replace('', 'y' * 1000) }}", L_STR);
+    LIMIT("{{ ('x' * 100000) | replace('x', 'y' * 1000) }}", L_STR);
+    LIMIT("{{ ('{0}' * 100).format('x' * 1000000) }}", L_STR);
+    CHECK("{{ ('x' * 3).replace('', '-') }}|{{ 'aXbX' | replace('X', '--', 1) }}", "-x-x-x-|a--bX");
+}
+
+static void test_limit_output(void)
+{
+    LIMIT("{% for i in range(100) %}{{ 'x' * 1000000 }}{% endfor %}", L_OUT);
+    LIMIT("{% set s = 'x' * 1000000 %}{% for i in range(100) %}{{ s }}{% endfor %}", L_OUT);
+}
+
+/* Casts of out-of-range numbers (UBSan reported int(x, base) with a huge
+ * base): errors or Python's answers, never undefined behaviour. */
+static void test_casts_in_range(void)
+{
+    RTERR("{{ '10' | int(base=10**20) }}", 3, "int() base must be >= 2 and <= 36, or 0");
+    RTERR("{{ '10' | int(0, -10**20) }}", 3, "int() base must be >= 2 and <= 36, or 0");
+    CHECK("{{ '10' | int(base=16) }}|{{ 1e300 | int > 0 }}|{{ 'nan' | int }}|{{ 'inf' | int(7) }}", "16|True|0|7");
+    CHECK("{{ [[1, 2]] | map(attribute=10**20, default='d') | list }}", "['d']");
+    CHECK("{{ [[1, 2]] | map(attribute='99999999999999999999', default='d') | list }}", "['d']");
+    CHECK("{{ [[1, 2]] | map(attribute=1) | list }}", "[2]");
+    CHECK("{{ [[1, 2]] | map(attribute=-1, default='d') | list }}", "['d']");
+    RTERR("{{ '{99999999999999999999}'.format(1) }}", 3, "str.format(): no argument for '{99999999999999999999}'");
+    CHECK("{{ [1, 2, 3][::10**9] }}|{{ 'abc'[10**20:] }}|{{ 'abc'[0 - 10**20:1] }}|{{ [1, 2][10**20:0 - 10**20:-1] }}",
+          "[1]||a|[2, 1]");
+    RTERR("{{ [1][::10**20] }}", 9, "slice indices must be integers or None");
+    RTERR("{{ [1][10**20] }}", 3, "index 100000000000000000000 out of range for [1]");
+    CHECK("{{ 1e300 | round(2) }}|{{ (10**20) | round(-5) }}", "1e+300|100000000000000000000");
 }
 
 static void test_str_api(void)
@@ -1180,7 +1331,9 @@ static const struct {
     T(test_perr_lexical), T(test_perr_filters_tests), T(test_perr_blocks), T(test_perr_statements),
     T(test_is_template), T(test_rterr_undefined), T(test_rterr_types), T(test_rterr_context),
     T(test_rterr_filters), T(test_fuzz_prefixes), T(test_fuzz_mutations), T(test_deep_nesting),
-    T(test_limits), T(test_str_api), T(test_reuse_and_null_env), T(test_embedded_nul_and_len),
+    T(test_limit_repetition), T(test_limit_conf_pad), T(test_limit_lists),
+    T(test_limit_loops), T(test_limit_steps), T(test_limit_strings), T(test_limit_output),
+    T(test_casts_in_range), T(test_str_api), T(test_reuse_and_null_env), T(test_embedded_nul_and_len),
     T(test_big_ints_and_zero_division), T(test_scoping), T(test_native_statements),
     T(test_ctx_update_many_keys),
 };

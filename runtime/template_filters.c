@@ -243,6 +243,28 @@ static char *strip(const char *s, const char *chars, int left, int right)
     return strndup(s + a, b - a);
 }
 
+/* The next sub (sl bytes, not empty) in [p, end), or NULL. Not a loop of
+ * strstr: under ASan (the limits' tests run under it) strstr and memmem
+ * check the whole haystack at each call, so splitting a long string was
+ * quadratic. A short needle is found with memchr and memcmp (checked only
+ * on what they read; at most sl times the length in the worst case), a
+ * long one with memmem (linear in glibc). */
+static const char *find_in(const char *p, const char *end, const char *sub, size_t sl)
+{
+    if (p > end || sl > (size_t)(end - p))
+        return NULL;
+    if (sl > 8)
+        return memmem(p, (size_t)(end - p), sub, sl);
+    for (const char *last = end - sl; p <= last; p++) {
+        p = memchr(p, sub[0], (size_t)(last - p) + 1);
+        if (!p)
+            return NULL;
+        if (!memcmp(p, sub, sl))
+            return p;
+    }
+    return NULL;
+}
+
 /* The size str.replace(old, new, count) gives s, found without building
  * it (so a replace that would be huge is refused before it allocates). */
 static double replace_size(const char *s, const char *old, const char *new_, double count)
@@ -254,7 +276,9 @@ static double replace_size(const char *s, const char *old, const char *new_, dou
             slots += ((unsigned char)*p & 0xC0) != 0x80;
         n = count < 0 || count > slots ? slots : count;
     } else {
-        for (const char *m = strstr(s, old); m && (count < 0 || n < count); m = strstr(m + strlen(old), old))
+        const char *end = s + strlen(s);
+        size_t sl = strlen(old);
+        for (const char *m = find_in(s, end, old, sl); m && (count < 0 || n < count); m = find_in(m + sl, end, old, sl))
             n++;
     }
     return len + n * (nl - ol);
@@ -283,8 +307,8 @@ static char *replace(const char *s, const char *old, const char *new_, double co
         }
         return biz_tpl_buf_take(&b);
     }
-    const char *p = s, *m;
-    while ((count < 0 || done < count) && (m = strstr(p, old))) {
+    const char *p = s, *m, *end = s + strlen(s);
+    while ((count < 0 || done < count) && (m = find_in(p, end, old, ol))) {
         biz_tpl_buf_add(&b, p, m - p);
         biz_tpl_buf_adds(&b, new_);
         p = m + ol;
@@ -1091,7 +1115,9 @@ static cJSON *str_split(const char *s, const char *sep, double maxsplit, int *to
     *too_many = 0;
     if (sep && *sep) { /* count first: no million-node list to throw away */
         double k = 1;
-        for (const char *m = strstr(s, sep); m && (maxsplit < 0 || k <= maxsplit); m = strstr(m + strlen(sep), sep))
+        const char *end = s + strlen(s);
+        size_t sl = strlen(sep);
+        for (const char *m = find_in(s, end, sep, sl); m && (maxsplit < 0 || k <= maxsplit); m = find_in(m + sl, end, sep, sl))
             k++;
         if (k > BIZ_TPL_MAX_ITEMS) {
             *too_many = 1;
@@ -1132,8 +1158,8 @@ static cJSON *str_split(const char *s, const char *sep, double maxsplit, int *to
         return a;
     }
     size_t sl = strlen(sep);
-    const char *p = s, *m;
-    while ((maxsplit < 0 || done < maxsplit) && (m = strstr(p, sep))) {
+    const char *p = s, *m, *end = s + strlen(s);
+    while ((maxsplit < 0 || done < maxsplit) && (m = find_in(p, end, sep, sl))) {
         char *w = strndup(p, m - p);
         cJSON_AddItemToArray(a, new_str(w));
         free(w);
@@ -1246,7 +1272,9 @@ static int str_method(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *s, con
             r = utf8_len(s) + 1;
         } else {
             r = 0;
-            for (const char *m = strstr(s, sub); m; m = strstr(m + strlen(sub), sub))
+            const char *end = s + strlen(s);
+            size_t sl = strlen(sub);
+            for (const char *m = find_in(s, end, sub, sl); m; m = find_in(m + sl, end, sub, sl))
                 r++;
         }
         *out = biz_tpl_new_int(r);

@@ -1233,8 +1233,20 @@ static sx_val *eval_subscript(biz_sema *S, sx_scope *sc, const biz_expr *e)
     return new_err(S, e->span);
 }
 
+/* The longest constant list or tuple: a.extend(a) in a loop doubles it,
+ * and the counts are ints. */
+#define SX_MAX_LIST 1000000
+
+static sx_val *list_too_large(biz_sema *S, biz_span span)
+{
+    biz_error(S->d, span, NULL, "list too large for a constant (over %d items)", SX_MAX_LIST);
+    return new_err(S, span);
+}
+
 static sx_val *concat_seq(biz_sema *S, sx_val *a, sx_val *b, biz_span span)
 {
+    if ((long)a->u.seq.n + b->u.seq.n > SX_MAX_LIST)
+        return list_too_large(S, span);
     sx_val *v = sx_new(S, a->kind, span);
     int n = 0, cap = 0;
     for (int i = 0; i < a->u.seq.n; i++)
@@ -2071,6 +2083,10 @@ static sx_val *const_method(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val
         int nadd = 1;
         if (m[0] == 'e' && !sx_iterate(S, a, ((const biz_expr *)e->u.call.args.items[0])->span, "extend()", &add, &nadd))
             return sx_new(S, BV_NONE, e->span);
+        if ((long)obj->u.seq.n + nadd > SX_MAX_LIST) {
+            list_too_large(S, e->span);
+            return sx_new(S, BV_NONE, e->span);
+        }
         /* lists grow in place, as in Python: every name for it sees it
          * (a.extend(a) reads add, a's old items, while a grows) */
         for (int i = 0; i < nadd; i++)

@@ -1844,6 +1844,9 @@ static sx_val *percent_format(biz_sema *S, sx_val *fmtv, sx_val *arg, const biz_
         } else if (is_num(a)) {
             char fmt[48];
             if (strchr("dixX", conv)) {
+                /* '%d' % 1e300: the cast only in range (undefined past it) */
+                if (a->kind == BV_FLOAT && !(a->u.f > -9223372036854775808.0 && a->u.f < 9223372036854775808.0))
+                    return int_too_large(S, e->span);
                 snprintf(fmt, sizeof fmt, "%%%sll%c", spec, conv == 'i' ? 'd' : conv);
                 piece = sx_fmt(S, fmt, (long long)(a->kind == BV_FLOAT ? (int64_t)a->u.f : inum(a)));
             } else {

@@ -12,7 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "context.h"
 #include "template.h"
@@ -1123,6 +1126,44 @@ static void test_limit_conf_pad(void)
     }
 }
 
+/* The size check comes before the allocation: in a child whose address
+ * space has 200 MiB to spare, 'x' * 500000000 still fails with the limit's
+ * message (allocating first would say "out of memory", or die). Not under
+ * ASan, which reserves terabytes of address space for its shadow. */
+static void test_limit_before_alloc(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    CU_PASS("skipped under ASan");
+#else
+    fflush(NULL);
+    pid_t pid = fork();
+    CU_ASSERT_FATAL(pid >= 0);
+    if (pid == 0) {
+        long pages = 0;
+        FILE *f = fopen("/proc/self/statm", "r");
+        if (!f || fscanf(f, "%ld", &pages) != 1)
+            _exit(3);
+        fclose(f);
+        struct rlimit rl;
+        rl.rlim_cur = rl.rlim_max = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + (200u << 20);
+        if (setrlimit(RLIMIT_AS, &rl) < 0)
+            _exit(3);
+        cJSON *v = cJSON_Parse("{\"dag_run\": {\"conf\": {\"pad\": \"x\", \"n\": 500000000}}}");
+        biz_tpl_env e = env;
+        e.vars = v;
+        biz_tpl_error err;
+        const char *src = "{{ dag_run.conf['pad'] * dag_run.conf['n'] }}";
+        biz_tpl *t = biz_tpl_parse(src, strlen(src), &err);
+        char *r = t ? biz_tpl_render(t, &e, &err) : NULL;
+        _exit(t && !r && !strcmp(err.message, L_STR) ? 0 : 1);
+    }
+    int st = 0;
+    CU_ASSERT_EQUAL(waitpid(pid, &st, 0), pid);
+    CU_ASSERT_TRUE(WIFEXITED(st));
+    CU_ASSERT_EQUAL(WEXITSTATUS(st), 0);
+#endif
+}
+
 static void test_limit_lists(void)
 {
     LIMIT("{{ range(10000000) }}", L_ITEMS);
@@ -1339,7 +1380,8 @@ static const struct {
     T(test_perr_lexical), T(test_perr_filters_tests), T(test_perr_blocks), T(test_perr_statements),
     T(test_is_template), T(test_rterr_undefined), T(test_rterr_types), T(test_rterr_context),
     T(test_rterr_filters), T(test_fuzz_prefixes), T(test_fuzz_mutations), T(test_deep_nesting),
-    T(test_limit_repetition), T(test_limit_conf_pad), T(test_limit_lists),
+    T(test_limit_repetition), T(test_limit_conf_pad), T(test_limit_before_alloc),
+    T(test_limit_lists),
     T(test_limit_loops), T(test_limit_steps), T(test_limit_strings), T(test_limit_output),
     T(test_casts_in_range), T(test_str_api), T(test_reuse_and_null_env), T(test_embedded_nul_and_len),
     T(test_big_ints_and_zero_division), T(test_scoping), T(test_native_statements),

@@ -542,12 +542,14 @@ static int eval_sub(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
         else
             r = set_undef(out, "key %s not found in %s", krepr ? krepr : "?", txt ? txt : "?");
     } else if (cJSON_IsArray(v.j) || cJSON_IsString(v.j)) {
-        int len = 0;
-        size_t *cp = NULL;
-        if (cJSON_IsArray(v.j))
+        /* a string's characters are counted and walked, not indexed
+         * through a table of offsets (8 bytes a byte of the string) */
+        int len = 0, str = cJSON_IsString(v.j);
+        if (!str)
             len = cJSON_GetArraySize(v.j);
-        else if (!(cp = biz_tpl_code_points(v.j->valuestring, &len)))
-            r = biz_tpl_fail(cx, n->start, "out of memory");
+        else
+            for (const char *p = v.j->valuestring; *p; p++)
+                len += ((unsigned char)*p & 0xC0) != 0x80;
         if (r == 0 && !(cJSON_IsNumber(key) && biz_tpl_num_is_int(key))) {
             r = biz_tpl_fail(cx, n->b->start, "%s indices must be integers, not %s",
                              biz_tpl_type_name(v.j), biz_tpl_type_name(key));
@@ -557,16 +559,24 @@ static int eval_sub(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
                 d += len;
             if (d < 0 || d >= len) {
                 r = set_undef(out, "index %s out of range for %s", krepr ? krepr : "?", txt ? txt : "?");
-            } else if (cp) {
-                int i = (int)d;
-                char *s = strndup(v.j->valuestring + cp[i], cp[i + 1] - cp[i]);
+            } else if (str) {
+                /* characters start at the bytes that are not UTF-8
+                 * continuation bytes (as biz_tpl_code_points counts them) */
+                const char *p = v.j->valuestring, *q;
+                while (((unsigned char)*p & 0xC0) == 0x80)
+                    p++;
+                for (int i = (int)d; i > 0; i--) /* to the start of character d */
+                    while (*++p && ((unsigned char)*p & 0xC0) == 0x80)
+                        ;
+                for (q = p + 1; *q && ((unsigned char)*q & 0xC0) == 0x80; q++)
+                    ;
+                char *s = strndup(p, (size_t)(q - p));
                 r = set_json(cx, n, out, s ? cJSON_CreateString(s) : NULL);
                 free(s);
             } else {
                 r = set_json(cx, n, out, cJSON_DetachItemFromArray(v.j, (int)d));
             }
         }
-        free(cp);
     } else {
         r = biz_tpl_fail(cx, n->start, "'%s' object is not subscriptable", biz_tpl_type_name(v.j));
     }

@@ -1234,6 +1234,12 @@ static void test_casts_in_range(void)
     RTERR("{{ [1][::10**20] }}", 9, "slice indices must be integers or None");
     RTERR("{{ [1][10**20] }}", 3, "index 100000000000000000000 out of range for [1]");
     CHECK("{{ 1e300 | round(2) }}|{{ (10**20) | round(-5) }}", "1e+300|100000000000000000000");
+    /* string indexing walks UTF-8 characters */
+#define U8 "'a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80" "b'"
+    CHECK("{{ " U8 "[1] }}|{{ " U8 "[2] }}|{{ " U8 "[3] }}|{{ " U8 "[-1] }}|{{ " U8 "[0] }}|{{ " U8 " | length }}",
+          "\xc3\xa9|\xe2\x82\xac|\xf0\x9f\x98\x80|b|a|5");
+#undef U8
+    RTERR("{{ 'ab'[2] }}", 3, "index 2 out of range for 'ab'");
 }
 
 static void test_str_api(void)

@@ -5,6 +5,7 @@
  * carries the message StrictUndefined would raise: using it anywhere but
  * under `is defined`, `| default` is an error. Local scopes (set, for) are
  * a stack of cJSON objects searched innermost first, then env->vars. */
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -487,8 +488,10 @@ static int eval_attr(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
 
 size_t *biz_tpl_code_points(const char *s, int *n)
 {
-    size_t len = strlen(s);
-    size_t *o = malloc(sizeof *o * (len + 1));
+    size_t len = strlen(s), chars = 0;
+    for (size_t i = 0; i < len; i++) /* counted first: one entry a character, not a byte */
+        chars += ((unsigned char)s[i] & 0xC0) != 0x80;
+    size_t *o = malloc(sizeof *o * (chars + 1));
     int k = 0;
     if (!o)
         return NULL;
@@ -644,26 +647,34 @@ static int eval_slice(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
             return biz_tpl_fail(cx, n->d->start, "slice step cannot be zero");
         }
     }
+    int ascii = 0;
     if (cJSON_IsArray(v))
         len = cJSON_GetArraySize(v);
-    else if (cJSON_IsString(v))
-        cp = biz_tpl_code_points(v->valuestring, &len);
-    else {
+    else if (cJSON_IsString(v)) {
+        /* an ASCII string is sliced by byte offsets, without a table */
+        size_t bytes = strlen(v->valuestring), chars = 0;
+        for (size_t i = 0; i < bytes; i++)
+            chars += ((unsigned char)v->valuestring[i] & 0xC0) != 0x80;
+        if ((ascii = chars == bytes && bytes <= (size_t)INT_MAX))
+            len = (int)bytes;
+        else
+            cp = biz_tpl_code_points(v->valuestring, &len);
+    } else {
         int r = biz_tpl_fail(cx, n->start, "'%s' object is not subscriptable", biz_tpl_type_name(v));
         cJSON_Delete(v);
         return r;
     }
-    if ((cJSON_IsString(v) && !cp) || slice_index(cx, n->b, len, step, 0, &a) < 0
+    if ((cJSON_IsString(v) && !cp && !ascii) || slice_index(cx, n->b, len, step, 0, &a) < 0
         || slice_index(cx, n->c, len, step, 1, &b) < 0) {
         free(cp);
         cJSON_Delete(v);
         return biz_tpl_fail(cx, n->start, "out of memory");
     }
     cJSON *res = NULL;
-    if (cp) {
+    if (cp || ascii) {
         biz_tpl_buf buf = {0};
         for (long i = a; step > 0 ? i < b : i > b; i += step)
-            biz_tpl_buf_add(&buf, v->valuestring + cp[i], cp[i + 1] - cp[i]);
+            biz_tpl_buf_add(&buf, v->valuestring + (cp ? cp[i] : (size_t)i), cp ? cp[i + 1] - cp[i] : 1);
         char *s = biz_tpl_buf_take(&buf);
         res = s ? cJSON_CreateString(s) : NULL;
         free(s);

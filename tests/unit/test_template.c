@@ -1238,6 +1238,8 @@ static void test_casts_in_range(void)
 #define U8 "'a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80" "b'"
     CHECK("{{ " U8 "[1] }}|{{ " U8 "[2] }}|{{ " U8 "[3] }}|{{ " U8 "[-1] }}|{{ " U8 "[0] }}|{{ " U8 " | length }}",
           "\xc3\xa9|\xe2\x82\xac|\xf0\x9f\x98\x80|b|a|5");
+    CHECK("{{ " U8 "[1:3] }}|{{ " U8 "[::-1] }}|{{ " U8 "[::2] }}|{{ 'abcdef'[4:1:-2] }}",
+          "\xc3\xa9\xe2\x82\xac|b\xf0\x9f\x98\x80\xe2\x82\xac\xc3\xa9" "a|a\xe2\x82\xac" "b|ec");
 #undef U8
     RTERR("{{ 'ab'[2] }}", 3, "index 2 out of range for 'ab'");
 }

@@ -1164,6 +1164,40 @@ static void test_limit_before_alloc(void)
 #endif
 }
 
+/* An access path copies only the item it reaches: with a 40,000-key conf,
+ * 1,000 lookups of one key are cheap (copying the whole of dag_run at each
+ * lookup would be 40 million steps, over the limit). */
+static void test_lookup_big_conf(void)
+{
+    cJSON *v = cJSON_Parse("{\"dag_run\": {\"conf\": {}}, \"params\": {}}");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    cJSON *conf = cJSON_GetObjectItem(cJSON_GetObjectItem(v, "dag_run"), "conf");
+    char key[32];
+    for (int i = 0; i < 40000; i++) {
+        snprintf(key, sizeof key, "k%d", i);
+        cJSON_AddNumberToObject(conf, key, i);
+    }
+    biz_tpl_env e = env;
+    e.vars = v;
+    const char *src = "{% for i in range(1000) %}{{ dag_run.conf['k39999'] + dag_run.conf.k1 }},"
+                      "{% endfor %}{{ dag_run.conf | length }}";
+    biz_tpl_error err;
+    biz_tpl *t = biz_tpl_parse(src, strlen(src), &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    char *r = biz_tpl_render(t, &e, &err);
+    if (!r)
+        fprintf(stderr, "\nrender failed: %s\n", err.message);
+    CU_ASSERT_PTR_NOT_NULL(r);
+    if (r) {
+        CU_ASSERT_EQUAL(strlen(r), 1000 * 6 + 5);
+        CU_ASSERT_EQUAL(strncmp(r, "40000,40000,", 12), 0);
+        CU_ASSERT_STRING_EQUAL(r + 6000, "40000");
+    }
+    free(r);
+    biz_tpl_free(t);
+    cJSON_Delete(v);
+}
+
 static void test_limit_lists(void)
 {
     LIMIT("{{ range(10000000) }}", L_ITEMS);
@@ -1388,7 +1422,7 @@ static const struct {
     T(test_perr_lexical), T(test_perr_filters_tests), T(test_perr_blocks), T(test_perr_statements),
     T(test_is_template), T(test_rterr_undefined), T(test_rterr_types), T(test_rterr_context),
     T(test_rterr_filters), T(test_fuzz_prefixes), T(test_fuzz_mutations), T(test_deep_nesting),
-    T(test_limit_repetition), T(test_limit_conf_pad), T(test_limit_before_alloc),
+    T(test_limit_repetition), T(test_limit_conf_pad), T(test_limit_before_alloc), T(test_lookup_big_conf),
     T(test_limit_lists),
     T(test_limit_loops), T(test_limit_steps), T(test_limit_strings), T(test_limit_output),
     T(test_casts_in_range), T(test_str_api), T(test_reuse_and_null_env), T(test_embedded_nul_and_len),

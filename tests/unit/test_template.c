@@ -3,7 +3,10 @@
  * comparisons, filters, tests, statements, whitespace control, the Airflow
  * context (ti.xcom_pull, var, conn, macros), native rendering,
  * render_value, refs, parse and run-time errors with exact offsets and
- * messages, and a fuzz loop over prefixes and mutations of all of them. */
+ * messages, a fuzz loop over prefixes and mutations of all of them, the
+ * work limits (each one's message, in text and native mode, and that it
+ * fails fast), range-checked casts, and biz_ctx_update (--conf over params)
+ * with 40,000 keys. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif

@@ -8,6 +8,7 @@
  * comprehensions can bind their variables later.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -93,11 +94,24 @@ char *sx_fmt(biz_sema *S, const char *fmt, ...)
 typedef struct sx_text {
     char *s;
     size_t len, cap;
+    size_t max;   /* when not 0: the most bytes kept (a constant string's cap) */
+    int over;     /* set when an append went past max (and was dropped) */
 } sx_text;
+
+/* The largest constant string: Python has no limit, but a constant is
+ * built at compile time and written into the executable, so
+ * 'a' * 10 ** 9 must be an error, not minutes of work and a gigabyte. */
+#define SX_MAX_STR 1000000
 
 /* Appends s[0..n) as it is (NUL bytes too). */
 static void text_raw(biz_sema *S, sx_text *t, const char *s, size_t n)
 {
+    if (t->over)
+        return;
+    if (t->max && n > t->max - t->len) {
+        t->over = 1;
+        return;
+    }
     if (t->len + n + 1 > t->cap) {
         size_t cap = t->cap ? t->cap : 32;
         while (t->len + n + 1 > cap)
@@ -639,10 +653,47 @@ static sx_val *new_num(biz_sema *S, double f, biz_span span)
     return v;
 }
 
+/* Python's integers are unbounded; the compiler's constants are 64-bit. */
+static sx_val *int_too_large(biz_sema *S, biz_span span)
+{
+    biz_error(S->d, span, NULL, "integer too large (the limit is %lld)", (long long)INT64_MAX);
+    return new_err(S, span);
+}
+
+/* The error for a constant string that would pass SX_MAX_STR bytes. */
+static sx_val *str_too_large(biz_sema *S, biz_span span)
+{
+    biz_error(S->d, span, NULL, "string too large for a constant (over %d bytes)", SX_MAX_STR);
+    return new_err(S, span);
+}
+
+/* The most a timedelta holds (Python's: 999999999 days); past it, the
+ * conversions to whole seconds would not fit in 64 bits. */
+#define SX_MAX_DUR (999999999.0 * 86400)
+
 static sx_val *new_dur(biz_sema *S, double s, biz_span span)
 {
+    if (!(fabs(s) <= SX_MAX_DUR)) { /* NaN too */
+        biz_error(S->d, span, NULL, "timedelta too large (at most 999999999 days)");
+        return new_err(S, span);
+    }
     sx_val *v = sx_new(S, BV_DURATION, span);
     v->u.dur = s;
+    return v;
+}
+
+/* A datetime t seconds from the epoch, or an error past year 9999 (or
+ * before year 1), as Python's OverflowError. */
+static sx_val *new_dt(biz_sema *S, double t, biz_span span)
+{
+    double lo = (double)biz_utc_days_from_civil(1, 1, 1) * 86400;
+    double hi = (double)biz_utc_days_from_civil(10000, 1, 1) * 86400;
+    if (!(t >= lo && t < hi)) {
+        biz_error(S->d, span, NULL, "date value out of range");
+        return new_err(S, span);
+    }
+    sx_val *v = sx_new(S, BV_DATETIME, span);
+    v->u.dt = (int64_t)t;
     return v;
 }
 
@@ -1193,8 +1244,20 @@ static sx_val *eval_subscript(biz_sema *S, sx_scope *sc, const biz_expr *e)
     return new_err(S, e->span);
 }
 
+/* The longest constant list or tuple: a.extend(a) in a loop doubles it,
+ * and the counts are ints. */
+#define SX_MAX_LIST 1000000
+
+static sx_val *list_too_large(biz_sema *S, biz_span span)
+{
+    biz_error(S->d, span, NULL, "list too large for a constant (over %d items)", SX_MAX_LIST);
+    return new_err(S, span);
+}
+
 static sx_val *concat_seq(biz_sema *S, sx_val *a, sx_val *b, biz_span span)
 {
+    if ((long)a->u.seq.n + b->u.seq.n > SX_MAX_LIST)
+        return list_too_large(S, span);
     sx_val *v = sx_new(S, a->kind, span);
     int n = 0, cap = 0;
     for (int i = 0; i < a->u.seq.n; i++)
@@ -1219,10 +1282,8 @@ static sx_val *eval_arith(biz_sema *S, biz_op op, sx_val *a, sx_val *b, const bi
                 int of = op == BIZ_OP_ADD ? __builtin_add_overflow(inum(a), inum(b), &r)
                        : op == BIZ_OP_SUB ? __builtin_sub_overflow(inum(a), inum(b), &r)
                        : __builtin_mul_overflow(inum(a), inum(b), &r);
-                if (of) {
-                    biz_error(S->d, sp, NULL, "integer overflow");
-                    return new_err(S, sp);
-                }
+                if (of)
+                    return int_too_large(S, sp);
                 return sx_new_int(S, r, sp);
             }
             return new_num(S, op == BIZ_OP_ADD ? x + y : op == BIZ_OP_SUB ? x - y : x * y, sp);
@@ -1236,9 +1297,10 @@ static sx_val *eval_arith(biz_sema *S, biz_op op, sx_val *a, sx_val *b, const bi
                 return new_num(S, x / y, sp);
             if (ints) {
                 int64_t p = inum(a), q = inum(b);
-                if (p == INT64_MIN && q == -1) {
-                    biz_error(S->d, sp, NULL, "integer overflow");
-                    return new_err(S, sp);
+                if (p == INT64_MIN && q == -1) { /* in C, both are undefined */
+                    if (op == BIZ_OP_MOD)
+                        return sx_new_int(S, 0, sp);
+                    return int_too_large(S, sp); /* 2 ** 63 */
                 }
                 int64_t d = p / q, m = p % q;
                 if (m != 0 && ((m < 0) != (q < 0))) {
@@ -1249,15 +1311,58 @@ static sx_val *eval_arith(biz_sema *S, biz_op op, sx_val *a, sx_val *b, const bi
             }
             return new_num(S, op == BIZ_OP_FLOORDIV ? floor(x / y) : x - y * floor(x / y), sp);
         case BIZ_OP_POW:
+            if (x == 0 && y < 0) {
+                biz_error(S->d, sp, NULL, "0.0 cannot be raised to a negative power");
+                return new_err(S, sp);
+            }
+            if (ints && y >= 0) {
+                /* exact, by squaring: pow() in doubles made 10 ** 20 a float
+                 * and 3 ** 39 inexact */
+                int64_t base = inum(a), ex = inum(b), r = 1;
+                while (ex > 0) {
+                    if ((ex & 1) && __builtin_mul_overflow(r, base, &r))
+                        return int_too_large(S, sp);
+                    ex >>= 1;
+                    if (ex && __builtin_mul_overflow(base, base, &base))
+                        return int_too_large(S, sp); /* |base| >= 2: the result would overflow too */
+                }
+                return sx_new_int(S, r, sp);
+            }
+            if (x < 0 && y != floor(y)) {
+                biz_error(S->d, sp, NULL, "negative number cannot be raised to a fractional power");
+                return new_err(S, sp);
+            }
+            if (isinf(pow(x, y)) && isfinite(x) && isfinite(y)) {
+                biz_error(S->d, sp, NULL, "number too large: %s ** %s overflows a float", sx_to_text(S, a, 0),
+                          sx_to_text(S, b, 0));
+                return new_err(S, sp);
+            }
             return new_num(S, pow(x, y), sp);
         case BIZ_OP_RSHIFT: case BIZ_OP_LSHIFT:
-            if (ints && inum(b) >= 0 && inum(b) < 63)
-                return sx_new_int(S, op == BIZ_OP_RSHIFT ? inum(a) >> inum(b) : inum(a) << inum(b), sp);
+            if (ints) {
+                int64_t v = inum(a), k = inum(b);
+                if (k < 0) {
+                    biz_error(S->d, sp, NULL, "negative shift count");
+                    return new_err(S, sp);
+                }
+                if (op == BIZ_OP_RSHIFT) /* Python's >> floors: -1 >> 100 is -1 */
+                    return sx_new_int(S, k >= 63 ? (v < 0 ? -1 : 0) : v >> k, sp);
+                if (v == 0)
+                    return sx_new_int(S, 0, sp);
+                int64_t r;
+                /* v << k as v * 2 ** k: a shift of a negative number or past
+                 * 63 bits is undefined in C */
+                if (k >= 63 || __builtin_mul_overflow(v, (int64_t)1 << k, &r))
+                    return int_too_large(S, sp);
+                return sx_new_int(S, r, sp);
+            }
             break;
         default: break;
         }
     }
     if (op == BIZ_OP_ADD && a->kind == BV_STR && b->kind == BV_STR) {
+        if (a->u.str.len + b->u.str.len > SX_MAX_STR) /* s = s + s in a loop doubles */
+            return str_too_large(S, sp);
         char *s = sx_alloc(S, a->u.str.len + b->u.str.len + 1);
         memcpy(s, a->u.str.s, a->u.str.len);
         memcpy(s + a->u.str.len, b->u.str.s, b->u.str.len);
@@ -1273,10 +1378,10 @@ static sx_val *eval_arith(biz_sema *S, biz_op op, sx_val *a, sx_val *b, const bi
         int64_t k = a->kind == BV_INT ? a->u.i : b->u.i;
         if (k < 0)
             k = 0;
-        if (k > 100000 || s->u.str.len * (size_t)k > 1000000) {
-            biz_error(S->d, sp, NULL, "string repetition too large");
-            return new_err(S, sp);
-        }
+        /* the count is bounded on its own, so '' * 10 ** 18 is refused
+         * too (the result is empty, the request a mistake) */
+        if (k > SX_MAX_STR || s->u.str.len * (size_t)k > SX_MAX_STR)
+            return str_too_large(S, sp);
         char *r = sx_alloc(S, s->u.str.len * (size_t)k + 1);
         for (int64_t i = 0; i < k; i++)
             memcpy(r + (size_t)i * s->u.str.len, s->u.str.s, s->u.str.len);
@@ -1297,16 +1402,10 @@ static sx_val *eval_arith(biz_sema *S, biz_op op, sx_val *a, sx_val *b, const bi
         return new_dur(S, b->u.dur * num(a), sp);
     if ((op == BIZ_OP_DIV || op == BIZ_OP_FLOORDIV) && a->kind == BV_DURATION && is_num(b) && num(b) != 0)
         return new_dur(S, a->u.dur / num(b), sp);
-    if (a->kind == BV_DATETIME && b->kind == BV_DURATION && (op == BIZ_OP_ADD || op == BIZ_OP_SUB)) {
-        sx_val *v = sx_new(S, BV_DATETIME, sp);
-        v->u.dt = a->u.dt + (int64_t)(op == BIZ_OP_ADD ? b->u.dur : -b->u.dur);
-        return v;
-    }
-    if (a->kind == BV_DURATION && b->kind == BV_DATETIME && op == BIZ_OP_ADD) {
-        sx_val *v = sx_new(S, BV_DATETIME, sp);
-        v->u.dt = b->u.dt + (int64_t)a->u.dur;
-        return v;
-    }
+    if (a->kind == BV_DATETIME && b->kind == BV_DURATION && (op == BIZ_OP_ADD || op == BIZ_OP_SUB))
+        return new_dt(S, (double)a->u.dt + (op == BIZ_OP_ADD ? b->u.dur : -b->u.dur), sp);
+    if (a->kind == BV_DURATION && b->kind == BV_DATETIME && op == BIZ_OP_ADD)
+        return new_dt(S, (double)b->u.dt + a->u.dur, sp);
     if (a->kind == BV_DATETIME && b->kind == BV_DATETIME && op == BIZ_OP_SUB)
         return new_dur(S, (double)(a->u.dt - b->u.dt), sp);
     biz_error(S->d, e->u.binop.op_span, NULL, "unsupported operand types for '%s': %s and %s",
@@ -1531,7 +1630,7 @@ char *sx_to_text(biz_sema *S, const sx_val *v, int repr)
         return out;
     }
     case BV_LIST: case BV_TUPLE: {
-        sx_text s = { NULL, 0, 0 };
+        sx_text s = { NULL, 0, 0, 0, 0 };
         text_str(S, &s, v->kind == BV_LIST ? "[" : "(");
         for (int i = 0; i < v->u.seq.n; i++) {
             char *x = sx_to_text(S, v->u.seq.items[i], 1);
@@ -1544,7 +1643,7 @@ char *sx_to_text(biz_sema *S, const sx_val *v, int repr)
         return text_get(S, &s);
     }
     case BV_DICT: {
-        sx_text s = { NULL, 0, 0 };
+        sx_text s = { NULL, 0, 0, 0, 0 };
         text_str(S, &s, "{");
         for (int i = 0; i < v->u.dict.n; i++) {
             char *k = sx_to_text(S, v->u.dict.keys[i], 1), *x = sx_to_text(S, v->u.dict.vals[i], 1);
@@ -1576,6 +1675,9 @@ static char *text_or_report(biz_sema *S, const sx_val *v, int repr, biz_span spa
     return s;
 }
 
+/* The largest width or precision of a format spec or a '%' conversion. */
+#define SX_MAX_WIDTH 1000
+
 /* One Python format spec ([[fill]align][sign][0][width][.prec][type]) applied
  * to v; NULL after an error. Covers what task ids need: d, s, x, f, widths. */
 char *sx_format_spec(biz_sema *S, const sx_val *v, const char *spec, biz_span span)
@@ -1600,14 +1702,21 @@ char *sx_format_spec(biz_sema *S, const sx_val *v, const char *spec, biz_span sp
         }
         p++;
     }
-    int width = 0, prec = -1;
-    while (isdigit((unsigned char)*p) && width < 1000)
+    /* widths and precisions past SX_MAX_WIDTH are errors: a constant
+     * '{:999999999}' would be a gigabyte of padding */
+    long width = 0, prec = -1;
+    while (isdigit((unsigned char)*p) && width <= SX_MAX_WIDTH)
         width = width * 10 + (*p++ - '0');
     if (*p == '.') {
         p++;
         prec = 0;
-        while (isdigit((unsigned char)*p) && prec < 100)
+        while (isdigit((unsigned char)*p) && prec <= SX_MAX_WIDTH)
             prec = prec * 10 + (*p++ - '0');
+    }
+    if (width > SX_MAX_WIDTH || prec > SX_MAX_WIDTH) {
+        biz_error(S->d, span, NULL, "format spec '%s': width or precision too large (at most %d)", spec,
+                  SX_MAX_WIDTH);
+        return NULL;
     }
     char type = *p ? *p++ : 0;
     if (*p || (type && !strchr("sdxXobfFeEg%", type))) {
@@ -1650,7 +1759,7 @@ char *sx_format_spec(biz_sema *S, const sx_val *v, const char *spec, biz_span sp
             body = sx_to_text(S, v, 0);
         } else {
             char fmt[16];
-            snprintf(fmt, sizeof fmt, "%%%s.%d%c", sign == '+' ? "+" : sign == ' ' ? " " : "", prec < 0 ? 6 : prec, t);
+            snprintf(fmt, sizeof fmt, "%%%s.%d%c", sign == '+' ? "+" : sign == ' ' ? " " : "", (int)(prec < 0 ? 6 : prec), t);
             body = sx_fmt(S, fmt, f);
         }
         if (type == '%')
@@ -1692,9 +1801,9 @@ static sx_val *percent_format(biz_sema *S, sx_val *fmtv, sx_val *arg, const biz_
         nargs = arg->u.seq.n;
     }
     const char *f = fmtv->u.str.s;
-    sx_text out = { NULL, 0, 0 };
+    sx_text out = { NULL, 0, 0, SX_MAX_STR, 0 };
     size_t i = 0, n = fmtv->u.str.len;
-    while (i < n) {
+    while (i < n && !out.over) {
         if (f[i] != '%') {
             size_t j = i;
             while (j < n && f[j] != '%')
@@ -1718,9 +1827,18 @@ static sx_val *percent_format(biz_sema *S, sx_val *fmtv, sx_val *arg, const biz_
                 left = 1;
             spec[k++] = f[i++];
         }
-        while (i < n && (isdigit((unsigned char)f[i]) || f[i] == '.') && k < 20)
+        long wnum = 0, big = 0;
+        while (i < n && (isdigit((unsigned char)f[i]) || f[i] == '.') && k < 20) {
+            wnum = f[i] == '.' ? 0 : wnum * 10 + (f[i] - '0');
+            big |= wnum > SX_MAX_WIDTH;
             spec[k++] = f[i++];
+        }
         spec[k] = 0;
+        if (big || (i < n && (isdigit((unsigned char)f[i]) || f[i] == '.'))) {
+            biz_error(S->d, e->u.binop.op_span, NULL, "'%%' format width or precision too large (at most %d)",
+                      SX_MAX_WIDTH);
+            return new_err(S, e->span);
+        }
         char conv = i < n ? f[i++] : 0;
         if (!conv || !strchr("sdirxXfFeEgG", conv)) {
             biz_error(S->d, e->u.binop.op_span, NULL, "unsupported format character '%c' in '%%' formatting",
@@ -1744,6 +1862,9 @@ static sx_val *percent_format(biz_sema *S, sx_val *fmtv, sx_val *arg, const biz_
         } else if (is_num(a)) {
             char fmt[48];
             if (strchr("dixX", conv)) {
+                /* '%d' % 1e300: the cast only in range (undefined past it) */
+                if (a->kind == BV_FLOAT && !(a->u.f > -9223372036854775808.0 && a->u.f < 9223372036854775808.0))
+                    return int_too_large(S, e->span);
                 snprintf(fmt, sizeof fmt, "%%%sll%c", spec, conv == 'i' ? 'd' : conv);
                 piece = sx_fmt(S, fmt, (long long)(a->kind == BV_FLOAT ? (int64_t)a->u.f : inum(a)));
             } else {
@@ -1758,6 +1879,8 @@ static sx_val *percent_format(biz_sema *S, sx_val *fmtv, sx_val *arg, const biz_
         }
         text_str(S, &out, piece);
     }
+    if (out.over)
+        return str_too_large(S, e->span);
     if (used < nargs) {
         biz_error(S->d, e->u.binop.op_span, NULL, "not all arguments converted during string formatting");
         return new_err(S, e->span);
@@ -1779,8 +1902,8 @@ static sx_val *str_format(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *
     const char *f = fmtv->u.str.s;
     size_t n = fmtv->u.str.len, i = 0;
     int auto_idx = 0;
-    sx_text out = { NULL, 0, 0 };
-    while (i < n) {
+    sx_text out = { NULL, 0, 0, SX_MAX_STR, 0 };
+    while (i < n && !out.over) {
         char c = f[i];
         if ((c == '{' || c == '}') && i + 1 < n && f[i + 1] == c) {
             text_strn(S, &out, &c, 1);
@@ -1816,7 +1939,7 @@ static sx_val *str_format(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *
             if (auto_idx < na)
                 v = args[auto_idx++];
         } else if (isdigit((unsigned char)field[0])) {
-            int k = atoi(field);
+            long k = strtol(field, NULL, 10); /* atoi overflows on a long number */
             if (k < na)
                 v = args[k];
         } else {
@@ -1842,6 +1965,8 @@ static sx_val *str_format(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *
             return new_err(S, e->span);
         text_str(S, &out, t);
     }
+    if (out.over)
+        return str_too_large(S, e->span);
     char *text = text_get(S, &out);
     return sx_new_str(S, text, strlen(text), e->span);
 }
@@ -1850,8 +1975,8 @@ static sx_val *str_format(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *
  * formatted as str.format does. */
 static sx_val *eval_fstr(biz_sema *S, sx_scope *sc, const biz_expr *e)
 {
-    sx_text out = { NULL, 0, 0 };
-    for (int i = 0; i < e->u.fstr.parts.len; i++) {
+    sx_text out = { NULL, 0, 0, SX_MAX_STR, 0 };
+    for (int i = 0; i < e->u.fstr.parts.len && !out.over; i++) {
         const biz_fpart *fp = e->u.fstr.parts.items[i];
         if (fp->broken || (!fp->expr && fp->src_end))
             return new_err(S, e->span);     /* a syntax error, reported */
@@ -1899,6 +2024,8 @@ static sx_val *eval_fstr(biz_sema *S, sx_scope *sc, const biz_expr *e)
             text_raw(S, &out, fp->debug, strlen(fp->debug));
         text_raw(S, &out, t, v->kind == BV_STR && !conv && !spec ? v->u.str.len : strlen(t));
     }
+    if (out.over)
+        return str_too_large(S, e->span);
     return sx_new_str(S, text_get(S, &out), out.len, e->span);
 }
 
@@ -1955,8 +2082,8 @@ static sx_val *const_method(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val
         int n;
         if (!sx_iterate(S, a, ((const biz_expr *)e->u.call.args.items[0])->span, "join()", &it, &n))
             return new_err(S, e->span);
-        sx_text out = { NULL, 0, 0 };
-        for (int i = 0; i < n; i++) {
+        sx_text out = { NULL, 0, 0, SX_MAX_STR, 0 };
+        for (int i = 0; i < n && !out.over; i++) {
             if (it[i]->kind != BV_STR) {
                 biz_error(S->d, e->span, NULL, "join() needs strings, got %s", sx_kind_name(it[i]));
                 return new_err(S, e->span);
@@ -1964,6 +2091,8 @@ static sx_val *const_method(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val
             text_str(S, &out, i ? obj->u.str.s : "");
             text_str(S, &out, it[i]->u.str.s);
         }
+        if (out.over)
+            return str_too_large(S, e->span);
         char *text = text_get(S, &out);
         return sx_new_str(S, text, strlen(text), e->span);
     }
@@ -1975,6 +2104,10 @@ static sx_val *const_method(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val
         int nadd = 1;
         if (m[0] == 'e' && !sx_iterate(S, a, ((const biz_expr *)e->u.call.args.items[0])->span, "extend()", &add, &nadd))
             return sx_new(S, BV_NONE, e->span);
+        if ((long)obj->u.seq.n + nadd > SX_MAX_LIST) {
+            list_too_large(S, e->span);
+            return sx_new(S, BV_NONE, e->span);
+        }
         /* lists grow in place, as in Python: every name for it sees it
          * (a.extend(a) reads add, a's old items, while a grows) */
         for (int i = 0; i < nadd; i++)
@@ -2098,15 +2231,27 @@ static sx_val *py_builtin(biz_sema *S, sx_scope *sc, const biz_expr *e, const ch
         sx_val *v = vals[0];
         if (v->kind == BV_INT || v->kind == BV_BOOL)
             return sx_new_int(S, inum(v), sp);
-        if (v->kind == BV_FLOAT && fabs(v->u.f) < 9e18)
-            return sx_new_int(S, (int64_t)v->u.f, sp);
+        if (v->kind == BV_FLOAT && isnan(v->u.f)) {
+            biz_error(S->d, sp, NULL, "cannot convert float NaN to integer");
+            return new_err(S, sp);
+        }
+        if (v->kind == BV_FLOAT && isinf(v->u.f)) {
+            biz_error(S->d, sp, NULL, "cannot convert float infinity to integer");
+            return new_err(S, sp);
+        }
+        /* the cast only in range: (int64_t) of 1e19 is undefined */
+        if (v->kind == BV_FLOAT)
+            return v->u.f > -9223372036854775808.0 && v->u.f < 9223372036854775808.0
+                 ? sx_new_int(S, (int64_t)v->u.f, sp) : int_too_large(S, sp);
         if (v->kind == BV_STR) {
             char *end;
+            errno = 0;
             long long x = strtoll(v->u.str.s, &end, 10);
+            int range = errno == ERANGE;
             while (isspace((unsigned char)*end))
                 end++;
-            if (end != v->u.str.s && !*end)
-                return sx_new_int(S, x, sp);
+            if (end != v->u.str.s && !*end && strlen(v->u.str.s) == v->u.str.len)
+                return range ? int_too_large(S, sp) : sx_new_int(S, x, sp);
         }
         biz_error(S->d, sp, NULL, "int() cannot convert %s at compile time", sx_kind_name(v));
         return new_err(S, sp);
@@ -2356,7 +2501,8 @@ sx_val *sx_eval(biz_sema *S, sx_scope *sc, const biz_expr *e)
             return v;
         }
         case BIZ_OP_NEG:
-            if (a->kind == BV_INT && a->u.i != INT64_MIN) return sx_new_int(S, -a->u.i, e->span);
+            if (a->kind == BV_INT && a->u.i == INT64_MIN) return int_too_large(S, e->span);
+            if (a->kind == BV_INT) return sx_new_int(S, -a->u.i, e->span);
             if (a->kind == BV_FLOAT) return new_num(S, -a->u.f, e->span);
             if (a->kind == BV_DURATION) return new_dur(S, -a->u.dur, e->span);
             break;

@@ -39,6 +39,11 @@ cJSON *biz_ctx_render_args_all(biz_run *run, biz_ti *ti, char **err);
  * none) instead of *err. Both malloc'd. */
 cJSON *biz_ctx_render_args_plan(biz_run *run, biz_ti *ti, char **err, char **notes);
 
+/* Sets obj[key] = a copy of each member of from (Python's dict.update:
+ * existing keys keep their place, the last of repeated keys wins), in time
+ * linear in the keys. 0, or -1 when out of memory. */
+int biz_ctx_update(cJSON *obj, const cJSON *from);
+
 /* Formats t (UTC) as "YYYY-MM-DDTHH:MM:SS+00:00". */
 void biz_ctx_iso(time_t t, char *buf, size_t len);
 

@@ -5,6 +5,7 @@
  * carries the message StrictUndefined would raise: using it anywhere but
  * under `is defined`, `| default` is an error. Local scopes (set, for) are
  * a stack of cJSON objects searched innermost first, then env->vars. */
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,6 +26,106 @@ int biz_tpl_fail(biz_tpl_ctx *cx, int offset, const char *fmt, ...)
     biz_tpl_failv(&cx->failed, cx->err, offset, fmt, ap);
     va_end(ap);
     return -1;
+}
+
+/* ------------------------------------------------------------ work limits */
+
+int biz_tpl_limit(biz_tpl_ctx *cx, int offset, int which)
+{
+    switch (which) {
+    case BIZ_TPL_LIM_STR:
+        return biz_tpl_fail(cx, offset, "template work limit: string size (%u MiB)", BIZ_TPL_MAX_STR >> 20);
+    case BIZ_TPL_LIM_ITEMS:
+        return biz_tpl_fail(cx, offset, "template work limit: list size (%ld items)", BIZ_TPL_MAX_ITEMS);
+    case BIZ_TPL_LIM_ITER:
+        return biz_tpl_fail(cx, offset, "template work limit: loop iterations (%ld)", BIZ_TPL_MAX_ITER);
+    case BIZ_TPL_LIM_OUTPUT:
+        return biz_tpl_fail(cx, offset, "template work limit: output size (%u MiB)", BIZ_TPL_MAX_OUTPUT >> 20);
+    default:
+        return biz_tpl_fail(cx, offset, "template work limit: evaluation steps (%ld)", BIZ_TPL_MAX_STEPS);
+    }
+}
+
+int biz_tpl_charge(biz_tpl_ctx *cx, int offset, double n)
+{
+    if (cx->failed)
+        return -1;
+    if (!(n >= 0)) /* NaN or a negative count: nothing to do */
+        return 0;
+    cx->steps += n;
+    if (cx->steps > BIZ_TPL_MAX_STEPS)
+        return biz_tpl_limit(cx, offset, BIZ_TPL_LIM_STEPS);
+    return 0;
+}
+
+int biz_tpl_check_str(biz_tpl_ctx *cx, int offset, double len)
+{
+    if (len > BIZ_TPL_MAX_STR)
+        return biz_tpl_limit(cx, offset, BIZ_TPL_LIM_STR);
+    return biz_tpl_charge(cx, offset, len / BIZ_TPL_STEP_BYTES);
+}
+
+int biz_tpl_check_items(biz_tpl_ctx *cx, int offset, double n)
+{
+    if (n > BIZ_TPL_MAX_ITEMS)
+        return biz_tpl_limit(cx, offset, BIZ_TPL_LIM_ITEMS);
+    return biz_tpl_charge(cx, offset, n);
+}
+
+/* Adds the work of copying j to *work: one step a node, one per
+ * BIZ_TPL_STEP_BYTES of text. Stops early (-1, with the limit's error)
+ * once over a limit, so measuring a huge value costs no more than the
+ * budget. */
+static int measure(biz_tpl_ctx *cx, int offset, const cJSON *j, double *work, int depth)
+{
+    long n = 0;
+    for (; j; j = j->next) {
+        *work += 1;
+        if (j->string)
+            *work += (double)strlen(j->string) / BIZ_TPL_STEP_BYTES;
+        if (cJSON_IsString(j) && j->valuestring) {
+            size_t len = strlen(j->valuestring);
+            if (len > BIZ_TPL_MAX_STR)
+                return biz_tpl_limit(cx, offset, BIZ_TPL_LIM_STR);
+            *work += (double)len / BIZ_TPL_STEP_BYTES;
+        }
+        if (j->child && depth < 1000 && measure(cx, offset, j->child, work, depth + 1) < 0)
+            return -1;
+        if (++n > BIZ_TPL_MAX_ITEMS && depth > 0)
+            return biz_tpl_limit(cx, offset, BIZ_TPL_LIM_ITEMS);
+        if (cx->steps + *work > BIZ_TPL_MAX_STEPS)
+            return biz_tpl_limit(cx, offset, BIZ_TPL_LIM_STEPS);
+        if (depth == 0)
+            break; /* the value itself, not its siblings */
+    }
+    return 0;
+}
+
+cJSON *biz_tpl_dup(biz_tpl_ctx *cx, int offset, const cJSON *j)
+{
+    double work = 0;
+    if (measure(cx, offset, j, &work, 0) < 0 || biz_tpl_charge(cx, offset, work) < 0)
+        return NULL;
+    cJSON *c = cJSON_Duplicate(j, 1);
+    if (!c)
+        biz_tpl_fail(cx, offset, "out of memory");
+    return c;
+}
+
+/* The limits on what expression n evaluated to (j): whatever built it,
+ * no value bigger than a limit goes further. Charges the walk. */
+static int check_result(biz_tpl_ctx *cx, const biz_tpl_node *n, const cJSON *j)
+{
+    if (cJSON_IsString(j) && j->valuestring)
+        return biz_tpl_check_str(cx, n->start, (double)strlen(j->valuestring));
+    if (cJSON_IsArray(j) || cJSON_IsObject(j)) {
+        long k = 0;
+        for (const cJSON *c = j->child; c; c = c->next)
+            if (++k > BIZ_TPL_MAX_ITEMS)
+                return biz_tpl_limit(cx, n->start, BIZ_TPL_LIM_ITEMS);
+        return biz_tpl_charge(cx, n->start, (double)k);
+    }
+    return 0;
 }
 
 const char *biz_tpl_ctx_getenv(biz_tpl_ctx *cx, const char *name)
@@ -147,16 +248,62 @@ void biz_tpl_free_args(cJSON **a, int n)
 
 /* ------------------------------------------------------------ names */
 
-static int eval_name(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
+/* The data a name stands for (a local, then the context's), borrowed; NULL
+ * for the special objects and undefined names. */
+static const cJSON *name_data(biz_tpl_ctx *cx, const char *name)
 {
     for (int i = cx->nframes - 1; i >= 0; i--) {
-        const cJSON *it = cJSON_GetObjectItemCaseSensitive(cx->frames[i], n->s);
+        const cJSON *it = cJSON_GetObjectItemCaseSensitive(cx->frames[i], name);
         if (it)
-            return set_json(cx, n, out, cJSON_Duplicate(it, 1));
+            return it;
     }
-    const cJSON *it = var_item(cx, n->s, NULL);
-    if (it)
-        return set_json(cx, n, out, cJSON_Duplicate(it, 1));
+    return var_item(cx, name, NULL);
+}
+
+/* The data an access path (name, name.attr, name['key'], name[0], ...)
+ * stands for, borrowed, when every step finds its item; NULL otherwise
+ * (the caller then evaluates n the long way, for the special objects and
+ * the messages). Copying only the item reached, instead of the whole of
+ * dag_run at each step, keeps `dag_run.conf['x']` cheap whatever the size
+ * of the conf. */
+static const cJSON *borrow_path(biz_tpl_ctx *cx, const biz_tpl_node *n)
+{
+    const cJSON *base;
+    switch (n->kind) {
+    case BIZ_E_NAME:
+        return name_data(cx, n->s);
+    case BIZ_E_ATTR:
+        base = borrow_path(cx, n->a);
+        return cJSON_IsObject(base) ? cJSON_GetObjectItemCaseSensitive(base, n->s) : NULL;
+    case BIZ_E_SUB: {
+        const cJSON *key = n->b && n->b->kind == BIZ_E_LIT ? n->b->lit : NULL;
+        if (!key || !(base = borrow_path(cx, n->a)))
+            return NULL;
+        if (cJSON_IsObject(base) && cJSON_IsString(key))
+            return cJSON_GetObjectItemCaseSensitive(base, key->valuestring);
+        if (cJSON_IsArray(base) && cJSON_IsNumber(key) && biz_tpl_num_is_int(key)) {
+            double d = key->valuedouble;
+            int len = cJSON_GetArraySize(base);
+            if (d < 0)
+                d += len;
+            return d >= 0 && d < len ? cJSON_GetArrayItem(base, (int)d) : NULL;
+        }
+        return NULL;
+    }
+    default:
+        return NULL;
+    }
+}
+
+static int eval_name(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
+{
+    const cJSON *it = name_data(cx, n->s);
+    if (it) {
+        cJSON *c = biz_tpl_dup(cx, n->start, it);
+        if (!c)
+            return -1;
+        return set_json(cx, n, out, c);
+    }
     memset(out, 0, sizeof *out);
     if (!strcmp(n->s, "ti") || !strcmp(n->s, "task_instance"))
         out->kind = BIZ_V_TI;
@@ -341,8 +488,10 @@ static int eval_attr(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
 
 size_t *biz_tpl_code_points(const char *s, int *n)
 {
-    size_t len = strlen(s);
-    size_t *o = malloc(sizeof *o * (len + 1));
+    size_t len = strlen(s), chars = 0;
+    for (size_t i = 0; i < len; i++) /* counted first: one entry a character, not a byte */
+        chars += ((unsigned char)s[i] & 0xC0) != 0x80;
+    size_t *o = malloc(sizeof *o * (chars + 1));
     int k = 0;
     if (!o)
         return NULL;
@@ -396,12 +545,14 @@ static int eval_sub(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
         else
             r = set_undef(out, "key %s not found in %s", krepr ? krepr : "?", txt ? txt : "?");
     } else if (cJSON_IsArray(v.j) || cJSON_IsString(v.j)) {
-        int len = 0;
-        size_t *cp = NULL;
-        if (cJSON_IsArray(v.j))
+        /* a string's characters are counted and walked, not indexed
+         * through a table of offsets (8 bytes a byte of the string) */
+        int len = 0, str = cJSON_IsString(v.j);
+        if (!str)
             len = cJSON_GetArraySize(v.j);
-        else if (!(cp = biz_tpl_code_points(v.j->valuestring, &len)))
-            r = biz_tpl_fail(cx, n->start, "out of memory");
+        else
+            for (const char *p = v.j->valuestring; *p; p++)
+                len += ((unsigned char)*p & 0xC0) != 0x80;
         if (r == 0 && !(cJSON_IsNumber(key) && biz_tpl_num_is_int(key))) {
             r = biz_tpl_fail(cx, n->b->start, "%s indices must be integers, not %s",
                              biz_tpl_type_name(v.j), biz_tpl_type_name(key));
@@ -411,16 +562,24 @@ static int eval_sub(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
                 d += len;
             if (d < 0 || d >= len) {
                 r = set_undef(out, "index %s out of range for %s", krepr ? krepr : "?", txt ? txt : "?");
-            } else if (cp) {
-                int i = (int)d;
-                char *s = strndup(v.j->valuestring + cp[i], cp[i + 1] - cp[i]);
+            } else if (str) {
+                /* characters start at the bytes that are not UTF-8
+                 * continuation bytes (as biz_tpl_code_points counts them) */
+                const char *p = v.j->valuestring, *q;
+                while (((unsigned char)*p & 0xC0) == 0x80)
+                    p++;
+                for (int i = (int)d; i > 0; i--) /* to the start of character d */
+                    while (*++p && ((unsigned char)*p & 0xC0) == 0x80)
+                        ;
+                for (q = p + 1; *q && ((unsigned char)*q & 0xC0) == 0x80; q++)
+                    ;
+                char *s = strndup(p, (size_t)(q - p));
                 r = set_json(cx, n, out, s ? cJSON_CreateString(s) : NULL);
                 free(s);
             } else {
                 r = set_json(cx, n, out, cJSON_DetachItemFromArray(v.j, (int)d));
             }
         }
-        free(cp);
     } else {
         r = biz_tpl_fail(cx, n->start, "'%s' object is not subscriptable", biz_tpl_type_name(v.j));
     }
@@ -488,35 +647,50 @@ static int eval_slice(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
             return biz_tpl_fail(cx, n->d->start, "slice step cannot be zero");
         }
     }
+    int ascii = 0;
     if (cJSON_IsArray(v))
         len = cJSON_GetArraySize(v);
-    else if (cJSON_IsString(v))
-        cp = biz_tpl_code_points(v->valuestring, &len);
-    else {
+    else if (cJSON_IsString(v)) {
+        /* an ASCII string is sliced by byte offsets, without a table */
+        size_t bytes = strlen(v->valuestring), chars = 0;
+        for (size_t i = 0; i < bytes; i++)
+            chars += ((unsigned char)v->valuestring[i] & 0xC0) != 0x80;
+        if ((ascii = chars == bytes && bytes <= (size_t)INT_MAX))
+            len = (int)bytes;
+        else
+            cp = biz_tpl_code_points(v->valuestring, &len);
+    } else {
         int r = biz_tpl_fail(cx, n->start, "'%s' object is not subscriptable", biz_tpl_type_name(v));
         cJSON_Delete(v);
         return r;
     }
-    if ((cJSON_IsString(v) && !cp) || slice_index(cx, n->b, len, step, 0, &a) < 0
+    if ((cJSON_IsString(v) && !cp && !ascii) || slice_index(cx, n->b, len, step, 0, &a) < 0
         || slice_index(cx, n->c, len, step, 1, &b) < 0) {
         free(cp);
         cJSON_Delete(v);
         return biz_tpl_fail(cx, n->start, "out of memory");
     }
     cJSON *res = NULL;
-    if (cp) {
+    if (cp || ascii) {
         biz_tpl_buf buf = {0};
-        for (int i = a; step > 0 ? i < b : i > b; i += step)
-            biz_tpl_buf_add(&buf, v->valuestring + cp[i], cp[i + 1] - cp[i]);
+        for (long i = a; step > 0 ? i < b : i > b; i += step)
+            biz_tpl_buf_add(&buf, v->valuestring + (cp ? cp[i] : (size_t)i), cp ? cp[i + 1] - cp[i] : 1);
         char *s = biz_tpl_buf_take(&buf);
         res = s ? cJSON_CreateString(s) : NULL;
         free(s);
     } else {
-        res = cJSON_CreateArray();
-        for (int i = a; res && (step > 0 ? i < b : i > b); i += step)
-            cJSON_AddItemToArray(res, cJSON_Duplicate(cJSON_GetArrayItem(v, i), 1));
+        /* the items by index first: cJSON_GetArrayItem walks the list, so
+         * calling it per item made a slice quadratic */
+        const cJSON **item = malloc(sizeof *item * (size_t)(len ? len : 1));
+        int k = 0;
+        for (const cJSON *c = v->child; item && c && k < len; c = c->next)
+            item[k++] = c;
+        res = item ? cJSON_CreateArray() : NULL;
+        for (long i = a; res && (step > 0 ? i < b : i > b); i += step)
+            cJSON_AddItemToArray(res, cJSON_Duplicate(item[i], 1));
         if (res)
             res->type |= v->type & BIZ_TPL_TUPLE_BIT;
+        free(item);
     }
     free(cp);
     cJSON_Delete(v);
@@ -616,8 +790,10 @@ static int call_global(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *name,
     if (v[2] == 0)
         return biz_tpl_fail(cx, n->start, "range() arg 3 must not be zero");
     double count = ceil((v[1] - v[0]) / v[2]);
-    if (count > 1000000)
-        return biz_tpl_fail(cx, n->start, "range() too large (over 1000000 items)");
+    if (!(count > 0))
+        count = 0;
+    if (biz_tpl_check_items(cx, n->start, count) < 0)
+        return -1;
     cJSON *a = cJSON_CreateArray();
     for (double i = 0; a && i < count; i++)
         cJSON_AddItemToArray(a, biz_tpl_new_int(v[0] + i * v[2]));
@@ -713,31 +889,63 @@ static int num_of(const cJSON *j, double *d, int *isint)
     return 0;
 }
 
-static cJSON *repeat(const cJSON *seq, double times)
+/* seq * times (Python's sequence repetition). The size is checked before
+ * anything is built, never a loop of 10 ** 20 turns. A count past the
+ * size limit fails even for an empty sequence (Python's own fails past
+ * 2 ** 63): '' * n with a huge n is a mistake, not a way to get ''. */
+static int repeat(biz_tpl_ctx *cx, const biz_tpl_node *n, const cJSON *seq, double times, cJSON **out)
 {
-    if (times < 0)
+    if (!(times > 0))
         times = 0;
+    if (cJSON_IsString(seq) && times > BIZ_TPL_MAX_STR)
+        return biz_tpl_limit(cx, n->start, BIZ_TPL_LIM_STR);
+    if (!cJSON_IsString(seq) && times > BIZ_TPL_MAX_ITEMS)
+        return biz_tpl_limit(cx, n->start, BIZ_TPL_LIM_ITEMS);
     if (cJSON_IsString(seq)) {
         size_t len = strlen(seq->valuestring);
-        if (len * times > BIZ_TPL_MAX_OUTPUT)
-            return NULL;
-        biz_tpl_buf b = {0};
-        for (double i = 0; i < times; i++)
-            biz_tpl_buf_add(&b, seq->valuestring, len);
-        char *s = biz_tpl_buf_take(&b);
-        cJSON *r = s ? cJSON_CreateString(s) : NULL;
+        if (len == 0 || times == 0) {
+            *out = cJSON_CreateString("");
+            return *out ? 0 : biz_tpl_fail(cx, n->start, "out of memory");
+        }
+        if (biz_tpl_check_str(cx, n->start, (double)len * times) < 0)
+            return -1;
+        size_t k = (size_t)times, total = len * k; /* both bounded by the check */
+        char *s = malloc(total + 1);
+        if (!s)
+            return biz_tpl_fail(cx, n->start, "out of memory");
+        for (size_t i = 0; i < k; i++)
+            memcpy(s + i * len, seq->valuestring, len);
+        s[total] = '\0';
+        *out = cJSON_CreateString(s);
         free(s);
-        return r;
+        return *out ? 0 : biz_tpl_fail(cx, n->start, "out of memory");
     }
-    if (cJSON_GetArraySize(seq) * times > 1000000)
-        return NULL;
+    int size = cJSON_GetArraySize(seq);
     cJSON *a = cJSON_CreateArray();
-    for (double i = 0; a && i < times; i++)
-        for (const cJSON *c = seq->child; c; c = c->next)
-            cJSON_AddItemToArray(a, cJSON_Duplicate(c, 1));
-    if (a)
-        a->type |= seq->type & BIZ_TPL_TUPLE_BIT;
-    return a;
+    if (!a)
+        return biz_tpl_fail(cx, n->start, "out of memory");
+    a->type |= seq->type & BIZ_TPL_TUPLE_BIT;
+    if (size == 0 || times == 0) {
+        *out = a;
+        return 0;
+    }
+    double work = 0;
+    if (biz_tpl_check_items(cx, n->start, (double)size * times) < 0
+        || measure(cx, n->start, seq, &work, 0) < 0 || biz_tpl_charge(cx, n->start, work * times) < 0) {
+        cJSON_Delete(a);
+        return -1;
+    }
+    for (size_t i = 0; i < (size_t)times; i++)
+        for (const cJSON *c = seq->child; c; c = c->next) {
+            cJSON *d = cJSON_Duplicate(c, 1);
+            if (!d || !cJSON_AddItemToArray(a, d)) {
+                cJSON_Delete(d);
+                cJSON_Delete(a);
+                return biz_tpl_fail(cx, n->start, "out of memory");
+            }
+        }
+    *out = a;
+    return 0;
 }
 
 static int arith(biz_tpl_ctx *cx, const biz_tpl_node *n, int op, const cJSON *a, const cJSON *b, cJSON **out)
@@ -783,6 +991,8 @@ static int arith(biz_tpl_ctx *cx, const biz_tpl_node *n, int op, const cJSON *a,
         return *out ? 0 : biz_tpl_fail(cx, n->start, "out of memory");
     }
     if (op == '+' && cJSON_IsString(a) && cJSON_IsString(b)) {
+        if (biz_tpl_check_str(cx, n->start, (double)strlen(a->valuestring) + (double)strlen(b->valuestring)) < 0)
+            return -1;
         biz_tpl_buf buf = {0};
         biz_tpl_buf_adds(&buf, a->valuestring);
         biz_tpl_buf_adds(&buf, b->valuestring);
@@ -793,6 +1003,8 @@ static int arith(biz_tpl_ctx *cx, const biz_tpl_node *n, int op, const cJSON *a,
     }
     if (op == '+' && cJSON_IsArray(a) && cJSON_IsArray(b)
         && (a->type & BIZ_TPL_TUPLE_BIT) == (b->type & BIZ_TPL_TUPLE_BIT)) {
+        if (biz_tpl_check_items(cx, n->start, (double)cJSON_GetArraySize(a) + cJSON_GetArraySize(b)) < 0)
+            return -1;
         *out = cJSON_Duplicate(a, 1);
         for (const cJSON *c = b->child; *out && c; c = c->next)
             cJSON_AddItemToArray(*out, cJSON_Duplicate(c, 1));
@@ -806,8 +1018,7 @@ static int arith(biz_tpl_ctx *cx, const biz_tpl_node *n, int op, const cJSON *a,
             seq = b, cnt = a;
         if (seq) {
             num_of(cnt, &y, &yi);
-            *out = repeat(seq, y);
-            return *out ? 0 : biz_tpl_fail(cx, n->start, "result too large");
+            return repeat(cx, n, seq, y, out);
         }
     }
     return biz_tpl_fail(cx, n->start, "unsupported operand type(s) for %s: '%s' and '%s'",
@@ -935,10 +1146,13 @@ int biz_tpl_eval(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
     memset(out, 0, sizeof *out);
     if (cx->failed)
         return -1;
+    if (biz_tpl_charge(cx, n->start, 1) < 0)
+        return -1;
     if (++cx->depth > MAX_EVAL_DEPTH) {
         cx->depth--;
         return biz_tpl_fail(cx, n->start, "expression nested too deeply");
     }
+    const cJSON *path;
     switch (n->kind) {
     case BIZ_E_LIT:
         r = set_json(cx, n, out, cJSON_Duplicate(n->lit, 1));
@@ -947,10 +1161,13 @@ int biz_tpl_eval(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
         r = eval_name(cx, n, out);
         break;
     case BIZ_E_ATTR:
-        r = eval_attr(cx, n, out);
-        break;
     case BIZ_E_SUB:
-        r = eval_sub(cx, n, out);
+        if ((path = borrow_path(cx, n))) {
+            cJSON *c = biz_tpl_dup(cx, n->start, path);
+            r = c ? set_json(cx, n, out, c) : -1;
+        } else {
+            r = n->kind == BIZ_E_ATTR ? eval_attr(cx, n, out) : eval_sub(cx, n, out);
+        }
         break;
     case BIZ_E_SLICE:
         r = eval_slice(cx, n, out);
@@ -1051,6 +1268,8 @@ int biz_tpl_eval(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
         r = biz_tpl_eval_json(cx, n->a, &a);
         if (r == 0)
             r = biz_tpl_eval_json(cx, n->b, &b);
+        if (r == 0 && cJSON_IsString(a) && cJSON_IsString(b))
+            r = biz_tpl_check_str(cx, n->start, (double)strlen(a->valuestring) + (double)strlen(b->valuestring));
         if (r == 0) {
             biz_tpl_buf buf = {0};
             biz_tpl_str_to(&buf, a);
@@ -1067,6 +1286,8 @@ int biz_tpl_eval(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
     cJSON_Delete(a);
     cJSON_Delete(b);
     cx->depth--;
+    if (r == 0 && out->kind == BIZ_V_JSON && check_result(cx, n, out->j) < 0)
+        r = -1;
     if (r < 0)
         biz_tpl_val_free(out);
     return r;

@@ -7,8 +7,24 @@
 
 #include "template_int.h"
 
+/* Counts len more bytes of output (the text, or in native mode the
+ * pieces joined at the end): the output limit fails the render before the
+ * bytes are added. */
+static int add_output(biz_tpl_ctx *cx, const biz_tpl_node *n, size_t len)
+{
+    size_t *count = cx->native ? &cx->native_out : &cx->out.n;
+    if (len > BIZ_TPL_MAX_OUTPUT || *count > BIZ_TPL_MAX_OUTPUT - len)
+        return biz_tpl_limit(cx, n->start, BIZ_TPL_LIM_OUTPUT);
+    if (cx->native)
+        *count += len;
+    return biz_tpl_charge(cx, n->start, (double)len / BIZ_TPL_STEP_BYTES);
+}
+
 static int emit_text(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *s)
 {
+    size_t len = strlen(s);
+    if (add_output(cx, n, len) < 0)
+        return -1;
     if (cx->native) {
         if (!*s)
             return 0;
@@ -17,27 +33,40 @@ static int emit_text(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *s)
             return biz_tpl_fail(cx, n->start, "out of memory");
         cJSON_AddItemToArray(cx->pieces, j);
     } else {
-        biz_tpl_buf_adds(&cx->out, s);
+        biz_tpl_buf_add(&cx->out, s, len);
     }
     if (cx->out.oom)
         return biz_tpl_fail(cx, n->start, "out of memory");
-    if (cx->out.n > BIZ_TPL_MAX_OUTPUT)
-        return biz_tpl_fail(cx, n->start, "template output too large");
     return 0;
 }
 
 static int emit_value(biz_tpl_ctx *cx, const biz_tpl_node *n, cJSON *j)
 {
     if (cx->native) {
+        /* a piece's text counts when it is a string (the pieces are joined
+         * as text then); any other value is one piece of its own */
+        if (add_output(cx, n, cJSON_IsString(j) ? strlen(j->valuestring) : 1) < 0) {
+            cJSON_Delete(j);
+            return -1;
+        }
         cJSON_AddItemToArray(cx->pieces, j);
         return 0;
     }
-    biz_tpl_str_to(&cx->out, j);
+    /* str() of a value is bounded by the value's limits; the output's
+     * own limit is checked on the text it adds */
+    biz_tpl_buf piece = {0};
+    biz_tpl_str_to(&piece, j);
     cJSON_Delete(j);
+    if (piece.oom)
+        return biz_tpl_fail(cx, n->start, "out of memory");
+    int r = add_output(cx, n, piece.n);
+    if (r == 0)
+        biz_tpl_buf_add(&cx->out, piece.p ? piece.p : "", piece.n);
+    free(biz_tpl_buf_take(&piece));
+    if (r < 0)
+        return -1;
     if (cx->out.oom)
         return biz_tpl_fail(cx, n->start, "out of memory");
-    if (cx->out.n > BIZ_TPL_MAX_OUTPUT)
-        return biz_tpl_fail(cx, n->start, "template output too large");
     return 0;
 }
 
@@ -102,7 +131,13 @@ static cJSON *iter_items(biz_tpl_ctx *cx, const biz_tpl_node *n, cJSON *v)
         for (const cJSON *c = v->child; items && c; c = c->next)
             cJSON_AddItemToArray(items, cJSON_CreateString(c->string ? c->string : ""));
     } else if (cJSON_IsString(v)) {
-        int len;
+        int len = 0;
+        for (const char *p = v->valuestring; *p; p++)
+            len += ((unsigned char)*p & 0xC0) != 0x80;
+        if (biz_tpl_check_items(cx, n->start, len) < 0) {
+            cJSON_Delete(v);
+            return NULL;
+        }
         size_t *cp = biz_tpl_code_points(v->valuestring, &len);
         items = cp ? cJSON_CreateArray() : NULL;
         for (int i = 0; items && i < len; i++) {
@@ -158,9 +193,9 @@ static int exec_for(biz_tpl_ctx *cx, const biz_tpl_node *n)
     int len = cJSON_GetArraySize(items), i = 0, r = 0;
     while (items->child && r == 0) {
         cJSON *it = cJSON_DetachItemFromArray(items, 0);
-        if (++cx->steps > BIZ_TPL_MAX_STEPS) {
+        if (++cx->iters > BIZ_TPL_MAX_ITER || biz_tpl_charge(cx, n->start, 1) < 0) {
             cJSON_Delete(it);
-            r = biz_tpl_fail(cx, n->start, "template loop limit exceeded (%ld iterations)", BIZ_TPL_MAX_STEPS);
+            r = cx->failed ? -1 : biz_tpl_limit(cx, n->start, BIZ_TPL_LIM_ITER);
             break;
         }
         if (push_frame(cx, n) < 0) {

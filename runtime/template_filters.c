@@ -159,6 +159,8 @@ static cJSON *items_of(biz_tpl_ctx *cx, const biz_tpl_node *n, const cJSON *v)
         for (const cJSON *c = v->child; a && c; c = c->next)
             cJSON_AddItemToArray(a, cJSON_CreateString(c->string ? c->string : ""));
     } else if (cJSON_IsString(v)) {
+        if (biz_tpl_check_items(cx, n->start, utf8_len(v->valuestring)) < 0)
+            return NULL;
         a = cJSON_CreateArray();
         const char *s = v->valuestring;
         for (size_t i = 0; a && s[i];) {
@@ -184,8 +186,10 @@ static const cJSON *attr_of(const cJSON *item, const cJSON *attribute)
 {
     if (!attribute || cJSON_IsNull(attribute))
         return item;
-    if (is_int(attribute))
-        return cJSON_IsArray(item) ? cJSON_GetArrayItem(item, (int)attribute->valuedouble) : NULL;
+    if (is_int(attribute)) {
+        double d = attribute->valuedouble; /* cast only once in range: 1e20 as an int is undefined */
+        return cJSON_IsArray(item) && d >= 0 && d < cJSON_GetArraySize(item) ? cJSON_GetArrayItem(item, (int)d) : NULL;
+    }
     if (!cJSON_IsString(attribute))
         return NULL;
     char *path = strdup(attribute->valuestring);
@@ -194,8 +198,11 @@ static const cJSON *attr_of(const cJSON *item, const cJSON *attribute)
          part = strtok_r(NULL, ".", &save)) {
         if (cJSON_IsObject(cur))
             cur = cJSON_GetObjectItemCaseSensitive(cur, part);
-        else if (cJSON_IsArray(cur) && isdigit((unsigned char)part[0]))
-            cur = cJSON_GetArrayItem(cur, atoi(part));
+        else if (cJSON_IsArray(cur) && isdigit((unsigned char)part[0])) {
+            char *end;
+            long k = strtol(part, &end, 10); /* atoi overflows on a long number */
+            cur = !*end && k < cJSON_GetArraySize(cur) ? cJSON_GetArrayItem(cur, (int)k) : NULL;
+        }
         else
             cur = NULL;
     }
@@ -236,7 +243,48 @@ static char *strip(const char *s, const char *chars, int left, int right)
     return strndup(s + a, b - a);
 }
 
-/* str.replace(old, new, count) */
+/* The next sub (sl bytes, not empty) in [p, end), or NULL. Not a loop of
+ * strstr: under ASan (the limits' tests run under it) strstr and memmem
+ * check the whole haystack at each call, so splitting a long string was
+ * quadratic. A short needle is found with memchr and memcmp (checked only
+ * on what they read; at most sl times the length in the worst case), a
+ * long one with memmem (linear in glibc). */
+static const char *find_in(const char *p, const char *end, const char *sub, size_t sl)
+{
+    if (p > end || sl > (size_t)(end - p))
+        return NULL;
+    if (sl > 8)
+        return memmem(p, (size_t)(end - p), sub, sl);
+    for (const char *last = end - sl; p <= last; p++) {
+        p = memchr(p, sub[0], (size_t)(last - p) + 1);
+        if (!p)
+            return NULL;
+        if (!memcmp(p, sub, sl))
+            return p;
+    }
+    return NULL;
+}
+
+/* The size str.replace(old, new, count) gives s, found without building
+ * it (so a replace that would be huge is refused before it allocates). */
+static double replace_size(const char *s, const char *old, const char *new_, double count)
+{
+    double n = 0, len = (double)strlen(s), ol = (double)strlen(old), nl = (double)strlen(new_);
+    if (!*old) {
+        double slots = 1;
+        for (const char *p = s; *p; p++)
+            slots += ((unsigned char)*p & 0xC0) != 0x80;
+        n = count < 0 || count > slots ? slots : count;
+    } else {
+        const char *end = s + strlen(s);
+        size_t sl = strlen(old);
+        for (const char *m = find_in(s, end, old, sl); m && (count < 0 || n < count); m = find_in(m + sl, end, old, sl))
+            n++;
+    }
+    return len + n * (nl - ol);
+}
+
+/* str.replace(old, new, count); the caller checked replace_size. */
 static char *replace(const char *s, const char *old, const char *new_, double count)
 {
     biz_tpl_buf b = {0};
@@ -259,8 +307,8 @@ static char *replace(const char *s, const char *old, const char *new_, double co
         }
         return biz_tpl_buf_take(&b);
     }
-    const char *p = s, *m;
-    while ((count < 0 || done < count) && (m = strstr(p, old))) {
+    const char *p = s, *m, *end = s + strlen(s);
+    while ((count < 0 || done < count) && (m = find_in(p, end, old, ol))) {
         biz_tpl_buf_add(&b, p, m - p);
         biz_tpl_buf_adds(&b, new_);
         p = m + ol;
@@ -274,6 +322,8 @@ static char *replace(const char *s, const char *old, const char *new_, double co
 
 static int cmp_values(biz_tpl_ctx *cx, const biz_tpl_node *n, const cJSON *a, const cJSON *b, int *res)
 {
+    if (biz_tpl_charge(cx, n->start, 1) < 0) /* sorting is n log n comparisons */
+        return -1;
     if (biz_tpl_order(a, b, res) < 0)
         return biz_tpl_fail(cx, n->start, "'<' not supported between instances of '%s' and '%s'",
                             biz_tpl_type_name(a), biz_tpl_type_name(b));
@@ -422,6 +472,11 @@ static int filter_map(biz_tpl_ctx *cx, const biz_tpl_node *n, const cJSON *v, cJ
     cJSON *res = cJSON_CreateArray();
     for (cJSON *it = items->child; res && it; it = it->next) {
         cJSON *r = NULL;
+        if (biz_tpl_charge(cx, n->start, 1) < 0) {
+            cJSON_Delete(res);
+            cJSON_Delete(items);
+            return -1;
+        }
         if (attribute) {
             const cJSON *a = attr_of(it, attribute);
             if (!a && !dflt) {
@@ -508,13 +563,26 @@ static int filter_sort(biz_tpl_ctx *cx, const biz_tpl_node *n, const cJSON *v, c
         for (int i = 0; r == 0 && i < len; i++)
             cJSON_AddItemToArray(res, cJSON_Duplicate(it[i], 1));
     } else if (res) {
-        for (int i = 0; i < len; i++) {
+        /* each item is compared with the ones kept so far (an item equal
+         * to a dropped one equals a kept one): quadratic in the distinct
+         * items, so charged a step a comparison */
+        int *kept = calloc(len ? len : 1, sizeof *kept), nkept = 0;
+        if (!kept)
+            r = biz_tpl_fail(cx, n->start, "out of memory");
+        for (int i = 0; r == 0 && i < len; i++) {
             int seen = 0;
-            for (int j = 0; j < i && !seen; j++)
-                seen = biz_tpl_equal(keys[i], keys[j]);
-            if (!seen)
+            if (biz_tpl_charge(cx, n->start, nkept) < 0) {
+                r = -1;
+                break;
+            }
+            for (int j = 0; j < nkept && !seen; j++)
+                seen = biz_tpl_equal(keys[i], keys[kept[j]]);
+            if (!seen) {
+                kept[nkept++] = i;
                 cJSON_AddItemToArray(res, cJSON_Duplicate(it[i], 1));
+            }
         }
+        free(kept);
     }
     for (int i = 0; keys && i < len; i++)
         cJSON_Delete(keys[i]);
@@ -638,6 +706,8 @@ static int filter_core(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *name,
         char *t = to_s(v), *o = p[0] ? to_s(p[0]) : NULL, *w = p[1] ? to_s(p[1]) : NULL;
         if (!p[0] || !p[1])
             r = biz_tpl_fail(cx, n->start, "filter 'replace' needs the old and the new string");
+        else if (t && o && w && biz_tpl_check_str(cx, n->start, replace_size(t, o, w, is_int(p[2]) ? p[2]->valuedouble : -1)) < 0)
+            r = -1;
         else if (t && o && w)
             *out = new_str(s = replace(t, o, w, is_int(p[2]) ? p[2]->valuedouble : -1));
         free(t);
@@ -661,14 +731,18 @@ static int filter_core(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *name,
             return 0;
         }
         if (name[0] == 'r') {
-            if (cJSON_IsString(v)) {
-                for (int i = len - 1; i >= 0; i--)
-                    biz_tpl_buf_adds(&b, cJSON_GetArrayItem(items, i)->valuestring);
+            /* each item moved from the front of items to the front of the
+             * result: linear (indexing from the end walked the list each time) */
+            cJSON *rev = cJSON_CreateArray();
+            while (rev && items->child)
+                cJSON_InsertItemInArray(rev, 0, cJSON_DetachItemFromArray(items, 0));
+            if (rev && cJSON_IsString(v)) {
+                for (const cJSON *c = rev->child; c; c = c->next)
+                    biz_tpl_buf_adds(&b, c->valuestring);
                 *out = take_str(&b);
+                cJSON_Delete(rev);
             } else {
-                *out = cJSON_CreateArray();
-                for (int i = len - 1; *out && i >= 0; i--)
-                    cJSON_AddItemToArray(*out, cJSON_DetachItemFromArray(items, i));
+                *out = rev;
             }
             cJSON_Delete(items);
         } else if (!len) {
@@ -696,15 +770,19 @@ static int filter_core(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *name,
         if (!items)
             return -1;
         char *sep = p[0] ? to_s(p[0]) : strdup("");
-        for (const cJSON *c = items->child; sep && c; c = c->next) {
+        for (const cJSON *c = items->child; sep && c && r == 0; c = c->next) {
             const cJSON *a = attr_of(c, p[1]);
             if (c != items->child)
                 biz_tpl_buf_adds(&b, sep);
             biz_tpl_str_to(&b, a ? a : c);
+            /* the text so far is the size of the result so far: stop there */
+            if (b.n > BIZ_TPL_MAX_STR)
+                r = biz_tpl_limit(cx, n->start, BIZ_TPL_LIM_STR);
         }
         free(sep);
         cJSON_Delete(items);
-        *out = take_str(&b);
+        if (r == 0)
+            *out = take_str(&b);
     } else if (!strcmp(name, "abs")) {
         if (cJSON_IsBool(v))
             *out = biz_tpl_new_int(cJSON_IsTrue(v));
@@ -714,9 +792,11 @@ static int filter_core(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *name,
             return biz_tpl_fail(cx, n->start, "bad operand type for abs(): '%s'", biz_tpl_type_name(v));
     } else if (!strcmp(name, "int")) {
         double d;
-        int base = is_int(p[1]) ? (int)p[1]->valuedouble : 10;
-        if (base < 0 || base == 1 || base > 36)
+        /* the base is checked as a double: (int) of 1e20 is undefined */
+        double bd = is_int(p[1]) ? p[1]->valuedouble : 10;
+        if (bd < 0 || bd == 1 || bd > 36)
             return biz_tpl_fail(cx, n->start, "int() base must be >= 2 and <= 36, or 0");
+        int base = (int)bd;
         if (cJSON_IsBool(v))
             *out = biz_tpl_new_int(cJSON_IsTrue(v));
         else if (cJSON_IsNumber(v) && isfinite(v->valuedouble))
@@ -1001,7 +1081,9 @@ static int str_format(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *fmt, c
         }
         const cJSON *val = NULL;
         if (!field[0] || isdigit((unsigned char)field[0])) {
-            int want = field[0] ? atoi(field) : auto_i++, k = 0;
+            /* a field number past any argument finds none (atoi would overflow) */
+            long want = field[0] ? strtol(field, NULL, 10) : auto_i++;
+            int k = 0;
             for (int i = 0; i < nargs && !val; i++)
                 if (!names[i] && k++ == want)
                     val = args[i];
@@ -1015,17 +1097,34 @@ static int str_format(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *fmt, c
             return biz_tpl_fail(cx, n->start, "str.format(): no argument for '{%s}'", field);
         }
         biz_tpl_str_to(&b, val);
+        if (b.n > BIZ_TPL_MAX_STR) { /* "{0}{0}{0}..." of a big argument */
+            free(biz_tpl_buf_take(&b));
+            return biz_tpl_limit(cx, n->start, BIZ_TPL_LIM_STR);
+        }
         p = e;
     }
     *out = take_str(&b);
     return *out ? 0 : biz_tpl_fail(cx, n->start, "out of memory");
 }
 
-/* str.split(sep=None, maxsplit=-1) */
-static cJSON *str_split(const char *s, const char *sep, double maxsplit)
+/* str.split(sep=None, maxsplit=-1); *too_many set (and NULL) when the
+ * result would have more items than a list may hold. */
+static cJSON *str_split(const char *s, const char *sep, double maxsplit, int *too_many)
 {
-    cJSON *a = cJSON_CreateArray();
     double done = 0;
+    *too_many = 0;
+    if (sep && *sep) { /* count first: no million-node list to throw away */
+        double k = 1;
+        const char *end = s + strlen(s);
+        size_t sl = strlen(sep);
+        for (const char *m = find_in(s, end, sep, sl); m && (maxsplit < 0 || k <= maxsplit); m = find_in(m + sl, end, sep, sl))
+            k++;
+        if (k > BIZ_TPL_MAX_ITEMS) {
+            *too_many = 1;
+            return NULL;
+        }
+    }
+    cJSON *a = cJSON_CreateArray();
     if (!a)
         return NULL;
     if (!sep) {
@@ -1047,7 +1146,11 @@ static cJSON *str_split(const char *s, const char *sep, double maxsplit)
             char *w = strndup(p, q - p);
             cJSON_AddItemToArray(a, new_str(w));
             free(w);
-            done++;
+            if (++done > BIZ_TPL_MAX_ITEMS) {
+                cJSON_Delete(a);
+                *too_many = 1;
+                return NULL;
+            }
             p = q;
             if (maxsplit >= 0 && done > maxsplit)
                 break;
@@ -1055,8 +1158,8 @@ static cJSON *str_split(const char *s, const char *sep, double maxsplit)
         return a;
     }
     size_t sl = strlen(sep);
-    const char *p = s, *m;
-    while ((maxsplit < 0 || done < maxsplit) && (m = strstr(p, sep))) {
+    const char *p = s, *m, *end = s + strlen(s);
+    while ((maxsplit < 0 || done < maxsplit) && (m = find_in(p, end, sep, sl))) {
         char *w = strndup(p, m - p);
         cJSON_AddItemToArray(a, new_str(w));
         free(w);
@@ -1123,7 +1226,11 @@ static int str_method(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *s, con
             return biz_tpl_fail(cx, n->start, cJSON_IsString(sep) ? "empty separator" : "split(): sep must be a string");
         if (max && !is_int(max))
             return biz_tpl_fail(cx, n->start, "split(): maxsplit must be an integer");
-        *out = str_split(s, sep && cJSON_IsString(sep) ? sep->valuestring : NULL, max ? max->valuedouble : -1);
+        int too_many;
+        *out = str_split(s, sep && cJSON_IsString(sep) ? sep->valuestring : NULL, max ? max->valuedouble : -1,
+                         &too_many);
+        if (too_many)
+            return biz_tpl_limit(cx, n->start, BIZ_TPL_LIM_ITEMS);
         return *out ? 0 : biz_tpl_fail(cx, n->start, "out of memory");
     } else if (!strcmp(name, "startswith") || !strcmp(name, "endswith")) {
         int hit = 0, starts = name[0] == 's';
@@ -1143,7 +1250,10 @@ static int str_method(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *s, con
         const cJSON *a2 = nargs > 2 ? args[2] : NULL;
         if (nargs < 2 || nargs > 3 || !cJSON_IsString(a0) || !cJSON_IsString(a1) || (a2 && !is_int(a2)))
             return biz_tpl_fail(cx, n->start, "replace() takes an old string, a new string and an optional count");
-        t = replace(s, a0->valuestring, a1->valuestring, a2 ? a2->valuedouble : -1);
+        double count = a2 ? a2->valuedouble : -1;
+        if (biz_tpl_check_str(cx, n->start, replace_size(s, a0->valuestring, a1->valuestring, count)) < 0)
+            return -1;
+        t = replace(s, a0->valuestring, a1->valuestring, count);
     } else if (!strcmp(name, "find") || !strcmp(name, "count")) {
         if (nargs != 1 || !cJSON_IsString(a0))
             return biz_tpl_fail(cx, n->start, "%s() takes a string", name);
@@ -1162,7 +1272,9 @@ static int str_method(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *s, con
             r = utf8_len(s) + 1;
         } else {
             r = 0;
-            for (const char *m = strstr(s, sub); m; m = strstr(m + strlen(sub), sub))
+            const char *end = s + strlen(s);
+            size_t sl = strlen(sub);
+            for (const char *m = find_in(s, end, sub, sl); m; m = find_in(m + sl, end, sub, sl))
                 r++;
         }
         *out = biz_tpl_new_int(r);
@@ -1182,6 +1294,11 @@ static int str_method(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *s, con
             if (i)
                 biz_tpl_buf_adds(&b, s);
             biz_tpl_buf_adds(&b, c->valuestring);
+            if (b.n > BIZ_TPL_MAX_STR) {
+                cJSON_Delete(items);
+                free(biz_tpl_buf_take(&b));
+                return biz_tpl_limit(cx, n->start, BIZ_TPL_LIM_STR);
+            }
         }
         cJSON_Delete(items);
         t = biz_tpl_buf_take(&b);

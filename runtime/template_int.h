@@ -147,8 +147,25 @@ const char *biz_tpl_closest(const char *s, const char *const *names);
 /* ---- evaluation (template_eval.c) ---- */
 
 #define BIZ_TPL_MAX_FRAMES 100          /* nested for loops */
-#define BIZ_TPL_MAX_STEPS 1000000L       /* loop iterations in one render */
-#define BIZ_TPL_MAX_OUTPUT (64u << 20)   /* bytes of output */
+
+/* Work limits of one render (README "Template limits"). Templates render
+ * data a run is given (--conf, XComs, Variables) in the single event-loop
+ * thread, where no timeout can interrupt them: so every render ends
+ * quickly and in bounded memory, and one that would exceed a limit fails
+ * (a task failure, hence the task's retries) with "template work limit:
+ * <what> (<limit>)". Sizes are checked before the result is allocated. */
+#define BIZ_TPL_MAX_STR (16u << 20)      /* bytes of one string value */
+#define BIZ_TPL_MAX_ITEMS 1000000L       /* items of one list or dict */
+#define BIZ_TPL_MAX_ITER 1000000L        /* for-loop iterations in one render */
+#define BIZ_TPL_MAX_STEPS 10000000L      /* evaluation steps in one render */
+#define BIZ_TPL_MAX_OUTPUT (64u << 20)   /* bytes of output of one render */
+/* A step is one expression evaluated, one item walked or copied, or this
+ * many bytes copied: about the same time each. */
+#define BIZ_TPL_STEP_BYTES 64
+
+enum biz_tpl_limit_kind {
+    BIZ_TPL_LIM_STR, BIZ_TPL_LIM_ITEMS, BIZ_TPL_LIM_ITER, BIZ_TPL_LIM_STEPS, BIZ_TPL_LIM_OUTPUT
+};
 
 /* One rendering. */
 typedef struct biz_tpl_ctx {
@@ -161,9 +178,23 @@ typedef struct biz_tpl_ctx {
     int native;
     biz_tpl_buf out;   /* text mode */
     cJSON *pieces;     /* native mode: the output nodes' values */
-    long steps;
+    size_t native_out; /* native mode: bytes of the string pieces */
+    long iters;        /* for-loop iterations so far */
+    double steps;      /* evaluation steps so far (double: charges may be huge) */
     int depth;
 } biz_tpl_ctx;
+
+/* Fails the render with the message of limit which; returns -1. */
+int biz_tpl_limit(biz_tpl_ctx *cx, int offset, int which);
+/* Adds n steps of work; -1 (the steps limit's error) when over. */
+int biz_tpl_charge(biz_tpl_ctx *cx, int offset, double n);
+/* Before building a string of len bytes / a list of n items: -1 with the
+ * limit's error when too large, else charges the work of building it. */
+int biz_tpl_check_str(biz_tpl_ctx *cx, int offset, double len);
+int biz_tpl_check_items(biz_tpl_ctx *cx, int offset, double n);
+/* A deep copy of j (borrowed) after charging its size; NULL with the
+ * error set when over a limit or out of memory. */
+cJSON *biz_tpl_dup(biz_tpl_ctx *cx, int offset, const cJSON *j);
 
 /* Sets the error (offset, printf message) once; returns -1. */
 int biz_tpl_fail(biz_tpl_ctx *cx, int offset, const char *fmt, ...)

@@ -3,7 +3,10 @@
  * comparisons, filters, tests, statements, whitespace control, the Airflow
  * context (ti.xcom_pull, var, conn, macros), native rendering,
  * render_value, refs, parse and run-time errors with exact offsets and
- * messages, and a fuzz loop over prefixes and mutations of all of them. */
+ * messages, a fuzz loop over prefixes and mutations of all of them, the
+ * work limits (each one's message, in text and native mode, and that it
+ * fails fast), range-checked casts, and biz_ctx_update (--conf over params)
+ * with 40,000 keys. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -12,7 +15,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "context.h"
 #include "template.h"
 
 /* ---- the fake context --------------------------------------------------- */
@@ -1020,19 +1028,257 @@ static void test_deep_nesting(void)
     CU_PASS("no crash");
 }
 
-static void test_limits(void)
+/* ---- work limits ------------------------------------------------------------------ */
+
+static double now_s(void)
 {
-    RTERR("{{ range(10000000) }}", 3, "range() too large (over 1000000 items)");
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* How long a render that hits a limit may take: about a second here,
+ * up to 35 s under ASan here (its malloc and checks are slow). */
+#if defined(__SANITIZE_ADDRESS__)
+#define LIMIT_SECONDS 120
+#else
+#define LIMIT_SECONDS 10
+#endif
+
+/* tpl fails to render, in text and in native mode, with message msg, and
+ * quickly: a limit that only stops a render after minutes is none. */
+static void check_limit_at(const biz_tpl_env *e, const char *tpl, const char *msg, int line)
+{
     biz_tpl_error err;
-    const char *tpl = "{% for a in range(1000) %}{% for b in range(1000) %}{% for c in range(10) %}"
-                      "{% endfor %}{% endfor %}{% endfor %}";
     biz_tpl *t = biz_tpl_parse(tpl, strlen(tpl), &err);
+    if (!t) {
+        fprintf(stderr, "\nline %d: parse of [%s] failed at %d: %s\n", line, tpl, err.offset, err.message);
+        CU_FAIL("parse failed");
+        return;
+    }
+    for (int native = 0; native < 2; native++) {
+        double t0 = now_s();
+        char *got = NULL;
+        cJSON *v = NULL;
+        if (native)
+            v = biz_tpl_render_native(t, e, &err);
+        else
+            got = biz_tpl_render(t, e, &err);
+        double dt = now_s() - t0;
+        if (got || v) {
+            fprintf(stderr, "\nline %d: [%.60s] rendered, expected [%s]\n", line, tpl, msg);
+            CU_FAIL("no error");
+        } else if (strcmp(err.message, msg)) {
+            fprintf(stderr, "\nline %d: [%.60s]\n  got      %s\n  expected %s\n", line, tpl, err.message, msg);
+            CU_FAIL("wrong message");
+        }
+        if (getenv("TPL_TIMES"))
+            fprintf(stderr, "line %d native %d: %.3f s\n", line, native, dt);
+        if (dt > LIMIT_SECONDS) {
+            fprintf(stderr, "\nline %d: [%.60s] took %.1f s\n", line, tpl, dt);
+            CU_FAIL("limit too slow");
+        }
+        free(got);
+        cJSON_Delete(v);
+    }
+    biz_tpl_free(t);
+}
+#define LIMIT(tpl, msg) check_limit_at(&env, tpl, msg, __LINE__)
+
+#define L_STR "template work limit: string size (16 MiB)"
+#define L_ITEMS "template work limit: list size (1000000 items)"
+#define L_ITER "template work limit: loop iterations (1000000)"
+#define L_STEPS "template work limit: evaluation steps (10000000)"
+#define L_OUT "template work limit: output size (64 MiB)"
+
+static void test_limit_repetition(void)
+{
+    /* the issue's hang: a count no loop could finish, on an empty string */
+    LIMIT("{{ '' * 10**20 }}", L_STR);
+    LIMIT("{{ 10**20 * '' }}", L_STR);
+    LIMIT("{{ 'ab' * 10**9 }}", L_STR);
+    LIMIT("{{ 'x' * (16 * 1024 * 1024 + 1) }}", L_STR);
+    LIMIT("{{ [] * 10**20 }}", L_ITEMS);
+    LIMIT("{{ [1, 2] * 600000 }}", L_ITEMS);
+    LIMIT("{{ ([1] * 1000) * 1001 }}", L_ITEMS);
+    /* at the limits themselves, it works */
+    RTERR("{{ ('x' * (16 * 1024 * 1024)) ~ 'y' }}", 4, L_STR);
+    CHECK("{{ ('x' * (16 * 1024 * 1024)) | length }}", "16777216");
+    CHECK("{{ ([0] * 1000000) | length }}", "1000000");
+    CHECK("{{ '' * 1000 }}|{{ 'ab' * 0 }}|{{ 'ab' * -3 }}|{{ [1] * 2 }}", "|||[1, 1]");
+}
+
+/* dag_run.conf['pad'] * dag_run.conf['n'] as the issue gives it: the
+ * render fails at once, and a nonempty pad is refused before the result
+ * is allocated (a 1 GB malloc would not fail fast under a sanitizer). */
+static void test_limit_conf_pad(void)
+{
+    const char *tpl = "{{ dag_run.conf['pad'] * dag_run.conf['n'] }}";
+    static const char *const confs[] = {
+        "{\"dag_run\": {\"conf\": {\"pad\": \"\", \"n\": 1000000000000000000}}}",
+        "{\"dag_run\": {\"conf\": {\"pad\": \"x\", \"n\": 1000000000}}}",
+        "{\"dag_run\": {\"conf\": {\"pad\": \"xy\", \"n\": 9000000000000000000}}}",
+    };
+    for (size_t i = 0; i < sizeof confs / sizeof confs[0]; i++) {
+        cJSON *v = cJSON_Parse(confs[i]);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+        biz_tpl_env e = env;
+        e.vars = v;
+        check_limit_at(&e, tpl, L_STR, __LINE__);
+        cJSON_Delete(v);
+    }
+}
+
+/* The size check comes before the allocation: in a child whose address
+ * space has 200 MiB to spare, 'x' * 500000000 still fails with the limit's
+ * message (allocating first would say "out of memory", or die). Not under
+ * ASan, which reserves terabytes of address space for its shadow. */
+static void test_limit_before_alloc(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    CU_PASS("skipped under ASan");
+#else
+    fflush(NULL);
+    pid_t pid = fork();
+    CU_ASSERT_FATAL(pid >= 0);
+    if (pid == 0) {
+        long pages = 0;
+        FILE *f = fopen("/proc/self/statm", "r");
+        if (!f || fscanf(f, "%ld", &pages) != 1)
+            _exit(3);
+        fclose(f);
+        struct rlimit rl;
+        rl.rlim_cur = rl.rlim_max = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + (200u << 20);
+        if (setrlimit(RLIMIT_AS, &rl) < 0)
+            _exit(3);
+        cJSON *v = cJSON_Parse("{\"dag_run\": {\"conf\": {\"pad\": \"x\", \"n\": 500000000}}}");
+        biz_tpl_env e = env;
+        e.vars = v;
+        biz_tpl_error err;
+        const char *src = "{{ dag_run.conf['pad'] * dag_run.conf['n'] }}";
+        biz_tpl *t = biz_tpl_parse(src, strlen(src), &err);
+        char *r = t ? biz_tpl_render(t, &e, &err) : NULL;
+        _exit(t && !r && !strcmp(err.message, L_STR) ? 0 : 1);
+    }
+    int st = 0;
+    CU_ASSERT_EQUAL(waitpid(pid, &st, 0), pid);
+    CU_ASSERT_TRUE(WIFEXITED(st));
+    CU_ASSERT_EQUAL(WEXITSTATUS(st), 0);
+#endif
+}
+
+/* An access path copies only the item it reaches: with a 40,000-key conf,
+ * 1,000 lookups of one key are cheap (copying the whole of dag_run at each
+ * lookup would be 40 million steps, over the limit). */
+static void test_lookup_big_conf(void)
+{
+    cJSON *v = cJSON_Parse("{\"dag_run\": {\"conf\": {}}, \"params\": {}}");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    cJSON *conf = cJSON_GetObjectItem(cJSON_GetObjectItem(v, "dag_run"), "conf");
+    char key[32];
+    for (int i = 0; i < 40000; i++) {
+        snprintf(key, sizeof key, "k%d", i);
+        cJSON_AddNumberToObject(conf, key, i);
+    }
+    biz_tpl_env e = env;
+    e.vars = v;
+    const char *src = "{% for i in range(1000) %}{{ dag_run.conf['k39999'] + dag_run.conf.k1 }},"
+                      "{% endfor %}{{ dag_run.conf | length }}";
+    biz_tpl_error err;
+    biz_tpl *t = biz_tpl_parse(src, strlen(src), &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(t);
-    char *r = biz_tpl_render(t, &env, &err);
-    CU_ASSERT_PTR_NULL(r);
-    CU_ASSERT_STRING_EQUAL(err.message, "template loop limit exceeded (1000000 iterations)");
+    char *r = biz_tpl_render(t, &e, &err);
+    if (!r)
+        fprintf(stderr, "\nrender failed: %s\n", err.message);
+    CU_ASSERT_PTR_NOT_NULL(r);
+    if (r) {
+        CU_ASSERT_EQUAL(strlen(r), 1000 * 6 + 5);
+        CU_ASSERT_EQUAL(strncmp(r, "40000,40000,", 12), 0);
+        CU_ASSERT_STRING_EQUAL(r + 6000, "40000");
+    }
     free(r);
     biz_tpl_free(t);
+    cJSON_Delete(v);
+}
+
+static void test_limit_lists(void)
+{
+    LIMIT("{{ range(10000000) }}", L_ITEMS);
+    LIMIT("{{ range(10**20) }}", L_ITEMS);
+    LIMIT("{{ range(0 - 10**20, 10**20, 10**3) }}", L_ITEMS); /* Jinja reads -10**20 as (-10)**20 */
+    LIMIT("{{ ('a' * 1000001) | list }}", L_ITEMS);
+    LIMIT("{% for c in 'a' * 1000001 %}{% endfor %}", L_ITEMS);
+    LIMIT("{{ ('a,' * 1000000).split(',') }}", L_ITEMS);
+    LIMIT("{{ ('a ' * 1000001).split() }}", L_ITEMS);
+    LIMIT("{{ range(600000) | list + range(600000) | list }}", L_ITEMS);
+    CHECK("{{ range(1000000) | list | length }}", "1000000");
+}
+
+static void test_limit_loops(void)
+{
+    const char *tpl = "{% for a in range(1000) %}{% for b in range(1000) %}{% for c in range(10) %}"
+                      "{% endfor %}{% endfor %}{% endfor %}";
+    LIMIT(tpl, L_ITER);
+    LIMIT("{% for a in range(1001) %}{% for b in range(1000) %}{% endfor %}{% endfor %}", L_ITER);
+    /* 1,000,000 iterations in all is allowed */
+    CHECK("{% for a in range(1000) %}{% for b in range(999) %}{% endfor %}{% endfor %}ok", "ok");
+}
+
+static void test_limit_steps(void)
+{
+    /* about 25 steps an iteration: under the loop limit, over the steps' */
+    LIMIT("{% for i in range(900000) %}{{ ((((((1 + 1) + 1) + 1) + 1) + 1) + 1) + i }}{% endfor %}", L_STEPS);
+    /* quadratic work in a loop: a big value looked up again and again */
+    LIMIT("{% set s = 'x' * 10000000 %}{% for i in range(1000) %}{{ s | length }}{% endfor %}", L_STEPS);
+    LIMIT("{% set s = 'x' * 10000000 %}{% for i in range(1000) %}{% set t = s ~ '' %}{% endfor %}", L_STEPS);
+    LIMIT("{{ range(1000000) | list | unique | length }}", L_STEPS);
+    LIMIT("{{ range(1000000) | reverse | sort | first }}", L_STEPS);
+}
+
+static void test_limit_strings(void)
+{
+    LIMIT("{% set s = 'x' * 10000000 %}{{ s ~ s }}", L_STR);
+    LIMIT("{% set s = 'x' * 10000000 %}{{ s + s }}", L_STR);
+    LIMIT("{{ (['x' * 1000000] * 20) | join }}", L_STR);
+    LIMIT("{{ (['x' * 1000000] * 20) | join(',') }}", L_STR);
+    LIMIT("{{ ','.join(['x' * 1000000] * 20) }}", L_STR);
+    LIMIT("{{ ('x' * 100000).replace('', 'y' * 1000) }}", L_STR);
+    LIMIT("{{ ('x' * 100000) | replace('x', 'y' * 1000) }}", L_STR);
+    LIMIT("{{ ('{0}' * 100).format('x' * 1000000) }}", L_STR);
+    CHECK("{{ ('x' * 3).replace('', '-') }}|{{ 'aXbX' | replace('X', '--', 1) }}", "-x-x-x-|a--bX");
+}
+
+static void test_limit_output(void)
+{
+    LIMIT("{% for i in range(100) %}{{ 'x' * 1000000 }}{% endfor %}", L_OUT);
+    LIMIT("{% set s = 'x' * 1000000 %}{% for i in range(100) %}{{ s }}{% endfor %}", L_OUT);
+}
+
+/* Casts of out-of-range numbers (UBSan reported int(x, base) with a huge
+ * base): errors or Python's answers, never undefined behaviour. */
+static void test_casts_in_range(void)
+{
+    RTERR("{{ '10' | int(base=10**20) }}", 3, "int() base must be >= 2 and <= 36, or 0");
+    RTERR("{{ '10' | int(0, -10**20) }}", 3, "int() base must be >= 2 and <= 36, or 0");
+    CHECK("{{ '10' | int(base=16) }}|{{ 1e300 | int > 0 }}|{{ 'nan' | int }}|{{ 'inf' | int(7) }}", "16|True|0|7");
+    CHECK("{{ [[1, 2]] | map(attribute=10**20, default='d') | list }}", "['d']");
+    CHECK("{{ [[1, 2]] | map(attribute='99999999999999999999', default='d') | list }}", "['d']");
+    CHECK("{{ [[1, 2]] | map(attribute=1) | list }}", "[2]");
+    CHECK("{{ [[1, 2]] | map(attribute=-1, default='d') | list }}", "['d']");
+    RTERR("{{ '{99999999999999999999}'.format(1) }}", 3, "str.format(): no argument for '{99999999999999999999}'");
+    CHECK("{{ [1, 2, 3][::10**9] }}|{{ 'abc'[10**20:] }}|{{ 'abc'[0 - 10**20:1] }}|{{ [1, 2][10**20:0 - 10**20:-1] }}",
+          "[1]||a|[2, 1]");
+    RTERR("{{ [1][::10**20] }}", 9, "slice indices must be integers or None");
+    RTERR("{{ [1][10**20] }}", 3, "index 100000000000000000000 out of range for [1]");
+    CHECK("{{ 1e300 | round(2) }}|{{ (10**20) | round(-5) }}", "1e+300|100000000000000000000");
+    /* string indexing walks UTF-8 characters */
+#define U8 "'a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80" "b'"
+    CHECK("{{ " U8 "[1] }}|{{ " U8 "[2] }}|{{ " U8 "[3] }}|{{ " U8 "[-1] }}|{{ " U8 "[0] }}|{{ " U8 " | length }}",
+          "\xc3\xa9|\xe2\x82\xac|\xf0\x9f\x98\x80|b|a|5");
+    CHECK("{{ " U8 "[1:3] }}|{{ " U8 "[::-1] }}|{{ " U8 "[::2] }}|{{ 'abcdef'[4:1:-2] }}",
+          "\xc3\xa9\xe2\x82\xac|b\xf0\x9f\x98\x80\xe2\x82\xac\xc3\xa9" "a|a\xe2\x82\xac" "b|ec");
+#undef U8
+    RTERR("{{ 'ab'[2] }}", 3, "index 2 out of range for 'ab'");
 }
 
 static void test_str_api(void)
@@ -1115,6 +1361,47 @@ static void test_native_statements(void)
     NATIVE("{{ '-5' }}", "int:-5");
 }
 
+/* ---- biz_ctx_update (--conf over params) ------------------------------------------ */
+
+static void test_ctx_update_many_keys(void)
+{
+    enum { N = 40000 };
+    cJSON *params = cJSON_Parse("{\"keep\": 1, \"k7\": \"old\", \"k39999\": \"old\"}");
+    cJSON *conf = cJSON_CreateObject();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(params);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(conf);
+    char key[32];
+    for (int i = 0; i < N; i++) {
+        snprintf(key, sizeof key, "k%d", i);
+        cJSON_AddNumberToObject(conf, key, i);
+    }
+    cJSON_AddStringToObject(conf, "k5", "last"); /* a repeated key: the last one wins */
+    CU_ASSERT_EQUAL(biz_ctx_update(params, conf), 0);
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(params), N + 1);
+    /* existing keys keep their place (first), new ones follow in order */
+    const cJSON *c = params->child;
+    CU_ASSERT_STRING_EQUAL(c->string, "keep");
+    CU_ASSERT_STRING_EQUAL(c->next->string, "k7");
+    CU_ASSERT_EQUAL(c->next->valuedouble, 7);
+    CU_ASSERT_STRING_EQUAL(c->next->next->string, "k39999");
+    CU_ASSERT_EQUAL(c->next->next->valuedouble, 39999);
+    CU_ASSERT_STRING_EQUAL(c->next->next->next->string, "k0");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(params, "k5")), "last");
+    int bad = 0;
+    for (int i = 0; i < N; i += 97) {
+        snprintf(key, sizeof key, "k%d", i);
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, key);
+        bad += i != 5 && (!cJSON_IsNumber(v) || v->valuedouble != i);
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    /* the list stays well linked: its last item is reachable through prev */
+    CU_ASSERT_PTR_NOT_NULL(params->child->prev);
+    CU_ASSERT_PTR_NULL(params->child->prev->next);
+    CU_ASSERT_EQUAL(biz_ctx_update(params, NULL), 0);
+    cJSON_Delete(params);
+    cJSON_Delete(conf);
+}
+
 /* ---- main ----------------------------------------------------------------------- */
 
 #define T(f) {#f, f}
@@ -1138,8 +1425,12 @@ static const struct {
     T(test_perr_lexical), T(test_perr_filters_tests), T(test_perr_blocks), T(test_perr_statements),
     T(test_is_template), T(test_rterr_undefined), T(test_rterr_types), T(test_rterr_context),
     T(test_rterr_filters), T(test_fuzz_prefixes), T(test_fuzz_mutations), T(test_deep_nesting),
-    T(test_limits), T(test_str_api), T(test_reuse_and_null_env), T(test_embedded_nul_and_len),
+    T(test_limit_repetition), T(test_limit_conf_pad), T(test_limit_before_alloc), T(test_lookup_big_conf),
+    T(test_limit_lists),
+    T(test_limit_loops), T(test_limit_steps), T(test_limit_strings), T(test_limit_output),
+    T(test_casts_in_range), T(test_str_api), T(test_reuse_and_null_env), T(test_embedded_nul_and_len),
     T(test_big_ints_and_zero_division), T(test_scoping), T(test_native_statements),
+    T(test_ctx_update_many_keys),
 };
 
 int main(void)

@@ -54,11 +54,13 @@ for t in $targets; do
     # place, not copied into its corpus).
     seeds=
     [ "$t" = front ] && seeds="$top/examples $top/tests/compile $top/tests/diag $top/tests/integration/dags"
-    # -timeout: one input taking 10 s is a hang; -rss_limit_mb: a run's
-    # memory is bounded (ASan's shadow included).
+    # -timeout: one input taking 30 s is a hang (the template engine's work
+    # limits bound a render to about a second natively; ASan and coverage
+    # make that several times longer); -rss_limit_mb: a run's memory is
+    # bounded (ASan's shadow included).
     ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
     UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-    "$prog" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=16384 \
+    "$prog" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 -max_len=16384 \
         -print_final_stats=1 -artifact_prefix="$crashes/" $dict \
         "$work" "$top/fuzz/corpus/$t" "$top/fuzz/regress/$t" $seeds >"$log" 2>&1
     rc=$?

@@ -1818,6 +1818,32 @@ static sx_val *percent_format(biz_sema *S, sx_val *fmtv, sx_val *arg, const biz_
             i++;
             continue;
         }
+        /* '%(name)s': the value of name in the dict given */
+        sx_val *named = NULL;
+        if (i < n && f[i] == '(') {
+            size_t j = ++i;
+            int depth = 1;
+            while (j < n && depth) {
+                depth += f[j] == '(' ? 1 : f[j] == ')' ? -1 : 0;
+                if (depth)
+                    j++;
+            }
+            if (j >= n) {
+                biz_error(S->d, e->u.binop.op_span, NULL, "incomplete format key in '%%' formatting");
+                return new_err(S, e->span);
+            }
+            if (arg->kind != BV_DICT) {
+                biz_error(S->d, e->u.binop.op_span, NULL, "format requires a mapping, got %s", sx_kind_name(arg));
+                return new_err(S, e->span);
+            }
+            char *key = sx_strndup(S, f + i, j - i);
+            named = sx_dict_get(arg, key);
+            if (!named) {
+                biz_error(S->d, e->u.binop.op_span, NULL, "KeyError: '%s' in '%%' formatting", key);
+                return new_err(S, e->span);
+            }
+            i = j + 1;
+        }
         /* flags, width, precision, then the conversion */
         char spec[32];
         int k = 0;
@@ -1845,11 +1871,11 @@ static sx_val *percent_format(biz_sema *S, sx_val *fmtv, sx_val *arg, const biz_
                       conv ? conv : '?');
             return new_err(S, e->span);
         }
-        if (used >= nargs) {
+        if (!named && used >= nargs) {
             biz_error(S->d, e->u.binop.op_span, NULL, "not enough arguments for format string");
             return new_err(S, e->span);
         }
-        sx_val *a = args[used++];
+        sx_val *a = named ? named : args[used++];
         char *piece;
         if (conv == 's' || conv == 'r') {
             char *t = text_or_report(S, a, conv == 'r', e->span);
@@ -1881,7 +1907,7 @@ static sx_val *percent_format(biz_sema *S, sx_val *fmtv, sx_val *arg, const biz_
     }
     if (out.over)
         return str_too_large(S, e->span);
-    if (used < nargs) {
+    if (used < nargs && arg->kind != BV_DICT) {   /* a mapping need not be used up */
         biz_error(S->d, e->u.binop.op_span, NULL, "not all arguments converted during string formatting");
         return new_err(S, e->span);
     }

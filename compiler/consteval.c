@@ -953,6 +953,7 @@ static sx_val *const_method(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val
 static sx_val *py_builtin(biz_sema *S, sx_scope *sc, const biz_expr *e, const char *name);
 static int is_py_builtin(const char *name);
 static sx_val *percent_format(biz_sema *S, sx_val *fmtv, sx_val *arg, const biz_expr *e);
+static sx_val *new_seq(biz_sema *S, sx_kind kind, sx_val **items, int n, biz_span span);
 static sx_val *eval_listcomp(biz_sema *S, sx_scope *sc, const biz_expr *e);
 
 /* Param(default, description, **schema): the default, carrying the schema
@@ -1195,8 +1196,16 @@ static sx_val *eval_subscript(biz_sema *S, sx_scope *sc, const biz_expr *e)
     if (obj->kind == BV_ERROR || obj->kind == BV_REJECTED)
         return obj;
     if (e->u.subscript.index->kind == BIZ_E_SLICE) {
-        biz_error(S->d, e->u.subscript.index->span, NULL, "slices are not supported yet");
-        return new_err(S, e->span);
+        const biz_expr *x = e->u.subscript.index;
+        sx_val *bound[3] = { NULL, NULL, NULL };
+        const biz_expr *parts[3] = { x->u.slice.lower, x->u.slice.upper, x->u.slice.step };
+        for (int i = 0; i < 3; i++)
+            if (parts[i]) {
+                bound[i] = sx_eval(S, sc, parts[i]);
+                if (bound[i]->kind == BV_ERROR || bound[i]->kind == BV_REJECTED)
+                    return bound[i];
+            }
+        return sx_py_slice(S, obj, bound, x->span, e->span);
     }
     sx_val *idx = sx_eval(S, sc, e->u.subscript.index);
     if (idx->kind == BV_ERROR)
@@ -1392,6 +1401,22 @@ static sx_val *eval_arith(biz_sema *S, biz_op op, sx_val *a, sx_val *b, const bi
     }
     if (op == BIZ_OP_ADD && a->kind == b->kind && (a->kind == BV_LIST || a->kind == BV_TUPLE))
         return concat_seq(S, a, b, sp);
+    int a_seq = a->kind == BV_LIST || a->kind == BV_TUPLE, b_seq = b->kind == BV_LIST || b->kind == BV_TUPLE;
+    int a_int = a->kind == BV_INT || a->kind == BV_BOOL, b_int = b->kind == BV_INT || b->kind == BV_BOOL;
+    if (op == BIZ_OP_MUL && ((a_seq && b_int) || (b_seq && a_int))) {
+        /* [x] * n: the same items n times (not copies, as in Python) */
+        const sx_val *l = a_seq ? a : b;
+        int64_t k = inum(l == a ? b : a);
+        if (k < 0)
+            k = 0;
+        if (k > SX_MAX_LIST || (int64_t)l->u.seq.n * k > SX_MAX_LIST)
+            return list_too_large(S, sp);
+        int total = (int)(l->u.seq.n * k);
+        sx_val **items = sx_alloc(S, sizeof *items * (size_t)(total + 1));
+        for (int64_t i = 0; i < k; i++)
+            memcpy(items + i * l->u.seq.n, l->u.seq.items, sizeof *items * (size_t)l->u.seq.n);
+        return new_seq(S, l->kind, items, total, sp);
+    }
     if (a->kind == BV_DURATION && b->kind == BV_DURATION) {
         if (op == BIZ_OP_ADD) return new_dur(S, a->u.dur + b->u.dur, sp);
         if (op == BIZ_OP_SUB) return new_dur(S, a->u.dur - b->u.dur, sp);

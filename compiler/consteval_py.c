@@ -850,6 +850,84 @@ sx_val *sx_py_method(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *obj, 
     }
 }
 
+/* -------------------------------------------------------------- slices */
+
+/* Python's slice.indices(len): start, stop, step clamped; 0 after
+ * reporting a bad bound. */
+static int slice_indices(biz_sema *S, sx_val *bound[3], int64_t len, biz_span bspan,
+                         int64_t *start, int64_t *stop, int64_t *step)
+{
+    for (int i = 0; i < 3; i++)
+        if (bound[i] && bound[i]->kind != BV_NONE && bound[i]->kind != BV_INT && bound[i]->kind != BV_BOOL) {
+            biz_error(S->d, bspan, NULL, "slice indices must be integers or None, got %s",
+                      sx_kind_name(bound[i]));
+            return 0;
+        }
+    int64_t st = bound[2] && bound[2]->kind != BV_NONE ? ival(bound[2]) : 1;
+    if (st == 0) {
+        biz_error(S->d, bspan, NULL, "slice step cannot be zero");
+        return 0;
+    }
+    int64_t lo = st < 0 ? -1 : 0, hi = st < 0 ? len - 1 : len;
+    int64_t b[2];
+    for (int i = 0; i < 2; i++) {
+        if (!bound[i] || bound[i]->kind == BV_NONE) {
+            b[i] = (st < 0) == (i == 0) ? hi : lo;
+            continue;
+        }
+        int64_t x = ival(bound[i]);
+        if (x < 0)
+            x = x < -len ? lo : x + len;   /* no overflow: x >= -len here */
+        b[i] = x < lo ? lo : x > hi ? hi : x;
+    }
+    *start = b[0];
+    *stop = b[1];
+    *step = st;
+    return 1;
+}
+
+/* The byte offset of each character of a UTF-8 string, and the end. */
+static size_t *char_offsets(biz_sema *S, const char *s, size_t len, int64_t *n)
+{
+    size_t *at = sx_alloc(S, sizeof *at * (len + 1));
+    int64_t k = 0;
+    for (size_t i = 0; i < len; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80)
+            at[k++] = i;
+    at[k] = len;
+    *n = k;
+    return at;
+}
+
+sx_val *sx_py_slice(biz_sema *S, sx_val *obj, sx_val *bound[3], biz_span bspan, biz_span span)
+{
+    int64_t n, start, stop, step;
+    if (obj->kind == BV_STR) {
+        size_t *at = char_offsets(S, obj->u.str.s, obj->u.str.len, &n);
+        if (!slice_indices(S, bound, n, bspan, &start, &stop, &step))
+            return err_at(S, span);
+        char *out = sx_alloc(S, obj->u.str.len + 1);
+        size_t w = 0;
+        for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) {
+            size_t len = at[i + 1] - at[i];
+            memcpy(out + w, obj->u.str.s + at[i], len);
+            w += len;
+        }
+        out[w] = 0;
+        return sx_new_str(S, out, w, span);
+    }
+    if (obj->kind != BV_LIST && obj->kind != BV_TUPLE) {
+        biz_error(S->d, span, NULL, "%s cannot be sliced", sx_kind_name(obj));
+        return err_at(S, span);
+    }
+    if (!slice_indices(S, bound, obj->u.seq.n, bspan, &start, &stop, &step))
+        return err_at(S, span);
+    sx_val *out = new_list(S, obj->kind, span);
+    for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step)
+        sx_seq_push(S, out, obj->u.seq.items[i]);
+    return out;
+}
+
 /* ---------------------------------------------------------- json.dumps */
 
 typedef struct out_buf {
@@ -1052,7 +1130,8 @@ static sx_val *json_dumps(biz_sema *S, sx_scope *sc, const biz_expr *e)
     out_buf b = { S, NULL, 0, 0, 0 };
     const sx_val *what = NULL;
     if (put_json(&b, a[0], indent, sort && sx_truthy(sort), 0, &what) < 0) {
-        biz_error(S->d, sp, NULL, "json.dumps() cannot write %s", sx_kind_name(what));
+        if (what->kind != BV_ERROR && what->kind != BV_REJECTED)   /* else already said */
+            biz_error(S->d, sp, NULL, "json.dumps() cannot write %s", sx_kind_name(what));
         return err_at(S, sp);
     }
     if (b.failed) {

@@ -356,6 +356,9 @@ sx_val *sx_py_builtin(biz_sema *S, sx_scope *sc, const biz_expr *e, const char *
 /* obj.m(...) for the str, dict and list methods there; NULL when m is
  * not one of them (the caller says so). */
 sx_val *sx_py_method(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *obj, const char *m);
+/* obj[lower:upper:step] of a string (by characters), list or tuple; the
+ * bounds NULL when not written. */
+sx_val *sx_py_slice(biz_sema *S, sx_val *obj, sx_val *bound[3], biz_span bspan, biz_span span);
 /* module.name(...) (json.dumps); NULL when unknown. */
 sx_val *sx_py_module_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const char *module, const char *name);
 

@@ -1107,6 +1107,11 @@ static sx_val *eval_call(biz_sema *S, sx_scope *sc, const biz_expr *e)
     }
     if (fn->kind == BV_ERROR || fn->kind == BV_REJECTED)
         return fn;
+    if (fn->kind == BV_OPAQUE && fn->u.fn.path) {   /* from textwrap import dedent */
+        sx_val *r = sx_py_imported_call(S, sc, e, fn->u.fn.path);
+        if (r)
+            return r;
+    }
     if (fn->kind == BV_BUILTIN) {
         const char *name = fn->u.fn.name;
         switch (fn->u.fn.fn) {

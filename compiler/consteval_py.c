@@ -6,7 +6,7 @@
  *        lstrip rstrip (and strip with characters) count find index
  *        isdigit isalpha isalnum islower isupper swapcase ljust rjust center
  *   dict: get copy update      list: index count copy
- *   json.dumps(obj, indent=, sort_keys=)
+ *   json.dumps(obj, indent=, sort_keys=)      textwrap.dedent(text)
  *
  * Each gives what CPython gives for the same constants; what it cannot
  * (a key= function, a set's arbitrary order) is said, not guessed. The
@@ -1141,9 +1141,93 @@ static sx_val *json_dumps(biz_sema *S, sx_scope *sc, const biz_expr *e)
     return sx_new_str(S, b.s ? b.s : "", b.len, sp);
 }
 
+/* ----------------------------------------------------- textwrap.dedent */
+
+/* Python's textwrap.dedent: lines of blanks only become empty, then the
+ * margin common to every other line is removed (spaces and tabs are
+ * different characters, as there). */
+static sx_val *dedent(biz_sema *S, sx_scope *sc, const biz_expr *e)
+{
+    int n, bad = 0;
+    static const char *const none[] = { NULL };
+    (void)keyword(S, sc, e, "", none, "textwrap.dedent()", &bad);
+    sx_val **a = eval_args(S, sc, e, "textwrap.dedent()", 1, 1, &n);
+    if (!a || bad || !need_str(S, a[0], e->span, "textwrap.dedent()"))
+        return err_at(S, e->span);
+    const char *s = a[0]->u.str.s;
+    size_t len = a[0]->u.str.len;
+    char *t = sx_alloc(S, len + 1);
+    size_t w = 0;
+    /* pass 1: blank lines emptied */
+    for (size_t i = 0; i < len;) {
+        size_t j = i;
+        while (j < len && (s[j] == ' ' || s[j] == '\t'))
+            j++;
+        if (j > i && (j == len || s[j] == '\n')) {
+            i = j;   /* only blanks up to the line's end: dropped */
+            continue;
+        }
+        while (i < len && s[i] != '\n')
+            t[w++] = s[i++];
+        if (i < len)
+            t[w++] = s[i++];
+    }
+    t[w] = 0;
+    /* pass 2: the margin, the longest prefix of blanks common to every
+     * line that has something else */
+    const char *margin = NULL;
+    size_t mlen = 0;
+    for (size_t i = 0; i < w;) {
+        size_t j = i;
+        while (j < w && (t[j] == ' ' || t[j] == '\t'))
+            j++;
+        if (j < w && t[j] != '\n') {
+            size_t ind = j - i;
+            if (!margin) {
+                margin = t + i;
+                mlen = ind;
+            } else {
+                size_t k = 0;
+                while (k < mlen && k < ind && margin[k] == t[i + k])
+                    k++;
+                mlen = k;
+            }
+        }
+        while (j < w && t[j] != '\n')
+            j++;
+        i = j + 1;
+    }
+    if (!margin || !mlen)
+        return sx_new_str(S, t, w, e->span);
+    /* pass 3: the margin removed where a line starts with it */
+    char *out = sx_alloc(S, w + 1);
+    size_t o = 0;
+    char *m = sx_strndup(S, margin, mlen);
+    for (size_t i = 0; i < w;) {
+        if (w - i >= mlen && !memcmp(t + i, m, mlen))
+            i += mlen;
+        while (i < w && t[i] != '\n')
+            out[o++] = t[i++];
+        if (i < w)
+            out[o++] = t[i++];
+    }
+    out[o] = 0;
+    return sx_new_str(S, out, o, e->span);
+}
+
 sx_val *sx_py_module_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const char *module, const char *name)
 {
     if (!strcmp(module, "json") && !strcmp(name, "dumps"))
         return json_dumps(S, sc, e);
+    if (!strcmp(module, "textwrap") && !strcmp(name, "dedent"))
+        return dedent(S, sc, e);
     return NULL;
+}
+
+sx_val *sx_py_imported_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    if (!dot)
+        return NULL;
+    return sx_py_module_call(S, sc, e, sx_strndup(S, path, (size_t)(dot - path)), dot + 1);
 }

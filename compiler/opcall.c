@@ -587,6 +587,36 @@ static void task_set(biz_sema *S, sx_task *t, const char *name, sx_val *v)
     task_add(S, t, a);
 }
 
+void sx_task_set_attr(biz_sema *S, sx_val *node, const char *name, sx_val *v, biz_span name_span,
+                      biz_span val_span)
+{
+    if (node->u.node.grp) {
+        biz_error(S->d, name_span, "pass it to the group when it is made",
+                  "the attributes of a task group cannot be set");
+        return;
+    }
+    sx_task *t = node->u.node.dag->tasks[node->u.node.first];
+    const biz_arg_spec *spec = sx_op_arg(t->op, name);
+    if (!spec || !strcmp(name, "task_id")) {
+        biz_error(S->d, name_span, spec ? "give the task its id when it is made" : NULL,
+                  spec ? "task_id cannot be changed once the task is made"
+                       : "%s has no argument '%s' to set", t->op->name, name);
+        return;
+    }
+    if (spec->type == BIZ_T_CALLABLE) {
+        biz_error(S->d, name_span, sx_callable_hint(S, spec),
+                  "argument '%s' takes a Python callable, which a compiled DAG cannot run", name);
+        return;
+    }
+    if (v->kind == BV_ERROR || v->kind == BV_REJECTED || !sx_type_ok(S, spec, v, val_span))
+        return;
+    if (spec->flags & BIZ_A_TEMPLATED)
+        sx_check_templates(S, v, name);
+    /* As Airflow, where an operator's attribute set after it is made is
+     * what the task runs with. */
+    task_set(S, t, name, v);
+}
+
 /* An argument given to the group as a task's argument (the same value and
  * source position, the task operator's spec). */
 static void group_pass(biz_sema *S, sx_task *t, const sx_arg *ga)

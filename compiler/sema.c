@@ -76,7 +76,7 @@ static const known_name known_names[] = {
 /* Other modules that are fine to import. */
 static const char *const other_modules[] = {
     "airflow.models.baseoperator", "airflow.utils", "airflow.operators", "airflow.sensors",
-    "airflow.utils.state", "typing", "__future__", "os", "json", "logging", NULL
+    "airflow.utils.state", "typing", "__future__", "os", "json", "logging", "textwrap", NULL
 };
 
 /* Where a well-known name comes from, for "add `from ... import ...`". */
@@ -1183,6 +1183,42 @@ static void assign_item(biz_sema *S, sx_scope *sc, const biz_expr *t, sx_val *v)
     biz_error(S->d, t->span, NULL, "%s does not support item assignment at compile time", sx_kind_name(obj));
 }
 
+/* dag.doc_md = ... and task.retries = ...: what Airflow users set after
+ * making the object. A DAG's doc_md and description, a task's arguments. */
+static void assign_attr(biz_sema *S, sx_scope *sc, const biz_expr *t, sx_val *v)
+{
+    sx_val *obj = sx_eval(S, sc, t->u.attr.obj);
+    const char *name = t->u.attr.name;
+    if (obj->kind == BV_ERROR || obj->kind == BV_REJECTED)
+        return;
+    if (obj->kind == BV_NODE) {
+        sx_task_set_attr(S, obj, name, v, t->u.attr.name_span, t->span);
+        return;
+    }
+    if (obj->kind == BV_DAG) {
+        sx_dag *dag = obj->u.dag;
+        if (strcmp(name, "doc_md") && strcmp(name, "description")) {
+            biz_error(S->d, t->u.attr.name_span, sx_fmt(S, "pass %s=... where the DAG is made", name),
+                      "a DAG's '%s' cannot be set after it is made", name);
+            return;
+        }
+        if (v->kind != BV_STR && v->kind != BV_NONE) {
+            if (v->kind != BV_ERROR && v->kind != BV_REJECTED)
+                biz_error(S->d, t->span, NULL, "%s must be a string, got %s", name, sx_kind_name(v));
+            return;
+        }
+        sx_dag_arg *a = dag_arg(dag, name);
+        if (a) {
+            a->val = v;
+        } else {
+            sx_dag_arg da = { !strcmp(name, "doc_md") ? "doc_md" : "description", v, t->span };
+            SX_PUSH(S, dag->args, dag->nargs, dag->cap_args, da);
+        }
+        return;
+    }
+    biz_error(S->d, t->span, NULL, "cannot set attribute '%s' of %s at compile time", name, sx_kind_name(obj));
+}
+
 static void assign_target(biz_sema *S, sx_scope *sc, const biz_expr *t, sx_val *v)
 {
     if (!t)
@@ -1206,6 +1242,10 @@ static void assign_target(biz_sema *S, sx_scope *sc, const biz_expr *t, sx_val *
     if (t->kind == BIZ_E_SUBSCRIPT && t->u.subscript.obj && t->u.subscript.index
         && t->u.subscript.index->kind != BIZ_E_SLICE) {
         assign_item(S, sc, t, v);
+        return;
+    }
+    if (t->kind == BIZ_E_ATTR && t->u.attr.obj && t->u.attr.name) {
+        assign_attr(S, sc, t, v);
         return;
     }
     biz_error(S->d, t->span, NULL, "only names can be assigned here");

@@ -359,8 +359,10 @@ sx_val *sx_py_method(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *obj, 
 /* obj[lower:upper:step] of a string (by characters), list or tuple; the
  * bounds NULL when not written. */
 sx_val *sx_py_slice(biz_sema *S, sx_val *obj, sx_val *bound[3], biz_span bspan, biz_span span);
-/* module.name(...) (json.dumps); NULL when unknown. */
+/* module.name(...) (json.dumps, textwrap.dedent); NULL when unknown. */
 sx_val *sx_py_module_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const char *module, const char *name);
+/* The same for a function imported by name ("textwrap.dedent"). */
+sx_val *sx_py_imported_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const char *path);
 
 /* --- sema.c: calls that are not constants -------------------------------- */
 sx_val *sx_call(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *fn);
@@ -408,6 +410,9 @@ sx_val *sx_err_val(biz_sema *S, biz_span span);
 /* --- opcall.c: operator calls and dependencies ---------------------------- */
 /* Checks an operator call and creates its task(s): a BV_NODE or BV_ERROR. */
 sx_val *sx_op_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const biz_op_spec *op);
+/* task.name = v after the task is made: its argument name becomes v. */
+void sx_task_set_attr(biz_sema *S, sx_val *node, const char *name, sx_val *v, biz_span name_span,
+                      biz_span val_span);
 /* chain(...) or (cross) cross_downstream(...). */
 sx_val *sx_do_chain(biz_sema *S, sx_scope *sc, const biz_expr *e, int cross);
 /* Checks v against spec's type; reports and returns 0 when it does not fit. */

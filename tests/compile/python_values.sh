@@ -13,10 +13,10 @@ command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 is not installed"; e
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bizc-values.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 exec python3 - "$bizc" "$here/python_values.txt" "$tmp" <<'PY'
-import json, re, subprocess, sys
+import json, re, subprocess, sys, textwrap
 bizc, table, tmp = sys.argv[1:4]
 lines = [l.strip() for l in open(table, encoding="utf-8") if l.strip() and not l.startswith("#")]
-src = ["import json", "from datetime import datetime", "from airflow import DAG",
+src = ["import json", "import textwrap", "from datetime import datetime", "from airflow import DAG",
        "from airflow.operators.empty import EmptyOperator", "RESULTS = ["]
 src += ["    str(%s)," % l for l in lines]
 src += ["]", "with DAG('values', start_date=datetime(2024, 1, 1), schedule=None,",
@@ -38,7 +38,7 @@ text = text.encode("latin-1", "backslashreplace").decode("unicode_escape").encod
 got = json.loads(json.loads(text)["description"])
 passed = failed = 0
 for expr, value in zip(lines, got):
-    want = str(eval(expr, {"json": json}))
+    want = str(eval(expr, {"json": json, "textwrap": textwrap}))
     if value == want:
         passed += 1
         print("PASS: %s" % expr)

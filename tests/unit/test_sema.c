@@ -786,6 +786,30 @@ static void test_task_groups(void)
     CU_ASSERT_TRUE(edge(&r->dags[0], "a", "c"));
     CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(r->dags[0].settings, "doc_md")->valuestring,
                            "The module's docstring, doc_md=__doc__.");
+
+    /* Attributes set after the object is made, as the Airflow tutorial
+     * does: dag.doc_md, task.doc_md, task.retries; the rest refused. */
+    r = check("from datetime import datetime\n"
+              "from airflow import DAG\n"
+              "from airflow.operators.bash import BashOperator\n"
+              "with DAG('d', start_date=datetime(2024, 1, 1), schedule=None) as dag:\n"
+              "    t = BashOperator(task_id='t', bash_command='true')\n"
+              "    t.doc_md = 'Runs true.'\n"
+              "    t.retries = 4\n"
+              "    dag.doc_md = 'The DAG.'\n"
+              "    t.task_id = 'u'\n"
+              "    t.retries = 'many'\n"
+              "    dag.schedule = '@daily'\n"
+              "    t.nope = 1\n");
+    const biz_ir_task *t = task(&r->dags[0], "t", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(t->args, "retries")->valueint, 4);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(t->args, "doc_md")->valuestring, "Runs true.");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(r->dags[0].settings, "doc_md")->valuestring, "The DAG.");
+    EXPECT(BIZ_ERROR, 9, 7, "task_id cannot be changed once the task is made");
+    EXPECT(BIZ_ERROR, 11, 9, "a DAG's 'schedule' cannot be set after it is made");
+    EXPECT(BIZ_ERROR, 12, 7, "BashOperator has no argument 'nope' to set");
+    CU_ASSERT_EQUAL(diags.nerrors, 4);
 }
 
 int main(void)

@@ -100,7 +100,8 @@ static const known_name import_hints[] = {
 
 /* Airflow's template context (AIRFLOW.md). */
 const char *const biz_sema_context_names[] = {
-    "ds", "ds_nodash", "ts", "ts_nodash", "logical_date", "execution_date",
+    "ds", "ds_nodash", "ts", "ts_nodash", "ts_nodash_with_tz", "task_instance_key_str",
+    "logical_date", "execution_date",
     "data_interval_start", "data_interval_end", "run_id", "dag_run", "params", "dag",
     "task", "ti", "task_instance", "var", "conn", "macros",
     "prev_data_interval_start_success", "prev_data_interval_end_success",

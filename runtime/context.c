@@ -123,6 +123,8 @@ int biz_ctx_build(biz_run *run)
     strftime(ds, sizeof ds, "%Y-%m-%d", &tm);
     strftime(ds_nodash, sizeof ds_nodash, "%Y%m%d", &tm);
     strftime(ts_nodash, sizeof ts_nodash, "%Y%m%dT%H%M%S", &tm);
+    char ts_tz[40];   /* ts without dashes and colons: 20240101T000000+0000 */
+    snprintf(ts_tz, sizeof ts_tz, "%s+0000", ts_nodash);
 
     cJSON *c = cJSON_CreateObject();
     if (!c)
@@ -131,6 +133,7 @@ int biz_ctx_build(biz_run *run)
     cJSON_AddStringToObject(c, "ds_nodash", ds_nodash);
     cJSON_AddStringToObject(c, "ts", ts);
     cJSON_AddStringToObject(c, "ts_nodash", ts_nodash);
+    cJSON_AddStringToObject(c, "ts_nodash_with_tz", ts_tz);
     cJSON_AddStringToObject(c, "logical_date", iso);
     cJSON_AddStringToObject(c, "execution_date", iso);
     /* The data interval comes from the schedule (runplan.c): the interval
@@ -382,6 +385,18 @@ static void prepare_context(render_acc *acc)
     cJSON_AddStringToObject(task, "task_id", ti->def->task_id);
     cJSON_AddStringToObject(task, "operator", biz_ops[ti->def->op].name);
     cJSON_ReplaceItemInObjectCaseSensitive(run->context, "task", task);
+    /* Airflow's "{dag_id}__{task_id}__{ds_nodash}" */
+    const cJSON *dsn = cJSON_GetObjectItemCaseSensitive(run->context, "ds_nodash");
+    char *key = NULL;
+    if (asprintf(&key, "%s__%s__%s", run->dag->dag_id, ti->def->task_id,
+                 cJSON_IsString(dsn) ? dsn->valuestring : "") >= 0) {
+        cJSON *k = cJSON_CreateString(key);
+        if (cJSON_GetObjectItemCaseSensitive(run->context, "task_instance_key_str"))
+            cJSON_ReplaceItemInObjectCaseSensitive(run->context, "task_instance_key_str", k);
+        else
+            cJSON_AddItemToObject(run->context, "task_instance_key_str", k);
+        free(key);
+    }
     cJSON_ReplaceItemInObjectCaseSensitive(run->context, "params",
                                            ctx_params(run, cJSON_GetObjectItemCaseSensitive(ti->args, "params")));
     acc->ready = 1;

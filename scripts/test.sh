@@ -16,6 +16,7 @@ status=0
 # npm test servers (s3rver, maildev) are installed once here, also for
 # distcheck whose source tree is read-only.
 BIZC_NPM_DIR="$top/_deps/npm"; export BIZC_NPM_DIR
+scripts/install-npm.sh "$BIZC_NPM_DIR" || exit 1
 
 run_check() { # DIR LABEL
     echo "==== $2: make check in $1"

@@ -37,10 +37,13 @@ def npm_dir():
 def npm_need(pkg, js):
     """The path of an npm package's script, installing it once when missing."""
     path = os.path.join(npm_dir(), "node_modules", js)
+    # The project's one installer, under its lock: suites run in parallel
+    # and two npm installs into one tree break it.
+    installer = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts",
+                             "install-npm.sh")
+    subprocess.run([installer, npm_dir()], check=True, stdout=subprocess.DEVNULL)
     if not os.path.exists(path):
-        os.makedirs(npm_dir(), exist_ok=True)
-        subprocess.run(["npm", "install", "--prefix", npm_dir(), "--no-audit", "--no-fund", pkg],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        raise RuntimeError("%s is not in %s after install-npm.sh" % (pkg, npm_dir()))
     return path
 
 

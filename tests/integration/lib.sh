@@ -194,17 +194,12 @@ _npm_need() {
         echo "$fn: node is not installed (apt-get install nodejs npm)" >&2
         return 1
     fi
-    if [ ! -f "$js" ]; then
-        if ! command -v npm >/dev/null 2>&1; then
-            echo "$fn: npm is not installed (apt-get install npm)" >&2
-            return 1
-        fi
-        mkdir -p "$dir"
-        if ! npm install --prefix "$dir" --no-audit --no-fund "$pkg" >"$T/$log" 2>&1; then
-            echo "$fn: npm install $pkg failed:" >&2
-            tail -n 20 "$T/$log" >&2
-            return 1
-        fi
+    # One installer for every suite, under a lock (scripts/install-npm.sh):
+    # suites run in parallel and two npm installs into one tree break it.
+    if ! "$BIZC_TOP_SRCDIR/scripts/install-npm.sh" "$dir" >"$T/$log" 2>&1 || [ ! -f "$js" ]; then
+        echo "$fn: installing $pkg failed:" >&2
+        tail -n 20 "$T/$log" >&2
+        return 1
     fi
 }
 

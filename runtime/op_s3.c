@@ -74,6 +74,13 @@ biz_http *biz_op_s3_send(biz_try *t, const biz_s3_config *c, biz_s3_method metho
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    /* The same limits on what a server sends as a service call's. */
+    biz_http_limits lim;
+    if (biz_http_limits_load(&lim, try_getenv, t, err, errlen) < 0) {
+        biz_http_cancel(h);
+        return NULL;
+    }
+    biz_http_limits_set(h, &lim);
     prep p = { c, method, bucket, key, err, errlen };
     biz_http_prepare(h, prepare, &p);
     biz_http_timeouts(h, total_ms, 10000);

@@ -56,6 +56,7 @@ biz_http *biz_http_new(const char *method, const char *url)
     h->lim.max_bytes = BIZ_HTTP_MAX_RESPONSE_DEFAULT;
     h->lim.timeout_ms = BIZ_HTTP_TIMEOUT_DEFAULT_MS;
     h->lim.low_speed_s = BIZ_HTTP_LOW_SPEED_DEFAULT_S;
+    h->lim.max_json_values = BIZ_HTTP_MAX_JSON_VALUES_DEFAULT;
     h->idempotent = !strcmp(h->method, "GET") || !strcmp(h->method, "HEAD") ||
                     !strcmp(h->method, "OPTIONS");
     return h;
@@ -169,11 +170,13 @@ int biz_http_limits_load(biz_http_limits *l, const char *(*getenv_fn)(void *user
                          void *user, char *err, size_t errlen)
 {
     long long max = BIZ_HTTP_MAX_RESPONSE_DEFAULT, tmo = BIZ_HTTP_TIMEOUT_DEFAULT_MS,
-              slow = BIZ_HTTP_LOW_SPEED_DEFAULT_S * 1000;
+              slow = BIZ_HTTP_LOW_SPEED_DEFAULT_S * 1000, values = BIZ_HTTP_MAX_JSON_VALUES_DEFAULT;
     if (env_number(getenv_fn, user, "BIZ_HTTP_MAX_RESPONSE_BYTES", 1, &max, err, errlen) < 0 ||
         env_number(getenv_fn, user, "BIZ_HTTP_TIMEOUT", 0, &tmo, err, errlen) < 0 ||
-        env_number(getenv_fn, user, "BIZ_HTTP_LOW_SPEED_TIME", 0, &slow, err, errlen) < 0)
+        env_number(getenv_fn, user, "BIZ_HTTP_LOW_SPEED_TIME", 0, &slow, err, errlen) < 0 ||
+        env_number(getenv_fn, user, "BIZ_HTTP_MAX_JSON_VALUES", 1, &values, err, errlen) < 0)
         return -1;
+    l->max_json_values = values;
     l->max_bytes = max;
     l->timeout_ms = (long)tmo;
     /* curl counts the low-speed time in whole seconds: round a fraction up. */
@@ -184,6 +187,33 @@ int biz_http_limits_load(biz_http_limits *l, const char *(*getenv_fn)(void *user
 void biz_http_limits_set(biz_http *h, const biz_http_limits *l)
 {
     h->lim = *l;
+}
+
+const biz_http_limits *biz_http_limits_of(const biz_http *h)
+{
+    return &h->lim;
+}
+
+/* Each value but the first follows a ',' or opens a container's first
+ * element: counting ',', '[' and '{' outside strings bounds them. */
+long long biz_http_json_values(const char *s, size_t len)
+{
+    long long n = 1;
+    int in_str = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (in_str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_str = 0;
+        } else if (c == '"') {
+            in_str = 1;
+        } else if (c == ',' || c == '[' || c == '{') {
+            n++;
+        }
+    }
+    return n;
 }
 
 void biz_http_default_timeout(biz_http *h)
@@ -412,7 +442,7 @@ static int on_prereq(void *user, char *remote_ip, char *local_ip, int remote_por
 
 /* The message of a failed transfer: one that names the limit or the rule
  * when it is one of ours, else curl's. */
-static void error_message(biz_http *h, CURL *easy, CURLcode rc)
+static void error_message(biz_http *h, CURLcode rc)
 {
     char *buf = h->msg;
     size_t len = sizeof h->msg;
@@ -429,23 +459,32 @@ static void error_message(biz_http *h, CURL *easy, CURLcode rc)
                strncmp(h->errbuf, "Operation timed out", 19) == 0) {
         snprintf(buf, len, "no complete answer within %g s; the limit is BIZ_HTTP_TIMEOUT "
                  "(seconds), for a task without execution_timeout", h->lim.timeout_ms / 1000.0);
-    } else if (rc == CURLE_UNSUPPORTED_PROTOCOL) {
-        /* The Location of the last answer, when a redirect was refused. */
+    } else if (rc == CURLE_UNSUPPORTED_PROTOCOL || rc == CURLE_URL_MALFORMAT) {
+        /* The Location of the last answer, when a redirect was refused
+         * (curl 7.88 says "bad/illegal format" for file:// there). */
         const cJSON *loc = cJSON_GetObjectItemCaseSensitive(h->resp_headers, "location");
+        const char *l = cJSON_IsString(loc) ? loc->valuestring : NULL;
+        int web = l && (strncasecmp(l, "http://", 7) == 0 || strncasecmp(l, "https://", 8) == 0 ||
+                        !strstr(l, "://"));
         char where[300];
-        if (cJSON_IsString(loc)) {
+        if (l && web) {
+            biz_http_excerpt(where, 200, l, strlen(l));
+            snprintf(buf, len, "redirected to '%s': %s", where,
+                     h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc));
+        } else if (l) {
             biz_http_excerpt(where, 200, loc->valuestring, strlen(loc->valuestring));
             snprintf(buf, len, "redirected to '%s': only http:// and https:// URLs are "
                      "followed", where);
-        } else {
+        } else if (rc == CURLE_UNSUPPORTED_PROTOCOL) {
             biz_http_excerpt(where, 200, h->url, strlen(h->url));
             snprintf(buf, len, "'%s' is not an http:// or https:// URL: no other protocol is "
                      "used", where);
+        } else {
+            snprintf(buf, len, "%s", h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc));
         }
     } else {
         snprintf(buf, len, "%s", h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc));
     }
-    (void)easy;
 }
 
 static void free_http(biz_http *h)
@@ -476,7 +515,7 @@ static void on_done(biz_loop *loop, CURL *easy, CURLcode rc, void *user)
     r.headers = h->resp_headers;
     curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME, &r.seconds);
     if (rc != CURLE_OK) {
-        error_message(h, easy, rc);
+        error_message(h, rc);
         r.error = h->msg;
         r.may_have_reached = h->sends > 0 && !h->idempotent;
         r.refused_resend = h->refused_resend;

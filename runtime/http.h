@@ -56,6 +56,7 @@ typedef struct biz_http_limits {
     long long max_bytes;  /* answer size after decompression; 0: none */
     long timeout_ms;      /* whole call, for biz_http_default_timeout; 0: none */
     long low_speed_s;     /* abort below 1 byte/s for this long; 0: never */
+    long long max_json_values; /* values of a JSON answer parsed; 0: none */
 } biz_http_limits;
 /* The defaults. 16 MiB was asked for, but the run keeps an answer several
  * times over (the buffer, the XCom, its JSON in the run record and in the
@@ -64,8 +65,11 @@ typedef struct biz_http_limits {
 #define BIZ_HTTP_MAX_RESPONSE_DEFAULT (4LL * 1024 * 1024)
 #define BIZ_HTTP_TIMEOUT_DEFAULT_MS 300000L
 #define BIZ_HTTP_LOW_SPEED_DEFAULT_S 60L
-/* Reads BIZ_HTTP_MAX_RESPONSE_BYTES, BIZ_HTTP_TIMEOUT (seconds) and
- * BIZ_HTTP_LOW_SPEED_TIME (seconds) through getenv_fn (NULL: getenv), the
+/* A parsed JSON value costs ~84 bytes: "[0,0,...]" of 4 MiB took 175 MB.
+ * 250,000 values keep a parsed answer near 20 MB. */
+#define BIZ_HTTP_MAX_JSON_VALUES_DEFAULT 250000LL
+/* Reads BIZ_HTTP_MAX_RESPONSE_BYTES, BIZ_HTTP_TIMEOUT (seconds),
+ * BIZ_HTTP_LOW_SPEED_TIME (seconds) and BIZ_HTTP_MAX_JSON_VALUES through getenv_fn (NULL: getenv), the
  * defaults for those unset or empty. 0, or -1 with a message naming the
  * variable. */
 int biz_http_limits_load(biz_http_limits *l, const char *(*getenv_fn)(void *user, const char *name),
@@ -80,6 +84,12 @@ void biz_http_default_timeout(biz_http *h);
  * other method the try fails instead (the request may have reached the
  * server, which would then run it twice). */
 void biz_http_idempotent(biz_http *h);
+
+/* The limits of a request (after biz_http_limits_set). */
+const biz_http_limits *biz_http_limits_of(const biz_http *h);
+/* An upper bound of the number of values in the JSON text s (len bytes):
+ * counted before parsing, so a huge array is refused, not built. */
+long long biz_http_json_values(const char *s, size_t len);
 
 /* Text of an answer as Python's bytes.decode("utf-8", "replace") makes it:
  * each maximal invalid sequence becomes U+FFFD. A new NUL-terminated

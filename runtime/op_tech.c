@@ -29,6 +29,7 @@ struct biz_tech_call {
     char err[512];        /* why the call could not be made */
     int final;
     int resolve_only;     /* the directory lookup alone (biz_tech_resolve_start) */
+    biz_http_limits lim;  /* of the last request */
 };
 
 static void call_free(biz_tech_call *s)
@@ -300,6 +301,7 @@ static int apply_limits(biz_tech_call *s, biz_http *h)
         return fail(s, 1, "%s", err);
     }
     biz_http_limits_set(h, &lim);
+    s->lim = lim;
     return 0;
 }
 
@@ -417,6 +419,19 @@ static int push_response(biz_try *t, const biz_tech_call *s, const biz_http_resu
             biz_try_done(t, BIZ_OUT_FAILED, 0, "out of memory");
             return -1;
         }
+        /* A parsed value costs ~84 bytes: count them before building the
+         * tree (JSON is an array or an object when it is that big). */
+        size_t lead = strspn(text, " \t\r\n");
+        long long values;
+        if (biz_try_arg_bool(t, "json_result", 1) && s->lim.max_json_values > 0 &&
+            (text[lead] == '[' || text[lead] == '{') &&
+            (values = biz_http_json_values(text, text_len)) > s->lim.max_json_values) {
+            biz_try_done(t, BIZ_OUT_FAILED, 0, "the JSON answer of %s holds about %lld values, "
+                         "more than %lld; the limit is BIZ_HTTP_MAX_JSON_VALUES", r->url,
+                         values, s->lim.max_json_values);
+            free(text);
+            return -1;
+        }
     }
     biz_try_xcom_push(t, "cws_name", cJSON_CreateString(s->name));
     if (biz_try_arg_bool(t, "asynchronous", 0)) {
@@ -431,8 +446,16 @@ static int push_response(biz_try *t, const biz_tech_call *s, const biz_http_resu
     if (biz_try_arg_bool(t, "json_result", 1)) {
         if (text_len == 0)
             rv = cJSON_CreateObject();
-        else
-            rv = cJSON_ParseWithLength(text, text_len);
+        else {
+            /* The whole text must be JSON, as for json.loads: cJSON alone
+             * takes '"" and more' as "". */
+            const char *end = NULL;
+            rv = cJSON_ParseWithLengthOpts(text, text_len, &end, 0);
+            if (rv && end && end[strspn(end, " \t\r\n")]) {
+                cJSON_Delete(rv);
+                rv = NULL;
+            }
+        }
     }
     if (!rv)
         rv = cJSON_CreateString(text);

@@ -27,12 +27,15 @@ Faults:
   trickle            headers, then one byte every ?delay= seconds (default 3)
   slow-headers       the status line, then a header byte every second
   truncated          Content-Length 1000, 10 bytes sent, then close
-  big                200 text/plain of ?size= bytes (default 100 MB), streamed
+  big                200 text/plain of ?size= bytes (default 100 MB), streamed;
+                     ?fill=ctl|bad|quote: of \x01, \xff or '"' (worst cases
+                     for escaping and U+FFFD replacement) instead of "a"
   big-chunked        the same in chunked encoding, no Content-Length
   big-json           200 application/json "[0,0,...]" of ?size= bytes
   gzip-bomb          Content-Encoding: gzip, ~1 MiB expanding to 1 GiB of zeros
   bad-utf8           200 text/plain with invalid UTF-8 bytes
   bad-utf8-json      200 application/json whose string holds invalid UTF-8
+  json-trailing      200 application/json '{"a": 1} and more' (not JSON as a whole)
   nul-text           200 text/plain "abc\\0def" (NUL at offset 3)
   ansi-error         500 whose body holds ESC sequences and a CR/LF forged line
   redirect-loop      302 to itself, forever
@@ -243,7 +246,8 @@ class Handler(socketserver.BaseRequestHandler):
         elif fault == "big":
             self.send(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
                       b"Content-Length: %d\r\n\r\n" % size)
-            self.stream(size)
+            fills = {"ctl": b"\x01", "bad": b"\xff", "quote": b'"'}
+            self.stream(size, fill=fills.get(query.get("fill"), b"a"))
         elif fault == "big-chunked":
             self.send(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
                       b"Transfer-Encoding: chunked\r\n\r\n")
@@ -261,6 +265,8 @@ class Handler(socketserver.BaseRequestHandler):
             self.answer(200, b"caf\xe9 \xff\xfe ok \xe2\x82 end", "text/plain")
         elif fault == "bad-utf8-json":
             self.answer(200, b'{"name": "caf\xe9", "ok": true}')
+        elif fault == "json-trailing":
+            self.answer(200, '{"a": 1} and more')
         elif fault == "nul-text":
             self.answer(200, b"abc\x00def", "text/plain")
         elif fault == "ansi-error":

@@ -36,6 +36,8 @@ Faults:
   bad-utf8           200 text/plain with invalid UTF-8 bytes
   bad-utf8-json      200 application/json whose string holds invalid UTF-8
   json-trailing      200 application/json '{"a": 1} and more' (not JSON as a whole)
+  utf8-torture       200 text/plain: invalid UTF-8 of every kind (TORTURE)
+  info-flood         102 Processing answers, forever
   nul-text           200 text/plain "abc\\0def" (NUL at offset 3)
   ansi-error         500 whose body holds ESC sequences and a CR/LF forged line
   redirect-loop      302 to itself, forever
@@ -93,6 +95,14 @@ def bomb():
                     g.write(chunk)
             BOMB["data"] = buf.getvalue()
         return BOMB["data"]
+
+
+# Invalid UTF-8 of every kind (lone continuation, overlong forms,
+# surrogates, above U+10FFFF, cut sequences) between valid characters.
+TORTURE = (b"a\x80b\xbf\xc0\x80c\xc1\xbfd\xe0\x80\x80e\xe0\x9f\xbff\xed\xa0\x80g"
+           b"\xed\xbf\xbfh\xf0\x8f\xbf\xbfi\xf4\x90\x80\x80j\xf5\x80k\xf8\x88\x80\x80\x80l"
+           b"\xfe\xffm\xc3n\xe2\x82o\xf0\x9f\x98p\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"
+           b"\xed\x9f\xbf\xee\x80\x80\xf4\x8f\xbf\xbf\xf0\x9f\x98")
 
 
 class Closed(Exception):
@@ -265,6 +275,13 @@ class Handler(socketserver.BaseRequestHandler):
             self.answer(200, b"caf\xe9 \xff\xfe ok \xe2\x82 end", "text/plain")
         elif fault == "bad-utf8-json":
             self.answer(200, b'{"name": "caf\xe9", "ok": true}')
+        elif fault == "utf8-torture":
+            self.answer(200, TORTURE, "text/plain")
+        elif fault == "info-flood":
+            # 1xx answers, forever: each one is an answer, none the last.
+            while True:
+                self.send(b"HTTP/1.1 102 Processing\r\n\r\n" * 64)
+                time.sleep(0.01)
         elif fault == "json-trailing":
             self.answer(200, '{"a": 1} and more')
         elif fault == "nul-text":

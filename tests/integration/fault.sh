@@ -251,6 +251,13 @@ outcome "trickles 1 byte / 4 s" 1 failed "less than 1 byte/s for 2 s; the limit 
 case_ slow_headers "entry='/slow-headers'" BIZ_HTTP_TIMEOUT=3
 outcome "headers 1 byte / s" 1 failed "the limit is BIZ_HTTP_TIMEOUT"
 
+case_ info_flood "entry='/info-flood'" BIZ_HTTP_TIMEOUT=2
+outcome "1xx answers forever" 1 failed "Too large response headers"
+rss_under "1xx answers forever"
+
+case_ bad_env_bytes "entry='/ok'" BIZ_HTTP_MAX_RESPONSE_BYTES=12MB
+outcome "BIZ_HTTP_MAX_RESPONSE_BYTES=12MB" 1 failed "BIZ_HTTP_MAX_RESPONSE_BYTES='12MB' is not a whole number of bytes"
+
 case_ bad_env "entry='/ok'" BIZ_HTTP_TIMEOUT=soon
 outcome "BIZ_HTTP_TIMEOUT=soon" 1 failed "BIZ_HTTP_TIMEOUT='soon' is not a number of seconds"
 assert_eq "BIZ_HTTP_TIMEOUT=soon: nothing sent" 0 "$(count /ok GET)"
@@ -304,6 +311,12 @@ case_ bad_utf8_json "entry='/bad-utf8-json'"
 outcome "invalid UTF-8 in JSON" 0 success ""
 assert_eq "invalid UTF-8 in JSON: parsed, replaced" "{\"name\": \"caf\\ufffd\", \"ok\": true}" "$(xcom return_value)"
 
+case_ utf8_torture "entry='/utf8-torture'"
+outcome "invalid UTF-8 of every kind" 0 success ""
+assert_eq "invalid UTF-8 of every kind: as Python's decode(errors='replace')" \
+    "$(cd "$BIZC_TOP_SRCDIR/tests/fake" && python3 -B -c 'import fault; print(fault.TORTURE.decode("utf-8", "replace"))')" \
+    "$(xcom return_value)"
+
 case_ nul_text "entry='/nul-text'"
 outcome "NUL in a text answer" 1 failed "holds a NUL byte at offset 3 (of 7 bytes)"
 
@@ -327,6 +340,16 @@ assert_not_contains "redirect to file://: nothing of /etc/passwd in the record" 
 case_ dir_file "cws_name='fileurl', entry='/x'"
 outcome "directory gives file:///etc" 1 failed "is not an http:// or https:// URL"
 assert_eq "directory gives file:///etc: asked once" 1 "$(count /directory/fileurl GET)"
+
+# The same with an executable linked against the shared libcurl.
+if mkdag dir_file_dyn "cws_name='fileurl', entry='/x'" && mv "$T/dir_file_dyn.biz" "$T/dyn.biz" &&
+   "$BIZC_TOP_BUILDDIR/bizc" --dynamic "$T/dyn.biz" -o "$T/dir_file_dyn" >"$T/dyn.log" 2>&1; then
+    reset_counts
+    frun "$T/dir_file_dyn"
+    outcome "--dynamic: directory gives file:///etc" 1 failed "is not an http:// or https:// URL"
+else
+    fail "--dynamic: bizc compiles it" "$(cat "$T/dyn.log" 2>/dev/null)"
+fi
 
 case_ redirect_ok "entry='/redirect-ok'"
 outcome "302 to an http URL" 0 success ""

@@ -61,6 +61,15 @@ static int prepare(CURL *easy, struct curl_slist **headers, void *user)
                           p->err, p->errlen);
 }
 
+long long biz_op_s3_max_json_values(biz_try *t)
+{
+    biz_http_limits lim;
+    char err[256];
+    if (biz_http_limits_load(&lim, try_getenv, t, err, sizeof err) < 0)
+        return BIZ_HTTP_MAX_JSON_VALUES_DEFAULT;
+    return lim.max_json_values;
+}
+
 /* Sends a signed HEAD or GET of s3://bucket/key. */
 biz_http *biz_op_s3_send(biz_try *t, const biz_s3_config *c, biz_s3_method method,
                          const char *bucket, const char *key, long total_ms,

@@ -14,6 +14,10 @@ Routes (the query string never chooses the route; see the parameters):
   ANY  /gw/<api>/<stage>/<fault>[/<arg>...]
                            a service whose answer is <fault> (below); args and
                            ?n= ?size= ?delay= tune it.
+  GET  /coworks-airflow/s3/<dag_id>/...
+                           an S3 object (path-style, signature not checked): a
+                           CoWorks result document chosen by <dag_id>, see
+                           s3_payload (huge JSON, invalid UTF-8)
   GET  /_counts            the requests received so far, per path (no query)
                            and method: {"/gw/svc/dev/ok": {"POST": 1}}; and
                            "_connections": the connections accepted.
@@ -60,6 +64,7 @@ Prints `LISTENING <port>` on stdout when ready (and writes the port to
 --port-file when given).
 """
 import argparse
+import base64
 import gzip
 import io
 import json
@@ -103,6 +108,24 @@ TORTURE = (b"a\x80b\xbf\xc0\x80c\xc1\xbfd\xe0\x80\x80e\xe0\x9f\xbff\xed\xa0\x80g
            b"\xed\xbf\xbfh\xf0\x8f\xbf\xbfi\xf4\x90\x80\x80j\xf5\x80k\xf8\x88\x80\x80\x80l"
            b"\xfe\xffm\xc3n\xe2\x82o\xf0\x9f\x98p\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"
            b"\xed\x9f\xbf\xee\x80\x80\xf4\x8f\xbf\xbf\xf0\x9f\x98")
+
+
+def s3_payload(dag_id):
+    """The CoWorks result document an S3 GET of s3/<dag_id>/... returns."""
+    def doc(body, b64=False):
+        if b64:
+            body = base64.b64encode(body).decode()
+        return json.dumps({"statusCode": 200, "headers": {}, "body": body,
+                           "isBase64Encoded": b64}).encode()
+    if dag_id == "s3_bigjson":      # 1.4 M values once decoded
+        return doc(b"[" + b"0," * 1400000 + b"0]", b64=True)
+    if dag_id == "s3_bigouter":     # 1.9 M values in the document itself
+        return b'{"statusCode": 200, "body": [' + b"0," * 1900000 + b'0]}'
+    if dag_id == "s3_badutf8":      # raw invalid UTF-8 in the document
+        return b'{"statusCode": 200, "body": "caf\xe9 \xff"}'
+    if dag_id == "s3_b64bad":       # invalid UTF-8 once decoded
+        return doc(b"caf\xe9 \xff", b64=True)
+    return doc({"ok": True})
 
 
 class Closed(Exception):
@@ -220,6 +243,9 @@ class Handler(socketserver.BaseRequestHandler):
             url = "file:///etc" if name == "fileurl" else \
                 "http://127.0.0.1:%d/gw/%s/dev" % (port, name)
             self.answer(200, json.dumps({"url": url, "token": "tok-" + name}))
+            return
+        if len(parts) >= 4 and parts[1] == "coworks-airflow" and method == "GET":
+            self.answer(200, s3_payload(parts[3]), "application/octet-stream")
             return
         if len(parts) < 5 or parts[1] != "gw":
             self.answer(404, '{"error": "no such route"}')

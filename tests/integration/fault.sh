@@ -355,6 +355,69 @@ case_ redirect_ok "entry='/redirect-ok'"
 outcome "302 to an http URL" 0 success ""
 assert_eq "302 to an http URL: followed" 1 "$(count /ok GET)"
 
+# ---------------------------------------------------------------- S3 results
+# An asynchronous call, then AsyncTechServicePullOperator reads its result
+# from the fault server playing S3 (path-style); the DAG's id picks the
+# document (fault.py's s3_payload).
+export AWS_ENDPOINT_URL_S3="$URL" AWS_ACCESS_KEY_ID=FAULTKEY AWS_SECRET_ACCESS_KEY=FAULTSECRET1234 \
+    AWS_REGION=us-east-1
+# s3case DAG_ID: compiles and runs it; the state checked is the pull's.
+s3case() {
+    cat >"$T/$1.biz" <<EOF
+from datetime import datetime
+
+from coworks.biz import AsyncTechServicePullOperator
+from coworks.biz import TechMicroServiceOperator
+from coworks.biz import biz
+
+
+@biz(start_date=datetime(2024, 1, 1), schedule_interval=None, catchup=False)
+def $1():
+    call = TechMicroServiceOperator(task_id='call', api_id='svc', stage='dev', token='tok-fault-0123456789',
+                                    method='post', entry='/ok', asynchronous=True)
+    read = AsyncTechServicePullOperator(task_id='read', cws_task_id='call')
+    call >> read
+
+
+$1()
+EOF
+    compile_dag "$T/$1.biz" "$T/$1" || fail "$1: bizc compiles it"
+    reset_counts
+    frun "$T/$1"
+}
+# s3outcome DESC RC STATE MESSAGE: as outcome, for the task 'read'.
+s3outcome() {
+    assert_eq "$1: exit status" "$2" "$RUN_RC"
+    assert_eq "$1: the pull's state" "$3" "$(record "r['tasks']['read']['state']")"
+    [ -n "$4" ] && assert_contains "$1: the message says why" "$RUN_OUT
+$RUN_ERR" "$4"
+    valid_record "$1"
+    assert_not_contains "$1: no sanitizer report" "$RUN_ERR" "runtime error:"
+    [ "$RUN_RC" = "$2" ] || show_run
+}
+
+s3case s3_ok
+s3outcome "S3 result" 0 success ""
+assert_eq "S3 result: return_value" '{"ok": true}' "$(record "r['tasks']['read']['xcom'].get('return_value')")"
+
+s3case s3_bigjson
+s3outcome "S3 base64 body of 1.4 M values" 1 failed "'s base64 body holds about 14000"
+rss_under "S3 base64 body of 1.4 M values"
+
+s3case s3_bigouter
+s3outcome "S3 document of 1.9 M values" 1 failed "JSON values, more than 250000; the limit is BIZ_HTTP_MAX_JSON_VALUES"
+rss_under "S3 document of 1.9 M values"
+
+s3case s3_badutf8
+s3outcome "S3 document with invalid UTF-8" 0 success ""
+assert_eq "S3 document with invalid UTF-8: replaced" "caf\ufffd \ufffd" \
+    "$(record "json.dumps(r['tasks']['read']['xcom'].get('return_value'))" | tr -d '"')"
+
+s3case s3_b64bad
+s3outcome "S3 base64 body with invalid UTF-8" 0 success ""
+assert_eq "S3 base64 body with invalid UTF-8: replaced" "caf\ufffd \ufffd" \
+    "$(record "json.dumps(r['tasks']['read']['xcom'].get('return_value'))" | tr -d '"')"
+
 # ---------------------------------------------------------------- retries
 case_ flaky_get "entry='/flaky/1', retries=1, retry_delay=0"
 outcome "transport error, retries=1" 0 success ""

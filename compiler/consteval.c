@@ -275,6 +275,9 @@ const char *sx_kind_name(const sx_val *v)
     case BV_DATETIME: return "a datetime";
     case BV_TRIGGER: return "a trigger rule";
     case BV_NODE: return v->u.node.grp ? "a task group" : "a task";
+    case BV_TGROUP: return "a task group";
+    case BV_TGFUNC: return "a task group function";
+    case BV_LABEL: return "an edge label";
     case BV_OUTPUT: return "a task's output";
     case BV_PARAM: return "a DAG parameter";
     case BV_REJECTED: return "Python code";
@@ -1083,6 +1086,8 @@ static sx_val *eval_attr(biz_sema *S, sx_scope *sc, const biz_expr *e)
         return obj;
     case BV_NODE: case BV_OUTPUT:
         return sx_attr_of_node(S, obj, name, e->span, e->u.attr.name_span);
+    case BV_TGROUP:
+        return sx_attr_of_tgroup(S, obj, name, e->span, e->u.attr.name_span);
     case BV_MODULE: case BV_BUILTIN: case BV_OPAQUE: {
         /* datetime.timedelta, pendulum.datetime, TriggerRule.ALL_DONE ... */
         if (obj->kind == BV_BUILTIN && obj->u.fn.fn == FN_TRIGGER_RULE) {

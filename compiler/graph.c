@@ -458,12 +458,14 @@ static void merge_arg(const biz_arg_spec *spec, void *user)
 {
     merge_ctx *m = user;
     const sx_arg *a = task_arg(m->t, spec->name);
+    /* A TaskGroup's default_args (the DAG's updated by the group's). */
+    const sx_val *defaults = m->t->tg ? m->t->tg->default_args : m->dag->default_args;
     cJSON *j = NULL;
     if (a && a->val->kind != BV_ERROR) {
         j = sx_to_json(a->val);
-    } else if (!(spec->flags & BIZ_A_NOT_DEFAULT) && sx_dict_get(m->dag->default_args, spec->name)
+    } else if (!(spec->flags & BIZ_A_NOT_DEFAULT) && sx_dict_get(defaults, spec->name)
                && strcmp(spec->name, "params")) {   /* default_args' params are the DAG's (sema.c) */
-        j = sx_to_json(sx_dict_get(m->dag->default_args, spec->name));
+        j = sx_to_json(sx_dict_get(defaults, spec->name));
     } else if (spec->default_json) {
         j = cJSON_Parse(spec->default_json);
     }
@@ -598,7 +600,7 @@ void sx_build_ir(sx_dag *dag, biz_ir_dag *out)
         biz_ir_task *it = &out->tasks[k];
         it->task_id = xstrdup(t->id);
         it->op = t->op->kind;
-        it->group_id = t->grp ? xstrdup(t->grp->id) : NULL;
+        it->group_id = t->grp ? xstrdup(t->grp->id) : t->tg ? xstrdup(t->tg->id) : NULL;
         it->line = t->span.begin.line;
         it->col = t->span.begin.col;
         merge_ctx m = { t, dag, cJSON_CreateObject() };

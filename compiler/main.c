@@ -211,11 +211,12 @@ int main(int argc, char **argv)
         status = 1;
         goto done;
     }
-    if (check || dump_ast)
-        goto done;
-
     const biz_ir_dag *dag = NULL;
+    if (dump_ast)
+        goto done;
     if (dag_name) {
+        /* --check --dag NAME too: a NAME the file does not define is a
+         * mistake, whatever else is asked. */
         dag = biz_ir_find_dag(ir, dag_name);
         if (!dag) {
             fprintf(stderr, "bizc: no DAG '%s' in %s; it defines:", dag_name, file);
@@ -225,6 +226,8 @@ int main(int argc, char **argv)
             status = 2;
             goto done;
         }
+    } else if (check) {
+        goto done;
     } else if (ir->ndags > 1) {
         fprintf(stderr, "bizc: %s defines %d DAGs (", file, ir->ndags);
         for (int i = 0; i < ir->ndags; i++)
@@ -235,6 +238,8 @@ int main(int argc, char **argv)
     } else {
         dag = &ir->dags[0];
     }
+    if (check)
+        goto done;
 
     char datebuf[32];
     biz_codegen_info info = { file, src->text, src->len, biz_driver_version(),

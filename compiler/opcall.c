@@ -538,10 +538,11 @@ static sx_task *new_task(biz_sema *S, sx_dag *dag, const char *id, const biz_op_
                          biz_span span, biz_span id_span)
 {
     const sx_group *grp = sx_map_get(&dag->group_ids, id);
-    if (grp) {
+    const sx_tgroup *tgrp = sx_map_get(&dag->tgroup_ids, id);
+    if (grp || tgrp) {
         biz_error(S->d, id_span, "give the task another id",
                   "duplicate task id '%s' in DAG '%s': a task group has this id", id, dag->id);
-        biz_note(S->d, grp->span, "the group '%s' is made here", id);
+        biz_note(S->d, grp ? grp->span : tgrp->span, "the group '%s' is made here", id);
     }
     int prev = sx_find_task(dag, id);
     if (prev >= 0) {
@@ -954,6 +955,25 @@ static sx_dag *task_dag(biz_sema *S, sx_scope *sc, const biz_expr *e, int *faile
     return NULL;
 }
 
+/* The TaskGroup a call makes its task in: task_group= when given (None:
+ * none), else the `with TaskGroup` block it is in. */
+static sx_tgroup *call_tgroup(biz_sema *S, sx_scope *sc, const biz_expr *e)
+{
+    for (int i = 0; i < e->u.call.keywords.len; i++) {
+        const biz_keyword *k = e->u.call.keywords.items[i];
+        if (!k || !k->name || !k->value || strcmp(k->name, "task_group"))
+            continue;
+        sx_val *v = sx_eval(S, sc, k->value);
+        if (v->kind == BV_TGROUP)
+            return v->u.tg;
+        if (v->kind != BV_NONE && v->kind != BV_ERROR && v->kind != BV_REJECTED)
+            biz_error(S->d, k->value->span, NULL, "task_group must be a TaskGroup, got %s",
+                      sx_kind_name(v));
+        return NULL;
+    }
+    return sx_scope_tgroup(sc);
+}
+
 sx_val *sx_op_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const biz_op_spec *op)
 {
     int failed;
@@ -990,6 +1010,16 @@ sx_val *sx_op_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const biz_op_sp
                   op->name, dag->var_name ? dag->var_name : "dag");
         return sx_err_val(S, e->span);
     }
+    /* Inside `with TaskGroup(...)`: the group's default_args stand for the
+     * DAG's during the call (restored at the end), and the id is the
+     * group's child id. */
+    sx_tgroup *tg = call_tgroup(S, sc, e);
+    if (tg && tg->dag != dag)
+        tg = NULL;
+    sx_val *dag_defaults = dag->default_args;
+    if (tg)
+        dag->default_args = tg->default_args;
+    int ntasks_before = dag->ntasks;
     /* Save the per-call lists: an argument may itself contain a call. */
     sx_edge *save_out = S->pend_out;
     int save_nout = S->npend_out, save_cout = S->cap_pend_out;
@@ -1111,15 +1141,29 @@ sx_val *sx_op_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const biz_op_sp
 
     sx_val *result;
     sx_arg *ida = find_arg(&ca, op->is_group ? "group_id" : "task_id");
-    if (!ida || ida->val->kind != BV_STR || missing) {
+    const char *id = ida && ida->val->kind == BV_STR ? sx_tgroup_child_id(S, tg, ida->val->u.str.s) : NULL;
+    if (!id || missing) {
         result = sx_err_val(S, e->span);
-    } else if (!sx_check_id(S, ida->val->u.str.s, ida->val_span, op->is_group ? "group id" : "task id",
-                         !op->is_group)) {
+    } else if (!sx_check_id(S, op->is_group ? ida->val->u.str.s : id, ida->val_span,
+                            op->is_group ? "group id" : "task id", !op->is_group)) {
+        result = sx_err_val(S, e->span);
+    } else if (op->is_group && strcmp(id, ida->val->u.str.s)) {
+        /* CoWorks 0.9.4 (coworks/biz/group.py) points the wait and read
+         * tasks at f'{group_id}.call', without the TaskGroup's prefix: on
+         * Airflow the sensor waits for a task that does not exist. Said
+         * once, not once per iteration of a loop. */
+        if (!sx_once(S, sx_fmt(S, "async group in TaskGroup@%d", ida->val_span.begin.off)))
+            biz_error(S->d, ida->val_span,
+                  sx_fmt(S, "pass prefix_group_id=False to the TaskGroup '%s' (the group's id must then be "
+                            "unique in the DAG), or create the group outside it", tg->id),
+                  "%s '%s' inside TaskGroup '%s' fails on Airflow: CoWorks' wait and read tasks look for "
+                  "'%s.call', but the TaskGroup names it '%s.call'", op->name, ida->val->u.str.s, tg->id,
+                  ida->val->u.str.s, id);
         result = sx_err_val(S, e->span);
     } else if (op->is_group) {
-        result = expand_group(S, dag, ida->val->u.str.s, &ca, e->span, ida->val_span);
+        result = expand_group(S, dag, id, &ca, e->span, ida->val_span);
     } else {
-        sx_task *t = new_task(S, dag, ida->val->u.str.s, op, e->span, ida->val_span);
+        sx_task *t = new_task(S, dag, id, op, e->span, ida->val_span);
         for (int i = 0; i < ca.n; i++)
             task_add(S, t, ca.a[i]);
         result = sx_new(S, BV_NODE, e->span);
@@ -1140,6 +1184,11 @@ sx_val *sx_op_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const biz_op_sp
     }
     S->pend_out = save_out, S->npend_out = save_nout, S->cap_pend_out = save_cout;
     S->pend_refs = save_refs, S->npend_refs = save_nrefs, S->cap_pend_refs = save_crefs;
+    dag->default_args = dag_defaults;
+    for (int i = ntasks_before; tg && i < dag->ntasks; i++) {
+        dag->tasks[i]->tg = tg;
+        sx_tgroup_add(S, tg, i);
+    }
     return result;
 }
 
@@ -1147,15 +1196,28 @@ sx_val *sx_op_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const biz_op_sp
 
 /* The nodes of a dependency operand; 0 when it is not one (reported). */
 static int dep_nodes(biz_sema *S, sx_val *v, sx_val ***out, int *n, int *is_list, biz_span span,
-                     const char *opname)
+                     const char *opname, int upstream)
 {
     *is_list = v->kind == BV_LIST || v->kind == BV_TUPLE;
     sx_val **items = *is_list ? v->u.seq.items : &v;
     int cnt = *is_list ? v->u.seq.n : 1;
-    sx_val **res = sx_alloc(S, sizeof *res * (size_t)(cnt + 1));
+    int room = cnt + 1;
+    for (int i = 0; i < cnt; i++)
+        if (items[i]->kind == BV_TGROUP)
+            room += items[i]->u.tg->ntasks;
+    sx_val **res = sx_alloc(S, sizeof *res * (size_t)room);
     int m = 0;
     for (int i = 0; i < cnt; i++) {
         sx_val *x = items[i];
+        if (x->kind == BV_TGROUP) {
+            /* Upstream, a group stands for its leaves; downstream, for
+             * its roots: as they are now. */
+            sx_val **ends;
+            int ne = sx_tgroup_ends(S, x->u.tg, upstream, &ends);
+            for (int j = 0; j < ne; j++)
+                res[m++] = ends[j];
+            continue;
+        }
         if (x->kind == BV_OUTPUT) {
             sx_val *nd = sx_new(S, BV_NODE, x->span);
             nd->u.node.dag = x->u.out.dag;
@@ -1203,8 +1265,29 @@ static sx_val *depend_as(biz_sema *S, sx_val *left, sx_val *right, biz_op op, bi
     sx_val *down = op == BIZ_OP_RSHIFT ? right : left;
     sx_val **ups, **downs;
     int nu, nd, lu, ld;
-    if (!dep_nodes(S, up, &ups, &nu, &lu, span, opname)
-        || !dep_nodes(S, down, &downs, &nd, &ld, span, opname))
+    if (up->kind == BV_LABEL && down->kind == BV_LABEL) {
+        biz_error(S->d, span, "put tasks between two labels", "'%s' between two edge labels", opname);
+        return sx_new(S, BV_ERROR, span);
+    }
+    if (down->kind == BV_LABEL) {
+        /* a >> Label('x'): a is kept; the label links it to what follows,
+         * as Airflow's EdgeModifier does. */
+        if (!dep_nodes(S, up, &ups, &nu, &lu, span, opname, 1))
+            return sx_new(S, BV_ERROR, span);
+        for (int i = 0; i < nu; i++)
+            SX_PUSH(S, down->u.label.ups, down->u.label.n, down->u.label.cap, ups[i]);
+        return right;
+    }
+    if (up->kind == BV_LABEL) {
+        if (!dep_nodes(S, down, &downs, &nd, &ld, span, opname, 0))
+            return sx_new(S, BV_ERROR, span);
+        for (int i = 0; i < up->u.label.n; i++)
+            for (int j = 0; j < nd; j++)
+                link_nodes(S, up->u.label.ups[i], downs[j], span);
+        return right;
+    }
+    if (!dep_nodes(S, up, &ups, &nu, &lu, span, opname, 1)
+        || !dep_nodes(S, down, &downs, &nd, &ld, span, opname, 0))
         return sx_new(S, BV_ERROR, span);
     if (lu && ld) {
         biz_error(S->d, span, "use chain(...) or cross_downstream(...)",
@@ -1324,8 +1407,8 @@ sx_val *sx_do_chain(biz_sema *S, sx_scope *sc, const biz_expr *e, int cross)
                       sx_kind_name(from));
             return sx_new(S, BV_NONE, e->span);
         }
-        if (dep_nodes(S, from, &ups, &nu, &l1, spans[0], "cross_downstream()")
-            && dep_nodes(S, vals[1], &downs, &nd, &l2, spans[1], "cross_downstream()"))
+        if (dep_nodes(S, from, &ups, &nu, &l1, spans[0], "cross_downstream()", 1)
+            && dep_nodes(S, vals[1], &downs, &nd, &l2, spans[1], "cross_downstream()", 0))
             for (int i = 0; i < nu; i++)
                 for (int j = 0; j < nd; j++)
                     link_nodes(S, ups[i], downs[j], spans[1]);

@@ -53,6 +53,7 @@ static const known_name known_names[] = {
     { "airflow.utils.helpers", "cross_downstream", FN_CROSS_DOWNSTREAM },
     { "airflow.utils.trigger_rule", "TriggerRule", FN_TRIGGER_RULE },
     { "airflow.utils.task_group", "TaskGroup", FN_TASK_GROUP },
+    { "airflow.utils.edgemodifier", "Label", FN_LABEL },
     { "airflow.models.param", "Param", FN_PARAM },
     { "airflow.models", "Param", FN_PARAM },
     { "airflow.utils.dates", "days_ago", FN_NONDET },
@@ -91,6 +92,7 @@ static const known_name import_hints[] = {
     { "airflow.models.baseoperator", "cross_downstream", FN_CROSS_DOWNSTREAM },
     { "airflow.utils.trigger_rule", "TriggerRule", FN_TRIGGER_RULE },
     { "airflow.utils.task_group", "TaskGroup", FN_TASK_GROUP },
+    { "airflow.utils.edgemodifier", "Label", FN_LABEL },
     { "airflow.models.param", "Param", FN_PARAM },
     { "airflow.operators.python", "PythonOperator", FN_PYTHON_OP },
     { NULL, NULL, FN_OTHER }
@@ -488,6 +490,8 @@ static void dag_call_args(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_dag *
     }
 }
 
+static void body(biz_sema *S, sx_scope *sc, const biz_vec *stmts, int in_dag);
+
 sx_val *sx_call(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *fn)
 {
     biz_span at = sx_call_name_span(e);
@@ -526,6 +530,24 @@ sx_val *sx_call(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *fn)
             biz_error(S->d, at, "prefix the task ids instead, e.g. task_id='group.step'",
                       "%s is not supported yet", name);
             return sx_new(S, BV_REJECTED, e->span);
+        case FN_LABEL: {
+            /* Label('text'): only Airflow's UI shows it; the edges it
+             * stands between are made as without it. */
+            const biz_expr *a = e->u.call.args.len == 1 && !e->u.call.keywords.len
+                                ? e->u.call.args.items[0] : NULL;
+            const biz_keyword *k = !e->u.call.args.len && e->u.call.keywords.len == 1
+                                   ? e->u.call.keywords.items[0] : NULL;
+            if (k && k->name && !strcmp(k->name, "label"))
+                a = k->value;
+            sx_val *t = a ? sx_eval(S, sc, a) : NULL;
+            if (!t || (t->kind != BV_STR && t->kind != BV_ERROR)) {
+                biz_error(S->d, at, "write Label('text')", "%s takes one string, its label", name);
+                return sx_new(S, BV_ERROR, e->span);
+            }
+            sx_val *v = sx_new(S, BV_LABEL, e->span);
+            v->u.label.text = t->kind == BV_STR ? t->u.str.s : "";
+            return v;
+        }
         case FN_TRIGGER_RULE:
             biz_error(S->d, at, "write TriggerRule.ALL_DONE or 'all_done'", "TriggerRule is not callable");
             return sx_new(S, BV_ERROR, e->span);
@@ -535,6 +557,8 @@ sx_val *sx_call(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *fn)
             return sx_new(S, BV_REJECTED, e->span);
         }
     }
+    case BV_TGFUNC:
+        return sx_call_tgfunc(S, sc, e, fn, body);
     case BV_DAGFUNC:
         if (sx_scope_dag(sc)) {
             biz_error(S->d, at, NULL, "a DAG cannot be instantiated inside another DAG");
@@ -632,7 +656,7 @@ static sx_dag_arg *dag_arg(sx_dag *dag, const char *name)
     return NULL;
 }
 
-static void check_default_args(biz_sema *S, sx_dag *dag, sx_val *da)
+void sx_check_default_args(biz_sema *S, sx_dag *dag, sx_val *da)
 {
     const char *names[512];
     int n = 0;
@@ -827,7 +851,7 @@ static void dag_set_args(biz_sema *S, sx_scope *sc, sx_dag *dag, const biz_expr 
         SX_PUSH(S, dag->args, dag->nargs, dag->cap_args, da);
         if (ok && !strcmp(k->name, "default_args")) {
             dag->default_args = v;
-            check_default_args(S, dag, v);
+            sx_check_default_args(S, dag, v);
         }
     }
     sx_dag_arg *id = dag_arg(dag, "dag_id");
@@ -1288,9 +1312,13 @@ static void do_def(biz_sema *S, sx_scope *sc, const biz_stmt *st, int in_dag)
             return;
         }
         if (k->kind == BV_BUILTIN && k->u.fn.fn == FN_TASK_GROUP_DECORATOR) {
-            biz_error(S->d, deco_span(S, d), "prefix the task ids instead, e.g. task_id='group.step'",
-                      "@%s is not supported yet", k->u.fn.name);
-            sx_bind(S, sc, name, rejected);
+            /* Its body runs at each call, in a new group (sema_group.c):
+             * kept with the scope its names are read from. */
+            sx_val *fv = sx_new(S, BV_TGFUNC, st->u.def.name_span);
+            fv->u.tgf.def = st;
+            fv->u.tgf.deco = d;
+            fv->u.tgf.scope = sc->bind_to ? sc->bind_to : sc;
+            sx_bind(S, sc, name, fv);
             return;
         }
         if (k->kind != BV_REJECTED)
@@ -1360,9 +1388,7 @@ static void do_with(biz_sema *S, sx_scope *sc, const biz_stmt *st, int in_dag)
     if (fn->kind == BV_ERROR || fn->kind == BV_REJECTED)
         return;
     if (fn->kind == BV_BUILTIN && fn->u.fn.fn == FN_TASK_GROUP) {
-        biz_error(S->d, call->u.call.func->span, "prefix the task ids instead, e.g. task_id='group.step'",
-                  "%s is not supported yet", fn->u.fn.name);
-        body(S, sc, &st->u.with.body, in_dag);
+        sx_with_tgroup(S, sc, st, call, fn, body);
         return;
     }
     if (!(fn->kind == BV_BUILTIN && fn->u.fn.fn == FN_DAG_CLASS)) {
@@ -1492,8 +1518,12 @@ static void stmt(biz_sema *S, sx_scope *sc, const biz_stmt *st, int in_dag)
         return;
     case BIZ_S_RETURN:
         if (in_dag && sc->dag) {
-            if (st->u.ret.value)
-                sx_eval(S, sc, st->u.ret.value);
+            sx_val *v = st->u.ret.value ? sx_eval(S, sc, st->u.ret.value) : NULL;
+            for (sx_scope *f = sc; f; f = f->parent)
+                if (f->ret) {   /* a @task_group function's value */
+                    *f->ret = v;
+                    break;
+                }
             return;
         }
         unsupported_stmt(S, st, in_dag);
@@ -1532,8 +1562,16 @@ static biz_ir *check(const biz_ast *ast, biz_ast *owned, biz_diags *d)
     memset(&S, 0, sizeof S);
     S.d = d;
     S.syntax_errors = d->nerrors;
-    if (ast)
+    if (ast) {
+        /* __doc__: the module's docstring (doc_md=__doc__), else None. */
+        const biz_stmt *first = ast->body.len ? ast->body.items[0] : NULL;
+        const biz_expr *doc = first && first->kind == BIZ_S_EXPR ? first->u.expr : NULL;
+        biz_span none = { { 1, 1, 0 }, { 1, 1, 0 } };
+        sx_bind(&S, &S.module, "__doc__",
+                doc && doc->kind == BIZ_E_STR ? sx_new_str(&S, doc->u.str.value, doc->u.str.len, doc->span)
+                                              : sx_new(&S, BV_NONE, none));
         body(&S, &S.module, &ast->body, 0);
+    }
     for (int i = 0; i < S.ndags; i++)
         if (S.dags[i]->classic)   /* its tasks may be anywhere after it */
             S.dags[i]->body_errors = d->nerrors - S.dags[i]->err_base;

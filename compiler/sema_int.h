@@ -31,6 +31,7 @@ typedef struct sx_map {
 } sx_map;
 typedef struct sx_dag sx_dag;
 typedef struct sx_group sx_group;
+typedef struct sx_tgroup sx_tgroup;
 
 /* What a compile-time value is. */
 typedef enum sx_kind {
@@ -41,6 +42,9 @@ typedef enum sx_kind {
     BV_DATETIME,  /* seconds since the epoch, UTC */
     BV_TRIGGER,   /* TriggerRule.X */
     BV_NODE,      /* a task or a group, in dependencies */
+    BV_TGROUP,    /* an Airflow TaskGroup (with TaskGroup(...) as g) */
+    BV_TGFUNC,    /* a @task_group decorated function */
+    BV_LABEL,     /* Label('...') in a dependency chain: a >> Label('x') >> b */
     BV_OUTPUT,    /* task.output: a template plus a dependency */
     BV_PARAM,     /* a @biz function parameter: {{ params.x }} */
     BV_REJECTED,  /* Python that was already reported (@task ...): silent */
@@ -63,6 +67,7 @@ typedef enum sx_fn {
     FN_CHAIN, FN_CROSS_DOWNSTREAM,
     FN_TRIGGER_RULE,  /* the TriggerRule class */
     FN_TASK_GROUP,    /* TaskGroup */
+    FN_LABEL,         /* airflow.utils.edgemodifier.Label */
     FN_PARAM,         /* Param(default, ...) */
     FN_OPERATOR,      /* an operator of ops.c */
     FN_PYTHON_OP,     /* PythonOperator & co: rejected */
@@ -98,6 +103,11 @@ struct sx_val {
         int trigger;
         struct { sx_dag *dag; int first, last; sx_group *grp; } node;
         struct { sx_dag *dag; int task; char *tpl; } out;
+        sx_tgroup *tg;
+        /* the tasks set upstream of it so far (they link to what follows) */
+        struct { sx_val **ups; int n, cap; const char *text; } label;
+        /* the def, its decorator, the scope its names are looked up in */
+        struct { const biz_stmt *def; const biz_expr *deco; struct sx_scope *scope; } tgf;
         const char *param;
         struct { sx_fn fn; const biz_op_spec *op; const char *name; const char *path; } fn;
         const char *module;
@@ -119,6 +129,8 @@ typedef struct sx_scope {
     struct sx_scope *parent;
     struct sx_scope *bind_to;   /* where assignments go; NULL = here */
     sx_dag *dag;                /* the DAG being built, or NULL */
+    sx_tgroup *tgroup;          /* the TaskGroup being filled, or NULL */
+    sx_val **ret;               /* a @task_group call: where `return` puts its value */
     int nbind;                  /* bindings in head's list */
     sx_map names;               /* name -> binding, once there are many */
 } sx_scope;
@@ -139,6 +151,7 @@ typedef struct sx_task {
     int index;                  /* in its DAG's tasks */
     const biz_op_spec *op;
     sx_group *grp;
+    sx_tgroup *tg;              /* the innermost TaskGroup it is in, or NULL */
     biz_span span;              /* the call that created it */
     biz_span id_span;
     sx_arg *args;
@@ -151,6 +164,20 @@ struct sx_group {
     char *id;
     biz_span span;
     int call, wait, read;       /* task indices; read -1 when read=False */
+};
+
+/* An Airflow TaskGroup: a name space for task ids (prefix_group_id), its
+ * own default_args, and in dependencies its roots or leaves as they are
+ * when the `>>` is written (Airflow's get_roots / get_leaves). */
+struct sx_tgroup {
+    char *id;                   /* its group_id, prefixed by its parents' */
+    int prefix;                 /* prefix_group_id: children get "<id>." */
+    biz_span span;              /* the TaskGroup(...) call */
+    sx_dag *dag;
+    sx_tgroup *parent;
+    sx_val *default_args;       /* the DAG's updated by each group's, or NULL */
+    int *tasks;                 /* every task made inside, nested groups too */
+    int ntasks, cap_tasks;
 };
 
 /* A dependency up >> down, where it was written. */
@@ -207,6 +234,7 @@ struct sx_dag {
     int nrefs, cap_refs;
     sx_map task_ids;            /* id -> its first sx_task */
     sx_map group_ids;           /* id -> sx_group */
+    sx_map tgroup_ids;          /* id -> sx_tgroup */
     cJSON *settings;            /* built at the end, moved into the IR */
 };
 
@@ -334,6 +362,28 @@ sx_val *sx_undefined(biz_sema *S, sx_scope *sc, const char *name, biz_span span,
 /* --- sema.c: shared helpers -------------------------------------------- */
 /* The DAG being built in sc, or NULL at module level. */
 sx_dag *sx_scope_dag(sx_scope *sc);
+/* The innermost TaskGroup whose `with` block sc is in, or NULL. */
+sx_tgroup *sx_scope_tgroup(sx_scope *sc);
+/* `with TaskGroup(...) as g:` (sema_group.c). */
+void sx_with_tgroup(biz_sema *S, sx_scope *sc, const biz_stmt *st, const biz_expr *call, sx_val *fn,
+                    void (*body)(biz_sema *, sx_scope *, const biz_vec *, int));
+/* The id a task or group written as label gets inside tg (Airflow's
+ * TaskGroup.child_id). */
+const char *sx_tgroup_child_id(biz_sema *S, const sx_tgroup *tg, const char *label);
+/* Checks a default_args dict (the DAG's or a TaskGroup's) against the
+ * operators' arguments (sema.c). */
+void sx_check_default_args(biz_sema *S, sx_dag *dag, sx_val *da);
+/* Calls a @task_group function: a new group holding what its body makes;
+ * the value is what it returns when not None, else the group. */
+sx_val *sx_call_tgfunc(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *fn,
+                       void (*body)(biz_sema *, sx_scope *, const biz_vec *, int));
+/* g.name for a TaskGroup (g.group_id). */
+sx_val *sx_attr_of_tgroup(biz_sema *S, sx_val *g, const char *name, biz_span span, biz_span name_span);
+/* Records task index i as made inside tg and its parents. */
+void sx_tgroup_add(biz_sema *S, sx_tgroup *tg, int i);
+/* The roots (leaves == 0) or leaves of tg now, as single-task nodes;
+ * returns how many, in a pooled array in *out. */
+int sx_tgroup_ends(biz_sema *S, const sx_tgroup *tg, int leaves, sx_val ***out);
 /* Is s in the NULL-terminated list? */
 int sx_in_list(const char *s, const char *const *list);
 /* A BV_ERROR value (after an error was reported). */

@@ -190,6 +190,8 @@ void biz_cli_usage(FILE *f, const char *prog, const biz_dag_def *dag)
         "\n"
         "Exit status: 0 the run succeeded (or nothing was due), 1 it failed, 2 usage error,\n"
         "3 dagrun_timeout, 4 another run of this DAG holds the lock,\n"
+        "5 the run could not be recorded (a write of its record or log failed: no\n"
+        "task starts after it; or the state directory is not writable: no run),\n"
         "130 / 143 stopped by SIGINT / SIGTERM (running tasks killed, marked failed,\n"
         "the summary printed; a second signal exits at once).\n",
         prog, dag->dag_id, dag->source_path ? dag->source_path : "?");

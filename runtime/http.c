@@ -323,14 +323,14 @@ void biz_http_excerpt(char *out, size_t outlen, const char *s, size_t len)
         } else if (k == 1 && *p == '\t') {
             w = 2, src = "\\t";
         } else if (k == 1 && (*p < 0x20 || *p == 0x7F)) {
-            w = (size_t)snprintf(esc, sizeof esc, "\\x%02X", *p);
+            w = (size_t)snprintf(esc, sizeof esc, "\\x%02x", *p);
             src = esc;
         } else if (k == 2 && p[0] == 0xC2 && p[1] < 0xA0) {
             /* C1 controls (U+0080..U+009F): U+009B is a CSI to some terminals. */
-            w = (size_t)snprintf(esc, sizeof esc, "\\u%04X", p[1]);
+            w = (size_t)snprintf(esc, sizeof esc, "\\u%04x", p[1]);
             src = esc;
         } else if (!k) {
-            w = (size_t)snprintf(esc, sizeof esc, "\\x%02X", *p);
+            w = (size_t)snprintf(esc, sizeof esc, "\\x%02x", *p);
             src = esc;
             k = 1;
         } else {

@@ -141,6 +141,135 @@ char *biz_log_redact(const char *s)
     return cur;
 }
 
+/* ---------------------------------------------------------------- escaping */
+
+/* The code point of the valid UTF-8 sequence at s (n bytes left) in *cp
+ * and its length, or 0 when the bytes there are not valid UTF-8 (overlong
+ * forms, surrogates and values past U+10FFFF included). */
+static size_t utf8_seq(const unsigned char *s, size_t n, unsigned *cp)
+{
+    unsigned char c = s[0];
+    size_t need;
+    unsigned min;
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if (c >= 0xc2 && c <= 0xdf) { need = 2; min = 0x80; }
+    else if (c >= 0xe0 && c <= 0xef) { need = 3; min = 0x800; }
+    else if (c >= 0xf0 && c <= 0xf4) { need = 4; min = 0x10000; }
+    else return 0;
+    if (n < need)
+        return 0;
+    unsigned v = c & (need == 2 ? 0x1fu : need == 3 ? 0x0fu : 0x07u);
+    for (size_t i = 1; i < need; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        v = (v << 6) | (s[i] & 0x3fu);
+    }
+    if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+        return 0;
+    *cp = v;
+    return need;
+}
+
+/* Code points above ASCII a terminal acts on or that reorder the text
+ * shown: C1 controls (U+009B is CSI on some terminals) and the bidi
+ * embeddings, overrides and isolates. */
+static int steering(unsigned cp)
+{
+    return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
+           (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* How the byte sequence at s is written: its escape in esc (NUL-terminated,
+ * at most 7 bytes), or "" when it is written as it is; *len is how many
+ * bytes of s it covers. */
+static void escape_one(const unsigned char *s, size_t n, int mode, char esc[8], size_t *len)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned cp = 0;
+    size_t k = utf8_seq(s, n, &cp);
+    esc[0] = 0;
+    if (k == 0) {
+        /* Not UTF-8: the byte alone, as Python's backslashreplace. */
+        *len = 1;
+        esc[0] = '\\'; esc[1] = 'x'; esc[2] = hex[s[0] >> 4]; esc[3] = hex[s[0] & 15]; esc[4] = 0;
+        return;
+    }
+    *len = k;
+    if (cp < 0x20 || cp == 0x7f) {
+        if (mode == BIZ_ESC_JSON || cp == '\t')
+            return;
+        esc[0] = '\\';
+        if (cp == '\n' || cp == '\r') {
+            esc[1] = cp == '\n' ? 'n' : 'r';
+            esc[2] = 0;
+        } else {
+            esc[1] = 'x'; esc[2] = hex[cp >> 4]; esc[3] = hex[cp & 15]; esc[4] = 0;
+        }
+    } else if (steering(cp)) {
+        esc[0] = '\\'; esc[1] = 'u';
+        for (int i = 0; i < 4; i++)
+            esc[2 + i] = hex[(cp >> (12 - 4 * i)) & 15];
+        esc[6] = 0;
+    }
+}
+
+/* Whether s has anything biz_log_escape would change. */
+int biz_log_needs_escape(const char *s, int mode)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        /* Printable ASCII is most of every message: skip it quickly. */
+        if (u[i] >= 0x20 && u[i] < 0x7f) {
+            i++;
+            continue;
+        }
+        char esc[8];
+        size_t len;
+        escape_one(u + i, n - i, mode, esc, &len);
+        if (esc[0])
+            return 1;
+        i += len;
+    }
+    return 0;
+}
+
+/* A malloc'd escaped copy of s. */
+char *biz_log_escape(const char *s, int mode)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t n = strlen(s);
+    /* An escape is at most 6 bytes for 1 (\xNN for one byte: 4; \uNNNN for
+     * 2 or 3: 6). */
+    char *out = malloc(n * 6 + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        if (u[i] >= 0x20 && u[i] < 0x7f) {
+            out[o++] = (char)u[i++];
+            continue;
+        }
+        char esc[8];
+        size_t len;
+        escape_one(u + i, n - i, mode, esc, &len);
+        if (esc[0]) {
+            size_t el = strlen(esc);
+            memcpy(out + o, esc, el);
+            o += el;
+        } else {
+            memcpy(out + o, u + i, len);
+            o += len;
+        }
+        i += len;
+    }
+    out[o] = 0;
+    return out;
+}
+
 static void clear_progress(void)
 {
     if (L.drawn) {
@@ -203,14 +332,28 @@ static void vlog(biz_log_level level, const char *event, const char *task,
     free(raw);
     if (!msg)
         return;
-    char ts[40];
-    now_iso(ts, sizeof ts);
-    if (to_sink)
-        L.sink(L.sink_user, ts, level, task, try, msg);
-    if ((int)level > L.verbosity + 2) {
+    /* Escaped after the redaction (a secret is matched as it was given),
+     * before anything is written: the console's text, the JSON line and
+     * the run's log file (the sink). Messages about data stay as they
+     * are in the record; only what is shown is escaped. */
+    char *text = msg, *json = msg;
+    if (biz_log_needs_escape(msg, BIZ_ESC_TEXT) && !(text = biz_log_escape(msg, BIZ_ESC_TEXT))) {
         free(msg);
         return;
     }
+    if (L.format == BIZ_LOG_JSON && biz_log_needs_escape(msg, BIZ_ESC_JSON) &&
+        !(json = biz_log_escape(msg, BIZ_ESC_JSON))) {
+        if (text != msg)
+            free(text);
+        free(msg);
+        return;
+    }
+    char ts[40];
+    now_iso(ts, sizeof ts);
+    if (to_sink)
+        L.sink(L.sink_user, ts, level, task, try, text);
+    if ((int)level > L.verbosity + 2)
+        goto out;
     clear_progress();
     if (L.format == BIZ_LOG_JSON) {
         cJSON *o = cJSON_CreateObject();
@@ -222,7 +365,7 @@ static void vlog(biz_log_level level, const char *event, const char *task,
             cJSON_AddStringToObject(o, "task", task);
         if (try > 0)
             cJSON_AddNumberToObject(o, "try", try);
-        cJSON_AddStringToObject(o, "message", msg);
+        cJSON_AddStringToObject(o, "message", json);
         char *line = cJSON_PrintUnformatted(o);
         if (line)
             fprintf(L.out, "%s\n", line);
@@ -234,11 +377,16 @@ static void vlog(biz_log_level level, const char *event, const char *task,
             fprintf(L.out, "[%s #%d] ", task, try);
         else if (task)
             fprintf(L.out, "[%s] ", task);
-        fprintf(L.out, "%s\n", msg);
+        fprintf(L.out, "%s\n", text);
     }
-    free(msg);
     draw_progress();
     fflush(L.out);
+out:
+    if (text != msg)
+        free(text);
+    if (json != msg)
+        free(json);
+    free(msg);
 }
 
 /* Logs one line about the run or a task's event. */

@@ -34,6 +34,24 @@ char *biz_log_redact(const char *s);
 /* Whether s holds a registered secret (what biz_log_redact would mask). */
 int biz_log_has_secret(const char *s);
 
+/* Terminal safety. Messages carry text from servers (error bodies) and
+ * child processes (Bash output): an ESC there could recolour or rewrite
+ * the screen, a CR or LF could start a line that looks like one of ours
+ * ("... task x succeeded"). So every line is escaped when it is written
+ * (console and the run's log file; stored values are never touched):
+ * C0 controls but TAB and DEL become \n, \r or \xNN, C1 controls and the
+ * bidirectional overrides (valid UTF-8 that still steers a terminal or
+ * reorders what is shown) become \uNNNN, and a byte that is not valid
+ * UTF-8 becomes \xNN. Backslashes are kept as they are (a Windows path
+ * stays readable), so the escaping is for display, not reversible.
+ * BIZ_ESC_JSON leaves C0 controls and DEL to the JSON writer (which
+ * escapes them itself) and does the rest. */
+enum { BIZ_ESC_TEXT = 0, BIZ_ESC_JSON = 1 };
+/* Whether s has anything biz_log_escape would change. */
+int biz_log_needs_escape(const char *s, int mode);
+/* A malloc'd escaped copy of s (NULL when out of memory). */
+char *biz_log_escape(const char *s, int mode);
+
 /* One line about the run (task NULL) or a task's event ("start",
  * "success", "failed", "retry", "skipped", "upstream_failed", ...). try is
  * the try number or 0. The message is printf-style and redacted. */

@@ -188,7 +188,12 @@ static void bash_start(biz_try *t)
     }
 
     char *argv[] = { "bash", "-c", (char *)cmd, NULL };
-    biz_proc_opts o = { bash_path, argv, envp, cwd, remove_cwd };
+    /* Named in the registry: a resume that finds the group orphaned says
+     * whose it was. */
+    char label[512];
+    snprintf(label, sizeof label, "task '%s' try %d of run %s", t->task_id, t->number,
+             t->run->run_id);
+    biz_proc_opts o = { bash_path, argv, envp, cwd, remove_cwd, label };
     biz_proc_cbs cbs = { on_child_output, on_child_exit };
     biz_try_log(t, BIZ_LOG_DEBUG, "running %s -c %s (in %s)", bash_path, cmd, cwd);
     s->proc = biz_proc_spawn(t->run->loop, &o, &cbs, s, err, sizeof err);

@@ -139,6 +139,8 @@ int biz_run_ready_pop(biz_run *run)
     biz_idx *h = &run->ready;
     if (h->n == 0)
         return -1;
+    if (run->before_start && run->before_start(run) < 0)
+        return -1;
     int top = h->v[0];
     h->v[0] = h->v[--h->n];
     for (int k = 0;;) {

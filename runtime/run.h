@@ -124,6 +124,9 @@ typedef struct biz_run {
     time_t prev_success_start, prev_success_end;
     void (*on_change)(struct biz_run *run);  /* saves the record, or NULL */
     void *store;            /* on_change's own state */
+    /* Writes the changes not recorded yet before a task is taken to start,
+     * or NULL; -1: the record cannot be written, no task starts. */
+    int (*before_start)(struct biz_run *run);
     int batch, dirty;       /* biz_run_batch_begin/end */
     int interrupted;        /* the signal that stopped the run, or 0 */
 
@@ -155,7 +158,9 @@ void biz_ti_set_state(biz_ti *ti, biz_ti_state s);
 void biz_ti_touch(biz_ti *ti);
 /* Appends i to a; -1 when out of memory. */
 int biz_idx_push(biz_idx *a, int i);
-/* The smallest index of the ready heap, removed; -1 when empty. */
+/* The smallest index of the ready heap, removed; -1 when empty, or when
+ * run->before_start says the record cannot be written (a task must not
+ * start that the record could not show). */
 int biz_run_ready_pop(biz_run *run);
 
 /* Tells the run's record a task (or the run) changed state: calls

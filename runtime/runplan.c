@@ -6,6 +6,7 @@
 #include <string.h>
 #include "runplan.h"
 #include "lock.h"
+#include "proc.h"
 #include "log.h"
 #include "state.h"
 
@@ -334,13 +335,23 @@ static int make_run(plan_ctx *pc, cJSON *conf, const char *type, double ld,
             biz_log_event(BIZ_LOG_WARN, "blocked", run->tis[i].def->task_id, 0,
                           "will not run: %s", run->tis[i].blocked);
     biz_store_attach(pc->st, run);
-    biz_store_save(pc->st);
+    if (biz_store_save(pc->st) < 0) {
+        /* Nothing could be recorded: no call is made that a resume could
+         * not know of (the store said why). */
+        biz_store_detach(pc->st);
+        biz_run_free(run);
+        return BIZ_EXIT_RECORD;
+    }
     int status = pc->exec(run, pc->o);
     if (run->end_wall <= 0)
         run->end_wall = biz_wall_now();
     biz_store_save(pc->st);
     if (status != 0)
         report_failures(run, pc->st);
+    /* A run whose record failed says so by its exit status, whatever its
+     * tasks did: its record may not tell the whole truth. */
+    if (pc->st->save_failed)
+        status = BIZ_EXIT_RECORD;
     biz_store_detach(pc->st);
     /* Only a later run of this invocation reads the records again. */
     if (pc->more)
@@ -374,9 +385,10 @@ int biz_plan_main(const biz_dag_def *dag, const biz_cli *o, cJSON *conf, const c
     }
     pc.st = biz_store_open(root, dag->dag_id, err, sizeof err);
     if (!pc.st) {
-        fprintf(stderr, "%s: %s\n", prog, err);
+        /* The state directory cannot be made: nothing could be recorded. */
+        fprintf(stderr, "%s: %s; the run does not start (exit status 5)\n", prog, err);
         cJSON_Delete(conf);
-        return 1;
+        return BIZ_EXIT_RECORD;
     }
     long holder = 0;
     int lock = biz_lock_acquire(pc.st->dag_dir, o->wait_lock, &holder, err, sizeof err);
@@ -388,14 +400,28 @@ int biz_plan_main(const biz_dag_def *dag, const biz_cli *o, cJSON *conf, const c
             fprintf(stderr, "%s: another run of DAG '%s' is in progress (pid %s); lock file %s%s\n",
                     prog, dag->dag_id, pid, err,
                     o->wait_lock > 0 ? " (gave up waiting)" : "; use --wait-lock SECONDS to wait");
+        } else if (lock == -3) {
+            fprintf(stderr, "%s: %s; the run does not start: it could not be recorded (exit status 5)\n",
+                    prog, err);
         } else {
             fprintf(stderr, "%s: %s\n", prog, err);
         }
         biz_store_close(pc.st);
         cJSON_Delete(conf);
-        return lock == -1 ? BIZ_EXIT_LOCKED : 1;
+        return lock == -1 ? BIZ_EXIT_LOCKED : lock == -3 ? BIZ_EXIT_RECORD : 1;
     }
     biz_store_clean_temp(pc.st);
+    /* Under the lock: Bash groups a killed executable left running are
+     * stopped before anything runs again (proc.h). */
+    char procs[4200];
+    snprintf(procs, sizeof procs, "%s/procs", pc.st->dag_dir);
+    if (biz_proc_registry_open(procs, -1, err, sizeof err) < 0) {
+        fprintf(stderr, "%s: %s\n", prog, err);
+        biz_lock_release(lock);
+        biz_store_close(pc.st);
+        cJSON_Delete(conf);
+        return 1;
+    }
     reload(&pc);
 
     int status = 0;
@@ -488,6 +514,7 @@ int biz_plan_main(const biz_dag_def *dag, const biz_cli *o, cJSON *conf, const c
     }
     free(last_id);
     cJSON_Delete(pc.records);
+    biz_proc_registry_close();
     biz_lock_release(lock);
     biz_store_close(pc.st);
     return status;

@@ -24,6 +24,10 @@
 
 /* Exit status when another run of the DAG holds the lock. */
 #define BIZ_EXIT_LOCKED 4
+/* Exit status when the run could not be recorded: a write of its record,
+ * journal or log failed (the run stopped starting tasks), or the state
+ * directory cannot be written at all (the run did not start). */
+#define BIZ_EXIT_RECORD 5
 
 /* The DAG's schedule settings. */
 typedef struct biz_plan_sched {

@@ -18,35 +18,59 @@ static const char *jstr(const cJSON *o, const char *name)
 
 /* A record's state, but "killed" for a run still "running" whose process
  * is gone (kill -9, a crash, a reboot): no one will finish it but --resume. */
+/* The record's pid, 0 when it has none that names a process (a hostile
+ * record's 1e300 must not reach a cast). */
+static long rec_pid(const cJSON *r)
+{
+    const cJSON *pid = cJSON_GetObjectItemCaseSensitive(r, "pid");
+    if (!cJSON_IsNumber(pid) || !(pid->valuedouble >= 1 && pid->valuedouble <= INT_MAX))
+        return 0;
+    return (long)pid->valuedouble;
+}
+
 static const char *run_state(const cJSON *r)
 {
     const char *s = jstr(r, "state");
-    const cJSON *pid = cJSON_GetObjectItemCaseSensitive(r, "pid");
-    if (s && !strcmp(s, "running") && cJSON_IsNumber(pid) && pid->valuedouble > 0 &&
-        kill((pid_t)pid->valuedouble, 0) < 0 && errno == ESRCH)
+    long pid = rec_pid(r);
+    if (s && !strcmp(s, "running") && pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
         return "killed";
     return s;
 }
 
+/* s made safe for a terminal (log.h: control characters, bidi overrides
+ * and invalid UTF-8 escaped: a record is a file anyone can edit), or "-".
+ * The copy lives until eight more calls: enough for one printed line. */
 static const char *or_dash(const char *s)
 {
-    return s ? s : "-";
+    static char *slot[8];
+    static unsigned next;
+    if (!s)
+        return "-";
+    if (!biz_log_needs_escape(s, BIZ_ESC_TEXT))
+        return s;
+    char **at = &slot[next++ % 8];
+    free(*at);
+    *at = biz_log_escape(s, BIZ_ESC_TEXT);
+    return *at ? *at : "?";
 }
 
 /* "12.345s", "4m05s", "1h02m", or "-" when not finished. */
 static void fmt_duration(double start, double end, char *buf, size_t len)
 {
-    if (start <= 0 || end <= 0 || end < start) {
+    /* Record times are years 0 to 9999: their difference fits a long long
+     * (not an int: 10,000 years of seconds overflow one). */
+    if (start <= 0 || end <= 0 || end < start || end - start > 1e12) {
         snprintf(buf, len, "-");
         return;
     }
     double d = end - start;
+    long long s = (long long)d;
     if (d < 60)
         snprintf(buf, len, "%.3fs", d);
     else if (d < 3600)
-        snprintf(buf, len, "%dm%02ds", (int)d / 60, (int)d % 60);
+        snprintf(buf, len, "%lldm%02llds", s / 60, s % 60);
     else
-        snprintf(buf, len, "%dh%02dm", (int)d / 3600, (int)d % 3600 / 60);
+        snprintf(buf, len, "%lldh%02lldm", s / 3600, s % 3600 / 60);
 }
 
 /* "2024-01-01 06:00:00" from a record time, or "-". */
@@ -70,6 +94,8 @@ static void fmt_counts(const cJSON *rec, char *buf, size_t len)
     const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(rec, "tasks");
     size_t off = 0;
     buf[0] = 0;
+    if (!cJSON_IsObject(tasks))
+        tasks = NULL;
     for (size_t k = 0; k < sizeof order / sizeof *order; k++) {
         int n = 0;
         const cJSON *t;
@@ -77,8 +103,10 @@ static void fmt_counts(const cJSON *rec, char *buf, size_t len)
             const char *s = jstr(t, "state");
             n += s && strcmp(s, order[k]) == 0;
         }
-        if (n && off < len)
-            off += (size_t)snprintf(buf + off, len - off, "%s%d %s", off ? ", " : "", n, order[k]);
+        if (n && off < len) {
+            int w = snprintf(buf + off, len - off, "%s%d %s", off ? ", " : "", n, order[k]);
+            off = w < 0 ? len : off + (size_t)w;
+        }
     }
     if (!buf[0])
         snprintf(buf, len, "-");
@@ -122,6 +150,12 @@ int biz_plan_show_runs(FILE *f, const biz_dag_def *dag, const biz_cli *o, const 
         }
         fprintf(f, "%-*s  %-9s  %-19s  %10s  %s\n", w, "RUN ID", "STATE", "START", "DURATION", "TASKS");
         cJSON_ArrayForEach(r, records) {
+            char why[200];
+            if (biz_record_check(r, why, sizeof why) < 0)
+                fprintf(stderr, "%s: warning: the record of run %s is malformed: %s\n", prog,
+                        or_dash(jstr(r, "run_id")), why);
+        }
+        cJSON_ArrayForEach(r, records) {
             char start[32], dur[32], counts[256];
             fmt_time(r, "start_date", start, sizeof start);
             fmt_duration(biz_record_time(r, "start_date"), biz_record_time(r, "end_date"), dur, sizeof dur);
@@ -143,10 +177,10 @@ void biz_plan_print_record(FILE *f, const cJSON *rec, const char *record_path)
     fprintf(f, "dag:           %s\n", or_dash(jstr(rec, "dag_id")));
     fprintf(f, "type:          %s\n", or_dash(jstr(rec, "run_type")));
     const char *state = run_state(rec);
-    if (state && !strcmp(state, "killed"))
-        fprintf(f, "state:         killed (recorded as running, but its process %.0f is gone;"
-                " --resume %s reruns what did not finish)\n",
-                cJSON_GetObjectItemCaseSensitive(rec, "pid")->valuedouble, or_dash(jstr(rec, "run_id")));
+    long pid = rec_pid(rec);
+    if (state && !strcmp(state, "killed") && pid > 0)
+        fprintf(f, "state:         killed (recorded as running, but its process %ld is gone;"
+                " --resume %s reruns what did not finish)\n", pid, or_dash(jstr(rec, "run_id")));
     else
         fprintf(f, "state:         %s\n", or_dash(state));
     fprintf(f, "logical date:  %s\n", or_dash(jstr(rec, "logical_date")));
@@ -156,7 +190,7 @@ void biz_plan_print_record(FILE *f, const cJSON *rec, const char *record_path)
     char *conf = cv ? cJSON_PrintUnformatted(cv) : NULL;
     cJSON_Delete(cv);
     char *masked = conf ? biz_log_redact(conf) : NULL;  /* stored as it is, shown masked */
-    fprintf(f, "conf:          %s\n", masked ? masked : "{}");
+    fprintf(f, "conf:          %s\n", masked ? or_dash(masked) : "{}");
     free(masked);
     free(conf);
     fmt_time(rec, "start_date", a, sizeof a);
@@ -167,19 +201,21 @@ void biz_plan_print_record(FILE *f, const cJSON *rec, const char *record_path)
     if (record_path)
         fprintf(f, "record:        %s\n", record_path);
     if (jstr(rec, "log"))
-        fprintf(f, "log:           %s  (a task's lines: grep '\\[TASK #TRY\\]')\n", jstr(rec, "log"));
+        fprintf(f, "log:           %s  (a task's lines: grep '\\[TASK #TRY\\]')\n", or_dash(jstr(rec, "log")));
     const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(rec, "tasks"), *t;
+    if (!cJSON_IsObject(tasks))
+        tasks = NULL;   /* biz_record_check says so; no task has a name then */
     int w = 4;
     cJSON_ArrayForEach(t, tasks) {
-        int l = (int)strlen(t->string);
-        w = l > w ? l : w;
+        size_t l = strlen(or_dash(t->string));
+        w = l > (size_t)w ? (l > 200 ? 200 : (int)l) : w;
     }
     fprintf(f, "\n%-*s  %-15s  %5s  %10s\n", w, "TASK", "STATE", "TRIES", "DURATION");
     cJSON_ArrayForEach(t, tasks) {
         const cJSON *tries = cJSON_GetObjectItemCaseSensitive(t, "tries");
         fmt_duration(biz_record_time(t, "start_date"), biz_record_time(t, "end_date"), dur, sizeof dur);
-        fprintf(f, "%-*s  %-15s  %5d  %10s\n", w, t->string, or_dash(jstr(t, "state")),
-                cJSON_IsNumber(tries) ? tries->valueint : 0, dur);
+        fprintf(f, "%-*s  %-15s  %5d  %10s\n", w, or_dash(t->string), or_dash(jstr(t, "state")),
+                cJSON_IsNumber(tries) ? tries->valueint : 0, dur);   /* valueint: clamped by cJSON */
     }
     int header = 0;
     cJSON_ArrayForEach(t, tasks) {
@@ -188,7 +224,7 @@ void biz_plan_print_record(FILE *f, const cJSON *rec, const char *record_path)
             continue;
         if (!header++)
             fprintf(f, "\n");
-        fprintf(f, "%s: %s\n", t->string, reason);
+        fprintf(f, "%s: %s\n", or_dash(t->string), or_dash(reason));
     }
 }
 
@@ -205,10 +241,16 @@ int biz_plan_show_run(FILE *f, const biz_dag_def *dag, const biz_cli *o, const c
         fprintf(stderr, "%s: no run '%s' of DAG '%s' recorded (see --runs)\n", prog, o->show, dag->dag_id);
         rc = 1;
     } else {
-        char *path = NULL;
+        char *path = NULL, why[200];
         if (st && asprintf(&path, "%s/%s.json", st->runs_dir, jstr(rec, "run_id")) < 0)
             path = NULL;
         biz_plan_print_record(f, rec, path);
+        /* What can be read is shown; what is wrong is said, and the exit
+         * status says the record is not sound. */
+        if (biz_record_check(rec, why, sizeof why) < 0) {
+            fprintf(stderr, "%s: the record %s is malformed: %s\n", prog, path ? path : "?", why);
+            rc = 1;
+        }
         free(path);
     }
     cJSON_Delete(records);

@@ -520,10 +520,14 @@ int biz_s3_parse_payload_limited(const char *bucket, const char *key,
         payload_err(err, errlen, bucket, key, ": ", "missing 'statusCode'");
         goto done;
     }
-    if (!cJSON_IsNumber(sc) || sc->valuedouble != (double)(long)sc->valuedouble ||
-        sc->valuedouble < -1e9 || sc->valuedouble > 1e9) {
+    /* The range first: casting a double beyond long's range (1e300, NaN)
+     * to long is undefined behaviour. */
+    if (!cJSON_IsNumber(sc) || !(sc->valuedouble >= -1e9 && sc->valuedouble <= 1e9) ||
+        sc->valuedouble != (double)(long)sc->valuedouble) {
         payload_err(err, errlen, bucket, key, ": ", "'statusCode' is not an integer (%s)",
-                    cJSON_IsNumber(sc) ? "a fraction" : json_kind(sc));
+                    !cJSON_IsNumber(sc) ? json_kind(sc)
+                    : sc->valuedouble >= -1e9 && sc->valuedouble <= 1e9 ? "a fraction"
+                    : "out of range");
         goto done;
     }
     if (sc->valuedouble < 100 || sc->valuedouble > 599) {

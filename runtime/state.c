@@ -440,15 +440,60 @@ static void tb_f(tbuf *b, const char *fmt, ...)
     free(big);
 }
 
-/* A JSON string, escaped as cJSON escapes (quote, backslash, controls). */
+/* The length of the valid UTF-8 sequence at p (1 to 4), or 0 when the
+ * bytes there are not one (a stray continuation byte, an overlong form, a
+ * surrogate, beyond U+10FFFF, cut by the string's end). */
+static int utf8_len(const unsigned char *p)
+{
+    unsigned c = p[0];
+    if (c < 0x80)
+        return 1;
+    int n;
+    unsigned min, cp;
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2, min = 0x80, cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3, min = 0x800, cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4, min = 0x10000, cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    for (int i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;   /* the string's NUL ends here too */
+        cp = cp << 6 | (p[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
+}
+
+/* A JSON string, escaped as cJSON escapes (quote, backslash, controls).
+ * Records are strict JSON whatever a server or a command sent: a byte that
+ * is not part of valid UTF-8 becomes U+FFFD (issue 10), as Python's
+ * errors="replace" does, so every JSON reader can read the record. */
 static void tb_str(tbuf *b, const char *s)
 {
     tb_add(b, "\"", 1);
     const char *run = s;
-    for (const char *q = s;; q++) {
+    for (const char *q = s;;) {
         unsigned char c = (unsigned char)*q;
-        if (c && c != '"' && c != '\\' && c >= 0x20)
+        if (c >= 0x80) {
+            int n = utf8_len((const unsigned char *)q);
+            if (n) {
+                q += n;
+                continue;
+            }
+            tb_add(b, run, (size_t)(q - run));
+            tb_add(b, "\\ufffd", 6);
+            run = ++q;
             continue;
+        }
+        if (c && c != '"' && c != '\\' && c >= 0x20) {
+            q++;
+            continue;
+        }
         tb_add(b, run, (size_t)(q - run));
         if (!c)
             break;
@@ -463,7 +508,7 @@ static void tb_str(tbuf *b, const char *s)
             snprintf(esc, sizeof esc, "\\u%04x", c);
             tb_add(b, esc, 6);
         }
-        run = q + 1;
+        run = ++q;
     }
     tb_add(b, "\"", 1);
 }
@@ -528,7 +573,7 @@ static void tb_json(tbuf *b, const cJSON *v, int depth)
         double d = v->valuedouble;
         if (isnan(d) || isinf(d)) {
             tb_s(b, "null");
-        } else if (d == (double)(long long)d && fabs(d) < 1e15) {
+        } else if (fabs(d) < 1e15 && d == (double)(long long)d) {   /* in range first: the cast */
             long long i = (long long)d;
             if (i < 0)
                 tb_add(b, "-", 1);
@@ -619,10 +664,9 @@ static void tb_task(tbuf *b, const biz_ti *ti, const char *log)
     tb_s(b, ", \"xcom\": ");
     tb_sealed(b, ti->xcom);
     if (ti->branch) {
-        char *br = cJSON_PrintUnformatted(ti->branch);
+        /* The writer's own printer: a branch id is escaped as strictly. */
         tb_s(b, ", \"branch\": ");
-        tb_s(b, br ? br : "[]");
-        free(br);
+        tb_json(b, ti->branch, 0);
     }
     tb_s(b, ", \"log\": ");
     if (log && ti->tries > 0)
@@ -728,9 +772,130 @@ static const char *jstr(const cJSON *o, const char *name)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* A time field: absent, null or an ISO time. */
+static int time_ok(const cJSON *o, const char *field)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, field);
+    time_t t;
+    return !v || cJSON_IsNull(v) || (cJSON_IsString(v) && biz_iso_parse(v->valuestring, &t) == 0);
+}
+
+/* An integer in [lo, hi] (what a count or a pid must be before a cast). */
+static int int_ok(const cJSON *v, double lo, double hi)
+{
+    return cJSON_IsNumber(v) && v->valuedouble >= lo && v->valuedouble <= hi &&
+           v->valuedouble == floor(v->valuedouble);
+}
+
+/* What is wrong with a record (state.h). A record comes from a file
+ * anyone with access to the state directory can edit, or a disk can
+ * damage: every field the readers use is checked here, before a cast or
+ * a dereference relies on it. */
+int biz_record_check(const cJSON *rec, char *err, size_t errlen)
+{
+    if (!cJSON_IsObject(rec)) {
+        snprintf(err, errlen, "not a JSON object");
+        return -1;
+    }
+    static const char *const strings[] = { "run_id", "dag_id", "run_type", "logical_date" };
+    for (size_t i = 0; i < sizeof strings / sizeof *strings; i++)
+        if (!jstr(rec, strings[i])) {
+            snprintf(err, errlen, "no %s (a string)", strings[i]);
+            return -1;
+        }
+    const char *state = jstr(rec, "state");
+    int known = 0;
+    for (size_t i = 0; state && i < sizeof run_state_names / sizeof *run_state_names; i++)
+        known |= strcmp(state, run_state_names[i]) == 0;
+    if (!known) {
+        snprintf(err, errlen, state ? "state '%.40s' is not a run state" : "no state (a string)%s",
+                 state ? state : "");
+        return -1;
+    }
+    const cJSON *pid = cJSON_GetObjectItemCaseSensitive(rec, "pid");
+    if (pid && !cJSON_IsNull(pid) && !int_ok(pid, 1, INT_MAX)) {
+        snprintf(err, errlen, "pid is not a process id");
+        return -1;
+    }
+    const cJSON *num = cJSON_GetObjectItemCaseSensitive(rec, "run_number");
+    if (num && !int_ok(num, 0, INT_MAX)) {
+        snprintf(err, errlen, "run_number is not a count");
+        return -1;
+    }
+    const char *times[] = { "logical_date", "data_interval_start", "data_interval_end",
+                            "start_date", "end_date" };
+    for (size_t i = 0; i < sizeof times / sizeof *times; i++)
+        if (!time_ok(rec, times[i])) {
+            snprintf(err, errlen, "%s is not a time", times[i]);
+            return -1;
+        }
+    const cJSON *conf = cJSON_GetObjectItemCaseSensitive(rec, "conf");
+    if (conf && !cJSON_IsObject(conf)) {
+        snprintf(err, errlen, "conf is not an object");
+        return -1;
+    }
+    const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(rec, "tasks");
+    if (!cJSON_IsObject(tasks)) {
+        snprintf(err, errlen, tasks ? "tasks is not an object" : "no tasks");
+        return -1;
+    }
+    const cJSON *t;
+    cJSON_ArrayForEach(t, tasks) {
+        const char *id = t->string ? t->string : "?";
+        const char *ts = jstr(t, "state");
+        const cJSON *v;
+        if (!cJSON_IsObject(t)) {
+            snprintf(err, errlen, "task '%.80s' is not an object", id);
+            return -1;
+        }
+        if (state_from_name(ts) < 0) {
+            snprintf(err, errlen, ts ? "task '%.80s': state '%.40s' is not a task state"
+                                     : "task '%.80s': no state (a string)%s", id, ts ? ts : "");
+            return -1;
+        }
+        /* A try count a resume goes on from: past a million, the next
+         * try's number would be meaningless (and near INT_MAX, overflow). */
+        v = cJSON_GetObjectItemCaseSensitive(t, "tries");
+        if (v && !int_ok(v, 0, 1000000)) {
+            snprintf(err, errlen, "task '%.80s': tries is not a count (0 to 1000000)", id);
+            return -1;
+        }
+        if (!time_ok(t, "start_date") || !time_ok(t, "end_date")) {
+            snprintf(err, errlen, "task '%.80s': start_date or end_date is not a time", id);
+            return -1;
+        }
+        v = cJSON_GetObjectItemCaseSensitive(t, "duration");
+        if (v && !cJSON_IsNull(v) && !(cJSON_IsNumber(v) && v->valuedouble >= 0)) {
+            snprintf(err, errlen, "task '%.80s': duration is not a number of seconds", id);
+            return -1;
+        }
+        v = cJSON_GetObjectItemCaseSensitive(t, "reason");
+        if (v && !cJSON_IsNull(v) && !cJSON_IsString(v)) {
+            snprintf(err, errlen, "task '%.80s': reason is not a string", id);
+            return -1;
+        }
+        v = cJSON_GetObjectItemCaseSensitive(t, "xcom");
+        if (v && !cJSON_IsObject(v)) {
+            snprintf(err, errlen, "task '%.80s': xcom is not an object", id);
+            return -1;
+        }
+        v = cJSON_GetObjectItemCaseSensitive(t, "branch");
+        if (v && !cJSON_IsArray(v)) {
+            snprintf(err, errlen, "task '%.80s': branch is not a list", id);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* Applies a record to a fresh run for --resume. */
 int biz_record_apply(biz_run *run, const cJSON *rec, char *err, size_t errlen)
 {
+    char why[200];
+    if (biz_record_check(rec, why, sizeof why) < 0) {
+        snprintf(err, errlen, "malformed run record: %s", why);
+        return -1;
+    }
     const char *dag_id = jstr(rec, "dag_id"), *run_id = jstr(rec, "run_id");
     const char *ld = jstr(rec, "logical_date");
     time_t t;
@@ -826,11 +991,69 @@ int biz_record_apply(biz_run *run, const cJSON *rec, char *err, size_t errlen)
 #define LOG_MS 100
 #define LOG_BUF (64 * 1024)
 
+/* ---------------------------------------------------------------- failed writes
+ *
+ * A run whose record is not true is worse than a run that stops: a resume
+ * would repeat calls that were made, or skip calls that were not (issue
+ * 10). So every failed write of the record, the journal or the run log
+ * (EACCES, ENOSPC, EROFS, EIO, a short write, a failed fsync) ends here:
+ * said once, naming the file and the error, and the run starts no task
+ * from then on; runplan.c then exits with BIZ_EXIT_RECORD. The tries in
+ * flight finish (killing them would lose their outcome as surely), and the
+ * end of the run is written whole if the disk allows it; if it does not,
+ * the last record written and its journal stay as they were. */
+
+/* Marks the run failed and stops what would start tasks: the scheduling
+ * pass, retries and the dagrun_timeout timer (whose tasks would be
+ * skipped, which a resume would then rerun anyway). */
+static void stop_starting(biz_run *run)
+{
+    if (run->state != BIZ_RUN_RUNNING)
+        return;
+    run->state = BIZ_RUN_FAILED;
+    run->end_wall = biz_wall_now();
+    biz_loop_timer_cancel(run->loop, run->pump_timer);
+    run->pump_timer = 0;
+    biz_loop_timer_cancel(run->loop, run->timeout_timer);
+    run->timeout_timer = 0;
+    for (int i = 0; i < run->n; i++) {
+        biz_loop_timer_cancel(run->loop, run->tis[i].retry_timer);
+        run->tis[i].retry_timer = 0;
+    }
+}
+
+/* The store a run is attached to, for biz_record_failed. */
+static biz_store *attached;
+
+static void record_failed(biz_store *st, const char *path, int err)
+{
+    if (st->save_failed)
+        return;
+    st->save_failed = 1;
+    st->fail_errno = err ? err : EIO;
+    biz_run *run = st->run;
+    int started = run && run->loop && run->state == BIZ_RUN_RUNNING;
+    biz_log(BIZ_LOG_ERROR, "cannot write %s: %s; %s", path ? path : st->runs_dir,
+            strerror(st->fail_errno),
+            started ? "the run stops: no task starts from now on (exit status 5)"
+                    : run && !run->loop && run->state == BIZ_RUN_RUNNING
+                    ? "the run does not start: it could not be recorded (exit status 5)"
+                    : "the record of the run may be incomplete (exit status 5)");
+    if (started)
+        stop_starting(run);
+}
+
 static void log_flush(biz_store *st)
 {
-    if (st->log_len && st->log_fd >= 0 && write_all(st->log_fd, st->log_buf, st->log_len) < 0 &&
-        !st->save_failed)
-        st->save_failed = 1;
+    if (st->log_len && st->log_fd >= 0 && write_all(st->log_fd, st->log_buf, st->log_len) < 0) {
+        int e = errno ? errno : EIO;
+        /* No more lines to this file: the message below must not come
+         * back here. */
+        close(st->log_fd);
+        st->log_fd = -2;
+        st->log_len = 0;
+        record_failed(st, st->log_path, e);
+    }
     st->log_len = 0;
 }
 
@@ -872,12 +1095,9 @@ static void log_open(biz_store *st)
     const char *path = st->log_path;
     st->log_fd = path ? open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600) : -1;
     if (st->log_fd < 0) {
-        int e = errno;
+        int e = path ? errno : ENOMEM;
         st->log_fd = -2;
-        if (!st->save_failed) {
-            st->save_failed = 1;
-            biz_log(BIZ_LOG_ERROR, "cannot open the run log %s: %s", path ? path : "?", strerror(e));
-        }
+        record_failed(st, path, e);
     } else if (st->umask_strips) {
         fchmod(st->log_fd, 0600);
     }
@@ -975,11 +1195,41 @@ static void on_change(biz_run *run)
         log_flush_now(st);
 }
 
+/* Before a task starts: what ended it is written first, so that a task
+ * never starts once the record has failed (record_failed stops the run).
+ * The try's own start is written by the before-I/O hook, just before its
+ * request or command leaves: if the disk fills in between, that one try
+ * runs unrecorded, and the run stops after it. */
+static int before_start(biz_run *run)
+{
+    biz_store *st = run->store;
+    if (st->save_failed)
+        return -1;
+    if (run->changed.n > 0 || (int)run->state != st->written_state) {
+        st->pending = 0;
+        if (biz_store_save(st) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* A failed write of a file of the attached run made elsewhere (state.h). */
+void biz_record_failed(const char *path, int err)
+{
+    if (attached && attached->run)
+        record_failed(attached, path, err);
+    else
+        biz_log(BIZ_LOG_ERROR, "cannot write %s: %s", path ? path : "?", strerror(err ? err : EIO));
+}
+
 /* Attaches run: its changes are recorded, its lines logged. */
 void biz_store_attach(biz_store *st, biz_run *run)
 {
     st->run = run;
     st->save_failed = 0;
+    st->fail_errno = 0;
+    st->journal_dead = 0;
+    st->journal_len = 0;
     st->journal_fd = -1;
     st->need_sync = 0;
     st->sync_timer = 0;
@@ -996,6 +1246,8 @@ void biz_store_attach(biz_store *st, biz_run *run)
     st->umask_strips = (u & 0600) != 0;
     run->store = st;
     run->on_change = on_change;
+    run->before_start = before_start;
+    attached = st;
     biz_log_set_sink(log_sink, st);
 }
 
@@ -1009,9 +1261,11 @@ static char *journal_path(const biz_store *st, const char *run_id)
 
 static void journal_sync(biz_store *st)
 {
-    if (st->journal_fd >= 0 && st->need_sync && fsync(st->journal_fd) < 0 && !st->save_failed) {
-        st->save_failed = 1;
-        biz_log(BIZ_LOG_ERROR, "cannot sync the run journal in %s: %s", st->runs_dir, strerror(errno));
+    if (st->journal_fd >= 0 && st->need_sync && fsync(st->journal_fd) < 0) {
+        int e = errno;
+        char *p = journal_path(st, st->run->run_id);
+        record_failed(st, p, e);
+        free(p);
     }
     st->need_sync = 0;
 }
@@ -1063,8 +1317,11 @@ void biz_store_detach(biz_store *st)
     log_close(st);
     journal_close(st, 0);
     st->run->on_change = NULL;
+    st->run->before_start = NULL;
     st->run->store = NULL;
     st->run = NULL;
+    if (attached == st)
+        attached = NULL;
     biz_log_set_sink(NULL, NULL);
 }
 
@@ -1076,16 +1333,6 @@ static void clear_changed(biz_run *run)
     run->changed.n = 0;
 }
 
-static int report_failure(biz_store *st, const char *what, const char *name)
-{
-    if (!st->save_failed) {
-        st->save_failed = 1;
-        biz_log(BIZ_LOG_ERROR, "cannot write the run %s %s/%s: %s", what, st->runs_dir,
-                name ? name : "?", strerror(errno));
-    }
-    return -1;
-}
-
 /* Writes the whole record, durably; with journal_gen (> 0) it is the base
  * of a journal of that generation. */
 static int write_record(biz_store *st, long journal_gen)
@@ -1093,16 +1340,20 @@ static int write_record(biz_store *st, long journal_gen)
     biz_run *run = st->run;
     tbuf b = { 0 };
     tb_record(&b, run, st, journal_gen);
-    char *name = NULL;
-    int rc = -1;
-    if (!b.oom && b.p && asprintf(&name, "%s.json", run->run_id) >= 0)
+    char *name = NULL, *path = NULL;
+    int rc = -1, e = ENOMEM;
+    if (!b.oom && b.p && asprintf(&name, "%s.json", run->run_id) >= 0) {
         rc = biz_state_write_atomic(st->runs_dir, st->runs_fd, name, b.p, 1);
-    if (rc < 0)
-        report_failure(st, "record", name);
-    else {
+        e = errno;
+    }
+    if (rc < 0) {
+        path = name ? join(st->runs_dir, name) : NULL;
+        record_failed(st, path ? path : st->runs_dir, e);
+    } else {
         clear_changed(run);
         st->written_state = (int)run->state;
     }
+    free(path);
     free(name);
     free(b.p);
     return rc;
@@ -1122,16 +1373,17 @@ static int journal_start(biz_store *st)
     char line[64];
     int n = snprintf(line, sizeof line, "{\"gen\":%ld}\n", st->gen);
     if (fd < 0 || fchmod(fd, 0600) < 0 || write_all(fd, line, (size_t)n) < 0) {
-        int e = errno;
+        int e = path ? errno : ENOMEM;
         if (fd >= 0)
             close(fd);
-        errno = e;
-        report_failure(st, "journal", path);
+        st->journal_dead = 1;
+        record_failed(st, path, e);
         free(path);
         return -1;
     }
     free(path);
     st->journal_fd = fd;
+    st->journal_len = n;
     return 0;
 }
 
@@ -1152,18 +1404,38 @@ static int journal_append(biz_store *st)
         finished |= biz_ti_state_finished(ti->state);
     }
     if ((int)run->state != st->written_state) {
-        tb_f(b, "{\"run\": {\"state\": \"%s\"}}\n", run_state_names[run->state]);
-        st->written_state = (int)run->state;
+        tb_f(b, "{\"run\": {\"state\": \"%s\", ", run_state_names[run->state]);
+        tb_time(b, "end_date", run->state == BIZ_RUN_RUNNING ? 0 : run->end_wall);
+        tb_s(b, "}}\n");
         finished = 1;
     }
-    clear_changed(run);
+    int e = 0;
     if (b->oom) {
         b->oom = 0;
-        errno = ENOMEM;
-        return report_failure(st, "journal", run->run_id);
+        e = ENOMEM;
+    } else if (b->n && write_all(st->journal_fd, b->p, b->n) < 0) {
+        e = errno ? errno : EIO;
     }
-    if (b->n && write_all(st->journal_fd, b->p, b->n) < 0)
-        return report_failure(st, "journal", run->run_id);
+    if (e) {
+        /* A line cut by a full disk would make the reader stop there
+         * anyway; cutting it off keeps the journal a list of whole lines.
+         * The journal takes no more lines: the changes it missed would be
+         * applied out of order. The record is written whole at the end,
+         * if the disk lets it. */
+        if (ftruncate(st->journal_fd, (off_t)st->journal_len) < 0) {
+            /* Nothing more to do: a reader drops a cut last line. */
+        }
+        close(st->journal_fd);
+        st->journal_fd = -1;
+        st->journal_dead = 1;
+        char *p = journal_path(st, run->run_id);
+        record_failed(st, p, e);
+        free(p);
+        return -1;
+    }
+    st->journal_len += (long)b->n;
+    st->written_state = (int)run->state;
+    clear_changed(run);
     if (finished) {
         st->need_sync = 1;
         if (!run->loop)
@@ -1184,13 +1456,21 @@ int biz_store_save(biz_store *st)
         /* Ended: the record whole, durably, then no more journal. */
         if (st->compacted && run->changed.n == 0 && st->written_state == (int)run->state)
             return 0;
-        if (write_record(st, 0) < 0)
+        if (write_record(st, 0) < 0) {
+            /* The base record and its journal stay: the run's end goes in
+             * the journal while it takes lines, so the record still tells
+             * what happened. */
+            if (st->journal_fd >= 0 && !st->journal_dead)
+                journal_append(st);
             return -1;
+        }
         st->compacted = 1;
         journal_close(st, 1);
         return 0;
     }
     st->compacted = 0;
+    if (st->journal_dead)
+        return -1;   /* the run is stopping (record_failed): only its end is written */
     if (st->journal_fd < 0)
         return journal_start(st);
     return journal_append(st);
@@ -1233,6 +1513,10 @@ static void journal_apply(const biz_store *st, cJSON *rec)
         } else if (cJSON_IsObject(r)) {
             const cJSON *kv;
             cJSON_ArrayForEach(kv, r) {
+                /* Only what the writer puts there: a damaged journal must
+                 * not replace the tasks or the run id. */
+                if (strcmp(kv->string, "state") != 0 && strcmp(kv->string, "end_date") != 0)
+                    continue;
                 cJSON *c = cJSON_Duplicate(kv, 1);
                 if (cJSON_GetObjectItemCaseSensitive(rec, kv->string))
                     cJSON_ReplaceItemInObjectCaseSensitive(rec, kv->string, c);

@@ -53,7 +53,10 @@ typedef struct biz_store {
     char *logs_dir;    /* <dag_dir>/logs */
     int runs_fd;       /* runs_dir open, to fsync renames into it */
     biz_run *run;      /* the attached run, or NULL */
-    int save_failed;   /* a write failed (reported once) */
+    int save_failed;   /* a write failed (reported once; the run stops) */
+    int fail_errno;    /* the error of that write */
+    int journal_dead;  /* the journal failed: it takes no more lines */
+    long journal_len;  /* the journal's bytes of whole lines */
     int journal_fd;    /* the running run's journal, or -1 */
     long gen;          /* its generation */
     int need_sync;     /* a finished task is in the journal, not yet fsynced */
@@ -105,6 +108,12 @@ int biz_state_write_atomic(const char *dir, int dirfd, const char *name, const c
  * none written). */
 cJSON *biz_record_from_run(const biz_run *run, const biz_store *st);
 
+/* What is wrong with a record (a file anyone may have edited): types and
+ * ranges of every field the readers use (run_id, dag_id, run_type, state,
+ * pid, times, conf, tasks and each task's state, tries up to 1000000,
+ * times, reason, xcom, branch). 0, or -1 with the first problem in err. */
+int biz_record_check(const cJSON *rec, char *err, size_t errlen);
+
 /* Whether a task found in a record in state (with reason) runs again on
  * --resume: failed, upstream_failed and every unfinished state do; success
  * does not, skipped neither unless dagrun_timeout skipped it. */
@@ -120,6 +129,13 @@ int biz_record_apply(biz_run *run, const cJSON *rec, char *err, size_t errlen);
 /* Attaches run to st: its changes are recorded (base record and journal,
  * see above), every line it logs goes to the run's log file. */
 void biz_store_attach(biz_store *st, biz_run *run);
+/* A failed write of a file that belongs to the attached run's record (a
+ * log an operator writes itself): reported as the store's own failures
+ * are, once, naming path and the error; the run starts no task from then
+ * on and exits with status 5 (runplan.h). Without an attached run, only
+ * the message. */
+void biz_record_failed(const char *path, int err);
+
 /* Stops recording: fsyncs and closes the journal, if any. */
 void biz_store_detach(biz_store *st);
 /* Records the attached run's changes now: the base record the first time,

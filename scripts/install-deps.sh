@@ -5,7 +5,8 @@ set -eu
 
 PKGS="build-essential autoconf automake pkg-config flex bison
       libcurl4-openssl-dev libcjson-dev libcunit1-dev libssl-dev zlib1g-dev
-      python3 python3-venv graphviz file dpkg-dev ca-certificates curl nginx jq valgrind"
+      python3 python3-venv graphviz file dpkg-dev ca-certificates curl nginx jq valgrind
+      clang"
 
 if [ "$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi
 export DEBIAN_FRONTEND=noninteractive

@@ -2,7 +2,8 @@
 # test.sh: the whole test suite (run scripts/quickstart.sh once before).
 #   1. unit and integration tests of the normal build (_build)
 #   2. the same under AddressSanitizer + UndefinedBehaviorSanitizer (_build-san)
-#   3. make distcheck
+#   3. the fuzz targets, 30 s each (scripts/fuzz.sh)
+#   4. make distcheck
 # The conformance suite (tests/conformance) needs the Airflow reference
 # environment: it is made first (scripts/install-airflow.sh, once per
 # machine) and given to the first two; distcheck's copy of the tree has none,
@@ -36,6 +37,12 @@ BIZC_AIRFLOW_DIR="$top/_deps/airflow" run_check _build "normal build"
 scripts/build.sh _build-san --enable-asan --enable-ubsan --disable-static-dags || exit 1
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     BIZC_AIRFLOW_DIR="$top/_deps/airflow" run_check _build-san "sanitizers"
+
+# The libFuzzer targets (fuzz/README.md), each for a short bounded time;
+# `make fuzz FUZZ_SECONDS=600` is the long run.
+echo "==== fuzz: ${BIZC_FUZZ_SECONDS:-30} s per target"
+scripts/fuzz.sh --seconds "${BIZC_FUZZ_SECONDS:-30}"
+case $? in 0|77) ;; *) echo "==== fuzz: FAILED"; status=1 ;; esac
 
 if [ "${BIZC_SKIP_DISTCHECK:-}" = "" ]; then
     echo "==== make distcheck"

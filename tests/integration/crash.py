@@ -112,7 +112,9 @@ def main():
                     res["kills"] += 1
             err = p.communicate(timeout=120)[1]
             if runs_dir is None:
-                for d in os.listdir(state):
+                # A kill before the executable made its state directory
+                # leaves none yet.
+                for d in (os.listdir(state) if os.path.isdir(state) else []):
                     rd = os.path.join(state, d, "runs")
                     if os.path.isdir(rd):
                         runs_dir = rd

@@ -321,7 +321,7 @@ case_ nul_text "entry='/nul-text'"
 outcome "NUL in a text answer" 1 failed "holds a NUL byte at offset 3 (of 7 bytes)"
 
 case_ ansi_error "entry='/ansi-error'"
-outcome "ANSI escapes in an error body" 1 failed 'answered 500: \x1B[2J\x1B[31mboom\r\n[2026-01-01'
+outcome "ANSI escapes in an error body" 1 failed 'answered 500: \x1b[2J\x1b[31mboom\r\n[2026-01-01'
 esc=$(printf '\033')
 assert_not_contains "ANSI escapes in an error body: no ESC printed" "$RUN_OUT$RUN_ERR" "$esc"
 assert_eq "ANSI escapes in an error body: no forged log line" 0 \

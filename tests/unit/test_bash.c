@@ -1,5 +1,6 @@
 /* test_bash.c: BashOperator's pure parts (bash.h), child processes on the
  * loop (proc.h) and the loop's handling of pipe hang-ups and weak watches. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -7,11 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <CUnit/Basic.h>
 #include "bash.h"
 #include "proc.h"
 #include "loop.h"
+#include "log.h"
 
 /* ---------------------------------------------------------------- lines */
 
@@ -306,7 +309,7 @@ static biz_proc *spawn(biz_loop *l, const char *script, got *g, const char *cwd)
     char *bash = biz_bash_which("bash", NULL);
     char *argv[] = { "bash", "-c", (char *)script, NULL };
     char *envp[] = { "PATH=/bin:/usr/bin", "X=1", NULL };
-    biz_proc_opts o = { bash, argv, envp, cwd, 0 };
+    biz_proc_opts o = { bash, argv, envp, cwd, 0, NULL };
     biz_proc_cbs cbs = { got_output, got_exit };
     char err[256];
     memset(g, 0, sizeof *g);
@@ -342,7 +345,7 @@ static void test_proc_bad_cwd(void)
     char *bash = biz_bash_which("bash", NULL);
     char *argv[] = { "bash", "-c", "true", NULL };
     char *envp[] = { NULL };
-    biz_proc_opts o = { bash, argv, envp, "/nonexistent/dir", 0 };
+    biz_proc_opts o = { bash, argv, envp, "/nonexistent/dir", 0, NULL };
     biz_proc_cbs cbs = { got_output, got_exit };
     char err[256];
     got g;
@@ -422,6 +425,328 @@ static void test_rmtree(void)
     CU_ASSERT_EQUAL(access("/bin", F_OK), 0);
 }
 
+/* ---------------------------------------------------------------- guard, registry */
+
+/* Whether pid has exited (gone, or a zombie not reaped yet by its new
+ * parent), waiting up to 2 s. */
+static int pid_gone(long pid)
+{
+    for (int i = 0; i < 100; i++) {
+        char path[64], st = 0;
+        snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+        FILE *s = fopen(path, "r");
+        if (!s)
+            return 1;
+        int z = fscanf(s, "%*d %*s %c", &st) == 1 && st == 'Z';
+        fclose(s);
+        if (z)
+            return 1;
+        usleep(20000);
+    }
+    return 0;
+}
+
+static long read_pid(const char *path)
+{
+    long v = 0;
+    for (int i = 0; i < 200 && v <= 0; i++) {
+        FILE *f = fopen(path, "r");
+        if (f) {
+            if (fscanf(f, "%ld", &v) != 1)
+                v = 0;
+            fclose(f);
+        }
+        if (v <= 0)
+            usleep(10000);
+    }
+    return v;
+}
+
+/* The guard runs once a child was spawned, in a process group of its own,
+ * holding no descriptor of ours but /dev/null and its socket (a lock fd
+ * left open here must not reach it: it would hold the lock after we died). */
+static void test_guard_fds(void)
+{
+    biz_loop *l = biz_loop_new();
+    int lockish = open("/dev/null", O_RDONLY);   /* inheritable on purpose */
+    got g;
+    biz_proc *p = spawn(l, "true", &g, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    CU_ASSERT_EQUAL(biz_loop_run(l), 0);
+    pid_t gp = biz_proc_guard_pid();
+    CU_ASSERT_FATAL(gp > 0);
+    CU_ASSERT_EQUAL(getpgid(gp), gp);
+    char path[64], comm[32] = "";
+    snprintf(path, sizeof path, "/proc/%ld/comm", (long)gp);
+    FILE *f = fopen(path, "r");
+    CU_ASSERT(f && fscanf(f, "%31s", comm) == 1);
+    if (f)
+        fclose(f);
+    CU_ASSERT_STRING_EQUAL(comm, "biz-guard");
+    snprintf(path, sizeof path, "/proc/%ld/fd", (long)gp);
+    int nfd = 0, other = 0;
+    DIR *d = opendir(path);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        nfd++;
+        char fp[512], target[256];
+        snprintf(fp, sizeof fp, "%s/%s", path, e->d_name);
+        ssize_t n = readlink(fp, target, sizeof target - 1);
+        target[n > 0 ? n : 0] = 0;
+        if (strcmp(target, "/dev/null") != 0 && strncmp(target, "socket:", 7) != 0)
+            other++;
+    }
+    closedir(d);
+    CU_ASSERT_EQUAL(nfd, 4);
+    CU_ASSERT_EQUAL(other, 0);
+    close(lockish);
+    biz_loop_free(l);
+}
+
+/* The registry: a running child has its file; once over, it is removed. A
+ * file whose executable is gone and whose group still runs is an orphan:
+ * opening the registry again stops it (the sleep started by the command
+ * too) and removes the file. */
+static void test_registry_orphan(void)
+{
+    char dir[] = "/tmp/test_bash_reg.XXXXXX";
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    char reg[256], pidfile[300], err[512];
+    snprintf(reg, sizeof reg, "%s/procs", dir);
+    snprintf(pidfile, sizeof pidfile, "%s/sleep.pid", dir);
+    CU_ASSERT_EQUAL(biz_proc_registry_open(reg, 200, err, sizeof err), 0);
+
+    biz_loop *l = biz_loop_new();
+    got g;
+    char script[512];
+    snprintf(script, sizeof script, "sleep 100 & echo $! > %s; wait", pidfile);
+    biz_proc *p = spawn(l, script, &g, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    long pg = (long)biz_proc_pid(p);
+    char file[300];
+    snprintf(file, sizeof file, "%s/%ld", reg, pg);
+    CU_ASSERT_EQUAL(access(file, F_OK), 0);
+    long sleep_pid = read_pid(pidfile);
+    CU_ASSERT_FATAL(sleep_pid > 0);
+
+    /* Our own group is not an orphan while we run... */
+    CU_ASSERT_EQUAL(biz_proc_registry_open(reg, 200, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(kill((pid_t)sleep_pid, 0), 0);
+
+    /* ... but is once the file names an executable that is gone. */
+    pid_t dead = fork();
+    if (dead == 0)
+        _exit(0);
+    waitpid(dead, NULL, 0);
+    FILE *f = fopen(file, "r");
+    char text[2048] = "";
+    size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+    text[n] = 0;
+    if (f)
+        fclose(f);
+    char *owner = strstr(text, "\nowner ");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(owner);
+    char rest[2048];
+    snprintf(rest, sizeof rest, "%s", strchr(owner + 1, '\n'));
+    snprintf(owner, sizeof text - (size_t)(owner - text), "\nowner %ld 1%s", (long)dead, rest);
+    f = fopen(file, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs(text, f);
+    fclose(f);
+    CU_ASSERT_EQUAL(biz_proc_registry_open(reg, 200, err, sizeof err), 1);
+    CU_ASSERT(pid_gone(sleep_pid));
+    CU_ASSERT_EQUAL(access(file, F_OK), -1);
+    /* The loop sees its child killed. */
+    CU_ASSERT_EQUAL(biz_loop_run(l), 0);
+    CU_ASSERT_EQUAL(g.exited, 1);
+    CU_ASSERT(WIFSIGNALED(g.wstatus));
+
+    /* Garbage and files of a group that is gone are removed quietly. */
+    char junk[300];
+    snprintf(junk, sizeof junk, "%s/12345", reg);
+    f = fopen(junk, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs("not a registry file\n", f);
+    fclose(f);
+    CU_ASSERT_EQUAL(biz_proc_registry_open(reg, 200, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(access(junk, F_OK), -1);
+
+    /* A normal end removes the file. */
+    p = spawn(l, "true", &g, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    snprintf(file, sizeof file, "%s/%ld", reg, (long)biz_proc_pid(p));
+    CU_ASSERT_EQUAL(access(file, F_OK), 0);
+    CU_ASSERT_EQUAL(biz_loop_run(l), 0);
+    CU_ASSERT_EQUAL(access(file, F_OK), -1);
+    biz_proc_registry_close();
+    biz_loop_free(l);
+    biz_proc_rmtree(dir);
+}
+
+/* A registry that cannot be written fails the spawn (the command never
+ * runs unrecorded) instead of running a command a resume could overlap. */
+static void test_registry_unwritable(void)
+{
+    char dir[] = "/tmp/test_bash_regro.XXXXXX";
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    char reg[256], mark[300], err[512];
+    snprintf(reg, sizeof reg, "%s/procs", dir);
+    snprintf(mark, sizeof mark, "%s/ran", dir);
+    CU_ASSERT_EQUAL(biz_proc_registry_open(reg, 200, err, sizeof err), 0);
+    /* The directory replaced by a file: unwritable even for root. */
+    CU_ASSERT_EQUAL(rmdir(reg), 0);
+    FILE *rf = fopen(reg, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rf);
+    fclose(rf);
+    biz_loop *l = biz_loop_new();
+    char *bash = biz_bash_which("bash", NULL);
+    char script[400];
+    snprintf(script, sizeof script, "touch %s", mark);
+    char *argv[] = { "bash", "-c", script, NULL };
+    char *envp[] = { "PATH=/bin:/usr/bin", NULL };
+    biz_proc_opts o = { bash, argv, envp, NULL, 0, "task 't'" };
+    biz_proc_cbs cbs = { got_output, got_exit };
+    got g;
+    memset(&g, 0, sizeof g);
+    CU_ASSERT_PTR_NULL(biz_proc_spawn(l, &o, &cbs, &g, err, sizeof err));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "cannot record the command's process group"));
+    CU_ASSERT_EQUAL(access(mark, F_OK), -1);
+    CU_ASSERT_EQUAL(biz_proc_live(), 0);
+    /* A registry that cannot be made at all is only warned about: the
+     * record's store reports an unwritable state directory, and the
+     * commands still run (the guard still covers them). */
+    char under_file[400];
+    snprintf(under_file, sizeof under_file, "%s/procs", reg);
+    CU_ASSERT_EQUAL(biz_proc_registry_open(under_file, 200, err, sizeof err), 0);
+    memset(&g, 0, sizeof g);
+    biz_proc *p = biz_proc_spawn(l, &o, &cbs, &g, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL(p);
+    if (p)
+        CU_ASSERT_EQUAL(biz_loop_run(l), 0);
+    CU_ASSERT_EQUAL(access(mark, F_OK), 0);
+    free(bash);
+    biz_proc_registry_close();
+    biz_loop_free(l);
+    biz_proc_rmtree(dir);
+}
+
+/* ---------------------------------------------------------------- escaping */
+
+static void check_esc(const char *in, int mode, const char *want)
+{
+    char *got = biz_log_escape(in, mode);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+    if (strcmp(got, want) != 0)
+        fprintf(stderr, "\nescape(\"%s\"): got \"%s\", want \"%s\"\n", in, got, want);
+    CU_ASSERT_STRING_EQUAL(got, want);
+    CU_ASSERT_EQUAL(biz_log_needs_escape(in, mode), strcmp(in, want) != 0);
+    free(got);
+}
+
+/* What a terminal would act on becomes visible text; the rest is kept. */
+static void test_escape(void)
+{
+    check_esc("plain text, tab\there, \\ kept", BIZ_ESC_TEXT, "plain text, tab\there, \\ kept");
+    check_esc("", BIZ_ESC_TEXT, "");
+    check_esc("\033[31mred\033[0m", BIZ_ESC_TEXT, "\\x1b[31mred\\x1b[0m");
+    check_esc("ok\r2026-01-01T00:00:00.000Z info  [x #1] task x succeeded", BIZ_ESC_TEXT,
+              "ok\\r2026-01-01T00:00:00.000Z info  [x #1] task x succeeded");
+    check_esc("a\nb\r\n", BIZ_ESC_TEXT, "a\\nb\\r\\n");
+    check_esc("bell\a bs\b del\177 nul-free \001", BIZ_ESC_TEXT,
+              "bell\\x07 bs\\x08 del\\x7f nul-free \\x01");
+    /* Valid UTF-8 is kept, C1 controls and bidi overrides are not. */
+    check_esc("caf\xc3\xa9 \xf0\x9f\x98\x80", BIZ_ESC_TEXT, "caf\xc3\xa9 \xf0\x9f\x98\x80");
+    check_esc("csi\xc2\x9b" "31m", BIZ_ESC_TEXT, "csi\\u009b31m");
+    check_esc("abc\xe2\x80\xae" "cba", BIZ_ESC_TEXT, "abc\\u202ecba");
+    check_esc("iso\xe2\x81\xa6x", BIZ_ESC_TEXT, "iso\\u2066x");
+    /* Invalid UTF-8: each bad byte alone. */
+    check_esc("bad\xff\xfe", BIZ_ESC_TEXT, "bad\\xff\\xfe");
+    check_esc("overlong\xc0\xaf", BIZ_ESC_TEXT, "overlong\\xc0\\xaf");
+    check_esc("surrogate\xed\xa0\x80", BIZ_ESC_TEXT, "surrogate\\xed\\xa0\\x80");
+    check_esc("cut\xe2\x82", BIZ_ESC_TEXT, "cut\\xe2\\x82");
+    check_esc("\xe2\x82" "A", BIZ_ESC_TEXT, "\\xe2\\x82A");
+    /* JSON: the writer escapes C0 controls itself; the rest is ours. */
+    check_esc("a\nb\033", BIZ_ESC_JSON, "a\nb\033");
+    check_esc("bad\xff \xc2\x9b", BIZ_ESC_JSON, "bad\\xff \\u009b");
+}
+
+static char sink_got[512];
+static int sink_n;
+
+static void esc_sink(void *user, const char *time, biz_log_level level, const char *task,
+                     int try, const char *msg)
+{
+    (void)user;
+    (void)time;
+    (void)level;
+    (void)task;
+    (void)try;
+    snprintf(sink_got, sizeof sink_got, "%s", msg);
+    sink_n++;
+}
+
+/* A message carrying a forged line stays one line on the console and in
+ * the log file (the sink), secrets still masked; the text given is not
+ * changed. */
+static void test_log_escapes(void)
+{
+    FILE *f = tmpfile();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    biz_log_init(BIZ_LOG_TEXT, 0, f);
+    biz_log_secret("s3cr\033t");
+    biz_log_set_sink(esc_sink, NULL);
+    sink_n = 0;
+    const char *body = "boom\r\n2026-12-03T00:00:00.000Z info  [pay #1] task pay succeeded\n"
+                       "\033[2Jtoken s3cr\033t";
+    biz_log_event(BIZ_LOG_ERROR, "failed", "pay", 1, "%s", body);
+    biz_log_set_sink(NULL, NULL);
+    fflush(f);
+    rewind(f);
+    char buf[1024];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = 0;
+    fclose(f);
+    biz_log_init(BIZ_LOG_TEXT, 0, stderr);
+    biz_log_shutdown();
+    const char *want = "boom\\r\\n2026-12-03T00:00:00.000Z info  [pay #1] task pay succeeded\\n"
+                       "\\x1b[2Jtoken ***";
+    CU_ASSERT_EQUAL(sink_n, 1);
+    CU_ASSERT_STRING_EQUAL(sink_got, want);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, want));
+    /* One line, no raw ESC or CR. */
+    CU_ASSERT_PTR_NULL(strchr(buf, '\033'));
+    CU_ASSERT_PTR_NULL(strchr(buf, '\r'));
+    CU_ASSERT(n > 0 && buf[n - 1] == '\n' && strchr(buf, '\n') == buf + n - 1);
+}
+
+/* The JSON log: one valid line, invalid UTF-8 escaped, CR/LF as JSON
+ * escapes (the JSON reader gets the message back). */
+static void test_log_json_escapes(void)
+{
+    FILE *f = tmpfile();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    biz_log_init(BIZ_LOG_JSON, 0, f);
+    biz_log(BIZ_LOG_ERROR, "%s", "a\r\nb\033[31m\xff");
+    fflush(f);
+    rewind(f);
+    char buf[1024];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = 0;
+    fclose(f);
+    biz_log_init(BIZ_LOG_TEXT, 0, stderr);
+    CU_ASSERT(n > 0 && strchr(buf, '\n') == buf + n - 1);
+    CU_ASSERT_PTR_NULL(strchr(buf, '\033'));
+    CU_ASSERT_PTR_NULL(strchr(buf, '\r'));
+    cJSON *o = cJSON_Parse(buf);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, "message");
+    CU_ASSERT(cJSON_IsString(m) && strcmp(m->valuestring, "a\r\nb\033[31m\\xff") == 0);
+    cJSON_Delete(o);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -441,6 +766,12 @@ int main(void)
     CU_add_test(s, "proc: bad cwd reported", test_proc_bad_cwd);
     CU_add_test(s, "proc: kill the group, SIGKILL after grace", test_proc_kill);
     CU_add_test(s, "rmtree", test_rmtree);
+    CU_add_test(s, "guard: own group, no inherited descriptors", test_guard_fds);
+    CU_add_test(s, "registry: orphan stopped, files removed", test_registry_orphan);
+    CU_add_test(s, "registry: unwritable fails the spawn; none made: warned", test_registry_unwritable);
+    CU_add_test(s, "escape: controls, C1, bidi, invalid UTF-8", test_escape);
+    CU_add_test(s, "log: console and log file escaped, one line", test_log_escapes);
+    CU_add_test(s, "log: JSON lines escaped and valid", test_log_json_escapes);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

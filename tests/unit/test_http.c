@@ -60,9 +60,9 @@ static void test_excerpt(void)
 {
     CU_ASSERT_STRING_EQUAL(excerpt_of("plain text", 10, 64), "plain text");
     CU_ASSERT_STRING_EQUAL(excerpt_of("\x1B[31mred\r\nforged\t\x07", 18, 64),
-                           "\\x1B[31mred\\r\\nforged\\t\\x07");
+                           "\\x1b[31mred\\r\\nforged\\t\\x07");
     /* C1 controls (U+009B is a CSI) and bytes that are not UTF-8. */
-    CU_ASSERT_STRING_EQUAL(excerpt_of("\xC2\x9B" "2J \xFF \xC3\xA9", 9, 64), "\\u009B2J \\xFF \xC3\xA9");
+    CU_ASSERT_STRING_EQUAL(excerpt_of("\xC2\x9B" "2J \xFF \xC3\xA9", 9, 64), "\\u009b2J \\xff \xC3\xA9");
     CU_ASSERT_STRING_EQUAL(excerpt_of("a\0b", 3, 64), "a\\x00b");
     /* Cut with "...", never inside a character or an escape. */
     CU_ASSERT_STRING_EQUAL(excerpt_of("abcdefghij", 10, 8), "abcd...");

@@ -688,6 +688,106 @@ static void test_never_crashes(void)
     EXPECT(BIZ_ERROR, 0, 0, "cycle in DAG 'd': a >> a");
 }
 
+/* Airflow's TaskGroup: prefixed ids, nesting, prefix_group_id=False, the
+ * group's default_args between the DAG's and the task's, roots and leaves
+ * taken when `>>` is written, @task_group calls and their suffixes. */
+static void test_task_groups(void)
+{
+    const biz_ir *r = check(
+        "from datetime import datetime\n"
+        "from airflow.decorators import task_group\n"
+        "from airflow.operators.empty import EmptyOperator\n"
+        "from airflow.utils.task_group import TaskGroup\n"
+        "from coworks.biz import biz\n"
+        "@task_group\n"
+        "def twice(n=1):\n"
+        "    x = EmptyOperator(task_id='x')\n"
+        "    return x\n"
+        "@biz(start_date=datetime(2024, 1, 1), schedule=None, default_args={'retries': 1, 'owner': 'a'})\n"
+        "def d():\n"
+        "    start = EmptyOperator(task_id='start')\n"
+        "    with TaskGroup('g', default_args={'retries': 5}) as g:\n"
+        "        a = EmptyOperator(task_id='a')\n"
+        "        b = EmptyOperator(task_id='b', retries=7)\n"
+        "        with TaskGroup('in') as inner:\n"
+        "            c = EmptyOperator(task_id='c')\n"
+        "        with TaskGroup('flat', prefix_group_id=False):\n"
+        "            f = EmptyOperator(task_id='f')\n"
+        "        a >> b\n"
+        "    start >> g\n"
+        "    c >> f\n"
+        "    end = EmptyOperator(task_id='end')\n"
+        "    g >> end\n"
+        "    end >> [twice(), twice(n=2)]\n"
+        "d()\n");
+    if (diags.nerrors)
+        dump();
+    CU_ASSERT_EQUAL_FATAL(diags.nerrors, 0);
+    const biz_ir_dag *dg = &r->dags[0];
+    const biz_ir_task *a = task(dg, "g.a", NULL), *b = task(dg, "g.b", NULL);
+    const biz_ir_task *c = task(dg, "g.in.c", NULL), *f = task(dg, "f", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    CU_ASSERT_PTR_NOT_NULL(task(dg, "twice.x", NULL));
+    CU_ASSERT_PTR_NOT_NULL(task(dg, "twice__1.x", NULL));
+    CU_ASSERT_STRING_EQUAL(a->group_id, "g");
+    CU_ASSERT_STRING_EQUAL(c->group_id, "g.in");
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(a->args, "retries")->valueint, 5);
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(b->args, "retries")->valueint, 7);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(a->args, "owner")->valuestring, "a");
+    /* start >> g: the roots then (a, c, f); g >> end: the leaves then (b,
+     * c is no longer one after c >> f, f). */
+    CU_ASSERT_TRUE(edge(dg, "start", "g.a"));
+    CU_ASSERT_TRUE(edge(dg, "start", "g.in.c"));
+    CU_ASSERT_TRUE(edge(dg, "start", "f"));
+    CU_ASSERT_FALSE(edge(dg, "start", "g.b"));
+    CU_ASSERT_TRUE(edge(dg, "g.b", "end"));
+    CU_ASSERT_TRUE(edge(dg, "f", "end"));
+    CU_ASSERT_FALSE(edge(dg, "g.a", "end"));
+    CU_ASSERT_FALSE(edge(dg, "g.in.c", "end"));
+    /* A @task_group call that returns a task stands for it. */
+    CU_ASSERT_TRUE(edge(dg, "end", "twice.x"));
+    CU_ASSERT_TRUE(edge(dg, "end", "twice__1.x"));
+
+    check("from datetime import datetime\n"
+          "from airflow.operators.empty import EmptyOperator\n"
+          "from airflow.utils.task_group import TaskGroup\n"
+          "from coworks.biz import biz\n"
+          "@biz(start_date=datetime(2024, 1, 1), schedule=None)\n"
+          "def d():\n"
+          "    with TaskGroup('g') as g:\n"
+          "        EmptyOperator(task_id='a')\n"
+          "    with TaskGroup('g'):\n"
+          "        EmptyOperator(task_id='b')\n"
+          "    EmptyOperator(task_id='g')\n"
+          "    g >> EmptyOperator(task_id='z')\n"
+          "d()\n");
+    EXPECT(BIZ_ERROR, 9, 20, "duplicate group id 'g' in DAG 'd': a task group has this id");
+    EXPECT(BIZ_ERROR, 11, 27, "duplicate task id 'g' in DAG 'd': a task group has this id");
+    CU_ASSERT_EQUAL(diags.nerrors, 2);
+
+    /* Label('x') between tasks links what is before it to what follows. */
+    r = check("\"\"\"The module's docstring, doc_md=__doc__.\"\"\"\n"
+              "from datetime import datetime\n"
+              "from airflow.operators.empty import EmptyOperator\n"
+              "from airflow.utils.edgemodifier import Label\n"
+              "from coworks.biz import biz\n"
+              "@biz(start_date=datetime(2024, 1, 1), schedule=None, doc_md=__doc__)\n"
+              "def d():\n"
+              "    a = EmptyOperator(task_id='a')\n"
+              "    b = EmptyOperator(task_id='b')\n"
+              "    c = EmptyOperator(task_id='c')\n"
+              "    a >> Label('ok') >> [b, c]\n"
+              "d()\n");
+    CU_ASSERT_EQUAL_FATAL(diags.nerrors, 0);
+    CU_ASSERT_TRUE(edge(&r->dags[0], "a", "b"));
+    CU_ASSERT_TRUE(edge(&r->dags[0], "a", "c"));
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(r->dags[0].settings, "doc_md")->valuestring,
+                           "The module's docstring, doc_md=__doc__.");
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -705,6 +805,7 @@ int main(void)
     CU_add_test(s, "chain()", test_chain);
     CU_add_test(s, "default_args merge", test_default_args_merge);
     CU_add_test(s, "group expansion and output", test_group);
+    CU_add_test(s, "TaskGroup and @task_group", test_task_groups);
     CU_add_test(s, "task references", test_task_refs);
     CU_add_test(s, "templates", test_template_error);
     CU_add_test(s, "Python is rejected", test_python_rejected);

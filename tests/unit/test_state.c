@@ -1,6 +1,7 @@
 /* test_state.c: run records (runtime/state.c), the run plan
  * (runtime/runplan.c) and the lock (runtime/lock.c). */
 #include <CUnit/Basic.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -338,6 +339,225 @@ static void test_files_and_lock(void)
     CU_ASSERT_EQUAL(system(cmd), 0);
 }
 
+/* ---------------------------------------------------------------- issue 10 */
+
+/* A record as the store writes it, parsed, for the checks below to damage. */
+static cJSON *sound_record(void)
+{
+    biz_run *run = new_run();
+    run->tis[0].state = BIZ_TI_SUCCESS;
+    run->tis[0].tries = 1;
+    run->tis[0].first_start = 1704153600.5;
+    run->tis[0].end = 1704153601.25;
+    cJSON *rec = biz_record_from_run(run, NULL);
+    biz_run_free(run);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rec);
+    return rec;
+}
+
+/* Replaces (or adds) rec[field] with the JSON text v. */
+static void set_field(cJSON *o, const char *field, const char *v)
+{
+    cJSON *nv = cJSON_Parse(v);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(nv);
+    if (cJSON_GetObjectItemCaseSensitive(o, field))
+        cJSON_ReplaceItemInObjectCaseSensitive(o, field, nv);
+    else
+        cJSON_AddItemToObject(o, field, nv);
+}
+
+static void test_hostile_records(void)
+{
+    char err[256];
+    cJSON *rec = sound_record();
+    CU_ASSERT_EQUAL(biz_record_check(rec, err, sizeof err), 0);
+    cJSON_Delete(rec);
+
+    /* Each damage, and the words that must name it. */
+    static const char *const cases[][3] = {
+        { "", "tasks", "[1, 2]" },                    /* tasks an array */
+        { "", "tasks", "\"x\"" },
+        { "", "state", "\"killed\"" },                /* killed, and no pid below */
+        { "", "pid", "1e300" },
+        { "", "pid", "-3" },
+        { "", "run_id", "7" },
+        { "", "start_date", "\"yesterday\"" },
+        { "", "conf", "[]" },
+        { "", "run_number", "1e300" },
+        { "a", "tries", "1e300" },
+        { "a", "tries", "2147483647" },
+        { "a", "tries", "-1" },
+        { "a", "state", "3" },
+        { "a", "state", "\"exploded\"" },
+        { "a", "end_date", "\"9999-99-99\"" },
+        { "a", "xcom", "\"x\"" },
+        { "a", "branch", "{}" },
+        { "a", "reason", "[]" },
+        { "a", "duration", "-1" },
+    };
+    static const char *const words[] = {
+        "tasks is not an object", "tasks is not an object", "'killed' is not a run state",
+        "pid", "pid", "run_id", "start_date", "conf", "run_number",
+        "task 'a': tries", "task 'a': tries", "task 'a': tries", "task 'a': no state",
+        "'exploded' is not a task state", "task 'a': start_date or end_date", "task 'a': xcom",
+        "task 'a': branch", "task 'a': reason", "task 'a': duration",
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        rec = sound_record();
+        cJSON *o = rec;
+        if (*cases[i][0])
+            o = cJSON_GetObjectItem(cJSON_GetObjectItem(rec, "tasks"), cases[i][0]);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+        set_field(o, cases[i][1], cases[i][2]);
+        if (strcmp(cases[i][2], "\"killed\"") == 0)
+            cJSON_DeleteItemFromObject(rec, "pid");
+        err[0] = 0;
+        CU_ASSERT_EQUAL(biz_record_check(rec, err, sizeof err), -1);
+        if (!strstr(err, words[i]))
+            fprintf(stderr, "case %zu: '%s' does not say '%s'\n", i, err, words[i]);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err, words[i]));
+        /* A resume refuses it, saying why, and changes nothing. */
+        biz_run *run = new_run();
+        CU_ASSERT_EQUAL(biz_record_apply(run, rec, err, sizeof err), -1);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err, "malformed run record"));
+        CU_ASSERT_EQUAL(run->tis[0].tries, 0);
+        /* --show prints what it can without crashing. */
+        FILE *f = tmpfile();
+        CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+        biz_plan_print_record(f, rec, NULL);
+        CU_ASSERT_TRUE(ftell(f) > 0);
+        fclose(f);
+        biz_run_free(run);
+        cJSON_Delete(rec);
+    }
+    CU_ASSERT_EQUAL(biz_record_check(NULL, err, sizeof err), -1);
+}
+
+/* A byte sequence that is not UTF-8 never makes a record invalid JSON. */
+static void test_strict_json(void)
+{
+    biz_run *run = new_run();
+    /* A stray continuation byte, a truncated sequence, an overlong '/', a
+     * surrogate, beyond U+10FFFF; and valid 2-, 3- and 4-byte sequences. */
+    const char *bad = "a\x80" "b\xc3" "c\xc0\xaf" "d\xed\xa0\x80" "e\xf4\x90\x80\x80" "f";
+    const char *good = "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80";
+    biz_run_xcom_push(run, 0, "return_value", cJSON_CreateString(bad));
+    biz_run_xcom_push(run, 0, "ok", cJSON_CreateString(good));
+    biz_run_xcom_push(run, 0, "k\xff", cJSON_CreateString("key"));
+    run->tis[0].state = BIZ_TI_SUCCESS;
+    run->tis[0].tries = 1;
+    run->tis[1].state = BIZ_TI_FAILED;
+    run->tis[1].reason = strdup("HTTP 500: \xfe\xff");
+    run->tis[1].tries = 1;
+    cJSON *rec = biz_record_from_run(run, NULL);   /* parsed from the text written */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rec);
+    const cJSON *a = cJSON_GetObjectItem(cJSON_GetObjectItem(rec, "tasks"), "a");
+    const cJSON *x = cJSON_GetObjectItem(a, "xcom");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(x, "return_value")->valuestring,
+                           "a\xef\xbf\xbd" "b\xef\xbf\xbd" "c\xef\xbf\xbd\xef\xbf\xbd"
+                           "d\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+                           "e\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" "f");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(x, "ok")->valuestring, good);
+    CU_ASSERT_PTR_NOT_NULL(cJSON_GetObjectItem(x, "k\xef\xbf\xbd"));
+    const cJSON *b = cJSON_GetObjectItem(cJSON_GetObjectItem(rec, "tasks"), "b");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(b, "reason")->valuestring,
+                           "HTTP 500: \xef\xbf\xbd\xef\xbf\xbd");
+    cJSON_Delete(rec);
+    biz_run_free(run);
+}
+
+/* A one-character secret: masking applies to messages, never to data. */
+static void test_one_char_secret(void)
+{
+    biz_log_secret("1");
+    biz_log_secret("t");
+    biz_run *run = new_run();
+    biz_run_xcom_push(run, 0, "return_value", cJSON_CreateString("order/1001"));
+    biz_run_xcom_push(run, 0, "status_code", cJSON_CreateNumber(201));
+    run->tis[0].state = BIZ_TI_SUCCESS;
+    run->tis[0].tries = 1;
+    run->tis[1].state = BIZ_TI_FAILED;
+    run->tis[1].tries = 1;
+    run->tis[1].reason = strdup("got status 1");
+    cJSON *rec = biz_record_from_run(run, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rec);
+    const cJSON *b = cJSON_GetObjectItem(cJSON_GetObjectItem(rec, "tasks"), "b");
+    CU_ASSERT_PTR_NULL(strstr(cJSON_GetObjectItem(b, "reason")->valuestring, "1"));
+    biz_run *again = new_run();
+    char err[256];
+    CU_ASSERT_EQUAL_FATAL(biz_record_apply(again, rec, err, sizeof err) >= 0, 1);
+    char *was = cJSON_PrintUnformatted(run->tis[0].xcom);
+    char *now = cJSON_PrintUnformatted(again->tis[0].xcom);
+    CU_ASSERT_STRING_EQUAL(now, "{\"return_value\":\"order/1001\",\"status_code\":201}");
+    CU_ASSERT_STRING_EQUAL(now, was);
+    free(was);
+    free(now);
+    cJSON_Delete(rec);
+    biz_run_free(again);
+    biz_run_free(run);
+    biz_log_shutdown();
+}
+
+/* A failed write: the store says so (save_failed, the errno), the run
+ * stops, and a write that cannot happen leaves the last record alone. */
+static void test_failed_write(void)
+{
+    char dir[] = "/tmp/test_state.XXXXXX", err[512], cmd[128];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    biz_store *st = biz_store_open(dir, "t_dag", err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+    /* A temp file that cannot be made: -1, errno, no file. */
+    CU_ASSERT_EQUAL(biz_state_write_atomic("/nonexistent/dir", -1, "x.json", "{}", 1), -1);
+    CU_ASSERT_EQUAL(errno, ENOENT);
+
+    biz_log_init(BIZ_LOG_TEXT, -1, stderr);
+    biz_run *run = new_run();
+    biz_store_attach(st, run);
+    CU_ASSERT_EQUAL(biz_store_save(st), 0);   /* the base record and the journal */
+    CU_ASSERT_EQUAL(st->save_failed, 0);
+    /* The directory goes: the end of the run cannot be written. */
+    snprintf(cmd, sizeof cmd, "rm -rf %s/t_dag/runs", dir);
+    CU_ASSERT_EQUAL(system(cmd), 0);
+    run->state = BIZ_RUN_SUCCESS;
+    CU_ASSERT_EQUAL(biz_store_save(st), -1);
+    CU_ASSERT_EQUAL(st->save_failed, 1);
+    CU_ASSERT_EQUAL(st->fail_errno, ENOENT);
+    biz_store_detach(st);
+    biz_run_free(run);
+
+    /* A write failed elsewhere (an operator's own log) counts the same. */
+    run = new_run();
+    biz_store_attach(st, run);
+    CU_ASSERT_EQUAL(st->save_failed, 0);
+    biz_record_failed("/some/task.log", ENOSPC);
+    CU_ASSERT_EQUAL(st->save_failed, 1);
+    CU_ASSERT_EQUAL(st->fail_errno, ENOSPC);
+    biz_store_detach(st);
+    biz_run_free(run);
+    biz_record_failed("/some/task.log", EIO);   /* detached: only said */
+    biz_store_close(st);
+    biz_log_shutdown();
+
+    /* The lock: deleting the lock file lets no second holder in. */
+    st = biz_store_open(dir, "t_dag", err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+    long holder = 0;
+    int fd = biz_lock_acquire(st->dag_dir, 0, &holder, err, sizeof err);
+    CU_ASSERT_TRUE_FATAL(fd >= 0);
+    char *lock = NULL;
+    CU_ASSERT(asprintf(&lock, "%s/lock", st->dag_dir) > 0);
+    CU_ASSERT_EQUAL(unlink(lock), 0);
+    CU_ASSERT_EQUAL(biz_lock_acquire(st->dag_dir, 0, &holder, err, sizeof err), -1);
+    biz_lock_release(fd);
+    fd = biz_lock_acquire(st->dag_dir, 0, &holder, err, sizeof err);
+    CU_ASSERT_TRUE(fd >= 0);
+    biz_lock_release(fd);
+    free(lock);
+    biz_store_close(st);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -350,6 +570,10 @@ int main(void)
     CU_add_test(s, "due intervals and catch-up", test_due);
     CU_add_test(s, "depends_on_past and prev success", test_depends_on_past);
     CU_add_test(s, "files, modes and the lock", test_files_and_lock);
+    CU_add_test(s, "hostile records: checked, refused, shown", test_hostile_records);
+    CU_add_test(s, "records are strict JSON (invalid UTF-8)", test_strict_json);
+    CU_add_test(s, "a failed write is said, the lock file may go", test_failed_write);
+    CU_add_test(s, "a one-character secret changes no data", test_one_char_secret);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures();

@@ -36,6 +36,8 @@ Faults:
                      for escaping and U+FFFD replacement) instead of "a"
   big-chunked        the same in chunked encoding, no Content-Length
   big-json           200 application/json "[0,0,...]" of ?size= bytes
+  json-strings       200 application/json: ?n= strings (default 249,000, just
+                     under the value limit and 4 MiB), each with an escape
   gzip-bomb          Content-Encoding: gzip, ~1 MiB expanding to 1 GiB of zeros
   bad-utf8           200 text/plain with invalid UTF-8 bytes
   bad-utf8-json      200 application/json whose string holds invalid UTF-8
@@ -290,6 +292,12 @@ class Handler(socketserver.BaseRequestHandler):
             self.stream(size, chunked=True)
         elif fault == "big-json":
             body = b"[" + b"0," * ((size - 2) // 2) + b"0]"
+            self.send(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                      b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        elif fault == "json-strings":
+            # ?n= strings of 8 characters (one an escape): many values that each hold text.
+            n = int(query.get("n", 249000))
+            body = b"[" + b",".join([b'"\\u0001bcdefgh"'] * n) + b"]"
             self.send(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                       b"Content-Length: %d\r\n\r\n" % len(body) + body)
         elif fault == "gzip-bomb":

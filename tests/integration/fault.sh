@@ -295,6 +295,10 @@ case_ json_under "entry='/big-json', query_params={'size': '499990'}"
 outcome "JSON of 250,000 values" 0 success ""
 rss_under "JSON of 250,000 values"
 
+case_ json_strings "entry='/json-strings'"
+outcome "JSON of 249,000 strings (under both limits)" 0 success ""
+rss_under "JSON of 249,000 strings (under both limits)"
+
 case_ small_limit "entry='/big'" BIZ_HTTP_MAX_RESPONSE_BYTES=1000
 outcome "BIZ_HTTP_MAX_RESPONSE_BYTES=1000" 1 failed "larger than 1000 bytes"
 

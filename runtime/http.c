@@ -162,6 +162,8 @@ static int env_number(const char *(*getenv_fn)(void *, const char *), void *user
         return -1;
     }
     *out = bytes ? (long long)d : (long long)(d * 1000 + 0.5);
+    if (!bytes && d > 0 && *out == 0)
+        *out = 1;  /* a tiny limit is a limit, not "off" */
     return 0;
 }
 

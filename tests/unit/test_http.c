@@ -108,6 +108,9 @@ static void test_limits(void)
     CU_ASSERT_EQUAL(l.timeout_ms, 2500);
     CU_ASSERT_EQUAL(l.low_speed_s, 1);
     CU_ASSERT_EQUAL(l.max_bytes, 0);
+    env[0] = "BIZ_HTTP_TIMEOUT", env[1] = "0.0001", env[2] = NULL;
+    CU_ASSERT_EQUAL(biz_http_limits_load(&l, fake_getenv, NULL, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(l.timeout_ms, 1);  /* not 0, which is "no limit" */
 
     const char *bad[] = { "soon", "-1", "1e3", "nan", "inf", "0x10", "1.5.2", ".", NULL };
     for (int i = 0; bad[i]; i++) {

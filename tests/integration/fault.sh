@@ -194,6 +194,37 @@ case_ double_delete "cws_name='svc', method='delete', entry='/drop-after-read'"
 outcome "dropped DELETE" 1 failed "is not sent twice"
 assert_eq "dropped DELETE: 1 DELETE" 1 "$(count /drop-after-read DELETE)"
 
+# Two tasks, no directory: the second task's POST reuses the connection the
+# first task's GET left open (one loop, one connection cache); the server
+# drops only a connection's second request, so the failure shows the reuse.
+cat >"$T/two_tasks.biz" <<EOF
+from datetime import datetime
+
+from coworks.biz import TechMicroServiceOperator
+from coworks.biz import biz
+
+
+@biz(start_date=datetime(2024, 1, 1), schedule_interval=None, catchup=False)
+def two_tasks():
+    lookup = TechMicroServiceOperator(task_id='lookup', api_id='svc', stage='dev',
+                                      token='tok-fault-0123456789', entry='/ok')
+    create = TechMicroServiceOperator(task_id='call', api_id='svc', stage='dev',
+                                      token='tok-fault-0123456789', method='post',
+                                      entry='/drop-after-read', json={'invoice': 1001})
+    lookup >> create
+
+
+two_tasks()
+EOF
+if compile_dag "$T/two_tasks.biz" "$T/two_tasks"; then
+    reset_counts
+    frun "$T/two_tasks"
+    outcome "POST after another task's GET, dropped" 1 failed "is not sent twice"
+    assert_eq "POST after another task's GET, dropped: 1 POST" 1 "$(count /drop-after-read POST)"
+else
+    fail "two_tasks: bizc compiles it"
+fi
+
 # A GET is idempotent: libcurl's resend on a fresh connection is harmless.
 case_ double_get "cws_name='svc', entry='/drop-after-read'"
 outcome "dropped GET" 0 success ""

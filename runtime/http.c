@@ -19,6 +19,7 @@ struct biz_http {
     long total_ms, connect_ms;
     int no_verify;           /* biz_http_verify(h, 0): an explicit opt-out */
     char errbuf[CURL_ERROR_SIZE];
+    char msg[640];           /* the message of a failed transfer */
     char *resp;              /* growable response buffer */
     size_t resp_len, resp_cap;
     cJSON *resp_headers;
@@ -28,6 +29,13 @@ struct biz_http {
     biz_http_prepare_fn prepare;
     void *prepare_user;
     int oom;
+    biz_http_limits lim;
+    int default_timeout;     /* total_ms is lim.timeout_ms (biz_http_default_timeout) */
+    int idempotent;          /* libcurl may resend it by itself */
+    int sends;               /* times libcurl was about to send the request */
+    int answered;            /* a status line came after the last send */
+    int refused_resend;      /* a second send without an answer was refused */
+    int too_big;             /* the answer passed lim.max_bytes */
 };
 
 /* A request of method (any case) to url. */
@@ -45,6 +53,12 @@ biz_http *biz_http_new(const char *method, const char *url)
     }
     for (char *p = h->method; *p; p++)
         *p = (char)toupper((unsigned char)*p);
+    h->lim.max_bytes = BIZ_HTTP_MAX_RESPONSE_DEFAULT;
+    h->lim.timeout_ms = BIZ_HTTP_TIMEOUT_DEFAULT_MS;
+    h->lim.low_speed_s = BIZ_HTTP_LOW_SPEED_DEFAULT_S;
+    h->lim.max_json_values = BIZ_HTTP_MAX_JSON_VALUES_DEFAULT;
+    h->idempotent = !strcmp(h->method, "GET") || !strcmp(h->method, "HEAD") ||
+                    !strcmp(h->method, "OPTIONS");
     return h;
 }
 
@@ -127,14 +141,234 @@ void biz_http_timeouts(biz_http *h, long total_ms, long connect_ms)
     h->connect_ms = connect_ms;
 }
 
+/* One variable as a number of seconds (a decimal) or, with bytes, a
+ * whole number of bytes; unset or empty: *out is left as it is. */
+static int env_number(const char *(*getenv_fn)(void *, const char *), void *user,
+                      const char *name, int bytes, long long *out, char *err, size_t errlen)
+{
+    const char *v = getenv_fn ? getenv_fn(user, name) : getenv(name);
+    if (!v || !*v)
+        return 0;
+    char *end;
+    double d = strtod(v, &end);
+    while (*end == ' ')
+        end++;
+    /* strtod also takes "nan", "inf" and hexadecimal: a plain number only. */
+    int plain = strspn(v, "0123456789. ") == strlen(v);
+    if (*end || !plain || !(d >= 0) || d > (bytes ? 1e15 : 1e9) ||
+        (bytes && d != (double)(long long)d)) {
+        snprintf(err, errlen, "%s='%.40s' is not a %s (0 turns the limit off)", name, v,
+                 bytes ? "whole number of bytes" : "number of seconds");
+        return -1;
+    }
+    *out = bytes ? (long long)d : (long long)(d * 1000 + 0.5);
+    if (!bytes && d > 0 && *out == 0)
+        *out = 1;  /* a tiny limit is a limit, not "off" */
+    return 0;
+}
+
+/* The limits from the environment (http.h). */
+int biz_http_limits_load(biz_http_limits *l, const char *(*getenv_fn)(void *user, const char *name),
+                         void *user, char *err, size_t errlen)
+{
+    long long max = BIZ_HTTP_MAX_RESPONSE_DEFAULT, tmo = BIZ_HTTP_TIMEOUT_DEFAULT_MS,
+              slow = BIZ_HTTP_LOW_SPEED_DEFAULT_S * 1000, values = BIZ_HTTP_MAX_JSON_VALUES_DEFAULT;
+    if (env_number(getenv_fn, user, "BIZ_HTTP_MAX_RESPONSE_BYTES", 1, &max, err, errlen) < 0 ||
+        env_number(getenv_fn, user, "BIZ_HTTP_TIMEOUT", 0, &tmo, err, errlen) < 0 ||
+        env_number(getenv_fn, user, "BIZ_HTTP_LOW_SPEED_TIME", 0, &slow, err, errlen) < 0 ||
+        env_number(getenv_fn, user, "BIZ_HTTP_MAX_JSON_VALUES", 1, &values, err, errlen) < 0)
+        return -1;
+    l->max_json_values = values;
+    l->max_bytes = max;
+    l->timeout_ms = (long)tmo;
+    /* curl counts the low-speed time in whole seconds: round a fraction up. */
+    l->low_speed_s = (long)((slow + 999) / 1000);
+    return 0;
+}
+
+void biz_http_limits_set(biz_http *h, const biz_http_limits *l)
+{
+    h->lim = *l;
+}
+
+const biz_http_limits *biz_http_limits_of(const biz_http *h)
+{
+    return &h->lim;
+}
+
+/* Each value but the first follows a ',' or opens a container's first
+ * element: counting ',', '[' and '{' outside strings bounds them. */
+long long biz_http_json_values(const char *s, size_t len)
+{
+    long long n = 1;
+    int in_str = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (in_str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_str = 0;
+        } else if (c == '"') {
+            in_str = 1;
+        } else if (c == ',' || c == '[' || c == '{') {
+            n++;
+        }
+    }
+    return n;
+}
+
+void biz_http_default_timeout(biz_http *h)
+{
+    h->default_timeout = 1;
+}
+
+void biz_http_idempotent(biz_http *h)
+{
+    h->idempotent = 1;
+}
+
+/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0: the
+ * ranges of the Unicode standard's table 3-7 (no surrogates, no overlong
+ * forms, nothing above U+10FFFF). *bad gets how many bytes one U+FFFD
+ * replaces when it is invalid (the maximal subpart, as Python does). */
+static size_t utf8_seq(const unsigned char *p, size_t n, size_t *bad)
+{
+    unsigned c = p[0];
+    size_t len;
+    unsigned lo = 0x80, hi = 0xBF;
+    *bad = 1;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
+    } else
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if (i >= n || p[i] < lo || p[i] > hi) {
+            *bad = i;
+            return 0;
+        }
+        lo = 0x80;
+        hi = 0xBF;
+    }
+    return len;
+}
+
+/* The text of an answer (http.h). */
+char *biz_http_text(const char *body, size_t body_len, size_t *len, long long *nul_at)
+{
+    *nul_at = -1;
+    const char *nul = memchr(body, 0, body_len);
+    if (nul) {
+        *nul_at = nul - body;
+        return NULL;
+    }
+    /* Each invalid byte grows by at most 2 (one byte -> 3 of U+FFFD): count first. */
+    size_t out_len = 0, bad;
+    const unsigned char *p = (const unsigned char *)body, *end = p + body_len;
+    for (const unsigned char *q = p; q < end;) {
+        size_t k = utf8_seq(q, end - q, &bad);
+        out_len += k ? k : 3;
+        q += k ? k : bad;
+    }
+    char *out = malloc(out_len + 1), *o = out;
+    if (!out)
+        return NULL;
+    for (const unsigned char *q = p; q < end;) {
+        size_t k = utf8_seq(q, end - q, &bad);
+        if (k) {
+            memcpy(o, q, k);
+            o += k;
+            q += k;
+        } else {
+            memcpy(o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            q += bad;
+        }
+    }
+    *o = 0;
+    *len = out_len;
+    return out;
+}
+
+/* Copies s (len bytes) into out for a message: control characters and bytes
+ * that are not UTF-8 become \n, \r, \t or \xNN, so that a server's text
+ * can neither move the terminal's cursor nor forge a log line, and the
+ * message stays valid UTF-8. Cut at a character, "..." when cut. */
+void biz_http_excerpt(char *out, size_t outlen, const char *s, size_t len)
+{
+    size_t o = 0, bad;
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    if (!outlen)
+        return;
+    while (p < end) {
+        char esc[8];
+        size_t k = utf8_seq(p, end - p, &bad), w;
+        const char *src = (const char *)p;
+        if (k == 1 && *p == '\n') {
+            w = 2, src = "\\n";
+        } else if (k == 1 && *p == '\r') {
+            w = 2, src = "\\r";
+        } else if (k == 1 && *p == '\t') {
+            w = 2, src = "\\t";
+        } else if (k == 1 && (*p < 0x20 || *p == 0x7F)) {
+            w = (size_t)snprintf(esc, sizeof esc, "\\x%02x", *p);
+            src = esc;
+        } else if (k == 2 && p[0] == 0xC2 && p[1] < 0xA0) {
+            /* C1 controls (U+0080..U+009F): U+009B is a CSI to some terminals. */
+            w = (size_t)snprintf(esc, sizeof esc, "\\u%04x", p[1]);
+            src = esc;
+        } else if (!k) {
+            w = (size_t)snprintf(esc, sizeof esc, "\\x%02x", *p);
+            src = esc;
+            k = 1;
+        } else {
+            w = k;
+        }
+        if (o + w + 4 > outlen) {
+            if (o + 4 <= outlen) {
+                memcpy(out + o, "...", 3);
+                o += 3;
+            }
+            break;
+        }
+        memcpy(out + o, src, w);
+        o += w;
+        p += k;
+    }
+    out[o] = 0;
+}
+
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *user)
 {
     biz_http *h = user;
     size_t n = size * nmemb;
+    /* Counted here, after decompression and before any growth: a gzip bomb
+     * stops at the limit, not once inflated. */
+    if (h->lim.max_bytes > 0 && (unsigned long long)h->resp_len + n > (unsigned long long)h->lim.max_bytes) {
+        h->too_big = 1;
+        return 0;  /* curl fails the transfer with a write error */
+    }
     if (h->resp_len + n + 1 > h->resp_cap) {
         size_t cap = h->resp_cap ? h->resp_cap : 1024;
         while (cap < h->resp_len + n + 1)
             cap *= 2;
+        /* No doubling past the limit: a 4 MiB answer takes 4 MiB, not 8. */
+        if (h->lim.max_bytes > 0 && cap > (unsigned long long)h->lim.max_bytes + 1)
+            cap = (size_t)h->lim.max_bytes + 1;
         char *b = realloc(h->resp, cap);
         if (!b)
             return 0;  /* curl fails the transfer with a write error */
@@ -152,7 +386,9 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *user)
     biz_http *h = user;
     size_t n = size * nmemb;
     if (n >= 5 && strncmp(ptr, "HTTP/", 5) == 0) {
-        /* A new response (after a redirect or a 100): forget the last one's. */
+        /* A new response (after a redirect or a 100): forget the last one's.
+         * It is also an answer to what was sent (see on_prereq). */
+        h->answered = 1;
         cJSON_Delete(h->resp_headers);
         h->resp_headers = cJSON_CreateObject();
         h->resp_len = 0;
@@ -184,6 +420,75 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *user)
     return n;
 }
 
+/* Called by libcurl each time it is about to send the request, on a
+ * connection it has ready. A second time without an answer in between is
+ * libcurl's own resend after a reused connection closed: the first copy
+ * may have reached the server, so a request that is not idempotent is
+ * not sent again (the try fails; its retries decide). A redirect or a
+ * 1xx is an answer, so following one stays allowed. */
+static int on_prereq(void *user, char *remote_ip, char *local_ip, int remote_port, int local_port)
+{
+    biz_http *h = user;
+    (void)remote_ip;
+    (void)local_ip;
+    (void)remote_port;
+    (void)local_port;
+    if (h->sends > 0 && !h->answered && !h->idempotent) {
+        h->refused_resend = 1;
+        return CURL_PREREQFUNC_ABORT;
+    }
+    h->sends++;
+    h->answered = 0;
+    return CURL_PREREQFUNC_OK;
+}
+
+/* The message of a failed transfer: one that names the limit or the rule
+ * when it is one of ours, else curl's. */
+static void error_message(biz_http *h, CURLcode rc)
+{
+    char *buf = h->msg;
+    size_t len = sizeof h->msg;
+    if (h->refused_resend) {
+        snprintf(buf, len, "the connection was closed after the request was sent; the request "
+                 "may have reached the server and is not sent twice");
+    } else if (h->too_big && rc == CURLE_WRITE_ERROR) {
+        snprintf(buf, len, "the answer is larger than %lld bytes (decompressed); the limit is "
+                 "BIZ_HTTP_MAX_RESPONSE_BYTES", h->lim.max_bytes);
+    } else if (rc == CURLE_OPERATION_TIMEDOUT && strncmp(h->errbuf, "Operation too slow", 18) == 0) {
+        snprintf(buf, len, "the server sent less than 1 byte/s for %ld s; the limit is "
+                 "BIZ_HTTP_LOW_SPEED_TIME (seconds)", h->lim.low_speed_s);
+    } else if (rc == CURLE_OPERATION_TIMEDOUT && h->default_timeout &&
+               strncmp(h->errbuf, "Operation timed out", 19) == 0) {
+        snprintf(buf, len, "no complete answer within %g s; the limit is BIZ_HTTP_TIMEOUT "
+                 "(seconds), for a task without execution_timeout", h->lim.timeout_ms / 1000.0);
+    } else if (rc == CURLE_UNSUPPORTED_PROTOCOL || rc == CURLE_URL_MALFORMAT) {
+        /* The Location of the last answer, when a redirect was refused
+         * (curl 7.88 says "bad/illegal format" for file:// there). */
+        const cJSON *loc = cJSON_GetObjectItemCaseSensitive(h->resp_headers, "location");
+        const char *l = cJSON_IsString(loc) ? loc->valuestring : NULL;
+        int web = l && (strncasecmp(l, "http://", 7) == 0 || strncasecmp(l, "https://", 8) == 0 ||
+                        !strstr(l, "://"));
+        char where[300];
+        if (l && web) {
+            biz_http_excerpt(where, 200, l, strlen(l));
+            snprintf(buf, len, "redirected to '%s': %s", where,
+                     h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc));
+        } else if (l) {
+            biz_http_excerpt(where, 200, loc->valuestring, strlen(loc->valuestring));
+            snprintf(buf, len, "redirected to '%s': only http:// and https:// URLs are "
+                     "followed", where);
+        } else if (rc == CURLE_UNSUPPORTED_PROTOCOL) {
+            biz_http_excerpt(where, 200, h->url, strlen(h->url));
+            snprintf(buf, len, "'%s' is not an http:// or https:// URL: no other protocol is "
+                     "used", where);
+        } else {
+            snprintf(buf, len, "%s", h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc));
+        }
+    } else {
+        snprintf(buf, len, "%s", h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc));
+    }
+}
+
 static void free_http(biz_http *h)
 {
     if (h->easy)
@@ -212,9 +517,10 @@ static void on_done(biz_loop *loop, CURL *easy, CURLcode rc, void *user)
     r.headers = h->resp_headers;
     curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME, &r.seconds);
     if (rc != CURLE_OK) {
-        if (!h->errbuf[0])
-            snprintf(h->errbuf, sizeof h->errbuf, "%s", curl_easy_strerror(rc));
-        r.error = h->errbuf;
+        error_message(h, rc);
+        r.error = h->msg;
+        r.may_have_reached = h->sends > 0 && !h->idempotent;
+        r.refused_resend = h->refused_resend;
     } else {
         curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &r.status);
     }
@@ -252,6 +558,18 @@ int biz_http_send(biz_http *h, biz_loop *loop, biz_http_fn fn, void *user)
     curl_easy_setopt(e, CURLOPT_HEADERDATA, h);
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(e, CURLOPT_USERAGENT, "bizrt");
+    /* http and https only, redirects included: a directory or a redirect
+     * must not make a DAG read file:// (or talk any other protocol). */
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
+    curl_easy_setopt(e, CURLOPT_PREREQDATA, h);
+    if (h->lim.low_speed_s > 0) {
+        curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, h->lim.low_speed_s);
+    }
+    if (h->default_timeout)
+        h->total_ms = h->lim.timeout_ms;
     if (strncasecmp(h->url, "https:", 6) == 0) {
         long verify = !h->no_verify;
         if (verify)

@@ -28,6 +28,8 @@ typedef struct biz_http_result {
     const cJSON *headers; /* object: lower-cased name -> value (last one wins) */
     const char *url;      /* the URL asked for */
     double seconds;       /* total time */
+    int may_have_reached; /* error only: the request may have reached the server */
+    int refused_resend;   /* error only: libcurl's resend of it was refused */
 } biz_http_result;
 
 typedef void (*biz_http_fn)(const biz_http_result *r, void *user);
@@ -46,6 +48,61 @@ void biz_http_basic_auth(biz_http *h, const char *user, const char *password);
 void biz_http_verify(biz_http *h, int verify);
 /* Whole-request and connect timeouts in ms (0: none / curl's default). */
 void biz_http_timeouts(biz_http *h, long total_ms, long connect_ms);
+/* Limits on what a server sends (README "Limits on what a server sends").
+ * Every request gets the defaults below from biz_http_new; a caller that
+ * reads the environment (biz_http_limits_load) applies them with
+ * biz_http_limits_set. */
+typedef struct biz_http_limits {
+    long long max_bytes;  /* answer size after decompression; 0: none */
+    long timeout_ms;      /* whole call, for biz_http_default_timeout; 0: none */
+    long low_speed_s;     /* abort below 1 byte/s for this long; 0: never */
+    long long max_json_values; /* values of a JSON answer parsed; 0: none */
+} biz_http_limits;
+/* The defaults. 16 MiB was asked for, but the run keeps an answer several
+ * times over (the buffer, the XCom, its JSON in the run record and in the
+ * record being written), and a run must stay under 64 MB of memory
+ * whatever a server sends: measured in tests/integration/fault.sh. */
+#define BIZ_HTTP_MAX_RESPONSE_DEFAULT (4LL * 1024 * 1024)
+#define BIZ_HTTP_TIMEOUT_DEFAULT_MS 300000L
+#define BIZ_HTTP_LOW_SPEED_DEFAULT_S 60L
+/* A parsed JSON value costs ~84 bytes: "[0,0,...]" of 4 MiB took 175 MB.
+ * 250,000 values keep a parsed answer near 20 MB. */
+#define BIZ_HTTP_MAX_JSON_VALUES_DEFAULT 250000LL
+/* Reads BIZ_HTTP_MAX_RESPONSE_BYTES, BIZ_HTTP_TIMEOUT (seconds),
+ * BIZ_HTTP_LOW_SPEED_TIME (seconds) and BIZ_HTTP_MAX_JSON_VALUES through getenv_fn (NULL: getenv), the
+ * defaults for those unset or empty. 0, or -1 with a message naming the
+ * variable. */
+int biz_http_limits_load(biz_http_limits *l, const char *(*getenv_fn)(void *user, const char *name),
+                         void *user, char *err, size_t errlen);
+void biz_http_limits_set(biz_http *h, const biz_http_limits *l);
+/* The whole call is bounded by the limits' timeout_ms (what a task without
+ * execution_timeout gets); its failure message names BIZ_HTTP_TIMEOUT. */
+void biz_http_default_timeout(biz_http *h);
+/* Marks the request as safe to send twice (an idempotent PUT, e.g. S3's).
+ * Otherwise only GET, HEAD and OPTIONS are: libcurl resends a request by
+ * itself when a reused connection closes before any answer, and for any
+ * other method the try fails instead (the request may have reached the
+ * server, which would then run it twice). */
+void biz_http_idempotent(biz_http *h);
+
+/* The limits of a request (after biz_http_limits_set). */
+const biz_http_limits *biz_http_limits_of(const biz_http *h);
+/* An upper bound of the number of values in the JSON text s (len bytes):
+ * counted before parsing, so a huge array is refused, not built. */
+long long biz_http_json_values(const char *s, size_t len);
+
+/* Text of an answer as Python's bytes.decode("utf-8", "replace") makes it:
+ * each maximal invalid sequence becomes U+FFFD. A new NUL-terminated
+ * string (NULL when out of memory); *len its length. When the body holds
+ * a NUL byte, returns NULL with *nul_at its offset (else *nul_at is -1). */
+char *biz_http_text(const char *body, size_t body_len, size_t *len, long long *nul_at);
+
+/* s (len bytes) for a message, at most outlen bytes with its NUL:
+ * control characters escaped (\n, \r, \t, \xNN, \u00NN), bytes that are
+ * not UTF-8 as \xNN, "..." when cut. A server's text can then neither drive
+ * the terminal nor forge a log line, and the message is valid UTF-8. */
+void biz_http_excerpt(char *out, size_t outlen, const char *s, size_t len);
+
 /* Finishes setting up the easy handle when the request is sent, after
  * everything above is applied: e.g. biz_s3_prepare's URL and SigV4 signing.
  * headers is the request's own list (the request frees it): fn may append

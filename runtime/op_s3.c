@@ -61,6 +61,15 @@ static int prepare(CURL *easy, struct curl_slist **headers, void *user)
                           p->err, p->errlen);
 }
 
+long long biz_op_s3_max_json_values(biz_try *t)
+{
+    biz_http_limits lim;
+    char err[256];
+    if (biz_http_limits_load(&lim, try_getenv, t, err, sizeof err) < 0)
+        return BIZ_HTTP_MAX_JSON_VALUES_DEFAULT;
+    return lim.max_json_values;
+}
+
 /* Sends a signed HEAD or GET of s3://bucket/key. */
 biz_http *biz_op_s3_send(biz_try *t, const biz_s3_config *c, biz_s3_method method,
                          const char *bucket, const char *key, long total_ms,
@@ -74,6 +83,13 @@ biz_http *biz_op_s3_send(biz_try *t, const biz_s3_config *c, biz_s3_method metho
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    /* The same limits on what a server sends as a service call's. */
+    biz_http_limits lim;
+    if (biz_http_limits_load(&lim, try_getenv, t, err, errlen) < 0) {
+        biz_http_cancel(h);
+        return NULL;
+    }
+    biz_http_limits_set(h, &lim);
     prep p = { c, method, bucket, key, err, errlen };
     biz_http_prepare(h, prepare, &p);
     biz_http_timeouts(h, total_ms, 10000);

@@ -28,6 +28,10 @@ int biz_op_s3_location(biz_try *t, const char **bucket, const char **key,
  * secrets are registered for redaction. Returns 0, or -1 with a message. */
 int biz_op_s3_config(biz_try *t, biz_s3_config *c, char *err, size_t errlen);
 
+/* BIZ_HTTP_MAX_JSON_VALUES (http.h) as the try sees it; the default when
+ * the variable is wrong (the GET already failed on it then). */
+long long biz_op_s3_max_json_values(biz_try *t);
+
 /* Sends a signed HEAD or GET of s3://bucket/key; fn runs later from the
  * loop. Returns the request, or NULL with a message in err. */
 biz_http *biz_op_s3_send(biz_try *t, const biz_s3_config *c, biz_s3_method method,

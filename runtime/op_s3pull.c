@@ -56,9 +56,18 @@ static void on_get(const biz_http_result *r, void *user)
         finish(t, BIZ_OUT_FAILED, 0, msg);
         return;
     }
+    /* Invalid UTF-8 replaced (as Python's decode(errors="replace")), so
+     * that the XComs and the record stay valid; with a NUL byte, the raw
+     * body, which the parser refuses with its offset. */
+    size_t tlen = 0;
+    long long nul_at;
+    char *txt = biz_http_text(r->body, r->body_len, &tlen, &nul_at);
     biz_s3_payload p;
-    if (biz_s3_parse_payload(s->o.bucket, s->o.key, r->body, r->body_len, &p, msg,
-                             sizeof msg) < 0) {
+    int rc = biz_s3_parse_payload_limited(s->o.bucket, s->o.key, txt ? txt : r->body,
+                                          txt ? tlen : r->body_len, biz_op_s3_max_json_values(t),
+                                          &p, msg, sizeof msg);
+    free(txt);
+    if (rc < 0) {
         finish(t, BIZ_OUT_FAILED, 0, msg);
         return;
     }

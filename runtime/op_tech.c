@@ -29,6 +29,7 @@ struct biz_tech_call {
     char err[512];        /* why the call could not be made */
     int final;
     int resolve_only;     /* the directory lookup alone (biz_tech_resolve_start) */
+    biz_http_limits lim;  /* of the last request */
 };
 
 static void call_free(biz_tech_call *s)
@@ -287,6 +288,23 @@ static int make_body(biz_try *t, char **body, size_t *len)
 
 static void on_call(const biz_http_result *r, void *user);
 
+static const char *try_getenv(void *user, const char *name);
+
+/* Applies the limits of the environment to h; -1 (h freed) with the
+ * message in s when a variable is wrong: final, a retry reads the same. */
+static int apply_limits(biz_tech_call *s, biz_http *h)
+{
+    biz_http_limits lim;
+    char err[256];
+    if (biz_http_limits_load(&lim, try_getenv, s->t, err, sizeof err) < 0) {
+        biz_http_cancel(h);
+        return fail(s, 1, "%s", err);
+    }
+    biz_http_limits_set(h, &lim);
+    s->lim = lim;
+    return 0;
+}
+
 /* Makes the service call to base (the service's URL) with token. */
 static int call(biz_tech_call *s, const char *base, const char *token)
 {
@@ -357,7 +375,14 @@ static int call(biz_tech_call *s, const char *base, const char *token)
         biz_http_body(h, body, blen);
         free(body);
     }
+    /* A call without an end would hang a task without execution_timeout
+     * forever (CoWorks sets no timeout: a deliberate difference). With
+     * execution_timeout, that one ends the try. */
+    if (apply_limits(s, h) < 0)
+        return -1;
     biz_http_timeouts(h, 0, 30000);
+    if (!(t->ti->exec_timeout > 0))
+        biz_http_default_timeout(h);
     s->req = h;
     if (biz_http_send(h, t->run->loop, on_call, s) < 0) {
         s->req = NULL;
@@ -374,27 +399,69 @@ static void on_call(const biz_http_result *r, void *user)
 /* The XComs of an answer, in CoWorks' order: cws_name, then bucket and key
  * (asynchronous) or status_code and return_value (the body as JSON when
  * json_result and it parses, {} when empty, else the text). */
-static void push_response(biz_try *t, const biz_tech_call *s, const biz_http_result *r)
+static int push_response(biz_try *t, const biz_tech_call *s, const biz_http_result *r)
 {
+    int async = biz_try_arg_bool(t, "asynchronous", 0);
+    char *text = NULL;
+    size_t text_len = 0;
+    if (!async) {
+        /* As requests' response.text: invalid UTF-8 replaced (the XCom and
+         * the run record stay valid UTF-8), but a NUL byte is refused: a
+         * string would end there and the rest of the answer be lost. */
+        long long nul_at;
+        text = biz_http_text(r->body, r->body_len, &text_len, &nul_at);
+        if (!text && nul_at >= 0) {
+            biz_try_done(t, BIZ_OUT_FAILED, 0, "the answer of %s holds a NUL byte at offset %lld "
+                         "(of %zu bytes): a text XCom cannot hold it", r->url, nul_at, r->body_len);
+            return -1;
+        }
+        if (!text) {
+            biz_try_done(t, BIZ_OUT_FAILED, 0, "out of memory");
+            return -1;
+        }
+        /* A parsed value costs ~84 bytes: count them before building the
+         * tree (JSON is an array or an object when it is that big). */
+        size_t lead = strspn(text, " \t\r\n");
+        long long values;
+        if (biz_try_arg_bool(t, "json_result", 1) && s->lim.max_json_values > 0 &&
+            (text[lead] == '[' || text[lead] == '{') &&
+            (values = biz_http_json_values(text, text_len)) > s->lim.max_json_values) {
+            biz_try_done(t, BIZ_OUT_FAILED, 0, "the JSON answer of %s holds about %lld values, "
+                         "more than %lld; the limit is BIZ_HTTP_MAX_JSON_VALUES", r->url,
+                         values, s->lim.max_json_values);
+            free(text);
+            return -1;
+        }
+    }
     biz_try_xcom_push(t, "cws_name", cJSON_CreateString(s->name));
     if (biz_try_arg_bool(t, "asynchronous", 0)) {
         char *key = async_key(t);
         biz_try_xcom_push(t, "bucket", cJSON_CreateString(ASYNC_BUCKET));
         biz_try_xcom_push(t, "key", cJSON_CreateString(key ? key : ""));
         free(key);
-        return;
+        return 0;
     }
     biz_try_xcom_push(t, "status_code", cJSON_CreateNumber((double)r->status));
     cJSON *rv = NULL;
     if (biz_try_arg_bool(t, "json_result", 1)) {
-        if (r->body_len == 0)
+        if (text_len == 0)
             rv = cJSON_CreateObject();
-        else
-            rv = cJSON_ParseWithLength(r->body, r->body_len);
+        else {
+            /* The whole text must be JSON, as for json.loads: cJSON alone
+             * takes '"" and more' as "". */
+            const char *end = NULL;
+            rv = cJSON_ParseWithLengthOpts(text, text_len, &end, 0);
+            if (rv && end && end[strspn(end, " \t\r\n")]) {
+                cJSON_Delete(rv);
+                rv = NULL;
+            }
+        }
     }
     if (!rv)
-        rv = cJSON_CreateString(r->body);
+        rv = cJSON_CreateString(text);
+    free(text);
     biz_try_xcom_push(t, "return_value", rv);
+    return 0;
 }
 
 /* TechMicroServiceOperator: the answer, its XComs and the error rules. */
@@ -408,19 +475,33 @@ static void on_result(biz_try *t, const biz_tech_call *s, const biz_http_result 
         return;
     }
     if (r->error) {
-        biz_try_done(t, BIZ_OUT_FAILED, 0, "call to %s failed: %s", r->url, r->error);
+        const char *m = biz_try_arg_str(t, "method");
+        char method[16];
+        size_t i = 0;
+        for (; m && m[i] && i < sizeof method - 1; i++)
+            method[i] = (char)(m[i] >= 'a' && m[i] <= 'z' ? m[i] - 32 : m[i]);
+        method[i] = 0;
+        if (r->refused_resend)
+            biz_try_done(t, BIZ_OUT_FAILED, 0, "%s %s: %s", method, r->url, r->error);
+        else if (r->may_have_reached)
+            biz_try_done(t, BIZ_OUT_FAILED, 0, "call to %s failed: %s (the %s may have "
+                         "reached the server)", r->url, r->error, method);
+        else
+            biz_try_done(t, BIZ_OUT_FAILED, 0, "call to %s failed: %s", r->url, r->error);
         return;
     }
     if (biz_try_arg_bool(t, "log_response", 0))
         biz_try_log(t, BIZ_LOG_INFO, "response %ld: %.*s", r->status, (int)r->body_len, r->body);
     /* CoWorks pushes once the answer is there, whatever its status, and only
      * with xcom_push (do_xcom_push does not stop its explicit pushes). */
-    if (biz_try_arg_bool(t, "xcom_push", 1))
-        push_response(t, s, r);
+    if (biz_try_arg_bool(t, "xcom_push", 1) && push_response(t, s, r) < 0)
+        return;
     if (biz_try_arg_bool(t, "raise_errors", 1) &&
         (r->status >= 500 || (r->status >= 400 && biz_try_arg_bool(t, "raise_400_errors", 1)))) {
-        biz_try_done(t, BIZ_OUT_FAILED, 1, "TechMicroService '%s' answered %ld: %.300s",
-                     s->name, r->status, r->body);
+        char body[310];
+        biz_http_excerpt(body, sizeof body, r->body, r->body_len);
+        biz_try_done(t, BIZ_OUT_FAILED, 1, "TechMicroService '%s' answered %ld: %s",
+                     s->name, r->status, body);
         return;
     }
     biz_try_log(t, BIZ_LOG_DEBUG, "answered %ld in %.3fs", r->status, r->seconds);
@@ -451,9 +532,11 @@ static void on_directory(const biz_http_result *r, void *user)
         deliver(s, NULL);
         return;
     }
+    char body[310];
+    biz_http_excerpt(body, sizeof body, r->body, r->body_len);
     if (r->status < 200 || r->status >= 300) {
-        fail(s, 0, "directory %s answered %ld for '%s': %.300s",
-             s->dir_url, r->status, s->name, r->body);
+        fail(s, 0, "directory %s answered %ld for '%s': %s",
+             s->dir_url, r->status, s->name, body);
         deliver(s, NULL);
         return;
     }
@@ -461,11 +544,13 @@ static void on_directory(const biz_http_result *r, void *user)
     const cJSON *url = cJSON_GetObjectItemCaseSensitive(a, "url");
     if (!cJSON_IsString(url)) {
         /* Say which: a proxy's HTML page is not an answer without "url". */
-        if (!a)
-            fail(s, 0, "directory %s answered %ld for '%s' with a body that is not JSON: %.100s",
-                 s->dir_url, r->status, s->name, r->body);
-        else
+        if (!a) {
+            biz_http_excerpt(body, 104, r->body, r->body_len);
+            fail(s, 0, "directory %s answered %ld for '%s' with a body that is not JSON: %s",
+                 s->dir_url, r->status, s->name, body);
+        } else {
             fail(s, 0, "directory %s gave no \"url\" for '%s'", s->dir_url, s->name);
+        }
         cJSON_Delete(a);
         deliver(s, NULL);
         return;
@@ -578,6 +663,8 @@ static int ask_directory(biz_tech_call *s, const char *stage)
         biz_http_verify(h, 0);
     }
     biz_conn_free(&c);
+    if (apply_limits(s, h) < 0)
+        return -1;
     biz_http_timeouts(h, 60000, 30000);
     s->req = h;
     biz_try_log(t, BIZ_LOG_DEBUG, "directory GET %s", url);

@@ -5,6 +5,7 @@
 
 #include "base64.h"
 #include "conn.h"
+#include "http.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -438,6 +439,20 @@ int biz_s3_parse_payload(const char *bucket, const char *key,
                          const char *data, size_t len,
                          biz_s3_payload *out, char *err, size_t errlen)
 {
+    return biz_s3_parse_payload_limited(bucket, key, data, len, 0, out, err, errlen);
+}
+
+/* More than max_values (0: no limit) values in the JSON text s? Then err
+ * says so, naming the variable: a tree of millions of values would take
+ * ~84 bytes each. */
+static int too_many_values(const char *bucket, const char *key, const char *what,
+                           const char *s, size_t len, long long max_values,
+                           char *err, size_t errlen);
+
+int biz_s3_parse_payload_limited(const char *bucket, const char *key,
+                                 const char *data, size_t len, long long max_values,
+                                 biz_s3_payload *out, char *err, size_t errlen)
+{
     char scratch[8];
     err_buffer(&err, &errlen, scratch, sizeof scratch);
     memset(out, 0, sizeof *out);
@@ -470,6 +485,11 @@ int biz_s3_parse_payload(const char *bucket, const char *key,
         p++;
     if (!*p) {
         payload_err(err, errlen, bucket, key, " is not JSON: ", "the object is empty");
+        free(text);
+        return -1;
+    }
+    if (too_many_values(bucket, key, "", start, len - (size_t)(start - text), max_values,
+                        err, errlen)) {
         free(text);
         return -1;
     }
@@ -548,11 +568,29 @@ int biz_s3_parse_payload(const char *bucket, const char *key,
                         "base64");
             goto done;
         }
-        /* The decoded bytes: JSON when they parse as JSON, else text. */
-        cJSON *v = strlen((char *)raw) == rawlen ? cJSON_ParseWithOpts((char *)raw, NULL, 1)
-                                                 : NULL;
-        out->body = v ? v : cJSON_CreateString((char *)raw);
+        /* The decoded bytes: JSON when they parse as JSON, else text --
+         * valid UTF-8 either way (invalid bytes become U+FFFD, as Python's
+         * decode(errors="replace")), so the XCom and the record stay so. */
+        size_t tlen = 0;
+        long long nul_at;
+        char *txt = biz_http_text((char *)raw, rawlen, &tlen, &nul_at);
         free(raw);
+        if (!txt && nul_at < 0) {
+            payload_err(err, errlen, bucket, key, ": ", "out of memory");
+            goto done;
+        }
+        if (!txt) {
+            payload_err(err, errlen, bucket, key, ": ", "the base64 body holds a NUL byte at "
+                        "offset %lld: a text XCom cannot hold it", nul_at);
+            goto done;
+        }
+        if (too_many_values(bucket, key, "'s base64 body", txt, tlen, max_values, err, errlen)) {
+            free(txt);
+            goto done;
+        }
+        cJSON *v = cJSON_ParseWithOpts(txt, NULL, 1);
+        out->body = v ? v : cJSON_CreateString(txt);
+        free(txt);
     } else if (body) {
         out->body = cJSON_DetachItemViaPointer(doc, body);
     } else {
@@ -636,4 +674,19 @@ char *biz_s3_status_message(int status, const char *bucket, const char *key,
         snprintf(buf, buflen, "unexpected S3 answer HTTP %d for s3://%s/%s%s",
                  status, bucket, key, tail);
     return buf;
+}
+
+static int too_many_values(const char *bucket, const char *key, const char *what,
+                           const char *s, size_t len, long long max_values,
+                           char *err, size_t errlen)
+{
+    size_t lead = strspn(s, " \t\r\n");
+    if (max_values <= 0 || (s[lead] != '[' && s[lead] != '{'))
+        return 0;
+    long long n = biz_http_json_values(s, len);
+    if (n <= max_values)
+        return 0;
+    payload_err(err, errlen, bucket, key, what, " holds about %lld JSON values, more than "
+                "%lld; the limit is BIZ_HTTP_MAX_JSON_VALUES", n, max_values);
+    return 1;
 }

@@ -95,6 +95,12 @@ int biz_s3_parse_payload(const char *bucket, const char *key,
                          const char *data, size_t len,
                          biz_s3_payload *out, char *err, size_t errlen);
 
+/* The same, refusing a document (or a base64 body) of more than max_values
+ * JSON values (0: no limit), counted before parsing. */
+int biz_s3_parse_payload_limited(const char *bucket, const char *key,
+                                 const char *data, size_t len, long long max_values,
+                                 biz_s3_payload *out, char *err, size_t errlen);
+
 /* Frees what a payload holds and clears it. */
 void biz_s3_payload_free(biz_s3_payload *p);
 

@@ -348,6 +348,8 @@ biz_smtp_send *biz_smtp_send_mail(biz_loop *loop, const biz_smtp_cfg *c, const b
     s->len = strlen(s->msg);
     CURL *e = s->easy;
     curl_easy_setopt(e, CURLOPT_URL, s->url);
+    /* Mail only, whatever a connection's URL says (as http.c: http(s) only). */
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, s->errbuf);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, on_sockopt);

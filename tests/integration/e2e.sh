@@ -179,13 +179,15 @@ if compile_check call "$DAGS/call.biz"; then
     assert_eq "503 is final too: exit status 1" 1 "$RUN_RC"
     assert_eq "503 is final too: one call" 1 "$(calls 'len(to("svc-flaky"))')"
 
-    call_case svc-flaky /flaky/reset1/1 reset
+    # A half answer, not a reset: a POST reset on a reused connection is no
+    # longer resent by libcurl (the try fails; fault.sh tests that case).
+    call_case svc-flaky /flaky/reset1/1 partial
     assert_eq "transport error is retried: exit status 0" 0 "$RUN_RC"
     [ "$RUN_RC" = 0 ] || show_run
     assert_eq "transport error is retried: two calls" 2 "$(calls 'len(to("svc-flaky"))')"
     assert_eq "transport error is retried: then the downstream task ran" 1 "$(calls 'len(to("svc-after"))')"
 
-    call_case svc-flaky /flaky/reset3/3 reset
+    call_case svc-flaky /flaky/reset3/3 partial
     assert_eq "transport errors beyond retries: exit status 1" 1 "$RUN_RC"
     assert_eq "transport errors beyond retries: 1 + 2 tries" 3 "$(calls 'len(to("svc-flaky"))')"
 

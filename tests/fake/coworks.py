@@ -22,12 +22,14 @@ One HTTP server on loopback (standard library only) that plays:
                                ?mode=reset, close the connection without an
                                answer; ?mode=partial, half an answer), then it
                                goes on with the rest. libcurl silently resends
-                               a request once when a *reused* connection
-                               closes without an answer, so a reset there is
-                               neither counted nor recorded (only in /_stats
+                               an idempotent request (GET, HEAD, OPTIONS) once
+                               when a *reused* connection closes without an
+                               answer, so a reset of one there is neither
+                               counted nor recorded (only in /_stats
                                "reused_resets"): the resent request is, on its
                                fresh connection, and the client sees one
-                               transport error per counted call.
+                               transport error per counted call. A POST is
+                               never resent by bizc: its reset is a call.
         /garbage               200, Content-Type application/json, non-JSON body
         /garbage/http          a malformed HTTP response, raw on the socket
         /text                  200 text/plain "hello <name>"
@@ -568,7 +570,9 @@ class Handler(BaseHTTPRequestHandler):
             if b.flaky:
                 key, n = b.flaky
                 mode = query.get("mode")
-                if mode == "reset" and self.requests_on_conn > 1:
+                # Only an idempotent request is resent by libcurl; bizc
+                # never resends a POST (http.c), so that reset is a call.
+                if mode == "reset" and self.requests_on_conn > 1 and self.command in ("GET", "HEAD", "OPTIONS"):
                     with st.lock:
                         failing = st.per_key.get(key, 0) < n
                     if failing:

@@ -266,33 +266,90 @@ static const cJSON *name_data(biz_tpl_ctx *cx, const char *name)
  * the messages). Copying only the item reached, instead of the whole of
  * dag_run at each step, keeps `dag_run.conf['x']` cheap whatever the size
  * of the conf. */
-static const cJSON *borrow_path(biz_tpl_ctx *cx, const biz_tpl_node *n)
+/* Item d of array a (borrowed). Walking the list costs d; an array of the
+ * context (not of a local scope, which a set may free and reuse) gets a
+ * table of its items once, so data[i] in a loop stays linear. */
+static const cJSON *array_item(biz_tpl_ctx *cx, const biz_tpl_node *n, const cJSON *a, int d, int stable)
 {
-    const cJSON *base;
+    if (stable && d > 16) {
+        if (cx->ix_arr != a) {
+            int len = cJSON_GetArraySize(a), k = 0;
+            const cJSON **tab = malloc(sizeof *tab * (size_t)(len ? len : 1));
+            if (!tab || biz_tpl_charge(cx, n->start, len) < 0) {
+                free(tab);
+                return NULL;
+            }
+            for (const cJSON *c = a->child; c && k < len; c = c->next)
+                tab[k++] = c;
+            free(cx->ix_tab);
+            cx->ix_tab = tab;
+            cx->ix_len = k;
+            cx->ix_arr = a;
+        }
+        return d < cx->ix_len ? cx->ix_tab[d] : NULL;
+    }
+    const cJSON *c = a->child;
+    int k = 0;
+    for (; c && k < d; k++)
+        c = c->next;
+    return biz_tpl_charge(cx, n->start, k) < 0 ? NULL : c;
+}
+
+static const cJSON *borrow_path_in(biz_tpl_ctx *cx, const biz_tpl_node *n, int *stable)
+{
+    const cJSON *base, *found = NULL;
     switch (n->kind) {
     case BIZ_E_NAME:
-        return name_data(cx, n->s);
+        for (int i = cx->nframes - 1; i >= 0; i--) {
+            const cJSON *it = cJSON_GetObjectItemCaseSensitive(cx->frames[i], n->s);
+            if (it) {
+                *stable = 0;
+                return it;
+            }
+        }
+        *stable = 1;
+        return var_item(cx, n->s, NULL);
     case BIZ_E_ATTR:
-        base = borrow_path(cx, n->a);
+        base = borrow_path_in(cx, n->a, stable);
         return cJSON_IsObject(base) ? cJSON_GetObjectItemCaseSensitive(base, n->s) : NULL;
     case BIZ_E_SUB: {
-        const cJSON *key = n->b && n->b->kind == BIZ_E_LIT ? n->b->lit : NULL;
-        if (!key || !(base = borrow_path(cx, n->a)))
+        if (!n->b || !(base = borrow_path_in(cx, n->a, stable)) || !(cJSON_IsObject(base) || cJSON_IsArray(base)))
             return NULL;
-        if (cJSON_IsObject(base) && cJSON_IsString(key))
-            return cJSON_GetObjectItemCaseSensitive(base, key->valuestring);
-        if (cJSON_IsArray(base) && cJSON_IsNumber(key) && biz_tpl_num_is_int(key)) {
+        /* any key expression (data[i] in a loop must not copy data at
+         * each turn); it has no side effect, so when the item is not
+         * found the long way evaluates it again for the message */
+        cJSON *own = NULL;
+        const cJSON *key = n->b->kind == BIZ_E_LIT ? n->b->lit : NULL;
+        if (!key && biz_tpl_eval_json(cx, n->b, &own) < 0)
+            return NULL; /* the error is set: the long way stops at once */
+        if (!key)
+            key = own;
+        if (cJSON_IsObject(base) && cJSON_IsString(key)) {
+            found = cJSON_GetObjectItemCaseSensitive(base, key->valuestring);
+        } else if (cJSON_IsArray(base) && cJSON_IsNumber(key) && biz_tpl_num_is_int(key)) {
+            /* the size only for a negative index: counting the items of
+             * a long list at each data[i] made a loop over it quadratic */
             double d = key->valuedouble;
-            int len = cJSON_GetArraySize(base);
-            if (d < 0)
-                d += len;
-            return d >= 0 && d < len ? cJSON_GetArrayItem(base, (int)d) : NULL;
+            if (d < 0 && biz_tpl_charge(cx, n->start, 1) == 0) {
+                int len = cJSON_GetArraySize(base);
+                if (biz_tpl_charge(cx, n->start, len) == 0)
+                    d += len;
+            }
+            if (d >= 0 && d < INT_MAX && !cx->failed)
+                found = array_item(cx, n, base, (int)d, *stable);
         }
-        return NULL;
+        cJSON_Delete(own);
+        return found;
     }
     default:
         return NULL;
     }
+}
+
+static const cJSON *borrow_path(biz_tpl_ctx *cx, const biz_tpl_node *n)
+{
+    int stable = 0;
+    return borrow_path_in(cx, n, &stable);
 }
 
 static int eval_name(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
@@ -1165,6 +1222,8 @@ int biz_tpl_eval(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
         if ((path = borrow_path(cx, n))) {
             cJSON *c = biz_tpl_dup(cx, n->start, path);
             r = c ? set_json(cx, n, out, c) : -1;
+        } else if (cx->failed) {
+            r = -1; /* a key's error, or a limit */
         } else {
             r = n->kind == BIZ_E_ATTR ? eval_attr(cx, n, out) : eval_sub(cx, n, out);
         }

@@ -181,6 +181,9 @@ typedef struct biz_tpl_ctx {
     size_t native_out; /* native mode: bytes of the string pieces */
     long iters;        /* for-loop iterations so far */
     double steps;      /* evaluation steps so far (double: charges may be huge) */
+    const cJSON *ix_arr;   /* the context's array last indexed (template_eval.c) */
+    const cJSON **ix_tab;  /* its items by index (malloc'd, freed by biz_tpl_run) */
+    int ix_len;
     int depth;
 } biz_tpl_ctx;
 

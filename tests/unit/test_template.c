@@ -1198,6 +1198,26 @@ static void test_lookup_big_conf(void)
     }
     free(r);
     biz_tpl_free(t);
+    /* data[i] over a long list of the context: its items are indexed once,
+     * not walked (or copied) at each turn */
+    cJSON *list = cJSON_AddArrayToObject(conf, "list");
+    for (int i = 0; i < 100000; i++)
+        cJSON_AddItemToArray(list, cJSON_CreateNumber(i % 10));
+    const char *src2 = "{% set l = dag_run.conf.list %}{% for i in range(100000) %}"
+                       "{{ dag_run.conf.list[i] }}{% endfor %}|{{ l[99999] }}{{ dag_run.conf['list'][-1] }}";
+    t = biz_tpl_parse(src2, strlen(src2), &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    r = biz_tpl_render(t, &e, &err);
+    if (!r)
+        fprintf(stderr, "\nrender failed: %s\n", err.message);
+    CU_ASSERT_PTR_NOT_NULL(r);
+    if (r) {
+        CU_ASSERT_EQUAL(strlen(r), 100000 + 3);
+        CU_ASSERT_EQUAL(strncmp(r, "0123456789012", 13), 0);
+        CU_ASSERT_STRING_EQUAL(r + 100000, "|99");
+    }
+    free(r);
+    biz_tpl_free(t);
     cJSON_Delete(v);
 }
 

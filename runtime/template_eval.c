@@ -295,6 +295,72 @@ static const cJSON *array_item(biz_tpl_ctx *cx, const biz_tpl_node *n, const cJS
     return biz_tpl_charge(cx, n->start, k) < 0 ? NULL : c;
 }
 
+static size_t key_hash(const char *s)
+{
+    size_t h = 1469598103934665603u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
+/* Member key of object o (borrowed), as cJSON_GetObjectItemCaseSensitive
+ * (the first of repeated keys). cJSON walks the members, so in a loop over
+ * a big --conf each dag_run.conf.x cost the whole conf: past 32 members,
+ * a dict of the context gets a hash index once per render (a few are
+ * kept), and other walks are charged as steps. */
+static const cJSON *obj_item(biz_tpl_ctx *cx, const biz_tpl_node *n, const cJSON *o, const char *key, int stable)
+{
+    const cJSON *c = o->child;
+    int k = 0;
+    for (; c && k < 32; c = c->next, k++)
+        if (c->string && !strcmp(c->string, key))
+            return c;
+    if (!c)
+        return NULL;
+    if (!stable) {
+        for (; c; c = c->next, k++)
+            if (c->string && !strcmp(c->string, key))
+                break;
+        return biz_tpl_charge(cx, n->start, k) < 0 ? NULL : c;
+    }
+    int w;
+    for (w = 0; w < 4 && cx->oix[w].obj != o; w++)
+        ;
+    if (w == 4) { /* build one, in the next of the slots */
+        size_t count = 0, size = 64;
+        for (const cJSON *m = o->child; m; m = m->next)
+            count++;
+        while (size < 2 * count)
+            size *= 2;
+        const cJSON **slot = calloc(size, sizeof *slot);
+        if (!slot || biz_tpl_charge(cx, n->start, (double)count) < 0) {
+            free(slot);
+            if (!cx->failed)
+                biz_tpl_fail(cx, n->start, "out of memory");
+            return NULL;
+        }
+        for (const cJSON *m = o->child; m; m = m->next) {
+            if (!m->string)
+                continue;
+            size_t i = key_hash(m->string) & (size - 1);
+            while (slot[i] && strcmp(slot[i]->string, m->string))
+                i = (i + 1) & (size - 1);
+            if (!slot[i])
+                slot[i] = m; /* the first of repeated keys */
+        }
+        w = cx->oix_next;
+        cx->oix_next = (cx->oix_next + 1) % 4;
+        free(cx->oix[w].slot);
+        cx->oix[w].obj = o;
+        cx->oix[w].slot = slot;
+        cx->oix[w].mask = size - 1;
+    }
+    size_t i = key_hash(key) & cx->oix[w].mask;
+    while (cx->oix[w].slot[i] && strcmp(cx->oix[w].slot[i]->string, key))
+        i = (i + 1) & cx->oix[w].mask;
+    return cx->oix[w].slot[i];
+}
+
 static const cJSON *borrow_path_in(biz_tpl_ctx *cx, const biz_tpl_node *n, int *stable)
 {
     const cJSON *base, *found = NULL;
@@ -311,7 +377,7 @@ static const cJSON *borrow_path_in(biz_tpl_ctx *cx, const biz_tpl_node *n, int *
         return var_item(cx, n->s, NULL);
     case BIZ_E_ATTR:
         base = borrow_path_in(cx, n->a, stable);
-        return cJSON_IsObject(base) ? cJSON_GetObjectItemCaseSensitive(base, n->s) : NULL;
+        return cJSON_IsObject(base) ? obj_item(cx, n, base, n->s, *stable) : NULL;
     case BIZ_E_SUB: {
         if (!n->b || !(base = borrow_path_in(cx, n->a, stable)) || !(cJSON_IsObject(base) || cJSON_IsArray(base)))
             return NULL;
@@ -325,7 +391,7 @@ static const cJSON *borrow_path_in(biz_tpl_ctx *cx, const biz_tpl_node *n, int *
         if (!key)
             key = own;
         if (cJSON_IsObject(base) && cJSON_IsString(key)) {
-            found = cJSON_GetObjectItemCaseSensitive(base, key->valuestring);
+            found = obj_item(cx, n, base, key->valuestring, *stable);
         } else if (cJSON_IsArray(base) && cJSON_IsNumber(key) && biz_tpl_num_is_int(key)) {
             /* the size only for a negative index: counting the items of
              * a long list at each data[i] made a loop over it quadratic */

@@ -184,6 +184,12 @@ typedef struct biz_tpl_ctx {
     const cJSON *ix_arr;   /* the context's array last indexed (template_eval.c) */
     const cJSON **ix_tab;  /* its items by index (malloc'd, freed by biz_tpl_run) */
     int ix_len;
+    struct {               /* hash indexes of the context's big dicts */
+        const cJSON *obj;
+        const cJSON **slot; /* malloc'd, mask + 1 of them, freed by biz_tpl_run */
+        size_t mask;
+    } oix[4];
+    int oix_next;
     int depth;
 } biz_tpl_ctx;
 

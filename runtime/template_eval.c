@@ -266,27 +266,35 @@ static const cJSON *name_data(biz_tpl_ctx *cx, const char *name)
  * the messages). Copying only the item reached, instead of the whole of
  * dag_run at each step, keeps `dag_run.conf['x']` cheap whatever the size
  * of the conf. */
-/* Item d of array a (borrowed). Walking the list costs d; an array of the
+/* Item d of array a (borrowed). Walking the list costs d; a list of the
  * context (not of a local scope, which a set may free and reuse) gets a
- * table of its items once, so data[i] in a loop stays linear. */
+ * table of its items once (a few are kept, so a[i] + b[i] does not
+ * rebuild them), so data[i] in a loop stays linear. */
 static const cJSON *array_item(biz_tpl_ctx *cx, const biz_tpl_node *n, const cJSON *a, int d, int stable)
 {
     if (stable && d > 16) {
-        if (cx->ix_arr != a) {
+        int w;
+        for (w = 0; w < 4 && cx->aix[w].arr != a; w++)
+            ;
+        if (w == 4) {
             int len = cJSON_GetArraySize(a), k = 0;
             const cJSON **tab = malloc(sizeof *tab * (size_t)(len ? len : 1));
             if (!tab || biz_tpl_charge(cx, n->start, len) < 0) {
                 free(tab);
+                if (!cx->failed)
+                    biz_tpl_fail(cx, n->start, "out of memory");
                 return NULL;
             }
             for (const cJSON *c = a->child; c && k < len; c = c->next)
                 tab[k++] = c;
-            free(cx->ix_tab);
-            cx->ix_tab = tab;
-            cx->ix_len = k;
-            cx->ix_arr = a;
+            w = cx->aix_next;
+            cx->aix_next = (cx->aix_next + 1) % 4;
+            free(cx->aix[w].tab);
+            cx->aix[w].arr = a;
+            cx->aix[w].tab = tab;
+            cx->aix[w].len = k;
         }
-        return d < cx->ix_len ? cx->ix_tab[d] : NULL;
+        return d < cx->aix[w].len ? cx->aix[w].tab[d] : NULL;
     }
     const cJSON *c = a->child;
     int k = 0;

@@ -181,9 +181,12 @@ typedef struct biz_tpl_ctx {
     size_t native_out; /* native mode: bytes of the string pieces */
     long iters;        /* for-loop iterations so far */
     double steps;      /* evaluation steps so far (double: charges may be huge) */
-    const cJSON *ix_arr;   /* the context's array last indexed (template_eval.c) */
-    const cJSON **ix_tab;  /* its items by index (malloc'd, freed by biz_tpl_run) */
-    int ix_len;
+    struct {               /* tables of the items of the context's long lists */
+        const cJSON *arr;
+        const cJSON **tab;  /* malloc'd, len of them, freed by biz_tpl_run */
+        int len;
+    } aix[4];
+    int aix_next;
     struct {               /* hash indexes of the context's big dicts */
         const cJSON *obj;
         const cJSON **slot; /* malloc'd, mask + 1 of them, freed by biz_tpl_run */

@@ -1207,8 +1207,13 @@ static void test_lookup_big_conf(void)
     cJSON *list = cJSON_AddArrayToObject(conf, "list");
     for (int i = 0; i < 100000; i++)
         cJSON_AddItemToArray(list, cJSON_CreateNumber(i % 10));
+    cJSON *list2 = cJSON_AddArrayToObject(conf, "list2");
+    for (int i = 0; i < 100000; i++)
+        cJSON_AddItemToArray(list2, cJSON_CreateNumber(0));
+    /* two lists indexed in turn: both tables are kept */
     const char *src2 = "{% set l = dag_run.conf.list %}{% for i in range(100000) %}"
-                       "{{ dag_run.conf.list[i] }}{% endfor %}|{{ l[99999] }}{{ dag_run.conf['list'][-1] }}";
+                       "{{ dag_run.conf.list[i] + dag_run.conf.list2[i] }}{% endfor %}|{{ l[99999] }}"
+                       "{{ dag_run.conf['list'][-1] }}";
     t = biz_tpl_parse(src2, strlen(src2), &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(t);
     r = biz_tpl_render(t, &e, &err);

@@ -266,33 +266,164 @@ static const cJSON *name_data(biz_tpl_ctx *cx, const char *name)
  * the messages). Copying only the item reached, instead of the whole of
  * dag_run at each step, keeps `dag_run.conf['x']` cheap whatever the size
  * of the conf. */
-static const cJSON *borrow_path(biz_tpl_ctx *cx, const biz_tpl_node *n)
+/* Item d of array a (borrowed). Walking the list costs d; a list of the
+ * context (not of a local scope, which a set may free and reuse) gets a
+ * table of its items once (a few are kept, so a[i] + b[i] does not
+ * rebuild them), so data[i] in a loop stays linear. */
+static const cJSON *array_item(biz_tpl_ctx *cx, const biz_tpl_node *n, const cJSON *a, int d, int stable)
 {
-    const cJSON *base;
+    if (stable && d > 16) {
+        int w;
+        for (w = 0; w < 4 && cx->aix[w].arr != a; w++)
+            ;
+        if (w == 4) {
+            int len = cJSON_GetArraySize(a), k = 0;
+            const cJSON **tab = malloc(sizeof *tab * (size_t)(len ? len : 1));
+            if (!tab || biz_tpl_charge(cx, n->start, len) < 0) {
+                free(tab);
+                if (!cx->failed)
+                    biz_tpl_fail(cx, n->start, "out of memory");
+                return NULL;
+            }
+            for (const cJSON *c = a->child; c && k < len; c = c->next)
+                tab[k++] = c;
+            w = cx->aix_next;
+            cx->aix_next = (cx->aix_next + 1) % 4;
+            free(cx->aix[w].tab);
+            cx->aix[w].arr = a;
+            cx->aix[w].tab = tab;
+            cx->aix[w].len = k;
+        }
+        return d < cx->aix[w].len ? cx->aix[w].tab[d] : NULL;
+    }
+    const cJSON *c = a->child;
+    int k = 0;
+    for (; c && k < d; k++)
+        c = c->next;
+    return biz_tpl_charge(cx, n->start, k) < 0 ? NULL : c;
+}
+
+static size_t key_hash(const char *s)
+{
+    size_t h = 1469598103934665603u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
+/* Member key of object o (borrowed), as cJSON_GetObjectItemCaseSensitive
+ * (the first of repeated keys). cJSON walks the members, so in a loop over
+ * a big --conf each dag_run.conf.x cost the whole conf: past 32 members,
+ * a dict of the context gets a hash index once per render (a few are
+ * kept), and other walks are charged as steps. */
+static const cJSON *obj_item(biz_tpl_ctx *cx, const biz_tpl_node *n, const cJSON *o, const char *key, int stable)
+{
+    const cJSON *c = o->child;
+    int k = 0;
+    for (; c && k < 32; c = c->next, k++)
+        if (c->string && !strcmp(c->string, key))
+            return c;
+    if (!c)
+        return NULL;
+    if (!stable) {
+        for (; c; c = c->next, k++)
+            if (c->string && !strcmp(c->string, key))
+                break;
+        return biz_tpl_charge(cx, n->start, k) < 0 ? NULL : c;
+    }
+    int w;
+    for (w = 0; w < 4 && cx->oix[w].obj != o; w++)
+        ;
+    if (w == 4) { /* build one, in the next of the slots */
+        size_t count = 0, size = 64;
+        for (const cJSON *m = o->child; m; m = m->next)
+            count++;
+        while (size < 2 * count)
+            size *= 2;
+        const cJSON **slot = calloc(size, sizeof *slot);
+        if (!slot || biz_tpl_charge(cx, n->start, (double)count) < 0) {
+            free(slot);
+            if (!cx->failed)
+                biz_tpl_fail(cx, n->start, "out of memory");
+            return NULL;
+        }
+        for (const cJSON *m = o->child; m; m = m->next) {
+            if (!m->string)
+                continue;
+            size_t i = key_hash(m->string) & (size - 1);
+            while (slot[i] && strcmp(slot[i]->string, m->string))
+                i = (i + 1) & (size - 1);
+            if (!slot[i])
+                slot[i] = m; /* the first of repeated keys */
+        }
+        w = cx->oix_next;
+        cx->oix_next = (cx->oix_next + 1) % 4;
+        free(cx->oix[w].slot);
+        cx->oix[w].obj = o;
+        cx->oix[w].slot = slot;
+        cx->oix[w].mask = size - 1;
+    }
+    size_t i = key_hash(key) & cx->oix[w].mask;
+    while (cx->oix[w].slot[i] && strcmp(cx->oix[w].slot[i]->string, key))
+        i = (i + 1) & cx->oix[w].mask;
+    return cx->oix[w].slot[i];
+}
+
+static const cJSON *borrow_path_in(biz_tpl_ctx *cx, const biz_tpl_node *n, int *stable)
+{
+    const cJSON *base, *found = NULL;
     switch (n->kind) {
     case BIZ_E_NAME:
-        return name_data(cx, n->s);
-    case BIZ_E_ATTR:
-        base = borrow_path(cx, n->a);
-        return cJSON_IsObject(base) ? cJSON_GetObjectItemCaseSensitive(base, n->s) : NULL;
-    case BIZ_E_SUB: {
-        const cJSON *key = n->b && n->b->kind == BIZ_E_LIT ? n->b->lit : NULL;
-        if (!key || !(base = borrow_path(cx, n->a)))
-            return NULL;
-        if (cJSON_IsObject(base) && cJSON_IsString(key))
-            return cJSON_GetObjectItemCaseSensitive(base, key->valuestring);
-        if (cJSON_IsArray(base) && cJSON_IsNumber(key) && biz_tpl_num_is_int(key)) {
-            double d = key->valuedouble;
-            int len = cJSON_GetArraySize(base);
-            if (d < 0)
-                d += len;
-            return d >= 0 && d < len ? cJSON_GetArrayItem(base, (int)d) : NULL;
+        for (int i = cx->nframes - 1; i >= 0; i--) {
+            const cJSON *it = cJSON_GetObjectItemCaseSensitive(cx->frames[i], n->s);
+            if (it) {
+                *stable = 0;
+                return it;
+            }
         }
-        return NULL;
+        *stable = 1;
+        return var_item(cx, n->s, NULL);
+    case BIZ_E_ATTR:
+        base = borrow_path_in(cx, n->a, stable);
+        return cJSON_IsObject(base) ? obj_item(cx, n, base, n->s, *stable) : NULL;
+    case BIZ_E_SUB: {
+        if (!n->b || !(base = borrow_path_in(cx, n->a, stable)) || !(cJSON_IsObject(base) || cJSON_IsArray(base)))
+            return NULL;
+        /* any key expression (data[i] in a loop must not copy data at
+         * each turn); it has no side effect, so when the item is not
+         * found the long way evaluates it again for the message */
+        cJSON *own = NULL;
+        const cJSON *key = n->b->kind == BIZ_E_LIT ? n->b->lit : NULL;
+        if (!key && biz_tpl_eval_json(cx, n->b, &own) < 0)
+            return NULL; /* the error is set: the long way stops at once */
+        if (!key)
+            key = own;
+        if (cJSON_IsObject(base) && cJSON_IsString(key)) {
+            found = obj_item(cx, n, base, key->valuestring, *stable);
+        } else if (cJSON_IsArray(base) && cJSON_IsNumber(key) && biz_tpl_num_is_int(key)) {
+            /* the size only for a negative index: counting the items of
+             * a long list at each data[i] made a loop over it quadratic */
+            double d = key->valuedouble;
+            if (d < 0 && biz_tpl_charge(cx, n->start, 1) == 0) {
+                int len = cJSON_GetArraySize(base);
+                if (biz_tpl_charge(cx, n->start, len) == 0)
+                    d += len;
+            }
+            if (d >= 0 && d < INT_MAX && !cx->failed)
+                found = array_item(cx, n, base, (int)d, *stable);
+        }
+        cJSON_Delete(own);
+        return found;
     }
     default:
         return NULL;
     }
+}
+
+static const cJSON *borrow_path(biz_tpl_ctx *cx, const biz_tpl_node *n)
+{
+    int stable = 0;
+    return borrow_path_in(cx, n, &stable);
 }
 
 static int eval_name(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
@@ -1165,6 +1296,8 @@ int biz_tpl_eval(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
         if ((path = borrow_path(cx, n))) {
             cJSON *c = biz_tpl_dup(cx, n->start, path);
             r = c ? set_json(cx, n, out, c) : -1;
+        } else if (cx->failed) {
+            r = -1; /* a key's error, or a limit */
         } else {
             r = n->kind == BIZ_E_ATTR ? eval_attr(cx, n, out) : eval_sub(cx, n, out);
         }

@@ -304,6 +304,10 @@ int biz_tpl_run(const biz_tpl *t, const biz_tpl_env *env, int native, biz_tpl_er
     int r = exec_body(&cx, t->root);
     while (cx.nframes)
         pop_frame(&cx);
+    for (int i = 0; i < 4; i++) {
+        free(cx.aix[i].tab);
+        free(cx.oix[i].slot);
+    }
     char *s = biz_tpl_buf_take(&cx.out);
     if (r < 0 || cx.failed || (!native && !s)) {
         if (!cx.failed)

@@ -181,6 +181,18 @@ typedef struct biz_tpl_ctx {
     size_t native_out; /* native mode: bytes of the string pieces */
     long iters;        /* for-loop iterations so far */
     double steps;      /* evaluation steps so far (double: charges may be huge) */
+    struct {               /* tables of the items of the context's long lists */
+        const cJSON *arr;
+        const cJSON **tab;  /* malloc'd, len of them, freed by biz_tpl_run */
+        int len;
+    } aix[4];
+    int aix_next;
+    struct {               /* hash indexes of the context's big dicts */
+        const cJSON *obj;
+        const cJSON **slot; /* malloc'd, mask + 1 of them, freed by biz_tpl_run */
+        size_t mask;
+    } oix[4];
+    int oix_next;
     int depth;
 } biz_tpl_ctx;
 

@@ -226,6 +226,25 @@ static void report_missing(biz_sema *S, const sx_dag *dag, missing_ctx *mc, cons
                      g->id, g->id, g->id, g->id)
             : sx_fmt(S, "'%s' is a task group; its tasks are '%s.call' and '%s.wait'", g->id, g->id,
                      g->id);
+    if (!hint) {
+        /* A TaskGroup's task named by its own id: Airflow wants the full
+         * one, prefix included. The referring task's group first. */
+        const sx_tgroup *tg = r->owner >= 0 ? dag->tasks[r->owner]->tg : NULL;
+        for (; tg && !hint; tg = tg->parent) {
+            const char *full = sx_tgroup_child_id(S, tg, r->value);
+            if (strcmp(full, r->value) && sx_find_task(dag, full) >= 0)
+                hint = sx_fmt(S, "a task made in TaskGroup '%s' has the group's id in front: '%s'",
+                              tg->id, full);
+        }
+        size_t n = strlen(r->value);
+        for (int i = 0; i < dag->ntasks && !hint; i++) {
+            const char *id = dag->tasks[i]->id;
+            size_t k = strlen(id);
+            if (dag->tasks[i]->tg && k > n + 1 && id[k - n - 1] == '.' && !strcmp(id + k - n, r->value))
+                hint = sx_fmt(S, "a task made in TaskGroup '%s' has the group's id in front: '%s'",
+                              dag->tasks[i]->tg->id, id);
+        }
+    }
     if (!hint && dag->ntasks > 0) {
         const char *sug = biz_suggester_find(&mc->ids_sg, r->value);
         if (sug)

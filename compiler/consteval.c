@@ -2183,7 +2183,7 @@ static const char *const py_builtins[] = {
 };
 
 /* -1, 0, 1 as Python orders a and b; 2 when it cannot. */
-static int order(const sx_val *a, const sx_val *b)
+int sx_order(const sx_val *a, const sx_val *b)
 {
     if (is_num(a) && is_num(b))
         return (num(a) > num(b)) - (num(a) < num(b));
@@ -2193,7 +2193,7 @@ static int order(const sx_val *a, const sx_val *b)
     }
     if (a->kind == b->kind && (a->kind == BV_TUPLE || a->kind == BV_LIST)) {
         for (int i = 0; i < a->u.seq.n && i < b->u.seq.n; i++) {
-            int c = order(a->u.seq.items[i], b->u.seq.items[i]);
+            int c = sx_order(a->u.seq.items[i], b->u.seq.items[i]);
             if (c)
                 return c;
         }
@@ -2372,7 +2372,7 @@ static sx_val *py_builtin(biz_sema *S, sx_scope *sc, const biz_expr *e, const ch
         int j = i;
         while (j > 0) {
             sx_val *y = it[j - 1];
-            int c = order(y, x);
+            int c = sx_order(y, x);
             if (c == 2) {
                 biz_error(S->d, sp, NULL, "sorted() cannot order %s and %s at compile time", sx_kind_name(y),
                           sx_kind_name(x));

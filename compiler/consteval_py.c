@@ -140,26 +140,6 @@ int sx_py_is_builtin(const char *name)
     return sx_in_list(name, builtins);
 }
 
-/* -1, 0, 1 as Python orders a and b, 2 when it cannot. */
-static int order(const sx_val *a, const sx_val *b)
-{
-    if (is_num(a) && is_num(b))
-        return (num(a) > num(b)) - (num(a) < num(b));
-    if (a->kind == BV_STR && b->kind == BV_STR) {
-        int c = strcmp(a->u.str.s, b->u.str.s);
-        return (c > 0) - (c < 0);
-    }
-    if (a->kind == b->kind && (a->kind == BV_TUPLE || a->kind == BV_LIST)) {
-        for (int i = 0; i < a->u.seq.n && i < b->u.seq.n; i++) {
-            int c = order(a->u.seq.items[i], b->u.seq.items[i]);
-            if (c)
-                return c;
-        }
-        return (a->u.seq.n > b->u.seq.n) - (a->u.seq.n < b->u.seq.n);
-    }
-    return 2;
-}
-
 /* max(iterable) / max(a, b, ...), default= for an empty iterable. */
 static sx_val *max_min(biz_sema *S, sx_scope *sc, const biz_expr *e, const char *name)
 {
@@ -181,7 +161,7 @@ static sx_val *max_min(biz_sema *S, sx_scope *sc, const biz_expr *e, const char 
     }
     sx_val *best = items[0];
     for (int i = 1; i < m; i++) {
-        int c = order(items[i], best);
+        int c = sx_order(items[i], best);
         if (c == 2) {
             biz_error(S->d, e->span, NULL, "%s() cannot compare %s and %s", name, sx_kind_name(items[i]),
                       sx_kind_name(best));

@@ -348,6 +348,9 @@ int sx_once(biz_sema *S, const char *key);
 
 /* Python's == of two constants. */
 int sx_vals_equal(const sx_val *a, const sx_val *b);
+/* -1, 0, 1 as Python orders a and b (numbers, strings, sequences of them);
+ * 2 when it cannot. */
+int sx_order(const sx_val *a, const sx_val *b);
 
 /* --- consteval_py.c: more of Python over constants ------------------------ */
 /* max, min, sum, abs, round, any, all, bool, float, dict, set. */

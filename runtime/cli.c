@@ -153,7 +153,7 @@ void biz_cli_usage(FILE *f, const char *prog, const biz_dag_def *dag)
         "  --conf JSON          the run's dag_run.conf (a JSON object)\n"
         "  --conf-file FILE     the same, read from FILE ('-' for stdin)\n"
         "  --dry-run            render every template, call nothing, print the plan\n"
-        "  --list               list the tasks: operator, upstream tasks, trigger rule\n"
+        "  --list               list the tasks: operator, upstream tasks, trigger rule, owner\n"
         "  --graph              print the DAG as Graphviz DOT\n"
         "  --task ID            run one task alone, ignoring its upstream tasks\n"
         "  --xcom JSON          with --task: upstream XComs, {\"task_id\": {\"key\": value}}\n"

@@ -45,11 +45,15 @@ void biz_show_list(FILE *f, const biz_run *run)
         w3 = c > w3 ? c : w3;
         free(up);
     }
-    fprintf(f, "%-*s  %-*s  %-*s  %s\n", w1, "TASK", w2, "OPERATOR", w3, "UPSTREAM", "TRIGGER RULE");
+    fprintf(f, "%-*s  %-*s  %-*s  %-12s  %s\n", w1, "TASK", w2, "OPERATOR", w3, "UPSTREAM",
+            "TRIGGER RULE", "OWNER");
     for (int i = 0; i < run->n; i++) {
         char *up = upstream_list(run->dag, i);
-        fprintf(f, "%-*s  %-*s  %-*s  %s\n", w1, run->tis[i].def->task_id, w2,
-                op_name(run->tis[i].def->op), w3, up ? up : "?", biz_trigger_names[run->tis[i].rule]);
+        /* the owner argument (default_args' too), Airflow's 'airflow' when none */
+        const cJSON *owner = cJSON_GetObjectItemCaseSensitive(run->tis[i].args, "owner");
+        fprintf(f, "%-*s  %-*s  %-*s  %-12s  %s\n", w1, run->tis[i].def->task_id, w2,
+                op_name(run->tis[i].def->op), w3, up ? up : "?", biz_trigger_names[run->tis[i].rule],
+                cJSON_IsString(owner) ? owner->valuestring : "airflow");
         free(up);
     }
 }

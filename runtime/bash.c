@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <sys/wait.h>
 #include "bash.h"
+#include "log.h"
 #include "template.h"
 
 /* ---------------------------------------------------------------- lines */
@@ -14,31 +15,6 @@
 static int py_space(unsigned char c)
 {
     return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
-}
-
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 when invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    size_t need;
-    unsigned min;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf) { need = 2; min = 0x80; }
-    else if (c >= 0xe0 && c <= 0xef) { need = 3; min = 0x800; }
-    else if (c >= 0xf0 && c <= 0xf4) { need = 4; min = 0x10000; }
-    else return 0;
-    if (n < need)
-        return 0;
-    unsigned cp = c & (need == 2 ? 0x1f : need == 3 ? 0x0f : 0x07);
-    for (size_t i = 1; i < need; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return need;
 }
 
 /* Decodes (backslashreplace) and strips trailing whitespace. */
@@ -50,7 +26,8 @@ char *biz_bash_decode_line(const char *s, size_t len)
         return NULL;
     size_t o = 0;
     for (size_t i = 0; i < len;) {
-        size_t k = utf8_len(u + i, len - i);
+        unsigned cp;
+        size_t k = biz_utf8_seq(u + i, len - i, &cp);
         if (k == 0) {
             o += (size_t)sprintf(out + o, "\\x%02x", u[i]);
             i++;

@@ -146,7 +146,7 @@ char *biz_log_redact(const char *s)
 /* The code point of the valid UTF-8 sequence at s (n bytes left) in *cp
  * and its length, or 0 when the bytes there are not valid UTF-8 (overlong
  * forms, surrogates and values past U+10FFFF included). */
-static size_t utf8_seq(const unsigned char *s, size_t n, unsigned *cp)
+size_t biz_utf8_seq(const unsigned char *s, size_t n, unsigned *cp)
 {
     unsigned char c = s[0];
     size_t need;
@@ -189,7 +189,7 @@ static void escape_one(const unsigned char *s, size_t n, int mode, char esc[8], 
 {
     static const char hex[] = "0123456789abcdef";
     unsigned cp = 0;
-    size_t k = utf8_seq(s, n, &cp);
+    size_t k = biz_utf8_seq(s, n, &cp);
     esc[0] = 0;
     if (k == 0) {
         /* Not UTF-8: the byte alone, as Python's backslashreplace. */

@@ -88,23 +88,13 @@ char *sx_fmt(biz_sema *S, const char *fmt, ...)
 
 /* ----------------------------------------------------------------- text */
 
-/* Text built by appending, in the pool: the capacity doubles, so a string
- * of n bytes costs O(n) however many pieces make it (rebuilding it with
- * sx_fmt("%s%s", ...) for each piece would cost O(n) per piece). */
-typedef struct sx_text {
-    char *s;
-    size_t len, cap;
-    size_t max;   /* when not 0: the most bytes kept (a constant string's cap) */
-    int over;     /* set when an append went past max (and was dropped) */
-} sx_text;
 
 /* The largest constant string: Python has no limit, but a constant is
  * built at compile time and written into the executable, so
  * 'a' * 10 ** 9 must be an error, not minutes of work and a gigabyte. */
 #define SX_MAX_STR 1000000
 
-/* Appends s[0..n) as it is (NUL bytes too). */
-static void text_raw(biz_sema *S, sx_text *t, const char *s, size_t n)
+void sx_text_add(biz_sema *S, sx_text *t, const char *s, size_t n)
 {
     if (t->over)
         return;
@@ -132,13 +122,13 @@ static void text_raw(biz_sema *S, sx_text *t, const char *s, size_t n)
 static void text_strn(biz_sema *S, sx_text *t, const char *s, size_t n)
 {
     const char *nul = memchr(s, 0, n);
-    text_raw(S, t, s, nul ? (size_t)(nul - s) : n);
+    sx_text_add(S, t, s, nul ? (size_t)(nul - s) : n);
 }
 
 /* Appends the C string s, as "%s" would. */
 static void text_str(biz_sema *S, sx_text *t, const char *s)
 {
-    text_raw(S, t, s, strlen(s));
+    sx_text_add(S, t, s, strlen(s));
 }
 
 /* The text so far (a pooled string, "" when nothing was added). */
@@ -2037,7 +2027,7 @@ static sx_val *eval_fstr(biz_sema *S, sx_scope *sc, const biz_expr *e)
         if (fp->broken || (!fp->expr && fp->src_end))
             return new_err(S, e->span);     /* a syntax error, reported */
         if (!fp->expr) {
-            text_raw(S, &out, fp->text ? fp->text : "", fp->text ? fp->len : 0);
+            sx_text_add(S, &out, fp->text ? fp->text : "", fp->text ? fp->len : 0);
             continue;
         }
         sx_val *v = sx_eval(S, sc, fp->expr);
@@ -2077,8 +2067,8 @@ static sx_val *eval_fstr(biz_sema *S, sx_scope *sc, const biz_expr *e)
         if (!t)
             return new_err(S, fp->span);
         if (fp->debug)
-            text_raw(S, &out, fp->debug, strlen(fp->debug));
-        text_raw(S, &out, t, v->kind == BV_STR && !conv && !spec ? v->u.str.len : strlen(t));
+            sx_text_add(S, &out, fp->debug, strlen(fp->debug));
+        sx_text_add(S, &out, t, v->kind == BV_STR && !conv && !spec ? v->u.str.len : strlen(t));
     }
     if (out.over)
         return str_too_large(S, e->span);

@@ -912,32 +912,12 @@ sx_val *sx_py_slice(biz_sema *S, sx_val *obj, sx_val *bound[3], biz_span bspan, 
 
 typedef struct out_buf {
     biz_sema *S;
-    char *s;
-    size_t len, cap;
-    int failed;
+    sx_text t;   /* capped at 1,000,000 bytes, as every constant string */
 } out_buf;
 
 static void put(out_buf *b, const char *s, size_t n)
 {
-    if (b->failed)
-        return;
-    if (b->len + n + 1 > 1000000) {
-        b->failed = 2;
-        return;
-    }
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = (b->cap ? b->cap * 2 : 256);
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *ns = sx_alloc(b->S, cap);
-        if (b->len)
-            memcpy(ns, b->s, b->len);
-        b->s = ns;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = 0;
+    sx_text_add(b->S, &b->t, s, n);
 }
 
 static void puts_(out_buf *b, const char *s)
@@ -1107,18 +1087,18 @@ static sx_val *json_dumps(biz_sema *S, sx_scope *sc, const biz_expr *e)
         }
         indent = (int)ival(ind);
     }
-    out_buf b = { S, NULL, 0, 0, 0 };
+    out_buf b = { S, { NULL, 0, 0, 1000000, 0 } };
     const sx_val *what = NULL;
     if (put_json(&b, a[0], indent, sort && sx_truthy(sort), 0, &what) < 0) {
         if (what->kind != BV_ERROR && what->kind != BV_REJECTED)   /* else already said */
             biz_error(S->d, sp, NULL, "json.dumps() cannot write %s", sx_kind_name(what));
         return err_at(S, sp);
     }
-    if (b.failed) {
+    if (b.t.over) {
         biz_error(S->d, sp, NULL, "json.dumps() would make more than 1,000,000 bytes");
         return err_at(S, sp);
     }
-    return sx_new_str(S, b.s ? b.s : "", b.len, sp);
+    return sx_new_str(S, b.t.s ? b.t.s : "", b.t.len, sp);
 }
 
 /* ----------------------------------------------------- textwrap.dedent */

@@ -346,6 +346,18 @@ const char *sx_pschema_problem(biz_sema *S, const sx_val *v, const sx_pschema *p
 /* Marks name reported; returns 1 when it already was. */
 int sx_once(biz_sema *S, const char *key);
 
+/* Text built by appending, in the pool: the capacity doubles, so a string
+ * of n bytes costs O(n) however many pieces make it (rebuilding it with
+ * sx_fmt("%s%s", ...) for each piece would cost O(n) per piece). */
+typedef struct sx_text {
+    char *s;
+    size_t len, cap;
+    size_t max;   /* when not 0: the most bytes kept (a constant string's cap) */
+    int over;     /* set when an append went past max (and was dropped) */
+} sx_text;
+/* Appends s[0..n) as it is (NUL bytes too). */
+void sx_text_add(biz_sema *S, sx_text *t, const char *s, size_t n);
+
 /* Python's == of two constants. */
 int sx_vals_equal(const sx_val *a, const sx_val *b);
 /* -1, 0, 1 as Python orders a and b (numbers, strings, sequences of them);

@@ -223,20 +223,30 @@ pid_t biz_proc_guard_pid(void)
 
 static char *reg_dir;           /* where groups are recorded, or NULL */
 
+/* Reads the start of the small file path (open flags added to O_RDONLY)
+ * into buf, NUL-terminated: its length, or -1 when it cannot be read or
+ * is empty. */
+static ssize_t read_small(const char *path, int flags, char *buf, size_t size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | flags);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, size - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = 0;
+    return n;
+}
+
 /* From /proc/<pid>/stat: state, process group, session and start time
  * (clock ticks after boot). 0, or -1 (no such process, no /proc). */
 static int proc_stat(pid_t pid, char *state, long *pgrp, long *sid, unsigned long long *start)
 {
     char path[64], buf[1024];
     snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (read_small(path, 0, buf, sizeof buf) < 0)
         return -1;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return -1;
-    buf[n] = 0;
     /* The command name is in parentheses and may hold anything. */
     char *p = strrchr(buf, ')');
     if (!p || sscanf(p + 1, " %c %*d %ld %ld %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d"
@@ -325,14 +335,8 @@ typedef struct orphan {
 static int orphan_read(const char *path, orphan *o)
 {
     char buf[2048];
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0)
+    if (read_small(path, O_NOFOLLOW, buf, sizeof buf) < 0)
         return -1;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return -1;
-    buf[n] = 0;
     memset(o, 0, sizeof *o);
     if (sscanf(buf, "biz-proc 1\npgid %ld\nstart %llu\nboot %63s\nowner %ld %llu\n",
                &o->pgid, &o->start, o->boot, &o->owner, &o->owner_start) != 5 || o->pgid <= 1)

@@ -23,19 +23,6 @@ state_of() {
     printf '%s\n' "$RUN_OUT" | awk -v t="$1" '$1 == t { print $2 }'
 }
 
-# gone PID: true when PID has exited (reaped, or a zombie of another
-# parent), waiting up to 3 s for the kill to land.
-gone() {
-    local i st
-    for i in $(seq 1 30); do
-        [ -r "/proc/$1/stat" ] || return 0
-        st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)
-        [ -z "$st" ] || [ "$st" = Z ] && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
 # check_gone DESC FILE: the pid written in FILE is gone.
 check_gone() {
     local pid

@@ -25,19 +25,6 @@ fi
 export BIZ_TEST_PIDDIR="$T/pids"
 mkdir -p "$BIZ_TEST_PIDDIR"
 
-# gone PID: true when PID has exited (reaped, or a zombie not reaped yet by
-# its new parent), waiting up to 5 s.
-gone() {
-    local i st
-    for i in $(seq 1 50); do
-        [ -r "/proc/$1/stat" ] || return 0
-        st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)
-        [ -z "$st" ] || [ "$st" = Z ] && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
 # alive PID: PID runs (not a zombie).
 alive() {
     local st

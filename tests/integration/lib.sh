@@ -52,6 +52,19 @@ trap 'exit 130' INT TERM
 # ---------------------------------------------------------------- counters
 
 # pass DESC: counts and prints one passed check.
+# gone PID: true when PID has exited (reaped, or a zombie of another
+# parent), waiting up to 5 s for a kill to land.
+gone() {
+    local i st
+    for i in $(seq 1 50); do
+        [ -r "/proc/$1/stat" ] || return 0
+        st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)
+        [ -z "$st" ] || [ "$st" = Z ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
 pass() { PASSED=$((PASSED + 1)); echo "PASS: $1"; }
 
 # fail DESC [DETAIL...]: counts and prints one failed check.

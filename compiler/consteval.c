@@ -281,6 +281,7 @@ const char *sx_kind_name(const sx_val *v)
     case BV_NODE: return v->u.node.grp ? "a task group" : "a task";
     case BV_TGROUP: return "a task group";
     case BV_TGFUNC: return "a task group function";
+    case BV_PYFUNC: return "a function";
     case BV_LABEL: return "an edge label";
     case BV_OUTPUT: return "a task's output";
     case BV_PARAM: return "a DAG parameter";

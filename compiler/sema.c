@@ -493,6 +493,30 @@ static void dag_call_args(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_dag *
 
 static void body(biz_sema *S, sx_scope *sc, const biz_vec *stmts, int in_dag);
 
+/* A plain function's call, run at compile time as Python would run it: a
+ * DAG factory (`def make_dag(region): with DAG(...) as dag: ...; return
+ * dag`) or a helper that makes tasks or computes a constant. Its body sees
+ * the names of the scope it was defined in; inside a DAG, what it makes
+ * goes to that DAG (and TaskGroup). */
+static sx_val *call_pyfunc(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *fn)
+{
+    const biz_stmt *def = fn->u.tgf.def;
+    /* As CPython's default recursion limit, well below C's stack. */
+    if (S->call_depth >= 100) {
+        biz_error(S->d, e->span, NULL, "maximum recursion depth exceeded while calling '%s' at compile time",
+                  def->u.def.name ? def->u.def.name : "?");
+        return sx_new(S, BV_ERROR, e->span);
+    }
+    sx_val *ret = NULL;
+    sx_scope fs = { .parent = fn->u.tgf.scope, .dag = sx_scope_dag(sc), .tgroup = sx_scope_tgroup(sc),
+                    .ret = &ret };
+    sx_bind_call_args(S, &fs, sc, e, def, fn->u.tgf.scope, "a function");
+    S->call_depth++;
+    body(S, &fs, &def->u.def.body, fs.dag != NULL);
+    S->call_depth--;
+    return ret ? ret : sx_new(S, BV_NONE, e->span);
+}
+
 sx_val *sx_call(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *fn)
 {
     biz_span at = sx_call_name_span(e);
@@ -560,6 +584,8 @@ sx_val *sx_call(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *fn)
     }
     case BV_TGFUNC:
         return sx_call_tgfunc(S, sc, e, fn, body);
+    case BV_PYFUNC:
+        return call_pyfunc(S, sc, e, fn);
     case BV_DAGFUNC:
         if (sx_scope_dag(sc)) {
             biz_error(S->d, at, NULL, "a DAG cannot be instantiated inside another DAG");
@@ -1032,17 +1058,22 @@ static const char *stmt_what(biz_stmt_kind k)
     case BIZ_S_GLOBAL: return "'global' statements are";
     case BIZ_S_BREAK: return "'break' statements are";
     case BIZ_S_CONTINUE: return "'continue' statements are";
-    case BIZ_S_AUGASSIGN: return "augmented assignments are";
     case BIZ_S_RETURN: return "'return' statements are";
     default: return "such statements are";
     }
 }
 
-static void unsupported_stmt(biz_sema *S, const biz_stmt *st, int in_dag)
+static sx_scope *function_scope(sx_scope *sc);
+
+static void unsupported_stmt(biz_sema *S, sx_scope *sc, const biz_stmt *st, int in_dag)
 {
     if (in_dag)
         biz_error(S->d, st->span, NULL,
                   "a DAG body may only create tasks and wire them; %s not supported yet",
+                  stmt_what(st->kind));
+    else if (function_scope(sc))
+        biz_error(S->d, st->span, NULL,
+                  "a function run at compile time may only compute constants and build DAGs; %s not supported yet",
                   stmt_what(st->kind));
     else
         biz_error(S->d, st->span, NULL,
@@ -1153,8 +1184,26 @@ static void do_import(biz_sema *S, sx_scope *sc, const biz_stmt *st)
  * Python (every name for it sees the change). A dict keeps its keys in
  * the order first given: the new pair is appended, and lookups and loops
  * take a repeated key's first place and last value. */
+/* `globals()` itself, not a name the file binds. */
+static int is_globals_call(sx_scope *sc, const biz_expr *e)
+{
+    return e && e->kind == BIZ_E_CALL && e->u.call.func && e->u.call.func->kind == BIZ_E_NAME
+           && !strcmp(e->u.call.func->u.name.id, "globals") && e->u.call.args.len == 0
+           && e->u.call.keywords.len == 0 && !sx_lookup(sc, "globals");
+}
+
 static void assign_item(biz_sema *S, sx_scope *sc, const biz_expr *t, sx_val *v)
 {
+    if (is_globals_call(sc, t->u.subscript.obj)) {
+        /* globals()[name] = dag: how DAG factories publish their DAGs. */
+        sx_val *key = sx_eval(S, sc, t->u.subscript.index);
+        if (key->kind == BV_STR)
+            sx_bind(S, &S->module, key->u.str.s, v);
+        else if (key->kind != BV_ERROR && key->kind != BV_REJECTED)
+            biz_error(S->d, t->u.subscript.index->span, NULL, "globals() keys must be strings, got %s",
+                      sx_kind_name(key));
+        return;
+    }
     sx_val *obj = sx_eval(S, sc, t->u.subscript.obj);
     sx_val *key = sx_eval(S, sc, t->u.subscript.index);
     if (obj->kind == BV_ERROR || obj->kind == BV_REJECTED || key->kind == BV_ERROR || key->kind == BV_REJECTED)
@@ -1354,15 +1403,11 @@ static void do_def(biz_sema *S, sx_scope *sc, const biz_stmt *st, int in_dag)
     const char *name = st->u.def.name ? st->u.def.name : "?";
     sx_val *rejected = sx_new(S, BV_REJECTED, st->u.def.name_span);
     if (st->u.def.decorators.len == 0) {
-        if (in_dag)
-            biz_error(S->d, st->u.def.name_span,
-                      "call a TechMicroService with TechMicroServiceOperator, or run a command with BashOperator",
-                      "a DAG body may only create tasks and wire them; function '%s' would run Python code, "
-                      "which a compiled DAG cannot run", name);
-        else
-            biz_error(S->d, st->u.def.name_span, "only @biz (or @dag) functions define DAGs",
-                      "function '%s' cannot be compiled: a compiled DAG cannot run Python code", name);
-        sx_bind(S, sc, name, rejected);
+        /* Run at each call, at compile time (call_pyfunc). */
+        sx_val *fv = sx_new(S, BV_PYFUNC, st->u.def.name_span);
+        fv->u.tgf.def = st;
+        fv->u.tgf.scope = sc->bind_to ? sc->bind_to : sc;
+        sx_bind(S, sc, name, fv);
         return;
     }
     for (int i = 0; i < st->u.def.decorators.len; i++) {
@@ -1512,6 +1557,42 @@ static char *target_desc(biz_sema *S, sx_scope *sc, const biz_expr *t, char *acc
     return acc;
 }
 
+/* `x += 1`, `names += ['b']`, `total *= 2` at compile time: x = x OP value,
+ * where a list grows in place as in Python (which others holding it see). */
+static void do_augassign(biz_sema *S, sx_scope *sc, const biz_stmt *st)
+{
+    const biz_expr *t = st->u.augassign.target, *value = st->u.augassign.value;
+    if (!t || !value)
+        return;
+    biz_expr op = { .kind = BIZ_E_BINOP, .span = st->span };
+    op.u.binop.op = st->u.augassign.op;
+    op.u.binop.left = (biz_expr *)t;
+    op.u.binop.right = (biz_expr *)value;
+    op.u.binop.op_span = st->span;
+    if (st->u.augassign.op == BIZ_OP_ADD) {
+        sx_val *a = sx_eval(S, sc, t);
+        if (a->kind == BV_LIST) {
+            sx_val **items;
+            int n;
+            if (sx_iterate(S, sx_eval(S, sc, value), value->span, "'+=' on a list", &items, &n))
+                for (int i = 0; i < n; i++)
+                    sx_seq_push(S, a, items[i]);
+            return;
+        }
+    }
+    assign_target(S, sc, t, sx_eval(S, sc, &op));
+}
+
+/* The scope of the function call sc is in (where `return` goes), or NULL.
+ * A function's own scope has ret set; `with` blocks are children of it. */
+static sx_scope *function_scope(sx_scope *sc)
+{
+    for (; sc; sc = sc->parent)
+        if (sc->ret)
+            return sc;
+    return NULL;
+}
+
 /* `for target in ITER:` unrolled at compile time: ITER must be a constant
  * and the body is checked once per item, with the target bound to it. */
 static void do_for(biz_sema *S, sx_scope *sc, const biz_stmt *st, int in_dag)
@@ -1525,14 +1606,16 @@ static void do_for(biz_sema *S, sx_scope *sc, const biz_stmt *st, int in_dag)
     if (!sx_iterate(S, it, iter->span, "a 'for' loop", &items, &n))
         return;
     const char *save = S->loop_desc;
-    for (int i = 0; i < n; i++) {
+    sx_scope *f = function_scope(sc);
+    for (int i = 0; i < n && !(f && f->returned); i++) {
         sx_bind_target(S, sc, target, items[i]);
         char *d = target_desc(S, sc, target, sx_strdup(S, ""));
         S->loop_desc = save ? sx_fmt(S, "%s, %s", save, d) : d;
         body(S, sc, &st->u.for_.body, in_dag);
     }
     S->loop_desc = save;
-    /* no `break` is compiled, so the else block always runs */
+    /* no `break` is compiled, so the else block always runs (a `return`
+     * stops it in body) */
     body(S, sc, &st->u.for_.orelse, in_dag);
 }
 
@@ -1578,7 +1661,7 @@ static void stmt(biz_sema *S, sx_scope *sc, const biz_stmt *st, int in_dag)
         if (!st->u.assign.value)
             return;
         const biz_expr *t0 = st->u.assign.targets.len == 1 ? st->u.assign.targets.items[0] : NULL;
-        if (!in_dag && sc == &S->module && t0 && t0->kind == BIZ_E_NAME
+        if (!in_dag && (sc == &S->module || (sc->ret && !sc->dag)) && t0 && t0->kind == BIZ_E_NAME
             && st->u.assign.value->kind == BIZ_E_CALL) {
             S->dag_call_ok = st->u.assign.value;   /* may be `dag = DAG(...)` */
             S->dag_call_name = t0->u.name.id;
@@ -1589,6 +1672,9 @@ static void stmt(biz_sema *S, sx_scope *sc, const biz_stmt *st, int in_dag)
             assign_target(S, sc, st->u.assign.targets.items[i], v);
         return;
     }
+    case BIZ_S_AUGASSIGN:
+        do_augassign(S, sc, st);
+        return;
     case BIZ_S_DEF:
         do_def(S, sc, st, in_dag);
         return;
@@ -1597,18 +1683,20 @@ static void stmt(biz_sema *S, sx_scope *sc, const biz_stmt *st, int in_dag)
         return;
     case BIZ_S_PASS:
         return;
-    case BIZ_S_RETURN:
-        if (in_dag && sc->dag) {
+    case BIZ_S_RETURN: {
+        sx_scope *f = function_scope(sc);
+        if (f || (in_dag && sc->dag)) {
+            /* A @biz function's return value means nothing to a DAG. */
             sx_val *v = st->u.ret.value ? sx_eval(S, sc, st->u.ret.value) : NULL;
-            for (sx_scope *f = sc; f; f = f->parent)
-                if (f->ret) {   /* a @task_group function's value */
-                    *f->ret = v;
-                    break;
-                }
+            if (f) {
+                *f->ret = v;
+                f->returned = 1;
+            }
             return;
         }
-        unsupported_stmt(S, st, in_dag);
+        unsupported_stmt(S, sc, st, in_dag);
         return;
+    }
     case BIZ_S_IF:
         if (!in_dag && is_main_guard(st)) {
             biz_warning(S->d, st->span, NULL,
@@ -1621,14 +1709,15 @@ static void stmt(biz_sema *S, sx_scope *sc, const biz_stmt *st, int in_dag)
         do_for(S, sc, st, in_dag);
         return;
     default:
-        unsupported_stmt(S, st, in_dag);
+        unsupported_stmt(S, sc, st, in_dag);
         return;
     }
 }
 
 static void body(biz_sema *S, sx_scope *sc, const biz_vec *stmts, int in_dag)
 {
-    for (int i = 0; i < stmts->len; i++)
+    sx_scope *f = function_scope(sc);
+    for (int i = 0; i < stmts->len && !(f && f->returned); i++)
         if (stmts->items[i])
             stmt(S, sc, stmts->items[i], in_dag);
 }

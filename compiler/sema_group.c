@@ -255,6 +255,196 @@ void sx_with_tgroup(biz_sema *S, sx_scope *sc, const biz_stmt *st, const biz_exp
     body(S, &ws, &st->u.with.body, dag != NULL);
 }
 
+/* Python's "'a', 'b' and 'c'". */
+static char *name_list(biz_sema *S, const char **names, int n)
+{
+    char *acc = sx_strdup(S, "");
+    for (int i = 0; i < n; i++)
+        acc = sx_fmt(S, "%s%s'%s'", acc, i == 0 ? "" : i == n - 1 ? (n > 2 ? ", and " : " and ") : ", ",
+                     names[i]);
+    return acc;
+}
+
+/* Binds the parameters of def (a function defined in defscope) in fs to
+ * the arguments of the call e (evaluated in sc) as CPython does, with its
+ * messages; as CPython, the first mismatch is the error (then every
+ * parameter is bound to an error value, so its uses stay silent). what
+ * names the function in messages ("a @task_group function"). */
+void sx_bind_call_args(biz_sema *S, sx_scope *fs, sx_scope *sc, const biz_expr *e, const biz_stmt *def,
+                       sx_scope *defscope, const char *what)
+{
+    (void)what;
+    const char *fname = def->u.def.name ? def->u.def.name : "?";
+    biz_span at = e->u.call.func ? e->u.call.func->span : e->span;
+    const biz_vec *params = &def->u.def.params;
+    int np = params->len;
+    sx_val **val = sx_alloc(S, sizeof *val * (size_t)(np + 1));
+    memset(val, 0, sizeof *val * (size_t)(np + 1));
+    /* The parameters' roles: positional ones come before a * (or *args),
+     * positional-only ones before a /. */
+    int npos = 0, nposonly = 0, star_args = -1, star_kw = -1, total_pos_defaults = 0;
+    for (int j = 0, kwonly = 0; j < np; j++) {
+        const biz_param *p = params->items[j];
+        if (p->star == 1) {
+            if (strcmp(p->name, "*"))
+                star_args = j;
+            kwonly = 1;
+        } else if (p->star == 2) {
+            star_kw = j;
+        } else if (!strcmp(p->name, "/")) {
+            nposonly = npos;
+        } else if (!kwonly) {
+            npos++;
+            total_pos_defaults += p->default_value != NULL;
+        }
+    }
+    /* pos[k]: the index in params of the k-th positional parameter. */
+    int *pos = sx_alloc(S, sizeof *pos * (size_t)(npos + 1));
+    for (int j = 0, k = 0; j < np && k < npos; j++) {
+        const biz_param *p = params->items[j];
+        if (p->star == 1)
+            break;
+        if (p->star == 0 && strcmp(p->name, "/"))
+            pos[k++] = j;
+    }
+    int failed = 0;
+    sx_val *extra = sx_new(S, BV_TUPLE, e->span);
+    sx_val *kwargs = sx_new(S, BV_DICT, e->span);
+
+    /* Positional arguments, *iterables unpacked. */
+    sx_val *args = sx_new(S, BV_TUPLE, e->span);
+    biz_span extra_at = e->span;
+    for (int i = 0; i < e->u.call.args.len && !failed; i++) {
+        const biz_expr *a = e->u.call.args.items[i];
+        if (!a)
+            continue;
+        if (a->kind == BIZ_E_STARRED) {
+            sx_val **items;
+            int n;
+            if (!sx_iterate(S, sx_eval(S, sc, a->u.unary.operand), a->span, "a * argument", &items, &n))
+                failed = 1;
+            for (int k = 0; !failed && k < n; k++)
+                sx_seq_push(S, args, items[k]);
+        } else {
+            sx_seq_push(S, args, sx_eval(S, sc, a));
+        }
+        if (args->u.seq.n > npos && extra_at.begin.off == e->span.begin.off)
+            extra_at = a->span;   /* the first argument too many */
+    }
+    for (int k = 0; k < args->u.seq.n && !failed; k++) {
+        if (k < npos) {
+            val[pos[k]] = args->u.seq.items[k];
+        } else if (star_args >= 0) {
+            sx_seq_push(S, extra, args->u.seq.items[k]);
+        } else {
+            int total = args->u.seq.n;
+            const char *takes = total_pos_defaults
+                ? sx_fmt(S, "from %d to %d positional arguments", npos - total_pos_defaults, npos)
+                : sx_fmt(S, "%d positional argument%s", npos, npos == 1 ? "" : "s");
+            biz_error(S->d, extra_at, NULL, "%s() takes %s but %d %s given", fname, takes, total,
+                      total == 1 ? "was" : "were");
+            failed = 1;
+        }
+    }
+
+    /* Keyword arguments, **dicts unpacked. */
+    for (int i = 0; i < e->u.call.keywords.len && !failed; i++) {
+        const biz_keyword *kw = e->u.call.keywords.items[i];
+        if (!kw || !kw->value)
+            continue;
+        sx_val *v = sx_eval(S, sc, kw->value);
+        sx_val *names = NULL;
+        if (!kw->name) {
+            if (v->kind == BV_ERROR || v->kind == BV_REJECTED) {
+                failed = 1;
+                break;
+            }
+            if (v->kind != BV_DICT) {
+                biz_error(S->d, kw->value->span, NULL, "%s() argument after ** must be a mapping, not %s", fname,
+                          sx_kind_name(v));
+                failed = 1;
+                break;
+            }
+            names = v;
+        }
+        int n = names ? names->u.dict.n : 1;
+        for (int k = 0; k < n && !failed; k++) {
+            const char *name = kw->name;
+            sx_val *kv = v;
+            if (names) {
+                if (names->u.dict.keys[k]->kind != BV_STR) {
+                    biz_error(S->d, kw->value->span, NULL, "keywords must be strings");
+                    failed = 1;
+                    break;
+                }
+                name = names->u.dict.keys[k]->u.str.s;
+                kv = names->u.dict.vals[k];
+            }
+            int j = 0;
+            for (; j < np; j++) {
+                const biz_param *p = params->items[j];
+                if (p->star == 0 && !strcmp(p->name, name))
+                    break;
+            }
+            int posonly = 0;
+            for (int k2 = 0; k2 < nposonly; k2++)
+                posonly |= pos[k2] == j;
+            if (j == np || posonly) {
+                if (star_kw >= 0) {
+                    sx_dict_put(S, kwargs, sx_new_str(S, name, strlen(name), kw->span), kv);
+                    continue;
+                }
+                if (posonly)
+                    biz_error(S->d, kw->span, NULL,
+                              "%s() got some positional-only arguments passed as keyword arguments: '%s'", fname,
+                              name);
+                else
+                    biz_error(S->d, kw->span, NULL, "%s() got an unexpected keyword argument '%s'", fname, name);
+                failed = 1;
+            } else if (val[j]) {
+                biz_error(S->d, kw->span, NULL, "%s() got multiple values for argument '%s'", fname, name);
+                failed = 1;
+            } else {
+                val[j] = kv;
+            }
+        }
+    }
+
+    /* Defaults, then what is still missing (all named, as CPython does). */
+    const char **missing = sx_alloc(S, sizeof *missing * (size_t)(np + 1));
+    int nmissing = 0, missing_kwonly = 0;
+    for (int pass = 0; pass < 2 && !failed && !nmissing; pass++) {
+        for (int j = 0, kwonly = 0; j < np; j++) {
+            const biz_param *p = params->items[j];
+            if (p->star == 1)
+                kwonly = 1;
+            if (p->star || !strcmp(p->name, "/") || val[j] || kwonly != pass)
+                continue;
+            if (p->default_value)
+                val[j] = sx_eval(S, defscope, p->default_value);
+            else
+                missing[nmissing++] = p->name;
+        }
+        missing_kwonly = pass;
+    }
+    if (nmissing) {
+        biz_error(S->d, at, NULL, "%s() missing %d required %s argument%s: %s", fname, nmissing,
+                  missing_kwonly ? "keyword-only" : "positional", nmissing == 1 ? "" : "s",
+                  name_list(S, missing, nmissing));
+        failed = 1;
+    }
+    if (star_args >= 0)
+        val[star_args] = extra;
+    if (star_kw >= 0)
+        val[star_kw] = kwargs;
+    for (int j = 0; j < np; j++) {
+        const biz_param *p = params->items[j];
+        if (!strcmp(p->name, "*") || !strcmp(p->name, "/"))
+            continue;
+        sx_bind(S, fs, p->name, failed || !val[j] ? sx_new(S, BV_ERROR, p->span) : val[j]);
+    }
+}
+
 sx_val *sx_call_tgfunc(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *fn,
                        void (*body)(biz_sema *, sx_scope *, const biz_vec *, int))
 {
@@ -269,62 +459,9 @@ sx_val *sx_call_tgfunc(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *fn,
     if (!tg)
         return sx_new(S, BV_ERROR, e->span);
 
-    /* The parameters, bound to the call's arguments as Python does. */
     sx_val *ret = NULL;
     sx_scope fs = { .parent = fn->u.tgf.scope, .dag = tg->dag, .tgroup = tg, .ret = &ret };
-    const biz_vec *params = &def->u.def.params;
-    int nargs = e->u.call.args.len;
-    int *bound = sx_alloc(S, sizeof *bound * (size_t)(params->len + 1));
-    memset(bound, 0, sizeof *bound * (size_t)(params->len + 1));
-    for (int i = 0; i < nargs; i++) {
-        const biz_expr *a = e->u.call.args.items[i];
-        if (!a)
-            continue;
-        const biz_param *p = i < params->len ? params->items[i] : NULL;
-        if (a->kind == BIZ_E_STARRED || !p || p->star) {
-            biz_error(S->d, a->span, NULL, "%s() takes %d positional argument%s", fname, params->len,
-                      params->len == 1 ? "" : "s");
-            continue;
-        }
-        sx_bind(S, &fs, p->name, sx_eval(S, sc, a));
-        bound[i] = 1;
-    }
-    for (int i = 0; i < e->u.call.keywords.len; i++) {
-        const biz_keyword *k = e->u.call.keywords.items[i];
-        if (!k || !k->value)
-            continue;
-        int j = 0;
-        for (; j < params->len; j++) {
-            const biz_param *p = params->items[j];
-            if (p && p->name && k->name && !p->star && !strcmp(p->name, k->name))
-                break;
-        }
-        if (j == params->len) {
-            biz_error(S->d, k->span, NULL, "%s() got an unexpected keyword argument '%s'", fname,
-                      k->name ? k->name : "**");
-            continue;
-        }
-        if (bound[j]) {
-            biz_error(S->d, k->span, NULL, "%s() got multiple values for argument '%s'", fname, k->name);
-            continue;
-        }
-        sx_bind(S, &fs, k->name, sx_eval(S, sc, k->value));
-        bound[j] = 1;
-    }
-    for (int j = 0; j < params->len; j++) {
-        const biz_param *p = params->items[j];
-        if (!p || !p->name || bound[j])
-            continue;
-        if (p->star) {
-            biz_error(S->d, p->span, NULL, "'%s%s' cannot be a parameter of a @task_group function",
-                      p->star == 1 ? "*" : "**", p->name);
-        } else if (p->default_value) {
-            sx_bind(S, &fs, p->name, sx_eval(S, fn->u.tgf.scope, p->default_value));
-        } else {
-            biz_error(S->d, at, NULL, "%s() missing 1 required positional argument: '%s'", fname, p->name);
-            sx_bind(S, &fs, p->name, sx_new(S, BV_ERROR, p->span));
-        }
-    }
+    sx_bind_call_args(S, &fs, sc, e, def, fn->u.tgf.scope, "a @task_group function");
     body(S, &fs, &def->u.def.body, 1);
     /* What the function returns, when it returns a task; else the group. */
     if (ret && ret->kind != BV_NONE)

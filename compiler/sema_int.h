@@ -44,6 +44,7 @@ typedef enum sx_kind {
     BV_NODE,      /* a task or a group, in dependencies */
     BV_TGROUP,    /* an Airflow TaskGroup (with TaskGroup(...) as g) */
     BV_TGFUNC,    /* a @task_group decorated function */
+    BV_PYFUNC,    /* a plain `def` (uses u.tgf, deco NULL): run at compile time */
     BV_LABEL,     /* Label('...') in a dependency chain: a >> Label('x') >> b */
     BV_OUTPUT,    /* task.output: a template plus a dependency */
     BV_PARAM,     /* a @biz function parameter: {{ params.x }} */
@@ -130,7 +131,8 @@ typedef struct sx_scope {
     struct sx_scope *bind_to;   /* where assignments go; NULL = here */
     sx_dag *dag;                /* the DAG being built, or NULL */
     sx_tgroup *tgroup;          /* the TaskGroup being filled, or NULL */
-    sx_val **ret;               /* a @task_group call: where `return` puts its value */
+    sx_val **ret;               /* a function call: where `return` puts its value */
+    int returned;               /* that function has run a `return`: stop */
     int nbind;                  /* bindings in head's list */
     sx_map names;               /* name -> binding, once there are many */
 } sx_scope;
@@ -271,6 +273,7 @@ struct biz_sema {
                                    variables' values ("name='a'"), for
                                    messages about what an iteration made */
     int nclassic;               /* classic DAGs created so far */
+    int call_depth;             /* nested calls of compile-time functions */
     sx_dag *last_classic;
 };
 
@@ -410,6 +413,11 @@ void sx_check_default_args(biz_sema *S, sx_dag *dag, sx_val *da);
  * the value is what it returns when not None, else the group. */
 sx_val *sx_call_tgfunc(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *fn,
                        void (*body)(biz_sema *, sx_scope *, const biz_vec *, int));
+/* Binds the parameters of def (defined in defscope) in fs to the arguments
+ * of the call e, evaluated in sc, as Python does; what names the function
+ * in messages ("a @task_group function"). */
+void sx_bind_call_args(biz_sema *S, sx_scope *fs, sx_scope *sc, const biz_expr *e, const biz_stmt *def,
+                       sx_scope *defscope, const char *what);
 /* g.name for a TaskGroup (g.group_id). */
 sx_val *sx_attr_of_tgroup(biz_sema *S, sx_val *g, const char *name, biz_span span, biz_span name_span);
 /* Records task index i as made inside tg and its parents. */

@@ -3,8 +3,9 @@
 
 Three parts, each counted in the closing "N passed, N failed" line:
 
-  run     every DAG of the corpus (tests/conformance/dags/*.biz and the
-          examples listed in examples.txt) runs once under Airflow
+  run     every DAG of the corpus (tests/conformance/dags/*.biz, the
+          Airflow users' DAGs of tests/corpus/*.biz and the examples listed
+          in examples.txt) runs once under Airflow
           (dag.test with CoWorks' own operators) and once as a bizc
           executable, each against fresh servers of its own (world.py); what
           the servers received, each task's state, tries and XComs, the run's
@@ -506,6 +507,7 @@ def main(argv):
         parts = a.only.split(",")
         results = []
         cases = [Case.from_file(p) for p in sorted(glob.glob(os.path.join(HERE, "dags", "*.biz")))]
+        cases += [Case.from_file(p) for p in sorted(glob.glob(os.path.join(TOP_SRC, "tests", "corpus", "*.biz")))]
         examples, missing = example_cases()
         cases += examples
         stricter = [Case.from_file(p) for p in sorted(glob.glob(os.path.join(HERE, "stricter", "*.biz")))]

@@ -688,6 +688,93 @@ static void test_never_crashes(void)
     EXPECT(BIZ_ERROR, 0, 0, "cycle in DAG 'd': a >> a");
 }
 
+/* Plain functions run at compile time: DAG factories publishing through
+ * globals() and names, helpers making tasks in the DAG they are called in,
+ * Python's argument binding and its messages, return inside loops, +=. */
+static void test_functions(void)
+{
+    const biz_ir *r = check(
+        "from datetime import datetime\n"
+        "from airflow import DAG\n"
+        "from airflow.operators.empty import EmptyOperator\n"
+        "def ids(prefix, *rest, sep='_', **extra):\n"
+        "    out = []\n"
+        "    for x in rest:\n"
+        "        out += [prefix + sep + x]\n"
+        "    n = 0\n"
+        "    for k, v in extra.items():\n"
+        "        n += v\n"
+        "    out.append('n%d' % n)\n"
+        "    return out\n"
+        "def first_long(names, n):\n"
+        "    for x in names:\n"
+        "        if len(x) > n:\n"
+        "            return x\n"
+        "    return 'none'\n"
+        "def make(region, *, owner):\n"
+        "    with DAG(f'report_{region}', start_date=datetime(2024, 1, 1), schedule=None,\n"
+        "             default_args={'owner': owner}) as dag:\n"
+        "        prev = EmptyOperator(task_id=first_long(['ab', 'abcd', 'abcdef'], 3))\n"
+        "        for t in ids('t', 'a', 'b', sep='-', x=2, y=3):\n"
+        "            prev = prev >> EmptyOperator(task_id=t)\n"
+        "    return dag\n"
+        "for region in ['eu', 'us']:\n"
+        "    globals()[f'report_{region}'] = make(region, owner='sales-' + region)\n"
+        "asia = make(*['asia'], **{'owner': 'x'})\n");
+    if (diags.nerrors)
+        dump();
+    CU_ASSERT_EQUAL_FATAL(diags.nerrors, 0);
+    CU_ASSERT_EQUAL_FATAL(r->ndags, 3);
+    CU_ASSERT_STRING_EQUAL(r->dags[1].dag_id, "report_us");
+    CU_ASSERT_STRING_EQUAL(r->dags[2].dag_id, "report_asia");
+    const biz_ir_dag *dg = &r->dags[0];
+    CU_ASSERT_TRUE(edge(dg, "abcd", "t-a"));
+    CU_ASSERT_TRUE(edge(dg, "t-a", "t-b"));
+    CU_ASSERT_TRUE(edge(dg, "t-b", "n5"));
+    const biz_ir_task *t = task(dg, "n5", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(t->args, "owner")->valuestring, "sales-eu");
+
+    /* A helper called inside a DAG makes its tasks there. */
+    r = check("from coworks.biz import TechMicroServiceOperator\n"
+              "def call(service, method='GET'):\n"
+              "    return TechMicroServiceOperator(task_id=f'call_{service}', cws_name=service, method=method)\n"
+              PRE
+              "    start = EmptyOperator(task_id='start')\n"
+              "    start >> [call(s) for s in ['crm', 'erp']]\n"
+              POST);
+    if (diags.nerrors)
+        dump();
+    CU_ASSERT_EQUAL_FATAL(diags.nerrors, 0);
+    CU_ASSERT_TRUE(edge(&r->dags[0], "start", "call_crm"));
+    CU_ASSERT_TRUE(edge(&r->dags[0], "start", "call_erp"));
+
+    /* CPython's messages, the first mismatch only. */
+    check("def two(a, b=1, *, c):\n"
+          "    return a\n"
+          "def loop(n):\n"
+          "    return loop(n + 1)\n"
+          "X = two(1, c=1, d=2)\n"
+          "Y = two(1, 2, 3)\n"
+          "Z = two(1)\n"
+          "W = two(c=1)\n"
+          "V = two(1, a=2, c=3)\n"
+          "U = loop(0)\n"
+          "def f():\n"
+          "    while True:\n"
+          "        pass\n"
+          "T = f()\n");
+    EXPECT(BIZ_ERROR, 12, 5, "a function run at compile time may only compute constants and build DAGs; "
+                             "'while' loops are not supported yet");
+    EXPECT(BIZ_ERROR, 5, 17, "two() got an unexpected keyword argument 'd'");
+    EXPECT(BIZ_ERROR, 6, 15, "two() takes from 1 to 2 positional arguments but 3 were given");
+    EXPECT(BIZ_ERROR, 7, 5, "two() missing 1 required keyword-only argument: 'c'");
+    EXPECT(BIZ_ERROR, 8, 5, "two() missing 1 required positional argument: 'a'");
+    EXPECT(BIZ_ERROR, 9, 12, "two() got multiple values for argument 'a'");
+    EXPECT(BIZ_ERROR, 4, 12, "maximum recursion depth exceeded while calling 'loop' at compile time");
+    CU_ASSERT_EQUAL(diags.nerrors, 8);   /* and: no DAG in file */
+}
+
 /* Airflow's TaskGroup: prefixed ids, nesting, prefix_group_id=False, the
  * group's default_args between the DAG's and the task's, roots and leaves
  * taken when `>>` is written, @task_group calls and their suffixes. */
@@ -830,6 +917,7 @@ int main(void)
     CU_add_test(s, "default_args merge", test_default_args_merge);
     CU_add_test(s, "group expansion and output", test_group);
     CU_add_test(s, "TaskGroup and @task_group", test_task_groups);
+    CU_add_test(s, "compile-time functions and DAG factories", test_functions);
     CU_add_test(s, "task references", test_task_refs);
     CU_add_test(s, "templates", test_template_error);
     CU_add_test(s, "Python is rejected", test_python_rejected);

@@ -121,7 +121,7 @@ void biz_ast_free(biz_ast *ast)
 static const char *const biz_ast_expr_kind_names[] = {
     "name", "int", "float", "str", "true", "false", "none", "ellipsis",
     "list", "tuple", "set", "dict", "call", "attr", "subscript", "binop",
-    "unary", "boolop", "compare", "ifexp", "lambda", "listcomp", "starred",
+    "unary", "boolop", "compare", "ifexp", "lambda", "listcomp", "dictcomp", "starred",
     "slice", "fstr",
 };
 
@@ -346,18 +346,24 @@ void biz_expr_dump(const biz_expr *e, FILE *out)
         biz_expr_dump(e->u.lambda.body, out);
         fputc(')', out);
         break;
-    case BIZ_E_LISTCOMP:
-        fputs("(listcomp ", out);
+    case BIZ_E_LISTCOMP: case BIZ_E_DICTCOMP:
+        fputs(e->kind == BIZ_E_DICTCOMP ? "(dictcomp " : "(listcomp ", out);
+        if (e->kind == BIZ_E_DICTCOMP) {
+            biz_expr_dump(e->u.comp.key, out);
+            fputc(' ', out);
+        }
         biz_expr_dump(e->u.comp.elt, out);
-        fputs(" (for ", out);
-        biz_expr_dump(e->u.comp.target, out);
-        fputc(' ', out);
-        biz_expr_dump(e->u.comp.iter, out);
-        fputc(')', out);
-        for (int i = 0; i < e->u.comp.conds.len; i++) {
-            fputs(" (if ", out);
-            biz_expr_dump(e->u.comp.conds.items[i], out);
+        for (const biz_expr *c = e; c; c = c->u.comp.next) {
+            fputs(" (for ", out);
+            biz_expr_dump(c->u.comp.target, out);
+            fputc(' ', out);
+            biz_expr_dump(c->u.comp.iter, out);
             fputc(')', out);
+            for (int i = 0; i < c->u.comp.conds.len; i++) {
+                fputs(" (if ", out);
+                biz_expr_dump(c->u.comp.conds.items[i], out);
+                fputc(')', out);
+            }
         }
         fputc(')', out);
         break;

@@ -53,6 +53,7 @@ typedef enum biz_expr_kind {
     BIZ_E_IFEXP,     /* ifexp: body if cond else orelse */
     BIZ_E_LAMBDA,    /* lambda: parsed so sema can reject it clearly */
     BIZ_E_LISTCOMP,  /* comp: [elt for target in iter if cond] */
+    BIZ_E_DICTCOMP,  /* comp: {key: elt for target in iter if cond} */
     BIZ_E_STARRED,   /* unary.operand: *x in a call or list */
     BIZ_E_SLICE,     /* slice: a:b:c inside a subscript */
     BIZ_E_FSTR,      /* fstr: f'text {expr!r:spec}' (also a format spec) */
@@ -150,7 +151,9 @@ struct biz_expr {
         struct { biz_op op; biz_expr *operand; } unary;
         struct { biz_expr *cond; biz_expr *body; biz_expr *orelse; } ifexp;
         struct { biz_vec params; biz_expr *body; } lambda; /* params: biz_param* */
-        struct { biz_expr *elt; biz_expr *target; biz_expr *iter; biz_vec conds; } comp;
+        /* next: the following `for` clause (a BIZ_E_LISTCOMP whose elt and
+         * key are unused), in `[x for a in A if c for x in a]` */
+        struct { biz_expr *elt, *key; biz_expr *target; biz_expr *iter; biz_vec conds; biz_expr *next; } comp;
         struct { biz_expr *lower, *upper, *step; } slice;
         struct { biz_vec parts; } fstr;    /* biz_fpart* */
     } u;

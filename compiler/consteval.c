@@ -470,10 +470,17 @@ cJSON *sx_to_json(const sx_val *v)
     case BV_DURATION: return cJSON_CreateNumber(v->u.dur);
     case BV_DATETIME: sx_iso(v->u.dt, buf); return cJSON_CreateString(buf);
     case BV_TRIGGER: return cJSON_CreateString(biz_trigger_names[v->u.trigger]);
-    case BV_OUTPUT: return cJSON_CreateString(v->u.out.tpl);
+    /* Airflow resolves these to their values, not to text (template.h) */
+    case BV_OUTPUT: {
+        char *s = malloc(strlen(v->u.out.tpl) + sizeof BIZ_TPL_RESOLVE_MARK);
+        sprintf(s, "%s%s", BIZ_TPL_RESOLVE_MARK, v->u.out.tpl);
+        cJSON *j = cJSON_CreateString(s);
+        free(s);
+        return j;
+    }
     case BV_PARAM: {
-        char *s = malloc(strlen(v->u.param) + 20);
-        sprintf(s, "{{ params.%s }}", v->u.param);
+        char *s = malloc(strlen(v->u.param) + 20 + sizeof BIZ_TPL_RESOLVE_MARK);
+        sprintf(s, "%s{{ params.%s }}", BIZ_TPL_RESOLVE_MARK, v->u.param);
         cJSON *j = cJSON_CreateString(s);
         free(s);
         return j;
@@ -698,14 +705,16 @@ static sx_val *eval_seq(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_kind ki
             continue;
         if (it->kind == BIZ_E_STARRED) {
             sx_val *x = it->u.unary.operand ? sx_eval(S, sc, it->u.unary.operand) : new_err(S, it->span);
-            if (x->kind == BV_LIST || x->kind == BV_TUPLE) {
-                for (int j = 0; j < x->u.seq.n; j++)
-                    sx_seq_push(S, v, x->u.seq.items[j]);
-                continue;
-            }
-            if (x->kind != BV_ERROR && x->kind != BV_REJECTED)
-                biz_error(S->d, it->span, NULL, "cannot unpack %s with '*'", sx_kind_name(x));
-            return new_err(S, e->span);
+            sx_val **xs;
+            int nx;
+            if (x->kind == BV_ERROR || x->kind == BV_REJECTED)
+                return new_err(S, e->span);
+            /* a list, a tuple, a string's characters, a dict's keys */
+            if (!sx_iterate(S, x, it->span, "'*' unpacking", &xs, &nx))
+                return new_err(S, e->span);
+            for (int j = 0; j < nx; j++)
+                sx_seq_push(S, v, xs[j]);
+            continue;
         }
         sx_seq_push(S, v, sx_eval(S, sc, it));
     }
@@ -719,9 +728,21 @@ static int grown(int n)
     return n < 4 ? 8 : 2 * n;
 }
 
+static int vals_equal(const sx_val *a, const sx_val *b);
+
 void sx_dict_put(biz_sema *S, sx_val *d, sx_val *k, sx_val *val)
 {
     int n = d->u.dict.n;
+    /* A key already there keeps its place and takes the new value, as in
+     * Python; the lookup indexes of this dict are then out of date. */
+    for (int i = n - 1; i >= 0; i--)
+        if (vals_equal(d->u.dict.keys[i], k)) {
+            d->u.dict.vals[i] = val;
+            for (int j = 0; j < 4; j++)
+                if (S->dict_index[j].keys == d->u.dict.keys)
+                    S->dict_index[j].keys = NULL;
+            return;
+        }
     if (n >= d->u.dict.cap) {
         int cap = grown(n);
         sx_val **keys = sx_alloc(S, (size_t)cap * sizeof *keys);
@@ -1076,6 +1097,14 @@ static sx_val *eval_call(biz_sema *S, sx_scope *sc, const biz_expr *e)
         sx_val *obj = sx_eval(S, sc, f->u.attr.obj);
         if (obj->kind == BV_ERROR || obj->kind == BV_REJECTED)
             return obj;
+        if (obj->kind == BV_TGFUNC && !strcmp(f->u.attr.name, "override")) {
+            /* group.override(group_id=...): the same function, these
+             * arguments winning over its decorator's */
+            sx_val *o = sx_new(S, BV_TGFUNC, e->span);
+            o->u.tgf = obj->u.tgf;
+            o->u.tgf.over = e;
+            return o;
+        }
         if (obj->kind == BV_NODE || obj->kind == BV_DAG)
             return sx_method_call(S, sc, e, obj, f->u.attr.name);
         if (obj->kind == BV_STR || obj->kind == BV_DICT || obj->kind == BV_LIST || obj->kind == BV_TUPLE)
@@ -1429,6 +1458,15 @@ static sx_val *eval_arith(biz_sema *S, biz_op op, sx_val *a, sx_val *b, const bi
         return new_dt(S, (double)b->u.dt + a->u.dur, sp);
     if (a->kind == BV_DATETIME && b->kind == BV_DATETIME && op == BIZ_OP_SUB)
         return new_dur(S, (double)(a->u.dt - b->u.dt), sp);
+    if (a->kind == BV_DICT && b->kind == BV_DICT && op == BIZ_OP_BITOR) {
+        /* d | other (Python 3.9): a new dict, other's values win */
+        sx_val *d = sx_new(S, BV_DICT, sp);
+        for (int i = 0; i < a->u.dict.n; i++)
+            sx_dict_put(S, d, a->u.dict.keys[i], a->u.dict.vals[i]);
+        for (int i = 0; i < b->u.dict.n; i++)
+            sx_dict_put(S, d, b->u.dict.keys[i], b->u.dict.vals[i]);
+        return d;
+    }
     biz_error(S->d, e->u.binop.op_span, NULL, "unsupported operand types for '%s': %s and %s",
               biz_op_name(op), sx_kind_name(a), sx_kind_name(b));
     return new_err(S, sp);
@@ -2382,43 +2420,65 @@ static sx_val *py_builtin(biz_sema *S, sx_scope *sc, const biz_expr *e, const ch
 /* [elt for target in iter if cond ...]: a scope of its own, as in Python 3. */
 static void bind_target(biz_sema *S, sx_scope *sc, const biz_expr *t, sx_val *v);
 
-static sx_val *eval_listcomp(biz_sema *S, sx_scope *sc, const biz_expr *e)
+/* One `for` clause c of the comprehension e, in scope sc: binds its target
+ * to each item of its iterable, filters by its conditions, then runs the
+ * next clause or yields e's element (and key) into out. 0 once an error
+ * was reported (the other items would say the same). */
+static int comp_clause(biz_sema *S, sx_scope *sc, const biz_expr *e, const biz_expr *c, sx_val *out)
 {
-    if (!e->u.comp.iter || !e->u.comp.elt || !e->u.comp.target)
-        return new_err(S, e->span);
-    sx_val *src = sx_eval(S, sc, e->u.comp.iter);
+    const char *what = e->kind == BIZ_E_DICTCOMP ? "a dict comprehension" : "a list comprehension";
+    if (!c->u.comp.iter || !c->u.comp.target)
+        return 0;
+    sx_val *src = sx_eval(S, sc, c->u.comp.iter);
     sx_val **items;
     int n;
-    if (!sx_iterate(S, src, e->u.comp.iter->span, "a list comprehension", &items, &n))
-        return new_err(S, e->span);
-    sx_val *out = new_seq(S, BV_LIST, NULL, 0, e->span);
-    sx_val **res = sx_alloc(S, sizeof *res * (size_t)(n + 1));
-    int m = 0;
+    if (!sx_iterate(S, src, c->u.comp.iter->span, what, &items, &n))
+        return 0;
     for (int i = 0; i < n; i++) {
         sx_scope cs = { .parent = sc };
         int before = S->d->nerrors;
-        bind_target(S, &cs, e->u.comp.target, items[i]);
+        bind_target(S, &cs, c->u.comp.target, items[i]);
         int keep = 1;
-        for (int c = 0; c < e->u.comp.conds.len && keep; c++) {
-            sx_val *cv = sx_eval(S, &cs, e->u.comp.conds.items[c]);
+        for (int k = 0; k < c->u.comp.conds.len && keep; k++) {
+            sx_val *cv = sx_eval(S, &cs, c->u.comp.conds.items[k]);
             if (cv->kind == BV_ERROR)
                 keep = 0;
             else if (cv->kind == BV_PARAM || cv->kind == BV_OUTPUT || cv->kind == BV_REJECTED) {
                 if (cv->kind != BV_REJECTED)
-                    biz_error(S->d, ((biz_expr *)e->u.comp.conds.items[c])->span, NULL,
-                              "the condition of a list comprehension must be a compile-time constant, got %s",
+                    biz_error(S->d, ((biz_expr *)c->u.comp.conds.items[k])->span, NULL,
+                              "the condition of %s must be a compile-time constant, got %s", what,
                               sx_kind_name(cv));
                 keep = 0;
             } else
                 keep = truthy(cv);
         }
-        if (keep)
-            res[m++] = sx_eval(S, &cs, e->u.comp.elt);
+        if (keep && c->u.comp.next) {
+            if (!comp_clause(S, &cs, e, c->u.comp.next, out))
+                return 0;
+        } else if (keep && e->kind == BIZ_E_DICTCOMP) {
+            sx_val *key = sx_eval(S, &cs, e->u.comp.key);
+            sx_val *val = sx_eval(S, &cs, e->u.comp.elt);
+            if (key->kind == BV_LIST || key->kind == BV_DICT) {
+                biz_error(S->d, e->u.comp.key->span, NULL, "unhashable type: %s", sx_kind_name(key));
+                return 0;
+            }
+            if (key->kind != BV_ERROR && key->kind != BV_REJECTED)
+                sx_dict_put(S, out, key, val);
+        } else if (keep) {
+            sx_seq_push(S, out, sx_eval(S, &cs, e->u.comp.elt));
+        }
         if (S->d->nerrors > before)
-            break;   /* the other items would say the same */
+            return 0;
     }
-    out->u.seq.items = res;
-    out->u.seq.n = m;
+    return 1;
+}
+
+static sx_val *eval_listcomp(biz_sema *S, sx_scope *sc, const biz_expr *e)
+{
+    if (!e->u.comp.elt || (e->kind == BIZ_E_DICTCOMP && !e->u.comp.key))
+        return new_err(S, e->span);
+    sx_val *out = e->kind == BIZ_E_DICTCOMP ? sx_new(S, BV_DICT, e->span) : new_seq(S, BV_LIST, NULL, 0, e->span);
+    comp_clause(S, sc, e, e, out);
     return out;
 }
 
@@ -2578,7 +2638,7 @@ sx_val *sx_eval(biz_sema *S, sx_scope *sc, const biz_expr *e)
                   "call a TechMicroService with TechMicroServiceOperator, or run a command with BashOperator",
                   "lambda cannot be compiled: a compiled DAG cannot run Python code");
         return sx_new(S, BV_REJECTED, e->span);
-    case BIZ_E_LISTCOMP:
+    case BIZ_E_LISTCOMP: case BIZ_E_DICTCOMP:
         return eval_listcomp(S, sc, e);
     case BIZ_E_STARRED:
         biz_error(S->d, e->span, NULL, "'*' is not allowed here");

@@ -132,7 +132,7 @@ static int64_t ival(const sx_val *v)
 /* ------------------------------------------------------------ builtins */
 
 static const char *const builtins[] = {
-    "max", "min", "sum", "abs", "round", "any", "all", "bool", "float", "dict", "set", NULL
+    "max", "min", "sum", "abs", "round", "any", "all", "bool", "float", "dict", "set", "isinstance", NULL
 };
 
 int sx_py_is_builtin(const char *name)
@@ -325,6 +325,58 @@ static sx_val *unique(biz_sema *S, sx_val **items, int n, sx_kind kind, biz_span
     return out;
 }
 
+/* Does v have the builtin type named by t (a name, or a tuple of them)? -1
+ * once an error is reported. */
+static int has_type(biz_sema *S, const sx_val *v, const biz_expr *t)
+{
+    if (t && t->kind == BIZ_E_TUPLE) {
+        for (int i = 0; i < t->u.seq.len; i++) {
+            int r = has_type(S, v, t->u.seq.items[i]);
+            if (r != 0)
+                return r;
+        }
+        return 0;
+    }
+    static const char *const types[] = { "str", "int", "float", "bool", "list", "tuple", "dict", NULL };
+    if (!t || t->kind != BIZ_E_NAME || !sx_in_list(t->u.name.id, types)) {
+        biz_error(S->d, t ? t->span : (biz_span){ { 0, 0, 0 }, { 0, 0, 0 } },
+                  "use str, int, float, bool, list, tuple or dict, or a tuple of them",
+                  "isinstance() can only check a builtin type at compile time");
+        return -1;
+    }
+    const char *n = t->u.name.id;
+    switch (v->kind) {
+    case BV_STR: return !strcmp(n, "str");
+    case BV_BOOL: return !strcmp(n, "bool") || !strcmp(n, "int");   /* bool is an int */
+    case BV_INT: return !strcmp(n, "int");
+    case BV_FLOAT: return !strcmp(n, "float");
+    case BV_LIST: return !strcmp(n, "list");
+    case BV_TUPLE: return !strcmp(n, "tuple");
+    case BV_DICT: return !strcmp(n, "dict");
+    default: return 0;
+    }
+}
+
+/* isinstance(x, str) / isinstance(x, (list, tuple)), as helper functions
+ * use it to accept a name or a list of names. */
+static sx_val *isinstance_(biz_sema *S, sx_scope *sc, const biz_expr *e)
+{
+    if (e->u.call.args.len != 2 || e->u.call.keywords.len) {
+        biz_error(S->d, e->span, NULL, "isinstance expected 2 arguments, got %d", e->u.call.args.len);
+        return err_at(S, e->span);
+    }
+    sx_val *v = sx_eval(S, sc, e->u.call.args.items[0]);
+    if (v->kind == BV_ERROR || v->kind == BV_REJECTED)
+        return v;
+    if (v->kind == BV_PARAM || v->kind == BV_OUTPUT) {
+        biz_error(S->d, v->span, "to choose tasks when the DAG runs, use BranchTechMicroServiceOperator",
+                  "isinstance() needs a value known at compile time, got %s", sx_kind_name(v));
+        return err_at(S, e->span);
+    }
+    int r = has_type(S, v, e->u.call.args.items[1]);
+    return r < 0 ? err_at(S, e->span) : new_bool(S, r, e->span);
+}
+
 sx_val *sx_py_builtin(biz_sema *S, sx_scope *sc, const biz_expr *e, const char *name)
 {
     biz_span sp = e->span;
@@ -336,6 +388,8 @@ sx_val *sx_py_builtin(biz_sema *S, sx_scope *sc, const biz_expr *e, const char *
         return round_(S, sc, e);
     if (!strcmp(name, "dict"))
         return dict_(S, sc, e);
+    if (!strcmp(name, "isinstance"))
+        return isinstance_(S, sc, e);
     int bad = 0, n;
     static const char *const none[] = { NULL };
     (void)keyword(S, sc, e, "", none, sx_fmt(S, "%s()", name), &bad);
@@ -746,14 +800,65 @@ static sx_val *str_method(biz_sema *S, sx_scope *sc, const biz_expr *e, const sx
     return sx_new_int(S, at, sp);
 }
 
+/* d.pop(key[, default]) and d.setdefault(key[, default]), in place as in
+ * Python. pop makes new key and value arrays: a dict's arrays only ever
+ * grow (the subscript index in biz_sema relies on it). */
+static sx_val *dict_pop_setdefault(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *obj, const char *m,
+                                   const char *what)
+{
+    int n, bad = 0;
+    static const char *const none[] = { NULL };
+    (void)keyword(S, sc, e, "", none, what, &bad);
+    sx_val **a = eval_args(S, sc, e, what, 1, 2, &n);
+    if (!a || bad)
+        return err_at(S, e->span);
+    if (a[0]->kind == BV_LIST || a[0]->kind == BV_DICT) {
+        biz_error(S->d, e->span, NULL, "unhashable type: %s", sx_kind_name(a[0]));
+        return err_at(S, e->span);
+    }
+    int found = -1;
+    for (int i = obj->u.dict.n - 1; i >= 0 && found < 0; i--)
+        if (sx_vals_equal(obj->u.dict.keys[i], a[0]))
+            found = i;
+    if (!strcmp(m, "setdefault")) {
+        if (found >= 0)
+            return obj->u.dict.vals[found];
+        sx_val *v = n == 2 ? a[1] : sx_new(S, BV_NONE, e->span);
+        sx_dict_put(S, obj, a[0], v);
+        return v;
+    }
+    if (found < 0) {
+        if (n == 2)
+            return a[1];
+        biz_error(S->d, e->span, NULL, "KeyError: %s", sx_to_text(S, a[0], 1));
+        return err_at(S, e->span);
+    }
+    sx_val *v = obj->u.dict.vals[found];
+    int cap = obj->u.dict.n;
+    sx_val **keys = sx_alloc(S, sizeof *keys * (size_t)cap), **vals = sx_alloc(S, sizeof *vals * (size_t)cap);
+    int k = 0;
+    for (int i = 0; i < obj->u.dict.n; i++)
+        if (!sx_vals_equal(obj->u.dict.keys[i], a[0])) {
+            keys[k] = obj->u.dict.keys[i];
+            vals[k++] = obj->u.dict.vals[i];
+        }
+    obj->u.dict.keys = keys;
+    obj->u.dict.vals = vals;
+    obj->u.dict.n = k;
+    obj->u.dict.cap = cap;
+    return v;
+}
+
 static sx_val *dict_method(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *obj, const char *m)
 {
-    static const char *const known[] = { "get", "copy", "update", NULL };
+    static const char *const known[] = { "get", "copy", "update", "pop", "setdefault", NULL };
     if (!sx_in_list(m, known))
         return NULL;
     biz_span sp = e->span;
     const char *what = sx_fmt(S, "dict.%s()", m);
     int n;
+    if (!strcmp(m, "pop") || !strcmp(m, "setdefault"))
+        return dict_pop_setdefault(S, sc, e, obj, m, what);
     if (!strcmp(m, "update")) {
         /* In place, as Python: every name for the dict sees it. */
         sx_val *other = sx_py_builtin(S, sc, e, "dict");

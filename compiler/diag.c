@@ -531,6 +531,31 @@ static int more_bits(uint64_t x, int k)
  * measuring it: the difference of the lengths, and the characters one has
  * that the other lacks (case folded: an edit adds or removes at most one
  * of them; a swap none). The others are measured no further than that. */
+/* The one candidate that word is a whole underscore-separated part of
+ * ('query' for 'query_params', 'id' is too short to say), else NULL. */
+static const char *word_part_of(const char *word, size_t wlen, const char *const *candidates, int n)
+{
+    const char *found = NULL;
+    if (wlen < 3)
+        return NULL;
+    for (int i = 0; i < n; i++) {
+        const char *c = candidates[i];
+        if (!c)
+            continue;
+        size_t clen = strlen(c);
+        if (clen <= wlen)
+            continue;
+        int head = strncasecmp(c, word, wlen) == 0 && c[wlen] == '_';
+        int tail = strcasecmp(c + clen - wlen, word) == 0 && c[clen - wlen - 1] == '_';
+        if (!head && !tail)
+            continue;
+        if (found && strcmp(found, c) != 0)
+            return NULL;
+        found = c;
+    }
+    return found;
+}
+
 static const char *suggest_among(const char *word, const char *const *candidates, int n,
                                  const size_t *lens, const uint64_t *bits)
 {
@@ -563,7 +588,7 @@ static const char *suggest_among(const char *word, const char *const *candidates
         }
     }
     if (!best || best_d > limit || ties)
-        return NULL;
+        return word_part_of(word, wlen, candidates, n);
     return best;
 }
 

@@ -118,12 +118,15 @@ static const char *id_taken(const sx_dag *dag, const char *id, biz_span *where)
  * so that its name does not cascade into "not defined"; NULL when it cannot
  * be made (reported). */
 static sx_tgroup *tgroup_make(biz_sema *S, sx_scope *sc, sx_scope *ctx, const biz_expr *call,
-                              biz_span at, const char *what, const char *label_default,
+                              const biz_expr *over, biz_span at, const char *what, const char *label_default,
                               int suffix_default)
 {
     sx_val *label = NULL, *prefix = NULL, *own = NULL, *dagv = NULL, *suffix = NULL;
     biz_span label_span = at;
-    int nargs = call ? call->u.call.args.len : 0, nkw = call ? call->u.call.keywords.len : 0;
+    int nargs = call ? call->u.call.args.len : 0;
+    if (over && over->u.call.args.len)
+        biz_error(S->d, ((const biz_expr *)over->u.call.args.items[0])->span, "write .override(group_id='...')",
+                  "override() takes keyword arguments only");
     for (int i = 0; i < nargs; i++) {
         const biz_expr *a = call->u.call.args.items[i];
         if (!a)
@@ -136,8 +139,12 @@ static sx_tgroup *tgroup_make(biz_sema *S, sx_scope *sc, sx_scope *ctx, const bi
                       "%s takes one positional argument, its group_id", what);
         }
     }
+    /* The decorator's (or TaskGroup's) keywords, then .override's, which
+     * win; each evaluated where it is written. */
+    int ndeco = call ? call->u.call.keywords.len : 0, nkw = ndeco + (over ? over->u.call.keywords.len : 0);
     for (int i = 0; i < nkw; i++) {
-        const biz_keyword *k = call->u.call.keywords.items[i];
+        const biz_keyword *k = i < ndeco ? call->u.call.keywords.items[i] : over->u.call.keywords.items[i - ndeco];
+        sx_scope *ksc = i < ndeco ? sc : ctx;
         if (!k || !k->value)
             continue;
         const char *name = k->name ? k->name : "**";
@@ -147,7 +154,7 @@ static sx_tgroup *tgroup_make(biz_sema *S, sx_scope *sc, sx_scope *ctx, const bi
                       "unknown argument '%s' for %s", name, what);
             continue;
         }
-        sx_val *v = sx_eval(S, sc, k->value);
+        sx_val *v = sx_eval(S, ksc, k->value);
         if (v->kind == BV_ERROR || v->kind == BV_REJECTED)
             continue;
         if (!strcmp(name, "group_id")) {
@@ -242,7 +249,7 @@ static sx_tgroup *tgroup_make(biz_sema *S, sx_scope *sc, sx_scope *ctx, const bi
 void sx_with_tgroup(biz_sema *S, sx_scope *sc, const biz_stmt *st, const biz_expr *call, sx_val *fn,
                     void (*body)(biz_sema *, sx_scope *, const biz_vec *, int))
 {
-    sx_tgroup *tg = tgroup_make(S, sc, sc, call, call->u.call.func->span, fn->u.fn.name, NULL, 0);
+    sx_tgroup *tg = tgroup_make(S, sc, sc, call, NULL, call->u.call.func->span, fn->u.fn.name, NULL, 0);
     const biz_with_item *it = st->u.with.items.items[0];
     if (it->target) {
         /* When it could not be made, an error value, which stays silent. */
@@ -454,7 +461,7 @@ sx_val *sx_call_tgfunc(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *fn,
     biz_span at = e->u.call.func ? e->u.call.func->span : e->span;
     /* As Airflow's @task_group: the function's name unless group_id= is
      * given, and a suffix when it is called again (add_suffix_on_collision). */
-    sx_tgroup *tg = tgroup_make(S, fn->u.tgf.scope, sc, deco && deco->kind == BIZ_E_CALL ? deco : NULL, at,
+    sx_tgroup *tg = tgroup_make(S, fn->u.tgf.scope, sc, deco && deco->kind == BIZ_E_CALL ? deco : NULL, fn->u.tgf.over, at,
                                 sx_fmt(S, "@task_group function '%s'", fname), fname, 1);
     if (!tg)
         return sx_new(S, BV_ERROR, e->span);

@@ -107,8 +107,9 @@ struct sx_val {
         sx_tgroup *tg;
         /* the tasks set upstream of it so far (they link to what follows) */
         struct { sx_val **ups; int n, cap; const char *text; } label;
-        /* the def, its decorator, the scope its names are looked up in */
-        struct { const biz_stmt *def; const biz_expr *deco; struct sx_scope *scope; } tgf;
+        /* the def, its decorator, the scope its names are looked up in,
+         * the .override(...) call whose arguments win over the decorator's */
+        struct { const biz_stmt *def; const biz_expr *deco; struct sx_scope *scope; const biz_expr *over; } tgf;
         const char *param;
         struct { sx_fn fn; const biz_op_spec *op; const char *name; const char *path; } fn;
         const char *module;

@@ -288,6 +288,7 @@ static const char *describe(const biz_expr *e)
     case BIZ_E_IFEXP: return "conditional expression";
     case BIZ_E_LAMBDA: return "lambda";
     case BIZ_E_LISTCOMP: return "list comprehension";
+    case BIZ_E_DICTCOMP: return "dict comprehension";
     default: return "expression";
     }
 }
@@ -430,6 +431,14 @@ static biz_stmt *ifstmt(biz_parser *p, biz_expr *cond, biz_vec *body, biz_vec *o
     if (orelse)
         s->u.if_.orelse = *orelse;
     return s;
+}
+
+/* The last `for` clause of a comprehension (where an `if` belongs). */
+static biz_expr *comp_last(biz_expr *comp)
+{
+    while (comp->u.comp.next)
+        comp = comp->u.comp.next;
+    return comp;
 }
 
 static biz_expr *listcomp(biz_parser *p, biz_expr *elt, biz_expr *comp, biz_span span)
@@ -1042,6 +1051,12 @@ atom:
   | '{' '}'                     { $$ = biz_expr_new(p->ast, BIZ_E_DICT, @$); }
   | '{' dict_items '}'          { $$ = biz_expr_new(p->ast, BIZ_E_DICT, @$); $$->u.dict = *$2; }
   | '{' dict_items ',' '}'      { $$ = biz_expr_new(p->ast, BIZ_E_DICT, @$); $$->u.dict = *$2; }
+  | '{' test ':' test comp_for '}'
+        {
+            $$ = listcomp(p, $4, $5, @$);
+            $$->kind = BIZ_E_DICTCOMP;
+            $$->u.comp.key = $2;
+        }
   | '{' seq_items '}'           { $$ = seq(p, BIZ_E_SET, $2, @$); }
   | '{' seq_items ',' '}'       { $$ = seq(p, BIZ_E_SET, $2, @$); }
   ;
@@ -1076,7 +1091,16 @@ comp_for:
             $$->u.comp.target = $2;
             $$->u.comp.iter = $4;
         }
-  | comp_for IF or_test     { $$ = $1; biz_vec_push(p->ast, &$$->u.comp.conds, $3); }
+  | comp_for IF or_test     { $$ = $1; biz_vec_push(p->ast, &comp_last($$)->u.comp.conds, $3); }
+  | comp_for FOR exprlist_tc IN or_test
+        {
+            biz_expr *c = biz_expr_new(p->ast, BIZ_E_LISTCOMP, @2);
+            check_target(p, $3, "assign to");
+            c->u.comp.target = $3;
+            c->u.comp.iter = $5;
+            comp_last($1)->u.comp.next = c;
+            $$ = $1;
+        }
   ;
 
 exprlist:

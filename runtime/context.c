@@ -351,7 +351,7 @@ static cJSON *render_dry(render_acc *acc, const biz_arg_spec *a, const cJSON *v)
         free(where);
         return r;
     }
-    if (acc->rc->missing && error_from_xcom(v->valuestring, e.offset)) {
+    if (acc->rc->missing && error_from_xcom(biz_tpl_text(v->valuestring), e.offset)) {
         /* e.g. xcom_pull(...)['id']: the value is known only at run time. */
         char *line = NULL;
         if (asprintf(&line, "argument '%s' depends on the XCom of %s: rendered at run time",
@@ -372,7 +372,7 @@ static cJSON *render_dry(render_acc *acc, const biz_arg_spec *a, const cJSON *v)
         add_error(acc, a, &e, where);
     }
     free(where);
-    return cJSON_Duplicate(v, 1);
+    return cJSON_CreateString(biz_tpl_text(v->valuestring));
 }
 
 /* Puts the task's own entries in the context, once an argument needs it

@@ -50,6 +50,28 @@ cJSON *biz_tpl_render_native(const biz_tpl *t, const biz_tpl_env *env, biz_tpl_e
     return v;
 }
 
+const char *biz_tpl_text(const char *s)
+{
+    size_t n = sizeof BIZ_TPL_RESOLVE_MARK - 1;
+    return s && strncmp(s, BIZ_TPL_RESOLVE_MARK, n) == 0 ? s + n : s;
+}
+
+/* An XComArg's value (BIZ_TPL_RESOLVE_MARK): its one output node as it
+ * is; anything else as native rendering would give it. */
+static cJSON *resolve(const biz_tpl *t, const biz_tpl_env *env, biz_tpl_error *err)
+{
+    cJSON *pieces = NULL;
+    if (biz_tpl_run(t, env, 1, err, NULL, &pieces) < 0)
+        return NULL;
+    if (cJSON_GetArraySize(pieces) == 1) {
+        cJSON *v = cJSON_DetachItemFromArray(pieces, 0);
+        cJSON_Delete(pieces);
+        return v;
+    }
+    cJSON_Delete(pieces);
+    return biz_tpl_render_native(t, env, err);
+}
+
 /* A string Jinja renders as itself: no delimiter, no newline (a trailing
  * one is dropped). Native rendering may turn any text into a value. */
 static int plain_string(const char *s, int native)
@@ -80,17 +102,22 @@ static cJSON *render_one(const cJSON *value, int native, const biz_tpl_env *env,
     }
     if (cJSON_IsString(value)) {
         const char *s = value->valuestring ? value->valuestring : "";
-        if (plain_string(s, native))
+        const char *text = biz_tpl_text(s);
+        int resolved = text != s;
+        s = text;
+        if (!resolved && plain_string(s, native))
             return cJSON_CreateString(s);
         biz_tpl *t = biz_tpl_parse(s, strlen(s), err);
         cJSON *r = NULL;
-        if (t)
-            r = native ? biz_tpl_render_native(t, env, err) : NULL;
-        if (t && !native) {
-            char *text = biz_tpl_render(t, env, err);
-            if (text) {
-                r = cJSON_CreateString(text);
-                free(text);
+        if (t && resolved)
+            r = resolve(t, env, err);
+        else if (t && native)
+            r = biz_tpl_render_native(t, env, err);
+        else if (t) {
+            char *out = biz_tpl_render(t, env, err);
+            if (out) {
+                r = cJSON_CreateString(out);
+                free(out);
             }
         }
         biz_tpl_free(t);

@@ -60,6 +60,16 @@ char *biz_tpl_render(const biz_tpl *t, const biz_tpl_env *env, biz_tpl_error *er
  * ({{ "[1]" }} gives the list [1]), and no output at all gives null. */
 cJSON *biz_tpl_render_native(const biz_tpl *t, const biz_tpl_env *env, biz_tpl_error *err);
 
+/* A value written as an XComArg or a DAG parameter (task.output, a @dag
+ * function's parameter, alone or inside a list or dict) is resolved as
+ * Airflow resolves it, not rendered: the one expression's value as it is
+ * (a dict stays a dict, the string "12" stays a string), whatever
+ * render_template_as_native_obj says. The compiler writes such a value as
+ * this mark followed by its template; biz_tpl_render_value resolves it. */
+#define BIZ_TPL_RESOLVE_MARK "\x1bresolve:"
+/* s without the mark, when it has one. */
+const char *biz_tpl_text(const char *s);
+
 /* Renders every template string inside value (strings nested in lists and
  * dicts too; dict keys are left alone). native selects
  * biz_tpl_render_native for each string. NULL on the first error; *err says

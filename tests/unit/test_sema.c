@@ -306,7 +306,7 @@ static void test_group(void)
     CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(wait->args, "cws_task_id")->valuestring, "inv.call");
     CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(read->args, "cws_task_id")->valuestring, "inv.call");
     CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(after->args, "json")->valuestring,
-                           "{{ ti.xcom_pull(task_ids='inv.read') }}");
+                           "\x1bresolve:{{ ti.xcom_pull(task_ids='inv.read') }}");  /* template.h */
     CU_ASSERT(edge(d, "inv.call", "inv.wait") && edge(d, "inv.wait", "inv.read"));
     CU_ASSERT(edge(d, "inv.read", "after"));      /* from g.output */
     CU_ASSERT(edge(d, "first", "inv.call"));      /* the group's first task */
@@ -663,7 +663,7 @@ static void test_constants(void)
     CU_ASSERT_STRING_EQUAL(js, "{\"a\":1,\"b\":\"yz\",\"n\":5,\"l\":[1,[2,3]],\"none\":null}");
     free(js);
     CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(cJSON_GetObjectItem(t->args, "query_params"), "p")->valuestring,
-                           "{{ params.p }}");
+                           "\x1bresolve:{{ params.p }}");
     const cJSON *s = r->dags[0].settings;
     CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(s, "start_date")->valuestring, "2024-03-01T00:00:00+00:00");
     CU_ASSERT_EQUAL(cJSON_GetObjectItem(s, "dagrun_timeout")->valueint, 3600);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cron.h"
+#include "sema.h"
 #include "sema_int.h"
 #include "template.h"
 
@@ -2056,6 +2057,72 @@ static sx_val *str_format(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *
     return sx_new_str(S, text, strlen(text), e->span);
 }
 
+/* Where, in the f-string e's source, '{{' then name is written (width
+ * columns underlined); e's start when not found. */
+static biz_span fstr_brace_span(biz_sema *S, const biz_expr *e, const char *name, int width)
+{
+    const biz_source *src = S->d->src;
+    biz_span sp = biz_span_at(e->span.begin);
+    if (!src || e->span.end.off > (int)src->len)
+        return sp;
+    biz_pos p = e->span.begin;
+    for (int o = e->span.begin.off; o + 1 < e->span.end.off; o++) {
+        if (src->text[o] == '{' && src->text[o + 1] == '{') {
+            int q = o + 2;
+            while (q < e->span.end.off && src->text[q] == ' ')
+                q++;
+            if (!strncmp(src->text + q, name, strlen(name))) {
+                sp = biz_span_at(p);
+                sp.end.col += width;
+                sp.end.off += width;
+                return sp;
+            }
+        }
+        if (src->text[o] == '\n') {
+            p.line++;
+            p.col = 1;
+        } else {
+            p.col++;
+        }
+        p.off++;
+    }
+    return sp;
+}
+
+/* A Jinja template written inside an f-string: f'/inv/{{ ds }}' is the
+ * text '/inv/{ ds }' (an f-string makes doubled braces single), which no
+ * template engine renders. Reports literal text holding '{ NAME' with NAME
+ * a template context name; 0 then. */
+static int fstr_jinja_ok(biz_sema *S, const biz_expr *e, const biz_fpart *fp)
+{
+    const char *t = fp->text;
+    for (size_t i = 0; t && i < fp->len; i++) {
+        if (t[i] != '{' || (i > 0 && t[i - 1] == '{') || (i + 1 < fp->len && t[i + 1] == '{'))
+            continue;   /* '{{' in the text: a template after all */
+        size_t j = i + 1;
+        while (j < fp->len && (t[j] == ' ' || t[j] == '\t'))
+            j++;
+        size_t k = j;
+        while (k < fp->len && (isalnum((unsigned char)t[k]) || t[k] == '_'))
+            k++;
+        if (k == j || isdigit((unsigned char)t[j]) || !memchr(t + k, '}', fp->len - k))
+            continue;
+        char name[64];
+        snprintf(name, sizeof name, "%.*s", (int)(k - j < 63 ? k - j : 63), t + j);
+        if (!sx_in_list(name, biz_sema_context_names))
+            continue;
+        const char *close = memchr(t + k, '}', fp->len - k);
+        int n = (int)(close - (t + i)) + 1;
+        biz_error(S->d, fstr_brace_span(S, e, name, n + 2),
+                  sx_fmt(S, "write the template outside the f-string (f'...' + '{%.*s}') or double its braces "
+                            "again ('{{{{ %s }}}}' in an f-string)", n, t + i, name),
+                  "in an f-string, '{%.*s}' is the text '%.*s': an f-string makes doubled braces single, "
+                  "so this is not a Jinja template", n, t + i, n, t + i);
+        return 0;
+    }
+    return 1;
+}
+
 /* f'text {expr!r:spec}': every field over constants and loop variables,
  * formatted as str.format does. */
 static sx_val *eval_fstr(biz_sema *S, sx_scope *sc, const biz_expr *e)
@@ -2066,6 +2133,8 @@ static sx_val *eval_fstr(biz_sema *S, sx_scope *sc, const biz_expr *e)
         if (fp->broken || (!fp->expr && fp->src_end))
             return new_err(S, e->span);     /* a syntax error, reported */
         if (!fp->expr) {
+            if (!fstr_jinja_ok(S, e, fp))
+                return new_err(S, e->span);
             sx_text_add(S, &out, fp->text ? fp->text : "", fp->text ? fp->len : 0);
             continue;
         }

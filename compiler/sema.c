@@ -36,6 +36,7 @@ static const known_name known_names[] = {
     { "pendulum", "datetime", FN_PENDULUM_DATETIME },
     { "pendulum", "duration", FN_PENDULUM_DURATION },
     { "pendulum", "timezone", FN_TIMEZONE },
+    { "zoneinfo", "ZoneInfo", FN_TIMEZONE },
     { "pendulum", "now", FN_NONDET },
     { "pendulum", "today", FN_NONDET },
     { "pendulum", "yesterday", FN_NONDET },

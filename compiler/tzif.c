@@ -300,7 +300,7 @@ const biz_tz_def *biz_tzif_load(const char *name, char *err, size_t errlen)
     FILE *f = fopen(path, "rb");
     if (!f) {
         if (errno == ENOENT || errno == ENOTDIR)
-            snprintf(err, errlen, "unknown time zone '%s' (no %s)", name, path);
+            snprintf(err, errlen, "unknown time zone '%s' (not in this machine's tzdata, %s)", name, dir);
         else
             snprintf(err, errlen, "cannot read time zone '%s': %s: %s", name, path, strerror(errno));
         return NULL;

@@ -7,6 +7,7 @@
 #include "codegen.h"
 #include "ops.h"
 #include "sha256.h"
+#include "tzif.h"
 
 /* The text being written: all of it (biz_codegen_c), or the part not yet
  * written to sink (biz_codegen_write), which sb_flush empties. */
@@ -167,6 +168,39 @@ static int comment_safe(const char *s)
     return 1;
 }
 
+/* The zone tables of the DAG's time zone (settings' "timezone"), read
+ * from the build machine's tzdata: the executable needs none where it
+ * runs. Returns how many zones were emitted (biz_zones[]). */
+static int sb_zones(sbuf *b, const biz_ir_dag *dag)
+{
+    const cJSON *tz = cJSON_GetObjectItemCaseSensitive(dag->settings, "timezone");
+    if (!cJSON_IsString(tz))
+        return 0;
+    char err[300];
+    const biz_tz_def *z = biz_tzif_load(tz->valuestring, err, sizeof err);
+    if (!z)
+        return 0;   /* sema loaded it already: not reached */
+    /* tzif.c takes only names of [A-Za-z0-9/_+-]: safe in a comment. */
+    sb_printf(b, "/* Time zone %s, from the tzdata bizc was built on. */\n", z->name);
+    if (z->n > 0) {
+        sb_printf(b, "static const long long biz_tz0_at[] = {");
+        for (int i = 0; i < z->n; i++)
+            sb_printf(b, "%s%s%lldLL", i ? "," : "", i % 6 ? " " : "\n    ", z->at[i]);
+        sb_printf(b, "\n};\nstatic const int biz_tz0_offset[] = {");
+        for (int i = 0; i < z->n; i++)
+            sb_printf(b, "%s%s%d", i ? "," : "", i % 12 ? " " : "\n    ", z->offset[i]);
+        sb_printf(b, "\n};\n");
+        sb_flush(b, FLUSH_AT);
+    }
+    sb_printf(b, "static const biz_tz_def biz_tz0 = {\n    .name = ");
+    sb_cstr(b, z->name, 4);
+    sb_printf(b, ",\n    .offset0 = %d,\n", z->offset0);
+    if (z->n > 0)
+        sb_printf(b, "    .at = biz_tz0_at,\n    .offset = biz_tz0_offset,\n    .n = %d,\n", z->n);
+    sb_printf(b, "};\nstatic const biz_tz_def *const biz_zones[] = { &biz_tz0 };\n\n");
+    return 1;
+}
+
 static void generate(sbuf *b, const biz_ir_dag *dag, const biz_codegen_info *info)
 {
     char sha[65];
@@ -222,6 +256,7 @@ static void generate(sbuf *b, const biz_ir_dag *dag, const biz_codegen_info *inf
         }
         sb_printf(b, "};\n");
     }
+    int nzones = sb_zones(b, dag);
     sb_printf(b, "\nstatic const biz_dag_def biz_dag = {\n    .dag_id = ");
     sb_cstr(b, dag->dag_id, 4);
     sb_printf(b, ",\n    .source_path = ");
@@ -238,6 +273,8 @@ static void generate(sbuf *b, const biz_ir_dag *dag, const biz_codegen_info *inf
         sb_printf(b, ",\n    .tasks = biz_tasks,\n    .ntasks = %d", dag->ntasks);
     else
         sb_printf(b, ",\n    .tasks = NULL,\n    .ntasks = 0");
+    if (nzones > 0)
+        sb_printf(b, ",\n    .zones = biz_zones,\n    .nzones = %d", nzones);
     sb_printf(b, ",\n    .line = %d,\n};\n\n", dag->line);
     sb_printf(b,
               "/* A reference to the runtime's ABI symbol: a runtime built for other\n"

@@ -18,6 +18,8 @@
 #include "sema.h"
 #include "sema_int.h"
 #include "template.h"
+#include "tz.h"
+#include "tzif.h"
 
 /* ---------------------------------------------------------------- pool */
 
@@ -469,7 +471,7 @@ cJSON *sx_to_json(const sx_val *v)
     case BV_FLOAT: return cJSON_CreateNumber(v->u.f);
     case BV_STR: return cJSON_CreateString(v->u.str.s);
     case BV_DURATION: return cJSON_CreateNumber(v->u.dur);
-    case BV_DATETIME: sx_iso(v->u.dt, buf); return cJSON_CreateString(buf);
+    case BV_DATETIME: sx_iso(v->u.dt.t, buf); return cJSON_CreateString(buf);
     case BV_TRIGGER: return cJSON_CreateString(biz_trigger_names[v->u.trigger]);
     /* Airflow resolves these to their values, not to text (template.h) */
     case BV_OUTPUT: {
@@ -692,7 +694,8 @@ static sx_val *new_dt(biz_sema *S, double t, biz_span span)
         return new_err(S, span);
     }
     sx_val *v = sx_new(S, BV_DATETIME, span);
-    v->u.dt = (int64_t)t;
+    v->u.dt.t = (int64_t)t;
+    v->u.dt.tz = NULL;
     return v;
 }
 
@@ -890,9 +893,12 @@ static sx_val *eval_timedelta(biz_sema *S, sx_scope *sc, const biz_expr *e, cons
     return ok ? new_dur(S, total, e->span) : new_err(S, e->span);
 }
 
-/* Accepts tz="UTC" / tzinfo=timezone.utc / pendulum.timezone("UTC"). */
-static int check_tz(biz_sema *S, sx_scope *sc, const biz_expr *e)
+/* A time zone argument: None or a UTC name gives *zone NULL; another
+ * name must be a zone of the build machine's tzdata, whose rules bizc
+ * compiles into the executable (tzif.c). 0 after an error. */
+static int check_tz(biz_sema *S, sx_scope *sc, const biz_expr *e, const char **zone)
 {
+    *zone = NULL;
     if (!e)
         return 1;
     sx_val *v = sx_eval(S, sc, e);
@@ -902,14 +908,19 @@ static int check_tz(biz_sema *S, sx_scope *sc, const biz_expr *e)
         return 1;
     if (v->kind == BV_STR) {
         const char *s = v->u.str.s;
-        if (!strcmp(s, "UTC") || !strcmp(s, "utc") || !strcmp(s, "Etc/UTC") || !strcmp(s, "GMT")
-            || !strcmp(s, "Z"))
+        if (biz_tz_name_is_utc(s))
             return 1;
-        biz_error(S->d, e->span, "use tz='UTC'",
-                  "time zone '%s' is not supported yet: dates are in UTC", s);
-        return 0;
+        char err[300];
+        const biz_tz_def *z = biz_tzif_load(s, err, sizeof err);
+        if (!z) {
+            biz_error(S->d, e->span, "use a tzdata name such as 'Europe/Paris' or 'UTC'", "%s", err);
+            return 0;
+        }
+        *zone = z->name;
+        return 1;
     }
-    biz_error(S->d, e->span, "use tz='UTC'", "this time zone is not supported: dates are in UTC");
+    biz_error(S->d, e->span, "use a zone name: tz='Europe/Paris' or tzinfo=pendulum.timezone('Europe/Paris')",
+              "this time zone is not supported: give a tzdata zone name (%s here)", sx_kind_name(v));
     return 0;
 }
 
@@ -936,8 +947,11 @@ static sx_val *eval_datetime(biz_sema *S, sx_scope *sc, const biz_expr *e, const
     int mi = (int)num_arg(S, sc, e, 4, n[4], fname, 0, &ok, 1);
     int s = (int)num_arg(S, sc, e, 5, n[5], fname, 0, &ok, 1);
     (void)num_arg(S, sc, e, 6, n[6], fname, 0, &ok, 1);
-    if (!check_tz(S, sc, call_arg(e, 7, "tzinfo")) || !check_tz(S, sc, call_arg(e, -1, "tz")))
+    const char *zi = NULL, *zt = NULL;
+    if (!check_tz(S, sc, call_arg(e, 7, "tzinfo"), &zi) || !check_tz(S, sc, call_arg(e, -1, "tz"), &zt))
         ok = 0;
+    /* pendulum.datetime() defaults to fold=1, datetime() to 0. */
+    int fold = (int)num_arg(S, sc, e, -1, "fold", fname, pendulum ? 1 : 0, &ok, 1);
     if (!ok)
         return new_err(S, e->span);
     const char *bad = NULL;
@@ -958,7 +972,14 @@ static sx_val *eval_datetime(biz_sema *S, sx_scope *sc, const biz_expr *e, const
         return new_err(S, e->span);
     }
     sx_val *v = sx_new(S, BV_DATETIME, e->span);
-    v->u.dt = biz_utc_days_from_civil(y, m, d) * 86400 + h * 3600 + mi * 60 + s;
+    int64_t local = biz_utc_days_from_civil(y, m, d) * 86400 + h * 3600 + mi * 60 + s;
+    const char *zone = zt ? zt : zi;
+    const biz_tz_def *z = zone ? biz_tzif_load(zone, NULL, 0) : NULL;
+    /* pendulum moves a time in a DST gap forward by the gap (its
+     * Timezone.convert); datetime(tzinfo=) takes the offset fold picks. */
+    v->u.dt.t = !z ? local : pendulum ? biz_tz_from_local(z, (time_t)local, fold != 0)
+                           : local - biz_tz_local_offset(z, (time_t)local, fold != 0);
+    v->u.dt.tz = zone;
     return v;
 }
 
@@ -1143,9 +1164,15 @@ static sx_val *eval_call(biz_sema *S, sx_scope *sc, const biz_expr *e)
         case FN_PARAM: return eval_param(S, sc, e);
         case FN_TIMEZONE: {
             const biz_expr *a = call_arg(e, 0, "name");
-            if (!check_tz(S, sc, a))
+            const char *zone;
+            if (!check_tz(S, sc, a, &zone))
                 return new_err(S, e->span);
-            return sx_new(S, BV_NONE, e->span);
+            if (!zone)
+                return sx_new(S, BV_NONE, e->span);
+            sx_val *zv = sx_new(S, BV_STR, e->span);
+            zv->u.str.s = (char *)zone;
+            zv->u.str.len = strlen(zone);
+            return zv;
         }
         case FN_NONDET:
             biz_error(S->d, e->span, "use a fixed date, e.g. start_date=datetime(2024, 1, 1)",
@@ -1453,12 +1480,22 @@ static sx_val *eval_arith(biz_sema *S, biz_op op, sx_val *a, sx_val *b, const bi
         return new_dur(S, b->u.dur * num(a), sp);
     if ((op == BIZ_OP_DIV || op == BIZ_OP_FLOORDIV) && a->kind == BV_DURATION && is_num(b) && num(b) != 0)
         return new_dur(S, a->u.dur / num(b), sp);
-    if (a->kind == BV_DATETIME && b->kind == BV_DURATION && (op == BIZ_OP_ADD || op == BIZ_OP_SUB))
-        return new_dt(S, (double)a->u.dt + (op == BIZ_OP_ADD ? b->u.dur : -b->u.dur), sp);
-    if (a->kind == BV_DURATION && b->kind == BV_DATETIME && op == BIZ_OP_ADD)
-        return new_dt(S, (double)b->u.dt + a->u.dur, sp);
+    /* An aware datetime plus a timedelta keeps its zone; the sum is taken
+     * on the instant, as pendulum does. */
+    if (a->kind == BV_DATETIME && b->kind == BV_DURATION && (op == BIZ_OP_ADD || op == BIZ_OP_SUB)) {
+        sx_val *r = new_dt(S, (double)a->u.dt.t + (op == BIZ_OP_ADD ? b->u.dur : -b->u.dur), sp);
+        if (r->kind == BV_DATETIME)
+            r->u.dt.tz = a->u.dt.tz;
+        return r;
+    }
+    if (a->kind == BV_DURATION && b->kind == BV_DATETIME && op == BIZ_OP_ADD) {
+        sx_val *r = new_dt(S, (double)b->u.dt.t + a->u.dur, sp);
+        if (r->kind == BV_DATETIME)
+            r->u.dt.tz = b->u.dt.tz;
+        return r;
+    }
     if (a->kind == BV_DATETIME && b->kind == BV_DATETIME && op == BIZ_OP_SUB)
-        return new_dur(S, (double)(a->u.dt - b->u.dt), sp);
+        return new_dur(S, (double)(a->u.dt.t - b->u.dt.t), sp);
     if (a->kind == BV_DICT && b->kind == BV_DICT && op == BIZ_OP_BITOR) {
         /* d | other (Python 3.9): a new dict, other's values win */
         sx_val *d = sx_new(S, BV_DICT, sp);
@@ -1490,7 +1527,7 @@ static int vals_equal(const sx_val *a, const sx_val *b)
     case BV_NONE: return 1;
     case BV_STR: return a->u.str.len == b->u.str.len && memcmp(a->u.str.s, b->u.str.s, a->u.str.len) == 0;
     case BV_DURATION: return a->u.dur == b->u.dur;
-    case BV_DATETIME: return a->u.dt == b->u.dt;
+    case BV_DATETIME: return a->u.dt.t == b->u.dt.t;
     case BV_TRIGGER: return a->u.trigger == b->u.trigger;
     case BV_LIST: case BV_TUPLE:
         if (a->u.seq.n != b->u.seq.n)
@@ -1525,7 +1562,7 @@ static uint64_t val_hash(const sx_val *v)
             h = (h ^ (unsigned char)v->u.str.s[i]) * 1099511628211u;
         return h;
     case BV_DURATION: return hash_double(v->u.dur);
-    case BV_DATETIME: return (uint64_t)v->u.dt * 0x9E3779B97F4A7C15u;
+    case BV_DATETIME: return (uint64_t)v->u.dt.t * 0x9E3779B97F4A7C15u;
     case BV_TRIGGER: return (uint64_t)v->u.trigger + 2;
     case BV_LIST: case BV_TUPLE:
         for (int i = 0; i < v->u.seq.n; i++)
@@ -1573,7 +1610,7 @@ static sx_val *eval_compare(biz_sema *S, biz_op op, sx_val *a, sx_val *b, const 
         else if (a->kind == BV_DURATION && b->kind == BV_DURATION)
             c = a->u.dur < b->u.dur ? -1 : a->u.dur > b->u.dur;
         else if (a->kind == BV_DATETIME && b->kind == BV_DATETIME)
-            c = a->u.dt < b->u.dt ? -1 : a->u.dt > b->u.dt;
+            c = a->u.dt.t < b->u.dt.t ? -1 : a->u.dt.t > b->u.dt.t;
         else
             break;
         r->u.b = op == BIZ_OP_LT ? c < 0 : op == BIZ_OP_LE ? c <= 0 : op == BIZ_OP_GT ? c > 0 : c >= 0;

@@ -36,6 +36,7 @@ static const known_name known_names[] = {
     { "pendulum", "datetime", FN_PENDULUM_DATETIME },
     { "pendulum", "duration", FN_PENDULUM_DURATION },
     { "pendulum", "timezone", FN_TIMEZONE },
+    { "zoneinfo", "ZoneInfo", FN_TIMEZONE },
     { "pendulum", "now", FN_NONDET },
     { "pendulum", "today", FN_NONDET },
     { "pendulum", "yesterday", FN_NONDET },
@@ -968,6 +969,10 @@ static void build_settings(biz_sema *S, sx_dag *dag)
                       dag->id);
     }
     cJSON_AddItemToObject(o, "start_date", start ? sx_to_json(start) : cJSON_CreateNull());
+    /* Airflow evaluates the schedule in start_date's zone (codegen emits
+     * its rules). */
+    if (start && start->u.dt.tz)
+        cJSON_AddStringToObject(o, "timezone", start->u.dt.tz);
     a = dag_arg(dag, "end_date");
     cJSON_AddItemToObject(o, "end_date", a && a->val->kind == BV_DATETIME ? sx_to_json(a->val) : cJSON_CreateNull());
     a = dag_arg(dag, "catchup");

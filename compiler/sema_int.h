@@ -39,7 +39,7 @@ typedef enum sx_kind {
     BV_NONE, BV_BOOL, BV_INT, BV_FLOAT, BV_STR,
     BV_LIST, BV_TUPLE, BV_DICT,
     BV_DURATION,  /* timedelta: seconds */
-    BV_DATETIME,  /* seconds since the epoch, UTC */
+    BV_DATETIME,  /* an instant and its time zone (u.dt) */
     BV_TRIGGER,   /* TriggerRule.X */
     BV_NODE,      /* a task or a group, in dependencies */
     BV_TGROUP,    /* an Airflow TaskGroup (with TaskGroup(...) as g) */
@@ -100,7 +100,9 @@ struct sx_val {
         struct { sx_val **items; int n; int cap; } seq;
         struct { sx_val **keys; sx_val **vals; int n; int cap; } dict;
         double dur;
-        int64_t dt;
+        /* t: the instant, seconds since the epoch; tz: its zone's name
+         * (NULL: UTC), as tzif.c loaded it */
+        struct { int64_t t; const char *tz; } dt;
         int trigger;
         struct { sx_dag *dag; int first, last; sx_group *grp; } node;
         struct { sx_dag *dag; int task; char *tpl; } out;

@@ -22,7 +22,7 @@ static const biz_task_def tasks[] = {
 static const biz_dag_def dag = {
     "fuzz_dag", "fuzz.biz", "00", "fuzz", NULL,
     "{\"schedule\": \"@daily\", \"start_date\": \"2024-01-01T00:00:00+00:00\", \"catchup\": true}",
-    tasks, 3, 1,
+    tasks, 3, 1, NULL, 0,
 };
 
 /* 2024-01-05T00:00:00Z */

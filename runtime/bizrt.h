@@ -14,8 +14,8 @@
 /* The layout version of these tables: bump when they change, so that a
  * generated file and a runtime that disagree fail to link instead of
  * misreading each other. */
-#define BIZRT_ABI 1
-#define BIZRT_ABI_SYMBOL biz_rt_abi_1
+#define BIZRT_ABI 2
+#define BIZRT_ABI_SYMBOL biz_rt_abi_2
 extern const int BIZRT_ABI_SYMBOL;
 
 /* Where an argument (or a template inside it) was written in the .biz file,
@@ -45,6 +45,17 @@ typedef struct biz_task_def {
     int col;
 } biz_task_def;
 
+/* A time zone, from the build machine's tzdata: the UTC offset in force
+ * from each change on (the changes tzdata lists, then those its rule for
+ * later years gives, up to 2200). */
+typedef struct biz_tz_def {
+    const char *name;         /* "Europe/Paris" */
+    int offset0;              /* seconds east of UTC before the first change */
+    const long long *at;      /* the changes: UTC instants, ascending */
+    const int *offset;        /* offset[i]: seconds east of UTC from at[i] */
+    int n;
+} biz_tz_def;
+
 /* One DAG. */
 typedef struct biz_dag_def {
     const char *dag_id;
@@ -60,6 +71,10 @@ typedef struct biz_dag_def {
     const biz_task_def *tasks;  /* topologically sorted: upstream first */
     int ntasks;
     int line;
+    /* The zones the DAG names (its start_date's first): its schedule is
+     * evaluated in the first one (settings' "timezone"). */
+    const biz_tz_def *const *zones;
+    int nzones;
 } biz_dag_def;
 
 /* Runs the DAG's command line (see `--help`); returns the exit status. */

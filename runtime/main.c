@@ -14,6 +14,7 @@
 #include "loop.h"
 #include "run.h"
 #include "runplan.h"
+#include "tz.h"
 #include "sched.h"
 #include "show.h"
 #include "signals.h"
@@ -206,6 +207,8 @@ int biz_main(const biz_dag_def *dag, int argc, char **argv)
     const char *prog = prog_name(argv);
     biz_cli o;
     char err[512];
+    for (int i = 0; i < dag->nzones; i++)   /* the zones compiled in, by name */
+        biz_tz_register(dag->zones[i]);
     if (biz_cli_parse(argc, argv, &o, err, sizeof err) < 0)
         return usage_error(prog, err);
     if (o.help) {

@@ -48,6 +48,16 @@ int biz_plan_sched_read(const cJSON *settings, biz_plan_sched *out, char *err, s
         out->sched.kind = BIZ_SCHED_NONE;
     else if (biz_sched_from_json(sv, &out->sched, err, errlen) != 0)
         return -1;
+    /* start_date's zone: its rules are compiled in (bizrt.h's zones). */
+    const char *tz = jstr(settings, "timezone");
+    if (tz) {
+        int known;
+        out->sched.tz = biz_tz_find(tz, &known);
+        if (!known) {
+            snprintf(err, errlen, "the DAG's time zone '%s' is not compiled into this executable", tz);
+            return -1;
+        }
+    }
     if (read_date(settings, "start_date", &out->start_date, err, errlen) < 0 ||
         read_date(settings, "end_date", &out->end_date, err, errlen) < 0)
         return -1;

@@ -287,13 +287,24 @@ int biz_plan_crontab(FILE *f, const biz_dag_def *dag, const biz_cli *o, const ch
         exe[n] = 0;
     else
         snprintf(exe, sizeof exe, "%s", prog);
-    fprintf(f, "# DAG '%s', schedule %s: the fields are UTC times. A run starts when an\n"
-               "# interval ends and covers it; missed intervals are caught up%s.\n"
-               "# CRON_TZ is honoured by cronie and systemd-cron; with a cron that ignores it,\n"
-               "# shift the hours to the machine's time zone.\n"
-               "CRON_TZ=UTC\n",
-            dag->dag_id, sched_text ? sched_text : "?",
+    /* Cron ticks are wall times of the start_date's zone (Airflow); a
+     * timedelta's runs are instants, placed in UTC. */
+    const char *zone = ps.sched.kind == BIZ_SCHED_CRON && !biz_tz_is_utc(ps.sched.tz)
+                           ? ps.sched.tz->name : "UTC";
+    fprintf(f, "# DAG '%s', schedule %s: the fields are %s times%s.\n"
+               "# A run starts when an interval ends and covers it; missed intervals are\n"
+               "# caught up%s.\n",
+            dag->dag_id, sched_text ? sched_text : "?", zone,
+            strcmp(zone, "UTC") ? " (the zone's rules are\n# compiled into the executable: it needs no zoneinfo)" : "",
             ps.catchup ? "" : " (catchup=False: only the latest)");
+    if (strcmp(zone, "UTC"))
+        fprintf(f, "# On the days the clocks change, a tick in the skipped hour falls due at\n"
+                   "# the end of the gap and one in the repeated hour at its second time (an\n"
+                   "# hourly schedule runs in both): the hours below include the hour after\n"
+                   "# each tick for that, and a start with nothing due exits at once.\n");
+    fprintf(f, "# CRON_TZ is honoured by cronie and systemd-cron; with a cron that ignores it,\n"
+               "# shift the hours to the machine's time zone.\n"
+               "CRON_TZ=%s\n", zone);
     fprintf(f, "%s %s --state-dir %s -q\n", fields, exe, root);
     free(fields);
     free(sched_text);

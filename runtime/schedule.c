@@ -122,29 +122,71 @@ int biz_sched_from_json(const cJSON *v, biz_schedule *out, char *err, size_t err
 
 /* ------------------------------------------------------------ timetables */
 
+/* True when the cron fires in every hour (croniter normalises such an
+ * hour field to "*": Airflow's _covers_every_hour). */
+static int every_hour(const biz_schedule *s)
+{
+    return s->cron.hour == 0xFFFFFFu;
+}
+
+/* Airflow's CronMixin._get_next / _get_prev in a zone: croniter runs on
+ * the naive wall time; the tick found is made aware with fold=1, except
+ * for a schedule of every hour, which moves from t by the wall-clock
+ * distance (so an hourly job runs twice in the repeated hour and skips
+ * none of the gap). */
+static time_t zoned_cron(const biz_schedule *s, time_t t, int forward)
+{
+    time_t naive = biz_tz_to_local(s->tz, t);
+    time_t tick = forward ? biz_cron_next(&s->cron, naive) : biz_cron_prev(&s->cron, naive);
+    if (tick == -1)
+        return -1;
+    if (!every_hour(s))
+        return biz_tz_from_local(s->tz, tick, 1);
+    return t + (tick - naive);
+}
+
+static int zoned(const biz_schedule *s)
+{
+    return s->kind == BIZ_SCHED_CRON && !biz_tz_is_utc(s->tz);
+}
+
 static time_t get_next(const biz_schedule *s, time_t t)
 {
+    if (zoned(s))
+        return zoned_cron(s, t, 1);
     return s->kind == BIZ_SCHED_DELTA ? t + (time_t)s->delta : biz_cron_next(&s->cron, t);
 }
 
 static time_t get_prev(const biz_schedule *s, time_t t)
 {
+    if (zoned(s))
+        return zoned_cron(s, t, 0);
     return s->kind == BIZ_SCHED_DELTA ? t - (time_t)s->delta : biz_cron_prev(&s->cron, t);
 }
 
-/* t when it is a tick, else the next tick (cron only). */
+/* t when it is a tick, else the next tick (cron only). In a zone as
+ * Airflow's _align_to_next: t unless prev(next(t)) != t. */
 static time_t align_next(const biz_schedule *s, time_t t)
 {
     if (s->kind == BIZ_SCHED_DELTA)
         return t;
+    if (zoned(s)) {
+        time_t n = get_next(s, t);
+        return n == -1 || get_prev(s, n) == t ? (n == -1 ? -1 : t) : n;
+    }
     return biz_cron_matches(&s->cron, t) && t % 60 == 0 ? t : biz_cron_next(&s->cron, t);
 }
 
-/* t when it is a tick, else the previous tick (cron only). */
+/* t when it is a tick, else the previous tick (cron only); zoned as
+ * Airflow's _align_to_prev. */
 static time_t align_prev(const biz_schedule *s, time_t t)
 {
     if (s->kind == BIZ_SCHED_DELTA)
         return t;
+    if (zoned(s)) {
+        time_t p = get_prev(s, t);
+        return p == -1 || get_next(s, p) == t ? (p == -1 ? -1 : t) : p;
+    }
     return biz_cron_matches(&s->cron, t) && t % 60 == 0 ? t : biz_cron_prev(&s->cron, t);
 }
 
@@ -250,6 +292,31 @@ biz_interval biz_sched_manual(const biz_schedule *s, time_t t)
 
 /* ------------------------------------------------------------ crontab */
 
+/* A zoned cron's line: its hours and each next hour too. On the day the
+ * clocks go forward a tick in the gap falls due at the end of it (an hour
+ * later on the wall clock); on the day they go back the tick is the
+ * second of the repeated hour, which cron daemons start only once, at the
+ * first: the start an hour later runs it. A start with nothing due exits
+ * at once. */
+static char *zoned_crontab(const biz_schedule *s)
+{
+    char f[5][64];
+    if (sscanf(s->expr, "%63s %63s %63s %63s %63s", f[0], f[1], f[2], f[3], f[4]) != 5)
+        return strdup(s->expr);
+    char hours[100] = "";
+    size_t n = 0;
+    for (int h = 0; h < 24; h++) {
+        int prev = (h + 23) % 24;
+        if (!(s->cron.hour >> h & 1) && !(s->cron.hour >> prev & 1))
+            continue;
+        n += (size_t)snprintf(hours + n, sizeof hours - n, "%s%d", n ? "," : "", h);
+    }
+    char *line = NULL;
+    if (asprintf(&line, "%s %s %s %s %s", f[0], hours, f[2], f[3], f[4]) < 0)
+        return NULL;
+    return line;
+}
+
 /* The crontab fields for a schedule (see schedule.h). */
 char *biz_sched_crontab(const biz_schedule *s, time_t start_date, char *reason, size_t len)
 {
@@ -264,7 +331,7 @@ char *biz_sched_crontab(const biz_schedule *s, time_t start_date, char *reason, 
         snprintf(reason, len, "the schedule is @once: a single run, start it by hand (or with at)");
         return NULL;
     case BIZ_SCHED_CRON:
-        return strdup(s->expr);
+        return zoned(s) && !every_hour(s) ? zoned_crontab(s) : strdup(s->expr);
     case BIZ_SCHED_DELTA:
         break;
     }

@@ -1,6 +1,11 @@
 /* schedule.h: a DAG's schedule and Airflow 2's data-interval arithmetic,
  * in UTC; ISO-8601 time helpers.
  *
+ * A cron schedule is evaluated on the wall clock of its zone (the DAG's
+ * start_date's) with Airflow's DST rules (timetables/_cron.py): a tick in
+ * a gap moves on by the gap, a repeated one is the second occurrence, and
+ * a schedule that fires every hour keeps its spacing in real time.
+ *
  * A schedule is None (manual runs only), "@once", a cron expression or
  * preset, or a timedelta (fixed intervals from start_date). A scheduled run
  * covers the interval that just ended: it is due at the interval's end and
@@ -16,6 +21,7 @@
 #include <cjson/cJSON.h>
 
 #include "cron.h"
+#include "tz.h"
 
 /* "No time" for an optional start_date / end_date. */
 #define BIZ_NO_TIME ((time_t)-0x7fffffffffffffffLL)
@@ -32,6 +38,9 @@ typedef struct biz_schedule {
     biz_cron cron;        /* BIZ_SCHED_CRON */
     char expr[128];       /* BIZ_SCHED_CRON: the five fields (a preset expanded) */
     long long delta;      /* BIZ_SCHED_DELTA: seconds, > 0 */
+    /* The zone cron ticks are wall times of (start_date's); NULL = UTC.
+     * A timedelta adds seconds to instants, whatever the zone (Airflow). */
+    const biz_tz *tz;
 } biz_schedule;
 
 /* A data interval [start, end). */
@@ -78,7 +87,8 @@ biz_interval biz_sched_manual(const biz_schedule *s, time_t t);
  * the expression for cron; for a timedelta whose ticks (start_date + k *
  * delta) a single cron line can hit (it divides an hour or a day, or is a
  * week), that line; else NULL with the reason in reason. Cron daemons use
- * local time unless told otherwise (CRON_TZ=UTC): the times here are UTC.
+ * local time unless told otherwise (CRON_TZ=...): the times here are those
+ * of the schedule's zone for cron (s->tz), UTC for a timedelta.
  * Returns a malloc'd string. */
 char *biz_sched_crontab(const biz_schedule *s, time_t start_date, char *reason, size_t len);
 

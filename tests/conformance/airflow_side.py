@@ -11,6 +11,13 @@ CoWorks' own operators, never a stand-in:
       runs one DAG run with dag.test(run_conf=...) and writes what happened:
       {"dag_id", "state", "tasks": {task_id: {"state", "tries", "xcom"}}}.
 
+  python airflow_side.py schedule FILE [--dag ID] --now ISO [--manual ISO]...
+      the scheduled runs due by --now, as Airflow's scheduler makes them
+      (next_dagrun_info from the first, each after the last, while it is due;
+      the clock frozen at --now), and the data interval of a run triggered
+      by hand at each --manual time: {"scheduled": [[logical_date, start,
+      end], ...], "manual": [[start, end], ...]}, UTC ISO times.
+
 AIRFLOW_HOME must be set by the caller (a scratch folder; `run` needs a
 migrated metadata database in it). Connections, variables and SMTP settings
 come from the environment (AIRFLOW_CONN_*, AIRFLOW_VAR_*, AIRFLOW__SMTP__*),
@@ -101,6 +108,41 @@ def cmd_run(path, dag_id, conf, out_path):
     return 0
 
 
+def _one_dag(path, dag_id):
+    bag = _dagbag(path)
+    if bag.import_errors:
+        raise SystemExit("airflow_side: %s does not import:\n%s"
+                         % (path, "\n".join(bag.import_errors.values())))
+    if dag_id is None:
+        if len(bag.dags) != 1:
+            raise SystemExit("airflow_side: %s defines %d DAGs; give --dag" % (path, len(bag.dags)))
+        dag_id = next(iter(bag.dags))
+    return bag.dags[dag_id]
+
+
+def cmd_schedule(path, dag_id, now, manual):
+    import pendulum
+    from airflow.timetables import _delta, interval
+    now = pendulum.parse(now)
+    # catchup=False asks the clock (_skip_to_latest): freeze it at now.
+    for mod in (interval, _delta):
+        if hasattr(mod, "utcnow"):
+            mod.utcnow = lambda: now
+    dag = _one_dag(path, dag_id)
+    iso = lambda t: pendulum.instance(t).in_timezone("UTC").isoformat()
+    out = {"scheduled": [], "manual": []}
+    info = dag.next_dagrun_info(None, restricted=True)
+    while info is not None and info.run_after <= now and len(out["scheduled"]) < 500:
+        iv = info.data_interval
+        out["scheduled"].append([iso(info.logical_date), iso(iv.start), iso(iv.end)])
+        info = dag.next_dagrun_info(iv, restricted=True)
+    for t in manual:
+        iv = dag.timetable.infer_manual_data_interval(run_after=pendulum.parse(t))
+        out["manual"].append([iso(iv.start), iso(iv.end)])
+    print(json.dumps(out))
+    return 0
+
+
 def main(argv):
     _quiet()
     ap = argparse.ArgumentParser(prog="airflow_side.py")
@@ -112,10 +154,17 @@ def main(argv):
     ru.add_argument("--dag")
     ru.add_argument("--conf", default="{}")
     ru.add_argument("--out", required=True)
+    sc = sub.add_parser("schedule")
+    sc.add_argument("file")
+    sc.add_argument("--dag")
+    sc.add_argument("--now", required=True)
+    sc.add_argument("--manual", action="append", default=[])
     a = ap.parse_args(argv)
     logging.getLogger("airflow").setLevel(logging.WARNING)
     if a.cmd == "load":
         return cmd_load(a.files)
+    if a.cmd == "schedule":
+        return cmd_schedule(a.file, a.dag, a.now, a.manual)
     return cmd_run(a.file, a.dag, json.loads(a.conf), a.out)
 
 

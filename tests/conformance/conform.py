@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """conform.py: the differential suite, bizc against Apache Airflow + CoWorks.
 
-Three parts, each counted in the closing "N passed, N failed" line:
+The parts, each counted in the closing "N passed, N failed" line:
 
   run     every DAG of the corpus (tests/conformance/dags/*.biz, the
           Airflow users' DAGs of tests/corpus/*.biz and the examples listed
@@ -22,6 +22,11 @@ Three parts, each counted in the closing "N passed, N failed" line:
           each declares its deliberate difference and bizc's error.
   diffs   every deliberate difference of doc/airflow-differences.md is
           declared by at least one case, and every declared one is listed.
+  schedule every DAG of tests/conformance/schedule/ gives the same
+          scheduled runs (logical dates, data intervals) by its `now:` on
+          both engines (Airflow's next_dagrun_info, the clock frozen; the
+          executable with BIZ_NOW), and the same data interval for a run
+          triggered by hand at each `manual:` time.
 
 A case's directives are comment lines at the top of its file (or lines
 under "== FILE" in examples.txt):
@@ -33,9 +38,11 @@ under "== FILE" in examples.txt):
                                  are the addresses of that engine's servers
   # behave: SERVICE QUERY        a fixed behaviour of the fake service
   # difference: Dn LINE          a deliberate difference and its exact line
+  # now: 2024-04-01T00:00:00Z    (schedule/) the time the runs are made at
+  # manual: 2024-03-31T01:10:00Z (schedule/) a run triggered by hand then
 A refuse file has "# error: TEXT": bizc's message must contain TEXT.
 
-  conform.py [--only run,load,refuse,stricter,diffs] [--case SUBSTRING] [-j N]
+  conform.py [--only run,load,refuse,stricter,diffs,schedule] [--case SUBSTRING] [-j N]
   conform.py --one FILE.biz [--conf JSON] [--dag ID] [--needs s3,mail]
              (one DAG, both engines, the differences printed)
 
@@ -68,7 +75,7 @@ AIRFLOW_PY = os.path.join(AIRFLOW_DIR, "bin", "python")
 BIZC = os.environ.get("BIZC") or os.path.join(TOP_BUILD, "bizc")
 DIFF_DOC = os.path.join(TOP_SRC, "doc", "airflow-differences.md")
 RUN_TIMEOUT = 300
-DIRECTIVE = re.compile(r"^#\s*(conf|needs|dag|env|behave|difference|error):\s*(.*?)\s*$")
+DIRECTIVE = re.compile(r"^#\s*(conf|needs|dag|env|behave|difference|error|now|manual):\s*(.*?)\s*$")
 # Variables of the user's environment that would reach either engine.
 SCRUB = re.compile(r"^(AIRFLOW_|AIRFLOW__|AWS_|BIZ_|HTTPS?_PROXY$|https?_proxy$|NO_PROXY$|no_proxy$)")
 
@@ -79,6 +86,7 @@ class Case:
         self.label = label or os.path.relpath(path, TOP_SRC)
         self.conf, self.needs, self.dag, self.env = {}, set(), None, {}
         self.behave, self.expected, self.error = [], [], None
+        self.now, self.manual = None, []
         for line in lines:
             m = DIRECTIVE.match(line if line.startswith("#") else "# " + line)
             if not m:
@@ -100,6 +108,10 @@ class Case:
                 self.expected.append((did, text))
             elif key == "error":
                 self.error = value
+            elif key == "now":
+                self.now = value
+            elif key == "manual":
+                self.manual.append(value)
 
     @classmethod
     def from_file(cls, path):
@@ -454,6 +466,69 @@ def stricter_part(airflow, tmp):
     return refusal_part(airflow, tmp, "stricter", airflow_imports)
 
 
+def schedule_part(airflow, tmp):
+    """For each DAG of schedule/: the scheduled runs due by its `now:` (their
+    logical dates and data intervals) and the data interval of a run
+    triggered by hand at each `manual:` time, on both engines."""
+    out = []
+    for path in sorted(glob.glob(os.path.join(HERE, "schedule", "*.biz"))):
+        case = Case.from_file(path)
+        folder = tempfile.mkdtemp(prefix="sched.", dir=tmp)
+        problems = []
+        try:
+            if not case.now:
+                raise RuntimeError("no `# now:` line")
+            argv = [AIRFLOW_PY, os.path.join(HERE, "airflow_side.py"), "schedule", path,
+                    "--now", case.now] + sum((["--manual", m] for m in case.manual), [])
+            home = os.path.join(folder, "home")
+            os.makedirs(home)
+            r = subprocess.run(argv, env=Airflow._env(home, {}), capture_output=True, text=True,
+                               timeout=RUN_TIMEOUT)
+            if r.returncode != 0:
+                raise RuntimeError("Airflow: " + r.stderr[-2000:])
+            want = json.loads(r.stdout.strip().splitlines()[-1])
+            exe = os.path.join(folder, "dag")
+            b = Bizc().build(path, case.dag, exe)
+            if b.returncode != 0:
+                raise RuntimeError("bizc does not compile it:\n" + b.stderr)
+            got = {"scheduled": [], "manual": []}
+            state = os.path.join(folder, "state")
+            env = clean_env({"BIZ_NOW": case.now})
+            r = subprocess.run([exe, "--state-dir", state, "-q", "--max-catchup", "500"],
+                               env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT)
+            if r.returncode != 0:
+                raise RuntimeError("the executable failed:\n" + r.stderr[-2000:])
+            recs = []
+            for f in glob.glob(os.path.join(state, "*", "runs", "*.json")):
+                with open(f) as fh:
+                    recs.append(json.load(fh))
+            recs.sort(key=lambda d: d["logical_date"])
+            got["scheduled"] = [[d["logical_date"], d["data_interval_start"],
+                                 d["data_interval_end"]] for d in recs]
+            for i, m in enumerate(case.manual):
+                st = os.path.join(folder, "manual%d" % i)
+                r = subprocess.run([exe, "--state-dir", st, "-q", "--logical-date", m],
+                                   env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT)
+                files = glob.glob(os.path.join(st, "*", "runs", "*.json"))
+                if r.returncode != 0 or len(files) != 1:
+                    raise RuntimeError("the manual run at %s failed:\n%s" % (m, r.stderr[-2000:]))
+                with open(files[0]) as fh:
+                    d = json.load(fh)
+                got["manual"].append([d["data_interval_start"], d["data_interval_end"]])
+            for kind in ("scheduled", "manual"):
+                if got[kind] != want[kind]:
+                    problems.append("%s runs differ:\n  Airflow: %s\n  bizc:    %s"
+                                    % (kind, json.dumps(want[kind]), json.dumps(got[kind])))
+            if not want["scheduled"] and not case.manual:
+                problems.append("the case checks nothing: no run is due by `now:`")
+        except (RuntimeError, subprocess.TimeoutExpired, ValueError, KeyError) as e:
+            problems.append(str(e))
+        label = "schedule " + os.path.relpath(path, TOP_SRC)
+        out.append((not problems, ["%s %s" % ("ok  " if not problems else "FAIL", label)]
+                    + ["     " + p for p in problems]))
+    return out
+
+
 def diffs_part(cases):
     """The list of deliberate differences and the cases agree."""
     try:
@@ -476,7 +551,7 @@ def diffs_part(cases):
 
 def main(argv):
     ap = argparse.ArgumentParser(prog="conform.py")
-    ap.add_argument("--only", default="run,load,refuse,stricter,diffs")
+    ap.add_argument("--only", default="run,load,refuse,stricter,diffs,schedule")
     ap.add_argument("--case", action="append", default=[])
     ap.add_argument("-j", type=int, default=2, help="cases run at once (default 2)")
     ap.add_argument("--one")
@@ -522,7 +597,8 @@ def main(argv):
         for name, fn in (("load", lambda: load_part(airflow, tmp)),
                          ("refuse", lambda: refuse_part(airflow, tmp)),
                          ("stricter", lambda: stricter_part(airflow, tmp)),
-                         ("diffs", lambda: diffs_part(cases + stricter))):
+                         ("diffs", lambda: diffs_part(cases + stricter)),
+                         ("schedule", lambda: schedule_part(airflow, tmp))):
             if name in parts:
                 for ok, lines in fn():
                     print("\n".join(lines), flush=True)

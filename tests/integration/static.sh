@@ -10,7 +10,10 @@
 #   (d) HTTPS without any CA bundle fails, and says the bundle is missing;
 #   (e) verify=false on the directory connection: a warning naming it, no
 #       verification for that connection only (the service call still
-#       verifies, so it fails here for want of a bundle).
+#       verifies, so it fails here for want of a bundle);
+#   (f) a DAG scheduled at 02:30 Europe/Paris runs its intervals over the
+#       spring change with Airflow's logical dates, with no zoneinfo in the
+#       chroot (the zone's rules are compiled in), and --crontab says so.
 # Skips (SKIP lines, not counted as passes) when bizc builds no static
 # executables (e.g. the sanitizer build) or when not run as root (chroot).
 . "$(dirname "$0")/lib.sh"
@@ -93,6 +96,36 @@ else
     assert_contains "(b) no HOME, no --state-dir: a message about the state directory" "$RUN_ERR" "state"
 fi
 assert_ne "(b) no HOME: no crash" "139" "$RUN_RC"
+
+# (f) a zoned schedule, no zoneinfo in the chroot
+zoned_biz="$T/paris.biz"
+cat >"$zoned_biz" <<'BIZ'
+import pendulum
+from airflow import DAG
+from airflow.operators.empty import EmptyOperator
+
+with DAG("paris", start_date=pendulum.datetime(2024, 3, 29, tz="Europe/Paris"),
+         schedule="30 2 * * *", catchup=True) as dag:
+    EmptyOperator(task_id="tick")
+BIZ
+zexe="$T/paris"
+if compile_dag "$zoned_biz" "$zexe"; then
+    zroot="$T/root.zoned"
+    mkdir -p "$zroot"
+    cp "$zexe" "$zroot/invoice"
+    run_chroot "$zroot" BIZ_NOW=2024-04-02T12:00:00Z -- --state-dir /state -q
+    assert_eq "(f) the zoned DAG runs in the chroot" 0 "$RUN_RC"
+    [ "$RUN_RC" = 0 ] || show_run
+    assert_eq "(f) the chroot has no zoneinfo" "" "$(ls -d "$zroot"/usr "$zroot"/etc 2>/dev/null)"
+    assert_eq "(f) the logical dates are Airflow's (03:30 CEST on March 31)" \
+        "scheduled__2024-03-29T01:30:00+00:00 scheduled__2024-03-30T01:30:00+00:00 scheduled__2024-03-31T01:30:00+00:00 scheduled__2024-04-01T00:30:00+00:00" \
+        "$(cd "$zroot"/state/paris/runs 2>/dev/null && ls *.json | sed 's/\.json$//' | sort | tr '\n' ' ' | sed 's/ $//')"
+    run_chroot "$zroot" -- --crontab --state-dir /state
+    assert_contains "(f) --crontab names the zone" "$RUN_OUT" "CRON_TZ=Europe/Paris"
+    assert_contains "(f) --crontab: 02:30 and the hour after" "$RUN_OUT" "30 2,3 * * * "
+else
+    fail "(f) the zoned DAG compiles"
+fi
 
 # (c) HTTPS with a self-signed CA
 P="$T/pki"

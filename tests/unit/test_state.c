@@ -26,7 +26,7 @@ static const biz_task_def tasks[] = {
 static const biz_dag_def dag = {
     "t_dag", "t.biz", "00", "test", NULL,
     "{\"schedule\": \"@daily\", \"start_date\": \"2024-01-01T00:00:00+00:00\", \"catchup\": true}",
-    tasks, 4, 1,
+    tasks, 4, 1, NULL, 0,
 };
 
 static time_t T(const char *iso)

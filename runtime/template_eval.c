@@ -604,7 +604,10 @@ static int eval_attr(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
         break;
     default: {
         cJSON *it = cJSON_IsObject(v.j) ? cJSON_GetObjectItemCaseSensitive(v.j, name) : NULL;
-        if (it) {
+        cJSON *dt = NULL;
+        if (biz_tpl_is_dt(v.j) && biz_tpl_dt_attr(v.j, name, &dt) == 0) {
+            r = dt ? set_json(cx, n, out, dt) : biz_tpl_fail(cx, n->start, "out of memory");
+        } else if (it) {
             r = set_json(cx, n, out, cJSON_DetachItemViaPointer(v.j, it));
         } else {
             char *txt = biz_tpl_node_text(cx, n->a);

@@ -97,6 +97,21 @@ void biz_tz_register(const biz_tz *z)
     registered[nregistered++] = z;
 }
 
+/* The registration index of z, -1 when not registered. */
+int biz_tz_index(const biz_tz *z)
+{
+    for (int i = 0; i < nregistered; i++)
+        if (registered[i] == z)
+            return i;
+    return -1;
+}
+
+/* The zone registered at index i, NULL when none. */
+const biz_tz *biz_tz_at(int i)
+{
+    return i >= 0 && i < nregistered ? registered[i] : NULL;
+}
+
 /* Names that mean UTC. */
 int biz_tz_name_is_utc(const char *name)
 {

@@ -50,6 +50,10 @@ void biz_tz_register(const biz_tz *z);
  * registered zone (known may be NULL). */
 const biz_tz *biz_tz_find(const char *name, int *known);
 
+/* The index of a registered zone (-1 when not registered), and back. */
+int biz_tz_index(const biz_tz *z);
+const biz_tz *biz_tz_at(int i);
+
 /* True for the names Airflow takes as UTC ("UTC", "Etc/UTC", "GMT", "Z"...). */
 int biz_tz_name_is_utc(const char *name);
 

@@ -122,8 +122,14 @@ int biz_ctx_build(biz_run *run)
     strftime(ds, sizeof ds, "%Y-%m-%d", &tm);
     strftime(ds_nodash, sizeof ds_nodash, "%Y%m%d", &tm);
     strftime(ts_nodash, sizeof ts_nodash, "%Y%m%dT%H%M%S", &tm);
-    char ts_tz[40];   /* ts without dashes and colons: 20240101T000000+0000 */
-    snprintf(ts_tz, sizeof ts_tz, "%s+0000", ts_nodash);
+    /* ts without dashes and colons, as Airflow: 20240101T000000+0000 (with
+     * ts's microseconds when it has them) */
+    char ts_tz[48];
+    size_t k = 0;
+    for (const char *p = ts; *p && k < sizeof ts_tz - 1; p++)
+        if (*p != '-' && *p != ':')
+            ts_tz[k++] = *p;
+    ts_tz[k] = '\0';
 
     cJSON *c = cJSON_CreateObject();
     if (!c)

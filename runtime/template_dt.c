@@ -349,3 +349,111 @@ int biz_tpl_dt_filter(biz_tpl_ctx *cx, int at, const char *name, const cJSON *v,
     *out = cJSON_CreateString(tsz ? flat : iso);
     return *out ? 0 : biz_tpl_fail(cx, at, "out of memory");
 }
+
+/* ------------------------------------------------------------ timedelta */
+
+/* A timedelta of secs seconds (macros.timedelta). */
+static cJSON *new_td(double secs)
+{
+    cJSON *j = cJSON_CreateNumber(secs);
+    if (j)
+        j->type |= BIZ_TPL_TD_BIT;
+    return j;
+}
+
+int biz_tpl_is_td(const cJSON *j)
+{
+    return j && cJSON_IsNumber(j) && (j->type & BIZ_TPL_TD_BIT);
+}
+
+/* Python's str() of a timedelta: "1 day, 2:03:04", "-1 day, 23:00:00",
+ * "0:00:01.500000". */
+void biz_tpl_td_str_to(biz_tpl_buf *b, const cJSON *j)
+{
+    double us_total = round(j->valuedouble * 1e6);
+    double days = floor(us_total / 86400e6);
+    double rest = us_total - days * 86400e6;
+    long long secs = (long long)(rest / 1e6);
+    long long us = (long long)(rest - (double)secs * 1e6);
+    char buf[96];
+    int k = 0;
+    if (days != 0)
+        k = snprintf(buf, sizeof buf, "%.0f day%s, ", days, fabs(days) == 1 ? "" : "s");
+    k += snprintf(buf + k, sizeof buf - (size_t)k, "%lld:%02lld:%02lld", secs / 3600, secs / 60 % 60,
+                  secs % 60);
+    if (us)
+        snprintf(buf + k, sizeof buf - (size_t)k, ".%06lld", us);
+    biz_tpl_buf_adds(b, buf);
+}
+
+/* macros.timedelta(days=, seconds=, microseconds=, milliseconds=,
+ * minutes=, hours=, weeks=): Python's datetime.timedelta. */
+int biz_tpl_td_macro(struct biz_tpl_ctx *cx, const struct biz_tpl_node *n, cJSON **args,
+                     char **names, int nargs, cJSON **out)
+{
+    static const char *const units[] = { "days", "seconds", "microseconds", "milliseconds",
+                                         "minutes", "hours", "weeks", NULL };
+    static const double mult[] = { 86400, 1, 1e-6, 1e-3, 60, 3600, 604800 };
+    double total = 0;
+    for (int i = 0; i < nargs; i++) {
+        int k = names[i] ? -1 : i;
+        for (int u = 0; names[i] && units[u]; u++)
+            if (!strcmp(names[i], units[u]))
+                k = u;
+        if (k < 0 || k > 6)
+            return biz_tpl_fail(cx, n->start, names[i] ? "timedelta() got an unexpected keyword argument '%s'"
+                                                       : "timedelta() takes at most 7 arguments%s", names[i] ? names[i] : "");
+        if (!cJSON_IsNumber(args[i]) || biz_tpl_is_td(args[i]))
+            return biz_tpl_fail(cx, n->start, "timedelta(): %s must be a number, not %s", units[k],
+                                biz_tpl_type_name(args[i]));
+        total += args[i]->valuedouble * mult[k];
+    }
+    if (!isfinite(total) || fabs(total) > 1e9 * 86400)
+        return biz_tpl_fail(cx, n->start, "timedelta(): out of range");
+    *out = new_td(total);
+    return *out ? 0 : biz_tpl_fail(cx, n->start, "out of memory");
+}
+
+/* + and - with date-times and timedeltas: a date-time plus or minus a
+ * timedelta moves the instant (pendulum), timedeltas add up. 1 when
+ * neither operand is one; -1 after an error (the other operations are
+ * refused). */
+int biz_tpl_dt_arith(struct biz_tpl_ctx *cx, const struct biz_tpl_node *n, int op, const cJSON *a,
+                     const cJSON *b, cJSON **out)
+{
+    int adt = biz_tpl_is_dt(a), bdt = biz_tpl_is_dt(b), atd = biz_tpl_is_td(a), btd = biz_tpl_is_td(b);
+    if (!adt && !bdt && !atd && !btd)
+        return 1;
+    if ((op == '+' || op == '-') && adt && btd) {
+        double v = a->valuedouble + (op == '+' ? 1 : -1) * round(b->valuedouble * 1e6);
+        double s = floor(v / 1e6);
+        *out = biz_tpl_new_datetime((long long)s, (int)(v - s * 1e6),
+                                    a->valueint > 0 ? biz_tz_at(a->valueint - 1) : NULL);
+    } else if (op == '+' && atd && bdt) {
+        return biz_tpl_dt_arith(cx, n, op, b, a, out);
+    } else if ((op == '+' || op == '-') && atd && btd) {
+        *out = new_td(a->valuedouble + (op == '+' ? 1 : -1) * b->valuedouble);
+    } else if (op == '-' && adt && bdt) {
+        /* pendulum gives an Interval, which prints as neither a timedelta
+         * nor a number */
+        return biz_tpl_fail(cx, n->start, "subtracting date-times is not supported (compare them, "
+                            "or subtract their .timestamp())");
+    } else {
+        return biz_tpl_fail(cx, n->start, "unsupported operand type(s) for %s: '%s' and '%s'",
+                            op == '+' ? "+" : op == '-' ? "-" : op == '*' ? "*" : op == '/' ? "/" : "this operator",
+                            biz_tpl_type_name(a), biz_tpl_type_name(b));
+    }
+    return *out ? 0 : biz_tpl_fail(cx, n->start, "out of memory");
+}
+
+/* A timedelta's total_seconds(). 1 when name is not a timedelta method. */
+int biz_tpl_td_method(struct biz_tpl_ctx *cx, const struct biz_tpl_node *n, const cJSON *self,
+                      const char *name, int nargs, cJSON **out)
+{
+    if (strcmp(name, "total_seconds"))
+        return 1;
+    if (nargs)
+        return biz_tpl_fail(cx, n->start, "total_seconds() takes no arguments");
+    *out = biz_tpl_new_float(self->valuedouble);
+    return *out ? 0 : biz_tpl_fail(cx, n->start, "out of memory");
+}

@@ -25,6 +25,8 @@
 #define BIZ_TPL_INT_BIT (1 << 14)
 /* a string that is a date-time (template_dt.c) */
 #define BIZ_TPL_DT_BIT (1 << 15)
+/* a number that is a timedelta, in seconds (template_dt.c) */
+#define BIZ_TPL_TD_BIT (1 << 16)
 
 /* Node kinds. ORDER: none needed, switch statements name them. */
 enum biz_tpl_kind {
@@ -168,6 +170,16 @@ int biz_tpl_dt_method(struct biz_tpl_ctx *cx, const struct biz_tpl_node *n, cons
                       const char *name, cJSON **args, char **names, int nargs, cJSON **out);
 int biz_tpl_dt_attr(const cJSON *self, const char *name, cJSON **out);
 int biz_tpl_dt_filter(struct biz_tpl_ctx *cx, int at, const char *name, const cJSON *v, cJSON **out);
+/* Timedeltas (macros.timedelta): the test, str(), the macro, + and -
+ * with date-times (1: no date-time or timedelta there), total_seconds(). */
+int biz_tpl_is_td(const cJSON *j);
+void biz_tpl_td_str_to(biz_tpl_buf *b, const cJSON *j);
+int biz_tpl_td_macro(struct biz_tpl_ctx *cx, const struct biz_tpl_node *n, cJSON **args,
+                     char **names, int nargs, cJSON **out);
+int biz_tpl_dt_arith(struct biz_tpl_ctx *cx, const struct biz_tpl_node *n, int op, const cJSON *a,
+                     const cJSON *b, cJSON **out);
+int biz_tpl_td_method(struct biz_tpl_ctx *cx, const struct biz_tpl_node *n, const cJSON *self,
+                      const char *name, int nargs, cJSON **out);
 
 /* ---- evaluation (template_eval.c) ---- */
 

@@ -235,7 +235,8 @@ static const char *const known_methods[] = {
     "join", "title", "capitalize", "find", "count", "ds_add", "ds_format",
     /* a date-time's (template_dt.c) */
     "strftime", "isoformat", "add", "subtract", "in_timezone", "in_tz", "astimezone",
-    "timestamp", "weekday", "isoweekday", "date", "to_date_string", "to_datetime_string", NULL};
+    "timestamp", "weekday", "isoweekday", "date", "to_date_string", "to_datetime_string",
+    "timedelta", "total_seconds", NULL};
 static const char *const known_functions[] = {"range", "dict", NULL};
 
 static int in_list(const char *s, const char *const *l)

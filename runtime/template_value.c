@@ -276,6 +276,8 @@ void biz_tpl_str_to(biz_tpl_buf *b, const cJSON *j)
         biz_tpl_buf_adds(b, "True");
     else if (cJSON_IsFalse(j))
         biz_tpl_buf_adds(b, "False");
+    else if (biz_tpl_is_td(j))
+        biz_tpl_td_str_to(b, j);
     else if (cJSON_IsNumber(j))
         num_to(b, j);
     else if (cJSON_IsString(j))
@@ -545,6 +547,8 @@ const char *biz_tpl_type_name(const cJSON *j)
         return "NoneType";
     if (cJSON_IsBool(j))
         return "bool";
+    if (biz_tpl_is_td(j))
+        return "timedelta";
     if (cJSON_IsNumber(j))
         return biz_tpl_num_is_int(j) ? "int" : "float";
     if (biz_tpl_is_dt(j))

@@ -449,6 +449,17 @@ static void test_datetimes(void)
     CHECK("{{ frac }} {{ frac.isoformat() }} {{ frac | ts }}",
           "2024-01-02 00:00:00.000250+00:00 2024-01-02T00:00:00.000250+00:00 2024-01-02T00:00:00.000250+00:00");
     CHECK("{{ {'at': logical_date} | tojson }}", "{\"at\": \"2024-01-02T00:00:00+00:00\"}");
+    CHECK("{{ logical_date - macros.timedelta(days=1) }}", "2024-01-01 00:00:00+00:00");
+    CHECK("{{ (logical_date + macros.timedelta(hours=36)).isoformat() }}", "2024-01-03T12:00:00+00:00");
+    CHECK("{{ macros.timedelta(hours=-1) }}|{{ macros.timedelta(days=2, seconds=1.5) }}|"
+          "{{ macros.timedelta(minutes=90) }}", "-1 day, 23:00:00|2 days, 0:00:01.500000|1:30:00");
+    CHECK("{{ gap + macros.timedelta(days=1) }}", "2024-03-31 03:30:00+02:00");
+    CHECK("{{ macros.timedelta(1) + macros.timedelta(hours=1) }} {{ macros.timedelta(1).total_seconds() }}",
+          "1 day, 1:00:00 86400.0");
+    RTERR("{{ data_interval_end - logical_date }}", 3,
+          "subtracting date-times is not supported (compare them, or subtract their .timestamp())");
+    RTERR("{{ logical_date * 2 }}", 3, "unsupported operand type(s) for *: 'DateTime' and 'int'");
+    RTERR("{{ macros.timedelta(eons=1) }}", 3, "timedelta() got an unexpected keyword argument 'eons'");
     RTERR("{{ logical_date.in_timezone('Mars/Base') }}", 3,
           "time zone 'Mars/Base' is not compiled into this executable (bizc compiles the zones of "
           "start_date and of in_timezone('...') literals)");

@@ -66,6 +66,12 @@ void biz_tpl_dt_format(time_t t, int us, const biz_tz *z, char sep, char *buf, s
              u.hour, u.minute, u.second, frac, off < 0 ? '-' : '+', a / 3600, a / 60 % 60);
 }
 
+/* True when t is within Python's years 1 to 9999. */
+static int in_range(double t)
+{
+    return t >= -62135596800.0 && t < 253402300800.0;
+}
+
 /* Instants of two date-times, for == and ordering. */
 int biz_tpl_dt_cmp(const cJSON *a, const cJSON *b)
 {
@@ -206,6 +212,8 @@ static int dt_add(biz_tpl_ctx *cx, const biz_tpl_node *n, const cJSON *self, int
                       + u.second + (time_t)((v[2] * 7 + v[3]) * 86400) + (time_t)(whole + carry);
         r = biz_tz_from_local(z, wall, 1);
     }
+    if (!in_range((double)r))
+        return biz_tpl_fail(cx, n->start, "date value out of range");
     *out = biz_tpl_new_datetime(r, (int)micro, z);
     return *out ? 0 : biz_tpl_fail(cx, n->start, "out of memory");
 }
@@ -427,6 +435,8 @@ int biz_tpl_dt_arith(struct biz_tpl_ctx *cx, const struct biz_tpl_node *n, int o
     if ((op == '+' || op == '-') && adt && btd) {
         double v = a->valuedouble + (op == '+' ? 1 : -1) * round(b->valuedouble * 1e6);
         double s = floor(v / 1e6);
+        if (!in_range(s))
+            return biz_tpl_fail(cx, n->start, "date value out of range");
         *out = biz_tpl_new_datetime((long long)s, (int)(v - s * 1e6),
                                     a->valueint > 0 ? biz_tz_at(a->valueint - 1) : NULL);
     } else if (op == '+' && atd && bdt) {

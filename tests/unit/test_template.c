@@ -459,6 +459,9 @@ static void test_datetimes(void)
     RTERR("{{ data_interval_end - logical_date }}", 3,
           "subtracting date-times is not supported (compare them, or subtract their .timestamp())");
     RTERR("{{ logical_date * 2 }}", 3, "unsupported operand type(s) for *: 'DateTime' and 'int'");
+    RTERR("{{ logical_date + macros.timedelta(days=9000000) }}", 3, "date value out of range");
+    RTERR("{{ logical_date.add(years=8000) }}", 3, "add(): year 10024 is out of range");
+    RTERR("{{ logical_date.add(hours=100000000) }}", 3, "add(): hours out of range");
     RTERR("{{ macros.timedelta(eons=1) }}", 3, "timedelta() got an unexpected keyword argument 'eons'");
     RTERR("{{ logical_date.in_timezone('Mars/Base') }}", 3,
           "time zone 'Mars/Base' is not compiled into this executable (bizc compiles the zones of "

@@ -328,6 +328,10 @@ const biz_tz_def *biz_tzif_load(const char *name, char *err, size_t errlen)
         snprintf(err, errlen, "time zone '%s': %s is not a valid TZif file (%s)", name, path,
                  rerr ? strerror(errno) : l ? why : "out of memory");
         free(data);
+        if (l) {
+            free((void *)l->z.at);
+            free((void *)l->z.offset);
+        }
         free(l);
         return NULL;
     }

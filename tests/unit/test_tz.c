@@ -126,6 +126,37 @@ static void test_load_errors(void)
     CU_ASSERT_PTR_NOT_NULL(biz_tz_find("Europe/Paris", &known));
 }
 
+/* Every prefix of a real TZif file, and flipped bytes, parse or fail
+ * cleanly (run under the sanitizers, scripts/test.sh). */
+static void test_truncated(void)
+{
+    FILE *f = fopen("/usr/share/zoneinfo/Europe/Paris", "rb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    unsigned char data[8192];
+    size_t len = fread(data, 1, sizeof data, f);
+    fclose(f);
+    CU_ASSERT_TRUE_FATAL(len > 100);
+    char err[200];
+    int ok = 0;
+    for (size_t n = 0; n <= len; n++) {
+        biz_tz_def z;
+        if (biz_tzif_parse(data, n, &z, err, sizeof err) == 0)
+            ok++;
+        free((void *)z.at);
+        free((void *)z.offset);
+    }
+    CU_ASSERT_TRUE(ok >= 1);   /* the whole file at least */
+    for (size_t i = 0; i < len; i += 7) {
+        unsigned char copy[8192];
+        memcpy(copy, data, len);
+        copy[i] ^= 0xA5;
+        biz_tz_def z;
+        (void)biz_tzif_parse(copy, len, &z, err, sizeof err);
+        free((void *)z.at);
+        free((void *)z.offset);
+    }
+}
+
 /* The scheduled runs due at now: their starts (logical dates), joined. */
 static void due_is(const char *expr, const char *tz, const char *start, const char *now,
                    const char *want)
@@ -198,6 +229,7 @@ int main(void)
     CU_add_test(s, "wall times to instants", test_local);
     CU_add_test(s, "POSIX rule = tzdata's table", test_rule_matches_table);
     CU_add_test(s, "load and lookup errors", test_load_errors);
+    CU_add_test(s, "truncated and damaged TZif data", test_truncated);
     CU_add_test(s, "cron schedules over DST changes", test_schedules);
     CU_add_test(s, "zoned crontab lines", test_crontab_zoned);
     CU_basic_set_mode(CU_BRM_VERBOSE);

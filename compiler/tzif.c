@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "tzif.h"
 #include "cron.h"
@@ -297,6 +298,12 @@ const biz_tz_def *biz_tzif_load(const char *name, char *err, size_t errlen)
         dir = "/usr/share/zoneinfo";
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        snprintf(err, errlen, "unknown time zone '%s' (a folder of tzdata's zones, e.g. '%s/...')",
+                 name, name);
+        return NULL;
+    }
     FILE *f = fopen(path, "rb");
     if (!f) {
         if (errno == ENOENT || errno == ENOTDIR)

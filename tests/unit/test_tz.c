@@ -114,6 +114,8 @@ static void test_load_errors(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown time zone 'Europe/Pariss'"));
     CU_ASSERT_PTR_NULL(biz_tzif_load("../../etc/passwd", err, sizeof err));
     CU_ASSERT_PTR_NULL(biz_tzif_load("", err, sizeof err));
+    CU_ASSERT_PTR_NULL(biz_tzif_load("Europe", err, sizeof err));
+    CU_ASSERT_STRING_EQUAL(err, "unknown time zone 'Europe' (a folder of tzdata's zones, e.g. 'Europe/...')");
     unsigned char junk[60] = "TZif2";
     biz_tz_def z;
     CU_ASSERT_EQUAL(biz_tzif_parse(junk, sizeof junk, &z, err, sizeof err), -1);

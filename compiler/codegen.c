@@ -203,6 +203,11 @@ static int sb_zones(sbuf *b, const biz_ir_dag *dag)
             sb_printf(b, "\n};\nstatic const int biz_tz%d_offset[] = {", k);
             for (int i = 0; i < z->n; i++)
                 sb_printf(b, "%s%s%d", i ? "," : "", i % 12 ? " " : "\n    ", z->offset[i]);
+            sb_printf(b, "\n};\nstatic const char *const biz_tz%d_abbr[] = {", k);
+            for (int i = 0; i < z->n; i++) {
+                sb_printf(b, "%s%s", i ? "," : "", i % 8 ? " " : "\n    ");
+                sb_cstr(b, z->abbr ? z->abbr[i] : "", 4);
+            }
             sb_printf(b, "\n};\n");
             sb_flush(b, FLUSH_AT);
         }
@@ -210,7 +215,11 @@ static int sb_zones(sbuf *b, const biz_ir_dag *dag)
         sb_cstr(b, z->name, 4);
         sb_printf(b, ",\n    .offset0 = %d,\n", z->offset0);
         if (z->n > 0)
-            sb_printf(b, "    .at = biz_tz%d_at,\n    .offset = biz_tz%d_offset,\n    .n = %d,\n", k, k, z->n);
+            sb_printf(b, "    .at = biz_tz%d_at,\n    .offset = biz_tz%d_offset,\n    .n = %d,\n"
+                         "    .abbr = biz_tz%d_abbr,\n", k, k, z->n, k);
+        sb_printf(b, "    .abbr0 = ");
+        sb_cstr(b, z->abbr0 ? z->abbr0 : "", 4);
+        sb_printf(b, ",\n");
         sb_printf(b, "};\n");
     }
     if (n > 0) {

@@ -128,13 +128,7 @@ static int dt_strftime(biz_tpl_ctx *cx, int at, const cJSON *self, const char *f
             p++;
             snprintf(buf, sizeof buf, "%c%02d:%02d", off < 0 ? '-' : '+', a / 3600, a / 60 % 60);
         } else if (*p == 'Z') {
-            /* bizc keeps no zone abbreviations: UTC, else the offset */
-            if (!z || off == 0)
-                snprintf(buf, sizeof buf, "UTC");
-            else if (a % 3600)
-                snprintf(buf, sizeof buf, "%c%02d%02d", off < 0 ? '-' : '+', a / 3600, a / 60 % 60);
-            else
-                snprintf(buf, sizeof buf, "%c%02d", off < 0 ? '-' : '+', a / 3600);
+            snprintf(buf, sizeof buf, "%s", biz_tz_abbr(z, t));
         } else if (strchr("aAbBcdHIjmMpSUwWxXyY%GuVgeCDFhnRrTt", *p)) {
             snprintf(piece, sizeof piece, "%%%c", *p);
             if (strftime(buf, sizeof buf, piece, &tm) == 0)

@@ -64,6 +64,16 @@ time_t biz_tz_from_local(const biz_tz *z, time_t local, int fold)
     return local - biz_tz_local_offset(z, local, fold);
 }
 
+/* The abbreviation at instant t ("CET"); "UTC" for z NULL. */
+const char *biz_tz_abbr(const biz_tz *z, time_t t)
+{
+    if (!z)
+        return "UTC";
+    int i = z->n ? last_change(z, t) : -1;
+    const char *a = i < 0 ? z->abbr0 : z->abbr ? z->abbr[i] : NULL;
+    return a ? a : "";
+}
+
 /* The wall time of instant t. */
 time_t biz_tz_to_local(const biz_tz *z, time_t t)
 {

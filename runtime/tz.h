@@ -35,6 +35,10 @@ int biz_tz_local_offset(const biz_tz *z, time_t local, int fold);
  * the first. */
 time_t biz_tz_from_local(const biz_tz *z, time_t local, int fold);
 
+/* The zone's abbreviation at instant t ("CET", "CEST"); "UTC" for z
+ * NULL, "" when the table has none. */
+const char *biz_tz_abbr(const biz_tz *z, time_t t);
+
 /* The naive wall time of instant t (make_naive). */
 time_t biz_tz_to_local(const biz_tz *z, time_t t);
 

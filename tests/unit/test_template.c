@@ -430,6 +430,8 @@ static void test_datetimes(void)
     CHECK("{{ logical_date.in_timezone('Europe/Paris').add(months=6).strftime('%H:%M %z') }}",
           "01:00 +0200");
     CHECK("{{ gap.add(days=1) }}", "2024-03-31 03:30:00+02:00");
+    CHECK("{{ gap.strftime('%H:%M %Z') }} {{ gap.add(days=1).strftime('%Z %z') }} {{ logical_date.strftime('%Z') }}",
+          "02:30 CET CEST +0200 UTC");
     CHECK("{{ gap.add(hours=24) }}", "2024-03-31 03:30:00+02:00");
     CHECK("{{ logical_date < data_interval_end }} {{ logical_date == logical_date.in_timezone('Europe/Paris') }}"
           " {{ logical_date > data_interval_end }} {{ logical_date == '2024-01-02 00:00:00+00:00' }}",

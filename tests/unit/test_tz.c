@@ -51,6 +51,14 @@ static void test_offsets(void)
     CU_ASSERT_EQUAL(biz_tz_offset(ny, T("2024-03-10T07:00:00Z")), -4 * 3600);
     CU_ASSERT_EQUAL(biz_tz_offset(ny, T("2024-11-03T06:00:00Z")), -5 * 3600);
     CU_ASSERT_EQUAL(biz_tz_offset(NULL, T("2024-07-15T12:00:00Z")), 0);
+    /* abbreviations, from the table and from the rule after it */
+    CU_ASSERT_STRING_EQUAL(biz_tz_abbr(p, T("2024-01-15T12:00:00Z")), "CET");
+    CU_ASSERT_STRING_EQUAL(biz_tz_abbr(p, T("2024-07-15T12:00:00Z")), "CEST");
+    CU_ASSERT_STRING_EQUAL(biz_tz_abbr(p, T("2150-07-01T00:00:00Z")), "CEST");
+    CU_ASSERT_STRING_EQUAL(biz_tz_abbr(p, T("2150-12-01T00:00:00Z")), "CET");
+    CU_ASSERT_STRING_EQUAL(biz_tz_abbr(ny, T("2024-11-03T06:00:00Z")), "EST");
+    CU_ASSERT_STRING_EQUAL(biz_tz_abbr(ny, T("2024-07-01T06:00:00Z")), "EDT");
+    CU_ASSERT_STRING_EQUAL(biz_tz_abbr(NULL, 0), "UTC");
     CU_ASSERT_TRUE(biz_tz_is_utc(NULL));
     CU_ASSERT_FALSE(biz_tz_is_utc(p));
 }
@@ -101,6 +109,7 @@ static void test_rule_matches_table(void)
         CU_ASSERT_TRUE(i - n > 40);
         free((void *)head.at);
         free((void *)head.offset);
+        free((void *)head.abbr);
     }
     biz_tz_def bad = { 0 };
     CU_ASSERT_EQUAL(biz_tzif_extend(&bad, "CET-1CEST,M13.5.0,M10.5.0/3", 0), -1);
@@ -146,6 +155,7 @@ static void test_truncated(void)
             ok++;
         free((void *)z.at);
         free((void *)z.offset);
+        free((void *)z.abbr);
     }
     CU_ASSERT_TRUE(ok >= 1);   /* the whole file at least */
     for (size_t i = 0; i < len; i += 7) {
@@ -156,6 +166,7 @@ static void test_truncated(void)
         (void)biz_tzif_parse(copy, len, &z, err, sizeof err);
         free((void *)z.at);
         free((void *)z.offset);
+        free((void *)z.abbr);
     }
 }
 

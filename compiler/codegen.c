@@ -168,37 +168,67 @@ static int comment_safe(const char *s)
     return 1;
 }
 
-/* The zone tables of the DAG's time zone (settings' "timezone"), read
- * from the build machine's tzdata: the executable needs none where it
- * runs. Returns how many zones were emitted (biz_zones[]). */
+/* The tables of the zones the DAG names (settings' "timezone", then
+ * "zones"), read from the build machine's tzdata: the executable needs
+ * none where it runs. Returns how many were emitted (biz_zones[]). */
 static int sb_zones(sbuf *b, const biz_ir_dag *dag)
 {
+    const biz_tz_def *zs[16];
+    int n = 0;
+    const cJSON *names[17];
+    int nn = 0;
     const cJSON *tz = cJSON_GetObjectItemCaseSensitive(dag->settings, "timezone");
-    if (!cJSON_IsString(tz))
-        return 0;
-    char err[300];
-    const biz_tz_def *z = biz_tzif_load(tz->valuestring, err, sizeof err);
-    if (!z)
-        return 0;   /* sema loaded it already: not reached */
-    /* tzif.c takes only names of [A-Za-z0-9/_+-]: safe in a comment. */
-    sb_printf(b, "/* Time zone %s, from the tzdata bizc was built on. */\n", z->name);
-    if (z->n > 0) {
-        sb_printf(b, "static const long long biz_tz0_at[] = {");
-        for (int i = 0; i < z->n; i++)
-            sb_printf(b, "%s%s%lldLL", i ? "," : "", i % 6 ? " " : "\n    ", z->at[i]);
-        sb_printf(b, "\n};\nstatic const int biz_tz0_offset[] = {");
-        for (int i = 0; i < z->n; i++)
-            sb_printf(b, "%s%s%d", i ? "," : "", i % 12 ? " " : "\n    ", z->offset[i]);
-        sb_printf(b, "\n};\n");
-        sb_flush(b, FLUSH_AT);
+    if (cJSON_IsString(tz))
+        names[nn++] = tz;
+    const cJSON *more = cJSON_GetObjectItemCaseSensitive(dag->settings, "zones");
+    for (const cJSON *it = cJSON_IsArray(more) ? more->child : NULL; it && nn < 17; it = it->next)
+        names[nn++] = it;
+    for (int i = 0; i < nn && n < 16; i++) {
+        char err[300];
+        const biz_tz_def *z = cJSON_IsString(names[i]) ? biz_tzif_load(names[i]->valuestring, err, sizeof err) : NULL;
+        int dup = 0;
+        for (int k = 0; k < n; k++)
+            dup |= zs[k] == z;
+        if (z && !dup)   /* sema loaded each already */
+            zs[n++] = z;
     }
-    sb_printf(b, "static const biz_tz_def biz_tz0 = {\n    .name = ");
-    sb_cstr(b, z->name, 4);
-    sb_printf(b, ",\n    .offset0 = %d,\n", z->offset0);
-    if (z->n > 0)
-        sb_printf(b, "    .at = biz_tz0_at,\n    .offset = biz_tz0_offset,\n    .n = %d,\n", z->n);
-    sb_printf(b, "};\nstatic const biz_tz_def *const biz_zones[] = { &biz_tz0 };\n\n");
-    return 1;
+    for (int k = 0; k < n; k++) {
+        const biz_tz_def *z = zs[k];
+        /* tzif.c takes only names of [A-Za-z0-9/_+-]: safe in a comment. */
+        sb_printf(b, "/* Time zone %s, from the tzdata bizc was built on. */\n", z->name);
+        if (z->n > 0) {
+            sb_printf(b, "static const long long biz_tz%d_at[] = {", k);
+            for (int i = 0; i < z->n; i++)
+                sb_printf(b, "%s%s%lldLL", i ? "," : "", i % 6 ? " " : "\n    ", z->at[i]);
+            sb_printf(b, "\n};\nstatic const int biz_tz%d_offset[] = {", k);
+            for (int i = 0; i < z->n; i++)
+                sb_printf(b, "%s%s%d", i ? "," : "", i % 12 ? " " : "\n    ", z->offset[i]);
+            sb_printf(b, "\n};\nstatic const char *const biz_tz%d_abbr[] = {", k);
+            for (int i = 0; i < z->n; i++) {
+                sb_printf(b, "%s%s", i ? "," : "", i % 8 ? " " : "\n    ");
+                sb_cstr(b, z->abbr ? z->abbr[i] : "", 4);
+            }
+            sb_printf(b, "\n};\n");
+            sb_flush(b, FLUSH_AT);
+        }
+        sb_printf(b, "static const biz_tz_def biz_tz%d = {\n    .name = ", k);
+        sb_cstr(b, z->name, 4);
+        sb_printf(b, ",\n    .offset0 = %d,\n", z->offset0);
+        if (z->n > 0)
+            sb_printf(b, "    .at = biz_tz%d_at,\n    .offset = biz_tz%d_offset,\n    .n = %d,\n"
+                         "    .abbr = biz_tz%d_abbr,\n", k, k, z->n, k);
+        sb_printf(b, "    .abbr0 = ");
+        sb_cstr(b, z->abbr0 ? z->abbr0 : "", 4);
+        sb_printf(b, ",\n");
+        sb_printf(b, "};\n");
+    }
+    if (n > 0) {
+        sb_printf(b, "static const biz_tz_def *const biz_zones[] = {");
+        for (int k = 0; k < n; k++)
+            sb_printf(b, "%s &biz_tz%d", k ? "," : "", k);
+        sb_printf(b, " };\n\n");
+    }
+    return n;
 }
 
 static void generate(sbuf *b, const biz_ir_dag *dag, const biz_codegen_info *info)

@@ -14,6 +14,8 @@
 #include <strings.h>
 #include "sema.h"
 #include "sema_int.h"
+#include "tz.h"
+#include "tzif.h"
 #include "template.h"
 
 static const char *const http_methods[] = {
@@ -141,6 +143,19 @@ static void tpl_ref(void *user, const char *kind, const char *value, int offset)
         r.span.end.col += (int)strlen(value) + 2 * q;
         r.span.end.off += (int)strlen(value) + 2 * q;
         SX_PUSH(S, S->pend_refs, S->npend_refs, S->cap_pend_refs, r);
+    } else if (strcmp(kind, "tz") == 0 && !biz_tz_name_is_utc(value)) {
+        /* The executable holds the zones its templates convert to. */
+        char err[300];
+        const biz_tz_def *z = biz_tzif_load(value, err, sizeof err);
+        biz_span sp = biz_span_at(pos);
+        if (!z) {
+            biz_error(S->d, sp, "use a tzdata name such as 'Europe/Paris' or 'UTC'", "%s", err);
+            return;
+        }
+        for (int i = 0; i < S->nzones; i++)
+            if (S->zones[i] == z->name)
+                return;
+        SX_PUSH(S, S->zones, S->nzones, S->cap_zones, z->name);
     } else if (strcmp(kind, "name") == 0 && !tpl_name_known(value)) {
         /* Templates render with StrictUndefined, as in Airflow: an unknown
          * name would fail the task on every run, so it is an error here. */

@@ -973,6 +973,11 @@ static void build_settings(biz_sema *S, sx_dag *dag)
      * its rules). */
     if (start && start->u.dt.tz)
         cJSON_AddStringToObject(o, "timezone", start->u.dt.tz);
+    if (S->nzones > 0) {   /* and those its templates' in_timezone() name */
+        cJSON *zl = cJSON_AddArrayToObject(o, "zones");
+        for (int i = 0; zl && i < S->nzones; i++)
+            cJSON_AddItemToArray(zl, cJSON_CreateString(S->zones[i]));
+    }
     a = dag_arg(dag, "end_date");
     cJSON_AddItemToObject(o, "end_date", a && a->val->kind == BV_DATETIME ? sx_to_json(a->val) : cJSON_CreateNull());
     a = dag_arg(dag, "catchup");

@@ -262,6 +262,8 @@ struct biz_sema {
     sx_edge *pend_out;          /* producers of .output values in its args
                                    (to is unused) */
     int npend_out, cap_pend_out;
+    const char **zones;         /* zones named by in_timezone('...') in templates */
+    int nzones, cap_zones;
     sx_ref *pend_refs;          /* task references in its args */
     int npend_refs, cap_pend_refs;
     int syntax_errors;          /* errors before sema: names may be missing

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "tzif.h"
 #include "cron.h"
@@ -19,8 +20,23 @@ static long long be(const unsigned char *p, int n)
     return (long long)v;
 }
 
+/* A zone abbreviation, kept for the life of the process (zones are):
+ * each distinct one once. */
+static const char *intern(const char *s, size_t n)
+{
+    static char *names[256];
+    static int nnames;
+    for (int i = 0; i < nnames; i++)
+        if (strlen(names[i]) == n && memcmp(names[i], s, n) == 0)
+            return names[i];
+    char *c = strndup(s, n);
+    if (!c || nnames == 256)
+        return c ? c : "";
+    return names[nnames++] = c;
+}
+
 /* Grows out's arrays to hold one more change. */
-static int push(biz_tz_def *out, long long at, int off, int *cap)
+static int push(biz_tz_def *out, long long at, int off, const char *abbr, int *cap)
 {
     if (out->n == *cap) {
         int c = *cap ? *cap * 2 : 64;
@@ -32,12 +48,28 @@ static int push(biz_tz_def *out, long long at, int off, int *cap)
         if (!o)
             return -1;
         out->offset = o;
+        const char **ab = realloc((void *)out->abbr, sizeof *ab * (size_t)c);
+        if (!ab)
+            return -1;
+        out->abbr = ab;
         *cap = c;
     }
     ((long long *)out->at)[out->n] = at;
     ((int *)out->offset)[out->n] = off;
+    ((const char **)out->abbr)[out->n] = abbr;
     out->n++;
     return 0;
+}
+
+/* The abbreviation of TZif type t (its designation index into chars). */
+static const char *type_abbr(const unsigned char *types, const unsigned char *chars, long long charcnt,
+                             int t)
+{
+    int di = types[6 * t + 5];
+    if (di >= charcnt)
+        return "";
+    const unsigned char *e = memchr(chars + di, '\0', (size_t)(charcnt - di));
+    return intern((const char *)chars + di, e ? (size_t)(e - chars - di) : (size_t)(charcnt - di));
 }
 
 /* Parses TZif data (see tzif.h). */
@@ -77,9 +109,11 @@ int biz_tzif_parse(const unsigned char *data, size_t len, biz_tz_def *out, char 
             continue;
         }
         const unsigned char *times = b, *idx = b + timecnt * tsize, *types = idx + timecnt;
+        const unsigned char *chars = types + typecnt * 6;
         int cap = 0;
         /* RFC 8536: type 0 is in force before the first change. */
         out->offset0 = (int)be(types, 4);
+        out->abbr0 = type_abbr(types, chars, charcnt, 0);
         for (long long i = 0; i < timecnt; i++) {
             int t = idx[i];
             if (t >= typecnt) {
@@ -87,10 +121,12 @@ int biz_tzif_parse(const unsigned char *data, size_t len, biz_tz_def *out, char 
                 return -1;
             }
             int off = (int)be(types + 6 * t, 4);
+            const char *ab = type_abbr(types, chars, charcnt, t);
             int prev = out->n ? out->offset[out->n - 1] : out->offset0;
-            if (off == prev)
-                continue;    /* a change of name or dst flag only */
-            if (push(out, be(times + i * tsize, tsize), off, &cap) < 0) {
+            const char *pab = out->n ? out->abbr[out->n - 1] : out->abbr0;
+            if (off == prev && ab == pab)
+                continue;    /* a change of the dst flag only */
+            if (push(out, be(times + i * tsize, tsize), off, ab, &cap) < 0) {
                 snprintf(err, errlen, "out of memory");
                 return -1;
             }
@@ -123,14 +159,15 @@ int biz_tzif_parse(const unsigned char *data, size_t len, biz_tz_def *out, char 
 
 /* ------------------------------------------------------------ POSIX TZ */
 
-/* A zone name: letters, or <...> quoted. */
-static int tz_name(const char **s)
+/* A zone name: letters, or <...> quoted; *name gets it (interned). */
+static int tz_name(const char **s, const char **name)
 {
     const char *p = *s;
     if (*p == '<') {
         const char *q = strchr(p, '>');
         if (!q)
             return -1;
+        *name = intern(p + 1, (size_t)(q - p - 1));
         *s = q + 1;
         return 0;
     }
@@ -138,6 +175,7 @@ static int tz_name(const char **s)
         p++;
     if (p - *s < 3)
         return -1;
+    *name = intern(*s, (size_t)(p - *s));
     *s = p;
     return 0;
 }
@@ -228,12 +266,13 @@ int biz_tzif_extend(biz_tz_def *out, const char *rule, long long after)
 {
     const char *p = rule;
     long stdo, dsto;
-    if (tz_name(&p) < 0 || tz_hms(&p, &stdo) < 0)
+    const char *stdn, *dstn;
+    if (tz_name(&p, &stdn) < 0 || tz_hms(&p, &stdo) < 0)
         return -1;
     stdo = -stdo;    /* POSIX counts west as positive */
     if (*p == '\0')
         return 0;    /* no daylight saving time: the last offset stays */
-    if (tz_name(&p) < 0)
+    if (tz_name(&p, &dstn) < 0)
         return -1;
     dsto = stdo + 3600;
     if (*p && *p != ',') {
@@ -252,11 +291,12 @@ int biz_tzif_extend(biz_tz_def *out, const char *rule, long long after)
         long long b = rule_day(&end, y) * 86400 + end.time - dsto;
         long long t[2] = { a < b ? a : b, a < b ? b : a };
         int o[2] = { a < b ? (int)dsto : (int)stdo, a < b ? (int)stdo : (int)dsto };
+        const char *nm[2] = { a < b ? dstn : stdn, a < b ? stdn : dstn };
         for (int k = 0; k < 2; k++) {
             int prev = out->n ? out->offset[out->n - 1] : out->offset0;
             if (t[k] <= after || o[k] == prev)
                 continue;
-            if (push(out, t[k], o[k], &cap) < 0)
+            if (push(out, t[k], o[k], nm[k], &cap) < 0)
                 return -1;
         }
     }
@@ -297,6 +337,12 @@ const biz_tz_def *biz_tzif_load(const char *name, char *err, size_t errlen)
         dir = "/usr/share/zoneinfo";
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        snprintf(err, errlen, "unknown time zone '%s' (a folder of tzdata's zones, e.g. '%s/...')",
+                 name, name);
+        return NULL;
+    }
     FILE *f = fopen(path, "rb");
     if (!f) {
         if (errno == ENOENT || errno == ENOTDIR)
@@ -328,6 +374,11 @@ const biz_tz_def *biz_tzif_load(const char *name, char *err, size_t errlen)
         snprintf(err, errlen, "time zone '%s': %s is not a valid TZif file (%s)", name, path,
                  rerr ? strerror(errno) : l ? why : "out of memory");
         free(data);
+        if (l) {
+            free((void *)l->z.at);
+            free((void *)l->z.offset);
+            free((void *)l->z.abbr);
+        }
         free(l);
         return NULL;
     }

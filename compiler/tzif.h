@@ -21,8 +21,9 @@
  * zone or its file is not valid TZif. */
 const biz_tz_def *biz_tzif_load(const char *name, char *err, size_t errlen);
 
-/* Parses TZif data (len bytes) into *out (arrays malloc'd, name not set).
- * Exposed for the unit tests. 0, or -1 with err set. */
+/* Parses TZif data (len bytes) into *out (arrays malloc'd, name not set;
+ * the caller frees out->at and out->offset, after a failure too). Exposed
+ * for the unit tests. 0, or -1 with err set. */
 int biz_tzif_parse(const unsigned char *data, size_t len, biz_tz_def *out, char *err,
                    size_t errlen);
 

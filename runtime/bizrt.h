@@ -54,6 +54,8 @@ typedef struct biz_tz_def {
     const long long *at;      /* the changes: UTC instants, ascending */
     const int *offset;        /* offset[i]: seconds east of UTC from at[i] */
     int n;
+    const char *abbr0;        /* the abbreviation before the first change ("LMT") */
+    const char *const *abbr;  /* abbr[i]: the abbreviation from at[i] ("CET", "CEST") */
 } biz_tz_def;
 
 /* One DAG. */

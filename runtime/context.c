@@ -115,16 +115,21 @@ int biz_ctx_build(biz_run *run)
 {
     /* ts is logical_date.isoformat(); the datetimes themselves render as
      * str() does, with a space (Airflow's context holds pendulum objects). */
-    char ts[48], iso[48], ds[16], ds_nodash[16], ts_nodash[32];
+    char ts[48], ds[16], ds_nodash[16], ts_nodash[32];
     struct tm tm;
     gmtime_r(&run->logical_date, &tm);
     biz_ctx_time(run->logical_date, run->logical_us, 'T', ts, sizeof ts);
-    biz_ctx_time(run->logical_date, run->logical_us, ' ', iso, sizeof iso);
     strftime(ds, sizeof ds, "%Y-%m-%d", &tm);
     strftime(ds_nodash, sizeof ds_nodash, "%Y%m%d", &tm);
     strftime(ts_nodash, sizeof ts_nodash, "%Y%m%dT%H%M%S", &tm);
-    char ts_tz[40];   /* ts without dashes and colons: 20240101T000000+0000 */
-    snprintf(ts_tz, sizeof ts_tz, "%s+0000", ts_nodash);
+    /* ts without dashes and colons, as Airflow: 20240101T000000+0000 (with
+     * ts's microseconds when it has them) */
+    char ts_tz[48];
+    size_t k = 0;
+    for (const char *p = ts; *p && k < sizeof ts_tz - 1; p++)
+        if (*p != '-' && *p != ':')
+            ts_tz[k++] = *p;
+    ts_tz[k] = '\0';
 
     cJSON *c = cJSON_CreateObject();
     if (!c)
@@ -134,24 +139,20 @@ int biz_ctx_build(biz_run *run)
     cJSON_AddStringToObject(c, "ts", ts);
     cJSON_AddStringToObject(c, "ts_nodash", ts_nodash);
     cJSON_AddStringToObject(c, "ts_nodash_with_tz", ts_tz);
-    cJSON_AddStringToObject(c, "logical_date", iso);
-    cJSON_AddStringToObject(c, "execution_date", iso);
+    /* The date-times are pendulum DateTimes in UTC, as in Airflow: they
+     * print as str() does and have its methods (template_dt.c). */
+    cJSON_AddItemToObject(c, "logical_date", biz_tpl_new_datetime(run->logical_date, run->logical_us, NULL));
+    cJSON_AddItemToObject(c, "execution_date", biz_tpl_new_datetime(run->logical_date, run->logical_us, NULL));
     /* The data interval comes from the schedule (runplan.c): the interval
      * that just ended for a scheduled run; for a manual one without a
      * schedule Airflow gives [logical_date, logical_date]. */
-    char dis[48], die[48];
-    biz_ctx_time(run->interval_start, run->interval_us, ' ', dis, sizeof dis);
-    biz_ctx_time(run->interval_end, run->interval_us, ' ', die, sizeof die);
-    cJSON_AddStringToObject(c, "data_interval_start", dis);
-    cJSON_AddStringToObject(c, "data_interval_end", die);
+    cJSON_AddItemToObject(c, "data_interval_start", biz_tpl_new_datetime(run->interval_start, run->interval_us, NULL));
+    cJSON_AddItemToObject(c, "data_interval_end", biz_tpl_new_datetime(run->interval_end, run->interval_us, NULL));
     cJSON_AddStringToObject(c, "run_id", run->run_id);
     /* The last successful run before this one (from the records), else None. */
     if (run->has_prev_success) {
-        char ps[48], pe[48];
-        biz_ctx_time(run->prev_success_start, 0, ' ', ps, sizeof ps);
-        biz_ctx_time(run->prev_success_end, 0, ' ', pe, sizeof pe);
-        cJSON_AddStringToObject(c, "prev_data_interval_start_success", ps);
-        cJSON_AddStringToObject(c, "prev_data_interval_end_success", pe);
+        cJSON_AddItemToObject(c, "prev_data_interval_start_success", biz_tpl_new_datetime(run->prev_success_start, 0, NULL));
+        cJSON_AddItemToObject(c, "prev_data_interval_end_success", biz_tpl_new_datetime(run->prev_success_end, 0, NULL));
     } else {
         cJSON_AddNullToObject(c, "prev_data_interval_start_success");
         cJSON_AddNullToObject(c, "prev_data_interval_end_success");
@@ -161,11 +162,11 @@ int biz_ctx_build(biz_run *run)
     if (dr) {
         cJSON_AddItemToObject(dr, "conf", cJSON_Duplicate(run->conf, 1));
         cJSON_AddStringToObject(dr, "run_id", run->run_id);
-        cJSON_AddStringToObject(dr, "logical_date", iso);
-        cJSON_AddStringToObject(dr, "execution_date", iso);
+        cJSON_AddItemToObject(dr, "logical_date", biz_tpl_new_datetime(run->logical_date, run->logical_us, NULL));
+        cJSON_AddItemToObject(dr, "execution_date", biz_tpl_new_datetime(run->logical_date, run->logical_us, NULL));
         cJSON_AddStringToObject(dr, "run_type", run->run_type ? run->run_type : "manual");
-        cJSON_AddStringToObject(dr, "data_interval_start", dis);
-        cJSON_AddStringToObject(dr, "data_interval_end", die);
+        cJSON_AddItemToObject(dr, "data_interval_start", biz_tpl_new_datetime(run->interval_start, run->interval_us, NULL));
+        cJSON_AddItemToObject(dr, "data_interval_end", biz_tpl_new_datetime(run->interval_end, run->interval_us, NULL));
         cJSON_AddStringToObject(dr, "dag_id", run->dag->dag_id);
     }
 

@@ -250,6 +250,7 @@ int biz_main(const biz_dag_def *dag, int argc, char **argv)
         cJSON_Delete(conf);
         return usage_error(prog, err);
     }
+    int has_conf = conf != NULL;
     biz_run *run = biz_run_new(dag, conf, logical_date, err, sizeof err);
     if (!run) {
         fprintf(stderr, "%s: %s\n", prog, err);
@@ -274,6 +275,32 @@ int biz_main(const biz_dag_def *dag, int argc, char **argv)
             status = usage_error(prog, err);
             goto out;
         }
+    }
+    /* The data interval a recorded run would have (runplan.c): a manual
+     * run's from the schedule; a dry run of a scheduled DAG without --conf
+     * or --logical-date previews its latest completed interval. */
+    biz_plan_sched ps;
+    if (biz_plan_sched_read(run->settings, &ps, err, sizeof err) == 0) {
+        biz_interval iv;
+        double now;
+        if (o.dry_run && !has_conf && !o.logical_date && ps.sched.kind != BIZ_SCHED_NONE
+            && biz_plan_now(&now, err, sizeof err) == 0
+            && biz_sched_due(&ps.sched, ps.start_date, ps.end_date, 0, NULL, (time_t)now, &iv, 1) == 1) {
+            char id[96];
+            biz_plan_run_id("scheduled", (double)iv.start, id, sizeof id);
+            char *s = strdup(id);
+            if (s) {
+                free(run->run_id);
+                run->run_id = s;
+                run->run_type = "scheduled";
+                run->logical_date = iv.start;
+                run->logical_us = 0;
+            }
+        } else {
+            iv = biz_sched_manual(&ps.sched, run->logical_date);
+        }
+        run->interval_start = iv.start;
+        run->interval_end = iv.end;
     }
     if (biz_ctx_build(run) < 0) {
         fprintf(stderr, "%s: out of memory\n", prog);

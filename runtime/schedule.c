@@ -172,7 +172,9 @@ static time_t align_next(const biz_schedule *s, time_t t)
         return t;
     if (zoned(s)) {
         time_t n = get_next(s, t);
-        return n == -1 || get_prev(s, n) == t ? (n == -1 ? -1 : t) : n;
+        if (n == -1)
+            return -1;
+        return get_prev(s, n) == t ? t : n;
     }
     return biz_cron_matches(&s->cron, t) && t % 60 == 0 ? t : biz_cron_next(&s->cron, t);
 }
@@ -185,7 +187,9 @@ static time_t align_prev(const biz_schedule *s, time_t t)
         return t;
     if (zoned(s)) {
         time_t p = get_prev(s, t);
-        return p == -1 || get_next(s, p) == t ? (p == -1 ? -1 : t) : p;
+        if (p == -1)
+            return -1;
+        return get_next(s, p) == t ? t : p;
     }
     return biz_cron_matches(&s->cron, t) && t % 60 == 0 ? t : biz_cron_prev(&s->cron, t);
 }

@@ -83,8 +83,9 @@ int biz_tpl_is_plain(const cJSON *value, int native);
 
 /* What a template refers to, for compile-time checks. kind is
  * "xcom_task" (a literal task id given to ti.xcom_pull), "name" (a
- * top-level name used), "var" (var.value.X / var.json.X: the X) or "conn"
- * (conn.X: the X). offset is where it is written in the text. */
+ * top-level name used), "var" (var.value.X / var.json.X: the X), "conn"
+ * (conn.X: the X) or "tz" (a literal zone name given to a date-time's
+ * in_timezone(), which the executable must hold). offset is where it is written in the text. */
 typedef void (*biz_tpl_ref_fn)(void *user, const char *kind, const char *value, int offset);
 /* Names that are only tested (`x is defined`, `x | default(...)`) and the
  * context's own objects (ti, task_instance, var, conn, macros) and names
@@ -94,6 +95,13 @@ void biz_tpl_refs(const biz_tpl *t, biz_tpl_ref_fn fn, void *user);
 /* Python's str() of a value, as {{ value }} renders it (None, True, 2.0,
  * {'a': [1, 'x']}). A new string. */
 char *biz_tpl_str(const cJSON *v);
+
+/* A date-time value for the context (logical_date ...): t + us
+ * microseconds, shown in zone z (NULL: UTC; else a zone registered with
+ * tz.h). It renders as str() of a pendulum DateTime and has its methods
+ * (template_dt.c). NULL when out of memory. */
+struct biz_tz_def;
+cJSON *biz_tpl_new_datetime(long long t, int us, const struct biz_tz_def *z);
 
 /* True when v is a Python float. cJSON keeps no int/float distinction:
  * values the engine makes as floats (4 / 2, 2.0, | float) carry a flag in

@@ -600,11 +600,14 @@ static int eval_attr(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
         break;
     }
     case BIZ_V_MACROS:
-        r = set_undef(out, "macros.%s is not supported (only macros.ds_add and macros.ds_format, called)", name);
+        r = set_undef(out, "macros.%s is not supported (only macros.ds_add, macros.ds_format and macros.timedelta, called)", name);
         break;
     default: {
         cJSON *it = cJSON_IsObject(v.j) ? cJSON_GetObjectItemCaseSensitive(v.j, name) : NULL;
-        if (it) {
+        cJSON *dt = NULL;
+        if (biz_tpl_is_dt(v.j) && biz_tpl_dt_attr(v.j, name, &dt) == 0) {
+            r = dt ? set_json(cx, n, out, dt) : biz_tpl_fail(cx, n->start, "out of memory");
+        } else if (it) {
             r = set_json(cx, n, out, cJSON_DetachItemViaPointer(v.j, it));
         } else {
             char *txt = biz_tpl_node_text(cx, n->a);
@@ -978,7 +981,9 @@ static int eval_call(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
         int pos = 0;
         for (int i = 0; i < n->nkids; i++)
             pos += !n->names[i];
-        if (pos != n->nkids)
+        if (!strcmp(f->s, "timedelta"))
+            r = biz_tpl_td_macro(cx, n, args, n->names, n->nkids, &res);
+        else if (pos != n->nkids)
             biz_tpl_fail(cx, n->start, "macros.%s() takes positional arguments only", f->s);
         else
             r = biz_tpl_call_macro(cx, n, f->s, args, n->nkids, &res);
@@ -1084,6 +1089,9 @@ static int arith(biz_tpl_ctx *cx, const biz_tpl_node *n, int op, const cJSON *a,
     double x, y;
     int xi, yi;
     *out = NULL;
+    int dr = biz_tpl_dt_arith(cx, n, op, a, b, out);
+    if (dr != 1)
+        return dr;
     if (num_of(a, &x, &xi) && num_of(b, &y, &yi)) {
         int ints = xi && yi;
         double r;

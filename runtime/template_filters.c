@@ -25,6 +25,7 @@ typedef struct fdef {
 static const fdef filters[] = {
     {"abs", {0}}, {"capitalize", {0}}, {"count", {0}},
     {"d", {"default_value", "boolean"}}, {"default", {"default_value", "boolean"}},
+    {"ds", {0}}, {"ds_nodash", {0}},
     {"first", {0}}, {"float", {"default"}}, {"int", {"default", "base"}},
     {"items", {0}}, {"join", {"d", "attribute"}}, {"last", {0}}, {"length", {0}},
     {"list", {0}}, {"lower", {0}}, {"map", {"*"}},
@@ -33,16 +34,17 @@ static const fdef filters[] = {
     {"round", {"precision", "method"}}, {"safe", {0}},
     {"sort", {"reverse", "case_sensitive", "attribute"}}, {"string", {0}},
     {"sum", {"attribute", "start"}}, {"title", {0}}, {"tojson", {"indent"}},
-    {"trim", {"chars"}}, {"unique", {"case_sensitive", "attribute"}}, {"upper", {0}},
+    {"trim", {"chars"}}, {"ts", {0}}, {"ts_nodash", {0}}, {"ts_nodash_with_tz", {0}},
+    {"unique", {"case_sensitive", "attribute"}}, {"upper", {0}},
     {"urlencode", {0}},
 };
 #define NFILTERS (sizeof filters / sizeof filters[0])
 
 static const char *const filter_names[] = {
-    "abs", "capitalize", "count", "d", "default", "first", "float", "int", "items",
+    "abs", "capitalize", "count", "d", "default", "ds", "ds_nodash", "first", "float", "int", "items",
     "join", "last", "length", "list", "lower", "map", "max", "min", "replace",
     "reverse", "round", "safe", "sort", "string", "sum", "title", "tojson", "trim",
-    "unique", "upper", "urlencode", NULL};
+    "ts", "ts_nodash", "ts_nodash_with_tz", "unique", "upper", "urlencode", NULL};
 
 static const char *const test_names[] = {
     "defined", "undefined", "none", "true", "false", "boolean", "string", "number",
@@ -668,6 +670,9 @@ static int filter_core(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *name,
     char *s = NULL;
     int r = 0;
 
+    if ((r = biz_tpl_dt_filter(cx, n->start, name, v, out)) != 1)
+        return r;
+    r = 0;
     if (!strcmp(name, "default") || !strcmp(name, "d")) {
         if (undef || (biz_tpl_truthy(p[1]) && !biz_tpl_truthy(v)))
             *out = p[0] ? cJSON_Duplicate(p[0], 1) : cJSON_CreateString("");
@@ -676,9 +681,14 @@ static int filter_core(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *name,
     } else if (!strcmp(name, "map")) {
         return filter_map(cx, n, v, args, names, nargs, out);
     } else if (!strcmp(name, "tojson")) {
-        if (p[0] && !cJSON_IsNull(p[0]))
-            return biz_tpl_fail(cx, n->start, "tojson(indent) is not supported");
-        biz_tpl_dumps_to(&b, v);
+        int indent = -1;
+        if (p[0] && !cJSON_IsNull(p[0])) {
+            if (!cJSON_IsNumber(p[0]) || !biz_tpl_num_is_int(p[0]) || p[0]->valuedouble < 0
+                || p[0]->valuedouble > 64)
+                return biz_tpl_fail(cx, n->start, "tojson(indent): indent must be an integer from 0 to 64");
+            indent = (int)p[0]->valuedouble;
+        }
+        biz_tpl_tojson_to(&b, v, indent);
         *out = take_str(&b);
     } else if (!strcmp(name, "string") || !strcmp(name, "safe")) {
         *out = (s = to_s(v)) ? cJSON_CreateString(s) : NULL;
@@ -1314,6 +1324,20 @@ int biz_tpl_call_method(biz_tpl_ctx *cx, const biz_tpl_node *n, const cJSON *sel
                         const char *name, cJSON **args, char **names, int nargs, cJSON **out)
 {
     *out = NULL;
+    if (biz_tpl_is_td(self)) {
+        int r = biz_tpl_td_method(cx, n, self, name, nargs, out);
+        if (r != 1)
+            return r;
+        return biz_tpl_fail(cx, n->a->op, "'timedelta' object has no attribute '%s'", name);
+    }
+    if (biz_tpl_is_dt(self)) {
+        int r = biz_tpl_dt_method(cx, n, self, name, args, names, nargs, out);
+        if (r != 1)
+            return r;
+        return biz_tpl_fail(cx, n->a->op, "'DateTime' object has no attribute '%s' (bizc knows "
+                            "strftime, isoformat, add, subtract, in_timezone, timestamp, weekday, "
+                            "isoweekday, date, to_date_string, to_datetime_string)", name);
+    }
     if (cJSON_IsString(self))
         return str_method(cx, n, self->valuestring, name, args, names, nargs, out);
     if (cJSON_IsObject(self)) {

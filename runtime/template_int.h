@@ -12,7 +12,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cjson/cJSON.h>
+#include <time.h>
 #include "template.h"
+#include "bizrt.h"
 
 /* Extra bits in cJSON's type field (cJSON only looks at the low byte and at
  * IsReference/StringIsConst, and cJSON_Duplicate keeps the rest): a number
@@ -21,6 +23,10 @@
 #define BIZ_TPL_TUPLE_BIT (1 << 13)
 /* a number past 2**63 that is a Python int all the same (10 ** 20) */
 #define BIZ_TPL_INT_BIT (1 << 14)
+/* a string that is a date-time (template_dt.c) */
+#define BIZ_TPL_DT_BIT (1 << 15)
+/* a number that is a timedelta, in seconds (template_dt.c) */
+#define BIZ_TPL_TD_BIT (1 << 16)
 
 /* Node kinds. ORDER: none needed, switch statements name them. */
 enum biz_tpl_kind {
@@ -126,6 +132,9 @@ void biz_tpl_str_to(biz_tpl_buf *b, const cJSON *j);
 void biz_tpl_repr_to(biz_tpl_buf *b, const cJSON *j);
 /* Appends json.dumps(j) with Python's default separators and sorted keys. */
 void biz_tpl_dumps_to(biz_tpl_buf *b, const cJSON *j);
+/* Appends Jinja's tojson(indent): the same, < > & ' escaped, indented by
+ * indent spaces a level (indent < 0: on one line). */
+void biz_tpl_tojson_to(biz_tpl_buf *b, const cJSON *j, int indent);
 /* Python truthiness. */
 int biz_tpl_truthy(const cJSON *j);
 /* Python ==. */
@@ -143,6 +152,34 @@ void biz_tpl_val_free(biz_tpl_val *v);
 int biz_tpl_unescape(const char *s, size_t n, biz_tpl_buf *out);
 /* The closest of the NULL-terminated names to s (a small edit away), or NULL. */
 const char *biz_tpl_closest(const char *s, const char *const *names);
+
+/* ---- date-times (template_dt.c) ---- */
+
+struct biz_tpl_ctx;
+/* True when j is a date-time value. */
+int biz_tpl_is_dt(const cJSON *j);
+/* isoformat(sep) of an instant in zone z (NULL UTC), into buf. */
+void biz_tpl_dt_format(time_t t, int us, const biz_tz_def *z, char sep, char *buf, size_t len);
+/* -1, 0, 1 as instant a is before, at, after b (both date-times). */
+int biz_tpl_dt_cmp(const cJSON *a, const cJSON *b);
+/* Appends repr() of a date-time. */
+void biz_tpl_dt_repr_to(biz_tpl_buf *b, const cJSON *j);
+/* A date-time's method / attribute / Airflow's ds, ts ... filters:
+ * 0 with *out set, -1 after an error, 1 when name is not one of them. */
+int biz_tpl_dt_method(struct biz_tpl_ctx *cx, const struct biz_tpl_node *n, const cJSON *self,
+                      const char *name, cJSON **args, char **names, int nargs, cJSON **out);
+int biz_tpl_dt_attr(const cJSON *self, const char *name, cJSON **out);
+int biz_tpl_dt_filter(struct biz_tpl_ctx *cx, int at, const char *name, const cJSON *v, cJSON **out);
+/* Timedeltas (macros.timedelta): the test, str(), the macro, + and -
+ * with date-times (1: no date-time or timedelta there), total_seconds(). */
+int biz_tpl_is_td(const cJSON *j);
+void biz_tpl_td_str_to(biz_tpl_buf *b, const cJSON *j);
+int biz_tpl_td_macro(struct biz_tpl_ctx *cx, const struct biz_tpl_node *n, cJSON **args,
+                     char **names, int nargs, cJSON **out);
+int biz_tpl_dt_arith(struct biz_tpl_ctx *cx, const struct biz_tpl_node *n, int op, const cJSON *a,
+                     const cJSON *b, cJSON **out);
+int biz_tpl_td_method(struct biz_tpl_ctx *cx, const struct biz_tpl_node *n, const cJSON *self,
+                      const char *name, int nargs, cJSON **out);
 
 /* ---- evaluation (template_eval.c) ---- */
 

@@ -232,7 +232,11 @@ const char *biz_tpl_closest(const char *s, const char *const *names)
 static const char *const known_methods[] = {
     "xcom_pull", "get", "keys", "values", "items", "upper", "lower", "strip",
     "lstrip", "rstrip", "split", "startswith", "endswith", "replace", "format",
-    "join", "title", "capitalize", "find", "count", "ds_add", "ds_format", NULL};
+    "join", "title", "capitalize", "find", "count", "ds_add", "ds_format",
+    /* a date-time's (template_dt.c) */
+    "strftime", "isoformat", "add", "subtract", "in_timezone", "in_tz", "astimezone",
+    "timestamp", "weekday", "isoweekday", "date", "to_date_string", "to_datetime_string",
+    "timedelta", "total_seconds", NULL};
 static const char *const known_functions[] = {"range", "dict", NULL};
 
 static int in_list(const char *s, const char *const *l)

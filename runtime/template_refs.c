@@ -97,6 +97,10 @@ static void walk(refs *r, biz_tpl_node *n, int guarded)
                    && is_name_node(f->a->a, "var", NULL) && n->nkids >= 1 && n->kids[0]->kind == BIZ_E_LIT
                    && cJSON_IsString(n->kids[0]->lit)) {
             r->fn(r->user, "var", n->kids[0]->lit->valuestring, n->kids[0]->start);
+        } else if (f->kind == BIZ_E_ATTR && (!strcmp(f->s, "in_timezone") || !strcmp(f->s, "in_tz")
+                                             || !strcmp(f->s, "astimezone"))
+                   && n->nkids == 1 && n->kids[0]->kind == BIZ_E_LIT && cJSON_IsString(n->kids[0]->lit)) {
+            r->fn(r->user, "tz", n->kids[0]->lit->valuestring, n->kids[0]->start);
         }
         if (f->kind == BIZ_E_ATTR)
             walk(r, f->a, 0);

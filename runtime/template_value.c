@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "template_int.h"
+#include "tz.h"
 
 /* ------------------------------------------------------------ buffers */
 
@@ -231,6 +232,10 @@ static void str_repr_to(biz_tpl_buf *b, const char *s)
 
 void biz_tpl_repr_to(biz_tpl_buf *b, const cJSON *j)
 {
+    if (biz_tpl_is_dt(j)) {
+        biz_tpl_dt_repr_to(b, j);
+        return;
+    }
     if (j && cJSON_IsString(j)) {
         str_repr_to(b, j->valuestring ? j->valuestring : "");
         return;
@@ -271,6 +276,8 @@ void biz_tpl_str_to(biz_tpl_buf *b, const cJSON *j)
         biz_tpl_buf_adds(b, "True");
     else if (cJSON_IsFalse(j))
         biz_tpl_buf_adds(b, "False");
+    else if (biz_tpl_is_td(j))
+        biz_tpl_td_str_to(b, j);
     else if (cJSON_IsNumber(j))
         num_to(b, j);
     else if (cJSON_IsString(j))
@@ -295,13 +302,20 @@ int biz_tpl_is_float(const cJSON *v)
 
 /* ------------------------------------------------------------ json.dumps */
 
-static void json_str_to(biz_tpl_buf *b, const char *s)
+/* html: Jinja's tojson (htmlsafe_json_dumps) writes < > & ' as \u escapes. */
+static void json_str_to(biz_tpl_buf *b, const char *s, int html)
 {
     size_t n = strlen(s);
     char tmp[16];
     biz_tpl_buf_addc(b, '"');
     for (size_t i = 0; i < n;) {
         unsigned char c = (unsigned char)s[i];
+        if (html && (c == '<' || c == '>' || c == '&' || c == '\'')) {
+            snprintf(tmp, sizeof tmp, "\\u%04x", c);
+            biz_tpl_buf_adds(b, tmp);
+            i++;
+            continue;
+        }
         switch (c) {
         case '"': biz_tpl_buf_adds(b, "\\\""); i++; continue;
         case '\\': biz_tpl_buf_adds(b, "\\\\"); i++; continue;
@@ -342,7 +356,17 @@ static int key_cmp(const void *x, const void *y)
     return r ? r : (a < b ? -1 : a > b);
 }
 
-void biz_tpl_dumps_to(biz_tpl_buf *b, const cJSON *j)
+/* A newline and indent * level spaces (json.dumps with indent). */
+static void json_nl(biz_tpl_buf *b, int indent, int level)
+{
+    biz_tpl_buf_addc(b, '\n');
+    for (int i = 0; i < indent * level; i++)
+        biz_tpl_buf_addc(b, ' ');
+}
+
+/* json.dumps(j, sort_keys=True, indent=indent (< 0: none)); html for
+ * Jinja's tojson. */
+static void dumps_rec(biz_tpl_buf *b, const cJSON *j, int indent, int level, int html)
 {
     if (!j || cJSON_IsNull(j) || cJSON_IsInvalid(j)) {
         biz_tpl_buf_adds(b, "null");
@@ -358,17 +382,30 @@ void biz_tpl_dumps_to(biz_tpl_buf *b, const cJSON *j)
             biz_tpl_buf_adds(b, d > 0 ? "Infinity" : "-Infinity");
         else
             num_to(b, j);
+    } else if (biz_tpl_is_dt(j)) {
+        /* Python's json has no date-times: bizc writes isoformat() */
+        char iso[64];
+        time_t t;
+        double v = floor(j->valuedouble / 1e6);
+        t = (time_t)v;
+        biz_tpl_dt_format(t, (int)(j->valuedouble - v * 1e6),
+                          j->valueint > 0 ? biz_tz_at(j->valueint - 1) : NULL, 'T', iso, sizeof iso);
+        json_str_to(b, iso, html);
     } else if (cJSON_IsString(j)) {
-        json_str_to(b, j->valuestring ? j->valuestring : "");
+        json_str_to(b, j->valuestring ? j->valuestring : "", html);
     } else if (cJSON_IsRaw(j)) {
         biz_tpl_buf_adds(b, j->valuestring ? j->valuestring : "null");
     } else if (cJSON_IsArray(j)) {
         biz_tpl_buf_addc(b, '[');
         for (const cJSON *c = j->child; c; c = c->next) {
             if (c != j->child)
-                biz_tpl_buf_adds(b, ", ");
-            biz_tpl_dumps_to(b, c);
+                biz_tpl_buf_adds(b, indent >= 0 ? "," : ", ");
+            if (indent >= 0)
+                json_nl(b, indent, level + 1);
+            dumps_rec(b, c, indent, level + 1, html);
         }
+        if (indent >= 0 && j->child)
+            json_nl(b, indent, level);
         biz_tpl_buf_addc(b, ']');
     } else if (cJSON_IsObject(j)) {
         /* Jinja's tojson dumps with sort_keys=True. */
@@ -384,14 +421,28 @@ void biz_tpl_dumps_to(biz_tpl_buf *b, const cJSON *j)
         biz_tpl_buf_addc(b, '{');
         for (i = 0; i < n; i++) {
             if (i)
-                biz_tpl_buf_adds(b, ", ");
-            json_str_to(b, v[i]->string ? v[i]->string : "");
+                biz_tpl_buf_adds(b, indent >= 0 ? "," : ", ");
+            if (indent >= 0)
+                json_nl(b, indent, level + 1);
+            json_str_to(b, v[i]->string ? v[i]->string : "", html);
             biz_tpl_buf_adds(b, ": ");
-            biz_tpl_dumps_to(b, v[i]);
+            dumps_rec(b, v[i], indent, level + 1, html);
         }
+        if (indent >= 0 && n)
+            json_nl(b, indent, level);
         biz_tpl_buf_addc(b, '}');
         free(v);
     }
+}
+
+void biz_tpl_dumps_to(biz_tpl_buf *b, const cJSON *j)
+{
+    dumps_rec(b, j, -1, 0, 0);
+}
+
+void biz_tpl_tojson_to(biz_tpl_buf *b, const cJSON *j, int indent)
+{
+    dumps_rec(b, j, indent, 0, 1);
 }
 
 /* ------------------------------------------------------------ comparisons */
@@ -430,6 +481,8 @@ int biz_tpl_equal(const cJSON *a, const cJSON *b)
         return !b || cJSON_IsNull(b);
     if (!b || cJSON_IsNull(b))
         return 0;
+    if (biz_tpl_is_dt(a) || biz_tpl_is_dt(b))   /* the same instant, whatever the zone */
+        return biz_tpl_is_dt(a) && biz_tpl_is_dt(b) && biz_tpl_dt_cmp(a, b) == 0;
     if (as_number(a, &x) && as_number(b, &y))
         return x == y;
     if (cJSON_IsString(a) && cJSON_IsString(b))
@@ -460,6 +513,12 @@ int biz_tpl_equal(const cJSON *a, const cJSON *b)
 int biz_tpl_order(const cJSON *a, const cJSON *b, int *res)
 {
     double x, y;
+    if (biz_tpl_is_dt(a) || biz_tpl_is_dt(b)) {
+        if (!biz_tpl_is_dt(a) || !biz_tpl_is_dt(b))
+            return -1;
+        *res = biz_tpl_dt_cmp(a, b);
+        return 0;
+    }
     if (a && b && as_number(a, &x) && as_number(b, &y)) {
         *res = x < y ? -1 : x > y;
         return 0;
@@ -488,8 +547,12 @@ const char *biz_tpl_type_name(const cJSON *j)
         return "NoneType";
     if (cJSON_IsBool(j))
         return "bool";
+    if (biz_tpl_is_td(j))
+        return "timedelta";
     if (cJSON_IsNumber(j))
         return biz_tpl_num_is_int(j) ? "int" : "float";
+    if (biz_tpl_is_dt(j))
+        return "DateTime";
     if (cJSON_IsString(j))
         return "str";
     if (cJSON_IsArray(j))

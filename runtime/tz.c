@@ -64,6 +64,16 @@ time_t biz_tz_from_local(const biz_tz *z, time_t local, int fold)
     return local - biz_tz_local_offset(z, local, fold);
 }
 
+/* The abbreviation at instant t ("CET"); "UTC" for z NULL. */
+const char *biz_tz_abbr(const biz_tz *z, time_t t)
+{
+    if (!z)
+        return "UTC";
+    int i = z->n ? last_change(z, t) : -1;
+    const char *a = i < 0 ? z->abbr0 : z->abbr ? z->abbr[i] : NULL;
+    return a ? a : "";
+}
+
 /* The wall time of instant t. */
 time_t biz_tz_to_local(const biz_tz *z, time_t t)
 {
@@ -95,6 +105,21 @@ void biz_tz_register(const biz_tz *z)
         if (registered[i] == z)
             return;
     registered[nregistered++] = z;
+}
+
+/* The registration index of z, -1 when not registered. */
+int biz_tz_index(const biz_tz *z)
+{
+    for (int i = 0; i < nregistered; i++)
+        if (registered[i] == z)
+            return i;
+    return -1;
+}
+
+/* The zone registered at index i, NULL when none. */
+const biz_tz *biz_tz_at(int i)
+{
+    return i >= 0 && i < nregistered ? registered[i] : NULL;
 }
 
 /* Names that mean UTC. */

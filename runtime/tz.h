@@ -35,6 +35,10 @@ int biz_tz_local_offset(const biz_tz *z, time_t local, int fold);
  * the first. */
 time_t biz_tz_from_local(const biz_tz *z, time_t local, int fold);
 
+/* The zone's abbreviation at instant t ("CET", "CEST"); "UTC" for z
+ * NULL, "" when the table has none. */
+const char *biz_tz_abbr(const biz_tz *z, time_t t);
+
 /* The naive wall time of instant t (make_naive). */
 time_t biz_tz_to_local(const biz_tz *z, time_t t);
 
@@ -49,6 +53,10 @@ void biz_tz_register(const biz_tz *z);
  * too: callers treat NULL as UTC). *known is set to 1 when name is UTC or a
  * registered zone (known may be NULL). */
 const biz_tz *biz_tz_find(const char *name, int *known);
+
+/* The index of a registered zone (-1 when not registered), and back. */
+int biz_tz_index(const biz_tz *z);
+const biz_tz *biz_tz_at(int i);
 
 /* True for the names Airflow takes as UTC ("UTC", "Etc/UTC", "GMT", "Z"...). */
 int biz_tz_name_is_utc(const char *name);

@@ -524,7 +524,7 @@ def schedule_part(airflow, tmp):
         except (RuntimeError, subprocess.TimeoutExpired, ValueError, KeyError) as e:
             problems.append(str(e))
         label = "schedule " + os.path.relpath(path, TOP_SRC)
-        out.append((not problems, ["%s %s" % ("ok  " if not problems else "FAIL", label)]
+        out.append((not problems, ["%s %s" % ("PASS" if not problems else "FAIL", label)]
                     + ["     " + p for p in problems]))
     return out
 

@@ -4,8 +4,9 @@
 #
 # --version, --help, --list, --graph (accepted by `dot`, groups as
 # clusters), --dry-run (renders dag_run.conf, calls nothing, shows XComs it
-# lacks as placeholders, fails only on real template errors), --task with
-# --xcom, and usage errors (exit 2).
+# lacks as placeholders, fails only on real template errors, renders the
+# data interval a real run has), --task with --xcom, date-times in
+# templates, and usage errors (exit 2).
 
 . "$(dirname "$0")/lib.sh"
 
@@ -180,6 +181,36 @@ if compile_check cli_params "$DAGS/cli_params.biz"; then
     run_dag "$T/cli_params" --dry-run --conf '{"x": 9}'
     assert_contains "task params: dag_run.conf overrides the task's" "$RUN_OUT" \
         'bash_command = "echo own 9 default_args"'
+fi
+
+# ---------------------------------------------------------------- dates, dry-run intervals
+if compile_check cli_dates "$DAGS/cli_dates.biz"; then
+    D="$T/cli_dates"
+    # a manual run at 2024-03-30 12:00 UTC: the last complete interval of a
+    # 02:30 Paris schedule ends that day at 02:30 CET (01:30 UTC)
+    run_dag "$D" --dry-run --logical-date 2024-03-30T12:00:00Z --conf '{"k": [1]}'
+    assert_eq "dates: dry run, exit status 0" 0 "$RUN_RC"
+    want_interval="interval 2024-03-29 01:30:00+00:00 .. 2024-03-30 01:30:00+00:00"
+    assert_contains "dates: dry run renders the schedule's data interval" "$RUN_OUT" "$want_interval"
+    assert_contains "dates: in_timezone + strftime" "$RUN_OUT" "paris 30 02:30 +0100"
+    assert_contains "dates: add | ds, subtract + isoformat" "$RUN_OUT" \
+        "next 2024-03-31 2024-03-30T11:00:00+00:00"
+    assert_contains "dates: comparisons" "$RUN_OUT" "same True True"
+    assert_contains "dates: tojson(indent=2)" "$RUN_OUT" '{\n  \"k\": [\n    1\n  ]\n}'
+    dry_out=$RUN_OUT
+    run_dag "$D" --logical-date 2024-03-30T12:00:00Z --conf '{"k": [1]}' -v
+    assert_eq "dates: the real run succeeds" 0 "$RUN_RC"
+    assert_contains "dates: the real run has the dry run's interval" "$RUN_ERR" "$want_interval"
+    assert_eq "dates: ... and records it" '2024-03-29T01:30:00+00:00 2024-03-30T01:30:00+00:00' \
+        "$(python3 -c 'import json,sys,glob; d=json.load(open(glob.glob(sys.argv[1]+"/*/runs/*.json")[0])); print(d["data_interval_start"], d["data_interval_end"])' "$RUN_STATE")"
+    BIZ_NOW=2024-03-20T12:00:00Z run_dag "$D" --dry-run
+    assert_contains "dates: a dry run without --conf previews the latest scheduled interval" "$RUN_OUT" \
+        "Plan of cli_dates, run scheduled__2024-03-19T01:30:00+00:00"
+fi
+if compile_check cli_dryrun_bad "$DAGS/cli_dryrun_bad.biz"; then
+    run_dag "$T/cli_dryrun_bad" --dry-run
+    assert_eq "dry run: a template that fails to render exits 1" 1 "$RUN_RC"
+    assert_contains "dry run: ... and says which and why" "$RUN_OUT" "key 'missing' not found in dag_run.conf"
 fi
 
 "$BIZC_TOP_BUILDDIR/bizc" "$DAGS/cli_two_dags.biz" -o "$T/two" >"$T/two.log" 2>&1

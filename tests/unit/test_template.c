@@ -22,6 +22,8 @@
 
 #include "context.h"
 #include "template.h"
+#include "tz.h"
+#include "tzif.h"
 
 /* ---- the fake context --------------------------------------------------- */
 
@@ -73,6 +75,18 @@ static int suite_init(void)
     vars = cJSON_Parse(vars_json);
     if (!vars)
         return -1;
+    /* date-times as the context holds them (template_dt.c); the zones as a
+     * compiled DAG registers them */
+    char zerr[300];
+    const biz_tz *paris = biz_tzif_load("Europe/Paris", zerr, sizeof zerr);
+    const biz_tz *ny = biz_tzif_load("America/New_York", zerr, sizeof zerr);
+    biz_tz_register(paris);
+    biz_tz_register(ny);
+    cJSON_AddItemToObject(vars, "logical_date", biz_tpl_new_datetime(1704153600, 0, NULL));
+    cJSON_AddItemToObject(vars, "data_interval_end", biz_tpl_new_datetime(1704153600 + 86400, 0, NULL));
+    /* 2024-03-30 02:30 Paris: a day before the spring gap */
+    cJSON_AddItemToObject(vars, "gap", biz_tpl_new_datetime(1711762200, 0, paris));
+    cJSON_AddItemToObject(vars, "frac", biz_tpl_new_datetime(1704153600, 250, NULL));
     env.vars = vars;
     env.xcom_pull = fake_xcom;
     env.getenv = fake_getenv;
@@ -398,12 +412,78 @@ static void test_dict_get(void)
     CHECK("{{ data.items() | list }}", "[('a', 1), ('b', [True, None])]");
 }
 
+/* Date-times, checked against pendulum 3 and Airflow's filters. */
+static void test_datetimes(void)
+{
+    CHECK("{{ logical_date }}", "2024-01-02 00:00:00+00:00");
+    CHECK("{{ logical_date.isoformat() }}|{{ logical_date.isoformat(' ') }}",
+          "2024-01-02T00:00:00+00:00|2024-01-02 00:00:00+00:00");
+    CHECK("{{ logical_date.strftime('%Y%m%d-%H%M%S.%f %z %a %b %j') }}",
+          "20240102-000000.000000 +0000 Tue Jan 002");
+    CHECK("{{ logical_date.add(days=1, hours=2) }}", "2024-01-03 02:00:00+00:00");
+    CHECK("{{ logical_date.subtract(months=2) }}", "2023-11-02 00:00:00+00:00");
+    CHECK("{{ logical_date.add(months=1, days=30) }}", "2024-03-03 00:00:00+00:00");
+    CHECK("{{ logical_date.add(minutes=90).isoformat() }}", "2024-01-02T01:30:00+00:00");
+    CHECK("{{ logical_date.in_timezone('Europe/Paris') }}", "2024-01-02 01:00:00+01:00");
+    CHECK("{{ logical_date.in_timezone('Europe/Paris').add(months=6).isoformat() }}",
+          "2024-07-02T01:00:00+02:00");
+    CHECK("{{ logical_date.in_timezone('Europe/Paris').add(months=6).strftime('%H:%M %z') }}",
+          "01:00 +0200");
+    CHECK("{{ gap.add(days=1) }}", "2024-03-31 03:30:00+02:00");
+    CHECK("{{ gap.strftime('%H:%M %Z') }} {{ gap.add(days=1).strftime('%Z %z') }} {{ logical_date.strftime('%Z') }}",
+          "02:30 CET CEST +0200 UTC");
+    CHECK("{{ gap.add(hours=24) }}", "2024-03-31 03:30:00+02:00");
+    CHECK("{{ logical_date < data_interval_end }} {{ logical_date == logical_date.in_timezone('Europe/Paris') }}"
+          " {{ logical_date > data_interval_end }} {{ logical_date == '2024-01-02 00:00:00+00:00' }}",
+          "True True False False");
+    CHECK("{{ logical_date | ds }} {{ logical_date | ds_nodash }} {{ logical_date | ts }} "
+          "{{ logical_date | ts_nodash }} {{ logical_date | ts_nodash_with_tz }}",
+          "2024-01-02 20240102 2024-01-02T00:00:00+00:00 20240102T000000 20240102T000000+0000");
+    CHECK("{{ logical_date.in_timezone('America/New_York') | ts_nodash_with_tz }}",
+          "20240101T1900000500");
+    CHECK("{{ logical_date.year }}-{{ logical_date.month }}-{{ logical_date.day }} {{ logical_date.weekday() }}"
+          " {{ logical_date.isoweekday() }} {{ logical_date.day_of_year }}", "2024-1-2 1 2 2");
+    CHECK("{{ logical_date.timestamp() }}", "1704153600.0");
+    CHECK("{{ [logical_date] }}", "[DateTime(2024, 1, 2, 0, 0, 0, tzinfo=Timezone('UTC'))]");
+    CHECK("{{ none | ds }}", "None");
+    CHECK("{{ logical_date.add(years=1).to_date_string() }} {{ logical_date.to_datetime_string() }}",
+          "2025-01-02 2024-01-02 00:00:00");
+    CHECK("{{ frac }} {{ frac.isoformat() }} {{ frac | ts }}",
+          "2024-01-02 00:00:00.000250+00:00 2024-01-02T00:00:00.000250+00:00 2024-01-02T00:00:00.000250+00:00");
+    CHECK("{{ {'at': logical_date} | tojson }}", "{\"at\": \"2024-01-02T00:00:00+00:00\"}");
+    CHECK("{{ logical_date - macros.timedelta(days=1) }}", "2024-01-01 00:00:00+00:00");
+    CHECK("{{ (logical_date + macros.timedelta(hours=36)).isoformat() }}", "2024-01-03T12:00:00+00:00");
+    CHECK("{{ macros.timedelta(hours=-1) }}|{{ macros.timedelta(days=2, seconds=1.5) }}|"
+          "{{ macros.timedelta(minutes=90) }}", "-1 day, 23:00:00|2 days, 0:00:01.500000|1:30:00");
+    CHECK("{{ gap + macros.timedelta(days=1) }}", "2024-03-31 03:30:00+02:00");
+    CHECK("{{ macros.timedelta(1) + macros.timedelta(hours=1) }} {{ macros.timedelta(1).total_seconds() }}",
+          "1 day, 1:00:00 86400.0");
+    RTERR("{{ data_interval_end - logical_date }}", 3,
+          "subtracting date-times is not supported (compare them, or subtract their .timestamp())");
+    RTERR("{{ logical_date * 2 }}", 3, "unsupported operand type(s) for *: 'DateTime' and 'int'");
+    RTERR("{{ logical_date + macros.timedelta(days=9000000) }}", 3, "date value out of range");
+    RTERR("{{ logical_date.add(years=8000) }}", 3, "add(): year 10024 is out of range");
+    RTERR("{{ logical_date.add(hours=100000000) }}", 3, "add(): hours out of range");
+    RTERR("{{ macros.timedelta(eons=1) }}", 3, "timedelta() got an unexpected keyword argument 'eons'");
+    RTERR("{{ logical_date.in_timezone('Mars/Base') }}", 3,
+          "time zone 'Mars/Base' is not compiled into this executable (bizc compiles the zones of "
+          "start_date and of in_timezone('...') literals)");
+    RTERR("{{ logical_date.add(weeks=1.5) }}", 3, "add(): weeks must be an integer");
+    RTERR("{{ logical_date.add(eons=1) }}", 3, "add() got an unexpected keyword argument 'eons'");
+    RTERR("{{ ds | ds }}", 3, "the ds filter takes a date-time (logical_date, data_interval_start ...), not str");
+    RTERR("{{ logical_date.strftime('%Q') }}", 3, "strftime: unsupported directive '%Q'");
+}
+
 static void test_tojson(void)
 {
     CHECK("{{ data | tojson }}", "{\"a\": 1, \"b\": [true, null]}");
     CHECK("{{ {'b': 1, 'a': '\xc3\xa9\"'} | tojson }}", "{\"a\": \"\\u00e9\\\"\", \"b\": 1}");
     CHECK("{{ 2.0 | tojson }} {{ 'x' | tojson }} {{ none | tojson }}", "2.0 \"x\" null");
-    CHECK("{{ '<a>&\\n' | tojson }}", "\"<a>&\\n\"");
+    /* Jinja's htmlsafe_json_dumps */
+    CHECK("{{ '<a>&\\n\\'' | tojson }}", "\"\\u003ca\\u003e\\u0026\\n\\u0027\"");
+    CHECK("{{ {'b': [1, {}], 'a': []} | tojson(indent=2) }}",
+          "{\n  \"a\": [],\n  \"b\": [\n    1,\n    {}\n  ]\n}");
+    CHECK("{{ [1] | tojson(0) }}", "[\n1\n]");
     CHECK("{{ dag_run.conf | tojson }}",
           "{\"list\": [1, 2, 3], \"n\": 3, \"name\": \"bob\", \"nested\": {\"a\": [true, null]}, \"num_str\": \"12\"}");
 }
@@ -916,7 +996,7 @@ static void test_rterr_context(void)
 static void test_rterr_filters(void)
 {
     RTERR("{{ x | tojson(indent=2) }}", 3, "'x' is undefined");
-    RTERR("{{ 1 | tojson(indent=2) }}", 3, "tojson(indent) is not supported");
+    RTERR("{{ 1 | tojson(indent='x') }}", 3, "tojson(indent): indent must be an integer from 0 to 64");
     RTERR("{{ 'a' | replace('a') }}", 3, "filter 'replace' needs the old and the new string");
     RTERR("{{ 1 | round(1, 2, 3) }}", 3, "filter 'round' takes at most 2 arguments");
     RTERR("{{ 1 | default(bogus=1) }}", 15, "filter 'default' got an unexpected keyword argument 'bogus'");
@@ -1442,7 +1522,7 @@ static const struct {
     T(test_list_repr), T(test_dict_repr), T(test_tuple_repr), T(test_string_repr_quotes), T(test_vars_render),
     T(test_division), T(test_modulo_pow), T(test_add_mul), T(test_unary), T(test_concat),
     T(test_comparisons), T(test_in), T(test_logic), T(test_conditional), T(test_is_defined),
-    T(test_is_other), T(test_default), T(test_dict_get), T(test_tojson), T(test_int_float),
+    T(test_is_other), T(test_default), T(test_dict_get), T(test_tojson), T(test_datetimes), T(test_int_float),
     T(test_string_filters), T(test_length), T(test_join), T(test_first_last_list), T(test_abs_round),
     T(test_min_max_sum), T(test_sort_unique), T(test_map), T(test_items_urlencode), T(test_str_methods),
     T(test_str_format), T(test_if), T(test_for_loop), T(test_for_else_filter), T(test_nested_loops),

@@ -51,6 +51,14 @@ static void test_offsets(void)
     CU_ASSERT_EQUAL(biz_tz_offset(ny, T("2024-03-10T07:00:00Z")), -4 * 3600);
     CU_ASSERT_EQUAL(biz_tz_offset(ny, T("2024-11-03T06:00:00Z")), -5 * 3600);
     CU_ASSERT_EQUAL(biz_tz_offset(NULL, T("2024-07-15T12:00:00Z")), 0);
+    /* abbreviations, from the table and from the rule after it */
+    CU_ASSERT_STRING_EQUAL(biz_tz_abbr(p, T("2024-01-15T12:00:00Z")), "CET");
+    CU_ASSERT_STRING_EQUAL(biz_tz_abbr(p, T("2024-07-15T12:00:00Z")), "CEST");
+    CU_ASSERT_STRING_EQUAL(biz_tz_abbr(p, T("2150-07-01T00:00:00Z")), "CEST");
+    CU_ASSERT_STRING_EQUAL(biz_tz_abbr(p, T("2150-12-01T00:00:00Z")), "CET");
+    CU_ASSERT_STRING_EQUAL(biz_tz_abbr(ny, T("2024-11-03T06:00:00Z")), "EST");
+    CU_ASSERT_STRING_EQUAL(biz_tz_abbr(ny, T("2024-07-01T06:00:00Z")), "EDT");
+    CU_ASSERT_STRING_EQUAL(biz_tz_abbr(NULL, 0), "UTC");
     CU_ASSERT_TRUE(biz_tz_is_utc(NULL));
     CU_ASSERT_FALSE(biz_tz_is_utc(p));
 }
@@ -101,6 +109,7 @@ static void test_rule_matches_table(void)
         CU_ASSERT_TRUE(i - n > 40);
         free((void *)head.at);
         free((void *)head.offset);
+        free((void *)head.abbr);
     }
     biz_tz_def bad = { 0 };
     CU_ASSERT_EQUAL(biz_tzif_extend(&bad, "CET-1CEST,M13.5.0,M10.5.0/3", 0), -1);
@@ -114,6 +123,8 @@ static void test_load_errors(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown time zone 'Europe/Pariss'"));
     CU_ASSERT_PTR_NULL(biz_tzif_load("../../etc/passwd", err, sizeof err));
     CU_ASSERT_PTR_NULL(biz_tzif_load("", err, sizeof err));
+    CU_ASSERT_PTR_NULL(biz_tzif_load("Europe", err, sizeof err));
+    CU_ASSERT_STRING_EQUAL(err, "unknown time zone 'Europe' (a folder of tzdata's zones, e.g. 'Europe/...')");
     unsigned char junk[60] = "TZif2";
     biz_tz_def z;
     CU_ASSERT_EQUAL(biz_tzif_parse(junk, sizeof junk, &z, err, sizeof err), -1);
@@ -124,6 +135,39 @@ static void test_load_errors(void)
     CU_ASSERT_EQUAL(known, 1);
     biz_tz_register(zone("Europe/Paris"));
     CU_ASSERT_PTR_NOT_NULL(biz_tz_find("Europe/Paris", &known));
+}
+
+/* Every prefix of a real TZif file, and flipped bytes, parse or fail
+ * cleanly (run under the sanitizers, scripts/test.sh). */
+static void test_truncated(void)
+{
+    FILE *f = fopen("/usr/share/zoneinfo/Europe/Paris", "rb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    unsigned char data[8192];
+    size_t len = fread(data, 1, sizeof data, f);
+    fclose(f);
+    CU_ASSERT_TRUE_FATAL(len > 100);
+    char err[200];
+    int ok = 0;
+    for (size_t n = 0; n <= len; n++) {
+        biz_tz_def z;
+        if (biz_tzif_parse(data, n, &z, err, sizeof err) == 0)
+            ok++;
+        free((void *)z.at);
+        free((void *)z.offset);
+        free((void *)z.abbr);
+    }
+    CU_ASSERT_TRUE(ok >= 1);   /* the whole file at least */
+    for (size_t i = 0; i < len; i += 7) {
+        unsigned char copy[8192];
+        memcpy(copy, data, len);
+        copy[i] ^= 0xA5;
+        biz_tz_def z;
+        (void)biz_tzif_parse(copy, len, &z, err, sizeof err);
+        free((void *)z.at);
+        free((void *)z.offset);
+        free((void *)z.abbr);
+    }
 }
 
 /* The scheduled runs due at now: their starts (logical dates), joined. */
@@ -198,6 +242,7 @@ int main(void)
     CU_add_test(s, "wall times to instants", test_local);
     CU_add_test(s, "POSIX rule = tzdata's table", test_rule_matches_table);
     CU_add_test(s, "load and lookup errors", test_load_errors);
+    CU_add_test(s, "truncated and damaged TZif data", test_truncated);
     CU_add_test(s, "cron schedules over DST changes", test_schedules);
     CU_add_test(s, "zoned crontab lines", test_crontab_zoned);
     CU_basic_set_mode(CU_BRM_VERBOSE);

@@ -59,12 +59,27 @@ int biz_cli_parse(int argc, char **argv, biz_cli *o, char *err, size_t errlen)
         else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) o->verbosity = 1;
         else if (strcmp(a, "--runs") == 0) o->runs = 1;
         else if (strcmp(a, "--crontab") == 0) o->crontab = 1;
+        else if (strcmp(a, "--downstream") == 0) o->downstream = 1;
+        else if (strcmp(a, "--force") == 0) o->force = 1;
         else if ((r = opt_value(argc, argv, &i, "--state-dir", &v, err, errlen)) != 0) {
             if (r < 0) return -1;
             o->state_dir = v;
         } else if ((r = opt_value(argc, argv, &i, "--resume", &v, err, errlen)) != 0) {
             if (r < 0) return -1;
             o->resume = v;
+        } else if ((r = opt_value(argc, argv, &i, "--rerun", &v, err, errlen)) != 0) {
+            if (r < 0) return -1;
+            o->rerun = v;
+        } else if ((r = opt_value(argc, argv, &i, "--run", &v, err, errlen)) != 0) {
+            if (r < 0) return -1;
+            o->run_id = v;
+        } else if ((r = opt_value(argc, argv, &i, "--metrics", &v, err, errlen)) != 0) {
+            if (r < 0) return -1;
+            if (!*v) {
+                snprintf(err, errlen, "--metrics needs a file name");
+                return -1;
+            }
+            o->metrics = v;
         } else if ((r = opt_value(argc, argv, &i, "--show", &v, err, errlen)) != 0) {
             if (r < 0) return -1;
             o->show = v;
@@ -123,8 +138,10 @@ int biz_cli_parse(int argc, char **argv, biz_cli *o, char *err, size_t errlen)
     }
     /* One action at a time: the others would be silently ignored (a
      * "--dry-run --resume last" would preview a fresh run, not the resume). */
-    const char *names[] = {"--dry-run", "--list", "--graph", "--runs", "--show", "--crontab", "--resume"};
-    int set[] = {o->dry_run, o->list, o->graph, o->runs, o->show != NULL, o->crontab, o->resume != NULL};
+    const char *names[] = {"--dry-run", "--list", "--graph", "--runs", "--show", "--crontab", "--resume",
+                           "--rerun"};
+    int set[] = {o->dry_run, o->list, o->graph, o->runs, o->show != NULL, o->crontab, o->resume != NULL,
+                 o->rerun != NULL};
     const char *first = NULL;
     for (size_t k = 0; k < sizeof set / sizeof *set; k++) {
         if (!set[k])
@@ -138,6 +155,26 @@ int biz_cli_parse(int argc, char **argv, biz_cli *o, char *err, size_t errlen)
     if (o->resume && (o->conf_json || o->conf_file || o->logical_date || o->task)) {
         snprintf(err, errlen, "--resume reruns a run with its own conf and logical date:"
                  " it cannot be used with --conf, --conf-file, --logical-date or --task");
+        return -1;
+    }
+    if (o->rerun && (o->conf_json || o->conf_file || o->logical_date || o->task)) {
+        snprintf(err, errlen, "--rerun runs tasks again with their run's own conf and logical date:"
+                 " it cannot be used with --conf, --conf-file, --logical-date or --task");
+        return -1;
+    }
+    if ((o->downstream || o->run_id) && !o->rerun) {
+        snprintf(err, errlen, "%s needs --rerun TASK", o->downstream ? "--downstream" : "--run");
+        return -1;
+    }
+    if (o->force && !o->rerun && !o->resume) {
+        snprintf(err, errlen, "--force needs --resume or --rerun (it continues a run recorded by"
+                 " another build of the DAG)");
+        return -1;
+    }
+    if (o->metrics && (o->dry_run || o->list || o->graph || o->runs || o->show || o->crontab ||
+                       o->task)) {
+        snprintf(err, errlen, "--metrics is written at the end of recorded runs: it cannot be used"
+                 " with --dry-run, --list, --graph, --runs, --show, --crontab or --task");
         return -1;
     }
     return 0;
@@ -162,7 +199,14 @@ void biz_cli_usage(FILE *f, const char *prog, const biz_dag_def *dag)
         "                       $XDG_STATE_HOME/biz, else ~/.local/state/biz)\n"
         "  --resume RUN_ID      rerun the failed and unfinished tasks of a recorded run\n"
         "                       ('last': the latest), keeping what succeeded\n"
-        "  --runs               list the recorded runs\n"
+        "  --rerun TASK         clear TASK in a recorded run and run it again, with the\n"
+        "                       run's conf and the XComs of the tasks kept\n"
+        "  --downstream         with --rerun: every task after TASK too\n"
+        "  --run RUN_ID         with --rerun: the run ('last', the default: the latest)\n"
+        "  --force              --resume/--rerun a run recorded by another build of the DAG\n"
+        "  --metrics FILE       write the run's metrics at its end (Prometheus text format,\n"
+        "                       node_exporter's textfile collector; atomic)\n"
+        "  --runs               list the recorded runs (with the DAG version of each)\n"
         "  --show RUN_ID        show one recorded run ('last': the latest)\n"
         "  --keep-runs N        keep the records and logs of the N latest runs (100; 0: all)\n"
         "  --max-catchup N      run at most N due intervals in one invocation (50)\n"

@@ -8,6 +8,7 @@
 #include "lock.h"
 #include "proc.h"
 #include "log.h"
+#include "metrics.h"
 #include "state.h"
 
 /* ---------------------------------------------------------------- pure parts */
@@ -408,6 +409,7 @@ static int make_run(plan_ctx *pc, cJSON *conf, const char *type, double ld,
         biz_run_free(run);
         return BIZ_EXIT_RECORD;
     }
+    double started = biz_wall_now();
     int status = pc->exec(run, pc->o);
     if (run->end_wall <= 0)
         run->end_wall = biz_wall_now();
@@ -418,6 +420,15 @@ static int make_run(plan_ctx *pc, cJSON *conf, const char *type, double ld,
      * tasks did: its record may not tell the whole truth. */
     if (pc->st->save_failed)
         status = BIZ_EXIT_RECORD;
+    if (pc->o->metrics) {
+        /* Monitoring never changes the run's outcome: a failed write is
+         * a warning (and the stale file's age shows it). */
+        biz_metrics_in m = { run, status, started,
+            run->state == BIZ_RUN_SUCCESS ? run->end_wall
+                : biz_metrics_last_success(pc->o->metrics, pc->dag->dag_id, pc->records) };
+        if (biz_metrics_write(pc->o->metrics, &m, err, sizeof err) < 0)
+            biz_log(BIZ_LOG_WARN, "%s", err);
+    }
     biz_store_detach(pc->st);
     /* Only a later run of this invocation reads the records again. */
     if (pc->more)

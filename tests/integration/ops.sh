@@ -148,4 +148,75 @@ assert_eq "another build, --force: the history keeps the old one" "$SHA1" "$(jq_
 ex "$T/ops_rerun" --rerun b
 assert_eq "then the first build is the other one: refused" 2 "$RC"
 
+# ---------------------------------------------------------------- metrics
+S="$T/s-metrics"
+M="$T/prom/ops.prom"
+mkdir -p "$T/prom"
+PROM="$BIZC_TOP_SRCDIR/tests/integration/prom_text.py"
+# prom EXPR: a Python expression over the parsed metrics file (`f`, the
+# families); v(name, **labels) is the value of one series.
+prom() {
+    python3 "$PROM" "$M" >"$T/prom.json" 2>"$T/prom.err" || { echo "unparsable: $(cat "$T/prom.err")"; return; }
+    python3 -c '
+import json, sys
+f = json.load(open(sys.argv[1]))
+def v(name, **labels):
+    labels.setdefault("dag_id", "ops_rerun")
+    fam = f[name]["samples"]
+    got = [s[2] for s in fam if s[1] == labels]
+    return got[0] if len(got) == 1 else "missing %s%s" % (name, labels)
+r = eval(sys.argv[2])
+print(r if isinstance(r, str) else json.dumps(r, sort_keys=True))
+' "$T/prom.json" "$1"
+}
+reset_fake
+ex "$T/ops_rerun" --conf '{"n": 2}' -q --metrics "$M"
+assert_eq "metrics: the run exits 0" 0 "$RC"
+assert_eq "metrics: parses as the Prometheus text format" ok "$(prom '"ok"')"
+# The series README.md documents are exactly the file's.
+DOC=$(sed -n '/^### Monitoring: metrics/,/^## /p' "$BIZC_TOP_SRCDIR/README.md" |
+      sed -n 's/^| `\(bizc_[a-z_]*\).*/\1/p' | sort | tr '\n' ' ')
+assert_eq "metrics: the documented series, and only them" "$DOC" "$(prom '" ".join(sorted(f)) + " "')"
+assert_eq "metrics: every family has HELP and TYPE gauge" '[]' \
+    "$(prom '[k for k in f if f[k]["type"] != "gauge" or not f[k]["help"]]')"
+REC=$(ls "$S"/ops_rerun/runs/*.json)
+assert_eq "metrics: run_info names the run and the build" "[\"$(jq_py "$REC" 'r["run_id"]')\", \"manual\", \"$SHA1\", \"$VER\", 1.0]" \
+    "$(prom '[f["bizc_dag_run_info"]["samples"][0][1][k] for k in ("run_id", "run_type", "source_sha256", "bizc_version")] + [f["bizc_dag_run_info"]["samples"][0][2]]')"
+assert_eq "metrics: success, state, exit status" '[1.0, 1.0, 0.0, 0.0, 0.0]' \
+    "$(prom '[v("bizc_dag_run_success"), v("bizc_dag_run_state", state="success"), v("bizc_dag_run_state", state="failed"), v("bizc_dag_run_state", state="timed_out"), v("bizc_dag_run_exit_status")]')"
+assert_eq "metrics: task state counts" '[5.0, 0.0, 0.0, 0.0]' \
+    "$(prom '[v("bizc_dag_run_tasks", state=s) for s in ("success", "failed", "upstream_failed", "none")]')"
+assert_eq "metrics: tries" '[5.0, 0.0, 1.0]' \
+    "$(prom '[v("bizc_dag_run_tries"), v("bizc_dag_run_retries"), v("bizc_dag_task_tries", task_id="c")]')"
+assert_eq "metrics: start <= end, duration = end - start" true \
+    "$(prom 'v("bizc_dag_run_start_timestamp_seconds") <= v("bizc_dag_run_end_timestamp_seconds") and abs(v("bizc_dag_run_end_timestamp_seconds") - v("bizc_dag_run_start_timestamp_seconds") - v("bizc_dag_run_duration_seconds")) < 0.002')"
+END1=$(jq_py "$REC" '__import__("datetime").datetime.fromisoformat(r["end_date"]).timestamp()')
+assert_eq "metrics: last success = the run's end" true "$(prom "abs(v('bizc_dag_last_success_timestamp_seconds') - $END1) < 0.002")"
+assert_eq "metrics: mode 0644" 644 "$(stat -c %a "$M")"
+assert_eq "metrics: no temporary file left" "ops.prom" "$(ls -A "$T/prom" | tr '\n' ' ' | sed 's/ $//')"
+
+# A failed run: outcome 0, the last success carried over from the file.
+behave ops-d status=500
+ex "$T/ops_rerun" --conf '{"n": 3}' -q --metrics "$M"
+assert_eq "metrics, failed run: exit 1" 1 "$RC"
+assert_eq "metrics, failed run: outcome, exit status, counts" '[0.0, 1.0, 1.0, 1.0, 4.0]' \
+    "$(prom '[v("bizc_dag_run_success"), v("bizc_dag_run_state", state="failed"), v("bizc_dag_run_exit_status"), v("bizc_dag_run_tasks", state="failed"), v("bizc_dag_run_tasks", state="success")]')"
+assert_eq "metrics, failed run: the last success carried over" true "$(prom "abs(v('bizc_dag_last_success_timestamp_seconds') - $END1) < 0.002")"
+# Without the file, the records know it.
+rm -f "$M"
+ex "$T/ops_rerun" --conf '{"n": 4}' -q --metrics "$M"
+assert_eq "metrics, no earlier file: the last success from the records" true "$(prom "abs(v('bizc_dag_last_success_timestamp_seconds') - $END1) < 0.002")"
+behave ops-d
+ex "$T/ops_rerun" --rerun d -q --metrics "$M"
+assert_eq "metrics, --rerun: exit 0" 0 "$RC"
+assert_eq "metrics, --rerun: success, d's second try" '[1.0, 2.0, 1.0]' \
+    "$(prom '[v("bizc_dag_run_success"), v("bizc_dag_task_tries", task_id="d"), v("bizc_dag_run_retries")]')"
+assert_eq "metrics, --rerun: the last success is now" true "$(prom "v('bizc_dag_last_success_timestamp_seconds') > $END1")"
+# A file that cannot be written: a warning, the outcome unchanged.
+ex "$T/ops_rerun" --conf '{"n": 5}' -q --metrics "$T/no-such-dir/ops.prom"
+assert_eq "metrics, unwritable: exit 0 all the same" 0 "$RC"
+assert_contains "metrics, unwritable: the log says why" "$ERR" "cannot write the metrics file $T/no-such-dir/ops.prom: No such file or directory"
+ex "$T/ops_rerun" --list --metrics "$M"
+assert_eq "metrics with --list: usage error" 2 "$RC"
+
 finish

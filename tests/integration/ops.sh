@@ -18,6 +18,7 @@ compile_check ops_rerun "$DAGS/ops_rerun.biz" || finish
 # The same DAG from another source (one comment more): another build.
 { cat "$DAGS/ops_rerun.biz"; echo "# another build of the same DAG"; } >"$T/ops_rerun2.biz"
 compile_check ops_rerun2 "$T/ops_rerun2.biz" || finish
+compile_check ops_alerts "$DAGS/ops_alerts.biz" || finish
 
 # jq_py FILE EXPR: a Python expression over a JSON file (as `r`).
 jq_py() {
@@ -48,6 +49,7 @@ ex() {
 
 SHA1=$("$T/ops_rerun" --version | sed -n 's/.*sha256:\([0-9a-f]*\).*/\1/p')
 SHA2=$("$T/ops_rerun2" --version | sed -n 's/.*sha256:\([0-9a-f]*\).*/\1/p')
+SHA_ALERTS=$("$T/ops_alerts" --version | sed -n 's/.*sha256:\([0-9a-f]*\).*/\1/p')
 VER=$("$BIZC_TOP_BUILDDIR/bizc" --version | head -n 1 | awk '{ print $2 }')
 assert_ne "two builds: two source checksums" "$SHA1" "$SHA2"
 
@@ -218,5 +220,123 @@ assert_eq "metrics, unwritable: exit 0 all the same" 0 "$RC"
 assert_contains "metrics, unwritable: the log says why" "$ERR" "cannot write the metrics file $T/no-such-dir/ops.prom: No such file or directory"
 ex "$T/ops_rerun" --list --metrics "$M"
 assert_eq "metrics with --list: usage error" 2 "$RC"
+
+# ---------------------------------------------------------------- webhooks
+RECV="$BIZC_TOP_SRCDIR/tests/integration/webhook_recv.py"
+TOKEN='T0/B0/Tok-s3cret-42'      # the webhook's token: never in a body or a log
+VAR_SECRET='Sekr1t-Var-77'       # a variable named like a secret: masked
+export AIRFLOW_VAR_API_TOKEN=$VAR_SECRET
+export BIZ_WEBHOOK_RETRY_DELAY=0.05
+N_RECV=0
+# start_recv [ARGS...]: starts a receiver; sets RECV_PORT, RECV_OUT, RECV_PID.
+start_recv() {
+    N_RECV=$((N_RECV + 1))
+    RECV_OUT="$T/recv.$N_RECV.jsonl"
+    : >"$RECV_OUT"
+    python3 "$RECV" "$RECV_OUT" "$@" >"$T/recv.$N_RECV.out" 2>"$T/recv.$N_RECV.err" &
+    RECV_PID=$!
+    _PIDS+=("$RECV_PID")
+    _wait_line "$T/recv.$N_RECV.out" '^LISTENING [0-9]+' 10 "$RECV_PID" || { fail "the webhook receiver starts"; finish; }
+    RECV_PORT=$(sed -n 's/^LISTENING \([0-9]*\).*/\1/p' "$T/recv.$N_RECV.out")
+}
+# got EXPR: a Python expression over what the receiver got: `q` the
+# requests (path, headers, body, status), `b` their bodies parsed, and
+# ev(name) the bodies of that event (generic format).
+got() {
+    python3 -c '
+import json, sys
+q = [json.loads(l) for l in open(sys.argv[1])]
+b = [json.loads(x["body"]) for x in q]
+def ev(name): return [x for x in b if x.get("event") == name]
+v = eval(sys.argv[2])
+print(v if isinstance(v, str) else json.dumps(v, sort_keys=True))
+' "$RECV_OUT" "$1"
+}
+# mark: a new file name for ops_alerts' flaky task (its first try fails).
+mark() { mktemp -u "$T/mark.XXXXXX"; }
+# no_secret DESC TEXT...: neither the token nor the variable's value is in TEXT.
+no_secret() {
+    local d=$1
+    shift
+    assert_not_contains "$d: not the webhook token" "$*" "Tok-s3cret-42"
+    assert_not_contains "$d: not the secret variable" "$*" "$VAR_SECRET"
+}
+
+S="$T/s-hook"
+# Slack's format through an Airflow-style connection (the password is the
+# webhook's token, as for Airflow's Slack webhook connection).
+start_recv
+reset_fake
+AIRFLOW_CONN_BIZ_WEBHOOK="{\"conn_type\": \"http\", \"host\": \"http://127.0.0.1:$RECV_PORT/hooks\", \"password\": \"$TOKEN\"}" \
+    ex "$T/ops_alerts" --conf "{\"code\": 1, \"mark\": \"$(mark)\"}"
+assert_eq "slack: the run fails as it would without the webhook" 1 "$RC"
+assert_eq "slack: a retry and a failure notification, no success" 2 "$(got 'len(q)')"
+assert_eq "slack: posted to the connection's URL with its token" "[\"/hooks/$TOKEN\", \"/hooks/$TOKEN\"]" "$(got '[x["path"] for x in q]')"
+assert_eq "slack: JSON bodies of one key, text" '[["text"], ["text"]]' "$(got '[sorted(x) for x in b]')"
+assert_eq "slack: content type" '["application/json", "application/json"]' "$(got '[x["headers"]["content-type"] for x in q]')"
+assert_eq "slack: the retry names the task and the try" 1 "$(got 'len([x for x in b if "task `flaky` failed, will retry" in x["text"] and "(try 1 of 2)" in x["text"]])')"
+assert_eq "slack: the failure names the task, the run, the error" 1 \
+    "$(got 'len([x for x in b if "task `leak` failed in run `manual__" in x["text"] and "cannot log in with ***" in x["text"]])')"
+no_secret "slack: bodies" "$(cat "$RECV_OUT" | python3 -c 'import json,sys; [print(json.loads(l)["body"]) for l in sys.stdin]')"
+no_secret "slack: console" "$OUT$ERR"
+no_secret "slack: the run's log" "$(cat "$S"/ops_alerts/logs/*.log)"
+assert_contains "slack: the log says where it posted (host and port only)" "$ERR" "posted the failure notification for task leak to the webhook at http://127.0.0.1:$RECV_PORT (HTTP 200)"
+
+# The generic format, from BIZ_WEBHOOK_URL; a run that succeeds.
+reset_fake
+BIZ_WEBHOOK_URL="http://127.0.0.1:$RECV_PORT/generic" BIZ_WEBHOOK_FORMAT=json \
+    ex "$T/ops_alerts" --conf "{\"code\": 0, \"mark\": \"$(mark)\"}" -q
+assert_eq "json: the run succeeds" 0 "$RC"
+RID=$(ls -t "$S"/ops_alerts/runs/*.json | head -n 1 | xargs -I{} python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["run_id"])' {})
+assert_eq "json: a retry and a success notification" '[1, 1, 0]' "$(got '[len(ev("retry")), len(ev("success")), len(ev("failure"))]')"
+assert_eq "json: the retry's fields" "[\"ops_alerts\", \"$RID\", \"flaky\", \"up_for_retry\", 1, 2, \"$SHA_ALERTS\"]" \
+    "$(got '[ev("retry")[0][k] for k in ("dag_id", "run_id", "task_id", "state", "try_number", "max_tries", "source_sha256")]')"
+assert_eq "json: the success's fields" "[\"$RID\", null, \"success\", 2, \"$VER\"]" \
+    "$(got '[ev("success")[0][k] for k in ("run_id", "task_id", "state", "tasks", "bizc_version")]')"
+assert_contains "json: the retry's error" "$(got 'ev("retry")[0]["error"]')" "first try fails"
+assert_contains "json: a text too" "$(got 'ev("success")[0]["text"]')" "succeeded"
+
+# A receiver failing once: the notification is sent again.
+start_recv --fail-first 1
+reset_fake
+BIZ_WEBHOOK_URL="http://127.0.0.1:$RECV_PORT/x" BIZ_WEBHOOK_EVENTS=success ex "$T/ops_alerts" --conf "{\"code\": 0, \"mark\": \"$(mark)\"}" -q
+assert_eq "retried: exit 0" 0 "$RC"
+assert_eq "retried: answered 500 then 200, the same body twice" '[[500, 200], 1]' "$(got '[[x["status"] for x in q], len(set(x["body"] for x in q))]')"
+assert_contains "retried: the log says why" "$ERR" "could not post the success notification of run $(ls -t "$S"/ops_alerts/runs/ | head -n 1 | sed 's/\.json$//') to the webhook at http://127.0.0.1:$RECV_PORT (try 1 of 3): HTTP 500; again in"
+
+# A 4xx is not retried.
+start_recv --status 400
+reset_fake
+BIZ_WEBHOOK_URL="http://127.0.0.1:$RECV_PORT/x" BIZ_WEBHOOK_EVENTS=success ex "$T/ops_alerts" --conf "{\"code\": 0, \"mark\": \"$(mark)\"}" -q
+assert_eq "4xx: exit 0" 0 "$RC"
+assert_eq "4xx: one request" 1 "$(got 'len(q)')"
+assert_contains "4xx: the log says why" "$ERR" "after 1 try: HTTP 400 (the run's outcome is not changed)"
+
+# The receiver down: the outcome unchanged, the log says why.
+DOWN=$(_free_port)
+reset_fake
+BIZ_WEBHOOK_URL="http://127.0.0.1:$DOWN/hooks/$TOKEN" ex "$T/ops_alerts" --conf "{\"code\": 0, \"mark\": \"$(mark)\"}" -q
+assert_eq "down, success: exit 0" 0 "$RC"
+assert_contains "down, success: the log says why" "$ERR" "could not post the success notification of run "
+assert_contains "down, success: after 3 tries" "$ERR" "to the webhook at http://127.0.0.1:$DOWN after 3 tries: "
+no_secret "down: console" "$ERR"
+reset_fake
+BIZ_WEBHOOK_URL="http://127.0.0.1:$DOWN/hooks/$TOKEN" ex "$T/ops_alerts" --conf "{\"code\": 1, \"mark\": \"$(mark)\"}" -q
+assert_eq "down, failure: exit 1" 1 "$RC"
+assert_contains "down, failure: the log says why" "$ERR" "could not post the failure notification for task leak to the webhook at http://127.0.0.1:$DOWN after 3 tries"
+
+# Headers from the connection's extras; a bad setting is a warning only.
+start_recv
+reset_fake
+AIRFLOW_CONN_BIZ_WEBHOOK="{\"conn_type\": \"http\", \"host\": \"http://127.0.0.1:$RECV_PORT/h\", \"extra\": {\"format\": \"json\", \"Authorization\": \"Bearer hdr-s3cret\"}}" \
+    BIZ_WEBHOOK_EVENTS=failure ex "$T/ops_alerts" --conf "{\"code\": 1, \"mark\": \"$(mark)\"}"
+assert_eq "extras: only the failure (BIZ_WEBHOOK_EVENTS)" '["failure"]' "$(got '[x["event"] for x in b]')"
+assert_eq "extras: the header sent" "Bearer hdr-s3cret" "$(got 'q[0]["headers"]["authorization"]')"
+assert_eq "extras: the format from the connection" leak "$(got 'b[0]["task_id"]')"
+assert_not_contains "extras: the header value never logged" "$OUT$ERR$(cat "$S"/ops_alerts/logs/*.log)" "hdr-s3cret"
+BIZ_WEBHOOK_URL="http://127.0.0.1:$RECV_PORT/x" BIZ_WEBHOOK_FORMAT=xml ex "$T/ops_alerts" --conf "{\"code\": 0, \"mark\": \"$(mark)\"}" -q
+assert_eq "bad format: exit 0" 0 "$RC"
+assert_contains "bad format: says why" "$ERR" "could not post the success notification of run"
+assert_contains "bad format: names the value" "$ERR" "the webhook format 'xml' is not slack or json"
 
 finish

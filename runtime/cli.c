@@ -80,6 +80,20 @@ int biz_cli_parse(int argc, char **argv, biz_cli *o, char *err, size_t errlen)
                 return -1;
             }
             o->metrics = v;
+        } else if ((r = opt_value(argc, argv, &i, "--report", &v, err, errlen)) != 0) {
+            if (r < 0) return -1;
+            if (!*v) {
+                snprintf(err, errlen, "--report needs a file name");
+                return -1;
+            }
+            o->report = v;
+        } else if ((r = opt_value(argc, argv, &i, "--html", &v, err, errlen)) != 0) {
+            if (r < 0) return -1;
+            if (!*v) {
+                snprintf(err, errlen, "--html needs a file name");
+                return -1;
+            }
+            o->html = v;
         } else if ((r = opt_value(argc, argv, &i, "--show", &v, err, errlen)) != 0) {
             if (r < 0) return -1;
             o->show = v;
@@ -171,6 +185,17 @@ int biz_cli_parse(int argc, char **argv, biz_cli *o, char *err, size_t errlen)
                  " another build of the DAG)");
         return -1;
     }
+    if (o->html && !o->show) {
+        snprintf(err, errlen, "--html needs --show RUN_ID (--report FILE writes a run's report at its end)");
+        return -1;
+    }
+    if (o->report && (o->dry_run || o->list || o->graph || o->runs || o->show || o->crontab ||
+                      o->task)) {
+        snprintf(err, errlen, "--report is written at the end of recorded runs: it cannot be used"
+                 " with --dry-run, --list, --graph, --runs, --show (use --show RUN_ID --html FILE),"
+                 " --crontab or --task");
+        return -1;
+    }
     if (o->metrics && (o->dry_run || o->list || o->graph || o->runs || o->show || o->crontab ||
                        o->task)) {
         snprintf(err, errlen, "--metrics is written at the end of recorded runs: it cannot be used"
@@ -206,8 +231,11 @@ void biz_cli_usage(FILE *f, const char *prog, const biz_dag_def *dag)
         "  --force              --resume/--rerun a run recorded by another build of the DAG\n"
         "  --metrics FILE       write the run's metrics at its end (Prometheus text format,\n"
         "                       node_exporter's textfile collector; atomic)\n"
+        "  --report FILE        write the run's HTML report at its end (one self-contained\n"
+        "                       page: graph by state, Gantt of tries, logs, XComs)\n"
         "  --runs               list the recorded runs (with the DAG version of each)\n"
         "  --show RUN_ID        show one recorded run ('last': the latest)\n"
+        "  --html FILE          with --show: write that run's HTML report to FILE instead\n"
         "  --keep-runs N        keep the records and logs of the N latest runs (100; 0: all)\n"
         "  --max-catchup N      run at most N due intervals in one invocation (50)\n"
         "  --wait-lock SECONDS  wait that long for a run of this DAG already going\n"

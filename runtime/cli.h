@@ -34,6 +34,8 @@ typedef struct biz_cli {
     const char *run_id;      /* --run RUN_ID (with --rerun; default "last") */
     int force;               /* --force: continue a run of another build */
     const char *metrics;     /* --metrics FILE (Prometheus textfile) */
+    const char *report;      /* --report FILE.html: the run's report at its end */
+    const char *html;        /* --html FILE: with --show, the report instead */
 } biz_cli;
 
 /* Parses argv. 0, or -1 with a message in err (a usage error). */

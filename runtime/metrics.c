@@ -1,7 +1,6 @@
 /* metrics.c: the run's metrics as a node_exporter textfile (metrics.h). */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,77 +12,39 @@
 /* ORDER: the run states of biz_run_state. */
 static const char *const run_states[] = { "running", "success", "failed", "timed_out" };
 
-typedef struct mbuf {
-    char *p;
-    size_t len, cap;
-    int oom;
-} mbuf;
-
-static void mb_f(mbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void mb_f(mbuf *b, const char *fmt, ...)
-{
-    for (;;) {
-        if (b->oom)
-            return;
-        va_list ap;
-        va_start(ap, fmt);
-        size_t room = b->cap - b->len;
-        int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? room : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->oom = 1;
-            return;
-        }
-        if (b->p && (size_t)n < room) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t c = b->cap ? b->cap : 1024;
-        while (c < b->len + (size_t)n + 1)
-            c *= 2;
-        char *q = realloc(b->p, c);
-        if (!q) {
-            b->oom = 1;
-            return;
-        }
-        b->p = q;
-        b->cap = c;
-    }
-}
-
 /* A label value as the text format wants it: backslash, quote and line
  * feed escaped. */
-static void mb_label(mbuf *b, const char *s)
+static void mb_label(FILE *b, const char *s)
 {
     for (; s && *s; s++) {
         if (*s == '\\')
-            mb_f(b, "\\\\");
+            fputs("\\\\", b);
         else if (*s == '"')
-            mb_f(b, "\\\"");
+            fputs("\\\"", b);
         else if (*s == '\n')
-            mb_f(b, "\\n");
+            fputs("\\n", b);
         else
-            mb_f(b, "%c", *s);
+            putc(*s, b);
     }
 }
 
 /* "# HELP name help\n# TYPE name gauge\n" */
-static void mb_head(mbuf *b, const char *name, const char *help)
+static void mb_head(FILE *b, const char *name, const char *help)
 {
-    mb_f(b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+    fprintf(b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
 }
 
 /* name{dag_id="..."[,label="value"]} */
-static void mb_series(mbuf *b, const char *name, const char *dag_id, const char *label,
+static void mb_series(FILE *b, const char *name, const char *dag_id, const char *label,
                       const char *value)
 {
-    mb_f(b, "%s{dag_id=\"", name);
+    fprintf(b, "%s{dag_id=\"", name);
     mb_label(b, dag_id);
     if (label) {
-        mb_f(b, "\",%s=\"", label);
+        fprintf(b, "\",%s=\"", label);
         mb_label(b, value);
     }
-    mb_f(b, "\"} ");
+    fprintf(b, "\"} ");
 }
 
 /* The metrics file's text. */
@@ -91,82 +52,91 @@ char *biz_metrics_text(const biz_metrics_in *m)
 {
     const biz_run *run = m->run;
     const char *dag = run->dag->dag_id;
-    mbuf b = { 0 };
+    char *text = NULL;
+    size_t len = 0;
+    FILE *b = open_memstream(&text, &len);
+    if (!b)
+        return NULL;
     double end = run->end_wall > 0 ? run->end_wall : biz_wall_now();
     double dur = end >= m->started ? end - m->started : 0;
 
-    mb_head(&b, "bizc_dag_run_info", "The DAG's last run: its id and type, and the DAG version"
+    mb_head(b, "bizc_dag_run_info", "The DAG's last run: its id and type, and the DAG version"
             " (source sha256, bizc version) that ran it.");
-    mb_f(&b, "bizc_dag_run_info{dag_id=\"");
-    mb_label(&b, dag);
-    mb_f(&b, "\",run_id=\"");
-    mb_label(&b, run->run_id);
-    mb_f(&b, "\",run_type=\"");
-    mb_label(&b, run->run_type ? run->run_type : "manual");
-    mb_f(&b, "\",source_sha256=\"");
-    mb_label(&b, run->dag->source_sha256 ? run->dag->source_sha256 : "");
-    mb_f(&b, "\",bizc_version=\"");
-    mb_label(&b, run->dag->bizc_version ? run->dag->bizc_version : "");
-    mb_f(&b, "\"} 1\n");
+    fprintf(b, "bizc_dag_run_info{dag_id=\"");
+    mb_label(b, dag);
+    fprintf(b, "\",run_id=\"");
+    mb_label(b, run->run_id);
+    fprintf(b, "\",run_type=\"");
+    mb_label(b, run->run_type ? run->run_type : "manual");
+    fprintf(b, "\",source_sha256=\"");
+    mb_label(b, run->dag->source_sha256 ? run->dag->source_sha256 : "");
+    fprintf(b, "\",bizc_version=\"");
+    mb_label(b, run->dag->bizc_version ? run->dag->bizc_version : "");
+    fprintf(b, "\"} 1\n");
 
-    mb_head(&b, "bizc_dag_run_success", "1 when the DAG's last run succeeded, else 0.");
-    mb_series(&b, "bizc_dag_run_success", dag, NULL, NULL);
-    mb_f(&b, "%d\n", run->state == BIZ_RUN_SUCCESS);
+    mb_head(b, "bizc_dag_run_success", "1 when the DAG's last run succeeded, else 0.");
+    mb_series(b, "bizc_dag_run_success", dag, NULL, NULL);
+    fprintf(b, "%d\n", run->state == BIZ_RUN_SUCCESS);
 
-    mb_head(&b, "bizc_dag_run_state", "The last run's outcome: 1 for its state, 0 for the others.");
+    mb_head(b, "bizc_dag_run_state", "The last run's outcome: 1 for its state, 0 for the others.");
     for (int s = BIZ_RUN_SUCCESS; s <= BIZ_RUN_TIMED_OUT; s++) {
-        mb_series(&b, "bizc_dag_run_state", dag, "state", run_states[s]);
-        mb_f(&b, "%d\n", (int)run->state == s);
+        mb_series(b, "bizc_dag_run_state", dag, "state", run_states[s]);
+        fprintf(b, "%d\n", (int)run->state == s);
     }
 
-    mb_head(&b, "bizc_dag_run_exit_status", "The exit status of the invocation that made the last"
+    mb_head(b, "bizc_dag_run_exit_status", "The exit status of the invocation that made the last"
             " run (0 success, 1 failed, 3 dagrun_timeout, 5 not recorded, 130/143 signals).");
-    mb_series(&b, "bizc_dag_run_exit_status", dag, NULL, NULL);
-    mb_f(&b, "%d\n", m->exit_status);
+    mb_series(b, "bizc_dag_run_exit_status", dag, NULL, NULL);
+    fprintf(b, "%d\n", m->exit_status);
 
-    mb_head(&b, "bizc_dag_run_start_timestamp_seconds", "When the last run started (this"
+    mb_head(b, "bizc_dag_run_start_timestamp_seconds", "When the last run started (this"
             " invocation: a resumed or rerun run's own start is in its record), Unix time.");
-    mb_series(&b, "bizc_dag_run_start_timestamp_seconds", dag, NULL, NULL);
-    mb_f(&b, "%.3f\n", m->started);
-    mb_head(&b, "bizc_dag_run_end_timestamp_seconds", "When the last run ended, Unix time.");
-    mb_series(&b, "bizc_dag_run_end_timestamp_seconds", dag, NULL, NULL);
-    mb_f(&b, "%.3f\n", end);
-    mb_head(&b, "bizc_dag_run_duration_seconds", "How long the last run took, in seconds.");
-    mb_series(&b, "bizc_dag_run_duration_seconds", dag, NULL, NULL);
-    mb_f(&b, "%.3f\n", dur);
+    mb_series(b, "bizc_dag_run_start_timestamp_seconds", dag, NULL, NULL);
+    fprintf(b, "%.3f\n", m->started);
+    mb_head(b, "bizc_dag_run_end_timestamp_seconds", "When the last run ended, Unix time.");
+    mb_series(b, "bizc_dag_run_end_timestamp_seconds", dag, NULL, NULL);
+    fprintf(b, "%.3f\n", end);
+    mb_head(b, "bizc_dag_run_duration_seconds", "How long the last run took, in seconds.");
+    mb_series(b, "bizc_dag_run_duration_seconds", dag, NULL, NULL);
+    fprintf(b, "%.3f\n", dur);
 
-    mb_head(&b, "bizc_dag_run_tasks", "Tasks of the last run in each state at its end.");
+    mb_head(b, "bizc_dag_run_tasks", "Tasks of the last run in each state at its end.");
     long tries = 0, retries = 0;
     for (int s = 0; s < BIZ_TI__COUNT; s++) {
-        mb_series(&b, "bizc_dag_run_tasks", dag, "state", biz_ti_state_names[s]);
-        mb_f(&b, "%d\n", run->nstate[s]);
+        mb_series(b, "bizc_dag_run_tasks", dag, "state", biz_ti_state_names[s]);
+        fprintf(b, "%d\n", run->nstate[s]);
     }
     for (int i = 0; i < run->n; i++) {
         tries += run->tis[i].tries;
         retries += run->tis[i].tries > 1 ? run->tis[i].tries - 1 : 0;
     }
-    mb_head(&b, "bizc_dag_run_tries", "Tries of the last run's tasks, all tasks together (a"
+    mb_head(b, "bizc_dag_run_tries", "Tries of the last run's tasks, all tasks together (a"
             " resumed run's count its earlier invocations').");
-    mb_series(&b, "bizc_dag_run_tries", dag, NULL, NULL);
-    mb_f(&b, "%ld\n", tries);
-    mb_head(&b, "bizc_dag_run_retries", "Tries beyond each task's first in the last run.");
-    mb_series(&b, "bizc_dag_run_retries", dag, NULL, NULL);
-    mb_f(&b, "%ld\n", retries);
-    mb_head(&b, "bizc_dag_task_tries", "Tries of each task in the last run.");
+    mb_series(b, "bizc_dag_run_tries", dag, NULL, NULL);
+    fprintf(b, "%ld\n", tries);
+    mb_head(b, "bizc_dag_run_retries", "Tries beyond each task's first in the last run.");
+    mb_series(b, "bizc_dag_run_retries", dag, NULL, NULL);
+    fprintf(b, "%ld\n", retries);
+    mb_head(b, "bizc_dag_task_tries", "Tries of each task in the last run.");
     for (int i = 0; i < run->n; i++) {
-        mb_series(&b, "bizc_dag_task_tries", dag, "task_id", run->tis[i].def->task_id);
-        mb_f(&b, "%d\n", run->tis[i].tries);
+        mb_series(b, "bizc_dag_task_tries", dag, "task_id", run->tis[i].def->task_id);
+        fprintf(b, "%d\n", run->tis[i].tries);
     }
 
-    mb_head(&b, "bizc_dag_last_success_timestamp_seconds", "When a run of the DAG last"
+    mb_head(b, "bizc_dag_last_success_timestamp_seconds", "When a run of the DAG last"
             " succeeded (its end), Unix time; 0 when none is known.");
-    mb_series(&b, "bizc_dag_last_success_timestamp_seconds", dag, NULL, NULL);
-    mb_f(&b, "%.3f\n", m->last_success);
-    if (b.oom) {
-        free(b.p);
+    mb_series(b, "bizc_dag_last_success_timestamp_seconds", dag, NULL, NULL);
+    fprintf(b, "%.3f\n", m->last_success);
+    if (ferror(b)) {
+        fclose(b);
+        free(text);
         return NULL;
     }
-    return b.p;
+    if (fclose(b) != 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
 }
 
 /* The value of the last-success series of dag_id in an earlier file. */

@@ -9,6 +9,7 @@
 #include "proc.h"
 #include "log.h"
 #include "metrics.h"
+#include "report.h"
 #include "state.h"
 
 /* ---------------------------------------------------------------- pure parts */
@@ -428,6 +429,16 @@ static int make_run(plan_ctx *pc, cJSON *conf, const char *type, double ld,
                 : biz_metrics_last_success(pc->o->metrics, pc->dag->dag_id, pc->records) };
         if (biz_metrics_write(pc->o->metrics, &m, err, sizeof err) < 0)
             biz_log(BIZ_LOG_WARN, "%s", err);
+    }
+    if (pc->o->report) {
+        cJSON *rec_now = biz_record_from_run(run, pc->st);
+        if (!rec_now)
+            biz_log(BIZ_LOG_WARN, "cannot write the report %s: out of memory", pc->o->report);
+        else if (biz_report_write(pc->o->report, pc->dag, rec_now, err, sizeof err) < 0)
+            biz_log(BIZ_LOG_WARN, "%s", err);
+        else
+            biz_log(BIZ_LOG_INFO, "the run's report: %s", pc->o->report);
+        cJSON_Delete(rec_now);
     }
     biz_store_detach(pc->st);
     /* Only a later run of this invocation reads the records again. */

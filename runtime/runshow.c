@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "runplan.h"
+#include "report.h"
 #include "state.h"
 #include "log.h"
 
@@ -293,10 +294,17 @@ int biz_plan_show_run(FILE *f, const biz_dag_def *dag, const biz_cli *o, const c
         fprintf(stderr, "%s: no run '%s' of DAG '%s' recorded (see --runs)\n", prog, o->show, dag->dag_id);
         rc = 1;
     } else {
-        char *path = NULL, why[200];
+        char *path = NULL, why[200], err[600];
         if (st && asprintf(&path, "%s/%s.json", st->runs_dir, jstr(rec, "run_id")) < 0)
             path = NULL;
-        biz_plan_print_record(f, rec, path);
+        if (!o->html) {
+            biz_plan_print_record(f, rec, path);
+        } else if (biz_report_write(o->html, dag, rec, err, sizeof err) < 0) {
+            fprintf(stderr, "%s: %s\n", prog, err);
+            rc = 1;
+        } else {
+            fprintf(f, "the report of run %s: %s\n", or_dash(jstr(rec, "run_id")), o->html);
+        }
         /* What can be read is shown; what is wrong is said, and the exit
          * status says the record is not sound. */
         if (biz_record_check(rec, why, sizeof why) < 0) {

@@ -742,6 +742,13 @@ cJSON *biz_record_from_run(const biz_run *run, const biz_store *st)
     return rec;
 }
 
+/* Whether v is a value the record holds sealed (it held a secret). */
+int biz_record_sealed(const cJSON *v)
+{
+    return cJSON_IsObject(v) && cJSON_GetArraySize(v) == 1 &&
+           cJSON_IsString(cJSON_GetObjectItemCaseSensitive(v, SEALED_KEY));
+}
+
 /* The value a record holds (see seal); NULL when a seal is broken. */
 cJSON *biz_record_value(const cJSON *v)
 {

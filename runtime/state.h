@@ -174,6 +174,10 @@ double biz_record_time(const cJSON *rec, const char *field);
  * v is NULL or its seal is broken. */
 cJSON *biz_record_value(const cJSON *v);
 
+/* Whether v (a conf or an xcom of a record) is stored sealed: it held a
+ * secret, and what shows it must not open it (report.c). */
+int biz_record_sealed(const cJSON *v);
+
 /* Formats wall seconds as "YYYY-MM-DDTHH:MM:SS.ffffff+00:00" (microseconds
  * left out when zero, as Python's isoformat does). */
 void biz_state_iso_us(double t, char *buf, size_t len);

@@ -339,4 +339,112 @@ assert_eq "bad format: exit 0" 0 "$RC"
 assert_contains "bad format: says why" "$ERR" "could not post the success notification of run"
 assert_contains "bad format: names the value" "$ERR" "the webhook format 'xml' is not slack or json"
 
+# ---------------------------------------------------------------- HTML report
+compile_check invoice "$BIZC_TOP_SRCDIR/examples/invoice.biz" || finish
+compile_check ops_report_big "$DAGS/ops_report_big.biz" || finish
+CHECK="$BIZC_TOP_SRCDIR/tests/integration/report_check.py"
+# page FILE EXPR: a Python expression over what report_check.py found in
+# FILE (`p`), with `r` the last run record of state $S, COLOR the state
+# colours the report documents.
+page() {
+    python3 "$CHECK" "$1" >"$T/page.json" 2>"$T/page.err" || { echo "unparsable: $(cat "$T/page.err")"; return; }
+    python3 -c '
+import glob, json, os, sys
+p = json.load(open(sys.argv[1]))
+recs = sorted(glob.glob(os.path.join(sys.argv[3], "*", "runs", "*.json")), key=os.path.getmtime)
+r = json.load(open(recs[-1])) if recs else {}
+COLOR = {"success": "#008000", "failed": "#ff0000", "upstream_failed": "#ffa500",
+         "skipped": "#ff69b4", "up_for_retry": "#ffd700", "none": "#f0f0f0"}
+v = eval(sys.argv[2])
+print(v if isinstance(v, str) else json.dumps(v, sort_keys=True))
+ ' "$T/page.json" "$2" "$S"
+}
+# report_checks NAME FILE: the checks every report passes.
+report_checks() {
+    assert_eq "$1: every task of the record in the graph, coloured by its state" '[]' \
+        "$(page "$2" '[k for k, v in r["tasks"].items() if p["nodes"].get(k) != [v["state"], COLOR[v["state"]]]]')"
+    assert_eq "$1: one Gantt bar per try" '[]' \
+        "$(page "$2" '[k for k, v in r["tasks"].items() if len(p["bars"].get(k, [])) != v["tries"]]')"
+    assert_eq "$1: every task's details" '[]' "$(page "$2" '[k for k in r["tasks"] if k not in p["details"]]')"
+    assert_eq "$1: nothing outside the page" '[]' "$(page "$2" 'p["external"]')"
+    assert_contains "$1: the run's outcome, DAG version" "$(page "$2" 'p["text"]')" "sha256:$(page "$2" 'r["source_sha256"]'), bizc $VER"
+}
+
+S="$T/s-report"
+reset_fake
+ex "$T/invoice" --conf '{"data": {"customer": "C042"}}' --report "$T/invoice.html"
+assert_eq "report: the invoice run exits 0" 0 "$RC"
+assert_contains "report: the log names it" "$ERR" "the run's report: $T/invoice.html"
+assert_eq "report: mode 0600, as the run's log" 600 "$(stat -c %a "$T/invoice.html")"
+report_checks "report (invoice)" "$T/invoice.html"
+assert_eq "report (invoice): the skipped branch is pink" '["skipped", "#ff69b4"]' "$(page "$T/invoice.html" 'p["nodes"]["mail_error"]')"
+assert_contains "report (invoice): a task's log lines" "$(page "$T/invoice.html" 'p["logs"]["create_invoice"]')" "[create_invoice #1] start (try 1 of 1)"
+assert_contains "report (invoice): a task's XComs" "$(page "$T/invoice.html" 'p["xcom"]["create_invoice"]')" '"customer":'
+assert_contains "report (invoice): the conf" "$(page "$T/invoice.html" 'p["text"]')" '"C042"'
+
+# A recorded run with retries, reruns and a secret: --show --html.
+S="$T/s-rerun"
+ex "$T/ops_rerun2" --show last --html "$T/rerun.html"
+assert_eq "--show --html: exit 0" 0 "$RC"
+assert_contains "--show --html: says where" "$OUT" "the report of run "
+report_checks "report (reruns)" "$T/rerun.html"
+assert_eq "report (reruns): b's bars, every try" '[1, 2, 3, 4]' "$(page "$T/rerun.html" '[b[0] for b in p["bars"]["b"]]')"
+assert_contains "report (reruns): the earlier outcomes" "$(page "$T/rerun.html" 'p["text"]')" "cleared by rerun at"
+assert_contains "report (reruns): the run's history" "$(page "$T/rerun.html" 'p["text"]')" "rerun of the success run from task b with its downstream tasks"
+S="$T/s-hook"
+ex "$T/ops_alerts" --show last --html "$T/alerts.html"
+report_checks "report (retry)" "$T/alerts.html"
+assert_eq "report (retry): flaky's two tries, the first up_for_retry" '[[1, "up_for_retry", "#ffd700"], [2, "success", "#008000"]]' \
+    "$(page "$T/alerts.html" 'p["bars"]["flaky"]')"
+no_secret "report (retry)" "$(cat "$T/alerts.html")"
+ex "$T/ops_alerts" --html "$T/x.html"
+assert_eq "--html without --show: usage error" 2 "$RC"
+ex "$T/ops_alerts" --show nope --html "$T/x.html"
+assert_eq "--show --html of an unknown run: exit 1" 1 "$RC"
+
+# 1,002 tasks in ten groups.
+S="$T/s-big"
+ex "$T/ops_report_big" -q --report "$T/big.html"
+assert_eq "report (1,002 tasks): the run exits 0" 0 "$RC"
+report_checks "report (1,002 tasks)" "$T/big.html"
+assert_eq "report (1,002 tasks): 1002 nodes, 1002 bars, 10 groups in each list" '[1002, 1002, 20]' \
+    "$(page "$T/big.html" '[len(p["nodes"]), sum(len(b) for b in p["bars"].values()), p["groups"]]')"
+
+# In a browser: headless Chromium (Debian's) opens each page without a
+# console message, and its script runs (a search from the URL fades the
+# graph's other tasks); a screenshot of each is kept.
+CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
+if [ -z "$CHROMIUM" ]; then
+    skip "report in a browser: chromium is not installed (apt-get install chromium)"
+else
+    SHOTS="$BIZC_TOP_BUILDDIR/tests/report-shots"
+    mkdir -p "$SHOTS"
+    # browse URL OUT: dumps the DOM after load into OUT, the console into OUT.err.
+    browse() {
+        timeout 120 "$CHROMIUM" --headless=new --no-sandbox --disable-gpu --user-data-dir="$T/chromium" \
+            --enable-logging=stderr --v=0 --virtual-time-budget=3000 --dump-dom "$1" >"$2" 2>"$2.err"
+    }
+    echo '<html><body><script>nosuch();</script></body></html>' >"$T/broken.html"
+    browse "file://$T/broken.html" "$T/broken.dom"
+    assert_contains "browser: a page's script error is seen (the check works)" "$(cat "$T/broken.dom.err")" ":CONSOLE"
+    for name in invoice big; do
+        q=$([ "$name" = big ] && echo "part_3.lane_2" || echo "check")
+        browse "file://$T/$name.html#q=$q" "$T/$name.dom"
+        assert_eq "browser ($name): opened" 0 $?
+        assert_eq "browser ($name): no console message" "" "$(grep ':CONSOLE' "$T/$name.dom.err")"
+        assert_eq "browser ($name): the search ran (other tasks faded, the hits not)" true \
+            "$(python3 -c '
+import re, sys
+d = open(sys.argv[1]).read()
+nodes = re.findall(r"<g class=\"([^\"]*)\" data-task=\"([^\"]*)\"", d)
+hits = [t for c, t in nodes if sys.argv[2] in t]
+print(str(bool(hits) and all(("faded" in c) == (sys.argv[2] not in t) for c, t in nodes)).lower())
+' "$T/$name.dom" "$q")"
+        timeout 120 "$CHROMIUM" --headless=new --no-sandbox --disable-gpu --user-data-dir="$T/chromium" \
+            --hide-scrollbars --window-size=1400,1000 --screenshot="$SHOTS/$name.png" "file://$T/$name.html" \
+            >/dev/null 2>&1
+        assert_eq "browser ($name): a screenshot ($SHOTS/$name.png)" true "$([ -s "$SHOTS/$name.png" ] && echo true)"
+    done
+fi
+
 finish

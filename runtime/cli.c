@@ -59,12 +59,41 @@ int biz_cli_parse(int argc, char **argv, biz_cli *o, char *err, size_t errlen)
         else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) o->verbosity = 1;
         else if (strcmp(a, "--runs") == 0) o->runs = 1;
         else if (strcmp(a, "--crontab") == 0) o->crontab = 1;
+        else if (strcmp(a, "--downstream") == 0) o->downstream = 1;
+        else if (strcmp(a, "--force") == 0) o->force = 1;
         else if ((r = opt_value(argc, argv, &i, "--state-dir", &v, err, errlen)) != 0) {
             if (r < 0) return -1;
             o->state_dir = v;
         } else if ((r = opt_value(argc, argv, &i, "--resume", &v, err, errlen)) != 0) {
             if (r < 0) return -1;
             o->resume = v;
+        } else if ((r = opt_value(argc, argv, &i, "--rerun", &v, err, errlen)) != 0) {
+            if (r < 0) return -1;
+            o->rerun = v;
+        } else if ((r = opt_value(argc, argv, &i, "--run", &v, err, errlen)) != 0) {
+            if (r < 0) return -1;
+            o->run_id = v;
+        } else if ((r = opt_value(argc, argv, &i, "--metrics", &v, err, errlen)) != 0) {
+            if (r < 0) return -1;
+            if (!*v) {
+                snprintf(err, errlen, "--metrics needs a file name");
+                return -1;
+            }
+            o->metrics = v;
+        } else if ((r = opt_value(argc, argv, &i, "--report", &v, err, errlen)) != 0) {
+            if (r < 0) return -1;
+            if (!*v) {
+                snprintf(err, errlen, "--report needs a file name");
+                return -1;
+            }
+            o->report = v;
+        } else if ((r = opt_value(argc, argv, &i, "--html", &v, err, errlen)) != 0) {
+            if (r < 0) return -1;
+            if (!*v) {
+                snprintf(err, errlen, "--html needs a file name");
+                return -1;
+            }
+            o->html = v;
         } else if ((r = opt_value(argc, argv, &i, "--show", &v, err, errlen)) != 0) {
             if (r < 0) return -1;
             o->show = v;
@@ -123,8 +152,10 @@ int biz_cli_parse(int argc, char **argv, biz_cli *o, char *err, size_t errlen)
     }
     /* One action at a time: the others would be silently ignored (a
      * "--dry-run --resume last" would preview a fresh run, not the resume). */
-    const char *names[] = {"--dry-run", "--list", "--graph", "--runs", "--show", "--crontab", "--resume"};
-    int set[] = {o->dry_run, o->list, o->graph, o->runs, o->show != NULL, o->crontab, o->resume != NULL};
+    const char *names[] = {"--dry-run", "--list", "--graph", "--runs", "--show", "--crontab", "--resume",
+                           "--rerun"};
+    int set[] = {o->dry_run, o->list, o->graph, o->runs, o->show != NULL, o->crontab, o->resume != NULL,
+                 o->rerun != NULL};
     const char *first = NULL;
     for (size_t k = 0; k < sizeof set / sizeof *set; k++) {
         if (!set[k])
@@ -138,6 +169,37 @@ int biz_cli_parse(int argc, char **argv, biz_cli *o, char *err, size_t errlen)
     if (o->resume && (o->conf_json || o->conf_file || o->logical_date || o->task)) {
         snprintf(err, errlen, "--resume reruns a run with its own conf and logical date:"
                  " it cannot be used with --conf, --conf-file, --logical-date or --task");
+        return -1;
+    }
+    if (o->rerun && (o->conf_json || o->conf_file || o->logical_date || o->task)) {
+        snprintf(err, errlen, "--rerun runs tasks again with their run's own conf and logical date:"
+                 " it cannot be used with --conf, --conf-file, --logical-date or --task");
+        return -1;
+    }
+    if ((o->downstream || o->run_id) && !o->rerun) {
+        snprintf(err, errlen, "%s needs --rerun TASK", o->downstream ? "--downstream" : "--run");
+        return -1;
+    }
+    if (o->force && !o->rerun && !o->resume) {
+        snprintf(err, errlen, "--force needs --resume or --rerun (it continues a run recorded by"
+                 " another build of the DAG)");
+        return -1;
+    }
+    if (o->html && !o->show) {
+        snprintf(err, errlen, "--html needs --show RUN_ID (--report FILE writes a run's report at its end)");
+        return -1;
+    }
+    if (o->report && (o->dry_run || o->list || o->graph || o->runs || o->show || o->crontab ||
+                      o->task)) {
+        snprintf(err, errlen, "--report is written at the end of recorded runs: it cannot be used"
+                 " with --dry-run, --list, --graph, --runs, --show (use --show RUN_ID --html FILE),"
+                 " --crontab or --task");
+        return -1;
+    }
+    if (o->metrics && (o->dry_run || o->list || o->graph || o->runs || o->show || o->crontab ||
+                       o->task)) {
+        snprintf(err, errlen, "--metrics is written at the end of recorded runs: it cannot be used"
+                 " with --dry-run, --list, --graph, --runs, --show, --crontab or --task");
         return -1;
     }
     return 0;
@@ -162,8 +224,18 @@ void biz_cli_usage(FILE *f, const char *prog, const biz_dag_def *dag)
         "                       $XDG_STATE_HOME/biz, else ~/.local/state/biz)\n"
         "  --resume RUN_ID      rerun the failed and unfinished tasks of a recorded run\n"
         "                       ('last': the latest), keeping what succeeded\n"
-        "  --runs               list the recorded runs\n"
+        "  --rerun TASK         clear TASK in a recorded run and run it again, with the\n"
+        "                       run's conf and the XComs of the tasks kept\n"
+        "  --downstream         with --rerun: every task after TASK too\n"
+        "  --run RUN_ID         with --rerun: the run ('last', the default: the latest)\n"
+        "  --force              --resume/--rerun a run recorded by another build of the DAG\n"
+        "  --metrics FILE       write the run's metrics at its end (Prometheus text format,\n"
+        "                       node_exporter's textfile collector; atomic)\n"
+        "  --report FILE        write the run's HTML report at its end (one self-contained\n"
+        "                       page: graph by state, Gantt of tries, logs, XComs)\n"
+        "  --runs               list the recorded runs (with the DAG version of each)\n"
         "  --show RUN_ID        show one recorded run ('last': the latest)\n"
+        "  --html FILE          with --show: write that run's HTML report to FILE instead\n"
         "  --keep-runs N        keep the records and logs of the N latest runs (100; 0: all)\n"
         "  --max-catchup N      run at most N due intervals in one invocation (50)\n"
         "  --wait-lock SECONDS  wait that long for a run of this DAG already going\n"
@@ -183,6 +255,10 @@ void biz_cli_usage(FILE *f, const char *prog, const biz_dag_def *dag)
         "BIZ_HTTP_MAX_RESPONSE_BYTES (default 4194304), BIZ_HTTP_MAX_JSON_VALUES (250000),\n"
         "BIZ_HTTP_TIMEOUT (s, default 300, without execution_timeout), BIZ_HTTP_LOW_SPEED_TIME\n"
         "(s below 1 byte/s, default 60): limits on what a server sends (0: none).\n"
+        "BIZ_WEBHOOK_URL, or the connection BIZ_WEBHOOK_CONN_ID (default biz_webhook):\n"
+        "failure/retry/success notifications posted there; BIZ_WEBHOOK_FORMAT (slack or\n"
+        "json), BIZ_WEBHOOK_EVENTS (failure,retry,success), BIZ_WEBHOOK_TRIES (3),\n"
+        "BIZ_WEBHOOK_RETRY_DELAY (s, 2), BIZ_WEBHOOK_TIMEOUT (s, 10).\n"
         "\n"
         "Without --conf or --logical-date, a DAG with a schedule runs the intervals due\n"
         "now (with catchup, every interval since the last successful run); a DAG\n"

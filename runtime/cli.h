@@ -28,6 +28,14 @@ typedef struct biz_cli {
     int keep_runs;           /* --keep-runs N (default 100; 0 keeps all) */
     int max_catchup;         /* --max-catchup N (default 50) */
     double wait_lock;        /* --wait-lock SECONDS (default 0) */
+    /* Operating recorded runs (runplan.c, metrics.h). */
+    const char *rerun;       /* --rerun TASK: clear it in a recorded run, run it again */
+    int downstream;          /* --downstream: and every task after it */
+    const char *run_id;      /* --run RUN_ID (with --rerun; default "last") */
+    int force;               /* --force: continue a run of another build */
+    const char *metrics;     /* --metrics FILE (Prometheus textfile) */
+    const char *report;      /* --report FILE.html: the run's report at its end */
+    const char *html;        /* --html FILE: with --show, the report instead */
 } biz_cli;
 
 /* Parses argv. 0, or -1 with a message in err (a usage error). */

@@ -19,6 +19,7 @@
 #include "show.h"
 #include "signals.h"
 #include "smtp.h"
+#include "webhook.h"
 
 /* The ABI check: a generated file refers to this symbol (bizrt.h). */
 const int BIZRT_ABI_SYMBOL = BIZRT_ABI;
@@ -177,6 +178,10 @@ static int execute(biz_run *run)
         biz_log(BIZ_LOG_ERROR, "run ended without an outcome");
         run->state = BIZ_RUN_FAILED;
     }
+    /* The success notification once the outcome is final (webhook.h):
+     * the loop runs again until it is posted or has failed. */
+    if (lrc >= 0 && biz_webhook_run_ended(run) && biz_loop_run(run->loop) < 0)
+        biz_log(BIZ_LOG_ERROR, "event loop error");
     biz_loop_free(run->loop);
     run->loop = NULL;
     curl_global_cleanup();

@@ -390,6 +390,7 @@ void biz_run_free(biz_run *run)
         cJSON_Delete(ti->args);
         cJSON_Delete(ti->xcom);
         cJSON_Delete(ti->branch);
+        cJSON_Delete(ti->history);
         free(ti->down);
         free(ti->reason);
         free(ti->blocked);
@@ -402,6 +403,7 @@ void biz_run_free(biz_run *run)
     free(run->run_id);
     cJSON_Delete(run->settings);
     cJSON_Delete(run->conf);
+    cJSON_Delete(run->history);
     cJSON_Delete(run->context);
     free(run);
 }

@@ -73,6 +73,8 @@ typedef struct biz_ti {
     int try_base;           /* tries made before this run was resumed: the
                              * retry budget counts from here */
     char *blocked;          /* depends_on_past not met: why (never runs) */
+    cJSON *history;         /* earlier outcomes a resume or rerun cleared
+                             * (array of objects, oldest first), or NULL */
     /* The states of its direct upstream tasks that have finished, kept
      * by biz_ti_set_state so a trigger rule is decided in O(1). */
     int up_success, up_failed, up_upstream_failed, up_skipped;
@@ -129,6 +131,8 @@ typedef struct biz_run {
     int (*before_start)(struct biz_run *run);
     int batch, dirty;       /* biz_run_batch_begin/end */
     int interrupted;        /* the signal that stopped the run, or 0 */
+    cJSON *history;         /* the resumes and reruns of this run (array of
+                             * objects, oldest first), or NULL */
 
     /* Kept by biz_ti_set_state, so no pass walks the whole DAG: */
     int nstate[BIZ_TI__COUNT];  /* tasks in each state */

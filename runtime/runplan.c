@@ -8,6 +8,8 @@
 #include "lock.h"
 #include "proc.h"
 #include "log.h"
+#include "metrics.h"
+#include "report.h"
 #include "state.h"
 
 /* ---------------------------------------------------------------- pure parts */
@@ -251,7 +253,60 @@ typedef struct plan_ctx {
     biz_store *st;
     cJSON *records;     /* refreshed after each run that another follows */
     int more;           /* another run follows this one (catch-up) */
+    const unsigned char *clear;  /* --rerun: the tasks it clears, or NULL */
 } plan_ctx;
+
+/* ---------------------------------------------------------------- DAG version */
+
+/* Whether rec was recorded by another build of the DAG than this
+ * executable: its source's sha256 or the bizc that compiled it differ.
+ * A record that does not say (older records have no bizc_version) is
+ * taken as the same on that field. The message names both builds. */
+int biz_plan_other_build(const biz_dag_def *dag, const cJSON *rec, char *why, size_t len)
+{
+    const char *rs = jstr(rec, "source_sha256"), *rv = jstr(rec, "bizc_version");
+    const char *ds = dag->source_sha256 ? dag->source_sha256 : "";
+    const char *dv = dag->bizc_version ? dag->bizc_version : "";
+    int other = (rs && *rs && *ds && strcmp(rs, ds) != 0) || (rv && *rv && *dv && strcmp(rv, dv) != 0);
+    if (other)
+        snprintf(why, len, "run %s was recorded by another build of DAG '%s' (source sha256:%.12s,"
+                 " bizc %s; this executable: sha256:%.12s, bizc %s)", jstr(rec, "run_id"),
+                 dag->dag_id, rs && *rs ? rs : "?", rv && *rv ? rv : "?", *ds ? ds : "?",
+                 *dv ? dv : "?");
+    return other;
+}
+
+/* The run-level history entry of a resume or a rerun of rec. */
+static void note_history(biz_run *run, const cJSON *rec, const char *action, const char *task,
+                         int downstream, const unsigned char *clear)
+{
+    if (!run->history)
+        run->history = cJSON_CreateArray();
+    cJSON *e = cJSON_CreateObject();
+    if (!run->history || !e) {
+        cJSON_Delete(e);
+        return;
+    }
+    char now[48];
+    biz_state_iso_us(biz_wall_now(), now, sizeof now);
+    cJSON_AddStringToObject(e, "action", action);
+    cJSON_AddStringToObject(e, "at", now);
+    cJSON_AddStringToObject(e, "previous_state", jstr(rec, "state") ? jstr(rec, "state") : "?");
+    if (task) {
+        cJSON_AddStringToObject(e, "task", task);
+        cJSON_AddBoolToObject(e, "downstream", downstream);
+        cJSON *ids = cJSON_AddArrayToObject(e, "cleared");
+        for (int i = 0; ids && clear && i < run->n; i++)
+            if (clear[i])
+                cJSON_AddItemToArray(ids, cJSON_CreateString(run->tis[i].def->task_id));
+    }
+    /* The build that ran the run until now: a forced continuation by
+     * another build stays visible. */
+    const char *rs = jstr(rec, "source_sha256"), *rv = jstr(rec, "bizc_version");
+    cJSON_AddStringToObject(e, "source_sha256", rs ? rs : "");
+    cJSON_AddStringToObject(e, "bizc_version", rv ? rv : "");
+    cJSON_AddItemToArray(run->history, e);
+}
 
 static void reload(plan_ctx *pc)
 {
@@ -312,14 +367,27 @@ static int make_run(plan_ctx *pc, cJSON *conf, const char *type, double ld,
     if (run->logical_us > 999999)
         run->logical_us = 999999;
     if (rec) {
-        int rerun = biz_record_apply(run, rec, err, sizeof err);
+        const char *action = pc->clear ? "rerun" : "resume";
+        int rerun = biz_record_apply_clear(run, rec, pc->clear, action, err, sizeof err);
         if (rerun < 0) {
-            fprintf(stderr, "%s: --resume: %s\n", pc->prog, err);
+            fprintf(stderr, "%s: --%s: %s\n", pc->prog, action, err);
             biz_run_free(run);
             return 1;
         }
-        biz_log(BIZ_LOG_INFO, "resuming run %s: %d task(s) to run again, %d kept",
-                run->run_id, rerun, run->n - rerun);
+        note_history(run, rec, action, pc->clear ? pc->o->rerun : NULL, pc->o->downstream,
+                     pc->clear);
+        if (pc->clear) {
+            int cleared = 0;
+            for (int i = 0; i < run->n; i++)
+                cleared += pc->clear[i];
+            biz_log(BIZ_LOG_INFO, "rerunning run %s from task '%s'%s: %d task(s) cleared, %d to run"
+                    " again, %d kept with their XComs", run->run_id, pc->o->rerun,
+                    pc->o->downstream ? " and its downstream tasks" : "", cleared, rerun,
+                    run->n - rerun);
+        } else {
+            biz_log(BIZ_LOG_INFO, "resuming run %s: %d task(s) to run again, %d kept",
+                    run->run_id, rerun, run->n - rerun);
+        }
     } else {
         char id[96];
         biz_plan_run_id(type, ld, id, sizeof id);
@@ -352,6 +420,7 @@ static int make_run(plan_ctx *pc, cJSON *conf, const char *type, double ld,
         biz_run_free(run);
         return BIZ_EXIT_RECORD;
     }
+    double started = biz_wall_now();
     int status = pc->exec(run, pc->o);
     if (run->end_wall <= 0)
         run->end_wall = biz_wall_now();
@@ -362,6 +431,25 @@ static int make_run(plan_ctx *pc, cJSON *conf, const char *type, double ld,
      * tasks did: its record may not tell the whole truth. */
     if (pc->st->save_failed)
         status = BIZ_EXIT_RECORD;
+    if (pc->o->metrics) {
+        /* Monitoring never changes the run's outcome: a failed write is
+         * a warning (and the stale file's age shows it). */
+        biz_metrics_in m = { run, status, started,
+            run->state == BIZ_RUN_SUCCESS ? run->end_wall
+                : biz_metrics_last_success(pc->o->metrics, pc->dag->dag_id, pc->records) };
+        if (biz_metrics_write(pc->o->metrics, &m, err, sizeof err) < 0)
+            biz_log(BIZ_LOG_WARN, "%s", err);
+    }
+    if (pc->o->report) {
+        cJSON *rec_now = biz_record_from_run(run, pc->st);
+        if (!rec_now)
+            biz_log(BIZ_LOG_WARN, "cannot write the report %s: out of memory", pc->o->report);
+        else if (biz_report_write(pc->o->report, pc->dag, rec_now, err, sizeof err) < 0)
+            biz_log(BIZ_LOG_WARN, "%s", err);
+        else
+            biz_log(BIZ_LOG_INFO, "the run's report: %s", pc->o->report);
+        cJSON_Delete(rec_now);
+    }
     biz_store_detach(pc->st);
     /* Only a later run of this invocation reads the records again. */
     if (pc->more)
@@ -370,12 +458,56 @@ static int make_run(plan_ctx *pc, cJSON *conf, const char *type, double ld,
     return status;
 }
 
+/* --rerun TASK [--downstream]: clears the task (and the tasks after it)
+ * in rec and runs them again (make_run). */
+static int rerun_task(plan_ctx *pc, const cJSON *rec, char **last_id)
+{
+    const biz_dag_def *dag = pc->dag;
+    int target = -1;
+    for (int i = 0; i < dag->ntasks; i++)
+        if (strcmp(dag->tasks[i].task_id, pc->o->rerun) == 0)
+            target = i;
+    if (target < 0) {
+        fprintf(stderr, "%s: --rerun: no task '%s' in DAG '%s' (see --list)\n", pc->prog,
+                pc->o->rerun, dag->dag_id);
+        return 2;
+    }
+    unsigned char *clear = calloc((size_t)dag->ntasks + 1, 1);
+    cJSON *copy = cJSON_Duplicate(rec, 1);
+    char *id = strdup(jstr(rec, "run_id"));
+    if (!clear || !copy || !id) {
+        free(clear);
+        cJSON_Delete(copy);
+        free(id);
+        fprintf(stderr, "%s: out of memory\n", pc->prog);
+        return 1;
+    }
+    clear[target] = 1;
+    /* Tasks are sorted upstream first: one pass finds every task after
+     * the target (what Airflow's "clear with downstream" takes). */
+    for (int i = target + 1; pc->o->downstream && i < dag->ntasks; i++)
+        for (int k = 0; k < dag->tasks[i].nupstream && !clear[i]; k++) {
+            int u = dag->tasks[i].upstream[k];
+            if (u >= 0 && u < dag->ntasks && clear[u])
+                clear[i] = 1;
+        }
+    free(*last_id);
+    *last_id = id;
+    pc->clear = clear;
+    biz_interval iv = { 0, 0 };
+    int status = make_run(pc, NULL, "manual", 0, iv, copy);
+    pc->clear = NULL;
+    free(clear);
+    cJSON_Delete(copy);
+    return status;
+}
+
 /* Takes the lock, decides the runs, makes them, prunes. */
 int biz_plan_main(const biz_dag_def *dag, const biz_cli *o, cJSON *conf, const char *prog,
                   biz_plan_exec_fn exec)
 {
     char err[1024], root[4096];
-    plan_ctx pc = { dag, o, prog, exec, NULL, NULL, 0 };
+    plan_ctx pc = { dag, o, prog, exec, NULL, NULL, 0, NULL };
     biz_plan_sched ps;
     double now;
     cJSON *settings = cJSON_Parse(dag->settings_json ? dag->settings_json : "{}");
@@ -436,13 +568,33 @@ int biz_plan_main(const biz_dag_def *dag, const biz_cli *o, cJSON *conf, const c
 
     int status = 0;
     char *last_id = NULL;
-    if (o->resume) {
-        const cJSON *rec = biz_plan_find(pc.records, o->resume);
-        if (!rec) {
-            fprintf(stderr, "%s: --resume: no run '%s' of DAG '%s' in %s (see --runs)\n", prog,
-                    o->resume, dag->dag_id, pc.st->runs_dir);
+    const char *cont = o->resume ? o->resume : o->rerun ? (o->run_id ? o->run_id : "last") : NULL;
+    const cJSON *cont_rec = cont ? biz_plan_find(pc.records, cont) : NULL;
+    char why[600];
+    if (cont && !cont_rec) {
+        fprintf(stderr, "%s: %s: no run '%s' of DAG '%s' in %s (see --runs)\n", prog,
+                o->resume ? "--resume" : "--rerun", cont, dag->dag_id, pc.st->runs_dir);
+        status = 2;
+        cJSON_Delete(conf);
+    } else if (cont && biz_plan_other_build(dag, cont_rec, why, sizeof why)) {
+        if (!o->force) {
+            fprintf(stderr, "%s: %s; continuing it would mix two versions of the DAG in one run:"
+                    " %s --force does it anyway, a new run does not need it\n", prog, why,
+                    o->resume ? "--resume" : "--rerun");
             status = 2;
-        } else if (jstr(rec, "state") && strcmp(jstr(rec, "state"), "success") == 0) {
+            cJSON_Delete(conf);
+        } else {
+            biz_log(BIZ_LOG_WARN, "%s; continued by this build (--force)", why);
+        }
+    }
+    if (status != 0) {
+        /* refused above */
+    } else if (o->rerun) {
+        status = rerun_task(&pc, cont_rec, &last_id);
+        cJSON_Delete(conf);
+    } else if (o->resume) {
+        const cJSON *rec = cont_rec;
+        if (jstr(rec, "state") && strcmp(jstr(rec, "state"), "success") == 0) {
             biz_log(BIZ_LOG_INFO, "run %s succeeded already: nothing to resume", jstr(rec, "run_id"));
         } else {
             last_id = strdup(jstr(rec, "run_id"));
@@ -500,6 +652,8 @@ int biz_plan_main(const biz_dag_def *dag, const biz_cli *o, cJSON *conf, const c
             free(last_id);
             last_id = strdup(id);
             pc.more = i + 1 < n;
+            if (recs[i] && biz_plan_other_build(dag, recs[i], why, sizeof why))
+                biz_log(BIZ_LOG_WARN, "%s: resuming its interval with this build", why);
             status = make_run(&pc, NULL, "scheduled", (double)items[i].iv.start, items[i].iv, recs[i]);
             if (status != 0) {
                 if (i + 1 < n || left)

@@ -72,6 +72,12 @@ int biz_plan_depends_on_past(biz_run *run, const cJSON *records);
 /* Sets run's prev_success_* from the latest successful run before it. */
 void biz_plan_prev_success(biz_run *run, const cJSON *records);
 
+/* Whether rec was recorded by another build of the DAG (its source's
+ * sha256 or bizc's version differ from this executable's): 1 with a
+ * message naming both in why, else 0. --resume and --rerun refuse such a
+ * run unless --force. */
+int biz_plan_other_build(const biz_dag_def *dag, const cJSON *rec, char *why, size_t len);
+
 /* Runs one prepared run (context, event loop, summary); returns its exit
  * status. Supplied by main.c. */
 typedef int (*biz_plan_exec_fn)(biz_run *run, const biz_cli *o);

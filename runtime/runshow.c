@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "runplan.h"
+#include "report.h"
 #include "state.h"
 #include "log.h"
 
@@ -112,6 +113,18 @@ static void fmt_counts(const cJSON *rec, char *buf, size_t len)
         snprintf(buf, len, "-");
 }
 
+/* "1a2b3c4d5e6f (bizc 0.1.0)": the DAG version of a record (the first 12
+ * digits of its source's sha256, as git abbreviates), or "-". */
+static void fmt_version(const cJSON *rec, char *buf, size_t len)
+{
+    const char *s = jstr(rec, "source_sha256"), *v = jstr(rec, "bizc_version");
+    if ((!s || !*s) && (!v || !*v)) {
+        snprintf(buf, len, "-");
+        return;
+    }
+    snprintf(buf, len, "%.12s (bizc %s)", s && *s ? or_dash(s) : "?", v && *v ? or_dash(v) : "?");
+}
+
 static int open_records(const biz_dag_def *dag, const biz_cli *o, const char *prog,
                         biz_store **st, cJSON **records)
 {
@@ -142,13 +155,18 @@ int biz_plan_show_runs(FILE *f, const biz_dag_def *dag, const biz_cli *o, const 
     if (cJSON_GetArraySize(records) == 0) {
         fprintf(f, "no runs of DAG '%s' recorded yet\n", dag->dag_id);
     } else {
-        int w = 6;
+        int w = 6, vw = 11;
         const cJSON *r;
         cJSON_ArrayForEach(r, records) {
+            char ver[128];
             int l = (int)strlen(or_dash(jstr(r, "run_id")));
             w = l > w ? l : w;
+            fmt_version(r, ver, sizeof ver);
+            l = (int)strlen(ver);
+            vw = l > vw ? l : vw;
         }
-        fprintf(f, "%-*s  %-9s  %-19s  %10s  %s\n", w, "RUN ID", "STATE", "START", "DURATION", "TASKS");
+        fprintf(f, "%-*s  %-9s  %-19s  %10s  %-*s  %s\n", w, "RUN ID", "STATE", "START", "DURATION",
+                vw, "DAG VERSION", "TASKS");
         cJSON_ArrayForEach(r, records) {
             char why[200];
             if (biz_record_check(r, why, sizeof why) < 0)
@@ -156,12 +174,13 @@ int biz_plan_show_runs(FILE *f, const biz_dag_def *dag, const biz_cli *o, const 
                         or_dash(jstr(r, "run_id")), why);
         }
         cJSON_ArrayForEach(r, records) {
-            char start[32], dur[32], counts[256];
+            char start[32], dur[32], counts[256], ver[128];
             fmt_time(r, "start_date", start, sizeof start);
             fmt_duration(biz_record_time(r, "start_date"), biz_record_time(r, "end_date"), dur, sizeof dur);
             fmt_counts(r, counts, sizeof counts);
-            fprintf(f, "%-*s  %-9s  %-19s  %10s  %s\n", w, or_dash(jstr(r, "run_id")),
-                    or_dash(run_state(r)), start, dur, counts);
+            fmt_version(r, ver, sizeof ver);
+            fprintf(f, "%-*s  %-9s  %-19s  %10s  %-*s  %s\n", w, or_dash(jstr(r, "run_id")),
+                    or_dash(run_state(r)), start, dur, vw, ver, counts);
         }
     }
     cJSON_Delete(records);
@@ -183,6 +202,9 @@ void biz_plan_print_record(FILE *f, const cJSON *rec, const char *record_path)
                 " --resume %s reruns what did not finish)\n", pid, or_dash(jstr(rec, "run_id")));
     else
         fprintf(f, "state:         %s\n", or_dash(state));
+    const char *sha = jstr(rec, "source_sha256"), *bv = jstr(rec, "bizc_version");
+    fprintf(f, "dag version:   sha256:%s, bizc %s\n", sha && *sha ? or_dash(sha) : "?",
+            bv && *bv ? or_dash(bv) : "?");
     fprintf(f, "logical date:  %s\n", or_dash(jstr(rec, "logical_date")));
     fprintf(f, "data interval: %s to %s\n", or_dash(jstr(rec, "data_interval_start")),
             or_dash(jstr(rec, "data_interval_end")));
@@ -217,6 +239,37 @@ void biz_plan_print_record(FILE *f, const cJSON *rec, const char *record_path)
         fprintf(f, "%-*s  %-15s  %5d  %10s\n", w, or_dash(t->string), or_dash(jstr(t, "state")),
                 cJSON_IsNumber(tries) ? tries->valueint : 0, dur);   /* valueint: clamped by cJSON */
     }
+    /* The resumes and reruns, and the outcomes they replaced. */
+    const cJSON *hist = cJSON_GetObjectItemCaseSensitive(rec, "history"), *h;
+    if (cJSON_IsArray(hist) && hist->child) {
+        fprintf(f, "\nhistory:\n");
+        cJSON_ArrayForEach(h, hist) {
+            const cJSON *ds = cJSON_GetObjectItemCaseSensitive(h, "downstream");
+            fprintf(f, "  %s  %s of the %s run", or_dash(jstr(h, "at")), or_dash(jstr(h, "action")),
+                    or_dash(jstr(h, "previous_state")));
+            if (jstr(h, "task"))
+                fprintf(f, " from task %s%s", or_dash(jstr(h, "task")),
+                        cJSON_IsTrue(ds) ? " with its downstream tasks" : "");
+            const char *hs = jstr(h, "source_sha256"), *hv = jstr(h, "bizc_version");
+            fprintf(f, " (recorded by %.12s, bizc %s)\n", hs && *hs ? or_dash(hs) : "?",
+                    hv && *hv ? or_dash(hv) : "?");
+        }
+    }
+    int earlier = 0;
+    cJSON_ArrayForEach(t, tasks) {
+        const cJSON *th = cJSON_GetObjectItemCaseSensitive(t, "history");
+        if (!cJSON_IsArray(th))
+            continue;
+        cJSON_ArrayForEach(h, th) {
+            const cJSON *tries = cJSON_GetObjectItemCaseSensitive(h, "tries");
+            if (!earlier++)
+                fprintf(f, "\nearlier outcomes (cleared by a resume or a rerun):\n");
+            fprintf(f, "  %s: %s after %d tr%s, cleared by %s at %s\n", or_dash(t->string),
+                    or_dash(jstr(h, "state")), cJSON_IsNumber(tries) ? tries->valueint : 0,
+                    cJSON_IsNumber(tries) && tries->valueint == 1 ? "y" : "ies",
+                    or_dash(jstr(h, "cleared_by")), or_dash(jstr(h, "cleared_at")));
+        }
+    }
     int header = 0;
     cJSON_ArrayForEach(t, tasks) {
         const char *reason = jstr(t, "reason");
@@ -241,10 +294,17 @@ int biz_plan_show_run(FILE *f, const biz_dag_def *dag, const biz_cli *o, const c
         fprintf(stderr, "%s: no run '%s' of DAG '%s' recorded (see --runs)\n", prog, o->show, dag->dag_id);
         rc = 1;
     } else {
-        char *path = NULL, why[200];
+        char *path = NULL, why[200], err[600];
         if (st && asprintf(&path, "%s/%s.json", st->runs_dir, jstr(rec, "run_id")) < 0)
             path = NULL;
-        biz_plan_print_record(f, rec, path);
+        if (!o->html) {
+            biz_plan_print_record(f, rec, path);
+        } else if (biz_report_write(o->html, dag, rec, err, sizeof err) < 0) {
+            fprintf(stderr, "%s: %s\n", prog, err);
+            rc = 1;
+        } else {
+            fprintf(f, "the report of run %s: %s\n", or_dash(jstr(rec, "run_id")), o->html);
+        }
         /* What can be read is shown; what is wrong is said, and the exit
          * status says the record is not sound. */
         if (biz_record_check(rec, why, sizeof why) < 0) {

@@ -668,6 +668,10 @@ static void tb_task(tbuf *b, const biz_ti *ti, const char *log)
         tb_s(b, ", \"branch\": ");
         tb_json(b, ti->branch, 0);
     }
+    if (ti->history && ti->history->child) {
+        tb_s(b, ", \"history\": ");
+        tb_json(b, ti->history, 0);
+    }
     tb_s(b, ", \"log\": ");
     if (log && ti->tries > 0)
         tb_str(b, log);
@@ -701,6 +705,14 @@ static void tb_record(tbuf *b, const biz_run *run, const biz_store *st, long jou
     tb_time(b, "end_date", run->state == BIZ_RUN_RUNNING ? 0 : run->end_wall);
     tb_f(b, ",\n  \"pid\": %ld,\n  \"source_sha256\": ", (long)getpid());
     tb_str(b, dag->source_sha256 ? dag->source_sha256 : "");
+    /* The DAG's version: which build made (and last continued) this run,
+     * so --resume/--rerun can refuse to mix two builds (runplan.c). */
+    tb_s(b, ",\n  \"bizc_version\": ");
+    tb_str(b, dag->bizc_version ? dag->bizc_version : "");
+    if (run->history && run->history->child) {
+        tb_s(b, ",\n  \"history\": ");
+        tb_json(b, run->history, 0);
+    }
     if (journal_gen > 0)
         tb_f(b, ",\n  \"journal_gen\": %ld", journal_gen);
     char *log = st ? biz_store_log_path(st, run->run_id) : NULL;
@@ -728,6 +740,13 @@ cJSON *biz_record_from_run(const biz_run *run, const biz_store *st)
     cJSON *rec = b.oom || !b.p ? NULL : cJSON_Parse(b.p);
     free(b.p);
     return rec;
+}
+
+/* Whether v is a value the record holds sealed (it held a secret). */
+int biz_record_sealed(const cJSON *v)
+{
+    return cJSON_IsObject(v) && cJSON_GetArraySize(v) == 1 &&
+           cJSON_IsString(cJSON_GetObjectItemCaseSensitive(v, SEALED_KEY));
 }
 
 /* The value a record holds (see seal); NULL when a seal is broken. */
@@ -787,6 +806,20 @@ static int int_ok(const cJSON *v, double lo, double hi)
            v->valuedouble == floor(v->valuedouble);
 }
 
+/* A history (of a run or a task): absent, or a list of objects. */
+static int history_ok(const cJSON *h)
+{
+    if (!h)
+        return 1;
+    if (!cJSON_IsArray(h))
+        return 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, h)
+        if (!cJSON_IsObject(e))
+            return 0;
+    return 1;
+}
+
 /* What is wrong with a record (state.h). A record comes from a file
  * anyone with access to the state directory can edit, or a disk can
  * damage: every field the readers use is checked here, before a cast or
@@ -829,9 +862,21 @@ int biz_record_check(const cJSON *rec, char *err, size_t errlen)
             snprintf(err, errlen, "%s is not a time", times[i]);
             return -1;
         }
+    static const char *const versions[] = { "source_sha256", "bizc_version" };
+    for (size_t i = 0; i < sizeof versions / sizeof *versions; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, versions[i]);
+        if (v && !cJSON_IsNull(v) && !cJSON_IsString(v)) {
+            snprintf(err, errlen, "%s is not a string", versions[i]);
+            return -1;
+        }
+    }
     const cJSON *conf = cJSON_GetObjectItemCaseSensitive(rec, "conf");
     if (conf && !cJSON_IsObject(conf)) {
         snprintf(err, errlen, "conf is not an object");
+        return -1;
+    }
+    if (!history_ok(cJSON_GetObjectItemCaseSensitive(rec, "history"))) {
+        snprintf(err, errlen, "history is not a list of objects");
         return -1;
     }
     const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(rec, "tasks");
@@ -884,12 +929,57 @@ int biz_record_check(const cJSON *rec, char *err, size_t errlen)
             snprintf(err, errlen, "task '%.80s': branch is not a list", id);
             return -1;
         }
+        if (!history_ok(cJSON_GetObjectItemCaseSensitive(t, "history"))) {
+            snprintf(err, errlen, "task '%.80s': history is not a list of objects", id);
+            return -1;
+        }
     }
     return 0;
 }
 
 /* Applies a record to a fresh run for --resume. */
 int biz_record_apply(biz_run *run, const cJSON *rec, char *err, size_t errlen)
+{
+    return biz_record_apply_clear(run, rec, NULL, "resume", err, errlen);
+}
+
+/* A copy of a history list of a record (NULL when there is none). */
+static cJSON *history_of(const cJSON *o)
+{
+    const cJSON *h = cJSON_GetObjectItemCaseSensitive(o, "history");
+    return cJSON_IsArray(h) ? cJSON_Duplicate(h, 1) : NULL;
+}
+
+/* Appends to ti's history the outcome the record held for it, which the
+ * coming try replaces: a rerun or a resume never forgets a try. */
+static void remember_outcome(biz_ti *ti, const cJSON *rt, int ntries, const char *action)
+{
+    if (!rt || ntries <= 0)
+        return;   /* never tried: nothing to remember */
+    if (!ti->history)
+        ti->history = cJSON_CreateArray();
+    cJSON *e = cJSON_CreateObject();
+    if (!ti->history || !e) {
+        cJSON_Delete(e);
+        return;
+    }
+    static const char *const keep[] = { "state", "tries", "start_date", "end_date", "duration",
+                                        "reason" };
+    for (size_t k = 0; k < sizeof keep / sizeof *keep; k++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(rt, keep[k]);
+        if (v)
+            cJSON_AddItemToObject(e, keep[k], cJSON_Duplicate(v, 1));
+    }
+    char now[48];
+    biz_state_iso_us(biz_wall_now(), now, sizeof now);
+    cJSON_AddStringToObject(e, "cleared_by", action);
+    cJSON_AddStringToObject(e, "cleared_at", now);
+    cJSON_AddItemToArray(ti->history, e);
+}
+
+/* Applies a record to a fresh run, clearing the tasks in clear. */
+int biz_record_apply_clear(biz_run *run, const cJSON *rec, const unsigned char *clear,
+                           const char *action, char *err, size_t errlen)
 {
     char why[200];
     if (biz_record_check(rec, why, sizeof why) < 0) {
@@ -938,6 +1028,8 @@ int biz_record_apply(biz_run *run, const cJSON *rec, char *err, size_t errlen)
     if (start > 0)
         run->start_wall = start;
 
+    cJSON_Delete(run->history);
+    run->history = history_of(rec);
     const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(rec, "tasks");
     int rerun = 0;
     for (int i = 0; i < run->n; i++) {
@@ -947,8 +1039,17 @@ int biz_record_apply(biz_run *run, const cJSON *rec, char *err, size_t errlen)
         int ntries = cJSON_IsNumber(tries) && tries->valueint > 0 ? tries->valueint : 0;
         const char *st = jstr(rt, "state"), *reason = jstr(rt, "reason");
         int sv = state_from_name(st);
-        if (!rt || sv < 0 || biz_record_should_rerun(st, reason)) {
+        cJSON_Delete(ti->history);
+        ti->history = history_of(rt);
+        /* A resume runs what did not succeed; a rerun what it clears (and
+         * what never finished), keeping every other outcome, a failure
+         * included, as Airflow's clear does. */
+        int again = !rt || sv < 0 ||
+                    (clear ? clear[i] || !biz_ti_state_finished((biz_ti_state)sv)
+                           : biz_record_should_rerun(st, reason));
+        if (again) {
             /* Runs again; its try numbers (and log files) continue. */
+            remember_outcome(ti, rt, ntries, action);
             ti->tries = ti->try_base = ntries;
             rerun++;
             continue;

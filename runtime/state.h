@@ -126,6 +126,15 @@ int biz_record_should_rerun(const char *state, const char *reason);
  * Returns how many tasks will run again, or -1 with a message. */
 int biz_record_apply(biz_run *run, const cJSON *rec, char *err, size_t errlen);
 
+/* biz_record_apply for a rerun (runplan.c): the tasks i with clear[i]
+ * set run again, and those the record has unfinished; every other task
+ * keeps its outcome, failed included (clear NULL: what biz_record_apply
+ * does). Each task that runs again and was tried has its recorded outcome
+ * appended to its "history" with action ("resume" or "rerun") and the
+ * time; the run's and the tasks' histories in rec are carried over. */
+int biz_record_apply_clear(biz_run *run, const cJSON *rec, const unsigned char *clear,
+                           const char *action, char *err, size_t errlen);
+
 /* Attaches run to st: its changes are recorded (base record and journal,
  * see above), every line it logs goes to the run's log file. */
 void biz_store_attach(biz_store *st, biz_run *run);
@@ -164,6 +173,10 @@ double biz_record_time(const cJSON *rec, const char *field);
  * value sealed because it held a secret is opened. New value; NULL when
  * v is NULL or its seal is broken. */
 cJSON *biz_record_value(const cJSON *v);
+
+/* Whether v (a conf or an xcom of a record) is stored sealed: it held a
+ * secret, and what shows it must not open it (report.c). */
+int biz_record_sealed(const cJSON *v);
 
 /* Formats wall seconds as "YYYY-MM-DDTHH:MM:SS.ffffff+00:00" (microseconds
  * left out when zero, as Python's isoformat does). */

@@ -12,6 +12,7 @@
 #include "sched_int.h"
 #include "context.h"
 #include "alert.h"
+#include "webhook.h"
 
 /* A UUID (version 4 format), unique per try, safe in an S3 key: 16 random
  * bytes drawn once per process, the try's sequence number added to the
@@ -148,8 +149,10 @@ void biz_try_done(biz_try *t, biz_outcome out, int final, const char *fmt, ...)
     double secs = release(t);
     biz_sched_try_ended(run, ti, number, out, final, msg, secs);
     /* Failure / retry mail, once the scheduler has decided which (alert.h). */
-    if (out == BIZ_OUT_FAILED)
+    if (out == BIZ_OUT_FAILED) {
         biz_alert_try_ended(run, ti, number, email, msg);
+        biz_webhook_try_ended(run, ti, number, msg);
+    }
     free(msg);
 }
 

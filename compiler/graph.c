@@ -280,6 +280,30 @@ static int branch_to_group(biz_sema *S, sx_dag *dag, sx_ref *r)
     return g->call;
 }
 
+/* {{ params.X }}: X must be one of the DAG's params or the task's own
+ * params=; otherwise every run without X in its conf fails the task
+ * (StrictUndefined), so it is an error. */
+static void check_param_ref(biz_sema *S, const sx_dag *dag, const sx_ref *r)
+{
+    const cJSON *params = cJSON_GetObjectItemCaseSensitive(dag->settings, "params");
+    if (cJSON_GetObjectItemCaseSensitive(params, r->value))
+        return;
+    const sx_arg *own = r->owner >= 0 ? task_arg(dag->tasks[r->owner], "params") : NULL;
+    if (own && own->val->kind == BV_DICT && sx_dict_get(own->val, r->value))
+        return;
+    int n = cJSON_GetArraySize(params);
+    const char **names = sx_alloc(S, sizeof *names * (size_t)(n + 1));
+    int k = 0;
+    for (const cJSON *p = params ? params->child : NULL; p; p = p->next)
+        names[k++] = p->string;
+    const char *sug = biz_suggest(r->value, names, k);
+    biz_error(S->d, r->span,
+              sug ? sx_fmt(S, "did you mean '%s'?", sug)
+                  : sx_fmt(S, "add it to the DAG's params, e.g. params={'%s': Param(...)}, or write "
+                              "params.%s | default(...)", r->value, r->value),
+              "unknown param '%s' in template: the DAG has no such param", r->value);
+}
+
 static void check_refs(biz_sema *S, sx_dag *dag, const adj *g)
 {
     char *up = xcalloc((size_t)dag->nrefs, 1);
@@ -288,6 +312,10 @@ static void check_refs(biz_sema *S, sx_dag *dag, const adj *g)
     memset(&mc, 0, sizeof mc);
     for (int i = 0; i < dag->nrefs; i++) {
         sx_ref *r = &dag->refs[i];
+        if (r->kind == REF_PARAM) {
+            check_param_ref(S, dag, r);
+            continue;
+        }
         int t = sx_find_task(dag, r->value);
         if (t < 0 && r->kind == REF_BRANCH && r->owner >= 0)
             t = branch_to_group(S, dag, r);

@@ -141,6 +141,11 @@ static void tpl_ref(void *user, const char *kind, const char *value, int offset)
         r.span.end.col += (int)strlen(value) + 2 * q;
         r.span.end.off += (int)strlen(value) + 2 * q;
         SX_PUSH(S, S->pend_refs, S->npend_refs, S->cap_pend_refs, r);
+    } else if (strcmp(kind, "param") == 0) {
+        sx_ref r = { REF_PARAM, -1, c->arg, sx_strdup(S, value), biz_span_at(pos) };
+        r.span.end.col += (int)strlen(value);
+        r.span.end.off += (int)strlen(value);
+        SX_PUSH(S, S->pend_refs, S->npend_refs, S->cap_pend_refs, r);
     } else if (strcmp(kind, "name") == 0 && !tpl_name_known(value)) {
         /* Templates render with StrictUndefined, as in Airflow: an unknown
          * name would fail the task on every run, so it is an error here. */

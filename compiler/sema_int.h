@@ -74,13 +74,12 @@ typedef enum sx_fn {
     FN_OTHER,         /* known but nothing to evaluate (get_current_context) */
 } sx_fn;
 
-/* What Param(default, type=..., minimum=..., ...) says of its value: the
- * JSON Schema keywords bizc checks (NULL when absent). */
+/* What Param(default, type=..., minimum=..., ...) says of its value. */
 typedef struct sx_pschema {
     int has_default;            /* Param() without a default is NOTSET */
     biz_span span;              /* the Param(...) call */
-    sx_val *type, *enumv, *minimum, *maximum, *exclusive_minimum, *exclusive_maximum,
-           *min_length, *max_length;
+    sx_val *schema;             /* BV_DICT: the validating keywords, in order */
+    const char *description;    /* or NULL */
 } sx_pschema;
 
 struct sx_val {
@@ -188,7 +187,8 @@ typedef struct sx_edge {
 } sx_edge;
 
 /* A task id written somewhere, checked once every task is known. */
-typedef enum sx_ref_kind { REF_TASK_ARG, REF_BRANCH, REF_XCOM } sx_ref_kind;
+/* REF_PARAM: not a task id but a {{ params.X }}, checked against the params. */
+typedef enum sx_ref_kind { REF_TASK_ARG, REF_BRANCH, REF_XCOM, REF_PARAM } sx_ref_kind;
 typedef struct sx_ref {
     sx_ref_kind kind;
     int owner;                  /* the task that refers, -1 for default_args */

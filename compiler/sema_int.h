@@ -156,6 +156,10 @@ typedef struct sx_task {
     sx_arg *args;
     int nargs, cap;
     int linked;                 /* has an edge to/from outside its group */
+    /* .as_setup() / .as_teardown(...): Airflow 2.7's setup and teardown
+     * tasks; fail_dagrun: as_teardown(on_failure_fail_dagrun=True). */
+    int setup, teardown, fail_dagrun;
+    biz_span st_span;           /* the as_setup / as_teardown call */
 } sx_task;
 
 /* A TechMicroServiceAsyncGroup. */

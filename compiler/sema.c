@@ -370,10 +370,17 @@ sx_val *sx_undefined(biz_sema *S, sx_scope *sc, const char *name, biz_span span,
         return sx_err_val(S, span);
     }
     /* Python's builtins exist in Python: "not defined" would mislead. */
+    /* Every function of Python 3.11's builtins module: those bizc
+     * evaluates never get here. */
     static const char *const builtins[] = {
-        "print", "len", "str", "int", "float", "bool", "range", "open", "list", "dict",
-        "sorted", "min", "max", "sum", "enumerate", "zip", "map", "filter", "input",
-        "format", "repr", "isinstance", "getattr", "setattr", "eval", "exec", NULL,
+        "abs", "aiter", "all", "anext", "any", "ascii", "bin", "bool", "breakpoint", "bytearray",
+        "bytes", "callable", "chr", "classmethod", "compile", "complex", "delattr", "dict", "dir",
+        "divmod", "enumerate", "eval", "exec", "filter", "float", "format", "frozenset", "getattr",
+        "globals", "hasattr", "hash", "help", "hex", "id", "input", "int", "isinstance", "issubclass",
+        "iter", "len", "list", "locals", "map", "max", "memoryview", "min", "next", "object", "oct",
+        "open", "ord", "pow", "print", "property", "range", "repr", "reversed", "round", "set",
+        "setattr", "slice", "sorted", "staticmethod", "str", "sum", "super", "tuple", "type", "vars",
+        "zip", NULL,
     };
     for (const char *const *b = builtins; *b; b++)
         if (!strcmp(name, *b)) {

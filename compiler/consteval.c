@@ -16,6 +16,7 @@
 #include <string.h>
 #include "cron.h"
 #include "sema.h"
+#include "params.h"
 #include "sema_int.h"
 #include "template.h"
 #include "tz.h"
@@ -990,8 +991,56 @@ static sx_val *percent_format(biz_sema *S, sx_val *fmtv, sx_val *arg, const biz_
 static sx_val *new_seq(biz_sema *S, sx_kind kind, sx_val **items, int n, biz_span span);
 static sx_val *eval_listcomp(biz_sema *S, sx_scope *sc, const biz_expr *e);
 
-/* Param(default, description, **schema): the default, carrying the schema
- * keywords bizc checks (a scheduled DAG's params must validate). */
+/* JSON Schema keywords that annotate a Param (Airflow's trigger form)
+ * and validate nothing. */
+static int annotation_keyword(const char *k)
+{
+    static const char *const names[] = { "title", "description_md", "values_display", "section",
+                                         "examples", "$comment", "custom_html_form", "readOnly",
+                                         "writeOnly", "deprecated", "default", NULL };
+    for (int i = 0; names[i]; i++)
+        if (!strcmp(k, names[i]))
+            return 1;
+    return 0;
+}
+
+/* One schema keyword of a Param: refused when bizc cannot check it the
+ * way Airflow does (a value would pass that Airflow refuses). */
+static int check_schema_keyword(biz_sema *S, const char *k, sx_val *v, biz_span span)
+{
+    if (annotation_keyword(k))
+        return 0;
+    if (!biz_param_keyword_known(k)) {
+        biz_error(S->d, span, "use type, enum, minimum, maximum, exclusiveMinimum, exclusiveMaximum, "
+                  "minLength, maxLength, pattern or format",
+                  "Param's JSON Schema keyword '%s' is not supported yet", k);
+        return 0;
+    }
+    if (!strcmp(k, "pattern") && v->kind == BV_STR) {
+        char *ere;
+        const char *why;
+        if (biz_pyre_to_ere(v->u.str.s, &ere, &why) < 0) {
+            biz_error(S->d, v->span, "write it with classes, groups, alternatives and quantifiers",
+                      "the pattern cannot be checked by bizc: it uses %s", why);
+            return 0;
+        }
+        free(ere);
+    } else if (!strcmp(k, "pattern")) {
+        biz_error(S->d, v->span, NULL, "a Param's pattern must be a string");
+        return 0;
+    }
+    if (!strcmp(k, "format") && v->kind == BV_STR && !biz_param_format_known(v->u.str.s)) {
+        biz_error(S->d, v->span, "check it with a pattern instead",
+                  "format '%s' is not checked by bizc yet (Airflow checks it)", v->u.str.s);
+        return 0;
+    }
+    return 1;
+}
+
+/* Param(default, description, **schema): the default, carrying its schema
+ * (the keywords as written, in order: they are checked in that order) and
+ * description. A scheduled DAG's params must validate at compile time, and
+ * every run's are checked with its conf (runtime/params.c). */
 static sx_val *eval_param(biz_sema *S, sx_scope *sc, const biz_expr *e)
 {
     const biz_expr *d = call_arg(e, 0, "default");
@@ -1001,21 +1050,37 @@ static sx_val *eval_param(biz_sema *S, sx_scope *sc, const biz_expr *e)
     sx_pschema *p = sx_alloc(S, sizeof *p);
     p->has_default = d != NULL;
     p->span = e->span;
+    p->schema = sx_new(S, BV_DICT, e->span);
+    const biz_expr *de = call_arg(e, 1, "description");
+    if (de) {
+        sx_val *dv = sx_eval(S, sc, de);
+        if (dv->kind == BV_STR)
+            p->description = dv->u.str.s;
+        else if (dv->kind != BV_NONE && dv->kind != BV_ERROR && dv->kind != BV_REJECTED)
+            biz_error(S->d, de->span, NULL, "a Param's description must be a string");
+    }
     const biz_expr *sch = call_arg(e, -1, "schema");
-    sx_val *schema = sch ? sx_eval(S, sc, sch) : NULL;
-    static const char *const keys[] = { "type", "enum", "minimum", "maximum", "exclusiveMinimum",
-                                        "exclusiveMaximum", "minLength", "maxLength" };
-    sx_val **slots[] = { &p->type, &p->enumv, &p->minimum, &p->maximum, &p->exclusive_minimum,
-                         &p->exclusive_maximum, &p->min_length, &p->max_length };
-    for (int i = 0; i < 8; i++) {
-        if (schema && schema->kind == BV_DICT) {
-            *slots[i] = sx_dict_get(schema, keys[i]);
-        } else if (!schema) {
-            const biz_expr *k = call_arg(e, -1, keys[i]);
-            *slots[i] = k ? sx_eval(S, sc, k) : NULL;
+    if (sch) {
+        sx_val *schema = sx_eval(S, sc, sch);
+        if (schema->kind == BV_DICT) {
+            for (int i = 0; i < schema->u.dict.n; i++) {
+                sx_val *k = schema->u.dict.keys[i], *kv = schema->u.dict.vals[i];
+                if (k->kind == BV_STR && check_schema_keyword(S, k->u.str.s, kv, k->span))
+                    sx_dict_put(S, p->schema, k, kv);
+            }
+        } else if (schema->kind != BV_ERROR && schema->kind != BV_REJECTED)
+            biz_error(S->d, sch->span, NULL, "a Param's schema must be a dict");
+    } else {
+        for (int i = 0; i < e->u.call.keywords.len; i++) {
+            const biz_keyword *k = e->u.call.keywords.items[i];
+            if (!k || !k->name || !strcmp(k->name, "default") || !strcmp(k->name, "description"))
+                continue;
+            sx_val *kv = sx_eval(S, sc, k->value);
+            if (kv->kind == BV_ERROR || kv->kind == BV_REJECTED)
+                continue;
+            if (check_schema_keyword(S, k->name, kv, k->name_span))
+                sx_dict_put(S, p->schema, sx_new_str(S, k->name, strlen(k->name), k->name_span), kv);
         }
-        if (*slots[i] && ((*slots[i])->kind == BV_ERROR || (*slots[i])->kind == BV_REJECTED))
-            *slots[i] = NULL;
     }
     sx_val *c = sx_new(S, v->kind, v->span);
     *c = *v;
@@ -1028,85 +1093,21 @@ static sx_val *eval_param(biz_sema *S, sx_scope *sc, const biz_expr *e)
     return c;
 }
 
-static int json_type_is(const sx_val *v, const char *t)
-{
-    if (!strcmp(t, "null")) return v->kind == BV_NONE;
-    if (!strcmp(t, "boolean")) return v->kind == BV_BOOL;
-    if (!strcmp(t, "string")) return v->kind == BV_STR;
-    if (!strcmp(t, "integer"))
-        return v->kind == BV_INT || (v->kind == BV_FLOAT && v->u.f == floor(v->u.f) && isfinite(v->u.f));
-    if (!strcmp(t, "number")) return v->kind == BV_INT || v->kind == BV_FLOAT;
-    if (!strcmp(t, "array")) return v->kind == BV_LIST;
-    if (!strcmp(t, "object")) return v->kind == BV_DICT;
-    return 1;   /* a type bizc does not know: not checked */
-}
-
-static int num_of(const sx_val *v, double *out)
-{
-    if (v->kind == BV_INT) { *out = (double)v->u.i; return 1; }
-    if (v->kind == BV_FLOAT) { *out = v->u.f; return 1; }
-    return 0;
-}
-
+/* Why value v does not validate against Param p, in jsonschema's words
+ * (Airflow's "Invalid input for param ..." message), or NULL. */
 const char *sx_pschema_problem(biz_sema *S, const sx_val *v, const sx_pschema *p)
 {
     if (!p->has_default && v->kind == BV_NONE && v->pschema == p)
-        return "it has no default value";
-    if (p->type) {
-        int ok = 0;
-        if (p->type->kind == BV_STR)
-            ok = json_type_is(v, p->type->u.str.s);
-        else if (p->type->kind == BV_LIST || p->type->kind == BV_TUPLE) {
-            for (int i = 0; i < p->type->u.seq.n; i++)
-                if (p->type->u.seq.items[i]->kind == BV_STR && json_type_is(v, p->type->u.seq.items[i]->u.str.s))
-                    ok = 1;
-        } else
-            ok = 1;
-        if (!ok) {
-            char *t = sx_to_text(S, p->type, 1);
-            char *x = sx_to_text(S, v, 1);
-            return sx_fmt(S, "%s is not of type %s", x ? x : "its default", t ? t : "...");
-        }
-    }
-    if (p->enumv && (p->enumv->kind == BV_LIST || p->enumv->kind == BV_TUPLE)) {
-        cJSON *jv = sx_to_json(v);
-        int found = 0;
-        for (int i = 0; i < p->enumv->u.seq.n && !found; i++) {
-            cJSON *je = sx_to_json(p->enumv->u.seq.items[i]);
-            found = cJSON_Compare(jv, je, 1);
-            cJSON_Delete(je);
-        }
-        cJSON_Delete(jv);
-        if (!found) {
-            char *x = sx_to_text(S, v, 1), *en = sx_to_text(S, p->enumv, 1);
-            return sx_fmt(S, "%s is not one of %s", x ? x : "its default", en ? en : "its enum");
-        }
-    }
-    double x, lim;
-    if (num_of(v, &x) && v->kind != BV_BOOL) {
-        if (p->minimum && num_of(p->minimum, &lim) && x < lim)
-            return sx_fmt(S, "%s is less than the minimum of %s", sx_to_text(S, v, 1), sx_to_text(S, p->minimum, 1));
-        if (p->maximum && num_of(p->maximum, &lim) && x > lim)
-            return sx_fmt(S, "%s is greater than the maximum of %s", sx_to_text(S, v, 1), sx_to_text(S, p->maximum, 1));
-        if (p->exclusive_minimum && num_of(p->exclusive_minimum, &lim) && x <= lim)
-            return sx_fmt(S, "%s is not greater than %s (exclusiveMinimum)", sx_to_text(S, v, 1),
-                          sx_to_text(S, p->exclusive_minimum, 1));
-        if (p->exclusive_maximum && num_of(p->exclusive_maximum, &lim) && x >= lim)
-            return sx_fmt(S, "%s is not less than %s (exclusiveMaximum)", sx_to_text(S, v, 1),
-                          sx_to_text(S, p->exclusive_maximum, 1));
-    }
-    if (v->kind == BV_STR) {
-        /* lengths in characters, as Python counts them */
-        double n = 0;
-        for (size_t i = 0; i < v->u.str.len; i++)
-            if (((unsigned char)v->u.str.s[i] & 0xC0) != 0x80)
-                n++;
-        if (p->min_length && num_of(p->min_length, &lim) && n < lim)
-            return sx_fmt(S, "%s is shorter than %s characters", sx_to_text(S, v, 1), sx_to_text(S, p->min_length, 1));
-        if (p->max_length && num_of(p->max_length, &lim) && n > lim)
-            return sx_fmt(S, "%s is longer than %s characters", sx_to_text(S, v, 1), sx_to_text(S, p->max_length, 1));
-    }
-    return NULL;
+        return "No value passed and Param has no default value";
+    cJSON *schema = sx_to_json(p->schema), *jv = sx_to_json(v);
+    char *why = biz_param_problem(schema, jv);
+    cJSON_Delete(schema);
+    cJSON_Delete(jv);
+    if (!why)
+        return NULL;
+    const char *r = sx_fmt(S, "%s", why);
+    free(why);
+    return r;
 }
 
 static sx_val *eval_call(biz_sema *S, sx_scope *sc, const biz_expr *e)

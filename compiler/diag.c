@@ -410,8 +410,48 @@ void biz_vdiag(biz_diags *d, biz_severity sev, biz_span span, const char *hint,
         d->nerrors++;
     else if (sev == BIZ_WARNING)
         d->nwarnings++;
-    if (d->out)
+    if (d->out && !d->deferred)
         print_diag(d, g);
+}
+
+/* A diagnostic and its notes, by position. */
+typedef struct diag_group {
+    int first, n;
+    int line, col;
+} diag_group;
+
+static int group_cmp(const void *a, const void *b)
+{
+    const diag_group *x = a, *y = b;
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    if (x->col != y->col)
+        return x->col < y->col ? -1 : 1;
+    return (x->first > y->first) - (x->first < y->first);
+}
+
+void biz_diags_print(biz_diags *d)
+{
+    if (!d->out || !d->len)
+        return;
+    diag_group *gs = xrealloc(NULL, sizeof *gs * (size_t)d->len);
+    int n = 0;
+    for (int i = 0; i < d->len; i++) {
+        if (d->items[i].severity == BIZ_NOTE && n > 0) {
+            gs[n - 1].n++;
+            continue;
+        }
+        gs[n].first = i;
+        gs[n].n = 1;
+        gs[n].line = d->items[i].span.begin.line;
+        gs[n].col = d->items[i].span.begin.col;
+        n++;
+    }
+    qsort(gs, (size_t)n, sizeof *gs, group_cmp);
+    for (int k = 0; k < n; k++)
+        for (int i = gs[k].first; i < gs[k].first + gs[k].n; i++)
+            print_diag(d, &d->items[i]);
+    free(gs);
 }
 
 /* Reports an error. */

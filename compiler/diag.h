@@ -63,10 +63,16 @@ typedef struct biz_diags {
                            message: hash slots holding item index + 1 */
     int index_cap;      /* 0 or a power of two */
     int index_n;
+    int deferred;       /* keep what is reported, print it with
+                           biz_diags_print, in source order */
 } biz_diags;
 
 void biz_diags_init(biz_diags *d, const biz_source *src, FILE *out);
 void biz_diags_free(biz_diags *d);
+/* With d->deferred: prints the diagnostics kept, in source order (a note
+ * stays after the diagnostic it completes; equal positions keep the order
+ * they were reported in). */
+void biz_diags_print(biz_diags *d);
 
 /* Reports "file:line:col: error: message", the line and a caret
  * (underlining the span when it is on one line). hint may be NULL; it is

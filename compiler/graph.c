@@ -280,6 +280,30 @@ static int branch_to_group(biz_sema *S, sx_dag *dag, sx_ref *r)
     return g->call;
 }
 
+/* {{ params.X }}: X must be one of the DAG's params or the task's own
+ * params=; otherwise every run without X in its conf fails the task
+ * (StrictUndefined), so it is an error. */
+static void check_param_ref(biz_sema *S, const sx_dag *dag, const sx_ref *r)
+{
+    const cJSON *params = cJSON_GetObjectItemCaseSensitive(dag->settings, "params");
+    if (cJSON_GetObjectItemCaseSensitive(params, r->value))
+        return;
+    const sx_arg *own = r->owner >= 0 ? task_arg(dag->tasks[r->owner], "params") : NULL;
+    if (own && own->val->kind == BV_DICT && sx_dict_get(own->val, r->value))
+        return;
+    int n = cJSON_GetArraySize(params);
+    const char **names = sx_alloc(S, sizeof *names * (size_t)(n + 1));
+    int k = 0;
+    for (const cJSON *p = params ? params->child : NULL; p; p = p->next)
+        names[k++] = p->string;
+    const char *sug = biz_suggest(r->value, names, k);
+    biz_error(S->d, r->span,
+              sug ? sx_fmt(S, "did you mean '%s'?", sug)
+                  : sx_fmt(S, "add it to the DAG's params, e.g. params={'%s': Param(...)}, or write "
+                              "params.%s | default(...)", r->value, r->value),
+              "unknown param '%s' in template: the DAG has no such param", r->value);
+}
+
 static void check_refs(biz_sema *S, sx_dag *dag, const adj *g)
 {
     char *up = xcalloc((size_t)dag->nrefs, 1);
@@ -288,6 +312,10 @@ static void check_refs(biz_sema *S, sx_dag *dag, const adj *g)
     memset(&mc, 0, sizeof mc);
     for (int i = 0; i < dag->nrefs; i++) {
         sx_ref *r = &dag->refs[i];
+        if (r->kind == REF_PARAM) {
+            check_param_ref(S, dag, r);
+            continue;
+        }
         int t = sx_find_task(dag, r->value);
         if (t < 0 && r->kind == REF_BRANCH && r->owner >= 0)
             t = branch_to_group(S, dag, r);
@@ -550,14 +578,141 @@ static int heap_pop(heap *h)
     return top;
 }
 
+/* ------------------------------------------------------ setup / teardown */
+
+/* The trigger rule task t ends with: given, else its default_args', else
+ * all_success. */
+static const char *rule_of(const sx_dag *dag, const sx_task *t, biz_span *at)
+{
+    const sx_arg *a = task_arg(t, "trigger_rule");
+    const sx_val *defaults = t->tg ? t->tg->default_args : dag->default_args;
+    const sx_val *v = a ? a->val : sx_dict_get(defaults, "trigger_rule");
+    *at = a ? a->val_span : t->span;
+    if (v && v->kind == BV_TRIGGER)
+        return biz_trigger_names[v->u.trigger];
+    if (v && v->kind == BV_STR)
+        return v->u.str.s;
+    return "all_success";
+}
+
+/* Airflow's DAG.validate_setup_teardown: what directly follows a setup is
+ * a teardown or runs on all_success (so clearing a task clears its setups
+ * consistently). */
+static void check_setup_teardown(biz_sema *S, const sx_dag *dag, const adj *g)
+{
+    for (int i = 0; i < dag->ntasks; i++) {
+        if (!dag->tasks[i]->setup)
+            continue;
+        for (int j = g->out_at[i]; j < g->out_at[i + 1]; j++) {
+            const sx_edge *e = &dag->edges[g->out_e[j]];
+            const sx_task *d = dag->tasks[e->to];
+            biz_span at;
+            const char *rule = rule_of(dag, d, &at);
+            if (e->off || d->teardown || !strcmp(rule, "all_success"))
+                continue;
+            biz_error(S->d, at, sx_fmt(S, "'%s' follows the setup task '%s': give it trigger_rule='all_success', "
+                                          "or make it a teardown", d->id, dag->tasks[i]->id),
+                      "Setup tasks must be followed with trigger rule ALL_SUCCESS. (Airflow refuses '%s' "
+                      "with trigger rule %s)", d->id, rule);
+        }
+    }
+}
+
 void sx_check_dag(biz_sema *S, sx_dag *dag)
 {
     adj g;
     adj_build(dag, &g);
     check_refs(S, dag, &g);
     check_cycles(S, dag, &g);
+    check_setup_teardown(S, dag, &g);
     check_lonely(S, dag);
     adj_free(&g);
+}
+
+/* Marks in seen (stamp) every task reachable from start, downstream or
+ * upstream, start excluded; the marked ones are also listed in *list. */
+static int reach(const sx_dag *dag, const adj *g, int start, int down, int *seen, int stamp, int *list)
+{
+    int n = 0, head = 0;
+    list[n++] = start;
+    seen[start] = stamp;
+    while (head < n) {
+        int x = list[head++];
+        int from = down ? g->out_at[x] : g->in_at[x], to = down ? g->out_at[x + 1] : g->in_at[x + 1];
+        for (int j = from; j < to; j++) {
+            const sx_edge *e = &dag->edges[down ? g->out_e[j] : g->in_e[j]];
+            int y = down ? e->to : e->from;
+            if (!e->off && seen[y] != stamp) {
+                seen[y] = stamp;
+                list[n++] = y;
+            }
+        }
+    }
+    seen[start] = 0;
+    memmove(list, list + 1, (size_t)(n - 1) * sizeof *list);
+    return n - 1;
+}
+
+/* Each task's indirect setups, as Airflow's get_upstreams_only_setups
+ * minus its direct upstream: the setups upstream of it that have no
+ * teardown, or a teardown downstream of it. Teardowns have none. A task
+ * waits for them to succeed (trigger_rule_dep's setup constraint). NULL
+ * when the DAG has no setup; else per task NULL or a -1-ended array. */
+static int **indirect_setups(const sx_dag *dag, const adj *g)
+{
+    int n = dag->ntasks, any = 0;
+    for (int i = 0; i < n && !any; i++)
+        any = dag->tasks[i]->setup;
+    if (!any)
+        return NULL;
+    int **out = xcalloc((size_t)n + 1, sizeof *out);
+    int *cnt = xcalloc((size_t)n + 1, sizeof(int)), *cap = xcalloc((size_t)n + 1, sizeof(int));
+    int *down = xcalloc((size_t)n + 1, sizeof(int)), *up = xcalloc((size_t)n + 1, sizeof(int));
+    int *dseen = xcalloc((size_t)n + 1, sizeof(int)), *useen = xcalloc((size_t)n + 1, sizeof(int));
+    int *direct = xcalloc((size_t)n + 1, sizeof(int));
+    int stamp = 0;
+    for (int s = 0; s < n; s++) {
+        if (!dag->tasks[s]->setup)
+            continue;
+        stamp++;
+        int nd = reach(dag, g, s, 1, dseen, stamp, down);
+        /* direct downstream of s, and the tasks upstream of its teardowns */
+        int teardowns = 0;
+        for (int j = g->out_at[s]; j < g->out_at[s + 1]; j++) {
+            const sx_edge *e = &dag->edges[g->out_e[j]];
+            if (e->off)
+                continue;
+            direct[e->to] = stamp;
+            if (dag->tasks[e->to]->teardown && useen[e->to] != stamp) {
+                teardowns = 1;
+                reach(dag, g, e->to, 0, useen, stamp, up);
+                useen[e->to] = stamp;
+            }
+        }
+        for (int k = 0; k < nd; k++) {
+            int x = down[k];
+            if (dag->tasks[x]->teardown || direct[x] == stamp || (teardowns && useen[x] != stamp))
+                continue;
+            if (cnt[x] + 1 >= cap[x]) {   /* room for it and the -1 */
+                cap[x] = cap[x] ? 2 * cap[x] : 4;
+                int *bigger = xcalloc((size_t)cap[x], sizeof(int));
+                if (out[x])
+                    memcpy(bigger, out[x], (size_t)cnt[x] * sizeof(int));
+                free(out[x]);
+                out[x] = bigger;
+            }
+            out[x][cnt[x]++] = s;
+            out[x][cnt[x]] = -1;
+        }
+    }
+    free(cnt);
+    free(cap);
+    free(down);
+    free(up);
+    free(dseen);
+    free(useen);
+    free(direct);
+    return out;
 }
 
 void sx_build_ir(sx_dag *dag, biz_ir_dag *out)
@@ -613,6 +768,7 @@ void sx_build_ir(sx_dag *dag, biz_ir_dag *out)
         }
     }
     free(ready.v);
+    int **isetups = indirect_setups(dag, &g);
 
     for (int k = 0; k < n; k++) {
         const sx_task *t = dag->tasks[order[k]];
@@ -625,6 +781,25 @@ void sx_build_ir(sx_dag *dag, biz_ir_dag *out)
         merge_ctx m = { t, dag, cJSON_CreateObject() };
         biz_op_each_arg(t->op, merge_arg, &m);
         it->args = m.out;
+        /* Setup and teardown marks, as extra members the runtime reads
+         * (run.c): a teardown's trigger rule is Airflow's
+         * all_done_setup_success, whatever was given. */
+        if (t->setup)
+            cJSON_AddTrueToObject(it->args, "is_setup");
+        if (t->teardown) {
+            cJSON_AddTrueToObject(it->args, "is_teardown");
+            cJSON_ReplaceItemInObjectCaseSensitive(it->args, "trigger_rule",
+                                                   cJSON_CreateString("all_done_setup_success"));
+        }
+        if (t->fail_dagrun)
+            cJSON_AddTrueToObject(it->args, "on_failure_fail_dagrun");
+        if (isetups && isetups[order[k]]) {
+            cJSON *a = cJSON_CreateArray();
+            for (int *x = isetups[order[k]]; *x >= 0; x++)
+                cJSON_AddItemToArray(a, cJSON_CreateNumber(newidx[*x]));
+            cJSON_AddItemToObject(it->args, "indirect_setups", a);
+            free(isetups[order[k]]);
+        }
         it->locs = xcalloc((size_t)t->nargs + 1, sizeof *it->locs);
         for (int i = 0; i < t->nargs; i++) {
             const sx_arg *a = &t->args[i];
@@ -651,6 +826,7 @@ void sx_build_ir(sx_dag *dag, biz_ir_dag *out)
                 it->upstream[nu++] = it->upstream[j];
         it->nupstream = nu;
     }
+    free(isetups);
     free(indeg);
     free(order);
     free(newidx);

@@ -199,6 +199,7 @@ int main(int argc, char **argv)
     const char *nc = getenv("NO_COLOR");
     d.color = isatty(STDERR_FILENO) && !(nc && *nc);
     d.werror = werror;
+    d.deferred = 1;   /* printed in source order once sema is done */
     biz_ast *ast = biz_parse(src, &d);
     if (dump_ast)
         biz_ast_dump(ast, stdout);
@@ -206,6 +207,7 @@ int main(int argc, char **argv)
      * the IR, which then reuses its memory. */
     biz_ir *ir = biz_sema_check_free(ast, &d);
     ast = NULL;
+    biz_diags_print(&d);
     int status = 0;
     if (d.nerrors > 0 || (werror && d.nwarnings > 0)) {
         status = 1;

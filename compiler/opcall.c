@@ -156,6 +156,11 @@ static void tpl_ref(void *user, const char *kind, const char *value, int offset)
             if (S->zones[i] == z->name)
                 return;
         SX_PUSH(S, S->zones, S->nzones, S->cap_zones, z->name);
+    } else if (strcmp(kind, "param") == 0) {
+        sx_ref r = { REF_PARAM, -1, c->arg, sx_strdup(S, value), biz_span_at(pos) };
+        r.span.end.col += (int)strlen(value);
+        r.span.end.off += (int)strlen(value);
+        SX_PUSH(S, S->pend_refs, S->npend_refs, S->cap_pend_refs, r);
     } else if (strcmp(kind, "name") == 0 && !tpl_name_known(value)) {
         /* Templates render with StrictUndefined, as in Airflow: an unknown
          * name would fail the task on every run, so it is an error here. */
@@ -1483,10 +1488,91 @@ sx_val *sx_do_chain(biz_sema *S, sx_scope *sc, const biz_expr *e, int cross)
     return sx_new(S, BV_NONE, e->span);
 }
 
+/* Marks node's task a setup (teardown 0) or a teardown, as Airflow's
+ * is_setup / is_teardown setters: a task cannot be both. 0 on an error. */
+static int mark_st(biz_sema *S, const sx_val *node, int teardown, biz_span span)
+{
+    sx_task *t = node->u.node.dag->tasks[node->u.node.first];
+    if (teardown ? t->setup : t->teardown) {
+        biz_error(S->d, span, NULL, "Cannot mark task '%s' as %s; task is already a %s.", t->id,
+                  teardown ? "teardown" : "setup", teardown ? "setup" : "teardown");
+        return 0;
+    }
+    if (teardown)
+        t->teardown = 1;
+    else
+        t->setup = 1;
+    if (!t->st_span.begin.line)
+        t->st_span = span;
+    return 1;
+}
+
+/* task.as_setup() and task.as_teardown(setups=..., on_failure_fail_dagrun=...):
+ * they return the task, so they chain (`s >> w >> t.as_teardown(setups=s)`). */
+static sx_val *setup_teardown(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *obj, int teardown)
+{
+    const char *m = teardown ? "as_teardown" : "as_setup";
+    if (obj->u.node.grp || obj->u.node.first != obj->u.node.last) {
+        biz_error(S->d, e->span, "mark its tasks instead", "a task group cannot be a %s task",
+                  teardown ? "teardown" : "setup");
+        return sx_new(S, BV_ERROR, e->span);
+    }
+    if (e->u.call.args.len) {
+        biz_error(S->d, e->span, teardown ? "write as_teardown(setups=...)" : NULL,
+                  "%s() takes no positional arguments", m);
+        return sx_new(S, BV_ERROR, e->span);
+    }
+    const biz_expr *setups = NULL, *fail = NULL;
+    for (int i = 0; i < e->u.call.keywords.len; i++) {
+        const biz_keyword *k = e->u.call.keywords.items[i];
+        if (teardown && k && k->name && !strcmp(k->name, "setups"))
+            setups = k->value;
+        else if (teardown && k && k->name && !strcmp(k->name, "on_failure_fail_dagrun"))
+            fail = k->value;
+        else {
+            biz_error(S->d, k ? k->span : e->span, teardown ? "as_teardown takes setups= and on_failure_fail_dagrun=" : NULL,
+                      "%s() got an unexpected keyword argument '%s'", m, k && k->name ? k->name : "**");
+            return sx_new(S, BV_ERROR, e->span);
+        }
+    }
+    if (!mark_st(S, obj, teardown, e->span))
+        return sx_new(S, BV_ERROR, e->span);
+    sx_task *t = obj->u.node.dag->tasks[obj->u.node.first];
+    if (fail) {
+        sx_val *fv = sx_eval(S, sc, fail);
+        if (fv->kind == BV_BOOL)
+            t->fail_dagrun = fv->u.b;
+        else if (fv->kind != BV_ERROR && fv->kind != BV_REJECTED)
+            biz_error(S->d, fail->span, NULL, "on_failure_fail_dagrun must be True or False, got %s",
+                      sx_kind_name(fv));
+    }
+    if (setups) {
+        sx_val *sv = sx_eval(S, sc, setups);
+        int list = sv->kind == BV_LIST || sv->kind == BV_TUPLE;
+        sx_val **items = list ? sv->u.seq.items : &sv;
+        int n = list ? sv->u.seq.n : 1;
+        for (int i = 0; i < n; i++) {
+            sx_val *x = items[i];
+            if (x->kind == BV_ERROR || x->kind == BV_REJECTED)
+                continue;
+            if (x->kind != BV_NODE || x->u.node.grp || x->u.node.first != x->u.node.last) {
+                biz_error(S->d, setups->span, NULL, "setups= takes tasks or a list of tasks, got %s",
+                          x->kind == BV_NODE ? "a task group" : sx_kind_name(x));
+                continue;
+            }
+            if (mark_st(S, x, 0, setups->span))   /* s.is_setup = True; s >> self */
+                depend_as(S, x, obj, BIZ_OP_RSHIFT, setups->span, "as_teardown(setups=...)");
+        }
+    }
+    return obj;
+}
+
 sx_val *sx_method_call(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *obj,
                        const char *method)
 {
     method = method ? method : "";
+    if (obj->kind == BV_NODE && (!strcmp(method, "as_setup") || !strcmp(method, "as_teardown")))
+        return setup_teardown(S, sc, e, obj, method[3] == 't');
     if (obj->kind == BV_NODE && (!strcmp(method, "set_downstream") || !strcmp(method, "set_upstream"))) {
         if (e->u.call.args.len != 1 || e->u.call.keywords.len) {
             biz_error(S->d, e->span, NULL, "%s() takes one task or a list of tasks", method);
@@ -1501,8 +1587,8 @@ sx_val *sx_method_call(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *obj
         biz_warning(S->d, e->span, NULL, "ignored: dag.test() (run the compiled DAG instead)");
         return sx_new(S, BV_NONE, e->span);
     }
-    static const char *const deps[] = { "set_downstream", "set_upstream" };
-    const char *sug = obj->kind == BV_NODE ? biz_suggest(method, deps, 2) : NULL;
+    static const char *const deps[] = { "set_downstream", "set_upstream", "as_setup", "as_teardown" };
+    const char *sug = obj->kind == BV_NODE ? biz_suggest(method, deps, 4) : NULL;
     biz_error(S->d, e->span, sug ? sx_fmt(S, "did you mean '%s'?", sug) : NULL,
               "method '%s' of %s cannot be used in a compiled DAG", method, sx_kind_name(obj));
     return sx_new(S, BV_ERROR, e->span);

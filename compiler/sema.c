@@ -371,10 +371,17 @@ sx_val *sx_undefined(biz_sema *S, sx_scope *sc, const char *name, biz_span span,
         return sx_err_val(S, span);
     }
     /* Python's builtins exist in Python: "not defined" would mislead. */
+    /* Every function of Python 3.11's builtins module: those bizc
+     * evaluates never get here. */
     static const char *const builtins[] = {
-        "print", "len", "str", "int", "float", "bool", "range", "open", "list", "dict",
-        "sorted", "min", "max", "sum", "enumerate", "zip", "map", "filter", "input",
-        "format", "repr", "isinstance", "getattr", "setattr", "eval", "exec", NULL,
+        "abs", "aiter", "all", "anext", "any", "ascii", "bin", "bool", "breakpoint", "bytearray",
+        "bytes", "callable", "chr", "classmethod", "compile", "complex", "delattr", "dict", "dir",
+        "divmod", "enumerate", "eval", "exec", "filter", "float", "format", "frozenset", "getattr",
+        "globals", "hasattr", "hash", "help", "hex", "id", "input", "int", "isinstance", "issubclass",
+        "iter", "len", "list", "locals", "map", "max", "memoryview", "min", "next", "object", "oct",
+        "open", "ord", "pow", "print", "property", "range", "repr", "reversed", "round", "set",
+        "setattr", "slice", "sorted", "staticmethod", "str", "sum", "super", "tuple", "type", "vars",
+        "zip", NULL,
     };
     for (const char *const *b = builtins; *b; b++)
         if (!strcmp(name, *b)) {
@@ -891,40 +898,25 @@ static void dag_set_args(biz_sema *S, sx_scope *sc, sx_dag *dag, const biz_expr 
                   "CoWorks' @biz appends its logo to doc_md (`doc_md += ...`), which fails on None");
 }
 
-/* A scheduled DAG's params must validate against their Param schemas
- * (Airflow's validate_schedule_and_params): the value each ends with
- * (params=, then default_args['params'], then the function's defaults)
- * against the schema of the Param it came from. */
-static void check_param_schemas(biz_sema *S, sx_dag *dag, sx_val *given, sx_val *from_default_args)
+/* A param's final value against its Param's schema, as Airflow checks it
+ * when it loads the DAG: a scheduled DAG's params must validate
+ * (validate_schedule_and_params), and so must a plain value given for a
+ * key that holds a Param (ParamsDict.__setitem__ resolves it). Otherwise
+ * an invalid default only fails the runs that do not override it. */
+static void check_param(biz_sema *S, const char *key, const sx_val *final, const sx_pschema *ps, int scheduled)
 {
-    sx_val *srcs[2] = { given, from_default_args };
-    for (int k = 0; k < 2; k++) {
-        sx_val *d = srcs[k];
-        if (!d || d->kind != BV_DICT)
-            continue;
-        for (int i = 0; i < d->u.dict.n; i++) {
-            sx_val *key = d->u.dict.keys[i], *v = d->u.dict.vals[i];
-            if (key->kind != BV_STR || !v->pschema)
-                continue;
-            /* overridden later? then that value is what counts */
-            sx_val *final = v;
-            if (k == 0 && from_default_args && from_default_args->kind == BV_DICT) {
-                sx_val *o = sx_dict_get(from_default_args, key->u.str.s);
-                if (o)
-                    continue;   /* checked as default_args' own */
-            }
-            for (int j = dag->params->u.dict.n - 1; j >= 0; j--)
-                if (!strcmp(dag->params->u.dict.keys[j]->u.str.s, key->u.str.s)) {
-                    final = dag->params->u.dict.vals[j];
-                    break;
-                }
-            const char *why = sx_pschema_problem(S, final, v->pschema);
-            if (why)
-                biz_error(S->d, v->pschema->span, "give it a valid default, or schedule=None to run the DAG by hand",
-                          "param '%s' does not validate: %s (Airflow refuses a schedule while a param's "
-                          "default does not validate)", key->u.str.s, why);
-        }
-    }
+    const char *why = sx_pschema_problem(S, final, ps);
+    if (!why || (!scheduled && !ps->has_default && final->pschema == ps))
+        return;   /* a required param: each run gives it */
+    if (scheduled)
+        biz_error(S->d, ps->span, "give it a valid default, or schedule=None to run the DAG by hand",
+                  "param '%s' does not validate: %s (Airflow refuses a schedule while a param's "
+                  "default does not validate)", key, why);
+    else if (final->pschema != ps)
+        biz_error(S->d, final->span, NULL, "Invalid input for param %s: %s (Airflow refuses the DAG)", key, why);
+    else
+        biz_warning(S->d, ps->span, "give it a valid default",
+                    "param '%s' does not validate: %s; a run fails unless its --conf gives '%s'", key, why, key);
 }
 
 /* The DAG's settings as bizrt.h describes them. */
@@ -1010,38 +1002,55 @@ static void build_settings(biz_sema *S, sx_dag *dag)
     nmax += dag->params->u.dict.n;
     const char **pkeys = sx_alloc(S, sizeof *pkeys * (size_t)(nmax + 1));
     cJSON **pvals = sx_alloc(S, sizeof *pvals * (size_t)(nmax + 1));
+    const sx_val **pvx = sx_alloc(S, sizeof *pvx * (size_t)(nmax + 1));
+    int *withp = sx_alloc(S, sizeof *withp * (size_t)(nmax + 1)), nwithp = 0;
+    char *from_def = sx_alloc(S, (size_t)nmax + 1);
     char *keep = sx_alloc(S, (size_t)nmax + 1);
     int np = 0;
-    for (int k = 0; k < 2; k++) {
-        sx_val *pv = k == 0 ? (a ? a->val : NULL) : dap;
+    for (int k = 0; k < 3; k++) {
+        sx_val *pv = k == 0 ? (a ? a->val : NULL) : k == 1 ? dap : dag->params;
         if (!pv || pv->kind != BV_DICT)
             continue;
-        cJSON *p = sx_to_json(pv);
-        cJSON *it = p->child;
-        while (it) {
-            cJSON *next = it->next;
-            cJSON_DetachItemViaPointer(p, it);
-            pkeys[np] = it->string;
-            pvals[np++] = it;
-            it = next;
+        for (int i = 0; i < pv->u.dict.n; i++) {
+            if (pv->u.dict.keys[i]->kind != BV_STR)
+                continue;
+            pkeys[np] = pv->u.dict.keys[i]->u.str.s;
+            pvx[np] = pv->u.dict.vals[i];
+            from_def[np] = k == 2;
+            if (pvx[np]->pschema)
+                withp[nwithp++] = np;
+            pvals[np++] = sx_to_json(pv->u.dict.vals[i]);
         }
-        cJSON_Delete(p);
-    }
-    for (int i = 0; i < dag->params->u.dict.n; i++) {
-        pkeys[np] = dag->params->u.dict.keys[i]->u.str.s;
-        pvals[np++] = sx_to_json(dag->params->u.dict.vals[i]);
     }
     sx_last_of_keys(pkeys, np, keep);
-    cJSON *params = cJSON_CreateObject();
+    /* A def parameter's plain default given for a key that holds a Param
+     * keeps that Param's schema (@dag sets it through ParamsDict.__setitem__,
+     * which validates it); default_args' params update a plain dict first,
+     * so there a plain value replaces the Param, as a Param always does. */
+    cJSON *params = cJSON_CreateObject(), *specs = cJSON_CreateObject();
     for (int i = 0; i < np; i++) {
-        if (keep[i])
-            cJSON_AddItemToObject(params, pkeys[i], pvals[i]);
-        else
+        if (!keep[i]) {
             cJSON_Delete(pvals[i]);
+            continue;
+        }
+        /* the latest Param given for the key (few are: the search is short) */
+        const sx_pschema *ps = pvx[i]->pschema;
+        for (int j = nwithp - 1; j >= 0 && !ps && from_def[i]; j--)
+            if (withp[j] < i && !strcmp(pkeys[withp[j]], pkeys[i]))
+                ps = pvx[withp[j]]->pschema;
+        cJSON_AddItemToObject(params, pkeys[i], pvals[i]);
+        if (ps && (ps->schema->u.dict.n || !ps->has_default || ps->description)) {
+            cJSON *spec = cJSON_CreateObject();
+            cJSON_AddItemToObject(spec, "schema", sx_to_json(ps->schema));
+            cJSON_AddBoolToObject(spec, "has_default", ps->has_default || pvx[i]->pschema != ps);
+            if (ps->description)
+                cJSON_AddStringToObject(spec, "description", ps->description);
+            cJSON_AddItemToObject(specs, pkeys[i], spec);
+            check_param(S, pkeys[i], pvx[i], ps, scheduled);
+        }
     }
     cJSON_AddItemToObject(o, "params", params);
-    if (scheduled)
-        check_param_schemas(S, dag, a ? a->val : NULL, dap);
+    cJSON_AddItemToObject(o, "param_specs", specs);
     a = dag_arg(dag, "tags");
     cJSON_AddItemToObject(o, "tags", a && a->val->kind != BV_ERROR ? sx_to_json(a->val) : cJSON_CreateArray());
     a = dag_arg(dag, "doc_md");
@@ -1515,6 +1524,16 @@ static void do_with(biz_sema *S, sx_scope *sc, const biz_stmt *st, int in_dag)
         }
         if (dv && (dv->kind == BV_ERROR || dv->kind == BV_REJECTED))
             return;
+    }
+    /* Airflow's setup/teardown context managers wire the tasks made in
+     * the block between the setup and the teardown. */
+    const biz_expr *cf = call && call->kind == BIZ_E_CALL ? call->u.call.func : NULL;
+    if ((cf && cf->kind == BIZ_E_ATTR && cf->u.attr.name
+         && (!strcmp(cf->u.attr.name, "as_teardown") || !strcmp(cf->u.attr.name, "as_setup")))
+        || (call && call->kind == BIZ_E_BINOP && call->u.binop.op == BIZ_OP_RSHIFT)) {
+        biz_error(S->d, call->span, "write the dependencies out: setup >> [tasks] >> teardown.as_teardown(setups=setup)",
+                  "setup/teardown context managers (`with ...:` on a setup or teardown task) are not supported yet");
+        return;
     }
     if (!call || call->kind != BIZ_E_CALL || !call->u.call.func) {
         biz_error(S->d, st->span, NULL, "`with` is only supported for DAG(...) and BizMicroService(...)");

@@ -75,13 +75,12 @@ typedef enum sx_fn {
     FN_OTHER,         /* known but nothing to evaluate (get_current_context) */
 } sx_fn;
 
-/* What Param(default, type=..., minimum=..., ...) says of its value: the
- * JSON Schema keywords bizc checks (NULL when absent). */
+/* What Param(default, type=..., minimum=..., ...) says of its value. */
 typedef struct sx_pschema {
     int has_default;            /* Param() without a default is NOTSET */
     biz_span span;              /* the Param(...) call */
-    sx_val *type, *enumv, *minimum, *maximum, *exclusive_minimum, *exclusive_maximum,
-           *min_length, *max_length;
+    sx_val *schema;             /* BV_DICT: the validating keywords, in order */
+    const char *description;    /* or NULL */
 } sx_pschema;
 
 struct sx_val {
@@ -162,6 +161,10 @@ typedef struct sx_task {
     sx_arg *args;
     int nargs, cap;
     int linked;                 /* has an edge to/from outside its group */
+    /* .as_setup() / .as_teardown(...): Airflow 2.7's setup and teardown
+     * tasks; fail_dagrun: as_teardown(on_failure_fail_dagrun=True). */
+    int setup, teardown, fail_dagrun;
+    biz_span st_span;           /* the as_setup / as_teardown call */
 } sx_task;
 
 /* A TechMicroServiceAsyncGroup. */
@@ -193,7 +196,8 @@ typedef struct sx_edge {
 } sx_edge;
 
 /* A task id written somewhere, checked once every task is known. */
-typedef enum sx_ref_kind { REF_TASK_ARG, REF_BRANCH, REF_XCOM } sx_ref_kind;
+/* REF_PARAM: not a task id but a {{ params.X }}, checked against the params. */
+typedef enum sx_ref_kind { REF_TASK_ARG, REF_BRANCH, REF_XCOM, REF_PARAM } sx_ref_kind;
 typedef struct sx_ref {
     sx_ref_kind kind;
     int owner;                  /* the task that refers, -1 for default_args */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "params.h"
 
 /* A whole non-negative number (a count or seconds) for option name. */
 static int opt_number(const char *name, const char *v, double max, double *out,
@@ -264,11 +265,15 @@ void biz_cli_usage(FILE *f, const char *prog, const biz_dag_def *dag)
         "now (with catchup, every interval since the last successful run); a DAG\n"
         "without one runs once, by hand.\n"
         "\n"
-        "Exit status: 0 the run succeeded (or nothing was due), 1 it failed, 2 usage error,\n"
+        "Exit status: 0 the run succeeded (or nothing was due), 1 it failed, 2 usage error\n"
+        "(params that do not validate included),\n"
         "3 dagrun_timeout, 4 another run of this DAG holds the lock,\n"
         "5 the run could not be recorded (a write of its record or log failed: no\n"
         "task starts after it; or the state directory is not writable: no run),\n"
         "130 / 143 stopped by SIGINT / SIGTERM (running tasks killed, marked failed,\n"
         "the summary printed; a second signal exits at once).\n",
         prog, dag->dag_id, dag->source_path ? dag->source_path : "?");
+    cJSON *settings = cJSON_Parse(dag->settings_json);
+    biz_params_help(f, settings);
+    cJSON_Delete(settings);
 }

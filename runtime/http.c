@@ -678,6 +678,134 @@ static int unreserved(int c)
     return isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
 }
 
+/* urllib3's _encode_invalid_chars: %xx escapes upper-cased, and every
+ * byte that is not allowed (extra: the component's own) escaped; a '%' is
+ * kept only when every '%' of the component starts an escape. */
+static void encode_invalid(FILE *f, const char *s, size_t n, const char *extra)
+{
+    size_t pct = 0, valid = 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '%') {
+            pct++;
+            if (i + 2 < n && hexdigit((unsigned char)s[i + 1]) >= 0 && hexdigit((unsigned char)s[i + 2]) >= 0)
+                valid++;
+        }
+    int encoded = pct == valid;
+    static const char hex[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '%' && encoded) {
+            fputc('%', f);
+            fputc(toupper((unsigned char)s[i + 1]), f);
+            fputc(toupper((unsigned char)s[i + 2]), f);
+            i += 2;
+        } else if (c < 128 && (unreserved(c) || (c && strchr("!$&'()*+,;=:@/", c)) || (c && extra && strchr(extra, c)))) {
+            fputc(c, f);
+        } else {
+            fputc('%', f);
+            fputc(hex[c >> 4], f);
+            fputc(hex[c & 15], f);
+        }
+    }
+}
+
+/* urllib3's _remove_path_dot_segments: '.' segments dropped, '..' ones
+ * drop the segment before (RFC 3986, 5.2.4). */
+static void remove_dot_segments(FILE *f, const char *path, size_t n)
+{
+    /* the kept segments, as (start, length) pairs */
+    size_t cap = 8, k = 0;
+    size_t (*seg)[2] = malloc(sizeof *seg * cap);
+    if (!seg)
+        return;
+    for (size_t i = 0; i <= n;) {
+        size_t j = i;
+        while (j < n && path[j] != '/')
+            j++;
+        size_t len = j - i;
+        if (len == 1 && path[i] == '.') {
+            /* the current directory: nothing */
+        } else if (len == 2 && path[i] == '.' && path[i + 1] == '.') {
+            if (k)
+                k--;
+        } else {
+            if (k == cap) {
+                void *g = realloc(seg, sizeof *seg * (cap *= 2));
+                if (!g) {
+                    free(seg);
+                    return;
+                }
+                seg = g;
+            }
+            seg[k][0] = i;
+            seg[k++][1] = len;
+        }
+        i = j + 1;
+    }
+    int lead = n && path[0] == '/' && (!k || seg[0][1]);
+    int trail = (n >= 2 && !memcmp(path + n - 2, "/.", 2)) || (n >= 3 && !memcmp(path + n - 3, "/..", 3));
+    if (lead)
+        fputc('/', f);
+    for (size_t i = 0; i < k; i++) {
+        if (i)
+            fputc('/', f);
+        fwrite(path + seg[i][0], 1, seg[i][1], f);
+    }
+    if (trail)
+        fputc('/', f);
+    free(seg);
+}
+
+char *biz_http_normalize_url(const char *url)
+{
+    /* scheme://authority, as urllib3's _URI_RE splits it */
+    const char *p = url;
+    const char *colon = p;
+    while (isalnum((unsigned char)*colon) || *colon == '+' || *colon == '.' || *colon == '-')
+        colon++;
+    const char *rest = *colon == ':' && colon > p && isalpha((unsigned char)*p) ? colon + 1 : p;
+    if (rest[0] == '/' && rest[1] == '/') {
+        rest += 2;
+        while (*rest && !strchr("\\/?#", *rest))
+            rest++;
+    }
+    size_t plen = strcspn(rest, "?#");
+    const char *query = rest[plen] == '?' ? rest + plen + 1 : NULL;
+    size_t qlen = query ? strcspn(query, "#") : 0;
+    const char *hash = strchr(rest + plen, '#');
+    char *out = NULL, *dots = NULL;
+    size_t len = 0, dlen = 0;
+    FILE *f = open_memstream(&out, &len), *d = open_memstream(&dots, &dlen);
+    if (!f || !d) {
+        if (f)
+            fclose(f);
+        if (d)
+            fclose(d);
+        free(out);
+        free(dots);
+        return NULL;
+    }
+    fwrite(url, 1, (size_t)(rest - url), f);
+    remove_dot_segments(d, rest, plen);
+    int ok = fclose(d) == 0;
+    if (ok)
+        encode_invalid(f, dots, dlen, NULL);
+    free(dots);
+    if (query) {
+        fputc('?', f);
+        encode_invalid(f, query, qlen, "?");
+    }
+    if (hash) {
+        fputc('#', f);
+        encode_invalid(f, hash + 1, strlen(hash + 1), "?");
+    }
+    if (fclose(f) != 0 || !ok) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
 /* requests' requote_uri: %XX of an unreserved character is decoded, other
  * escapes kept, and whatever is neither safe nor unreserved quoted. When
  * an escape is not hexadecimal, '%' itself is quoted too (requests'

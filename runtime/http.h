@@ -124,6 +124,11 @@ char *biz_http_url_add_query(const char *url, const char *name, const char *valu
 char *biz_http_url_add_raw_query(const char *url, const char *query);
 /* Python's urllib.parse.quote_plus of s, appended to f. */
 void biz_http_quote_plus(FILE *f, const char *s);
+/* url as urllib3's parse_url normalizes it before requests adds the
+ * params: '.' and '..' path segments resolved, characters the path, query
+ * or fragment may not hold percent-encoded, escapes upper-cased. New
+ * string, NULL when out of memory. */
+char *biz_http_normalize_url(const char *url);
 /* url as requests sends it (requote_uri): characters a URL cannot hold
  * percent-encoded, escapes of unreserved characters decoded. New string. */
 char *biz_http_requote(const char *url);

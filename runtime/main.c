@@ -12,6 +12,7 @@
 #include "context.h"
 #include "log.h"
 #include "loop.h"
+#include "params.h"
 #include "run.h"
 #include "runplan.h"
 #include "tz.h"
@@ -98,6 +99,15 @@ static int load_conf(const biz_cli *o, cJSON **conf, char *err, size_t errlen)
         return -1;
     }
     return 0;
+}
+
+/* The DAG's params with conf against their Param schemas (params.h). */
+static int check_params(const biz_dag_def *dag, const cJSON *conf, char *err, size_t errlen)
+{
+    cJSON *settings = cJSON_Parse(dag->settings_json);
+    int rc = biz_params_validate(settings, conf, err, errlen);
+    cJSON_Delete(settings);
+    return rc;
 }
 
 /* --xcom {"task_id": {"key": value}} into the run's XComs. */
@@ -243,6 +253,13 @@ int biz_main(const biz_dag_def *dag, int argc, char **argv)
     cJSON *conf;
     if (load_conf(&o, &conf, err, sizeof err) < 0)
         return usage_error(prog, err);
+    /* As Airflow creating a DagRun: the params updated with the conf must
+     * validate before anything runs (a resumed run's conf did already). */
+    if (!o.list && !o.resume && check_params(dag, conf, err, sizeof err) < 0) {
+        cJSON_Delete(conf);
+        fprintf(stderr, "%s: %s\n", prog, err);
+        return EXIT_USAGE;
+    }
     if (!o.list && !o.dry_run && !o.task) {
         /* A recorded run (or several: catch-up), under the DAG's lock. */
         int rc = biz_plan_main(dag, &o, conf, prog, run_recorded);

@@ -311,8 +311,12 @@ static int call(biz_tech_call *s, const char *base, const char *token)
     biz_try *t = s->t;
     const char *entry = biz_try_arg_str(t, "entry");
     char *url = join_url(base, entry ? entry : "/");
-    /* As requests: a dict is urlencoded, a string appended as it is, then
-     * the whole URL requoted (a space or an 'é' in an entry is escaped). */
+    /* As requests: the URL parsed and normalized by urllib3 (dot segments,
+     * invalid characters escaped), then the params added (a dict is
+     * urlencoded, a string appended as it is), then the whole URL requoted
+     * (a space or an 'é' in an entry is escaped). */
+    if (url)
+        url = replace(url, biz_http_normalize_url(url));
     const cJSON *qp = biz_try_arg(t, "query_params");
     if (qp && !cJSON_IsNull(qp) && !cJSON_IsObject(qp) && !cJSON_IsString(qp)) {
         free(url);
@@ -635,6 +639,8 @@ static int ask_directory(biz_tech_call *s, const char *stage)
                     conn_id, base);
     char *url = base ? join_url(base, s->name) : NULL;
     free(base);
+    if (url)
+        url = replace(url, biz_http_normalize_url(url));
     if (url && stage)
         url = replace(url, biz_http_url_add_query(url, "stage", stage));
     if (url)

@@ -340,7 +340,7 @@ const char *biz_arg_type_name(biz_arg_type t)
 const char *const biz_trigger_names[BIZ_TR__COUNT] = {
     "all_success", "all_failed", "all_done", "all_skipped", "one_success",
     "one_failed", "one_done", "none_failed", "none_failed_min_one_success",
-    "none_skipped", "always",
+    "none_skipped", "always", "all_done_setup_success",
 };
 
 int biz_trigger_from_name(const char *name)

@@ -107,6 +107,7 @@ typedef enum biz_trigger_rule {
     BIZ_TR_NONE_FAILED_MIN_ONE_SUCCESS,
     BIZ_TR_NONE_SKIPPED,
     BIZ_TR_ALWAYS,
+    BIZ_TR_ALL_DONE_SETUP_SUCCESS,  /* a teardown's (as_teardown) */
     BIZ_TR__COUNT
 } biz_trigger_rule;
 

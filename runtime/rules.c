@@ -57,6 +57,17 @@ biz_rt_trig biz_rt_trigger_eval(int rule, const biz_rt_counts *c)
         if (c->skipped > 0)
             return BIZ_TRIG_SKIP;
         return all_done ? BIZ_TRIG_RUN : BIZ_TRIG_WAIT;
+    case BIZ_TR_ALL_DONE_SETUP_SUCCESS:
+        /* A teardown: once everything upstream is done, whatever happened,
+         * if one of its setups (when it has some) succeeded; all of them
+         * skipped: skipped; none succeeded: upstream_failed. */
+        if (!all_done)
+            return BIZ_TRIG_WAIT;
+        if (c->setups && c->setup_skipped >= c->setups)
+            return BIZ_TRIG_SKIP;
+        if (c->setups && c->setup_success == 0)
+            return BIZ_TRIG_UPSTREAM_FAILED;
+        return BIZ_TRIG_RUN;
     default:
         return BIZ_TRIG_WAIT;
     }

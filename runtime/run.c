@@ -180,9 +180,17 @@ static void count_in_downstream(biz_ti *ti, biz_ti_state s, int sign)
         case BIZ_TI_SKIPPED: d->up_skipped += sign; break;
         default: break;
         }
+        if (ti->is_setup) {
+            d->up_setup_success += sign * (s == BIZ_TI_SUCCESS);
+            d->up_setup_skipped += sign * (s == BIZ_TI_SKIPPED);
+        }
         if (sign > 0 && d->state == BIZ_TI_NONE)
             biz_idx_push(&run->todo, d->index);
     }
+    /* the tasks that wait for this setup further down decide again */
+    for (int k = 0; sign > 0 && k < ti->niwaiting; k++)
+        if (run->tis[ti->iwaiting[k]].state == BIZ_TI_NONE)
+            biz_idx_push(&run->todo, ti->iwaiting[k]);
 }
 
 /* Moves ti to state s (run.h). */
@@ -286,6 +294,27 @@ static int init_ti(biz_run *run, int i, char *err, size_t errlen)
     ti->backoff = biz_args_bool(ti->args, "retry_exponential_backoff", 0);
     ti->max_retry_delay = biz_args_num(ti->args, "max_retry_delay", -1);
     ti->exec_timeout = biz_args_num(ti->args, "execution_timeout", -1);
+    ti->is_setup = biz_args_bool(ti->args, "is_setup", 0);
+    ti->is_teardown = biz_args_bool(ti->args, "is_teardown", 0);
+    ti->fail_dagrun = biz_args_bool(ti->args, "on_failure_fail_dagrun", 0);
+    const cJSON *is = cJSON_GetObjectItemCaseSensitive(ti->args, "indirect_setups");
+    int nis = cJSON_GetArraySize(is);
+    if (nis > 0) {
+        ti->isetups = malloc((size_t)nis * sizeof *ti->isetups);
+        if (!ti->isetups) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        const cJSON *x;
+        cJSON_ArrayForEach(x, is) {
+            int k = cJSON_IsNumber(x) ? (int)x->valuedouble : -1;
+            if (k < 0 || k >= run->n || k == i) {
+                snprintf(err, errlen, "task '%s': bad indirect setup %d", d->task_id, k);
+                return -1;
+            }
+            ti->isetups[ti->nisetups++] = k;
+        }
+    }
     for (int u = 0; u < d->nupstream; u++) {
         int up = d->upstream[u];
         if (up < 0 || up >= run->n || up == i) {
@@ -314,8 +343,25 @@ static int link_downstream(biz_run *run)
         for (int u = 0; u < d->nupstream; u++) {
             biz_ti *up = &run->tis[d->upstream[u]];
             up->down[up->ndown++] = i;
+            run->tis[i].up_setups += up->is_setup;
         }
     }
+    /* A setup's list of the tasks waiting for it as an indirect setup. */
+    for (int i = 0; i < run->n; i++)
+        for (int k = 0; k < run->tis[i].nisetups; k++)
+            run->tis[run->tis[i].isetups[k]].niwaiting++;
+    for (int i = 0; i < run->n; i++) {
+        biz_ti *ti = &run->tis[i];
+        ti->iwaiting = ti->niwaiting ? malloc((size_t)ti->niwaiting * sizeof *ti->iwaiting) : NULL;
+        if (ti->niwaiting && !ti->iwaiting)
+            return -1;
+        ti->niwaiting = 0;
+    }
+    for (int i = 0; i < run->n; i++)
+        for (int k = 0; k < run->tis[i].nisetups; k++) {
+            biz_ti *s = &run->tis[run->tis[i].isetups[k]];
+            s->iwaiting[s->niwaiting++] = i;
+        }
     return 0;
 }
 
@@ -392,6 +438,8 @@ void biz_run_free(biz_run *run)
         cJSON_Delete(ti->branch);
         cJSON_Delete(ti->history);
         free(ti->down);
+        free(ti->isetups);
+        free(ti->iwaiting);
         free(ti->reason);
         free(ti->blocked);
     }

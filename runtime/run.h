@@ -78,6 +78,14 @@ typedef struct biz_ti {
     /* The states of its direct upstream tasks that have finished, kept
      * by biz_ti_set_state so a trigger rule is decided in O(1). */
     int up_success, up_failed, up_upstream_failed, up_skipped;
+    /* Setup and teardown tasks (Airflow 2.7): the marks, the direct
+     * upstream setups and how many of them succeeded or skipped, the
+     * indirect setups it waits for (sched.c) and, for a setup, the tasks
+     * that wait for it so. */
+    int is_setup, is_teardown, fail_dagrun;
+    int up_setups, up_setup_success, up_setup_skipped;
+    int *isetups, nisetups;
+    int *iwaiting, niwaiting;
     int dirty;              /* changed since the store last wrote it */
 } biz_ti;
 
@@ -133,6 +141,7 @@ typedef struct biz_run {
     int interrupted;        /* the signal that stopped the run, or 0 */
     cJSON *history;         /* the resumes and reruns of this run (array of
                              * objects, oldest first), or NULL */
+    int any_effective_leaf; /* some task is a leaf without the ignorable teardowns */
 
     /* Kept by biz_ti_set_state, so no pass walks the whole DAG: */
     int nstate[BIZ_TI__COUNT];  /* tasks in each state */

@@ -37,6 +37,40 @@ static void count_upstream(const biz_ti *ti, biz_rt_counts *c)
     c->upstream_failed = ti->up_upstream_failed;
     c->skipped = ti->up_skipped;
     c->done = c->success + c->failed + c->upstream_failed + c->skipped;
+    c->setups = ti->up_setups;
+    c->setup_success = ti->up_setup_success;
+    c->setup_skipped = ti->up_setup_skipped;
+}
+
+/* Airflow's setup constraint (trigger_rule_dep): a task with indirect
+ * setups waits for them to succeed; one that failed (or whose upstream
+ * did) makes it upstream_failed, one skipped skips it, without waiting
+ * for the others. Returns 1 when decided or still waiting. */
+static int indirect_setups_hold(biz_run *run, biz_ti *ti)
+{
+    int pending = 0;
+    const biz_ti *skipped = NULL;
+    for (int k = 0; k < ti->nisetups; k++) {
+        const biz_ti *s = &run->tis[ti->isetups[k]];
+        char why[300];
+        if (s->state == BIZ_TI_FAILED || s->state == BIZ_TI_UPSTREAM_FAILED) {
+            snprintf(why, sizeof why, "its setup task '%s' did not succeed (%s)", s->def->task_id,
+                     biz_ti_state_names[s->state]);
+            settle(run, ti, BIZ_TI_UPSTREAM_FAILED, why);
+            return 1;
+        }
+        if (s->state == BIZ_TI_SKIPPED && !skipped)
+            skipped = s;
+        else if (s->state != BIZ_TI_SUCCESS)
+            pending = 1;
+    }
+    if (skipped) {
+        char why[300];
+        snprintf(why, sizeof why, "its setup task '%s' was skipped", skipped->def->task_id);
+        settle(run, ti, BIZ_TI_SKIPPED, why);
+        return 1;
+    }
+    return pending;
 }
 
 /* Decides the waiting tasks whose upstream tasks changed (run->todo). A
@@ -55,6 +89,8 @@ static void decide(biz_run *run)
         biz_ti *ti = &run->tis[run->todo.v[--run->todo.n]];
         if (ti->state != BIZ_TI_NONE || ti->blocked)
             continue;   /* blocked: depends_on_past not met, never runs */
+        if (ti->nisetups && indirect_setups_hold(run, ti))
+            continue;
         biz_rt_counts c;
         count_upstream(ti, &c);
         char why[160];
@@ -100,10 +136,37 @@ static void show_progress(const biz_run *run)
     biz_log_progress(done, total, running, queued, failed);
 }
 
+/* A teardown that does not count for the run's outcome (Airflow's
+ * _tis_for_dagrun_state): one without on_failure_fail_dagrun. */
+static int ignorable(const biz_ti *ti)
+{
+    return ti->is_teardown && !ti->fail_dagrun;
+}
+
+/* Whether ti decides the run's outcome: a leaf once the ignorable
+ * teardowns are left out (when every task is one of those: the plain
+ * leaves). */
+static int is_leaf(const biz_run *run, const biz_ti *ti)
+{
+    if (!run->any_effective_leaf)
+        return ti->ndown == 0;
+    if (ignorable(ti))
+        return 0;
+    for (int k = 0; k < ti->ndown; k++)
+        if (!ignorable(&run->tis[ti->down[k]]))
+            return 0;
+    return 1;
+}
+
 /* The run's outcome once nothing is in flight (AIRFLOW.md: from leaves). */
 static void finish_run(biz_run *run)
 {
     int waiting = 0, leaf_failed = 0, blocked = 0;
+    run->any_effective_leaf = 1;
+    int any = 0;
+    for (int i = 0; i < run->n && !any; i++)
+        any = is_leaf(run, &run->tis[i]);
+    run->any_effective_leaf = any;
     for (int i = 0; i < run->n; i++) {
         const biz_ti *ti = &run->tis[i];
         blocked += ti->blocked != NULL && ti->state == BIZ_TI_NONE;
@@ -114,7 +177,7 @@ static void finish_run(biz_run *run)
         }
         if (ti->state == BIZ_TI_NONE)
             waiting++;
-        if (ti->ndown == 0 && (ti->state == BIZ_TI_FAILED || ti->state == BIZ_TI_UPSTREAM_FAILED))
+        if (is_leaf(run, ti) && (ti->state == BIZ_TI_FAILED || ti->state == BIZ_TI_UPSTREAM_FAILED))
             leaf_failed = 1;
     }
     biz_loop_timer_cancel(run->loop, run->timeout_timer);

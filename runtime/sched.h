@@ -21,6 +21,8 @@ typedef struct biz_rt_counts {
     int upstream_failed;
     int skipped;
     int done;               /* finished: success + failed + upstream_failed + skipped */
+    int setups;             /* of the direct upstream tasks, the setup tasks */
+    int setup_success, setup_skipped;
 } biz_rt_counts;
 
 typedef enum biz_rt_trig {

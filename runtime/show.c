@@ -32,30 +32,50 @@ static char *upstream_list(const biz_dag_def *dag, int i)
     return s;
 }
 
-/* Task, operator, upstream tasks and trigger rule, one task a line. */
+/* " (setup)", " (teardown)" or "" after a task's operator. */
+static const char *st_mark(const biz_ti *ti)
+{
+    return ti->is_setup ? " (setup)" : ti->is_teardown ? " (teardown)" : "";
+}
+
+/* Task, operator (and whether it is a setup or teardown task), upstream
+ * tasks, trigger rule and owner, one task a line. */
 void biz_show_list(FILE *f, const biz_run *run)
 {
-    int w1 = 4, w2 = 8, w3 = 8;
+    int w1 = 4, w2 = 8, w3 = 8, w4 = 12;
     for (int i = 0; i < run->n; i++) {
         char *up = upstream_list(run->dag, i);
-        int a = (int)strlen(run->tis[i].def->task_id), b = (int)strlen(op_name(run->tis[i].def->op));
-        int c = up ? (int)strlen(up) : 0;
+        int a = (int)strlen(run->tis[i].def->task_id);
+        int b = (int)(strlen(op_name(run->tis[i].def->op)) + strlen(st_mark(&run->tis[i])));
+        int c = up ? (int)strlen(up) : 0, d = (int)strlen(biz_trigger_names[run->tis[i].rule]);
         w1 = a > w1 ? a : w1;
         w2 = b > w2 ? b : w2;
         w3 = c > w3 ? c : w3;
+        w4 = d > w4 ? d : w4;
         free(up);
     }
-    fprintf(f, "%-*s  %-*s  %-*s  %-12s  %s\n", w1, "TASK", w2, "OPERATOR", w3, "UPSTREAM",
-            "TRIGGER RULE", "OWNER");
+    fprintf(f, "%-*s  %-*s  %-*s  %-*s  %s\n", w1, "TASK", w2, "OPERATOR", w3, "UPSTREAM",
+            w4, "TRIGGER RULE", "OWNER");
     for (int i = 0; i < run->n; i++) {
         char *up = upstream_list(run->dag, i);
         /* the owner argument (default_args' too), Airflow's 'airflow' when none */
         const cJSON *owner = cJSON_GetObjectItemCaseSensitive(run->tis[i].args, "owner");
-        fprintf(f, "%-*s  %-*s  %-*s  %-12s  %s\n", w1, run->tis[i].def->task_id, w2,
-                op_name(run->tis[i].def->op), w3, up ? up : "?", biz_trigger_names[run->tis[i].rule],
-                cJSON_IsString(owner) ? owner->valuestring : "airflow");
+        char op[128];
+        snprintf(op, sizeof op, "%s%s", op_name(run->tis[i].def->op), st_mark(&run->tis[i]));
+        fprintf(f, "%-*s  %-*s  %-*s  %-*s  %s\n", w1, run->tis[i].def->task_id, w2, op, w3, up ? up : "?",
+                w4, biz_trigger_names[run->tis[i].rule], cJSON_IsString(owner) ? owner->valuestring : "airflow");
         free(up);
     }
+}
+
+/* 1 for a setup task, 2 for a teardown, else 0 (from its arguments). */
+static int st_kind(const biz_task_def *d)
+{
+    cJSON *a = cJSON_Parse(d->args_json ? d->args_json : "{}");
+    int k = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "is_setup")) ? 1
+          : cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "is_teardown")) ? 2 : 0;
+    cJSON_Delete(a);
+    return k;
 }
 
 /* Prints s as a DOT quoted string. */
@@ -70,7 +90,7 @@ static void dot_str(FILE *f, const char *s)
     fputc('"', f);
 }
 
-static void dot_node(FILE *f, const biz_task_def *d, const char *indent)
+static void dot_node(FILE *f, const biz_task_def *d, int st, const char *indent)
 {
     fputs(indent, f);
     dot_str(f, d->task_id);
@@ -81,7 +101,8 @@ static void dot_node(FILE *f, const biz_task_def *d, const char *indent)
             fputc('\\', f);
         fputc(*s, f);
     }
-    fprintf(f, "\\n%s\"];\n", op_name(d->op));
+    /* setups and teardowns marked, as Airflow's graph view does */
+    fprintf(f, "\\n%s%s\"];\n", op_name(d->op), st == 1 ? " (setup)" : st == 2 ? " (teardown)" : "");
 }
 
 /* Prints the DAG as Graphviz DOT, groups as clusters. */
@@ -90,6 +111,9 @@ void biz_show_graph(FILE *f, const biz_dag_def *dag)
     fputs("digraph ", f);
     dot_str(f, dag->dag_id);
     fputs(" {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n", f);
+    char *st = calloc((size_t)dag->ntasks + 1, 1);
+    for (int i = 0; st && i < dag->ntasks; i++)
+        st[i] = (char)st_kind(&dag->tasks[i]);
     /* Groups in order of first appearance, each once. */
     for (int i = 0; i < dag->ntasks; i++) {
         const char *g = dag->tasks[i].group_id;
@@ -112,20 +136,23 @@ void biz_show_graph(FILE *f, const biz_dag_def *dag)
         fputs(";\n", f);
         for (int j = i; j < dag->ntasks; j++)
             if (dag->tasks[j].group_id && strcmp(dag->tasks[j].group_id, g) == 0)
-                dot_node(f, &dag->tasks[j], "    ");
+                dot_node(f, &dag->tasks[j], st ? st[j] : 0, "    ");
         fputs("  }\n", f);
     }
     for (int i = 0; i < dag->ntasks; i++)
         if (!dag->tasks[i].group_id)
-            dot_node(f, &dag->tasks[i], "  ");
+            dot_node(f, &dag->tasks[i], st ? st[i] : 0, "  ");
     for (int i = 0; i < dag->ntasks; i++)
         for (int u = 0; u < dag->tasks[i].nupstream; u++) {
             fputs("  ", f);
             dot_str(f, dag->tasks[dag->tasks[i].upstream[u]].task_id);
             fputs(" -> ", f);
             dot_str(f, dag->tasks[i].task_id);
-            fputs(";\n", f);
+            /* a setup to its teardown: dashed, as Airflow draws it */
+            int up = dag->tasks[i].upstream[u];
+            fputs(st && st[up] == 1 && st[i] == 2 ? " [style=dashed];\n" : ";\n", f);
         }
+    free(st);
     fputs("}\n", f);
 }
 

@@ -85,7 +85,24 @@ static void walk(refs *r, biz_tpl_node *n, int guarded)
             r->fn(r->user, "conn", n->s, n->op);
             return;
         }
+        /* params.X, unless guarded (| default, is defined) */
+        if (is_name_node(n->a, "params", NULL) && !is_bound(r, "params")) {
+            if (!guarded)
+                r->fn(r->user, "param", n->s, n->op);
+            return;
+        }
         walk(r, n->a, guarded);
+        return;
+    case BIZ_E_SUB:
+        /* params['X'] */
+        if (is_name_node(n->a, "params", NULL) && !is_bound(r, "params") && n->b
+            && n->b->kind == BIZ_E_LIT && cJSON_IsString(n->b->lit)) {
+            if (!guarded)
+                r->fn(r->user, "param", n->b->lit->valuestring, n->b->start + 1);   /* past the quote */
+            return;
+        }
+        walk(r, n->a, guarded);
+        walk(r, n->b, 0);
         return;
     case BIZ_E_CALL: {
         biz_tpl_node *f = n->a;

@@ -481,6 +481,7 @@ class Handler(BaseHTTPRequestHandler):
             parsed = None
         self.rec = {
             "method": self.command, "path": path, "query": query,
+            "target": self.path,   # the request target as sent, escapes and all
             "headers": headers, "body": text, "json": parsed, "time": time.time(),
         }
         self.state.record(self.rec)

@@ -197,6 +197,20 @@ if compile_check call "$DAGS/call.biz"; then
     assert_eq "unknown service: nothing else called" 0 "$(calls 'len(svc)')"
     assert_contains "unknown service: the error names it" "$RUN_OUT
 $RUN_ERR" missing-service
+
+    # A rendered entry and query value with spaces and reserved characters,
+    # sent as requests sends CoWorks' f"{url}/{entry}" with params=: the
+    # path normalized and escaped by urllib3, the value urlencoded, the
+    # whole requoted (what tests/unit/test_http.c checks against requests).
+    call_case svc-url '/inv oice/./2024 [Q1]/x/../y;z@w/caf\u00e9/100%' 'a b&c=d+e/f?g#h%i~*'
+    assert_eq "entry and query with reserved characters: exit status 0" 0 "$RUN_RC"
+    assert_eq "entry and query with reserved characters: the request target" \
+        '/svc/svc-url/inv%20oice/2024%20%5BQ1%5D/y;z@w/caf%C3%A9/100%25?mode=a+b%26c%3Dd%2Be%2Ff%3Fg%23h%25i~%2A' \
+        "$(calls 'svc[0]["target"]')"
+    assert_eq "entry and query with reserved characters: the service's path" \
+        '/svc/svc-url/inv oice/2024 [Q1]/y;z@w/café/100%' "$(calls 'svc[0]["path"]')"
+    assert_eq "entry and query with reserved characters: the query value" \
+        'a b&c=d+e/f?g#h%i~*' "$(calls 'svc[0]["query"]["mode"]')"
 fi
 
 # ---------------------------------------------------------------- secrets read by templates

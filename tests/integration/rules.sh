@@ -224,4 +224,34 @@ if compile rules_outcome "$DAGS/rules_outcome.biz"; then
         "$(task_state cleanup) $(task_state on_failure)"
 fi
 
+# Setup and teardown: the teardown runs when its setup succeeded, whatever
+# the work did, and counts for the run's outcome only with
+# on_failure_fail_dagrun (which it does not have here).
+if compile setup_teardown "$DAGS/setup_teardown.biz"; then
+    X="$T/setup_teardown"
+    run_dag "$X" --list
+    assert_contains "setup/teardown: --list marks the setup" "$RUN_OUT" "create  TechMicroServiceOperator (setup)"
+    assert_match "setup/teardown: --list marks the teardown and its rule" \
+        'delete +TechMicroServiceOperator \(teardown\) +create, work, report +all_done_setup_success' "$RUN_OUT"
+    run_dag "$X" --graph
+    assert_contains "setup/teardown: --graph labels the teardown" "$RUN_OUT" 'label="delete\nTechMicroServiceOperator (teardown)"'
+    assert_contains "setup/teardown: --graph dashes setup -> teardown" "$RUN_OUT" '"create" -> "delete" [style=dashed];'
+
+    reset_fake
+    run_dag "$X" --conf '{"work": "/status/500"}'
+    assert_eq "setup/teardown: failed work: exit status 1" 1 "$RUN_RC"
+    assert_eq "setup/teardown: failed work: the teardown still ran" "failed success 1" \
+        "$(task_state work) $(task_state delete) $(calls 'len(to("svc-delete"))')"
+
+    reset_fake
+    run_dag "$X" --conf '{"delete": "/status/500"}'
+    assert_eq "setup/teardown: a failed teardown does not fail the run" "0 failed success" \
+        "$RUN_RC $(task_state delete) $(record 'r["state"]')"
+
+    reset_fake
+    run_dag "$X" --conf '{"create": "/status/500"}'
+    assert_eq "setup/teardown: failed setup: nothing after it runs" "1 upstream_failed upstream_failed 0" \
+        "$RUN_RC $(task_state work) $(task_state delete) $(calls 'len(to("svc-delete")) + len(to("svc-work"))')"
+fi
+
 finish

@@ -1,6 +1,7 @@
 /* test_http.c: what runtime/http.c does to a server's text and with the
  * limits' variables: U+FFFD replacement as Python's decode(errors="replace"),
  * NUL offsets, message excerpts, JSON value counts, BIZ_HTTP_* parsing. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <CUnit/Basic.h>
@@ -124,6 +125,63 @@ static void test_limits(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "whole number of bytes"));
 }
 
+/* An entry and a query dict (name, value pairs; NULL-ended) or a query
+ * string, as op_tech.c builds the URL, against what requests 2.32 with
+ * urllib3 2.8 prepares (requests.Request("GET", url, params=...).prepare().url). */
+static char *as_requests(const char *entry, const char *const *kv, const char *raw)
+{
+    char *url = NULL;
+    CU_ASSERT(asprintf(&url, "http://h:1/svc/x/%s", entry) > 0);
+    char *n = biz_http_normalize_url(url);
+    free(url);
+    url = n;
+    for (int i = 0; kv && kv[i]; i += 2) {
+        n = biz_http_url_add_query(url, kv[i], kv[i + 1]);
+        free(url);
+        url = n;
+    }
+    if (raw) {
+        n = biz_http_url_add_raw_query(url, raw);
+        free(url);
+        url = n;
+    }
+    n = biz_http_requote(url);
+    free(url);
+    return n;
+}
+
+static void test_url_as_requests(void)
+{
+    static const struct { const char *entry; const char *kv[8]; const char *raw; const char *want; } cases[] = {
+        { "a b/c d", {NULL}, NULL, "http://h:1/svc/x/a%20b/c%20d" },
+        { "caf\xc3\xa9", {NULL}, NULL, "http://h:1/svc/x/caf%C3%A9" },
+        { "x?y=1 2", {NULL}, NULL, "http://h:1/svc/x/x?y=1%202" },
+        { "p#frag", {"q", "1", NULL}, NULL, "http://h:1/svc/x/p?q=1#frag" },
+        { "100%", {NULL}, NULL, "http://h:1/svc/x/100%25" },
+        { "50%off", {NULL}, NULL, "http://h:1/svc/x/50%25off" },
+        { "%2a%41", {NULL}, NULL, "http://h:1/svc/x/%2AA" },
+        { "a/./b/../c", {NULL}, NULL, "http://h:1/svc/x/a/c" },
+        { "k", {"q", "a b&c=d+e/f?g#h%i", "e", "\xc3\xa9", NULL}, NULL,
+          "http://h:1/svc/x/k?q=a+b%26c%3Dd%2Be%2Ff%3Fg%23h%25i&e=%C3%A9" },
+        { "sp", {"q ", "~!*'()", NULL}, NULL, "http://h:1/svc/x/sp?q+=~%21%2A%27%28%29" },
+        { "s", {NULL}, "x=a b&y=%zz", "http://h:1/svc/x/s?x=a%20b&y=%25zz" },
+        { "[x]{y}|z^`\"<>\\", {NULL}, NULL, "http://h:1/svc/x/%5Bx%5D%7By%7D%7Cz%5E%60%22%3C%3E%5C" },
+        { "a;b,c$d@e:f=g", {NULL}, NULL, "http://h:1/svc/x/a;b,c$d@e:f=g" },
+        { "tab\there", {NULL}, NULL, "http://h:1/svc/x/tab%09here" },
+        { "a%20b", {NULL}, NULL, "http://h:1/svc/x/a%20b" },
+        { "a+b", {"k", "a+b", NULL}, NULL, "http://h:1/svc/x/a+b?k=a%2Bb" },
+        { "../../up", {NULL}, NULL, "http://h:1/up" },
+        { "d/.", {NULL}, NULL, "http://h:1/svc/x/d/" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *got = as_requests(cases[i].entry, cases[i].kv[0] ? cases[i].kv : NULL, cases[i].raw);
+        if (!got || strcmp(got, cases[i].want))
+            fprintf(stderr, "\n%s: got %s, want %s\n", cases[i].entry, got ? got : "NULL", cases[i].want);
+        CU_ASSERT_STRING_EQUAL(got ? got : "", cases[i].want);
+        free(got);
+    }
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -133,6 +191,7 @@ int main(void)
     CU_add_test(s, "message excerpts: controls escaped, cut cleanly", test_excerpt);
     CU_add_test(s, "JSON values counted outside strings", test_json_values);
     CU_add_test(s, "BIZ_HTTP_* variables: defaults, values, errors", test_limits);
+    CU_add_test(s, "URLs as requests and urllib3 build them", test_url_as_requests);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned fails = CU_get_number_of_failures();

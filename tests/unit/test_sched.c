@@ -44,7 +44,29 @@ static const int expect[BIZ_TR__COUNT][NCASES] = {
                          = { R,  U,   U,    S,   U,  R,   U,   W,  U,  W,   W,   U },
     [BIZ_TR_NONE_SKIPPED]= { R,  R,   R,    S,   R,  S,   S,   W,  W,  S,   W,   S },
     [BIZ_TR_ALWAYS]      = { R,  R,   R,    R,   R,  R,   R,   R,  R,  R,   R,   R },
+    /* without setup tasks upstream, a teardown's rule is all_done */
+    [BIZ_TR_ALL_DONE_SETUP_SUCCESS]
+                         = { R,  R,   R,    R,   R,  R,   R,   W,  W,  W,   W,   R },
 };
+
+/* A teardown with setups upstream (Airflow's ALL_DONE_SETUP_SUCCESS): once
+ * all is done, it runs if one setup succeeded, skips if all skipped, is
+ * upstream_failed if none succeeded; it waits while anything runs. */
+static void test_teardown_rule(void)
+{
+    int r = BIZ_TR_ALL_DONE_SETUP_SUCCESS;
+    biz_rt_counts c = { .total = 3, .success = 1, .failed = 2, .done = 3, .setups = 2, .setup_success = 1 };
+    CU_ASSERT_EQUAL(biz_rt_trigger_eval(r, &c), BIZ_TRIG_RUN);
+    c = (biz_rt_counts){ .total = 3, .success = 1, .skipped = 2, .done = 3, .setups = 2, .setup_skipped = 2 };
+    CU_ASSERT_EQUAL(biz_rt_trigger_eval(r, &c), BIZ_TRIG_SKIP);
+    c = (biz_rt_counts){ .total = 3, .success = 1, .failed = 2, .done = 3, .setups = 2 };
+    CU_ASSERT_EQUAL(biz_rt_trigger_eval(r, &c), BIZ_TRIG_UPSTREAM_FAILED);
+    c = (biz_rt_counts){ .total = 3, .failed = 1, .skipped = 1, .done = 3, .upstream_failed = 1, .setups = 2,
+                         .setup_skipped = 1 };
+    CU_ASSERT_EQUAL(biz_rt_trigger_eval(r, &c), BIZ_TRIG_UPSTREAM_FAILED);
+    c = (biz_rt_counts){ .total = 3, .success = 2, .done = 2, .setups = 1, .setup_success = 1 };
+    CU_ASSERT_EQUAL(biz_rt_trigger_eval(r, &c), BIZ_TRIG_WAIT);
+}
 
 static const char *const trig_names[] = { "wait", "run", "skip", "upstream_failed" };
 
@@ -164,6 +186,7 @@ int main(void)
     if (CU_initialize_registry() != CUE_SUCCESS)
         return 1;
     CU_pSuite s = CU_add_suite("sched", NULL, NULL);
+    CU_add_test(s, "teardown rule all_done_setup_success with setups", test_teardown_rule);
     CU_add_test(s, "trigger rules x upstream states", test_trigger_table);
     CU_add_test(s, "no upstream: every rule runs", test_no_upstream_runs);
     CU_add_test(s, "decisions before all upstream finish", test_early_decisions);

@@ -858,7 +858,8 @@ static void test_refs_var_conn_names(void)
     REFS("{{ var.value.foo }} {{ var.json.get('cfg') }} {{ conn.my_http.host }}",
           "var:foo@13 var:cfg@36 conn:my_http@54");
     REFS("{{ params.p }} {% set z = 1 %}{{ z }} {% for i in items %}{{ i }}{{ loop.index }}{% endfor %}",
-          "name:params@3 name:items@50");
+          "param:p@10 name:items@50");
+    REFS("{{ params['q'] }}{{ params.g | default(1) }}{% if params.h is defined %}{% endif %}", "param:q@11");
     REFS("{{ maybe | default(1) }}{% if other is defined %}{{ ds }}{% endif %}", "name:ds@52");
 }
 

@@ -625,6 +625,7 @@ void sx_build_ir(sx_dag *dag, biz_ir_dag *out)
         merge_ctx m = { t, dag, cJSON_CreateObject() };
         biz_op_each_arg(t->op, merge_arg, &m);
         it->args = m.out;
+        it->map = t->map ? sx_to_json(t->map) : NULL;
         it->locs = xcalloc((size_t)t->nargs + 1, sizeof *it->locs);
         for (int i = 0; i < t->nargs; i++) {
             const sx_arg *a = &t->args[i];
@@ -671,6 +672,7 @@ void biz_ir_free(biz_ir *ir)
             free(t->task_id);
             free(t->group_id);
             cJSON_Delete(t->args);
+            cJSON_Delete(t->map);
             free(t->upstream);
             for (int j = 0; j < t->nlocs; j++)
                 free(t->locs[j].name);

@@ -14,8 +14,8 @@
 /* The layout version of these tables: bump when they change, so that a
  * generated file and a runtime that disagree fail to link instead of
  * misreading each other. */
-#define BIZRT_ABI 1
-#define BIZRT_ABI_SYMBOL biz_rt_abi_1
+#define BIZRT_ABI 2
+#define BIZRT_ABI_SYMBOL biz_rt_abi_2
 extern const int BIZRT_ABI_SYMBOL;
 
 /* Where an argument (or a template inside it) was written in the .biz file,
@@ -43,6 +43,14 @@ typedef struct biz_task_def {
     int narg_locs;
     int line;                 /* where the task was created */
     int col;
+    /* A mapped task (Operator.partial(...).expand(...)): what it maps over,
+     * as JSON, else NULL. {"expand": {ARG: SOURCE, ...}} (the product of
+     * the sources, the last argument varying fastest, as Airflow) or
+     * {"expand_kwargs": SOURCE}; a SOURCE is a list written in the DAG
+     * file (its strings templates, like the argument's) or
+     * {"xcom": TASK_ID}, that task's return_value when the mapped task is
+     * about to run (data, not templates). */
+    const char *map_json;
 } biz_task_def;
 
 /* One DAG. */

@@ -180,7 +180,7 @@ int biz_plan_depends_on_past(biz_run *run, const cJSON *records)
     const cJSON *prev = NULL;
     int looked = 0, blocked = 0;
     for (int i = 0; i < run->n; i++) {
-        biz_ti *ti = &run->tis[i];
+        biz_ti *ti = run->tis[i];
         free(ti->blocked);
         ti->blocked = NULL;
         if (ti->state != BIZ_TI_NONE || !biz_args_bool(ti->args, "depends_on_past", 0))
@@ -276,7 +276,7 @@ static void remember(plan_ctx *pc, const biz_run *run)
 static void report_failures(const biz_run *run, const biz_store *st)
 {
     for (int i = 0; i < run->n; i++) {
-        const biz_ti *ti = &run->tis[i];
+        const biz_ti *ti = run->tis[i];
         if (ti->state == BIZ_TI_FAILED) {
             char *log = biz_store_log_path(st, run->run_id);
             biz_log(BIZ_LOG_ERROR, "task '%s' failed (try %d): %s; log: %s", ti->def->task_id,
@@ -331,9 +331,9 @@ static int make_run(plan_ctx *pc, cJSON *conf, const char *type, double ld,
     biz_plan_prev_success(run, pc->records);
     int blocked = biz_plan_depends_on_past(run, pc->records);
     for (int i = 0; blocked && i < run->n; i++)
-        if (run->tis[i].blocked)
-            biz_log_event(BIZ_LOG_WARN, "blocked", run->tis[i].def->task_id, 0,
-                          "will not run: %s", run->tis[i].blocked);
+        if (run->tis[i]->blocked)
+            biz_log_event(BIZ_LOG_WARN, "blocked", run->tis[i]->def->task_id, 0,
+                          "will not run: %s", run->tis[i]->blocked);
     biz_store_attach(pc->st, run);
     if (biz_store_save(pc->st) < 0) {
         /* Nothing could be recorded: no call is made that a resume could

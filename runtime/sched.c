@@ -9,6 +9,7 @@
 #include "ops.h"
 #include "log.h"
 #include "context.h"
+#include "map.h"
 
 /* ---------------------------------------------------------------- passes */
 
@@ -31,12 +32,31 @@ static void settle(biz_run *run, biz_ti *ti, biz_ti_state s, const char *why)
 
 static void count_upstream(const biz_ti *ti, biz_rt_counts *c)
 {
-    c->total = ti->def->nupstream;
+    c->total = ti->nup;
     c->success = ti->up_success;
     c->failed = ti->up_failed;
     c->upstream_failed = ti->up_upstream_failed;
     c->skipped = ti->up_skipped;
     c->done = c->success + c->failed + c->upstream_failed + c->skipped;
+}
+
+/* A mapped task whose trigger rule is met: its instances are made (and
+ * decided like any task), or it is skipped (nothing to map over) or fails
+ * (what it maps over is not a list). */
+static void expand(biz_run *run, biz_ti *ti)
+{
+    char err[600];
+    ti->first_start = biz_wall_now();
+    int n = biz_map_expand(run, ti, err, sizeof err);
+    if (n == 0) {
+        settle(run, ti, BIZ_TI_SKIPPED, "mapped over an empty list: nothing to run");
+    } else if (n < 0) {
+        biz_log_event(BIZ_LOG_ERROR, "failed", ti->def->task_id, 0, "failed: %s", err);
+        ti->end = biz_wall_now();
+        biz_ti_set_state(ti, BIZ_TI_FAILED);
+        set_reason(ti, err);
+    }
+    biz_run_changed(run);
 }
 
 /* Decides the waiting tasks whose upstream tasks changed (run->todo). A
@@ -45,14 +65,21 @@ static void count_upstream(const biz_ti *ti, biz_rt_counts *c)
 static void decide(biz_run *run)
 {
     if (run->only_task >= 0) {
-        biz_ti *ti = &run->tis[run->only_task];
-        if (ti->state == BIZ_TI_NONE)
+        biz_ti *ti = run->tis[run->only_task];
+        if (ti->state == BIZ_TI_NONE && ti->map && ti->nmaps < 0)
+            expand(run, ti);
+        else if (ti->state == BIZ_TI_NONE)
             biz_ti_set_state(ti, BIZ_TI_SCHEDULED);
-        run->todo.n = 0;
+        /* --task of a mapped task: its instances run, nothing else. */
+        while (run->todo.n > 0) {
+            biz_ti *c = run->tis[run->todo.v[--run->todo.n]];
+            if (c->parent == ti && c->state == BIZ_TI_NONE)
+                biz_ti_set_state(c, BIZ_TI_SCHEDULED);
+        }
         return;
     }
     while (run->todo.n > 0) {
-        biz_ti *ti = &run->tis[run->todo.v[--run->todo.n]];
+        biz_ti *ti = run->tis[run->todo.v[--run->todo.n]];
         if (ti->state != BIZ_TI_NONE || ti->blocked)
             continue;   /* blocked: depends_on_past not met, never runs */
         biz_rt_counts c;
@@ -60,6 +87,10 @@ static void decide(biz_run *run)
         char why[160];
         switch (biz_rt_trigger_eval(ti->rule, &c)) {
         case BIZ_TRIG_RUN:
+            if (ti->map && ti->nmaps < 0) {
+                expand(run, ti);
+                break;
+            }
             biz_ti_set_state(ti, BIZ_TI_SCHEDULED);
             biz_run_changed(run);
             break;
@@ -84,7 +115,7 @@ static void show_progress(const biz_run *run)
     const int *n = run->nstate;
     int done, running, queued, failed, total;
     if (run->only_task >= 0) {
-        biz_ti_state s = run->tis[run->only_task].state;
+        biz_ti_state s = run->tis[run->only_task]->state;
         total = 1;
         done = biz_ti_state_finished(s);
         running = s == BIZ_TI_RUNNING;
@@ -105,7 +136,7 @@ static void finish_run(biz_run *run)
 {
     int waiting = 0, leaf_failed = 0, blocked = 0;
     for (int i = 0; i < run->n; i++) {
-        const biz_ti *ti = &run->tis[i];
+        const biz_ti *ti = run->tis[i];
         blocked += ti->blocked != NULL && ti->state == BIZ_TI_NONE;
         if (run->only_task >= 0) {
             if (i == run->only_task)
@@ -150,8 +181,8 @@ static void pass_inner(biz_run *run)
         int i = biz_run_ready_pop(run);
         if (i < 0)
             break;
-        if (run->tis[i].state == BIZ_TI_SCHEDULED)
-            biz_try_begin(run, &run->tis[i]);
+        if (run->tis[i]->state == BIZ_TI_SCHEDULED)
+            biz_try_begin(run, run->tis[i]);
         decide(run);  /* a try may have ended inside start() */
     }
     show_progress(run);
@@ -207,7 +238,7 @@ static long retry_cb(biz_loop *loop, void *user)
 static void skip_unchosen(biz_run *run, biz_ti *ti)
 {
     for (int k = 0; k < ti->ndown; k++) {
-        biz_ti *d = &run->tis[ti->down[k]];
+        biz_ti *d = run->tis[ti->down[k]];
         int chosen = 0;
         const cJSON *id;
         cJSON_ArrayForEach(id, ti->branch)
@@ -286,11 +317,14 @@ static long dagrun_timeout_cb(biz_loop *loop, void *user)
                   "run %s timed out after %.0fs (dagrun_timeout): unfinished tasks skipped",
                   run->run_id, run->dagrun_timeout);
     for (int i = 0; i < run->n; i++) {
-        biz_ti *ti = &run->tis[i];
+        biz_ti *ti = run->tis[i];
         if (biz_ti_state_finished(ti->state))
             continue;
-        if (run->only_task >= 0 && i != run->only_task)
+        if (run->only_task >= 0 && i != run->only_task &&
+            !(ti->parent && ti->parent->index == run->only_task))
             continue;
+        if (ti->nmaps > 0)
+            continue;   /* follows its instances, skipped here */
         if (ti->cur)
             biz_try_abort(ti->cur);
         biz_loop_timer_cancel(run->loop, ti->retry_timer);
@@ -311,8 +345,8 @@ void biz_sched_start(biz_run *run)
     /* Every waiting task is decided once; later only those whose upstream
      * tasks finish are looked at again. In reverse, so that the worklist
      * (a stack) decides them in DAG order. */
-    for (int i = run->n - 1; i >= 0; i--)
-        if (run->tis[i].state == BIZ_TI_NONE)
+    for (int i = run->nstatic - 1; i >= 0; i--)
+        if (run->tis[i]->state == BIZ_TI_NONE)
             biz_idx_push(&run->todo, i);
     run->start_mono = biz_loop_now_ms();
     biz_log_event(BIZ_LOG_INFO, "run_start", NULL, 0, "run %s of %s: %d task(s)",
@@ -355,7 +389,7 @@ void biz_sched_interrupt(biz_run *run, int signo, const char *signame)
     char why[64];
     snprintf(why, sizeof why, "interrupted by %s", signame);
     for (int i = 0; i < run->n; i++) {
-        biz_ti *ti = &run->tis[i];
+        biz_ti *ti = run->tis[i];
         biz_loop_timer_cancel(run->loop, ti->retry_timer);
         ti->retry_timer = 0;
         if (ti->cur) {

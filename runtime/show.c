@@ -38,7 +38,7 @@ void biz_show_list(FILE *f, const biz_run *run)
     int w1 = 4, w2 = 8, w3 = 8;
     for (int i = 0; i < run->n; i++) {
         char *up = upstream_list(run->dag, i);
-        int a = (int)strlen(run->tis[i].def->task_id), b = (int)strlen(op_name(run->tis[i].def->op));
+        int a = (int)strlen(run->tis[i]->def->task_id) + (run->tis[i]->map ? 4 : 0), b = (int)strlen(op_name(run->tis[i]->def->op));
         int c = up ? (int)strlen(up) : 0;
         w1 = a > w1 ? a : w1;
         w2 = b > w2 ? b : w2;
@@ -50,9 +50,13 @@ void biz_show_list(FILE *f, const biz_run *run)
     for (int i = 0; i < run->n; i++) {
         char *up = upstream_list(run->dag, i);
         /* the owner argument (default_args' too), Airflow's 'airflow' when none */
-        const cJSON *owner = cJSON_GetObjectItemCaseSensitive(run->tis[i].args, "owner");
-        fprintf(f, "%-*s  %-*s  %-*s  %-12s  %s\n", w1, run->tis[i].def->task_id, w2,
-                op_name(run->tis[i].def->op), w3, up ? up : "?", biz_trigger_names[run->tis[i].rule],
+        const cJSON *owner = cJSON_GetObjectItemCaseSensitive(run->tis[i]->args, "owner");
+        /* A mapped task as Airflow's UI shows it, "call [ ]": its
+         * instances only exist in a run. */
+        char id[600];
+        snprintf(id, sizeof id, "%s%s", run->tis[i]->def->task_id, run->tis[i]->map ? " [ ]" : "");
+        fprintf(f, "%-*s  %-*s  %-*s  %-12s  %s\n", w1, id, w2,
+                op_name(run->tis[i]->def->op), w3, up ? up : "?", biz_trigger_names[run->tis[i]->rule],
                 cJSON_IsString(owner) ? owner->valuestring : "airflow");
         free(up);
     }
@@ -81,7 +85,7 @@ static void dot_node(FILE *f, const biz_task_def *d, const char *indent)
             fputc('\\', f);
         fputc(*s, f);
     }
-    fprintf(f, "\\n%s\"];\n", op_name(d->op));
+    fprintf(f, "%s\\n%s\"];\n", d->map_json ? " [ ]" : "", op_name(d->op));
 }
 
 /* Prints the DAG as Graphviz DOT, groups as clusters. */
@@ -168,7 +172,7 @@ int biz_show_plan(FILE *f, biz_run *run)
     int errors = 0, k = 0;
     fprintf(f, "Plan of %s, run %s (dry run: nothing is called; an XCom not given with --xcom shows as <xcom of task 'ID'>)\n", run->dag->dag_id, run->run_id);
     for (int i = 0; i < run->n; i++) {
-        biz_ti *ti = &run->tis[i];
+        biz_ti *ti = run->tis[i];
         if (run->only_task >= 0 && i != run->only_task)
             continue;
         char *up = upstream_list(run->dag, i);
@@ -228,12 +232,20 @@ void biz_show_summary(FILE *f, const biz_run *run, biz_log_format format)
         if (run->interrupted)
             cJSON_AddStringToObject(o, "interrupted_by", run->interrupted == SIGINT ? "SIGINT" : "SIGTERM");
         cJSON *tasks = cJSON_AddArrayToObject(o, "tasks");
-        for (int i = 0; i < run->n; i++) {
-            const biz_ti *ti = &run->tis[i];
-            if (run->only_task >= 0 && i != run->only_task)
+        int *order = biz_run_show_order(run);
+        for (int k = 0; order && k < run->n; k++) {
+            int i = order[k];
+            const biz_ti *ti = run->tis[i];
+            if (!biz_run_shows(run, i))
                 continue;
             cJSON *t = cJSON_CreateObject();
             cJSON_AddStringToObject(t, "task", ti->def->task_id);
+            if (ti->parent)
+                cJSON_AddNumberToObject(t, "map_index", ti->map_index);
+            if (ti->map_label)
+                cJSON_AddStringToObject(t, "rendered_map_index", ti->map_label);
+            if (ti->nmaps >= 0)
+                cJSON_AddNumberToObject(t, "mapped", ti->nmaps);
             cJSON_AddStringToObject(t, "state", biz_ti_state_names[ti->state]);
             cJSON_AddNumberToObject(t, "tries", ti->tries);
             if (ti->first_start && ti->end)
@@ -245,6 +257,7 @@ void biz_show_summary(FILE *f, const biz_run *run, biz_log_format format)
             }
             cJSON_AddItemToArray(tasks, t);
         }
+        free(order);
         char *s = cJSON_PrintUnformatted(o);
         if (s)
             fprintf(f, "%s\n", s);
@@ -254,19 +267,29 @@ void biz_show_summary(FILE *f, const biz_run *run, biz_log_format format)
     }
     int w = 4;
     for (int i = 0; i < run->n; i++) {
-        int l = (int)strlen(run->tis[i].def->task_id);
+        int l = (int)strlen(run->tis[i]->def->task_id);
         w = l > w ? l : w;
     }
     fprintf(f, "%-*s  %-15s  %5s  %10s\n", w, "TASK", "STATE", "TRIES", "DURATION");
-    for (int i = 0; i < run->n; i++) {
-        const biz_ti *ti = &run->tis[i];
-        if (run->only_task >= 0 && i != run->only_task)
+    int *order = biz_run_show_order(run);
+    for (int k = 0; order && k < run->n; k++) {
+        const biz_ti *ti = run->tis[order[k]];
+        if (!biz_run_shows(run, order[k]))
             continue;
-        char dur[32];
+        char dur[32], extra[80] = "";
         fmt_duration(ti, dur, sizeof dur);
-        fprintf(f, "%-*s  %-15s  %5d  %10s\n", w, ti->def->task_id,
-                biz_ti_state_names[ti->state], ti->tries, dur);
+        /* A mapped task says into how many instances; an instance shows
+         * its map_index_template label. */
+        char *label = ti->map_label ? biz_log_redact(ti->map_label) : NULL;
+        if (ti->nmaps >= 0)
+            snprintf(extra, sizeof extra, "  (mapped: %d)", ti->nmaps);
+        else if (label)
+            snprintf(extra, sizeof extra, "  %.70s", label);
+        free(label);
+        fprintf(f, "%-*s  %-15s  %5d  %10s%s\n", w, ti->def->task_id,
+                biz_ti_state_names[ti->state], ti->tries, dur, extra);
     }
+    free(order);
     fprintf(f, "run %s: %s%s\n", run->run_id, run_states[run->state],
             run->interrupted == SIGINT ? " (interrupted by SIGINT)" :
             run->interrupted ? " (interrupted by SIGTERM)" : "");

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "state.h"
+#include "map.h"
 #include "log.h"
 #include "schedule.h"
 #include "base64.h"
@@ -668,6 +669,17 @@ static void tb_task(tbuf *b, const biz_ti *ti, const char *log)
         tb_s(b, ", \"branch\": ");
         tb_json(b, ti->branch, 0);
     }
+    if (ti->parent) {
+        tb_s(b, ", \"map_index\": ");
+        tb_int(b, ti->map_index);
+        if (ti->map_label) {
+            tb_s(b, ", \"rendered_map_index\": ");
+            tb_masked(b, ti->map_label);
+        }
+    } else if (ti->nmaps >= 0) {
+        tb_s(b, ", \"mapped\": ");
+        tb_int(b, ti->nmaps);
+    }
     tb_s(b, ", \"log\": ");
     if (log && ti->tries > 0)
         tb_str(b, log);
@@ -710,11 +722,19 @@ static void tb_record(tbuf *b, const biz_run *run, const biz_store *st, long jou
     else
         tb_s(b, "null");
     tb_s(b, ",\n  \"tasks\": {");
-    for (int i = 0; i < run->n; i++) {
-        tb_s(b, i ? ",\n    " : "\n    ");
-        tb_str(b, run->tis[i].def->task_id);
-        tb_s(b, ": ");
-        tb_task(b, &run->tis[i], log);
+    /* Each mapped task followed by its instances, in map index order. */
+    int first = 1;
+    for (int i = 0; i < run->nstatic; i++) {
+        const biz_ti *ti = run->tis[i];
+        int n = ti->nmaps > 0 ? ti->nmaps : 0;
+        for (int k = -1; k < n; k++) {
+            const biz_ti *x = k < 0 ? ti : run->tis[ti->map_first + k];
+            tb_s(b, first ? "\n    " : ",\n    ");
+            first = 0;
+            tb_str(b, x->def->task_id);
+            tb_s(b, ": ");
+            tb_task(b, x, log);
+        }
     }
     free(log);
     tb_s(b, run->n ? "\n  }\n}\n" : "}\n}\n");
@@ -888,6 +908,45 @@ int biz_record_check(const cJSON *rec, char *err, size_t errlen)
     return 0;
 }
 
+/* Applies one task's record entry rt (NULL: none) to ti for --resume:
+ * returns 1 when it runs again, 0 when it keeps its recorded state. */
+int biz_record_apply_task(biz_ti *ti, const cJSON *rt)
+{
+    const cJSON *tries = cJSON_GetObjectItemCaseSensitive(rt, "tries");
+    int ntries = cJSON_IsNumber(tries) && tries->valueint > 0 ? tries->valueint : 0;
+    const char *st = jstr(rt, "state"), *reason = jstr(rt, "reason");
+    int sv = state_from_name(st);
+    if (!rt || sv < 0 || biz_record_should_rerun(st, reason)) {
+        /* Runs again; its try numbers (and log files) continue. */
+        ti->tries = ti->try_base = ntries;
+        return 1;
+    }
+    biz_ti_set_state(ti, (biz_ti_state)sv);
+    ti->tries = ti->try_base = ntries;
+    ti->first_start = biz_record_time(rt, "start_date");
+    ti->end = biz_record_time(rt, "end_date");
+    free(ti->reason);
+    ti->reason = reason ? strdup(reason) : NULL;
+    const char *label = jstr(rt, "rendered_map_index");
+    if (label && ti->parent) {
+        free(ti->map_label);
+        ti->map_label = strdup(label);
+    }
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(rt, "xcom");
+    if (cJSON_IsObject(x)) {
+        cJSON_Delete(ti->xcom);
+        ti->xcom = biz_record_value(x);
+        if (!ti->xcom)
+            ti->xcom = cJSON_CreateObject();
+    }
+    const cJSON *b = cJSON_GetObjectItemCaseSensitive(rt, "branch");
+    if (cJSON_IsArray(b)) {
+        cJSON_Delete(ti->branch);
+        ti->branch = cJSON_Duplicate(b, 1);
+    }
+    return 0;
+}
+
 /* Applies a record to a fresh run for --resume. */
 int biz_record_apply(biz_run *run, const cJSON *rec, char *err, size_t errlen)
 {
@@ -941,36 +1000,18 @@ int biz_record_apply(biz_run *run, const cJSON *rec, char *err, size_t errlen)
     const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(rec, "tasks");
     int rerun = 0;
     for (int i = 0; i < run->n; i++) {
-        biz_ti *ti = &run->tis[i];
+        biz_ti *ti = run->tis[i];
         const cJSON *rt = cJSON_GetObjectItemCaseSensitive(tasks, ti->def->task_id);
-        const cJSON *tries = cJSON_GetObjectItemCaseSensitive(rt, "tries");
-        int ntries = cJSON_IsNumber(tries) && tries->valueint > 0 ? tries->valueint : 0;
-        const char *st = jstr(rt, "state"), *reason = jstr(rt, "reason");
-        int sv = state_from_name(st);
-        if (!rt || sv < 0 || biz_record_should_rerun(st, reason)) {
-            /* Runs again; its try numbers (and log files) continue. */
-            ti->tries = ti->try_base = ntries;
+        const cJSON *mapped = cJSON_GetObjectItemCaseSensitive(rt, "mapped");
+        if (ti->map && cJSON_IsNumber(mapped) && mapped->valueint > 0 &&
+            mapped->valueint <= 1000000) {
+            /* A mapped task expands again, its instances that were kept
+             * taking their record's state (map.h). */
+            biz_map_keep_restore(ti, tasks, mapped->valueint);
             rerun++;
             continue;
         }
-        biz_ti_set_state(ti, (biz_ti_state)sv);
-        ti->tries = ti->try_base = ntries;
-        ti->first_start = biz_record_time(rt, "start_date");
-        ti->end = biz_record_time(rt, "end_date");
-        free(ti->reason);
-        ti->reason = reason ? strdup(reason) : NULL;
-        const cJSON *x = cJSON_GetObjectItemCaseSensitive(rt, "xcom");
-        if (cJSON_IsObject(x)) {
-            cJSON_Delete(ti->xcom);
-            ti->xcom = biz_record_value(x);
-            if (!ti->xcom)
-                ti->xcom = cJSON_CreateObject();
-        }
-        const cJSON *b = cJSON_GetObjectItemCaseSensitive(rt, "branch");
-        if (cJSON_IsArray(b)) {
-            cJSON_Delete(ti->branch);
-            ti->branch = cJSON_Duplicate(b, 1);
-        }
+        rerun += biz_record_apply_task(ti, rt);
     }
     return rerun;
 }
@@ -1017,8 +1058,8 @@ static void stop_starting(biz_run *run)
     biz_loop_timer_cancel(run->loop, run->timeout_timer);
     run->timeout_timer = 0;
     for (int i = 0; i < run->n; i++) {
-        biz_loop_timer_cancel(run->loop, run->tis[i].retry_timer);
-        run->tis[i].retry_timer = 0;
+        biz_loop_timer_cancel(run->loop, run->tis[i]->retry_timer);
+        run->tis[i]->retry_timer = 0;
     }
 }
 
@@ -1329,7 +1370,7 @@ void biz_store_detach(biz_store *st)
 static void clear_changed(biz_run *run)
 {
     for (int i = 0; i < run->changed.n; i++)
-        run->tis[run->changed.v[i]].dirty = 0;
+        run->tis[run->changed.v[i]]->dirty = 0;
     run->changed.n = 0;
 }
 
@@ -1395,7 +1436,7 @@ static int journal_append(biz_store *st)
     b->n = 0;
     int finished = 0;
     for (int i = 0; i < run->changed.n; i++) {
-        const biz_ti *ti = &run->tis[run->changed.v[i]];
+        const biz_ti *ti = run->tis[run->changed.v[i]];
         tb_s(b, "{\"t\": ");
         tb_str(b, ti->def->task_id);
         tb_s(b, ", \"v\": ");

@@ -43,6 +43,23 @@ static sx_val *xcom_source(biz_sema *S, const sx_val *v, biz_span span)
                   id);
         return NULL;
     }
+    /* Airflow maps over what the upstream's execute() returned. CoWorks'
+     * TechMicroServiceOperator returns nothing (it pushes its XComs
+     * itself), nor do EmptyOperator and the sensors: Airflow fails the
+     * upstream task with XComForMappingNotPushed. */
+    const biz_op_spec *up = v->u.out.dag->tasks[v->u.out.task]->op;
+    if (up->kind == BIZ_OP_TECH_MS || up->kind == BIZ_OP_BRANCH_TECH_MS || up->kind == BIZ_OP_EMPTY ||
+        up->kind == BIZ_OP_TECH_MS_SENSOR || up->kind == BIZ_OP_ASYNC_SENSOR) {
+        biz_error(S->d, span,
+                  up->kind == BIZ_OP_TECH_MS
+                      ? "call the service with a TechMicroServiceAsyncGroup and map over its .output "
+                        "(its read task returns the answer's body)"
+                      : "map over the .output of a task that returns a list (a TechMicroServiceAsyncGroup's)",
+                  "cannot map over the output of %s '%s': its execute() returns nothing (CoWorks pushes "
+                  "its XComs itself), so Airflow fails it with \"did not push XCom for task mapping\"",
+                  up->name, id);
+        return NULL;
+    }
     sx_edge ed = { v->u.out.task, -1, span, 0 };
     SX_PUSH(S, S->pend_out, S->npend_out, S->cap_pend_out, ed);
     sx_val *d = sx_new(S, BV_DICT, span);

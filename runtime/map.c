@@ -40,6 +40,72 @@ void biz_map_free_ti(biz_ti *ti)
     free(ti->own_def);
 }
 
+/* Python's type name of a JSON value, for Airflow's messages. */
+static const char *py_type(const cJSON *v)
+{
+    if (cJSON_IsString(v))
+        return "str";
+    if (cJSON_IsBool(v))
+        return "bool";
+    if (cJSON_IsNumber(v))
+        return v->valuedouble == (double)(long long)v->valuedouble ? "int" : "float";
+    if (cJSON_IsArray(v))
+        return "list";
+    if (cJSON_IsObject(v))
+        return "dict";
+    return "NoneType";
+}
+
+/* Airflow's [core] max_map_length, from the environment as Airflow reads it. */
+static long max_length(const biz_run *run)
+{
+    const char *env = run->getenv_fn ? run->getenv_fn(NULL, "AIRFLOW__CORE__MAX_MAP_LENGTH")
+                                     : getenv("AIRFLOW__CORE__MAX_MAP_LENGTH");
+    return env && atol(env) > 0 ? atol(env) : BIZ_MAP_MAX_LENGTH;
+}
+
+/* Marks the tasks mapped tasks map over. */
+void biz_map_link(biz_run *run)
+{
+    for (int i = 0; i < run->nstatic; i++) {
+        const cJSON *m = run->tis[i]->map;
+        if (!m)
+            continue;
+        const cJSON *kw = cJSON_GetObjectItemCaseSensitive(m, "expand_kwargs"), *src;
+        const cJSON *ex = cJSON_GetObjectItemCaseSensitive(m, "expand");
+        const char *up = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(kw, "xcom"));
+        int u = up ? biz_run_find(run, up) : -1;
+        if (u >= 0)
+            run->tis[u]->feeds_map = 1;
+        cJSON_ArrayForEach(src, ex) {
+            up = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(src, "xcom"));
+            u = up ? biz_run_find(run, up) : -1;
+            if (u >= 0)
+                run->tis[u]->feeds_map = 1;
+        }
+    }
+}
+
+/* Airflow's _record_task_map_for_downstreams (run.h). */
+const char *biz_map_check_push(const biz_ti *ti, char *buf, size_t len)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(ti->xcom, "return_value");
+    if (!v || cJSON_IsNull(v)) {
+        snprintf(buf, len, "did not push XCom for task mapping");
+        return buf;
+    }
+    if (!cJSON_IsArray(v) && !cJSON_IsObject(v)) {
+        snprintf(buf, len, "unmappable return type '%s'", py_type(v));
+        return buf;
+    }
+    long max = max_length(ti->run), n = cJSON_GetArraySize(v);
+    if (n > max) {
+        snprintf(buf, len, "unmappable return value length: %ld > %ld", n, max);
+        return buf;
+    }
+    return NULL;
+}
+
 /* Keeps the record's entries of ti's instances for when it expands again. */
 void biz_map_keep_restore(biz_ti *ti, const cJSON *tasks, int n)
 {
@@ -76,10 +142,7 @@ static const cJSON *resolve(biz_run *run, biz_ti *ti, const char *what, const cJ
     }
     if (!cJSON_IsArray(v) && !cJSON_IsObject(v)) {
         snprintf(err, errlen, "%s: task '%s' pushed an unmappable return type '%s' (a list or a "
-                 "dict is needed)", what, up,
-                 cJSON_IsString(v) ? "str" : cJSON_IsBool(v) ? "bool"
-                 : cJSON_IsNumber(v) ? (v->valuedouble == (double)(long long)v->valuedouble ? "int" : "float")
-                 : "?");
+                 "dict is needed)", what, up, py_type(v));
         return NULL;
     }
     return v;
@@ -173,8 +236,7 @@ int biz_map_expand(biz_run *run, biz_ti *ti, char *err, size_t errlen)
         cJSON_ArrayForEach(d, srcs[0]) {
             if (!cJSON_IsObject(d)) {
                 snprintf(err, errlen, "%s expects a list[dict], not list[%s]", what,
-                         cJSON_IsString(d) ? "str" : cJSON_IsArray(d) ? "list" : cJSON_IsNull(d) ? "None"
-                         : cJSON_IsNumber(d) ? "int" : cJSON_IsBool(d) ? "bool" : "?");
+                         cJSON_IsNull(d) ? "None" : py_type(d));
                 return -1;
             }
             const cJSON *kv;
@@ -209,11 +271,7 @@ int biz_map_expand(biz_run *run, biz_ti *ti, char *err, size_t errlen)
             nsrc++;
         }
     }
-    long max = BIZ_MAP_MAX_LENGTH;
-    const char *env = run->getenv_fn ? run->getenv_fn(NULL, "AIRFLOW__CORE__MAX_MAP_LENGTH")
-                                     : getenv("AIRFLOW__CORE__MAX_MAP_LENGTH");
-    if (env && atol(env) > 0)
-        max = atol(env);
+    long max = max_length(run);
     for (int s = 0; s < nsrc; s++)
         if (lens[s] > max) {
             /* Airflow's UnmappableXComLengthPushed. */

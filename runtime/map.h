@@ -47,6 +47,15 @@ void biz_map_instance_moved(biz_ti *inst, int finished);
  * applied to the instances when it expands again. */
 void biz_map_keep_restore(biz_ti *ti, const cJSON *tasks, int n);
 
+/* Marks the tasks that mapped tasks map over (once the run is made). */
+void biz_map_link(biz_run *run);
+
+/* As Airflow checks when a task whose XCom a mapped task maps over
+ * succeeds: its return_value must be there, a list or a dict, and not
+ * longer than max_map_length. NULL when it is, else the failure's message
+ * in buf (the try then fails, and may be retried). */
+const char *biz_map_check_push(const biz_ti *ti, char *buf, size_t len);
+
 /* Frees what mapping added to ti (not the instance block). */
 void biz_map_free_ti(biz_ti *ti);
 

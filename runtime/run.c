@@ -413,6 +413,7 @@ biz_run *biz_run_new(const biz_dag_def *dag, cJSON *conf, time_t logical_date,
         return NULL;
     }
     run->nstate[BIZ_TI_NONE] = run->n;
+    biz_map_link(run);
     return run;
 }
 

@@ -95,6 +95,7 @@ typedef struct biz_ti {
     int map_active;         /* released and not finished */
     int map_limit;          /* max_active_tis_per_dag(run), 0 when none */
     cJSON *map_restore;     /* --resume: the record's entries of its instances */
+    int feeds_map;          /* a mapped task maps over its return_value */
     int map_index;          /* an instance: its index, else -1 */
     struct biz_ti *parent;  /* an instance: its mapped task, else NULL */
     int released;           /* an instance counted in parent->map_active */

@@ -263,6 +263,11 @@ void biz_sched_try_ended(biz_run *run, biz_ti *ti, int try_number, biz_outcome o
         biz_log_event(BIZ_LOG_DEBUG, "xcom", id, try_number, "xcom %s", x ? x : "?");
         free(x);
     }
+    char mapbuf[200];
+    if (out == BIZ_OUT_SUCCESS && ti->feeds_map && biz_map_check_push(ti, mapbuf, sizeof mapbuf)) {
+        out = BIZ_OUT_FAILED;   /* Airflow fails the task that pushed it (retried) */
+        msg = mapbuf;
+    }
     switch (out) {
     case BIZ_OUT_SUCCESS:
         biz_ti_set_state(ti, BIZ_TI_SUCCESS);

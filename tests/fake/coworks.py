@@ -656,6 +656,8 @@ class Handler(BaseHTTPRequestHandler):
                 body = ""
             elif b.garbage or b.text:
                 body = "this is {not json" if b.garbage else "hello %s" % echo["service"]
+            elif b.items is not None:
+                body = [{"invoice": "INV-%04d" % k, "n": k} for k in range(b.items)]
             else:
                 body = echo
             doc = {"statusCode": b.status, "headers": {"content-type": "application/json"},

@@ -13,7 +13,11 @@ DAGS="$BIZC_TOP_SRCDIR/tests/integration/dags"
 
 require_bizc
 require_tools python3 curl
-require_fake
+if ! start_s3rver; then
+    skip "s3rver cannot run here (node/npm): the listing is an asynchronous call"
+    finish
+fi
+require_fake --async-delay-ms 0
 
 compile_check mapping_invoices "$DAGS/mapping_invoices.biz" || finish
 EXE="$T/mapping_invoices"
@@ -47,12 +51,12 @@ assert_contains "--list shows the task as mapped" "$out" "send [ ]"
 reset_fake
 S="$T/s-kill"
 mkdir -p "$S"
-"$EXE" --state-dir "$S" -q --conf '{"slow": 20}' >"$T/kill.out" 2>"$T/kill.err" &
+"$EXE" --state-dir "$S" -q --conf '{"slow": 100}' >"$T/kill.out" 2>"$T/kill.err" &
 P=$!
 # Killed once the service has answered 60 of the mapped calls: in the
 # middle, whatever the machine's speed.
-for _ in $(seq 1 600); do
-    n=$(calls 'len([x for x in svc if x["path"].startswith("/svc/billing/invoice")])')
+for _ in $(seq 1 1200); do
+    n=$(fake_get /_calls | grep -o '"path": "/svc/billing/invoice' | wc -l)
     [ "${n:-0}" -ge 60 ] && break
     kill -0 $P 2>/dev/null || break
     sleep 0.05
@@ -61,7 +65,7 @@ kill -KILL $P 2>/dev/null
 wait $P 2>/dev/null
 before=$(calls 'sorted(x["json"]["n"] for x in svc if x["path"].startswith("/svc/billing/invoice"))')
 nbefore=$(calls 'len([x for x in svc if x["path"].startswith("/svc/billing/invoice")])')
-assert_eq "kill: the run died in the middle" true "$(python3 -c "print(str(60 <= $nbefore < 200).lower())")"
+assert_eq "kill: the run died in the middle ($nbefore mapped calls made)" true "$(python3 -c "print(str(60 <= $nbefore < 200).lower())")"
 # What the record says had finished when the kill landed.
 "$EXE" --state-dir "$S" --show last >"$T/show.out" 2>&1
 done_before=$(python3 -c '
@@ -77,7 +81,7 @@ assert_eq "--resume: no instance that had finished was called again" "[]" \
     "$(calls "str([n for n in $done_before if len([x for x in svc if x['path'].startswith('/svc/billing/invoice') and x['json']['n'] == n]) != 1])")"
 assert_eq "--resume: only unfinished instances were called again" true \
     "$(calls "len([x for x in svc if x['path'].startswith('/svc/billing/invoice')]) - 200 <= 200 - len($done_before)")"
-assert_eq "--resume: the listing was not called again" 1 "$(calls 'len(path_is("/svc/billing/items/200"))')"
+assert_eq "--resume: the listing was not called again" 1 "$(calls 'len([x for x in svc if x["path"] == "/svc/billing/items/200" and h(x, "invocationtype") == "Event"])')"
 assert_eq "--resume: the downstream task got the 200 results in order" \
     "$(python3 -c 'print(list(range(200)))')" \
     "$(calls 'str([x["json"]["n"] for x in to("audit")[-1]["json"]])')"
@@ -95,12 +99,13 @@ assert_eq "empty list: its downstream task is skipped (all_success)" skipped "$(
 cat >"$T/wrong.biz" <<'EOF'
 from datetime import datetime
 
+from airflow.operators.bash import BashOperator
 from coworks.biz import TechMicroServiceOperator, biz
 
 
 @biz(start_date=datetime(2024, 1, 1), schedule=None)
 def mapping_wrong():
-    echo = TechMicroServiceOperator(task_id='echo', cws_name='billing', entry='/text')
+    echo = BashOperator(task_id='echo', bash_command='echo hi')
     TechMicroServiceOperator.partial(task_id='send', cws_name='billing').expand(json=echo.output)
 
 
@@ -110,9 +115,10 @@ compile_check wrong "$T/wrong.biz" || finish
 reset_fake
 run_dag "$T/wrong"
 assert_eq "a str to map over: exit 1" 1 "$RUN_RC"
-assert_eq "a str to map over: the mapped task failed" failed "$(task_state send)"
-assert_contains "a str to map over: Airflow's message" "$(record 'r["tasks"]["send"]["reason"]')" \
-    "task 'echo' pushed an unmappable return type 'str'"
+assert_eq "a str to map over: the task that pushed it fails, as on Airflow" failed "$(task_state echo)"
+assert_eq "a str to map over: Airflow's message" "unmappable return type 'str'" "$(record 'r["tasks"]["echo"]["reason"]')"
+assert_eq "a str to map over: the mapped task is upstream_failed" upstream_failed "$(task_state send)"
+assert_eq "a str to map over: no call" 0 "$(calls 'len(svc)')"
 
 # ---------------------------------------------------------------- constants
 cat >"$T/const.biz" <<'EOF'

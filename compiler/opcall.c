@@ -1529,6 +1529,15 @@ sx_val *sx_method_call(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *obj
         biz_warning(S->d, e->span, NULL, "ignored: dag.test() (run the compiled DAG instead)");
         return sx_new(S, BV_NONE, e->span);
     }
+    if (obj->kind == BV_NODE && (!strcmp(method, "expand") || !strcmp(method, "expand_kwargs") ||
+                                 !strcmp(method, "partial"))) {
+        biz_error(S->d, e->span, "map the operator's class: TechMicroServiceOperator.partial(task_id=..., ...)"
+                  ".expand(json=[...])",
+                  !strcmp(method, "partial") ? "partial can only be called on Operator classes, not Tasks themselves"
+                                             : "a task made by calling its operator cannot be mapped: '%s' "
+                                               "is called on Operator.partial(...)", method);
+        return sx_new(S, BV_ERROR, e->span);
+    }
     static const char *const deps[] = { "set_downstream", "set_upstream" };
     const char *sug = obj->kind == BV_NODE ? biz_suggest(method, deps, 2) : NULL;
     biz_error(S->d, e->span, sug ? sx_fmt(S, "did you mean '%s'?", sug) : NULL,

@@ -55,9 +55,9 @@ static sx_val *xcom_source(biz_sema *S, const sx_val *v, biz_span span)
                       ? "call the service with a TechMicroServiceAsyncGroup and map over its .output "
                         "(its read task returns the answer's body)"
                       : "map over the .output of a task that returns a list (a TechMicroServiceAsyncGroup's)",
-                  "cannot map over the output of %s '%s': its execute() returns nothing (CoWorks pushes "
-                  "its XComs itself), so Airflow fails it with \"did not push XCom for task mapping\"",
-                  up->name, id);
+                  "cannot map over the output of %s '%s': its execute() returns nothing%s, so Airflow "
+                  "fails it with \"did not push XCom for task mapping\"",
+                  up->name, id, up->kind == BIZ_OP_EMPTY ? "" : " (CoWorks pushes its XComs itself)");
         return NULL;
     }
     sx_edge ed = { v->u.out.task, -1, span, 0 };

@@ -18,10 +18,10 @@ static const int up_b[] = { 0 };
 static const int up_c[] = { 1 };
 static const int up_d[] = { 0 };
 static const biz_task_def tasks[] = {
-    { "a", BIZ_OP_EMPTY, NULL, "{}", NULL, 0, NULL, 0, 1, 1 },
-    { "b", BIZ_OP_EMPTY, NULL, "{}", up_b, 1, NULL, 0, 2, 1 },
-    { "c", BIZ_OP_EMPTY, NULL, "{\"retries\": 2}", up_c, 1, NULL, 0, 3, 1 },
-    { "d", BIZ_OP_EMPTY, NULL, "{\"depends_on_past\": true}", up_d, 1, NULL, 0, 4, 1 },
+    { "a", BIZ_OP_EMPTY, NULL, "{}", NULL, 0, NULL, 0, 1, 1, NULL },
+    { "b", BIZ_OP_EMPTY, NULL, "{}", up_b, 1, NULL, 0, 2, 1, NULL },
+    { "c", BIZ_OP_EMPTY, NULL, "{\"retries\": 2}", up_c, 1, NULL, 0, 3, 1, NULL },
+    { "d", BIZ_OP_EMPTY, NULL, "{\"depends_on_past\": true}", up_d, 1, NULL, 0, 4, 1, NULL },
 };
 static const biz_dag_def dag = {
     "t_dag", "t.biz", "00", "test", NULL,

@@ -185,6 +185,31 @@ int biz_show_plan(FILE *f, biz_run *run)
         if (ti->exec_timeout >= 0)
             fprintf(f, "; execution_timeout: %gs", ti->exec_timeout);
         fputc('\n', f);
+        if (ti->map) {
+            /* What each instance takes, known when the DAG runs. */
+            const cJSON *kw = cJSON_GetObjectItemCaseSensitive(ti->map, "expand_kwargs"), *a;
+            const cJSON *ex = cJSON_GetObjectItemCaseSensitive(ti->map, "expand");
+            const cJSON *each = kw ? NULL : ex;
+            cJSON_ArrayForEach(a, each) {
+                const char *up = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(a, "xcom"));
+                char *v = up ? NULL : cJSON_PrintUnformatted(a);
+                char *r = v ? biz_log_redact(v) : NULL;
+                if (up)
+                    fprintf(f, "      mapped: %s = each item of the XCom of task '%s'\n", a->string, up);
+                else
+                    fprintf(f, "      mapped: %s = each of %s (%d)\n", a->string, r ? r : "?",
+                            cJSON_GetArraySize(a));
+                free(r);
+                free(v);
+            }
+            if (kw) {
+                const char *up = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(kw, "xcom"));
+                if (up)
+                    fprintf(f, "      mapped: the arguments of each dict of the XCom of task '%s'\n", up);
+                else
+                    fprintf(f, "      mapped: the arguments of each of %d dicts\n", cJSON_GetArraySize(kw));
+            }
+        }
         char *err = NULL, *notes = NULL;
         cJSON *args = biz_ctx_render_args_plan(run, ti, &err, &notes);
         if (notes)

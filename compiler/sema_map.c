@@ -24,7 +24,7 @@ static const char *py_type(const sx_val *v)
     case BV_DICT: return "dict";
     case BV_DURATION: return "timedelta";
     case BV_DATETIME: return "datetime";
-    case BV_PARAM: return "ParamsDict";
+    case BV_PARAM: return "DagParam";
     case BV_NODE: return "Operator";
     default: return sx_kind_name(v);
     }

@@ -55,7 +55,7 @@ One HTTP server on loopback (standard library only) that plays:
         GET  /_s3                   the S3 stores made (bucket, key, status)
         POST /_reset                clears calls, counters, overrides, pending stores
         POST /_behave/<name>?status=404&slow_ms=..&garbage=1&text=1&empty=1
-                                    &async=base64|string|never|garbage
+                                    &async=base64|string|never|garbage&items=N
                                     every later call to service <name> (or
                                     api_id <name>) behaves so, whatever its
                                     entry: how tests drive fixed example DAGs
@@ -325,6 +325,8 @@ def parse_behaviour(segments, query, headers, override=None):
             b.garbage_http = v not in ("", "0", "false")
         elif k == "async" and v in ("base64", "string", "never", "garbage"):
             b.async_mode = v
+        elif k == "items":
+            b.items = max(0, _int(v))
     if b.status < 200 or b.status > 599:
         b.status = 400
     return b

@@ -1,13 +1,14 @@
 #!/bin/sh
 # install-deps.sh: the Debian packages bizc needs to build and test
-# (chromium: the HTML run report is opened headless by tests/integration/ops.sh).
+# (chromium: the HTML run report is opened headless by tests/integration/ops.sh;
+# libclang-rt-dev: libFuzzer, which clang only recommends).
 # Run as root, or as a user with sudo. Safe to run again.
 set -eu
 
 PKGS="build-essential autoconf automake pkg-config flex bison
       libcurl4-openssl-dev libcjson-dev libcunit1-dev libssl-dev zlib1g-dev
       python3 python3-venv graphviz file dpkg-dev ca-certificates curl nginx jq valgrind
-      clang chromium"
+      clang libclang-rt-dev chromium"
 
 if [ "$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi
 export DEBIAN_FRONTEND=noninteractive

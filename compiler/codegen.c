@@ -281,6 +281,10 @@ static void generate(sbuf *b, const biz_ir_dag *dag, const biz_codegen_info *inf
                 sb_printf(b, ",\n        .arg_locs = biz_locs_%d,\n        .narg_locs = %d", i, t->nlocs);
             else
                 sb_printf(b, ",\n        .arg_locs = NULL,\n        .narg_locs = 0");
+            if (t->map) {
+                sb_printf(b, ",\n        .map_json =\n            ");
+                sb_json(b, t->map, 12);
+            }
             sb_printf(b, ",\n        .line = %d,\n        .col = %d,\n    },\n", t->line, t->col);
             sb_flush(b, FLUSH_AT);
         }

@@ -1116,6 +1116,8 @@ static sx_val *eval_call(biz_sema *S, sx_scope *sc, const biz_expr *e)
     if (!f)
         return new_err(S, e->span);
     sx_val *fn;
+    if (sx_is_mapped_call(e))
+        return sx_mapped_call(S, sc, e);
     if (f->kind == BIZ_E_ATTR && f->u.attr.obj) {
         sx_val *obj = sx_eval(S, sc, f->u.attr.obj);
         if (obj->kind == BV_ERROR || obj->kind == BV_REJECTED)

@@ -800,6 +800,7 @@ void sx_build_ir(sx_dag *dag, biz_ir_dag *out)
             cJSON_AddItemToObject(it->args, "indirect_setups", a);
             free(isetups[order[k]]);
         }
+        it->map = t->map ? sx_to_json(t->map) : NULL;
         it->locs = xcalloc((size_t)t->nargs + 1, sizeof *it->locs);
         for (int i = 0; i < t->nargs; i++) {
             const sx_arg *a = &t->args[i];
@@ -847,6 +848,7 @@ void biz_ir_free(biz_ir *ir)
             free(t->task_id);
             free(t->group_id);
             cJSON_Delete(t->args);
+            cJSON_Delete(t->map);
             free(t->upstream);
             for (int j = 0; j < t->nlocs; j++)
                 free(t->locs[j].name);

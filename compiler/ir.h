@@ -33,6 +33,7 @@ typedef struct biz_ir_task {
     int nlocs;
     int line;             /* where the task was created */
     int col;
+    cJSON *map;           /* a mapped task: bizrt.h's map_json, else NULL */
 } biz_ir_task;
 
 /* One DAG. */

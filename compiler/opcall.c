@@ -447,6 +447,7 @@ typedef struct call_args {
      * not reported missing a second time. */
     const char *meant[8];
     int nmeant;
+    const sx_mapping *map;      /* a partial call: what expand() gives */
 } call_args;
 
 static void note_meant(call_args *ca, const char *name)
@@ -460,8 +461,17 @@ static int was_meant(const call_args *ca, const char *name)
     for (int i = 0; i < ca->nmeant; i++)
         if (strcmp(ca->meant[i], name) == 0)
             return 1;
+    /* Mapped: expand() gives it (or, from an XCom, may give anything). */
+    if (ca->map && strcmp(name, "task_id")) {
+        if (ca->map->open)
+            return 1;
+        for (int i = 0; i < ca->map->nnames; i++)
+            if (strcmp(ca->map->names[i], name) == 0)
+                return 1;
+    }
     return 0;
 }
+
 
 static sx_arg *find_arg(call_args *ca, const char *name)
 {
@@ -469,6 +479,12 @@ static sx_arg *find_arg(call_args *ca, const char *name)
         if (strcmp(ca->a[i].name, name) == 0)
             return &ca->a[i];
     return NULL;
+}
+
+/* Whether the partial call gave name (sx_map_eval's question). */
+static int partial_gave(void *user, const char *name)
+{
+    return find_arg(user, name) != NULL;
 }
 
 /* Checks one argument and records it. value is the evaluated value, or NULL
@@ -1168,6 +1184,14 @@ sx_val *sx_op_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const biz_op_sp
         add_arg(S, sc, &ca, op, spec, k->value, NULL, k->name_span, k->value->span);
     }
 
+    /* Mapped: what expand() maps over, checked once partial's arguments
+     * are known. */
+    sx_val *map_spec = NULL;
+    if (S->mapping) {
+        map_spec = sx_map_eval(S, sc, op, S->mapping, partial_gave, &ca);
+        ca.map = S->mapping;
+    }
+
     /* Required arguments. */
     int missing = 0;
     for (const biz_arg_spec *const *set = op->argsets; *set; set++)
@@ -1179,7 +1203,16 @@ sx_val *sx_op_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const biz_op_sp
             const char *hint = !strcmp(a->name, "task_id") ? "every task needs task_id='...', unique in the DAG"
                              : !strcmp(a->name, "group_id") ? "give the group's id first: TechMicroServiceAsyncGroup('my_group', ...)"
                              : NULL;
-            biz_error(S->d, sx_call_name_span(e), hint, "missing argument '%s' for %s", a->name, op->name);
+            if (ca.map && !strcmp(a->name, "task_id"))   /* Python's own words */
+                biz_error(S->d, sx_call_name_span(e), "write partial(task_id='...', ...)",
+                          "%s.partial() missing 1 required keyword-only argument: 'task_id'", op->name);
+            else if (ca.map)
+                biz_error(S->d, sx_call_name_span(e),
+                          sx_fmt(S, "give %s=... in partial(...) or map over it in expand(%s=[...])",
+                                 a->name, a->name),
+                          "missing argument '%s' for %s", a->name, op->name);
+            else
+                biz_error(S->d, sx_call_name_span(e), hint, "missing argument '%s' for %s", a->name, op->name);
             missing = 1;
         }
     if (op->kind == BIZ_OP_TECH_MS || op->kind == BIZ_OP_TECH_MS_SENSOR || op->kind == BIZ_OP_ASYNC_GROUP)
@@ -1192,7 +1225,7 @@ sx_val *sx_op_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const biz_op_sp
     sx_val *result;
     sx_arg *ida = find_arg(&ca, op->is_group ? "group_id" : "task_id");
     const char *id = ida && ida->val->kind == BV_STR ? sx_tgroup_child_id(S, tg, ida->val->u.str.s) : NULL;
-    if (!id || missing) {
+    if (!id || missing || (S->mapping && !map_spec)) {
         result = sx_err_val(S, e->span);
     } else if (!sx_check_id(S, op->is_group ? ida->val->u.str.s : id, ida->val_span,
                             op->is_group ? "group id" : "task id", !op->is_group)) {
@@ -1216,6 +1249,16 @@ sx_val *sx_op_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const biz_op_sp
         sx_task *t = new_task(S, dag, id, op, e->span, ida->val_span);
         for (int i = 0; i < ca.n; i++)
             task_add(S, t, ca.a[i]);
+        t->map = map_spec;
+        /* An expanded argument's place in the source, for the errors of
+         * its instances' templates (its value is each instance's own). */
+        for (int i = 0; map_spec && i < S->mapping->nnames; i++) {
+            const biz_arg_spec *spec = sx_op_arg(op, S->mapping->names[i]);
+            sx_arg a = { spec->name, spec, sx_new(S, BV_NONE, S->mapping->spans[i]), S->mapping->spans[i],
+                         S->mapping->spans[i], 1 };
+            if (!find_arg(&ca, spec->name))
+                task_add(S, t, a);
+        }
         result = sx_new(S, BV_NODE, e->span);
         result->u.node.dag = dag;
         result->u.node.first = result->u.node.last = dag->ntasks - 1;
@@ -1586,6 +1629,15 @@ sx_val *sx_method_call(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *obj
     if (obj->kind == BV_DAG && !strcmp(method, "test")) {
         biz_warning(S->d, e->span, NULL, "ignored: dag.test() (run the compiled DAG instead)");
         return sx_new(S, BV_NONE, e->span);
+    }
+    if (obj->kind == BV_NODE && (!strcmp(method, "expand") || !strcmp(method, "expand_kwargs") ||
+                                 !strcmp(method, "partial"))) {
+        biz_error(S->d, e->span, "map the operator's class: TechMicroServiceOperator.partial(task_id=..., ...)"
+                  ".expand(json=[...])",
+                  !strcmp(method, "partial") ? "partial can only be called on Operator classes, not Tasks themselves"
+                                             : "a task made by calling its operator cannot be mapped: '%s' "
+                                               "is called on Operator.partial(...)", method);
+        return sx_new(S, BV_ERROR, e->span);
     }
     static const char *const deps[] = { "set_downstream", "set_upstream", "as_setup", "as_teardown" };
     const char *sug = obj->kind == BV_NODE ? biz_suggest(method, deps, 4) : NULL;

@@ -301,6 +301,18 @@ sx_val *sx_resolve_member(biz_sema *S, sx_val *obj, const char *name, biz_span s
         }
         if (obj->u.fn.fn == FN_TIMEZONE && strcmp(name, "utc") == 0)
             return sx_new(S, BV_NONE, span);
+        if (obj->u.fn.fn == FN_OPERATOR && (!strcmp(name, "partial") || !strcmp(name, "expand") ||
+                                            !strcmp(name, "expand_kwargs"))) {
+            /* Op.partial(...) alone (or kept in a name) makes no task. */
+            biz_error(S->d, span, sx_fmt(S, "write %s.partial(task_id='...', ...).expand(arg=[...]) in one "
+                                            "expression", obj->u.fn.name),
+                      !strcmp(name, "partial")
+                          ? "%s.partial(...) makes no task until .expand(...) or .expand_kwargs(...) is called "
+                            "on it, in the same expression"
+                          : "%s has no attribute '%s': call it on %s.partial(...)",
+                      obj->u.fn.name, name, obj->u.fn.name);
+            return sx_err_val(S, span);
+        }
         const char *path = obj->u.fn.path;
         const char *dot = strrchr(path, '.');
         char module[256];

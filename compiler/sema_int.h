@@ -165,7 +165,20 @@ typedef struct sx_task {
      * tasks; fail_dagrun: as_teardown(on_failure_fail_dagrun=True). */
     int setup, teardown, fail_dagrun;
     biz_span st_span;           /* the as_setup / as_teardown call */
+    sx_val *map;                /* a mapped task: its map spec (sema_map.c), else NULL */
 } sx_task;
+
+/* The .expand(...) / .expand_kwargs(...) of the partial call being checked
+ * (sema_map.c): the expanded arguments count as given. */
+typedef struct sx_mapping {
+    const biz_expr *expand;     /* the expand call */
+    int kwargs;                 /* expand_kwargs */
+    int open;                   /* expand_kwargs(task.output): any argument may
+                                   come when the DAG runs */
+    const char *names[16];      /* the arguments mapped over */
+    biz_span spans[16];         /* where each is written */
+    int nnames;
+} sx_mapping;
 
 /* A TechMicroServiceAsyncGroup. */
 struct sx_group {
@@ -281,6 +294,7 @@ struct biz_sema {
     const char *loop_desc;      /* inside unrolled `for` loops: the loop
                                    variables' values ("name='a'"), for
                                    messages about what an iteration made */
+    sx_mapping *mapping;        /* inside Op.partial(...).expand(...), else NULL */
     int nclassic;               /* classic DAGs created so far */
     int call_depth;             /* nested calls of compile-time functions */
     sx_dag *last_classic;
@@ -442,6 +456,15 @@ sx_val *sx_err_val(biz_sema *S, biz_span span);
 /* --- opcall.c: operator calls and dependencies ---------------------------- */
 /* Checks an operator call and creates its task(s): a BV_NODE or BV_ERROR. */
 sx_val *sx_op_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const biz_op_spec *op);
+/* --- sema_map.c: Op.partial(...).expand(...) ------------------------------ */
+/* Is e a call X.partial(...).expand(...) or .expand_kwargs(...)? */
+int sx_is_mapped_call(const biz_expr *e);
+/* Checks it: the partial call as an operator call, the task mapped. */
+sx_val *sx_mapped_call(biz_sema *S, sx_scope *sc, const biz_expr *e);
+/* Evaluates what m maps over (sx_op_call calls it); given(user, name) says
+ * whether partial(...) gave name. The task's map spec, or NULL (reported). */
+sx_val *sx_map_eval(biz_sema *S, sx_scope *sc, const biz_op_spec *op, sx_mapping *m,
+                    int (*given)(void *, const char *), void *user);
 /* task.name = v after the task is made: its argument name becomes v. */
 void sx_task_set_attr(biz_sema *S, sx_val *node, const char *name, sx_val *v, biz_span name_span,
                       biz_span val_span);

@@ -15,9 +15,9 @@
 /* a >> b, a >> c: c depends on its past and retries; b is in a group. */
 static const int up_a[] = { 0 };
 static const biz_task_def tasks[] = {
-    { "a", BIZ_OP_EMPTY, NULL, "{}", NULL, 0, NULL, 0, 1, 1 },
-    { "g.b", BIZ_OP_EMPTY, "g", "{}", up_a, 1, NULL, 0, 2, 1 },
-    { "c", BIZ_OP_EMPTY, NULL, "{\"retries\": 2, \"depends_on_past\": true}", up_a, 1, NULL, 0, 3, 1 },
+    { "a", BIZ_OP_EMPTY, NULL, "{}", NULL, 0, NULL, 0, 1, 1, NULL },
+    { "g.b", BIZ_OP_EMPTY, "g", "{}", up_a, 1, NULL, 0, 2, 1, NULL },
+    { "c", BIZ_OP_EMPTY, NULL, "{\"retries\": 2, \"depends_on_past\": true}", up_a, 1, NULL, 0, 3, 1, NULL },
 };
 static const biz_dag_def dag = {
     "fuzz_dag", "fuzz.biz", "00", "fuzz", NULL,

@@ -62,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     int refs = 0;
     biz_tpl_refs(t, ref_seen, &refs);
-    biz_tpl_env env = { vars, pull, getenv_fake, "t", 1, NULL };
+    biz_tpl_env env = { vars, pull, getenv_fake, "t", 1, 0, 0, NULL };
     free(biz_tpl_render(t, &env, &err));
     cJSON_Delete(biz_tpl_render_native(t, &env, &err));
     biz_tpl_free(t);

@@ -43,6 +43,14 @@ typedef struct biz_task_def {
     int narg_locs;
     int line;                 /* where the task was created */
     int col;
+    /* A mapped task (Operator.partial(...).expand(...)): what it maps over,
+     * as JSON, else NULL. {"expand": {ARG: SOURCE, ...}} (the product of
+     * the sources, the last argument varying fastest, as Airflow) or
+     * {"expand_kwargs": SOURCE}; a SOURCE is a list written in the DAG
+     * file (its strings templates, like the argument's) or
+     * {"xcom": TASK_ID}, that task's return_value when the mapped task is
+     * about to run (data, not templates). */
+    const char *map_json;
 } biz_task_def;
 
 /* A time zone, from the build machine's tzdata: the UTC offset in force

@@ -383,13 +383,15 @@ static void prepare_context(render_acc *acc)
     biz_run *run = acc->run;
     const biz_ti *ti = acc->ti;
     cJSON *task = cJSON_CreateObject();
-    cJSON_AddStringToObject(task, "task_id", ti->def->task_id);
+    /* A mapped instance is its task in templates ("call", not "call[3]"). */
+    const char *tid = ti->parent ? ti->parent->def->task_id : ti->def->task_id;
+    cJSON_AddStringToObject(task, "task_id", tid);
     cJSON_AddStringToObject(task, "operator", biz_ops[ti->def->op].name);
     cJSON_ReplaceItemInObjectCaseSensitive(run->context, "task", task);
     /* Airflow's "{dag_id}__{task_id}__{ds_nodash}" */
     const cJSON *dsn = cJSON_GetObjectItemCaseSensitive(run->context, "ds_nodash");
     char *key = NULL;
-    if (asprintf(&key, "%s__%s__%s", run->dag->dag_id, ti->def->task_id,
+    if (asprintf(&key, "%s__%s__%s", run->dag->dag_id, tid,
                  cJSON_IsString(dsn) ? dsn->valuestring : "") >= 0) {
         cJSON *k = cJSON_CreateString(key);
         if (cJSON_GetObjectItemCaseSensitive(run->context, "task_instance_key_str"))
@@ -454,11 +456,25 @@ static cJSON *render_args(biz_run *run, biz_ti *ti, int try_number, char **err, 
     env.vars = run->context;
     env.xcom_pull = pull;
     env.getenv = env_get;
-    env.task_id = ti->def->task_id;
+    env.task_id = ti->parent ? ti->parent->def->task_id : ti->def->task_id;
     env.try_number = try_number;
+    env.is_mapped = ti->parent != NULL;
+    env.map_index = ti->map_index;
     env.user = &rc;
     render_acc acc = { run, ti, &env, out, NULL, keep_going, &rc, NULL, 0 };
     biz_op_each_arg(&biz_ops[ti->def->op], render_one, &acc);
+    /* A mapped instance's values from an XCom are data, not templates
+     * (Airflow renders only what the DAG file wrote). */
+    const cJSON *raw;
+    cJSON_ArrayForEach(raw, ti->map_raw) {
+        cJSON *c = cJSON_Duplicate(raw, 1);
+        if (!c)
+            continue;
+        if (cJSON_GetObjectItemCaseSensitive(out, raw->string))
+            cJSON_ReplaceItemInObjectCaseSensitive(out, raw->string, c);
+        else
+            cJSON_AddItemToObject(out, raw->string, c);
+    }
     free(rc.missing);
     if (notes)
         *notes = acc.notes;

@@ -107,8 +107,8 @@ char *biz_metrics_text(const biz_metrics_in *m)
         fprintf(b, "%d\n", run->nstate[s]);
     }
     for (int i = 0; i < run->n; i++) {
-        tries += run->tis[i].tries;
-        retries += run->tis[i].tries > 1 ? run->tis[i].tries - 1 : 0;
+        tries += run->tis[i]->tries;
+        retries += run->tis[i]->tries > 1 ? run->tis[i]->tries - 1 : 0;
     }
     mb_head(b, "bizc_dag_run_tries", "Tries of the last run's tasks, all tasks together (a"
             " resumed run's count its earlier invocations').");
@@ -119,8 +119,8 @@ char *biz_metrics_text(const biz_metrics_in *m)
     fprintf(b, "%ld\n", retries);
     mb_head(b, "bizc_dag_task_tries", "Tries of each task in the last run.");
     for (int i = 0; i < run->n; i++) {
-        mb_series(b, "bizc_dag_task_tries", dag, "task_id", run->tis[i].def->task_id);
-        fprintf(b, "%d\n", run->tis[i].tries);
+        mb_series(b, "bizc_dag_task_tries", dag, "task_id", run->tis[i]->def->task_id);
+        fprintf(b, "%d\n", run->tis[i]->tries);
     }
 
     mb_head(b, "bizc_dag_last_success_timestamp_seconds", "When a run of the DAG last"

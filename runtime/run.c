@@ -5,6 +5,7 @@
 #include <sys/time.h>
 #include "run.h"
 #include "ops.h"
+#include "map.h"
 
 /* ORDER: biz_ti_state */
 const char *const biz_ti_state_names[BIZ_TI__COUNT] = {
@@ -76,9 +77,32 @@ int biz_run_find(const biz_run *run, const char *task_id)
         int e = run->index[h];
         if (e == 0)
             return -1;
-        if (strcmp(run->tis[e - 1].def->task_id, task_id) == 0)
+        if (strcmp(run->tis[e - 1]->def->task_id, task_id) == 0)
             return e - 1;
     }
+}
+
+/* The order of a summary (run.h). */
+int *biz_run_show_order(const biz_run *run)
+{
+    int *v = malloc((size_t)(run->n ? run->n : 1) * sizeof *v), k = 0;
+    if (!v)
+        return NULL;
+    for (int i = 0; i < run->nstatic; i++) {
+        v[k++] = i;
+        for (int j = 0; j < run->tis[i]->nmaps && k < run->n; j++)
+            v[k++] = run->tis[i]->map_first + j;
+    }
+    return v;
+}
+
+/* Whether task i belongs to a --task run's summary (run.h). */
+int biz_run_shows(const biz_run *run, int i)
+{
+    if (run->only_task < 0 || i == run->only_task)
+        return 1;
+    const biz_ti *p = run->tis[i]->parent;
+    return p && p->index == run->only_task;
 }
 
 /* Builds the task id hash table (load factor at most 1/2). */
@@ -93,7 +117,7 @@ static int build_index(biz_run *run)
     run->index_cap = cap;
     unsigned mask = (unsigned)cap - 1;
     for (int i = 0; i < run->n; i++) {
-        unsigned h = hash_id(run->tis[i].def->task_id) & mask;
+        unsigned h = hash_id(run->tis[i]->def->task_id) & mask;
         while (run->index[h] != 0)
             h = (h + 1) & mask;
         run->index[h] = i + 1;
@@ -171,8 +195,10 @@ void biz_ti_touch(biz_ti *ti)
 static void count_in_downstream(biz_ti *ti, biz_ti_state s, int sign)
 {
     biz_run *run = ti->run;
+    if (ti->nmaps > 0)
+        return;   /* an expanded mapped task: its instances count instead */
     for (int k = 0; k < ti->ndown; k++) {
-        biz_ti *d = &run->tis[ti->down[k]];
+        biz_ti *d = run->tis[ti->down[k]];
         switch (s) {
         case BIZ_TI_SUCCESS: d->up_success += sign; break;
         case BIZ_TI_FAILED: d->up_failed += sign; break;
@@ -189,7 +215,7 @@ static void count_in_downstream(biz_ti *ti, biz_ti_state s, int sign)
     }
     /* the tasks that wait for this setup further down decide again */
     for (int k = 0; sign > 0 && k < ti->niwaiting; k++)
-        if (run->tis[ti->iwaiting[k]].state == BIZ_TI_NONE)
+        if (run->tis[ti->iwaiting[k]]->state == BIZ_TI_NONE)
             biz_idx_push(&run->todo, ti->iwaiting[k]);
 }
 
@@ -210,6 +236,8 @@ void biz_ti_set_state(biz_ti *ti, biz_ti_state s)
         count_in_downstream(ti, s, 1);
     if (s == BIZ_TI_SCHEDULED)
         ready_push(run, ti->index);
+    if (ti->parent && biz_ti_state_finished(old) != biz_ti_state_finished(s))
+        biz_map_instance_moved(ti, biz_ti_state_finished(s));
 }
 
 /* Tells the run's record that something changed (see run.h). */
@@ -242,8 +270,8 @@ void biz_run_xcom_push(biz_run *run, int task, const char *key, cJSON *value)
 {
     if (!value)
         return;
-    cJSON *x = run->tis[task].xcom;
-    biz_ti_touch(&run->tis[task]);
+    cJSON *x = run->tis[task]->xcom;
+    biz_ti_touch(run->tis[task]);
     if (cJSON_GetObjectItemCaseSensitive(x, key))
         cJSON_ReplaceItemInObjectCaseSensitive(x, key, value);
     else
@@ -255,14 +283,17 @@ const cJSON *biz_run_xcom_get(const biz_run *run, int task, const char *key)
 {
     if (task < 0 || task >= run->n)
         return NULL;
-    return cJSON_GetObjectItemCaseSensitive(run->tis[task].xcom, key ? key : "return_value");
+    return cJSON_GetObjectItemCaseSensitive(run->tis[task]->xcom, key ? key : "return_value");
 }
 
 /* Reads the retry / timeout / trigger settings of a task from its args. */
 static int init_ti(biz_run *run, int i, char *err, size_t errlen)
 {
-    biz_ti *ti = &run->tis[i];
+    biz_ti *ti = run->tis[i];
     const biz_task_def *d = &run->dag->tasks[i];
+    ti->nmaps = -1;
+    ti->map_index = -1;
+    ti->nup = d->nupstream;
     ti->run = run;
     ti->def = d;
     ti->index = i;
@@ -315,6 +346,8 @@ static int init_ti(biz_run *run, int i, char *err, size_t errlen)
             ti->isetups[ti->nisetups++] = k;
         }
     }
+    if (d->map_json && biz_map_init(ti, err, errlen) < 0)
+        return -1;
     for (int u = 0; u < d->nupstream; u++) {
         int up = d->upstream[u];
         if (up < 0 || up >= run->n || up == i) {
@@ -329,37 +362,37 @@ static int init_ti(biz_run *run, int i, char *err, size_t errlen)
 static int link_downstream(biz_run *run)
 {
     for (int i = 0; i < run->n; i++)
-        for (int u = 0; u < run->tis[i].def->nupstream; u++)
-            run->tis[run->tis[i].def->upstream[u]].ndown++;
+        for (int u = 0; u < run->tis[i]->def->nupstream; u++)
+            run->tis[run->tis[i]->def->upstream[u]]->ndown++;
     for (int i = 0; i < run->n; i++) {
-        biz_ti *ti = &run->tis[i];
+        biz_ti *ti = run->tis[i];
         ti->down = ti->ndown ? malloc((size_t)ti->ndown * sizeof *ti->down) : NULL;
         if (ti->ndown && !ti->down)
             return -1;
         ti->ndown = 0;
     }
     for (int i = 0; i < run->n; i++) {
-        const biz_task_def *d = run->tis[i].def;
+        const biz_task_def *d = run->tis[i]->def;
         for (int u = 0; u < d->nupstream; u++) {
-            biz_ti *up = &run->tis[d->upstream[u]];
+            biz_ti *up = run->tis[d->upstream[u]];
             up->down[up->ndown++] = i;
-            run->tis[i].up_setups += up->is_setup;
+            run->tis[i]->up_setups += up->is_setup;
         }
     }
     /* A setup's list of the tasks waiting for it as an indirect setup. */
     for (int i = 0; i < run->n; i++)
-        for (int k = 0; k < run->tis[i].nisetups; k++)
-            run->tis[run->tis[i].isetups[k]].niwaiting++;
+        for (int k = 0; k < run->tis[i]->nisetups; k++)
+            run->tis[run->tis[i]->isetups[k]]->niwaiting++;
     for (int i = 0; i < run->n; i++) {
-        biz_ti *ti = &run->tis[i];
+        biz_ti *ti = run->tis[i];
         ti->iwaiting = ti->niwaiting ? malloc((size_t)ti->niwaiting * sizeof *ti->iwaiting) : NULL;
         if (ti->niwaiting && !ti->iwaiting)
             return -1;
         ti->niwaiting = 0;
     }
     for (int i = 0; i < run->n; i++)
-        for (int k = 0; k < run->tis[i].nisetups; k++) {
-            biz_ti *s = &run->tis[run->tis[i].isetups[k]];
+        for (int k = 0; k < run->tis[i]->nisetups; k++) {
+            biz_ti *s = run->tis[run->tis[i]->isetups[k]];
             s->iwaiting[s->niwaiting++] = i;
         }
     return 0;
@@ -405,9 +438,12 @@ biz_run *biz_run_new(const biz_dag_def *dag, cJSON *conf, time_t logical_date,
         run->max_active = 16;
     run->dagrun_timeout = biz_args_num(run->settings, "dagrun_timeout", -1);
     format_run_id(run);
-    run->n = dag->ntasks;
+    run->n = run->nstatic = run->cap_tis = dag->ntasks;
     run->tis = calloc(run->n ? run->n : 1, sizeof *run->tis);
-    if (!run->tis || !run->run_id) {
+    run->ti_block = calloc(run->n ? run->n : 1, sizeof *run->ti_block);
+    for (int i = 0; run->tis && run->ti_block && i < run->n; i++)
+        run->tis[i] = &run->ti_block[i];
+    if (!run->tis || !run->ti_block || !run->run_id) {
         snprintf(err, errlen, "out of memory");
         biz_run_free(run);
         return NULL;
@@ -423,6 +459,7 @@ biz_run *biz_run_new(const biz_dag_def *dag, cJSON *conf, time_t logical_date,
         return NULL;
     }
     run->nstate[BIZ_TI_NONE] = run->n;
+    biz_map_link(run);
     return run;
 }
 
@@ -432,18 +469,28 @@ void biz_run_free(biz_run *run)
     if (!run)
         return;
     for (int i = 0; i < run->n && run->tis; i++) {
-        biz_ti *ti = &run->tis[i];
+        biz_ti *ti = run->tis[i];
+        if (!ti)
+            continue;
         cJSON_Delete(ti->args);
         cJSON_Delete(ti->xcom);
         cJSON_Delete(ti->branch);
         cJSON_Delete(ti->history);
-        free(ti->down);
+        if (!ti->parent)
+            free(ti->down);   /* an instance borrows its task's */
         free(ti->isetups);
         free(ti->iwaiting);
         free(ti->reason);
         free(ti->blocked);
+        biz_map_free_ti(ti);
     }
+    /* Each mapped task's instances were made in one block, the first
+     * pointing at it. */
+    for (int i = 0; i < run->nstatic && run->tis && run->tis[i]; i++)
+        if (run->tis[i]->nmaps > 0)
+            free(run->tis[run->tis[i]->map_first]);
     free(run->tis);
+    free(run->ti_block);
     free(run->todo.v);
     free(run->ready.v);
     free(run->changed.v);

@@ -87,6 +87,32 @@ typedef struct biz_ti {
     int *isetups, nisetups;
     int *iwaiting, niwaiting;
     int dirty;              /* changed since the store last wrote it */
+    int nup;                /* direct upstream task instances: the DAG's
+                             * edges, a mapped upstream counting once per
+                             * instance once it has expanded */
+
+    /* Dynamic task mapping (map.h). A mapped task waits for its upstream
+     * tasks as any task; when its trigger rule lets it run, it expands into
+     * instances, ordinary task instances after the DAG's own in run->tis,
+     * keyed by (task, map_index) and named "task_id[map_index]". The task
+     * itself then only follows them: running until they all finish, then
+     * their aggregate state, its XComs the lists of theirs. */
+    cJSON *map;             /* the task's def->map_json parsed, or NULL */
+    int nmaps;              /* instances made, -1 before it expanded */
+    int map_first;          /* the index of its first instance */
+    int map_done;           /* of its instances, how many finished */
+    int map_next;           /* the next instance to release */
+    int map_active;         /* released and not finished */
+    int map_limit;          /* max_active_tis_per_dag(run), 0 when none */
+    cJSON *map_restore;     /* --resume: the record's entries of its instances */
+    int feeds_map;          /* a mapped task maps over its return_value */
+    int map_index;          /* an instance: its index, else -1 */
+    struct biz_ti *parent;  /* an instance: its mapped task, else NULL */
+    int released;           /* an instance counted in parent->map_active */
+    cJSON *map_raw;         /* an instance: arguments taken from an XCom,
+                             * put in after rendering (not templates) */
+    char *map_label;        /* an instance: its map_index_template rendered */
+    biz_task_def *own_def;  /* an instance: its def (task_id "id[k]"), owned */
 } biz_ti;
 
 /* A growable array of task indices. */
@@ -112,8 +138,12 @@ typedef struct biz_run {
     int max_active;         /* max_active_tasks */
     double dagrun_timeout;  /* seconds, < 0 when none */
 
-    biz_ti *tis;            /* dag->ntasks of them, in dag order */
-    int n;
+    biz_ti **tis;           /* the DAG's tasks in dag order, then the
+                             * instances of mapped tasks as they expand */
+    int n;                  /* of them */
+    int nstatic;            /* the DAG's own: dag->ntasks */
+    int cap_tis;
+    biz_ti *ti_block;       /* the DAG's own tasks (tis[i] points in) */
     int only_task;          /* --task: the one task to run, else -1 */
     int dry_run;
 
@@ -157,6 +187,13 @@ typedef struct biz_run {
 biz_run *biz_run_new(const biz_dag_def *dag, cJSON *conf, time_t logical_date,
                      char *err, size_t errlen);
 void biz_run_free(biz_run *run);
+
+/* The task indices in the order a summary shows them (malloc'd, run->n of
+ * them): the DAG's order, each mapped task followed by its instances. */
+int *biz_run_show_order(const biz_run *run);
+/* Whether task i is shown when the run is of one task (--task): that task
+ * and its mapped instances; every task otherwise. */
+int biz_run_shows(const biz_run *run, int i);
 
 /* The index of task_id, or -1. */
 int biz_run_find(const biz_run *run, const char *task_id);

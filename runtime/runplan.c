@@ -192,7 +192,7 @@ int biz_plan_depends_on_past(biz_run *run, const cJSON *records)
     const cJSON *prev = NULL;
     int looked = 0, blocked = 0;
     for (int i = 0; i < run->n; i++) {
-        biz_ti *ti = &run->tis[i];
+        biz_ti *ti = run->tis[i];
         free(ti->blocked);
         ti->blocked = NULL;
         if (ti->state != BIZ_TI_NONE || !biz_args_bool(ti->args, "depends_on_past", 0))
@@ -298,7 +298,7 @@ static void note_history(biz_run *run, const cJSON *rec, const char *action, con
         cJSON *ids = cJSON_AddArrayToObject(e, "cleared");
         for (int i = 0; ids && clear && i < run->n; i++)
             if (clear[i])
-                cJSON_AddItemToArray(ids, cJSON_CreateString(run->tis[i].def->task_id));
+                cJSON_AddItemToArray(ids, cJSON_CreateString(run->tis[i]->def->task_id));
     }
     /* The build that ran the run until now: a forced continuation by
      * another build stays visible. */
@@ -341,7 +341,7 @@ static void remember(plan_ctx *pc, const biz_run *run)
 static void report_failures(const biz_run *run, const biz_store *st)
 {
     for (int i = 0; i < run->n; i++) {
-        const biz_ti *ti = &run->tis[i];
+        const biz_ti *ti = run->tis[i];
         if (ti->state == BIZ_TI_FAILED) {
             char *log = biz_store_log_path(st, run->run_id);
             biz_log(BIZ_LOG_ERROR, "task '%s' failed (try %d): %s; log: %s", ti->def->task_id,
@@ -409,9 +409,9 @@ static int make_run(plan_ctx *pc, cJSON *conf, const char *type, double ld,
     biz_plan_prev_success(run, pc->records);
     int blocked = biz_plan_depends_on_past(run, pc->records);
     for (int i = 0; blocked && i < run->n; i++)
-        if (run->tis[i].blocked)
-            biz_log_event(BIZ_LOG_WARN, "blocked", run->tis[i].def->task_id, 0,
-                          "will not run: %s", run->tis[i].blocked);
+        if (run->tis[i]->blocked)
+            biz_log_event(BIZ_LOG_WARN, "blocked", run->tis[i]->def->task_id, 0,
+                          "will not run: %s", run->tis[i]->blocked);
     biz_store_attach(pc->st, run);
     if (biz_store_save(pc->st) < 0) {
         /* Nothing could be recorded: no call is made that a resume could

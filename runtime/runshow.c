@@ -236,8 +236,18 @@ void biz_plan_print_record(FILE *f, const cJSON *rec, const char *record_path)
     cJSON_ArrayForEach(t, tasks) {
         const cJSON *tries = cJSON_GetObjectItemCaseSensitive(t, "tries");
         fmt_duration(biz_record_time(t, "start_date"), biz_record_time(t, "end_date"), dur, sizeof dur);
-        fprintf(f, "%-*s  %-15s  %5d  %10s\n", w, or_dash(t->string), or_dash(jstr(t, "state")),
-                cJSON_IsNumber(tries) ? tries->valueint : 0, dur);   /* valueint: clamped by cJSON */
+        const char *label = jstr(t, "rendered_map_index");
+        const cJSON *mapped = cJSON_GetObjectItemCaseSensitive(t, "mapped");
+        char *ml = NULL;   /* a mapped task: its instances' count; an instance: its label */
+        if (cJSON_IsNumber(mapped) && asprintf(&ml, "  (mapped: %d)", mapped->valueint) < 0)
+            ml = NULL;
+        else if (label && asprintf(&ml, "  %s", label) < 0)
+            ml = NULL;
+        char *mm = ml ? biz_log_redact(ml) : NULL;
+        fprintf(f, "%-*s  %-15s  %5d  %10s%s\n", w, or_dash(t->string), or_dash(jstr(t, "state")),
+                cJSON_IsNumber(tries) ? tries->valueint : 0, dur, mm ? mm : "");   /* valueint: clamped by cJSON */
+        free(mm);
+        free(ml);
     }
     /* The resumes and reruns, and the outcomes they replaced. */
     const cJSON *hist = cJSON_GetObjectItemCaseSensitive(rec, "history"), *h;

@@ -9,6 +9,7 @@
 #include "ops.h"
 #include "log.h"
 #include "context.h"
+#include "map.h"
 
 /* ---------------------------------------------------------------- passes */
 
@@ -31,7 +32,7 @@ static void settle(biz_run *run, biz_ti *ti, biz_ti_state s, const char *why)
 
 static void count_upstream(const biz_ti *ti, biz_rt_counts *c)
 {
-    c->total = ti->def->nupstream;
+    c->total = ti->nup;
     c->success = ti->up_success;
     c->failed = ti->up_failed;
     c->upstream_failed = ti->up_upstream_failed;
@@ -51,7 +52,7 @@ static int indirect_setups_hold(biz_run *run, biz_ti *ti)
     int pending = 0;
     const biz_ti *skipped = NULL;
     for (int k = 0; k < ti->nisetups; k++) {
-        const biz_ti *s = &run->tis[ti->isetups[k]];
+        const biz_ti *s = run->tis[ti->isetups[k]];
         char why[300];
         if (s->state == BIZ_TI_FAILED || s->state == BIZ_TI_UPSTREAM_FAILED) {
             snprintf(why, sizeof why, "its setup task '%s' did not succeed (%s)", s->def->task_id,
@@ -73,20 +74,46 @@ static int indirect_setups_hold(biz_run *run, biz_ti *ti)
     return pending;
 }
 
+/* A mapped task whose trigger rule is met: its instances are made (and
+ * decided like any task), or it is skipped (nothing to map over) or fails
+ * (what it maps over is not a list). */
+static void expand(biz_run *run, biz_ti *ti)
+{
+    char err[600];
+    ti->first_start = biz_wall_now();
+    int n = biz_map_expand(run, ti, err, sizeof err);
+    if (n == 0) {
+        settle(run, ti, BIZ_TI_SKIPPED, "mapped over an empty list: nothing to run");
+    } else if (n < 0) {
+        biz_log_event(BIZ_LOG_ERROR, "failed", ti->def->task_id, 0, "failed: %s", err);
+        ti->end = biz_wall_now();
+        biz_ti_set_state(ti, BIZ_TI_FAILED);
+        set_reason(ti, err);
+    }
+    biz_run_changed(run);
+}
+
 /* Decides the waiting tasks whose upstream tasks changed (run->todo). A
  * task is looked at once per upstream task that finishes, so a whole run
  * costs O(edges), whatever the size of the DAG. */
 static void decide(biz_run *run)
 {
     if (run->only_task >= 0) {
-        biz_ti *ti = &run->tis[run->only_task];
-        if (ti->state == BIZ_TI_NONE)
+        biz_ti *ti = run->tis[run->only_task];
+        if (ti->state == BIZ_TI_NONE && ti->map && ti->nmaps < 0)
+            expand(run, ti);
+        else if (ti->state == BIZ_TI_NONE)
             biz_ti_set_state(ti, BIZ_TI_SCHEDULED);
-        run->todo.n = 0;
+        /* --task of a mapped task: its instances run, nothing else. */
+        while (run->todo.n > 0) {
+            biz_ti *c = run->tis[run->todo.v[--run->todo.n]];
+            if (c->parent == ti && c->state == BIZ_TI_NONE)
+                biz_ti_set_state(c, BIZ_TI_SCHEDULED);
+        }
         return;
     }
     while (run->todo.n > 0) {
-        biz_ti *ti = &run->tis[run->todo.v[--run->todo.n]];
+        biz_ti *ti = run->tis[run->todo.v[--run->todo.n]];
         if (ti->state != BIZ_TI_NONE || ti->blocked)
             continue;   /* blocked: depends_on_past not met, never runs */
         if (ti->nisetups && indirect_setups_hold(run, ti))
@@ -96,6 +123,10 @@ static void decide(biz_run *run)
         char why[160];
         switch (biz_rt_trigger_eval(ti->rule, &c)) {
         case BIZ_TRIG_RUN:
+            if (ti->map && ti->nmaps < 0) {
+                expand(run, ti);
+                break;
+            }
             biz_ti_set_state(ti, BIZ_TI_SCHEDULED);
             biz_run_changed(run);
             break;
@@ -120,7 +151,7 @@ static void show_progress(const biz_run *run)
     const int *n = run->nstate;
     int done, running, queued, failed, total;
     if (run->only_task >= 0) {
-        biz_ti_state s = run->tis[run->only_task].state;
+        biz_ti_state s = run->tis[run->only_task]->state;
         total = 1;
         done = biz_ti_state_finished(s);
         running = s == BIZ_TI_RUNNING;
@@ -153,7 +184,7 @@ static int is_leaf(const biz_run *run, const biz_ti *ti)
     if (ignorable(ti))
         return 0;
     for (int k = 0; k < ti->ndown; k++)
-        if (!ignorable(&run->tis[ti->down[k]]))
+        if (!ignorable(run->tis[ti->down[k]]))
             return 0;
     return 1;
 }
@@ -165,10 +196,10 @@ static void finish_run(biz_run *run)
     run->any_effective_leaf = 1;
     int any = 0;
     for (int i = 0; i < run->n && !any; i++)
-        any = is_leaf(run, &run->tis[i]);
+        any = is_leaf(run, run->tis[i]);
     run->any_effective_leaf = any;
     for (int i = 0; i < run->n; i++) {
-        const biz_ti *ti = &run->tis[i];
+        const biz_ti *ti = run->tis[i];
         blocked += ti->blocked != NULL && ti->state == BIZ_TI_NONE;
         if (run->only_task >= 0) {
             if (i == run->only_task)
@@ -213,8 +244,8 @@ static void pass_inner(biz_run *run)
         int i = biz_run_ready_pop(run);
         if (i < 0)
             break;
-        if (run->tis[i].state == BIZ_TI_SCHEDULED)
-            biz_try_begin(run, &run->tis[i]);
+        if (run->tis[i]->state == BIZ_TI_SCHEDULED)
+            biz_try_begin(run, run->tis[i]);
         decide(run);  /* a try may have ended inside start() */
     }
     show_progress(run);
@@ -270,7 +301,7 @@ static long retry_cb(biz_loop *loop, void *user)
 static void skip_unchosen(biz_run *run, biz_ti *ti)
 {
     for (int k = 0; k < ti->ndown; k++) {
-        biz_ti *d = &run->tis[ti->down[k]];
+        biz_ti *d = run->tis[ti->down[k]];
         int chosen = 0;
         const cJSON *id;
         cJSON_ArrayForEach(id, ti->branch)
@@ -294,6 +325,11 @@ void biz_sched_try_ended(biz_run *run, biz_ti *ti, int try_number, biz_outcome o
         char *x = cJSON_PrintUnformatted(ti->xcom);
         biz_log_event(BIZ_LOG_DEBUG, "xcom", id, try_number, "xcom %s", x ? x : "?");
         free(x);
+    }
+    char mapbuf[200];
+    if (out == BIZ_OUT_SUCCESS && ti->feeds_map && biz_map_check_push(ti, mapbuf, sizeof mapbuf)) {
+        out = BIZ_OUT_FAILED;   /* Airflow fails the task that pushed it (retried) */
+        msg = mapbuf;
     }
     switch (out) {
     case BIZ_OUT_SUCCESS:
@@ -349,11 +385,14 @@ static long dagrun_timeout_cb(biz_loop *loop, void *user)
                   "run %s timed out after %.0fs (dagrun_timeout): unfinished tasks skipped",
                   run->run_id, run->dagrun_timeout);
     for (int i = 0; i < run->n; i++) {
-        biz_ti *ti = &run->tis[i];
+        biz_ti *ti = run->tis[i];
         if (biz_ti_state_finished(ti->state))
             continue;
-        if (run->only_task >= 0 && i != run->only_task)
+        if (run->only_task >= 0 && i != run->only_task &&
+            !(ti->parent && ti->parent->index == run->only_task))
             continue;
+        if (ti->nmaps > 0)
+            continue;   /* follows its instances, skipped here */
         if (ti->cur)
             biz_try_abort(ti->cur);
         biz_loop_timer_cancel(run->loop, ti->retry_timer);
@@ -374,8 +413,8 @@ void biz_sched_start(biz_run *run)
     /* Every waiting task is decided once; later only those whose upstream
      * tasks finish are looked at again. In reverse, so that the worklist
      * (a stack) decides them in DAG order. */
-    for (int i = run->n - 1; i >= 0; i--)
-        if (run->tis[i].state == BIZ_TI_NONE)
+    for (int i = run->nstatic - 1; i >= 0; i--)
+        if (run->tis[i]->state == BIZ_TI_NONE)
             biz_idx_push(&run->todo, i);
     run->start_mono = biz_loop_now_ms();
     biz_log_event(BIZ_LOG_INFO, "run_start", NULL, 0, "run %s of %s: %d task(s)",
@@ -418,7 +457,7 @@ void biz_sched_interrupt(biz_run *run, int signo, const char *signame)
     char why[64];
     snprintf(why, sizeof why, "interrupted by %s", signame);
     for (int i = 0; i < run->n; i++) {
-        biz_ti *ti = &run->tis[i];
+        biz_ti *ti = run->tis[i];
         biz_loop_timer_cancel(run->loop, ti->retry_timer);
         ti->retry_timer = 0;
         if (ti->cur) {

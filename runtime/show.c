@@ -45,9 +45,9 @@ void biz_show_list(FILE *f, const biz_run *run)
     int w1 = 4, w2 = 8, w3 = 8, w4 = 12;
     for (int i = 0; i < run->n; i++) {
         char *up = upstream_list(run->dag, i);
-        int a = (int)strlen(run->tis[i].def->task_id);
-        int b = (int)(strlen(op_name(run->tis[i].def->op)) + strlen(st_mark(&run->tis[i])));
-        int c = up ? (int)strlen(up) : 0, d = (int)strlen(biz_trigger_names[run->tis[i].rule]);
+        int a = (int)strlen(run->tis[i]->def->task_id) + (run->tis[i]->map ? 4 : 0);
+        int b = (int)(strlen(op_name(run->tis[i]->def->op)) + strlen(st_mark(run->tis[i])));
+        int c = up ? (int)strlen(up) : 0, d = (int)strlen(biz_trigger_names[run->tis[i]->rule]);
         w1 = a > w1 ? a : w1;
         w2 = b > w2 ? b : w2;
         w3 = c > w3 ? c : w3;
@@ -59,11 +59,14 @@ void biz_show_list(FILE *f, const biz_run *run)
     for (int i = 0; i < run->n; i++) {
         char *up = upstream_list(run->dag, i);
         /* the owner argument (default_args' too), Airflow's 'airflow' when none */
-        const cJSON *owner = cJSON_GetObjectItemCaseSensitive(run->tis[i].args, "owner");
-        char op[128];
-        snprintf(op, sizeof op, "%s%s", op_name(run->tis[i].def->op), st_mark(&run->tis[i]));
-        fprintf(f, "%-*s  %-*s  %-*s  %-*s  %s\n", w1, run->tis[i].def->task_id, w2, op, w3, up ? up : "?",
-                w4, biz_trigger_names[run->tis[i].rule], cJSON_IsString(owner) ? owner->valuestring : "airflow");
+        const cJSON *owner = cJSON_GetObjectItemCaseSensitive(run->tis[i]->args, "owner");
+        /* A mapped task as Airflow's UI shows it, "call [ ]": its
+         * instances only exist in a run. */
+        char id[600], op[128];
+        snprintf(id, sizeof id, "%s%s", run->tis[i]->def->task_id, run->tis[i]->map ? " [ ]" : "");
+        snprintf(op, sizeof op, "%s%s", op_name(run->tis[i]->def->op), st_mark(run->tis[i]));
+        fprintf(f, "%-*s  %-*s  %-*s  %-*s  %s\n", w1, id, w2, op, w3, up ? up : "?",
+                w4, biz_trigger_names[run->tis[i]->rule], cJSON_IsString(owner) ? owner->valuestring : "airflow");
         free(up);
     }
 }
@@ -101,8 +104,9 @@ static void dot_node(FILE *f, const biz_task_def *d, int st, const char *indent)
             fputc('\\', f);
         fputc(*s, f);
     }
-    /* setups and teardowns marked, as Airflow's graph view does */
-    fprintf(f, "\\n%s%s\"];\n", op_name(d->op), st == 1 ? " (setup)" : st == 2 ? " (teardown)" : "");
+    /* mapped tasks, setups and teardowns marked, as Airflow's graph view does */
+    fprintf(f, "%s\\n%s%s\"];\n", d->map_json ? " [ ]" : "", op_name(d->op),
+            st == 1 ? " (setup)" : st == 2 ? " (teardown)" : "");
 }
 
 /* Prints the DAG as Graphviz DOT, groups as clusters. */
@@ -195,7 +199,7 @@ int biz_show_plan(FILE *f, biz_run *run)
     int errors = 0, k = 0;
     fprintf(f, "Plan of %s, run %s (dry run: nothing is called; an XCom not given with --xcom shows as <xcom of task 'ID'>)\n", run->dag->dag_id, run->run_id);
     for (int i = 0; i < run->n; i++) {
-        biz_ti *ti = &run->tis[i];
+        biz_ti *ti = run->tis[i];
         if (run->only_task >= 0 && i != run->only_task)
             continue;
         char *up = upstream_list(run->dag, i);
@@ -208,6 +212,31 @@ int biz_show_plan(FILE *f, biz_run *run)
         if (ti->exec_timeout >= 0)
             fprintf(f, "; execution_timeout: %gs", ti->exec_timeout);
         fputc('\n', f);
+        if (ti->map) {
+            /* What each instance takes, known when the DAG runs. */
+            const cJSON *kw = cJSON_GetObjectItemCaseSensitive(ti->map, "expand_kwargs"), *a;
+            const cJSON *ex = cJSON_GetObjectItemCaseSensitive(ti->map, "expand");
+            const cJSON *each = kw ? NULL : ex;
+            cJSON_ArrayForEach(a, each) {
+                const char *up = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(a, "xcom"));
+                char *v = up ? NULL : cJSON_PrintUnformatted(a);
+                char *r = v ? biz_log_redact(v) : NULL;
+                if (up)
+                    fprintf(f, "      mapped: %s = each item of the XCom of task '%s'\n", a->string, up);
+                else
+                    fprintf(f, "      mapped: %s = each of %s (%d)\n", a->string, r ? r : "?",
+                            cJSON_GetArraySize(a));
+                free(r);
+                free(v);
+            }
+            if (kw) {
+                const char *up = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(kw, "xcom"));
+                if (up)
+                    fprintf(f, "      mapped: the arguments of each dict of the XCom of task '%s'\n", up);
+                else
+                    fprintf(f, "      mapped: the arguments of each of %d dicts\n", cJSON_GetArraySize(kw));
+            }
+        }
         char *err = NULL, *notes = NULL;
         cJSON *args = biz_ctx_render_args_plan(run, ti, &err, &notes);
         if (notes)
@@ -255,12 +284,20 @@ void biz_show_summary(FILE *f, const biz_run *run, biz_log_format format)
         if (run->interrupted)
             cJSON_AddStringToObject(o, "interrupted_by", run->interrupted == SIGINT ? "SIGINT" : "SIGTERM");
         cJSON *tasks = cJSON_AddArrayToObject(o, "tasks");
-        for (int i = 0; i < run->n; i++) {
-            const biz_ti *ti = &run->tis[i];
-            if (run->only_task >= 0 && i != run->only_task)
+        int *order = biz_run_show_order(run);
+        for (int k = 0; order && k < run->n; k++) {
+            int i = order[k];
+            const biz_ti *ti = run->tis[i];
+            if (!biz_run_shows(run, i))
                 continue;
             cJSON *t = cJSON_CreateObject();
             cJSON_AddStringToObject(t, "task", ti->def->task_id);
+            if (ti->parent)
+                cJSON_AddNumberToObject(t, "map_index", ti->map_index);
+            if (ti->map_label)
+                cJSON_AddStringToObject(t, "rendered_map_index", ti->map_label);
+            if (ti->nmaps >= 0)
+                cJSON_AddNumberToObject(t, "mapped", ti->nmaps);
             cJSON_AddStringToObject(t, "state", biz_ti_state_names[ti->state]);
             cJSON_AddNumberToObject(t, "tries", ti->tries);
             if (ti->first_start && ti->end)
@@ -272,6 +309,7 @@ void biz_show_summary(FILE *f, const biz_run *run, biz_log_format format)
             }
             cJSON_AddItemToArray(tasks, t);
         }
+        free(order);
         char *s = cJSON_PrintUnformatted(o);
         if (s)
             fprintf(f, "%s\n", s);
@@ -281,19 +319,29 @@ void biz_show_summary(FILE *f, const biz_run *run, biz_log_format format)
     }
     int w = 4;
     for (int i = 0; i < run->n; i++) {
-        int l = (int)strlen(run->tis[i].def->task_id);
+        int l = (int)strlen(run->tis[i]->def->task_id);
         w = l > w ? l : w;
     }
     fprintf(f, "%-*s  %-15s  %5s  %10s\n", w, "TASK", "STATE", "TRIES", "DURATION");
-    for (int i = 0; i < run->n; i++) {
-        const biz_ti *ti = &run->tis[i];
-        if (run->only_task >= 0 && i != run->only_task)
+    int *order = biz_run_show_order(run);
+    for (int k = 0; order && k < run->n; k++) {
+        const biz_ti *ti = run->tis[order[k]];
+        if (!biz_run_shows(run, order[k]))
             continue;
-        char dur[32];
+        char dur[32], extra[80] = "";
         fmt_duration(ti, dur, sizeof dur);
-        fprintf(f, "%-*s  %-15s  %5d  %10s\n", w, ti->def->task_id,
-                biz_ti_state_names[ti->state], ti->tries, dur);
+        /* A mapped task says into how many instances; an instance shows
+         * its map_index_template label. */
+        char *label = ti->map_label ? biz_log_redact(ti->map_label) : NULL;
+        if (ti->nmaps >= 0)
+            snprintf(extra, sizeof extra, "  (mapped: %d)", ti->nmaps);
+        else if (label)
+            snprintf(extra, sizeof extra, "  %.70s", label);
+        free(label);
+        fprintf(f, "%-*s  %-15s  %5d  %10s%s\n", w, ti->def->task_id,
+                biz_ti_state_names[ti->state], ti->tries, dur, extra);
     }
+    free(order);
     fprintf(f, "run %s: %s%s\n", run->run_id, run_states[run->state],
             run->interrupted == SIGINT ? " (interrupted by SIGINT)" :
             run->interrupted ? " (interrupted by SIGTERM)" : "");

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "state.h"
+#include "map.h"
 #include "log.h"
 #include "schedule.h"
 #include "base64.h"
@@ -672,6 +673,17 @@ static void tb_task(tbuf *b, const biz_ti *ti, const char *log)
         tb_s(b, ", \"history\": ");
         tb_json(b, ti->history, 0);
     }
+    if (ti->parent) {
+        tb_s(b, ", \"map_index\": ");
+        tb_int(b, ti->map_index);
+        if (ti->map_label) {
+            tb_s(b, ", \"rendered_map_index\": ");
+            tb_masked(b, ti->map_label);
+        }
+    } else if (ti->nmaps >= 0) {
+        tb_s(b, ", \"mapped\": ");
+        tb_int(b, ti->nmaps);
+    }
     tb_s(b, ", \"log\": ");
     if (log && ti->tries > 0)
         tb_str(b, log);
@@ -722,11 +734,19 @@ static void tb_record(tbuf *b, const biz_run *run, const biz_store *st, long jou
     else
         tb_s(b, "null");
     tb_s(b, ",\n  \"tasks\": {");
-    for (int i = 0; i < run->n; i++) {
-        tb_s(b, i ? ",\n    " : "\n    ");
-        tb_str(b, run->tis[i].def->task_id);
-        tb_s(b, ": ");
-        tb_task(b, &run->tis[i], log);
+    /* Each mapped task followed by its instances, in map index order. */
+    int first = 1;
+    for (int i = 0; i < run->nstatic; i++) {
+        const biz_ti *ti = run->tis[i];
+        int n = ti->nmaps > 0 ? ti->nmaps : 0;
+        for (int k = -1; k < n; k++) {
+            const biz_ti *x = k < 0 ? ti : run->tis[ti->map_first + k];
+            tb_s(b, first ? "\n    " : ",\n    ");
+            first = 0;
+            tb_str(b, x->def->task_id);
+            tb_s(b, ": ");
+            tb_task(b, x, log);
+        }
     }
     free(log);
     tb_s(b, run->n ? "\n  }\n}\n" : "}\n}\n");
@@ -937,6 +957,60 @@ int biz_record_check(const cJSON *rec, char *err, size_t errlen)
     return 0;
 }
 
+/* Applies one task's record entry rt (NULL: none) to ti for --resume:
+ * returns 1 when it runs again, 0 when it keeps its recorded state. */
+/* Gives ti its recorded outcome (state sv, ntries tries): times, reason,
+ * map label, XComs and branch. */
+static void keep_recorded(biz_ti *ti, const cJSON *rt, biz_ti_state sv, int ntries)
+{
+    const char *reason = jstr(rt, "reason");
+    biz_ti_set_state(ti, sv);
+    ti->tries = ti->try_base = ntries;
+    ti->first_start = biz_record_time(rt, "start_date");
+    ti->end = biz_record_time(rt, "end_date");
+    free(ti->reason);
+    ti->reason = reason ? strdup(reason) : NULL;
+    const char *label = jstr(rt, "rendered_map_index");
+    if (label && ti->parent) {
+        free(ti->map_label);
+        ti->map_label = strdup(label);
+    }
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(rt, "xcom");
+    if (cJSON_IsObject(x)) {
+        cJSON_Delete(ti->xcom);
+        ti->xcom = biz_record_value(x);
+        if (!ti->xcom)
+            ti->xcom = cJSON_CreateObject();
+    }
+    const cJSON *b = cJSON_GetObjectItemCaseSensitive(rt, "branch");
+    if (cJSON_IsArray(b)) {
+        cJSON_Delete(ti->branch);
+        ti->branch = cJSON_Duplicate(b, 1);
+    }
+}
+
+static int record_tries(const cJSON *rt)
+{
+    const cJSON *tries = cJSON_GetObjectItemCaseSensitive(rt, "tries");
+    return cJSON_IsNumber(tries) && tries->valueint > 0 ? tries->valueint : 0;
+}
+
+/* Applies one task's record entry rt (NULL: none) to ti for --resume:
+ * returns 1 when it runs again, 0 when it keeps its recorded state. */
+int biz_record_apply_task(biz_ti *ti, const cJSON *rt)
+{
+    int ntries = record_tries(rt);
+    const char *st = jstr(rt, "state");
+    int sv = state_from_name(st);
+    if (!rt || sv < 0 || biz_record_should_rerun(st, jstr(rt, "reason"))) {
+        /* Runs again; its try numbers (and log files) continue. */
+        ti->tries = ti->try_base = ntries;
+        return 1;
+    }
+    keep_recorded(ti, rt, (biz_ti_state)sv, ntries);
+    return 0;
+}
+
 /* Applies a record to a fresh run for --resume. */
 int biz_record_apply(biz_run *run, const cJSON *rec, char *err, size_t errlen)
 {
@@ -1033,14 +1107,22 @@ int biz_record_apply_clear(biz_run *run, const cJSON *rec, const unsigned char *
     const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(rec, "tasks");
     int rerun = 0;
     for (int i = 0; i < run->n; i++) {
-        biz_ti *ti = &run->tis[i];
+        biz_ti *ti = run->tis[i];
         const cJSON *rt = cJSON_GetObjectItemCaseSensitive(tasks, ti->def->task_id);
-        const cJSON *tries = cJSON_GetObjectItemCaseSensitive(rt, "tries");
-        int ntries = cJSON_IsNumber(tries) && tries->valueint > 0 ? tries->valueint : 0;
+        int ntries = record_tries(rt);
         const char *st = jstr(rt, "state"), *reason = jstr(rt, "reason");
         int sv = state_from_name(st);
         cJSON_Delete(ti->history);
         ti->history = history_of(rt);
+        const cJSON *mapped = cJSON_GetObjectItemCaseSensitive(rt, "mapped");
+        if (ti->map && !(clear && clear[i]) && cJSON_IsNumber(mapped) && mapped->valueint > 0 &&
+            mapped->valueint <= 1000000) {
+            /* A mapped task expands again, its instances that were kept
+             * taking their record's state (map.h). */
+            biz_map_keep_restore(ti, tasks, mapped->valueint);
+            rerun++;
+            continue;
+        }
         /* A resume runs what did not succeed; a rerun what it clears (and
          * what never finished), keeping every other outcome, a failure
          * included, as Airflow's clear does. */
@@ -1054,24 +1136,7 @@ int biz_record_apply_clear(biz_run *run, const cJSON *rec, const unsigned char *
             rerun++;
             continue;
         }
-        biz_ti_set_state(ti, (biz_ti_state)sv);
-        ti->tries = ti->try_base = ntries;
-        ti->first_start = biz_record_time(rt, "start_date");
-        ti->end = biz_record_time(rt, "end_date");
-        free(ti->reason);
-        ti->reason = reason ? strdup(reason) : NULL;
-        const cJSON *x = cJSON_GetObjectItemCaseSensitive(rt, "xcom");
-        if (cJSON_IsObject(x)) {
-            cJSON_Delete(ti->xcom);
-            ti->xcom = biz_record_value(x);
-            if (!ti->xcom)
-                ti->xcom = cJSON_CreateObject();
-        }
-        const cJSON *b = cJSON_GetObjectItemCaseSensitive(rt, "branch");
-        if (cJSON_IsArray(b)) {
-            cJSON_Delete(ti->branch);
-            ti->branch = cJSON_Duplicate(b, 1);
-        }
+        keep_recorded(ti, rt, (biz_ti_state)sv, ntries);
     }
     return rerun;
 }
@@ -1118,8 +1183,8 @@ static void stop_starting(biz_run *run)
     biz_loop_timer_cancel(run->loop, run->timeout_timer);
     run->timeout_timer = 0;
     for (int i = 0; i < run->n; i++) {
-        biz_loop_timer_cancel(run->loop, run->tis[i].retry_timer);
-        run->tis[i].retry_timer = 0;
+        biz_loop_timer_cancel(run->loop, run->tis[i]->retry_timer);
+        run->tis[i]->retry_timer = 0;
     }
 }
 
@@ -1430,7 +1495,7 @@ void biz_store_detach(biz_store *st)
 static void clear_changed(biz_run *run)
 {
     for (int i = 0; i < run->changed.n; i++)
-        run->tis[run->changed.v[i]].dirty = 0;
+        run->tis[run->changed.v[i]]->dirty = 0;
     run->changed.n = 0;
 }
 
@@ -1496,7 +1561,7 @@ static int journal_append(biz_store *st)
     b->n = 0;
     int finished = 0;
     for (int i = 0; i < run->changed.n; i++) {
-        const biz_ti *ti = &run->tis[run->changed.v[i]];
+        const biz_ti *ti = run->tis[run->changed.v[i]];
         tb_s(b, "{\"t\": ");
         tb_str(b, ti->def->task_id);
         tb_s(b, ", \"v\": ");

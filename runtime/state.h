@@ -134,6 +134,10 @@ int biz_record_apply(biz_run *run, const cJSON *rec, char *err, size_t errlen);
  * time; the run's and the tasks' histories in rec are carried over. */
 int biz_record_apply_clear(biz_run *run, const cJSON *rec, const unsigned char *clear,
                            const char *action, char *err, size_t errlen);
+/* Applies one task's entry rt of a record (NULL: none) to ti as
+ * biz_record_apply does: 1 when the task runs again, 0 when it keeps its
+ * recorded state, tries, times and XComs. */
+int biz_record_apply_task(biz_ti *ti, const cJSON *rt);
 
 /* Attaches run to st: its changes are recorded (base record and journal,
  * see above), every line it logs goes to the run's log file. */

@@ -39,6 +39,10 @@ typedef struct biz_tpl_env {
     /* The task being rendered, for ti.task_id and ti.try_number. */
     const char *task_id;
     int try_number;
+    /* ti.map_index: map_index when is_mapped, else -1 (Airflow's value for
+     * a task that is not mapped). */
+    int is_mapped;
+    int map_index;
     void *user;
 } biz_tpl_env;
 

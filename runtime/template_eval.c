@@ -557,6 +557,8 @@ static int eval_attr(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
             r = set_json(cx, n, out, task ? cJSON_CreateString(task) : cJSON_CreateNull());
         } else if (!strcmp(name, "try_number")) {
             r = set_json(cx, n, out, biz_tpl_new_int(cx->env ? cx->env->try_number : 1));
+        } else if (!strcmp(name, "map_index")) {
+            r = set_json(cx, n, out, biz_tpl_new_int(cx->env && cx->env->is_mapped ? cx->env->map_index : -1));
         } else if (!strcmp(name, "dag_id") || !strcmp(name, "run_id")) {
             const cJSON *x = !strcmp(name, "dag_id") ? var_item(cx, "dag", "dag_id") : var_item(cx, "run_id", NULL);
             r = set_json(cx, n, out, x ? cJSON_Duplicate(x, 1) : cJSON_CreateNull());

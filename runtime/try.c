@@ -103,6 +103,14 @@ void biz_try_begin(biz_run *run, biz_ti *ti)
         free(err);
         return;
     }
+    const cJSON *label = ti->parent ? biz_try_arg(t, "map_index_template") : NULL;
+    if (label) {
+        /* Airflow's rendered map index (text, as Jinja renders it): the
+         * instance's label in records and summaries. */
+        free(ti->map_label);
+        ti->map_label = cJSON_IsString(label) ? strdup(label->valuestring) : cJSON_PrintUnformatted(label);
+        biz_ti_touch(ti);
+    }
     if (ti->exec_timeout >= 0)
         t->timeout_timer = biz_loop_timer_add(run->loop, (long)(ti->exec_timeout * 1000),
                                               exec_timeout_cb, t);

@@ -97,8 +97,11 @@ def cmd_run(path, dag_id, conf, out_path):
     dr = dag.test(run_conf=conf)
     result = {"dag_id": dag_id, "state": str(dr.state), "tasks": {}}
     for ti in dr.get_task_instances():
-        xcoms = XCom.get_many(run_id=dr.run_id, dag_ids=dag_id, task_ids=ti.task_id).all()
-        result["tasks"][ti.task_id] = {
+        xcoms = XCom.get_many(run_id=dr.run_id, dag_ids=dag_id, task_ids=ti.task_id,
+                              map_indexes=ti.map_index).all()
+        # A mapped instance as bizc's record names it: "task_id[map_index]".
+        key = ti.task_id if ti.map_index < 0 else "%s[%d]" % (ti.task_id, ti.map_index)
+        result["tasks"][key] = {
             "state": str(ti.state) if ti.state else "none",
             "tries": ti.try_number,
             "xcom": {x.key: _plain(x.value) for x in xcoms},

@@ -232,7 +232,10 @@ class Bizc:
         tasks = {tid: {"state": t.get("state"), "tries": t.get("tries", 0),
                        "xcom": record_value(t.get("xcom")) or {},
                        "start": t.get("start_date"), "end": t.get("end_date")}
-                 for tid, t in rec.get("tasks", {}).items()}
+                 for tid, t in rec.get("tasks", {}).items()
+                 # A mapped task's own entry sums its instances up: Airflow
+                 # has only the instances ("id[k]" on both sides).
+                 if "mapped" not in t}
         return {"dag_id": rec.get("dag_id"), "state": rec.get("state"), "tasks": tasks,
                 "edges": self.edges(exe)}
 
@@ -245,7 +248,8 @@ class Bizc:
             cols = re.split(r"\s{2,}", line.strip())
             if len(cols) < 4:
                 continue
-            tid, ups, rule = cols[0], cols[2], cols[3]
+            # A mapped task shows as "id [ ]", as in Airflow's UI.
+            tid, ups, rule = re.sub(r" \[ \]$", "", cols[0]), cols[2], cols[3]
             tasks.append(tid)
             rules[tid] = rule
             if ups != "-":

@@ -34,6 +34,9 @@ One HTTP server on loopback (standard library only) that plays:
         /garbage/http          a malformed HTTP response, raw on the socket
         /text                  200 text/plain "hello <name>"
         /empty                 200 with an empty body
+        /items/<n>             200, a JSON list of n items
+                               {"invoice": "INV-0000", "n": 0}, ... (what a
+                               mapped task maps over)
         /async/...             options of an asynchronous call (below)
     Query `_status=<code>` / `_slow_ms=<ms>` or headers `X-Fake-Status` /
     `X-Fake-Slow-Ms` do the same as /status and /slow.
@@ -52,7 +55,7 @@ One HTTP server on loopback (standard library only) that plays:
         GET  /_s3                   the S3 stores made (bucket, key, status)
         POST /_reset                clears calls, counters, overrides, pending stores
         POST /_behave/<name>?status=404&slow_ms=..&garbage=1&text=1&empty=1
-                                    &async=base64|string|never|garbage
+                                    &async=base64|string|never|garbage&items=N
                                     every later call to service <name> (or
                                     api_id <name>) behaves so, whatever its
                                     entry: how tests drive fixed example DAGs
@@ -252,6 +255,7 @@ class Behaviour:
         self.text = False
         self.empty = False
         self.async_mode = None     # None, "base64", "string", "never", "garbage"
+        self.items = None          # /items/<n>: answer a list of n items
 
 
 def _int(s, default=0):
@@ -291,6 +295,9 @@ def parse_behaviour(segments, query, headers, override=None):
         elif s == "empty":
             b.empty = True
             i += 1
+        elif s == "items" and i + 1 < n:
+            b.items = max(0, _int(segments[i + 1]))
+            i += 2
         elif s == "async":
             if i + 1 < n and segments[i + 1] in ("base64", "string", "never", "garbage"):
                 b.async_mode = segments[i + 1]
@@ -318,6 +325,8 @@ def parse_behaviour(segments, query, headers, override=None):
             b.garbage_http = v not in ("", "0", "false")
         elif k == "async" and v in ("base64", "string", "never", "garbage"):
             b.async_mode = v
+        elif k == "items":
+            b.items = max(0, _int(v))
     if b.status < 200 or b.status > 599:
         b.status = 400
     return b
@@ -624,6 +633,8 @@ class Handler(BaseHTTPRequestHandler):
                 self._send(b.status, b"")
             elif b.text:
                 self._send(b.status, "hello %s" % name, ctype="text/plain; charset=utf-8")
+            elif b.items is not None:
+                self._send(b.status, [{"invoice": "INV-%04d" % k, "n": k} for k in range(b.items)])
             else:
                 self._send(b.status, echo)
         finally:
@@ -648,6 +659,8 @@ class Handler(BaseHTTPRequestHandler):
                 body = ""
             elif b.garbage or b.text:
                 body = "this is {not json" if b.garbage else "hello %s" % echo["service"]
+            elif b.items is not None:
+                body = [{"invoice": "INV-%04d" % k, "n": k} for k in range(b.items)]
             else:
                 body = echo
             doc = {"statusCode": b.status, "headers": {"content-type": "application/json"},

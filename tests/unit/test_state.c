@@ -18,10 +18,10 @@ static const int up_b[] = { 0 };
 static const int up_c[] = { 1 };
 static const int up_d[] = { 0 };
 static const biz_task_def tasks[] = {
-    { "a", BIZ_OP_EMPTY, NULL, "{}", NULL, 0, NULL, 0, 1, 1 },
-    { "b", BIZ_OP_EMPTY, NULL, "{}", up_b, 1, NULL, 0, 2, 1 },
-    { "c", BIZ_OP_EMPTY, NULL, "{\"retries\": 2}", up_c, 1, NULL, 0, 3, 1 },
-    { "d", BIZ_OP_EMPTY, NULL, "{\"depends_on_past\": true}", up_d, 1, NULL, 0, 4, 1 },
+    { "a", BIZ_OP_EMPTY, NULL, "{}", NULL, 0, NULL, 0, 1, 1, NULL },
+    { "b", BIZ_OP_EMPTY, NULL, "{}", up_b, 1, NULL, 0, 2, 1, NULL },
+    { "c", BIZ_OP_EMPTY, NULL, "{\"retries\": 2}", up_c, 1, NULL, 0, 3, 1, NULL },
+    { "d", BIZ_OP_EMPTY, NULL, "{\"depends_on_past\": true}", up_d, 1, NULL, 0, 4, 1, NULL },
 };
 static const biz_dag_def dag = {
     "t_dag", "t.biz", "00", "test", NULL,
@@ -84,17 +84,17 @@ static void test_round_trip(void)
     run->run_number = 7;
     cJSON_AddStringToObject(run->conf, "k", "v");
     run->state = BIZ_RUN_RUNNING;
-    run->tis[0].state = BIZ_TI_SUCCESS;
-    run->tis[0].tries = 1;
-    run->tis[0].first_start = 1704153600.5;
-    run->tis[0].end = 1704153601.25;
+    run->tis[0]->state = BIZ_TI_SUCCESS;
+    run->tis[0]->tries = 1;
+    run->tis[0]->first_start = 1704153600.5;
+    run->tis[0]->end = 1704153601.25;
     biz_run_xcom_push(run, 0, "return_value", cJSON_Parse("{\"x\": [1, 2, \"three\"]}"));
-    run->tis[1].state = BIZ_TI_FAILED;
-    run->tis[1].tries = 3;
-    run->tis[1].reason = strdup("HTTP 500");
-    run->tis[2].state = BIZ_TI_UPSTREAM_FAILED;
-    run->tis[3].state = BIZ_TI_RUNNING;   /* a killed run leaves this */
-    run->tis[3].tries = 1;
+    run->tis[1]->state = BIZ_TI_FAILED;
+    run->tis[1]->tries = 3;
+    run->tis[1]->reason = strdup("HTTP 500");
+    run->tis[2]->state = BIZ_TI_UPSTREAM_FAILED;
+    run->tis[3]->state = BIZ_TI_RUNNING;   /* a killed run leaves this */
+    run->tis[3]->tries = 1;
 
     cJSON *rec = biz_record_from_run(run, NULL);
     char *text = cJSON_Print(rec);
@@ -118,17 +118,17 @@ static void test_round_trip(void)
     CU_ASSERT_EQUAL(again->interval_end, T("2024-01-03"));
     CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(again->conf, "k")->valuestring, "v");
     /* The success is kept with its XCom and times... */
-    CU_ASSERT_EQUAL(again->tis[0].state, BIZ_TI_SUCCESS);
-    CU_ASSERT_EQUAL(again->tis[0].tries, 1);
-    CU_ASSERT_DOUBLE_EQUAL(again->tis[0].first_start, 1704153600.5, 1e-6);
-    CU_ASSERT_DOUBLE_EQUAL(again->tis[0].end, 1704153601.25, 1e-6);
+    CU_ASSERT_EQUAL(again->tis[0]->state, BIZ_TI_SUCCESS);
+    CU_ASSERT_EQUAL(again->tis[0]->tries, 1);
+    CU_ASSERT_DOUBLE_EQUAL(again->tis[0]->first_start, 1704153600.5, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(again->tis[0]->end, 1704153601.25, 1e-6);
     CU_ASSERT_TRUE(cJSON_Compare(biz_run_xcom_get(again, 0, NULL),
                                  biz_run_xcom_get(run, 0, NULL), 1));
     /* ...the rest starts again, try numbers continuing. */
     for (int i = 1; i < 4; i++) {
-        CU_ASSERT_EQUAL(again->tis[i].state, BIZ_TI_NONE);
-        CU_ASSERT_EQUAL(again->tis[i].try_base, again->tis[i].tries);
-        CU_ASSERT_EQUAL(again->tis[i].tries, run->tis[i].tries);
+        CU_ASSERT_EQUAL(again->tis[i]->state, BIZ_TI_NONE);
+        CU_ASSERT_EQUAL(again->tis[i]->try_base, again->tis[i]->tries);
+        CU_ASSERT_EQUAL(again->tis[i]->tries, run->tis[i]->tries);
     }
     /* Serializing the resumed run gives the same kept parts. */
     cJSON *rec2 = biz_record_from_run(again, NULL);
@@ -157,10 +157,10 @@ static void test_redaction(void)
     cJSON_AddStringToObject(run->conf, "password", "my s3cr3t-token here");
     cJSON_AddStringToObject(run->conf, "customer", "ACME");
     biz_run_xcom_push(run, 0, "return_value", cJSON_CreateString("Bearer s3cr3t-token"));
-    run->tis[0].state = BIZ_TI_SUCCESS;  /* kept by a resume, XComs and all */
-    run->tis[0].tries = 1;
+    run->tis[0]->state = BIZ_TI_SUCCESS;  /* kept by a resume, XComs and all */
+    run->tis[0]->tries = 1;
     biz_run_xcom_push(run, 1, "return_value", cJSON_CreateString("no secret here"));
-    run->tis[1].reason = strdup("401 with s3cr3t-token");
+    run->tis[1]->reason = strdup("401 with s3cr3t-token");
     cJSON *rec = biz_record_from_run(run, NULL);
     char *text = cJSON_PrintUnformatted(rec);
     /* No secret in the record: messages masked, data holding one sealed. */
@@ -175,7 +175,7 @@ static void test_redaction(void)
     CU_ASSERT_EQUAL_FATAL(biz_record_apply(again, rec, err, sizeof err) >= 0, 1);
     CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(again->conf, "password")->valuestring,
                            "my s3cr3t-token here");
-    const cJSON *x = cJSON_GetObjectItem(again->tis[0].xcom, "return_value");
+    const cJSON *x = cJSON_GetObjectItem(again->tis[0]->xcom, "return_value");
     CU_ASSERT_PTR_NOT_NULL_FATAL(x);
     CU_ASSERT_STRING_EQUAL(x->valuestring, "Bearer s3cr3t-token");
     cJSON_Delete(rec);
@@ -275,10 +275,10 @@ static void test_depends_on_past(void)
     cJSON *recs = records(rows, 3);
     biz_run *run = new_run();   /* logical date 2024-01-02: previous = 01-01, failed */
     CU_ASSERT_EQUAL(biz_plan_depends_on_past(run, recs), 1);
-    CU_ASSERT_PTR_NULL(run->tis[0].blocked);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(run->tis[3].blocked);
-    CU_ASSERT_PTR_NOT_NULL(strstr(run->tis[3].blocked, SCHED_ID("2024-01-01")));
-    CU_ASSERT_PTR_NOT_NULL(strstr(run->tis[3].blocked, "failed"));
+    CU_ASSERT_PTR_NULL(run->tis[0]->blocked);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(run->tis[3]->blocked);
+    CU_ASSERT_PTR_NOT_NULL(strstr(run->tis[3]->blocked, SCHED_ID("2024-01-01")));
+    CU_ASSERT_PTR_NOT_NULL(strstr(run->tis[3]->blocked, "failed"));
     biz_plan_prev_success(run, recs);
     CU_ASSERT_TRUE(run->has_prev_success);
     CU_ASSERT_EQUAL(run->prev_success_start, T("2023-12-31"));
@@ -345,10 +345,10 @@ static void test_files_and_lock(void)
 static cJSON *sound_record(void)
 {
     biz_run *run = new_run();
-    run->tis[0].state = BIZ_TI_SUCCESS;
-    run->tis[0].tries = 1;
-    run->tis[0].first_start = 1704153600.5;
-    run->tis[0].end = 1704153601.25;
+    run->tis[0]->state = BIZ_TI_SUCCESS;
+    run->tis[0]->tries = 1;
+    run->tis[0]->first_start = 1704153600.5;
+    run->tis[0]->end = 1704153601.25;
     cJSON *rec = biz_record_from_run(run, NULL);
     biz_run_free(run);
     CU_ASSERT_PTR_NOT_NULL_FATAL(rec);
@@ -420,7 +420,7 @@ static void test_hostile_records(void)
         biz_run *run = new_run();
         CU_ASSERT_EQUAL(biz_record_apply(run, rec, err, sizeof err), -1);
         CU_ASSERT_PTR_NOT_NULL(strstr(err, "malformed run record"));
-        CU_ASSERT_EQUAL(run->tis[0].tries, 0);
+        CU_ASSERT_EQUAL(run->tis[0]->tries, 0);
         /* --show prints what it can without crashing. */
         FILE *f = tmpfile();
         CU_ASSERT_PTR_NOT_NULL_FATAL(f);
@@ -444,11 +444,11 @@ static void test_strict_json(void)
     biz_run_xcom_push(run, 0, "return_value", cJSON_CreateString(bad));
     biz_run_xcom_push(run, 0, "ok", cJSON_CreateString(good));
     biz_run_xcom_push(run, 0, "k\xff", cJSON_CreateString("key"));
-    run->tis[0].state = BIZ_TI_SUCCESS;
-    run->tis[0].tries = 1;
-    run->tis[1].state = BIZ_TI_FAILED;
-    run->tis[1].reason = strdup("HTTP 500: \xfe\xff");
-    run->tis[1].tries = 1;
+    run->tis[0]->state = BIZ_TI_SUCCESS;
+    run->tis[0]->tries = 1;
+    run->tis[1]->state = BIZ_TI_FAILED;
+    run->tis[1]->reason = strdup("HTTP 500: \xfe\xff");
+    run->tis[1]->tries = 1;
     cJSON *rec = biz_record_from_run(run, NULL);   /* parsed from the text written */
     CU_ASSERT_PTR_NOT_NULL_FATAL(rec);
     const cJSON *a = cJSON_GetObjectItem(cJSON_GetObjectItem(rec, "tasks"), "a");
@@ -474,11 +474,11 @@ static void test_one_char_secret(void)
     biz_run *run = new_run();
     biz_run_xcom_push(run, 0, "return_value", cJSON_CreateString("order/1001"));
     biz_run_xcom_push(run, 0, "status_code", cJSON_CreateNumber(201));
-    run->tis[0].state = BIZ_TI_SUCCESS;
-    run->tis[0].tries = 1;
-    run->tis[1].state = BIZ_TI_FAILED;
-    run->tis[1].tries = 1;
-    run->tis[1].reason = strdup("got status 1");
+    run->tis[0]->state = BIZ_TI_SUCCESS;
+    run->tis[0]->tries = 1;
+    run->tis[1]->state = BIZ_TI_FAILED;
+    run->tis[1]->tries = 1;
+    run->tis[1]->reason = strdup("got status 1");
     cJSON *rec = biz_record_from_run(run, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(rec);
     const cJSON *b = cJSON_GetObjectItem(cJSON_GetObjectItem(rec, "tasks"), "b");
@@ -486,8 +486,8 @@ static void test_one_char_secret(void)
     biz_run *again = new_run();
     char err[256];
     CU_ASSERT_EQUAL_FATAL(biz_record_apply(again, rec, err, sizeof err) >= 0, 1);
-    char *was = cJSON_PrintUnformatted(run->tis[0].xcom);
-    char *now = cJSON_PrintUnformatted(again->tis[0].xcom);
+    char *was = cJSON_PrintUnformatted(run->tis[0]->xcom);
+    char *now = cJSON_PrintUnformatted(again->tis[0]->xcom);
     CU_ASSERT_STRING_EQUAL(now, "{\"return_value\":\"order/1001\",\"status_code\":201}");
     CU_ASSERT_STRING_EQUAL(now, was);
     free(was);

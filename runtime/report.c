@@ -52,6 +52,10 @@ typedef struct rtask {
     const char **lines;       /* into the log copy */
     int nlines, lcap, more;
     int layer, row;
+    /* Dynamic task mapping: an instance "send[3]" points at its task (and
+     * shares its definition); a task lists its instances in map order. */
+    int parent;               /* -1: not an instance */
+    int first_inst, last_inst, next_inst, ninst;
 } rtask;
 
 typedef struct report {
@@ -137,14 +141,24 @@ static void log_line(report *r, const char *line)
     if (!when || !open)
         return;
     open += 2;
-    const char *close = strstr(open, "] ");
+    /* "[task #3] ": the try is " #digits] "; a mapped instance's id has
+     * brackets of its own ("[send[3] #1] "). Lines without a try: "[task] ". */
+    const char *hash = NULL, *close = NULL;
+    for (const char *p = open; *p && !hash; p++) {
+        if (p[0] != ' ' || p[1] != '#' || p[2] < '0' || p[2] > '9')
+            continue;
+        const char *d = p + 2;
+        while (*d >= '0' && *d <= '9')
+            d++;
+        if (d[0] == ']' && d[1] == ' ') {
+            hash = p;
+            close = d;
+        }
+    }
+    if (!close)
+        close = strstr(open, "] ");
     if (!close)
         return;
-    /* "[task #3]": the try follows the last " #". */
-    const char *hash = NULL;
-    for (const char *p = open; p + 1 < close; p++)
-        if (p[0] == ' ' && p[1] == '#')
-            hash = p;
     size_t idlen = (size_t)((hash ? hash : close) - open);
     int k = find(r, open, idlen);
     if (k < 0)
@@ -200,6 +214,21 @@ static void report_free(report *r)
     free(r->hash);
 }
 
+/* The mapped task whose instance id is ("send[3]": send's index), or -1.
+ * The record holds instances in map order. */
+static int instance_of(const report *r, const char *id)
+{
+    size_t n = strlen(id);
+    const char *open = memchr(id, '[', n);
+    if (!open || n < 3 || id[n - 1] != ']' || open + 1 == id + n - 1)
+        return -1;
+    for (const char *d = open + 1; d < id + n - 1; d++)
+        if (*d < '0' || *d > '9')
+            return -1;
+    int p = find(r, id, (size_t)(open - id));
+    return p >= 0 && r->t[p].def && r->t[p].def->map_json ? p : -1;
+}
+
 /* The tasks: the DAG's, in its order, then those only the record has. */
 static int report_build(report *r, const biz_dag_def *dag, const cJSON *rec, char *log)
 {
@@ -218,6 +247,7 @@ static int report_build(report *r, const biz_dag_def *dag, const cJSON *rec, cha
         rtask *t = &r->t[r->n];
         t->id = dag->tasks[i].task_id;
         t->def = &dag->tasks[i];
+        t->parent = t->first_inst = t->last_inst = t->next_inst = -1;
         t->rec = cJSON_IsObject(tasks) ? cJSON_GetObjectItemCaseSensitive(tasks, t->id) : NULL;
         if (find(r, t->id, strlen(t->id)) >= 0)
             continue;
@@ -230,6 +260,19 @@ static int report_build(report *r, const biz_dag_def *dag, const cJSON *rec, cha
         rtask *t = &r->t[r->n];
         t->id = e->string;
         t->rec = e;
+        t->parent = t->first_inst = t->last_inst = t->next_inst = -1;
+        int p = instance_of(r, t->id);
+        if (p >= 0) {
+            rtask *pt = &r->t[p];
+            t->parent = p;
+            t->def = pt->def;
+            if (pt->last_inst >= 0)
+                r->t[pt->last_inst].next_inst = r->n;
+            else
+                pt->first_inst = r->n;
+            pt->last_inst = r->n;
+            pt->ninst++;
+        }
         add_index(r, r->n++);
     }
     /* Layers: the longest path from a root (tasks come upstream first). */
@@ -239,6 +282,8 @@ static int report_build(report *r, const biz_dag_def *dag, const cJSON *rec, cha
     for (int i = 0; i < r->n; i++) {
         rtask *t = &r->t[i];
         t->layer = 0;
+        if (t->parent >= 0)
+            continue;   /* drawn as its task */
         for (int k = 0; t->def && k < t->def->nupstream; k++) {
             int u = t->def->upstream[k];
             if (u >= 0 && u < i && r->t[u].layer + 1 > t->layer)
@@ -344,6 +389,7 @@ static const char *CSS =
     "#graph{overflow:auto;max-height:70vh;border:1px solid #ddd}"
     "#graph text{font:12px sans-serif;pointer-events:none}"
     "g.node rect{stroke:#333;stroke-width:1}g.node.grp rect{stroke-dasharray:4 2}"
+    "g.node.mapped rect{stroke-width:3;stroke:#555}"
     "g.node.hit rect{stroke:#06f;stroke-width:3}.faded{opacity:.15}"
     ".gantt{position:relative;border-left:1px solid #ccc}"
     ".grow{display:flex;align-items:center;height:18px}"
@@ -369,7 +415,7 @@ static const char *JS =
     " }\n"
     " if(first){var gr=document.getElementById('graph'),b=first.getBBox();\n"
     "  gr.scrollLeft=Math.max(0,b.x-60);gr.scrollTop=Math.max(0,b.y-60);}\n"
-    " if(v){var d=document.querySelectorAll('details.group');for(var k=0;k<d.length;k++)d[k].open=true;}\n"
+    " if(v){var d=document.querySelectorAll('details.group,details.mapped');for(var k=0;k<d.length;k++)d[k].open=true;}\n"
     "}\n"
     "q.addEventListener('input',apply);\n"
     "if(location.hash.indexOf('#q=')===0){q.value=decodeURIComponent(location.hash.slice(3));apply();}\n"
@@ -382,6 +428,26 @@ static const char *JS =
     "})();\n";
 
 enum { NODE_W = 170, NODE_H = 30, GAP_X = 50, GAP_Y = 14 };
+
+/* ": 198 success, 2 failed", a mapped task's instances by state (as
+ * badges when badges is set). */
+static void instance_counts(FILE *f, const report *r, const rtask *t, int badges)
+{
+    const char *sep = ": ";
+    for (size_t k = 0; k < sizeof colors / sizeof *colors; k++) {
+        int n = 0;
+        for (int j = t->first_inst; j >= 0; j = r->t[j].next_inst)
+            n += strcmp(state_of(&r->t[j]), colors[k].state) == 0;
+        if (!n)
+            continue;
+        if (badges)
+            fprintf(f, " <span class=\"badge\" style=\"background:%s\">%d %s</span>", colors[k].color, n,
+                    colors[k].state);
+        else
+            fprintf(f, "%s%d %s", sep, n, colors[k].state);
+        sep = ", ";
+    }
+}
 
 static void graph(FILE *f, const report *r)
 {
@@ -410,13 +476,23 @@ static void graph(FILE *f, const report *r)
     fputs("</g>\n", f);
     for (int i = 0; i < r->n; i++) {
         const rtask *t = &r->t[i];
+        if (t->parent >= 0)
+            continue;
         const char *st = state_of(t), *grp = t->def ? t->def->group_id : NULL;
+        int mapped = t->def && t->def->map_json;
         long x = GAP_X + (long)t->layer * (NODE_W + GAP_X), y = GAP_Y + (long)t->row * (NODE_H + GAP_Y);
-        fprintf(f, "<g class=\"node st-%s%s\" data-task=\"", st, grp ? " grp" : "");
+        fprintf(f, "<g class=\"node st-%s%s%s\" data-task=\"", st, grp ? " grp" : "", mapped ? " mapped" : "");
         esc(f, t->id);
-        fprintf(f, "\" data-state=\"%s\" data-idx=\"%d\"><title>", st, i);
+        fprintf(f, "\" data-state=\"%s\" data-idx=\"%d\"", st, i);
+        if (mapped)
+            fprintf(f, " data-mapped=\"%d\"", t->ninst);
+        fputs("><title>", f);
         esc(f, t->id);
         fprintf(f, ": %s", st);
+        if (mapped) {
+            fprintf(f, ", mapped into %d instance%s", t->ninst, t->ninst == 1 ? "" : "s");
+            instance_counts(f, r, t, 0);
+        }
         if (grp) {
             fputs(" (group ", f);
             esc(f, grp);
@@ -428,10 +504,16 @@ static void graph(FILE *f, const report *r)
         const char *label = t->id;
         if (grp && strncmp(label, grp, strlen(grp)) == 0 && label[strlen(grp)] == '.')
             label += strlen(grp) + 1;
-        char cut[32];
-        snprintf(cut, sizeof cut, "%s", label);
-        if (strlen(label) > 24)
-            strcpy(cut + 22, "..");
+        /* A mapped task as Airflow's graph shows it: "send [200]". */
+        char suffix[16] = "";
+        if (mapped)
+            snprintf(suffix, sizeof suffix, " [%d]", t->ninst);
+        char cut[48];
+        int room = 24 - (int)strlen(suffix);
+        if ((int)strlen(label) > room)
+            snprintf(cut, sizeof cut, "%.*s..%s", room - 2, label, suffix);
+        else
+            snprintf(cut, sizeof cut, "%s%s", label, suffix);
         int dark = !strcmp(st, "success") || !strcmp(st, "failed") || !strcmp(st, "killed");
         if (grp) {
             char gcut[32];
@@ -541,29 +623,55 @@ static void task_details(FILE *f, const rtask *t, int idx)
     fputs("</details>\n", f);
 }
 
+/* Writes task i (its Gantt row, or its details); a mapped task's
+ * instances follow in a collapsible block, closed when there are many. */
+static void one_task(FILE *f, const report *r, int i, int gantt)
+{
+    const rtask *t = &r->t[i];
+    if (gantt)
+        gantt_row(f, r, t);
+    else
+        task_details(f, t, i);
+    if (t->ninst == 0)
+        return;
+    fprintf(f, "<details class=\"mapped\" data-of=\"");
+    esc(f, t->id);
+    fprintf(f, "\" data-instances=\"%d\"%s><summary>%d mapped instance%s of <b>", t->ninst,
+            t->ninst <= 20 ? " open" : "", t->ninst, t->ninst == 1 ? "" : "s");
+    esc(f, t->id);
+    fputs("</b>", f);
+    instance_counts(f, r, t, 1);
+    fputs("</summary>\n", f);
+    for (int j = t->first_inst; j >= 0; j = r->t[j].next_inst)
+        if (gantt)
+            gantt_row(f, r, &r->t[j]);
+        else
+            task_details(f, &r->t[j], j);
+    fputs("</details>\n", f);
+}
+
 /* Writes the tasks in DAG order, a group's in a collapsible block (its
  * tasks need not be next to each other: each group once, where its first
- * task is). */
+ * task is); a mapped task's instances come with it. */
 static void grouped(FILE *f, const report *r, int gantt)
 {
     unsigned char *done = calloc((size_t)r->n + 1, 1);
     if (!done)
         return;
+    for (int i = 0; i < r->n; i++)
+        done[i] = r->t[i].parent >= 0;
     for (int i = 0; i < r->n; i++) {
         if (done[i])
             continue;
         const char *g = r->t[i].def ? r->t[i].def->group_id : NULL;
         if (!g) {
             done[i] = 1;
-            if (gantt)
-                gantt_row(f, r, &r->t[i]);
-            else
-                task_details(f, &r->t[i], i);
+            one_task(f, r, i, gantt);
             continue;
         }
         int count = 0;
         for (int j = i; j < r->n; j++)
-            count += r->t[j].def && r->t[j].def->group_id && !strcmp(r->t[j].def->group_id, g);
+            count += !done[j] && r->t[j].def && r->t[j].def->group_id && !strcmp(r->t[j].def->group_id, g);
         fputs("<details class=\"group\" open><summary>group <b>", f);
         esc(f, g);
         fprintf(f, "</b> <span class=\"dim\">(%d task%s)</span></summary>\n", count, count == 1 ? "" : "s");
@@ -571,10 +679,7 @@ static void grouped(FILE *f, const report *r, int gantt)
             if (done[j] || !r->t[j].def || !r->t[j].def->group_id || strcmp(r->t[j].def->group_id, g))
                 continue;
             done[j] = 1;
-            if (gantt)
-                gantt_row(f, r, &r->t[j]);
-            else
-                task_details(f, &r->t[j], j);
+            one_task(f, r, j, gantt);
         }
         fputs("</details>\n", f);
     }

@@ -47,6 +47,21 @@ assert_match "the summary says into how many" "send +success +0 +[0-9.]+s +\\(ma
 out=$("$EXE" --list 2>&1)
 assert_contains "--list shows the task as mapped" "$out" "send [ ]"
 
+# The HTML report: the mapped task is one box in the graph, "send [200]";
+# its instances are listed under it, in map order, each with its tries.
+"$EXE" --state-dir "$RUN_STATE" --show last --html "$T/mapped.html" >/dev/null 2>&1
+assert_eq "report: written" 0 $?
+python3 "$(dirname "$0")/report_check.py" "$T/mapped.html" >"$T/mapped.json"
+pj() { python3 -c 'import json, sys; p = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$T/mapped.json" "$1"; }
+assert_eq "report: the mapped task is one box, with its count" '{'"'"'send'"'"': 200}' "$(pj 'p["mapped"]')"
+assert_eq "report: no box per instance" '[]' "$(pj '[k for k in p["nodes"] if "[" in k]')"
+assert_eq "report: the instances under their task, in map order" True \
+    "$(pj 'p["instances"].get("send") == ["send[%d]" % k for k in range(200)]')"
+assert_eq "report: one Gantt bar per instance's try" '[]' \
+    "$(pj '[k for k in ["send[%d]" % k for k in range(200)] if len(p["bars"].get(k, [])) != 1]')"
+assert_contains "report: the box's title counts the instances by state" "$(cat "$T/mapped.html")" \
+    "mapped into 200 instances: 200 success"
+
 # ---------------------------------------------------------------- kill and resume
 reset_fake
 S="$T/s-kill"

@@ -10,7 +10,9 @@ JSON object: "nodes" {task: [state, fill]} (the graph's task boxes),
 blocks, counted once per list), "external" (every reference to something
 outside the page: a src, a link, an http(s) href or url()), "text" (the
 page's text, for searches), "logs" {task: text of its log block},
-"xcom" {task: text of its XCom cell}.
+"xcom" {task: text of its XCom cell}, "mapped" {task: instance count} (the
+graph's mapped task boxes), "instances" {task: [instance ids]} (the blocks
+of a mapped task's instances in the task list).
 """
 
 import html.parser
@@ -24,6 +26,8 @@ class Page(html.parser.HTMLParser):
         super().__init__(convert_charrefs=True)
         self.nodes, self.bars, self.details, self.external = {}, {}, [], []
         self.groups = 0
+        self.mapped, self.instances = {}, {}
+        self.inst_of = None    # the mapped block being read (task list)
         self.text = []
         self.logs, self.xcom = {}, {}
         self.node = None       # the graph node being read
@@ -49,6 +53,8 @@ class Page(html.parser.HTMLParser):
         if tag == "g" and "node" in cls:
             self.node = a["data-task"]
             self.nodes[self.node] = [a.get("data-state"), None]
+            if "mapped" in cls:
+                self.mapped[self.node] = int(a["data-mapped"])
         elif tag == "rect" and self.node is not None:
             self.nodes[self.node][1] = a.get("fill")
         elif tag == "div" and "grow" in cls and "data-task" in a:
@@ -58,10 +64,15 @@ class Page(html.parser.HTMLParser):
             bg = re.search(r"background:([^;\"]+)", a.get("style") or "")
             self.bars[self.row].append([int(a["data-try"]), a["data-state"], bg.group(1) if bg else None])
         elif tag == "details":
-            self.dstack.append("task" if "task" in cls else "group")
+            self.dstack.append("task" if "task" in cls else "mapped" if "mapped" in cls else "group")
             if "task" in cls:
                 self.task = a["data-task"]
                 self.details.append(self.task)
+                if self.inst_of is not None:
+                    self.instances[self.inst_of].append(self.task)
+            elif "mapped" in cls:
+                self.inst_of = a["data-of"]
+                self.instances.setdefault(self.inst_of, [])
             elif "group" in cls:
                 self.groups += 1
         elif tag == "div" and "log" in cls and self.task is not None:
@@ -76,8 +87,12 @@ class Page(html.parser.HTMLParser):
     def handle_endtag(self, tag):
         if tag == "g":
             self.node = None
-        if tag == "details" and self.dstack and self.dstack.pop() == "task":
-            self.task = None
+        if tag == "details" and self.dstack:
+            kind = self.dstack.pop()
+            if kind == "task":
+                self.task = None
+            elif kind == "mapped":
+                self.inst_of = None
         if tag == "div" and self.in_log:
             self.in_log = 0
         if tag == "td":
@@ -102,7 +117,7 @@ def main():
     p.close()
     print(json.dumps({"nodes": p.nodes, "bars": p.bars, "details": p.details, "groups": p.groups,
                       "external": p.external, "text": "".join(p.text), "logs": p.logs,
-                      "xcom": p.xcom}, sort_keys=True))
+                      "xcom": p.xcom, "mapped": p.mapped, "instances": p.instances}, sort_keys=True))
 
 
 if __name__ == "__main__":

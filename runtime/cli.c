@@ -41,6 +41,12 @@ static int opt_value(int argc, char **argv, int *i, const char *name,
     return 1;
 }
 
+/* The formats --graph writes: DOT itself, or what Graphviz's dot renders. */
+static int graph_format_ok(const char *f)
+{
+    return !strcmp(f, "dot") || !strcmp(f, "svg") || !strcmp(f, "png") || !strcmp(f, "pdf");
+}
+
 /* Parses argv. */
 int biz_cli_parse(int argc, char **argv, biz_cli *o, char *err, size_t errlen)
 {
@@ -53,7 +59,16 @@ int biz_cli_parse(int argc, char **argv, biz_cli *o, char *err, size_t errlen)
         int r;
         if (strcmp(a, "--dry-run") == 0) o->dry_run = 1;
         else if (strcmp(a, "--list") == 0) o->list = 1;
-        else if (strcmp(a, "--graph") == 0) o->graph = 1;
+        else if (strcmp(a, "--graph") == 0 || strncmp(a, "--graph=", 8) == 0) {
+            /* --graph [FORMAT]: a format word may follow (dot, svg, png, pdf) */
+            o->graph = 1;
+            const char *fmt = a[7] == '=' ? a + 8 : i + 1 < argc && argv[i + 1][0] != '-' ? argv[++i] : "dot";
+            if (!graph_format_ok(fmt)) {
+                snprintf(err, errlen, "--graph: unknown format '%s' (dot, svg, png or pdf)", fmt);
+                return -1;
+            }
+            o->graph_format = fmt;
+        }
         else if (strcmp(a, "--version") == 0) o->version = 1;
         else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) o->help = 1;
         else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) o->verbosity = -1;
@@ -217,7 +232,8 @@ void biz_cli_usage(FILE *f, const char *prog, const biz_dag_def *dag)
         "  --conf-file FILE     the same, read from FILE ('-' for stdin)\n"
         "  --dry-run            render every template, call nothing, print the plan\n"
         "  --list               list the tasks: operator, upstream tasks, trigger rule, owner\n"
-        "  --graph              print the DAG as Graphviz DOT\n"
+        "  --graph [FORMAT]     print the DAG as Graphviz DOT, or with FORMAT svg, png or\n"
+        "                       pdf rendered by Graphviz's dot (which must be installed)\n"
         "  --task ID            run one task alone, ignoring its upstream tasks\n"
         "  --xcom JSON          with --task: upstream XComs, {\"task_id\": {\"key\": value}}\n"
         "  --logical-date ISO   a manual run for that date (e.g. 2024-01-01)\n"

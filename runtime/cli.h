@@ -16,6 +16,7 @@ typedef struct biz_cli {
     const char *task;        /* --task */
     const char *xcom_json;   /* --xcom (with --task) */
     int dry_run, list, graph, version, help;
+    const char *graph_format;   /* with graph: "dot", or svg/png/pdf through Graphviz */
     biz_log_format log_format;
     int verbosity;           /* -q: -1, -v: 1 */
     /* Run state (state.h, runplan.h). */

@@ -235,7 +235,10 @@ int biz_main(const biz_dag_def *dag, int argc, char **argv)
         return EXIT_OK;
     }
     if (o.graph) {
-        biz_show_graph(stdout, dag);
+        if (biz_show_graph_as(stdout, dag, o.graph_format, err, sizeof err) < 0) {
+            fprintf(stderr, "%s: %s\n", prog, err);
+            return EXIT_FAILED;
+        }
         return EXIT_OK;
     }
     if (o.crontab)

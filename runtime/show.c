@@ -1,7 +1,11 @@
 /* show.c: --list, --graph, the --dry-run plan and the run's summary. */
+#include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include "show.h"
 #include "ops.h"
 #include "context.h"
@@ -345,4 +349,96 @@ void biz_show_summary(FILE *f, const biz_run *run, biz_log_format format)
     fprintf(f, "run %s: %s%s\n", run->run_id, run_states[run->state],
             run->interrupted == SIGINT ? " (interrupted by SIGINT)" :
             run->interrupted ? " (interrupted by SIGTERM)" : "");
+}
+
+/* The absolute path of Graphviz's dot on PATH, in buf; NULL when there is none. */
+static const char *find_dot(char *buf, size_t len)
+{
+    const char *path = getenv("PATH");
+    for (const char *p = path ? path : "/usr/bin:/bin"; *p;) {
+        size_t n = strcspn(p, ":");
+        if (n > 0 && (size_t)snprintf(buf, len, "%.*s/dot", (int)n, p) < len && access(buf, X_OK) == 0)
+            return buf;
+        p += n + (p[n] == ':');
+    }
+    return NULL;
+}
+
+/* --graph FORMAT: DOT when format is "dot", else what `dot -TFORMAT`
+ * renders from it, written to out. Returns 0, or -1 with a message (no
+ * Graphviz, dot failed). */
+int biz_show_graph_as(FILE *out, const biz_dag_def *dag, const char *format, char *err, size_t errlen)
+{
+    if (!format || strcmp(format, "dot") == 0) {
+        biz_show_graph(out, dag);
+        return 0;
+    }
+    char dot[4096];
+    if (!find_dot(dot, sizeof dot)) {
+        snprintf(err, errlen, "--graph %s needs Graphviz's 'dot', which is not on PATH (apt-get install graphviz); "
+                 "--graph alone prints the DOT text", format);
+        return -1;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&text, &len);
+    if (!m) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    biz_show_graph(m, dag);
+    if (fclose(m) != 0) {
+        free(text);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    fflush(out);
+    int in[2];
+    if (pipe(in) < 0) {
+        free(text);
+        snprintf(err, errlen, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    char tflag[16];
+    snprintf(tflag, sizeof tflag, "-T%s", format);
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* dot reads the DOT on stdin and writes to out's descriptor */
+        dup2(in[0], 0);
+        dup2(fileno(out), 1);
+        close(in[0]);
+        close(in[1]);
+        execl(dot, "dot", tflag, (char *)NULL);
+        _exit(127);
+    }
+    close(in[0]);
+    if (pid < 0) {
+        close(in[1]);
+        free(text);
+        snprintf(err, errlen, "fork: %s", strerror(errno));
+        return -1;
+    }
+    /* SIGPIPE when dot dies early: write() then fails with EPIPE instead */
+    void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+    for (size_t off = 0; off < len;) {
+        ssize_t w = write(in[1], text + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break;
+        off += (size_t)w;
+    }
+    close(in[1]);
+    signal(SIGPIPE, old);
+    free(text);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        snprintf(err, errlen, "%s -T%s failed (%s %d)", dot, format,
+                 WIFEXITED(status) ? "exit status" : "signal",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+        return -1;
+    }
+    return 0;
 }

@@ -62,6 +62,29 @@ if compile_check invoice "$EXAMPLES/invoice.biz"; then
     else
         skip "--graph: dot -Tsvg accepts it (graphviz is not installed)"
     fi
+    # --graph svg: the executable runs Graphviz itself.
+    if command -v dot >/dev/null; then
+        run_dag "$X" --graph svg
+        assert_eq "--graph svg: exit status 0" 0 "$RUN_RC"
+        assert_contains "--graph svg: an SVG" "$RUN_OUT" '<svg'
+        assert_eq "--graph svg: every task drawn" 4 \
+            "$(printf '%s\n' "$RUN_OUT" | grep -c '<title>\(create_invoice\|check_invoice\|send_to_customer\|mail_error\)</title>')"
+        run_dag "$X" --graph=png
+        assert_eq "--graph=png: a PNG" true "$(head -c 4 "$T/run.$RUN_N.out" | grep -q PNG && echo true)"
+    else
+        skip "--graph svg (graphviz is not installed)"
+    fi
+    # A PATH with what run_dag needs but no dot.
+    mkdir -p "$T/nodot"
+    for c in timeout date; do ln -sf "$(command -v $c)" "$T/nodot/$c"; done
+    PATH="$T/nodot" run_dag "$X" --graph svg
+    assert_eq "--graph svg without Graphviz: exit status 1" 1 "$RUN_RC"
+    assert_contains "--graph svg without Graphviz: says so" "$(cat "$T/run.$RUN_N.err")" \
+        "--graph svg needs Graphviz's 'dot', which is not on PATH (apt-get install graphviz)"
+    run_dag "$X" --graph jpg
+    assert_eq "--graph jpg: a usage error" 2 "$RUN_RC"
+    assert_contains "--graph jpg: names the formats" "$(cat "$T/run.$RUN_N.err")" \
+        "unknown format 'jpg' (dot, svg, png or pdf)"
 
     # --dry-run renders dag_run.conf and calls nothing.
     reset_fake

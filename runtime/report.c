@@ -740,8 +740,8 @@ int biz_report_html(FILE *f, const biz_dag_def *dag, const cJSON *rec, const cha
     fputs("<tr><th>tasks</th><td>", f);
     for (size_t k = 0; k < sizeof colors / sizeof *colors; k++) {
         int n = 0;
-        for (int i = 0; i < r.n; i++)
-            n += strcmp(state_of(&r.t[i]), colors[k].state) == 0;
+        for (int i = 0; i < r.n; i++)   /* a mapped task counts as its instances */
+            n += r.t[i].ninst == 0 && strcmp(state_of(&r.t[i]), colors[k].state) == 0;
         if (n)
             fprintf(f, "<span class=\"badge\" style=\"background:%s\">%d %s</span> ", colors[k].color, n,
                     colors[k].state);

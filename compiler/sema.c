@@ -537,6 +537,30 @@ static sx_val *call_pyfunc(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val 
     return ret ? ret : sx_new(S, BV_NONE, e->span);
 }
 
+/* What to write instead of an Airflow feature a compiled DAG cannot have,
+ * for the ones users reach for most; NULL for the others. */
+static const char *unsupported_advice(const char *name)
+{
+    static const struct { const char *name, *advice; } table[] = {
+        { "Variable.get", "write '{{ var.value.NAME }}' in a templated argument: the executable reads "
+                          "AIRFLOW_VAR_NAME from its environment when it runs" },
+        { "Variable.set", "pass values between tasks with XComs ('{{ ti.xcom_pull(task_ids=...) }}')" },
+        { "Dataset", "give the DAG a cron schedule, or schedule=None and start its executable after the "
+                     "producer's (cron, or a BashOperator at the producer's end)" },
+        { "TriggerDagRunOperator", "run the other DAG's executable from a BashOperator: "
+                                   "bash_command='/path/to/other_dag --conf ...'" },
+        { "ExternalTaskSensor", "order the two executables in one cron line (first && second), or wait on "
+                                "a service with TechMicroServiceSensor" },
+        { "HttpOperator", "call HTTP services with TechMicroServiceOperator (cws_name=... through the "
+                          "CoWorks directory, or api_id=... through the API gateway)" },
+        { "HttpSensor", "poll HTTP services with TechMicroServiceSensor" },
+    };
+    for (size_t i = 0; i < sizeof table / sizeof *table; i++)
+        if (!strcmp(name, table[i].name))
+            return table[i].advice;
+    return NULL;
+}
+
 sx_val *sx_call(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *fn)
 {
     biz_span at = sx_call_name_span(e);
@@ -621,8 +645,13 @@ sx_val *sx_call(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *fn)
     case BV_OPAQUE: {
         const char *name = fn->u.fn.name;
         size_t n = strlen(name);
+        const char *advice = unsupported_advice(name);
         if ((n > 8 && !strcmp(name + n - 8, "Operator")) || (n > 6 && !strcmp(name + n - 6, "Sensor")))
-            biz_error(S->d, at, supported_ops(S), "operator '%s' is not supported by bizc", name);
+            biz_error(S->d, at, advice ? advice : supported_ops(S), "operator '%s' is not supported by bizc", name);
+        else if (advice)
+            biz_error(S->d, at, advice, "'%s' cannot be compiled: %s", name,
+                      !strncmp(name, "Variable", 8) ? "a compiled DAG has no Airflow metadata database"
+                                                    : "a compiled DAG has no Airflow scheduler");
         else
             biz_error(S->d, at, NULL, "'%s' cannot be compiled: bizc does not know what it does", name);
         return sx_new(S, BV_REJECTED, e->span);
@@ -665,6 +694,10 @@ static int schedule_ok(biz_sema *S, sx_val *v, biz_span span, const char *name)
         return 0;
     if (v->kind == BV_NONE || v->kind == BV_DURATION)
         return 1;
+    if (v->kind == BV_LIST || v->kind == BV_TUPLE)   /* [Dataset(...)]: said where the Dataset is */
+        for (int i = 0; i < v->u.seq.n; i++)
+            if (v->u.seq.items[i]->kind == BV_REJECTED || v->u.seq.items[i]->kind == BV_ERROR)
+                return 0;
     if (v->kind == BV_STR) {
         char msg[300];
         int off;
@@ -672,8 +705,12 @@ static int schedule_ok(biz_sema *S, sx_val *v, biz_span span, const char *name)
             return 1;
         if (off >= 0)
             span = biz_span_at(sx_str_pos(S, v, off));
-        biz_error(S->d, span, "use a preset (@hourly, @daily, @weekly, @monthly, @quarterly, @yearly, @once), "
-                              "a cron expression such as '0 6 * * *', a timedelta, or None",
+        static const char *const presets[] = { "@once", "@hourly", "@daily", "@weekly", "@monthly",
+                                               "@quarterly", "@yearly", "@annually" };
+        const char *sug = v->u.str.s[0] == '@' ? biz_suggest(v->u.str.s, presets, 8) : NULL;
+        biz_error(S->d, span, sug ? sx_fmt(S, "did you mean '%s'?", sug)
+                                  : "use a preset (@hourly, @daily, @weekly, @monthly, @quarterly, @yearly, @once), "
+                                    "a cron expression such as '0 6 * * *', a timedelta, or None",
                   "%s", msg);
         return 0;
     }

@@ -1574,14 +1574,18 @@ static void do_with(biz_sema *S, sx_scope *sc, const biz_stmt *st, int in_dag)
         if (dv && (dv->kind == BV_ERROR || dv->kind == BV_REJECTED))
             return;
     }
+    if (call && call->kind != BIZ_E_CALL && call->kind != BIZ_E_BINOP && sx_scope_dag(sc)) {
+        /* `with teardown_task:`: a task made before */
+        sx_with_setup_teardown(S, sc, st, call, in_dag, body);
+        return;
+    }
     /* Airflow's setup/teardown context managers wire the tasks made in
      * the block between the setup and the teardown. */
     const biz_expr *cf = call && call->kind == BIZ_E_CALL ? call->u.call.func : NULL;
     if ((cf && cf->kind == BIZ_E_ATTR && cf->u.attr.name
          && (!strcmp(cf->u.attr.name, "as_teardown") || !strcmp(cf->u.attr.name, "as_setup")))
         || (call && call->kind == BIZ_E_BINOP && call->u.binop.op == BIZ_OP_RSHIFT)) {
-        biz_error(S->d, call->span, "write the dependencies out: setup >> [tasks] >> teardown.as_teardown(setups=setup)",
-                  "setup/teardown context managers (`with ...:` on a setup or teardown task) are not supported yet");
+        sx_with_setup_teardown(S, sc, st, call, in_dag, body);
         return;
     }
     if (!call || call->kind != BIZ_E_CALL || !call->u.call.func) {

@@ -165,6 +165,7 @@ typedef struct sx_task {
      * tasks; fail_dagrun: as_teardown(on_failure_fail_dagrun=True). */
     int setup, teardown, fail_dagrun;
     biz_span st_span;           /* the as_setup / as_teardown call */
+    int st_block;               /* wired by a setup/teardown `with` block (sema_setup.c) */
     sx_val *map;                /* a mapped task: its map spec (sema_map.c), else NULL */
 } sx_task;
 
@@ -424,6 +425,10 @@ sx_dag *sx_scope_dag(sx_scope *sc);
 /* The innermost TaskGroup whose `with` block sc is in, or NULL. */
 sx_tgroup *sx_scope_tgroup(sx_scope *sc);
 /* `with TaskGroup(...) as g:` (sema_group.c). */
+/* `with setup_or_teardown_task:` (sema_setup.c): evaluates ctx, runs the
+ * block, wires the tasks it made between the setup and the teardown. */
+void sx_with_setup_teardown(biz_sema *S, sx_scope *sc, const biz_stmt *st, const biz_expr *ctx, int in_dag,
+                            void (*body)(biz_sema *, sx_scope *, const biz_vec *, int));
 void sx_with_tgroup(biz_sema *S, sx_scope *sc, const biz_stmt *st, const biz_expr *call, sx_val *fn,
                     void (*body)(biz_sema *, sx_scope *, const biz_vec *, int));
 /* The id a task or group written as label gets inside tg (Airflow's

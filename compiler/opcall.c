@@ -499,6 +499,8 @@ static void add_arg(biz_sema *S, sx_scope *sc, call_args *ca, const biz_op_spec 
         biz_note(S->d, prev->key_span, "first given here");
         return;
     }
+    if (spec->type == BIZ_T_CALLABLE && ((expr && expr->kind == BIZ_E_NONE) || (value && value->kind == BV_NONE)))
+        return;   /* None: no callable, Airflow's default */
     if (spec->type == BIZ_T_CALLABLE) {
         biz_error(S->d, key_span, sx_callable_hint(S, spec),
                   "argument '%s' takes a Python callable, which a compiled DAG cannot run",
@@ -639,6 +641,8 @@ void sx_task_set_attr(biz_sema *S, sx_val *node, const char *name, sx_val *v, bi
                        : "%s has no argument '%s' to set", t->op->name, name);
         return;
     }
+    if (spec->type == BIZ_T_CALLABLE && v->kind == BV_NONE)
+        return;   /* None: no callable, Airflow's default */
     if (spec->type == BIZ_T_CALLABLE) {
         biz_error(S->d, name_span, sx_callable_hint(S, spec),
                   "argument '%s' takes a Python callable, which a compiled DAG cannot run", name);

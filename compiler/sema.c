@@ -764,6 +764,8 @@ void sx_check_default_args(biz_sema *S, sx_dag *dag, sx_val *da)
                         "unknown default_args key '%s'", k->u.str.s);
             continue;
         }
+        if (spec->type == BIZ_T_CALLABLE && v->kind == BV_NONE)
+            continue;   /* None: no callable, Airflow's default */
         if (spec->type == BIZ_T_CALLABLE) {
             biz_error(S->d, k->span, sx_callable_hint(S, spec),
                       "argument '%s' takes a Python callable, which a compiled DAG cannot run",
@@ -898,6 +900,8 @@ static void dag_set_args(biz_sema *S, sx_scope *sc, sx_dag *dag, const biz_expr 
             biz_note(S->d, prev->span, "first given here");
             continue;
         }
+        if (spec->spec.type == BIZ_T_CALLABLE && k->value && k->value->kind == BIZ_E_NONE)
+            continue;   /* None: no callable, Airflow's default */
         if (spec->spec.type == BIZ_T_CALLABLE) {
             biz_error(S->d, k->name_span,
                       !strcmp(k->name, "on_failure_callback")

@@ -1837,7 +1837,7 @@ static biz_ir *check(const biz_ast *ast, biz_ast *owned, biz_diags *d)
     if (S.ndags == 0 && !S.syntax_errors && !S.dag_call_rejected) {   /* else the DAG may be in what failed to parse */
         biz_pos start = { 1, 1, 0 };
         biz_error(d, biz_span_at(start), NULL,
-                  "no DAG in file: decorate a function with @biz(...) or use `with BizMicroService(...)`");
+                  "no DAG in file: write `with DAG(...):`, or decorate a function with @dag(...) or CoWorks' @biz(...)");
     }
     sx_map dag_ids = { NULL, NULL, 0, 0 };   /* id -> its first DAG */
     for (int i = 0; i < S.ndags; i++) {

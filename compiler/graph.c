@@ -94,8 +94,8 @@ static int has_edge(const sx_dag *dag, const adj *g, int from, int to)
     return 0;
 }
 
-/* Is a upstream of b, for every cws_task_id reference (task a read by its
- * owner b), answered before check_refs reports anything (no edge changes
+/* Is a upstream of b, for every cws_task_id or ti.xcom_pull reference (task
+ * a read by its owner b), answered before check_refs reports anything (no edge changes
  * while it runs). Walking up from each b to a costs the size of b's
  * upstream cone per reference: quadratic when many tasks of a chain read
  * its first task, or read a task that is not upstream of them. So the
@@ -113,7 +113,7 @@ static void cws_upstream(const sx_dag *dag, const adj *g, char *up)
         const sx_ref *r = &dag->refs[i];
         up[i] = 1;
         qa[i] = -1;
-        if (r->kind != REF_TASK_ARG || r->owner < 0 || strcmp(r->arg, "cws_task_id") != 0)
+        if (r->owner < 0 || !(r->kind == REF_XCOM || (r->kind == REF_TASK_ARG && !strcmp(r->arg, "cws_task_id"))))
             continue;
         int t = sx_find_task(dag, r->value);
         if (t >= 0 && t != r->owner) {
@@ -335,6 +335,12 @@ static void check_refs(biz_sema *S, sx_dag *dag, const adj *g)
                 biz_warning(S->d, r->span, sx_fmt(S, "add the dependency %s >> %s", r->value, o->id),
                             "'%s' reads the result of '%s', which is not upstream of it; it may run first",
                             o->id, r->value);
+        } else if (r->kind == REF_XCOM && !up[i]) {
+            /* Airflow adds no dependency for a pull written in a template:
+             * when the task pulled from has not run yet, the pull is None. */
+            biz_warning(S->d, r->span, sx_fmt(S, "add the dependency %s >> %s", r->value, o->id),
+                        "'%s' pulls the XCom of '%s', which is not upstream of it; the pull gives None "
+                        "when '%s' has not run yet", o->id, r->value, r->value);
         }
     }
     if (mc.built)

@@ -273,7 +273,7 @@ static void add_error(render_acc *acc, const biz_arg_spec *a, const biz_tpl_erro
     if (asprintf(&msg, "%s%stask '%s', argument '%s'%s: template error%s: %s%s%s",
                  acc->err ? acc->err : "", acc->err ? "\n" : "",
                  acc->ti->def->task_id, a->name, locbuf, at, e->message,
-                 where ? "\n  template: " : "", where ? where : "") < 0)
+                 where ? ", in the template: " : "", where ? where : "") < 0)
         msg = strdup("template error");
     free(acc->err);
     acc->err = msg;

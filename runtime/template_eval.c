@@ -679,7 +679,9 @@ static int eval_sub(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
         if (it)
             r = set_json(cx, n, out, cJSON_DetachItemViaPointer(v.j, it));
         else
-            r = set_undef(out, "key %s not found in %s", krepr ? krepr : "?", txt ? txt : "?");
+            r = set_undef(out, "key %s not found in %s%s", krepr ? krepr : "?", txt ? txt : "?",
+                          /* what a user running the executable can do about it */
+                          txt && !strcmp(txt, "dag_run.conf") ? " (give the run's conf with --conf '{...}')" : "");
     } else if (cJSON_IsArray(v.j) || cJSON_IsString(v.j)) {
         /* a string's characters are counted and walked, not indexed
          * through a table of offsets (8 bytes a byte of the string) */

@@ -958,9 +958,9 @@ static void test_rterr_undefined(void)
     RTERR("x {{ nope }}", 5, "'nope' is undefined");
     RTERR("{{ data.c }}", 3, "'data' has no attribute 'c'");
     RTERR("{{ dag_run.confs.x }}", 3, "'dag_run' has no attribute 'confs'");
-    RTERR("{{ dag_run.conf['x'] }}", 3, "key 'x' not found in dag_run.conf");
+    RTERR("{{ dag_run.conf['x'] }}", 3, "key 'x' not found in dag_run.conf (give the run's conf with --conf '{...}')");
     /* A parenthesized expression is quoted without its parentheses. */
-    RTERR("{{ (dag_run.conf)['x'] }}", 4, "key 'x' not found in dag_run.conf");
+    RTERR("{{ (dag_run.conf)['x'] }}", 4, "key 'x' not found in dag_run.conf (give the run's conf with --conf '{...}')");
     RTERR("{{ [1][5] }}", 3, "index 5 out of range for [1]");
     RTERR("{% if nope %}{% endif %}", 6, "'nope' is undefined");
     RTERR("{{ nope | upper }}", 3, "'nope' is undefined");

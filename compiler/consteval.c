@@ -1235,6 +1235,23 @@ static sx_val *eval_attr(biz_sema *S, sx_scope *sc, const biz_expr *e)
             v->u.trigger = r;
             return v;
         }
+        if (obj->kind == BV_BUILTIN && obj->u.fn.fn == FN_WEIGHT_RULE) {
+            /* Airflow's WeightRule is a str enum: its members are their values */
+            static const char *const members[] = { "DOWNSTREAM", "UPSTREAM", "ABSOLUTE" };
+            for (int i = 0; i < 3; i++)
+                if (!strcmp(name, members[i])) {
+                    char low[16];
+                    size_t k = 0;
+                    for (; members[i][k]; k++)
+                        low[k] = (char)tolower((unsigned char)members[i][k]);
+                    low[k] = 0;
+                    return sx_new_str(S, low, k, e->span);
+                }
+            const char *sug = biz_suggest(name, members, 3);
+            biz_error(S->d, e->u.attr.name_span, sug ? sx_fmt(S, "did you mean 'WeightRule.%s'?", sug) : NULL,
+                      "WeightRule has no member '%s'", name);
+            return new_err(S, e->span);
+        }
         return sx_resolve_member(S, obj, name, e->span);
     }
     default:

@@ -53,6 +53,7 @@ static const known_name known_names[] = {
     { "airflow.utils.helpers", "chain", FN_CHAIN },
     { "airflow.utils.helpers", "cross_downstream", FN_CROSS_DOWNSTREAM },
     { "airflow.utils.trigger_rule", "TriggerRule", FN_TRIGGER_RULE },
+    { "airflow.utils.weight_rule", "WeightRule", FN_WEIGHT_RULE },
     { "airflow.utils.task_group", "TaskGroup", FN_TASK_GROUP },
     { "airflow.utils.edgemodifier", "Label", FN_LABEL },
     { "airflow.models.param", "Param", FN_PARAM },

@@ -67,6 +67,7 @@ typedef enum sx_fn {
     FN_TASK_GROUP_DECORATOR,
     FN_CHAIN, FN_CROSS_DOWNSTREAM,
     FN_TRIGGER_RULE,  /* the TriggerRule class */
+    FN_WEIGHT_RULE,   /* the WeightRule class: its members are strings */
     FN_TASK_GROUP,    /* TaskGroup */
     FN_LABEL,         /* airflow.utils.edgemodifier.Label */
     FN_PARAM,         /* Param(default, ...) */

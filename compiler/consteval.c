@@ -281,7 +281,6 @@ const char *sx_kind_name(const sx_val *v)
     case BV_DICT: return "a dict";
     case BV_DURATION: return "a timedelta";
     case BV_DATETIME: return "a datetime";
-    case BV_TRIGGER: return "a trigger rule";
     case BV_NODE: return v->u.node.grp ? "a task group" : "a task";
     case BV_TGROUP: return "a task group";
     case BV_TGFUNC: return "a task group function";
@@ -473,7 +472,6 @@ cJSON *sx_to_json(const sx_val *v)
     case BV_STR: return cJSON_CreateString(v->u.str.s);
     case BV_DURATION: return cJSON_CreateNumber(v->u.dur);
     case BV_DATETIME: sx_iso(v->u.dt.t, buf); return cJSON_CreateString(buf);
-    case BV_TRIGGER: return cJSON_CreateString(biz_trigger_names[v->u.trigger]);
     /* Airflow resolves these to their values, not to text (template.h) */
     case BV_OUTPUT: {
         char *s = malloc(strlen(v->u.out.tpl) + sizeof BIZ_TPL_RESOLVE_MARK);
@@ -1231,9 +1229,9 @@ static sx_val *eval_attr(biz_sema *S, sx_scope *sc, const biz_expr *e)
                     return new_err(S, e->span);
                 }
             }
-            sx_val *v = sx_new(S, BV_TRIGGER, e->span);
-            v->u.trigger = r;
-            return v;
+            /* Airflow's TriggerRule is a str enum: a member is its value
+             * ("all_done"), wherever a string goes (a task_id too) */
+            return sx_new_str(S, biz_trigger_names[r], strlen(biz_trigger_names[r]), e->span);
         }
         if (obj->kind == BV_BUILTIN && obj->u.fn.fn == FN_WEIGHT_RULE) {
             /* Airflow's WeightRule is a str enum: its members are their values */
@@ -1548,7 +1546,6 @@ static int vals_equal(const sx_val *a, const sx_val *b)
     case BV_STR: return a->u.str.len == b->u.str.len && memcmp(a->u.str.s, b->u.str.s, a->u.str.len) == 0;
     case BV_DURATION: return a->u.dur == b->u.dur;
     case BV_DATETIME: return a->u.dt.t == b->u.dt.t;
-    case BV_TRIGGER: return a->u.trigger == b->u.trigger;
     case BV_LIST: case BV_TUPLE:
         if (a->u.seq.n != b->u.seq.n)
             return 0;
@@ -1583,7 +1580,6 @@ static uint64_t val_hash(const sx_val *v)
         return h;
     case BV_DURATION: return hash_double(v->u.dur);
     case BV_DATETIME: return (uint64_t)v->u.dt.t * 0x9E3779B97F4A7C15u;
-    case BV_TRIGGER: return (uint64_t)v->u.trigger + 2;
     case BV_LIST: case BV_TUPLE:
         for (int i = 0; i < v->u.seq.n; i++)
             h = (h ^ val_hash(v->u.seq.items[i])) * 1099511628211u;

@@ -594,8 +594,6 @@ static const char *rule_of(const sx_dag *dag, const sx_task *t, biz_span *at)
     const sx_val *defaults = t->tg ? t->tg->default_args : dag->default_args;
     const sx_val *v = a ? a->val : sx_dict_get(defaults, "trigger_rule");
     *at = a ? a->val_span : t->span;
-    if (v && v->kind == BV_TRIGGER)
-        return biz_trigger_names[v->u.trigger];
     if (v && v->kind == BV_STR)
         return v->u.str.s;
     return "all_success";

@@ -223,7 +223,7 @@ int sx_json_ok(biz_sema *S, const biz_arg_spec *spec, const sx_val *v, biz_span 
     case BV_ERROR: case BV_REJECTED:
         return 0;
     case BV_NONE: case BV_BOOL: case BV_INT: case BV_FLOAT: case BV_STR:
-    case BV_DURATION: case BV_DATETIME: case BV_TRIGGER:
+    case BV_DURATION: case BV_DATETIME:
         return 1;
     case BV_OUTPUT: case BV_PARAM:
         if (!(spec->flags & BIZ_A_TEMPLATED)) {
@@ -367,8 +367,6 @@ int sx_type_ok(biz_sema *S, const biz_arg_spec *spec, sx_val *v, biz_span span)
             return 1;
         break;
     case BIZ_T_TRIGGER:
-        if (v->kind == BV_TRIGGER)
-            return 1;
         if (v->kind == BV_STR) {
             if (biz_trigger_from_name(v->u.str.s) >= 0)
                 return 1;

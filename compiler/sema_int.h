@@ -40,7 +40,6 @@ typedef enum sx_kind {
     BV_LIST, BV_TUPLE, BV_DICT,
     BV_DURATION,  /* timedelta: seconds */
     BV_DATETIME,  /* an instant and its time zone (u.dt) */
-    BV_TRIGGER,   /* TriggerRule.X */
     BV_NODE,      /* a task or a group, in dependencies */
     BV_TGROUP,    /* an Airflow TaskGroup (with TaskGroup(...) as g) */
     BV_TGFUNC,    /* a @task_group decorated function */
@@ -103,7 +102,6 @@ struct sx_val {
         /* t: the instant, seconds since the epoch; tz: its zone's name
          * (NULL: UTC), as tzif.c loaded it */
         struct { int64_t t; const char *tz; } dt;
-        int trigger;
         struct { sx_dag *dag; int first, last; sx_group *grp; } node;
         struct { sx_dag *dag; int task; char *tpl; } out;
         sx_tgroup *tg;

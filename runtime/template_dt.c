@@ -368,10 +368,42 @@ int biz_tpl_is_td(const cJSON *j)
     return j && cJSON_IsNumber(j) && (j->type & BIZ_TPL_TD_BIT);
 }
 
+/* A date-time minus a date-time: pendulum's Interval(start, end), a
+ * timedelta (end - start, in seconds) that prints as
+ * "<Interval [start -> end]>". The printed form rides in the number's
+ * valuestring, which cJSON frees and duplicates with it. */
+static cJSON *new_interval(const cJSON *start, const cJSON *end)
+{
+    cJSON *j = new_td((end->valuedouble - start->valuedouble) / 1e6);
+    biz_tpl_buf b = { 0 };
+    biz_tpl_buf_adds(&b, "<Interval [");
+    biz_tpl_str_to(&b, start);
+    biz_tpl_buf_adds(&b, " -> ");
+    biz_tpl_str_to(&b, end);
+    biz_tpl_buf_adds(&b, "]>");
+    char *text = biz_tpl_buf_take(&b);
+    if (!j || !text) {
+        free(text);
+        cJSON_Delete(j);
+        return NULL;
+    }
+    j->valuestring = text;
+    return j;
+}
+
+int biz_tpl_is_interval(const cJSON *j)
+{
+    return biz_tpl_is_td(j) && j->valuestring;
+}
+
 /* Python's str() of a timedelta: "1 day, 2:03:04", "-1 day, 23:00:00",
  * "0:00:01.500000". */
 void biz_tpl_td_str_to(biz_tpl_buf *b, const cJSON *j)
 {
+    if (j->valuestring) {   /* an Interval */
+        biz_tpl_buf_adds(b, j->valuestring);
+        return;
+    }
     double us_total = round(j->valuedouble * 1e6);
     double days = floor(us_total / 86400e6);
     double rest = us_total - days * 86400e6;
@@ -438,10 +470,7 @@ int biz_tpl_dt_arith(struct biz_tpl_ctx *cx, const struct biz_tpl_node *n, int o
     } else if ((op == '+' || op == '-') && atd && btd) {
         *out = new_td(a->valuedouble + (op == '+' ? 1 : -1) * b->valuedouble);
     } else if (op == '-' && adt && bdt) {
-        /* pendulum gives an Interval, which prints as neither a timedelta
-         * nor a number */
-        return biz_tpl_fail(cx, n->start, "subtracting date-times is not supported (compare them, "
-                            "or subtract their .timestamp())");
+        *out = new_interval(b, a);
     } else {
         return biz_tpl_fail(cx, n->start, "unsupported operand type(s) for %s: '%s' and '%s'",
                             op == '+' ? "+" : op == '-' ? "-" : op == '*' ? "*" : op == '/' ? "/" : "this operator",
@@ -454,10 +483,20 @@ int biz_tpl_dt_arith(struct biz_tpl_ctx *cx, const struct biz_tpl_node *n, int o
 int biz_tpl_td_method(struct biz_tpl_ctx *cx, const struct biz_tpl_node *n, const cJSON *self,
                       const char *name, int nargs, cJSON **out)
 {
-    if (strcmp(name, "total_seconds"))
+    /* pendulum's Interval also counts whole units: in_hours() of 1 day
+     * 1:30 is 25 (rounded towards zero, as pendulum's int()) */
+    static const struct { const char *name; double unit; } in_units[] = {
+        { "in_weeks", 604800 }, { "in_days", 86400 }, { "in_hours", 3600 },
+        { "in_minutes", 60 }, { "in_seconds", 1 },
+    };
+    double unit = 0;
+    for (size_t i = 0; i < sizeof in_units / sizeof *in_units; i++)
+        if (!strcmp(name, in_units[i].name) && biz_tpl_is_interval(self))
+            unit = in_units[i].unit;
+    if (strcmp(name, "total_seconds") && unit == 0)
         return 1;
     if (nargs)
-        return biz_tpl_fail(cx, n->start, "total_seconds() takes no arguments");
-    *out = biz_tpl_new_float(self->valuedouble);
+        return biz_tpl_fail(cx, n->start, "%s() takes no arguments", name);
+    *out = unit ? biz_tpl_new_int(trunc(self->valuedouble / unit)) : biz_tpl_new_float(self->valuedouble);
     return *out ? 0 : biz_tpl_fail(cx, n->start, "out of memory");
 }

@@ -1328,7 +1328,8 @@ int biz_tpl_call_method(biz_tpl_ctx *cx, const biz_tpl_node *n, const cJSON *sel
         int r = biz_tpl_td_method(cx, n, self, name, nargs, out);
         if (r != 1)
             return r;
-        return biz_tpl_fail(cx, n->a->op, "'timedelta' object has no attribute '%s'", name);
+        return biz_tpl_fail(cx, n->a->op, "'%s' object has no attribute '%s'",
+                            biz_tpl_is_interval(self) ? "Interval" : "timedelta", name);
     }
     if (biz_tpl_is_dt(self)) {
         int r = biz_tpl_dt_method(cx, n, self, name, args, names, nargs, out);

@@ -158,6 +158,8 @@ const char *biz_tpl_closest(const char *s, const char *const *names);
 struct biz_tpl_ctx;
 /* True when j is a date-time value. */
 int biz_tpl_is_dt(const cJSON *j);
+/* A timedelta made by subtracting date-times (pendulum's Interval). */
+int biz_tpl_is_interval(const cJSON *j);
 /* isoformat(sep) of an instant in zone z (NULL UTC), into buf. */
 void biz_tpl_dt_format(time_t t, int us, const biz_tz_def *z, char sep, char *buf, size_t len);
 /* -1, 0, 1 as instant a is before, at, after b (both date-times). */

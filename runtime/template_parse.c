@@ -236,7 +236,7 @@ static const char *const known_methods[] = {
     /* a date-time's (template_dt.c) */
     "strftime", "isoformat", "add", "subtract", "in_timezone", "in_tz", "astimezone",
     "timestamp", "weekday", "isoweekday", "date", "to_date_string", "to_datetime_string",
-    "timedelta", "total_seconds", NULL};
+    "timedelta", "total_seconds", "in_weeks", "in_days", "in_hours", "in_minutes", "in_seconds", NULL};
 static const char *const known_functions[] = {"range", "dict", NULL};
 
 static int in_list(const char *s, const char *const *l)

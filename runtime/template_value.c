@@ -548,7 +548,7 @@ const char *biz_tpl_type_name(const cJSON *j)
     if (cJSON_IsBool(j))
         return "bool";
     if (biz_tpl_is_td(j))
-        return "timedelta";
+        return biz_tpl_is_interval(j) ? "Interval" : "timedelta";
     if (cJSON_IsNumber(j))
         return biz_tpl_num_is_int(j) ? "int" : "float";
     if (biz_tpl_is_dt(j))

@@ -458,8 +458,16 @@ static void test_datetimes(void)
     CHECK("{{ gap + macros.timedelta(days=1) }}", "2024-03-31 03:30:00+02:00");
     CHECK("{{ macros.timedelta(1) + macros.timedelta(hours=1) }} {{ macros.timedelta(1).total_seconds() }}",
           "1 day, 1:00:00 86400.0");
-    RTERR("{{ data_interval_end - logical_date }}", 3,
-          "subtracting date-times is not supported (compare them, or subtract their .timestamp())");
+    /* a date-time minus a date-time: pendulum's Interval (expected values from pendulum 3.3) */
+    CHECK("{{ data_interval_end - logical_date }}",
+          "<Interval [2024-01-02 00:00:00+00:00 -> 2024-01-03 00:00:00+00:00]>");
+    CHECK("{{ (data_interval_end - logical_date).total_seconds() }} {{ (data_interval_end - logical_date).in_hours() }}"
+          " {{ (data_interval_end - logical_date).in_days() }} {{ (logical_date - data_interval_end).in_hours() }}"
+          " {{ (logical_date - data_interval_end).total_seconds() }}", "86400.0 24 1 -24 -86400.0");
+    CHECK("{{ gap - logical_date }} {{ (gap - logical_date).in_weeks() }}",
+          "<Interval [2024-01-02 00:00:00+00:00 -> 2024-03-30 02:30:00+01:00]> 12");
+    CHECK("{{ data_interval_end - logical_date > macros.timedelta(hours=23) }}", "True");
+    RTERR("{{ macros.timedelta(1).in_hours() }}", 23, "'timedelta' object has no attribute 'in_hours'");
     RTERR("{{ logical_date * 2 }}", 3, "unsupported operand type(s) for *: 'DateTime' and 'int'");
     RTERR("{{ logical_date + macros.timedelta(days=9000000) }}", 3, "date value out of range");
     RTERR("{{ logical_date.add(years=8000) }}", 3, "add(): year 10024 is out of range");

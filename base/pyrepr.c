@@ -238,3 +238,61 @@ void biz_pyrepr_float(biz_buf *out, double d)
 {
     biz_pyrepr_double(out, d, 'r', 0, BIZ_PYREPR_DOT0);
 }
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = (char)(c | 0x20);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+biz_pyrepr_esc biz_pyrepr_unescape1(const char *s, size_t n, char out[BIZ_UTF8_MAX_LEN], int *outlen,
+                                    size_t *used)
+{
+    static const char plain[] = "\\\\''\"\"a\ab\bf\fn\nr\rt\tv\v";
+    char e = s[1];
+    *outlen = 0;
+    *used = 2;
+    for (const char *p = plain; *p; p += 2)
+        if (*p == e) {
+            out[0] = p[1];
+            *outlen = 1;
+            return BIZ_PYREPR_ESC_OK;
+        }
+    if (e == '\n')
+        return BIZ_PYREPR_ESC_OK;   /* a line continuation */
+    if (e == '\r') {
+        *used += n > 2 && s[2] == '\n';
+        return BIZ_PYREPR_ESC_OK;
+    }
+    if (e >= '0' && e <= '7') {
+        unsigned v = (unsigned)(e - '0');
+        while (*used < n && *used < 4 && s[*used] >= '0' && s[*used] <= '7')
+            v = v * 8 + (unsigned)(s[(*used)++] - '0');
+        *outlen = biz_utf8_put(v, out);
+        return BIZ_PYREPR_ESC_OK;
+    }
+    if (e == 'x' || e == 'u' || e == 'U') {
+        size_t digits = e == 'x' ? 2 : e == 'u' ? 4 : 8;
+        unsigned long v = 0;
+        for (; *used < n && *used < 2 + digits && hex_digit(s[*used]) >= 0; (*used)++)
+            v = v * 16 + (unsigned long)hex_digit(s[*used]);
+        if (*used < 2 + digits)
+            return BIZ_PYREPR_ESC_TRUNCATED;
+        if (v > BIZ_UTF8_MAX_CP || (v >= 0xd800 && v <= 0xdfff))
+            return BIZ_PYREPR_ESC_CODE_POINT;
+        *outlen = biz_utf8_put((unsigned)v, out);
+        return BIZ_PYREPR_ESC_OK;
+    }
+    if (e == 'N') {
+        if (n > 2 && s[2] == '{') {
+            size_t j = 3;
+            while (j < n && s[j] != '}' && s[j] != '\n')
+                j++;
+            *used = j < n && s[j] == '}' ? j + 1 : j;
+        }
+        return BIZ_PYREPR_ESC_NAMED;
+    }
+    return BIZ_PYREPR_ESC_UNKNOWN;
+}

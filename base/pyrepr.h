@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "utf8.h"
 
 /* Appends repr() of the str s[0..n) (UTF-8): quoted with ' unless it
  * holds a ' and no ", \\, the quote, \t \n \r and characters Python does
@@ -33,5 +34,23 @@ void biz_pyrepr_double(biz_buf *out, double d, char type, int prec, int flags);
 
 /* Appends repr() of a float: "2.5", "1e+16", "1000000000000000.0", "inf". */
 void biz_pyrepr_float(biz_buf *out, double d);
+
+/* What biz_pyrepr_unescape1 found. */
+typedef enum biz_pyrepr_esc {
+    BIZ_PYREPR_ESC_OK,          /* out holds what it stands for (nothing: a line continuation) */
+    BIZ_PYREPR_ESC_UNKNOWN,     /* not an escape (\d): Python keeps the backslash, the character */
+    BIZ_PYREPR_ESC_TRUNCATED,   /* \x, \u or \U with too few hex digits */
+    BIZ_PYREPR_ESC_CODE_POINT,  /* \u or \U past U+10FFFF or a surrogate (no UTF-8 for it) */
+    BIZ_PYREPR_ESC_NAMED,       /* \N{...}: needs Unicode's name table, which is not here */
+} biz_pyrepr_esc;
+
+/* Decodes the escape at s[0..n) (s[0] is a backslash, n >= 2) of a str
+ * literal as CPython does: \x, octal and \u / \U escapes stand for the
+ * code point, written as UTF-8 ('\xe9' is "\xc3\xa9", as the character
+ * U+00E9 is). The UTF-8 goes into out (*outlen bytes); *used is how many
+ * bytes of s the escape covers (the whole \N{...}, or the digits read, on
+ * an error). */
+biz_pyrepr_esc biz_pyrepr_unescape1(const char *s, size_t n, char out[BIZ_UTF8_MAX_LEN], int *outlen,
+                                    size_t *used);
 
 #endif

@@ -1129,6 +1129,8 @@ static int arith(biz_tpl_ctx *cx, const biz_tpl_node *n, int op, const cJSON *a,
         *out = ints ? biz_tpl_new_int(r) : biz_tpl_new_float(r);
         return *out ? 0 : biz_tpl_fail(cx, n->start, "out of memory");
     }
+    if (op == '%' && cJSON_IsString(a) && !biz_tpl_is_dt(a))
+        return biz_tpl_percent(cx, n, a->valuestring, b, out);
     if (op == '+' && cJSON_IsString(a) && cJSON_IsString(b)) {
         if (biz_tpl_check_str(cx, n->start, (double)strlen(a->valuestring) + (double)strlen(b->valuestring)) < 0)
             return -1;

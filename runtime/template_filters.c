@@ -26,7 +26,7 @@ static const fdef filters[] = {
     {"abs", {0}}, {"capitalize", {0}}, {"count", {0}},
     {"d", {"default_value", "boolean"}}, {"default", {"default_value", "boolean"}},
     {"ds", {0}}, {"ds_nodash", {0}},
-    {"first", {0}}, {"float", {"default"}}, {"int", {"default", "base"}},
+    {"first", {0}}, {"float", {"default"}}, {"format", {"*"}}, {"int", {"default", "base"}},
     {"items", {0}}, {"join", {"d", "attribute"}}, {"last", {0}}, {"length", {0}},
     {"list", {0}}, {"lower", {0}}, {"map", {"*"}},
     {"max", {"case_sensitive", "attribute"}}, {"min", {"case_sensitive", "attribute"}},
@@ -41,7 +41,7 @@ static const fdef filters[] = {
 #define NFILTERS (sizeof filters / sizeof filters[0])
 
 static const char *const filter_names[] = {
-    "abs", "capitalize", "count", "d", "default", "ds", "ds_nodash", "first", "float", "int", "items",
+    "abs", "capitalize", "count", "d", "default", "ds", "ds_nodash", "first", "float", "format", "int", "items",
     "join", "last", "length", "list", "lower", "map", "max", "min", "replace",
     "reverse", "round", "safe", "sort", "string", "sum", "title", "tojson", "trim",
     "ts", "ts_nodash", "ts_nodash_with_tz", "unique", "upper", "urlencode", NULL};
@@ -664,6 +664,8 @@ static int filter_core(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *name,
     if (!f)
         return biz_tpl_fail(cx, n->start, "unknown filter '%s'", name);
     snprintf(what, sizeof what, "filter '%s'", name);
+    if (!strcmp(name, "format"))
+        return biz_tpl_format_filter(cx, n, v, args, names, nargs, out);
     if (strcmp(name, "map") && bind_params(cx, n, what, f->params, args, names, nargs, p) < 0)
         return -1;
     biz_buf b = {0};
@@ -1058,65 +1060,6 @@ int biz_tpl_call_macro(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *name,
 
 /* ------------------------------------------------------------ methods */
 
-/* str.format: "{}", "{0}", "{name}", "{{" and "}}"; no format specs. */
-static int str_format(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *fmt, cJSON **args, char **names,
-                      int nargs, cJSON **out)
-{
-    biz_buf b = {0};
-    int auto_i = 0;
-    for (const char *p = fmt; *p; p++) {
-        if ((*p == '{' && p[1] == '{') || (*p == '}' && p[1] == '}')) {
-            biz_buf_addc(&b, *p++);
-            continue;
-        }
-        if (*p == '}') {
-            free(biz_buf_take(&b));
-            return biz_tpl_fail(cx, n->start, "Single '}' encountered in format string");
-        }
-        if (*p != '{') {
-            biz_buf_addc(&b, *p);
-            continue;
-        }
-        const char *e = strchr(p, '}');
-        if (!e) {
-            free(biz_buf_take(&b));
-            return biz_tpl_fail(cx, n->start, "Single '{' encountered in format string");
-        }
-        char field[64];
-        size_t fl = (size_t)(e - p - 1);
-        snprintf(field, sizeof field, "%.*s", (int)(fl < 63 ? fl : 63), p + 1);
-        if (strpbrk(field, ":!.[")) {
-            free(biz_buf_take(&b));
-            return biz_tpl_fail(cx, n->start, "format specs and conversions are not supported in str.format");
-        }
-        const cJSON *val = NULL;
-        if (!field[0] || isdigit((unsigned char)field[0])) {
-            /* a field number past any argument finds none (atoi would overflow) */
-            long want = field[0] ? strtol(field, NULL, 10) : auto_i++;
-            int k = 0;
-            for (int i = 0; i < nargs && !val; i++)
-                if (!names[i] && k++ == want)
-                    val = args[i];
-        } else {
-            for (int i = 0; i < nargs && !val; i++)
-                if (names[i] && !strcmp(names[i], field))
-                    val = args[i];
-        }
-        if (!val) {
-            free(biz_buf_take(&b));
-            return biz_tpl_fail(cx, n->start, "str.format(): no argument for '{%s}'", field);
-        }
-        biz_tpl_str_to(&b, val);
-        if (b.n > BIZ_TPL_MAX_STR) { /* "{0}{0}{0}..." of a big argument */
-            free(biz_buf_take(&b));
-            return biz_tpl_limit(cx, n->start, BIZ_TPL_LIM_STR);
-        }
-        p = e;
-    }
-    *out = take_str(&b);
-    return *out ? 0 : biz_tpl_fail(cx, n->start, "out of memory");
-}
-
 /* str.split(sep=None, maxsplit=-1); *too_many set (and NULL) when the
  * result would have more items than a list may hold. */
 static cJSON *str_split(const char *s, const char *sep, double maxsplit, int *too_many)
@@ -1205,7 +1148,7 @@ static int str_method(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *s, con
             return biz_tpl_fail(cx, n->start, "str.%s() takes no keyword arguments", name);
     const cJSON *a0 = nargs > 0 && !names[0] ? args[0] : NULL, *a1 = nargs > 1 && !names[1] ? args[1] : NULL;
     if (!strcmp(name, "format"))
-        return str_format(cx, n, s, args, names, nargs, out);
+        return biz_tpl_str_format(cx, n, s, args, names, nargs, out);
     if (!strcmp(name, "upper") || !strcmp(name, "lower")) {
         if ((t = strdup(s)))
             ascii_case(t, name[0] == 'u');

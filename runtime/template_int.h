@@ -113,8 +113,6 @@ cJSON *biz_tpl_new_float(double d);
 cJSON *biz_tpl_new_int(double d);
 /* True when number j is a Python int (integral, not flagged float). */
 int biz_tpl_num_is_int(const cJSON *j);
-/* Python's repr of a float, into buf (at least 40 bytes). */
-void biz_tpl_float_repr(double d, char *buf, size_t size);
 /* Appends Python's str() / repr() of j. */
 void biz_tpl_str_to(biz_buf *b, const cJSON *j);
 void biz_tpl_repr_to(biz_buf *b, const cJSON *j);
@@ -276,5 +274,17 @@ int biz_tpl_call_macro(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *name,
 /* Calls method name of string / dict / list self (borrowed) with args. */
 int biz_tpl_call_method(biz_tpl_ctx *cx, const biz_tpl_node *n, const cJSON *self,
                         const char *name, cJSON **args, char **names, int nargs, cJSON **out);
+
+/* ---- Python's formatting (template_fmt.c, through base/pyformat) ---- */
+
+/* fmt.format(*args, **kwargs): names[i] the keyword of args[i], or NULL. */
+int biz_tpl_str_format(biz_tpl_ctx *cx, const struct biz_tpl_node *n, const char *fmt, cJSON **args,
+                       char **names, int nargs, cJSON **out);
+/* fmt % arg (a tuple's items are the arguments, a dict the mapping). */
+int biz_tpl_percent(biz_tpl_ctx *cx, const struct biz_tpl_node *n, const char *fmt, const cJSON *arg,
+                    cJSON **out);
+/* Jinja's format filter: str(v) % (kwargs or args). */
+int biz_tpl_format_filter(biz_tpl_ctx *cx, const struct biz_tpl_node *n, const cJSON *v, cJSON **args,
+                          char **names, int nargs, cJSON **out);
 
 #endif

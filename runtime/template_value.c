@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pyrepr.h"
 #include "template_int.h"
+#include "utf8.h"
 #include "tz.h"
 
 /* ------------------------------------------------------------ numbers */
@@ -43,143 +45,18 @@ int biz_tpl_num_is_int(const cJSON *j)
     return isfinite(d) && d == floor(d) && fabs(d) < 9.3e18;
 }
 
-void biz_tpl_float_repr(double d, char *buf, size_t size)
-{
-    char tmp[64], digits[32];
-    int p, nd = 0, e, neg;
-    if (isnan(d)) {
-        snprintf(buf, size, "nan");
-        return;
-    }
-    if (isinf(d)) {
-        snprintf(buf, size, d > 0 ? "inf" : "-inf");
-        return;
-    }
-    /* The shortest %.Ne that reads back as the same double: Python's repr. */
-    for (p = 1; p <= 17; p++) {
-        snprintf(tmp, sizeof tmp, "%.*e", p - 1, d);
-        if (strtod(tmp, NULL) == d)
-            break;
-    }
-    const char *s = tmp;
-    neg = (*s == '-');
-    if (neg)
-        s++;
-    for (; *s && *s != 'e'; s++)
-        if (isdigit((unsigned char)*s) && nd < 30)
-            digits[nd++] = *s;
-    e = (*s == 'e') ? atoi(s + 1) : 0;
-    while (nd > 1 && digits[nd - 1] == '0')
-        nd--;
-    digits[nd] = '\0';
-    biz_buf out = {0};
-    if (neg)
-        biz_buf_addc(&out, '-');
-    if (e >= -5 + 1 && e < 16) {
-        if (e >= 0) {
-            for (int i = 0; i <= e; i++)
-                biz_buf_addc(&out, i < nd ? digits[i] : '0');
-            biz_buf_addc(&out, '.');
-            if (nd > e + 1)
-                biz_buf_adds(&out, digits + e + 1);
-            else
-                biz_buf_addc(&out, '0');
-        } else {
-            biz_buf_adds(&out, "0.");
-            for (int i = 0; i < -e - 1; i++)
-                biz_buf_addc(&out, '0');
-            biz_buf_adds(&out, digits);
-        }
-    } else {
-        biz_buf_addc(&out, digits[0]);
-        if (nd > 1) {
-            biz_buf_addc(&out, '.');
-            biz_buf_adds(&out, digits + 1);
-        }
-        snprintf(tmp, sizeof tmp, "e%c%02d", e < 0 ? '-' : '+', abs(e));
-        biz_buf_adds(&out, tmp);
-    }
-    char *r = biz_buf_take(&out);
-    snprintf(buf, size, "%s", r ? r : "nan");
-    free(r);
-}
-
 static void num_to(biz_buf *b, const cJSON *j)
 {
     char tmp[400];
-    if (biz_tpl_num_is_int(j))
-        snprintf(tmp, sizeof tmp, "%.0f", j->valuedouble == 0 ? 0.0 : j->valuedouble);
-    else
-        biz_tpl_float_repr(j->valuedouble, tmp, sizeof tmp);
+    if (!biz_tpl_num_is_int(j)) {
+        biz_pyrepr_float(b, j->valuedouble);
+        return;
+    }
+    snprintf(tmp, sizeof tmp, "%.0f", j->valuedouble == 0 ? 0.0 : j->valuedouble);
     biz_buf_adds(b, tmp);
 }
 
 /* ------------------------------------------------------------ str / repr */
-
-/* Decodes one UTF-8 sequence at s (n bytes left); returns its length, 0
- * when invalid. */
-static int utf8_decode(const unsigned char *s, size_t n, unsigned *cp)
-{
-    if (s[0] < 0x80) {
-        *cp = s[0];
-        return 1;
-    }
-    int len = (s[0] & 0xE0) == 0xC0 ? 2 : (s[0] & 0xF0) == 0xE0 ? 3 : (s[0] & 0xF8) == 0xF0 ? 4 : 0;
-    if (!len || (size_t)len > n)
-        return 0;
-    unsigned c = s[0] & (0x7F >> len);
-    for (int i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i] & 0x3F);
-    }
-    *cp = c;
-    return len;
-}
-
-static void str_repr_to(biz_buf *b, const char *s)
-{
-    char q = (strchr(s, '\'') && !strchr(s, '"')) ? '"' : '\'';
-    size_t n = strlen(s);
-    char tmp[16];
-    biz_buf_addc(b, q);
-    for (size_t i = 0; i < n;) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '\\' || c == (unsigned char)q) {
-            biz_buf_addc(b, '\\');
-            biz_buf_addc(b, (char)c);
-            i++;
-        } else if (c == '\n') {
-            biz_buf_adds(b, "\\n"), i++;
-        } else if (c == '\r') {
-            biz_buf_adds(b, "\\r"), i++;
-        } else if (c == '\t') {
-            biz_buf_adds(b, "\\t"), i++;
-        } else if (c < 0x20 || c == 0x7f) {
-            snprintf(tmp, sizeof tmp, "\\x%02x", c);
-            biz_buf_adds(b, tmp);
-            i++;
-        } else if (c < 0x80) {
-            biz_buf_addc(b, (char)c);
-            i++;
-        } else {
-            unsigned cp;
-            int len = utf8_decode((const unsigned char *)s + i, n - i, &cp);
-            if (!len) { /* not UTF-8: keep the byte */
-                biz_buf_addc(b, (char)c);
-                i++;
-            } else if (cp <= 0xA0 || cp == 0xAD) { /* not printable for Python */
-                snprintf(tmp, sizeof tmp, "\\x%02x", cp);
-                biz_buf_adds(b, tmp);
-                i += len;
-            } else {
-                biz_buf_add(b, s + i, len);
-                i += len;
-            }
-        }
-    }
-    biz_buf_addc(b, q);
-}
 
 void biz_tpl_repr_to(biz_buf *b, const cJSON *j)
 {
@@ -188,7 +65,8 @@ void biz_tpl_repr_to(biz_buf *b, const cJSON *j)
         return;
     }
     if (j && cJSON_IsString(j)) {
-        str_repr_to(b, j->valuestring ? j->valuestring : "");
+        const char *v = j->valuestring ? j->valuestring : "";
+        biz_pyrepr_str(b, v, strlen(v));
         return;
     }
     if (j && cJSON_IsArray(j)) {
@@ -209,7 +87,7 @@ void biz_tpl_repr_to(biz_buf *b, const cJSON *j)
         for (const cJSON *c = j->child; c; c = c->next) {
             if (c != j->child)
                 biz_buf_adds(b, ", ");
-            str_repr_to(b, c->string ? c->string : "");
+            biz_pyrepr_str(b, c->string ? c->string : "", c->string ? strlen(c->string) : 0);
             biz_buf_adds(b, ": ");
             biz_tpl_repr_to(b, c);
         }
@@ -283,7 +161,7 @@ static void json_str_to(biz_buf *b, const char *s, int html)
             continue;
         }
         unsigned cp = c;
-        int len = c < 0x80 ? 1 : utf8_decode((const unsigned char *)s + i, n - i, &cp);
+        int len = (int)biz_utf8_seq((const unsigned char *)s + i, n - i, &cp);
         if (!len) {
             cp = 0xFFFD;
             len = 1;
@@ -524,29 +402,6 @@ void biz_tpl_val_free(biz_tpl_val *v)
 
 /* ------------------------------------------------------------ escapes */
 
-static void put_utf8(biz_buf *b, unsigned cp)
-{
-    char u[4];
-    if (cp < 0x80) {
-        biz_buf_addc(b, (char)cp);
-    } else if (cp < 0x800) {
-        u[0] = (char)(0xC0 | (cp >> 6));
-        u[1] = (char)(0x80 | (cp & 0x3F));
-        biz_buf_add(b, u, 2);
-    } else if (cp < 0x10000) {
-        u[0] = (char)(0xE0 | (cp >> 12));
-        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[2] = (char)(0x80 | (cp & 0x3F));
-        biz_buf_add(b, u, 3);
-    } else {
-        u[0] = (char)(0xF0 | (cp >> 18));
-        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[3] = (char)(0x80 | (cp & 0x3F));
-        biz_buf_add(b, u, 4);
-    }
-}
-
 static int hexval(int c)
 {
     return isdigit(c) ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10
@@ -555,54 +410,25 @@ static int hexval(int c)
 
 int biz_tpl_unescape(const char *s, size_t n, biz_buf *out)
 {
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n;) {
         if (s[i] != '\\' || i + 1 >= n) {
-            biz_buf_addc(out, s[i]);
+            biz_buf_addc(out, s[i++]);
             continue;
         }
-        char c = s[++i];
-        switch (c) {
-        case '\n': break; /* line continuation */
-        case '\\': biz_buf_addc(out, '\\'); break;
-        case '\'': biz_buf_addc(out, '\''); break;
-        case '"': biz_buf_addc(out, '"'); break;
-        case 'n': biz_buf_addc(out, '\n'); break;
-        case 't': biz_buf_addc(out, '\t'); break;
-        case 'r': biz_buf_addc(out, '\r'); break;
-        case 'a': biz_buf_addc(out, '\a'); break;
-        case 'b': biz_buf_addc(out, '\b'); break;
-        case 'f': biz_buf_addc(out, '\f'); break;
-        case 'v': biz_buf_addc(out, '\v'); break;
-        case 'x': case 'u': case 'U': {
-            int want = c == 'x' ? 2 : c == 'u' ? 4 : 8;
-            unsigned cp = 0;
-            for (int k = 0; k < want; k++) {
-                int h = i + 1 + k < n ? hexval((unsigned char)s[i + 1 + k]) : -1;
-                if (h < 0)
-                    return -1; /* Python: truncated \xXX escape */
-                cp = cp * 16 + (unsigned)h;
-            }
-            if (cp > 0x10FFFF)
-                return -1;
-            i += want;
-            put_utf8(out, cp);
+        char ch[BIZ_UTF8_MAX_LEN];
+        int len;
+        size_t used;
+        switch (biz_pyrepr_unescape1(s + i, n - i, ch, &len, &used)) {
+        case BIZ_PYREPR_ESC_OK:
+            biz_buf_add(out, ch, (size_t)len);
             break;
-        }
+        case BIZ_PYREPR_ESC_UNKNOWN:     /* kept with its backslash, as Python does */
+            biz_buf_add(out, s + i, 2);
+            break;
         default:
-            if (c >= '0' && c <= '7') {
-                unsigned cp = 0;
-                int k = 0;
-                while (k < 3 && i < n && s[i] >= '0' && s[i] <= '7') {
-                    cp = cp * 8 + (unsigned)(s[i] - '0');
-                    i++, k++;
-                }
-                i--;
-                put_utf8(out, cp);
-            } else { /* unknown escapes keep their backslash */
-                biz_buf_addc(out, '\\');
-                biz_buf_addc(out, c);
-            }
+            return -1;
         }
+        i += used;
     }
     return 0;
 }

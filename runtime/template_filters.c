@@ -14,6 +14,7 @@
 
 #include "cron.h"
 #include "template_int.h"
+#include "utf8.h"
 
 /* ------------------------------------------------------------ tables */
 
@@ -111,12 +112,10 @@ static int is_int(const cJSON *j)
     return j && cJSON_IsNumber(j) && biz_tpl_num_is_int(j);
 }
 
+/* len() of a str. */
 static int utf8_len(const char *s)
 {
-    int n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
+    return (int)biz_utf8_count(s, strlen(s));
 }
 
 /* Binds args to the filter's parameters: p[i] (borrowed) or NULL. */

@@ -408,7 +408,7 @@ static int hexval(int c)
          : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
 }
 
-int biz_tpl_unescape(const char *s, size_t n, biz_buf *out)
+int biz_tpl_unescape(const char *s, size_t n, biz_buf *out, const char **why)
 {
     for (size_t i = 0; i < n;) {
         if (s[i] != '\\' || i + 1 >= n) {
@@ -425,7 +425,14 @@ int biz_tpl_unescape(const char *s, size_t n, biz_buf *out)
         case BIZ_PYREPR_ESC_UNKNOWN:     /* kept with its backslash, as Python does */
             biz_buf_add(out, s + i, 2);
             break;
-        default:
+        case BIZ_PYREPR_ESC_TRUNCATED:
+            *why = "a \\x, \\u or \\U escape without all its hex digits";
+            return -1;
+        case BIZ_PYREPR_ESC_CODE_POINT:
+            *why = "an escape for no character (a surrogate, or past U+10FFFF)";
+            return -1;
+        case BIZ_PYREPR_ESC_NAMED:
+            *why = "\\N{...} escapes are not supported (write the character, or \\u with its code point)";
             return -1;
         }
         i += used;
@@ -469,6 +476,7 @@ static int lit_peek(lit *L, char c)
 static cJSON *lit_string(lit *L)
 {
     biz_buf b = {0};
+    const char *why;    /* unused: a bad literal is no literal */
     int any = 0;
     for (;;) {
         lit_ws(L);
@@ -499,7 +507,7 @@ static cJSON *lit_string(lit *L)
         }
         if (raw)
             biz_buf_add(&b, L->s + st, j - st);
-        else if (biz_tpl_unescape(L->s + st, j - st, &b) < 0)
+        else if (biz_tpl_unescape(L->s + st, j - st, &b, &why) < 0)
             goto bad;
         L->i = j + (triple ? 3 : 1);
         any = 1;

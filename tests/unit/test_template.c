@@ -918,7 +918,10 @@ static void test_perr_lexical(void)
     PERR("{{ 1 + $ }}", 7, "unexpected character '$'");
     PERR("xx {# abc", 3, "unclosed comment: expected '#}' to close '{#' at offset 3");
     PERR("{% raw %}abc", 0, "unclosed '{% raw %}': expected '{% endraw %}'");
-    PERR("{{ '\\x4' }}", 3, "bad escape in string");
+    PERR("{{ '\\x4' }}", 3, "bad escape in string: a \\x, \\u or \\U escape without all its hex digits");
+    PERR("{{ '\\ud800' }}", 3, "bad escape in string: an escape for no character (a surrogate, or past U+10FFFF)");
+    PERR("{{ 'a\\N{DEGREE SIGN}' }}", 3, "bad escape in string: \\N{...} escapes are not supported (write the "
+         "character, or \\u with its code point)");
 }
 
 static void test_perr_filters_tests(void)

@@ -11,16 +11,16 @@
 # --check). Prints PASS/FAIL per row and "N passed, N failed"; exits 77
 # without python3.
 here=$(cd "$(dirname "$0")" && pwd)
-: "${BIZC_TOP_SRCDIR:=$(cd "$here/../.." && pwd)}"
-: "${BIZC_TOP_BUILDDIR:=$(cd "$here/../.." && pwd)}"
-bizc=${BIZC:-$BIZC_TOP_BUILDDIR/bizc}
-command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 is not installed"; exit 77; }
-[ -x "$bizc" ] || { echo "SKIP: $bizc is not built"; exit 77; }
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/bizc-pyformat.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-exec python3 - "$bizc" "$BIZC_TOP_SRCDIR/tests/shared" "$tmp" <<'PY'
+. "$here/../suite.sh"
+command -v "$python" >/dev/null 2>&1 || { echo "SKIP: $python is not installed"; exit 77; }
+need_bizc
+suite_tmp pyformat
+"$python" - "$bizc" "$here" "$top_src/tests/shared" "$tmp" <<'PY'
 import json, re, subprocess, sys
-bizc, shared, tmp = sys.argv[1:4]
+bizc, here, shared, tmp = sys.argv[1:5]
+sys.dont_write_bytecode = True   # nothing written into the source tree
+sys.path.insert(0, here)
+from bizc_values import DAG, IMPORTS, str_values
 lets, rows = [], []
 for line in open(shared + "/pyformat_cases.txt", encoding="utf-8"):
     line = line.rstrip("\n")
@@ -31,10 +31,7 @@ for line in open(shared + "/pyformat_cases.txt", encoding="utf-8"):
         continue
     expr, kind, want = line.split("\t")
     rows.append((expr, kind, json.loads(want)))
-head = ["import json", "from datetime import datetime", "from airflow import DAG",
-        "from airflow.operators.empty import EmptyOperator"] + lets
-dag = ["with DAG('values', start_date=datetime(2024, 1, 1), schedule=None,",
-       "         description=json.dumps(RESULTS)) as dag:", "    EmptyOperator(task_id='t')", ""]
+head = IMPORTS + lets
 passed = failed = 0
 
 def report(ok, expr, why=""):
@@ -48,26 +45,17 @@ def report(ok, expr, why=""):
 
 # the values, in one DAG
 values = [(e, w) for e, k, w in rows if k == "="]
-src = head + ["RESULTS = ["] + ["    str(%s)," % e for e, _ in values] + ["]"] + dag
-open(tmp + "/values.biz", "w", encoding="utf-8").write("\n".join(src))
-r = subprocess.run([bizc, "--emit-c", tmp + "/values.c", tmp + "/values.biz"], capture_output=True, text=True)
-if r.returncode != 0:
-    print(r.stderr)
+got = str_values(bizc, tmp, head, [e for e, _ in values])
+if got is None:
     report(False, "the value rows", ": bizc refused them")
 else:
-    c = open(tmp + "/values.c", encoding="utf-8").read()
-    start = c.index('.settings_json =')
-    end = c.index(".tasks = ", start)
-    text = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', c[start:end]))
-    text = text.encode("latin-1", "backslashreplace").decode("unicode_escape").encode("latin-1").decode("utf-8")
-    got = json.loads(json.loads(text)["description"])
     for (expr, want), value in zip(values, got):
         report(value == want, expr, "\n  bizc:   %r\n  python: %r" % (value, want))
 
 # the errors, one a line, in another file
 errors = [(e, w) for e, k, w in rows if k == "!"]
 first = len(head) + 1
-src = head + ["E_%d = %s" % (i, e) for i, (e, _) in enumerate(errors)] + ["RESULTS = []"] + dag
+src = head + ["E_%d = %s" % (i, e) for i, (e, _) in enumerate(errors)] + ["RESULTS = []"] + DAG
 open(tmp + "/errors.biz", "w", encoding="utf-8").write("\n".join(src))
 r = subprocess.run([bizc, "--check", "errors.biz"], capture_output=True, text=True, cwd=tmp)
 found = {}

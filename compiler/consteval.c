@@ -17,6 +17,7 @@
 #include "cron.h"
 #include "sema.h"
 #include "params.h"
+#include "pyrepr.h"
 #include "sema_int.h"
 #include "template.h"
 #include "tz.h"
@@ -93,11 +94,6 @@ char *sx_fmt(biz_sema *S, const char *fmt, ...)
 /* ----------------------------------------------------------------- text */
 
 
-/* The largest constant string: Python has no limit, but a constant is
- * built at compile time and written into the executable, so
- * 'a' * 10 ** 9 must be an error, not minutes of work and a gigabyte. */
-#define SX_MAX_STR 1000000
-
 void sx_text_add(biz_sema *S, sx_text *t, const char *s, size_t n)
 {
     if (t->over)
@@ -120,13 +116,6 @@ void sx_text_add(biz_sema *S, sx_text *t, const char *s, size_t n)
         memcpy(t->s + t->len, s, n);
     t->len += n;
     t->s[t->len] = 0;
-}
-
-/* Appends s up to its NUL or n bytes, as "%.*s" would. */
-static void text_strn(biz_sema *S, sx_text *t, const char *s, size_t n)
-{
-    const char *nul = memchr(s, 0, n);
-    sx_text_add(S, t, s, nul ? (size_t)(nul - s) : n);
 }
 
 /* Appends the C string s, as "%s" would. */
@@ -660,8 +649,7 @@ static sx_val *int_too_large(biz_sema *S, biz_span span)
     return new_err(S, span);
 }
 
-/* The error for a constant string that would pass SX_MAX_STR bytes. */
-static sx_val *str_too_large(biz_sema *S, biz_span span)
+sx_val *sx_str_too_large(biz_sema *S, biz_span span)
 {
     biz_error(S->d, span, NULL, "string too large for a constant (over %d bytes)", SX_MAX_STR);
     return new_err(S, span);
@@ -985,7 +973,6 @@ static sx_val *eval_datetime(biz_sema *S, sx_scope *sc, const biz_expr *e, const
 static sx_val *const_method(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *obj, const char *m);
 static sx_val *py_builtin(biz_sema *S, sx_scope *sc, const biz_expr *e, const char *name);
 static int is_py_builtin(const char *name);
-static sx_val *percent_format(biz_sema *S, sx_val *fmtv, sx_val *arg, const biz_expr *e);
 static sx_val *new_seq(biz_sema *S, sx_kind kind, sx_val **items, int n, biz_span span);
 static sx_val *eval_listcomp(biz_sema *S, sx_scope *sc, const biz_expr *e);
 
@@ -1442,7 +1429,7 @@ static sx_val *eval_arith(biz_sema *S, biz_op op, sx_val *a, sx_val *b, const bi
     }
     if (op == BIZ_OP_ADD && a->kind == BV_STR && b->kind == BV_STR) {
         if (a->u.str.len + b->u.str.len > SX_MAX_STR) /* s = s + s in a loop doubles */
-            return str_too_large(S, sp);
+            return sx_str_too_large(S, sp);
         char *s = sx_alloc(S, a->u.str.len + b->u.str.len + 1);
         memcpy(s, a->u.str.s, a->u.str.len);
         memcpy(s + a->u.str.len, b->u.str.s, b->u.str.len);
@@ -1452,7 +1439,7 @@ static sx_val *eval_arith(biz_sema *S, biz_op op, sx_val *a, sx_val *b, const bi
         return v;
     }
     if (op == BIZ_OP_MOD && a->kind == BV_STR)
-        return percent_format(S, a, b, e);
+        return sx_fmt_percent(S, a, b, e);
     if (op == BIZ_OP_MUL && ((a->kind == BV_STR && b->kind == BV_INT) || (a->kind == BV_INT && b->kind == BV_STR))) {
         sx_val *s = a->kind == BV_STR ? a : b;
         int64_t k = a->kind == BV_INT ? a->u.i : b->u.i;
@@ -1461,7 +1448,7 @@ static sx_val *eval_arith(biz_sema *S, biz_op op, sx_val *a, sx_val *b, const bi
         /* the count is bounded on its own, so '' * 10 ** 18 is refused
          * too (the result is empty, the request a mistake) */
         if (k > SX_MAX_STR || s->u.str.len * (size_t)k > SX_MAX_STR)
-            return str_too_large(S, sp);
+            return sx_str_too_large(S, sp);
         char *r = sx_alloc(S, s->u.str.len * (size_t)k + 1);
         for (int64_t i = 0; i < k; i++)
             memcpy(r + (size_t)i * s->u.str.len, s->u.str.s, s->u.str.len);
@@ -1697,50 +1684,23 @@ char *sx_to_text(biz_sema *S, const sx_val *v, int repr)
     case BV_NONE: return sx_strdup(S, "None");
     case BV_BOOL: return sx_strdup(S, v->u.b ? "True" : "False");
     case BV_INT: return sx_fmt(S, "%lld", (long long)v->u.i);
-    case BV_FLOAT: {
-        if (isinf(v->u.f))
-            return sx_strdup(S, v->u.f > 0 ? "inf" : "-inf");
-        if (isnan(v->u.f))
-            return sx_strdup(S, "nan");
-        /* the shortest text that reads back as the same double, as Python */
-        char buf[64];
-        for (int prec = 1; prec <= 17; prec++) {
-            snprintf(buf, sizeof buf, "%.*g", prec, v->u.f);
-            if (strtod(buf, NULL) == v->u.f)
-                break;
-        }
-        if (!strpbrk(buf, ".eni"))
-            strcat(buf, ".0");
-        return sx_strdup(S, buf);
-    }
-    case BV_STR: {
-        if (!repr)
+    case BV_FLOAT: case BV_STR: {
+        /* the text Python's repr gives, from base/pyrepr as the template
+         * engine's (a str's own text for str()) */
+        if (v->kind == BV_STR && !repr)
             return sx_strndup(S, v->u.str.s, v->u.str.len);
-        int dq = memchr(v->u.str.s, '\'', v->u.str.len) && !memchr(v->u.str.s, '"', v->u.str.len);
-        char q = dq ? '"' : '\'';
-        char *out = sx_alloc(S, v->u.str.len * 4 + 3);
-        size_t o = 0;
-        out[o++] = q;
-        for (size_t i = 0; i < v->u.str.len; i++) {
-            unsigned char c = (unsigned char)v->u.str.s[i];
-            if (c == '\\' || c == (unsigned char)q) {
-                out[o++] = '\\';
-                out[o++] = (char)c;
-            } else if (c == '\n') {
-                out[o++] = '\\'; out[o++] = 'n';
-            } else if (c == '\t') {
-                out[o++] = '\\'; out[o++] = 't';
-            } else if (c == '\r') {
-                out[o++] = '\\'; out[o++] = 'r';
-            } else if (c < 0x20 || c == 0x7f) {
-                o += (size_t)sprintf(out + o, "\\x%02x", c);
-            } else {
-                out[o++] = (char)c;
-            }
+        biz_buf b = {0};
+        if (v->kind == BV_FLOAT)
+            biz_pyrepr_float(&b, v->u.f);
+        else
+            biz_pyrepr_str(&b, v->u.str.s, v->u.str.len);
+        if (biz_buf_failed(&b)) {
+            fputs("bizc: out of memory\n", stderr);
+            abort();
         }
-        out[o++] = q;
-        out[o] = 0;
-        return out;
+        char *t = sx_strndup(S, b.p, b.n);
+        biz_buf_free(&b);
+        return t;
     }
     case BV_LIST: case BV_TUPLE: {
         sx_text s = { NULL, 0, 0, 0, 0 };
@@ -1774,8 +1734,7 @@ char *sx_to_text(biz_sema *S, const sx_val *v, int repr)
     }
 }
 
-/* The text of v for str()/format/%, or NULL after reporting why not. */
-static char *text_or_report(biz_sema *S, const sx_val *v, int repr, biz_span span)
+char *sx_text_or_report(biz_sema *S, const sx_val *v, int repr, biz_span span)
 {
     if (v->kind == BV_ERROR || v->kind == BV_REJECTED)
         return NULL;
@@ -1786,328 +1745,6 @@ static char *text_or_report(biz_sema *S, const sx_val *v, int repr, biz_span spa
                   : v->kind == BV_PARAM ? "use a Jinja template such as '{{ params.name }}' instead" : NULL,
                   "%s has no text at compile time", sx_kind_name(v));
     return s;
-}
-
-/* The largest width or precision of a format spec or a '%' conversion. */
-#define SX_MAX_WIDTH 1000
-
-/* One Python format spec ([[fill]align][sign][0][width][.prec][type]) applied
- * to v; NULL after an error. Covers what task ids need: d, s, x, f, widths. */
-char *sx_format_spec(biz_sema *S, const sx_val *v, const char *spec, biz_span span)
-{
-    if (!spec || !*spec)
-        return text_or_report(S, v, 0, span);
-    const char *p = spec;
-    char fill = ' ', align = 0, sign = 0;
-    if (p[0] && p[1] && strchr("<>^=", p[1])) {
-        fill = p[0];
-        align = p[1];
-        p += 2;
-    } else if (p[0] && strchr("<>^=", p[0])) {
-        align = *p++;
-    }
-    if (*p == '+' || *p == '-' || *p == ' ')
-        sign = *p++;
-    if (*p == '0') {
-        if (!align) {
-            fill = '0';
-            align = '=';
-        }
-        p++;
-    }
-    /* widths and precisions past SX_MAX_WIDTH are errors: a constant
-     * '{:999999999}' would be a gigabyte of padding */
-    long width = 0, prec = -1;
-    while (isdigit((unsigned char)*p) && width <= SX_MAX_WIDTH)
-        width = width * 10 + (*p++ - '0');
-    if (*p == '.') {
-        p++;
-        prec = 0;
-        while (isdigit((unsigned char)*p) && prec <= SX_MAX_WIDTH)
-            prec = prec * 10 + (*p++ - '0');
-    }
-    if (width > SX_MAX_WIDTH || prec > SX_MAX_WIDTH) {
-        biz_error(S->d, span, NULL, "format spec '%s': width or precision too large (at most %d)", spec,
-                  SX_MAX_WIDTH);
-        return NULL;
-    }
-    char type = *p ? *p++ : 0;
-    if (*p || (type && !strchr("sdxXobfFeEg%", type))) {
-        biz_error(S->d, span, NULL, "format spec '%s' is not supported at compile time", spec);
-        return NULL;
-    }
-    char *body;
-    int numeric = v->kind == BV_INT || v->kind == BV_BOOL || v->kind == BV_FLOAT;
-    if (type && type != 's' && !numeric) {
-        biz_error(S->d, span, NULL, "format spec '%s' needs a number, got %s", spec, sx_kind_name(v));
-        return NULL;
-    }
-    if ((type == 's' || !type) && !numeric) {
-        body = text_or_report(S, v, 0, span);
-        if (!body)
-            return NULL;
-        if (prec >= 0 && (size_t)prec < strlen(body))
-            body[prec] = 0;
-    } else if (strchr("dxXob", type ? type : 'd') && v->kind != BV_FLOAT && prec < 0) {
-        long long x = (long long)inum(v);
-        unsigned long long ux = x < 0 ? -(unsigned long long)x : (unsigned long long)x;
-        char digits[80];
-        if (type == 'b') {
-            int k = 0;
-            char tmp[80];
-            do { tmp[k++] = (char)('0' + (ux & 1)); ux >>= 1; } while (ux);
-            for (int i = 0; i < k; i++)
-                digits[i] = tmp[k - 1 - i];
-            digits[k] = 0;
-        } else {
-            snprintf(digits, sizeof digits, type == 'x' ? "%llx" : type == 'X' ? "%llX" : type == 'o' ? "%llo" : "%llu", ux);
-        }
-        body = sx_fmt(S, "%s%s", x < 0 ? "-" : sign == '+' ? "+" : sign == ' ' ? " " : "", digits);
-    } else if (numeric && (!type || strchr("fFeEg%", type))) {
-        double f = num(v);
-        if (type == '%')
-            f *= 100;
-        char t = !type ? (prec >= 0 ? 'g' : 0) : type == '%' ? 'f' : type;
-        if (!t) {
-            body = sx_to_text(S, v, 0);
-        } else {
-            char fmt[16];
-            snprintf(fmt, sizeof fmt, "%%%s.%d%c", sign == '+' ? "+" : sign == ' ' ? " " : "", (int)(prec < 0 ? 6 : prec), t);
-            body = sx_fmt(S, fmt, f);
-        }
-        if (type == '%')
-            body = sx_fmt(S, "%s%%", body);
-    } else {
-        biz_error(S->d, span, NULL, "format spec '%s' is not supported for %s at compile time", spec,
-                  sx_kind_name(v));
-        return NULL;
-    }
-    size_t len = strlen(body);
-    if ((size_t)width <= len)
-        return body;
-    if (!align)
-        align = numeric ? '>' : '<';
-    size_t pad = (size_t)width - len;
-    char *out = sx_alloc(S, (size_t)width + 1);
-    size_t left = align == '<' ? 0 : align == '^' ? pad / 2 : pad;
-    if (align == '=') {
-        size_t s = (body[0] == '-' || body[0] == '+' || body[0] == ' ') ? 1 : 0;
-        memcpy(out, body, s);
-        memset(out + s, fill, pad);
-        memcpy(out + s + pad, body + s, len - s);
-    } else {
-        memset(out, fill, left);
-        memcpy(out + left, body, len);
-        memset(out + left + len, fill, pad - left);
-    }
-    out[width] = 0;
-    return out;
-}
-
-/* 'text %s' % value: the printf-style formatting task ids are built with. */
-static sx_val *percent_format(biz_sema *S, sx_val *fmtv, sx_val *arg, const biz_expr *e)
-{
-    sx_val **args = &arg;
-    int nargs = 1, used = 0;
-    if (arg->kind == BV_TUPLE) {
-        args = arg->u.seq.items;
-        nargs = arg->u.seq.n;
-    }
-    const char *f = fmtv->u.str.s;
-    sx_text out = { NULL, 0, 0, SX_MAX_STR, 0 };
-    size_t i = 0, n = fmtv->u.str.len;
-    while (i < n && !out.over) {
-        if (f[i] != '%') {
-            size_t j = i;
-            while (j < n && f[j] != '%')
-                j++;
-            text_strn(S, &out, f + i, j - i);
-            i = j;
-            continue;
-        }
-        i++;
-        if (i < n && f[i] == '%') {
-            text_str(S, &out, "%");
-            i++;
-            continue;
-        }
-        /* '%(name)s': the value of name in the dict given */
-        sx_val *named = NULL;
-        if (i < n && f[i] == '(') {
-            size_t j = ++i;
-            int depth = 1;
-            while (j < n && depth) {
-                depth += f[j] == '(' ? 1 : f[j] == ')' ? -1 : 0;
-                if (depth)
-                    j++;
-            }
-            if (j >= n) {
-                biz_error(S->d, e->u.binop.op_span, NULL, "incomplete format key in '%%' formatting");
-                return new_err(S, e->span);
-            }
-            if (arg->kind != BV_DICT) {
-                biz_error(S->d, e->u.binop.op_span, NULL, "format requires a mapping, got %s", sx_kind_name(arg));
-                return new_err(S, e->span);
-            }
-            char *key = sx_strndup(S, f + i, j - i);
-            named = sx_dict_get(arg, key);
-            if (!named) {
-                biz_error(S->d, e->u.binop.op_span, NULL, "KeyError: '%s' in '%%' formatting", key);
-                return new_err(S, e->span);
-            }
-            i = j + 1;
-        }
-        /* flags, width, precision, then the conversion */
-        char spec[32];
-        int k = 0;
-        int left = 0;
-        while (i < n && strchr("-+ 0#", f[i]) && k < 8) {
-            if (f[i] == '-')
-                left = 1;
-            spec[k++] = f[i++];
-        }
-        long wnum = 0, big = 0;
-        while (i < n && (isdigit((unsigned char)f[i]) || f[i] == '.') && k < 20) {
-            wnum = f[i] == '.' ? 0 : wnum * 10 + (f[i] - '0');
-            big |= wnum > SX_MAX_WIDTH;
-            spec[k++] = f[i++];
-        }
-        spec[k] = 0;
-        if (big || (i < n && (isdigit((unsigned char)f[i]) || f[i] == '.'))) {
-            biz_error(S->d, e->u.binop.op_span, NULL, "'%%' format width or precision too large (at most %d)",
-                      SX_MAX_WIDTH);
-            return new_err(S, e->span);
-        }
-        char conv = i < n ? f[i++] : 0;
-        if (!conv || !strchr("sdirxXfFeEgG", conv)) {
-            biz_error(S->d, e->u.binop.op_span, NULL, "unsupported format character '%c' in '%%' formatting",
-                      conv ? conv : '?');
-            return new_err(S, e->span);
-        }
-        if (!named && used >= nargs) {
-            biz_error(S->d, e->u.binop.op_span, NULL, "not enough arguments for format string");
-            return new_err(S, e->span);
-        }
-        sx_val *a = named ? named : args[used++];
-        char *piece;
-        if (conv == 's' || conv == 'r') {
-            char *t = text_or_report(S, a, conv == 'r', e->span);
-            if (!t)
-                return new_err(S, e->span);
-            char *digits = spec;
-            while (*digits && strchr("-+ 0#", *digits))
-                digits++;
-            piece = sx_fmt(S, left ? "%-*s" : "%*s", atoi(digits), t);
-        } else if (is_num(a)) {
-            char fmt[48];
-            if (strchr("dixX", conv)) {
-                /* '%d' % 1e300: the cast only in range (undefined past it) */
-                if (a->kind == BV_FLOAT && !(a->u.f > -9223372036854775808.0 && a->u.f < 9223372036854775808.0))
-                    return int_too_large(S, e->span);
-                snprintf(fmt, sizeof fmt, "%%%sll%c", spec, conv == 'i' ? 'd' : conv);
-                piece = sx_fmt(S, fmt, (long long)(a->kind == BV_FLOAT ? (int64_t)a->u.f : inum(a)));
-            } else {
-                snprintf(fmt, sizeof fmt, "%%%s%c", spec, conv);
-                piece = sx_fmt(S, fmt, num(a));
-            }
-        } else {
-            if (a->kind != BV_ERROR && a->kind != BV_REJECTED)
-                biz_error(S->d, e->u.binop.op_span, NULL, "%%%c format needs a number, got %s", conv,
-                          sx_kind_name(a));
-            return new_err(S, e->span);
-        }
-        text_str(S, &out, piece);
-    }
-    if (out.over)
-        return str_too_large(S, e->span);
-    if (used < nargs && arg->kind != BV_DICT) {   /* a mapping need not be used up */
-        biz_error(S->d, e->u.binop.op_span, NULL, "not all arguments converted during string formatting");
-        return new_err(S, e->span);
-    }
-    char *text = text_get(S, &out);
-    return sx_new_str(S, text, strlen(text), e->span);
-}
-
-/* 'text {} {name} {0:03d}'.format(...) */
-static sx_val *str_format(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *fmtv)
-{
-    int na = e->u.call.args.len;
-    sx_val **args = sx_alloc(S, sizeof *args * (size_t)(na + 1));
-    for (int i = 0; i < na; i++) {
-        args[i] = sx_eval(S, sc, e->u.call.args.items[i]);
-        if (args[i]->kind == BV_ERROR || args[i]->kind == BV_REJECTED)
-            return args[i];
-    }
-    const char *f = fmtv->u.str.s;
-    size_t n = fmtv->u.str.len, i = 0;
-    int auto_idx = 0;
-    sx_text out = { NULL, 0, 0, SX_MAX_STR, 0 };
-    while (i < n && !out.over) {
-        char c = f[i];
-        if ((c == '{' || c == '}') && i + 1 < n && f[i + 1] == c) {
-            text_strn(S, &out, &c, 1);
-            i += 2;
-            continue;
-        }
-        if (c == '}') {
-            biz_error(S->d, e->span, NULL, "single '}' encountered in format string");
-            return new_err(S, e->span);
-        }
-        if (c != '{') {
-            text_strn(S, &out, &c, 1);   /* a NUL is dropped, as "%s%c" then "%s" did */
-            i++;
-            continue;
-        }
-        size_t j = i + 1;
-        while (j < n && f[j] != '}')
-            j++;
-        if (j >= n) {
-            biz_error(S->d, e->span, NULL, "single '{' encountered in format string");
-            return new_err(S, e->span);
-        }
-        char *field = sx_strndup(S, f + i + 1, j - i - 1);
-        i = j + 1;
-        char *spec = strchr(field, ':');
-        if (spec)
-            *spec++ = 0;
-        char *conv = strchr(field, '!');
-        if (conv)
-            *conv++ = 0;
-        sx_val *v = NULL;
-        if (!field[0]) {
-            if (auto_idx < na)
-                v = args[auto_idx++];
-        } else if (isdigit((unsigned char)field[0])) {
-            long k = strtol(field, NULL, 10); /* atoi overflows on a long number */
-            if (k < na)
-                v = args[k];
-        } else {
-            for (int k = 0; k < e->u.call.keywords.len; k++) {
-                const biz_keyword *kw = e->u.call.keywords.items[k];
-                if (kw && kw->name && !strcmp(kw->name, field))
-                    v = sx_eval(S, sc, kw->value);
-            }
-        }
-        if (!v) {
-            biz_error(S->d, e->span, NULL, "format() has no argument for '{%s}'", field);
-            return new_err(S, e->span);
-        }
-        char *t;
-        if (conv && (!strcmp(conv, "r") || !strcmp(conv, "s")))
-            t = text_or_report(S, v, conv[0] == 'r', e->span);
-        else if (conv) {
-            biz_error(S->d, e->span, NULL, "conversion '!%s' is not supported", conv);
-            return new_err(S, e->span);
-        } else
-            t = sx_format_spec(S, v, spec, e->span);
-        if (!t)
-            return new_err(S, e->span);
-        text_str(S, &out, t);
-    }
-    if (out.over)
-        return str_too_large(S, e->span);
-    char *text = text_get(S, &out);
-    return sx_new_str(S, text, strlen(text), e->span);
 }
 
 /* Where, in the f-string e's source, '{{' then name is written (width
@@ -2204,10 +1841,6 @@ static sx_val *eval_fstr(biz_sema *S, sx_scope *sc, const biz_expr *e)
         char conv = fp->conv;
         if (fp->debug && !conv && !spec)
             conv = 'r';    /* {x=} shows repr(x), as Python */
-        if (conv == 'a') {
-            biz_error(S->d, fp->span, "use !r or !s", "conversion '!a' is not supported at compile time");
-            return new_err(S, fp->span);
-        }
         if (!sx_to_text(S, v, 0)) {
             char name[128];
             const char *n = biz_expr_dotted(fp->expr, name, sizeof name);
@@ -2218,21 +1851,16 @@ static sx_val *eval_fstr(biz_sema *S, sx_scope *sc, const biz_expr *e)
                       sx_kind_name(v));
             return new_err(S, fp->span);
         }
-        char *t;
-        if (conv) {
-            t = text_or_report(S, v, conv == 'r', fp->span);
-            if (t && spec && *spec)
-                t = sx_format_spec(S, sx_new_str(S, t, strlen(t), fp->span), spec, fp->span);
-        } else
-            t = sx_format_spec(S, v, spec, fp->span);
+        size_t len = 0;
+        char *t = sx_fmt_field(S, v, conv, spec, fp->span, &len);
         if (!t)
             return new_err(S, fp->span);
         if (fp->debug)
             sx_text_add(S, &out, fp->debug, strlen(fp->debug));
-        sx_text_add(S, &out, t, v->kind == BV_STR && !conv && !spec ? v->u.str.len : strlen(t));
+        sx_text_add(S, &out, t, len);
     }
     if (out.over)
-        return str_too_large(S, e->span);
+        return sx_str_too_large(S, e->span);
     return sx_new_str(S, text_get(S, &out), out.len, e->span);
 }
 
@@ -2241,7 +1869,7 @@ static sx_val *const_method(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val
 {
     int na = e->u.call.args.len, nk = e->u.call.keywords.len;
     if (obj->kind == BV_STR && !strcmp(m, "format"))
-        return str_format(S, sc, e, obj);
+        return sx_fmt_str_format(S, sc, e, obj);
     if (nk == 0 && na == 0) {
         if (obj->kind == BV_DICT && (!strcmp(m, "items") || !strcmp(m, "keys") || !strcmp(m, "values"))) {
             int nd = obj->u.dict.n;
@@ -2299,7 +1927,7 @@ static sx_val *const_method(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val
             text_str(S, &out, it[i]->u.str.s);
         }
         if (out.over)
-            return str_too_large(S, e->span);
+            return sx_str_too_large(S, e->span);
         char *text = text_get(S, &out);
         return sx_new_str(S, text, strlen(text), e->span);
     }
@@ -2431,7 +2059,7 @@ static sx_val *py_builtin(biz_sema *S, sx_scope *sc, const biz_expr *e, const ch
         return new_seq(S, BV_LIST, it, n, sp);
     }
     if (!strcmp(name, "str") || !strcmp(name, "repr")) {
-        char *t = text_or_report(S, vals[0], name[0] == 'r', sp);
+        char *t = sx_text_or_report(S, vals[0], name[0] == 'r', sp);
         return t ? sx_new_str(S, t, strlen(t), sp) : new_err(S, sp);
     }
     if (!strcmp(name, "int")) {

@@ -21,6 +21,7 @@
 
 #include "diag.h"
 #include "sema_int.h"
+#include "utf8.h"
 
 static sx_val *err_at(biz_sema *S, biz_span span)
 {
@@ -1058,20 +1059,14 @@ static void put_json_str(out_buf *b, const char *s, size_t len)
                 continue;
             }
         }
-        /* UTF-8 to a code point (a bad byte stands for itself, U+00XX). */
-        unsigned cp = c;
-        int extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
-        int ok = extra > 0 && i + (size_t)extra < len + 1;
-        for (int k = 1; ok && k <= extra; k++)
-            ok = i + (size_t)k < len && ((unsigned char)s[i + (size_t)k] & 0xC0) == 0x80;
-        if (ok) {
-            cp = c & (0x3F >> extra);
-            for (int k = 1; k <= extra; k++)
-                cp = (cp << 6) | ((unsigned char)s[i + (size_t)k] & 0x3F);
-            i += (size_t)extra + 1;
-        } else {
-            i++;
+        /* UTF-8 to a code point (a bad byte stands for itself, U+00XX) */
+        unsigned cp;
+        size_t k = biz_utf8_seq((const unsigned char *)s + i, len - i, &cp);
+        if (!k) {
+            cp = c;
+            k = 1;
         }
+        i += k;
         if (cp >= 0x10000) {
             cp -= 0x10000;
             snprintf(tmp, sizeof tmp, "\\u%04x\\u%04x", 0xD800 + (cp >> 10), 0xDC00 + (cp & 0x3FF));

@@ -365,8 +365,18 @@ void sx_bind_target(biz_sema *S, sx_scope *sc, const biz_expr *t, sx_val *v);
 int sx_truthy(const sx_val *v);
 /* Python's str() (repr = 0) or repr() of a constant, NULL for non-constants. */
 char *sx_to_text(biz_sema *S, const sx_val *v, int repr);
-/* format(v, spec) for the specs task ids use; NULL after reporting. */
-char *sx_format_spec(biz_sema *S, const sx_val *v, const char *spec, biz_span span);
+/* sx_to_text, or NULL after reporting (at span, with a hint) why v has
+ * no text at compile time; silent for BV_ERROR and BV_REJECTED. */
+char *sx_text_or_report(biz_sema *S, const sx_val *v, int repr, biz_span span);
+/* The largest constant string: Python has no limit, but a constant is
+ * built at compile time and written into the executable, so
+ * 'a' * 10 ** 9 must be an error, not minutes of work and a gigabyte. */
+#define SX_MAX_STR 1000000
+/* The largest width or precision of a format spec or a '%' conversion:
+ * a constant '{:999999999}' would be a gigabyte of padding. */
+#define SX_MAX_WIDTH 1000
+/* Reports a constant string that would pass SX_MAX_STR bytes; BV_ERROR. */
+sx_val *sx_str_too_large(biz_sema *S, biz_span span);
 /* Why v does not validate against a Param's schema (a message), or NULL. */
 const char *sx_pschema_problem(biz_sema *S, const sx_val *v, const sx_pschema *p);
 /* Marks name reported; returns 1 when it already was. */
@@ -456,6 +466,16 @@ int sx_tgroup_ends(biz_sema *S, const sx_tgroup *tg, int leaves, sx_val ***out);
 int sx_in_list(const char *s, const char *const *list);
 /* A BV_ERROR value (after an error was reported). */
 sx_val *sx_err_val(biz_sema *S, biz_span span);
+
+/* --- consteval_fmt.c: Python's formatting (base/pyformat) ----------------- */
+/* fmtv % arg, e the '%' expression. */
+sx_val *sx_fmt_percent(biz_sema *S, const sx_val *fmtv, const sx_val *arg, const biz_expr *e);
+/* fmtv.format(...) of call e, its arguments evaluated in sc. */
+sx_val *sx_fmt_str_format(biz_sema *S, sx_scope *sc, const biz_expr *e, const sx_val *fmtv);
+/* One f-string field: v converted by conv (0, 'r', 's', 'a'), formatted
+ * with spec (NULL: none); pooled text of *len bytes, NULL after reporting
+ * at span. */
+char *sx_fmt_field(biz_sema *S, const sx_val *v, char conv, const char *spec, biz_span span, size_t *len);
 
 /* --- opcall.c: operator calls and dependencies ---------------------------- */
 /* Checks an operator call and creates its task(s): a BV_NODE or BV_ERROR. */

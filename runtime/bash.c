@@ -8,6 +8,7 @@
 #include "bash.h"
 #include "log.h"
 #include "template.h"
+#include "utf8.h"
 
 /* ---------------------------------------------------------------- lines */
 

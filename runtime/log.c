@@ -8,6 +8,7 @@
 #include <sys/time.h>
 #include <cjson/cJSON.h>
 #include "log.h"
+#include "utf8.h"
 
 static struct {
     biz_log_format format;
@@ -142,36 +143,6 @@ char *biz_log_redact(const char *s)
 }
 
 /* ---------------------------------------------------------------- escaping */
-
-/* The code point of the valid UTF-8 sequence at s (n bytes left) in *cp
- * and its length, or 0 when the bytes there are not valid UTF-8 (overlong
- * forms, surrogates and values past U+10FFFF included). */
-size_t biz_utf8_seq(const unsigned char *s, size_t n, unsigned *cp)
-{
-    unsigned char c = s[0];
-    size_t need;
-    unsigned min;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c >= 0xc2 && c <= 0xdf) { need = 2; min = 0x80; }
-    else if (c >= 0xe0 && c <= 0xef) { need = 3; min = 0x800; }
-    else if (c >= 0xf0 && c <= 0xf4) { need = 4; min = 0x10000; }
-    else return 0;
-    if (n < need)
-        return 0;
-    unsigned v = c & (need == 2 ? 0x1fu : need == 3 ? 0x0fu : 0x07u);
-    for (size_t i = 1; i < need; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        v = (v << 6) | (s[i] & 0x3fu);
-    }
-    if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-        return 0;
-    *cp = v;
-    return need;
-}
 
 /* Code points above ASCII a terminal acts on or that reorder the text
  * shown: C1 controls (U+009B is CSI on some terminals) and the bidi

@@ -47,10 +47,6 @@ int biz_log_has_secret(const char *s);
  * BIZ_ESC_JSON leaves C0 controls and DEL to the JSON writer (which
  * escapes them itself) and does the rest. */
 enum { BIZ_ESC_TEXT = 0, BIZ_ESC_JSON = 1 };
-/* The code point of the valid UTF-8 sequence at s (n bytes left) in *cp
- * and its length, or 0 when it is not valid UTF-8 (overlong forms,
- * surrogates and values past U+10FFFF included). */
-size_t biz_utf8_seq(const unsigned char *s, size_t n, unsigned *cp);
 /* Whether s has anything biz_log_escape would change. */
 int biz_log_needs_escape(const char *s, int mode);
 /* A malloc'd escaped copy of s (NULL when out of memory). */

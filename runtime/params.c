@@ -55,7 +55,7 @@ int biz_param_format_known(const char *f)
  * Returns 0, or -1 with *why naming the construct POSIX cannot express. */
 int biz_pyre_to_ere(const char *py, char **out, const char **why)
 {
-    biz_tpl_buf b = {0};
+    biz_buf b = {0};
     *why = NULL;
     int in_class = 0;
     const char *class_start = NULL;
@@ -84,11 +84,11 @@ int biz_pyre_to_ere(const char *py, char **out, const char **why)
                         *why = "a negated class (\\D, \\W, \\S) inside [...]";
                         break;
                     }
-                    biz_tpl_buf_adds(&b, cls);
+                    biz_buf_adds(&b, cls);
                 } else {
-                    biz_tpl_buf_addc(&b, '[');
-                    biz_tpl_buf_adds(&b, cls);
-                    biz_tpl_buf_addc(&b, ']');
+                    biz_buf_addc(&b, '[');
+                    biz_buf_adds(&b, cls);
+                    biz_buf_addc(&b, ']');
                 }
                 continue;
             }
@@ -104,12 +104,12 @@ int biz_pyre_to_ere(const char *py, char **out, const char **why)
                     *why = "an escaped ], ^, - or [ inside [...]";
                     break;
                 }
-                biz_tpl_buf_addc(&b, lit);
+                biz_buf_addc(&b, lit);
             } else if (strchr(".[]()*+?{}|^$\\", lit)) {
-                biz_tpl_buf_addc(&b, '\\');
-                biz_tpl_buf_addc(&b, lit);
+                biz_buf_addc(&b, '\\');
+                biz_buf_addc(&b, lit);
             } else {
-                biz_tpl_buf_addc(&b, lit);
+                biz_buf_addc(&b, lit);
             }
             continue;
         }
@@ -120,19 +120,19 @@ int biz_pyre_to_ere(const char *py, char **out, const char **why)
                 *why = "a POSIX class inside [...]";   /* Python reads it as characters */
                 break;
             }
-            biz_tpl_buf_addc(&b, c);
+            biz_buf_addc(&b, c);
             continue;
         }
         if (c == '[') {
             in_class = 1;
-            biz_tpl_buf_addc(&b, c);
+            biz_buf_addc(&b, c);
             if (p[1] == '^') {
-                biz_tpl_buf_addc(&b, '^');
+                biz_buf_addc(&b, '^');
                 p++;
             }
             class_start = p + 1;
             if (*class_start == ']') {   /* a leading ] is a literal in both */
-                biz_tpl_buf_addc(&b, ']');
+                biz_buf_addc(&b, ']');
                 p++;
                 class_start = p + 1;
             }
@@ -140,7 +140,7 @@ int biz_pyre_to_ere(const char *py, char **out, const char **why)
         }
         if (c == '(' && p[1] == '?') {
             if (p[2] == ':') {
-                biz_tpl_buf_addc(&b, '(');
+                biz_buf_addc(&b, '(');
                 p += 2;
                 continue;
             }
@@ -149,7 +149,7 @@ int biz_pyre_to_ere(const char *py, char **out, const char **why)
         }
         if ((c == '*' || c == '+' || c == '?' || c == '}') && p[1] == '?') {
             /* lazy: same matches for a search */
-            biz_tpl_buf_addc(&b, c);
+            biz_buf_addc(&b, c);
             p++;
             continue;
         }
@@ -165,12 +165,12 @@ int biz_pyre_to_ere(const char *py, char **out, const char **why)
             }
             if (*q == '}' && digits) {
                 if (p[1] == ',') {   /* {,n}: POSIX wants the 0 */
-                    biz_tpl_buf_adds(&b, "{0");
+                    biz_buf_adds(&b, "{0");
                     continue;
                 }
-                biz_tpl_buf_addc(&b, '{');
+                biz_buf_addc(&b, '{');
             } else {
-                biz_tpl_buf_adds(&b, "\\{");
+                biz_buf_adds(&b, "\\{");
             }
             continue;
         }
@@ -180,20 +180,20 @@ int biz_pyre_to_ere(const char *py, char **out, const char **why)
             while (q >= py && (isdigit((unsigned char)*q) || *q == ','))
                 q--;
             if (q < py || *q != '{' || q == p - 1 || (q > py && q[-1] == '\\'))
-                biz_tpl_buf_addc(&b, '\\');
-            biz_tpl_buf_addc(&b, '}');
+                biz_buf_addc(&b, '\\');
+            biz_buf_addc(&b, '}');
             continue;
         }
-        biz_tpl_buf_addc(&b, c);
+        biz_buf_addc(&b, c);
     }
     if (!*why && in_class)
         *why = "an unterminated [...]";
     if (*why) {
-        free(biz_tpl_buf_take(&b));
+        free(biz_buf_take(&b));
         *out = NULL;
         return -1;
     }
-    *out = biz_tpl_buf_take(&b);
+    *out = biz_buf_take(&b);
     if (!*out) {
         *why = "out of memory";
         return -1;
@@ -520,12 +520,12 @@ static double py_len(const char *s)
 /* "<instance repr> <middle> <limit repr>" as jsonschema words it. */
 static char *say(const cJSON *v, const char *middle, const cJSON *lim)
 {
-    biz_tpl_buf b = {0};
+    biz_buf b = {0};
     biz_tpl_repr_to(&b, v);
-    biz_tpl_buf_adds(&b, middle);
+    biz_buf_adds(&b, middle);
     if (lim)
         biz_tpl_repr_to(&b, lim);
-    return biz_tpl_buf_take(&b);
+    return biz_buf_take(&b);
 }
 
 /* One keyword against v: NULL when it holds. */
@@ -534,7 +534,7 @@ static char *keyword_problem(const char *k, const cJSON *kv, const cJSON *v)
     int number = cJSON_IsNumber(v) && cJSON_IsNumber(kv);
     if (!strcmp(k, "type")) {
         int ok = 0;
-        biz_tpl_buf names = {0};
+        biz_buf names = {0};
         if (cJSON_IsString(kv)) {
             ok = json_type_is(v, kv->valuestring);
             biz_tpl_repr_to(&names, kv);
@@ -543,19 +543,19 @@ static char *keyword_problem(const char *k, const cJSON *kv, const cJSON *v)
                 if (cJSON_IsString(t) && json_type_is(v, t->valuestring))
                     ok = 1;
                 if (t != kv->child)
-                    biz_tpl_buf_adds(&names, ", ");
+                    biz_buf_adds(&names, ", ");
                 biz_tpl_repr_to(&names, t);
             }
         } else
             ok = 1;
-        char *n = biz_tpl_buf_take(&names);
+        char *n = biz_buf_take(&names);
         char *msg = NULL;
         if (!ok) {
-            biz_tpl_buf b = {0};
+            biz_buf b = {0};
             biz_tpl_repr_to(&b, v);
-            biz_tpl_buf_adds(&b, " is not of type ");
-            biz_tpl_buf_adds(&b, n ? n : "");
-            msg = biz_tpl_buf_take(&b);
+            biz_buf_adds(&b, " is not of type ");
+            biz_buf_adds(&b, n ? n : "");
+            msg = biz_buf_take(&b);
         }
         free(n);
         return msg;
@@ -638,29 +638,29 @@ void biz_params_help(FILE *f, const cJSON *settings)
         const cJSON *schema = cJSON_GetObjectItemCaseSensitive(spec, "schema");
         const cJSON *type = cJSON_GetObjectItemCaseSensitive(schema, "type");
         const cJSON *desc = cJSON_GetObjectItemCaseSensitive(spec, "description");
-        biz_tpl_buf b = {0};
-        biz_tpl_buf_adds(&b, "  ");
-        biz_tpl_buf_adds(&b, p->string);
+        biz_buf b = {0};
+        biz_buf_adds(&b, "  ");
+        biz_buf_adds(&b, p->string);
         if (cJSON_IsString(type)) {
-            biz_tpl_buf_adds(&b, " (");
-            biz_tpl_buf_adds(&b, type->valuestring);
-            biz_tpl_buf_addc(&b, ')');
+            biz_buf_adds(&b, " (");
+            biz_buf_adds(&b, type->valuestring);
+            biz_buf_addc(&b, ')');
         } else if (cJSON_IsArray(type)) {
-            biz_tpl_buf_adds(&b, " (");
+            biz_buf_adds(&b, " (");
             for (const cJSON *t = type->child; t; t = t->next) {
                 if (t != type->child)
-                    biz_tpl_buf_addc(&b, '|');
+                    biz_buf_addc(&b, '|');
                 if (cJSON_IsString(t))
-                    biz_tpl_buf_adds(&b, t->valuestring);
+                    biz_buf_adds(&b, t->valuestring);
             }
-            biz_tpl_buf_addc(&b, ')');
+            biz_buf_addc(&b, ')');
         }
         if (spec && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(spec, "has_default"))) {
-            biz_tpl_buf_adds(&b, ", required");
+            biz_buf_adds(&b, ", required");
         } else {
             char *d = cJSON_PrintUnformatted(p);
-            biz_tpl_buf_adds(&b, ", default ");
-            biz_tpl_buf_adds(&b, d ? d : "?");
+            biz_buf_adds(&b, ", default ");
+            biz_buf_adds(&b, d ? d : "?");
             free(d);
         }
         /* the other rules, as written */
@@ -668,13 +668,13 @@ void biz_params_help(FILE *f, const cJSON *settings)
             if (!strcmp(k->string, "type"))
                 continue;
             char *kv = cJSON_PrintUnformatted(k);
-            biz_tpl_buf_adds(&b, ", ");
-            biz_tpl_buf_adds(&b, k->string);
-            biz_tpl_buf_addc(&b, ' ');
-            biz_tpl_buf_adds(&b, kv ? kv : "?");
+            biz_buf_adds(&b, ", ");
+            biz_buf_adds(&b, k->string);
+            biz_buf_addc(&b, ' ');
+            biz_buf_adds(&b, kv ? kv : "?");
             free(kv);
         }
-        char *line = biz_tpl_buf_take(&b);
+        char *line = biz_buf_take(&b);
         fprintf(f, "%s\n", line ? line : "");
         free(line);
         if (cJSON_IsString(desc) && desc->valuestring[0])

@@ -7,49 +7,7 @@
 #include <sys/random.h>
 #include "smtp.h"
 #include "base64.h"
-
-/* A growable string; on out of memory it stays failed (buf freed). */
-typedef struct sbuf {
-    char *buf;
-    size_t len, cap;
-    int oom;
-} sbuf;
-
-static void sb_addn(sbuf *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->buf, cap);
-        if (!p) {
-            free(b->buf);
-            b->buf = NULL;
-            b->oom = 1;
-            return;
-        }
-        b->buf = p;
-        b->cap = cap;
-    }
-    memcpy(b->buf + b->len, s, n);
-    b->len += n;
-    b->buf[b->len] = 0;
-}
-
-static void sb_add(sbuf *b, const char *s)
-{
-    sb_addn(b, s, strlen(s));
-}
-
-/* The string built, or NULL when out of memory; "" when nothing was added. */
-static char *sb_take(sbuf *b)
-{
-    if (b->oom)
-        return NULL;
-    return b->buf ? b->buf : strdup("");
-}
+#include "buf.h"
 
 /* ---------------------------------------------------------------- addresses */
 
@@ -164,7 +122,7 @@ char *biz_smtp_encode_header(const char *value)
         return v;
     /* "=?utf-8?B?" + base64 + "?=" <= 75: at most 60 base64 characters,
      * 45 bytes, backed off to a UTF-8 sequence boundary. */
-    sbuf b = { 0 };
+    biz_buf b = { 0 };
     size_t len = strlen(v), off = 0;
     while (off < len) {
         size_t n = len - off < 45 ? len - off : 45;
@@ -173,19 +131,19 @@ char *biz_smtp_encode_header(const char *value)
         char *enc = biz_b64_encode(v + off, n);
         if (!enc) {
             free(v);
-            free(b.buf);
+            biz_buf_free(&b);
             return NULL;
         }
         if (off)
-            sb_add(&b, "\r\n ");
-        sb_add(&b, "=?utf-8?B?");
-        sb_add(&b, enc);
-        sb_add(&b, "?=");
+            biz_buf_adds(&b, "\r\n ");
+        biz_buf_adds(&b, "=?utf-8?B?");
+        biz_buf_adds(&b, enc);
+        biz_buf_adds(&b, "?=");
         free(enc);
         off += n;
     }
     free(v);
-    return sb_take(&b);
+    return biz_buf_take(&b);
 }
 
 /* ---------------------------------------------------------------- body */
@@ -194,14 +152,14 @@ char *biz_smtp_encode_header(const char *value)
 char *biz_smtp_qp_encode(const char *text)
 {
     static const char hex[] = "0123456789ABCDEF";
-    sbuf b = { 0 };
+    biz_buf b = { 0 };
     size_t col = 0;
-    sb_add(&b, "");
+    biz_buf_adds(&b, "");
     for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
         if (*p == '\r' && p[1] == '\n')
             continue;  /* the LF ends the line */
         if (*p == '\n') {
-            sb_add(&b, "\r\n");
+            biz_buf_adds(&b, "\r\n");
             col = 0;
             continue;
         }
@@ -223,7 +181,7 @@ char *biz_smtp_qp_encode(const char *text)
         }
         /* 76 characters per line, the soft break's '=' included. */
         if (col + n > 75) {
-            sb_add(&b, "=\r\n");
+            biz_buf_adds(&b, "=\r\n");
             col = 0;
             if (*p == '.') {   /* now at a line start: encode it */
                 tok[0] = '=';
@@ -232,10 +190,10 @@ char *biz_smtp_qp_encode(const char *text)
                 n = 3;
             }
         }
-        sb_addn(&b, tok, n);
+        biz_buf_add(&b, tok, n);
         col += n;
     }
-    return sb_take(&b);
+    return biz_buf_take(&b);
 }
 
 /* RFC 5322 date in UTC, with English names whatever the locale. */
@@ -263,24 +221,24 @@ void biz_smtp_msgid(char *buf, size_t len)
     snprintf(buf, len, "<%016llx.%ld@%s>", r, (long)getpid(), host);
 }
 
-static void add_list_header(sbuf *b, const char *name, const biz_smtp_addrs *a)
+static void add_list_header(biz_buf *b, const char *name, const biz_smtp_addrs *a)
 {
     if (a->n == 0)
         return;
-    sb_add(b, name);
-    sb_add(b, ": ");
+    biz_buf_adds(b, name);
+    biz_buf_adds(b, ": ");
     for (int i = 0; i < a->n; i++) {
         if (i)
-            sb_add(b, ",\r\n ");   /* folded: long lists stay under 998 */
-        sb_add(b, a->v[i]);
+            biz_buf_adds(b, ",\r\n ");   /* folded: long lists stay under 998 */
+        biz_buf_adds(b, a->v[i]);
     }
-    sb_add(b, "\r\n");
+    biz_buf_adds(b, "\r\n");
 }
 
 /* The whole MIME message. */
 char *biz_smtp_message(const char *from, const biz_mail *m, time_t date, const char *msgid)
 {
-    sbuf b = { 0 };
+    biz_buf b = { 0 };
     char *subject = biz_smtp_encode_header(m->subject);
     char *body = biz_smtp_qp_encode(m->html ? m->html : "");
     biz_smtp_addrs fa = { 0 };
@@ -292,24 +250,24 @@ char *biz_smtp_message(const char *from, const biz_mail *m, time_t date, const c
     }
     char dbuf[64];
     biz_smtp_date(date, dbuf, sizeof dbuf);
-    sb_add(&b, "From: ");
-    sb_add(&b, fa.v[0]);
-    sb_add(&b, "\r\n");
+    biz_buf_adds(&b, "From: ");
+    biz_buf_adds(&b, fa.v[0]);
+    biz_buf_adds(&b, "\r\n");
     add_list_header(&b, "To", &m->to);
     add_list_header(&b, "Cc", &m->cc);
-    sb_add(&b, "Subject: ");
-    sb_add(&b, subject);
-    sb_add(&b, "\r\nDate: ");
-    sb_add(&b, dbuf);
-    sb_add(&b, "\r\nMessage-ID: ");
-    sb_add(&b, msgid);
-    sb_add(&b, "\r\nMIME-Version: 1.0\r\n"
+    biz_buf_adds(&b, "Subject: ");
+    biz_buf_adds(&b, subject);
+    biz_buf_adds(&b, "\r\nDate: ");
+    biz_buf_adds(&b, dbuf);
+    biz_buf_adds(&b, "\r\nMessage-ID: ");
+    biz_buf_adds(&b, msgid);
+    biz_buf_adds(&b, "\r\nMIME-Version: 1.0\r\n"
                "Content-Type: text/html; charset=\"utf-8\"\r\n"
                "Content-Transfer-Encoding: quoted-printable\r\n"
                "\r\n");
-    sb_add(&b, body);   /* curl ends the DATA with CRLF . CRLF itself */
+    biz_buf_adds(&b, body);   /* curl ends the DATA with CRLF . CRLF itself */
     free(subject);
     free(body);
     biz_smtp_addrs_free(&fa);
-    return sb_take(&b);
+    return biz_buf_take(&b);
 }

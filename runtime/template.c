@@ -31,11 +31,11 @@ cJSON *biz_tpl_render_native(const biz_tpl *t, const biz_tpl_env *env, biz_tpl_e
         return v;
     }
     /* otherwise the joined text, read as a Python literal when it is one */
-    biz_tpl_buf b = {0};
+    biz_buf b = {0};
     for (const cJSON *c = pieces->child; c; c = c->next)
         biz_tpl_str_to(&b, c);
     cJSON_Delete(pieces);
-    char *s = biz_tpl_buf_take(&b);
+    char *s = biz_buf_take(&b);
     if (!s) {
         if (err) {
             err->offset = -1;

@@ -79,7 +79,7 @@ int biz_tpl_dt_cmp(const cJSON *a, const cJSON *b)
 }
 
 /* Python's repr() of a DateTime, as pendulum writes it. */
-void biz_tpl_dt_repr_to(biz_tpl_buf *b, const cJSON *j)
+void biz_tpl_dt_repr_to(biz_buf *b, const cJSON *j)
 {
     time_t t;
     int us;
@@ -90,13 +90,13 @@ void biz_tpl_dt_repr_to(biz_tpl_buf *b, const cJSON *j)
     char buf[160];
     snprintf(buf, sizeof buf, "DateTime(%d, %d, %d, %d, %d, %d", u.year, u.month, u.day, u.hour,
              u.minute, u.second);
-    biz_tpl_buf_adds(b, buf);
+    biz_buf_adds(b, buf);
     if (us) {
         snprintf(buf, sizeof buf, ", %d", us);
-        biz_tpl_buf_adds(b, buf);
+        biz_buf_adds(b, buf);
     }
     snprintf(buf, sizeof buf, ", tzinfo=Timezone('%s'))", z ? z->name : "UTC");
-    biz_tpl_buf_adds(b, buf);
+    biz_buf_adds(b, buf);
 }
 
 /* Python's strftime on the date-time's wall clock (C locale): %f, %z, %:z
@@ -111,12 +111,12 @@ static int dt_strftime(biz_tpl_ctx *cx, int at, const cJSON *self, const char *f
     time_t local = t + off;
     struct tm tm;
     gmtime_r(&local, &tm);
-    biz_tpl_buf b = {0};
+    biz_buf b = {0};
     char piece[8], buf[256];
     int a = off < 0 ? -off : off;
     for (const char *p = fmt; *p; p++) {
         if (*p != '%' || !p[1]) {
-            biz_tpl_buf_addc(&b, *p);
+            biz_buf_addc(&b, *p);
             continue;
         }
         p++;
@@ -137,9 +137,9 @@ static int dt_strftime(biz_tpl_ctx *cx, int at, const cJSON *self, const char *f
             free(b.p);
             return biz_tpl_fail(cx, at, "strftime: unsupported directive '%%%c'", *p);
         }
-        biz_tpl_buf_adds(&b, buf);
+        biz_buf_adds(&b, buf);
     }
-    char *s = biz_tpl_buf_take(&b);
+    char *s = biz_buf_take(&b);
     *out = s ? cJSON_CreateString(s) : NULL;
     free(s);
     return *out ? 0 : biz_tpl_fail(cx, at, "out of memory");
@@ -398,7 +398,7 @@ int biz_tpl_is_interval(const cJSON *j)
 
 /* Python's str() of a timedelta: "1 day, 2:03:04", "-1 day, 23:00:00",
  * "0:00:01.500000". */
-void biz_tpl_td_str_to(biz_tpl_buf *b, const cJSON *j)
+void biz_tpl_td_str_to(biz_buf *b, const cJSON *j)
 {
     if (j->valuestring) {   /* an Interval */
         biz_tpl_buf_adds(b, j->valuestring);
@@ -417,7 +417,7 @@ void biz_tpl_td_str_to(biz_tpl_buf *b, const cJSON *j)
                   secs % 60);
     if (us)
         snprintf(buf + k, sizeof buf - (size_t)k, ".%06lld", us);
-    biz_tpl_buf_adds(b, buf);
+    biz_buf_adds(b, buf);
 }
 
 /* macros.timedelta(days=, seconds=, microseconds=, milliseconds=,

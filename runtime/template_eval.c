@@ -657,9 +657,9 @@ static int eval_sub(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
     }
     memset(out, 0, sizeof *out);
     char *txt = biz_tpl_node_text(cx, n->a);
-    biz_tpl_buf kb = {0};
+    biz_buf kb = {0};
     biz_tpl_repr_to(&kb, key);
-    char *krepr = biz_tpl_buf_take(&kb);
+    char *krepr = biz_buf_take(&kb);
     if (v.kind == BIZ_V_VARVALUE || v.kind == BIZ_V_VARJSON) {
         cJSON *j = NULL;
         if (!cJSON_IsString(key))
@@ -810,10 +810,10 @@ static int eval_slice(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
     }
     cJSON *res = NULL;
     if (cp || ascii) {
-        biz_tpl_buf buf = {0};
+        biz_buf buf = {0};
         for (long i = a; step > 0 ? i < b : i > b; i += step)
-            biz_tpl_buf_add(&buf, v->valuestring + (cp ? cp[i] : (size_t)i), cp ? cp[i + 1] - cp[i] : 1);
-        char *s = biz_tpl_buf_take(&buf);
+            biz_buf_add(&buf, v->valuestring + (cp ? cp[i] : (size_t)i), cp ? cp[i + 1] - cp[i] : 1);
+        char *s = biz_buf_take(&buf);
         res = s ? cJSON_CreateString(s) : NULL;
         free(s);
     } else {
@@ -1133,13 +1133,15 @@ static int arith(biz_tpl_ctx *cx, const biz_tpl_node *n, int op, const cJSON *a,
         *out = ints ? biz_tpl_new_int(r) : biz_tpl_new_float(r);
         return *out ? 0 : biz_tpl_fail(cx, n->start, "out of memory");
     }
+    if (op == '%' && cJSON_IsString(a) && !biz_tpl_is_dt(a))
+        return biz_tpl_percent(cx, n, a->valuestring, b, out);
     if (op == '+' && cJSON_IsString(a) && cJSON_IsString(b)) {
         if (biz_tpl_check_str(cx, n->start, (double)strlen(a->valuestring) + (double)strlen(b->valuestring)) < 0)
             return -1;
-        biz_tpl_buf buf = {0};
-        biz_tpl_buf_adds(&buf, a->valuestring);
-        biz_tpl_buf_adds(&buf, b->valuestring);
-        char *s = biz_tpl_buf_take(&buf);
+        biz_buf buf = {0};
+        biz_buf_adds(&buf, a->valuestring);
+        biz_buf_adds(&buf, b->valuestring);
+        char *s = biz_buf_take(&buf);
         *out = s ? cJSON_CreateString(s) : NULL;
         free(s);
         return *out ? 0 : biz_tpl_fail(cx, n->start, "out of memory");
@@ -1416,10 +1418,10 @@ int biz_tpl_eval(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
         if (r == 0 && cJSON_IsString(a) && cJSON_IsString(b))
             r = biz_tpl_check_str(cx, n->start, (double)strlen(a->valuestring) + (double)strlen(b->valuestring));
         if (r == 0) {
-            biz_tpl_buf buf = {0};
+            biz_buf buf = {0};
             biz_tpl_str_to(&buf, a);
             biz_tpl_str_to(&buf, b);
-            char *s = biz_tpl_buf_take(&buf);
+            char *s = biz_buf_take(&buf);
             r = set_json(cx, n, out, s ? cJSON_CreateString(s) : NULL);
             free(s);
         }

@@ -33,7 +33,7 @@ static int emit_text(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *s)
             return biz_tpl_fail(cx, n->start, "out of memory");
         cJSON_AddItemToArray(cx->pieces, j);
     } else {
-        biz_tpl_buf_add(&cx->out, s, len);
+        biz_buf_add(&cx->out, s, len);
     }
     if (cx->out.oom)
         return biz_tpl_fail(cx, n->start, "out of memory");
@@ -54,15 +54,15 @@ static int emit_value(biz_tpl_ctx *cx, const biz_tpl_node *n, cJSON *j)
     }
     /* str() of a value is bounded by the value's limits; the output's
      * own limit is checked on the text it adds */
-    biz_tpl_buf piece = {0};
+    biz_buf piece = {0};
     biz_tpl_str_to(&piece, j);
     cJSON_Delete(j);
     if (piece.oom)
         return biz_tpl_fail(cx, n->start, "out of memory");
     int r = add_output(cx, n, piece.n);
     if (r == 0)
-        biz_tpl_buf_add(&cx->out, piece.p ? piece.p : "", piece.n);
-    free(biz_tpl_buf_take(&piece));
+        biz_buf_add(&cx->out, piece.p ? piece.p : "", piece.n);
+    free(biz_buf_take(&piece));
     if (r < 0)
         return -1;
     if (cx->out.oom)
@@ -308,7 +308,7 @@ int biz_tpl_run(const biz_tpl *t, const biz_tpl_env *env, int native, biz_tpl_er
         free(cx.aix[i].tab);
         free(cx.oix[i].slot);
     }
-    char *s = biz_tpl_buf_take(&cx.out);
+    char *s = biz_buf_take(&cx.out);
     if (r < 0 || cx.failed || (!native && !s)) {
         if (!cx.failed)
             biz_tpl_fail(&cx, -1, "out of memory");

@@ -14,6 +14,7 @@
 
 #include "cron.h"
 #include "template_int.h"
+#include "utf8.h"
 
 /* ------------------------------------------------------------ tables */
 
@@ -26,7 +27,7 @@ static const fdef filters[] = {
     {"abs", {0}}, {"capitalize", {0}}, {"count", {0}},
     {"d", {"default_value", "boolean"}}, {"default", {"default_value", "boolean"}},
     {"ds", {0}}, {"ds_nodash", {0}},
-    {"first", {0}}, {"float", {"default"}}, {"int", {"default", "base"}},
+    {"first", {0}}, {"float", {"default"}}, {"format", {"*"}}, {"int", {"default", "base"}},
     {"items", {0}}, {"join", {"d", "attribute"}}, {"last", {0}}, {"length", {0}},
     {"list", {0}}, {"lower", {0}}, {"map", {"*"}},
     {"max", {"case_sensitive", "attribute"}}, {"min", {"case_sensitive", "attribute"}},
@@ -41,7 +42,7 @@ static const fdef filters[] = {
 #define NFILTERS (sizeof filters / sizeof filters[0])
 
 static const char *const filter_names[] = {
-    "abs", "capitalize", "count", "d", "default", "ds", "ds_nodash", "first", "float", "int", "items",
+    "abs", "capitalize", "count", "d", "default", "ds", "ds_nodash", "first", "float", "format", "int", "items",
     "join", "last", "length", "list", "lower", "map", "max", "min", "replace",
     "reverse", "round", "safe", "sort", "string", "sum", "title", "tojson", "trim",
     "ts", "ts_nodash", "ts_nodash_with_tz", "unique", "upper", "urlencode", NULL};
@@ -90,9 +91,9 @@ static cJSON *new_str(const char *s)
     return s ? cJSON_CreateString(s) : NULL;
 }
 
-static cJSON *take_str(biz_tpl_buf *b)
+static cJSON *take_str(biz_buf *b)
 {
-    char *s = biz_tpl_buf_take(b);
+    char *s = biz_buf_take(b);
     cJSON *j = new_str(s);
     free(s);
     return j;
@@ -101,9 +102,9 @@ static cJSON *take_str(biz_tpl_buf *b)
 /* str(v), malloc'd. */
 static char *to_s(const cJSON *v)
 {
-    biz_tpl_buf b = {0};
+    biz_buf b = {0};
     biz_tpl_str_to(&b, v);
-    return biz_tpl_buf_take(&b);
+    return biz_buf_take(&b);
 }
 
 static int is_int(const cJSON *j)
@@ -111,12 +112,10 @@ static int is_int(const cJSON *j)
     return j && cJSON_IsNumber(j) && biz_tpl_num_is_int(j);
 }
 
+/* len() of a str. */
 static int utf8_len(const char *s)
 {
-    int n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
+    return (int)biz_utf8_count(s, strlen(s));
 }
 
 /* Binds args to the filter's parameters: p[i] (borrowed) or NULL. */
@@ -289,14 +288,14 @@ static double replace_size(const char *s, const char *old, const char *new_, dou
 /* str.replace(old, new, count); the caller checked replace_size. */
 static char *replace(const char *s, const char *old, const char *new_, double count)
 {
-    biz_tpl_buf b = {0};
+    biz_buf b = {0};
     size_t ol = strlen(old);
     double done = 0;
     if (!ol) { /* Python inserts new between every character */
         const char *p = s;
         for (;;) {
             if (count < 0 || done < count) {
-                biz_tpl_buf_adds(&b, new_);
+                biz_buf_adds(&b, new_);
                 done++;
             }
             if (!*p)
@@ -304,22 +303,22 @@ static char *replace(const char *s, const char *old, const char *new_, double co
             size_t k = 1;
             while (p[k] && ((unsigned char)p[k] & 0xC0) == 0x80)
                 k++;
-            biz_tpl_buf_add(&b, p, k);
+            biz_buf_add(&b, p, k);
             p += k;
         }
-        return biz_tpl_buf_take(&b);
+        return biz_buf_take(&b);
     }
     const char *p = s, *m, *end = s + strlen(s);
     while ((count < 0 || done < count) && (m = find_in(p, end, old, ol))) {
-        biz_tpl_buf_add(&b, p, m - p);
-        biz_tpl_buf_adds(&b, new_);
+        biz_buf_add(&b, p, m - p);
+        biz_buf_adds(&b, new_);
         p = m + ol;
         done++;
         if (b.n > (64u << 20))
             break;
     }
-    biz_tpl_buf_adds(&b, p);
-    return biz_tpl_buf_take(&b);
+    biz_buf_adds(&b, p);
+    return biz_buf_take(&b);
 }
 
 static int cmp_values(biz_tpl_ctx *cx, const biz_tpl_node *n, const cJSON *a, const cJSON *b, int *res)
@@ -432,18 +431,18 @@ static int parse_float(const char *s, double *out)
     return *end ? -1 : 0;
 }
 
-static void url_quote(biz_tpl_buf *b, const char *s, int for_qs)
+static void url_quote(biz_buf *b, const char *s, int for_qs)
 {
     char tmp[4];
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (isalnum(c) || c == '_' || c == '.' || c == '-' || c == '~' || (!for_qs && c == '/')) {
-            biz_tpl_buf_addc(b, (char)c);
+            biz_buf_addc(b, (char)c);
         } else if (for_qs && c == ' ') {
-            biz_tpl_buf_addc(b, '+');
+            biz_buf_addc(b, '+');
         } else {
             snprintf(tmp, sizeof tmp, "%%%02X", c);
-            biz_tpl_buf_adds(b, tmp);
+            biz_buf_adds(b, tmp);
         }
     }
 }
@@ -637,18 +636,18 @@ static int filter_round(biz_tpl_ctx *cx, const biz_tpl_node *n, const cJSON *v, 
     return 0;
 }
 
-static int filter_title(const char *s, biz_tpl_buf *b)
+static int filter_title(const char *s, biz_buf *b)
 {
     /* Jinja's title: words start after '-', whitespace, or an opening bracket */
     int start = 1;
     for (; *s; s++) {
         char c = *s;
         if (c == '-' || py_isspace(c) || strchr("([{<", c)) {
-            biz_tpl_buf_addc(b, c);
+            biz_buf_addc(b, c);
             start = 1;
             continue;
         }
-        biz_tpl_buf_addc(b, (char)(start ? toupper((unsigned char)c) : tolower((unsigned char)c)));
+        biz_buf_addc(b, (char)(start ? toupper((unsigned char)c) : tolower((unsigned char)c)));
         start = 0;
     }
     return 0;
@@ -664,9 +663,11 @@ static int filter_core(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *name,
     if (!f)
         return biz_tpl_fail(cx, n->start, "unknown filter '%s'", name);
     snprintf(what, sizeof what, "filter '%s'", name);
+    if (!strcmp(name, "format"))
+        return biz_tpl_format_filter(cx, n, v, args, names, nargs, out);
     if (strcmp(name, "map") && bind_params(cx, n, what, f->params, args, names, nargs, p) < 0)
         return -1;
-    biz_tpl_buf b = {0};
+    biz_buf b = {0};
     char *s = NULL;
     int r = 0;
 
@@ -748,7 +749,7 @@ static int filter_core(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *name,
                 cJSON_InsertItemInArray(rev, 0, cJSON_DetachItemFromArray(items, 0));
             if (rev && cJSON_IsString(v)) {
                 for (const cJSON *c = rev->child; c; c = c->next)
-                    biz_tpl_buf_adds(&b, c->valuestring);
+                    biz_buf_adds(&b, c->valuestring);
                 *out = take_str(&b);
                 cJSON_Delete(rev);
             } else {
@@ -783,7 +784,7 @@ static int filter_core(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *name,
         for (const cJSON *c = items->child; sep && c && r == 0; c = c->next) {
             const cJSON *a = attr_of(c, p[1]);
             if (c != items->child)
-                biz_tpl_buf_adds(&b, sep);
+                biz_buf_adds(&b, sep);
             biz_tpl_str_to(&b, a ? a : c);
             /* the text so far is the size of the result so far: stop there */
             if (b.n > BIZ_TPL_MAX_STR)
@@ -867,9 +868,9 @@ static int filter_core(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *name,
             for (const cJSON *c = v->child; c; c = c->next) {
                 char *val = to_s(c);
                 if (c != v->child)
-                    biz_tpl_buf_addc(&b, '&');
+                    biz_buf_addc(&b, '&');
                 url_quote(&b, c->string ? c->string : "", 1);
-                biz_tpl_buf_addc(&b, '=');
+                biz_buf_addc(&b, '=');
                 url_quote(&b, val ? val : "", 1);
                 free(val);
             }
@@ -883,7 +884,7 @@ static int filter_core(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *name,
         return biz_tpl_fail(cx, n->start, "filter '%s' is not implemented", name);
     }
     free(s);
-    free(biz_tpl_buf_take(&b));
+    free(biz_buf_take(&b));
     if (r < 0) {
         cJSON_Delete(*out);
         *out = NULL;
@@ -1058,65 +1059,6 @@ int biz_tpl_call_macro(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *name,
 
 /* ------------------------------------------------------------ methods */
 
-/* str.format: "{}", "{0}", "{name}", "{{" and "}}"; no format specs. */
-static int str_format(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *fmt, cJSON **args, char **names,
-                      int nargs, cJSON **out)
-{
-    biz_tpl_buf b = {0};
-    int auto_i = 0;
-    for (const char *p = fmt; *p; p++) {
-        if ((*p == '{' && p[1] == '{') || (*p == '}' && p[1] == '}')) {
-            biz_tpl_buf_addc(&b, *p++);
-            continue;
-        }
-        if (*p == '}') {
-            free(biz_tpl_buf_take(&b));
-            return biz_tpl_fail(cx, n->start, "Single '}' encountered in format string");
-        }
-        if (*p != '{') {
-            biz_tpl_buf_addc(&b, *p);
-            continue;
-        }
-        const char *e = strchr(p, '}');
-        if (!e) {
-            free(biz_tpl_buf_take(&b));
-            return biz_tpl_fail(cx, n->start, "Single '{' encountered in format string");
-        }
-        char field[64];
-        size_t fl = (size_t)(e - p - 1);
-        snprintf(field, sizeof field, "%.*s", (int)(fl < 63 ? fl : 63), p + 1);
-        if (strpbrk(field, ":!.[")) {
-            free(biz_tpl_buf_take(&b));
-            return biz_tpl_fail(cx, n->start, "format specs and conversions are not supported in str.format");
-        }
-        const cJSON *val = NULL;
-        if (!field[0] || isdigit((unsigned char)field[0])) {
-            /* a field number past any argument finds none (atoi would overflow) */
-            long want = field[0] ? strtol(field, NULL, 10) : auto_i++;
-            int k = 0;
-            for (int i = 0; i < nargs && !val; i++)
-                if (!names[i] && k++ == want)
-                    val = args[i];
-        } else {
-            for (int i = 0; i < nargs && !val; i++)
-                if (names[i] && !strcmp(names[i], field))
-                    val = args[i];
-        }
-        if (!val) {
-            free(biz_tpl_buf_take(&b));
-            return biz_tpl_fail(cx, n->start, "str.format(): no argument for '{%s}'", field);
-        }
-        biz_tpl_str_to(&b, val);
-        if (b.n > BIZ_TPL_MAX_STR) { /* "{0}{0}{0}..." of a big argument */
-            free(biz_tpl_buf_take(&b));
-            return biz_tpl_limit(cx, n->start, BIZ_TPL_LIM_STR);
-        }
-        p = e;
-    }
-    *out = take_str(&b);
-    return *out ? 0 : biz_tpl_fail(cx, n->start, "out of memory");
-}
-
 /* str.split(sep=None, maxsplit=-1); *too_many set (and NULL) when the
  * result would have more items than a list may hold. */
 static cJSON *str_split(const char *s, const char *sep, double maxsplit, int *too_many)
@@ -1180,16 +1122,16 @@ static cJSON *str_split(const char *s, const char *sep, double maxsplit, int *to
     return a;
 }
 
-static void py_title(const char *s, biz_tpl_buf *b)
+static void py_title(const char *s, biz_buf *b)
 {
     int prev_cased = 0;
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (isalpha(c)) {
-            biz_tpl_buf_addc(b, (char)(prev_cased ? tolower(c) : toupper(c)));
+            biz_buf_addc(b, (char)(prev_cased ? tolower(c) : toupper(c)));
             prev_cased = 1;
         } else {
-            biz_tpl_buf_addc(b, (char)c);
+            biz_buf_addc(b, (char)c);
             prev_cased = 0;
         }
     }
@@ -1198,20 +1140,20 @@ static void py_title(const char *s, biz_tpl_buf *b)
 static int str_method(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *s, const char *name,
                       cJSON **args, char **names, int nargs, cJSON **out)
 {
-    biz_tpl_buf b = {0};
+    biz_buf b = {0};
     char *t = NULL;
     for (int i = 0; i < nargs; i++)
         if (names[i] && strcmp(name, "format") && strcmp(name, "split"))
             return biz_tpl_fail(cx, n->start, "str.%s() takes no keyword arguments", name);
     const cJSON *a0 = nargs > 0 && !names[0] ? args[0] : NULL, *a1 = nargs > 1 && !names[1] ? args[1] : NULL;
     if (!strcmp(name, "format"))
-        return str_format(cx, n, s, args, names, nargs, out);
+        return biz_tpl_str_format(cx, n, s, args, names, nargs, out);
     if (!strcmp(name, "upper") || !strcmp(name, "lower")) {
         if ((t = strdup(s)))
             ascii_case(t, name[0] == 'u');
     } else if (!strcmp(name, "title")) {
         py_title(s, &b);
-        t = biz_tpl_buf_take(&b);
+        t = biz_buf_take(&b);
     } else if (!strcmp(name, "capitalize")) {
         if ((t = strdup(s))) {
             ascii_case(t, 0);
@@ -1297,21 +1239,21 @@ static int str_method(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *s, con
         for (const cJSON *c = items->child; c; c = c->next, i++) {
             if (!cJSON_IsString(c)) {
                 cJSON_Delete(items);
-                free(biz_tpl_buf_take(&b));
+                free(biz_buf_take(&b));
                 return biz_tpl_fail(cx, n->start, "sequence item %d: expected str instance, %s found", i,
                                     biz_tpl_type_name(c));
             }
             if (i)
-                biz_tpl_buf_adds(&b, s);
-            biz_tpl_buf_adds(&b, c->valuestring);
+                biz_buf_adds(&b, s);
+            biz_buf_adds(&b, c->valuestring);
             if (b.n > BIZ_TPL_MAX_STR) {
                 cJSON_Delete(items);
-                free(biz_tpl_buf_take(&b));
+                free(biz_buf_take(&b));
                 return biz_tpl_limit(cx, n->start, BIZ_TPL_LIM_STR);
             }
         }
         cJSON_Delete(items);
-        t = biz_tpl_buf_take(&b);
+        t = biz_buf_take(&b);
     } else {
         return biz_tpl_fail(cx, n->a->op, "'str' object has no attribute '%s'", name);
     }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <cjson/cJSON.h>
 #include <time.h>
+#include "buf.h"
 #include "template.h"
 #include "bizrt.h"
 
@@ -106,35 +107,20 @@ typedef struct biz_tpl_val {
     char *msg;    /* owned; UNDEF: why it is undefined */
 } biz_tpl_val;
 
-/* A growable string. */
-typedef struct biz_tpl_buf {
-    char *p;
-    size_t n, cap;
-    int oom;
-} biz_tpl_buf;
-
-void biz_tpl_buf_add(biz_tpl_buf *b, const char *s, size_t n);
-void biz_tpl_buf_adds(biz_tpl_buf *b, const char *s);
-void biz_tpl_buf_addc(biz_tpl_buf *b, char c);
-/* Returns the string (never NULL unless out of memory) and empties b. */
-char *biz_tpl_buf_take(biz_tpl_buf *b);
-
 /* A number that is a Python float (flagged), even when integral. */
 cJSON *biz_tpl_new_float(double d);
 /* A number that is a Python int. */
 cJSON *biz_tpl_new_int(double d);
 /* True when number j is a Python int (integral, not flagged float). */
 int biz_tpl_num_is_int(const cJSON *j);
-/* Python's repr of a float, into buf (at least 40 bytes). */
-void biz_tpl_float_repr(double d, char *buf, size_t size);
 /* Appends Python's str() / repr() of j. */
-void biz_tpl_str_to(biz_tpl_buf *b, const cJSON *j);
-void biz_tpl_repr_to(biz_tpl_buf *b, const cJSON *j);
+void biz_tpl_str_to(biz_buf *b, const cJSON *j);
+void biz_tpl_repr_to(biz_buf *b, const cJSON *j);
 /* Appends json.dumps(j) with Python's default separators and sorted keys. */
-void biz_tpl_dumps_to(biz_tpl_buf *b, const cJSON *j);
+void biz_tpl_dumps_to(biz_buf *b, const cJSON *j);
 /* Appends Jinja's tojson(indent): the same, < > & ' escaped, indented by
  * indent spaces a level (indent < 0: on one line). */
-void biz_tpl_tojson_to(biz_tpl_buf *b, const cJSON *j, int indent);
+void biz_tpl_tojson_to(biz_buf *b, const cJSON *j, int indent);
 /* Python truthiness. */
 int biz_tpl_truthy(const cJSON *j);
 /* Python ==. */
@@ -148,8 +134,9 @@ const char *biz_tpl_type_name(const cJSON *j);
 cJSON *biz_tpl_literal(const char *text, size_t len);
 
 void biz_tpl_val_free(biz_tpl_val *v);
-/* Decodes Python string escapes of s (n bytes) into out; -1 on a bad one. */
-int biz_tpl_unescape(const char *s, size_t n, biz_tpl_buf *out);
+/* Decodes Python string escapes of s (n bytes) into out (UTF-8, as
+ * base/pyrepr's); -1 on a bad one, *why then saying what is wrong. */
+int biz_tpl_unescape(const char *s, size_t n, biz_buf *out, const char **why);
 /* The closest of the NULL-terminated names to s (a small edit away), or NULL. */
 const char *biz_tpl_closest(const char *s, const char *const *names);
 
@@ -165,7 +152,7 @@ void biz_tpl_dt_format(time_t t, int us, const biz_tz_def *z, char sep, char *bu
 /* -1, 0, 1 as instant a is before, at, after b (both date-times). */
 int biz_tpl_dt_cmp(const cJSON *a, const cJSON *b);
 /* Appends repr() of a date-time. */
-void biz_tpl_dt_repr_to(biz_tpl_buf *b, const cJSON *j);
+void biz_tpl_dt_repr_to(biz_buf *b, const cJSON *j);
 /* A date-time's method / attribute / Airflow's ds, ts ... filters:
  * 0 with *out set, -1 after an error, 1 when name is not one of them. */
 int biz_tpl_dt_method(struct biz_tpl_ctx *cx, const struct biz_tpl_node *n, const cJSON *self,
@@ -175,7 +162,7 @@ int biz_tpl_dt_filter(struct biz_tpl_ctx *cx, int at, const char *name, const cJ
 /* Timedeltas (macros.timedelta): the test, str(), the macro, + and -
  * with date-times (1: no date-time or timedelta there), total_seconds(). */
 int biz_tpl_is_td(const cJSON *j);
-void biz_tpl_td_str_to(biz_tpl_buf *b, const cJSON *j);
+void biz_tpl_td_str_to(biz_buf *b, const cJSON *j);
 int biz_tpl_td_macro(struct biz_tpl_ctx *cx, const struct biz_tpl_node *n, cJSON **args,
                      char **names, int nargs, cJSON **out);
 int biz_tpl_dt_arith(struct biz_tpl_ctx *cx, const struct biz_tpl_node *n, int op, const cJSON *a,
@@ -215,7 +202,7 @@ typedef struct biz_tpl_ctx {
     cJSON *frames[BIZ_TPL_MAX_FRAMES]; /* local scopes, innermost last */
     int nframes;
     int native;
-    biz_tpl_buf out;   /* text mode */
+    biz_buf out;   /* text mode */
     cJSON *pieces;     /* native mode: the output nodes' values */
     size_t native_out; /* native mode: bytes of the string pieces */
     long iters;        /* for-loop iterations so far */
@@ -290,5 +277,17 @@ int biz_tpl_call_macro(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *name,
 /* Calls method name of string / dict / list self (borrowed) with args. */
 int biz_tpl_call_method(biz_tpl_ctx *cx, const biz_tpl_node *n, const cJSON *self,
                         const char *name, cJSON **args, char **names, int nargs, cJSON **out);
+
+/* ---- Python's formatting (template_fmt.c, through base/pyformat) ---- */
+
+/* fmt.format(*args, **kwargs): names[i] the keyword of args[i], or NULL. */
+int biz_tpl_str_format(biz_tpl_ctx *cx, const struct biz_tpl_node *n, const char *fmt, cJSON **args,
+                       char **names, int nargs, cJSON **out);
+/* fmt % arg (a tuple's items are the arguments, a dict the mapping). */
+int biz_tpl_percent(biz_tpl_ctx *cx, const struct biz_tpl_node *n, const char *fmt, const cJSON *arg,
+                    cJSON **out);
+/* Jinja's format filter: str(v) % (kwargs or args). */
+int biz_tpl_format_filter(biz_tpl_ctx *cx, const struct biz_tpl_node *n, const cJSON *v, cJSON **args,
+                          char **names, int nargs, cJSON **out);
 
 #endif

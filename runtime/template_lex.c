@@ -228,13 +228,14 @@ static void lex_tag(P *p, size_t *pos, int block, int *lstrip, size_t open)
             i++;
             tok *t = push_tok(p, TK_STR, st, i);
             if (t) {
-                biz_tpl_buf b = {0};
-                if (biz_tpl_unescape(p->text + st + 1, i - st - 2, &b) < 0) {
-                    free(biz_tpl_buf_take(&b));
-                    pfail(p, (int)st, "bad escape in string");
+                biz_buf b = {0};
+                const char *why = "";
+                if (biz_tpl_unescape(p->text + st + 1, i - st - 2, &b, &why) < 0) {
+                    free(biz_buf_take(&b));
+                    pfail(p, (int)st, "bad escape in string: %s", why);
                     return;
                 }
-                if (!(t->s = biz_tpl_buf_take(&b)))
+                if (!(t->s = biz_buf_take(&b)))
                     pfail(p, (int)st, "out of memory");
             }
         } else {

@@ -312,13 +312,13 @@ static biz_tpl_node *parse_primary(P *p)
         }
         adv(p);
     } else if (t->type == TK_STR) {
-        biz_tpl_buf b = {0};
+        biz_buf b = {0};
         n = mk(p, BIZ_E_LIT, t->start);
         while (cur(p)->type == TK_STR) { /* "a" "b" is "ab" */
-            biz_tpl_buf_adds(&b, cur(p)->s);
+            biz_buf_adds(&b, cur(p)->s);
             adv(p);
         }
-        char *s = biz_tpl_buf_take(&b);
+        char *s = biz_buf_take(&b);
         if (n && (!s || !(n->lit = cJSON_CreateString(s))))
             pfail(p, t->start, "out of memory");
         free(s);

@@ -8,57 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pyrepr.h"
 #include "template_int.h"
+#include "utf8.h"
 #include "tz.h"
-
-/* ------------------------------------------------------------ buffers */
-
-void biz_tpl_buf_add(biz_tpl_buf *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->n + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    if (n)
-        memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-}
-
-void biz_tpl_buf_adds(biz_tpl_buf *b, const char *s)
-{
-    biz_tpl_buf_add(b, s, strlen(s));
-}
-
-void biz_tpl_buf_addc(biz_tpl_buf *b, char c)
-{
-    biz_tpl_buf_add(b, &c, 1);
-}
-
-char *biz_tpl_buf_take(biz_tpl_buf *b)
-{
-    char *p;
-    if (b->oom) {
-        free(b->p);
-        p = NULL;
-    } else if (!b->p) {
-        p = calloc(1, 1);
-    } else {
-        p = b->p;
-    }
-    memset(b, 0, sizeof *b);
-    return p;
-}
 
 /* ------------------------------------------------------------ numbers */
 
@@ -92,207 +45,83 @@ int biz_tpl_num_is_int(const cJSON *j)
     return isfinite(d) && d == floor(d) && fabs(d) < 9.3e18;
 }
 
-void biz_tpl_float_repr(double d, char *buf, size_t size)
-{
-    char tmp[64], digits[32];
-    int p, nd = 0, e, neg;
-    if (isnan(d)) {
-        snprintf(buf, size, "nan");
-        return;
-    }
-    if (isinf(d)) {
-        snprintf(buf, size, d > 0 ? "inf" : "-inf");
-        return;
-    }
-    /* The shortest %.Ne that reads back as the same double: Python's repr. */
-    for (p = 1; p <= 17; p++) {
-        snprintf(tmp, sizeof tmp, "%.*e", p - 1, d);
-        if (strtod(tmp, NULL) == d)
-            break;
-    }
-    const char *s = tmp;
-    neg = (*s == '-');
-    if (neg)
-        s++;
-    for (; *s && *s != 'e'; s++)
-        if (isdigit((unsigned char)*s) && nd < 30)
-            digits[nd++] = *s;
-    e = (*s == 'e') ? atoi(s + 1) : 0;
-    while (nd > 1 && digits[nd - 1] == '0')
-        nd--;
-    digits[nd] = '\0';
-    biz_tpl_buf out = {0};
-    if (neg)
-        biz_tpl_buf_addc(&out, '-');
-    if (e >= -5 + 1 && e < 16) {
-        if (e >= 0) {
-            for (int i = 0; i <= e; i++)
-                biz_tpl_buf_addc(&out, i < nd ? digits[i] : '0');
-            biz_tpl_buf_addc(&out, '.');
-            if (nd > e + 1)
-                biz_tpl_buf_adds(&out, digits + e + 1);
-            else
-                biz_tpl_buf_addc(&out, '0');
-        } else {
-            biz_tpl_buf_adds(&out, "0.");
-            for (int i = 0; i < -e - 1; i++)
-                biz_tpl_buf_addc(&out, '0');
-            biz_tpl_buf_adds(&out, digits);
-        }
-    } else {
-        biz_tpl_buf_addc(&out, digits[0]);
-        if (nd > 1) {
-            biz_tpl_buf_addc(&out, '.');
-            biz_tpl_buf_adds(&out, digits + 1);
-        }
-        snprintf(tmp, sizeof tmp, "e%c%02d", e < 0 ? '-' : '+', abs(e));
-        biz_tpl_buf_adds(&out, tmp);
-    }
-    char *r = biz_tpl_buf_take(&out);
-    snprintf(buf, size, "%s", r ? r : "nan");
-    free(r);
-}
-
-static void num_to(biz_tpl_buf *b, const cJSON *j)
+static void num_to(biz_buf *b, const cJSON *j)
 {
     char tmp[400];
-    if (biz_tpl_num_is_int(j))
-        snprintf(tmp, sizeof tmp, "%.0f", j->valuedouble == 0 ? 0.0 : j->valuedouble);
-    else
-        biz_tpl_float_repr(j->valuedouble, tmp, sizeof tmp);
-    biz_tpl_buf_adds(b, tmp);
+    if (!biz_tpl_num_is_int(j)) {
+        biz_pyrepr_float(b, j->valuedouble);
+        return;
+    }
+    snprintf(tmp, sizeof tmp, "%.0f", j->valuedouble == 0 ? 0.0 : j->valuedouble);
+    biz_buf_adds(b, tmp);
 }
 
 /* ------------------------------------------------------------ str / repr */
 
-/* Decodes one UTF-8 sequence at s (n bytes left); returns its length, 0
- * when invalid. */
-static int utf8_decode(const unsigned char *s, size_t n, unsigned *cp)
-{
-    if (s[0] < 0x80) {
-        *cp = s[0];
-        return 1;
-    }
-    int len = (s[0] & 0xE0) == 0xC0 ? 2 : (s[0] & 0xF0) == 0xE0 ? 3 : (s[0] & 0xF8) == 0xF0 ? 4 : 0;
-    if (!len || (size_t)len > n)
-        return 0;
-    unsigned c = s[0] & (0x7F >> len);
-    for (int i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i] & 0x3F);
-    }
-    *cp = c;
-    return len;
-}
-
-static void str_repr_to(biz_tpl_buf *b, const char *s)
-{
-    char q = (strchr(s, '\'') && !strchr(s, '"')) ? '"' : '\'';
-    size_t n = strlen(s);
-    char tmp[16];
-    biz_tpl_buf_addc(b, q);
-    for (size_t i = 0; i < n;) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '\\' || c == (unsigned char)q) {
-            biz_tpl_buf_addc(b, '\\');
-            biz_tpl_buf_addc(b, (char)c);
-            i++;
-        } else if (c == '\n') {
-            biz_tpl_buf_adds(b, "\\n"), i++;
-        } else if (c == '\r') {
-            biz_tpl_buf_adds(b, "\\r"), i++;
-        } else if (c == '\t') {
-            biz_tpl_buf_adds(b, "\\t"), i++;
-        } else if (c < 0x20 || c == 0x7f) {
-            snprintf(tmp, sizeof tmp, "\\x%02x", c);
-            biz_tpl_buf_adds(b, tmp);
-            i++;
-        } else if (c < 0x80) {
-            biz_tpl_buf_addc(b, (char)c);
-            i++;
-        } else {
-            unsigned cp;
-            int len = utf8_decode((const unsigned char *)s + i, n - i, &cp);
-            if (!len) { /* not UTF-8: keep the byte */
-                biz_tpl_buf_addc(b, (char)c);
-                i++;
-            } else if (cp <= 0xA0 || cp == 0xAD) { /* not printable for Python */
-                snprintf(tmp, sizeof tmp, "\\x%02x", cp);
-                biz_tpl_buf_adds(b, tmp);
-                i += len;
-            } else {
-                biz_tpl_buf_add(b, s + i, len);
-                i += len;
-            }
-        }
-    }
-    biz_tpl_buf_addc(b, q);
-}
-
-void biz_tpl_repr_to(biz_tpl_buf *b, const cJSON *j)
+void biz_tpl_repr_to(biz_buf *b, const cJSON *j)
 {
     if (biz_tpl_is_dt(j)) {
         biz_tpl_dt_repr_to(b, j);
         return;
     }
     if (j && cJSON_IsString(j)) {
-        str_repr_to(b, j->valuestring ? j->valuestring : "");
+        const char *v = j->valuestring ? j->valuestring : "";
+        biz_pyrepr_str(b, v, strlen(v));
         return;
     }
     if (j && cJSON_IsArray(j)) {
         int tuple = (j->type & BIZ_TPL_TUPLE_BIT) != 0, n = 0;
-        biz_tpl_buf_addc(b, tuple ? '(' : '[');
+        biz_buf_addc(b, tuple ? '(' : '[');
         for (const cJSON *c = j->child; c; c = c->next, n++) {
             if (n)
-                biz_tpl_buf_adds(b, ", ");
+                biz_buf_adds(b, ", ");
             biz_tpl_repr_to(b, c);
         }
         if (tuple && n == 1)
-            biz_tpl_buf_addc(b, ',');
-        biz_tpl_buf_addc(b, tuple ? ')' : ']');
+            biz_buf_addc(b, ',');
+        biz_buf_addc(b, tuple ? ')' : ']');
         return;
     }
     if (j && cJSON_IsObject(j)) {
-        biz_tpl_buf_addc(b, '{');
+        biz_buf_addc(b, '{');
         for (const cJSON *c = j->child; c; c = c->next) {
             if (c != j->child)
-                biz_tpl_buf_adds(b, ", ");
-            str_repr_to(b, c->string ? c->string : "");
-            biz_tpl_buf_adds(b, ": ");
+                biz_buf_adds(b, ", ");
+            biz_pyrepr_str(b, c->string ? c->string : "", c->string ? strlen(c->string) : 0);
+            biz_buf_adds(b, ": ");
             biz_tpl_repr_to(b, c);
         }
-        biz_tpl_buf_addc(b, '}');
+        biz_buf_addc(b, '}');
         return;
     }
     biz_tpl_str_to(b, j);
 }
 
-void biz_tpl_str_to(biz_tpl_buf *b, const cJSON *j)
+void biz_tpl_str_to(biz_buf *b, const cJSON *j)
 {
     if (!j || cJSON_IsNull(j) || cJSON_IsInvalid(j))
-        biz_tpl_buf_adds(b, "None");
+        biz_buf_adds(b, "None");
     else if (cJSON_IsTrue(j))
-        biz_tpl_buf_adds(b, "True");
+        biz_buf_adds(b, "True");
     else if (cJSON_IsFalse(j))
-        biz_tpl_buf_adds(b, "False");
+        biz_buf_adds(b, "False");
     else if (biz_tpl_is_td(j))
         biz_tpl_td_str_to(b, j);
     else if (cJSON_IsNumber(j))
         num_to(b, j);
     else if (cJSON_IsString(j))
-        biz_tpl_buf_adds(b, j->valuestring ? j->valuestring : "");
+        biz_buf_adds(b, j->valuestring ? j->valuestring : "");
     else if (cJSON_IsRaw(j))
-        biz_tpl_buf_adds(b, j->valuestring ? j->valuestring : "");
+        biz_buf_adds(b, j->valuestring ? j->valuestring : "");
     else
         biz_tpl_repr_to(b, j);
 }
 
 char *biz_tpl_str(const cJSON *v)
 {
-    biz_tpl_buf b = {0};
+    biz_buf b = {0};
     biz_tpl_str_to(&b, v);
-    return biz_tpl_buf_take(&b);
+    return biz_buf_take(&b);
 }
 
 int biz_tpl_is_float(const cJSON *v)
@@ -303,36 +132,36 @@ int biz_tpl_is_float(const cJSON *v)
 /* ------------------------------------------------------------ json.dumps */
 
 /* html: Jinja's tojson (htmlsafe_json_dumps) writes < > & ' as \u escapes. */
-static void json_str_to(biz_tpl_buf *b, const char *s, int html)
+static void json_str_to(biz_buf *b, const char *s, int html)
 {
     size_t n = strlen(s);
     char tmp[16];
-    biz_tpl_buf_addc(b, '"');
+    biz_buf_addc(b, '"');
     for (size_t i = 0; i < n;) {
         unsigned char c = (unsigned char)s[i];
         if (html && (c == '<' || c == '>' || c == '&' || c == '\'')) {
             snprintf(tmp, sizeof tmp, "\\u%04x", c);
-            biz_tpl_buf_adds(b, tmp);
+            biz_buf_adds(b, tmp);
             i++;
             continue;
         }
         switch (c) {
-        case '"': biz_tpl_buf_adds(b, "\\\""); i++; continue;
-        case '\\': biz_tpl_buf_adds(b, "\\\\"); i++; continue;
-        case '\n': biz_tpl_buf_adds(b, "\\n"); i++; continue;
-        case '\r': biz_tpl_buf_adds(b, "\\r"); i++; continue;
-        case '\t': biz_tpl_buf_adds(b, "\\t"); i++; continue;
-        case '\b': biz_tpl_buf_adds(b, "\\b"); i++; continue;
-        case '\f': biz_tpl_buf_adds(b, "\\f"); i++; continue;
+        case '"': biz_buf_adds(b, "\\\""); i++; continue;
+        case '\\': biz_buf_adds(b, "\\\\"); i++; continue;
+        case '\n': biz_buf_adds(b, "\\n"); i++; continue;
+        case '\r': biz_buf_adds(b, "\\r"); i++; continue;
+        case '\t': biz_buf_adds(b, "\\t"); i++; continue;
+        case '\b': biz_buf_adds(b, "\\b"); i++; continue;
+        case '\f': biz_buf_adds(b, "\\f"); i++; continue;
         default: break;
         }
         if (c >= 0x20 && c < 0x7f) {
-            biz_tpl_buf_addc(b, (char)c);
+            biz_buf_addc(b, (char)c);
             i++;
             continue;
         }
         unsigned cp = c;
-        int len = c < 0x80 ? 1 : utf8_decode((const unsigned char *)s + i, n - i, &cp);
+        int len = (int)biz_utf8_seq((const unsigned char *)s + i, n - i, &cp);
         if (!len) {
             cp = 0xFFFD;
             len = 1;
@@ -343,10 +172,10 @@ static void json_str_to(biz_tpl_buf *b, const char *s, int html)
         } else {
             snprintf(tmp, sizeof tmp, "\\u%04x", cp);
         }
-        biz_tpl_buf_adds(b, tmp);
+        biz_buf_adds(b, tmp);
         i += len;
     }
-    biz_tpl_buf_addc(b, '"');
+    biz_buf_addc(b, '"');
 }
 
 static int key_cmp(const void *x, const void *y)
@@ -357,29 +186,29 @@ static int key_cmp(const void *x, const void *y)
 }
 
 /* A newline and indent * level spaces (json.dumps with indent). */
-static void json_nl(biz_tpl_buf *b, int indent, int level)
+static void json_nl(biz_buf *b, int indent, int level)
 {
-    biz_tpl_buf_addc(b, '\n');
+    biz_buf_addc(b, '\n');
     for (int i = 0; i < indent * level; i++)
-        biz_tpl_buf_addc(b, ' ');
+        biz_buf_addc(b, ' ');
 }
 
 /* json.dumps(j, sort_keys=True, indent=indent (< 0: none)); html for
  * Jinja's tojson. */
-static void dumps_rec(biz_tpl_buf *b, const cJSON *j, int indent, int level, int html)
+static void dumps_rec(biz_buf *b, const cJSON *j, int indent, int level, int html)
 {
     if (!j || cJSON_IsNull(j) || cJSON_IsInvalid(j)) {
-        biz_tpl_buf_adds(b, "null");
+        biz_buf_adds(b, "null");
     } else if (cJSON_IsTrue(j)) {
-        biz_tpl_buf_adds(b, "true");
+        biz_buf_adds(b, "true");
     } else if (cJSON_IsFalse(j)) {
-        biz_tpl_buf_adds(b, "false");
+        biz_buf_adds(b, "false");
     } else if (cJSON_IsNumber(j)) {
         double d = j->valuedouble;
         if (isnan(d))
-            biz_tpl_buf_adds(b, "NaN");
+            biz_buf_adds(b, "NaN");
         else if (isinf(d))
-            biz_tpl_buf_adds(b, d > 0 ? "Infinity" : "-Infinity");
+            biz_buf_adds(b, d > 0 ? "Infinity" : "-Infinity");
         else
             num_to(b, j);
     } else if (biz_tpl_is_dt(j)) {
@@ -394,19 +223,19 @@ static void dumps_rec(biz_tpl_buf *b, const cJSON *j, int indent, int level, int
     } else if (cJSON_IsString(j)) {
         json_str_to(b, j->valuestring ? j->valuestring : "", html);
     } else if (cJSON_IsRaw(j)) {
-        biz_tpl_buf_adds(b, j->valuestring ? j->valuestring : "null");
+        biz_buf_adds(b, j->valuestring ? j->valuestring : "null");
     } else if (cJSON_IsArray(j)) {
-        biz_tpl_buf_addc(b, '[');
+        biz_buf_addc(b, '[');
         for (const cJSON *c = j->child; c; c = c->next) {
             if (c != j->child)
-                biz_tpl_buf_adds(b, indent >= 0 ? "," : ", ");
+                biz_buf_adds(b, indent >= 0 ? "," : ", ");
             if (indent >= 0)
                 json_nl(b, indent, level + 1);
             dumps_rec(b, c, indent, level + 1, html);
         }
         if (indent >= 0 && j->child)
             json_nl(b, indent, level);
-        biz_tpl_buf_addc(b, ']');
+        biz_buf_addc(b, ']');
     } else if (cJSON_IsObject(j)) {
         /* Jinja's tojson dumps with sort_keys=True. */
         int n = cJSON_GetArraySize(j), i = 0;
@@ -418,29 +247,29 @@ static void dumps_rec(biz_tpl_buf *b, const cJSON *j, int indent, int level, int
         for (const cJSON *c = j->child; c; c = c->next)
             v[i++] = c;
         qsort(v, n, sizeof *v, key_cmp);
-        biz_tpl_buf_addc(b, '{');
+        biz_buf_addc(b, '{');
         for (i = 0; i < n; i++) {
             if (i)
-                biz_tpl_buf_adds(b, indent >= 0 ? "," : ", ");
+                biz_buf_adds(b, indent >= 0 ? "," : ", ");
             if (indent >= 0)
                 json_nl(b, indent, level + 1);
             json_str_to(b, v[i]->string ? v[i]->string : "", html);
-            biz_tpl_buf_adds(b, ": ");
+            biz_buf_adds(b, ": ");
             dumps_rec(b, v[i], indent, level + 1, html);
         }
         if (indent >= 0 && n)
             json_nl(b, indent, level);
-        biz_tpl_buf_addc(b, '}');
+        biz_buf_addc(b, '}');
         free(v);
     }
 }
 
-void biz_tpl_dumps_to(biz_tpl_buf *b, const cJSON *j)
+void biz_tpl_dumps_to(biz_buf *b, const cJSON *j)
 {
     dumps_rec(b, j, -1, 0, 0);
 }
 
-void biz_tpl_tojson_to(biz_tpl_buf *b, const cJSON *j, int indent)
+void biz_tpl_tojson_to(biz_buf *b, const cJSON *j, int indent)
 {
     dumps_rec(b, j, indent, 0, 1);
 }
@@ -573,85 +402,40 @@ void biz_tpl_val_free(biz_tpl_val *v)
 
 /* ------------------------------------------------------------ escapes */
 
-static void put_utf8(biz_tpl_buf *b, unsigned cp)
-{
-    char u[4];
-    if (cp < 0x80) {
-        biz_tpl_buf_addc(b, (char)cp);
-    } else if (cp < 0x800) {
-        u[0] = (char)(0xC0 | (cp >> 6));
-        u[1] = (char)(0x80 | (cp & 0x3F));
-        biz_tpl_buf_add(b, u, 2);
-    } else if (cp < 0x10000) {
-        u[0] = (char)(0xE0 | (cp >> 12));
-        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[2] = (char)(0x80 | (cp & 0x3F));
-        biz_tpl_buf_add(b, u, 3);
-    } else {
-        u[0] = (char)(0xF0 | (cp >> 18));
-        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[3] = (char)(0x80 | (cp & 0x3F));
-        biz_tpl_buf_add(b, u, 4);
-    }
-}
-
 static int hexval(int c)
 {
     return isdigit(c) ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10
          : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
 }
 
-int biz_tpl_unescape(const char *s, size_t n, biz_tpl_buf *out)
+int biz_tpl_unescape(const char *s, size_t n, biz_buf *out, const char **why)
 {
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n;) {
         if (s[i] != '\\' || i + 1 >= n) {
-            biz_tpl_buf_addc(out, s[i]);
+            biz_buf_addc(out, s[i++]);
             continue;
         }
-        char c = s[++i];
-        switch (c) {
-        case '\n': break; /* line continuation */
-        case '\\': biz_tpl_buf_addc(out, '\\'); break;
-        case '\'': biz_tpl_buf_addc(out, '\''); break;
-        case '"': biz_tpl_buf_addc(out, '"'); break;
-        case 'n': biz_tpl_buf_addc(out, '\n'); break;
-        case 't': biz_tpl_buf_addc(out, '\t'); break;
-        case 'r': biz_tpl_buf_addc(out, '\r'); break;
-        case 'a': biz_tpl_buf_addc(out, '\a'); break;
-        case 'b': biz_tpl_buf_addc(out, '\b'); break;
-        case 'f': biz_tpl_buf_addc(out, '\f'); break;
-        case 'v': biz_tpl_buf_addc(out, '\v'); break;
-        case 'x': case 'u': case 'U': {
-            int want = c == 'x' ? 2 : c == 'u' ? 4 : 8;
-            unsigned cp = 0;
-            for (int k = 0; k < want; k++) {
-                int h = i + 1 + k < n ? hexval((unsigned char)s[i + 1 + k]) : -1;
-                if (h < 0)
-                    return -1; /* Python: truncated \xXX escape */
-                cp = cp * 16 + (unsigned)h;
-            }
-            if (cp > 0x10FFFF)
-                return -1;
-            i += want;
-            put_utf8(out, cp);
+        char ch[BIZ_UTF8_MAX_LEN];
+        int len;
+        size_t used;
+        switch (biz_pyrepr_unescape1(s + i, n - i, ch, &len, &used)) {
+        case BIZ_PYREPR_ESC_OK:
+            biz_buf_add(out, ch, (size_t)len);
             break;
+        case BIZ_PYREPR_ESC_UNKNOWN:     /* kept with its backslash, as Python does */
+            biz_buf_add(out, s + i, 2);
+            break;
+        case BIZ_PYREPR_ESC_TRUNCATED:
+            *why = "a \\x, \\u or \\U escape without all its hex digits";
+            return -1;
+        case BIZ_PYREPR_ESC_CODE_POINT:
+            *why = "an escape for no character (a surrogate, or past U+10FFFF)";
+            return -1;
+        case BIZ_PYREPR_ESC_NAMED:
+            *why = "\\N{...} escapes are not supported (write the character, or \\u with its code point)";
+            return -1;
         }
-        default:
-            if (c >= '0' && c <= '7') {
-                unsigned cp = 0;
-                int k = 0;
-                while (k < 3 && i < n && s[i] >= '0' && s[i] <= '7') {
-                    cp = cp * 8 + (unsigned)(s[i] - '0');
-                    i++, k++;
-                }
-                i--;
-                put_utf8(out, cp);
-            } else { /* unknown escapes keep their backslash */
-                biz_tpl_buf_addc(out, '\\');
-                biz_tpl_buf_addc(out, c);
-            }
-        }
+        i += used;
     }
     return 0;
 }
@@ -691,7 +475,8 @@ static int lit_peek(lit *L, char c)
 
 static cJSON *lit_string(lit *L)
 {
-    biz_tpl_buf b = {0};
+    biz_buf b = {0};
+    const char *why;    /* unused: a bad literal is no literal */
     int any = 0;
     for (;;) {
         lit_ws(L);
@@ -721,22 +506,22 @@ static cJSON *lit_string(lit *L)
             j++;
         }
         if (raw)
-            biz_tpl_buf_add(&b, L->s + st, j - st);
-        else if (biz_tpl_unescape(L->s + st, j - st, &b) < 0)
+            biz_buf_add(&b, L->s + st, j - st);
+        else if (biz_tpl_unescape(L->s + st, j - st, &b, &why) < 0)
             goto bad;
         L->i = j + (triple ? 3 : 1);
         any = 1;
     }
     if (!any)
         goto bad;
-    char *s = biz_tpl_buf_take(&b);
+    char *s = biz_buf_take(&b);
     if (!s)
         return NULL;
     cJSON *r = cJSON_CreateString(s);
     free(s);
     return r;
 bad:
-    free(biz_tpl_buf_take(&b));
+    free(biz_buf_take(&b));
     return NULL;
 }
 

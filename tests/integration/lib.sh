@@ -264,7 +264,9 @@ start_maildev() {
     _npm_need start_maildev maildev@3.0.0 "$dir" "$js" npm-maildev.log || return 1
     local smtp web pid i=0
     smtp=$(_free_port) && web=$(_free_port) || return 1
-    node "$js" --smtp "$smtp" --web "$web" --ip 127.0.0.1 "$@" \
+    # its own mail directory: the default, /tmp/maildev, is every maildev's
+    # on the machine, and one starting prunes the files another still reads
+    node "$js" --smtp "$smtp" --web "$web" --ip 127.0.0.1 --mail-directory "$T/maildev.$smtp.mails" "$@" \
         >"$T/maildev.$smtp.out" 2>"$T/maildev.$smtp.err" &
     pid=$!
     _PIDS+=("$pid")

@@ -375,13 +375,13 @@ int biz_tpl_is_td(const cJSON *j)
 static cJSON *new_interval(const cJSON *start, const cJSON *end)
 {
     cJSON *j = new_td((end->valuedouble - start->valuedouble) / 1e6);
-    biz_tpl_buf b = { 0 };
-    biz_tpl_buf_adds(&b, "<Interval [");
+    biz_buf b = { 0 };
+    biz_buf_adds(&b, "<Interval [");
     biz_tpl_str_to(&b, start);
-    biz_tpl_buf_adds(&b, " -> ");
+    biz_buf_adds(&b, " -> ");
     biz_tpl_str_to(&b, end);
-    biz_tpl_buf_adds(&b, "]>");
-    char *text = biz_tpl_buf_take(&b);
+    biz_buf_adds(&b, "]>");
+    char *text = biz_buf_take(&b);
     if (!j || !text) {
         free(text);
         cJSON_Delete(j);
@@ -401,7 +401,7 @@ int biz_tpl_is_interval(const cJSON *j)
 void biz_tpl_td_str_to(biz_buf *b, const cJSON *j)
 {
     if (j->valuestring) {   /* an Interval */
-        biz_tpl_buf_adds(b, j->valuestring);
+        biz_buf_adds(b, j->valuestring);
         return;
     }
     double us_total = round(j->valuedouble * 1e6);

@@ -638,7 +638,8 @@ static sx_val *str_method(biz_sema *S, sx_scope *sc, const biz_expr *e, const sx
     static const char *const known[] = {
         "replace", "split", "rsplit", "startswith", "endswith", "title", "capitalize", "zfill",
         "lstrip", "rstrip", "strip", "count", "find", "rfind", "index", "isdigit", "isalpha",
-        "isalnum", "islower", "isupper", "isspace", "swapcase", "ljust", "rjust", "center", NULL
+        "isalnum", "islower", "isupper", "isspace", "swapcase", "ljust", "rjust", "center",
+        "partition", "rpartition", "removeprefix", "removesuffix", NULL
     };
     if (!sx_in_list(m, known))
         return NULL;
@@ -656,7 +657,8 @@ static sx_val *str_method(biz_sema *S, sx_scope *sc, const biz_expr *e, const sx
                || !strcmp(m, "center") ? 2 : 1;
     int mina = !strcmp(m, "replace") ? 2 : !strcmp(m, "startswith") || !strcmp(m, "endswith")
                || !strcmp(m, "zfill") || !strcmp(m, "count") || !strcmp(m, "find") || !strcmp(m, "rfind")
-               || !strcmp(m, "index") || !strcmp(m, "ljust") || !strcmp(m, "rjust") || !strcmp(m, "center") ? 1 : 0;
+               || !strcmp(m, "index") || !strcmp(m, "ljust") || !strcmp(m, "rjust") || !strcmp(m, "center")
+               || strstr(m, "partition") || !strncmp(m, "remove", 6) ? 1 : 0;
     if (!strncmp(m, "is", 2) || !strcmp(m, "title") || !strcmp(m, "capitalize") || !strcmp(m, "swapcase"))
         maxa = 0;
     if (is_split)
@@ -680,6 +682,45 @@ static sx_val *str_method(biz_sema *S, sx_scope *sc, const biz_expr *e, const sx
             return err_at(S, sp);
         }
         return str_split(S, obj, sep, maxv ? ival(maxv) : -1, m[0] == 'r', sp);
+    }
+    if (strstr(m, "partition")) {
+        /* (head, sep, tail) at the first (last) sep; not found: (s, '', '')
+         * or, from the right, ('', '', s) */
+        if (!need_str(S, a[0], sp, what))
+            return err_at(S, sp);
+        const char *sep = a[0]->u.str.s;
+        size_t k = a[0]->u.str.len;
+        if (k == 0) {
+            biz_error(S->d, sp, NULL, "empty separator");
+            return err_at(S, sp);
+        }
+        long at = -1;
+        for (size_t i = 0; i + k <= len; i++)
+            if (!memcmp(s + i, sep, k)) {
+                at = (long)i;
+                if (m[0] != 'r')
+                    break;
+            }
+        sx_val *out = new_list(S, BV_TUPLE, sp);
+        if (at < 0) {
+            sx_seq_push(S, out, sx_new_str(S, m[0] == 'r' ? "" : s, m[0] == 'r' ? 0 : len, sp));
+            sx_seq_push(S, out, sx_new_str(S, "", 0, sp));
+            sx_seq_push(S, out, sx_new_str(S, m[0] == 'r' ? s : "", m[0] == 'r' ? len : 0, sp));
+        } else {
+            sx_seq_push(S, out, sx_new_str(S, s, (size_t)at, sp));
+            sx_seq_push(S, out, sx_new_str(S, sep, k, sp));
+            sx_seq_push(S, out, sx_new_str(S, s + at + k, len - (size_t)at - k, sp));
+        }
+        return out;
+    }
+    if (!strncmp(m, "remove", 6)) {
+        if (!need_str(S, a[0], sp, what))
+            return err_at(S, sp);
+        size_t k = a[0]->u.str.len;
+        int suffix = m[6] == 's';
+        if (k <= len && !memcmp(s + (suffix ? len - k : 0), a[0]->u.str.s, k))
+            return sx_new_str(S, s + (suffix ? 0 : k), len - k, sp);
+        return sx_new_str(S, s, len, sp);
     }
     if (!strcmp(m, "replace")) {
         if (!need_str(S, a[0], sp, what) || !need_str(S, a[1], sp, what)

@@ -1306,6 +1306,8 @@ static sx_val *eval_subscript(biz_sema *S, sx_scope *sc, const biz_expr *e)
             return sx_new_str(S, obj->u.str.s + i, 1, e->span);
         return obj->u.seq.items[i];
     }
+    if (obj->kind == BV_OPAQUE && obj->u.fn.path && !strcmp(obj->u.fn.path, "os.environ") && idx->kind == BV_STR)
+        return sx_py_environ_item(S, idx->u.str.s, e->span);
     biz_error(S->d, e->span, NULL, "cannot index %s with %s at compile time",
               sx_kind_name(obj), sx_kind_name(idx));
     return new_err(S, e->span);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cJSON.h"
 #include "diag.h"
 #include "sema_int.h"
 #include "utf8.h"
@@ -1316,10 +1317,167 @@ static sx_val *dedent(biz_sema *S, sx_scope *sc, const biz_expr *e)
     return sx_new_str(S, out, o, e->span);
 }
 
+/* ------------------------------------------------------ json.loads */
+
+/* A JSON value as Python's json.loads gives it. */
+static sx_val *from_json(biz_sema *S, const cJSON *j, biz_span sp)
+{
+    if (cJSON_IsNull(j))
+        return sx_new(S, BV_NONE, sp);
+    if (cJSON_IsBool(j))
+        return new_bool(S, cJSON_IsTrue(j), sp);
+    if (cJSON_IsNumber(j)) {
+        double d = j->valuedouble;
+        /* an integer literal stays an int (cJSON keeps one double) */
+        if (d == floor(d) && fabs(d) < 9007199254740992.0)
+            return sx_new_int(S, (int64_t)d, sp);
+        return new_float(S, d, sp);
+    }
+    if (cJSON_IsString(j))
+        return sx_new_str(S, j->valuestring, strlen(j->valuestring), sp);
+    sx_val *v = sx_new(S, cJSON_IsArray(j) ? BV_LIST : BV_DICT, sp);
+    const cJSON *x;
+    cJSON_ArrayForEach(x, j) {
+        if (cJSON_IsArray(j))
+            sx_seq_push(S, v, from_json(S, x, sp));
+        else
+            sx_dict_put(S, v, sx_new_str(S, x->string, strlen(x->string), sp), from_json(S, x, sp));
+    }
+    return v;
+}
+
+static sx_val *json_loads(biz_sema *S, sx_scope *sc, const biz_expr *e)
+{
+    int n = 0, bad = 0;
+    static const char *const none[] = { NULL };
+    (void)keyword(S, sc, e, "", none, "json.loads()", &bad);
+    sx_val **a = eval_args(S, sc, e, "json.loads()", 1, 1, &n);
+    if (!a || bad || !need_str(S, a[0], e->span, "json.loads()"))
+        return err_at(S, e->span);
+    const char *end = NULL;
+    cJSON *j = cJSON_ParseWithLengthOpts(a[0]->u.str.s, a[0]->u.str.len, &end, 0);
+    if (!j) {
+        long at = end ? (long)(end - a[0]->u.str.s) : 0;
+        biz_error(S->d, e->span, NULL, "json.loads(): not valid JSON (at char %ld)", at);
+        return err_at(S, e->span);
+    }
+    sx_val *v = from_json(S, j, e->span);
+    cJSON_Delete(j);
+    return v;
+}
+
+/* ------------------------------------------------------ os.environ, os.path */
+
+/* The environment variable name as bizc's environment has it (NULL when
+ * unset), read when bizc compiles as Airflow reads it when it parses the
+ * file; said once per use, without the value (it may be a secret). */
+static const char *read_env(biz_sema *S, const char *name, biz_span span)
+{
+    const char *val = getenv(name);
+    char *low = sx_strdup(S, name);
+    for (char *p = low; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    biz_warning(S->d, span,
+                sx_fmt(S, "to read it when the DAG runs, write '{{ var.value.%s }}' in a templated argument "
+                          "(the executable reads AIRFLOW_VAR_%s)", low, name),
+                val ? "%s is read when bizc compiles (as Airflow reads it when it parses the file): "
+                      "its value is built into the executable"
+                    : "%s is read when bizc compiles (as Airflow reads it when it parses the file), and "
+                      "is not set", name);
+    return val;
+}
+
+/* os.environ.get(NAME[, default]) / os.getenv(NAME[, default]). */
+static sx_val *getenv_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const char *what)
+{
+    int n = 0, bad = 0;
+    static const char *const kw[] = { "default", NULL };
+    sx_val *kdef = keyword(S, sc, e, "default", kw, what, &bad);
+    sx_val **a = eval_args(S, sc, e, what, 1, 2, &n);
+    if (!a || bad || !need_str(S, a[0], e->span, what))
+        return err_at(S, e->span);
+    sx_val *dflt = n == 2 ? a[1] : kdef;
+    const char *val = read_env(S, a[0]->u.str.s, e->span);
+    if (val)
+        return sx_new_str(S, val, strlen(val), e->span);
+    return dflt ? dflt : sx_new(S, BV_NONE, e->span);
+}
+
+sx_val *sx_py_environ_item(biz_sema *S, const char *name, biz_span span)
+{
+    const char *val = getenv(name) ? read_env(S, name, span) : NULL;
+    if (val)
+        return sx_new_str(S, val, strlen(val), span);
+    biz_error(S->d, span, sx_fmt(S, "set it when you run bizc, or write os.environ.get('%s', default)", name),
+              "KeyError: '%s' (not in bizc's environment)", name);
+    return err_at(S, span);
+}
+
+/* os.path.join / basename / dirname / splitext: POSIX paths, as on Linux. */
+static sx_val *os_path(biz_sema *S, sx_scope *sc, const biz_expr *e, const char *name)
+{
+    const char *what = sx_fmt(S, "os.path.%s()", name);
+    int n = 0, join = !strcmp(name, "join");
+    sx_val **a = eval_args(S, sc, e, what, 1, join ? 64 : 1, &n);
+    if (!a)
+        return err_at(S, e->span);
+    for (int i = 0; i < n; i++)
+        if (!need_str(S, a[i], e->span, what))
+            return err_at(S, e->span);
+    const char *s = a[0]->u.str.s;
+    size_t len = a[0]->u.str.len;
+    if (join) {
+        /* an absolute part starts again; a '/' between parts unless there is one */
+        sx_text t = { 0 };
+        for (int i = 0; i < n; i++) {
+            const char *p = a[i]->u.str.s;
+            if (p[0] == '/')
+                t.len = 0;
+            else if (t.len && t.s[t.len - 1] != '/')
+                sx_text_add(S, &t, "/", 1);
+            sx_text_add(S, &t, p, a[i]->u.str.len);
+        }
+        return sx_new_str(S, t.len ? t.s : "", t.len, e->span);
+    }
+    const char *slash = memrchr(s, '/', len);
+    size_t base = slash ? (size_t)(slash - s) + 1 : 0;
+    if (!strcmp(name, "basename"))
+        return sx_new_str(S, s + base, len - base, e->span);
+    if (!strcmp(name, "dirname")) {
+        size_t d = base;
+        while (d > 1 && s[d - 1] == '/')   /* "a//b" -> "a", "/b" -> "/" */
+            d--;
+        return sx_new_str(S, s, d, e->span);
+    }
+    /* splitext: the last dot of the last part, not a leading one */
+    size_t dot = len;
+    for (size_t i = len; i > base; i--)
+        if (s[i - 1] == '.') {
+            dot = i - 1;
+            break;
+        }
+    size_t lead = base;
+    while (lead < len && s[lead] == '.')
+        lead++;
+    if (dot < lead)
+        dot = len;
+    sx_val *t = new_list(S, BV_TUPLE, e->span);
+    sx_seq_push(S, t, sx_new_str(S, s, dot, e->span));
+    sx_seq_push(S, t, sx_new_str(S, s + dot, len - dot, e->span));
+    return t;
+}
+
 sx_val *sx_py_module_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const char *module, const char *name)
 {
     if (!strcmp(module, "json") && !strcmp(name, "dumps"))
         return json_dumps(S, sc, e);
+    if (!strcmp(module, "json") && !strcmp(name, "loads"))
+        return json_loads(S, sc, e);
+    if ((!strcmp(module, "os.environ") && !strcmp(name, "get")) || (!strcmp(module, "os") && !strcmp(name, "getenv")))
+        return getenv_call(S, sc, e, !strcmp(module, "os") ? "os.getenv()" : "os.environ.get()");
+    if (!strcmp(module, "os.path") && (!strcmp(name, "join") || !strcmp(name, "basename") ||
+                                       !strcmp(name, "dirname") || !strcmp(name, "splitext")))
+        return os_path(S, sc, e, name);
     if (!strcmp(module, "textwrap") && !strcmp(name, "dedent"))
         return dedent(S, sc, e);
     return NULL;

@@ -1534,10 +1534,18 @@ static sx_dag *dag_from_call(biz_sema *S, sx_scope *sc, const biz_expr *call, sx
     sx_dag *dag = new_dag(S, "", call->span);
     dag_set_args(S, sc, dag, call, fn->u.fn.name);
     sx_dag_arg *ida = dag_arg(dag, "dag_id");
+    /* given, but its value could not be made: that was said where it is */
+    int written = call->u.call.args.len > 0;
+    for (int i = 0; i < call->u.call.keywords.len && !written; i++) {
+        const biz_keyword *k = call->u.call.keywords.items[i];
+        written = k && k->name && !strcmp(k->name, "dag_id");
+    }
     if (!dag->id[0]) {
-        if (!ida)
+        if (!ida && !written)
             biz_error(S->d, call->u.call.func->span, sx_fmt(S, "write %s('my_dag', ...)", fn->u.fn.name),
                       "missing argument 'dag_id' for %s", fn->u.fn.name);
+        else if (ida)   /* DAG(''): Airflow's validate_key refuses it */
+            sx_check_id(S, dag->id, ida->span, "dag id", 1);
         dag->id = "?";
     } else {
         sx_check_id(S, dag->id, ida->span, "dag id", 1);

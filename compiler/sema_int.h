@@ -412,6 +412,8 @@ sx_val *sx_py_method(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *obj, 
 sx_val *sx_py_slice(biz_sema *S, sx_val *obj, sx_val *bound[3], biz_span bspan, biz_span span);
 /* module.name(...) (json.dumps, textwrap.dedent); NULL when unknown. */
 sx_val *sx_py_module_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const char *module, const char *name);
+/* os.environ['NAME'] at compile time (consteval_py.c): its value, or a KeyError. */
+sx_val *sx_py_environ_item(biz_sema *S, const char *name, biz_span span);
 /* The same for a function imported by name ("textwrap.dedent"). */
 sx_val *sx_py_imported_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const char *path);
 

@@ -11,7 +11,7 @@ import json
 import re
 import subprocess
 
-IMPORTS = ["import json", "from datetime import datetime", "from airflow import DAG",
+IMPORTS = ["import json", "import os", "from datetime import datetime", "from airflow import DAG",
            "from airflow.operators.empty import EmptyOperator"]
 
 # The DAG every file ends with (its description the values, when any).

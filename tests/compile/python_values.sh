@@ -13,7 +13,7 @@ command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 is not installed"; e
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bizc-values.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 python3 - "$bizc" "$here" "$tmp" <<'PY'
-import json, sys, textwrap
+import json, os, sys, textwrap
 bizc, here, tmp = sys.argv[1:4]
 sys.dont_write_bytecode = True   # nothing written into the source tree
 sys.path.insert(0, here)
@@ -26,7 +26,7 @@ if got is None:
     sys.exit(1)
 passed = failed = 0
 for expr, value in zip(lines, got):
-    want = str(eval(expr, {"json": json, "textwrap": textwrap}))
+    want = str(eval(expr, {"json": json, "os": os, "textwrap": textwrap}))
     if value == want:
         passed += 1
         print("PASS: %s" % expr)

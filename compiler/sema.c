@@ -925,6 +925,17 @@ static void check_param(biz_sema *S, const char *key, const sx_val *final, const
                     "param '%s' does not validate: %s; a run fails unless its --conf gives '%s'", key, why, key);
 }
 
+/* The default of the DAG's argument id (ops.def) as a number (a boolean:
+ * 0 or 1; None: 0). */
+static double dag_default(biz_arg_id id)
+{
+    const biz_arg_spec *a = biz_dag_arg_id(id);
+    cJSON *v = a && a->default_json ? cJSON_Parse(a->default_json) : NULL;
+    double d = cJSON_IsNumber(v) ? v->valuedouble : cJSON_IsTrue(v);
+    cJSON_Delete(v);
+    return d;
+}
+
 /* The DAG's settings as bizrt.h describes them. */
 static void build_settings(biz_sema *S, sx_dag *dag)
 {
@@ -979,18 +990,21 @@ static void build_settings(biz_sema *S, sx_dag *dag)
     a = dag_arg(dag, "end_date");
     cJSON_AddItemToObject(o, "end_date", a && a->val->kind == BV_DATETIME ? sx_to_json(a->val) : cJSON_CreateNull());
     a = dag_arg(dag, "catchup");
-    cJSON_AddBoolToObject(o, "catchup", a && a->val->kind == BV_BOOL ? a->val->u.b : 1);
+    cJSON_AddBoolToObject(o, "catchup", a && a->val->kind == BV_BOOL ? a->val->u.b : dag_default(BIZ_ARG_catchup) != 0);
     a = dag_arg(dag, "max_active_tasks");
     if (!a)
         a = dag_arg(dag, "concurrency");
-    cJSON_AddNumberToObject(o, "max_active_tasks", a && a->val->kind == BV_INT ? (double)a->val->u.i : 16);
+    cJSON_AddNumberToObject(o, "max_active_tasks", a && a->val->kind == BV_INT ? (double)a->val->u.i
+                                                    : dag_default(BIZ_ARG_max_active_tasks));
     a = dag_arg(dag, "max_active_runs");
-    cJSON_AddNumberToObject(o, "max_active_runs", a && a->val->kind == BV_INT ? (double)a->val->u.i : 16);
+    cJSON_AddNumberToObject(o, "max_active_runs", a && a->val->kind == BV_INT ? (double)a->val->u.i
+                                                   : dag_default(BIZ_ARG_max_active_runs));
     a = dag_arg(dag, "dagrun_timeout");
     cJSON_AddItemToObject(o, "dagrun_timeout",
                           a && a->val->kind != BV_ERROR && a->val->kind != BV_NONE ? sx_to_json(a->val) : cJSON_CreateNull());
     a = dag_arg(dag, "render_template_as_native_obj");
-    cJSON_AddBoolToObject(o, "render_template_as_native_obj", a && a->val->kind == BV_BOOL ? a->val->u.b : 0);
+    cJSON_AddBoolToObject(o, "render_template_as_native_obj", a && a->val->kind == BV_BOOL ? a->val->u.b
+                          : dag_default(BIZ_ARG_render_template_as_native_obj) != 0);
     /* As Airflow's DAG(): params=, updated with default_args['params'],
      * then with the def's parameters (dag->params); an update moves the
      * key to the end. So each key keeps its last value, where it came

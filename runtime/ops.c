@@ -192,55 +192,38 @@ void biz_op_each_arg(const biz_op_spec *op,
         fn(effective[k][i], user);
 }
 
-static const char *const type_names[BIZ_T__COUNT] = {
-    [BIZ_T_ANY] = "a constant",
-    [BIZ_T_STR] = "a string",
-    [BIZ_T_INT] = "an integer",
-    [BIZ_T_NUMBER] = "a number",
-    [BIZ_T_BOOL] = "a boolean (True or False)",
-    [BIZ_T_DICT] = "a dict",
-    [BIZ_T_LIST] = "a list",
-    [BIZ_T_STRS] = "a string or a list of strings",
-    [BIZ_T_TASK] = "a task id",
-    [BIZ_T_TASKS] = "a task id or a list of task ids",
-    [BIZ_T_DURATION] = "a timedelta or a number of seconds",
-    [BIZ_T_DATETIME] = "a datetime",
-    [BIZ_T_TRIGGER] = "a trigger rule name",
-    [BIZ_T_METHOD] = "an HTTP method",
-    [BIZ_T_CALLABLE] = "a Python callable",
-    [BIZ_T_TIMEDELTA] = "a timedelta",
-    [BIZ_T_SCHEDULE] = "a schedule (a cron expression, a preset, a timedelta or None)",
-};
-
-/* ops.def's names of the types, the JSON of --describe-ops. */
-static const char *const type_keys[BIZ_T__COUNT] = {
-    [BIZ_T_ANY] = "any",
-    [BIZ_T_STR] = "str",
-    [BIZ_T_INT] = "int",
-    [BIZ_T_NUMBER] = "number",
-    [BIZ_T_BOOL] = "bool",
-    [BIZ_T_DICT] = "dict",
-    [BIZ_T_LIST] = "list",
-    [BIZ_T_STRS] = "strs",
-    [BIZ_T_TASK] = "task",
-    [BIZ_T_TASKS] = "tasks",
-    [BIZ_T_DURATION] = "duration",
-    [BIZ_T_DATETIME] = "datetime",
-    [BIZ_T_TRIGGER] = "trigger",
-    [BIZ_T_METHOD] = "method",
-    [BIZ_T_CALLABLE] = "callable",
-    [BIZ_T_TIMEDELTA] = "timedelta",
-    [BIZ_T_SCHEDULE] = "schedule",
+/* Each type as a user reads it (messages) and as a tool does (the JSON of
+ * --describe-ops, ops.def's name without BIZ_T_). */
+static const struct {
+    const char *name, *key;
+} types[BIZ_T__COUNT] = {
+    [BIZ_T_ANY] = { "a constant", "any" },
+    [BIZ_T_STR] = { "a string", "str" },
+    [BIZ_T_INT] = { "an integer", "int" },
+    [BIZ_T_NUMBER] = { "a number", "number" },
+    [BIZ_T_BOOL] = { "a boolean (True or False)", "bool" },
+    [BIZ_T_DICT] = { "a dict", "dict" },
+    [BIZ_T_LIST] = { "a list", "list" },
+    [BIZ_T_STRS] = { "a string or a list of strings", "strs" },
+    [BIZ_T_TASK] = { "a task id", "task" },
+    [BIZ_T_TASKS] = { "a task id or a list of task ids", "tasks" },
+    [BIZ_T_DURATION] = { "a timedelta or a number of seconds", "duration" },
+    [BIZ_T_DATETIME] = { "a datetime", "datetime" },
+    [BIZ_T_TRIGGER] = { "a trigger rule name", "trigger" },
+    [BIZ_T_METHOD] = { "an HTTP method", "method" },
+    [BIZ_T_CALLABLE] = { "a Python callable", "callable" },
+    [BIZ_T_TIMEDELTA] = { "a timedelta", "timedelta" },
+    [BIZ_T_SCHEDULE] = { "a schedule (a cron expression, a preset, a timedelta or None)", "schedule" },
 };
 
 const char *biz_arg_type_name(biz_arg_type t)
 {
-    return (unsigned)t < BIZ_T__COUNT && type_names[t] ? type_names[t] : "?";
+    return (unsigned)t < BIZ_T__COUNT && types[t].name ? types[t].name : "?";
 }
 
 const char *biz_arg_type_key(biz_arg_type t)
 {
-    return (unsigned)t < BIZ_T__COUNT && type_keys[t] ? type_keys[t] : "?";
+    return (unsigned)t < BIZ_T__COUNT && types[t].key ? types[t].key : "?";
 }
 
 /* ORDER: biz_trigger_rule */

@@ -789,19 +789,19 @@ void sx_build_ir(sx_dag *dag, biz_ir_dag *out)
          * (run.c): a teardown's trigger rule is Airflow's
          * all_done_setup_success, whatever was given. */
         if (t->setup)
-            cJSON_AddTrueToObject(it->args, "is_setup");
+            cJSON_AddTrueToObject(it->args, biz_arg_name(BIZ_ARG_is_setup));
         if (t->teardown) {
-            cJSON_AddTrueToObject(it->args, "is_teardown");
-            cJSON_ReplaceItemInObjectCaseSensitive(it->args, "trigger_rule",
-                                                   cJSON_CreateString("all_done_setup_success"));
+            cJSON_AddTrueToObject(it->args, biz_arg_name(BIZ_ARG_is_teardown));
+            cJSON_ReplaceItemInObjectCaseSensitive(it->args, biz_arg_name(BIZ_ARG_trigger_rule),
+                                                   cJSON_CreateString(biz_trigger_names[BIZ_TR_ALL_DONE_SETUP_SUCCESS]));
         }
         if (t->fail_dagrun)
-            cJSON_AddTrueToObject(it->args, "on_failure_fail_dagrun");
+            cJSON_AddTrueToObject(it->args, biz_arg_name(BIZ_ARG_on_failure_fail_dagrun));
         if (isetups && isetups[order[k]]) {
             cJSON *a = cJSON_CreateArray();
             for (int *x = isetups[order[k]]; *x >= 0; x++)
                 cJSON_AddItemToArray(a, cJSON_CreateNumber(newidx[*x]));
-            cJSON_AddItemToObject(it->args, "indirect_setups", a);
+            cJSON_AddItemToObject(it->args, biz_arg_name(BIZ_ARG_indirect_setups), a);
             free(isetups[order[k]]);
         }
         it->map = t->map ? sx_to_json(t->map) : NULL;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "bizrt.h"
 #include "codegen.h"
+#include "describe.h"
 #include "diag.h"
 #include "driver.h"
 #include "parse.h"
@@ -31,6 +32,7 @@ static const char usage_text[] =
     "  -Werror          treat warnings as errors\n"
     "  -v               show the C compiler's command line\n"
     "  --dump-ast       print the syntax tree\n"
+    "  --describe-ops   print the operator table as JSON and exit\n"
     "  --version        show versions and exit\n"
     "  --help           show this help and exit\n"
     "\n"
@@ -139,6 +141,12 @@ int main(int argc, char **argv)
             return 0;
         } else if (!strcmp(a, "--version")) {
             print_version();
+            return 0;
+        } else if (!strcmp(a, "--describe-ops")) {
+            if (biz_describe_ops(stdout) < 0) {
+                fprintf(stderr, "bizc: cannot write the operator table: %s\n", strerror(errno));
+                return 2;
+            }
             return 0;
         } else if (matches(a, "-o")) {
             if (!(v = opt_value(argc, argv, &i, "-o")))

@@ -391,6 +391,7 @@ int sx_type_ok(biz_sema *S, const biz_arg_spec *spec, sx_val *v, biz_span span)
         }
         break;
     case BIZ_T_CALLABLE:
+    case BIZ_T_SCHEDULE:   /* a DAG's, checked by sema.c's schedule_ok */
     case BIZ_T__COUNT:
         break;
     }

@@ -120,54 +120,6 @@ const char *const biz_sema_airflow_only_names[] = {
     "triggering_dataset_events", "expanded_ti_count", "map_index_template", NULL
 };
 
-/* The DAG's own arguments. */
-enum { DA_PLAIN, DA_SCHEDULE, DA_IGNORED, DA_SILENT, DA_UNSUPPORTED };
-typedef struct dag_arg_spec {
-    biz_arg_spec spec;
-    int how;
-} dag_arg_spec;
-
-static const dag_arg_spec dag_args[] = {
-    { { "dag_id", BIZ_T_STR, BIZ_A_POSITIONAL, "\"\"", NULL }, DA_PLAIN },
-    { { "description", BIZ_T_STR, 0, NULL, NULL }, DA_PLAIN },
-    { { "schedule_interval", BIZ_T_ANY, 0, NULL, NULL }, DA_SCHEDULE },
-    { { "schedule", BIZ_T_ANY, 0, NULL, NULL }, DA_SCHEDULE },
-    { { "start_date", BIZ_T_DATETIME, 0, NULL, NULL }, DA_PLAIN },
-    { { "end_date", BIZ_T_DATETIME, 0, NULL, NULL }, DA_PLAIN },
-    { { "default_args", BIZ_T_DICT, 0, NULL, NULL }, DA_PLAIN },
-    { { "catchup", BIZ_T_BOOL, 0, "true", NULL }, DA_PLAIN },
-    { { "tags", BIZ_T_LIST, 0, NULL, NULL }, DA_PLAIN },
-    { { "doc_md", BIZ_T_STR, 0, NULL, NULL }, DA_PLAIN },
-    { { "params", BIZ_T_DICT, 0, NULL, NULL }, DA_PLAIN },
-    { { "max_active_tasks", BIZ_T_INT, 0, "16", NULL }, DA_PLAIN },
-    { { "concurrency", BIZ_T_INT, 0, "16", NULL }, DA_PLAIN },
-    { { "max_active_runs", BIZ_T_INT, 0, "16", NULL }, DA_PLAIN },
-    { { "dagrun_timeout", BIZ_T_TIMEDELTA, 0, NULL, NULL }, DA_PLAIN },
-    { { "render_template_as_native_obj", BIZ_T_BOOL, 0, "false", NULL }, DA_PLAIN },
-    /* Typed as Airflow checks them (DAG_ARGS_EXPECTED_TYPES and __init__). */
-    { { "owner_links", BIZ_T_DICT, 0, NULL, NULL }, DA_SILENT },
-    { { "is_paused_upon_creation", BIZ_T_BOOL, 0, NULL, NULL }, DA_SILENT },
-    { { "default_view", BIZ_T_STR, 0, "\"grid\"", NULL }, DA_SILENT },
-    { { "orientation", BIZ_T_STR, 0, "\"LR\"", NULL }, DA_SILENT },
-    { { "dag_display_name", BIZ_T_STR, 0, NULL, NULL }, DA_SILENT },
-    { { "auto_register", BIZ_T_BOOL, 0, "true", NULL }, DA_SILENT },
-    { { "access_control", BIZ_T_ANY, 0, NULL, NULL }, DA_IGNORED },
-    { { "jinja_environment_kwargs", BIZ_T_ANY, 0, NULL, NULL }, DA_IGNORED },
-    { { "template_searchpath", BIZ_T_ANY, 0, NULL, NULL }, DA_IGNORED },
-    { { "template_undefined", BIZ_T_ANY, 0, NULL, NULL }, DA_IGNORED },
-    { { "full_filepath", BIZ_T_ANY, 0, NULL, NULL }, DA_IGNORED },
-    { { "fail_stop", BIZ_T_BOOL, 0, "false", NULL }, DA_IGNORED },
-    { { "max_consecutive_failed_dag_runs", BIZ_T_INT, 0, "0", NULL }, DA_IGNORED },
-    { { "user_defined_macros", BIZ_T_ANY, 0, NULL, NULL }, DA_UNSUPPORTED },
-    { { "user_defined_filters", BIZ_T_CALLABLE, 0, NULL, NULL }, DA_PLAIN },
-    { { "on_failure_callback", BIZ_T_CALLABLE, 0, NULL, NULL }, DA_PLAIN },
-    { { "on_success_callback", BIZ_T_CALLABLE, 0, NULL, NULL }, DA_PLAIN },
-    { { "sla_miss_callback", BIZ_T_CALLABLE, 0, NULL, NULL }, DA_PLAIN },
-    { { "timetable", BIZ_T_ANY, 0, NULL, NULL }, DA_UNSUPPORTED },
-    { { NULL, BIZ_T_ANY, 0, NULL, NULL }, 0 }
-};
-
-
 /* ------------------------------------------------------------- helpers */
 
 sx_dag *sx_scope_dag(sx_scope *sc)
@@ -472,7 +424,7 @@ static void dag_call_args(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_dag *
         given[i] = 1;
         const biz_param *p = dag->fparams->items[i];
         sx_val *v = sx_eval(S, sc, a);
-        if (v->kind != BV_ERROR && sx_json_ok(S, &(biz_arg_spec){ p->name, BIZ_T_ANY, 0, NULL, NULL }, v,
+        if (v->kind != BV_ERROR && sx_json_ok(S, &(biz_arg_spec){ .name = p->name, .type = BIZ_T_ANY }, v,
                                               a->span, "a constant"))
             sx_dict_put(S, dag->params, sx_new_str(S, p->name, strlen(p->name), p->span), v);
     }
@@ -496,7 +448,7 @@ static void dag_call_args(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_dag *
         if (j < 256)
             given[j] = 1;
         sx_val *v = sx_eval(S, sc, k->value);
-        if (v->kind != BV_ERROR && sx_json_ok(S, &(biz_arg_spec){ k->name, BIZ_T_ANY, 0, NULL, NULL }, v,
+        if (v->kind != BV_ERROR && sx_json_ok(S, &(biz_arg_spec){ .name = k->name, .type = BIZ_T_ANY }, v,
                                               k->value->span, "a constant"))
             sx_dict_put(S, dag->params, sx_new_str(S, k->name, strlen(k->name), k->span), v);
     }
@@ -860,8 +812,8 @@ static void dag_set_args(biz_sema *S, sx_scope *sc, sx_dag *dag, const biz_expr 
 {
     const char *names[64];
     int nnames = 0;
-    for (const dag_arg_spec *a = dag_args; a->spec.name; a++)
-        names[nnames++] = a->spec.name;
+    for (const biz_arg_spec *a = biz_dag_args; a->name && nnames < 64; a++)
+        names[nnames++] = a->name;
     for (int i = 0; i < call->u.call.args.len; i++) {
         const biz_expr *a = call->u.call.args.items[i];
         if (!a)
@@ -872,7 +824,7 @@ static void dag_set_args(biz_sema *S, sx_scope *sc, sx_dag *dag, const biz_expr 
             continue;
         }
         sx_val *v = sx_eval(S, sc, a);
-        if (sx_type_ok(S, &dag_args[0].spec, v, a->span)) {
+        if (sx_type_ok(S, biz_dag_arg_id(BIZ_ARG_dag_id), v, a->span)) {
             sx_dag_arg da = { "dag_id", v, a->span };
             SX_PUSH(S, dag->args, dag->nargs, dag->cap_args, da);
         }
@@ -885,9 +837,9 @@ static void dag_set_args(biz_sema *S, sx_scope *sc, sx_dag *dag, const biz_expr 
             biz_error(S->d, k->span, "write the DAG's arguments out", "'**' is not supported in %s", what);
             continue;
         }
-        const dag_arg_spec *spec = NULL;
-        for (const dag_arg_spec *a = dag_args; a->spec.name; a++)
-            if (!strcmp(a->spec.name, k->name))
+        const biz_arg_spec *spec = NULL;
+        for (const biz_arg_spec *a = biz_dag_args; a->name; a++)
+            if (!strcmp(a->name, k->name))
                 spec = a;
         if (!spec) {
             const char *sug = biz_suggest(k->name, names, nnames);
@@ -901,9 +853,9 @@ static void dag_set_args(biz_sema *S, sx_scope *sc, sx_dag *dag, const biz_expr 
             biz_note(S->d, prev->span, "first given here");
             continue;
         }
-        if (spec->spec.type == BIZ_T_CALLABLE && k->value && k->value->kind == BIZ_E_NONE)
+        if (spec->type == BIZ_T_CALLABLE && k->value && k->value->kind == BIZ_E_NONE)
             continue;   /* None: no callable, Airflow's default */
-        if (spec->spec.type == BIZ_T_CALLABLE) {
+        if (spec->type == BIZ_T_CALLABLE) {
             biz_error(S->d, k->name_span,
                       !strcmp(k->name, "on_failure_callback")
                           ? "use 'email' and 'email_on_failure' in default_args instead"
@@ -911,18 +863,19 @@ static void dag_set_args(biz_sema *S, sx_scope *sc, sx_dag *dag, const biz_expr 
                       "argument '%s' takes a Python callable, which a compiled DAG cannot run", k->name);
             continue;
         }
-        if (spec->how == DA_UNSUPPORTED) {
+        if (spec->flags & BIZ_A_UNSUPPORTED) {
             biz_error(S->d, k->name_span, !strcmp(k->name, "timetable") ? "use schedule=... instead" : NULL,
                       "argument '%s' of %s is not supported by bizc", k->name, what);
             continue;
         }
         sx_val *v = sx_eval(S, sc, k->value);
-        if (spec->how == DA_IGNORED && !(!strcmp(k->name, "fail_stop") && v->kind == BV_BOOL && v->u.b))
+        if ((spec->flags & BIZ_A_IGNORED) && !(!strcmp(k->name, "fail_stop") && v->kind == BV_BOOL && v->u.b))
             biz_warning(S->d, k->name_span, NULL, "ignored: argument '%s' of %s has no effect in a compiled DAG",
                         k->name, what);
-        int ok = spec->how == DA_SCHEDULE ? schedule_ok(S, v, k->value->span, k->name)
-               : spec->how == DA_PLAIN || spec->spec.type != BIZ_T_ANY
-                   ? sx_type_ok(S, &spec->spec, v, k->value->span)
+        /* An ignored argument of any type is only evaluated. */
+        int ok = spec->type == BIZ_T_SCHEDULE ? schedule_ok(S, v, k->value->span, k->name)
+               : !(spec->flags & BIZ_A_IGNORED) || spec->type != BIZ_T_ANY
+                   ? sx_type_ok(S, spec, v, k->value->span)
                : v->kind != BV_ERROR;
         if (ok)
             ok = dag_value_ok(S, k, v);
@@ -936,7 +889,7 @@ static void dag_set_args(biz_sema *S, sx_scope *sc, sx_dag *dag, const biz_expr 
         }
         if (!ok)
             v = sx_new(S, BV_ERROR, k->value->span);
-        sx_dag_arg da = { spec->spec.name, v, k->name_span };
+        sx_dag_arg da = { spec->name, v, k->name_span };
         SX_PUSH(S, dag->args, dag->nargs, dag->cap_args, da);
         if (ok && !strcmp(k->name, "default_args")) {
             dag->default_args = v;
@@ -971,6 +924,17 @@ static void check_param(biz_sema *S, const char *key, const sx_val *final, const
     else
         biz_warning(S->d, ps->span, "give it a valid default",
                     "param '%s' does not validate: %s; a run fails unless its --conf gives '%s'", key, why, key);
+}
+
+/* The default of the DAG's argument id (ops.def) as a number (a boolean:
+ * 0 or 1; None: 0). */
+static double dag_default(biz_arg_id id)
+{
+    const biz_arg_spec *a = biz_dag_arg_id(id);
+    cJSON *v = a && a->default_json ? cJSON_Parse(a->default_json) : NULL;
+    double d = cJSON_IsNumber(v) ? v->valuedouble : cJSON_IsTrue(v);
+    cJSON_Delete(v);
+    return d;
 }
 
 /* The DAG's settings as bizrt.h describes them. */
@@ -1027,18 +991,21 @@ static void build_settings(biz_sema *S, sx_dag *dag)
     a = dag_arg(dag, "end_date");
     cJSON_AddItemToObject(o, "end_date", a && a->val->kind == BV_DATETIME ? sx_to_json(a->val) : cJSON_CreateNull());
     a = dag_arg(dag, "catchup");
-    cJSON_AddBoolToObject(o, "catchup", a && a->val->kind == BV_BOOL ? a->val->u.b : 1);
+    cJSON_AddBoolToObject(o, "catchup", a && a->val->kind == BV_BOOL ? a->val->u.b : dag_default(BIZ_ARG_catchup) != 0);
     a = dag_arg(dag, "max_active_tasks");
     if (!a)
         a = dag_arg(dag, "concurrency");
-    cJSON_AddNumberToObject(o, "max_active_tasks", a && a->val->kind == BV_INT ? (double)a->val->u.i : 16);
+    cJSON_AddNumberToObject(o, "max_active_tasks", a && a->val->kind == BV_INT ? (double)a->val->u.i
+                                                    : dag_default(BIZ_ARG_max_active_tasks));
     a = dag_arg(dag, "max_active_runs");
-    cJSON_AddNumberToObject(o, "max_active_runs", a && a->val->kind == BV_INT ? (double)a->val->u.i : 16);
+    cJSON_AddNumberToObject(o, "max_active_runs", a && a->val->kind == BV_INT ? (double)a->val->u.i
+                                                   : dag_default(BIZ_ARG_max_active_runs));
     a = dag_arg(dag, "dagrun_timeout");
     cJSON_AddItemToObject(o, "dagrun_timeout",
                           a && a->val->kind != BV_ERROR && a->val->kind != BV_NONE ? sx_to_json(a->val) : cJSON_CreateNull());
     a = dag_arg(dag, "render_template_as_native_obj");
-    cJSON_AddBoolToObject(o, "render_template_as_native_obj", a && a->val->kind == BV_BOOL ? a->val->u.b : 0);
+    cJSON_AddBoolToObject(o, "render_template_as_native_obj", a && a->val->kind == BV_BOOL ? a->val->u.b
+                          : dag_default(BIZ_ARG_render_template_as_native_obj) != 0);
     /* As Airflow's DAG(): params=, updated with default_args['params'],
      * then with the def's parameters (dag->params); an update moves the
      * key to the end. So each key keeps its last value, where it came
@@ -1433,7 +1400,7 @@ static void def_dag(biz_sema *S, sx_scope *sc, const biz_stmt *st, const biz_exp
         sx_val *dv = p->default_value ? sx_eval(S, sc, p->default_value) : sx_new(S, BV_NONE, p->span);
         if (dv->kind == BV_ERROR)
             dv = sx_new(S, BV_NONE, p->span);
-        else if (!sx_json_ok(S, &(biz_arg_spec){ p->name, BIZ_T_ANY, 0, NULL, NULL }, dv, p->span, "a constant"))
+        else if (!sx_json_ok(S, &(biz_arg_spec){ .name = p->name, .type = BIZ_T_ANY }, dv, p->span, "a constant"))
             dv = sx_new(S, BV_NONE, p->span);
         sx_dict_put(S, dag->params, sx_new_str(S, p->name, strlen(p->name), p->span), dv);
         sx_val *pv = sx_new(S, BV_PARAM, p->span);

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "alert.h"
+#include "args.h"
 #include "log.h"
 #include "smtp.h"
 #include "state.h"
@@ -115,9 +116,9 @@ cJSON *biz_alert_email_of(biz_try *t)
 {
     cJSON *v = NULL;
     if (t->args)
-        v = cJSON_DetachItemFromObjectCaseSensitive(t->args, "email");
+        v = cJSON_DetachItemFromObjectCaseSensitive(t->args, biz_arg_name(BIZ_ARG_email));
     else {
-        const cJSON *raw = cJSON_GetObjectItemCaseSensitive(t->ti->args, "email");
+        const cJSON *raw = biz_args_get(t->ti->args, t->ti->def->op, BIZ_ARG_email);
         if (raw && !has_template(raw))
             v = cJSON_Duplicate(raw, 1);
     }
@@ -174,12 +175,12 @@ void biz_alert_try_ended(biz_run *run, biz_ti *ti, int try_number, cJSON *email,
     if (ti->state == BIZ_TI_UP_FOR_RETRY && ti->tries == try_number) {
         state = "up_for_retry";
         kind = "retry";
-        if (!biz_args_bool(ti->args, "email_on_retry", 1))
+        if (!biz_args_bool(ti->args, ti->def->op, BIZ_ARG_email_on_retry))
             goto out;
     } else if (ti->state == BIZ_TI_FAILED && ti->tries == try_number) {
         state = "failed";
         kind = "failure";
-        if (!biz_args_bool(ti->args, "email_on_failure", 1))
+        if (!biz_args_bool(ti->args, ti->def->op, BIZ_ARG_email_on_failure))
             goto out;
     } else {
         goto out;

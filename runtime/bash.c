@@ -181,8 +181,6 @@ const char *biz_bash_signame(int sig, char *buf, size_t len)
 /* True when code is one of the skip codes. */
 static int is_skip(int code, const cJSON *skip)
 {
-    if (!skip)
-        return code == 99;
     if (cJSON_IsNumber(skip))
         return (int)skip->valuedouble == code;
     if (cJSON_IsArray(skip)) {
@@ -191,7 +189,7 @@ static int is_skip(int code, const cJSON *skip)
             if (cJSON_IsNumber(v) && (int)v->valuedouble == code)
                 return 1;
     }
-    return 0;  /* None (null): never */
+    return 0;  /* None (null), or none given: never */
 }
 
 /* What a wait status means (see bash.h). */

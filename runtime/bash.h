@@ -64,8 +64,8 @@ typedef enum biz_bash_verdict {
 } biz_bash_verdict;
 
 /* What a wait status means. skip is the rendered skip_on_exit_code
- * argument: NULL when absent (default 99), JSON null (Python None: never
- * skip), a number, or a list of numbers. As Airflow, a skip code wins over
+ * argument (biz_try_arg: the table's default when not given): a number, a
+ * list of numbers, or JSON null (Python None) or NULL: never skip. As Airflow, a skip code wins over
  * success (skip_on_exit_code=0 skips on 0). msg (for a skip or a failure)
  * gets "bash command exited with status N", "... (skip_on_exit_code)" or
  * "bash command was killed by signal SIGKILL (9)". */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "context.h"
+#include "args.h"
 #include "template.h"
 #include "ops.h"
 
@@ -401,7 +402,7 @@ static void prepare_context(render_acc *acc)
         free(key);
     }
     cJSON_ReplaceItemInObjectCaseSensitive(run->context, "params",
-                                           ctx_params(run, cJSON_GetObjectItemCaseSensitive(ti->args, "params")));
+                                           ctx_params(run, biz_args_get(ti->args, ti->def->op, BIZ_ARG_params)));
     acc->ready = 1;
 }
 

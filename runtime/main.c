@@ -7,6 +7,7 @@
 #include <string.h>
 #include <curl/curl.h>
 #include <cjson/cJSON.h>
+#include "args.h"
 #include "bizrt.h"
 #include "cli.h"
 #include "context.h"
@@ -204,7 +205,7 @@ static int run_recorded(biz_run *run, const biz_cli *o)
 {
     /* Tokens written in the DAG are secrets from the start. */
     for (int i = 0; i < run->n; i++)
-        biz_log_secret(biz_args_str(run->tis[i]->args, "token"));
+        biz_log_secret(biz_args_str(run->tis[i]->args, run->tis[i]->def->op, BIZ_ARG_token));
     if (biz_ctx_build(run) < 0) {
         biz_log(BIZ_LOG_ERROR, "out of memory");
         return EXIT_FAILED;
@@ -283,7 +284,7 @@ int biz_main(const biz_dag_def *dag, int argc, char **argv)
     }
     /* Tokens written in the DAG are secrets from the start (--dry-run too). */
     for (int i = 0; i < run->n; i++)
-        biz_log_secret(biz_args_str(run->tis[i]->args, "token"));
+        biz_log_secret(biz_args_str(run->tis[i]->args, run->tis[i]->def->op, BIZ_ARG_token));
     int status = EXIT_OK;
     if (o.list) {
         biz_show_list(stdout, run);

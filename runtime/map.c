@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "map.h"
+#include "args.h"
 #include "ops.h"
 #include "log.h"
 #include "state.h"
@@ -19,11 +20,11 @@ int biz_map_init(biz_ti *ti, char *err, size_t errlen)
     }
     /* Airflow 2 has both names (the first per DAG across its runs, the
      * second per run); a compiled DAG has one run at a time. */
-    double lim = biz_args_num(ti->args, "max_active_tis_per_dagrun", -1);
+    double lim = biz_args_num(ti->args, ti->def->op, BIZ_ARG_max_active_tis_per_dagrun);
     if (lim < 1)
-        lim = biz_args_num(ti->args, "max_active_tis_per_dag", -1);
+        lim = biz_args_num(ti->args, ti->def->op, BIZ_ARG_max_active_tis_per_dag);
     if (lim < 1)
-        lim = biz_args_num(ti->args, "task_concurrency", -1);
+        lim = biz_args_num(ti->args, ti->def->op, BIZ_ARG_task_concurrency);
     ti->map_limit = lim >= 1 ? (int)lim : 0;
     return 0;
 }
@@ -176,18 +177,19 @@ static void put(cJSON *obj, const char *name, cJSON *v)
 }
 
 /* The per-try settings init_ti reads, again from an instance's arguments
- * (an expanded argument may be one of them). */
+ * (an expanded argument may be one of them); each one the instance does
+ * not set stays its task's. */
 static void read_settings(biz_ti *c)
 {
-    const char *rule = biz_args_str(c->args, "trigger_rule");
+    const char *rule = biz_args_str_or(c->args, BIZ_ARG_trigger_rule, NULL);
     int r = rule ? biz_trigger_from_name(rule) : -1;
     if (r >= 0)
         c->rule = r;
-    c->retries = (int)biz_args_num(c->args, "retries", c->retries);
+    c->retries = (int)biz_args_num_or(c->args, BIZ_ARG_retries, c->retries);
     if (c->retries < 0)
         c->retries = 0;
-    c->retry_delay = biz_args_num(c->args, "retry_delay", c->retry_delay);
-    c->exec_timeout = biz_args_num(c->args, "execution_timeout", c->exec_timeout);
+    c->retry_delay = biz_args_num_or(c->args, BIZ_ARG_retry_delay, c->retry_delay);
+    c->exec_timeout = biz_args_num_or(c->args, BIZ_ARG_execution_timeout, c->exec_timeout);
 }
 
 /* Queues the next instances to be decided while the limit allows. */

@@ -1,5 +1,5 @@
-/* op.c: the operator vtables by kind, EmptyOperator, and the stand-in for
- * operators this runtime does not run yet. */
+/* op.c: the operator vtables by kind (ops.def's BIZ_OP lines), EmptyOperator,
+ * and the stand-in for an operator that never runs as such. */
 #include "op.h"
 #include "ops.h"
 
@@ -17,23 +17,18 @@ static void unsupported_start(biz_try *t)
                  k >= 0 && k < BIZ_OP__COUNT ? biz_ops[k].name : "(unknown)");
 }
 
-static const biz_op_vt unsupported_vt = { unsupported_start, NULL };
+/* ops.def's `none`: the compiler expands such an operator (a task group)
+ * into tasks; a try of it is a malformed table. */
+const biz_op_vt biz_op_none_vt = { unsupported_start, NULL };
 
 /* The vtable of an operator kind; never NULL. */
 const biz_op_vt *biz_op_vt_for(int kind)
 {
-    /* ORDER: biz_op_kind; NULL = not supported yet. */
     static const biz_op_vt *const table[BIZ_OP__COUNT] = {
-        [BIZ_OP_TECH_MS] = &biz_op_tech_vt,
-        [BIZ_OP_BRANCH_TECH_MS] = &biz_op_branch_vt,
-        [BIZ_OP_EMPTY] = &biz_op_empty_vt,
-        [BIZ_OP_BASH] = &biz_op_bash_vt,
-        [BIZ_OP_TECH_MS_SENSOR] = &biz_op_techsensor_vt,
-        [BIZ_OP_ASYNC_SENSOR] = &biz_op_s3sensor_vt,
-        [BIZ_OP_ASYNC_PULL] = &biz_op_s3pull_vt,
-        [BIZ_OP_EMAIL] = &biz_op_email_vt,
+#define BIZ_OP(kind, name, aliases, modules, sets, is_group, run, doc) [BIZ_OP_##kind] = &biz_op_##run##_vt,
+#include "ops.def"
     };
     if (kind >= 0 && kind < BIZ_OP__COUNT && table[kind])
         return table[kind];
-    return &unsupported_vt;
+    return &biz_op_none_vt;
 }

@@ -17,6 +17,7 @@
 
 #include <stdarg.h>
 #include <cjson/cJSON.h>
+#include "args.h"
 #include "run.h"
 #include "loop.h"
 #include "log.h"
@@ -46,15 +47,10 @@ typedef struct biz_op_vt {
  * that fails with "operator X is not supported by this runtime yet"). */
 const biz_op_vt *biz_op_vt_for(int kind);
 
-/* The vtables of each operator (op_*.c). */
-extern const biz_op_vt biz_op_tech_vt;
-extern const biz_op_vt biz_op_branch_vt;
-extern const biz_op_vt biz_op_empty_vt;
-extern const biz_op_vt biz_op_bash_vt;
-extern const biz_op_vt biz_op_techsensor_vt;
-extern const biz_op_vt biz_op_s3sensor_vt;
-extern const biz_op_vt biz_op_s3pull_vt;
-extern const biz_op_vt biz_op_email_vt;
+/* The vtable of each operator, biz_op_<run>_vt (ops.def's BIZ_OP lines),
+ * defined in its runtime file (op_*.c). */
+#define BIZ_OP(kind, name, aliases, modules, sets, is_group, run, doc) extern const biz_op_vt biz_op_##run##_vt;
+#include "ops.def"
 
 typedef enum biz_outcome {
     BIZ_OUT_SUCCESS,
@@ -67,11 +63,13 @@ typedef enum biz_outcome {
 void biz_try_done(biz_try *t, biz_outcome out, int final, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* Arguments (rendered). NULL / dflt when absent or null. */
-const cJSON *biz_try_arg(const biz_try *t, const char *name);
-const char *biz_try_arg_str(const biz_try *t, const char *name);
-int biz_try_arg_bool(const biz_try *t, const char *name, int dflt);
-double biz_try_arg_num(const biz_try *t, const char *name, double dflt);
+/* Arguments (rendered) by id, with the defaults of the operator table as
+ * the try's operator takes them: biz_args_get, _str, _bool and _num of
+ * args.h on t->args. */
+const cJSON *biz_try_arg(const biz_try *t, biz_arg_id id);
+const char *biz_try_arg_str(const biz_try *t, biz_arg_id id);
+int biz_try_arg_bool(const biz_try *t, biz_arg_id id);
+double biz_try_arg_num(const biz_try *t, biz_arg_id id);
 
 /* Pushes an XCom of this task (value consumed). */
 void biz_try_xcom_push(biz_try *t, const char *key, cJSON *value);

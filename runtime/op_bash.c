@@ -69,13 +69,13 @@ static void on_child_exit(void *user, int wstatus)
     biz_try *t = s->t;
     s->proc = NULL;     /* freed by proc.c after this callback */
     char msg[160];
-    /* NULL when absent (default 99); JSON null is Python's None. */
-    const cJSON *skip = cJSON_GetObjectItemCaseSensitive(t->args, "skip_on_exit_code");
+    /* The table's default when not given; JSON null is Python's None. */
+    const cJSON *skip = biz_try_arg(t, BIZ_ARG_skip_on_exit_code);
     biz_bash_verdict v = biz_bash_classify(wstatus, skip, msg, sizeof msg);
     if (v == BIZ_BASH_SUCCESS) {
         biz_try_log(t, BIZ_LOG_DEBUG, "bash command exited with status 0 (%ld line(s) of output)",
                     s->out.count);
-        if (biz_try_arg_bool(t, "do_xcom_push", 1))
+        if (biz_try_arg_bool(t, BIZ_ARG_do_xcom_push))
             biz_try_xcom_push(t, "return_value", cJSON_CreateString(biz_bash_lines_last(&s->out)));
         bash_free(t);
         biz_try_done(t, BIZ_OUT_SUCCESS, 0, NULL);
@@ -116,7 +116,7 @@ static void bash_start(biz_try *t)
     }
     s->t = t;
     t->op = s;
-    const char *cmd = biz_try_arg_str(t, "bash_command");
+    const char *cmd = biz_try_arg_str(t, BIZ_ARG_bash_command);
     if (!cmd || !*cmd) {
         fail_early(t, "bash_command is empty%s%s", "", "");
         return;
@@ -126,7 +126,7 @@ static void bash_start(biz_try *t)
     char iso[48], tryn[16], err[512];
     biz_ctx_time(t->run->logical_date, t->run->logical_us, 'T', iso, sizeof iso);
     snprintf(tryn, sizeof tryn, "%d", t->number);
-    const char *owner = biz_try_arg_str(t, "owner");
+    const char *owner = biz_try_arg_str(t, BIZ_ARG_owner);
     const char *extra[] = {
         "AIRFLOW_CTX_DAG_ID", t->run->dag->dag_id,
         "AIRFLOW_CTX_TASK_ID", t->task_id,
@@ -136,8 +136,8 @@ static void bash_start(biz_try *t)
         owner ? "AIRFLOW_CTX_DAG_OWNER" : NULL, owner,
         NULL, NULL
     };
-    char **envp = biz_bash_env(cJSON_GetObjectItemCaseSensitive(t->args, "env"),
-                               biz_try_arg_bool(t, "append_env", 0), environ, extra,
+    char **envp = biz_bash_env(biz_try_arg(t, BIZ_ARG_env),
+                               biz_try_arg_bool(t, BIZ_ARG_append_env), environ, extra,
                                err, sizeof err);
     if (!envp) {
         fail_early(t, "%s%s", err, "");
@@ -156,7 +156,7 @@ static void bash_start(biz_try *t)
     }
 
     /* Working directory: cwd, else a fresh temporary one (removed after). */
-    const char *cwd = biz_try_arg_str(t, "cwd");
+    const char *cwd = biz_try_arg_str(t, BIZ_ARG_cwd);
     char tmp[4096];
     int remove_cwd = 0;
     if (cwd) {

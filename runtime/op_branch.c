@@ -12,7 +12,7 @@ static int is_set(const cJSON *v)
 
 static void branch_start(biz_try *t)
 {
-    const char *cws = biz_try_arg_str(t, "cws_task_id");
+    const char *cws = biz_try_arg_str(t, BIZ_ARG_cws_task_id);
     if (!cws) {
         biz_try_done(t, BIZ_OUT_FAILED, 1, "cws_task_id is not set");
         return;
@@ -23,8 +23,8 @@ static void branch_start(biz_try *t)
         return;
     }
     int status = sc->valueint;
-    const cJSON *on_failure = biz_try_arg(t, "on_failure");
-    const cJSON *on_no_content = biz_try_arg(t, "on_no_content");
+    const cJSON *on_failure = biz_try_arg(t, BIZ_ARG_on_failure);
+    const cJSON *on_no_content = biz_try_arg(t, BIZ_ARG_on_no_content);
     const cJSON *chosen;
     const char *which;
     if (status >= 400 && is_set(on_failure)) {
@@ -34,7 +34,7 @@ static void branch_start(biz_try *t)
         chosen = on_no_content;
         which = "on_no_content";
     } else {
-        chosen = biz_try_arg(t, "on_success");
+        chosen = biz_try_arg(t, BIZ_ARG_on_success);
         which = "on_success";
     }
     biz_try_branch(t, chosen);
@@ -42,7 +42,7 @@ static void branch_start(biz_try *t)
     biz_try_log(t, BIZ_LOG_INFO, "status %d of '%s': following %s %s", status, cws, which,
                 ids ? ids : "(nothing)");
     free(ids);
-    if (biz_try_arg_bool(t, "do_xcom_push", 1) && chosen)
+    if (biz_try_arg_bool(t, BIZ_ARG_do_xcom_push) && chosen)
         biz_try_xcom_push(t, "return_value", cJSON_Duplicate(chosen, 1));
     biz_try_done(t, BIZ_OUT_SUCCESS, 0, NULL);
 }

@@ -26,9 +26,9 @@ static void email_start(biz_try *t)
 {
     char err[512] = "";
     biz_mail m = { 0 };
-    if (biz_smtp_addrs_add_json(&m.to, biz_try_arg(t, "to")) < 0 ||
-        biz_smtp_addrs_add_json(&m.cc, biz_try_arg(t, "cc")) < 0 ||
-        biz_smtp_addrs_add_json(&m.bcc, biz_try_arg(t, "bcc")) < 0) {
+    if (biz_smtp_addrs_add_json(&m.to, biz_try_arg(t, BIZ_ARG_to)) < 0 ||
+        biz_smtp_addrs_add_json(&m.cc, biz_try_arg(t, BIZ_ARG_cc)) < 0 ||
+        biz_smtp_addrs_add_json(&m.bcc, biz_try_arg(t, BIZ_ARG_bcc)) < 0) {
         biz_mail_free(&m);
         biz_try_done(t, BIZ_OUT_FAILED, 0, "out of memory");
         return;
@@ -38,15 +38,15 @@ static void email_start(biz_try *t)
         biz_try_done(t, BIZ_OUT_FAILED, 1, "EmailOperator: `to` names no recipient");
         return;
     }
-    const char *subject = biz_try_arg_str(t, "subject");
-    const char *html = biz_try_arg_str(t, "html_content");
+    const char *subject = biz_try_arg_str(t, BIZ_ARG_subject);
+    const char *html = biz_try_arg_str(t, BIZ_ARG_html_content);
     m.subject = strdup(subject ? subject : "");
     m.html = strdup(html ? html : "");
-    const char *cs = biz_try_arg_str(t, "mime_charset");
+    const char *cs = biz_try_arg_str(t, BIZ_ARG_mime_charset);
     if (cs && strcasecmp(cs, "utf-8") && strcasecmp(cs, "utf8") && strcasecmp(cs, "us-ascii"))
         biz_try_log(t, BIZ_LOG_WARN, "mime_charset %s: the mail is sent as utf-8", cs);
     biz_smtp_cfg cfg;
-    if (biz_smtp_cfg_load(&cfg, biz_try_arg_str(t, "conn_id"), getenv_of, t, err, sizeof err) < 0) {
+    if (biz_smtp_cfg_load(&cfg, biz_try_arg_str(t, BIZ_ARG_conn_id), getenv_of, t, err, sizeof err) < 0) {
         biz_mail_free(&m);
         biz_try_done(t, BIZ_OUT_FAILED, 1, "SMTP configuration: %s", err);
         return;

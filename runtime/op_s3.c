@@ -9,7 +9,7 @@
 int biz_op_s3_location(biz_try *t, const char **bucket, const char **key,
                        char *err, size_t errlen)
 {
-    const char *cws = biz_try_arg_str(t, "cws_task_id");
+    const char *cws = biz_try_arg_str(t, BIZ_ARG_cws_task_id);
     if (!cws || !*cws) {
         snprintf(err, errlen, "cws_task_id is not set");
         return -1;
@@ -36,8 +36,8 @@ static const char *try_getenv(void *user, const char *name)
 /* The S3 configuration of the try. */
 int biz_op_s3_config(biz_try *t, biz_s3_config *c, char *err, size_t errlen)
 {
-    const char *conn_id = biz_try_arg_str(t, "aws_conn_id");
-    if (biz_s3_config_load(conn_id ? conn_id : "aws_s3", try_getenv, t, c, err, errlen) < 0)
+    const char *conn_id = biz_try_arg_str(t, BIZ_ARG_aws_conn_id);
+    if (biz_s3_config_load(conn_id, try_getenv, t, c, err, errlen) < 0)
         return -1;
     biz_log_secret(c->secret_key);
     if (c->session_token)

@@ -74,22 +74,22 @@ static void on_get(const biz_http_result *r, void *user)
     biz_try_log(t, BIZ_LOG_DEBUG, "s3://%s/%s: statusCode %d%s, %zu bytes", s->o.bucket,
                 s->o.key, p.status, p.was_base64 ? " (base64 body)" : "", r->body_len);
     int status = p.status;
-    int push = biz_try_arg_bool(t, "xcom_push", 1);
+    int push = biz_try_arg_bool(t, BIZ_ARG_xcom_push);
     biz_try_xcom_push(t, "status_code", cJSON_CreateNumber(status));
     cJSON *value = p.body;
     p.body = NULL;
     char *text = NULL;
-    int fails = biz_try_arg_bool(t, "raise_errors", 1) &&
-                (status >= 500 || (status >= 400 && biz_try_arg_bool(t, "raise_400_errors", 1)));
+    int fails = biz_try_arg_bool(t, BIZ_ARG_raise_errors) &&
+                (status >= 500 || (status >= 400 && biz_try_arg_bool(t, BIZ_ARG_raise_400_errors)));
     if (fails)
         text = cJSON_IsString(value) ? strdup(value->valuestring) : cJSON_PrintUnformatted(value);
-    if (push && (fails || biz_try_arg_bool(t, "do_xcom_push", 1)))
+    if (push && (fails || biz_try_arg_bool(t, BIZ_ARG_do_xcom_push)))
         biz_try_xcom_push(t, "return_value", value);
     else
         cJSON_Delete(value);
     biz_s3_payload_free(&p);
     if (fails) {
-        const char *cws = biz_try_arg_str(t, "cws_task_id");
+        const char *cws = biz_try_arg_str(t, BIZ_ARG_cws_task_id);
         snprintf(msg, sizeof msg, "the asynchronous call of '%s' answered %d (s3://%s/%s): %.300s",
                  cws ? cws : "?", status, s->o.bucket, s->o.key, text ? text : "");
         free(text);

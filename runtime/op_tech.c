@@ -262,8 +262,8 @@ static char *form_encode(const cJSON *data)
  * whatever its type (a string becomes a JSON string, as json.dumps does). */
 static int make_body(biz_try *t, char **body, size_t *len)
 {
-    const cJSON *data = biz_try_arg(t, "data");
-    const cJSON *json = biz_try_arg(t, "json");
+    const cJSON *data = biz_try_arg(t, BIZ_ARG_data);
+    const cJSON *json = biz_try_arg(t, BIZ_ARG_json);
     *body = NULL;
     int data_truthy = data && !cJSON_IsNull(data) && !cJSON_IsFalse(data) &&
                       !(cJSON_IsString(data) && !data->valuestring[0]) &&
@@ -309,15 +309,15 @@ static int apply_limits(biz_tech_call *s, biz_http *h)
 static int call(biz_tech_call *s, const char *base, const char *token)
 {
     biz_try *t = s->t;
-    const char *entry = biz_try_arg_str(t, "entry");
-    char *url = join_url(base, entry ? entry : "/");
+    const char *entry = biz_try_arg_str(t, BIZ_ARG_entry);
+    char *url = join_url(base, entry);
     /* As requests: the URL parsed and normalized by urllib3 (dot segments,
      * invalid characters escaped), then the params added (a dict is
      * urlencoded, a string appended as it is), then the whole URL requoted
      * (a space or an 'é' in an entry is escaped). */
     if (url)
         url = replace(url, biz_http_normalize_url(url));
-    const cJSON *qp = biz_try_arg(t, "query_params");
+    const cJSON *qp = biz_try_arg(t, BIZ_ARG_query_params);
     if (qp && !cJSON_IsNull(qp) && !cJSON_IsObject(qp) && !cJSON_IsString(qp)) {
         free(url);
         return fail(s, 0, "query_params must be a dict or a string");
@@ -330,18 +330,18 @@ static int call(biz_tech_call *s, const char *base, const char *token)
         url = replace(url, biz_http_requote(url));
     if (!url)
         return fail(s, 0, "out of memory");
-    const char *method = biz_try_arg_str(t, "method");
-    biz_http *h = biz_http_new(method ? method : "get", url);
-    biz_try_log(t, BIZ_LOG_DEBUG, "%s %s", method ? method : "get", url);
+    const char *method = biz_try_arg_str(t, BIZ_ARG_method);
+    biz_http *h = biz_http_new(method, url);
+    biz_try_log(t, BIZ_LOG_DEBUG, "%s %s", method, url);
     free(url);
     if (!h)
         return fail(s, 0, "out of memory");
 
     hdrs hd = { .n = 0 };
-    const char *accept = biz_try_arg_str(t, "accept");
+    const char *accept = biz_try_arg_str(t, BIZ_ARG_accept);
     hdr_set(&hd, "Content-Type", "application/json");
-    hdr_set(&hd, "Accept", accept ? accept : "application/json");
-    const cJSON *uh = biz_try_arg(t, "headers"), *kv;
+    hdr_set(&hd, "Accept", accept);
+    const cJSON *uh = biz_try_arg(t, BIZ_ARG_headers), *kv;
     if (cJSON_IsObject(uh))
         cJSON_ArrayForEach(kv, uh) {
             char *v = py_str(kv);
@@ -352,12 +352,12 @@ static int call(biz_tech_call *s, const char *base, const char *token)
                 hdr_set(&hd, kv->string, v);
             free(v);
         }
-    if (!biz_try_arg_bool(t, "no_auth", 0) && token)
+    if (!biz_try_arg_bool(t, BIZ_ARG_no_auth) && token)
         hdr_set(&hd, "Authorization", token);
     char trace[96];
     trace_id(t->run, trace, sizeof trace);
     hdr_set(&hd, "x-amzn-trace-id", trace);
-    if (biz_try_arg_bool(t, "asynchronous", 0)) {
+    if (biz_try_arg_bool(t, BIZ_ARG_asynchronous)) {
         char *key = async_key(t);
         hdr_set(&hd, "InvocationType", "Event");
         hdr_set(&hd, "X-CWS-S3Bucket", ASYNC_BUCKET);
@@ -405,7 +405,7 @@ static void on_call(const biz_http_result *r, void *user)
  * json_result and it parses, {} when empty, else the text). */
 static int push_response(biz_try *t, const biz_tech_call *s, const biz_http_result *r)
 {
-    int async = biz_try_arg_bool(t, "asynchronous", 0);
+    int async = biz_try_arg_bool(t, BIZ_ARG_asynchronous);
     char *text = NULL;
     size_t text_len = 0;
     if (!async) {
@@ -427,7 +427,7 @@ static int push_response(biz_try *t, const biz_tech_call *s, const biz_http_resu
          * tree (JSON is an array or an object when it is that big). */
         size_t lead = strspn(text, " \t\r\n");
         long long values;
-        if (biz_try_arg_bool(t, "json_result", 1) && s->lim.max_json_values > 0 &&
+        if (biz_try_arg_bool(t, BIZ_ARG_json_result) && s->lim.max_json_values > 0 &&
             (text[lead] == '[' || text[lead] == '{') &&
             (values = biz_http_json_values(text, text_len)) > s->lim.max_json_values) {
             biz_try_done(t, BIZ_OUT_FAILED, 0, "the JSON answer of %s holds about %lld values, "
@@ -438,7 +438,7 @@ static int push_response(biz_try *t, const biz_tech_call *s, const biz_http_resu
         }
     }
     biz_try_xcom_push(t, "cws_name", cJSON_CreateString(s->name));
-    if (biz_try_arg_bool(t, "asynchronous", 0)) {
+    if (biz_try_arg_bool(t, BIZ_ARG_asynchronous)) {
         char *key = async_key(t);
         biz_try_xcom_push(t, "bucket", cJSON_CreateString(ASYNC_BUCKET));
         biz_try_xcom_push(t, "key", cJSON_CreateString(key ? key : ""));
@@ -447,7 +447,7 @@ static int push_response(biz_try *t, const biz_tech_call *s, const biz_http_resu
     }
     biz_try_xcom_push(t, "status_code", cJSON_CreateNumber((double)r->status));
     cJSON *rv = NULL;
-    if (biz_try_arg_bool(t, "json_result", 1)) {
+    if (biz_try_arg_bool(t, BIZ_ARG_json_result)) {
         if (text_len == 0)
             rv = cJSON_CreateObject();
         else {
@@ -479,7 +479,7 @@ static void on_result(biz_try *t, const biz_tech_call *s, const biz_http_result 
         return;
     }
     if (r->error) {
-        const char *m = biz_try_arg_str(t, "method");
+        const char *m = biz_try_arg_str(t, BIZ_ARG_method);
         char method[16];
         size_t i = 0;
         for (; m && m[i] && i < sizeof method - 1; i++)
@@ -494,14 +494,14 @@ static void on_result(biz_try *t, const biz_tech_call *s, const biz_http_result 
             biz_try_done(t, BIZ_OUT_FAILED, 0, "call to %s failed: %s", r->url, r->error);
         return;
     }
-    if (biz_try_arg_bool(t, "log_response", 0))
+    if (biz_try_arg_bool(t, BIZ_ARG_log_response))
         biz_try_log(t, BIZ_LOG_INFO, "response %ld: %.*s", r->status, (int)r->body_len, r->body);
     /* CoWorks pushes once the answer is there, whatever its status, and only
      * with xcom_push (do_xcom_push does not stop its explicit pushes). */
-    if (biz_try_arg_bool(t, "xcom_push", 1) && push_response(t, s, r) < 0)
+    if (biz_try_arg_bool(t, BIZ_ARG_xcom_push) && push_response(t, s, r) < 0)
         return;
-    if (biz_try_arg_bool(t, "raise_errors", 1) &&
-        (r->status >= 500 || (r->status >= 400 && biz_try_arg_bool(t, "raise_400_errors", 1)))) {
+    if (biz_try_arg_bool(t, BIZ_ARG_raise_errors) &&
+        (r->status >= 500 || (r->status >= 400 && biz_try_arg_bool(t, BIZ_ARG_raise_400_errors)))) {
         char body[310];
         biz_http_excerpt(body, sizeof body, r->body, r->body_len);
         biz_try_done(t, BIZ_OUT_FAILED, 1, "TechMicroService '%s' answered %ld: %s",
@@ -608,9 +608,7 @@ static const char *upper_id(const char *conn_id)
 static int ask_directory(biz_tech_call *s, const char *stage)
 {
     biz_try *t = s->t;
-    const char *conn_id = biz_try_arg_str(t, "directory_conn_id");
-    if (!conn_id)
-        conn_id = "coworks_directory";
+    const char *conn_id = biz_try_arg_str(t, BIZ_ARG_directory_conn_id);
     biz_conn c;
     char err[256];
     memset(&c, 0, sizeof c);
@@ -685,8 +683,8 @@ static int ask_directory(biz_tech_call *s, const char *stage)
 static int call_begin(biz_tech_call *s)
 {
     biz_try *t = s->t;
-    const char *cws_name = biz_try_arg_str(t, "cws_name");
-    const char *stage = biz_try_arg_str(t, "stage");
+    const char *cws_name = biz_try_arg_str(t, BIZ_ARG_cws_name);
+    const char *stage = biz_try_arg_str(t, BIZ_ARG_stage);
     if (cws_name && *cws_name) {
         /* Asked at every call, as CoWorks does: the directory may move a
          * service or renew its token between two tasks. */
@@ -695,7 +693,7 @@ static int call_begin(biz_tech_call *s)
             return fail(s, 0, "out of memory");
         return ask_directory(s, stage);
     }
-    const char *api_id = biz_try_arg_str(t, "api_id");
+    const char *api_id = biz_try_arg_str(t, BIZ_ARG_api_id);
     if (!api_id || !*api_id)
         return fail(s, 1, "neither cws_name nor api_id is set");
     s->name = strdup(api_id);
@@ -708,7 +706,7 @@ static int call_begin(biz_tech_call *s)
         NULL
     };
     char *base = substitute(tmpl && *tmpl ? tmpl : DEFAULT_GATEWAY, kv);
-    const char *token = biz_try_arg_str(t, "token");
+    const char *token = biz_try_arg_str(t, BIZ_ARG_token);
     if (token)
         biz_log_secret(token);
     if (!base || !s->name) {
@@ -748,7 +746,7 @@ biz_tech_call *biz_tech_resolve_start(biz_try *t, biz_tech_call_fn fn, void *use
 {
     *final = 0;
     err[0] = '\0';
-    const char *cws_name = biz_try_arg_str(t, "cws_name");
+    const char *cws_name = biz_try_arg_str(t, BIZ_ARG_cws_name);
     if (!cws_name || !*cws_name)
         return NULL;
     biz_tech_call *s = calloc(1, sizeof *s);
@@ -761,7 +759,7 @@ biz_tech_call *biz_tech_resolve_start(biz_try *t, biz_tech_call_fn fn, void *use
     s->fn = fn;
     s->user = user;
     s->resolve_only = 1;
-    if (ask_directory(s, biz_try_arg_str(t, "stage")) < 0) {
+    if (ask_directory(s, biz_try_arg_str(t, BIZ_ARG_stage)) < 0) {
         snprintf(err, errlen, "%s", s->err);
         *final = s->final;
         call_free(s);

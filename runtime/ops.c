@@ -1,241 +1,38 @@
-/* ops.c: the operator table (see ops.h). Arguments come in sets shared by
- * several operators, as in CoWorks' own class hierarchy. */
+/* ops.c: the operator table of ops.def as C (see ops.h), and the lookups
+ * in it. Arguments come in sets shared by several operators, as in
+ * CoWorks' own class hierarchy. */
 #include <stdlib.h>
 #include <string.h>
 #include "ops.h"
 
-#define END { NULL, BIZ_T_ANY, 0, NULL, NULL }
+#define END { NULL, BIZ_T_ANY, 0, NULL, NULL, BIZ_ARG__COUNT }
 
-/* BaseOperator: what every task accepts (and default_args may give). */
-static const biz_arg_spec base_args[] = {
-    { "task_id", BIZ_T_STR, BIZ_A_REQUIRED | BIZ_A_NOT_DEFAULT, NULL, "the task's id, unique in the DAG" },
-    { "retries", BIZ_T_INT, 0, "0", "how many times a failed try is retried" },
-    { "retry_delay", BIZ_T_DURATION, 0, "300", "wait before a retry" },
-    { "retry_exponential_backoff", BIZ_T_BOOL, 0, "false", "double the wait at each retry (with jitter)" },
-    { "max_retry_delay", BIZ_T_DURATION, 0, NULL, "cap on the wait before a retry" },
-    { "execution_timeout", BIZ_T_TIMEDELTA, 0, NULL, "a try running longer fails (and may be retried)" },
-    { "trigger_rule", BIZ_T_TRIGGER, 0, "\"all_success\"", "when the task runs, given its upstream tasks' states" },
-    { "depends_on_past", BIZ_T_BOOL, 0, "false", "run only if this task succeeded (or skipped) in the previous run" },
-    { "email", BIZ_T_STRS, BIZ_A_TEMPLATED, NULL, "where failure/retry alerts go" },
-    { "email_on_failure", BIZ_T_BOOL, 0, "true", "mail `email` when the task fails" },
-    { "email_on_retry", BIZ_T_BOOL, 0, "true", "mail `email` when the task is retried" },
-    { "do_xcom_push", BIZ_T_BOOL, 0, "true", "keep the task's result as an XCom" },
-    { "owner", BIZ_T_STR, 0, "\"airflow\"", "shown in --list" },
-    { "doc_md", BIZ_T_STR, 0, NULL, "documentation" },
-    { "doc", BIZ_T_STR, 0, NULL, "documentation" },
-    { "params", BIZ_T_DICT, 0, NULL, "the task's `params` in templates: the DAG's params updated with these" },
-    { "start_date", BIZ_T_DATETIME, BIZ_A_IGNORED, NULL, "ignored: the DAG's start_date is used" },
-    { "end_date", BIZ_T_DATETIME, BIZ_A_IGNORED, NULL, "ignored: the DAG's end_date is used" },
-    { "pool", BIZ_T_STR, BIZ_A_IGNORED, NULL, "ignored: there are no pools in a compiled DAG" },
-    { "pool_slots", BIZ_T_INT, BIZ_A_IGNORED, NULL, "ignored" },
-    { "queue", BIZ_T_STR, BIZ_A_IGNORED, NULL, "ignored: there are no workers" },
-    { "priority_weight", BIZ_T_INT, BIZ_A_IGNORED, NULL, "ignored" },
-    { "weight_rule", BIZ_T_STR, BIZ_A_IGNORED, NULL, "ignored" },
-    { "sla", BIZ_T_DURATION, BIZ_A_IGNORED, NULL, "ignored" },
-    { "wait_for_downstream", BIZ_T_BOOL, BIZ_A_IGNORED, NULL, "ignored" },
-    { "max_active_tis_per_dag", BIZ_T_INT, 0, NULL, "a mapped task: how many of its instances run at once" },
-    { "run_as_user", BIZ_T_STR, BIZ_A_IGNORED, NULL, "ignored" },
-    { "ignore_first_depends_on_past", BIZ_T_BOOL, BIZ_A_IGNORED, NULL, "ignored: depends_on_past never blocks the first run here" },
-    { "wait_for_past_depends_before_skipping", BIZ_T_BOOL, BIZ_A_IGNORED, NULL, "ignored" },
-    { "max_active_tis_per_dagrun", BIZ_T_INT, 0, NULL, "a mapped task: how many of its instances run at once" },
-    { "task_concurrency", BIZ_T_INT, 0, NULL, "old name of max_active_tis_per_dag" },
-    { "executor", BIZ_T_STR, BIZ_A_IGNORED, NULL, "ignored: there are no executors" },
-    { "executor_config", BIZ_T_DICT, BIZ_A_IGNORED, NULL, "ignored: there are no executors" },
-    { "resources", BIZ_T_DICT, BIZ_A_IGNORED, NULL, "ignored" },
-    { "multiple_outputs", BIZ_T_BOOL, BIZ_A_IGNORED, NULL, "ignored" },
-    { "inlets", BIZ_T_ANY, BIZ_A_IGNORED, NULL, "ignored: no lineage" },
-    { "outlets", BIZ_T_ANY, BIZ_A_IGNORED, NULL, "ignored: no lineage" },
-    { "doc_json", BIZ_T_STR, 0, NULL, "documentation" },
-    { "doc_yaml", BIZ_T_STR, 0, NULL, "documentation" },
-    { "doc_rst", BIZ_T_STR, 0, NULL, "documentation" },
-    { "task_display_name", BIZ_T_STR, BIZ_A_IGNORED, NULL, "ignored: --list shows task ids" },
-    { "logger_name", BIZ_T_STR, BIZ_A_IGNORED, NULL, "ignored" },
-    { "allow_nested_operators", BIZ_T_BOOL, BIZ_A_IGNORED, NULL, "ignored" },
-    { "map_index_template", BIZ_T_STR, BIZ_A_TEMPLATED, NULL, "a mapped instance's label, rendered with its context (`{{ ti.map_index }}`, ...)" },
-    { "on_failure_callback", BIZ_T_CALLABLE, 0, NULL, "Python callable: not compilable (use email / email_on_failure)" },
-    { "on_skipped_callback", BIZ_T_CALLABLE, 0, NULL, "Python callable: not compilable" },
-    { "on_success_callback", BIZ_T_CALLABLE, 0, NULL, "Python callable: not compilable" },
-    { "on_retry_callback", BIZ_T_CALLABLE, 0, NULL, "Python callable: not compilable (use email_on_retry)" },
-    { "on_execute_callback", BIZ_T_CALLABLE, 0, NULL, "Python callable: not compilable" },
-    { "pre_execute", BIZ_T_CALLABLE, 0, NULL, "Python callable: not compilable" },
-    { "post_execute", BIZ_T_CALLABLE, 0, NULL, "Python callable: not compilable" },
-    END
+/* A NULL-terminated list of names (aliases, modules) or of argument sets,
+ * as a file-scope compound literal: static, like the table. */
+#define BIZ_LIST(...) ((const char *const[]){ __VA_ARGS__, NULL })
+#define BIZ_SETS(...) ((const biz_arg_spec *const[]){ __VA_ARGS__, NULL })
+
+/* The argument sets, one array each; the module lists. */
+#define BIZ_SET(set, doc) static const biz_arg_spec set[] = {
+#define BIZ_ARG(name, type, flags, dflt, doc) { #name, BIZ_T_##type, flags, dflt, doc, BIZ_ARG_##name },
+#define BIZ_ARG_AGAIN(name, type, flags, dflt, doc) { #name, BIZ_T_##type, flags, dflt, doc, BIZ_ARG_##name },
+#define BIZ_SET_END END };
+#define BIZ_MODULES(list, ...) static const char *const list[] = { __VA_ARGS__, NULL };
+#include "ops.def"
+
+const biz_arg_set biz_arg_sets[] = {
+#define BIZ_SET(set, doc) { #set, set, doc },
+#include "ops.def"
+    { NULL, NULL, NULL }
 };
 
-/* The call to a TechMicroService (TechMicroServiceOperator, the sensor and
- * the group's call task). */
-#define TECH_CALL_ARGS \
-    { "cws_name", BIZ_T_STR, BIZ_A_TEMPLATED, NULL, "the service's name in the directory" }, \
-    { "entry", BIZ_T_STR, BIZ_A_TEMPLATED, "\"/\"", "the route called" }, \
-    { "method", BIZ_T_METHOD, 0, "\"get\"", "the HTTP method" }, \
-    { "query_params", BIZ_T_ANY, BIZ_A_TEMPLATED, NULL, "query string parameters: a dict, or a string appended as it is" }, \
-    { "json", BIZ_T_ANY, BIZ_A_TEMPLATED, NULL, "the JSON body" }, \
-    { "data", BIZ_T_ANY, BIZ_A_TEMPLATED, NULL, "the raw body" }, \
-    { "headers", BIZ_T_DICT, BIZ_A_TEMPLATED, NULL, "extra request headers" }, \
-    { "accept", BIZ_T_STR, 0, "\"application/json\"", "the Accept header" }, \
-    { "no_auth", BIZ_T_BOOL, 0, "false", "send no Authorization header" }, \
-    { "stage", BIZ_T_STR, 0, NULL, "the service's stage" }, \
-    { "api_id", BIZ_T_STR, 0, NULL, "the API Gateway id (without cws_name)" }, \
-    { "token", BIZ_T_STR, 0, NULL, "the Authorization token (without cws_name)" }, \
-    { "directory_conn_id", BIZ_T_STR, 0, "\"coworks_directory\"", "the connection of the directory service" }, \
-    { "raise_errors", BIZ_T_BOOL, 0, "true", "fail the task on an error status" }, \
-    { "json_result", BIZ_T_BOOL, 0, "true", "parse the answer as JSON" }, \
-    { "log_response", BIZ_T_BOOL, 0, "false", "log the answer's body" }, \
-    { "multiple_outputs_transformer", BIZ_T_CALLABLE, 0, NULL, "Python callable: not compilable" }
-
-static const biz_arg_spec tech_call_args[] = {
-    TECH_CALL_ARGS,
-    END
-};
-
-static const biz_arg_spec tech_ms_args[] = {
-    { "asynchronous", BIZ_T_BOOL, 0, "false", "call asynchronously, the result lands in S3" },
-    { "raise_400_errors", BIZ_T_BOOL, 0, "true", "a 4xx status fails the task too" },
-    { "xcom_push", BIZ_T_BOOL, 0, "true", "push status_code and return_value XComs" },
-    END
-};
-
-/* BaseSensorOperator's arguments (poke_interval apart: its default is the
- * sensor's own). */
-static const biz_arg_spec sensor_args[] = {
-    { "timeout", BIZ_T_DURATION, 0, "604800", "give up after this long" },
-    { "soft_fail", BIZ_T_BOOL, 0, "false", "skip instead of failing at timeout" },
-    { "exponential_backoff", BIZ_T_BOOL, 0, "false", "grow the wait between pokes" },
-    { "mode", BIZ_T_STR, 0, "\"poke\"", "poke or reschedule (the same here)" },
-    { "max_wait", BIZ_T_DURATION, BIZ_A_UNSUPPORTED, NULL, "the cap on the exponential backoff is not implemented" },
-    { "silent_fail", BIZ_T_BOOL, BIZ_A_UNSUPPORTED, NULL, "poke errors that leave the sensor poking are not implemented" },
-    { "never_fail", BIZ_T_BOOL, BIZ_A_UNSUPPORTED, NULL, "a sensor that skips on any error is not implemented" },
-    END
-};
-
-static const biz_arg_spec sensor_poke_args[] = {
-    { "poke_interval", BIZ_T_DURATION, 0, "60", "seconds between pokes" },
-    END
-};
-
-/* CoWorks' TechMicroServiceSensor: the operator's call (it sets
- * asynchronous=False and raise_400_errors=False itself), poke mode only,
- * poke_interval 30 by default. */
-static const biz_arg_spec tech_sensor_args[] = {
-    { "xcom_push", BIZ_T_BOOL, 0, "true", "accepted; a sensor pushes no XCom" },
-    { "poke_interval", BIZ_T_DURATION, 0, "30", "seconds between calls" },
-    END
-};
-
-static const biz_arg_spec branch_args[] = {
-    { "cws_task_id", BIZ_T_TASK, BIZ_A_REQUIRED | BIZ_A_NOT_DEFAULT, NULL, "the calling task whose status is tested" },
-    { "on_success", BIZ_T_TASKS, BIZ_A_NOT_DEFAULT, NULL, "task(s) to follow on a 2xx/3xx status" },
-    { "on_failure", BIZ_T_TASKS, BIZ_A_NOT_DEFAULT, NULL, "task(s) to follow on a status >= 400" },
-    { "on_no_content", BIZ_T_TASKS, BIZ_A_NOT_DEFAULT, NULL, "task(s) to follow on a 204" },
-    { "on_check", BIZ_T_TASKS, BIZ_A_UNSUPPORTED | BIZ_A_NOT_DEFAULT, NULL, "it is followed when response_check, a Python callable, accepts the answer, and a compiled DAG cannot run Python" },
-    { "response_check", BIZ_T_CALLABLE, 0, NULL, "Python callable: not compilable" },
-    END
-};
-
-static const biz_arg_spec async_sensor_args[] = {
-    { "cws_task_id", BIZ_T_TASK, BIZ_A_REQUIRED | BIZ_A_NOT_DEFAULT, NULL, "the asynchronous call awaited" },
-    { "aws_conn_id", BIZ_T_STR, 0, "\"aws_s3\"", "the connection of the S3 store" },
-    END
-};
-
-static const biz_arg_spec async_pull_args[] = {
-    { "cws_task_id", BIZ_T_TASK, BIZ_A_REQUIRED | BIZ_A_NOT_DEFAULT, NULL, "the asynchronous call whose result is read" },
-    { "aws_conn_id", BIZ_T_STR, 0, "\"aws_s3\"", "the connection of the S3 store" },
-    { "raise_errors", BIZ_T_BOOL, 0, "true", "fail the task on an error status" },
-    { "raise_400_errors", BIZ_T_BOOL, 0, "true", "a 4xx status fails the task too" },
-    { "xcom_push", BIZ_T_BOOL, 0, "true", "push status_code and return_value XComs" },
-    END
-};
-
-/* CoWorks' TechMicroServiceAsyncGroup (coworks/biz/group.py): its own
- * arguments; every other one (the call's and BaseOperator's, task_id
- * excepted) goes to the call task only. */
-static const biz_arg_spec async_group_args[] = {
-    { "group_id", BIZ_T_STR, BIZ_A_REQUIRED | BIZ_A_POSITIONAL | BIZ_A_NOT_DEFAULT, NULL, "the group's id; its tasks are <id>.call, <id>.wait, <id>.read" },
-    { "timeout", BIZ_T_DURATION, BIZ_A_NOT_DEFAULT, "900", "how long the wait task waits for the result" },
-    { "read", BIZ_T_BOOL, BIZ_A_NOT_DEFAULT, "true", "add the <id>.read task" },
-    { "raise_400_errors", BIZ_T_BOOL, BIZ_A_NOT_DEFAULT, "true", "a 4xx status fails the call or the read too" },
-    { "xcom_push", BIZ_T_BOOL, BIZ_A_NOT_DEFAULT, "true", "the read task pushes the result" },
-    { "transformer", BIZ_T_CALLABLE, 0, NULL, "Python callable: not compilable" },
-    { "op_args", BIZ_T_LIST, BIZ_A_IGNORED, NULL, "ignored: only the Python transformer uses it" },
-    { "op_kwargs", BIZ_T_DICT, BIZ_A_IGNORED, NULL, "ignored: only the Python transformer uses it" },
-    END
-};
-
-static const biz_arg_spec bash_args[] = {
-    { "bash_command", BIZ_T_STR, BIZ_A_REQUIRED | BIZ_A_TEMPLATED | BIZ_A_NOT_DEFAULT, NULL, "the command, run with bash -c" },
-    { "env", BIZ_T_DICT, BIZ_A_TEMPLATED, NULL, "environment of the command (replaces the inherited one unless append_env)" },
-    { "append_env", BIZ_T_BOOL, 0, "false", "add env to the inherited environment" },
-    { "cwd", BIZ_T_STR, 0, NULL, "working directory" },
-    { "skip_on_exit_code", BIZ_T_ANY, BIZ_A_NONE_OK, "99", "exit code(s) that mean skipped (None: none)" },
-    { "output_encoding", BIZ_T_STR, BIZ_A_IGNORED, NULL, "ignored: output is kept as bytes" },
-    { "output_processor", BIZ_T_CALLABLE, 0, NULL, "Python callable: not compilable" },
-    END
-};
-
-static const biz_arg_spec email_args[] = {
-    { "to", BIZ_T_STRS, BIZ_A_REQUIRED | BIZ_A_TEMPLATED | BIZ_A_NOT_DEFAULT, NULL, "recipients" },
-    { "subject", BIZ_T_STR, BIZ_A_REQUIRED | BIZ_A_TEMPLATED | BIZ_A_NOT_DEFAULT, NULL, "subject" },
-    { "html_content", BIZ_T_STR, BIZ_A_REQUIRED | BIZ_A_TEMPLATED | BIZ_A_NOT_DEFAULT, NULL, "HTML body" },
-    { "cc", BIZ_T_STRS, BIZ_A_TEMPLATED, NULL, "copy" },
-    { "bcc", BIZ_T_STRS, BIZ_A_TEMPLATED, NULL, "blind copy" },
-    { "mime_charset", BIZ_T_STR, 0, "\"utf-8\"", "charset" },
-    { "conn_id", BIZ_T_STR, 0, NULL, "SMTP connection id (default smtp_default)" },
-    { "mime_subtype", BIZ_T_STR, BIZ_A_IGNORED, NULL, "ignored: the mail is one HTML part" },
-    { "files", BIZ_T_LIST, BIZ_A_UNSUPPORTED, NULL, "attachments are not implemented" },
-    { "custom_headers", BIZ_T_DICT, BIZ_A_UNSUPPORTED, NULL, "extra mail headers are not implemented" },
-    END
-};
-
-static const biz_arg_spec empty_args[] = { END };
-
-static const char *const coworks_modules[] = {
-    "coworks.biz", "coworks.biz.operators", "coworks.biz.sensors",
-    "coworks.biz.group", "coworks.operators", "coworks.sensors", NULL
-};
-static const char *const empty_modules[] = {
-    "airflow.operators.empty", "airflow.operators.dummy",
-    "airflow.operators.dummy_operator", NULL
-};
-static const char *const empty_aliases[] = { "DummyOperator", NULL };
-static const char *const bash_modules[] = {
-    "airflow.operators.bash", "airflow.operators.bash_operator", NULL
-};
-static const char *const email_modules[] = {
-    "airflow.operators.email", "airflow.operators.email_operator", NULL
-};
-
-static const biz_arg_spec *const tech_ms_sets[] = { base_args, tech_call_args, tech_ms_args, NULL };
-static const biz_arg_spec *const branch_sets[] = { base_args, branch_args, NULL };
-static const biz_arg_spec *const tech_sensor_sets[] = { base_args, tech_call_args, sensor_args, tech_sensor_args, NULL };
-static const biz_arg_spec *const async_sensor_sets[] = { base_args, async_sensor_args, sensor_args, sensor_poke_args, NULL };
-static const biz_arg_spec *const async_pull_sets[] = { base_args, async_pull_args, NULL };
-static const biz_arg_spec *const async_group_sets[] = { base_args, tech_call_args, async_group_args, NULL };
-static const biz_arg_spec *const empty_sets[] = { base_args, empty_args, NULL };
-static const biz_arg_spec *const bash_sets[] = { base_args, bash_args, NULL };
-static const biz_arg_spec *const email_sets[] = { base_args, email_args, NULL };
-
-/* ORDER: biz_op_kind */
 const biz_op_spec biz_ops[BIZ_OP__COUNT] = {
-    { BIZ_OP_TECH_MS, "TechMicroServiceOperator", NULL, coworks_modules, tech_ms_sets, 0,
-      "Calls a TechMicroService, synchronously or asynchronously." },
-    { BIZ_OP_BRANCH_TECH_MS, "BranchTechMicroServiceOperator", NULL, coworks_modules, branch_sets, 0,
-      "Follows on_success, on_failure or on_no_content after a call's status." },
-    { BIZ_OP_TECH_MS_SENSOR, "TechMicroServiceSensor", NULL, coworks_modules, tech_sensor_sets, 0,
-      "Calls a TechMicroService every poke_interval until it answers 2xx/3xx." },
-    { BIZ_OP_ASYNC_SENSOR, "AsyncTechMicroServiceSensor", NULL, coworks_modules, async_sensor_sets, 0,
-      "Waits until an asynchronous call's result is in S3." },
-    { BIZ_OP_ASYNC_PULL, "AsyncTechServicePullOperator", NULL, coworks_modules, async_pull_sets, 0,
-      "Reads an asynchronous call's result from S3." },
-    { BIZ_OP_ASYNC_GROUP, "TechMicroServiceAsyncGroup", NULL, coworks_modules, async_group_sets, 1,
-      "Calls asynchronously, waits for the result and reads it (<id>.call, <id>.wait, <id>.read)." },
-    { BIZ_OP_EMPTY, "EmptyOperator", empty_aliases, empty_modules, empty_sets, 0,
-      "Does nothing; a join or a placeholder." },
-    { BIZ_OP_BASH, "BashOperator", NULL, bash_modules, bash_sets, 0,
-      "Runs a shell command; its last line of output is the XCom." },
-    { BIZ_OP_EMAIL, "EmailOperator", NULL, email_modules, email_sets, 0,
-      "Sends a mail over SMTP." },
+#define BIZ_OP(kind, name, aliases, modules, sets, is_group, run, doc) \
+    [BIZ_OP_##kind] = { BIZ_OP_##kind, name, aliases, modules, sets, is_group, doc },
+#include "ops.def"
 };
+
+const biz_arg_spec *const biz_dag_args = dag_args;
 
 const biz_op_spec *biz_op_find(const char *name)
 {
@@ -260,15 +57,29 @@ const biz_arg_spec *biz_op_arg(const biz_op_spec *op, const char *name)
     return found;
 }
 
-/* Each op's arguments without the overridden ones, in table order: built
- * once, since a try renders its arguments through this list. */
+/* Each op's arguments without the overridden ones, in table order, and
+ * by id: built once, since a try renders its arguments through the list
+ * and reads them by id. */
 static const biz_arg_spec **effective[BIZ_OP__COUNT];
 static int neffective[BIZ_OP__COUNT];
 static const biz_arg_spec *none_ok[BIZ_OP__COUNT][4];  /* its NONE_OK arguments */
+static const biz_arg_spec *by_id[BIZ_OP__COUNT][BIZ_ARG__COUNT];
+static char by_id_built[BIZ_OP__COUNT];
+
+static void build_by_id(int k)
+{
+    /* Later sets override earlier ones, as in biz_op_arg. */
+    for (const biz_arg_spec *const *set = biz_ops[k].argsets; *set; set++)
+        for (const biz_arg_spec *a = *set; a->name; a++)
+            by_id[k][a->id] = a;
+    by_id_built[k] = 1;
+}
 
 static void build_effective(int k)
 {
     const biz_op_spec *op = &biz_ops[k];
+    if (!by_id_built[k])
+        build_by_id(k);
     int n = 0;
     for (const biz_arg_spec *const *set = op->argsets; *set; set++)
         for (const biz_arg_spec *a = *set; a->name; a++)
@@ -279,7 +90,7 @@ static void build_effective(int k)
     n = 0;
     for (const biz_arg_spec *const *set = op->argsets; *set; set++)
         for (const biz_arg_spec *a = *set; a->name; a++)
-            if (biz_op_arg(op, a->name) == a) {  /* skip overridden ones */
+            if (by_id[k][a->id] == a) {  /* skip overridden ones */
                 v[n++] = a;
                 for (int j = 0; j < 4; j++)
                     if ((a->flags & BIZ_A_NONE_OK) && !none_ok[k][j]) {
@@ -289,6 +100,65 @@ static void build_effective(int k)
             }
     effective[k] = v;
     neffective[k] = n;
+}
+
+const biz_arg_spec *biz_op_arg_id(const biz_op_spec *op, biz_arg_id id)
+{
+    int k = (int)(op - biz_ops);
+    if (k < 0 || k >= BIZ_OP__COUNT || (unsigned)id >= BIZ_ARG__COUNT)
+        return NULL;
+    if (!by_id_built[k])
+        build_by_id(k);
+    return by_id[k][id];
+}
+
+const biz_arg_spec *biz_dag_arg_id(biz_arg_id id)
+{
+    static const biz_arg_spec *dag_by_id[BIZ_ARG__COUNT];
+    static int built;
+    if (!built) {
+        for (const biz_arg_spec *a = dag_args; a->name; a++)
+            dag_by_id[a->id] = a;
+        built = 1;
+    }
+    return (unsigned)id < BIZ_ARG__COUNT ? dag_by_id[id] : NULL;
+}
+
+const biz_arg_spec *biz_arg_decl(biz_arg_id id)
+{
+    /* The first entry of each id in file order: its BIZ_ARG line, which
+     * comes before its BIZ_ARG_AGAIN ones (tests/contract checks it). */
+    static const biz_arg_spec *decl[BIZ_ARG__COUNT];
+    static int built;
+    if (!built) {
+        for (const biz_arg_set *set = biz_arg_sets; set->name; set++)
+            for (const biz_arg_spec *a = set->args; a->name; a++)
+                if (!decl[a->id])
+                    decl[a->id] = a;
+        built = 1;
+    }
+    return (unsigned)id < BIZ_ARG__COUNT ? decl[id] : NULL;
+}
+
+const char *biz_arg_name(biz_arg_id id)
+{
+    static const char *const names[BIZ_ARG__COUNT] = {
+#define BIZ_ARG(name, type, flags, dflt, doc) [BIZ_ARG_##name] = #name,
+#include "ops.def"
+    };
+    return (unsigned)id < BIZ_ARG__COUNT ? names[id] : "?";
+}
+
+const biz_arg_set *biz_arg_set_of(const biz_arg_spec *spec)
+{
+    for (const biz_arg_set *set = biz_arg_sets; set->name; set++) {
+        const biz_arg_spec *a = set->args;
+        while (a->name)
+            a++;
+        if (spec >= set->args && spec <= a)   /* an empty set is its end */
+            return set;
+    }
+    return NULL;
 }
 
 /* Whether None is a value of its own for op's argument name (NONE_OK). */
@@ -322,18 +192,38 @@ void biz_op_each_arg(const biz_op_spec *op,
         fn(effective[k][i], user);
 }
 
-/* ORDER: biz_arg_type */
-static const char *const type_names[BIZ_T__COUNT] = {
-    "a constant", "a string", "an integer", "a number", "a boolean (True or False)",
-    "a dict", "a list", "a string or a list of strings", "a task id",
-    "a task id or a list of task ids", "a timedelta or a number of seconds",
-    "a datetime", "a trigger rule name", "an HTTP method", "a Python callable",
-    "a timedelta",
+/* Each type as a user reads it (messages) and as a tool does (the JSON of
+ * --describe-ops, ops.def's name without BIZ_T_). */
+static const struct {
+    const char *name, *key;
+} types[BIZ_T__COUNT] = {
+    [BIZ_T_ANY] = { "a constant", "any" },
+    [BIZ_T_STR] = { "a string", "str" },
+    [BIZ_T_INT] = { "an integer", "int" },
+    [BIZ_T_NUMBER] = { "a number", "number" },
+    [BIZ_T_BOOL] = { "a boolean (True or False)", "bool" },
+    [BIZ_T_DICT] = { "a dict", "dict" },
+    [BIZ_T_LIST] = { "a list", "list" },
+    [BIZ_T_STRS] = { "a string or a list of strings", "strs" },
+    [BIZ_T_TASK] = { "a task id", "task" },
+    [BIZ_T_TASKS] = { "a task id or a list of task ids", "tasks" },
+    [BIZ_T_DURATION] = { "a timedelta or a number of seconds", "duration" },
+    [BIZ_T_DATETIME] = { "a datetime", "datetime" },
+    [BIZ_T_TRIGGER] = { "a trigger rule name", "trigger" },
+    [BIZ_T_METHOD] = { "an HTTP method", "method" },
+    [BIZ_T_CALLABLE] = { "a Python callable", "callable" },
+    [BIZ_T_TIMEDELTA] = { "a timedelta", "timedelta" },
+    [BIZ_T_SCHEDULE] = { "a schedule (a cron expression, a preset, a timedelta or None)", "schedule" },
 };
 
 const char *biz_arg_type_name(biz_arg_type t)
 {
-    return (unsigned)t < BIZ_T__COUNT ? type_names[t] : "?";
+    return (unsigned)t < BIZ_T__COUNT && types[t].name ? types[t].name : "?";
+}
+
+const char *biz_arg_type_key(biz_arg_type t)
+{
+    return (unsigned)t < BIZ_T__COUNT && types[t].key ? types[t].key : "?";
 }
 
 /* ORDER: biz_trigger_rule */

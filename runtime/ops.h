@@ -1,8 +1,12 @@
 /* ops.h: the operator table, shared by the compiler and the runtime.
  *
- * The compiler checks every operator call against this table (unknown
- * argument, missing required argument, wrong type, default values); the
- * runtime executes from it. One table, so the two cannot disagree.
+ * The table itself is ops.def (an X-macro file: every operator and every
+ * argument with its type, default and flags, stated once); this header
+ * and ops.c turn it into C. The compiler checks every operator call
+ * against it (unknown argument, missing required argument, wrong type,
+ * default values); the runtime executes from it and reads arguments by id
+ * (args.h, op.h), with the defaults it states. One table, so the two
+ * cannot disagree.
  *
  * Everything here is static const data; nothing to free.
  */
@@ -29,6 +33,7 @@ typedef enum biz_arg_type {
     BIZ_T_METHOD,     /* an HTTP method, case-insensitive */
     BIZ_T_CALLABLE,   /* a Python callable: always rejected with a hint */
     BIZ_T_TIMEDELTA,  /* timedelta(...) only (Airflow refuses a number); JSON: seconds */
+    BIZ_T_SCHEDULE,   /* a DAG's schedule: cron, preset, timedelta or None (sema.c) */
     BIZ_T__COUNT
 } biz_arg_type;
 
@@ -44,28 +49,31 @@ enum {
                                    it: an error that says why (doc) */
     BIZ_A_NONE_OK    = 1 << 6,  /* None is a value of its own, although the
                                    default is not None */
+    BIZ_A_INTERNAL   = 1 << 7,  /* set by the compiler, never written in a DAG
+                                   file (no operator takes it) */
 };
+
+/* Argument ids: one per argument name, BIZ_ARG_<name> (ops.def's BIZ_ARG
+ * lines), whichever sets the name is in. */
+typedef enum biz_arg_id {
+#define BIZ_ARG(name, type, flags, dflt, doc) BIZ_ARG_##name,
+#include "ops.def"
+    BIZ_ARG__COUNT
+} biz_arg_id;
 
 typedef struct biz_arg_spec {
     const char *name;
     biz_arg_type type;
     int flags;
     const char *default_json;   /* JSON text of the default; NULL = none (null) */
-    const char *doc;            /* one line, for `bizc --describe` and docs */
+    const char *doc;            /* one line, for `bizc --describe-ops` and docs */
+    biz_arg_id id;              /* BIZ_ARG_<name> */
 } biz_arg_spec;
 
-/* ORDER: biz_ops[] in ops.c follows this enum. */
+/* Operator kinds, BIZ_OP_<KIND>, in ops.def's order. */
 typedef enum biz_op_kind {
-    BIZ_OP_TECH_MS,        /* TechMicroServiceOperator */
-    BIZ_OP_BRANCH_TECH_MS, /* BranchTechMicroServiceOperator */
-    BIZ_OP_TECH_MS_SENSOR, /* TechMicroServiceSensor */
-    BIZ_OP_ASYNC_SENSOR,   /* AsyncTechMicroServiceSensor */
-    BIZ_OP_ASYNC_PULL,     /* AsyncTechServicePullOperator */
-    BIZ_OP_ASYNC_GROUP,    /* TechMicroServiceAsyncGroup: expanded by the
-                              compiler into call/wait/read, never at run time */
-    BIZ_OP_EMPTY,          /* EmptyOperator (DummyOperator) */
-    BIZ_OP_BASH,           /* BashOperator */
-    BIZ_OP_EMAIL,          /* EmailOperator */
+#define BIZ_OP(kind, name, aliases, modules, sets, is_group, run, doc) BIZ_OP_##kind,
+#include "ops.def"
     BIZ_OP__COUNT
 } biz_op_kind;
 
@@ -80,19 +88,46 @@ typedef struct biz_op_spec {
     const char *doc;
 } biz_op_spec;
 
+/* Indexed by kind. */
 extern const biz_op_spec biz_ops[BIZ_OP__COUNT];
+
+/* The DAG's own arguments (DAG(...), @biz(...)), ended by { NULL }. */
+extern const biz_arg_spec *const biz_dag_args;
+
+/* The argument sets of ops.def, for tools (--describe-ops), ended by
+ * { NULL }: name is the set's C name ("base_args"). */
+typedef struct biz_arg_set {
+    const char *name;
+    const biz_arg_spec *args;   /* ended by { NULL } */
+    const char *doc;
+} biz_arg_set;
+extern const biz_arg_set biz_arg_sets[];
 
 /* The operator named name (class name or alias), or NULL. */
 const biz_op_spec *biz_op_find(const char *name);
 /* The argument called name of op (searching all its argument sets), or NULL. */
 const biz_arg_spec *biz_op_arg(const biz_op_spec *op, const char *name);
-/* Calls fn for each argument of op, in table order. */
+/* The argument id of op as op takes it (the set that overrides the others),
+ * or NULL when op does not take it. */
+const biz_arg_spec *biz_op_arg_id(const biz_op_spec *op, biz_arg_id id);
+/* The DAG's argument id, or NULL when a DAG takes none of that name. */
+const biz_arg_spec *biz_dag_arg_id(biz_arg_id id);
+/* The argument id where ops.def declares it (its BIZ_ARG line). */
+const biz_arg_spec *biz_arg_decl(biz_arg_id id);
+/* The Python name of argument id ("xcom_push"). */
+const char *biz_arg_name(biz_arg_id id);
+/* The set of ops.def whose array holds spec, or NULL. */
+const biz_arg_set *biz_arg_set_of(const biz_arg_spec *spec);
 /* Whether None is a value of its own for op's argument name (BIZ_A_NONE_OK). */
 int biz_op_none_ok(const biz_op_spec *op, const char *name);
+/* Calls fn for each argument of op, in table order (an overridden one
+ * once, as its overriding set has it). */
 void biz_op_each_arg(const biz_op_spec *op,
                      void (*fn)(const biz_arg_spec *arg, void *user), void *user);
 /* The argument type as a user reads it ("a string", "a timedelta", ...). */
 const char *biz_arg_type_name(biz_arg_type t);
+/* The argument type as a tool reads it ("str", "timedelta", ...). */
+const char *biz_arg_type_key(biz_arg_type t);
 
 /* Trigger rules. ORDER: biz_trigger_names[] in ops.c follows this enum. */
 typedef enum biz_trigger_rule {

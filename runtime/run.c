@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/time.h>
 #include "run.h"
+#include "args.h"
 #include "ops.h"
 #include "map.h"
 
@@ -26,37 +27,6 @@ double biz_wall_now(void)
     struct timeval tv;
     gettimeofday(&tv, NULL);
     return tv.tv_sec + tv.tv_usec / 1e6;
-}
-
-/* Reads a number / bool / string from a task's args (unrendered). */
-double biz_args_num(const cJSON *args, const char *name, double dflt)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(args, name);
-    if (cJSON_IsNumber(v))
-        return v->valuedouble;
-    if (cJSON_IsBool(v))
-        return cJSON_IsTrue(v);
-    return dflt;
-}
-
-/* Reads a boolean argument (Python truthiness for strings). */
-int biz_args_bool(const cJSON *args, const char *name, int dflt)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(args, name);
-    if (cJSON_IsBool(v))
-        return cJSON_IsTrue(v);
-    if (cJSON_IsNumber(v))
-        return v->valuedouble != 0;
-    if (cJSON_IsString(v))   /* a rendered template: Python's truthiness */
-        return v->valuestring[0] != 0 && strcmp(v->valuestring, "False") != 0;
-    return dflt;
-}
-
-/* Reads a string argument, NULL when absent or not a string. */
-const char *biz_args_str(const cJSON *args, const char *name)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(args, name);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
 static unsigned hash_id(const char *s)
@@ -312,23 +282,23 @@ static int init_ti(biz_run *run, int i, char *err, size_t errlen)
         if (cJSON_IsNull(a) && !biz_op_none_ok(op, a->string))
             cJSON_Delete(cJSON_DetachItemViaPointer(ti->args, a));
     }
-    const char *rule = biz_args_str(ti->args, "trigger_rule");
+    const char *rule = biz_args_str(ti->args, d->op, BIZ_ARG_trigger_rule);
     ti->rule = rule ? biz_trigger_from_name(rule) : BIZ_TR_ALL_SUCCESS;
     if (ti->rule < 0) {
         snprintf(err, errlen, "task '%s': unknown trigger rule '%s'", d->task_id, rule);
         return -1;
     }
-    ti->retries = (int)biz_args_num(ti->args, "retries", 0);
+    ti->retries = (int)biz_args_num(ti->args, d->op, BIZ_ARG_retries);
     if (ti->retries < 0)
         ti->retries = 0;
-    ti->retry_delay = biz_args_num(ti->args, "retry_delay", 300);
-    ti->backoff = biz_args_bool(ti->args, "retry_exponential_backoff", 0);
-    ti->max_retry_delay = biz_args_num(ti->args, "max_retry_delay", -1);
-    ti->exec_timeout = biz_args_num(ti->args, "execution_timeout", -1);
-    ti->is_setup = biz_args_bool(ti->args, "is_setup", 0);
-    ti->is_teardown = biz_args_bool(ti->args, "is_teardown", 0);
-    ti->fail_dagrun = biz_args_bool(ti->args, "on_failure_fail_dagrun", 0);
-    const cJSON *is = cJSON_GetObjectItemCaseSensitive(ti->args, "indirect_setups");
+    ti->retry_delay = biz_args_num(ti->args, d->op, BIZ_ARG_retry_delay);
+    ti->backoff = biz_args_bool(ti->args, d->op, BIZ_ARG_retry_exponential_backoff);
+    ti->max_retry_delay = biz_args_num(ti->args, d->op, BIZ_ARG_max_retry_delay);
+    ti->exec_timeout = biz_args_num(ti->args, d->op, BIZ_ARG_execution_timeout);
+    ti->is_setup = biz_args_bool(ti->args, d->op, BIZ_ARG_is_setup);
+    ti->is_teardown = biz_args_bool(ti->args, d->op, BIZ_ARG_is_teardown);
+    ti->fail_dagrun = biz_args_bool(ti->args, d->op, BIZ_ARG_on_failure_fail_dagrun);
+    const cJSON *is = biz_args_get(ti->args, d->op, BIZ_ARG_indirect_setups);
     int nis = cJSON_GetArraySize(is);
     if (nis > 0) {
         ti->isetups = malloc((size_t)nis * sizeof *ti->isetups);
@@ -432,11 +402,11 @@ biz_run *biz_run_new(const biz_dag_def *dag, cJSON *conf, time_t logical_date,
     run->interval_start = run->interval_end = run->logical_date;
     run->run_number = 1;
     run->only_task = -1;
-    run->native = biz_args_bool(run->settings, "render_template_as_native_obj", 0);
-    run->max_active = (int)biz_args_num(run->settings, "max_active_tasks", 16);
+    run->native = biz_args_bool(run->settings, BIZ_ARGS_DAG, BIZ_ARG_render_template_as_native_obj);
+    run->max_active = (int)biz_args_num(run->settings, BIZ_ARGS_DAG, BIZ_ARG_max_active_tasks);
     if (run->max_active < 1)
         run->max_active = 16;
-    run->dagrun_timeout = biz_args_num(run->settings, "dagrun_timeout", -1);
+    run->dagrun_timeout = biz_args_num(run->settings, BIZ_ARGS_DAG, BIZ_ARG_dagrun_timeout);
     format_run_id(run);
     run->n = run->nstatic = run->cap_tis = dag->ntasks;
     run->tis = calloc(run->n ? run->n : 1, sizeof *run->tis);

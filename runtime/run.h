@@ -224,11 +224,6 @@ void biz_run_batch_end(biz_run *run);
 void biz_run_xcom_push(biz_run *run, int task, const char *key, cJSON *value);
 const cJSON *biz_run_xcom_get(const biz_run *run, int task, const char *key);
 
-/* Reads a number / bool / string from a task's args (unrendered). */
-double biz_args_num(const cJSON *args, const char *name, double dflt);
-int biz_args_bool(const cJSON *args, const char *name, int dflt);
-const char *biz_args_str(const cJSON *args, const char *name);
-
 /* Wall clock in seconds (with fractions). */
 double biz_wall_now(void);
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "runplan.h"
+#include "args.h"
 #include "lock.h"
 #include "proc.h"
 #include "log.h"
@@ -195,7 +196,7 @@ int biz_plan_depends_on_past(biz_run *run, const cJSON *records)
         biz_ti *ti = run->tis[i];
         free(ti->blocked);
         ti->blocked = NULL;
-        if (ti->state != BIZ_TI_NONE || !biz_args_bool(ti->args, "depends_on_past", 0))
+        if (ti->state != BIZ_TI_NONE || !biz_args_bool(ti->args, ti->def->op, BIZ_ARG_depends_on_past))
             continue;
         if (!looked) {
             prev = previous_run(run, records, 0);

@@ -45,10 +45,10 @@ uint64_t biz_sensor_hash(const biz_try *t, int k)
 void biz_sensor_init(biz_sensor *s, biz_try *t, biz_sensor_poke_fn poke)
 {
     s->t = t;
-    s->policy.poke_interval = biz_try_arg_num(t, "poke_interval", 60);
-    s->policy.timeout = biz_try_arg_num(t, "timeout", 7 * 24 * 3600);
-    s->policy.backoff = biz_try_arg_bool(t, "exponential_backoff", 0);
-    s->soft_fail = biz_try_arg_bool(t, "soft_fail", 0);
+    s->policy.poke_interval = biz_try_arg_num(t, BIZ_ARG_poke_interval);
+    s->policy.timeout = biz_try_arg_num(t, BIZ_ARG_timeout);
+    s->policy.backoff = biz_try_arg_bool(t, BIZ_ARG_exponential_backoff);
+    s->soft_fail = biz_try_arg_bool(t, BIZ_ARG_soft_fail);
     if (!(s->policy.poke_interval >= 0))
         s->policy.poke_interval = 0;
     if (!(s->policy.timeout >= 0))

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "show.h"
+#include "args.h"
 #include "ops.h"
 #include "context.h"
 
@@ -63,14 +64,14 @@ void biz_show_list(FILE *f, const biz_run *run)
     for (int i = 0; i < run->n; i++) {
         char *up = upstream_list(run->dag, i);
         /* the owner argument (default_args' too), Airflow's 'airflow' when none */
-        const cJSON *owner = cJSON_GetObjectItemCaseSensitive(run->tis[i]->args, "owner");
+        const char *owner = biz_args_str(run->tis[i]->args, run->tis[i]->def->op, BIZ_ARG_owner);
         /* A mapped task as Airflow's UI shows it, "call [ ]": its
          * instances only exist in a run. */
         char id[600], op[128];
         snprintf(id, sizeof id, "%s%s", run->tis[i]->def->task_id, run->tis[i]->map ? " [ ]" : "");
         snprintf(op, sizeof op, "%s%s", op_name(run->tis[i]->def->op), st_mark(run->tis[i]));
         fprintf(f, "%-*s  %-*s  %-*s  %-*s  %s\n", w1, id, w2, op, w3, up ? up : "?",
-                w4, biz_trigger_names[run->tis[i]->rule], cJSON_IsString(owner) ? owner->valuestring : "airflow");
+                w4, biz_trigger_names[run->tis[i]->rule], owner ? owner : "");
         free(up);
     }
 }
@@ -79,8 +80,8 @@ void biz_show_list(FILE *f, const biz_run *run)
 static int st_kind(const biz_task_def *d)
 {
     cJSON *a = cJSON_Parse(d->args_json ? d->args_json : "{}");
-    int k = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "is_setup")) ? 1
-          : cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "is_teardown")) ? 2 : 0;
+    int k = biz_args_bool(a, d->op, BIZ_ARG_is_setup) ? 1
+          : biz_args_bool(a, d->op, BIZ_ARG_is_teardown) ? 2 : 0;
     cJSON_Delete(a);
     return k;
 }
@@ -253,7 +254,7 @@ int biz_show_plan(FILE *f, biz_run *run)
             args = cJSON_Duplicate(ti->args, 1);
         /* Header values named like secrets (Authorization) are masked, as
          * when the task runs (op_tech.c). */
-        const cJSON *hd = cJSON_GetObjectItemCaseSensitive(args, "headers"), *kv;
+        const cJSON *hd = biz_args_get(args, ti->def->op, BIZ_ARG_headers), *kv;
         if (cJSON_IsObject(hd))
             cJSON_ArrayForEach(kv, hd)
                 if (cJSON_IsString(kv) && biz_log_sensitive_name(kv->string))

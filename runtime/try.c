@@ -103,7 +103,7 @@ void biz_try_begin(biz_run *run, biz_ti *ti)
         free(err);
         return;
     }
-    const cJSON *label = ti->parent ? biz_try_arg(t, "map_index_template") : NULL;
+    const cJSON *label = ti->parent ? biz_try_arg(t, BIZ_ARG_map_index_template) : NULL;
     if (label) {
         /* Airflow's rendered map index (text, as Jinja renders it): the
          * instance's label in records and summaries. */
@@ -164,29 +164,28 @@ void biz_try_done(biz_try *t, biz_outcome out, int final, const char *fmt, ...)
     free(msg);
 }
 
-/* Arguments (rendered). */
-const cJSON *biz_try_arg(const biz_try *t, const char *name)
+/* Arguments (rendered), by id (op.h). */
+const cJSON *biz_try_arg(const biz_try *t, biz_arg_id id)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(t->args, name);
-    return v && !cJSON_IsNull(v) ? v : NULL;
+    return biz_args_get(t->args, t->ti->def->op, id);
 }
 
-/* A string argument of the try, or NULL. */
-const char *biz_try_arg_str(const biz_try *t, const char *name)
+/* A string argument of the try, or its default, or NULL. */
+const char *biz_try_arg_str(const biz_try *t, biz_arg_id id)
 {
-    return biz_args_str(t->args, name);
+    return biz_args_str(t->args, t->ti->def->op, id);
 }
 
-/* A boolean argument of the try, or dflt. */
-int biz_try_arg_bool(const biz_try *t, const char *name, int dflt)
+/* A boolean argument of the try, or its default. */
+int biz_try_arg_bool(const biz_try *t, biz_arg_id id)
 {
-    return biz_args_bool(t->args, name, dflt);
+    return biz_args_bool(t->args, t->ti->def->op, id);
 }
 
-/* A number argument of the try, or dflt. */
-double biz_try_arg_num(const biz_try *t, const char *name, double dflt)
+/* A number argument of the try, or its default (-1: none). */
+double biz_try_arg_num(const biz_try *t, biz_arg_id id)
 {
-    return biz_args_num(t->args, name, dflt);
+    return biz_args_num(t->args, t->ti->def->op, id);
 }
 
 /* Pushes an XCom of this task (value consumed). */

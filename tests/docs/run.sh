@@ -1,9 +1,9 @@
 #!/bin/sh
 # run.sh: the reference documentation suite (STYLE.md point 10).
-#   page      every operator of biz_ops[] in runtime/ops.c has
-#             doc/operators/<Name>.md with the sections "## What it does",
-#             "## Arguments", "## Example" (holding a ```python block) and
-#             "## Errors";
+#   page      every operator of the table (`bizc --describe-ops`, the JSON
+#             of runtime/ops.def) has doc/operators/<Name>.md with the
+#             sections "## What it does", "## Arguments", "## Example"
+#             (holding a ```python block) and "## Errors";
 #   args      every argument of the operator's table appears as `name` in
 #             its page (BaseOperator's in doc/operators/BaseOperator.md,
 #             which the page must link), with the table's default;
@@ -31,46 +31,30 @@ if ! "$python" -c 'import ast' 2>/dev/null; then
 fi
 
 # --- the operator table: names, and arguments with their defaults --------
-# ops.c is data: NAME[] arrays of { "arg", TYPE, FLAGS, "default", "doc" },
-# the TECH_CALL_ARGS macro, NAME_sets[] lists and the biz_ops[] initializer.
-"$python" - "$top_src/runtime/ops.c" > "$tmp/table" 2> "$tmp/err" <<'PY'
-import json, re, sys
-src = open(sys.argv[1]).read()
-src = re.sub(r'/\*.*?\*/', '', src, flags=re.S)
-src = src.replace('\\\n', ' ')
-row = re.compile(r'\{\s*"(\w+)",\s*BIZ_T_\w+,\s*([^,]+),\s*(NULL|"(?:[^"\\]|\\.)*"),')
-def rows(text):
-    return [(n, f, None if d == 'NULL' else json.loads(json.loads(d)))
-            for n, f, d in row.findall(text)]
-macros = {m.group(1): rows(m.group(2))
-          for m in re.finditer(r'#define\s+(\w+)\s+(.*)', src)}
-arrays = {}
-for m in re.finditer(r'static const biz_arg_spec (\w+)\[\] = \{(.*?)\n\};', src, re.S):
-    args = []
-    for line in m.group(2).split('\n'):
-        name = line.strip().rstrip(',')
-        args += macros.get(name, []) if name in macros else rows(line)
-    arrays[m.group(1)] = args
-sets = {m.group(1): [s.strip() for s in m.group(2).split(',') if s.strip() != 'NULL']
-        for m in re.finditer(r'static const biz_arg_spec \*const (\w+)\[\] = \{([^}]*)\}', src)}
-ops = re.findall(r'\{\s*BIZ_OP_\w+,\s*"(\w+)",\s*\w+,\s*\w+,\s*(\w+),', src)
-if not ops:
-    sys.exit('no operator found in biz_ops[]')
+# From `bizc --describe-ops` (the table of runtime/ops.def as JSON): one
+# line per operator argument, "Operator<TAB>base|own<TAB>arg<TAB>default",
+# the default as the pages write it (- required, None, or Python's repr).
+need_bizc
+"$bizc" --describe-ops > "$tmp/ops.json" 2> "$tmp/err" &&
+"$python" - "$tmp/ops.json" > "$tmp/table" 2>> "$tmp/err" <<'PY'
+import json, sys
+table = json.load(open(sys.argv[1]))
+if not table.get("operators"):
+    sys.exit("no operator in bizc --describe-ops")
 def py(v):
     return repr(v) if not isinstance(v, bool) else str(v)
-for name, setname in ops:
-    for arr in sets[setname]:
-        for arg, flags, dflt in arrays[arr]:
-            if 'BIZ_A_REQUIRED' in flags:
-                d = '-'
-            elif dflt is None:
-                d = 'None'
-            else:
-                d = py(dflt)
-            print(name, 'base' if arr == 'base_args' else 'own', arg, d, sep='\t')
+for op in table["operators"]:
+    for arg in op["arguments"]:
+        if arg["required"]:
+            d = '-'
+        elif arg["default"] is None:
+            d = 'None'
+        else:
+            d = py(arg["default"])
+        print(op["name"], 'base' if arg["set"] == 'base_args' else 'own', arg["name"], d, sep='\t')
 PY
 if [ ! -s "$tmp/table" ]; then
-    ko "table: cannot read the operator table from runtime/ops.c"
+    ko "table: cannot read the operator table from bizc --describe-ops"
     echo "$pass passed, $fail failed"
     exit 1
 fi

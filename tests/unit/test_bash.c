@@ -122,11 +122,16 @@ static void test_tail(void)
 static void test_classify(void)
 {
     char msg[160];
-    CU_ASSERT_EQUAL(biz_bash_classify(W_EXITCODE(0, 0), NULL, msg, sizeof msg), BIZ_BASH_SUCCESS);
-    CU_ASSERT_EQUAL(biz_bash_classify(W_EXITCODE(99, 0), NULL, msg, sizeof msg), BIZ_BASH_SKIP);
+    /* The default (99) comes from the operator table (biz_try_arg), not
+     * from bash.c: NULL is no skip code. */
+    cJSON *dflt = cJSON_CreateNumber(99);
+    CU_ASSERT_EQUAL(biz_bash_classify(W_EXITCODE(0, 0), dflt, msg, sizeof msg), BIZ_BASH_SUCCESS);
+    CU_ASSERT_EQUAL(biz_bash_classify(W_EXITCODE(99, 0), dflt, msg, sizeof msg), BIZ_BASH_SKIP);
     CU_ASSERT_STRING_EQUAL(msg, "bash command exited with status 99 (skip_on_exit_code)");
-    CU_ASSERT_EQUAL(biz_bash_classify(W_EXITCODE(3, 0), NULL, msg, sizeof msg), BIZ_BASH_FAIL);
+    CU_ASSERT_EQUAL(biz_bash_classify(W_EXITCODE(3, 0), dflt, msg, sizeof msg), BIZ_BASH_FAIL);
     CU_ASSERT_STRING_EQUAL(msg, "bash command exited with status 3");
+    CU_ASSERT_EQUAL(biz_bash_classify(W_EXITCODE(99, 0), NULL, msg, sizeof msg), BIZ_BASH_FAIL);
+    cJSON_Delete(dflt);
 
     cJSON *none = cJSON_CreateNull();
     CU_ASSERT_EQUAL(biz_bash_classify(W_EXITCODE(99, 0), none, msg, sizeof msg), BIZ_BASH_FAIL);

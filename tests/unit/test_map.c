@@ -9,6 +9,7 @@
 #include "run.h"
 #include "map.h"
 #include "state.h"
+#include "args.h"
 #include "ops.h"
 
 /* list >> m >> down; c maps over two lists written in the file. */
@@ -103,8 +104,8 @@ static void test_product_order(void)
     };
     for (int k = 0; k < 6; k++) {
         const cJSON *args = run->tis[4 + k]->args;
-        CU_ASSERT_STRING_EQUAL(biz_args_str(args, "doc"), want[k][0]);
-        CU_ASSERT_STRING_EQUAL(biz_args_str(args, "owner"), want[k][1]);
+        CU_ASSERT_STRING_EQUAL(biz_args_str(args, BIZ_OP_EMPTY, BIZ_ARG_doc), want[k][0]);
+        CU_ASSERT_STRING_EQUAL(biz_args_str(args, BIZ_OP_EMPTY, BIZ_ARG_owner), want[k][1]);
         CU_ASSERT_PTR_NULL(run->tis[4 + k]->map_raw);   /* written in the file: templates */
     }
     /* One failed instance fails the task, with the count. */

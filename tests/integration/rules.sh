@@ -254,4 +254,22 @@ if compile setup_teardown "$DAGS/setup_teardown.biz"; then
         "$RUN_RC $(task_state work) $(task_state delete) $(calls 'len(to("svc-delete")) + len(to("svc-work"))')"
 fi
 
+# LatestOnlyOperator: a scheduled run that is not the latest (a catch-up
+# of an older interval) skips the direct downstream tasks, ALL_DONE ones
+# included, and what follows them; the latest and a manual run go on.
+if compile latest_only "$DAGS/latest_only.biz"; then
+    X="$T/latest_only"
+    BIZ_NOW=2024-01-04T06:00:00Z run_dag "$X"
+    assert_eq "latest only: the catch-up succeeds" 0 "$RUN_RC"
+    assert_eq "latest only: only the latest interval ran its downstream tasks" \
+        "2024-01-01 success skipped skipped skipped|2024-01-02 success skipped skipped skipped|2024-01-03 success success success success" \
+        "$(python3 -c '
+import glob, json, sys
+runs = sorted((json.load(open(f)) for f in glob.glob(sys.argv[1] + "/*/runs/*.json")), key=lambda r: r["logical_date"])
+print("|".join(" ".join([r["logical_date"][:10]] + [r["tasks"][t]["state"] for t in ("latest_only", "report", "always", "after")]) for r in runs))
+' "$RUN_STATE")"
+    BIZ_NOW=2024-01-04T06:00:00Z run_dag "$X" --logical-date 2024-01-02
+    assert_eq "latest only: a manual run goes on" "success success" "$(task_state report) $(task_state always)"
+fi
+
 finish

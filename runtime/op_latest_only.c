@@ -1,0 +1,57 @@
+/* op_latest_only.c: LatestOnlyOperator, as Airflow 2's: in a scheduled
+ * run that is not the latest one (a catch-up of an older interval), its
+ * direct downstream tasks are skipped (and what follows them as their
+ * trigger rules say); a manual run, or a DAG without a next interval,
+ * goes on. "The latest" is Airflow's test: now falls in the interval that
+ * follows the run's own on the schedule (next_dagrun_info with
+ * restricted=False), left end excluded. Its XCom is the ids followed. */
+#include <string.h>
+#include "op.h"
+#include "run.h"
+#include "runplan.h"
+
+static void latest_only_start(biz_try *t)
+{
+    biz_run *run = t->run;
+    const biz_ti *ti = t->ti;
+    cJSON *all = cJSON_CreateArray();   /* its direct downstream tasks */
+    for (int k = 0; all && k < ti->ndown; k++)
+        cJSON_AddItemToArray(all, cJSON_CreateString(run->tis[ti->down[k]]->def->task_id));
+    if (!all) {
+        biz_try_done(t, BIZ_OUT_FAILED, 1, "out of memory");
+        return;
+    }
+    int follow = 1;
+    const char *why = "a manual run: every downstream task goes on";
+    if (run->run_type && strcmp(run->run_type, "scheduled") == 0) {
+        biz_plan_sched ps;
+        biz_interval cur = { run->interval_start, run->interval_end }, next;
+        double now = 0;
+        char err[200];
+        if (biz_plan_sched_read(run->settings, &ps, err, sizeof err) < 0 ||
+            biz_plan_now(&now, err, sizeof err) < 0) {
+            cJSON_Delete(all);
+            biz_try_done(t, BIZ_OUT_FAILED, 1, "%s", err);
+            return;
+        }
+        if (biz_sched_next(&ps.sched, ps.start_date, BIZ_NO_TIME, 1, &cur, (time_t)now, &next) != 0) {
+            why = "no next interval: the run is the latest";
+        } else if ((double)next.start < now && now <= (double)next.end) {
+            why = "the latest run: every downstream task goes on";
+        } else {
+            follow = 0;
+            why = "not the latest run (now is past the next interval): its downstream tasks are skipped";
+        }
+    }
+    cJSON *chosen = follow ? all : cJSON_CreateArray();
+    biz_try_branch(t, chosen);
+    biz_try_log(t, BIZ_LOG_INFO, "%s", why);
+    if (biz_try_arg_bool(t, BIZ_ARG_do_xcom_push) && chosen)
+        biz_try_xcom_push(t, "return_value", cJSON_Duplicate(chosen, 1));
+    if (chosen != all)
+        cJSON_Delete(chosen);
+    cJSON_Delete(all);
+    biz_try_done(t, BIZ_OUT_SUCCESS, 0, NULL);
+}
+
+const biz_op_vt biz_op_latest_only_vt = { latest_only_start, NULL };

@@ -4,19 +4,34 @@
  * trigger rules say); a manual run, or a DAG without a next interval,
  * goes on. "The latest" is Airflow's test: now falls in the interval that
  * follows the run's own on the schedule (next_dagrun_info with
- * restricted=False), left end excluded. Its XCom is the ids followed. */
+ * restricted=False), left end excluded. Its XCom is the ids followed,
+ * sorted. */
+#include <stdlib.h>
 #include <string.h>
 #include "op.h"
 #include "run.h"
 #include "runplan.h"
 
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static void latest_only_start(biz_try *t)
 {
     biz_run *run = t->run;
     const biz_ti *ti = t->ti;
-    cJSON *all = cJSON_CreateArray();   /* its direct downstream tasks */
+    /* its direct downstream tasks, sorted: Airflow lists them from a set,
+     * in an order that changes with Python's hash seed */
+    const char **ids = calloc((size_t)ti->ndown + 1, sizeof *ids);
+    for (int k = 0; ids && k < ti->ndown; k++)
+        ids[k] = run->tis[ti->down[k]]->def->task_id;
+    if (ids)
+        qsort(ids, (size_t)ti->ndown, sizeof *ids, by_name);
+    cJSON *all = ids ? cJSON_CreateArray() : NULL;
     for (int k = 0; all && k < ti->ndown; k++)
-        cJSON_AddItemToArray(all, cJSON_CreateString(run->tis[ti->down[k]]->def->task_id));
+        cJSON_AddItemToArray(all, cJSON_CreateString(ids[k]));
+    free(ids);
     if (!all) {
         biz_try_done(t, BIZ_OUT_FAILED, 1, "out of memory");
         return;

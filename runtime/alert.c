@@ -115,7 +115,7 @@ cJSON *biz_alert_email_of(biz_try *t)
 {
     cJSON *v = NULL;
     if (t->args)
-        v = cJSON_DetachItemFromObjectCaseSensitive(t->args, "email");
+        v = biz_try_arg_take(t, "email");
     else {
         const cJSON *raw = cJSON_GetObjectItemCaseSensitive(t->ti->args, "email");
         if (raw && !has_template(raw))

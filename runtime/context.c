@@ -5,6 +5,7 @@
 #include "context.h"
 #include "template.h"
 #include "ops.h"
+#include "args.h"
 
 /* Formats t (UTC) as "YYYY-MM-DDTHH:MM:SS+00:00". */
 void biz_ctx_iso(time_t t, char *buf, size_t len)
@@ -403,12 +404,21 @@ static void prepare_context(render_acc *acc)
     acc->ready = 1;
 }
 
+/* Puts r (consumed) in acc->out as argument name. */
+static void set_out(render_acc *acc, const char *name, cJSON *r)
+{
+    if (cJSON_GetObjectItemCaseSensitive(acc->out, name))
+        cJSON_ReplaceItemInObjectCaseSensitive(acc->out, name, r);
+    else if (!cJSON_AddItemToObject(acc->out, name, r))
+        cJSON_Delete(r);
+}
+
 static void render_one(const biz_arg_spec *a, void *user)
 {
     render_acc *acc = user;
     if ((acc->err && !acc->keep_going) || !(a->flags & BIZ_A_TEMPLATED))
         return;
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(acc->out, a->name);
+    const cJSON *v = biz_args_lookup(acc->ti->def->op, acc->ti->args, a->name);
     if (!v || cJSON_IsNull(v) || biz_tpl_is_plain(v, acc->run->native))
         return;
     if (!acc->ready)
@@ -416,7 +426,7 @@ static void render_one(const biz_arg_spec *a, void *user)
     if (acc->keep_going && acc->run->dry_run) {
         cJSON *r = render_dry(acc, a, v);
         if (r)
-            cJSON_ReplaceItemInObjectCaseSensitive(acc->out, a->name, r);
+            set_out(acc, a->name, r);
         return;
     }
     biz_tpl_error e;
@@ -424,7 +434,7 @@ static void render_one(const biz_arg_spec *a, void *user)
     memset(&e, 0, sizeof e);
     cJSON *r = biz_tpl_render_value(v, acc->run->native, acc->env, &e, &where);
     if (r) {
-        cJSON_ReplaceItemInObjectCaseSensitive(acc->out, a->name, r);
+        set_out(acc, a->name, r);
         free(where);
         return;
     }
@@ -432,16 +442,18 @@ static void render_one(const biz_arg_spec *a, void *user)
     free(where);
 }
 
-/* All of ti's arguments with the templated ones rendered. */
-/* Renders for biz_ctx_render_args; keep_going leaves failing arguments
- * unrendered and returns the object with every error in *err. */
+/* Renders for biz_ctx_render_args: only the templated arguments whose
+ * rendering changes them, the try reading the others where they are
+ * (biz_try_arg: no copy of a task's arguments per try). keep_going (the
+ * dry run) leaves failing arguments unrendered and returns every argument,
+ * the defaults included, with every error in *err. */
 static cJSON *render_args(biz_run *run, biz_ti *ti, int try_number, char **err, int keep_going,
                           char **notes)
 {
     *err = NULL;
     if (notes)
         *notes = NULL;
-    cJSON *out = cJSON_Duplicate(ti->args, 1);
+    cJSON *out = keep_going ? biz_args_full(ti->def->op, ti->args) : cJSON_CreateObject();
     if (!out) {
         *err = strdup("out of memory");
         return NULL;

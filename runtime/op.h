@@ -27,7 +27,10 @@ typedef struct biz_try {
     biz_ti *ti;
     const char *task_id;
     int number;             /* 1 for the first try */
-    cJSON *args;            /* every argument, templated ones rendered */
+    cJSON *args;            /* the templated arguments that rendered to a
+                             * new value; read every argument through
+                             * biz_try_arg*, which falls back on the task's
+                             * own (ti->args) and the table's defaults */
     char job_id[40];        /* unique per try (asynchronous calls' S3 key) */
     void *op;               /* the operator's own state */
     uint64_t timeout_timer; /* execution_timeout, or 0 */
@@ -69,6 +72,11 @@ void biz_try_done(biz_try *t, biz_outcome out, int final, const char *fmt, ...)
 
 /* Arguments (rendered). NULL / dflt when absent or null. */
 const cJSON *biz_try_arg(const biz_try *t, const char *name);
+/* The same, a JSON null (None) included: NULL only when absent. */
+const cJSON *biz_try_arg_raw(const biz_try *t, const char *name);
+/* A copy of the argument (taken out of the rendered ones when it is
+ * there); NULL when absent or null. */
+cJSON *biz_try_arg_take(biz_try *t, const char *name);
 const char *biz_try_arg_str(const biz_try *t, const char *name);
 int biz_try_arg_bool(const biz_try *t, const char *name, int dflt);
 double biz_try_arg_num(const biz_try *t, const char *name, double dflt);

@@ -70,7 +70,7 @@ static void on_child_exit(void *user, int wstatus)
     s->proc = NULL;     /* freed by proc.c after this callback */
     char msg[160];
     /* NULL when absent (default 99); JSON null is Python's None. */
-    const cJSON *skip = cJSON_GetObjectItemCaseSensitive(t->args, "skip_on_exit_code");
+    const cJSON *skip = biz_try_arg_raw(t, "skip_on_exit_code");
     biz_bash_verdict v = biz_bash_classify(wstatus, skip, msg, sizeof msg);
     if (v == BIZ_BASH_SUCCESS) {
         biz_try_log(t, BIZ_LOG_DEBUG, "bash command exited with status 0 (%ld line(s) of output)",
@@ -136,7 +136,7 @@ static void bash_start(biz_try *t)
         owner ? "AIRFLOW_CTX_DAG_OWNER" : NULL, owner,
         NULL, NULL
     };
-    char **envp = biz_bash_env(cJSON_GetObjectItemCaseSensitive(t->args, "env"),
+    char **envp = biz_bash_env(biz_try_arg(t, "env"),
                                biz_try_arg_bool(t, "append_env", 0), environ, extra,
                                err, sizeof err);
     if (!envp) {

@@ -5,6 +5,7 @@
 #include <sys/time.h>
 #include "run.h"
 #include "ops.h"
+#include "args.h"
 
 /* ORDER: biz_ti_state */
 const char *const biz_ti_state_names[BIZ_TI__COUNT] = {
@@ -30,25 +31,13 @@ double biz_wall_now(void)
 /* Reads a number / bool / string from a task's args (unrendered). */
 double biz_args_num(const cJSON *args, const char *name, double dflt)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(args, name);
-    if (cJSON_IsNumber(v))
-        return v->valuedouble;
-    if (cJSON_IsBool(v))
-        return cJSON_IsTrue(v);
-    return dflt;
+    return biz_arg_num(cJSON_GetObjectItemCaseSensitive(args, name), dflt);
 }
 
 /* Reads a boolean argument (Python truthiness for strings). */
 int biz_args_bool(const cJSON *args, const char *name, int dflt)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(args, name);
-    if (cJSON_IsBool(v))
-        return cJSON_IsTrue(v);
-    if (cJSON_IsNumber(v))
-        return v->valuedouble != 0;
-    if (cJSON_IsString(v))   /* a rendered template: Python's truthiness */
-        return v->valuestring[0] != 0 && strcmp(v->valuestring, "False") != 0;
-    return dflt;
+    return biz_arg_bool(cJSON_GetObjectItemCaseSensitive(args, name), dflt);
 }
 
 /* Reads a string argument, NULL when absent or not a string. */
@@ -266,20 +255,13 @@ static int init_ti(biz_run *run, int i, char *err, size_t errlen)
     ti->run = run;
     ti->def = d;
     ti->index = i;
-    ti->args = cJSON_Parse(d->args_json ? d->args_json : "{}");
+    /* Without the values that are the table's defaults (args.h): each
+     * lookup and each try's arguments are then a few entries, not twenty. */
+    ti->args = biz_args_parse(d->op, d->args_json);
     ti->xcom = cJSON_CreateObject();
     if (!cJSON_IsObject(ti->args) || !ti->xcom) {
         snprintf(err, errlen, "task '%s': malformed args_json", d->task_id);
         return -1;
-    }
-    /* An argument set to None reads as an absent one (biz_try_arg), unless
-     * None is a value of its own (skip_on_exit_code=None): left out, every
-     * lookup and every try's copy of the arguments is shorter. */
-    const biz_op_spec *op = d->op >= 0 && d->op < BIZ_OP__COUNT ? &biz_ops[d->op] : NULL;
-    for (cJSON *a = ti->args->child, *next; a && op; a = next) {
-        next = a->next;
-        if (cJSON_IsNull(a) && !biz_op_none_ok(op, a->string))
-            cJSON_Delete(cJSON_DetachItemViaPointer(ti->args, a));
     }
     const char *rule = biz_args_str(ti->args, "trigger_rule");
     ti->rule = rule ? biz_trigger_from_name(rule) : BIZ_TR_ALL_SUCCESS;

@@ -9,6 +9,7 @@
 #include <sys/random.h>
 #include "op.h"
 #include "ops.h"
+#include "args.h"
 #include "sched_int.h"
 #include "context.h"
 #include "alert.h"
@@ -156,29 +157,55 @@ void biz_try_done(biz_try *t, biz_outcome out, int final, const char *fmt, ...)
     free(msg);
 }
 
+/* An argument as the try sees it: rendered (t->args holds the templated
+ * arguments whose rendering changed them), else the task's own, else the
+ * table's default (args.h). A JSON null (None) is returned as it is. */
+const cJSON *biz_try_arg_raw(const biz_try *t, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(t->args, name);
+    return v ? v : biz_args_lookup(t->ti->def->op, t->ti->args, name);
+}
+
 /* Arguments (rendered). */
 const cJSON *biz_try_arg(const biz_try *t, const char *name)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(t->args, name);
+    const cJSON *v = biz_try_arg_raw(t, name);
     return v && !cJSON_IsNull(v) ? v : NULL;
 }
 
 /* A string argument of the try, or NULL. */
 const char *biz_try_arg_str(const biz_try *t, const char *name)
 {
-    return biz_args_str(t->args, name);
+    const cJSON *v = biz_try_arg_raw(t, name);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
 /* A boolean argument of the try, or dflt. */
 int biz_try_arg_bool(const biz_try *t, const char *name, int dflt)
 {
-    return biz_args_bool(t->args, name, dflt);
+    return biz_arg_bool(biz_try_arg_raw(t, name), dflt);
 }
 
 /* A number argument of the try, or dflt. */
 double biz_try_arg_num(const biz_try *t, const char *name, double dflt)
 {
-    return biz_args_num(t->args, name, dflt);
+    return biz_arg_num(biz_try_arg_raw(t, name), dflt);
+}
+
+/* A copy of an argument of the try, taken out of the rendered ones when it
+ * is there (NULL when absent or null). */
+cJSON *biz_try_arg_take(biz_try *t, const char *name)
+{
+    cJSON *v = cJSON_DetachItemFromObjectCaseSensitive(t->args, name);
+    if (!v) {
+        const cJSON *own = biz_try_arg(t, name);
+        v = own ? cJSON_Duplicate(own, 1) : NULL;
+    }
+    if (cJSON_IsNull(v)) {
+        cJSON_Delete(v);
+        v = NULL;
+    }
+    return v;
 }
 
 /* Pushes an XCom of this task (value consumed). */

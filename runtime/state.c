@@ -322,8 +322,11 @@ static char *read_file(const char *path)
 
 /* ---------------------------------------------------------------- records */
 
-/* Formats wall seconds with microseconds (left out when zero). */
-void biz_state_iso_us(double t, char *buf, size_t len)
+/* Writes wall seconds as "YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00" at out
+ * (room for 33 bytes), without a NUL; returns its length. By hand: a
+ * record holds thousands of times, and printf cost more than the rest of
+ * a journal line. */
+static size_t iso_us_into(double t, char *out)
 {
     time_t sec = (time_t)t;
     if ((double)sec > t)
@@ -336,21 +339,37 @@ void biz_state_iso_us(double t, char *buf, size_t len)
     /* A record holds many times of the same second: its text is made once. */
     static time_t last = -1;
     static char base[32];
+    static size_t base_len;
     if (sec != last) {
         struct tm tm;
         gmtime_r(&sec, &tm);
-        strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+        base_len = strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
         last = sec;
     }
-    if (!us) {
-        snprintf(buf, len, "%s+00:00", base);
-        return;
+    char *o = out;
+    memcpy(o, base, base_len);
+    o += base_len;
+    if (us) {
+        *o++ = '.';
+        for (int i = 5; i >= 0; i--, us /= 10)
+            o[i] = (char)('0' + us % 10);
+        o += 6;
     }
-    char frac[8];
-    for (int i = 5; i >= 0; i--, us /= 10)
-        frac[i] = (char)('0' + us % 10);
-    frac[6] = 0;
-    snprintf(buf, len, "%s.%s+00:00", base, frac);
+    memcpy(o, "+00:00", 6);
+    return (size_t)(o + 6 - out);
+}
+
+/* Formats wall seconds with microseconds (left out when zero). */
+void biz_state_iso_us(double t, char *buf, size_t len)
+{
+    char iso[40];
+    size_t n = iso_us_into(t, iso);
+    if (!len)
+        return;
+    if (n >= len)
+        n = len - 1;
+    memcpy(buf, iso, n);
+    buf[n] = 0;
 }
 
 /* A record's time field in seconds, 0 when absent. */
@@ -388,26 +407,37 @@ static int iso_us(const char *s)
  * cannot disagree. */
 
 
-static void tb_add(tbuf *b, const char *s, size_t n)
+/* Makes room for n more bytes and a NUL; 0 when out of memory. */
+static int tb_grow(tbuf *b, size_t n)
 {
     if (b->oom)
-        return;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->n + n + 1)
-            cap *= 2;
-        char *q = realloc(b->p, cap);
-        if (!q) {
-            b->oom = 1;
-            return;
-        }
-        b->p = q;
-        b->cap = cap;
+        return 0;
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->n + n + 1)
+        cap *= 2;
+    char *q = realloc(b->p, cap);
+    if (!q) {
+        b->oom = 1;
+        return 0;
     }
+    b->p = q;
+    b->cap = cap;
+    return 1;
+}
+
+/* Appends n bytes. Inline: a record or a journal line is made of many
+ * short pieces, and the call cost more than the copy. */
+static inline void tb_add(tbuf *b, const char *s, size_t n)
+{
+    if (b->n + n + 1 > b->cap && !tb_grow(b, n))
+        return;
     memcpy(b->p + b->n, s, n);
     b->n += n;
     b->p[b->n] = 0;
 }
+
+/* Appends a string literal (its length known at compile time). */
+#define TB_LIT(b, lit) tb_add((b), "" lit, sizeof(lit) - 1)
 
 static void tb_s(tbuf *b, const char *s)
 {
@@ -525,28 +555,34 @@ static void tb_int(tbuf *b, long v)
     tb_add(b, d + i, sizeof d - (size_t)i);
 }
 
-/* "name": "time" (wall seconds), or null when t <= 0. */
+/* "name": "time" (wall seconds), or null when t <= 0: one append. */
 static void tb_time(tbuf *b, const char *name, double t)
 {
-    tb_s(b, "\"");
-    tb_s(b, name);
-    tb_s(b, "\": ");
+    char out[96], *o = out;
+    size_t n = strlen(name);
+    if (n > 40)
+        n = 40;
+    *o++ = '"';
+    memcpy(o, name, n);
+    o += n;
+    memcpy(o, "\": ", 3);
+    o += 3;
     if (t > 0) {
-        char iso[48];
-        biz_state_iso_us(t, iso, sizeof iso);
-        tb_s(b, "\"");
-        tb_s(b, iso);
-        tb_s(b, "\"");
+        *o++ = '"';
+        o += iso_us_into(t, o);
+        *o++ = '"';
     } else {
-        tb_s(b, "null");
+        memcpy(o, "null", 4);
+        o += 4;
     }
+    tb_add(b, out, (size_t)(o - out));
 }
 
 /* A message, its secrets masked; null when s is NULL. */
 static void tb_masked(tbuf *b, const char *s)
 {
     if (!s) {
-        tb_s(b, "null");
+        TB_LIT(b, "null");
         return;
     }
     char *r = biz_log_redact(s);
@@ -564,7 +600,7 @@ static void tb_masked(tbuf *b, const char *s)
 static void tb_json(tbuf *b, const cJSON *v, int depth)
 {
     if (depth > 1000) {          /* cJSON parses no deeper */
-        tb_s(b, "null");
+        TB_LIT(b, "null");
         return;
     }
     if (cJSON_IsString(v)) {
@@ -572,7 +608,7 @@ static void tb_json(tbuf *b, const cJSON *v, int depth)
     } else if (cJSON_IsNumber(v)) {
         double d = v->valuedouble;
         if (isnan(d) || isinf(d)) {
-            tb_s(b, "null");
+            TB_LIT(b, "null");
         } else if (fabs(d) < 1e15 && d == (double)(long long)d) {   /* in range first: the cast */
             long long i = (long long)d;
             if (i < 0)
@@ -603,14 +639,14 @@ static void tb_json(tbuf *b, const cJSON *v, int depth)
         }
         tb_add(b, obj ? "}" : "]", 1);
     } else {
-        tb_s(b, "null");
+        TB_LIT(b, "null");
     }
 }
 
 static void tb_sealed(tbuf *b, const cJSON *v)
 {
     if (!v) {
-        tb_s(b, "{}");
+        TB_LIT(b, "{}");
         return;
     }
     size_t start = b->n;
@@ -623,9 +659,9 @@ static void tb_sealed(tbuf *b, const cJSON *v)
     char *b64 = text ? biz_b64_encode(text, strlen(text)) : NULL;
     if (!b64)
         b->oom = 1;
-    tb_s(b, "{\"" SEALED_KEY "\": ");
+    TB_LIT(b, "{\"" SEALED_KEY "\": ");
     tb_str(b, b64 ? b64 : "");
-    tb_s(b, "}");
+    TB_LIT(b, "}");
     free(b64);
     free(text);
 }
@@ -635,13 +671,13 @@ static void tb_sealed(tbuf *b, const cJSON *v)
 static void tb_task(tbuf *b, const biz_ti *ti, const char *log)
 {
     int done = biz_ti_state_finished(ti->state);
-    tb_s(b, "{\"state\": \"");
+    TB_LIT(b, "{\"state\": \"");
     tb_s(b, biz_ti_state_names[ti->state]);
-    tb_s(b, "\", \"tries\": ");
+    TB_LIT(b, "\", \"tries\": ");
     tb_int(b, ti->tries);
-    tb_s(b, ", ");
+    TB_LIT(b, ", ");
     tb_time(b, "start_date", ti->first_start);
-    tb_s(b, ", ");
+    TB_LIT(b, ", ");
     tb_time(b, "end_date", done ? ti->end : 0);
     if (ti->first_start > 0 && ti->end >= ti->first_start && done) {
         long us = (long)((ti->end - ti->first_start) * 1e6 + 0.5), rem = us % 1000000;
@@ -649,35 +685,35 @@ static void tb_task(tbuf *b, const biz_ti *ti, const char *log)
         for (int i = 5; i >= 0; i--, rem /= 10)
             frac[i] = (char)('0' + rem % 10);
         frac[6] = 0;
-        tb_s(b, ", \"duration\": ");
+        TB_LIT(b, ", \"duration\": ");
         tb_int(b, us / 1000000);
-        tb_s(b, ".");
+        TB_LIT(b, ".");
         tb_s(b, frac);
     } else {
-        tb_s(b, ", \"duration\": null");
+        TB_LIT(b, ", \"duration\": null");
     }
     int blocked = ti->blocked && ti->state == BIZ_TI_NONE;
-    tb_s(b, ", \"reason\": ");
+    TB_LIT(b, ", \"reason\": ");
     tb_masked(b, blocked ? ti->blocked : ti->reason);
     if (blocked)
-        tb_s(b, ", \"blocked\": true");
-    tb_s(b, ", \"xcom\": ");
+        TB_LIT(b, ", \"blocked\": true");
+    TB_LIT(b, ", \"xcom\": ");
     tb_sealed(b, ti->xcom);
     if (ti->branch) {
         /* The writer's own printer: a branch id is escaped as strictly. */
-        tb_s(b, ", \"branch\": ");
+        TB_LIT(b, ", \"branch\": ");
         tb_json(b, ti->branch, 0);
     }
     if (ti->history && ti->history->child) {
-        tb_s(b, ", \"history\": ");
+        TB_LIT(b, ", \"history\": ");
         tb_json(b, ti->history, 0);
     }
-    tb_s(b, ", \"log\": ");
+    TB_LIT(b, ", \"log\": ");
     if (log && ti->tries > 0)
         tb_str(b, log);
     else
-        tb_s(b, "null");
-    tb_s(b, "}");
+        TB_LIT(b, "null");
+    TB_LIT(b, "}");
 }
 
 /* The whole record of run, one task a line; with journal_gen > 0 it names
@@ -691,7 +727,7 @@ static void tb_record(tbuf *b, const biz_run *run, const biz_store *st, long jou
     biz_state_iso_us((double)run->interval_end + run->interval_us / 1e6, ie, sizeof ie);
     tb_f(b, "{\n  \"format\": %d,\n  \"dag_id\": ", BIZ_RECORD_FORMAT);
     tb_str(b, dag->dag_id);
-    tb_s(b, ",\n  \"run_id\": ");
+    TB_LIT(b, ",\n  \"run_id\": ");
     tb_str(b, run->run_id);
     tb_f(b, ",\n  \"run_type\": \"%s\",\n  \"run_number\": %d,\n  \"logical_date\": \"%s\","
          "\n  \"data_interval_start\": \"%s\",\n  \"data_interval_end\": \"%s\",\n  \"conf\": ",
@@ -701,31 +737,31 @@ static void tb_record(tbuf *b, const biz_run *run, const biz_store *st, long jou
     tb_sealed(b, run->conf);
     tb_f(b, ",\n  \"state\": \"%s\",\n  ", run_state_names[run->state]);
     tb_time(b, "start_date", run->start_wall);
-    tb_s(b, ",\n  ");
+    TB_LIT(b, ",\n  ");
     tb_time(b, "end_date", run->state == BIZ_RUN_RUNNING ? 0 : run->end_wall);
     tb_f(b, ",\n  \"pid\": %ld,\n  \"source_sha256\": ", (long)getpid());
     tb_str(b, dag->source_sha256 ? dag->source_sha256 : "");
     /* The DAG's version: which build made (and last continued) this run,
      * so --resume/--rerun can refuse to mix two builds (runplan.c). */
-    tb_s(b, ",\n  \"bizc_version\": ");
+    TB_LIT(b, ",\n  \"bizc_version\": ");
     tb_str(b, dag->bizc_version ? dag->bizc_version : "");
     if (run->history && run->history->child) {
-        tb_s(b, ",\n  \"history\": ");
+        TB_LIT(b, ",\n  \"history\": ");
         tb_json(b, run->history, 0);
     }
     if (journal_gen > 0)
         tb_f(b, ",\n  \"journal_gen\": %ld", journal_gen);
     char *log = st ? biz_store_log_path(st, run->run_id) : NULL;
-    tb_s(b, ",\n  \"log\": ");
+    TB_LIT(b, ",\n  \"log\": ");
     if (log)
         tb_str(b, log);
     else
-        tb_s(b, "null");
-    tb_s(b, ",\n  \"tasks\": {");
+        TB_LIT(b, "null");
+    TB_LIT(b, ",\n  \"tasks\": {");
     for (int i = 0; i < run->n; i++) {
         tb_s(b, i ? ",\n    " : "\n    ");
         tb_str(b, run->tis[i].def->task_id);
-        tb_s(b, ": ");
+        TB_LIT(b, ": ");
         tb_task(b, &run->tis[i], log);
     }
     free(log);
@@ -1497,17 +1533,17 @@ static int journal_append(biz_store *st)
     int finished = 0;
     for (int i = 0; i < run->changed.n; i++) {
         const biz_ti *ti = &run->tis[run->changed.v[i]];
-        tb_s(b, "{\"t\": ");
+        TB_LIT(b, "{\"t\": ");
         tb_str(b, ti->def->task_id);
-        tb_s(b, ", \"v\": ");
+        TB_LIT(b, ", \"v\": ");
         tb_task(b, ti, st->log_path);
-        tb_s(b, "}\n");
+        TB_LIT(b, "}\n");
         finished |= biz_ti_state_finished(ti->state);
     }
     if ((int)run->state != st->written_state) {
         tb_f(b, "{\"run\": {\"state\": \"%s\", ", run_state_names[run->state]);
         tb_time(b, "end_date", run->state == BIZ_RUN_RUNNING ? 0 : run->end_wall);
-        tb_s(b, "}}\n");
+        TB_LIT(b, "}}\n");
         finished = 1;
     }
     int e = 0;

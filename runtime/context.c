@@ -470,7 +470,7 @@ static cJSON *render_args(biz_run *run, biz_ti *ti, int try_number, char **err, 
     env.try_number = try_number;
     env.user = &rc;
     render_acc acc = { run, ti, &env, out, NULL, keep_going, &rc, NULL, 0 };
-    biz_op_each_arg(&biz_ops[ti->def->op], render_one, &acc);
+    biz_op_each_templated_arg(&biz_ops[ti->def->op], render_one, &acc);
     free(rc.missing);
     if (notes)
         *notes = acc.notes;

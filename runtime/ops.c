@@ -264,6 +264,9 @@ const biz_arg_spec *biz_op_arg(const biz_op_spec *op, const char *name)
  * once, since a try renders its arguments through this list. */
 static const biz_arg_spec **effective[BIZ_OP__COUNT];
 static int neffective[BIZ_OP__COUNT];
+/* Of those, the templated ones (a try renders only these). */
+static const biz_arg_spec **templated[BIZ_OP__COUNT];
+static int ntemplated[BIZ_OP__COUNT];
 static const biz_arg_spec *none_ok[BIZ_OP__COUNT][4];  /* its NONE_OK arguments */
 
 static void build_effective(int k)
@@ -287,8 +290,19 @@ static void build_effective(int k)
                         break;
                     }
             }
+    const biz_arg_spec **tv = malloc((size_t)(n ? n : 1) * sizeof *tv);
+    if (!tv) {
+        free(v);
+        return;
+    }
+    int nt = 0;
+    for (int i = 0; i < n; i++)
+        if (v[i]->flags & BIZ_A_TEMPLATED)
+            tv[nt++] = v[i];
     effective[k] = v;
     neffective[k] = n;
+    templated[k] = tv;
+    ntemplated[k] = nt;
 }
 
 /* Whether None is a value of its own for op's argument name (NONE_OK). */
@@ -320,6 +334,23 @@ void biz_op_each_arg(const biz_op_spec *op,
     }
     for (int i = 0; i < neffective[k]; i++)
         fn(effective[k][i], user);
+}
+
+void biz_op_each_templated_arg(const biz_op_spec *op,
+                               void (*fn)(const biz_arg_spec *arg, void *user), void *user)
+{
+    int k = (int)(op - biz_ops);
+    if (k >= 0 && k < BIZ_OP__COUNT && !effective[k])
+        build_effective(k);
+    if (k < 0 || k >= BIZ_OP__COUNT || !templated[k]) {
+        for (const biz_arg_spec *const *set = op->argsets; *set; set++)
+            for (const biz_arg_spec *a = *set; a->name; a++)
+                if ((a->flags & BIZ_A_TEMPLATED) && biz_op_arg(op, a->name) == a)
+                    fn(a, user);
+        return;
+    }
+    for (int i = 0; i < ntemplated[k]; i++)
+        fn(templated[k][i], user);
 }
 
 /* ORDER: biz_arg_type */

@@ -325,28 +325,39 @@ static void vlog(biz_log_level level, const char *event, const char *task,
     int to_sink = L.sink != NULL;
     if ((int)level > L.verbosity + 2 && !to_sink)   /* quiet: errors; normal: info */
         return;
-    char *raw = NULL;
-    if (vasprintf(&raw, fmt, ap) < 0)
+    /* Formatted on the stack (a run logs several lines a task); a longer
+     * message takes the heap. Copied again only when a secret is in it. */
+    char small[512], *raw = small;
+    va_list again;
+    va_copy(again, ap);
+    int len = vsnprintf(small, sizeof small, fmt, ap);
+    if (len >= (int)sizeof small && vasprintf(&raw, fmt, again) < 0)
+        len = -1;
+    va_end(again);
+    if (len < 0)
         return;
-    char *msg = biz_log_redact(raw);
-    free(raw);
-    if (!msg)
-        return;
+    char *msg = raw;
+    if (biz_log_has_secret(raw)) {
+        msg = biz_log_redact(raw);
+        if (raw != small)
+            free(raw);
+        raw = NULL;
+        if (!msg)
+            return;
+    }
     /* Escaped after the redaction (a secret is matched as it was given),
      * before anything is written: the console's text, the JSON line and
      * the run's log file (the sink). Messages about data stay as they
      * are in the record; only what is shown is escaped. */
     char *text = msg, *json = msg;
     if (biz_log_needs_escape(msg, BIZ_ESC_TEXT) && !(text = biz_log_escape(msg, BIZ_ESC_TEXT))) {
-        free(msg);
-        return;
+        text = msg;
+        goto out;
     }
     if (L.format == BIZ_LOG_JSON && biz_log_needs_escape(msg, BIZ_ESC_JSON) &&
         !(json = biz_log_escape(msg, BIZ_ESC_JSON))) {
-        if (text != msg)
-            free(text);
-        free(msg);
-        return;
+        json = msg;
+        goto out;
     }
     char ts[40];
     now_iso(ts, sizeof ts);
@@ -386,7 +397,15 @@ out:
         free(text);
     if (json != msg)
         free(json);
-    free(msg);
+    if (msg != small)
+        free(msg);
+}
+
+/* biz_log_event with a va_list. */
+void biz_log_vevent(biz_log_level level, const char *event, const char *task, int try,
+                    const char *fmt, va_list ap)
+{
+    vlog(level, event, task, try, fmt, ap);
 }
 
 /* Logs one line about the run or a task's event. */

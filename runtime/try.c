@@ -239,15 +239,10 @@ void biz_try_branch(biz_try *t, const cJSON *ids)
 /* Logs a line about this try (redacted). */
 void biz_try_log(const biz_try *t, biz_log_level level, const char *fmt, ...)
 {
-    char *msg = NULL;
     va_list ap;
     va_start(ap, fmt);
-    int n = vasprintf(&msg, fmt, ap);
+    biz_log_vevent(level, "log", t->task_id, t->number, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return;
-    biz_log_event(level, "log", t->task_id, t->number, "%s", msg);
-    free(msg);
 }
 
 /* getenv through the run (tests may replace it). */

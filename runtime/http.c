@@ -22,7 +22,9 @@ struct biz_http {
     char msg[640];           /* the message of a failed transfer */
     char *resp;              /* growable response buffer */
     size_t resp_len, resp_cap;
-    cJSON *resp_headers;
+    char *location;          /* the last answer's Location header, or NULL:
+                              * the one header a message needs (no operator
+                              * reads the others, so they are not kept) */
     biz_loop *loop;
     biz_http_fn fn;
     void *user;
@@ -46,8 +48,7 @@ biz_http *biz_http_new(const char *method, const char *url)
         return NULL;
     h->method = strdup(method ? method : "GET");
     h->url = strdup(url);
-    h->resp_headers = cJSON_CreateObject();
-    if (!h->method || !h->url || !h->resp_headers) {
+    if (!h->method || !h->url) {
         biz_http_cancel(h);
         return NULL;
     }
@@ -65,20 +66,29 @@ biz_http *biz_http_new(const char *method, const char *url)
 /* Adds a request header (a NULL value sends "Name:" removal to curl). */
 void biz_http_header(biz_http *h, const char *name, const char *value)
 {
-    size_t n = strlen(name) + (value ? strlen(value) : 0) + 4;
-    char *line = malloc(n);
+    /* "Name: value", "Name;" (curl's way to send an empty header) or
+     * "Name:" (no such header), made without printf (a call sends several
+     * headers) in a buffer curl copies. */
+    size_t nl = strlen(name), vl = value ? strlen(value) : 0;
+    char small[512], *line = nl + vl + 3 <= sizeof small ? small : malloc(nl + vl + 3);
     if (!line) {
         h->oom = 1;
         return;
     }
-    if (value && *value)
-        snprintf(line, n, "%s: %s", name, value);
-    else if (value)
-        snprintf(line, n, "%s;", name);  /* curl's way to send an empty header */
-    else
-        snprintf(line, n, "%s:", name);
+    memcpy(line, name, nl);
+    size_t n = nl;
+    if (vl) {
+        line[n++] = ':';
+        line[n++] = ' ';
+        memcpy(line + n, value, vl);
+        n += vl;
+    } else {
+        line[n++] = value ? ';' : ':';
+    }
+    line[n] = 0;
     struct curl_slist *s = curl_slist_append(h->headers, line);
-    free(line);
+    if (line != small)
+        free(line);
     if (!s)
         h->oom = 1;
     else
@@ -389,34 +399,28 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *user)
         /* A new response (after a redirect or a 100): forget the last one's.
          * It is also an answer to what was sent (see on_prereq). */
         h->answered = 1;
-        cJSON_Delete(h->resp_headers);
-        h->resp_headers = cJSON_CreateObject();
+        free(h->location);
+        h->location = NULL;
         h->resp_len = 0;
         if (h->resp)
             h->resp[0] = 0;
         return n;
     }
-    const char *colon = memchr(ptr, ':', n);
-    if (!colon || !h->resp_headers)
+    static const char loc[] = "location:";
+    if (n < sizeof loc - 1 || strncasecmp(ptr, loc, sizeof loc - 1) != 0)
         return n;
-    size_t nl = colon - ptr;
-    const char *v = colon + 1, *end = ptr + n;
+    const char *v = ptr + sizeof loc - 1, *end = ptr + n;
     while (v < end && (*v == ' ' || *v == '\t'))
         v++;
     while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
         end--;
-    char *name = malloc(nl + 1), *value = malloc(end - v + 1);
-    if (name && value) {
-        for (size_t i = 0; i < nl; i++)
-            name[i] = (char)tolower((unsigned char)ptr[i]);
-        name[nl] = 0;
-        memcpy(value, v, end - v);
+    char *value = malloc((size_t)(end - v) + 1);
+    if (value) {
+        memcpy(value, v, (size_t)(end - v));
         value[end - v] = 0;
-        cJSON_DeleteItemFromObjectCaseSensitive(h->resp_headers, name);
-        cJSON_AddStringToObject(h->resp_headers, name, value);
+        free(h->location);
+        h->location = value;
     }
-    free(name);
-    free(value);
     return n;
 }
 
@@ -464,8 +468,7 @@ static void error_message(biz_http *h, CURLcode rc)
     } else if (rc == CURLE_UNSUPPORTED_PROTOCOL || rc == CURLE_URL_MALFORMAT) {
         /* The Location of the last answer, when a redirect was refused
          * (curl 7.88 says "bad/illegal format" for file:// there). */
-        const cJSON *loc = cJSON_GetObjectItemCaseSensitive(h->resp_headers, "location");
-        const char *l = cJSON_IsString(loc) ? loc->valuestring : NULL;
+        const char *l = h->location;
         int web = l && (strncasecmp(l, "http://", 7) == 0 || strncasecmp(l, "https://", 8) == 0 ||
                         !strstr(l, "://"));
         char where[300];
@@ -474,7 +477,7 @@ static void error_message(biz_http *h, CURLcode rc)
             snprintf(buf, len, "redirected to '%s': %s", where,
                      h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc));
         } else if (l) {
-            biz_http_excerpt(where, 200, loc->valuestring, strlen(loc->valuestring));
+            biz_http_excerpt(where, 200, l, strlen(l));
             snprintf(buf, len, "redirected to '%s': only http:// and https:// URLs are "
                      "followed", where);
         } else if (rc == CURLE_UNSUPPORTED_PROTOCOL) {
@@ -491,7 +494,9 @@ static void error_message(biz_http *h, CURLcode rc)
 
 static void free_http(biz_http *h)
 {
-    if (h->easy)
+    if (h->easy && h->loop)
+        biz_loop_easy_put(h->loop, h->easy);
+    else if (h->easy)
         curl_easy_cleanup(h->easy);
     curl_slist_free_all(h->headers);
     free(h->method);
@@ -502,7 +507,7 @@ static void free_http(biz_http *h)
         free(h->userpwd);
     }
     free(h->resp);
-    cJSON_Delete(h->resp_headers);
+    free(h->location);
     free(h);
 }
 
@@ -514,7 +519,6 @@ static void on_done(biz_loop *loop, CURL *easy, CURLcode rc, void *user)
     r.url = h->url;
     r.body = h->resp ? h->resp : "";
     r.body_len = h->resp_len;
-    r.headers = h->resp_headers;
     curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME, &r.seconds);
     if (rc != CURLE_OK) {
         error_message(h, rc);
@@ -538,13 +542,13 @@ void biz_http_prepare(biz_http *h, biz_http_prepare_fn fn, void *user)
 /* Starts the request on the loop; fn runs later. */
 int biz_http_send(biz_http *h, biz_loop *loop, biz_http_fn fn, void *user)
 {
-    h->easy = curl_easy_init();
+    h->loop = loop;
+    h->easy = biz_loop_easy_get(loop);
     if (!h->easy || h->oom) {
         free_http(h);
         return -1;
     }
     CURL *e = h->easy;
-    h->loop = loop;
     h->fn = fn;
     h->user = user;
     curl_easy_setopt(e, CURLOPT_URL, h->url);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "state.h"
+#include "syncer.h"
 #include "log.h"
 #include "schedule.h"
 #include "base64.h"
@@ -242,10 +243,13 @@ static int write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
-/* Writes dir/name atomically, mode 0600. */
-int biz_state_write_atomic(const char *dir, int dirfd, const char *name, const char *text,
-                           int durable)
+/* biz_state_write_atomic; with keep (not NULL), the new file stays open
+ * (read-write) in *keep for a later sync, else -1. */
+static int write_atomic(const char *dir, int dirfd, const char *name, const char *text,
+                        int durable, int *keep)
 {
+    if (keep)
+        *keep = -1;
     char *tmp = NULL, *dst = NULL;
     if (asprintf(&tmp, "%s/" TEMP_PREFIX "%ld-%s", dir, (long)getpid(), name) < 0)
         return -1;
@@ -261,7 +265,9 @@ int biz_state_write_atomic(const char *dir, int dirfd, const char *name, const c
             (!durable || fsync(fd) == 0))
             rc = 0;
         saved = errno;
-        if (close(fd) < 0 && rc == 0) {
+        if (rc == 0 && keep) {
+            *keep = fd;
+        } else if (close(fd) < 0 && rc == 0) {
             rc = -1;
             saved = errno;
         }
@@ -269,10 +275,15 @@ int biz_state_write_atomic(const char *dir, int dirfd, const char *name, const c
             rc = -1;
             saved = errno;
         }
-        if (rc < 0)
+        if (rc < 0) {
             unlink(tmp);
-        else if (durable && dirfd >= 0)
+            if (keep && *keep >= 0) {
+                close(*keep);
+                *keep = -1;
+            }
+        } else if (durable && dirfd >= 0) {
             fsync(dirfd);   /* the rename itself survives a crash */
+        }
     } else {
         saved = errno;
     }
@@ -280,6 +291,13 @@ int biz_state_write_atomic(const char *dir, int dirfd, const char *name, const c
     free(dst);
     errno = saved;
     return rc;
+}
+
+/* Writes dir/name atomically, mode 0600. */
+int biz_state_write_atomic(const char *dir, int dirfd, const char *name, const char *text,
+                           int durable)
+{
+    return write_atomic(dir, dirfd, name, text, durable, NULL);
 }
 
 /* Reads a whole file; malloc'd, NULL on error. */
@@ -1369,6 +1387,8 @@ void biz_store_attach(biz_store *st, biz_run *run)
     st->journal_len = 0;
     st->journal_fd = -1;
     st->need_sync = 0;
+    st->base_fd = -1;
+    st->synced = 0;
     st->sync_timer = 0;
     st->written_state = -1;
     st->compacted = 0;
@@ -1396,15 +1416,45 @@ static char *journal_path(const biz_store *st, const char *run_id)
     return p;
 }
 
-static void journal_sync(biz_store *st)
+/* Hands fd to the syncer thread; when it cannot take it, syncs it here.
+ * -1 when that sync failed (reported). */
+static int sync_file(biz_store *st, int fd, const char *path)
 {
-    if (st->journal_fd >= 0 && st->need_sync && fsync(st->journal_fd) < 0) {
-        int e = errno;
-        char *p = journal_path(st, st->run->run_id);
-        record_failed(st, p, e);
-        free(p);
-    }
+    if (fd < 0 || biz_syncer_post(fd, path) == 0)
+        return 0;
+    if (fsync(fd) == 0)
+        return 0;
+    record_failed(st, path, errno);
+    return -1;
+}
+
+/* Makes the run's files durable, off the loop (syncer.h): the journal, and
+ * the first time the base record and the directory entries of both. From
+ * then on the record is replaced durably (biz_store_save). */
+static void sync_now(biz_store *st)
+{
+    if (st->journal_fd < 0 || !st->need_sync)
+        return;
     st->need_sync = 0;
+    char *p = journal_path(st, st->run->run_id);
+    if (st->base_fd >= 0) {
+        sync_file(st, st->base_fd, p);
+        close(st->base_fd);
+        st->base_fd = -1;
+        sync_file(st, st->runs_fd, st->runs_dir);
+    }
+    sync_file(st, st->journal_fd, p);
+    free(p);
+    st->synced = 1;
+}
+
+/* Reports a sync the thread could not make (once, as a failed write). */
+static void check_syncs(biz_store *st)
+{
+    char name[512];
+    int e = biz_syncer_failure(name, sizeof name);
+    if (e)
+        record_failed(st, name, e);
 }
 
 static void cancel_sync(biz_store *st)
@@ -1419,18 +1469,23 @@ static long sync_cb(biz_loop *loop, void *user)
     (void)loop;
     biz_store *st = user;
     st->sync_timer = 0;
-    journal_sync(st);
+    sync_now(st);
     return BIZ_LOOP_NOMORE;
 }
 
-/* Closes (and fsyncs) the journal; removes it when asked. */
+/* Closes the journal; removes it when asked (the record was written
+ * whole), else hands its last lines to the syncer. */
 static void journal_close(biz_store *st, int remove_it)
 {
     cancel_sync(st);
-    journal_sync(st);
+    if (!remove_it)
+        sync_now(st);
     if (st->journal_fd >= 0)
         close(st->journal_fd);
     st->journal_fd = -1;
+    if (st->base_fd >= 0)
+        close(st->base_fd);
+    st->base_fd = -1;
     if (remove_it && st->run) {
         char *p = journal_path(st, st->run->run_id);
         if (p)
@@ -1470,9 +1525,11 @@ static void clear_changed(biz_run *run)
     run->changed.n = 0;
 }
 
-/* Writes the whole record, durably; with journal_gen (> 0) it is the base
- * of a journal of that generation. */
-static int write_record(biz_store *st, long journal_gen)
+/* Writes the whole record; with journal_gen (> 0) it is the base of a
+ * journal of that generation. durable: fsync before the rename, and of
+ * the directory after it. keep: the new file stays open there (not
+ * durable: for a later sync), else NULL. */
+static int write_record(biz_store *st, long journal_gen, int durable, int *keep)
 {
     biz_run *run = st->run;
     tbuf b = { 0 };
@@ -1480,7 +1537,7 @@ static int write_record(biz_store *st, long journal_gen)
     char *name = NULL, *path = NULL;
     int rc = -1, e = ENOMEM;
     if (!b.oom && b.p && asprintf(&name, "%s.json", run->run_id) >= 0) {
-        rc = biz_state_write_atomic(st->runs_dir, st->runs_fd, name, b.p, 1);
+        rc = write_atomic(st->runs_dir, st->runs_fd, name, b.p, durable, keep);
         e = errno;
     }
     if (rc < 0) {
@@ -1497,14 +1554,22 @@ static int write_record(biz_store *st, long journal_gen)
 }
 
 /* Starts the run's journal: the base record, then the journal's first
- * line, its generation. */
+ * line, its generation. The base is not synced here: the run's first
+ * sync (sync_now) takes it with the journal, off the loop. A record this
+ * one replaces (a resumed run's) was on disk: it is replaced durably, so
+ * that no power loss leaves less than there was. */
 static int journal_start(biz_store *st)
 {
     st->gen = (long)getpid() * 1000003L + (long)(biz_wall_now() * 1000) % 1000003L;
     if (st->gen <= 0)
         st->gen = 1;
-    if (write_record(st, st->gen) < 0)
+    char *rec = NULL;
+    int replaces = asprintf(&rec, "%s/%s.json", st->runs_dir, st->run->run_id) >= 0 &&
+                   access(rec, F_OK) == 0;
+    free(rec);
+    if (write_record(st, st->gen, replaces, replaces ? NULL : &st->base_fd) < 0)
         return -1;
+    st->synced = replaces;
     char *path = journal_path(st, st->run->run_id);
     int fd = path ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600) : -1;
     char line[64];
@@ -1533,6 +1598,10 @@ static int journal_append(biz_store *st)
     int finished = 0;
     for (int i = 0; i < run->changed.n; i++) {
         const biz_ti *ti = &run->tis[run->changed.v[i]];
+        /* A task becoming ready is not a line: a resume decides that
+         * again, and the line would cost as much as its start's. */
+        if (ti->state == BIZ_TI_SCHEDULED || ti->state == BIZ_TI_QUEUED)
+            continue;
         TB_LIT(b, "{\"t\": ");
         tb_str(b, ti->def->task_id);
         TB_LIT(b, ", \"v\": ");
@@ -1576,7 +1645,7 @@ static int journal_append(biz_store *st)
     if (finished) {
         st->need_sync = 1;
         if (!run->loop)
-            journal_sync(st);
+            sync_now(st);
         else if (!st->sync_timer)
             st->sync_timer = biz_loop_timer_add(run->loop, SYNC_MS, sync_cb, st);
     }
@@ -1589,17 +1658,28 @@ int biz_store_save(biz_store *st)
     if (!st || !st->run)
         return 0;
     biz_run *run = st->run;
+    check_syncs(st);
     if (run->state != BIZ_RUN_RUNNING) {
-        /* Ended: the record whole, durably, then no more journal. */
+        /* Ended: the record whole, then no more journal. Durably once the
+         * run's files were synced (what is on disk is replaced only by
+         * what is on disk too); before that -- a run that ended within
+         * SYNC_MS of its first finished task -- nothing of it was durable
+         * and the executable does not wait for the disk: the file's
+         * writeback is started, the file system does the rest (state.h). */
         if (st->compacted && run->changed.n == 0 && st->written_state == (int)run->state)
             return 0;
-        if (write_record(st, 0) < 0) {
+        int fd = -1;
+        if (write_record(st, 0, st->synced, st->synced ? NULL : &fd) < 0) {
             /* The base record and its journal stay: the run's end goes in
              * the journal while it takes lines, so the record still tells
              * what happened. */
             if (st->journal_fd >= 0 && !st->journal_dead)
                 journal_append(st);
             return -1;
+        }
+        if (fd >= 0) {
+            sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+            close(fd);
         }
         st->compacted = 1;
         journal_close(st, 1);

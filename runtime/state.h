@@ -60,6 +60,9 @@ typedef struct biz_store {
     int journal_fd;    /* the running run's journal, or -1 */
     long gen;          /* its generation */
     int need_sync;     /* a finished task is in the journal, not yet fsynced */
+    int base_fd;       /* the base record, open until the run's first sync */
+    int synced;        /* the run's files were handed to the syncer (or were
+                        * on disk before): the record is replaced durably */
     uint64_t sync_timer;  /* the pending grouped fsync, or 0 */
     int written_state; /* the run state last written (journal or record) */
     int compacted;     /* the record was written whole since the run ended */

@@ -4,22 +4,25 @@
 #include "args.h"
 #include "ops.h"
 
-/* An argument of an operator that has a default. */
-typedef struct dflt {
-    const char *name;
-    const char *text;    /* the table's default_json */
-    size_t len;
-    cJSON *value;        /* text parsed, once a lookup needs it */
-} dflt;
+/* An argument of an operator. */
+typedef struct entry {
+    const biz_arg_spec *spec;
+    size_t len;          /* of its name */
+    size_t dlen;         /* of its default_json (0: none) */
+    cJSON *value;        /* the default parsed, once a lookup needs it */
+} entry;
 
-/* An operator's defaults, found by name (open addressing, a power of two). */
-typedef struct dtable {
-    dflt *slots;
+/* An operator's arguments in table order, and found by name (open
+ * addressing over indices + 1, a power of two). */
+typedef struct table {
+    entry *order;
+    int n;
+    int *slots;
     unsigned mask;
     int built;
-} dtable;
+} table;
 
-static dtable tables[BIZ_OP__COUNT];
+static table tables[BIZ_OP__COUNT];
 
 static unsigned hash_n(const char *s, size_t n)
 {
@@ -30,64 +33,94 @@ static unsigned hash_n(const char *s, size_t n)
 }
 
 typedef struct fill_acc {
-    dtable *t;
-    int count;            /* counting pass: slots stays NULL */
+    table *t;
 } fill_acc;
+
+static void count_one(const biz_arg_spec *a, void *user)
+{
+    (void)a;
+    ((fill_acc *)user)->t->n++;
+}
 
 static void fill_one(const biz_arg_spec *a, void *user)
 {
-    fill_acc *f = user;
-    if (!a->default_json)
-        return;
-    if (!f->t->slots) {
-        f->count++;
-        return;
-    }
-    size_t n = strlen(a->name);
-    unsigned i = hash_n(a->name, n) & f->t->mask;
-    while (f->t->slots[i].name)
-        i = (i + 1) & f->t->mask;
-    f->t->slots[i] = (dflt){ a->name, a->default_json, strlen(a->default_json), NULL };
+    table *t = ((fill_acc *)user)->t;
+    entry *e = &t->order[t->n];
+    *e = (entry){ a, strlen(a->name), a->default_json ? strlen(a->default_json) : 0, NULL };
+    unsigned i = hash_n(a->name, e->len) & t->mask;
+    while (t->slots[i])
+        i = (i + 1) & t->mask;
+    t->slots[i] = ++t->n;
 }
 
-/* The defaults of op, or NULL (an op outside the table, out of memory). */
-static dtable *table_of(int op)
+/* The arguments of op, or NULL (an op outside the table, out of memory). */
+static table *table_of(int op)
 {
     if (op < 0 || op >= BIZ_OP__COUNT)
         return NULL;
-    dtable *t = &tables[op];
+    table *t = &tables[op];
     if (!t->built) {
         t->built = 1;
-        fill_acc f = { t, 0 };
-        biz_op_each_arg(&biz_ops[op], fill_one, &f);
+        fill_acc f = { t };
+        biz_op_each_arg(&biz_ops[op], count_one, &f);
         unsigned cap = 16;
-        while (cap < 2u * (unsigned)f.count)
+        while (cap < 2u * (unsigned)t->n)
             cap *= 2;
+        t->order = calloc((size_t)t->n + 1, sizeof *t->order);
         t->slots = calloc(cap, sizeof *t->slots);
-        if (!t->slots)
+        if (!t->order || !t->slots) {
+            free(t->order);
+            free(t->slots);
+            t->order = NULL;
+            t->slots = NULL;
             return NULL;
+        }
         t->mask = cap - 1;
+        t->n = 0;
         biz_op_each_arg(&biz_ops[op], fill_one, &f);
     }
     return t->slots ? t : NULL;
 }
 
-/* The default of the argument called s (n bytes), or NULL. */
-static dflt *find(dtable *t, const char *s, size_t n)
+static int named(const entry *e, const char *s, size_t n)
+{
+    return e->len == n && memcmp(e->spec->name, s, n) == 0;
+}
+
+/* The argument called s (n bytes), or NULL. */
+static entry *find(table *t, const char *s, size_t n)
 {
     if (!t)
         return NULL;
-    for (unsigned i = hash_n(s, n) & t->mask; t->slots[i].name; i = (i + 1) & t->mask)
-        if (strncmp(t->slots[i].name, s, n) == 0 && t->slots[i].name[n] == 0)
-            return &t->slots[i];
+    for (unsigned i = hash_n(s, n) & t->mask; t->slots[i]; i = (i + 1) & t->mask)
+        if (named(&t->order[t->slots[i] - 1], s, n))
+            return &t->order[t->slots[i] - 1];
     return NULL;
 }
 
-static const cJSON *value_of(dflt *d)
+/* The argument called s (n bytes), looked for first at *cursor and a few
+ * after it: the compiler writes a task's arguments in table order, so the
+ * next key is most often there; *cursor moves past the one found. */
+static entry *find_next(table *t, int *cursor, const char *s, size_t n)
 {
-    if (!d->value)
-        d->value = cJSON_Parse(d->text);
-    return d->value;
+    if (!t)
+        return NULL;
+    for (int i = *cursor; i < t->n && i < *cursor + 8; i++)
+        if (named(&t->order[i], s, n)) {
+            *cursor = i + 1;
+            return &t->order[i];
+        }
+    entry *e = find(t, s, n);
+    if (e)
+        *cursor = (int)(e - t->order) + 1;
+    return e;
+}
+
+static const cJSON *value_of(entry *e)
+{
+    if (!e->value && e->dlen)
+        e->value = cJSON_Parse(e->spec->default_json);
+    return e->value;
 }
 
 static const char *skip_ws(const char *p)
@@ -98,43 +131,65 @@ static const char *skip_ws(const char *p)
 }
 
 /* Whether the value at p is the default's text, as a whole value. */
-static int is_default(const char *p, const dflt *d)
+static int is_default(const char *p, const entry *e)
 {
-    if (strncmp(p, d->text, d->len) != 0)
+    if (!e->dlen || strncmp(p, e->spec->default_json, e->dlen) != 0)
         return 0;
-    const char *q = skip_ws(p + d->len);
+    const char *q = skip_ws(p + e->dlen);
     return *q == ',' || *q == '}';
 }
 
 /* The general way, for what the fast one does not take (escapes in a key,
- * comments of a hand-made table...): the whole object parsed, then the
- * defaults taken out. */
-static cJSON *parse_slow(dtable *t, const char *json)
+ * a hand-made table...): the whole object parsed, then the defaults taken
+ * out. */
+static cJSON *parse_slow(table *t, const char *json)
 {
     cJSON *obj = cJSON_Parse(json);
     if (!cJSON_IsObject(obj) || !t)
         return obj;
     for (cJSON *a = obj->child, *next; a; a = next) {
         next = a->next;
-        dflt *d = a->string ? find(t, a->string, strlen(a->string)) : NULL;
-        const cJSON *v = d ? value_of(d) : NULL;
+        entry *e = a->string ? find(t, a->string, strlen(a->string)) : NULL;
+        const cJSON *v = e ? value_of(e) : NULL;
         if (v && cJSON_Compare(a, v, 1))
             cJSON_Delete(cJSON_DetachItemViaPointer(obj, a));
     }
     return obj;
 }
 
+/* A JSON string at p without escapes or control characters, as a new
+ * cJSON string, *end after its closing quote; NULL when it is another
+ * value (cJSON parses that one). Most arguments are such strings. */
+static cJSON *plain_string(const char *p, const char *limit, const char **end)
+{
+    if (*p != '"')
+        return NULL;
+    const char *q = memchr(p + 1, '"', (size_t)(limit - p - 1));
+    char buf[256];
+    size_t n = q ? (size_t)(q - p - 1) : 0;
+    if (!q || n >= sizeof buf)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)p[1 + i] < 0x20 || p[1 + i] == '\\')
+            return NULL;
+    memcpy(buf, p + 1, n);
+    buf[n] = 0;
+    *end = q + 1;
+    return cJSON_CreateString(buf);
+}
+
 /* Parses a task's arguments without the table's defaults (args.h). The
  * compiler writes a flat object, "key":value pairs without escapes in the
  * keys: read here pair by pair, a default skipped as text without making
- * a node, any other value parsed by cJSON. Anything else goes the general
- * way. */
+ * a node, a plain string made directly, any other value parsed by cJSON.
+ * Anything else goes the general way. */
 cJSON *biz_args_parse(int op, const char *json)
 {
     if (!json)
         json = "{}";
-    dtable *t = table_of(op);
-    size_t total = strlen(json);
+    table *t = table_of(op);
+    const char *limit = json + strlen(json);
+    int cursor = 0;
     cJSON *obj = cJSON_CreateObject();
     const char *p = skip_ws(json);
     if (!obj || *p != '{')
@@ -145,23 +200,23 @@ cJSON *biz_args_parse(int op, const char *json)
     for (;;) {
         if (*p != '"')
             goto slow;
-        const char *k = p + 1, *ke = k;
-        while (*ke && *ke != '"' && *ke != '\\')
-            ke++;
-        size_t klen = (size_t)(ke - k);
+        const char *k = p + 1, *ke = memchr(k, '"', (size_t)(limit - k));
         char key[128];
-        if (*ke != '"' || klen >= sizeof key)
+        size_t klen = ke ? (size_t)(ke - k) : 0;
+        if (!ke || klen >= sizeof key || memchr(k, '\\', klen))
             goto slow;
         p = skip_ws(ke + 1);
         if (*p != ':')
             goto slow;
         p = skip_ws(p + 1);
-        dflt *d = find(t, k, klen);
-        if (d && is_default(p, d)) {
-            p += d->len;
+        entry *e = find_next(t, &cursor, k, klen);
+        if (e && is_default(p, e)) {
+            p += e->dlen;
         } else {
             const char *end = NULL;
-            cJSON *v = cJSON_ParseWithLengthOpts(p, total - (size_t)(p - json), &end, 0);
+            cJSON *v = plain_string(p, limit, &end);
+            if (!v)
+                v = cJSON_ParseWithLengthOpts(p, (size_t)(limit - p), &end, 0);
             if (!v || !end) {
                 cJSON_Delete(v);
                 goto slow;
@@ -217,26 +272,33 @@ const cJSON *biz_args_lookup(int op, const cJSON *args, const char *name)
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(args, name);
     if (v || !name)
         return v;
-    dflt *d = find(table_of(op), name, strlen(name));
-    return d ? value_of(d) : NULL;
+    entry *e = find(table_of(op), name, strlen(name));
+    return e ? value_of(e) : NULL;
 }
 
 /* The arguments with the defaults put back (args.h). */
 cJSON *biz_args_full(int op, const cJSON *args)
 {
     cJSON *out = args ? cJSON_Duplicate(args, 1) : cJSON_CreateObject();
-    dtable *t = table_of(op);
-    for (unsigned i = 0; out && t && i <= t->mask; i++) {
-        dflt *d = &t->slots[i];
-        if (!d->name || cJSON_GetObjectItemCaseSensitive(out, d->name))
+    table *t = table_of(op);
+    for (int i = 0; out && t && i < t->n; i++) {
+        entry *e = &t->order[i];
+        const cJSON *v = value_of(e);
+        if (!v || cJSON_GetObjectItemCaseSensitive(out, e->spec->name))
             continue;
-        const cJSON *v = value_of(d);
-        cJSON *c = v ? cJSON_Duplicate(v, 1) : NULL;
-        if (!c || !cJSON_AddItemToObject(out, d->name, c)) {
+        cJSON *c = cJSON_Duplicate(v, 1);
+        if (!c || !cJSON_AddItemToObject(out, e->spec->name, c)) {
             cJSON_Delete(c);
             cJSON_Delete(out);
             return NULL;
         }
     }
     return out;
+}
+
+/* The table's entry for an argument (args.h). */
+const biz_arg_spec *biz_args_spec(int op, const char *name)
+{
+    entry *e = name ? find(table_of(op), name, strlen(name)) : NULL;
+    return e ? e->spec : NULL;
 }

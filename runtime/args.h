@@ -21,6 +21,7 @@
 #define BIZ_ARGS_H
 
 #include <cjson/cJSON.h>
+#include "ops.h"
 
 /* Parses a task's args_json (op: a biz_op_kind; any other value keeps every
  * entry) into an object without the entries whose value is the table's
@@ -34,6 +35,10 @@ const cJSON *biz_args_lookup(int op, const cJSON *args, const char *name);
 /* A copy of args with every default of op put back (what args_json said),
  * for what shows the arguments (--dry-run). NULL when out of memory. */
 cJSON *biz_args_full(int op, const cJSON *args);
+
+/* The table's entry for op's argument name (the effective one, as
+ * biz_op_arg), or NULL; found by hash, not by a walk of the table. */
+const biz_arg_spec *biz_args_spec(int op, const char *name);
 
 /* A value as a number / a boolean (Python's truthiness for a string: a
  * rendered template), dflt when it is absent (NULL), null or of another

@@ -418,7 +418,11 @@ static void render_one(const biz_arg_spec *a, void *user)
     render_acc *acc = user;
     if ((acc->err && !acc->keep_going) || !(a->flags & BIZ_A_TEMPLATED))
         return;
-    const cJSON *v = biz_args_lookup(acc->ti->def->op, acc->ti->args, a->name);
+    /* A default is a constant of the operator table, never a template:
+     * only what the task itself gives can need rendering (the dry run
+     * looks at its full copy, defaults included, as before). */
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(acc->keep_going ? acc->out : acc->ti->args,
+                                                      a->name);
     if (!v || cJSON_IsNull(v) || biz_tpl_is_plain(v, acc->run->native))
         return;
     if (!acc->ready)

@@ -133,13 +133,15 @@ static biz_store *store_new(const char *root, const char *dag_id)
         return NULL;
     st->runs_fd = -1;
     st->journal_fd = -1;
+    st->base_fd = -1;
     st->log_fd = -1;
     st->jbuf = calloc(1, sizeof *st->jbuf);
+    st->log_json = calloc(1, sizeof *st->log_json);
     st->root = strdup(root);
     st->dag_dir = join(root, dag_id);
     st->runs_dir = st->dag_dir ? join(st->dag_dir, "runs") : NULL;
     st->logs_dir = st->dag_dir ? join(st->dag_dir, "logs") : NULL;
-    if (!st->root || !st->runs_dir || !st->logs_dir || !st->jbuf) {
+    if (!st->root || !st->runs_dir || !st->logs_dir || !st->jbuf || !st->log_json) {
         biz_store_close(st);
         return NULL;
     }
@@ -201,6 +203,9 @@ void biz_store_close(biz_store *st)
     if (st->jbuf)
         free(st->jbuf->p);
     free(st->jbuf);
+    if (st->log_json)
+        free(st->log_json->p);
+    free(st->log_json);
     free(st);
 }
 
@@ -686,7 +691,7 @@ static void tb_sealed(tbuf *b, const cJSON *v)
 
 /* A task's entry: {"state": ..., "xcom": ..., "log": ...}. */
 /* log: the run log's path (NULL: none written). */
-static void tb_task(tbuf *b, const biz_ti *ti, const char *log)
+static void tb_task(tbuf *b, const biz_ti *ti, const tbuf *log)
 {
     int done = biz_ti_state_finished(ti->state);
     TB_LIT(b, "{\"state\": \"");
@@ -727,11 +732,19 @@ static void tb_task(tbuf *b, const biz_ti *ti, const char *log)
         tb_json(b, ti->history, 0);
     }
     TB_LIT(b, ", \"log\": ");
-    if (log && ti->tries > 0)
-        tb_str(b, log);
+    if (log && log->p && ti->tries > 0)
+        tb_add(b, log->p, log->n);
     else
         TB_LIT(b, "null");
     TB_LIT(b, "}");
+}
+
+/* The run log's path as a JSON string, made once for all the entries that
+ * name it (b->p NULL: none). */
+static void log_json(tbuf *b, const char *path)
+{
+    if (path)
+        tb_str(b, path);
 }
 
 /* The whole record of run, one task a line; with journal_gen > 0 it names
@@ -770,6 +783,8 @@ static void tb_record(tbuf *b, const biz_run *run, const biz_store *st, long jou
     if (journal_gen > 0)
         tb_f(b, ",\n  \"journal_gen\": %ld", journal_gen);
     char *log = st ? biz_store_log_path(st, run->run_id) : NULL;
+    tbuf lj = { 0 };
+    log_json(&lj, log);
     TB_LIT(b, ",\n  \"log\": ");
     if (log)
         tb_str(b, log);
@@ -780,8 +795,9 @@ static void tb_record(tbuf *b, const biz_run *run, const biz_store *st, long jou
         tb_s(b, i ? ",\n    " : "\n    ");
         tb_str(b, run->tis[i].def->task_id);
         TB_LIT(b, ": ");
-        tb_task(b, &run->tis[i], log);
+        tb_task(b, &run->tis[i], &lj);
     }
+    free(lj.p);
     free(log);
     tb_s(b, run->n ? "\n  }\n}\n" : "}\n}\n");
 }
@@ -1398,6 +1414,8 @@ void biz_store_attach(biz_store *st, biz_run *run)
     st->log_len = 0;
     free(st->log_path);
     st->log_path = biz_store_log_path(st, run->run_id);
+    free(st->log_json->p);
+    *st->log_json = (tbuf){ 0 };
     mode_t u = umask(0);
     umask(u);
     st->umask_strips = (u & 0600) != 0;
@@ -1605,7 +1623,9 @@ static int journal_append(biz_store *st)
         TB_LIT(b, "{\"t\": ");
         tb_str(b, ti->def->task_id);
         TB_LIT(b, ", \"v\": ");
-        tb_task(b, ti, st->log_path);
+        if (!st->log_json->p)
+            log_json(st->log_json, st->log_path);
+        tb_task(b, ti, st->log_json);
         TB_LIT(b, "}\n");
         finished |= biz_ti_state_finished(ti->state);
     }

@@ -69,6 +69,7 @@ typedef struct biz_store {
     int pending;       /* changes not written yet (written before I/O) */
     struct biz_loop *hooked;   /* the loop whose before-I/O hook is ours */
     struct tbuf *jbuf;         /* the journal's text, reused (state.c) */
+    struct tbuf *log_json;     /* log_path as a JSON string, made once */
     char *log_path;    /* the attached run's log file */
     int log_fd;        /* it open; -1: not yet, -2: cannot be */
     char *log_buf;     /* its lines not written yet */

@@ -111,6 +111,11 @@ static cJSON *ctx_params(const biz_run *run, const cJSON *task_params)
     return params;
 }
 
+/* The `params` a context holds when it is the run's own (the DAG's params
+ * updated with the conf), NULL when a task's own params replaced it: a
+ * task without params renders with it as it is, not with a new copy. */
+static const cJSON *shared_params;
+
 /* Builds run->context, the variables templates see. */
 int biz_ctx_build(biz_run *run)
 {
@@ -171,7 +176,9 @@ int biz_ctx_build(biz_run *run)
         cJSON_AddStringToObject(dr, "dag_id", run->dag->dag_id);
     }
 
-    cJSON_AddItemToObject(c, "params", ctx_params(run, NULL));
+    cJSON *params = ctx_params(run, NULL);
+    cJSON_AddItemToObject(c, "params", params);
+    shared_params = params;
 
     cJSON *dag = cJSON_AddObjectToObject(c, "dag");
     if (dag)
@@ -399,8 +406,13 @@ static void prepare_context(render_acc *acc)
             cJSON_AddItemToObject(run->context, "task_instance_key_str", k);
         free(key);
     }
-    cJSON_ReplaceItemInObjectCaseSensitive(run->context, "params",
-                                           ctx_params(run, cJSON_GetObjectItemCaseSensitive(ti->args, "params")));
+    const cJSON *own = cJSON_GetObjectItemCaseSensitive(ti->args, "params");
+    if (own || !shared_params ||
+        cJSON_GetObjectItemCaseSensitive(run->context, "params") != shared_params) {
+        cJSON *params = ctx_params(run, own);
+        cJSON_ReplaceItemInObjectCaseSensitive(run->context, "params", params);
+        shared_params = own ? NULL : params;
+    }
     acc->ready = 1;
 }
 

@@ -253,6 +253,7 @@ typedef struct plan_ctx {
     biz_store *st;
     cJSON *records;     /* refreshed after each run that another follows */
     int more;           /* another run follows this one (catch-up) */
+    int made;           /* records this invocation may have added */
     const unsigned char *clear;  /* --rerun: the tasks it clears, or NULL */
 } plan_ctx;
 
@@ -413,6 +414,7 @@ static int make_run(plan_ctx *pc, cJSON *conf, const char *type, double ld,
             biz_log_event(BIZ_LOG_WARN, "blocked", run->tis[i].def->task_id, 0,
                           "will not run: %s", run->tis[i].blocked);
     biz_store_attach(pc->st, run);
+    pc->made += !rec;
     if (biz_store_save(pc->st) < 0) {
         /* Nothing could be recorded: no call is made that a resume could
          * not know of (the store said why). */
@@ -516,7 +518,7 @@ int biz_plan_main(const biz_dag_def *dag, const biz_cli *o, cJSON *conf, const c
                   biz_plan_exec_fn exec)
 {
     char err[1024], root[4096];
-    plan_ctx pc = { dag, o, prog, exec, NULL, NULL, 0, NULL };
+    plan_ctx pc = { dag, o, prog, exec, NULL, NULL, 0, 0, NULL };
     biz_plan_sched ps;
     double now;
     cJSON *settings = cJSON_Parse(dag->settings_json ? dag->settings_json : "{}");
@@ -680,7 +682,9 @@ int biz_plan_main(const biz_dag_def *dag, const biz_cli *o, cJSON *conf, const c
         free(recs);
         free(items);
     }
-    if (o->keep_runs > 0) {
+    /* Fewer records than --keep-runs when it started, plus the ones it
+     * made: nothing to prune, no need to count them on disk again. */
+    if (o->keep_runs > 0 && cJSON_GetArraySize(pc.records) + pc.made > o->keep_runs) {
         int removed = biz_store_prune(pc.st, o->keep_runs, last_id);
         if (removed)
             biz_log(BIZ_LOG_INFO, "removed the %d oldest run(s) (--keep-runs %d)", removed, o->keep_runs);

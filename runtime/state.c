@@ -80,31 +80,53 @@ too_long:
     return -1;
 }
 
-/* mkdir -p, 0700 for each directory made (chmod: umask-independent). */
+/* Whether the umask takes bits of mode (0700): then what is made is
+ * chmod'ed to it. Asked only when something was made (rarely): reading
+ * the umask means setting it twice. */
+static int umask_strips(mode_t mode)
+{
+    mode_t u = umask(0);
+    umask(u);
+    return (u & mode) != 0;
+}
+
+/* mkdir of path, its missing parents first; 0 or -1 (errno). */
+static int mkdirs_at(char *path)
+{
+    if (mkdir(path, 0700) == 0)
+        return umask_strips(0700) ? chmod(path, 0700) : 0;
+    if (errno != ENOENT)
+        return -1;
+    char *slash = strrchr(path, '/');
+    if (!slash || slash == path)
+        return -1;
+    *slash = 0;
+    int rc = mkdirs_at(path);
+    *slash = '/';
+    if (rc < 0 && errno != EEXIST)
+        return -1;
+    if (mkdir(path, 0700) == 0)
+        return umask_strips(0700) ? chmod(path, 0700) : 0;
+    return -1;
+}
+
+/* mkdir -p, 0700 for each directory made (chmod: umask-independent). The
+ * directory itself first: at every run but the first it exists, and
+ * walking the path from the root costs a system call per component. */
 int biz_state_mkdirs(const char *path)
 {
     char *p = strdup(path);
     if (!p)
         return -1;
-    for (char *s = p + 1;; s++) {
-        if (*s == '/' || *s == 0) {
-            char c = *s;
-            *s = 0;
-            if (mkdir(p, 0700) == 0) {
-                if (chmod(p, 0700) < 0) {
-                    free(p);
-                    return -1;
-                }
-            } else if (errno != EEXIST) {
-                free(p);
-                return -1;
-            }
-            *s = c;
-            if (!c)
-                break;
-        }
-    }
+    size_t n = strlen(p);
+    while (n > 1 && p[n - 1] == '/')
+        p[--n] = 0;
+    int rc = mkdirs_at(p);
     free(p);
+    if (rc == 0)
+        return 0;
+    if (errno != EEXIST)
+        return -1;
     struct stat sb;
     if (stat(path, &sb) < 0)
         return -1;
@@ -115,7 +137,6 @@ int biz_state_mkdirs(const char *path)
     return 0;
 }
 
-/* True when s can name a record file. */
 int biz_state_run_id_ok(const char *s)
 {
     if (!s || !*s || s[0] == '.' || strlen(s) > 200)
@@ -359,19 +380,37 @@ static size_t iso_us_into(double t, char *out)
         sec++;
         us -= 1000000;
     }
-    /* A record holds many times of the same second: its text is made once. */
-    static time_t last = -1;
-    static char base[32];
-    static size_t base_len;
-    if (sec != last) {
+    /* The civil date of the day (days since 1970-01-01), as Howard
+     * Hinnant's days_from_civil inverted: strftime took a thousand
+     * instructions a time, and gmtime reads the time zone file. */
+    long long days = sec >= 0 ? sec / 86400 : -((-sec + 86399) / 86400);
+    long rem = (long)(sec - days * 86400);
+    long long z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long long y = (long long)yoe + era * 400;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+    unsigned d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+    y += m <= 2;
+    if (y < 0 || y > 9999) {   /* outside what four digits say: printf */
         struct tm tm;
         gmtime_r(&sec, &tm);
-        base_len = strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-        last = sec;
+        return strftime(out, 32, "%Y-%m-%dT%H:%M:%S+00:00", &tm);
     }
     char *o = out;
-    memcpy(o, base, base_len);
-    o += base_len;
+    unsigned v[6] = { (unsigned)y, m, d, (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60),
+                      (unsigned)(rem % 60) };
+    o[0] = (char)('0' + v[0] / 1000);
+    o[1] = (char)('0' + v[0] / 100 % 10);
+    o[2] = (char)('0' + v[0] / 10 % 10);
+    o[3] = (char)('0' + v[0] % 10);
+    o += 4;
+    static const char seps[] = "--T::";
+    for (int i = 1; i < 6; i++) {
+        *o++ = seps[i - 1];
+        *o++ = (char)('0' + v[i] / 10);
+        *o++ = (char)('0' + v[i] % 10);
+    }
     if (us) {
         *o++ = '.';
         for (int i = 5; i >= 0; i--, us /= 10)

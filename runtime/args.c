@@ -1,4 +1,5 @@
 /* args.c: task arguments without the table's defaults (args.h). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "args.h"
@@ -9,6 +10,8 @@ typedef struct entry {
     const biz_arg_spec *spec;
     size_t len;          /* of its name */
     size_t dlen;         /* of its default_json (0: none) */
+    char *pair;          /* "name":default, as the compiler writes it, or NULL */
+    size_t plen;
     cJSON *value;        /* the default parsed, once a lookup needs it */
 } entry;
 
@@ -46,7 +49,9 @@ static void fill_one(const biz_arg_spec *a, void *user)
 {
     table *t = ((fill_acc *)user)->t;
     entry *e = &t->order[t->n];
-    *e = (entry){ a, strlen(a->name), a->default_json ? strlen(a->default_json) : 0, NULL };
+    *e = (entry){ a, strlen(a->name), a->default_json ? strlen(a->default_json) : 0, NULL, 0, NULL };
+    if (e->dlen && (e->pair = malloc(e->len + e->dlen + 4)))
+        e->plen = (size_t)sprintf(e->pair, "\"%s\":%s", a->name, a->default_json);
     unsigned i = hash_n(a->name, e->len) & t->mask;
     while (t->slots[i])
         i = (i + 1) & t->mask;
@@ -200,6 +205,24 @@ cJSON *biz_args_parse(int op, const char *json)
     for (;;) {
         if (*p != '"')
             goto slow;
+        /* Most pairs are a default, where the compiler writes them: the
+         * next arguments of the table are tried as whole text first. */
+        entry *skip = NULL;
+        for (int i = cursor; t && i < t->n && i < cursor + 8 && !skip; i++) {
+            entry *c = &t->order[i];
+            if (c->pair && strncmp(p, c->pair, c->plen) == 0 &&
+                (p[c->plen] == ',' || p[c->plen] == '}')) {
+                skip = c;
+                cursor = i + 1;
+            }
+        }
+        if (skip) {
+            p += skip->plen;
+            if (*p == '}')
+                break;
+            p = skip_ws(p + 1);
+            continue;
+        }
         const char *k = p + 1, *ke = memchr(k, '"', (size_t)(limit - k));
         char key[128];
         size_t klen = ke ? (size_t)(ke - k) : 0;
@@ -221,9 +244,12 @@ cJSON *biz_args_parse(int op, const char *json)
                 cJSON_Delete(v);
                 goto slow;
             }
+            /* A key of the table is the table's own string (constant, not
+             * copied): biz_args_lookup then knows it by its address. */
             memcpy(key, k, klen);
             key[klen] = 0;
-            if (!cJSON_AddItemToObject(obj, key, v)) {
+            if (!(e ? cJSON_AddItemToObjectCS(obj, e->spec->name, v)
+                    : cJSON_AddItemToObject(obj, key, v))) {
                 cJSON_Delete(v);
                 goto slow;
             }
@@ -269,11 +295,16 @@ int biz_arg_bool(const cJSON *v, int dflt)
 /* An argument, else its default (args.h). */
 const cJSON *biz_args_lookup(int op, const cJSON *args, const char *name)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(args, name);
-    if (v || !name)
-        return v;
-    entry *e = find(table_of(op), name, strlen(name));
-    return e ? value_of(e) : NULL;
+    entry *e = name ? find(table_of(op), name, strlen(name)) : NULL;
+    if (!e || !cJSON_IsObject(args))
+        return e ? value_of(e) : cJSON_GetObjectItemCaseSensitive(args, name);
+    /* A key biz_args_parse made is the table's string: compared by its
+     * address; one put there another way, by its text. */
+    for (const cJSON *c = args->child; c; c = c->next)
+        if ((c->type & cJSON_StringIsConst) ? c->string == e->spec->name
+                                            : c->string && strcmp(c->string, name) == 0)
+            return c;
+    return value_of(e);
 }
 
 /* The arguments with the defaults put back (args.h). */

@@ -418,6 +418,7 @@ static void on_call(const biz_http_result *r, void *user)
 static int push_response(biz_try *t, const biz_tech_call *s, const biz_http_result *r)
 {
     int async = biz_try_arg_bool(t, "asynchronous", 0);
+    int json_result = biz_try_arg_bool(t, "json_result", 1);
     char *text = NULL;
     size_t text_len = 0;
     if (!async) {
@@ -439,7 +440,7 @@ static int push_response(biz_try *t, const biz_tech_call *s, const biz_http_resu
          * tree (JSON is an array or an object when it is that big). */
         size_t lead = strspn(text, " \t\r\n");
         long long values;
-        if (biz_try_arg_bool(t, "json_result", 1) && s->lim.max_json_values > 0 &&
+        if (json_result && s->lim.max_json_values > 0 &&
             (text[lead] == '[' || text[lead] == '{') &&
             (values = biz_http_json_values(text, text_len)) > s->lim.max_json_values) {
             biz_try_done(t, BIZ_OUT_FAILED, 0, "the JSON answer of %s holds about %lld values, "
@@ -450,7 +451,7 @@ static int push_response(biz_try *t, const biz_tech_call *s, const biz_http_resu
         }
     }
     biz_try_xcom_push(t, "cws_name", cJSON_CreateString(s->name));
-    if (biz_try_arg_bool(t, "asynchronous", 0)) {
+    if (async) {
         char *key = async_key(t);
         biz_try_xcom_push(t, "bucket", cJSON_CreateString(ASYNC_BUCKET));
         biz_try_xcom_push(t, "key", cJSON_CreateString(key ? key : ""));
@@ -459,7 +460,7 @@ static int push_response(biz_try *t, const biz_tech_call *s, const biz_http_resu
     }
     biz_try_xcom_push(t, "status_code", cJSON_CreateNumber((double)r->status));
     cJSON *rv = NULL;
-    if (biz_try_arg_bool(t, "json_result", 1)) {
+    if (json_result) {
         if (text_len == 0)
             rv = cJSON_CreateObject();
         else {

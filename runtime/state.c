@@ -732,6 +732,14 @@ static void tb_sealed(tbuf *b, const cJSON *v)
 /* log: the run log's path (NULL: none written). */
 static void tb_task(tbuf *b, const biz_ti *ti, const tbuf *log)
 {
+    if (ti->state == BIZ_TI_NONE && !ti->tries && !ti->first_start && !ti->reason &&
+        !ti->blocked && !(ti->xcom && ti->xcom->child) && !ti->branch &&
+        !(ti->history && ti->history->child)) {
+        /* Most of a base record: written as one piece. */
+        TB_LIT(b, "{\"state\": \"none\", \"tries\": 0, \"start_date\": null, \"end_date\": null, "
+               "\"duration\": null, \"reason\": null, \"xcom\": {}, \"log\": null}");
+        return;
+    }
     int done = biz_ti_state_finished(ti->state);
     TB_LIT(b, "{\"state\": \"");
     tb_s(b, biz_ti_state_names[ti->state]);

@@ -319,38 +319,38 @@ int biz_op_none_ok(const biz_op_spec *op, const char *name)
     return 0;
 }
 
-void biz_op_each_arg(const biz_op_spec *op,
+/* Calls fn for op's arguments without the overridden ones, those with all
+ * of flags set (0: all), from the lists built once. */
+static void each_arg(const biz_op_spec *op, int flags,
                      void (*fn)(const biz_arg_spec *arg, void *user), void *user)
 {
     int k = (int)(op - biz_ops);
     if (k >= 0 && k < BIZ_OP__COUNT && !effective[k])
         build_effective(k);
-    if (k < 0 || k >= BIZ_OP__COUNT || !effective[k]) {
+    const biz_arg_spec **list = k < 0 || k >= BIZ_OP__COUNT ? NULL
+                              : flags == BIZ_A_TEMPLATED ? templated[k] : effective[k];
+    if (!list || (flags && flags != BIZ_A_TEMPLATED)) {
         for (const biz_arg_spec *const *set = op->argsets; *set; set++)
             for (const biz_arg_spec *a = *set; a->name; a++)
-                if (biz_op_arg(op, a->name) == a)
+                if ((a->flags & flags) == flags && biz_op_arg(op, a->name) == a)
                     fn(a, user);
         return;
     }
-    for (int i = 0; i < neffective[k]; i++)
-        fn(effective[k][i], user);
+    int n = flags == BIZ_A_TEMPLATED ? ntemplated[k] : neffective[k];
+    for (int i = 0; i < n; i++)
+        fn(list[i], user);
+}
+
+void biz_op_each_arg(const biz_op_spec *op,
+                     void (*fn)(const biz_arg_spec *arg, void *user), void *user)
+{
+    each_arg(op, 0, fn, user);
 }
 
 void biz_op_each_templated_arg(const biz_op_spec *op,
                                void (*fn)(const biz_arg_spec *arg, void *user), void *user)
 {
-    int k = (int)(op - biz_ops);
-    if (k >= 0 && k < BIZ_OP__COUNT && !effective[k])
-        build_effective(k);
-    if (k < 0 || k >= BIZ_OP__COUNT || !templated[k]) {
-        for (const biz_arg_spec *const *set = op->argsets; *set; set++)
-            for (const biz_arg_spec *a = *set; a->name; a++)
-                if ((a->flags & BIZ_A_TEMPLATED) && biz_op_arg(op, a->name) == a)
-                    fn(a, user);
-        return;
-    }
-    for (int i = 0; i < ntemplated[k]; i++)
-        fn(templated[k][i], user);
+    each_arg(op, BIZ_A_TEMPLATED, fn, user);
 }
 
 /* ORDER: biz_arg_type */

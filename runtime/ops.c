@@ -277,19 +277,49 @@ static void build_effective(int k)
         for (const biz_arg_spec *a = *set; a->name; a++)
             n++;
     const biz_arg_spec **v = malloc((size_t)(n ? n : 1) * sizeof *v);
-    if (!v)
+    /* The names seen from the last set back (open addressing): a name
+     * already seen there is overridden by a later set. One pass, not a
+     * biz_op_arg walk of the whole table per argument. */
+    unsigned cap = 16;
+    while (cap < 2u * (unsigned)n)
+        cap *= 2;
+    const biz_arg_spec **seen = calloc(cap, sizeof *seen);
+    unsigned char *keep = calloc((size_t)(n ? n : 1), 1);
+    if (!v || !seen || !keep) {
+        free(v);
+        free(seen);
+        free(keep);
         return;
+    }
     n = 0;
     for (const biz_arg_spec *const *set = op->argsets; *set; set++)
         for (const biz_arg_spec *a = *set; a->name; a++)
-            if (biz_op_arg(op, a->name) == a) {  /* skip overridden ones */
-                v[n++] = a;
-                for (int j = 0; j < 4; j++)
-                    if ((a->flags & BIZ_A_NONE_OK) && !none_ok[k][j]) {
-                        none_ok[k][j] = a;
-                        break;
-                    }
-            }
+            v[n++] = a;
+    for (int i = n - 1; i >= 0; i--) {
+        unsigned h = 2166136261u;   /* FNV-1a */
+        for (const char *c = v[i]->name; *c; c++)
+            h = (h ^ (unsigned char)*c) * 16777619u;
+        unsigned j = h & (cap - 1);
+        while (seen[j] && strcmp(seen[j]->name, v[i]->name) != 0)
+            j = (j + 1) & (cap - 1);
+        if (!seen[j])
+            seen[j] = v[i];
+        keep[i] = seen[j] == v[i];
+    }
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        if (keep[i]) {
+            const biz_arg_spec *a = v[i];
+            v[m++] = a;
+            for (int j = 0; j < 4; j++)
+                if ((a->flags & BIZ_A_NONE_OK) && !none_ok[k][j]) {
+                    none_ok[k][j] = a;
+                    break;
+                }
+        }
+    n = m;
+    free(seen);
+    free(keep);
     const biz_arg_spec **tv = malloc((size_t)(n ? n : 1) * sizeof *tv);
     if (!tv) {
         free(v);

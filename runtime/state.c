@@ -1452,6 +1452,7 @@ void biz_store_attach(biz_store *st, biz_run *run)
     st->need_sync = 0;
     st->base_fd = -1;
     st->synced = 0;
+    st->dir_synced = 0;
     st->sync_timer = 0;
     st->written_state = -1;
     st->compacted = 0;
@@ -1503,10 +1504,17 @@ static void sync_now(biz_store *st)
     st->need_sync = 0;
     char *p = journal_path(st, st->run->run_id);
     if (st->base_fd >= 0) {
-        sync_file(st, st->base_fd, p);
+        char *rec = NULL;
+        if (asprintf(&rec, "%s/%s.json", st->runs_dir, st->run->run_id) < 0)
+            rec = NULL;
+        sync_file(st, st->base_fd, rec ? rec : st->runs_dir);
+        free(rec);
         close(st->base_fd);
         st->base_fd = -1;
+    }
+    if (!st->dir_synced) {   /* the journal's name, and the base's */
         sync_file(st, st->runs_fd, st->runs_dir);
+        st->dir_synced = 1;
     }
     sync_file(st, st->journal_fd, p);
     free(p);

@@ -78,6 +78,7 @@ typedef struct biz_store {
     int base_fd;       /* the base record, open until the run's first sync */
     int synced;        /* the run's files were handed to the syncer (or were
                         * on disk before): the record is replaced durably */
+    int dir_synced;    /* runs/ was handed to the syncer for this run */
     uint64_t sync_timer;  /* the pending grouped fsync, or 0 */
     int written_state; /* the run state last written (journal or record) */
     int compacted;     /* the record was written whole since the run ended */

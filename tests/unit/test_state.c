@@ -10,6 +10,7 @@
 #include "state.h"
 #include "runplan.h"
 #include "lock.h"
+#include "syncer.h"
 #include "log.h"
 #include "ops.h"
 
@@ -584,6 +585,25 @@ static void test_iso_times(void)
     CU_ASSERT_STRING_EQUAL(got, "2000-03-01T00:00:00+00:00");
 }
 
+/* The syncer takes a file, syncs it off the caller's thread (drain waits
+ * for it), takes the same file twice before its sync as one, and reports
+ * no failure for files that sync. */
+static void test_syncer(void)
+{
+    char path[] = "/tmp/test_syncer.XXXXXX", name[64];
+    int fd = mkstemp(path);
+    CU_ASSERT_TRUE_FATAL(fd >= 0);
+    CU_ASSERT_EQUAL(write(fd, "line\n", 5), 5);
+    CU_ASSERT_EQUAL(biz_syncer_post(fd, path), 0);
+    CU_ASSERT_EQUAL(biz_syncer_post(fd, path), 0);
+    /* The caller may close its descriptor at once: the thread has its own. */
+    close(fd);
+    biz_syncer_drain();
+    CU_ASSERT_EQUAL(biz_syncer_failure(name, sizeof name), 0);
+    CU_ASSERT_EQUAL(biz_syncer_post(-1, "none"), -1);
+    unlink(path);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -591,6 +611,7 @@ int main(void)
     CU_pSuite s = CU_add_suite("state", NULL, NULL);
     CU_add_test(s, "run ids", test_run_id);
     CU_add_test(s, "record times", test_iso_times);
+    CU_add_test(s, "syncer thread", test_syncer);
     CU_add_test(s, "which tasks a resume reruns", test_should_rerun);
     CU_add_test(s, "record round trip and resume", test_round_trip);
     CU_add_test(s, "secrets never in records, data kept exactly", test_redaction);

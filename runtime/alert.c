@@ -116,7 +116,7 @@ cJSON *biz_alert_email_of(biz_try *t)
 {
     cJSON *v = NULL;
     if (t->args)
-        v = cJSON_DetachItemFromObjectCaseSensitive(t->args, biz_arg_name(BIZ_ARG_email));
+        v = biz_try_arg_take(t, BIZ_ARG_email);
     else {
         const cJSON *raw = biz_args_get(t->ti->args, t->ti->def->op, BIZ_ARG_email);
         if (raw && !has_template(raw))

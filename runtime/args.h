@@ -13,8 +13,16 @@
  * not take -- code shared by two operators reads one only the other takes
  * -- has its default where ops.def declares it (biz_arg_decl).
  *
+ * A task's argument object holds only what differs from the table's
+ * defaults (biz_args_parse): the compiler writes every argument, defaults
+ * included (about twenty of a TechMicroServiceOperator's twenty-five), and
+ * parsing, copying for every try and searching those was most of what a
+ * task cost the runtime beyond its HTTP call. A read gives the same value
+ * as with every default written out.
+ *
  * Ownership: what is returned is borrowed from args, or from the table's
- * defaults (parsed once, kept for the life of the program).
+ * defaults (parsed once, kept for the life of the program); biz_args_parse
+ * and biz_args_full return new objects the caller frees.
  */
 #ifndef BIZ_ARGS_H
 #define BIZ_ARGS_H
@@ -41,10 +49,22 @@ int biz_args_bool(const cJSON *args, int owner, biz_arg_id id);
  * counts and durations, which are never negative when set. */
 double biz_args_num(const cJSON *args, int owner, biz_arg_id id);
 
+/* The member for id as given (a JSON null included), NULL when absent. */
+const cJSON *biz_args_given(const cJSON *args, biz_arg_id id);
+
 /* The number given, else fallback; the string given, else fallback. For a
  * value that falls back on one inherited from elsewhere (a mapped
  * instance's on its task's), never on a default: the table has those. */
 double biz_args_num_or(const cJSON *args, biz_arg_id id, double fallback);
 const char *biz_args_str_or(const cJSON *args, biz_arg_id id, const char *fallback);
+
+/* Parses a task's args_json (op: a biz_op_kind; any other value keeps every
+ * entry) into an object without the entries whose value is op's default.
+ * NULL when json is not a JSON object or out of memory. */
+cJSON *biz_args_parse(int op, const char *json);
+
+/* A copy of args with every default of op put back (what args_json said),
+ * for what shows the arguments (--dry-run). NULL when out of memory. */
+cJSON *biz_args_full(int op, const cJSON *args);
 
 #endif

@@ -111,6 +111,11 @@ static cJSON *ctx_params(const biz_run *run, const cJSON *task_params)
     return params;
 }
 
+/* The `params` a context holds when it is the run's own (the DAG's params
+ * updated with the conf), NULL when a task's own params replaced it: a
+ * task without params renders with it as it is, not with a new copy. */
+static const cJSON *shared_params;
+
 /* Builds run->context, the variables templates see. */
 int biz_ctx_build(biz_run *run)
 {
@@ -171,7 +176,9 @@ int biz_ctx_build(biz_run *run)
         cJSON_AddStringToObject(dr, "dag_id", run->dag->dag_id);
     }
 
-    cJSON_AddItemToObject(c, "params", ctx_params(run, NULL));
+    cJSON *params = ctx_params(run, NULL);
+    cJSON_AddItemToObject(c, "params", params);
+    shared_params = params;
 
     cJSON *dag = cJSON_AddObjectToObject(c, "dag");
     if (dag)
@@ -401,9 +408,27 @@ static void prepare_context(render_acc *acc)
             cJSON_AddItemToObject(run->context, "task_instance_key_str", k);
         free(key);
     }
-    cJSON_ReplaceItemInObjectCaseSensitive(run->context, "params",
-                                           ctx_params(run, biz_args_get(ti->args, ti->def->op, BIZ_ARG_params)));
+    /* A task without params of its own renders with the run's as they
+     * are, not with a new copy per try. */
+    const cJSON *own = biz_args_get(ti->args, ti->def->op, BIZ_ARG_params);
+    if (!cJSON_IsObject(own))
+        own = NULL;
+    if (own || !shared_params ||
+        cJSON_GetObjectItemCaseSensitive(run->context, "params") != shared_params) {
+        cJSON *params = ctx_params(run, own);
+        cJSON_ReplaceItemInObjectCaseSensitive(run->context, "params", params);
+        shared_params = own ? NULL : params;
+    }
     acc->ready = 1;
+}
+
+/* Puts r (consumed) in acc->out as argument name. */
+static void set_out(render_acc *acc, const char *name, cJSON *r)
+{
+    if (cJSON_GetObjectItemCaseSensitive(acc->out, name))
+        cJSON_ReplaceItemInObjectCaseSensitive(acc->out, name, r);
+    else if (!cJSON_AddItemToObject(acc->out, name, r))
+        cJSON_Delete(r);
 }
 
 static void render_one(const biz_arg_spec *a, void *user)
@@ -411,7 +436,10 @@ static void render_one(const biz_arg_spec *a, void *user)
     render_acc *acc = user;
     if ((acc->err && !acc->keep_going) || !(a->flags & BIZ_A_TEMPLATED))
         return;
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(acc->out, a->name);
+    /* A default is a constant of the operator table, never a template:
+     * only what the task itself gives can need rendering (the dry run
+     * looks at its full copy, defaults included, as before). */
+    const cJSON *v = biz_args_given(acc->keep_going ? acc->out : acc->ti->args, a->id);
     if (!v || cJSON_IsNull(v) || biz_tpl_is_plain(v, acc->run->native))
         return;
     if (!acc->ready)
@@ -419,7 +447,7 @@ static void render_one(const biz_arg_spec *a, void *user)
     if (acc->keep_going && acc->run->dry_run) {
         cJSON *r = render_dry(acc, a, v);
         if (r)
-            cJSON_ReplaceItemInObjectCaseSensitive(acc->out, a->name, r);
+            set_out(acc, a->name, r);
         return;
     }
     biz_tpl_error e;
@@ -427,7 +455,7 @@ static void render_one(const biz_arg_spec *a, void *user)
     memset(&e, 0, sizeof e);
     cJSON *r = biz_tpl_render_value(v, acc->run->native, acc->env, &e, &where);
     if (r) {
-        cJSON_ReplaceItemInObjectCaseSensitive(acc->out, a->name, r);
+        set_out(acc, a->name, r);
         free(where);
         return;
     }
@@ -435,16 +463,18 @@ static void render_one(const biz_arg_spec *a, void *user)
     free(where);
 }
 
-/* All of ti's arguments with the templated ones rendered. */
-/* Renders for biz_ctx_render_args; keep_going leaves failing arguments
- * unrendered and returns the object with every error in *err. */
+/* Renders for biz_ctx_render_args: only the templated arguments whose
+ * rendering changes them, the try reading the others where they are
+ * (biz_try_arg: no copy of a task's arguments per try). keep_going (the
+ * dry run) leaves failing arguments unrendered and returns every argument,
+ * the defaults included, with every error in *err. */
 static cJSON *render_args(biz_run *run, biz_ti *ti, int try_number, char **err, int keep_going,
                           char **notes)
 {
     *err = NULL;
     if (notes)
         *notes = NULL;
-    cJSON *out = cJSON_Duplicate(ti->args, 1);
+    cJSON *out = keep_going ? biz_args_full(ti->def->op, ti->args) : cJSON_CreateObject();
     if (!out) {
         *err = strdup("out of memory");
         return NULL;
@@ -463,18 +493,14 @@ static cJSON *render_args(biz_run *run, biz_ti *ti, int try_number, char **err, 
     env.map_index = ti->map_index;
     env.user = &rc;
     render_acc acc = { run, ti, &env, out, NULL, keep_going, &rc, NULL, 0 };
-    biz_op_each_arg(&biz_ops[ti->def->op], render_one, &acc);
+    biz_op_each_templated_arg(&biz_ops[ti->def->op], render_one, &acc);
     /* A mapped instance's values from an XCom are data, not templates
      * (Airflow renders only what the DAG file wrote). */
     const cJSON *raw;
     cJSON_ArrayForEach(raw, ti->map_raw) {
         cJSON *c = cJSON_Duplicate(raw, 1);
-        if (!c)
-            continue;
-        if (cJSON_GetObjectItemCaseSensitive(out, raw->string))
-            cJSON_ReplaceItemInObjectCaseSensitive(out, raw->string, c);
-        else
-            cJSON_AddItemToObject(out, raw->string, c);
+        if (c)
+            set_out(&acc, raw->string, c);
     }
     free(rc.missing);
     if (notes)

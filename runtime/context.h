@@ -20,8 +20,10 @@
  * 0, or -1 when out of memory. */
 int biz_ctx_build(biz_run *run);
 
-/* All of ti's arguments, the templated ones (ops.c flags) rendered for try
- * try_number. NULL on a template error, with *err set to
+/* ti's templated arguments (ops.c flags) rendered for try try_number: an
+ * object of those whose rendering changed them (biz_try_arg reads the
+ * others from ti->args and the table's defaults). NULL on a template
+ * error, with *err set to
  * "task 'x', argument 'json' (file.biz:12:14): template error at offset N:
  * <reason>" and the template text on the next line. */
 cJSON *biz_ctx_render_args(biz_run *run, biz_ti *ti, int try_number, char **err);

@@ -22,7 +22,9 @@ struct biz_http {
     char msg[640];           /* the message of a failed transfer */
     char *resp;              /* growable response buffer */
     size_t resp_len, resp_cap;
-    cJSON *resp_headers;
+    char *location;          /* the last answer's Location header, or NULL:
+                              * the one header a message needs (no operator
+                              * reads the others, so they are not kept) */
     biz_loop *loop;
     biz_http_fn fn;
     void *user;
@@ -46,8 +48,7 @@ biz_http *biz_http_new(const char *method, const char *url)
         return NULL;
     h->method = strdup(method ? method : "GET");
     h->url = strdup(url);
-    h->resp_headers = cJSON_CreateObject();
-    if (!h->method || !h->url || !h->resp_headers) {
+    if (!h->method || !h->url) {
         biz_http_cancel(h);
         return NULL;
     }
@@ -65,20 +66,29 @@ biz_http *biz_http_new(const char *method, const char *url)
 /* Adds a request header (a NULL value sends "Name:" removal to curl). */
 void biz_http_header(biz_http *h, const char *name, const char *value)
 {
-    size_t n = strlen(name) + (value ? strlen(value) : 0) + 4;
-    char *line = malloc(n);
+    /* "Name: value", "Name;" (curl's way to send an empty header) or
+     * "Name:" (no such header), made without printf (a call sends several
+     * headers) in a buffer curl copies. */
+    size_t nl = strlen(name), vl = value ? strlen(value) : 0;
+    char small[512], *line = nl + vl + 3 <= sizeof small ? small : malloc(nl + vl + 3);
     if (!line) {
         h->oom = 1;
         return;
     }
-    if (value && *value)
-        snprintf(line, n, "%s: %s", name, value);
-    else if (value)
-        snprintf(line, n, "%s;", name);  /* curl's way to send an empty header */
-    else
-        snprintf(line, n, "%s:", name);
+    memcpy(line, name, nl);
+    size_t n = nl;
+    if (vl) {
+        line[n++] = ':';
+        line[n++] = ' ';
+        memcpy(line + n, value, vl);
+        n += vl;
+    } else {
+        line[n++] = value ? ';' : ':';
+    }
+    line[n] = 0;
     struct curl_slist *s = curl_slist_append(h->headers, line);
-    free(line);
+    if (line != small)
+        free(line);
     if (!s)
         h->oom = 1;
     else
@@ -389,34 +399,28 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *user)
         /* A new response (after a redirect or a 100): forget the last one's.
          * It is also an answer to what was sent (see on_prereq). */
         h->answered = 1;
-        cJSON_Delete(h->resp_headers);
-        h->resp_headers = cJSON_CreateObject();
+        free(h->location);
+        h->location = NULL;
         h->resp_len = 0;
         if (h->resp)
             h->resp[0] = 0;
         return n;
     }
-    const char *colon = memchr(ptr, ':', n);
-    if (!colon || !h->resp_headers)
+    static const char loc[] = "location:";
+    if (n < sizeof loc - 1 || strncasecmp(ptr, loc, sizeof loc - 1) != 0)
         return n;
-    size_t nl = colon - ptr;
-    const char *v = colon + 1, *end = ptr + n;
+    const char *v = ptr + sizeof loc - 1, *end = ptr + n;
     while (v < end && (*v == ' ' || *v == '\t'))
         v++;
     while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
         end--;
-    char *name = malloc(nl + 1), *value = malloc(end - v + 1);
-    if (name && value) {
-        for (size_t i = 0; i < nl; i++)
-            name[i] = (char)tolower((unsigned char)ptr[i]);
-        name[nl] = 0;
-        memcpy(value, v, end - v);
+    char *value = malloc((size_t)(end - v) + 1);
+    if (value) {
+        memcpy(value, v, (size_t)(end - v));
         value[end - v] = 0;
-        cJSON_DeleteItemFromObjectCaseSensitive(h->resp_headers, name);
-        cJSON_AddStringToObject(h->resp_headers, name, value);
+        free(h->location);
+        h->location = value;
     }
-    free(name);
-    free(value);
     return n;
 }
 
@@ -464,8 +468,7 @@ static void error_message(biz_http *h, CURLcode rc)
     } else if (rc == CURLE_UNSUPPORTED_PROTOCOL || rc == CURLE_URL_MALFORMAT) {
         /* The Location of the last answer, when a redirect was refused
          * (curl 7.88 says "bad/illegal format" for file:// there). */
-        const cJSON *loc = cJSON_GetObjectItemCaseSensitive(h->resp_headers, "location");
-        const char *l = cJSON_IsString(loc) ? loc->valuestring : NULL;
+        const char *l = h->location;
         int web = l && (strncasecmp(l, "http://", 7) == 0 || strncasecmp(l, "https://", 8) == 0 ||
                         !strstr(l, "://"));
         char where[300];
@@ -474,7 +477,7 @@ static void error_message(biz_http *h, CURLcode rc)
             snprintf(buf, len, "redirected to '%s': %s", where,
                      h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc));
         } else if (l) {
-            biz_http_excerpt(where, 200, loc->valuestring, strlen(loc->valuestring));
+            biz_http_excerpt(where, 200, l, strlen(l));
             snprintf(buf, len, "redirected to '%s': only http:// and https:// URLs are "
                      "followed", where);
         } else if (rc == CURLE_UNSUPPORTED_PROTOCOL) {
@@ -491,7 +494,9 @@ static void error_message(biz_http *h, CURLcode rc)
 
 static void free_http(biz_http *h)
 {
-    if (h->easy)
+    if (h->easy && h->loop)
+        biz_loop_easy_put(h->loop, h->easy);
+    else if (h->easy)
         curl_easy_cleanup(h->easy);
     curl_slist_free_all(h->headers);
     free(h->method);
@@ -502,7 +507,7 @@ static void free_http(biz_http *h)
         free(h->userpwd);
     }
     free(h->resp);
-    cJSON_Delete(h->resp_headers);
+    free(h->location);
     free(h);
 }
 
@@ -514,7 +519,6 @@ static void on_done(biz_loop *loop, CURL *easy, CURLcode rc, void *user)
     r.url = h->url;
     r.body = h->resp ? h->resp : "";
     r.body_len = h->resp_len;
-    r.headers = h->resp_headers;
     curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME, &r.seconds);
     if (rc != CURLE_OK) {
         error_message(h, rc);
@@ -538,13 +542,13 @@ void biz_http_prepare(biz_http *h, biz_http_prepare_fn fn, void *user)
 /* Starts the request on the loop; fn runs later. */
 int biz_http_send(biz_http *h, biz_loop *loop, biz_http_fn fn, void *user)
 {
-    h->easy = curl_easy_init();
+    h->loop = loop;
+    h->easy = biz_loop_easy_get(loop);
     if (!h->easy || h->oom) {
         free_http(h);
         return -1;
     }
     CURL *e = h->easy;
-    h->loop = loop;
     h->fn = fn;
     h->user = user;
     curl_easy_setopt(e, CURLOPT_URL, h->url);
@@ -621,35 +625,58 @@ void biz_http_cancel(biz_http *h)
     free_http(h);
 }
 
+static int unreserved(int c)
+{
+    return isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+/* quote_plus of s into out (room for 3 bytes a byte): how many bytes. */
+static size_t quote_plus_into(char *out, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char *o = out;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (unreserved(*p)) {
+            *o++ = (char)*p;
+        } else if (*p == ' ') {
+            *o++ = '+';
+        } else {
+            *o++ = '%';
+            *o++ = hex[*p >> 4];
+            *o++ = hex[*p & 15];
+        }
+    }
+    return (size_t)(o - out);
+}
+
 /* Python's urllib.parse.quote_plus of s, appended to f: unreserved
  * characters stay, a space becomes '+', every other byte %XX. */
 void biz_http_quote_plus(FILE *f, const char *s)
 {
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (isalnum(*p) || *p == '-' || *p == '.' || *p == '_' || *p == '~')
-            fputc(*p, f);
-        else if (*p == ' ')
-            fputc('+', f);
-        else
-            fprintf(f, "%%%02X", *p);
+    char buf[256];
+    size_t n = strlen(s);
+    char *out = 3 * n < sizeof buf ? buf : malloc(3 * n + 1);
+    if (out) {
+        fwrite(out, 1, quote_plus_into(out, s), f);
+        if (out != buf)
+            free(out);
     }
 }
 
 /* Appends "name=value" to url's query, encoded as requests' urlencode. */
 char *biz_http_url_add_query(const char *url, const char *name, const char *value)
 {
-    char *q = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&q, &len);
-    if (!f)
+    if (!value)
+        value = "";
+    /* Once per call (a directory lookup's stage): a plain buffer, not a
+     * stdio stream, whose set-up costs more than the encoding. */
+    char *q = malloc(3 * (strlen(name) + strlen(value)) + 2);
+    if (!q)
         return NULL;
-    biz_http_quote_plus(f, name);
-    fputc('=', f);
-    biz_http_quote_plus(f, value ? value : "");
-    if (fclose(f) != 0) {
-        free(q);
-        return NULL;
-    }
+    size_t n = quote_plus_into(q, name);
+    q[n++] = '=';
+    n += quote_plus_into(q + n, value);
+    q[n] = 0;
     char *out = biz_http_url_add_raw_query(url, q);
     free(q);
     return out;
@@ -673,15 +700,11 @@ static int hexdigit(int c)
          : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
-static int unreserved(int c)
-{
-    return isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
-}
-
-/* urllib3's _encode_invalid_chars: %xx escapes upper-cased, and every
- * byte that is not allowed (extra: the component's own) escaped; a '%' is
- * kept only when every '%' of the component starts an escape. */
-static void encode_invalid(FILE *f, const char *s, size_t n, const char *extra)
+/* urllib3's _encode_invalid_chars into out (room for 3 bytes a byte): %xx
+ * escapes upper-cased, and every byte that is not allowed (extra: the
+ * component's own) escaped; a '%' is kept only when every '%' of the
+ * component starts an escape. Returns how many bytes it wrote. */
+static size_t encode_invalid(char *out, const char *s, size_t n, const char *extra)
 {
     size_t pct = 0, valid = 0;
     for (size_t i = 0; i < n; i++)
@@ -692,32 +715,35 @@ static void encode_invalid(FILE *f, const char *s, size_t n, const char *extra)
         }
     int encoded = pct == valid;
     static const char hex[] = "0123456789ABCDEF";
+    char *o = out;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '%' && encoded) {
-            fputc('%', f);
-            fputc(toupper((unsigned char)s[i + 1]), f);
-            fputc(toupper((unsigned char)s[i + 2]), f);
+            *o++ = '%';
+            *o++ = (char)toupper((unsigned char)s[i + 1]);
+            *o++ = (char)toupper((unsigned char)s[i + 2]);
             i += 2;
         } else if (c < 128 && (unreserved(c) || (c && strchr("!$&'()*+,;=:@/", c)) || (c && extra && strchr(extra, c)))) {
-            fputc(c, f);
+            *o++ = (char)c;
         } else {
-            fputc('%', f);
-            fputc(hex[c >> 4], f);
-            fputc(hex[c & 15], f);
+            *o++ = '%';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
         }
     }
+    return (size_t)(o - out);
 }
 
-/* urllib3's _remove_path_dot_segments: '.' segments dropped, '..' ones
- * drop the segment before (RFC 3986, 5.2.4). */
-static void remove_dot_segments(FILE *f, const char *path, size_t n)
+/* urllib3's _remove_path_dot_segments into out (room for n + 2 bytes):
+ * '.' segments dropped, '..' ones drop the segment before (RFC 3986,
+ * 5.2.4). Returns how many bytes it wrote, or -1 when out of memory. */
+static long remove_dot_segments(char *out, const char *path, size_t n)
 {
-    /* the kept segments, as (start, length) pairs */
-    size_t cap = 8, k = 0;
-    size_t (*seg)[2] = malloc(sizeof *seg * cap);
-    if (!seg)
-        return;
+    /* the kept segments, as (start, length) pairs: on the stack for the
+     * usual path, on the heap past that */
+    size_t local[32][2];
+    size_t cap = 32, k = 0;
+    size_t (*seg)[2] = local;
     for (size_t i = 0; i <= n;) {
         size_t j = i;
         while (j < n && path[j] != '/')
@@ -730,12 +756,17 @@ static void remove_dot_segments(FILE *f, const char *path, size_t n)
                 k--;
         } else {
             if (k == cap) {
-                void *g = realloc(seg, sizeof *seg * (cap *= 2));
+                void *g = malloc(sizeof *seg * cap * 2);
                 if (!g) {
-                    free(seg);
-                    return;
+                    if (seg != local)
+                        free(seg);
+                    return -1;
                 }
+                memcpy(g, seg, sizeof *seg * cap);
+                if (seg != local)
+                    free(seg);
                 seg = g;
+                cap *= 2;
             }
             seg[k][0] = i;
             seg[k++][1] = len;
@@ -744,16 +775,20 @@ static void remove_dot_segments(FILE *f, const char *path, size_t n)
     }
     int lead = n && path[0] == '/' && (!k || seg[0][1]);
     int trail = (n >= 2 && !memcmp(path + n - 2, "/.", 2)) || (n >= 3 && !memcmp(path + n - 3, "/..", 3));
+    char *o = out;
     if (lead)
-        fputc('/', f);
+        *o++ = '/';
     for (size_t i = 0; i < k; i++) {
         if (i)
-            fputc('/', f);
-        fwrite(path + seg[i][0], 1, seg[i][1], f);
+            *o++ = '/';
+        memcpy(o, path + seg[i][0], seg[i][1]);
+        o += seg[i][1];
     }
     if (trail)
-        fputc('/', f);
-    free(seg);
+        *o++ = '/';
+    if (seg != local)
+        free(seg);
+    return (long)(o - out);
 }
 
 char *biz_http_normalize_url(const char *url)
@@ -773,36 +808,30 @@ char *biz_http_normalize_url(const char *url)
     const char *query = rest[plen] == '?' ? rest + plen + 1 : NULL;
     size_t qlen = query ? strcspn(query, "#") : 0;
     const char *hash = strchr(rest + plen, '#');
-    char *out = NULL, *dots = NULL;
-    size_t len = 0, dlen = 0;
-    FILE *f = open_memstream(&out, &len), *d = open_memstream(&dots, &dlen);
-    if (!f || !d) {
-        if (f)
-            fclose(f);
-        if (d)
-            fclose(d);
+    /* Once per call: plain buffers (an escape is 3 bytes a byte at most,
+     * removing dot segments never lengthens the path by more than a
+     * slash), not stdio streams, whose set-up alone cost more than the
+     * rest of a request's preparation. */
+    char *out = malloc(3 * strlen(url) + 8), *dots = malloc(plen + 2);
+    long dlen = out && dots ? remove_dot_segments(dots, rest, plen) : -1;
+    if (dlen < 0) {
         free(out);
         free(dots);
         return NULL;
     }
-    fwrite(url, 1, (size_t)(rest - url), f);
-    remove_dot_segments(d, rest, plen);
-    int ok = fclose(d) == 0;
-    if (ok)
-        encode_invalid(f, dots, dlen, NULL);
+    size_t head = (size_t)(rest - url), o = head;
+    memcpy(out, url, head);
+    o += encode_invalid(out + o, dots, (size_t)dlen, NULL);
     free(dots);
     if (query) {
-        fputc('?', f);
-        encode_invalid(f, query, qlen, "?");
+        out[o++] = '?';
+        o += encode_invalid(out + o, query, qlen, "?");
     }
     if (hash) {
-        fputc('#', f);
-        encode_invalid(f, hash + 1, strlen(hash + 1), "?");
+        out[o++] = '#';
+        o += encode_invalid(out + o, hash + 1, strlen(hash + 1), "?");
     }
-    if (fclose(f) != 0 || !ok) {
-        free(out);
-        return NULL;
-    }
+    out[o] = 0;
     return out;
 }
 

@@ -2,7 +2,8 @@
  *
  * Build a request (biz_http_new, then headers, body, timeout), start it
  * with biz_http_send; the callback runs once, from the loop, with the
- * status, response headers and body, or a transport error.
+ * status and body (of the headers, only what a message needs is kept),
+ * or a transport error.
  *
  * Ownership: the request owns copies of everything given to it. After
  * biz_http_send the loop owns it: it is freed right after the callback
@@ -25,7 +26,6 @@ typedef struct biz_http_result {
     const char *error;    /* transport error (curl's message), or NULL */
     const char *body;     /* NUL-terminated; may hold NULs before body_len */
     size_t body_len;
-    const cJSON *headers; /* object: lower-cased name -> value (last one wins) */
     const char *url;      /* the URL asked for */
     double seconds;       /* total time */
     int may_have_reached; /* error only: the request may have reached the server */

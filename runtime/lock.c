@@ -82,9 +82,15 @@ int biz_lock_acquire(const char *dag_dir, double wait_s, long *holder, char *err
      * file is written in place under the lock: a run that cannot write it
      * could not write its record either, so it does not start (-3). */
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    /* Always as long (the pid, spaces, a newline), so that it overwrites
+     * the last holder's whole without a truncation, and the mode set only
+     * when it is not 0600 already: each is a change of the file's inode,
+     * which can wait for the file system's journal. */
     char pid[32];
-    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-    if (fd < 0 || fchmod(fd, 0600) < 0 || ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
+    int n = snprintf(pid, sizeof pid, "%-20ld\n", (long)getpid());
+    struct stat sb;
+    if (fd < 0 || fstat(fd, &sb) < 0 || ((sb.st_mode & 0777) != 0600 && fchmod(fd, 0600) < 0) ||
+        (sb.st_size > n && ftruncate(fd, n) < 0) || pwrite(fd, pid, (size_t)n, 0) != n) {
         int e = errno;
         if (e == 0)
             e = EIO;   /* a short pwrite sets none */

@@ -285,6 +285,108 @@ static void now_iso(char *buf, size_t len)
     buf[n + 5] = 0;
 }
 
+/* Appends the decimal digits of v at o; returns the end. */
+static char *put_uint(char *o, unsigned long long v)
+{
+    char d[24];
+    int i = sizeof d;
+    do {
+        d[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    memcpy(o, d + i, sizeof d - (size_t)i);
+    return o + (sizeof d - (size_t)i);
+}
+
+/* printf's subset most lines use (%s %d %i %u %ld %lu %lld %llu %zu %c %%
+ * and %.Nf, N <= 6), formatted into buf without stdio, whose set-up cost
+ * more than the rest of a log line. -1 for anything else, or when it does
+ * not fit: the caller uses vsnprintf (ap is then spent: give a copy). */
+static int format_fast(char *buf, size_t len, const char *fmt, va_list ap)
+{
+    char *o = buf, *end = buf + len;
+    for (const char *f = fmt; *f; f++) {
+        if (end - o < 48)   /* room for any one number, and the NUL */
+            return -1;
+        if (*f != '%') {
+            *o++ = *f;
+            continue;
+        }
+        f++;
+        int lng = 0, prec = -1;
+        if (*f == '.' && f[1] >= '0' && f[1] <= '6' && f[2] == 'f') {
+            prec = f[1] - '0';
+            f += 2;
+        }
+        while (*f == 'l' && lng < 2) {
+            lng++;
+            f++;
+        }
+        if (*f == 'z' && !lng) {
+            lng = 3;
+            f++;
+        }
+        switch (*f) {
+        case '%':
+            *o++ = '%';
+            break;
+        case 'c':
+            if (lng)
+                return -1;
+            *o++ = (char)va_arg(ap, int);
+            break;
+        case 's': {
+            if (lng)
+                return -1;
+            const char *a = va_arg(ap, const char *);
+            size_t n = strlen(a ? a : "(null)");
+            if (n + 48 > (size_t)(end - o))
+                return -1;
+            memcpy(o, a ? a : "(null)", n);
+            o += n;
+            break;
+        }
+        case 'd':
+        case 'i': {
+            long long v = lng == 0 ? va_arg(ap, int) : lng == 1 ? va_arg(ap, long)
+                        : lng == 2 ? va_arg(ap, long long) : (long long)va_arg(ap, size_t);
+            if (v < 0)
+                *o++ = '-';
+            o = put_uint(o, v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v);
+            break;
+        }
+        case 'u':
+            o = put_uint(o, lng == 0 ? va_arg(ap, unsigned) : lng == 1 ? va_arg(ap, unsigned long)
+                          : lng == 2 ? va_arg(ap, unsigned long long) : va_arg(ap, size_t));
+            break;
+        case 'f': {
+            double v = va_arg(ap, double);
+            if (prec < 0 || lng || !(v > -1e12 && v < 1e12))
+                return -1;   /* %f without a precision, NaN, huge: printf */
+            static const double scale[] = { 1, 10, 100, 1e3, 1e4, 1e5, 1e6 };
+            double a = v < 0 ? -v : v;
+            unsigned long long units = (unsigned long long)(a * scale[prec] + 0.5);
+            unsigned long long ip = units / (unsigned long long)scale[prec];
+            unsigned long long fp = units % (unsigned long long)scale[prec];
+            if (v < 0 && units)
+                *o++ = '-';
+            o = put_uint(o, ip);
+            if (prec) {
+                *o++ = '.';
+                for (int i = prec - 1; i >= 0; i--, fp /= 10)
+                    o[i] = (char)('0' + fp % 10);
+                o += prec;
+            }
+            break;
+        }
+        default:
+            return -1;
+        }
+    }
+    *o = 0;
+    return (int)(o - buf);
+}
+
 static void vlog(biz_log_level level, const char *event, const char *task,
                  int try, const char *fmt, va_list ap)
 {
@@ -296,28 +398,44 @@ static void vlog(biz_log_level level, const char *event, const char *task,
     int to_sink = L.sink != NULL;
     if ((int)level > L.verbosity + 2 && !to_sink)   /* quiet: errors; normal: info */
         return;
-    char *raw = NULL;
-    if (vasprintf(&raw, fmt, ap) < 0)
+    /* Formatted on the stack (a run logs several lines a task); a longer
+     * message takes the heap. Copied again only when a secret is in it. */
+    char small[512], *raw = small;
+    va_list again, fast;
+    va_copy(again, ap);
+    va_copy(fast, ap);
+    int len = format_fast(small, sizeof small, fmt, fast);
+    va_end(fast);
+    if (len < 0) {
+        len = vsnprintf(small, sizeof small, fmt, ap);
+        if (len >= (int)sizeof small && vasprintf(&raw, fmt, again) < 0)
+            len = -1;
+    }
+    va_end(again);
+    if (len < 0)
         return;
-    char *msg = biz_log_redact(raw);
-    free(raw);
-    if (!msg)
-        return;
+    char *msg = raw;
+    if (biz_log_has_secret(raw)) {
+        msg = biz_log_redact(raw);
+        if (raw != small)
+            free(raw);
+        raw = NULL;
+        if (!msg)
+            return;
+    }
     /* Escaped after the redaction (a secret is matched as it was given),
      * before anything is written: the console's text, the JSON line and
      * the run's log file (the sink). Messages about data stay as they
      * are in the record; only what is shown is escaped. */
     char *text = msg, *json = msg;
     if (biz_log_needs_escape(msg, BIZ_ESC_TEXT) && !(text = biz_log_escape(msg, BIZ_ESC_TEXT))) {
-        free(msg);
-        return;
+        text = msg;
+        goto out;
     }
     if (L.format == BIZ_LOG_JSON && biz_log_needs_escape(msg, BIZ_ESC_JSON) &&
         !(json = biz_log_escape(msg, BIZ_ESC_JSON))) {
-        if (text != msg)
-            free(text);
-        free(msg);
-        return;
+        json = msg;
+        goto out;
     }
     char ts[40];
     now_iso(ts, sizeof ts);
@@ -357,7 +475,15 @@ out:
         free(text);
     if (json != msg)
         free(json);
-    free(msg);
+    if (msg != small)
+        free(msg);
+}
+
+/* biz_log_event with a va_list. */
+void biz_log_vevent(biz_log_level level, const char *event, const char *task, int try,
+                    const char *fmt, va_list ap)
+{
+    vlog(level, event, task, try, fmt, ap);
 }
 
 /* Logs one line about the run or a task's event. */

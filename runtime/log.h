@@ -7,6 +7,7 @@
 #ifndef BIZ_LOG_H
 #define BIZ_LOG_H
 
+#include <stdarg.h>
 #include <stdio.h>
 
 typedef enum biz_log_level {
@@ -58,6 +59,10 @@ char *biz_log_escape(const char *s, int mode);
 void biz_log_event(biz_log_level level, const char *event, const char *task,
                    int try, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+/* The same with a va_list. */
+void biz_log_vevent(biz_log_level level, const char *event, const char *task, int try,
+                    const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
 /* Shorthand for a plain message. */
 void biz_log(biz_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -65,6 +65,8 @@ struct biz_loop {
     int nsocks;
     xfer *xfers;
     int nxfer;
+    CURL **spare;        /* reset easy handles for new transfers */
+    int nspare;
     int stop;
     int failed;          /* a curl multi call failed */
     biz_io_fn before_io;
@@ -126,6 +128,9 @@ void biz_loop_free(biz_loop *l)
         free(x);
     }
     curl_multi_cleanup(l->multi);
+    for (int i = 0; i < l->nspare; i++)
+        curl_easy_cleanup(l->spare[i]);
+    free(l->spare);
     free(l->socks);
     close(l->ep);
     free(l);
@@ -437,6 +442,38 @@ int biz_loop_easy_add(biz_loop *l, CURL *easy, biz_easy_fn fn, void *user)
     l->xfers = x;
     l->nxfer++;
     return 0;
+}
+
+/* How many reset handles a loop keeps: as many as transfers a run keeps
+ * in flight at most (max_active_tasks is rarely above this). */
+#define SPARE_MAX 256
+
+CURL *biz_loop_easy_get(biz_loop *l)
+{
+    if (l->nspare > 0)
+        return l->spare[--l->nspare];
+    return curl_easy_init();
+}
+
+void biz_loop_easy_put(biz_loop *l, CURL *easy)
+{
+    if (!easy)
+        return;
+    if (l->nspare == SPARE_MAX) {
+        curl_easy_cleanup(easy);
+        return;
+    }
+    if (!l->spare) {
+        l->spare = malloc(SPARE_MAX * sizeof *l->spare);
+        if (!l->spare) {
+            curl_easy_cleanup(easy);
+            return;
+        }
+    }
+    /* Every option back to its default (callbacks, buffers, credentials,
+     * PRIVATE): nothing of one call reaches the next. */
+    curl_easy_reset(easy);
+    l->spare[l->nspare++] = easy;
 }
 
 /* Unlinks the record of easy and returns it (NULL when unknown). */

@@ -61,6 +61,15 @@ int biz_loop_easy_add(biz_loop *loop, CURL *easy, biz_easy_fn fn, void *user);
 /* Aborts a transfer without calling its callback. */
 void biz_loop_easy_remove(biz_loop *loop, CURL *easy);
 
+/* An easy handle for a new transfer: one a finished transfer gave back
+ * (reset to libcurl's defaults), else a new one; NULL when out of memory.
+ * Reused, a handle skips libcurl's allocation and set-up of a fresh one
+ * (about a tenth of what a call cost libcurl). */
+CURL *biz_loop_easy_get(biz_loop *loop);
+/* Gives back an easy handle the loop no longer runs: reset and kept for
+ * biz_loop_easy_get, or cleaned up when enough are kept. NULL: nothing. */
+void biz_loop_easy_put(biz_loop *loop, CURL *easy);
+
 /* The before-I/O hook: called before the loop lets curl act (which may send
  * a request) and before it waits, so that what the run decided is written
  * before anything outside the process can see a consequence of it (the

@@ -28,7 +28,10 @@ typedef struct biz_try {
     biz_ti *ti;
     const char *task_id;
     int number;             /* 1 for the first try */
-    cJSON *args;            /* every argument, templated ones rendered */
+    cJSON *args;            /* the templated arguments that rendered to a
+                             * new value; read every argument through
+                             * biz_try_arg*, which falls back on the task's
+                             * own (ti->args) and the table's defaults */
     char job_id[40];        /* unique per try (asynchronous calls' S3 key) */
     void *op;               /* the operator's own state */
     uint64_t timeout_timer; /* execution_timeout, or 0 */
@@ -63,13 +66,16 @@ typedef enum biz_outcome {
 void biz_try_done(biz_try *t, biz_outcome out, int final, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* Arguments (rendered) by id, with the defaults of the operator table as
- * the try's operator takes them: biz_args_get, _str, _bool and _num of
- * args.h on t->args. */
+/* Arguments by id: rendered (t->args), else the task's own (ti->args),
+ * else the defaults of the operator table as the try's operator takes
+ * them: biz_args_get, _str, _bool and _num of args.h. */
 const cJSON *biz_try_arg(const biz_try *t, biz_arg_id id);
 const char *biz_try_arg_str(const biz_try *t, biz_arg_id id);
 int biz_try_arg_bool(const biz_try *t, biz_arg_id id);
 double biz_try_arg_num(const biz_try *t, biz_arg_id id);
+/* A copy of an argument of the try, taken out of the rendered ones when it
+ * is there (no copy of a large rendered value); NULL when None. */
+cJSON *biz_try_arg_take(biz_try *t, biz_arg_id id);
 
 /* Pushes an XCom of this task (value consumed). */
 void biz_try_xcom_push(biz_try *t, const char *key, cJSON *value);

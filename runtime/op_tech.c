@@ -156,47 +156,63 @@ static char *add_query(char *url, const cJSON *qp)
     return url;
 }
 
-/* Header list with case-insensitive replacement, in order of first set. */
+/* Header list with case-insensitive replacement, in order of first set.
+ * Names and values are borrowed (literals, the try's arguments, buffers
+ * of call(): all outlive the list), a value given as owned is freed with
+ * the list: no copies of what a call sends anyway. */
 typedef struct hdrs {
-    char *name[64];
-    char *value[64];
+    const char *name[64];
+    const char *value[64];
+    char *owned[64];
     int n;
 } hdrs;
 
-static void hdr_set(hdrs *h, const char *name, const char *value)
+static void hdr_set(hdrs *h, const char *name, const char *value, char *owned)
 {
     for (int i = 0; i < h->n; i++)
         if (strcasecmp(h->name[i], name) == 0) {
-            free(h->value[i]);
-            h->value[i] = strdup(value);
+            free(h->owned[i]);
+            h->value[i] = value;
+            h->owned[i] = owned;
             return;
         }
     if (h->n < 64) {
-        h->name[h->n] = strdup(name);
-        h->value[h->n++] = strdup(value);
+        h->name[h->n] = name;
+        h->value[h->n] = value;
+        h->owned[h->n++] = owned;
+    } else {
+        free(owned);
     }
 }
 
 static void hdr_free(hdrs *h)
 {
-    for (int i = 0; i < h->n; i++) {
-        free(h->name[i]);
-        free(h->value[i]);
-    }
+    for (int i = 0; i < h->n; i++)
+        free(h->owned[i]);
 }
 
-/* x-amzn-trace-id: Root=1-<hex start seconds>-<hex of "cws" + run number>. */
-static void trace_id(const biz_run *run, char *buf, size_t len)
+/* x-amzn-trace-id: Root=1-<hex start seconds>-<hex of "cws" + run number>,
+ * the same for every call of a run: made once per run. */
+static const char *trace_id(const biz_run *run)
 {
+    static char buf[96];
+    static double made_start = -1;
+    static int made_number = -1;
+    if (made_start == run->start_wall && made_number == run->run_number)
+        return buf;
     char ascii[32];
     snprintf(ascii, sizeof ascii, "cws%09d", run->run_number);
     static const char hex[] = "0123456789abcdef";
+    size_t len = sizeof buf;
     int n = snprintf(buf, len, "Root=1-%lx-", (unsigned long)run->start_wall);
     for (const char *p = ascii; *p && (size_t)n + 3 < len; p++) {
         buf[n++] = hex[(unsigned char)*p >> 4];
         buf[n++] = hex[(unsigned char)*p & 15];
     }
     buf[n < (int)len ? n : (int)len - 1] = 0;
+    made_start = run->start_wall;
+    made_number = run->run_number;
+    return buf;
 }
 
 /* The S3 key of an asynchronous call's result: s3/<dag_id>/<task_id>/<job>. */
@@ -339,8 +355,8 @@ static int call(biz_tech_call *s, const char *base, const char *token)
 
     hdrs hd = { .n = 0 };
     const char *accept = biz_try_arg_str(t, BIZ_ARG_accept);
-    hdr_set(&hd, "Content-Type", "application/json");
-    hdr_set(&hd, "Accept", accept);
+    hdr_set(&hd, "Content-Type", "application/json", NULL);
+    hdr_set(&hd, "Accept", accept, NULL);
     const cJSON *uh = biz_try_arg(t, BIZ_ARG_headers), *kv;
     if (cJSON_IsObject(uh))
         cJSON_ArrayForEach(kv, uh) {
@@ -349,20 +365,16 @@ static int call(biz_tech_call *s, const char *base, const char *token)
             if (v && biz_log_sensitive_name(kv->string))
                 biz_log_secret(v);
             if (v)
-                hdr_set(&hd, kv->string, v);
-            free(v);
+                hdr_set(&hd, kv->string, v, v);
         }
     if (!biz_try_arg_bool(t, BIZ_ARG_no_auth) && token)
-        hdr_set(&hd, "Authorization", token);
-    char trace[96];
-    trace_id(t->run, trace, sizeof trace);
-    hdr_set(&hd, "x-amzn-trace-id", trace);
+        hdr_set(&hd, "Authorization", token, NULL);
+    hdr_set(&hd, "x-amzn-trace-id", trace_id(t->run), NULL);
     if (biz_try_arg_bool(t, BIZ_ARG_asynchronous)) {
         char *key = async_key(t);
-        hdr_set(&hd, "InvocationType", "Event");
-        hdr_set(&hd, "X-CWS-S3Bucket", ASYNC_BUCKET);
-        hdr_set(&hd, "X-CWS-S3Key", key ? key : "");
-        free(key);
+        hdr_set(&hd, "InvocationType", "Event", NULL);
+        hdr_set(&hd, "X-CWS-S3Bucket", ASYNC_BUCKET, NULL);
+        hdr_set(&hd, "X-CWS-S3Key", key ? key : "", key);
     }
     for (int i = 0; i < hd.n; i++)
         biz_http_header(h, hd.name[i], hd.value[i]);
@@ -406,6 +418,7 @@ static void on_call(const biz_http_result *r, void *user)
 static int push_response(biz_try *t, const biz_tech_call *s, const biz_http_result *r)
 {
     int async = biz_try_arg_bool(t, BIZ_ARG_asynchronous);
+    int json_result = biz_try_arg_bool(t, BIZ_ARG_json_result);
     char *text = NULL;
     size_t text_len = 0;
     if (!async) {
@@ -427,7 +440,7 @@ static int push_response(biz_try *t, const biz_tech_call *s, const biz_http_resu
          * tree (JSON is an array or an object when it is that big). */
         size_t lead = strspn(text, " \t\r\n");
         long long values;
-        if (biz_try_arg_bool(t, BIZ_ARG_json_result) && s->lim.max_json_values > 0 &&
+        if (json_result && s->lim.max_json_values > 0 &&
             (text[lead] == '[' || text[lead] == '{') &&
             (values = biz_http_json_values(text, text_len)) > s->lim.max_json_values) {
             biz_try_done(t, BIZ_OUT_FAILED, 0, "the JSON answer of %s holds about %lld values, "
@@ -438,7 +451,7 @@ static int push_response(biz_try *t, const biz_tech_call *s, const biz_http_resu
         }
     }
     biz_try_xcom_push(t, "cws_name", cJSON_CreateString(s->name));
-    if (biz_try_arg_bool(t, BIZ_ARG_asynchronous)) {
+    if (async) {
         char *key = async_key(t);
         biz_try_xcom_push(t, "bucket", cJSON_CreateString(ASYNC_BUCKET));
         biz_try_xcom_push(t, "key", cJSON_CreateString(key ? key : ""));
@@ -447,7 +460,7 @@ static int push_response(biz_try *t, const biz_tech_call *s, const biz_http_resu
     }
     biz_try_xcom_push(t, "status_code", cJSON_CreateNumber((double)r->status));
     cJSON *rv = NULL;
-    if (biz_try_arg_bool(t, BIZ_ARG_json_result)) {
+    if (json_result) {
         if (text_len == 0)
             rv = cJSON_CreateObject();
         else {

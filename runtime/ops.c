@@ -62,6 +62,9 @@ const biz_arg_spec *biz_op_arg(const biz_op_spec *op, const char *name)
  * and reads them by id. */
 static const biz_arg_spec **effective[BIZ_OP__COUNT];
 static int neffective[BIZ_OP__COUNT];
+/* Of those, the templated ones (a try renders only these). */
+static const biz_arg_spec **templated[BIZ_OP__COUNT];
+static int ntemplated[BIZ_OP__COUNT];
 static const biz_arg_spec *none_ok[BIZ_OP__COUNT][4];  /* its NONE_OK arguments */
 static const biz_arg_spec *by_id[BIZ_OP__COUNT][BIZ_ARG__COUNT];
 static char by_id_built[BIZ_OP__COUNT];
@@ -85,13 +88,20 @@ static void build_effective(int k)
         for (const biz_arg_spec *a = *set; a->name; a++)
             n++;
     const biz_arg_spec **v = malloc((size_t)(n ? n : 1) * sizeof *v);
-    if (!v)
+    const biz_arg_spec **tv = malloc((size_t)(n ? n : 1) * sizeof *tv);
+    if (!v || !tv) {
+        free(v);
+        free(tv);
         return;
+    }
     n = 0;
+    int nt = 0;
     for (const biz_arg_spec *const *set = op->argsets; *set; set++)
         for (const biz_arg_spec *a = *set; a->name; a++)
             if (by_id[k][a->id] == a) {  /* skip overridden ones */
                 v[n++] = a;
+                if (a->flags & BIZ_A_TEMPLATED)
+                    tv[nt++] = a;
                 for (int j = 0; j < 4; j++)
                     if ((a->flags & BIZ_A_NONE_OK) && !none_ok[k][j]) {
                         none_ok[k][j] = a;
@@ -100,6 +110,8 @@ static void build_effective(int k)
             }
     effective[k] = v;
     neffective[k] = n;
+    templated[k] = tv;
+    ntemplated[k] = nt;
 }
 
 const biz_arg_spec *biz_op_arg_id(const biz_op_spec *op, biz_arg_id id)
@@ -175,21 +187,38 @@ int biz_op_none_ok(const biz_op_spec *op, const char *name)
     return 0;
 }
 
-void biz_op_each_arg(const biz_op_spec *op,
+/* Calls fn for op's arguments without the overridden ones, those with all
+ * of flags set (0: all), from the lists built once. */
+static void each_arg(const biz_op_spec *op, int flags,
                      void (*fn)(const biz_arg_spec *arg, void *user), void *user)
 {
     int k = (int)(op - biz_ops);
     if (k >= 0 && k < BIZ_OP__COUNT && !effective[k])
         build_effective(k);
-    if (k < 0 || k >= BIZ_OP__COUNT || !effective[k]) {
+    const biz_arg_spec **list = k < 0 || k >= BIZ_OP__COUNT ? NULL
+                              : flags == BIZ_A_TEMPLATED ? templated[k] : effective[k];
+    if (!list || (flags && flags != BIZ_A_TEMPLATED)) {
         for (const biz_arg_spec *const *set = op->argsets; *set; set++)
             for (const biz_arg_spec *a = *set; a->name; a++)
-                if (biz_op_arg(op, a->name) == a)
+                if ((a->flags & flags) == flags && biz_op_arg(op, a->name) == a)
                     fn(a, user);
         return;
     }
-    for (int i = 0; i < neffective[k]; i++)
-        fn(effective[k][i], user);
+    int n = flags == BIZ_A_TEMPLATED ? ntemplated[k] : neffective[k];
+    for (int i = 0; i < n; i++)
+        fn(list[i], user);
+}
+
+void biz_op_each_arg(const biz_op_spec *op,
+                     void (*fn)(const biz_arg_spec *arg, void *user), void *user)
+{
+    each_arg(op, 0, fn, user);
+}
+
+void biz_op_each_templated_arg(const biz_op_spec *op,
+                               void (*fn)(const biz_arg_spec *arg, void *user), void *user)
+{
+    each_arg(op, BIZ_A_TEMPLATED, fn, user);
 }
 
 /* Each type as a user reads it (messages) and as a tool does (the JSON of

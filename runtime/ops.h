@@ -124,6 +124,10 @@ int biz_op_none_ok(const biz_op_spec *op, const char *name);
  * once, as its overriding set has it). */
 void biz_op_each_arg(const biz_op_spec *op,
                      void (*fn)(const biz_arg_spec *arg, void *user), void *user);
+/* The same for its templated arguments only (BIZ_A_TEMPLATED): what a try
+ * renders, a handful of an operator's seventy. */
+void biz_op_each_templated_arg(const biz_op_spec *op,
+                               void (*fn)(const biz_arg_spec *arg, void *user), void *user);
 /* The argument type as a user reads it ("a string", "a timedelta", ...). */
 const char *biz_arg_type_name(biz_arg_type t);
 /* The argument type as a tool reads it ("str", "timedelta", ...). */

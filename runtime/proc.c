@@ -422,8 +422,11 @@ int biz_proc_registry_open(const char *dir, long grace_ms, char *err, size_t err
     /* A state directory that cannot be written is the record's failure to
      * report (state.c decides whether the run starts); without a registry
      * the guard still stops our commands when we die. */
-    DIR *d = NULL;
-    if ((mkdir(dir, 0700) < 0 && errno != EEXIST) || !(d = opendir(dir))) {
+    /* Opened first: it exists at every run but the first. */
+    DIR *d = opendir(dir);
+    if (!d && errno == ENOENT && mkdir(dir, 0700) == 0)
+        d = opendir(dir);
+    if (!d) {
         biz_log(BIZ_LOG_WARN, "cannot use %s (%s): Bash commands left running by an executable"
                 " killed together with its guard will not be found", dir, strerror(errno));
         return 0;

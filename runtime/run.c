@@ -267,7 +267,9 @@ static int init_ti(biz_run *run, int i, char *err, size_t errlen)
     ti->run = run;
     ti->def = d;
     ti->index = i;
-    ti->args = cJSON_Parse(d->args_json ? d->args_json : "{}");
+    /* Without the values that are the table's defaults (args.h): each
+     * lookup and each try's arguments are then a few entries, not twenty. */
+    ti->args = biz_args_parse(d->op, d->args_json);
     ti->xcom = cJSON_CreateObject();
     if (!cJSON_IsObject(ti->args) || !ti->xcom) {
         snprintf(err, errlen, "task '%s': malformed args_json", d->task_id);

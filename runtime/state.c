@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include "state.h"
 #include "map.h"
+#include "syncer.h"
 #include "log.h"
 #include "schedule.h"
 #include "base64.h"
@@ -80,31 +81,53 @@ too_long:
     return -1;
 }
 
-/* mkdir -p, 0700 for each directory made (chmod: umask-independent). */
+/* Whether the umask takes bits of mode (0700): then what is made is
+ * chmod'ed to it. Asked only when something was made (rarely): reading
+ * the umask means setting it twice. */
+static int umask_strips(mode_t mode)
+{
+    mode_t u = umask(0);
+    umask(u);
+    return (u & mode) != 0;
+}
+
+/* mkdir of path, its missing parents first; 0 or -1 (errno). */
+static int mkdirs_at(char *path)
+{
+    if (mkdir(path, 0700) == 0)
+        return umask_strips(0700) ? chmod(path, 0700) : 0;
+    if (errno != ENOENT)
+        return -1;
+    char *slash = strrchr(path, '/');
+    if (!slash || slash == path)
+        return -1;
+    *slash = 0;
+    int rc = mkdirs_at(path);
+    *slash = '/';
+    if (rc < 0 && errno != EEXIST)
+        return -1;
+    if (mkdir(path, 0700) == 0)
+        return umask_strips(0700) ? chmod(path, 0700) : 0;
+    return -1;
+}
+
+/* mkdir -p, 0700 for each directory made (chmod: umask-independent). The
+ * directory itself first: at every run but the first it exists, and
+ * walking the path from the root costs a system call per component. */
 int biz_state_mkdirs(const char *path)
 {
     char *p = strdup(path);
     if (!p)
         return -1;
-    for (char *s = p + 1;; s++) {
-        if (*s == '/' || *s == 0) {
-            char c = *s;
-            *s = 0;
-            if (mkdir(p, 0700) == 0) {
-                if (chmod(p, 0700) < 0) {
-                    free(p);
-                    return -1;
-                }
-            } else if (errno != EEXIST) {
-                free(p);
-                return -1;
-            }
-            *s = c;
-            if (!c)
-                break;
-        }
-    }
+    size_t n = strlen(p);
+    while (n > 1 && p[n - 1] == '/')
+        p[--n] = 0;
+    int rc = mkdirs_at(p);
     free(p);
+    if (rc == 0)
+        return 0;
+    if (errno != EEXIST)
+        return -1;
     struct stat sb;
     if (stat(path, &sb) < 0)
         return -1;
@@ -115,7 +138,6 @@ int biz_state_mkdirs(const char *path)
     return 0;
 }
 
-/* True when s can name a record file. */
 int biz_state_run_id_ok(const char *s)
 {
     if (!s || !*s || s[0] == '.' || strlen(s) > 200)
@@ -133,13 +155,15 @@ static biz_store *store_new(const char *root, const char *dag_id)
         return NULL;
     st->runs_fd = -1;
     st->journal_fd = -1;
+    st->base_fd = -1;
     st->log_fd = -1;
     st->jbuf = calloc(1, sizeof *st->jbuf);
+    st->log_json = calloc(1, sizeof *st->log_json);
     st->root = strdup(root);
     st->dag_dir = join(root, dag_id);
     st->runs_dir = st->dag_dir ? join(st->dag_dir, "runs") : NULL;
     st->logs_dir = st->dag_dir ? join(st->dag_dir, "logs") : NULL;
-    if (!st->root || !st->runs_dir || !st->logs_dir || !st->jbuf) {
+    if (!st->root || !st->runs_dir || !st->logs_dir || !st->jbuf || !st->log_json) {
         biz_store_close(st);
         return NULL;
     }
@@ -201,6 +225,9 @@ void biz_store_close(biz_store *st)
     if (st->jbuf)
         free(st->jbuf->p);
     free(st->jbuf);
+    if (st->log_json)
+        free(st->log_json->p);
+    free(st->log_json);
     free(st);
 }
 
@@ -243,10 +270,13 @@ static int write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
-/* Writes dir/name atomically, mode 0600. */
-int biz_state_write_atomic(const char *dir, int dirfd, const char *name, const char *text,
-                           int durable)
+/* biz_state_write_atomic; with keep (not NULL), the new file stays open
+ * (read-write) in *keep for a later sync, else -1. */
+static int write_atomic(const char *dir, int dirfd, const char *name, const char *text,
+                        int durable, int *keep)
 {
+    if (keep)
+        *keep = -1;
     char *tmp = NULL, *dst = NULL;
     if (asprintf(&tmp, "%s/" TEMP_PREFIX "%ld-%s", dir, (long)getpid(), name) < 0)
         return -1;
@@ -262,7 +292,9 @@ int biz_state_write_atomic(const char *dir, int dirfd, const char *name, const c
             (!durable || fsync(fd) == 0))
             rc = 0;
         saved = errno;
-        if (close(fd) < 0 && rc == 0) {
+        if (rc == 0 && keep) {
+            *keep = fd;
+        } else if (close(fd) < 0 && rc == 0) {
             rc = -1;
             saved = errno;
         }
@@ -270,10 +302,15 @@ int biz_state_write_atomic(const char *dir, int dirfd, const char *name, const c
             rc = -1;
             saved = errno;
         }
-        if (rc < 0)
+        if (rc < 0) {
             unlink(tmp);
-        else if (durable && dirfd >= 0)
+            if (keep && *keep >= 0) {
+                close(*keep);
+                *keep = -1;
+            }
+        } else if (durable && dirfd >= 0) {
             fsync(dirfd);   /* the rename itself survives a crash */
+        }
     } else {
         saved = errno;
     }
@@ -281,6 +318,13 @@ int biz_state_write_atomic(const char *dir, int dirfd, const char *name, const c
     free(dst);
     errno = saved;
     return rc;
+}
+
+/* Writes dir/name atomically, mode 0600. */
+int biz_state_write_atomic(const char *dir, int dirfd, const char *name, const char *text,
+                           int durable)
+{
+    return write_atomic(dir, dirfd, name, text, durable, NULL);
 }
 
 /* Reads a whole file; malloc'd, NULL on error. */
@@ -323,8 +367,11 @@ static char *read_file(const char *path)
 
 /* ---------------------------------------------------------------- records */
 
-/* Formats wall seconds with microseconds (left out when zero). */
-void biz_state_iso_us(double t, char *buf, size_t len)
+/* Writes wall seconds as "YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00" at out
+ * (room for 33 bytes), without a NUL; returns its length. By hand: a
+ * record holds thousands of times, and printf cost more than the rest of
+ * a journal line. */
+static size_t iso_us_into(double t, char *out)
 {
     time_t sec = (time_t)t;
     if ((double)sec > t)
@@ -334,24 +381,58 @@ void biz_state_iso_us(double t, char *buf, size_t len)
         sec++;
         us -= 1000000;
     }
-    /* A record holds many times of the same second: its text is made once. */
-    static time_t last = -1;
-    static char base[32];
-    if (sec != last) {
+    /* The civil date of the day (days since 1970-01-01), as Howard
+     * Hinnant's days_from_civil inverted: strftime took a thousand
+     * instructions a time, and gmtime reads the time zone file. */
+    long long days = sec >= 0 ? sec / 86400 : -((-sec + 86399) / 86400);
+    long rem = (long)(sec - days * 86400);
+    long long z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long long y = (long long)yoe + era * 400;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+    unsigned d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+    y += m <= 2;
+    if (y < 0 || y > 9999) {   /* outside what four digits say: printf */
         struct tm tm;
         gmtime_r(&sec, &tm);
-        strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-        last = sec;
+        return strftime(out, 32, "%Y-%m-%dT%H:%M:%S+00:00", &tm);
     }
-    if (!us) {
-        snprintf(buf, len, "%s+00:00", base);
+    char *o = out;
+    unsigned v[6] = { (unsigned)y, m, d, (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60),
+                      (unsigned)(rem % 60) };
+    o[0] = (char)('0' + v[0] / 1000);
+    o[1] = (char)('0' + v[0] / 100 % 10);
+    o[2] = (char)('0' + v[0] / 10 % 10);
+    o[3] = (char)('0' + v[0] % 10);
+    o += 4;
+    static const char seps[] = "--T::";
+    for (int i = 1; i < 6; i++) {
+        *o++ = seps[i - 1];
+        *o++ = (char)('0' + v[i] / 10);
+        *o++ = (char)('0' + v[i] % 10);
+    }
+    if (us) {
+        *o++ = '.';
+        for (int i = 5; i >= 0; i--, us /= 10)
+            o[i] = (char)('0' + us % 10);
+        o += 6;
+    }
+    memcpy(o, "+00:00", 6);
+    return (size_t)(o + 6 - out);
+}
+
+/* Formats wall seconds with microseconds (left out when zero). */
+void biz_state_iso_us(double t, char *buf, size_t len)
+{
+    char iso[40];
+    size_t n = iso_us_into(t, iso);
+    if (!len)
         return;
-    }
-    char frac[8];
-    for (int i = 5; i >= 0; i--, us /= 10)
-        frac[i] = (char)('0' + us % 10);
-    frac[6] = 0;
-    snprintf(buf, len, "%s.%s+00:00", base, frac);
+    if (n >= len)
+        n = len - 1;
+    memcpy(buf, iso, n);
+    buf[n] = 0;
 }
 
 /* A record's time field in seconds, 0 when absent. */
@@ -389,26 +470,37 @@ static int iso_us(const char *s)
  * cannot disagree. */
 
 
-static void tb_add(tbuf *b, const char *s, size_t n)
+/* Makes room for n more bytes and a NUL; 0 when out of memory. */
+static int tb_grow(tbuf *b, size_t n)
 {
     if (b->oom)
-        return;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->n + n + 1)
-            cap *= 2;
-        char *q = realloc(b->p, cap);
-        if (!q) {
-            b->oom = 1;
-            return;
-        }
-        b->p = q;
-        b->cap = cap;
+        return 0;
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->n + n + 1)
+        cap *= 2;
+    char *q = realloc(b->p, cap);
+    if (!q) {
+        b->oom = 1;
+        return 0;
     }
+    b->p = q;
+    b->cap = cap;
+    return 1;
+}
+
+/* Appends n bytes. Inline: a record or a journal line is made of many
+ * short pieces, and the call cost more than the copy. */
+static inline void tb_add(tbuf *b, const char *s, size_t n)
+{
+    if (b->n + n + 1 > b->cap && !tb_grow(b, n))
+        return;
     memcpy(b->p + b->n, s, n);
     b->n += n;
     b->p[b->n] = 0;
 }
+
+/* Appends a string literal (its length known at compile time). */
+#define TB_LIT(b, lit) tb_add((b), "" lit, sizeof(lit) - 1)
 
 static void tb_s(tbuf *b, const char *s)
 {
@@ -526,28 +618,34 @@ static void tb_int(tbuf *b, long v)
     tb_add(b, d + i, sizeof d - (size_t)i);
 }
 
-/* "name": "time" (wall seconds), or null when t <= 0. */
+/* "name": "time" (wall seconds), or null when t <= 0: one append. */
 static void tb_time(tbuf *b, const char *name, double t)
 {
-    tb_s(b, "\"");
-    tb_s(b, name);
-    tb_s(b, "\": ");
+    char out[96], *o = out;
+    size_t n = strlen(name);
+    if (n > 40)
+        n = 40;
+    *o++ = '"';
+    memcpy(o, name, n);
+    o += n;
+    memcpy(o, "\": ", 3);
+    o += 3;
     if (t > 0) {
-        char iso[48];
-        biz_state_iso_us(t, iso, sizeof iso);
-        tb_s(b, "\"");
-        tb_s(b, iso);
-        tb_s(b, "\"");
+        *o++ = '"';
+        o += iso_us_into(t, o);
+        *o++ = '"';
     } else {
-        tb_s(b, "null");
+        memcpy(o, "null", 4);
+        o += 4;
     }
+    tb_add(b, out, (size_t)(o - out));
 }
 
 /* A message, its secrets masked; null when s is NULL. */
 static void tb_masked(tbuf *b, const char *s)
 {
     if (!s) {
-        tb_s(b, "null");
+        TB_LIT(b, "null");
         return;
     }
     char *r = biz_log_redact(s);
@@ -565,7 +663,7 @@ static void tb_masked(tbuf *b, const char *s)
 static void tb_json(tbuf *b, const cJSON *v, int depth)
 {
     if (depth > 1000) {          /* cJSON parses no deeper */
-        tb_s(b, "null");
+        TB_LIT(b, "null");
         return;
     }
     if (cJSON_IsString(v)) {
@@ -573,7 +671,7 @@ static void tb_json(tbuf *b, const cJSON *v, int depth)
     } else if (cJSON_IsNumber(v)) {
         double d = v->valuedouble;
         if (isnan(d) || isinf(d)) {
-            tb_s(b, "null");
+            TB_LIT(b, "null");
         } else if (fabs(d) < 1e15 && d == (double)(long long)d) {   /* in range first: the cast */
             long long i = (long long)d;
             if (i < 0)
@@ -604,14 +702,14 @@ static void tb_json(tbuf *b, const cJSON *v, int depth)
         }
         tb_add(b, obj ? "}" : "]", 1);
     } else {
-        tb_s(b, "null");
+        TB_LIT(b, "null");
     }
 }
 
 static void tb_sealed(tbuf *b, const cJSON *v)
 {
     if (!v) {
-        tb_s(b, "{}");
+        TB_LIT(b, "{}");
         return;
     }
     size_t start = b->n;
@@ -624,25 +722,33 @@ static void tb_sealed(tbuf *b, const cJSON *v)
     char *b64 = text ? biz_b64_encode(text, strlen(text)) : NULL;
     if (!b64)
         b->oom = 1;
-    tb_s(b, "{\"" SEALED_KEY "\": ");
+    TB_LIT(b, "{\"" SEALED_KEY "\": ");
     tb_str(b, b64 ? b64 : "");
-    tb_s(b, "}");
+    TB_LIT(b, "}");
     free(b64);
     free(text);
 }
 
-/* A task's entry: {"state": ..., "xcom": ..., "log": ...}. */
-/* log: the run log's path (NULL: none written). */
-static void tb_task(tbuf *b, const biz_ti *ti, const char *log)
+/* A task's entry: {"state": ..., "xcom": ..., "log": ...}. log: the run
+ * log's path as JSON (log->p NULL: none written). */
+static void tb_task(tbuf *b, const biz_ti *ti, const tbuf *log)
 {
+    if (ti->state == BIZ_TI_NONE && !ti->tries && !ti->first_start && !ti->reason &&
+        !ti->blocked && !(ti->xcom && ti->xcom->child) && !ti->branch &&
+        !(ti->history && ti->history->child) && !ti->parent && ti->nmaps < 0) {
+        /* Most of a base record: written as one piece. */
+        TB_LIT(b, "{\"state\": \"none\", \"tries\": 0, \"start_date\": null, \"end_date\": null, "
+               "\"duration\": null, \"reason\": null, \"xcom\": {}, \"log\": null}");
+        return;
+    }
     int done = biz_ti_state_finished(ti->state);
-    tb_s(b, "{\"state\": \"");
+    TB_LIT(b, "{\"state\": \"");
     tb_s(b, biz_ti_state_names[ti->state]);
-    tb_s(b, "\", \"tries\": ");
+    TB_LIT(b, "\", \"tries\": ");
     tb_int(b, ti->tries);
-    tb_s(b, ", ");
+    TB_LIT(b, ", ");
     tb_time(b, "start_date", ti->first_start);
-    tb_s(b, ", ");
+    TB_LIT(b, ", ");
     tb_time(b, "end_date", done ? ti->end : 0);
     if (ti->first_start > 0 && ti->end >= ti->first_start && done) {
         long us = (long)((ti->end - ti->first_start) * 1e6 + 0.5), rem = us % 1000000;
@@ -650,46 +756,54 @@ static void tb_task(tbuf *b, const biz_ti *ti, const char *log)
         for (int i = 5; i >= 0; i--, rem /= 10)
             frac[i] = (char)('0' + rem % 10);
         frac[6] = 0;
-        tb_s(b, ", \"duration\": ");
+        TB_LIT(b, ", \"duration\": ");
         tb_int(b, us / 1000000);
-        tb_s(b, ".");
+        TB_LIT(b, ".");
         tb_s(b, frac);
     } else {
-        tb_s(b, ", \"duration\": null");
+        TB_LIT(b, ", \"duration\": null");
     }
     int blocked = ti->blocked && ti->state == BIZ_TI_NONE;
-    tb_s(b, ", \"reason\": ");
+    TB_LIT(b, ", \"reason\": ");
     tb_masked(b, blocked ? ti->blocked : ti->reason);
     if (blocked)
-        tb_s(b, ", \"blocked\": true");
-    tb_s(b, ", \"xcom\": ");
+        TB_LIT(b, ", \"blocked\": true");
+    TB_LIT(b, ", \"xcom\": ");
     tb_sealed(b, ti->xcom);
     if (ti->branch) {
         /* The writer's own printer: a branch id is escaped as strictly. */
-        tb_s(b, ", \"branch\": ");
+        TB_LIT(b, ", \"branch\": ");
         tb_json(b, ti->branch, 0);
     }
     if (ti->history && ti->history->child) {
-        tb_s(b, ", \"history\": ");
+        TB_LIT(b, ", \"history\": ");
         tb_json(b, ti->history, 0);
     }
     if (ti->parent) {
-        tb_s(b, ", \"map_index\": ");
+        TB_LIT(b, ", \"map_index\": ");
         tb_int(b, ti->map_index);
         if (ti->map_label) {
-            tb_s(b, ", \"rendered_map_index\": ");
+            TB_LIT(b, ", \"rendered_map_index\": ");
             tb_masked(b, ti->map_label);
         }
     } else if (ti->nmaps >= 0) {
-        tb_s(b, ", \"mapped\": ");
+        TB_LIT(b, ", \"mapped\": ");
         tb_int(b, ti->nmaps);
     }
-    tb_s(b, ", \"log\": ");
-    if (log && ti->tries > 0)
-        tb_str(b, log);
+    TB_LIT(b, ", \"log\": ");
+    if (log && log->p && ti->tries > 0)
+        tb_add(b, log->p, log->n);
     else
-        tb_s(b, "null");
-    tb_s(b, "}");
+        TB_LIT(b, "null");
+    TB_LIT(b, "}");
+}
+
+/* The run log's path as a JSON string, made once for all the entries that
+ * name it (b->p NULL: none). */
+static void log_json(tbuf *b, const char *path)
+{
+    if (path)
+        tb_str(b, path);
 }
 
 /* The whole record of run, one task a line; with journal_gen > 0 it names
@@ -703,7 +817,7 @@ static void tb_record(tbuf *b, const biz_run *run, const biz_store *st, long jou
     biz_state_iso_us((double)run->interval_end + run->interval_us / 1e6, ie, sizeof ie);
     tb_f(b, "{\n  \"format\": %d,\n  \"dag_id\": ", BIZ_RECORD_FORMAT);
     tb_str(b, dag->dag_id);
-    tb_s(b, ",\n  \"run_id\": ");
+    TB_LIT(b, ",\n  \"run_id\": ");
     tb_str(b, run->run_id);
     tb_f(b, ",\n  \"run_type\": \"%s\",\n  \"run_number\": %d,\n  \"logical_date\": \"%s\","
          "\n  \"data_interval_start\": \"%s\",\n  \"data_interval_end\": \"%s\",\n  \"conf\": ",
@@ -713,27 +827,29 @@ static void tb_record(tbuf *b, const biz_run *run, const biz_store *st, long jou
     tb_sealed(b, run->conf);
     tb_f(b, ",\n  \"state\": \"%s\",\n  ", run_state_names[run->state]);
     tb_time(b, "start_date", run->start_wall);
-    tb_s(b, ",\n  ");
+    TB_LIT(b, ",\n  ");
     tb_time(b, "end_date", run->state == BIZ_RUN_RUNNING ? 0 : run->end_wall);
     tb_f(b, ",\n  \"pid\": %ld,\n  \"source_sha256\": ", (long)getpid());
     tb_str(b, dag->source_sha256 ? dag->source_sha256 : "");
     /* The DAG's version: which build made (and last continued) this run,
      * so --resume/--rerun can refuse to mix two builds (runplan.c). */
-    tb_s(b, ",\n  \"bizc_version\": ");
+    TB_LIT(b, ",\n  \"bizc_version\": ");
     tb_str(b, dag->bizc_version ? dag->bizc_version : "");
     if (run->history && run->history->child) {
-        tb_s(b, ",\n  \"history\": ");
+        TB_LIT(b, ",\n  \"history\": ");
         tb_json(b, run->history, 0);
     }
     if (journal_gen > 0)
         tb_f(b, ",\n  \"journal_gen\": %ld", journal_gen);
     char *log = st ? biz_store_log_path(st, run->run_id) : NULL;
-    tb_s(b, ",\n  \"log\": ");
+    tbuf lj = { 0 };
+    log_json(&lj, log);
+    TB_LIT(b, ",\n  \"log\": ");
     if (log)
         tb_str(b, log);
     else
-        tb_s(b, "null");
-    tb_s(b, ",\n  \"tasks\": {");
+        TB_LIT(b, "null");
+    TB_LIT(b, ",\n  \"tasks\": {");
     /* Each mapped task followed by its instances, in map index order. */
     int first = 1;
     for (int i = 0; i < run->nstatic; i++) {
@@ -744,10 +860,11 @@ static void tb_record(tbuf *b, const biz_run *run, const biz_store *st, long jou
             tb_s(b, first ? "\n    " : ",\n    ");
             first = 0;
             tb_str(b, x->def->task_id);
-            tb_s(b, ": ");
-            tb_task(b, x, log);
+            TB_LIT(b, ": ");
+            tb_task(b, x, &lj);
         }
     }
+    free(lj.p);
     free(log);
     tb_s(b, run->n ? "\n  }\n}\n" : "}\n}\n");
 }
@@ -1398,6 +1515,9 @@ void biz_store_attach(biz_store *st, biz_run *run)
     st->journal_len = 0;
     st->journal_fd = -1;
     st->need_sync = 0;
+    st->base_fd = -1;
+    st->synced = 0;
+    st->dir_synced = 0;
     st->sync_timer = 0;
     st->written_state = -1;
     st->compacted = 0;
@@ -1407,6 +1527,8 @@ void biz_store_attach(biz_store *st, biz_run *run)
     st->log_len = 0;
     free(st->log_path);
     st->log_path = biz_store_log_path(st, run->run_id);
+    free(st->log_json->p);
+    *st->log_json = (tbuf){ 0 };
     mode_t u = umask(0);
     umask(u);
     st->umask_strips = (u & 0600) != 0;
@@ -1425,15 +1547,52 @@ static char *journal_path(const biz_store *st, const char *run_id)
     return p;
 }
 
-static void journal_sync(biz_store *st)
+/* Hands fd to the syncer thread; when it cannot take it, syncs it here.
+ * -1 when that sync failed (reported). */
+static int sync_file(biz_store *st, int fd, const char *path)
 {
-    if (st->journal_fd >= 0 && st->need_sync && fsync(st->journal_fd) < 0) {
-        int e = errno;
-        char *p = journal_path(st, st->run->run_id);
-        record_failed(st, p, e);
-        free(p);
-    }
+    if (fd < 0 || biz_syncer_post(fd, path) == 0)
+        return 0;
+    if (fsync(fd) == 0)
+        return 0;
+    record_failed(st, path, errno);
+    return -1;
+}
+
+/* Makes the run's files durable, off the loop (syncer.h): the journal, and
+ * the first time the base record and the directory entries of both. From
+ * then on the record is replaced durably (biz_store_save). */
+static void sync_now(biz_store *st)
+{
+    if (st->journal_fd < 0 || !st->need_sync)
+        return;
     st->need_sync = 0;
+    char *p = journal_path(st, st->run->run_id);
+    if (st->base_fd >= 0) {
+        char *rec = NULL;
+        if (asprintf(&rec, "%s/%s.json", st->runs_dir, st->run->run_id) < 0)
+            rec = NULL;
+        sync_file(st, st->base_fd, rec ? rec : st->runs_dir);
+        free(rec);
+        close(st->base_fd);
+        st->base_fd = -1;
+    }
+    if (!st->dir_synced) {   /* the journal's name, and the base's */
+        sync_file(st, st->runs_fd, st->runs_dir);
+        st->dir_synced = 1;
+    }
+    sync_file(st, st->journal_fd, p);
+    free(p);
+    st->synced = 1;
+}
+
+/* Reports a sync the thread could not make (once, as a failed write). */
+static void check_syncs(biz_store *st)
+{
+    char name[512];
+    int e = biz_syncer_failure(name, sizeof name);
+    if (e)
+        record_failed(st, name, e);
 }
 
 static void cancel_sync(biz_store *st)
@@ -1448,18 +1607,23 @@ static long sync_cb(biz_loop *loop, void *user)
     (void)loop;
     biz_store *st = user;
     st->sync_timer = 0;
-    journal_sync(st);
+    sync_now(st);
     return BIZ_LOOP_NOMORE;
 }
 
-/* Closes (and fsyncs) the journal; removes it when asked. */
+/* Closes the journal; removes it when asked (the record was written
+ * whole), else hands its last lines to the syncer. */
 static void journal_close(biz_store *st, int remove_it)
 {
     cancel_sync(st);
-    journal_sync(st);
+    if (!remove_it)
+        sync_now(st);
     if (st->journal_fd >= 0)
         close(st->journal_fd);
     st->journal_fd = -1;
+    if (st->base_fd >= 0)
+        close(st->base_fd);
+    st->base_fd = -1;
     if (remove_it && st->run) {
         char *p = journal_path(st, st->run->run_id);
         if (p)
@@ -1499,9 +1663,11 @@ static void clear_changed(biz_run *run)
     run->changed.n = 0;
 }
 
-/* Writes the whole record, durably; with journal_gen (> 0) it is the base
- * of a journal of that generation. */
-static int write_record(biz_store *st, long journal_gen)
+/* Writes the whole record; with journal_gen (> 0) it is the base of a
+ * journal of that generation. durable: fsync before the rename, and of
+ * the directory after it. keep: the new file stays open there (not
+ * durable: for a later sync), else NULL. */
+static int write_record(biz_store *st, long journal_gen, int durable, int *keep)
 {
     biz_run *run = st->run;
     tbuf b = { 0 };
@@ -1509,7 +1675,7 @@ static int write_record(biz_store *st, long journal_gen)
     char *name = NULL, *path = NULL;
     int rc = -1, e = ENOMEM;
     if (!b.oom && b.p && asprintf(&name, "%s.json", run->run_id) >= 0) {
-        rc = biz_state_write_atomic(st->runs_dir, st->runs_fd, name, b.p, 1);
+        rc = write_atomic(st->runs_dir, st->runs_fd, name, b.p, durable, keep);
         e = errno;
     }
     if (rc < 0) {
@@ -1526,14 +1692,22 @@ static int write_record(biz_store *st, long journal_gen)
 }
 
 /* Starts the run's journal: the base record, then the journal's first
- * line, its generation. */
+ * line, its generation. The base is not synced here: the run's first
+ * sync (sync_now) takes it with the journal, off the loop. A record this
+ * one replaces (a resumed run's) was on disk: it is replaced durably, so
+ * that no power loss leaves less than there was. */
 static int journal_start(biz_store *st)
 {
     st->gen = (long)getpid() * 1000003L + (long)(biz_wall_now() * 1000) % 1000003L;
     if (st->gen <= 0)
         st->gen = 1;
-    if (write_record(st, st->gen) < 0)
+    char *rec = NULL;
+    int replaces = asprintf(&rec, "%s/%s.json", st->runs_dir, st->run->run_id) >= 0 &&
+                   access(rec, F_OK) == 0;
+    free(rec);
+    if (write_record(st, st->gen, replaces, replaces ? NULL : &st->base_fd) < 0)
         return -1;
+    st->synced = replaces;
     char *path = journal_path(st, st->run->run_id);
     int fd = path ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600) : -1;
     char line[64];
@@ -1562,17 +1736,23 @@ static int journal_append(biz_store *st)
     int finished = 0;
     for (int i = 0; i < run->changed.n; i++) {
         const biz_ti *ti = run->tis[run->changed.v[i]];
-        tb_s(b, "{\"t\": ");
+        /* A task becoming ready is not a line: a resume decides that
+         * again, and the line would cost as much as its start's. */
+        if (ti->state == BIZ_TI_SCHEDULED || ti->state == BIZ_TI_QUEUED)
+            continue;
+        TB_LIT(b, "{\"t\": ");
         tb_str(b, ti->def->task_id);
-        tb_s(b, ", \"v\": ");
-        tb_task(b, ti, st->log_path);
-        tb_s(b, "}\n");
+        TB_LIT(b, ", \"v\": ");
+        if (!st->log_json->p)
+            log_json(st->log_json, st->log_path);
+        tb_task(b, ti, st->log_json);
+        TB_LIT(b, "}\n");
         finished |= biz_ti_state_finished(ti->state);
     }
     if ((int)run->state != st->written_state) {
         tb_f(b, "{\"run\": {\"state\": \"%s\", ", run_state_names[run->state]);
         tb_time(b, "end_date", run->state == BIZ_RUN_RUNNING ? 0 : run->end_wall);
-        tb_s(b, "}}\n");
+        TB_LIT(b, "}}\n");
         finished = 1;
     }
     int e = 0;
@@ -1605,7 +1785,7 @@ static int journal_append(biz_store *st)
     if (finished) {
         st->need_sync = 1;
         if (!run->loop)
-            journal_sync(st);
+            sync_now(st);
         else if (!st->sync_timer)
             st->sync_timer = biz_loop_timer_add(run->loop, SYNC_MS, sync_cb, st);
     }
@@ -1618,17 +1798,28 @@ int biz_store_save(biz_store *st)
     if (!st || !st->run)
         return 0;
     biz_run *run = st->run;
+    check_syncs(st);
     if (run->state != BIZ_RUN_RUNNING) {
-        /* Ended: the record whole, durably, then no more journal. */
+        /* Ended: the record whole, then no more journal. Durably once the
+         * run's files were synced (what is on disk is replaced only by
+         * what is on disk too); before that -- a run that ended within
+         * SYNC_MS of its first finished task -- nothing of it was durable
+         * and the executable does not wait for the disk: the file's
+         * writeback is started, the file system does the rest (state.h). */
         if (st->compacted && run->changed.n == 0 && st->written_state == (int)run->state)
             return 0;
-        if (write_record(st, 0) < 0) {
+        int fd = -1;
+        if (write_record(st, 0, st->synced, st->synced ? NULL : &fd) < 0) {
             /* The base record and its journal stay: the run's end goes in
              * the journal while it takes lines, so the record still tells
              * what happened. */
             if (st->journal_fd >= 0 && !st->journal_dead)
                 journal_append(st);
             return -1;
+        }
+        if (fd >= 0) {
+            sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+            close(fd);
         }
         st->compacted = 1;
         journal_close(st, 1);

@@ -10,20 +10,35 @@
  *
  * A run's cost must not grow with its DAG at every change, so a running
  * run is a base record plus a journal: the whole record is written once
- * when the run starts (atomically: temp file, fsync, rename, fsync of the
- * directory), then the changes of each turn of the event loop append one
- * line per changed task (its whole entry) and per change of the run's
- * state to the journal, with one write(2), made before the loop lets a
- * request out, forks or waits (its before-I/O hook): a SIGKILL loses
- * nothing that something outside the process could have seen. The journal is
- * fsynced in groups: at most SYNC_MS after a task finished, and at once
- * when the run ends, when the record is compacted (written whole again,
- * durably) and the journal removed. So a power loss can lose at most the
- * last SYNC_MS of finished tasks, which a resume then runs again; a task
- * that started is always rerun by a resume anyway. The base record names
- * its journal's generation ("journal_gen", also the journal's first line),
- * so a journal left by an earlier process is never applied to a newer
- * base. Readers (biz_store_load, biz_store_list) apply the journal.
+ * when the run starts (atomically: temp file, rename), then the changes of
+ * each turn of the event loop append one line per changed task (its whole
+ * entry; a task becoming ready is not a line: a resume decides that again)
+ * and per change of the run's state to the journal, with one write(2),
+ * made before the loop lets a request out, forks or waits (its before-I/O
+ * hook): a SIGKILL loses nothing that something outside the process could
+ * have seen. When the run ends the record is written whole again
+ * (compacted) and the journal removed. The base record names its
+ * journal's generation ("journal_gen", also the journal's first line), so
+ * a journal left by an earlier process is never applied to a newer base.
+ * Readers (biz_store_load, biz_store_list) apply the journal.
+ *
+ * Durability (power loss) is the syncer thread's (syncer.h): the loop
+ * never waits for the disk while tasks run. SYNC_MS after a task finished
+ * (one sync for all the task ends of that time), the journal is handed to
+ * it -- the first time with the base record and the directory -- and from
+ * then on the record is replaced durably (fsync of the new file before the
+ * rename, of the directory after it), at the run's end too, so what was on
+ * disk is replaced only by what is on disk. A record a run replaces when
+ * it starts (a resumed run's) is replaced durably too. A run that ends
+ * before its first sync (within SYNC_MS of its first finished task) wrote
+ * nothing durable and does not wait for the disk when it exits: its
+ * files' writeback is started and the file system writes them (ext4
+ * commits every 5 s). So a power loss can lose: the task ends of the last
+ * SYNC_MS and those the syncer was writing, which a resume runs again; a
+ * run that ended in the seconds before it, when it never reached its
+ * first sync (its record then reads as missing or unreadable, the interval
+ * as not run). It cannot lose a task end that was synced, nor turn a
+ * record that was on disk into one that does not read.
  *
  * String values of messages pass through the log module's secret redaction;
  * data (conf, XComs) holding a secret is sealed; task arguments are never
@@ -60,12 +75,17 @@ typedef struct biz_store {
     int journal_fd;    /* the running run's journal, or -1 */
     long gen;          /* its generation */
     int need_sync;     /* a finished task is in the journal, not yet fsynced */
+    int base_fd;       /* the base record, open until the run's first sync */
+    int synced;        /* the run's files were handed to the syncer (or were
+                        * on disk before): the record is replaced durably */
+    int dir_synced;    /* runs/ was handed to the syncer for this run */
     uint64_t sync_timer;  /* the pending grouped fsync, or 0 */
     int written_state; /* the run state last written (journal or record) */
     int compacted;     /* the record was written whole since the run ended */
     int pending;       /* changes not written yet (written before I/O) */
     struct biz_loop *hooked;   /* the loop whose before-I/O hook is ours */
     struct tbuf *jbuf;         /* the journal's text, reused (state.c) */
+    struct tbuf *log_json;     /* log_path as a JSON string, made once */
     char *log_path;    /* the attached run's log file */
     int log_fd;        /* it open; -1: not yet, -2: cannot be */
     char *log_buf;     /* its lines not written yet */

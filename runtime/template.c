@@ -92,6 +92,51 @@ int biz_tpl_is_plain(const cJSON *value, int native)
     return 1;
 }
 
+/* Parsed templates by their text. The tasks of a DAG often share a
+ * template (a fan-out of a thousand calls pulling the same XCom), and
+ * every try renders its arguments again: parsing the text was most of a
+ * render's cost. A parsed template is read-only while it renders (and
+ * parsing reads only the text), so one parse serves them all. A small
+ * table, an entry replaced by the next text that falls on its slot; kept
+ * until the process exits. */
+#define TPL_CACHE_SLOTS 64
+#define TPL_CACHE_MAX_TEXT (64 * 1024)
+
+static struct tpl_cached {
+    char *text;
+    size_t len;
+    unsigned hash;
+    biz_tpl *t;
+} tpl_cache[TPL_CACHE_SLOTS];
+
+/* The parsed template of s; *owned says whether the caller frees it (a
+ * text too long to keep, or no memory for its entry). NULL: err says why. */
+static biz_tpl *parse_cached(const char *s, biz_tpl_error *err, int *owned)
+{
+    size_t n = strlen(s);
+    *owned = 1;
+    if (n > TPL_CACHE_MAX_TEXT)
+        return biz_tpl_parse(s, n, err);
+    unsigned h = 2166136261u;   /* FNV-1a */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    struct tpl_cached *c = &tpl_cache[h % TPL_CACHE_SLOTS];
+    if (c->t && c->hash == h && c->len == n && memcmp(c->text, s, n) == 0) {
+        *owned = 0;
+        return c->t;
+    }
+    biz_tpl *t = biz_tpl_parse(s, n, err);
+    char *copy = t ? malloc(n + 1) : NULL;
+    if (!copy)
+        return t;
+    memcpy(copy, s, n + 1);
+    biz_tpl_free(c->t);
+    free(c->text);
+    *c = (struct tpl_cached){ copy, n, h, t };
+    *owned = 0;
+    return t;
+}
+
 static cJSON *render_one(const cJSON *value, int native, const biz_tpl_env *env, biz_tpl_error *err,
                          char **where, int depth)
 {
@@ -107,7 +152,16 @@ static cJSON *render_one(const cJSON *value, int native, const biz_tpl_env *env,
         s = text;
         if (!resolved && plain_string(s, native))
             return cJSON_CreateString(s);
-        biz_tpl *t = biz_tpl_parse(s, strlen(s), err);
+        if (!resolved && native && !strpbrk(s, "{\n\r")) {
+            /* No delimiter, no newline: the template is one piece of text,
+             * which native rendering reads as a Python literal when it is
+             * one (what biz_tpl_render_native does with it), without
+             * parsing and running it. */
+            cJSON *v = biz_tpl_literal(s, strlen(s));
+            return v ? v : cJSON_CreateString(s);
+        }
+        int owned;
+        biz_tpl *t = parse_cached(s, err, &owned);
         cJSON *r = NULL;
         if (t && resolved)
             r = resolve(t, env, err);
@@ -120,7 +174,8 @@ static cJSON *render_one(const cJSON *value, int native, const biz_tpl_env *env,
                 free(out);
             }
         }
-        biz_tpl_free(t);
+        if (owned)
+            biz_tpl_free(t);
         if (!r && where && !*where)
             *where = strdup(s);
         return r;

@@ -9,6 +9,7 @@
 #include <sys/random.h>
 #include "op.h"
 #include "ops.h"
+#include "args.h"
 #include "sched_int.h"
 #include "context.h"
 #include "alert.h"
@@ -164,28 +165,46 @@ void biz_try_done(biz_try *t, biz_outcome out, int final, const char *fmt, ...)
     free(msg);
 }
 
+/* Where the try's argument id is: its rendered arguments when rendering
+ * changed it, else its task's own (op.h). */
+static const cJSON *holder(const biz_try *t, biz_arg_id id)
+{
+    return biz_args_given(t->args, id) ? t->args : t->ti->args;
+}
+
 /* Arguments (rendered), by id (op.h). */
 const cJSON *biz_try_arg(const biz_try *t, biz_arg_id id)
 {
-    return biz_args_get(t->args, t->ti->def->op, id);
+    return biz_args_get(holder(t, id), t->ti->def->op, id);
 }
 
 /* A string argument of the try, or its default, or NULL. */
 const char *biz_try_arg_str(const biz_try *t, biz_arg_id id)
 {
-    return biz_args_str(t->args, t->ti->def->op, id);
+    return biz_args_str(holder(t, id), t->ti->def->op, id);
 }
 
 /* A boolean argument of the try, or its default. */
 int biz_try_arg_bool(const biz_try *t, biz_arg_id id)
 {
-    return biz_args_bool(t->args, t->ti->def->op, id);
+    return biz_args_bool(holder(t, id), t->ti->def->op, id);
 }
 
 /* A number argument of the try, or its default (-1: none). */
 double biz_try_arg_num(const biz_try *t, biz_arg_id id)
 {
-    return biz_args_num(t->args, t->ti->def->op, id);
+    return biz_args_num(holder(t, id), t->ti->def->op, id);
+}
+
+/* A copy of an argument of the try (op.h). */
+cJSON *biz_try_arg_take(biz_try *t, biz_arg_id id)
+{
+    const cJSON *v = biz_try_arg(t, id);
+    if (!v || cJSON_IsNull(v))
+        return NULL;
+    if (v == biz_args_given(t->args, id))   /* rendered: moved, not copied */
+        return cJSON_DetachItemViaPointer(t->args, (cJSON *)v);
+    return cJSON_Duplicate(v, 1);
 }
 
 /* Pushes an XCom of this task (value consumed). */
@@ -219,15 +238,10 @@ void biz_try_branch(biz_try *t, const cJSON *ids)
 /* Logs a line about this try (redacted). */
 void biz_try_log(const biz_try *t, biz_log_level level, const char *fmt, ...)
 {
-    char *msg = NULL;
     va_list ap;
     va_start(ap, fmt);
-    int n = vasprintf(&msg, fmt, ap);
+    biz_log_vevent(level, "log", t->task_id, t->number, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return;
-    biz_log_event(level, "log", t->task_id, t->number, "%s", msg);
-    free(msg);
 }
 
 /* getenv through the run (tests may replace it). */

@@ -10,6 +10,7 @@
 #include "state.h"
 #include "runplan.h"
 #include "lock.h"
+#include "syncer.h"
 #include "log.h"
 #include "ops.h"
 
@@ -558,12 +559,59 @@ static void test_failed_write(void)
     CU_ASSERT_EQUAL(system(cmd), 0);
 }
 
+/* Record times as gmtime and strftime write them, over four centuries of
+ * days (leap years, the year 2000, 2100), with and without microseconds. */
+static void test_iso_times(void)
+{
+    char got[64], want[64];
+    int bad = 0;
+    for (long long t = -86400LL * 365 * 2; t < 86400LL * 365 * 400 && bad < 5; t += 86400 * 7 + 3607) {
+        time_t sec = (time_t)t;
+        struct tm tm;
+        gmtime_r(&sec, &tm);
+        strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%S+00:00", &tm);
+        biz_state_iso_us((double)t, got, sizeof got);
+        if (strcmp(got, want) != 0) {
+            fprintf(stderr, "iso %lld: %s, want %s\n", t, got, want);
+            bad++;
+        }
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    biz_state_iso_us(1704067200.25, got, sizeof got);
+    CU_ASSERT_STRING_EQUAL(got, "2024-01-01T00:00:00.250000+00:00");
+    biz_state_iso_us(951782399.999999, got, sizeof got);
+    CU_ASSERT_STRING_EQUAL(got, "2000-02-28T23:59:59.999999+00:00");
+    biz_state_iso_us(951868800.0, got, sizeof got);
+    CU_ASSERT_STRING_EQUAL(got, "2000-03-01T00:00:00+00:00");
+}
+
+/* The syncer takes a file, syncs it off the caller's thread (drain waits
+ * for it), takes the same file twice before its sync as one, and reports
+ * no failure for files that sync. */
+static void test_syncer(void)
+{
+    char path[] = "/tmp/test_syncer.XXXXXX", name[64];
+    int fd = mkstemp(path);
+    CU_ASSERT_TRUE_FATAL(fd >= 0);
+    CU_ASSERT_EQUAL(write(fd, "line\n", 5), 5);
+    CU_ASSERT_EQUAL(biz_syncer_post(fd, path), 0);
+    CU_ASSERT_EQUAL(biz_syncer_post(fd, path), 0);
+    /* The caller may close its descriptor at once: the thread has its own. */
+    close(fd);
+    biz_syncer_drain();
+    CU_ASSERT_EQUAL(biz_syncer_failure(name, sizeof name), 0);
+    CU_ASSERT_EQUAL(biz_syncer_post(-1, "none"), -1);
+    unlink(path);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
         return 1;
     CU_pSuite s = CU_add_suite("state", NULL, NULL);
     CU_add_test(s, "run ids", test_run_id);
+    CU_add_test(s, "record times", test_iso_times);
+    CU_add_test(s, "syncer thread", test_syncer);
     CU_add_test(s, "which tasks a resume reruns", test_should_rerun);
     CU_add_test(s, "record round trip and resume", test_round_trip);
     CU_add_test(s, "secrets never in records, data kept exactly", test_redaction);

@@ -1025,7 +1025,7 @@ static int check_schema_keyword(biz_sema *S, const char *k, sx_val *v, biz_span 
 /* Param(default, description, **schema): the default, carrying its schema
  * (the keywords as written, in order: they are checked in that order) and
  * description. A scheduled DAG's params must validate at compile time, and
- * every run's are checked with its conf (runtime/params.c). */
+ * every run's are checked with its conf (runtime/template/params.c). */
 static sx_val *eval_param(biz_sema *S, sx_scope *sc, const biz_expr *e)
 {
     const biz_expr *d = call_arg(e, 0, "default");

@@ -1,4 +1,4 @@
-/* describe.h: `bizc --describe-ops`, the operator table (runtime/ops.def)
+/* describe.h: `bizc --describe-ops`, the operator table (runtime/contract/ops.def)
  * as JSON for tools: every operator with its arguments (type, default,
  * flags, one-line doc), the DAG's own arguments and the compiler's
  * internal marks. The docs test reads it instead of the C source.

@@ -24,7 +24,7 @@ typedef struct biz_ir_loc {
 /* One task. */
 typedef struct biz_ir_task {
     char *task_id;        /* "invoice.call" for a group's task */
-    int op;               /* biz_op_kind (runtime/ops.h) */
+    int op;               /* biz_op_kind (runtime/contract/ops.h) */
     char *group_id;       /* the group it came from, or NULL */
     cJSON *args;          /* object: every argument of the operator */
     int *upstream;        /* indices into biz_ir_dag.tasks, ascending */

@@ -1,7 +1,7 @@
 /* opcall.c: operator calls and dependencies in a DAG body.
  *
  * Checks every argument of an operator call against the operator table
- * (runtime/ops.c): unknown, duplicate, missing, wrongly typed, ignored and
+ * (runtime/contract/ops.c): unknown, duplicate, missing, wrongly typed, ignored and
  * Python-callable arguments, template syntax and references; then creates
  * the task, or the three tasks of a TechMicroServiceAsyncGroup. Also `>>`,
  * `<<`, chain(), cross_downstream(), set_upstream/set_downstream and

@@ -617,7 +617,7 @@ sx_val *sx_call(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *fn)
 
 /* ------------------------------------------------------------ schedule */
 
-/* Checks a schedule string with the runtime's own parser (runtime/schedule.c),
+/* Checks a schedule string with the runtime's own parser (runtime/calendar/schedule.c),
  * so that what bizc accepts is exactly what the executable can run. Returns
  * NULL when valid, else the message; *off gets the byte offset of the
  * problem inside the string (-1 for the whole string). */
@@ -636,7 +636,7 @@ static const char *schedule_problem(const char *s, char *buf, size_t len, int *o
         snprintf(buf, len, "invalid schedule '%s': %s", s, cerr.message);
         return buf;
     }
-    if (biz_sched_parse(s, &sched, buf, len) < 0)
+    if (biz_schedule_parse(s, &sched, buf, len) < 0)
         return buf;
     return NULL;
 }

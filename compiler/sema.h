@@ -1,7 +1,7 @@
 /* sema.h: semantic analysis, from the syntax tree to the checked DAGs.
  *
  * Evaluates module constants, binds the DAG arguments, checks every
- * operator call against the operator table (runtime/ops.c), expands task
+ * operator call against the operator table (runtime/contract/ops.c), expands task
  * groups, resolves dependencies and task references, checks templates and
  * rejects cycles and Python that cannot be compiled. Every problem is
  * reported through the biz_diags given (all of them, not just the first).

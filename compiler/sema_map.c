@@ -5,7 +5,7 @@
  * expanded arguments counted as given; what it maps over becomes the
  * task's map spec (ir.h): lists written in the file, each item checked as
  * a value of its argument, or an upstream task's .output, whose list is
- * known when the DAG runs (the runtime expands it, runtime/map.h). The
+ * known when the DAG runs (the runtime expands it, runtime/engine/map.h). The
  * messages are Airflow's (models/mappedoperator.py, expandinput.py). */
 #include <string.h>
 #include "sema_int.h"

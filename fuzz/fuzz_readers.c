@@ -59,12 +59,12 @@ static void read_schedule(const char *s)
 {
     biz_schedule sc;
     char err[256];
-    if (biz_sched_parse(s, &sc, err, sizeof err) != 0)
+    if (biz_schedule_parse(s, &sc, err, sizeof err) != 0)
         return;
     biz_interval due[8];
-    (void)biz_sched_due(&sc, FUZZ_NOW - 86400 * 3, BIZ_NO_TIME, 1, NULL, FUZZ_NOW, due, 8);
-    (void)biz_sched_manual(&sc, FUZZ_NOW);
-    free(biz_sched_crontab(&sc, FUZZ_NOW - 86400, err, sizeof err));
+    (void)biz_schedule_due(&sc, FUZZ_NOW - 86400 * 3, BIZ_NO_TIME, 1, NULL, FUZZ_NOW, due, 8);
+    (void)biz_schedule_manual(&sc, FUZZ_NOW);
+    free(biz_schedule_crontab(&sc, FUZZ_NOW - 86400, err, sizeof err));
 }
 
 static void read_payload(const char *s, size_t len)

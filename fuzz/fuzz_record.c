@@ -50,8 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static cJSON *settings;
     if (!settings && !(settings = cJSON_Parse(dag.settings_json)))
         abort();
-    biz_plan_sched ps;
-    if (biz_plan_sched_read(settings, &ps, err, sizeof err) == 0) {
+    biz_schedule_settings ps;
+    if (biz_schedule_settings_read(settings, &ps, err, sizeof err) == 0) {
         biz_plan_item due[4];
         (void)biz_plan_due(&ps, records, FUZZ_NOW, due, 4);
     }

@@ -198,7 +198,7 @@ fetch cjson "$cjson_deb" "$cjson_src"
 # is switched off, which is also what keeps the static link free of
 # libraries without static archives.
 #  --without-ca-bundle/--without-ca-path: no build machine path baked in;
-#  the runtime (runtime/cacert.c) finds the target's bundle and sets
+#  the runtime (runtime/net/cacert.c) finds the target's bundle and sets
 #  CURLOPT_CAINFO itself; --with-ca-fallback keeps OpenSSL's built-in default
 #  paths as a last resort when it does not.
 # Everything is installed into a staging prefix that replaces the old one

@@ -1,5 +1,5 @@
 /* req.h: the request every baseline makes, set up as libbizrt sets up a
- * TechMicroServiceOperator call by api_id (runtime/http.c, op_tech.c), so
+ * TechMicroServiceOperator call by api_id (runtime/net/http.c, op_tech.c), so
  * both sides send the same bytes: the same headers in the same order
  * (Content-Type, Accept, Authorization, x-amzn-trace-id), the same
  * User-Agent and Accept-Encoding, no "Expect: 100-continue", redirects

@@ -1,6 +1,6 @@
 #!/bin/sh
 # run.sh: the operator contract suite (issue 11): the operator table,
-# runtime/ops.def, is the one place an argument's name and default are
+# runtime/contract/ops.def, is the one place an argument's name and default are
 # stated; the runtime reads arguments by id (args.h, op.h).
 #   names     no runtime/*.c or *.h reads an argument through a string
 #             literal naming it: not as an argument of an accessor
@@ -43,7 +43,7 @@ str_defaults = {a["default"] for a in args if isinstance(a["default"], str) and 
 
 # The table itself, and the accessors that turn an id into its name.
 exempt = {"ops.c", "ops.h", "ops.def", "args.c"}
-files = sorted(f for f in glob.glob(os.path.join(top, "runtime", "*.[ch]"))
+files = sorted(f for f in glob.glob(os.path.join(top, "runtime", "**", "*.[ch]"), recursive=True)
                if os.path.basename(f) not in exempt)
 
 def code_lines(path):
@@ -89,12 +89,12 @@ verdict("defaults", defaults_found, "%d string defaults" % len(str_defaults))
 
 again = []
 declared = set()
-for n, line in enumerate(open(os.path.join(top, "runtime", "ops.def")), 1):
+for n, line in enumerate(open(os.path.join(top, "runtime", "contract", "ops.def")), 1):
     m = re.match(r"\s*BIZ_ARG(_AGAIN)?\((\w+),", line)
     if not m:
         continue
     if m.group(1) and m.group(2) not in declared:
-        again.append("runtime/ops.def:%d: BIZ_ARG_AGAIN(%s) before its BIZ_ARG" % (n, m.group(2)))
+        again.append("runtime/contract/ops.def:%d: BIZ_ARG_AGAIN(%s) before its BIZ_ARG" % (n, m.group(2)))
     declared.add(m.group(2))
 verdict("again", again, "%d argument names declared" % len(declared))
 PY

@@ -1,7 +1,7 @@
 #!/bin/sh
 # run.sh: the reference documentation suite (STYLE.md point 10).
 #   page      every operator of the table (`bizc --describe-ops`, the JSON
-#             of runtime/ops.def) has doc/operators/<Name>.md with the
+#             of runtime/contract/ops.def) has doc/operators/<Name>.md with the
 #             sections "## What it does", "## Arguments", "## Example"
 #             (holding a ```python block) and "## Errors";
 #   args      every argument of the operator's table appears as `name` in
@@ -31,7 +31,7 @@ if ! "$python" -c 'import ast' 2>/dev/null; then
 fi
 
 # --- the operator table: names, and arguments with their defaults --------
-# From `bizc --describe-ops` (the table of runtime/ops.def as JSON): one
+# From `bizc --describe-ops` (the table of runtime/contract/ops.def as JSON): one
 # line per operator argument, "Operator<TAB>base|own<TAB>arg<TAB>default",
 # the default as the pages write it (- required, None, or Python's repr).
 need_bizc

@@ -1,6 +1,6 @@
 #!/bin/bash
-# bash.sh: BashOperator in compiled DAGs (runtime/op_bash.c, proc.c) and
-# stopping a run with SIGTERM (runtime/signals.c).
+# bash.sh: BashOperator in compiled DAGs (runtime/ops/op_bash.c, proc.c) and
+# stopping a run with SIGTERM (runtime/core/signals.c).
 #
 # Output feeding a later call (checked in the body the fake service got),
 # env / append_env / cwd / the temporary directory, exit codes (success,

@@ -1,5 +1,5 @@
 #!/bin/bash
-# cli.sh: the command line of a compiled DAG (runtime/cli.c, main.c,
+# cli.sh: the command line of a compiled DAG (runtime/cli/cli.c, main.c,
 # show.c) on the examples and tests/integration/dags/cli_dryrun.biz.
 #
 # --version, --help, --list, --graph (accepted by `dot`, groups as

@@ -1,5 +1,5 @@
 #!/bin/bash
-# hygiene.sh: process hygiene and terminal safety (runtime/proc.c, log.c).
+# hygiene.sh: process hygiene and terminal safety (runtime/core/proc.c, log.c).
 #
 # kill -9 of a DAG executable takes its Bash command's background children
 # with it (the guard process); a resume, or any later run, after an

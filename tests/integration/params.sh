@@ -1,6 +1,6 @@
 #!/bin/bash
 # params.sh: a run's params are validated against their Param rules
-# (runtime/params.c) before any task starts, as Airflow validates them when
+# (runtime/template/params.c) before any task starts, as Airflow validates them when
 # it creates a DagRun: for each rule a --conf that passes (the call is made,
 # with the value) and one that does not (exit 2, Airflow's message naming
 # the param and what is wrong, no call). And --help lists the params.

@@ -1,4 +1,4 @@
-/* test_cacert.c: finding CA certificates at run time (runtime/cacert.c). */
+/* test_cacert.c: finding CA certificates at run time (runtime/net/cacert.c). */
 #include "cacert.h"
 
 #include <CUnit/Basic.h>

@@ -1,4 +1,4 @@
-/* test_conn.c: Airflow connection URIs and JSON (runtime/conn.c). */
+/* test_conn.c: Airflow connection URIs and JSON (runtime/net/conn.c). */
 #include "conn.h"
 
 #include <CUnit/Basic.h>

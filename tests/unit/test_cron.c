@@ -1,5 +1,5 @@
 /* test_cron.c: cron expressions, schedules, Airflow's data intervals and
- * ISO-8601 helpers (runtime/cron.c, runtime/schedule.c). */
+ * ISO-8601 helpers (runtime/calendar/cron.c, runtime/calendar/schedule.c). */
 #include "cron.h"
 #include "schedule.h"
 
@@ -60,23 +60,23 @@ static void test_presets(void)
     char err[256];
     for (size_t i = 0; i < sizeof p / sizeof p[0]; i++) {
         biz_schedule s;
-        CU_ASSERT_EQUAL(biz_sched_parse(p[i][0], &s, err, sizeof err), 0);
-        CU_ASSERT_EQUAL(s.kind, BIZ_SCHED_CRON);
+        CU_ASSERT_EQUAL(biz_schedule_parse(p[i][0], &s, err, sizeof err), 0);
+        CU_ASSERT_EQUAL(s.kind, BIZ_SCHEDULE_CRON);
         CU_ASSERT_STRING_EQUAL(s.expr, p[i][1]);
     }
     biz_schedule s;
-    CU_ASSERT_EQUAL(biz_sched_parse("@once", &s, err, sizeof err), 0);
-    CU_ASSERT_EQUAL(s.kind, BIZ_SCHED_ONCE);
-    CU_ASSERT_EQUAL(biz_sched_parse("None", &s, err, sizeof err), 0);
-    CU_ASSERT_EQUAL(s.kind, BIZ_SCHED_NONE);
-    CU_ASSERT_EQUAL(biz_sched_parse("@sometimes", &s, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(biz_schedule_parse("@once", &s, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(s.kind, BIZ_SCHEDULE_ONCE);
+    CU_ASSERT_EQUAL(biz_schedule_parse("None", &s, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(s.kind, BIZ_SCHEDULE_NONE);
+    CU_ASSERT_EQUAL(biz_schedule_parse("@sometimes", &s, err, sizeof err), -1);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown schedule preset '@sometimes'"));
-    CU_ASSERT_EQUAL(biz_sched_parse("@continuous", &s, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(biz_schedule_parse("@continuous", &s, err, sizeof err), -1);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "not supported"));
-    CU_ASSERT_EQUAL(biz_sched_parse("", &s, err, sizeof err), -1);
-    CU_ASSERT_EQUAL(biz_sched_parse("0 0 30 2 *", &s, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(biz_schedule_parse("", &s, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(biz_schedule_parse("0 0 30 2 *", &s, err, sizeof err), -1);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "never fires"));
-    CU_ASSERT_EQUAL(biz_sched_parse("0 0 * * MOO", &s, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(biz_schedule_parse("0 0 * * MOO", &s, err, sizeof err), -1);
     CU_ASSERT_STRING_EQUAL(err, "invalid schedule '0 0 * * MOO': day-of-week: unknown name "
                                 "'MOO' (column 9)");
 
@@ -268,7 +268,7 @@ static biz_schedule S(const char *text)
 {
     biz_schedule s;
     char err[256];
-    int rc = biz_sched_parse(text, &s, err, sizeof err);
+    int rc = biz_schedule_parse(text, &s, err, sizeof err);
     if (rc != 0)
         fprintf(stderr, "\n%s\n", err);
     CU_ASSERT_EQUAL(rc, 0);
@@ -279,17 +279,17 @@ static biz_schedule D(long long seconds)
 {
     biz_schedule s;
     char err[256];
-    CU_ASSERT_EQUAL(biz_sched_delta(seconds, &s, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(biz_schedule_delta(seconds, &s, err, sizeof err), 0);
     return s;
 }
 
-/* Runs biz_sched_due and compares with want: a NULL-terminated list of
+/* Runs biz_schedule_due and compares with want: a NULL-terminated list of
  * start/end ISO pairs. */
 static void due_is(const biz_schedule *s, const char *start, const char *end, int catchup,
                    const biz_interval *last, const char *now, int max, const char *const *want)
 {
     biz_interval out[64];
-    int n = biz_sched_due(s, start ? T(start) : BIZ_NO_TIME, end ? T(end) : BIZ_NO_TIME,
+    int n = biz_schedule_due(s, start ? T(start) : BIZ_NO_TIME, end ? T(end) : BIZ_NO_TIME,
                           catchup, last, T(now), out, max);
     int wn = 0;
     while (want[2 * wn])
@@ -345,11 +345,11 @@ static void test_bounds_and_max(void)
     /* max: the oldest first, then continue from the last one */
     due_is(&d, "2024-01-01", NULL, 1, NULL, "2024-01-10", 1, first);
     biz_interval out[16];
-    int n = biz_sched_due(&d, T("2024-01-01"), BIZ_NO_TIME, 1, NULL, T("2024-01-10"), out, 16);
+    int n = biz_schedule_due(&d, T("2024-01-01"), BIZ_NO_TIME, 1, NULL, T("2024-01-10"), out, 16);
     CU_ASSERT_EQUAL(n, 9);
     CU_ASSERT_EQUAL(out[8].start, T("2024-01-09"));
     biz_interval last = out[4];
-    n = biz_sched_due(&d, T("2024-01-01"), BIZ_NO_TIME, 1, &last, T("2024-01-10"), out, 16);
+    n = biz_schedule_due(&d, T("2024-01-01"), BIZ_NO_TIME, 1, &last, T("2024-01-10"), out, 16);
     CU_ASSERT_EQUAL(n, 4);
     CU_ASSERT_EQUAL(out[0].start, T("2024-01-06"));
     /* start_date not on a tick rounds up to the next one */
@@ -403,33 +403,33 @@ static void test_timedelta(void)
     due_is(&h6, "2024-01-01", NULL, 1, &last, "2024-01-01T13:00", 100, rest);
     biz_schedule s;
     char err[128];
-    CU_ASSERT_EQUAL(biz_sched_delta(0, &s, err, sizeof err), -1);
-    CU_ASSERT_EQUAL(biz_sched_delta(-5, &s, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(biz_schedule_delta(0, &s, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(biz_schedule_delta(-5, &s, err, sizeof err), -1);
 }
 
 static void test_manual(void)
 {
     biz_schedule d = S("@daily");
-    biz_interval iv = biz_sched_manual(&d, T("2024-01-03T06:00"));
+    biz_interval iv = biz_schedule_manual(&d, T("2024-01-03T06:00"));
     CU_ASSERT_EQUAL(iv.start, T("2024-01-02"));
     CU_ASSERT_EQUAL(iv.end, T("2024-01-03"));
-    iv = biz_sched_manual(&d, T("2024-01-03T00:00"));
+    iv = biz_schedule_manual(&d, T("2024-01-03T00:00"));
     CU_ASSERT_EQUAL(iv.start, T("2024-01-02"));
     CU_ASSERT_EQUAL(iv.end, T("2024-01-03"));
     biz_schedule h = S("*/15 * * * *");
-    iv = biz_sched_manual(&h, T("2024-01-03T06:20:30"));
+    iv = biz_schedule_manual(&h, T("2024-01-03T06:20:30"));
     CU_ASSERT_EQUAL(iv.start, T("2024-01-03T06:00"));
     CU_ASSERT_EQUAL(iv.end, T("2024-01-03T06:15"));
     biz_schedule h6 = D(6 * 3600);
-    iv = biz_sched_manual(&h6, T("2024-01-03T06:20"));
+    iv = biz_schedule_manual(&h6, T("2024-01-03T06:20"));
     CU_ASSERT_EQUAL(iv.start, T("2024-01-03T00:20"));
     CU_ASSERT_EQUAL(iv.end, T("2024-01-03T06:20"));
     biz_schedule nn = S("None");
-    iv = biz_sched_manual(&nn, T("2024-01-03T06:20"));
+    iv = biz_schedule_manual(&nn, T("2024-01-03T06:20"));
     CU_ASSERT_EQUAL(iv.start, T("2024-01-03T06:20"));
     CU_ASSERT_EQUAL(iv.end, T("2024-01-03T06:20"));
     biz_schedule o = S("@once");
-    iv = biz_sched_manual(&o, T("2024-01-03T06:20"));
+    iv = biz_schedule_manual(&o, T("2024-01-03T06:20"));
     CU_ASSERT_EQUAL(iv.start, iv.end);
 }
 
@@ -437,7 +437,7 @@ static void test_manual(void)
 static void crontab_is(const biz_schedule *s, const char *start, const char *want, const char *why)
 {
     char reason[256];
-    char *line = biz_sched_crontab(s, start ? T(start) : BIZ_NO_TIME, reason, sizeof reason);
+    char *line = biz_schedule_crontab(s, start ? T(start) : BIZ_NO_TIME, reason, sizeof reason);
     if (want) {
         CU_ASSERT_PTR_NOT_NULL_FATAL(line);
         if (strcmp(line, want) != 0)
@@ -494,25 +494,25 @@ static void test_from_json(void)
     biz_schedule s;
     char err[256];
     cJSON *v = cJSON_CreateNull();
-    CU_ASSERT_EQUAL(biz_sched_from_json(v, &s, err, sizeof err), 0);
-    CU_ASSERT_EQUAL(s.kind, BIZ_SCHED_NONE);
+    CU_ASSERT_EQUAL(biz_schedule_from_json(v, &s, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(s.kind, BIZ_SCHEDULE_NONE);
     cJSON_Delete(v);
-    CU_ASSERT_EQUAL(biz_sched_from_json(NULL, &s, err, sizeof err), 0);
-    CU_ASSERT_EQUAL(s.kind, BIZ_SCHED_NONE);
+    CU_ASSERT_EQUAL(biz_schedule_from_json(NULL, &s, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(s.kind, BIZ_SCHEDULE_NONE);
     v = cJSON_CreateString("@hourly");
-    CU_ASSERT_EQUAL(biz_sched_from_json(v, &s, err, sizeof err), 0);
-    CU_ASSERT_EQUAL(s.kind, BIZ_SCHED_CRON);
+    CU_ASSERT_EQUAL(biz_schedule_from_json(v, &s, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(s.kind, BIZ_SCHEDULE_CRON);
     cJSON_Delete(v);
     v = cJSON_CreateNumber(21600);
-    CU_ASSERT_EQUAL(biz_sched_from_json(v, &s, err, sizeof err), 0);
-    CU_ASSERT_EQUAL(s.kind, BIZ_SCHED_DELTA);
+    CU_ASSERT_EQUAL(biz_schedule_from_json(v, &s, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(s.kind, BIZ_SCHEDULE_DELTA);
     CU_ASSERT_EQUAL(s.delta, 21600);
     cJSON_Delete(v);
     v = cJSON_CreateNumber(0);
-    CU_ASSERT_EQUAL(biz_sched_from_json(v, &s, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(biz_schedule_from_json(v, &s, err, sizeof err), -1);
     cJSON_Delete(v);
     v = cJSON_CreateTrue();
-    CU_ASSERT_EQUAL(biz_sched_from_json(v, &s, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(biz_schedule_from_json(v, &s, err, sizeof err), -1);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "expected null, a string or a number"));
     cJSON_Delete(v);
 }

@@ -1,4 +1,4 @@
-/* test_http.c: what runtime/http.c does to a server's text and with the
+/* test_http.c: what runtime/net/http.c does to a server's text and with the
  * limits' variables: U+FFFD replacement as Python's decode(errors="replace"),
  * NUL offsets, message excerpts, JSON value counts, BIZ_HTTP_* parsing. */
 #include <stdio.h>

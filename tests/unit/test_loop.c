@@ -1,5 +1,5 @@
 /* test_loop.c: the event loop's timers, cancellation and fd watches
- * (runtime/loop.c). */
+ * (runtime/core/loop.c). */
 #include <unistd.h>
 #include <CUnit/Basic.h>
 #include "loop.h"

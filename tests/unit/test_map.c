@@ -1,4 +1,4 @@
-/* test_map.c: dynamic task mapping in the runtime (runtime/map.c): the
+/* test_map.c: dynamic task mapping in the runtime (runtime/engine/map.c): the
  * instances a mapped task expands into, their order and arguments, the
  * counts its downstream task waits for, the aggregate state and XComs,
  * max_active_tis_per_dag, Airflow's checks of what is mapped over, and the

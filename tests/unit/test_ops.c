@@ -1,4 +1,4 @@
-/* test_ops.c: the operator table of runtime/ops.def as C (ops.c) and the
+/* test_ops.c: the operator table of runtime/contract/ops.def as C (ops.c) and the
  * runtime's reads by id with its defaults (args.c). */
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* test_s3.c: S3 configuration, signed requests (AWS's SigV4 example),
- * the CoWorks result document, status messages, base64 (runtime/s3.c,
- * runtime/base64.c). */
+ * the CoWorks result document, status messages, base64 (runtime/net/s3.c,
+ * runtime/core/base64.c). */
 #include "base64.h"
 #include "s3.h"
 

@@ -1,4 +1,4 @@
-/* test_sched.c: trigger rules and retry delays (runtime/sched.c). */
+/* test_sched.c: trigger rules and retry delays (runtime/engine/sched.c). */
 #include <CUnit/Basic.h>
 #include "sched.h"
 #include "ops.h"

@@ -1,4 +1,4 @@
-/* test_sensor.c: the sensors' next-poke arithmetic (runtime/sensor.c). */
+/* test_sensor.c: the sensors' next-poke arithmetic (runtime/engine/sensor.c). */
 #include <CUnit/Basic.h>
 #include <math.h>
 #include "sensor.h"

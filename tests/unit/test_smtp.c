@@ -1,5 +1,5 @@
-/* test_smtp.c: building mails (runtime/smtp_msg.c), the SMTP configuration
- * (runtime/smtp.c) and the alert texts (runtime/alert.c). */
+/* test_smtp.c: building mails (runtime/net/smtp_msg.c), the SMTP configuration
+ * (runtime/net/smtp.c) and the alert texts (runtime/engine/alert.c). */
 #include "smtp.h"
 #include "alert.h"
 #include "base64.h"

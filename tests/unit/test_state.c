@@ -1,5 +1,5 @@
-/* test_state.c: run records (runtime/state.c), the run plan
- * (runtime/runplan.c) and the lock (runtime/lock.c). */
+/* test_state.c: run records (runtime/state/state.c), the run plan
+ * (runtime/cli/runplan.c) and the lock (runtime/core/lock.c). */
 #include <CUnit/Basic.h>
 #include <errno.h>
 #include <stdio.h>
@@ -207,12 +207,12 @@ static cJSON *records(const char *const rows[][5], int n)
     return a;
 }
 
-static biz_plan_sched daily(int catchup)
+static biz_schedule_settings daily(int catchup)
 {
-    biz_plan_sched ps;
+    biz_schedule_settings ps;
     char err[256];
     cJSON *s = cJSON_Parse(dag.settings_json);
-    CU_ASSERT_EQUAL(biz_plan_sched_read(s, &ps, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(biz_schedule_settings_read(s, &ps, err, sizeof err), 0);
     cJSON_Delete(s);
     ps.catchup = catchup;
     return ps;
@@ -223,7 +223,7 @@ static biz_plan_sched daily(int catchup)
 static void test_due(void)
 {
     biz_plan_item items[10];
-    biz_plan_sched ps = daily(1);
+    biz_schedule_settings ps = daily(1);
     cJSON *none = cJSON_CreateArray();
     /* AIRFLOW.md's example. */
     int n = biz_plan_due(&ps, none, T("2024-01-03T06:00:00Z"), items, 10);

@@ -1,6 +1,6 @@
-/* test_tz.c: time zones (compiler/tzif.c reading tzdata, runtime/tz.c's
+/* test_tz.c: time zones (compiler/tzif.c reading tzdata, runtime/calendar/tz.c's
  * conversions) and cron schedules on a zone's wall clock with Airflow's
- * DST rules (runtime/schedule.c). The zones come from the machine's
+ * DST rules (runtime/calendar/schedule.c). The zones come from the machine's
  * tzdata, as bizc reads them; the expected instants were checked against
  * Airflow 2.11 (tests/conformance/schedule has the same cases). */
 #include "cron.h"
@@ -176,10 +176,10 @@ static void due_is(const char *expr, const char *tz, const char *start, const ch
 {
     biz_schedule s;
     char err[200];
-    CU_ASSERT_EQUAL_FATAL(biz_sched_parse(expr, &s, err, sizeof err), 0);
+    CU_ASSERT_EQUAL_FATAL(biz_schedule_parse(expr, &s, err, sizeof err), 0);
     s.tz = zone(tz);
     biz_interval iv[64];
-    int n = biz_sched_due(&s, T(start), BIZ_NO_TIME, 1, NULL, T(now), iv, 64);
+    int n = biz_schedule_due(&s, T(start), BIZ_NO_TIME, 1, NULL, T(now), iv, 64);
     char got[2048] = "";
     for (int i = 0; i < n; i++) {
         char b[32];
@@ -217,14 +217,14 @@ static void test_crontab_zoned(void)
 {
     biz_schedule s;
     char err[200], reason[300];
-    CU_ASSERT_EQUAL_FATAL(biz_sched_parse("30 2,23 * * 1-5", &s, err, sizeof err), 0);
+    CU_ASSERT_EQUAL_FATAL(biz_schedule_parse("30 2,23 * * 1-5", &s, err, sizeof err), 0);
     s.tz = zone("Europe/Paris");
-    char *line = biz_sched_crontab(&s, BIZ_NO_TIME, reason, sizeof reason);
+    char *line = biz_schedule_crontab(&s, BIZ_NO_TIME, reason, sizeof reason);
     CU_ASSERT_STRING_EQUAL(line, "30 0,2,3,23 * * 1-5");
     free(line);
-    CU_ASSERT_EQUAL_FATAL(biz_sched_parse("@hourly", &s, err, sizeof err), 0);
+    CU_ASSERT_EQUAL_FATAL(biz_schedule_parse("@hourly", &s, err, sizeof err), 0);
     s.tz = zone("Europe/Paris");
-    line = biz_sched_crontab(&s, BIZ_NO_TIME, reason, sizeof reason);
+    line = biz_schedule_crontab(&s, BIZ_NO_TIME, reason, sizeof reason);
     CU_ASSERT_STRING_EQUAL(line, "0 * * * *");
     free(line);
 }

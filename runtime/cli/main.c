@@ -305,13 +305,13 @@ int biz_main(const biz_dag_def *dag, int argc, char **argv)
     /* The data interval a recorded run would have (runplan.c): a manual
      * run's from the schedule; a dry run of a scheduled DAG without --conf
      * or --logical-date previews its latest completed interval. */
-    biz_plan_sched ps;
-    if (biz_plan_sched_read(run->settings, &ps, err, sizeof err) == 0) {
+    biz_schedule_settings ps;
+    if (biz_schedule_settings_read(run->settings, &ps, err, sizeof err) == 0) {
         biz_interval iv;
         double now;
-        if (o.dry_run && !has_conf && !o.logical_date && ps.sched.kind != BIZ_SCHED_NONE
-            && biz_plan_now(&now, err, sizeof err) == 0
-            && biz_sched_due(&ps.sched, ps.start_date, ps.end_date, 0, NULL, (time_t)now, &iv, 1) == 1) {
+        if (o.dry_run && !has_conf && !o.logical_date && ps.sched.kind != BIZ_SCHEDULE_NONE
+            && biz_schedule_now(&now, err, sizeof err) == 0
+            && biz_schedule_due(&ps.sched, ps.start_date, ps.end_date, 0, NULL, (time_t)now, &iv, 1) == 1) {
             char id[96];
             biz_plan_run_id("scheduled", (double)iv.start, id, sizeof id);
             char *s = strdup(id);
@@ -323,7 +323,7 @@ int biz_main(const biz_dag_def *dag, int argc, char **argv)
                 run->logical_us = 0;
             }
         } else {
-            iv = biz_sched_manual(&ps.sched, run->logical_date);
+            iv = biz_schedule_manual(&ps.sched, run->logical_date);
         }
         run->interval_start = iv.start;
         run->interval_end = iv.end;

@@ -332,9 +332,9 @@ int biz_plan_show_run(FILE *f, const biz_dag_def *dag, const biz_cli *o, const c
 int biz_plan_crontab(FILE *f, const biz_dag_def *dag, const biz_cli *o, const char *prog)
 {
     char err[512], root[4096], exe[PATH_MAX], reason[300];
-    biz_plan_sched ps;
+    biz_schedule_settings ps;
     cJSON *settings = cJSON_Parse(dag->settings_json ? dag->settings_json : "{}");
-    int rc = biz_plan_sched_read(settings, &ps, err, sizeof err);
+    int rc = biz_schedule_settings_read(settings, &ps, err, sizeof err);
     const cJSON *sv = cJSON_GetObjectItemCaseSensitive(settings, "schedule");
     char *sched_text = sv ? cJSON_PrintUnformatted(sv) : NULL;
     cJSON_Delete(settings);
@@ -343,10 +343,10 @@ int biz_plan_crontab(FILE *f, const biz_dag_def *dag, const biz_cli *o, const ch
         free(sched_text);
         return 2;
     }
-    char *fields = biz_sched_crontab(&ps.sched, ps.start_date, reason, sizeof reason);
+    char *fields = biz_schedule_crontab(&ps.sched, ps.start_date, reason, sizeof reason);
     if (!fields) {
         fprintf(stderr, "%s: DAG '%s' has no crontab line: %s\n", prog, dag->dag_id, reason);
-        if (ps.sched.kind == BIZ_SCHED_DELTA)
+        if (ps.sched.kind == BIZ_SCHEDULE_DELTA)
             fprintf(stderr, "%s: a line that starts it more often is safe (nothing due: it exits 0"
                     " at once), e.g. '* * * * *'\n", prog);
         free(sched_text);
@@ -359,7 +359,7 @@ int biz_plan_crontab(FILE *f, const biz_dag_def *dag, const biz_cli *o, const ch
         snprintf(exe, sizeof exe, "%s", prog);
     /* Cron ticks are wall times of the start_date's zone (Airflow); a
      * timedelta's runs are instants, placed in UTC. */
-    const char *zone = ps.sched.kind == BIZ_SCHED_CRON && !biz_tz_is_utc(ps.sched.tz)
+    const char *zone = ps.sched.kind == BIZ_SCHEDULE_CRON && !biz_tz_is_utc(ps.sched.tz)
                            ? ps.sched.tz->name : "UTC";
     fprintf(f, "# DAG '%s', schedule %s: the fields are %s times%s.\n"
                "# A run starts when an interval ends and covers it; missed intervals are\n"

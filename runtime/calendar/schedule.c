@@ -25,7 +25,7 @@ static const struct {
 };
 
 /* Parses a schedule string (see schedule.h). */
-int biz_sched_parse(const char *text, biz_schedule *out, char *err, size_t errlen)
+int biz_schedule_parse(const char *text, biz_schedule *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     if (err && errlen)
@@ -48,13 +48,13 @@ int biz_sched_parse(const char *text, biz_schedule *out, char *err, size_t errle
         return -1;
     }
     if (strcmp(buf, "None") == 0) {
-        out->kind = BIZ_SCHED_NONE;
+        out->kind = BIZ_SCHEDULE_NONE;
         return 0;
     }
     const char *expr = buf;
     if (buf[0] == '@') {
         if (strcasecmp(buf, "@once") == 0) {
-            out->kind = BIZ_SCHED_ONCE;
+            out->kind = BIZ_SCHEDULE_ONCE;
             return 0;
         }
         expr = NULL;
@@ -80,13 +80,13 @@ int biz_sched_parse(const char *text, biz_schedule *out, char *err, size_t errle
         snprintf(err, errlen, "invalid schedule '%s': it never fires (no such day)", buf);
         return -1;
     }
-    out->kind = BIZ_SCHED_CRON;
+    out->kind = BIZ_SCHEDULE_CRON;
     snprintf(out->expr, sizeof out->expr, "%s", expr);
     return 0;
 }
 
 /* A timedelta schedule. */
-int biz_sched_delta(long long seconds, biz_schedule *out, char *err, size_t errlen)
+int biz_schedule_delta(long long seconds, biz_schedule *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     if (seconds <= 0 || seconds > 100LL * 366 * 86400) {
@@ -94,27 +94,27 @@ int biz_sched_delta(long long seconds, biz_schedule *out, char *err, size_t errl
                  "century (got %lld seconds)", seconds);
         return -1;
     }
-    out->kind = BIZ_SCHED_DELTA;
+    out->kind = BIZ_SCHEDULE_DELTA;
     out->delta = seconds;
     return 0;
 }
 
 /* A schedule from JSON: null, a string or seconds. */
-int biz_sched_from_json(const cJSON *v, biz_schedule *out, char *err, size_t errlen)
+int biz_schedule_from_json(const cJSON *v, biz_schedule *out, char *err, size_t errlen)
 {
     if (!v || cJSON_IsNull(v)) {
         memset(out, 0, sizeof *out);
-        out->kind = BIZ_SCHED_NONE;
+        out->kind = BIZ_SCHEDULE_NONE;
         return 0;
     }
     if (cJSON_IsString(v))
-        return biz_sched_parse(v->valuestring, out, err, errlen);
+        return biz_schedule_parse(v->valuestring, out, err, errlen);
     if (cJSON_IsNumber(v)) {
         if (v->valuedouble < 1 || v->valuedouble > 1e10) {
             snprintf(err, errlen, "invalid schedule: a timedelta of %g seconds", v->valuedouble);
             return -1;
         }
-        return biz_sched_delta((long long)v->valuedouble, out, err, errlen);
+        return biz_schedule_delta((long long)v->valuedouble, out, err, errlen);
     }
     snprintf(err, errlen, "invalid schedule: expected null, a string or a number of seconds");
     return -1;
@@ -147,28 +147,28 @@ static time_t zoned_cron(const biz_schedule *s, time_t t, int forward)
 
 static int zoned(const biz_schedule *s)
 {
-    return s->kind == BIZ_SCHED_CRON && !biz_tz_is_utc(s->tz);
+    return s->kind == BIZ_SCHEDULE_CRON && !biz_tz_is_utc(s->tz);
 }
 
 static time_t get_next(const biz_schedule *s, time_t t)
 {
     if (zoned(s))
         return zoned_cron(s, t, 1);
-    return s->kind == BIZ_SCHED_DELTA ? t + (time_t)s->delta : biz_cron_next(&s->cron, t);
+    return s->kind == BIZ_SCHEDULE_DELTA ? t + (time_t)s->delta : biz_cron_next(&s->cron, t);
 }
 
 static time_t get_prev(const biz_schedule *s, time_t t)
 {
     if (zoned(s))
         return zoned_cron(s, t, 0);
-    return s->kind == BIZ_SCHED_DELTA ? t - (time_t)s->delta : biz_cron_prev(&s->cron, t);
+    return s->kind == BIZ_SCHEDULE_DELTA ? t - (time_t)s->delta : biz_cron_prev(&s->cron, t);
 }
 
 /* t when it is a tick, else the next tick (cron only). In a zone as
  * Airflow's _align_to_next: t unless prev(next(t)) != t. */
 static time_t align_next(const biz_schedule *s, time_t t)
 {
-    if (s->kind == BIZ_SCHED_DELTA)
+    if (s->kind == BIZ_SCHEDULE_DELTA)
         return t;
     if (zoned(s)) {
         time_t n = get_next(s, t);
@@ -183,7 +183,7 @@ static time_t align_next(const biz_schedule *s, time_t t)
  * Airflow's _align_to_prev. */
 static time_t align_prev(const biz_schedule *s, time_t t)
 {
-    if (s->kind == BIZ_SCHED_DELTA)
+    if (s->kind == BIZ_SCHEDULE_DELTA)
         return t;
     if (zoned(s)) {
         time_t p = get_prev(s, t);
@@ -199,7 +199,7 @@ static time_t align_prev(const biz_schedule *s, time_t t)
 static time_t skip_to_latest(const biz_schedule *s, time_t earliest, time_t now)
 {
     time_t new_start;
-    if (s->kind == BIZ_SCHED_DELTA) {
+    if (s->kind == BIZ_SCHEDULE_DELTA) {
         if (earliest == BIZ_NO_TIME)
             return now - (time_t)s->delta;
         if (now < earliest + (time_t)s->delta)
@@ -217,12 +217,12 @@ static time_t skip_to_latest(const biz_schedule *s, time_t earliest, time_t now)
 }
 
 /* Airflow's next_dagrun_info (see schedule.h). */
-int biz_sched_next(const biz_schedule *s, time_t start_date, time_t end_date, int catchup,
+int biz_schedule_next(const biz_schedule *s, time_t start_date, time_t end_date, int catchup,
                    const biz_interval *last, time_t now, biz_interval *out)
 {
-    if (s->kind == BIZ_SCHED_NONE)
+    if (s->kind == BIZ_SCHEDULE_NONE)
         return 1;
-    if (s->kind == BIZ_SCHED_ONCE) {
+    if (s->kind == BIZ_SCHEDULE_ONCE) {
         /* @once runs at start_date whatever catchup says (Airflow 1.10 on). */
         if (last || start_date == BIZ_NO_TIME)
             return 1;
@@ -258,14 +258,14 @@ int biz_sched_next(const biz_schedule *s, time_t start_date, time_t end_date, in
 }
 
 /* The intervals due at now, oldest first. */
-int biz_sched_due(const biz_schedule *s, time_t start_date, time_t end_date, int catchup,
+int biz_schedule_due(const biz_schedule *s, time_t start_date, time_t end_date, int catchup,
                   const biz_interval *last, time_t now, biz_interval *out, int max)
 {
     int n = 0;
     const biz_interval *cur = last;
     while (n < max) {
         biz_interval iv;
-        if (biz_sched_next(s, start_date, end_date, catchup, cur, now, &iv) != 0)
+        if (biz_schedule_next(s, start_date, end_date, catchup, cur, now, &iv) != 0)
             break;
         if (iv.end > now)
             break;
@@ -278,12 +278,12 @@ int biz_sched_due(const biz_schedule *s, time_t start_date, time_t end_date, int
 }
 
 /* The data interval of a manual run at t. */
-biz_interval biz_sched_manual(const biz_schedule *s, time_t t)
+biz_interval biz_schedule_manual(const biz_schedule *s, time_t t)
 {
     biz_interval iv = {t, t};
-    if (s->kind == BIZ_SCHED_DELTA) {
+    if (s->kind == BIZ_SCHEDULE_DELTA) {
         iv.start = t - (time_t)s->delta;
-    } else if (s->kind == BIZ_SCHED_CRON) {
+    } else if (s->kind == BIZ_SCHEDULE_CRON) {
         time_t end = align_prev(s, t);
         time_t start = end == -1 ? -1 : get_prev(s, end);
         if (end != -1 && start != -1) {
@@ -322,21 +322,21 @@ static char *zoned_crontab(const biz_schedule *s)
 }
 
 /* The crontab fields for a schedule (see schedule.h). */
-char *biz_sched_crontab(const biz_schedule *s, time_t start_date, char *reason, size_t len)
+char *biz_schedule_crontab(const biz_schedule *s, time_t start_date, char *reason, size_t len)
 {
     char line[64];
     if (reason && len)
         reason[0] = '\0';
     switch (s->kind) {
-    case BIZ_SCHED_NONE:
+    case BIZ_SCHEDULE_NONE:
         snprintf(reason, len, "the schedule is None: runs are started by hand only");
         return NULL;
-    case BIZ_SCHED_ONCE:
+    case BIZ_SCHEDULE_ONCE:
         snprintf(reason, len, "the schedule is @once: a single run, start it by hand (or with at)");
         return NULL;
-    case BIZ_SCHED_CRON:
+    case BIZ_SCHEDULE_CRON:
         return zoned(s) && !every_hour(s) ? zoned_crontab(s) : strdup(s->expr);
-    case BIZ_SCHED_DELTA:
+    case BIZ_SCHEDULE_DELTA:
         break;
     }
     long long d = s->delta;
@@ -491,5 +491,68 @@ int biz_iso_parse(const char *s, time_t *out)
     if (*p != '\0')
         return -1;
     *out = biz_utc_join(y, mo, d, h, mi, sec) - off;
+    return 0;
+}
+
+/* ------------------------------------------------ the DAG's settings */
+
+static int read_date(const cJSON *settings, const char *name, time_t *out, char *err, size_t errlen)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(settings, name);
+    *out = BIZ_NO_TIME;
+    if (!v || cJSON_IsNull(v))
+        return 0;
+    if (!cJSON_IsString(v) || biz_iso_parse(v->valuestring, out) != 0) {
+        snprintf(err, errlen, "the DAG's %s is not an ISO date", name);
+        return -1;
+    }
+    return 0;
+}
+
+/* Reads the DAG's schedule settings (schedule.h). */
+int biz_schedule_settings_read(const cJSON *settings, biz_schedule_settings *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    const cJSON *sv = cJSON_GetObjectItemCaseSensitive(settings, "schedule");
+    if (!sv)
+        sv = cJSON_GetObjectItemCaseSensitive(settings, "schedule_interval");
+    if (!sv || cJSON_IsNull(sv))
+        out->sched.kind = BIZ_SCHEDULE_NONE;
+    else if (biz_schedule_from_json(sv, &out->sched, err, errlen) != 0)
+        return -1;
+    /* start_date's zone: its rules are compiled in (bizrt.h's zones). */
+    const char *tz = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(settings, "timezone"));
+    if (tz) {
+        int known;
+        out->sched.tz = biz_tz_find(tz, &known);
+        if (!known) {
+            snprintf(err, errlen, "the DAG's time zone '%s' is not compiled into this executable", tz);
+            return -1;
+        }
+    }
+    if (read_date(settings, "start_date", &out->start_date, err, errlen) < 0 ||
+        read_date(settings, "end_date", &out->end_date, err, errlen) < 0)
+        return -1;
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(settings, "catchup");
+    out->catchup = cJSON_IsBool(c) ? cJSON_IsTrue(c) : 1;   /* Airflow 2's default */
+    return 0;
+}
+
+/* "now" from BIZ_NOW or the clock. */
+int biz_schedule_now(double *now, char *err, size_t errlen)
+{
+    const char *v = getenv("BIZ_NOW");
+    if (v && *v) {
+        time_t t;
+        if (biz_iso_parse(v, &t) != 0) {
+            snprintf(err, errlen, "BIZ_NOW='%s' is not an ISO time (e.g. 2024-01-03T06:00:00Z)", v);
+            return -1;
+        }
+        *now = (double)t;
+        return 0;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    *now = (double)ts.tv_sec + ts.tv_nsec / 1e9;
     return 0;
 }

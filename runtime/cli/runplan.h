@@ -29,21 +29,6 @@
  * directory cannot be written at all (the run did not start). */
 #define BIZ_EXIT_RECORD 5
 
-/* The DAG's schedule settings. */
-typedef struct biz_plan_sched {
-    biz_schedule sched;
-    time_t start_date, end_date;   /* BIZ_NO_TIME when not set */
-    int catchup;
-} biz_plan_sched;
-
-/* Reads schedule, start_date, end_date and catchup (default True) from
- * the DAG's settings. 0, or -1 with a message. */
-int biz_plan_sched_read(const cJSON *settings, biz_plan_sched *out, char *err, size_t errlen);
-
-/* "now": $BIZ_NOW (ISO) when set, else the clock. 0, or -1 when BIZ_NOW
- * is malformed. */
-int biz_plan_now(double *now, char *err, size_t errlen);
-
 /* A run id: "<type>__<t in ISO>", as Airflow: "scheduled__2024-01-01T00:00:00+00:00",
  * "manual__2024-01-03T06:00:00.123456+00:00" (microseconds when any). */
 void biz_plan_run_id(const char *type, double t, char *buf, size_t len);
@@ -56,7 +41,7 @@ typedef struct biz_plan_item {
 
 /* The scheduled runs due at now, oldest first, at most max (see the top).
  * Returns how many were written to out. */
-int biz_plan_due(const biz_plan_sched *ps, const cJSON *records, time_t now,
+int biz_plan_due(const biz_schedule_settings *ps, const cJSON *records, time_t now,
                  biz_plan_item *out, int max);
 
 /* The record named by id ("last": the latest started), borrowed from

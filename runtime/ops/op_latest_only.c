@@ -10,7 +10,7 @@
 #include <string.h>
 #include "op.h"
 #include "run.h"
-#include "runplan.h"
+#include "schedule.h"
 
 static int by_name(const void *a, const void *b)
 {
@@ -39,17 +39,17 @@ static void latest_only_start(biz_try *t)
     int follow = 1;
     const char *why = "a manual run: every downstream task goes on";
     if (run->run_type && strcmp(run->run_type, "scheduled") == 0) {
-        biz_plan_sched ps;
+        biz_schedule_settings ps;
         biz_interval cur = { run->interval_start, run->interval_end }, next;
         double now = 0;
         char err[200];
-        if (biz_plan_sched_read(run->settings, &ps, err, sizeof err) < 0 ||
-            biz_plan_now(&now, err, sizeof err) < 0) {
+        if (biz_schedule_settings_read(run->settings, &ps, err, sizeof err) < 0 ||
+            biz_schedule_now(&now, err, sizeof err) < 0) {
             cJSON_Delete(all);
             biz_try_done(t, BIZ_OUT_FAILED, 1, "%s", err);
             return;
         }
-        if (biz_sched_next(&ps.sched, ps.start_date, BIZ_NO_TIME, 1, &cur, (time_t)now, &next) != 0) {
+        if (biz_schedule_next(&ps.sched, ps.start_date, BIZ_NO_TIME, 1, &cur, (time_t)now, &next) != 0) {
             why = "no next interval: the run is the latest";
         } else if ((double)next.start < now && now <= (double)next.end) {
             why = "the latest run: every downstream task goes on";

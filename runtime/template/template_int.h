@@ -259,14 +259,24 @@ int biz_tpl_run(const biz_tpl *t, const biz_tpl_env *env, int native, biz_tpl_er
 /* The environment variable lookup of the context. */
 const char *biz_tpl_ctx_getenv(biz_tpl_ctx *cx, const char *name);
 
-/* ---- filters, tests and macros (template_filters.c) ---- */
+/* ---- the names known (template_names.c) ---- */
 
+/* A filter and its parameter names in order ("*" takes anything). */
+typedef struct biz_tpl_fdef {
+    const char *name;
+    const char *params[4];
+} biz_tpl_fdef;
+/* The filter called name, or NULL. */
+const biz_tpl_fdef *biz_tpl_find_filter(const char *name);
 /* True when name is a known filter / test. */
 int biz_tpl_filter_known(const char *name);
 int biz_tpl_test_known(const char *name);
 /* The closest known filter / test name to name, or NULL. */
 const char *biz_tpl_filter_suggest(const char *name);
 const char *biz_tpl_test_suggest(const char *name);
+
+/* ---- filters, tests and macros (template_filters.c) ---- */
+
 /* Applies filter node n (BIZ_E_FILTER) to *v (consumed) into *out. */
 int biz_tpl_apply_filter(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *v, biz_tpl_val *out);
 /* Applies test node n (BIZ_E_TEST) to *v (consumed); *res is 0/1. */

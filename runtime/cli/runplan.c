@@ -27,65 +27,6 @@ static int jtime(const cJSON *o, const char *name, time_t *out)
     return s && biz_iso_parse(s, out) == 0 ? 0 : -1;
 }
 
-static int read_date(const cJSON *settings, const char *name, time_t *out, char *err, size_t errlen)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(settings, name);
-    *out = BIZ_NO_TIME;
-    if (!v || cJSON_IsNull(v))
-        return 0;
-    if (!cJSON_IsString(v) || biz_iso_parse(v->valuestring, out) != 0) {
-        snprintf(err, errlen, "the DAG's %s is not an ISO date", name);
-        return -1;
-    }
-    return 0;
-}
-
-/* Reads the DAG's schedule settings. */
-int biz_plan_sched_read(const cJSON *settings, biz_plan_sched *out, char *err, size_t errlen)
-{
-    memset(out, 0, sizeof *out);
-    const cJSON *sv = cJSON_GetObjectItemCaseSensitive(settings, "schedule");
-    if (!sv)
-        sv = cJSON_GetObjectItemCaseSensitive(settings, "schedule_interval");
-    if (!sv || cJSON_IsNull(sv))
-        out->sched.kind = BIZ_SCHED_NONE;
-    else if (biz_sched_from_json(sv, &out->sched, err, errlen) != 0)
-        return -1;
-    /* start_date's zone: its rules are compiled in (bizrt.h's zones). */
-    const char *tz = jstr(settings, "timezone");
-    if (tz) {
-        int known;
-        out->sched.tz = biz_tz_find(tz, &known);
-        if (!known) {
-            snprintf(err, errlen, "the DAG's time zone '%s' is not compiled into this executable", tz);
-            return -1;
-        }
-    }
-    if (read_date(settings, "start_date", &out->start_date, err, errlen) < 0 ||
-        read_date(settings, "end_date", &out->end_date, err, errlen) < 0)
-        return -1;
-    const cJSON *c = cJSON_GetObjectItemCaseSensitive(settings, "catchup");
-    out->catchup = cJSON_IsBool(c) ? cJSON_IsTrue(c) : 1;   /* Airflow 2's default */
-    return 0;
-}
-
-/* "now" from BIZ_NOW or the clock. */
-int biz_plan_now(double *now, char *err, size_t errlen)
-{
-    const char *v = getenv("BIZ_NOW");
-    if (v && *v) {
-        time_t t;
-        if (biz_iso_parse(v, &t) != 0) {
-            snprintf(err, errlen, "BIZ_NOW='%s' is not an ISO time (e.g. 2024-01-03T06:00:00Z)", v);
-            return -1;
-        }
-        *now = (double)t;
-        return 0;
-    }
-    *now = biz_wall_now();
-    return 0;
-}
-
 /* A run id of type at t. */
 void biz_plan_run_id(const char *type, double t, char *buf, size_t len)
 {
@@ -127,7 +68,7 @@ static const cJSON *by_id(const cJSON *records, const char *id)
 }
 
 /* The scheduled runs due at now. */
-int biz_plan_due(const biz_plan_sched *ps, const cJSON *records, time_t now,
+int biz_plan_due(const biz_schedule_settings *ps, const cJSON *records, time_t now,
                  biz_plan_item *out, int max)
 {
     if (max <= 0)
@@ -137,7 +78,7 @@ int biz_plan_due(const biz_plan_sched *ps, const cJSON *records, time_t now,
     biz_interval *iv = calloc((size_t)max, sizeof *iv);
     if (!iv)
         return 0;
-    int n = biz_sched_due(&ps->sched, ps->start_date, ps->end_date, ps->catchup,
+    int n = biz_schedule_due(&ps->sched, ps->start_date, ps->end_date, ps->catchup,
                           has_last ? &last : NULL, now, iv, max);
     int k = 0;
     for (int i = 0; i < n; i++) {
@@ -238,7 +179,7 @@ int biz_plan_manual_date(const biz_cli *o, time_t *out, char *err, size_t errlen
         return 0;
     }
     double now;
-    if (biz_plan_now(&now, err, errlen) < 0)
+    if (biz_schedule_now(&now, err, errlen) < 0)
         return -1;
     *out = (time_t)now;
     return 0;
@@ -520,12 +461,12 @@ int biz_plan_main(const biz_dag_def *dag, const biz_cli *o, cJSON *conf, const c
 {
     char err[1024], root[4096];
     plan_ctx pc = { dag, o, prog, exec, NULL, NULL, 0, 0, NULL };
-    biz_plan_sched ps;
+    biz_schedule_settings ps;
     double now;
     cJSON *settings = cJSON_Parse(dag->settings_json ? dag->settings_json : "{}");
-    int rc = biz_plan_sched_read(settings, &ps, err, sizeof err);
+    int rc = biz_schedule_settings_read(settings, &ps, err, sizeof err);
     cJSON_Delete(settings);
-    if (rc < 0 || biz_plan_now(&now, err, sizeof err) < 0 ||
+    if (rc < 0 || biz_schedule_now(&now, err, sizeof err) < 0 ||
         biz_state_dir_resolve(o->state_dir, root, sizeof root, err, sizeof err) < 0) {
         fprintf(stderr, "%s: %s\n", prog, err);
         cJSON_Delete(conf);
@@ -616,7 +557,7 @@ int biz_plan_main(const biz_dag_def *dag, const biz_cli *o, cJSON *conf, const c
             cJSON_Delete(copy);
         }
         cJSON_Delete(conf);
-    } else if (conf || o->logical_date || ps.sched.kind == BIZ_SCHED_NONE) {
+    } else if (conf || o->logical_date || ps.sched.kind == BIZ_SCHEDULE_NONE) {
         /* A manual run: logical date now (or --logical-date). */
         double ld = o->logical_date ? (double)manual_t : now;
         char id[96];
@@ -627,7 +568,7 @@ int biz_plan_main(const biz_dag_def *dag, const biz_cli *o, cJSON *conf, const c
             cJSON_Delete(conf);
             status = 2;
         } else {
-            biz_interval iv = biz_sched_manual(&ps.sched, (time_t)ld);
+            biz_interval iv = biz_schedule_manual(&ps.sched, (time_t)ld);
             last_id = strdup(id);
             status = make_run(&pc, conf, "manual", ld, iv, NULL);
         }
@@ -645,7 +586,7 @@ int biz_plan_main(const biz_dag_def *dag, const biz_cli *o, cJSON *conf, const c
             biz_interval last;
             int has_last = last_success(pc.records, &last);
             char a[40], b[40];
-            if (biz_sched_next(&ps.sched, ps.start_date, ps.end_date, ps.catchup,
+            if (biz_schedule_next(&ps.sched, ps.start_date, ps.end_date, ps.catchup,
                                has_last ? &last : NULL, (time_t)now, &next) == 0)
                 biz_log(BIZ_LOG_INFO, "nothing due for DAG '%s': the next run covers %s to %s and"
                         " is due at %s", dag->dag_id, biz_iso_format(next.start, a, sizeof a),

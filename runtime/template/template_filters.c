@@ -16,74 +16,6 @@
 #include "template_int.h"
 #include "utf8.h"
 
-/* ------------------------------------------------------------ tables */
-
-typedef struct fdef {
-    const char *name;
-    const char *params[4]; /* parameter names in order; "*" takes anything */
-} fdef;
-
-static const fdef filters[] = {
-    {"abs", {0}}, {"capitalize", {0}}, {"count", {0}},
-    {"d", {"default_value", "boolean"}}, {"default", {"default_value", "boolean"}},
-    {"ds", {0}}, {"ds_nodash", {0}},
-    {"first", {0}}, {"float", {"default"}}, {"format", {"*"}}, {"int", {"default", "base"}},
-    {"items", {0}}, {"join", {"d", "attribute"}}, {"last", {0}}, {"length", {0}},
-    {"list", {0}}, {"lower", {0}}, {"map", {"*"}},
-    {"max", {"case_sensitive", "attribute"}}, {"min", {"case_sensitive", "attribute"}},
-    {"replace", {"old", "new", "count"}}, {"reverse", {0}},
-    {"round", {"precision", "method"}}, {"safe", {0}},
-    {"sort", {"reverse", "case_sensitive", "attribute"}}, {"string", {0}},
-    {"sum", {"attribute", "start"}}, {"title", {0}}, {"tojson", {"indent"}},
-    {"trim", {"chars"}}, {"ts", {0}}, {"ts_nodash", {0}}, {"ts_nodash_with_tz", {0}},
-    {"unique", {"case_sensitive", "attribute"}}, {"upper", {0}},
-    {"urlencode", {0}},
-};
-#define NFILTERS (sizeof filters / sizeof filters[0])
-
-static const char *const filter_names[] = {
-    "abs", "capitalize", "count", "d", "default", "ds", "ds_nodash", "first", "float", "format", "int", "items",
-    "join", "last", "length", "list", "lower", "map", "max", "min", "replace",
-    "reverse", "round", "safe", "sort", "string", "sum", "title", "tojson", "trim",
-    "ts", "ts_nodash", "ts_nodash_with_tz", "unique", "upper", "urlencode", NULL};
-
-static const char *const test_names[] = {
-    "defined", "undefined", "none", "true", "false", "boolean", "string", "number",
-    "integer", "float", "mapping", "iterable", "sequence", "even", "odd",
-    "divisibleby", "eq", "equalto", "ne", "lt", "le", "gt", "ge", "in", "lower",
-    "upper", NULL};
-
-static const fdef *find_filter(const char *name)
-{
-    for (size_t i = 0; i < NFILTERS; i++)
-        if (!strcmp(filters[i].name, name))
-            return &filters[i];
-    return NULL;
-}
-
-int biz_tpl_filter_known(const char *name)
-{
-    return find_filter(name) != NULL;
-}
-
-int biz_tpl_test_known(const char *name)
-{
-    for (const char *const *t = test_names; *t; t++)
-        if (!strcmp(*t, name))
-            return 1;
-    return 0;
-}
-
-const char *biz_tpl_filter_suggest(const char *name)
-{
-    return biz_tpl_closest(name, filter_names);
-}
-
-const char *biz_tpl_test_suggest(const char *name)
-{
-    return biz_tpl_closest(name, test_names);
-}
-
 /* ------------------------------------------------------------ helpers */
 
 static cJSON *new_str(const char *s)
@@ -656,7 +588,7 @@ static int filter_title(const char *s, biz_buf *b)
 static int filter_core(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *name, const cJSON *v,
                        int undef, cJSON **args, char **names, int nargs, cJSON **out)
 {
-    const fdef *f = find_filter(name);
+    const biz_tpl_fdef *f = biz_tpl_find_filter(name);
     const cJSON *p[4];
     char what[64];
     *out = NULL;

@@ -431,6 +431,16 @@ static void set_out(render_acc *acc, const char *name, cJSON *r)
         cJSON_Delete(r);
 }
 
+/* The same for the table's argument a: its key the table's own string
+ * (not copied), which a read by id knows by its address (args.c). */
+static void set_arg_out(render_acc *acc, const biz_arg_spec *a, cJSON *r)
+{
+    if (biz_args_given(acc->out, a->id))
+        cJSON_ReplaceItemInObjectCaseSensitive(acc->out, a->name, r);
+    else if (!cJSON_AddItemToObjectCS(acc->out, biz_arg_name(a->id), r))
+        cJSON_Delete(r);
+}
+
 static void render_one(const biz_arg_spec *a, void *user)
 {
     render_acc *acc = user;
@@ -447,7 +457,7 @@ static void render_one(const biz_arg_spec *a, void *user)
     if (acc->keep_going && acc->run->dry_run) {
         cJSON *r = render_dry(acc, a, v);
         if (r)
-            set_out(acc, a->name, r);
+            set_arg_out(acc, a, r);
         return;
     }
     biz_tpl_error e;
@@ -455,7 +465,7 @@ static void render_one(const biz_arg_spec *a, void *user)
     memset(&e, 0, sizeof e);
     cJSON *r = biz_tpl_render_value(v, acc->run->native, acc->env, &e, &where);
     if (r) {
-        set_out(acc, a->name, r);
+        set_arg_out(acc, a, r);
         free(where);
         return;
     }

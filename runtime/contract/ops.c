@@ -255,11 +255,16 @@ const char *biz_arg_type_key(biz_arg_type t)
     return (unsigned)t < BIZ_T__COUNT && types[t].key ? types[t].key : "?";
 }
 
-/* ORDER: biz_trigger_rule */
+/* Indexed by biz_trigger_rule (designated; test_ops checks that none is
+ * missing). */
 const char *const biz_trigger_names[BIZ_TR__COUNT] = {
-    "all_success", "all_failed", "all_done", "all_skipped", "one_success",
-    "one_failed", "one_done", "none_failed", "none_failed_min_one_success",
-    "none_skipped", "always", "all_done_setup_success",
+    [BIZ_TR_ALL_SUCCESS] = "all_success", [BIZ_TR_ALL_FAILED] = "all_failed",
+    [BIZ_TR_ALL_DONE] = "all_done", [BIZ_TR_ALL_SKIPPED] = "all_skipped",
+    [BIZ_TR_ONE_SUCCESS] = "one_success", [BIZ_TR_ONE_FAILED] = "one_failed",
+    [BIZ_TR_ONE_DONE] = "one_done", [BIZ_TR_NONE_FAILED] = "none_failed",
+    [BIZ_TR_NONE_FAILED_MIN_ONE_SUCCESS] = "none_failed_min_one_success",
+    [BIZ_TR_NONE_SKIPPED] = "none_skipped", [BIZ_TR_ALWAYS] = "always",
+    [BIZ_TR_ALL_DONE_SETUP_SUCCESS] = "all_done_setup_success",
 };
 
 int biz_trigger_from_name(const char *name)

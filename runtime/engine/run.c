@@ -8,10 +8,13 @@
 #include "ops.h"
 #include "map.h"
 
-/* ORDER: biz_ti_state */
+/* Indexed by biz_ti_state (designated: the order of the enum cannot slip;
+ * test_state checks that none is missing). */
 const char *const biz_ti_state_names[BIZ_TI__COUNT] = {
-    "none", "scheduled", "queued", "running", "success", "failed",
-    "upstream_failed", "skipped", "up_for_retry",
+    [BIZ_TI_NONE] = "none", [BIZ_TI_SCHEDULED] = "scheduled", [BIZ_TI_QUEUED] = "queued",
+    [BIZ_TI_RUNNING] = "running", [BIZ_TI_SUCCESS] = "success", [BIZ_TI_FAILED] = "failed",
+    [BIZ_TI_UPSTREAM_FAILED] = "upstream_failed", [BIZ_TI_SKIPPED] = "skipped",
+    [BIZ_TI_UP_FOR_RETRY] = "up_for_retry",
 };
 
 /* True for success, failed, upstream_failed and skipped. */

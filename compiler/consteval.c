@@ -995,7 +995,7 @@ static int check_schema_keyword(biz_sema *S, const char *k, sx_val *v, biz_span 
 {
     if (annotation_keyword(k))
         return 0;
-    if (!biz_param_keyword_known(k)) {
+    if (!biz_params_keyword_known(k)) {
         biz_error(S->d, span, "use type, enum, minimum, maximum, exclusiveMinimum, exclusiveMaximum, "
                   "minLength, maxLength, pattern or format",
                   "Param's JSON Schema keyword '%s' is not supported yet", k);
@@ -1004,7 +1004,7 @@ static int check_schema_keyword(biz_sema *S, const char *k, sx_val *v, biz_span 
     if (!strcmp(k, "pattern") && v->kind == BV_STR) {
         char *ere;
         const char *why;
-        if (biz_pyre_to_ere(v->u.str.s, &ere, &why) < 0) {
+        if (biz_params_pyre_to_ere(v->u.str.s, &ere, &why) < 0) {
             biz_error(S->d, v->span, "write it with classes, groups, alternatives and quantifiers",
                       "the pattern cannot be checked by bizc: it uses %s", why);
             return 0;
@@ -1014,7 +1014,7 @@ static int check_schema_keyword(biz_sema *S, const char *k, sx_val *v, biz_span 
         biz_error(S->d, v->span, NULL, "a Param's pattern must be a string");
         return 0;
     }
-    if (!strcmp(k, "format") && v->kind == BV_STR && !biz_param_format_known(v->u.str.s)) {
+    if (!strcmp(k, "format") && v->kind == BV_STR && !biz_params_format_known(v->u.str.s)) {
         biz_error(S->d, v->span, "check it with a pattern instead",
                   "format '%s' is not checked by bizc yet (Airflow checks it)", v->u.str.s);
         return 0;
@@ -1085,7 +1085,7 @@ const char *sx_pschema_problem(biz_sema *S, const sx_val *v, const sx_pschema *p
     if (!p->has_default && v->kind == BV_NONE && v->pschema == p)
         return "No value passed and Param has no default value";
     cJSON *schema = sx_to_json(p->schema), *jv = sx_to_json(v);
-    char *why = biz_param_problem(schema, jv);
+    char *why = biz_params_problem(schema, jv);
     cJSON_Delete(schema);
     cJSON_Delete(jv);
     if (!why)

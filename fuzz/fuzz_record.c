@@ -10,6 +10,7 @@
 #include "fuzz.h"
 #include "ops.h"
 #include "runplan.h"
+#include "runshow.h"
 #include "state.h"
 
 /* a >> b, a >> c: c depends on its past and retries; b is in a group. */
@@ -33,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cJSON *rec = cJSON_ParseWithLength((const char *)data, size);
     if (!rec)
         return 0;
-    biz_plan_print_record(fuzz_devnull(), rec, "fuzz/record.json");
+    biz_runshow_record(fuzz_devnull(), rec, "fuzz/record.json");
 
     char err[256];
     biz_run *run = biz_run_new(&dag, NULL, FUZZ_NOW - 86400, err, sizeof err);

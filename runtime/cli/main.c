@@ -16,6 +16,7 @@
 #include "params.h"
 #include "run.h"
 #include "runplan.h"
+#include "runshow.h"
 #include "tz.h"
 #include "sched.h"
 #include "show.h"
@@ -243,13 +244,13 @@ int biz_main(const biz_dag_def *dag, int argc, char **argv)
         return EXIT_OK;
     }
     if (o.crontab)
-        return biz_plan_crontab(stdout, dag, &o, prog);
+        return biz_runshow_crontab(stdout, dag, &o, prog);
     signal(SIGPIPE, SIG_IGN);
     biz_log_init(o.log_format, o.verbosity, stderr);
 
     if (o.runs || o.show) {
-        int rc = o.runs ? biz_plan_show_runs(stdout, dag, &o, prog)
-                        : biz_plan_show_run(stdout, dag, &o, prog);
+        int rc = o.runs ? biz_runshow_runs(stdout, dag, &o, prog)
+                        : biz_runshow_run(stdout, dag, &o, prog);
         biz_log_shutdown();
         return rc;
     }

@@ -231,7 +231,7 @@ static void note_history(biz_run *run, const cJSON *rec, const char *action, con
         return;
     }
     char now[48];
-    biz_state_iso_us(biz_wall_now(), now, sizeof now);
+    biz_state_iso_us(biz_run_wall_now(), now, sizeof now);
     cJSON_AddStringToObject(e, "action", action);
     cJSON_AddStringToObject(e, "at", now);
     cJSON_AddStringToObject(e, "previous_state", jstr(rec, "state") ? jstr(rec, "state") : "?");
@@ -364,10 +364,10 @@ static int make_run(plan_ctx *pc, cJSON *conf, const char *type, double ld,
         biz_run_free(run);
         return BIZ_EXIT_RECORD;
     }
-    double started = biz_wall_now();
+    double started = biz_run_wall_now();
     int status = pc->exec(run, pc->o);
     if (run->end_wall <= 0)
-        run->end_wall = biz_wall_now();
+        run->end_wall = biz_run_wall_now();
     biz_store_save(pc->st);
     if (status != 0)
         report_failures(run, pc->st);

@@ -1,6 +1,6 @@
 /* runplan.h: which runs one invocation makes, from the DAG's schedule, the
  * command line and the run records; the loop over them (lock, record,
- * resume, catch-up, pruning); --runs, --show and --crontab.
+ * resume, catch-up, pruning). --runs, --show and --crontab are runshow.h.
  *
  * A plain invocation of a scheduled DAG runs the data intervals due now
  * (schedule.h): with catchup every interval after the last successful
@@ -75,15 +75,5 @@ int biz_plan_main(const biz_dag_def *dag, const biz_cli *o, cJSON *conf, const c
 /* The logical date of a run that is not recorded (--dry-run, --task):
  * --logical-date, else now. 0, or -1 with a message. */
 int biz_plan_manual_date(const biz_cli *o, time_t *out, char *err, size_t errlen);
-
-/* --runs and --show (runshow.c). Return the exit status. */
-int biz_plan_show_runs(FILE *f, const biz_dag_def *dag, const biz_cli *o, const char *prog);
-int biz_plan_show_run(FILE *f, const biz_dag_def *dag, const biz_cli *o, const char *prog);
-/* Prints one record (for --show). */
-void biz_plan_print_record(FILE *f, const cJSON *rec, const char *record_path);
-
-/* --crontab: the crontab line of the DAG's schedule; exit status 1 when it
- * has none. */
-int biz_plan_crontab(FILE *f, const biz_dag_def *dag, const biz_cli *o, const char *prog);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "runshow.h"
 #include "runplan.h"
 #include "report.h"
 #include "state.h"
@@ -145,7 +146,7 @@ static int open_records(const biz_dag_def *dag, const biz_cli *o, const char *pr
 }
 
 /* --runs: the recorded runs, oldest first. */
-int biz_plan_show_runs(FILE *f, const biz_dag_def *dag, const biz_cli *o, const char *prog)
+int biz_runshow_runs(FILE *f, const biz_dag_def *dag, const biz_cli *o, const char *prog)
 {
     biz_store *st;
     cJSON *records;
@@ -189,7 +190,7 @@ int biz_plan_show_runs(FILE *f, const biz_dag_def *dag, const biz_cli *o, const 
 }
 
 /* Prints one record. */
-void biz_plan_print_record(FILE *f, const cJSON *rec, const char *record_path)
+void biz_runshow_record(FILE *f, const cJSON *rec, const char *record_path)
 {
     char a[32], b[32], dur[32];
     fprintf(f, "run:           %s\n", or_dash(jstr(rec, "run_id")));
@@ -292,7 +293,7 @@ void biz_plan_print_record(FILE *f, const cJSON *rec, const char *record_path)
 }
 
 /* --show RUN_ID: one recorded run. */
-int biz_plan_show_run(FILE *f, const biz_dag_def *dag, const biz_cli *o, const char *prog)
+int biz_runshow_run(FILE *f, const biz_dag_def *dag, const biz_cli *o, const char *prog)
 {
     biz_store *st;
     cJSON *records;
@@ -308,7 +309,7 @@ int biz_plan_show_run(FILE *f, const biz_dag_def *dag, const biz_cli *o, const c
         if (st && asprintf(&path, "%s/%s.json", st->runs_dir, jstr(rec, "run_id")) < 0)
             path = NULL;
         if (!o->html) {
-            biz_plan_print_record(f, rec, path);
+            biz_runshow_record(f, rec, path);
         } else if (biz_report_write(o->html, dag, rec, err, sizeof err) < 0) {
             fprintf(stderr, "%s: %s\n", prog, err);
             rc = 1;
@@ -329,7 +330,7 @@ int biz_plan_show_run(FILE *f, const biz_dag_def *dag, const biz_cli *o, const c
 }
 
 /* --crontab: the crontab line of the schedule. */
-int biz_plan_crontab(FILE *f, const biz_dag_def *dag, const biz_cli *o, const char *prog)
+int biz_runshow_crontab(FILE *f, const biz_dag_def *dag, const biz_cli *o, const char *prog)
 {
     char err[512], root[4096], exe[PATH_MAX], reason[300];
     biz_schedule_settings ps;

@@ -202,7 +202,7 @@ static void release(biz_ti *ti)
             continue;   /* kept by --resume */
         c->released = 1;
         ti->map_active++;
-        biz_idx_push(&run->todo, c->index);
+        biz_run_idx_push(&run->todo, c->index);
     }
 }
 
@@ -429,7 +429,7 @@ static void finish(biz_ti *ti)
     } else if (nskip == ti->nmaps) {
         ti->reason = strdup("every mapped instance was skipped");
     }
-    ti->end = biz_wall_now();
+    ti->end = biz_run_wall_now();
     biz_ti_set_state(ti, nfail ? BIZ_TI_FAILED : nsucc ? BIZ_TI_SUCCESS : BIZ_TI_SKIPPED);
 }
 

@@ -6,7 +6,7 @@
 #include "ops.h"
 
 /* What a task does given its trigger rule and upstream counts. */
-biz_rt_trig biz_rt_trigger_eval(int rule, const biz_rt_counts *c)
+biz_rules_trig biz_rules_trigger_eval(int rule, const biz_rules_counts *c)
 {
     int fails = c->failed + c->upstream_failed;
     int all_done = c->done >= c->total;
@@ -75,7 +75,7 @@ biz_rt_trig biz_rt_trigger_eval(int rule, const biz_rt_counts *c)
 
 #define MAX_RETRY_DELAY 86400.0   /* Airflow's global cap */
 
-double biz_rt_retry_delay(const biz_rt_retry *p, int n, uint64_t hash)
+double biz_rules_retry_delay(const biz_rules_retry *p, int n, uint64_t hash)
 {
     double delay = p->delay < 0 ? 0 : p->delay;
     if (!p->backoff)
@@ -97,7 +97,7 @@ double biz_rt_retry_delay(const biz_rt_retry *p, int n, uint64_t hash)
 }
 
 /* FNV-1a 64 of "dag_id#task_id#logical_date#try". */
-uint64_t biz_rt_retry_hash(const char *dag_id, const char *task_id,
+uint64_t biz_rules_retry_hash(const char *dag_id, const char *task_id,
                            const char *logical_date, int try_number)
 {
     char num[16];

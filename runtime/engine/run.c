@@ -25,7 +25,7 @@ int biz_ti_state_finished(biz_ti_state s)
 }
 
 /* Wall clock in seconds (with fractions). */
-double biz_wall_now(void)
+double biz_run_wall_now(void)
 {
     struct timeval tv;
     gettimeofday(&tv, NULL);
@@ -99,7 +99,7 @@ static int build_index(biz_run *run)
 }
 
 /* Appends i to a. */
-int biz_idx_push(biz_idx *a, int i)
+int biz_run_idx_push(biz_idx *a, int i)
 {
     if (a->n == a->cap) {
         int cap = a->cap ? a->cap * 2 : 64;
@@ -117,7 +117,7 @@ int biz_idx_push(biz_idx *a, int i)
 static void ready_push(biz_run *run, int i)
 {
     biz_idx *h = &run->ready;
-    if (biz_idx_push(h, i) < 0)
+    if (biz_run_idx_push(h, i) < 0)
         return;
     for (int k = h->n - 1; k > 0;) {
         int p = (k - 1) / 2;
@@ -159,7 +159,7 @@ int biz_run_ready_pop(biz_run *run)
 /* Marks ti changed for the record. */
 void biz_ti_touch(biz_ti *ti)
 {
-    if (!ti->dirty && biz_idx_push(&ti->run->changed, ti->index) == 0)
+    if (!ti->dirty && biz_run_idx_push(&ti->run->changed, ti->index) == 0)
         ti->dirty = 1;
 }
 
@@ -184,12 +184,12 @@ static void count_in_downstream(biz_ti *ti, biz_ti_state s, int sign)
             d->up_setup_skipped += sign * (s == BIZ_TI_SKIPPED);
         }
         if (sign > 0 && d->state == BIZ_TI_NONE)
-            biz_idx_push(&run->todo, d->index);
+            biz_run_idx_push(&run->todo, d->index);
     }
     /* the tasks that wait for this setup further down decide again */
     for (int k = 0; sign > 0 && k < ti->niwaiting; k++)
         if (run->tis[ti->iwaiting[k]]->state == BIZ_TI_NONE)
-            biz_idx_push(&run->todo, ti->iwaiting[k]);
+            biz_run_idx_push(&run->todo, ti->iwaiting[k]);
 }
 
 /* Moves ti to state s (run.h). */
@@ -401,7 +401,7 @@ biz_run *biz_run_new(const biz_dag_def *dag, cJSON *conf, time_t logical_date,
         biz_run_free(run);
         return NULL;
     }
-    run->start_wall = biz_wall_now();
+    run->start_wall = biz_run_wall_now();
     run->logical_date = logical_date ? logical_date : (time_t)run->start_wall;
     run->run_type = "manual";
     run->interval_start = run->interval_end = run->logical_date;

@@ -207,7 +207,7 @@ void biz_ti_set_state(biz_ti *ti, biz_ti_state s);
 /* Marks ti changed for the record without a state change (an XCom...). */
 void biz_ti_touch(biz_ti *ti);
 /* Appends i to a; -1 when out of memory. */
-int biz_idx_push(biz_idx *a, int i);
+int biz_run_idx_push(biz_idx *a, int i);
 /* The smallest index of the ready heap, removed; -1 when empty, or when
  * run->before_start says the record cannot be written (a task must not
  * start that the record could not show). */
@@ -225,6 +225,6 @@ void biz_run_xcom_push(biz_run *run, int task, const char *key, cJSON *value);
 const cJSON *biz_run_xcom_get(const biz_run *run, int task, const char *key);
 
 /* Wall clock in seconds (with fractions). */
-double biz_wall_now(void);
+double biz_run_wall_now(void);
 
 #endif

@@ -23,14 +23,14 @@ static void set_reason(biz_ti *ti, const char *why)
 static void settle(biz_run *run, biz_ti *ti, biz_ti_state s, const char *why)
 {
     biz_ti_set_state(ti, s);
-    ti->end = biz_wall_now();
+    ti->end = biz_run_wall_now();
     set_reason(ti, why);
     biz_log_event(BIZ_LOG_INFO, biz_ti_state_names[s], ti->def->task_id, 0,
                   "%s: %s", biz_ti_state_names[s], why);
     biz_run_changed(run);
 }
 
-static void count_upstream(const biz_ti *ti, biz_rt_counts *c)
+static void count_upstream(const biz_ti *ti, biz_rules_counts *c)
 {
     c->total = ti->nup;
     c->success = ti->up_success;
@@ -80,13 +80,13 @@ static int indirect_setups_hold(biz_run *run, biz_ti *ti)
 static void expand(biz_run *run, biz_ti *ti)
 {
     char err[600];
-    ti->first_start = biz_wall_now();
+    ti->first_start = biz_run_wall_now();
     int n = biz_map_expand(run, ti, err, sizeof err);
     if (n == 0) {
         settle(run, ti, BIZ_TI_SKIPPED, "mapped over an empty list: nothing to run");
     } else if (n < 0) {
         biz_log_event(BIZ_LOG_ERROR, "failed", ti->def->task_id, 0, "failed: %s", err);
-        ti->end = biz_wall_now();
+        ti->end = biz_run_wall_now();
         biz_ti_set_state(ti, BIZ_TI_FAILED);
         set_reason(ti, err);
     }
@@ -118,10 +118,10 @@ static void decide(biz_run *run)
             continue;   /* blocked: depends_on_past not met, never runs */
         if (ti->nisetups && indirect_setups_hold(run, ti))
             continue;
-        biz_rt_counts c;
+        biz_rules_counts c;
         count_upstream(ti, &c);
         char why[160];
-        switch (biz_rt_trigger_eval(ti->rule, &c)) {
+        switch (biz_rules_trigger_eval(ti->rule, &c)) {
         case BIZ_TRIG_RUN:
             if (ti->map && ti->nmaps < 0) {
                 expand(run, ti);
@@ -213,7 +213,7 @@ static void finish_run(biz_run *run)
     }
     biz_loop_timer_cancel(run->loop, run->timeout_timer);
     run->timeout_timer = 0;
-    run->end_wall = biz_wall_now();
+    run->end_wall = biz_run_wall_now();
     if (blocked) {
         run->state = BIZ_RUN_FAILED;
         biz_log_event(BIZ_LOG_ERROR, "run_failed", NULL, 0,
@@ -319,7 +319,7 @@ static void skip_unchosen(biz_run *run, biz_ti *ti)
 void biz_sched_try_ended(biz_run *run, biz_ti *ti, int try_number, biz_outcome out,
                          int final, const char *msg, double seconds)
 {
-    ti->end = biz_wall_now();
+    ti->end = biz_run_wall_now();
     const char *id = ti->def->task_id;
     if (biz_log_verbosity() > 0 && ti->xcom && ti->xcom->child) {
         char *x = cJSON_PrintUnformatted(ti->xcom);
@@ -347,11 +347,11 @@ void biz_sched_try_ended(biz_run *run, biz_ti *ti, int try_number, biz_outcome o
     case BIZ_OUT_FAILED:
         set_reason(ti, msg);
         if (!final && try_number - ti->try_base <= ti->retries && run->state == BIZ_RUN_RUNNING) {
-            biz_rt_retry p = { ti->retry_delay, ti->backoff, ti->max_retry_delay };
+            biz_rules_retry p = { ti->retry_delay, ti->backoff, ti->max_retry_delay };
             char iso[48];
             biz_ctx_time(run->logical_date, run->logical_us, 'T', iso, sizeof iso);
-            double wait = biz_rt_retry_delay(&p, try_number - ti->try_base,
-                biz_rt_retry_hash(run->dag->dag_id, id, iso, try_number));
+            double wait = biz_rules_retry_delay(&p, try_number - ti->try_base,
+                biz_rules_retry_hash(run->dag->dag_id, id, iso, try_number));
             biz_ti_set_state(ti, BIZ_TI_UP_FOR_RETRY);
             ti->retry_timer = biz_loop_timer_add(run->loop, (long)(wait * 1000), retry_cb, ti);
             biz_log_event(BIZ_LOG_WARN, "retry", id, try_number,
@@ -379,7 +379,7 @@ static long dagrun_timeout_cb(biz_loop *loop, void *user)
     if (run->state != BIZ_RUN_RUNNING)
         return BIZ_LOOP_NOMORE;
     run->state = BIZ_RUN_TIMED_OUT;
-    run->end_wall = biz_wall_now();
+    run->end_wall = biz_run_wall_now();
     biz_run_batch_begin(run);
     biz_log_event(BIZ_LOG_ERROR, "run_timeout", NULL, 0,
                   "run %s timed out after %.0fs (dagrun_timeout): unfinished tasks skipped",
@@ -415,7 +415,7 @@ void biz_sched_start(biz_run *run)
      * (a stack) decides them in DAG order. */
     for (int i = run->nstatic - 1; i >= 0; i--)
         if (run->tis[i]->state == BIZ_TI_NONE)
-            biz_idx_push(&run->todo, i);
+            biz_run_idx_push(&run->todo, i);
     run->start_mono = biz_loop_now_ms();
     biz_log_event(BIZ_LOG_INFO, "run_start", NULL, 0, "run %s of %s: %d task(s)",
                   run->run_id, run->dag->dag_id,
@@ -449,7 +449,7 @@ void biz_sched_interrupt(biz_run *run, int signo, const char *signame)
     if (run->state != BIZ_RUN_RUNNING)
         return;
     run->state = BIZ_RUN_FAILED;
-    run->end_wall = biz_wall_now();
+    run->end_wall = biz_run_wall_now();
     biz_run_batch_begin(run);
     biz_log_event(BIZ_LOG_ERROR, "run_interrupted", NULL, 0,
                   "run %s interrupted by %s: stopping running tasks (again to exit at once)",

@@ -38,7 +38,7 @@ uint64_t biz_sensor_hash(const biz_try *t, int k)
 {
     char stamp[160];
     snprintf(stamp, sizeof stamp, "%s#%d", t->run->run_id ? t->run->run_id : "", t->number);
-    return biz_rt_retry_hash(t->run->dag->dag_id, t->task_id, stamp, k);
+    return biz_rules_retry_hash(t->run->dag->dag_id, t->task_id, stamp, k);
 }
 
 /* Reads the sensor arguments of t. */

@@ -84,7 +84,7 @@ void biz_try_begin(biz_run *run, biz_ti *ti)
     make_job_id(t->job_id, sizeof t->job_id);
     ti->cur = t;
     if (!ti->first_start)
-        ti->first_start = biz_wall_now();
+        ti->first_start = biz_run_wall_now();
     /* A new try forgets the last one's XComs and branch choice. */
     cJSON_Delete(ti->xcom);
     ti->xcom = cJSON_CreateObject();

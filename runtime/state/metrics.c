@@ -57,7 +57,7 @@ char *biz_metrics_text(const biz_metrics_in *m)
     FILE *b = open_memstream(&text, &len);
     if (!b)
         return NULL;
-    double end = run->end_wall > 0 ? run->end_wall : biz_wall_now();
+    double end = run->end_wall > 0 ? run->end_wall : biz_run_wall_now();
     double dur = end >= m->started ? end - m->started : 0;
 
     mb_head(b, "bizc_dag_run_info", "The DAG's last run: its id and type, and the DAG version"

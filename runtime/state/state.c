@@ -1162,7 +1162,7 @@ static void remember_outcome(biz_ti *ti, const cJSON *rt, int ntries, const char
             cJSON_AddItemToObject(e, keep[k], cJSON_Duplicate(v, 1));
     }
     char now[48];
-    biz_state_iso_us(biz_wall_now(), now, sizeof now);
+    biz_state_iso_us(biz_run_wall_now(), now, sizeof now);
     cJSON_AddStringToObject(e, "cleared_by", action);
     cJSON_AddStringToObject(e, "cleared_at", now);
     cJSON_AddItemToArray(ti->history, e);
@@ -1294,7 +1294,7 @@ static void stop_starting(biz_run *run)
     if (run->state != BIZ_RUN_RUNNING)
         return;
     run->state = BIZ_RUN_FAILED;
-    run->end_wall = biz_wall_now();
+    run->end_wall = biz_run_wall_now();
     biz_loop_timer_cancel(run->loop, run->pump_timer);
     run->pump_timer = 0;
     biz_loop_timer_cancel(run->loop, run->timeout_timer);
@@ -1698,7 +1698,7 @@ static int write_record(biz_store *st, long journal_gen, int durable, int *keep)
  * that no power loss leaves less than there was. */
 static int journal_start(biz_store *st)
 {
-    st->gen = (long)getpid() * 1000003L + (long)(biz_wall_now() * 1000) % 1000003L;
+    st->gen = (long)getpid() * 1000003L + (long)(biz_run_wall_now() * 1000) % 1000003L;
     if (st->gen <= 0)
         st->gen = 1;
     char *rec = NULL;

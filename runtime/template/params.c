@@ -25,7 +25,7 @@ static const char *const known_keywords[] = {
     "minLength", "maxLength", "pattern", "format", NULL
 };
 
-int biz_param_keyword_known(const char *k)
+int biz_params_keyword_known(const char *k)
 {
     for (int i = 0; known_keywords[i]; i++)
         if (!strcmp(k, known_keywords[i]))
@@ -39,7 +39,7 @@ static const char *const known_formats[] = {
 
 /* The formats Airflow's jsonschema checks (with the packages Airflow
  * installs) that bizc does not: their values would pass unchecked. */
-int biz_param_format_known(const char *f)
+int biz_params_format_known(const char *f)
 {
     for (int i = 0; known_formats[i]; i++)
         if (!strcmp(f, known_formats[i]))
@@ -53,7 +53,7 @@ int biz_param_format_known(const char *f)
 /* Python's re syntax into a POSIX extended regex with the same matches
  * for re.search (greediness does not change whether a string matches).
  * Returns 0, or -1 with *why naming the construct POSIX cannot express. */
-int biz_pyre_to_ere(const char *py, char **out, const char **why)
+int biz_params_pyre_to_ere(const char *py, char **out, const char **why)
 {
     biz_buf b = {0};
     *why = NULL;
@@ -214,7 +214,7 @@ static int pattern_search(const char *pattern, const char *s)
 {
     char *ere;
     const char *why;
-    if (biz_pyre_to_ere(pattern, &ere, &why) < 0)
+    if (biz_params_pyre_to_ere(pattern, &ere, &why) < 0)
         return -1;
     regex_t re;
     int rc = regcomp(&re, ere, REG_EXTENDED | REG_NOSUB);
@@ -588,7 +588,7 @@ static char *keyword_problem(const char *k, const cJSON *kv, const cJSON *v)
     return NULL;
 }
 
-char *biz_param_problem(const cJSON *schema, const cJSON *v)
+char *biz_params_problem(const cJSON *schema, const cJSON *v)
 {
     if (!cJSON_IsObject(schema))
         return NULL;
@@ -615,7 +615,7 @@ int biz_params_validate(const cJSON *settings, const cJSON *conf, char *err, siz
                      name);
             return -1;
         }
-        char *why = biz_param_problem(cJSON_GetObjectItemCaseSensitive(spec, "schema"), v);
+        char *why = biz_params_problem(cJSON_GetObjectItemCaseSensitive(spec, "schema"), v);
         if (why) {
             snprintf(err, errlen, "Invalid input for param %s: %s", name, why);
             free(why);

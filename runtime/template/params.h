@@ -6,16 +6,16 @@
 #include <cjson/cJSON.h>
 
 /* Whether bizc checks JSON Schema keyword k. */
-int biz_param_keyword_known(const char *k);
+int biz_params_keyword_known(const char *k);
 /* 1 when bizc checks format f, 2 when Airflow does not check it either,
  * 0 when Airflow checks it and bizc cannot. */
-int biz_param_format_known(const char *f);
+int biz_params_format_known(const char *f);
 /* Python regex py as a POSIX extended one (malloc'd in *out), for
  * re.search; -1 with *why when it cannot be written so. */
-int biz_pyre_to_ere(const char *py, char **out, const char **why);
+int biz_params_pyre_to_ere(const char *py, char **out, const char **why);
 /* jsonschema's message for the first keyword of schema v breaks
  * (malloc'd), or NULL when v validates. */
-char *biz_param_problem(const cJSON *schema, const cJSON *v);
+char *biz_params_problem(const cJSON *schema, const cJSON *v);
 /* The DAG's params (settings' params and param_specs) updated with conf,
  * validated as Airflow's DagRun creation does: -1 with Airflow's message
  * ("Invalid input for param x: ...") in err. */

@@ -55,17 +55,17 @@ static const int expect[BIZ_TR__COUNT][NCASES] = {
 static void test_teardown_rule(void)
 {
     int r = BIZ_TR_ALL_DONE_SETUP_SUCCESS;
-    biz_rt_counts c = { .total = 3, .success = 1, .failed = 2, .done = 3, .setups = 2, .setup_success = 1 };
-    CU_ASSERT_EQUAL(biz_rt_trigger_eval(r, &c), BIZ_TRIG_RUN);
-    c = (biz_rt_counts){ .total = 3, .success = 1, .skipped = 2, .done = 3, .setups = 2, .setup_skipped = 2 };
-    CU_ASSERT_EQUAL(biz_rt_trigger_eval(r, &c), BIZ_TRIG_SKIP);
-    c = (biz_rt_counts){ .total = 3, .success = 1, .failed = 2, .done = 3, .setups = 2 };
-    CU_ASSERT_EQUAL(biz_rt_trigger_eval(r, &c), BIZ_TRIG_UPSTREAM_FAILED);
-    c = (biz_rt_counts){ .total = 3, .failed = 1, .skipped = 1, .done = 3, .upstream_failed = 1, .setups = 2,
+    biz_rules_counts c = { .total = 3, .success = 1, .failed = 2, .done = 3, .setups = 2, .setup_success = 1 };
+    CU_ASSERT_EQUAL(biz_rules_trigger_eval(r, &c), BIZ_TRIG_RUN);
+    c = (biz_rules_counts){ .total = 3, .success = 1, .skipped = 2, .done = 3, .setups = 2, .setup_skipped = 2 };
+    CU_ASSERT_EQUAL(biz_rules_trigger_eval(r, &c), BIZ_TRIG_SKIP);
+    c = (biz_rules_counts){ .total = 3, .success = 1, .failed = 2, .done = 3, .setups = 2 };
+    CU_ASSERT_EQUAL(biz_rules_trigger_eval(r, &c), BIZ_TRIG_UPSTREAM_FAILED);
+    c = (biz_rules_counts){ .total = 3, .failed = 1, .skipped = 1, .done = 3, .upstream_failed = 1, .setups = 2,
                          .setup_skipped = 1 };
-    CU_ASSERT_EQUAL(biz_rt_trigger_eval(r, &c), BIZ_TRIG_UPSTREAM_FAILED);
-    c = (biz_rt_counts){ .total = 3, .success = 2, .done = 2, .setups = 1, .setup_success = 1 };
-    CU_ASSERT_EQUAL(biz_rt_trigger_eval(r, &c), BIZ_TRIG_WAIT);
+    CU_ASSERT_EQUAL(biz_rules_trigger_eval(r, &c), BIZ_TRIG_UPSTREAM_FAILED);
+    c = (biz_rules_counts){ .total = 3, .success = 2, .done = 2, .setups = 1, .setup_success = 1 };
+    CU_ASSERT_EQUAL(biz_rules_trigger_eval(r, &c), BIZ_TRIG_WAIT);
 }
 
 static const char *const trig_names[] = { "wait", "run", "skip", "upstream_failed" };
@@ -75,12 +75,12 @@ static void test_trigger_table(void)
     for (int r = 0; r < BIZ_TR__COUNT; r++)
         for (int i = 0; i < NCASES; i++) {
             const ucase *u = &cases[i];
-            biz_rt_counts c = {
+            biz_rules_counts c = {
                 .total = u->s + u->f + u->uf + u->sk + u->pending,
                 .success = u->s, .failed = u->f, .upstream_failed = u->uf,
                 .skipped = u->sk, .done = u->s + u->f + u->uf + u->sk,
             };
-            int got = biz_rt_trigger_eval(r, &c);
+            int got = biz_rules_trigger_eval(r, &c);
             if (got != expect[r][i])
                 fprintf(stderr, "\n  %s / %s: got %s, want %s", biz_trigger_names[r], u->name,
                         trig_names[got], trig_names[expect[r][i]]);
@@ -90,95 +90,95 @@ static void test_trigger_table(void)
 
 static void test_no_upstream_runs(void)
 {
-    biz_rt_counts c = { 0 };
+    biz_rules_counts c = { 0 };
     for (int r = 0; r < BIZ_TR__COUNT; r++)
-        CU_ASSERT_EQUAL(biz_rt_trigger_eval(r, &c), BIZ_TRIG_RUN);
+        CU_ASSERT_EQUAL(biz_rules_trigger_eval(r, &c), BIZ_TRIG_RUN);
 }
 
 /* Decided early: a failure decides all_success while others still run;
  * one_success runs on the first success. */
 static void test_early_decisions(void)
 {
-    biz_rt_counts c = { .total = 5, .failed = 1, .done = 1 };
-    CU_ASSERT_EQUAL(biz_rt_trigger_eval(BIZ_TR_ALL_SUCCESS, &c), BIZ_TRIG_UPSTREAM_FAILED);
-    CU_ASSERT_EQUAL(biz_rt_trigger_eval(BIZ_TR_NONE_FAILED, &c), BIZ_TRIG_UPSTREAM_FAILED);
-    CU_ASSERT_EQUAL(biz_rt_trigger_eval(BIZ_TR_ONE_FAILED, &c), BIZ_TRIG_RUN);
-    CU_ASSERT_EQUAL(biz_rt_trigger_eval(BIZ_TR_ALL_DONE, &c), BIZ_TRIG_WAIT);
-    biz_rt_counts k = { .total = 5, .skipped = 1, .done = 1 };
-    CU_ASSERT_EQUAL(biz_rt_trigger_eval(BIZ_TR_ALL_SUCCESS, &k), BIZ_TRIG_SKIP);
-    CU_ASSERT_EQUAL(biz_rt_trigger_eval(BIZ_TR_NONE_SKIPPED, &k), BIZ_TRIG_SKIP);
-    CU_ASSERT_EQUAL(biz_rt_trigger_eval(BIZ_TR_ALL_FAILED, &k), BIZ_TRIG_SKIP);
-    biz_rt_counts s = { .total = 5, .success = 1, .done = 1 };
-    CU_ASSERT_EQUAL(biz_rt_trigger_eval(BIZ_TR_ONE_SUCCESS, &s), BIZ_TRIG_RUN);
-    CU_ASSERT_EQUAL(biz_rt_trigger_eval(BIZ_TR_ALL_SKIPPED, &s), BIZ_TRIG_SKIP);
+    biz_rules_counts c = { .total = 5, .failed = 1, .done = 1 };
+    CU_ASSERT_EQUAL(biz_rules_trigger_eval(BIZ_TR_ALL_SUCCESS, &c), BIZ_TRIG_UPSTREAM_FAILED);
+    CU_ASSERT_EQUAL(biz_rules_trigger_eval(BIZ_TR_NONE_FAILED, &c), BIZ_TRIG_UPSTREAM_FAILED);
+    CU_ASSERT_EQUAL(biz_rules_trigger_eval(BIZ_TR_ONE_FAILED, &c), BIZ_TRIG_RUN);
+    CU_ASSERT_EQUAL(biz_rules_trigger_eval(BIZ_TR_ALL_DONE, &c), BIZ_TRIG_WAIT);
+    biz_rules_counts k = { .total = 5, .skipped = 1, .done = 1 };
+    CU_ASSERT_EQUAL(biz_rules_trigger_eval(BIZ_TR_ALL_SUCCESS, &k), BIZ_TRIG_SKIP);
+    CU_ASSERT_EQUAL(biz_rules_trigger_eval(BIZ_TR_NONE_SKIPPED, &k), BIZ_TRIG_SKIP);
+    CU_ASSERT_EQUAL(biz_rules_trigger_eval(BIZ_TR_ALL_FAILED, &k), BIZ_TRIG_SKIP);
+    biz_rules_counts s = { .total = 5, .success = 1, .done = 1 };
+    CU_ASSERT_EQUAL(biz_rules_trigger_eval(BIZ_TR_ONE_SUCCESS, &s), BIZ_TRIG_RUN);
+    CU_ASSERT_EQUAL(biz_rules_trigger_eval(BIZ_TR_ALL_SKIPPED, &s), BIZ_TRIG_SKIP);
 }
 
 static void test_retry_plain(void)
 {
-    biz_rt_retry p = { 300, 0, -1 };
-    CU_ASSERT_DOUBLE_EQUAL(biz_rt_retry_delay(&p, 1, 12345), 300, 1e-9);
-    CU_ASSERT_DOUBLE_EQUAL(biz_rt_retry_delay(&p, 5, 12345), 300, 1e-9);
+    biz_rules_retry p = { 300, 0, -1 };
+    CU_ASSERT_DOUBLE_EQUAL(biz_rules_retry_delay(&p, 1, 12345), 300, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(biz_rules_retry_delay(&p, 5, 12345), 300, 1e-9);
     /* max_retry_delay caps only the backoff (Airflow) */
-    biz_rt_retry q = { 300, 0, 10 };
-    CU_ASSERT_DOUBLE_EQUAL(biz_rt_retry_delay(&q, 3, 0), 300, 1e-9);
-    biz_rt_retry z = { 0, 0, -1 };
-    CU_ASSERT_DOUBLE_EQUAL(biz_rt_retry_delay(&z, 1, 7), 0, 1e-9);
+    biz_rules_retry q = { 300, 0, 10 };
+    CU_ASSERT_DOUBLE_EQUAL(biz_rules_retry_delay(&q, 3, 0), 300, 1e-9);
+    biz_rules_retry z = { 0, 0, -1 };
+    CU_ASSERT_DOUBLE_EQUAL(biz_rules_retry_delay(&z, 1, 7), 0, 1e-9);
 }
 
 static void test_retry_backoff(void)
 {
-    biz_rt_retry p = { 10, 1, -1 };
+    biz_rules_retry p = { 10, 1, -1 };
     /* hash 0: no jitter; min = ceil(10 * 2^(n-1)) */
-    CU_ASSERT_DOUBLE_EQUAL(biz_rt_retry_delay(&p, 1, 0), 10, 1e-9);
-    CU_ASSERT_DOUBLE_EQUAL(biz_rt_retry_delay(&p, 2, 0), 20, 1e-9);
-    CU_ASSERT_DOUBLE_EQUAL(biz_rt_retry_delay(&p, 3, 0), 40, 1e-9);
-    CU_ASSERT_DOUBLE_EQUAL(biz_rt_retry_delay(&p, 4, 0), 80, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(biz_rules_retry_delay(&p, 1, 0), 10, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(biz_rules_retry_delay(&p, 2, 0), 20, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(biz_rules_retry_delay(&p, 3, 0), 40, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(biz_rules_retry_delay(&p, 4, 0), 80, 1e-9);
     /* jitter = hash % min, in [0, min) */
-    CU_ASSERT_DOUBLE_EQUAL(biz_rt_retry_delay(&p, 1, 7), 17, 1e-9);
-    CU_ASSERT_DOUBLE_EQUAL(biz_rt_retry_delay(&p, 1, 19), 19, 1e-9);
-    CU_ASSERT_DOUBLE_EQUAL(biz_rt_retry_delay(&p, 1, 20), 10, 1e-9);
-    CU_ASSERT_DOUBLE_EQUAL(biz_rt_retry_delay(&p, 2, 45), 25, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(biz_rules_retry_delay(&p, 1, 7), 17, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(biz_rules_retry_delay(&p, 1, 19), 19, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(biz_rules_retry_delay(&p, 1, 20), 10, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(biz_rules_retry_delay(&p, 2, 45), 25, 1e-9);
     for (uint64_t h = 0; h < 1000; h += 37) {
-        double d = biz_rt_retry_delay(&p, 3, h);
+        double d = biz_rules_retry_delay(&p, 3, h);
         CU_ASSERT(d >= 40 && d < 80);
     }
     /* ceil of a fraction, and at least 1 */
-    biz_rt_retry f = { 0.3, 1, -1 };
-    CU_ASSERT_DOUBLE_EQUAL(biz_rt_retry_delay(&f, 1, 0), 1, 1e-9);
-    CU_ASSERT_DOUBLE_EQUAL(biz_rt_retry_delay(&f, 3, 0), 2, 1e-9);   /* ceil(1.2) */
-    biz_rt_retry zero = { 0, 1, -1 };
-    CU_ASSERT_DOUBLE_EQUAL(biz_rt_retry_delay(&zero, 1, 99), 1, 1e-9);  /* 1 + 99 % 1 */
+    biz_rules_retry f = { 0.3, 1, -1 };
+    CU_ASSERT_DOUBLE_EQUAL(biz_rules_retry_delay(&f, 1, 0), 1, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(biz_rules_retry_delay(&f, 3, 0), 2, 1e-9);   /* ceil(1.2) */
+    biz_rules_retry zero = { 0, 1, -1 };
+    CU_ASSERT_DOUBLE_EQUAL(biz_rules_retry_delay(&zero, 1, 99), 1, 1e-9);  /* 1 + 99 % 1 */
 }
 
 static void test_retry_caps(void)
 {
-    biz_rt_retry p = { 300, 1, 600 };
-    CU_ASSERT_DOUBLE_EQUAL(biz_rt_retry_delay(&p, 1, 0), 300, 1e-9);
-    CU_ASSERT_DOUBLE_EQUAL(biz_rt_retry_delay(&p, 2, 0), 600, 1e-9);
-    CU_ASSERT_DOUBLE_EQUAL(biz_rt_retry_delay(&p, 3, 0), 600, 1e-9);
-    CU_ASSERT_DOUBLE_EQUAL(biz_rt_retry_delay(&p, 1, 299), 599, 1e-9);
+    biz_rules_retry p = { 300, 1, 600 };
+    CU_ASSERT_DOUBLE_EQUAL(biz_rules_retry_delay(&p, 1, 0), 300, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(biz_rules_retry_delay(&p, 2, 0), 600, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(biz_rules_retry_delay(&p, 3, 0), 600, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(biz_rules_retry_delay(&p, 1, 299), 599, 1e-9);
     /* the global cap of 24 h, even for huge exponents */
-    biz_rt_retry g = { 3600, 1, -1 };
-    CU_ASSERT_DOUBLE_EQUAL(biz_rt_retry_delay(&g, 6, 0), 86400, 1e-9);
-    CU_ASSERT_DOUBLE_EQUAL(biz_rt_retry_delay(&g, 5, 0), 57600, 1e-9);
-    CU_ASSERT_DOUBLE_EQUAL(biz_rt_retry_delay(&g, 5, 57599), 86400, 1e-9);
-    CU_ASSERT_DOUBLE_EQUAL(biz_rt_retry_delay(&g, 200, 12345), 86400, 1e-9);
+    biz_rules_retry g = { 3600, 1, -1 };
+    CU_ASSERT_DOUBLE_EQUAL(biz_rules_retry_delay(&g, 6, 0), 86400, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(biz_rules_retry_delay(&g, 5, 0), 57600, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(biz_rules_retry_delay(&g, 5, 57599), 86400, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(biz_rules_retry_delay(&g, 200, 12345), 86400, 1e-9);
     /* then max_retry_delay below the global cap */
-    biz_rt_retry m = { 3600, 1, 7200 };
-    CU_ASSERT_DOUBLE_EQUAL(biz_rt_retry_delay(&m, 200, 12345), 7200, 1e-9);
+    biz_rules_retry m = { 3600, 1, 7200 };
+    CU_ASSERT_DOUBLE_EQUAL(biz_rules_retry_delay(&m, 200, 12345), 7200, 1e-9);
 }
 
 static void test_retry_hash(void)
 {
-    uint64_t a = biz_rt_retry_hash("d", "t", "2024-01-01T00:00:00+00:00", 1);
-    uint64_t b = biz_rt_retry_hash("d", "t", "2024-01-01T00:00:00+00:00", 1);
-    uint64_t c = biz_rt_retry_hash("d", "t", "2024-01-01T00:00:00+00:00", 2);
-    uint64_t d = biz_rt_retry_hash("d", "u", "2024-01-01T00:00:00+00:00", 1);
+    uint64_t a = biz_rules_retry_hash("d", "t", "2024-01-01T00:00:00+00:00", 1);
+    uint64_t b = biz_rules_retry_hash("d", "t", "2024-01-01T00:00:00+00:00", 1);
+    uint64_t c = biz_rules_retry_hash("d", "t", "2024-01-01T00:00:00+00:00", 2);
+    uint64_t d = biz_rules_retry_hash("d", "u", "2024-01-01T00:00:00+00:00", 1);
     CU_ASSERT_EQUAL(a, b);
     CU_ASSERT_NOT_EQUAL(a, c);
     CU_ASSERT_NOT_EQUAL(a, d);
     /* FNV-1a 64 of "" is its offset basis; of "a#b#c#1" a fixed value */
-    CU_ASSERT_EQUAL(biz_rt_retry_hash("a", "b", "c", 1), biz_rt_retry_hash("a", "b", "c", 1));
+    CU_ASSERT_EQUAL(biz_rules_retry_hash("a", "b", "c", 1), biz_rules_retry_hash("a", "b", "c", 1));
 }
 
 int main(void)

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include "state.h"
 #include "runplan.h"
+#include "runshow.h"
 #include "lock.h"
 #include "syncer.h"
 #include "log.h"
@@ -425,7 +426,7 @@ static void test_hostile_records(void)
         /* --show prints what it can without crashing. */
         FILE *f = tmpfile();
         CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-        biz_plan_print_record(f, rec, NULL);
+        biz_runshow_record(f, rec, NULL);
         CU_ASSERT_TRUE(ftell(f) > 0);
         fclose(f);
         biz_run_free(run);

@@ -11,7 +11,6 @@
 #define BIZ_DIAG_H
 
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include "ast.h"
 
@@ -90,22 +89,8 @@ void biz_vdiag(biz_diags *d, biz_severity sev, biz_span span, const char *hint,
 /* A span covering one position (begin == end is shown as a single caret). */
 biz_span biz_span_at(biz_pos p);
 
-/* The closest of candidates[0..n) to word by edit distance, or NULL when
- * none is close enough to suggest ("did you mean ...?"). */
-const char *biz_suggest(const char *word, const char *const *candidates, int n);
-
-/* The same search over candidates prepared once, for many words (every
- * unknown task id of a DAG against all its task ids): their lengths and
- * characters are kept, so most are ruled out without reading them. The
- * candidates are borrowed. */
-typedef struct biz_suggester {
-    const char *const *candidates;
-    int n;
-    size_t *lens;
-    uint64_t *bits;
-} biz_suggester;
-void biz_suggester_init(biz_suggester *sg, const char *const *candidates, int n);
-const char *biz_suggester_find(const biz_suggester *sg, const char *word);
-void biz_suggester_free(biz_suggester *sg);
+/* "Did you mean ...?" (biz_suggest, biz_suggester) lives in the base
+ * library, shared with the template parser. */
+#include "suggest.h"
 
 #endif

@@ -137,8 +137,6 @@ void biz_tpl_val_free(biz_tpl_val *v);
 /* Decodes Python string escapes of s (n bytes) into out (UTF-8, as
  * base/pyrepr's); -1 on a bad one, *why then saying what is wrong. */
 int biz_tpl_unescape(const char *s, size_t n, biz_buf *out, const char **why);
-/* The closest of the NULL-terminated names to s (a small edit away), or NULL. */
-const char *biz_tpl_closest(const char *s, const char *const *names);
 
 /* ---- date-times (template_dt.c) ---- */
 

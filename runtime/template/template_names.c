@@ -4,6 +4,7 @@
  * their arguments by. The evaluator is elsewhere (template_filters.c). */
 #include <string.h>
 
+#include "suggest.h"
 #include "template_int.h"
 
 static const biz_tpl_fdef filters[] = {
@@ -58,10 +59,10 @@ const char *biz_tpl_filter_suggest(const char *name)
     if (!names[0])
         for (size_t i = 0; i < NFILTERS; i++)
             names[i] = filters[i].name;
-    return biz_tpl_closest(name, names);
+    return biz_suggest_first(name, names);
 }
 
 const char *biz_tpl_test_suggest(const char *name)
 {
-    return biz_tpl_closest(name, test_names);
+    return biz_suggest_first(name, test_names);
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "suggest.h"
 #include "template_int.h"
 
 typedef biz_tpl_tok tok;
@@ -185,48 +186,6 @@ static int expect_end(P *p, int type, int open_at)
     snprintf(what, sizeof what, "expected '%s' to close '%s' at offset %d",
              type == TK_VEND ? "}}" : "%}", type == TK_VEND ? "{{" : "{%", open_at);
     return expected(p, what);
-}
-
-static int levenshtein(const char *a, const char *b)
-{
-    int la = (int)strlen(a), lb = (int)strlen(b);
-    if (la > 40 || lb > 40)
-        return 99;
-    int d[41][41];
-    for (int i = 0; i <= la; i++)
-        d[i][0] = i;
-    for (int j = 0; j <= lb; j++)
-        d[0][j] = j;
-    for (int i = 1; i <= la; i++)
-        for (int j = 1; j <= lb; j++) {
-            int c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-            if (d[i - 1][j] + 1 < c)
-                c = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < c)
-                c = d[i][j - 1] + 1;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < c)
-                c = d[i - 2][j - 2] + 1; /* a transposition */
-            d[i][j] = c;
-        }
-    return d[la][lb];
-}
-
-/* The closest of the NULL-terminated names to s, or NULL. Exported for the
- * filters' did-you-mean. */
-const char *biz_tpl_closest(const char *s, const char *const *names)
-{
-    const char *best = NULL;
-    int bd = 99, lim = (int)strlen(s) / 3 + 1;
-    if (lim > 3)
-        lim = 3;
-    for (; *names; names++) {
-        int d = levenshtein(s, *names);
-        if (d < bd) {
-            bd = d;
-            best = *names;
-        }
-    }
-    return bd <= lim ? best : NULL;
 }
 
 static const char *const known_methods[] = {
@@ -448,7 +407,7 @@ static biz_tpl_node *parse_postfix(P *p, biz_tpl_node *n)
             n = x;
         } else if (is_op(t, '(')) {
             if (n->kind == BIZ_E_ATTR && !in_list(n->s, known_methods)) {
-                const char *s = biz_tpl_closest(n->s, known_methods);
+                const char *s = biz_suggest_first(n->s, known_methods);
                 pfail(p, n->op, "unknown method '%s'%s%s%s", n->s, s ? " (did you mean '" : "",
                       s ? s : "", s ? "'?)" : "");
                 return NULL;
@@ -969,7 +928,7 @@ static biz_tpl_node *parse_body(P *p, const char *const *stops, const char *open
             else if (in_list(w->s, unsupported_tags))
                 pfail(p, at, "'{%% %s %%}' is not supported", w->s);
             else {
-                const char *s = biz_tpl_closest(w->s, known_tags);
+                const char *s = biz_suggest_first(w->s, known_tags);
                 pfail(p, w->start, "unknown statement '%s'%s%s%s", w->s, s ? " (did you mean '" : "",
                       s ? s : "", s ? "'?)" : "");
             }

@@ -15,7 +15,7 @@
  * generated file and a runtime that disagree fail to link instead of
  * misreading each other. */
 #define BIZRT_ABI 2
-#define BIZRT_ABI_SYMBOL biz_rules_abi_2
+#define BIZRT_ABI_SYMBOL biz_rt_abi_2
 extern const int BIZRT_ABI_SYMBOL;
 
 /* Where an argument (or a template inside it) was written in the .biz file,

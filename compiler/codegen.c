@@ -151,7 +151,7 @@ static void sb_args(sbuf *b, const biz_ir_task *t, int indent)
     cJSON *args = op ? cJSON_Duplicate(t->args, 1) : NULL;
     for (cJSON *a = args ? args->child : NULL, *next; a; a = next) {
         next = a->next;
-        if (cJSON_IsNull(a) && !biz_op_none_ok(op, a->string))
+        if (cJSON_IsNull(a) && !biz_ops_none_ok(op, a->string))
             cJSON_Delete(cJSON_DetachItemViaPointer(args, a));
     }
     sb_json(b, args ? args : t->args, indent);

@@ -1338,36 +1338,36 @@ static sx_val *concat_seq(biz_sema *S, sx_val *a, sx_val *b, biz_span span)
     return v;
 }
 
-static sx_val *eval_arith(biz_sema *S, biz_op op, sx_val *a, sx_val *b, const biz_expr *e)
+static sx_val *eval_arith(biz_sema *S, biz_astop op, sx_val *a, sx_val *b, const biz_expr *e)
 {
     biz_span sp = e->span;
     int ints = (a->kind == BV_INT || a->kind == BV_BOOL) && (b->kind == BV_INT || b->kind == BV_BOOL);
     if (is_num(a) && is_num(b)) {
         double x = num(a), y = num(b);
         switch (op) {
-        case BIZ_OP_ADD: case BIZ_OP_SUB: case BIZ_OP_MUL: {
+        case BIZ_ASTOP_ADD: case BIZ_ASTOP_SUB: case BIZ_ASTOP_MUL: {
             if (ints) {
                 int64_t r;
-                int of = op == BIZ_OP_ADD ? __builtin_add_overflow(inum(a), inum(b), &r)
-                       : op == BIZ_OP_SUB ? __builtin_sub_overflow(inum(a), inum(b), &r)
+                int of = op == BIZ_ASTOP_ADD ? __builtin_add_overflow(inum(a), inum(b), &r)
+                       : op == BIZ_ASTOP_SUB ? __builtin_sub_overflow(inum(a), inum(b), &r)
                        : __builtin_mul_overflow(inum(a), inum(b), &r);
                 if (of)
                     return int_too_large(S, sp);
                 return sx_new_int(S, r, sp);
             }
-            return new_num(S, op == BIZ_OP_ADD ? x + y : op == BIZ_OP_SUB ? x - y : x * y, sp);
+            return new_num(S, op == BIZ_ASTOP_ADD ? x + y : op == BIZ_ASTOP_SUB ? x - y : x * y, sp);
         }
-        case BIZ_OP_DIV: case BIZ_OP_FLOORDIV: case BIZ_OP_MOD:
+        case BIZ_ASTOP_DIV: case BIZ_ASTOP_FLOORDIV: case BIZ_ASTOP_MOD:
             if (y == 0) {
                 biz_error(S->d, sp, NULL, "division by zero");
                 return new_err(S, sp);
             }
-            if (op == BIZ_OP_DIV)
+            if (op == BIZ_ASTOP_DIV)
                 return new_num(S, x / y, sp);
             if (ints) {
                 int64_t p = inum(a), q = inum(b);
                 if (p == INT64_MIN && q == -1) { /* in C, both are undefined */
-                    if (op == BIZ_OP_MOD)
+                    if (op == BIZ_ASTOP_MOD)
                         return sx_new_int(S, 0, sp);
                     return int_too_large(S, sp); /* 2 ** 63 */
                 }
@@ -1376,10 +1376,10 @@ static sx_val *eval_arith(biz_sema *S, biz_op op, sx_val *a, sx_val *b, const bi
                     d--;
                     m += q;
                 }
-                return sx_new_int(S, op == BIZ_OP_FLOORDIV ? d : m, sp);
+                return sx_new_int(S, op == BIZ_ASTOP_FLOORDIV ? d : m, sp);
             }
-            return new_num(S, op == BIZ_OP_FLOORDIV ? floor(x / y) : x - y * floor(x / y), sp);
-        case BIZ_OP_POW:
+            return new_num(S, op == BIZ_ASTOP_FLOORDIV ? floor(x / y) : x - y * floor(x / y), sp);
+        case BIZ_ASTOP_POW:
             if (x == 0 && y < 0) {
                 biz_error(S->d, sp, NULL, "0.0 cannot be raised to a negative power");
                 return new_err(S, sp);
@@ -1407,14 +1407,14 @@ static sx_val *eval_arith(biz_sema *S, biz_op op, sx_val *a, sx_val *b, const bi
                 return new_err(S, sp);
             }
             return new_num(S, pow(x, y), sp);
-        case BIZ_OP_RSHIFT: case BIZ_OP_LSHIFT:
+        case BIZ_ASTOP_RSHIFT: case BIZ_ASTOP_LSHIFT:
             if (ints) {
                 int64_t v = inum(a), k = inum(b);
                 if (k < 0) {
                     biz_error(S->d, sp, NULL, "negative shift count");
                     return new_err(S, sp);
                 }
-                if (op == BIZ_OP_RSHIFT) /* Python's >> floors: -1 >> 100 is -1 */
+                if (op == BIZ_ASTOP_RSHIFT) /* Python's >> floors: -1 >> 100 is -1 */
                     return sx_new_int(S, k >= 63 ? (v < 0 ? -1 : 0) : v >> k, sp);
                 if (v == 0)
                     return sx_new_int(S, 0, sp);
@@ -1429,7 +1429,7 @@ static sx_val *eval_arith(biz_sema *S, biz_op op, sx_val *a, sx_val *b, const bi
         default: break;
         }
     }
-    if (op == BIZ_OP_ADD && a->kind == BV_STR && b->kind == BV_STR) {
+    if (op == BIZ_ASTOP_ADD && a->kind == BV_STR && b->kind == BV_STR) {
         if (a->u.str.len + b->u.str.len > SX_MAX_STR) /* s = s + s in a loop doubles */
             return sx_str_too_large(S, sp);
         char *s = sx_alloc(S, a->u.str.len + b->u.str.len + 1);
@@ -1440,9 +1440,9 @@ static sx_val *eval_arith(biz_sema *S, biz_op op, sx_val *a, sx_val *b, const bi
         v->u.str.len = a->u.str.len + b->u.str.len;
         return v;
     }
-    if (op == BIZ_OP_MOD && a->kind == BV_STR)
+    if (op == BIZ_ASTOP_MOD && a->kind == BV_STR)
         return sx_fmt_percent(S, a, b, e);
-    if (op == BIZ_OP_MUL && ((a->kind == BV_STR && b->kind == BV_INT) || (a->kind == BV_INT && b->kind == BV_STR))) {
+    if (op == BIZ_ASTOP_MUL && ((a->kind == BV_STR && b->kind == BV_INT) || (a->kind == BV_INT && b->kind == BV_STR))) {
         sx_val *s = a->kind == BV_STR ? a : b;
         int64_t k = a->kind == BV_INT ? a->u.i : b->u.i;
         if (k < 0)
@@ -1459,11 +1459,11 @@ static sx_val *eval_arith(biz_sema *S, biz_op op, sx_val *a, sx_val *b, const bi
         v->u.str.len = s->u.str.len * (size_t)k;
         return v;
     }
-    if (op == BIZ_OP_ADD && a->kind == b->kind && (a->kind == BV_LIST || a->kind == BV_TUPLE))
+    if (op == BIZ_ASTOP_ADD && a->kind == b->kind && (a->kind == BV_LIST || a->kind == BV_TUPLE))
         return concat_seq(S, a, b, sp);
     int a_seq = a->kind == BV_LIST || a->kind == BV_TUPLE, b_seq = b->kind == BV_LIST || b->kind == BV_TUPLE;
     int a_int = a->kind == BV_INT || a->kind == BV_BOOL, b_int = b->kind == BV_INT || b->kind == BV_BOOL;
-    if (op == BIZ_OP_MUL && ((a_seq && b_int) || (b_seq && a_int))) {
+    if (op == BIZ_ASTOP_MUL && ((a_seq && b_int) || (b_seq && a_int))) {
         /* [x] * n: the same items n times (not copies, as in Python) */
         const sx_val *l = a_seq ? a : b;
         int64_t k = inum(l == a ? b : a);
@@ -1478,32 +1478,32 @@ static sx_val *eval_arith(biz_sema *S, biz_op op, sx_val *a, sx_val *b, const bi
         return new_seq(S, l->kind, items, total, sp);
     }
     if (a->kind == BV_DURATION && b->kind == BV_DURATION) {
-        if (op == BIZ_OP_ADD) return new_dur(S, a->u.dur + b->u.dur, sp);
-        if (op == BIZ_OP_SUB) return new_dur(S, a->u.dur - b->u.dur, sp);
+        if (op == BIZ_ASTOP_ADD) return new_dur(S, a->u.dur + b->u.dur, sp);
+        if (op == BIZ_ASTOP_SUB) return new_dur(S, a->u.dur - b->u.dur, sp);
     }
-    if (op == BIZ_OP_MUL && a->kind == BV_DURATION && is_num(b))
+    if (op == BIZ_ASTOP_MUL && a->kind == BV_DURATION && is_num(b))
         return new_dur(S, a->u.dur * num(b), sp);
-    if (op == BIZ_OP_MUL && b->kind == BV_DURATION && is_num(a))
+    if (op == BIZ_ASTOP_MUL && b->kind == BV_DURATION && is_num(a))
         return new_dur(S, b->u.dur * num(a), sp);
-    if ((op == BIZ_OP_DIV || op == BIZ_OP_FLOORDIV) && a->kind == BV_DURATION && is_num(b) && num(b) != 0)
+    if ((op == BIZ_ASTOP_DIV || op == BIZ_ASTOP_FLOORDIV) && a->kind == BV_DURATION && is_num(b) && num(b) != 0)
         return new_dur(S, a->u.dur / num(b), sp);
     /* An aware datetime plus a timedelta keeps its zone; the sum is taken
      * on the instant, as pendulum does. */
-    if (a->kind == BV_DATETIME && b->kind == BV_DURATION && (op == BIZ_OP_ADD || op == BIZ_OP_SUB)) {
-        sx_val *r = new_dt(S, (double)a->u.dt.t + (op == BIZ_OP_ADD ? b->u.dur : -b->u.dur), sp);
+    if (a->kind == BV_DATETIME && b->kind == BV_DURATION && (op == BIZ_ASTOP_ADD || op == BIZ_ASTOP_SUB)) {
+        sx_val *r = new_dt(S, (double)a->u.dt.t + (op == BIZ_ASTOP_ADD ? b->u.dur : -b->u.dur), sp);
         if (r->kind == BV_DATETIME)
             r->u.dt.tz = a->u.dt.tz;
         return r;
     }
-    if (a->kind == BV_DURATION && b->kind == BV_DATETIME && op == BIZ_OP_ADD) {
+    if (a->kind == BV_DURATION && b->kind == BV_DATETIME && op == BIZ_ASTOP_ADD) {
         sx_val *r = new_dt(S, (double)b->u.dt.t + a->u.dur, sp);
         if (r->kind == BV_DATETIME)
             r->u.dt.tz = b->u.dt.tz;
         return r;
     }
-    if (a->kind == BV_DATETIME && b->kind == BV_DATETIME && op == BIZ_OP_SUB)
+    if (a->kind == BV_DATETIME && b->kind == BV_DATETIME && op == BIZ_ASTOP_SUB)
         return new_dur(S, (double)(a->u.dt.t - b->u.dt.t), sp);
-    if (a->kind == BV_DICT && b->kind == BV_DICT && op == BIZ_OP_BITOR) {
+    if (a->kind == BV_DICT && b->kind == BV_DICT && op == BIZ_ASTOP_BITOR) {
         /* d | other (Python 3.9): a new dict, other's values win */
         sx_val *d = sx_new(S, BV_DICT, sp);
         for (int i = 0; i < a->u.dict.n; i++)
@@ -1513,7 +1513,7 @@ static sx_val *eval_arith(biz_sema *S, biz_op op, sx_val *a, sx_val *b, const bi
         return d;
     }
     biz_error(S->d, e->u.binop.op_span, NULL, "unsupported operand types for '%s': %s and %s",
-              biz_op_name(op), sx_kind_name(a), sx_kind_name(b));
+              biz_ast_op_name(op), sx_kind_name(a), sx_kind_name(b));
     return new_err(S, sp);
 }
 
@@ -1583,15 +1583,15 @@ static int dict_keys_eq(const void *ctx, int i, int j)
     return vals_equal(d->u.dict.keys[i], d->u.dict.keys[j]);
 }
 
-static sx_val *eval_compare(biz_sema *S, biz_op op, sx_val *a, sx_val *b, const biz_expr *e)
+static sx_val *eval_compare(biz_sema *S, biz_astop op, sx_val *a, sx_val *b, const biz_expr *e)
 {
     sx_val *r = sx_new(S, BV_BOOL, e->span);
     switch (op) {
-    case BIZ_OP_EQ: r->u.b = vals_equal(a, b); return r;
-    case BIZ_OP_NE: r->u.b = !vals_equal(a, b); return r;
-    case BIZ_OP_IS: r->u.b = (a->kind == BV_NONE && b->kind == BV_NONE) || a == b; return r;
-    case BIZ_OP_IS_NOT: r->u.b = !((a->kind == BV_NONE && b->kind == BV_NONE) || a == b); return r;
-    case BIZ_OP_IN: case BIZ_OP_NOT_IN: {
+    case BIZ_ASTOP_EQ: r->u.b = vals_equal(a, b); return r;
+    case BIZ_ASTOP_NE: r->u.b = !vals_equal(a, b); return r;
+    case BIZ_ASTOP_IS: r->u.b = (a->kind == BV_NONE && b->kind == BV_NONE) || a == b; return r;
+    case BIZ_ASTOP_IS_NOT: r->u.b = !((a->kind == BV_NONE && b->kind == BV_NONE) || a == b); return r;
+    case BIZ_ASTOP_IN: case BIZ_ASTOP_NOT_IN: {
         int found = 0;
         if (b->kind == BV_LIST || b->kind == BV_TUPLE) {
             for (int i = 0; i < b->u.seq.n && !found; i++)
@@ -1603,7 +1603,7 @@ static sx_val *eval_compare(biz_sema *S, biz_op op, sx_val *a, sx_val *b, const 
         } else {
             break;
         }
-        r->u.b = op == BIZ_OP_IN ? found : !found;
+        r->u.b = op == BIZ_ASTOP_IN ? found : !found;
         return r;
     }
     default: {
@@ -1618,12 +1618,12 @@ static sx_val *eval_compare(biz_sema *S, biz_op op, sx_val *a, sx_val *b, const 
             c = a->u.dt.t < b->u.dt.t ? -1 : a->u.dt.t > b->u.dt.t;
         else
             break;
-        r->u.b = op == BIZ_OP_LT ? c < 0 : op == BIZ_OP_LE ? c <= 0 : op == BIZ_OP_GT ? c > 0 : c >= 0;
+        r->u.b = op == BIZ_ASTOP_LT ? c < 0 : op == BIZ_ASTOP_LE ? c <= 0 : op == BIZ_ASTOP_GT ? c > 0 : c >= 0;
         return r;
     }
     }
     biz_error(S->d, e->u.binop.op_span, NULL, "cannot compare %s and %s with '%s'",
-              sx_kind_name(a), sx_kind_name(b), biz_op_name(op));
+              sx_kind_name(a), sx_kind_name(b), biz_ast_op_name(op));
     return new_err(S, e->span);
 }
 
@@ -2315,8 +2315,8 @@ sx_val *sx_eval(biz_sema *S, sx_scope *sc, const biz_expr *e)
             return new_err(S, e->span);
         sx_val *a = sx_eval(S, sc, e->u.binop.left);
         sx_val *b = sx_eval(S, sc, e->u.binop.right);
-        biz_op op = e->u.binop.op;
-        if (op == BIZ_OP_RSHIFT || op == BIZ_OP_LSHIFT) {
+        biz_astop op = e->u.binop.op;
+        if (op == BIZ_ASTOP_RSHIFT || op == BIZ_ASTOP_LSHIFT) {
             int ia = a->kind == BV_INT, ib = b->kind == BV_INT;
             if (!(ia && ib))
                 return sx_depend(S, a, b, op, e->u.binop.op_span);
@@ -2343,7 +2343,7 @@ sx_val *sx_eval(biz_sema *S, sx_scope *sc, const biz_expr *e)
         if (a->kind == BV_ERROR)
             return a;
         int t = truthy(a);
-        if ((e->u.binop.op == BIZ_OP_AND && !t) || (e->u.binop.op == BIZ_OP_OR && t))
+        if ((e->u.binop.op == BIZ_ASTOP_AND && !t) || (e->u.binop.op == BIZ_ASTOP_OR && t))
             return a;
         return sx_eval(S, sc, e->u.binop.right);
     }
@@ -2354,27 +2354,27 @@ sx_val *sx_eval(biz_sema *S, sx_scope *sc, const biz_expr *e)
         if (a->kind == BV_ERROR || a->kind == BV_REJECTED)
             return a;
         switch (e->u.unary.op) {
-        case BIZ_OP_NOT: {
+        case BIZ_ASTOP_NOT: {
             sx_val *v = sx_new(S, BV_BOOL, e->span);
             v->u.b = !truthy(a);
             return v;
         }
-        case BIZ_OP_NEG:
+        case BIZ_ASTOP_NEG:
             if (a->kind == BV_INT && a->u.i == INT64_MIN) return int_too_large(S, e->span);
             if (a->kind == BV_INT) return sx_new_int(S, -a->u.i, e->span);
             if (a->kind == BV_FLOAT) return new_num(S, -a->u.f, e->span);
             if (a->kind == BV_DURATION) return new_dur(S, -a->u.dur, e->span);
             break;
-        case BIZ_OP_POS:
+        case BIZ_ASTOP_POS:
             if (is_num(a) || a->kind == BV_DURATION) return a;
             break;
-        case BIZ_OP_INVERT:
+        case BIZ_ASTOP_INVERT:
             if (a->kind == BV_INT) return sx_new_int(S, ~a->u.i, e->span);
             break;
         default: break;
         }
         biz_error(S->d, e->span, NULL, "bad operand type for unary '%s': %s",
-                  biz_op_name(e->u.unary.op), sx_kind_name(a));
+                  biz_ast_op_name(e->u.unary.op), sx_kind_name(a));
         return new_err(S, e->span);
     }
     case BIZ_E_IFEXP: {

@@ -99,7 +99,7 @@ int biz_describe_ops(FILE *out)
             cJSON_AddItemToArray(names, cJSON_CreateString(s ? s->name : "?"));
         }
         cJSON *args = cJSON_AddArrayToObject(o, "arguments");
-        biz_op_each_arg(op, add_arg, args);
+        biz_ops_each_arg(op, add_arg, args);
         cJSON_AddItemToArray(ops, o);
     }
     cJSON *dag = cJSON_AddObjectToObject(root, "dag");

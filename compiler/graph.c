@@ -783,7 +783,7 @@ void sx_build_ir(sx_dag *dag, biz_ir_dag *out)
         it->line = t->span.begin.line;
         it->col = t->span.begin.col;
         merge_ctx m = { t, dag, cJSON_CreateObject() };
-        biz_op_each_arg(t->op, merge_arg, &m);
+        biz_ops_each_arg(t->op, merge_arg, &m);
         it->args = m.out;
         /* Setup and teardown marks, as extra members the runtime reads
          * (run.c): a teardown's trigger rule is Airflow's

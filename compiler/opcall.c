@@ -64,9 +64,9 @@ int sx_find_task(const sx_dag *dag, const char *id)
 
 /* Each operator's arguments hashed by name, built on first use: a call
  * looks up every argument it is given and every one the operator
- * requires, and biz_op_arg walks the whole table each time. Only the
- * effective arguments are indexed (biz_op_each_arg's: where a later set
- * overrides a name, its entry), which is what biz_op_arg returns. */
+ * requires, and biz_ops_arg walks the whole table each time. Only the
+ * effective arguments are indexed (biz_ops_each_arg's: where a later set
+ * overrides a name, its entry), which is what biz_ops_arg returns. */
 #define OP_INDEX_SLOTS 512   /* a power of two, at least twice the largest table */
 
 typedef struct op_index {
@@ -103,14 +103,14 @@ const biz_arg_spec *sx_op_arg(const biz_op_spec *op, const char *name)
 {
     ptrdiff_t k = op - biz_ops;
     if (k < 0 || k >= BIZ_OP__COUNT)
-        return biz_op_arg(op, name);
+        return biz_ops_arg(op, name);
     op_index *x = &op_indexes[k];
     if (x->state == 0) {
         x->state = 1;
-        biz_op_each_arg(op, op_index_add, x);
+        biz_ops_each_arg(op, op_index_add, x);
     }
     if (x->state < 0)
-        return biz_op_arg(op, name);
+        return biz_ops_arg(op, name);
     for (unsigned i = name_hash(name) & (OP_INDEX_SLOTS - 1); x->slot[i]; i = (i + 1) & (OP_INDEX_SLOTS - 1))
         if (strcmp(x->slot[i]->name, name) == 0)
             return x->slot[i];
@@ -1114,7 +1114,7 @@ sx_val *sx_op_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const biz_op_sp
             continue;
         }
         if (i >= npos) {
-            if (a->kind == BIZ_E_COMPARE && a->u.binop.op == BIZ_OP_EQ &&
+            if (a->kind == BIZ_E_COMPARE && a->u.binop.op == BIZ_ASTOP_EQ &&
                 a->u.binop.left->kind == BIZ_E_NAME) {
                 /* f(task_id=='a'): a keyword written with '==' */
                 const char *name = a->u.binop.left->u.name.id;
@@ -1351,14 +1351,14 @@ static void link_nodes(biz_sema *S, sx_val *up, sx_val *down, biz_span span)
 }
 
 /* left >> right (or <<), written as opname (">>", "chain()" ...). */
-static sx_val *depend_as(biz_sema *S, sx_val *left, sx_val *right, biz_op op, biz_span span,
+static sx_val *depend_as(biz_sema *S, sx_val *left, sx_val *right, biz_astop op, biz_span span,
                          const char *opname)
 {
     if (left->kind == BV_ERROR || left->kind == BV_REJECTED
         || right->kind == BV_ERROR || right->kind == BV_REJECTED)
         return right;
-    sx_val *up = op == BIZ_OP_RSHIFT ? left : right;
-    sx_val *down = op == BIZ_OP_RSHIFT ? right : left;
+    sx_val *up = op == BIZ_ASTOP_RSHIFT ? left : right;
+    sx_val *down = op == BIZ_ASTOP_RSHIFT ? right : left;
     sx_val **ups, **downs;
     int nu, nd, lu, ld;
     if (up->kind == BV_LABEL && down->kind == BV_LABEL) {
@@ -1397,9 +1397,9 @@ static sx_val *depend_as(biz_sema *S, sx_val *left, sx_val *right, biz_op op, bi
     return right;
 }
 
-sx_val *sx_depend(biz_sema *S, sx_val *left, sx_val *right, biz_op op, biz_span span)
+sx_val *sx_depend(biz_sema *S, sx_val *left, sx_val *right, biz_astop op, biz_span span)
 {
-    return depend_as(S, left, right, op, span, op == BIZ_OP_RSHIFT ? ">>" : "<<");
+    return depend_as(S, left, right, op, span, op == BIZ_ASTOP_RSHIFT ? ">>" : "<<");
 }
 
 /* The arguments of chain() / cross_downstream(), with where each was
@@ -1525,10 +1525,10 @@ sx_val *sx_do_chain(biz_sema *S, sx_scope *sc, const biz_expr *e, int cross)
                 continue;
             }
             for (int j = 0; j < up->u.seq.n; j++)
-                depend_as(S, up->u.seq.items[j], down->u.seq.items[j], BIZ_OP_RSHIFT, spans[i + 1],
+                depend_as(S, up->u.seq.items[j], down->u.seq.items[j], BIZ_ASTOP_RSHIFT, spans[i + 1],
                           "chain()");
         } else {
-            depend_as(S, up, down, BIZ_OP_RSHIFT, spans[i + 1], "chain()");
+            depend_as(S, up, down, BIZ_ASTOP_RSHIFT, spans[i + 1], "chain()");
         }
     }
     return sx_new(S, BV_NONE, e->span);
@@ -1607,7 +1607,7 @@ static sx_val *setup_teardown(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_v
                 continue;
             }
             if (mark_st(S, x, 0, setups->span))   /* s.is_setup = True; s >> self */
-                depend_as(S, x, obj, BIZ_OP_RSHIFT, setups->span, "as_teardown(setups=...)");
+                depend_as(S, x, obj, BIZ_ASTOP_RSHIFT, setups->span, "as_teardown(setups=...)");
         }
     }
     return obj;
@@ -1625,7 +1625,7 @@ sx_val *sx_method_call(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *obj
             return sx_new(S, BV_ERROR, e->span);
         }
         sx_val *other = sx_eval(S, sc, e->u.call.args.items[0]);
-        depend_as(S, obj, other, !strcmp(method, "set_downstream") ? BIZ_OP_RSHIFT : BIZ_OP_LSHIFT,
+        depend_as(S, obj, other, !strcmp(method, "set_downstream") ? BIZ_ASTOP_RSHIFT : BIZ_ASTOP_LSHIFT,
                   e->span, sx_fmt(S, "%s()", method));
         return sx_new(S, BV_NONE, e->span);
     }

@@ -225,7 +225,7 @@ static sx_val *resolve_import(biz_sema *S, const char *module, const char *name,
     for (const known_name *k = known_names; k->module; k++)
         if (strcmp(k->module, module) == 0 && strcmp(k->name, name) == 0)
             return builtin(S, k->fn, NULL, module, name, span);
-    const biz_op_spec *op = biz_op_find(name);
+    const biz_op_spec *op = biz_ops_find(name);
     if (op && (op_in_module(op, module) || strncmp(module, "coworks", 7) == 0
                || strncmp(module, "airflow", 7) == 0))
         return builtin(S, FN_OPERATOR, op, module, name, span);
@@ -309,7 +309,7 @@ sx_val *sx_undefined(biz_sema *S, sx_scope *sc, const char *name, biz_span span,
     /* Well-known names used without an import (the seed's own examples do
      * this): Python fails with a NameError, so it is an error; the rest of
      * the file is checked as if the import were there. */
-    const biz_op_spec *op = biz_op_find(name);
+    const biz_op_spec *op = biz_ops_find(name);
     if (!strcmp(name, "timedelta") || !strcmp(name, "datetime") || op) {
         const char *module = op ? op->modules[0] : "datetime";
         sx_val *v = op ? builtin(S, FN_OPERATOR, op, module, name, span)
@@ -1564,7 +1564,7 @@ static void do_with(biz_sema *S, sx_scope *sc, const biz_stmt *st, int in_dag)
     const biz_expr *cf = call && call->kind == BIZ_E_CALL ? call->u.call.func : NULL;
     if ((cf && cf->kind == BIZ_E_ATTR && cf->u.attr.name
          && (!strcmp(cf->u.attr.name, "as_teardown") || !strcmp(cf->u.attr.name, "as_setup")))
-        || (call && call->kind == BIZ_E_BINOP && call->u.binop.op == BIZ_OP_RSHIFT)) {
+        || (call && call->kind == BIZ_E_BINOP && call->u.binop.op == BIZ_ASTOP_RSHIFT)) {
         sx_with_setup_teardown(S, sc, st, call, in_dag, body);
         return;
     }
@@ -1631,7 +1631,7 @@ static void do_augassign(biz_sema *S, sx_scope *sc, const biz_stmt *st)
     op.u.binop.left = (biz_expr *)t;
     op.u.binop.right = (biz_expr *)value;
     op.u.binop.op_span = st->span;
-    if (st->u.augassign.op == BIZ_OP_ADD) {
+    if (st->u.augassign.op == BIZ_ASTOP_ADD) {
         sx_val *a = sx_eval(S, sc, t);
         if (a->kind == BV_LIST) {
             sx_val **items;
@@ -1702,7 +1702,7 @@ static void do_if(biz_sema *S, sx_scope *sc, const biz_stmt *st, int in_dag)
 static int is_main_guard(const biz_stmt *st)
 {
     const biz_expr *c = st->u.if_.cond;
-    return c && c->kind == BIZ_E_COMPARE && c->u.binop.op == BIZ_OP_EQ && c->u.binop.left
+    return c && c->kind == BIZ_E_COMPARE && c->u.binop.op == BIZ_ASTOP_EQ && c->u.binop.left
            && c->u.binop.left->kind == BIZ_E_NAME && !strcmp(c->u.binop.left->u.name.id, "__name__");
 }
 

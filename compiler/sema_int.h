@@ -421,7 +421,7 @@ sx_val *sx_py_imported_call(biz_sema *S, sx_scope *sc, const biz_expr *e, const 
 sx_val *sx_call(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *fn);
 sx_val *sx_method_call(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val *obj,
                        const char *method);
-sx_val *sx_depend(biz_sema *S, sx_val *left, sx_val *right, biz_op op, biz_span span);
+sx_val *sx_depend(biz_sema *S, sx_val *left, sx_val *right, biz_astop op, biz_span span);
 /* node.name (a task's or a group's attribute); errors point at name_span. */
 sx_val *sx_attr_of_node(biz_sema *S, sx_val *node, const char *name, biz_span span,
                         biz_span name_span);
@@ -513,7 +513,7 @@ int sx_all_strs(const sx_val *v);
 int sx_check_id(biz_sema *S, const char *id, biz_span span, const char *what, int allow_dot);
 /* The index of task id in dag (the first task made with it), or -1. */
 int sx_find_task(const sx_dag *dag, const char *id);
-/* biz_op_arg(op, name), from a hash table built once per operator. */
+/* biz_ops_arg(op, name), from a hash table built once per operator. */
 const biz_arg_spec *sx_op_arg(const biz_op_spec *op, const char *name);
 /* Where a call's function name is (hints and missing arguments point there). */
 biz_span sx_call_name_span(const biz_expr *e);

@@ -132,7 +132,7 @@ static const char *const biz_ast_stmt_kind_names[] = {
     "raise", "assert", "del", "global", "class", "try",
 };
 
-/* ORDER: biz_op */
+/* ORDER: biz_astop */
 static const char *const biz_ast_op_names[] = {
     ">>", "<<", "+", "-", "*", "/", "//", "%", "**", "@",
     "|", "&", "^",
@@ -161,7 +161,7 @@ const char *biz_stmt_kind_name(biz_stmt_kind k)
 }
 
 /* The operator as Python spells it. */
-const char *biz_op_name(biz_op op)
+const char *biz_ast_op_name(biz_astop op)
 {
     return (unsigned)op < BIZ_ASTOP__COUNT ? biz_ast_op_names[op] : "?";
 }
@@ -314,14 +314,14 @@ void biz_expr_dump(const biz_expr *e, FILE *out)
     case BIZ_E_BINOP:
     case BIZ_E_BOOLOP:
     case BIZ_E_COMPARE:
-        fprintf(out, "(%s ", biz_op_name(e->u.binop.op));
+        fprintf(out, "(%s ", biz_ast_op_name(e->u.binop.op));
         biz_expr_dump(e->u.binop.left, out);
         fputc(' ', out);
         biz_expr_dump(e->u.binop.right, out);
         fputc(')', out);
         break;
     case BIZ_E_UNARY:
-        fprintf(out, "(%s ", biz_op_name(e->u.unary.op));
+        fprintf(out, "(%s ", biz_ast_op_name(e->u.unary.op));
         biz_expr_dump(e->u.unary.operand, out);
         fputc(')', out);
         break;
@@ -457,7 +457,7 @@ static void dump_stmt(const biz_stmt *s, FILE *out)
         fputc(')', out);
         break;
     case BIZ_S_AUGASSIGN:
-        fprintf(out, "(%s= ", biz_op_name(s->u.augassign.op));
+        fprintf(out, "(%s= ", biz_ast_op_name(s->u.augassign.op));
         biz_expr_dump(s->u.augassign.target, out);
         fputc(' ', out);
         biz_expr_dump(s->u.augassign.value, out);

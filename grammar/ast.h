@@ -48,7 +48,7 @@ typedef enum biz_expr_kind {
     BIZ_E_SUBSCRIPT, /* subscript: obj[index] */
     BIZ_E_BINOP,     /* binop: left op right (incl. >> and <<) */
     BIZ_E_UNARY,     /* unary: op operand (-, +, ~, not) */
-    BIZ_E_BOOLOP,    /* binop with BIZ_OP_AND / BIZ_OP_OR */
+    BIZ_E_BOOLOP,    /* binop with BIZ_ASTOP_AND / BIZ_ASTOP_OR */
     BIZ_E_COMPARE,   /* binop with a comparison op (chains nest left) */
     BIZ_E_IFEXP,     /* ifexp: body if cond else orelse */
     BIZ_E_LAMBDA,    /* lambda: parsed so sema can reject it clearly */
@@ -61,17 +61,17 @@ typedef enum biz_expr_kind {
 } biz_expr_kind;
 
 /* ORDER: biz_ast_op_names[] in ast.c follows this enum. */
-typedef enum biz_op {
-    BIZ_OP_RSHIFT, BIZ_OP_LSHIFT,
-    BIZ_OP_ADD, BIZ_OP_SUB, BIZ_OP_MUL, BIZ_OP_DIV, BIZ_OP_FLOORDIV,
-    BIZ_OP_MOD, BIZ_OP_POW, BIZ_OP_MATMUL,
-    BIZ_OP_BITOR, BIZ_OP_BITAND, BIZ_OP_BITXOR,
-    BIZ_OP_NEG, BIZ_OP_POS, BIZ_OP_INVERT, BIZ_OP_NOT,
-    BIZ_OP_AND, BIZ_OP_OR,
-    BIZ_OP_EQ, BIZ_OP_NE, BIZ_OP_LT, BIZ_OP_LE, BIZ_OP_GT, BIZ_OP_GE,
-    BIZ_OP_IN, BIZ_OP_NOT_IN, BIZ_OP_IS, BIZ_OP_IS_NOT,
+typedef enum biz_astop {
+    BIZ_ASTOP_RSHIFT, BIZ_ASTOP_LSHIFT,
+    BIZ_ASTOP_ADD, BIZ_ASTOP_SUB, BIZ_ASTOP_MUL, BIZ_ASTOP_DIV, BIZ_ASTOP_FLOORDIV,
+    BIZ_ASTOP_MOD, BIZ_ASTOP_POW, BIZ_ASTOP_MATMUL,
+    BIZ_ASTOP_BITOR, BIZ_ASTOP_BITAND, BIZ_ASTOP_BITXOR,
+    BIZ_ASTOP_NEG, BIZ_ASTOP_POS, BIZ_ASTOP_INVERT, BIZ_ASTOP_NOT,
+    BIZ_ASTOP_AND, BIZ_ASTOP_OR,
+    BIZ_ASTOP_EQ, BIZ_ASTOP_NE, BIZ_ASTOP_LT, BIZ_ASTOP_LE, BIZ_ASTOP_GT, BIZ_ASTOP_GE,
+    BIZ_ASTOP_IN, BIZ_ASTOP_NOT_IN, BIZ_ASTOP_IS, BIZ_ASTOP_IS_NOT,
     BIZ_ASTOP__COUNT
-} biz_op;
+} biz_astop;
 
 typedef struct biz_expr biz_expr;
 typedef struct biz_stmt biz_stmt;
@@ -147,8 +147,8 @@ struct biz_expr {
         } call;
         struct { biz_expr *obj; const char *name; biz_span name_span; } attr;
         struct { biz_expr *obj; biz_expr *index; } subscript;
-        struct { biz_op op; biz_expr *left; biz_expr *right; biz_span op_span; } binop;
-        struct { biz_op op; biz_expr *operand; } unary;
+        struct { biz_astop op; biz_expr *left; biz_expr *right; biz_span op_span; } binop;
+        struct { biz_astop op; biz_expr *operand; } unary;
         struct { biz_expr *cond; biz_expr *body; biz_expr *orelse; } ifexp;
         struct { biz_vec params; biz_expr *body; } lambda; /* params: biz_param* */
         /* next: the following `for` clause (a BIZ_E_LISTCOMP whose elt and
@@ -212,7 +212,7 @@ struct biz_stmt {
     union {
         biz_expr *expr;
         struct { biz_vec targets; biz_expr *value; biz_expr *annotation; } assign;
-        struct { biz_expr *target; biz_op op; biz_expr *value; } augassign;
+        struct { biz_expr *target; biz_astop op; biz_expr *value; } augassign;
         struct {
             const char *module;  /* from-import: dotted module, NULL for `from . import` */
             int level;           /* leading dots */
@@ -266,7 +266,7 @@ void biz_ast_free(biz_ast *ast);
 const char *biz_expr_kind_name(biz_expr_kind k);
 const char *biz_stmt_kind_name(biz_stmt_kind k);
 /* The operator as Python spells it (">>", "not in", ...). */
-const char *biz_op_name(biz_op op);
+const char *biz_ast_op_name(biz_astop op);
 
 /* Writes an S-expression of the tree to out (used by unit tests and
  * `bizc --dump-ast`). */

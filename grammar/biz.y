@@ -165,7 +165,7 @@ static void vcat(biz_parser *p, biz_vec *dst, const biz_vec *src)
         biz_vec_push(p->ast, dst, src->items[i]);
 }
 
-static biz_expr *bin(biz_parser *p, biz_expr_kind k, biz_op op, biz_expr *l, biz_expr *r,
+static biz_expr *bin(biz_parser *p, biz_expr_kind k, biz_astop op, biz_expr *l, biz_expr *r,
                      biz_span opspan)
 {
     biz_expr *e = biz_expr_new(p->ast, k, join(l->span, r->span));
@@ -176,7 +176,7 @@ static biz_expr *bin(biz_parser *p, biz_expr_kind k, biz_op op, biz_expr *l, biz
     return e;
 }
 
-static biz_expr *unary(biz_parser *p, biz_op op, biz_expr *x, biz_span span)
+static biz_expr *unary(biz_parser *p, biz_astop op, biz_expr *x, biz_span span)
 {
     biz_expr *e = biz_expr_new(p->ast, BIZ_E_UNARY, span);
     e->u.unary.op = op;
@@ -591,7 +591,7 @@ expr_stmt:
             else
                 check_target(p, $1, "assign to");
             $$->u.augassign.target = $1;
-            $$->u.augassign.op = (biz_op)$2;
+            $$->u.augassign.op = (biz_astop)$2;
             $$->u.augassign.value = $3;
         }
   | testlist_se ':' test
@@ -628,11 +628,11 @@ assign_chain:
   ;
 
 augassign:
-    PLUSEQ { $$ = BIZ_OP_ADD; } | MINUSEQ { $$ = BIZ_OP_SUB; } | STAREQ { $$ = BIZ_OP_MUL; }
-  | SLASHEQ { $$ = BIZ_OP_DIV; } | FLOORDIVEQ { $$ = BIZ_OP_FLOORDIV; }
-  | PERCENTEQ { $$ = BIZ_OP_MOD; } | ATEQ { $$ = BIZ_OP_MATMUL; } | AMPEQ { $$ = BIZ_OP_BITAND; }
-  | PIPEEQ { $$ = BIZ_OP_BITOR; } | CARETEQ { $$ = BIZ_OP_BITXOR; }
-  | RSHIFTEQ { $$ = BIZ_OP_RSHIFT; } | LSHIFTEQ { $$ = BIZ_OP_LSHIFT; } | POWEQ { $$ = BIZ_OP_POW; }
+    PLUSEQ { $$ = BIZ_ASTOP_ADD; } | MINUSEQ { $$ = BIZ_ASTOP_SUB; } | STAREQ { $$ = BIZ_ASTOP_MUL; }
+  | SLASHEQ { $$ = BIZ_ASTOP_DIV; } | FLOORDIVEQ { $$ = BIZ_ASTOP_FLOORDIV; }
+  | PERCENTEQ { $$ = BIZ_ASTOP_MOD; } | ATEQ { $$ = BIZ_ASTOP_MATMUL; } | AMPEQ { $$ = BIZ_ASTOP_BITAND; }
+  | PIPEEQ { $$ = BIZ_ASTOP_BITOR; } | CARETEQ { $$ = BIZ_ASTOP_BITXOR; }
+  | RSHIFTEQ { $$ = BIZ_ASTOP_RSHIFT; } | LSHIFTEQ { $$ = BIZ_ASTOP_LSHIFT; } | POWEQ { $$ = BIZ_ASTOP_POW; }
   ;
 
 /* a, b, *c (a tuple when there is a comma) */
@@ -924,83 +924,83 @@ lparam:
 
 or_test:
     and_test
-  | or_test OR and_test     { $$ = bin(p, BIZ_E_BOOLOP, BIZ_OP_OR, $1, $3, @2); }
+  | or_test OR and_test     { $$ = bin(p, BIZ_E_BOOLOP, BIZ_ASTOP_OR, $1, $3, @2); }
   ;
 
 and_test:
     not_test
-  | and_test AND not_test   { $$ = bin(p, BIZ_E_BOOLOP, BIZ_OP_AND, $1, $3, @2); }
+  | and_test AND not_test   { $$ = bin(p, BIZ_E_BOOLOP, BIZ_ASTOP_AND, $1, $3, @2); }
   ;
 
 not_test:
-    NOT not_test            { $$ = unary(p, BIZ_OP_NOT, $2, @$); }
+    NOT not_test            { $$ = unary(p, BIZ_ASTOP_NOT, $2, @$); }
   | comparison
   ;
 
 comparison:
     expr
-  | comparison comp_op expr { $$ = bin(p, BIZ_E_COMPARE, (biz_op)$2, $1, $3, @2); }
+  | comparison comp_op expr { $$ = bin(p, BIZ_E_COMPARE, (biz_astop)$2, $1, $3, @2); }
   ;
 
 comp_op:
-    '<'         { $$ = BIZ_OP_LT; }
-  | '>'         { $$ = BIZ_OP_GT; }
-  | EQEQ        { $$ = BIZ_OP_EQ; }
-  | NE          { $$ = BIZ_OP_NE; }
-  | LE          { $$ = BIZ_OP_LE; }
-  | GE          { $$ = BIZ_OP_GE; }
-  | IN          { $$ = BIZ_OP_IN; }
-  | NOT IN      { $$ = BIZ_OP_NOT_IN; }
-  | IS          { $$ = BIZ_OP_IS; }
-  | IS NOT      { $$ = BIZ_OP_IS_NOT; }
+    '<'         { $$ = BIZ_ASTOP_LT; }
+  | '>'         { $$ = BIZ_ASTOP_GT; }
+  | EQEQ        { $$ = BIZ_ASTOP_EQ; }
+  | NE          { $$ = BIZ_ASTOP_NE; }
+  | LE          { $$ = BIZ_ASTOP_LE; }
+  | GE          { $$ = BIZ_ASTOP_GE; }
+  | IN          { $$ = BIZ_ASTOP_IN; }
+  | NOT IN      { $$ = BIZ_ASTOP_NOT_IN; }
+  | IS          { $$ = BIZ_ASTOP_IS; }
+  | IS NOT      { $$ = BIZ_ASTOP_IS_NOT; }
   ;
 
 expr:
     xor_expr
-  | expr '|' xor_expr       { $$ = bin(p, BIZ_E_BINOP, BIZ_OP_BITOR, $1, $3, @2); }
+  | expr '|' xor_expr       { $$ = bin(p, BIZ_E_BINOP, BIZ_ASTOP_BITOR, $1, $3, @2); }
   ;
 
 xor_expr:
     and_expr
-  | xor_expr '^' and_expr   { $$ = bin(p, BIZ_E_BINOP, BIZ_OP_BITXOR, $1, $3, @2); }
+  | xor_expr '^' and_expr   { $$ = bin(p, BIZ_E_BINOP, BIZ_ASTOP_BITXOR, $1, $3, @2); }
   ;
 
 and_expr:
     shift_expr
-  | and_expr '&' shift_expr { $$ = bin(p, BIZ_E_BINOP, BIZ_OP_BITAND, $1, $3, @2); }
+  | and_expr '&' shift_expr { $$ = bin(p, BIZ_E_BINOP, BIZ_ASTOP_BITAND, $1, $3, @2); }
   ;
 
 shift_expr:
     arith
-  | shift_expr LSHIFT arith { $$ = bin(p, BIZ_E_BINOP, BIZ_OP_LSHIFT, $1, $3, @2); }
-  | shift_expr RSHIFT arith { $$ = bin(p, BIZ_E_BINOP, BIZ_OP_RSHIFT, $1, $3, @2); }
+  | shift_expr LSHIFT arith { $$ = bin(p, BIZ_E_BINOP, BIZ_ASTOP_LSHIFT, $1, $3, @2); }
+  | shift_expr RSHIFT arith { $$ = bin(p, BIZ_E_BINOP, BIZ_ASTOP_RSHIFT, $1, $3, @2); }
   ;
 
 arith:
     term
-  | arith '+' term          { $$ = bin(p, BIZ_E_BINOP, BIZ_OP_ADD, $1, $3, @2); }
-  | arith '-' term          { $$ = bin(p, BIZ_E_BINOP, BIZ_OP_SUB, $1, $3, @2); }
+  | arith '+' term          { $$ = bin(p, BIZ_E_BINOP, BIZ_ASTOP_ADD, $1, $3, @2); }
+  | arith '-' term          { $$ = bin(p, BIZ_E_BINOP, BIZ_ASTOP_SUB, $1, $3, @2); }
   ;
 
 term:
     factor
-  | term '*' factor         { $$ = bin(p, BIZ_E_BINOP, BIZ_OP_MUL, $1, $3, @2); }
-  | term '/' factor         { $$ = bin(p, BIZ_E_BINOP, BIZ_OP_DIV, $1, $3, @2); }
-  | term FLOORDIV factor    { $$ = bin(p, BIZ_E_BINOP, BIZ_OP_FLOORDIV, $1, $3, @2); }
-  | term '%' factor         { $$ = bin(p, BIZ_E_BINOP, BIZ_OP_MOD, $1, $3, @2); }
-  | term '@' factor         { $$ = bin(p, BIZ_E_BINOP, BIZ_OP_MATMUL, $1, $3, @2); }
+  | term '*' factor         { $$ = bin(p, BIZ_E_BINOP, BIZ_ASTOP_MUL, $1, $3, @2); }
+  | term '/' factor         { $$ = bin(p, BIZ_E_BINOP, BIZ_ASTOP_DIV, $1, $3, @2); }
+  | term FLOORDIV factor    { $$ = bin(p, BIZ_E_BINOP, BIZ_ASTOP_FLOORDIV, $1, $3, @2); }
+  | term '%' factor         { $$ = bin(p, BIZ_E_BINOP, BIZ_ASTOP_MOD, $1, $3, @2); }
+  | term '@' factor         { $$ = bin(p, BIZ_E_BINOP, BIZ_ASTOP_MATMUL, $1, $3, @2); }
   ;
 
 factor:
-    '-' factor              { $$ = unary(p, BIZ_OP_NEG, $2, @$); }
-  | '+' factor              { $$ = unary(p, BIZ_OP_POS, $2, @$); }
-  | '~' factor              { $$ = unary(p, BIZ_OP_INVERT, $2, @$); }
+    '-' factor              { $$ = unary(p, BIZ_ASTOP_NEG, $2, @$); }
+  | '+' factor              { $$ = unary(p, BIZ_ASTOP_POS, $2, @$); }
+  | '~' factor              { $$ = unary(p, BIZ_ASTOP_INVERT, $2, @$); }
   | power
   ;
 
 power:
     atom_expr
-  | atom_expr POW factor    { $$ = bin(p, BIZ_E_BINOP, BIZ_OP_POW, $1, $3, @2); }
+  | atom_expr POW factor    { $$ = bin(p, BIZ_E_BINOP, BIZ_ASTOP_POW, $1, $3, @2); }
   ;
 
 atom_expr:

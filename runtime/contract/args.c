@@ -10,7 +10,7 @@ static const biz_arg_spec *spec_of(int owner, biz_arg_id id)
 {
     const biz_arg_spec *a = NULL;
     if (owner >= 0 && owner < BIZ_OP__COUNT)
-        a = biz_op_arg_id(&biz_ops[owner], id);
+        a = biz_ops_arg_id(&biz_ops[owner], id);
     else if (owner == BIZ_ARGS_DAG)
         a = biz_dag_arg_id(id);
     return a ? a : biz_arg_decl(id);
@@ -222,7 +222,7 @@ static table *table_of(int op)
     if (!t->built) {
         t->built = 1;
         t->op = op;
-        biz_op_each_arg(&biz_ops[op], count_one, t);
+        biz_ops_each_arg(&biz_ops[op], count_one, t);
         unsigned cap = 16;
         while (cap < 2u * (unsigned)t->n)
             cap *= 2;
@@ -237,7 +237,7 @@ static table *table_of(int op)
         }
         t->mask = cap - 1;
         t->n = 0;
-        biz_op_each_arg(&biz_ops[op], fill_one, t);
+        biz_ops_each_arg(&biz_ops[op], fill_one, t);
     }
     return t->slots ? t : NULL;
 }

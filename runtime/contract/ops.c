@@ -34,7 +34,7 @@ const biz_op_spec biz_ops[BIZ_OP__COUNT] = {
 
 const biz_arg_spec *const biz_dag_args = dag_args;
 
-const biz_op_spec *biz_op_find(const char *name)
+const biz_op_spec *biz_ops_find(const char *name)
 {
     for (int i = 0; i < BIZ_OP__COUNT; i++) {
         if (strcmp(biz_ops[i].name, name) == 0)
@@ -46,7 +46,7 @@ const biz_op_spec *biz_op_find(const char *name)
     return NULL;
 }
 
-const biz_arg_spec *biz_op_arg(const biz_op_spec *op, const char *name)
+const biz_arg_spec *biz_ops_arg(const biz_op_spec *op, const char *name)
 {
     /* Later sets override earlier ones (a sensor's timeout is its own). */
     const biz_arg_spec *found = NULL;
@@ -71,7 +71,7 @@ static char by_id_built[BIZ_OP__COUNT];
 
 static void build_by_id(int k)
 {
-    /* Later sets override earlier ones, as in biz_op_arg. */
+    /* Later sets override earlier ones, as in biz_ops_arg. */
     for (const biz_arg_spec *const *set = biz_ops[k].argsets; *set; set++)
         for (const biz_arg_spec *a = *set; a->name; a++)
             by_id[k][a->id] = a;
@@ -114,7 +114,7 @@ static void build_effective(int k)
     ntemplated[k] = nt;
 }
 
-const biz_arg_spec *biz_op_arg_id(const biz_op_spec *op, biz_arg_id id)
+const biz_arg_spec *biz_ops_arg_id(const biz_op_spec *op, biz_arg_id id)
 {
     int k = (int)(op - biz_ops);
     if (k < 0 || k >= BIZ_OP__COUNT || (unsigned)id >= BIZ_ARG__COUNT)
@@ -174,7 +174,7 @@ const biz_arg_set *biz_arg_set_of(const biz_arg_spec *spec)
 }
 
 /* Whether None is a value of its own for op's argument name (NONE_OK). */
-int biz_op_none_ok(const biz_op_spec *op, const char *name)
+int biz_ops_none_ok(const biz_op_spec *op, const char *name)
 {
     int k = (int)(op - biz_ops);
     if (k < 0 || k >= BIZ_OP__COUNT)
@@ -200,7 +200,7 @@ static void each_arg(const biz_op_spec *op, int flags,
     if (!list || (flags && flags != BIZ_A_TEMPLATED)) {
         for (const biz_arg_spec *const *set = op->argsets; *set; set++)
             for (const biz_arg_spec *a = *set; a->name; a++)
-                if ((a->flags & flags) == flags && biz_op_arg(op, a->name) == a)
+                if ((a->flags & flags) == flags && biz_ops_arg(op, a->name) == a)
                     fn(a, user);
         return;
     }
@@ -209,13 +209,13 @@ static void each_arg(const biz_op_spec *op, int flags,
         fn(list[i], user);
 }
 
-void biz_op_each_arg(const biz_op_spec *op,
+void biz_ops_each_arg(const biz_op_spec *op,
                      void (*fn)(const biz_arg_spec *arg, void *user), void *user)
 {
     each_arg(op, 0, fn, user);
 }
 
-void biz_op_each_templated_arg(const biz_op_spec *op,
+void biz_ops_each_templated_arg(const biz_op_spec *op,
                                void (*fn)(const biz_arg_spec *arg, void *user), void *user)
 {
     each_arg(op, BIZ_A_TEMPLATED, fn, user);

@@ -104,12 +104,12 @@ typedef struct biz_arg_set {
 extern const biz_arg_set biz_arg_sets[];
 
 /* The operator named name (class name or alias), or NULL. */
-const biz_op_spec *biz_op_find(const char *name);
+const biz_op_spec *biz_ops_find(const char *name);
 /* The argument called name of op (searching all its argument sets), or NULL. */
-const biz_arg_spec *biz_op_arg(const biz_op_spec *op, const char *name);
+const biz_arg_spec *biz_ops_arg(const biz_op_spec *op, const char *name);
 /* The argument id of op as op takes it (the set that overrides the others),
  * or NULL when op does not take it. */
-const biz_arg_spec *biz_op_arg_id(const biz_op_spec *op, biz_arg_id id);
+const biz_arg_spec *biz_ops_arg_id(const biz_op_spec *op, biz_arg_id id);
 /* The DAG's argument id, or NULL when a DAG takes none of that name. */
 const biz_arg_spec *biz_dag_arg_id(biz_arg_id id);
 /* The argument id where ops.def declares it (its BIZ_ARG line). */
@@ -119,14 +119,14 @@ const char *biz_arg_name(biz_arg_id id);
 /* The set of ops.def whose array holds spec, or NULL. */
 const biz_arg_set *biz_arg_set_of(const biz_arg_spec *spec);
 /* Whether None is a value of its own for op's argument name (BIZ_A_NONE_OK). */
-int biz_op_none_ok(const biz_op_spec *op, const char *name);
+int biz_ops_none_ok(const biz_op_spec *op, const char *name);
 /* Calls fn for each argument of op, in table order (an overridden one
  * once, as its overriding set has it). */
-void biz_op_each_arg(const biz_op_spec *op,
+void biz_ops_each_arg(const biz_op_spec *op,
                      void (*fn)(const biz_arg_spec *arg, void *user), void *user);
 /* The same for its templated arguments only (BIZ_A_TEMPLATED): what a try
  * renders, a handful of an operator's seventy. */
-void biz_op_each_templated_arg(const biz_op_spec *op,
+void biz_ops_each_templated_arg(const biz_op_spec *op,
                                void (*fn)(const biz_arg_spec *arg, void *user), void *user);
 /* The argument type as a user reads it ("a string", "a timedelta", ...). */
 const char *biz_arg_type_name(biz_arg_type t);

@@ -503,7 +503,7 @@ static cJSON *render_args(biz_run *run, biz_ti *ti, int try_number, char **err, 
     env.map_index = ti->map_index;
     env.user = &rc;
     render_acc acc = { run, ti, &env, out, NULL, keep_going, &rc, NULL, 0 };
-    biz_op_each_templated_arg(&biz_ops[ti->def->op], render_one, &acc);
+    biz_ops_each_templated_arg(&biz_ops[ti->def->op], render_one, &acc);
     /* A mapped instance's values from an XCom are data, not templates
      * (Airflow renders only what the DAG file wrote). */
     const cJSON *raw;

@@ -243,7 +243,7 @@ int biz_map_expand(biz_run *run, biz_ti *ti, char *err, size_t errlen)
             }
             const cJSON *kv;
             cJSON_ArrayForEach(kv, d) {
-                const biz_arg_spec *a = biz_op_arg(&biz_ops[ti->def->op], kv->string);
+                const biz_arg_spec *a = biz_ops_arg(&biz_ops[ti->def->op], kv->string);
                 if (!a || !strcmp(kv->string, "task_id")) {
                     snprintf(err, errlen, "%s: %s got an unexpected keyword argument '%s'", what, op,
                              kv->string);

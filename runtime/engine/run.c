@@ -56,7 +56,7 @@ int biz_run_find(const biz_run *run, const char *task_id)
 }
 
 /* The order of a summary (run.h). */
-int *biz_run_show_order(const biz_run *run)
+int *biz_show_order(const biz_run *run)
 {
     int *v = malloc((size_t)(run->n ? run->n : 1) * sizeof *v), k = 0;
     if (!v)
@@ -284,7 +284,7 @@ static int init_ti(biz_run *run, int i, char *err, size_t errlen)
     const biz_op_spec *op = d->op >= 0 && d->op < BIZ_OP__COUNT ? &biz_ops[d->op] : NULL;
     for (cJSON *a = ti->args->child, *next; a && op; a = next) {
         next = a->next;
-        if (cJSON_IsNull(a) && !biz_op_none_ok(op, a->string))
+        if (cJSON_IsNull(a) && !biz_ops_none_ok(op, a->string))
             cJSON_Delete(cJSON_DetachItemViaPointer(ti->args, a));
     }
     const char *rule = biz_args_str(ti->args, d->op, BIZ_ARG_trigger_rule);

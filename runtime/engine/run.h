@@ -190,7 +190,7 @@ void biz_run_free(biz_run *run);
 
 /* The task indices in the order a summary shows them (malloc'd, run->n of
  * them): the DAG's order, each mapped task followed by its instances. */
-int *biz_run_show_order(const biz_run *run);
+int *biz_show_order(const biz_run *run);
 /* Whether task i is shown when the run is of one task (--task): that task
  * and its mapped instances; every task otherwise. */
 int biz_run_shows(const biz_run *run, int i);

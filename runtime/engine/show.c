@@ -175,7 +175,7 @@ typedef struct plan_acc {
 static void plan_arg(const biz_arg_spec *a, void *user)
 {
     plan_acc *p = user;
-    if (biz_op_arg(&biz_ops[BIZ_OP_EMPTY], a->name) || a->type == BIZ_T_CALLABLE)
+    if (biz_ops_arg(&biz_ops[BIZ_OP_EMPTY], a->name) || a->type == BIZ_T_CALLABLE)
         return;
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(p->args, a->name);
     if (!v || cJSON_IsNull(v))
@@ -261,7 +261,7 @@ int biz_show_plan(FILE *f, biz_run *run)
                     biz_log_secret(kv->valuestring);
         if (ti->def->op >= 0 && ti->def->op < BIZ_OP__COUNT) {
             plan_acc p = { f, args };
-            biz_op_each_arg(&biz_ops[ti->def->op], plan_arg, &p);
+            biz_ops_each_arg(&biz_ops[ti->def->op], plan_arg, &p);
         }
         cJSON_Delete(args);
     }
@@ -289,7 +289,7 @@ void biz_show_summary(FILE *f, const biz_run *run, biz_log_format format)
         if (run->interrupted)
             cJSON_AddStringToObject(o, "interrupted_by", run->interrupted == SIGINT ? "SIGINT" : "SIGTERM");
         cJSON *tasks = cJSON_AddArrayToObject(o, "tasks");
-        int *order = biz_run_show_order(run);
+        int *order = biz_show_order(run);
         for (int k = 0; order && k < run->n; k++) {
             int i = order[k];
             const biz_ti *ti = run->tis[i];
@@ -328,7 +328,7 @@ void biz_show_summary(FILE *f, const biz_run *run, biz_log_format format)
         w = l > w ? l : w;
     }
     fprintf(f, "%-*s  %-15s  %5s  %10s\n", w, "TASK", "STATE", "TRIES", "DURATION");
-    int *order = biz_run_show_order(run);
+    int *order = biz_show_order(run);
     for (int k = 0; order && k < run->n; k++) {
         const biz_ti *ti = run->tis[order[k]];
         if (!biz_run_shows(run, order[k]))

@@ -1055,7 +1055,7 @@ static int arith(biz_tpl_ctx *cx, const biz_tpl_node *n, int op, const cJSON *a,
                 return biz_tpl_fail(cx, n->start, ints ? "division by zero" : "float division by zero");
             *out = biz_tpl_new_float(x / y);
             return *out ? 0 : biz_tpl_fail(cx, n->start, "out of memory");
-        case BIZ_OP_FLOORDIV:
+        case BIZ_TPL_OP_FLOORDIV:
             if (y == 0)
                 return biz_tpl_fail(cx, n->start, ints ? "integer division or modulo by zero"
                                                        : "float floor division by zero");
@@ -1114,7 +1114,7 @@ static int arith(biz_tpl_ctx *cx, const biz_tpl_node *n, int op, const cJSON *a,
         }
     }
     return biz_tpl_fail(cx, n->start, "unsupported operand type(s) for %s: '%s' and '%s'",
-                        op == BIZ_OP_FLOORDIV ? "//" : op == BIZ_OP_POW ? "**" : op == '+' ? "+"
+                        op == BIZ_TPL_OP_FLOORDIV ? "//" : op == BIZ_TPL_OP_POW ? "**" : op == '+' ? "+"
                         : op == '-' ? "-" : op == '*' ? "*" : op == '/' ? "/" : "%",
                         biz_tpl_type_name(a), biz_tpl_type_name(b));
 }
@@ -1122,10 +1122,10 @@ static int arith(biz_tpl_ctx *cx, const biz_tpl_node *n, int op, const cJSON *a,
 static const char *cmp_name(int op)
 {
     switch (op) {
-    case BIZ_OP_LT: return "<";
-    case BIZ_OP_LE: return "<=";
-    case BIZ_OP_GT: return ">";
-    case BIZ_OP_GE: return ">=";
+    case BIZ_TPL_OP_LT: return "<";
+    case BIZ_TPL_OP_LE: return "<=";
+    case BIZ_TPL_OP_GT: return ">";
+    case BIZ_TPL_OP_GE: return ">=";
     default: return "?";
     }
 }
@@ -1134,10 +1134,10 @@ static int compare(biz_tpl_ctx *cx, const biz_tpl_node *n, int op, const cJSON *
 {
     int o;
     switch (op) {
-    case BIZ_OP_EQ: *res = biz_tpl_equal(a, b); return 0;
-    case BIZ_OP_NE: *res = !biz_tpl_equal(a, b); return 0;
-    case BIZ_OP_IN:
-    case BIZ_OP_NOTIN:
+    case BIZ_TPL_OP_EQ: *res = biz_tpl_equal(a, b); return 0;
+    case BIZ_TPL_OP_NE: *res = !biz_tpl_equal(a, b); return 0;
+    case BIZ_TPL_OP_IN:
+    case BIZ_TPL_OP_NOTIN:
         if (cJSON_IsString(b)) {
             if (!cJSON_IsString(a))
                 return biz_tpl_fail(cx, n->start, "'in <string>' requires string as left operand, not %s",
@@ -1152,14 +1152,14 @@ static int compare(biz_tpl_ctx *cx, const biz_tpl_node *n, int op, const cJSON *
         } else {
             return biz_tpl_fail(cx, n->start, "argument of type '%s' is not iterable", biz_tpl_type_name(b));
         }
-        if (op == BIZ_OP_NOTIN)
+        if (op == BIZ_TPL_OP_NOTIN)
             *res = !*res;
         return 0;
     default:
         if (biz_tpl_order(a, b, &o) < 0)
             return biz_tpl_fail(cx, n->start, "'%s' not supported between instances of '%s' and '%s'",
                                 cmp_name(op), biz_tpl_type_name(a), biz_tpl_type_name(b));
-        *res = op == BIZ_OP_LT ? o < 0 : op == BIZ_OP_LE ? o <= 0 : op == BIZ_OP_GT ? o > 0 : o >= 0;
+        *res = op == BIZ_TPL_OP_LT ? o < 0 : op == BIZ_TPL_OP_LE ? o <= 0 : op == BIZ_TPL_OP_GT ? o > 0 : o >= 0;
         return 0;
     }
 }

@@ -42,8 +42,8 @@ enum biz_tpl_kind {
 
 /* Operators (token codes and node ops). Single characters are themselves. */
 enum biz_tpl_op {
-    BIZ_OP_FLOORDIV = 256, BIZ_OP_POW, BIZ_OP_EQ, BIZ_OP_NE, BIZ_OP_LE,
-    BIZ_OP_GE, BIZ_OP_LT, BIZ_OP_GT, BIZ_OP_IN, BIZ_OP_NOTIN
+    BIZ_TPL_OP_FLOORDIV = 256, BIZ_TPL_OP_POW, BIZ_TPL_OP_EQ, BIZ_TPL_OP_NE, BIZ_TPL_OP_LE,
+    BIZ_TPL_OP_GE, BIZ_TPL_OP_LT, BIZ_TPL_OP_GT, BIZ_TPL_OP_IN, BIZ_TPL_OP_NOTIN
 };
 
 typedef struct biz_tpl_node {

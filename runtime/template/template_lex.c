@@ -240,8 +240,8 @@ static void lex_tag(P *p, size_t *pos, int block, int *lstrip, size_t open)
             }
         } else {
             static const struct { const char *s; int op; } two[] = {
-                {"//", BIZ_OP_FLOORDIV}, {"**", BIZ_OP_POW}, {"==", BIZ_OP_EQ},
-                {"!=", BIZ_OP_NE}, {"<=", BIZ_OP_LE}, {">=", BIZ_OP_GE}};
+                {"//", BIZ_TPL_OP_FLOORDIV}, {"**", BIZ_TPL_OP_POW}, {"==", BIZ_TPL_OP_EQ},
+                {"!=", BIZ_TPL_OP_NE}, {"<=", BIZ_TPL_OP_LE}, {">=", BIZ_TPL_OP_GE}};
             int op = 0, w = 1;
             for (size_t k = 0; k < sizeof two / sizeof two[0]; k++)
                 if (starts(p, i, two[k].s)) {
@@ -257,7 +257,7 @@ static void lex_tag(P *p, size_t *pos, int block, int *lstrip, size_t open)
                         pfail(p, (int)i, "unexpected character (byte 0x%02x)", (unsigned char)c);
                     return;
                 }
-                op = c == '<' ? BIZ_OP_LT : c == '>' ? BIZ_OP_GT : c;
+                op = c == '<' ? BIZ_TPL_OP_LT : c == '>' ? BIZ_TPL_OP_GT : c;
             }
             if (c == '(' || c == '[' || c == '{') {
                 if (sp == MAX_DEPTH) {

@@ -44,14 +44,14 @@ static const char *op_text(int op)
 {
     static char one[2];
     switch (op) {
-    case BIZ_OP_FLOORDIV: return "//";
-    case BIZ_OP_POW: return "**";
-    case BIZ_OP_EQ: return "==";
-    case BIZ_OP_NE: return "!=";
-    case BIZ_OP_LE: return "<=";
-    case BIZ_OP_GE: return ">=";
-    case BIZ_OP_LT: return "<";
-    case BIZ_OP_GT: return ">";
+    case BIZ_TPL_OP_FLOORDIV: return "//";
+    case BIZ_TPL_OP_POW: return "**";
+    case BIZ_TPL_OP_EQ: return "==";
+    case BIZ_TPL_OP_NE: return "!=";
+    case BIZ_TPL_OP_LE: return "<=";
+    case BIZ_TPL_OP_GE: return ">=";
+    case BIZ_TPL_OP_LT: return "<";
+    case BIZ_TPL_OP_GT: return ">";
     default:
         one[0] = (char)op;
         one[1] = '\0';
@@ -555,9 +555,9 @@ static biz_tpl_node *binary(P *p, int kind, int op, biz_tpl_node *l, biz_tpl_nod
 static biz_tpl_node *parse_pow(P *p)
 {
     biz_tpl_node *l = parse_unary(p, 1);
-    while (l && is_op(cur(p), BIZ_OP_POW)) {
+    while (l && is_op(cur(p), BIZ_TPL_OP_POW)) {
         adv(p);
-        l = binary(p, BIZ_E_BIN, BIZ_OP_POW, l, parse_unary(p, 1));
+        l = binary(p, BIZ_E_BIN, BIZ_TPL_OP_POW, l, parse_unary(p, 1));
     }
     return l;
 }
@@ -567,7 +567,7 @@ static biz_tpl_node *parse_math2(P *p)
     biz_tpl_node *l = parse_pow(p);
     for (;;) {
         tok *t = cur(p);
-        if (!l || !(is_op(t, '*') || is_op(t, '/') || is_op(t, BIZ_OP_FLOORDIV) || is_op(t, '%')))
+        if (!l || !(is_op(t, '*') || is_op(t, '/') || is_op(t, BIZ_TPL_OP_FLOORDIV) || is_op(t, '%')))
             return l;
         adv(p);
         l = binary(p, BIZ_E_BIN, t->op, l, parse_pow(p));
@@ -599,19 +599,19 @@ static biz_tpl_node *parse_math1(P *p)
 static int cmp_op(P *p)
 {
     tok *t = cur(p);
-    if (t->type == TK_OP && (t->op == BIZ_OP_EQ || t->op == BIZ_OP_NE || t->op == BIZ_OP_LT
-                             || t->op == BIZ_OP_LE || t->op == BIZ_OP_GT || t->op == BIZ_OP_GE)) {
+    if (t->type == TK_OP && (t->op == BIZ_TPL_OP_EQ || t->op == BIZ_TPL_OP_NE || t->op == BIZ_TPL_OP_LT
+                             || t->op == BIZ_TPL_OP_LE || t->op == BIZ_TPL_OP_GT || t->op == BIZ_TPL_OP_GE)) {
         adv(p);
         return t->op;
     }
     if (is_name(t, "in")) {
         adv(p);
-        return BIZ_OP_IN;
+        return BIZ_TPL_OP_IN;
     }
     if (is_name(t, "not") && is_name(peek(p, 1), "in")) {
         adv(p);
         adv(p);
-        return BIZ_OP_NOTIN;
+        return BIZ_TPL_OP_NOTIN;
     }
     return 0;
 }

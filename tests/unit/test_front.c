@@ -724,9 +724,9 @@ static void test_suggest(void)
 
 static void test_ast_names(void)
 {
-    CU_ASSERT_STRING_EQUAL(biz_op_name(BIZ_OP_RSHIFT), ">>");
-    CU_ASSERT_STRING_EQUAL(biz_op_name(BIZ_OP_NOT_IN), "not in");
-    CU_ASSERT_STRING_EQUAL(biz_op_name(BIZ_OP_IS_NOT), "is not");
+    CU_ASSERT_STRING_EQUAL(biz_ast_op_name(BIZ_ASTOP_RSHIFT), ">>");
+    CU_ASSERT_STRING_EQUAL(biz_ast_op_name(BIZ_ASTOP_NOT_IN), "not in");
+    CU_ASSERT_STRING_EQUAL(biz_ast_op_name(BIZ_ASTOP_IS_NOT), "is not");
     CU_ASSERT_STRING_EQUAL(biz_expr_kind_name(BIZ_E_CALL), "call");
     CU_ASSERT_STRING_EQUAL(biz_expr_kind_name(BIZ_E_SLICE), "slice");
     CU_ASSERT_STRING_EQUAL(biz_stmt_kind_name(BIZ_S_TRY), "try");

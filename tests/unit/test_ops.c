@@ -36,17 +36,17 @@ static void test_lookup(void)
     for (int k = 0; k < BIZ_OP__COUNT; k++) {
         const biz_op_spec *op = &biz_ops[k];
         CU_ASSERT_EQUAL(op->kind, k);
-        CU_ASSERT_PTR_EQUAL(biz_op_find(op->name), op);
+        CU_ASSERT_PTR_EQUAL(biz_ops_find(op->name), op);
         for (int id = 0; id < BIZ_ARG__COUNT; id++)
-            CU_ASSERT_PTR_EQUAL(biz_op_arg_id(op, (biz_arg_id)id), biz_op_arg(op, biz_arg_name((biz_arg_id)id)));
+            CU_ASSERT_PTR_EQUAL(biz_ops_arg_id(op, (biz_arg_id)id), biz_ops_arg(op, biz_arg_name((biz_arg_id)id)));
         for (const biz_arg_spec *const *set = op->argsets; *set; set++)
             CU_ASSERT_PTR_NOT_NULL(biz_arg_set_of(*set));   /* empty_args too */
     }
     /* The sensor's own poke_interval, not BaseSensorOperator's. */
-    const biz_arg_spec *p = biz_op_arg_id(&biz_ops[BIZ_OP_TECH_MS_SENSOR], BIZ_ARG_poke_interval);
+    const biz_arg_spec *p = biz_ops_arg_id(&biz_ops[BIZ_OP_TECH_MS_SENSOR], BIZ_ARG_poke_interval);
     CU_ASSERT_STRING_EQUAL(p->default_json, "30");
-    CU_ASSERT_PTR_NULL(biz_op_arg_id(&biz_ops[BIZ_OP_EMPTY], BIZ_ARG_xcom_push));
-    CU_ASSERT_PTR_NULL(biz_op_arg_id(&biz_ops[BIZ_OP_BASH], BIZ_ARG_is_setup));  /* internal */
+    CU_ASSERT_PTR_NULL(biz_ops_arg_id(&biz_ops[BIZ_OP_EMPTY], BIZ_ARG_xcom_push));
+    CU_ASSERT_PTR_NULL(biz_ops_arg_id(&biz_ops[BIZ_OP_BASH], BIZ_ARG_is_setup));  /* internal */
     CU_ASSERT_PTR_NOT_NULL(biz_dag_arg_id(BIZ_ARG_max_active_tasks));
     CU_ASSERT_PTR_NULL(biz_dag_arg_id(BIZ_ARG_retries));
     CU_ASSERT_EQUAL(biz_dag_arg_id(BIZ_ARG_schedule)->type, BIZ_T_SCHEDULE);

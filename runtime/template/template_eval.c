@@ -105,7 +105,7 @@ static int set_undef(biz_tpl_val *out, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    out->kind = BIZ_V_UNDEF;
+    out->kind = BIZ_TPL_V_UNDEF;
     out->j = NULL;
     out->msg = strdup(buf);
     return 0;
@@ -113,7 +113,7 @@ static int set_undef(biz_tpl_val *out, const char *fmt, ...)
 
 static int set_json(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out, cJSON *j)
 {
-    out->kind = BIZ_V_JSON;
+    out->kind = BIZ_TPL_V_JSON;
     out->msg = NULL;
     out->j = j;
     if (!j)
@@ -130,17 +130,17 @@ static const cJSON *var_item(biz_tpl_ctx *cx, const char *a, const char *b)
 
 int biz_tpl_need_json(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *v)
 {
-    if (v->kind == BIZ_V_JSON)
+    if (v->kind == BIZ_TPL_V_JSON)
         return 0;
-    if (v->kind == BIZ_V_UNDEF) {
+    if (v->kind == BIZ_TPL_V_UNDEF) {
         biz_tpl_fail(cx, n->start, "%s", v->msg ? v->msg : "undefined value");
         biz_tpl_val_free(v);
         return -1;
     }
     cJSON *s = NULL;
-    if (v->kind == BIZ_V_CONNOBJ) {
+    if (v->kind == BIZ_TPL_V_CONNOBJ) {
         s = cJSON_CreateString(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v->j, "conn_id")));
-    } else if (v->kind == BIZ_V_TI) {
+    } else if (v->kind == BIZ_TPL_V_TI) {
         /* what str(ti) shows in Airflow */
         char buf[512];
         const char *task = cx->env && cx->env->task_id ? cx->env->task_id
@@ -320,7 +320,7 @@ static const cJSON *borrow_path_in(biz_tpl_ctx *cx, const biz_tpl_node *n, int *
 {
     const cJSON *base, *found = NULL;
     switch (n->kind) {
-    case BIZ_E_NAME:
+    case BIZ_TPL_E_NAME:
         for (int i = cx->nframes - 1; i >= 0; i--) {
             const cJSON *it = cJSON_GetObjectItemCaseSensitive(cx->frames[i], n->s);
             if (it) {
@@ -330,17 +330,17 @@ static const cJSON *borrow_path_in(biz_tpl_ctx *cx, const biz_tpl_node *n, int *
         }
         *stable = 1;
         return var_item(cx, n->s, NULL);
-    case BIZ_E_ATTR:
+    case BIZ_TPL_E_ATTR:
         base = borrow_path_in(cx, n->a, stable);
         return cJSON_IsObject(base) ? obj_item(cx, n, base, n->s, *stable) : NULL;
-    case BIZ_E_SUB: {
+    case BIZ_TPL_E_SUB: {
         if (!n->b || !(base = borrow_path_in(cx, n->a, stable)) || !(cJSON_IsObject(base) || cJSON_IsArray(base)))
             return NULL;
         /* any key expression (data[i] in a loop must not copy data at
          * each turn); it has no side effect, so when the item is not
          * found the long way evaluates it again for the message */
         cJSON *own = NULL;
-        const cJSON *key = n->b->kind == BIZ_E_LIT ? n->b->lit : NULL;
+        const cJSON *key = n->b->kind == BIZ_TPL_E_LIT ? n->b->lit : NULL;
         if (!key && biz_tpl_eval_json(cx, n->b, &own) < 0)
             return NULL; /* the error is set: the long way stops at once */
         if (!key)
@@ -384,13 +384,13 @@ static int eval_name(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
     }
     memset(out, 0, sizeof *out);
     if (!strcmp(n->s, "ti") || !strcmp(n->s, "task_instance"))
-        out->kind = BIZ_V_TI;
+        out->kind = BIZ_TPL_V_TI;
     else if (!strcmp(n->s, "var"))
-        out->kind = BIZ_V_VAR;
+        out->kind = BIZ_TPL_V_VAR;
     else if (!strcmp(n->s, "conn"))
-        out->kind = BIZ_V_CONN;
+        out->kind = BIZ_TPL_V_CONN;
     else if (!strcmp(n->s, "macros"))
-        out->kind = BIZ_V_MACROS;
+        out->kind = BIZ_TPL_V_MACROS;
     else
         return set_undef(out, "'%s' is undefined", n->s);
     return 0;
@@ -477,7 +477,7 @@ static int conn_get(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *id, biz_
     if (!o)
         return biz_tpl_fail(cx, n->start, "out of memory");
     memset(out, 0, sizeof *out);
-    out->kind = BIZ_V_CONNOBJ;
+    out->kind = BIZ_TPL_V_CONNOBJ;
     out->j = o;
     return 0;
 }
@@ -493,11 +493,11 @@ static int eval_attr(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
     memset(out, 0, sizeof *out);
     int r = 0;
     switch (v.kind) {
-    case BIZ_V_UNDEF:
+    case BIZ_TPL_V_UNDEF:
         biz_tpl_fail(cx, n->a->start, "%s", v.msg ? v.msg : "undefined value");
         biz_tpl_val_free(&v);
         return -1;
-    case BIZ_V_TI:
+    case BIZ_TPL_V_TI:
         if (!strcmp(name, "task_id")) {
             const char *task = cx->env && cx->env->task_id ? cx->env->task_id
                              : cJSON_GetStringValue(var_item(cx, "task", "task_id"));
@@ -513,18 +513,18 @@ static int eval_attr(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
             r = set_undef(out, "'ti' has no attribute '%s'", name);
         }
         break;
-    case BIZ_V_VAR:
+    case BIZ_TPL_V_VAR:
         if (!strcmp(name, "value"))
-            out->kind = BIZ_V_VARVALUE;
+            out->kind = BIZ_TPL_V_VARVALUE;
         else if (!strcmp(name, "json"))
-            out->kind = BIZ_V_VARJSON;
+            out->kind = BIZ_TPL_V_VARJSON;
         else
             r = set_undef(out, "'var' has no attribute '%s' (use var.value.%s or var.json.%s)", name, name, name);
         break;
-    case BIZ_V_VARVALUE:
-    case BIZ_V_VARJSON: {
+    case BIZ_TPL_V_VARVALUE:
+    case BIZ_TPL_V_VARJSON: {
         cJSON *j;
-        if (var_get(cx, n, v.kind == BIZ_V_VARJSON, name, &j) < 0)
+        if (var_get(cx, n, v.kind == BIZ_TPL_V_VARJSON, name, &j) < 0)
             r = -1;
         else if (!j)
             r = set_undef(out, "Variable %s does not exist (AIRFLOW_VAR_%s is not set)", name, name);
@@ -537,10 +537,10 @@ static int eval_attr(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
                     *m = (char)(*m - 32);
         break;
     }
-    case BIZ_V_CONN:
+    case BIZ_TPL_V_CONN:
         r = conn_get(cx, n, name, out);
         break;
-    case BIZ_V_CONNOBJ: {
+    case BIZ_TPL_V_CONNOBJ: {
         cJSON *it = cJSON_GetObjectItemCaseSensitive(v.j, name);
         if (it)
             r = set_json(cx, n, out, cJSON_DetachItemViaPointer(v.j, it));
@@ -548,7 +548,7 @@ static int eval_attr(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
             r = set_undef(out, "connection has no attribute '%s'", name);
         break;
     }
-    case BIZ_V_MACROS:
+    case BIZ_TPL_V_MACROS:
         r = set_undef(out, "macros.%s is not supported (only macros.ds_add, macros.ds_format and macros.timedelta, called)", name);
         break;
     default: {
@@ -593,7 +593,7 @@ static int eval_sub(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
     int r = 0;
     if (biz_tpl_eval(cx, n->a, &v) < 0)
         return -1;
-    if (v.kind == BIZ_V_UNDEF) {
+    if (v.kind == BIZ_TPL_V_UNDEF) {
         biz_tpl_fail(cx, n->a->start, "%s", v.msg ? v.msg : "undefined value");
         biz_tpl_val_free(&v);
         return -1;
@@ -607,19 +607,19 @@ static int eval_sub(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
     biz_buf kb = {0};
     biz_tpl_repr_to(&kb, key);
     char *krepr = biz_buf_take(&kb);
-    if (v.kind == BIZ_V_VARVALUE || v.kind == BIZ_V_VARJSON) {
+    if (v.kind == BIZ_TPL_V_VARVALUE || v.kind == BIZ_TPL_V_VARJSON) {
         cJSON *j = NULL;
         if (!cJSON_IsString(key))
             r = biz_tpl_fail(cx, n->b->start, "variable names are strings");
-        else if (var_get(cx, n, v.kind == BIZ_V_VARJSON, key->valuestring, &j) < 0)
+        else if (var_get(cx, n, v.kind == BIZ_TPL_V_VARJSON, key->valuestring, &j) < 0)
             r = -1;
         else if (!j)
             r = set_undef(out, "Variable %s does not exist", key->valuestring);
         else
             r = set_json(cx, n, out, j);
-    } else if (v.kind == BIZ_V_CONN && cJSON_IsString(key)) {
+    } else if (v.kind == BIZ_TPL_V_CONN && cJSON_IsString(key)) {
         r = conn_get(cx, n, key->valuestring, out);
-    } else if (v.kind != BIZ_V_JSON && v.kind != BIZ_V_CONNOBJ) {
+    } else if (v.kind != BIZ_TPL_V_JSON && v.kind != BIZ_TPL_V_CONNOBJ) {
         r = biz_tpl_fail(cx, n->start, "'%s' is not subscriptable", txt ? txt : "?");
     } else if (cJSON_IsObject(v.j)) {
         cJSON *it = cJSON_IsString(key) ? cJSON_GetObjectItemCaseSensitive(v.j, key->valuestring) : NULL;
@@ -893,7 +893,7 @@ static int eval_call(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
     biz_tpl_val obj = {0};
     int r = -1;
     memset(out, 0, sizeof *out);
-    if (f->kind == BIZ_E_NAME) {
+    if (f->kind == BIZ_TPL_E_NAME) {
         for (int i = cx->nframes - 1; i >= 0; i--)
             if (cJSON_GetObjectItemCaseSensitive(cx->frames[i], f->s))
                 return biz_tpl_fail(cx, n->start, "'%s' is not callable", f->s);
@@ -905,30 +905,30 @@ static int eval_call(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
     }
     if (biz_tpl_eval(cx, f->a, &obj) < 0)
         return -1;
-    if (obj.kind == BIZ_V_UNDEF) {
+    if (obj.kind == BIZ_TPL_V_UNDEF) {
         biz_tpl_fail(cx, f->a->start, "%s", obj.msg ? obj.msg : "undefined value");
         goto done;
     }
     if (biz_tpl_eval_args(cx, n, &args) < 0)
         goto done;
     switch (obj.kind) {
-    case BIZ_V_TI:
+    case BIZ_TPL_V_TI:
         if (strcmp(f->s, "xcom_pull"))
             biz_tpl_fail(cx, f->op, "ti.%s() is not supported", f->s);
         else
             r = xcom_pull(cx, n, args, &res);
         break;
-    case BIZ_V_VARVALUE:
-    case BIZ_V_VARJSON:
+    case BIZ_TPL_V_VARVALUE:
+    case BIZ_TPL_V_VARJSON:
         if (strcmp(f->s, "get")) {
-            biz_tpl_fail(cx, f->op, "var.%s.%s() is not supported", obj.kind == BIZ_V_VARJSON ? "json" : "value", f->s);
+            biz_tpl_fail(cx, f->op, "var.%s.%s() is not supported", obj.kind == BIZ_TPL_V_VARJSON ? "json" : "value", f->s);
         } else if (n->nkids < 1 || n->nkids > 2 || !cJSON_IsString(args[0])) {
             biz_tpl_fail(cx, n->start, "var.value.get() takes a variable name and an optional default");
-        } else if ((r = var_get(cx, n, obj.kind == BIZ_V_VARJSON, args[0]->valuestring, &res)) == 0 && !res) {
+        } else if ((r = var_get(cx, n, obj.kind == BIZ_TPL_V_VARJSON, args[0]->valuestring, &res)) == 0 && !res) {
             res = n->nkids == 2 ? cJSON_Duplicate(args[1], 1) : cJSON_CreateNull();
         }
         break;
-    case BIZ_V_MACROS: {
+    case BIZ_TPL_V_MACROS: {
         int pos = 0;
         for (int i = 0; i < n->nkids; i++)
             pos += !n->names[i];
@@ -940,7 +940,7 @@ static int eval_call(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
             r = biz_tpl_call_macro(cx, n, f->s, args, n->nkids, &res);
         break;
     }
-    case BIZ_V_JSON:
+    case BIZ_TPL_V_JSON:
         r = biz_tpl_call_method(cx, n, obj.j, f->s, args, n->names, n->nkids, &res);
         break;
     default: {
@@ -1189,10 +1189,10 @@ static int eval_cmp(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
 
 static int eval_seq(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
 {
-    cJSON *a = n->kind == BIZ_E_DICT ? cJSON_CreateObject() : cJSON_CreateArray();
+    cJSON *a = n->kind == BIZ_TPL_E_DICT ? cJSON_CreateObject() : cJSON_CreateArray();
     if (!a)
         return biz_tpl_fail(cx, n->start, "out of memory");
-    if (n->kind == BIZ_E_TUPLE)
+    if (n->kind == BIZ_TPL_E_TUPLE)
         a->type |= BIZ_TPL_TUPLE_BIT;
     for (int i = 0; i < n->nkids; i++) {
         cJSON *v;
@@ -1200,7 +1200,7 @@ static int eval_seq(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
             cJSON_Delete(a);
             return -1;
         }
-        if (n->kind != BIZ_E_DICT) {
+        if (n->kind != BIZ_TPL_E_DICT) {
             cJSON_AddItemToArray(a, v);
             continue;
         }
@@ -1246,43 +1246,43 @@ int biz_tpl_eval(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
     }
     const cJSON *path;
     switch (n->kind) {
-    case BIZ_E_LIT:
+    case BIZ_TPL_E_LIT:
         r = set_json(cx, n, out, cJSON_Duplicate(n->lit, 1));
         break;
-    case BIZ_E_NAME:
+    case BIZ_TPL_E_NAME:
         r = eval_name(cx, n, out);
         break;
-    case BIZ_E_ATTR:
-    case BIZ_E_SUB:
+    case BIZ_TPL_E_ATTR:
+    case BIZ_TPL_E_SUB:
         if ((path = borrow_path(cx, n))) {
             cJSON *c = biz_tpl_dup(cx, n->start, path);
             r = c ? set_json(cx, n, out, c) : -1;
         } else if (cx->failed) {
             r = -1; /* a key's error, or a limit */
         } else {
-            r = n->kind == BIZ_E_ATTR ? eval_attr(cx, n, out) : eval_sub(cx, n, out);
+            r = n->kind == BIZ_TPL_E_ATTR ? eval_attr(cx, n, out) : eval_sub(cx, n, out);
         }
         break;
-    case BIZ_E_SLICE:
+    case BIZ_TPL_E_SLICE:
         r = eval_slice(cx, n, out);
         break;
-    case BIZ_E_CALL:
+    case BIZ_TPL_E_CALL:
         r = eval_call(cx, n, out);
         break;
-    case BIZ_E_FILTER:
+    case BIZ_TPL_E_FILTER:
         r = biz_tpl_eval(cx, n->a, &v);
-        if (r == 0 && v.kind == BIZ_V_UNDEF && strcmp(n->s, "default") && strcmp(n->s, "d"))
+        if (r == 0 && v.kind == BIZ_TPL_V_UNDEF && strcmp(n->s, "default") && strcmp(n->s, "d"))
             r = biz_tpl_need_json(cx, n->a, &v);
-        else if (r == 0 && v.kind != BIZ_V_UNDEF)
+        else if (r == 0 && v.kind != BIZ_TPL_V_UNDEF)
             r = biz_tpl_need_json(cx, n->a, &v);
         if (r == 0)
             r = biz_tpl_apply_filter(cx, n, &v, out);
         biz_tpl_val_free(&v);
         break;
-    case BIZ_E_TEST: {
+    case BIZ_TPL_E_TEST: {
         int t = 0;
         r = biz_tpl_eval(cx, n->a, &v);
-        if (r == 0 && (v.kind != BIZ_V_UNDEF || (strcmp(n->s, "defined") && strcmp(n->s, "undefined"))))
+        if (r == 0 && (v.kind != BIZ_TPL_V_UNDEF || (strcmp(n->s, "defined") && strcmp(n->s, "undefined"))))
             r = biz_tpl_need_json(cx, n->a, &v);
         if (r == 0)
             r = biz_tpl_apply_test(cx, n, &v, &t);
@@ -1291,7 +1291,7 @@ int biz_tpl_eval(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
             r = set_json(cx, n, out, cJSON_CreateBool(n->op ? !t : t));
         break;
     }
-    case BIZ_E_BIN:
+    case BIZ_TPL_E_BIN:
         r = biz_tpl_eval_json(cx, n->a, &a);
         if (r == 0)
             r = biz_tpl_eval_json(cx, n->b, &b);
@@ -1300,32 +1300,32 @@ int biz_tpl_eval(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
         if (r == 0)
             r = set_json(cx, n, out, res);
         break;
-    case BIZ_E_NEG:
-    case BIZ_E_POS: {
+    case BIZ_TPL_E_NEG:
+    case BIZ_TPL_E_POS: {
         double d;
         int isint;
         r = biz_tpl_eval_json(cx, n->a, &a);
         if (r == 0 && !num_of(a, &d, &isint))
             r = biz_tpl_fail(cx, n->start, "bad operand type for unary %c: '%s'",
-                             n->kind == BIZ_E_NEG ? '-' : '+', biz_tpl_type_name(a));
+                             n->kind == BIZ_TPL_E_NEG ? '-' : '+', biz_tpl_type_name(a));
         if (r == 0) {
-            if (n->kind == BIZ_E_NEG)
+            if (n->kind == BIZ_TPL_E_NEG)
                 d = -d;
             r = set_json(cx, n, out, isint ? biz_tpl_new_int(d) : biz_tpl_new_float(d));
         }
         break;
     }
-    case BIZ_E_NOT:
+    case BIZ_TPL_E_NOT:
         r = biz_tpl_eval_json(cx, n->a, &a);
         if (r == 0)
             r = set_json(cx, n, out, cJSON_CreateBool(!biz_tpl_truthy(a)));
         break;
-    case BIZ_E_AND:
-    case BIZ_E_OR:
+    case BIZ_TPL_E_AND:
+    case BIZ_TPL_E_OR:
         r = biz_tpl_eval_json(cx, n->a, &a);
         if (r == 0) {
             int t = biz_tpl_truthy(a);
-            if ((n->kind == BIZ_E_AND) == (t != 0)) { /* the right side decides */
+            if ((n->kind == BIZ_TPL_E_AND) == (t != 0)) { /* the right side decides */
                 cJSON_Delete(a);
                 a = NULL;
                 r = biz_tpl_eval_json(cx, n->b, &b);
@@ -1339,10 +1339,10 @@ int biz_tpl_eval(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
             }
         }
         break;
-    case BIZ_E_CMP:
+    case BIZ_TPL_E_CMP:
         r = eval_cmp(cx, n, out);
         break;
-    case BIZ_E_COND:
+    case BIZ_TPL_E_COND:
         r = biz_tpl_eval_json(cx, n->b, &a);
         if (r == 0) {
             if (biz_tpl_truthy(a))
@@ -1353,12 +1353,12 @@ int biz_tpl_eval(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
                 r = set_undef(out, "the inline if-expression evaluated to false and no else section was defined");
         }
         break;
-    case BIZ_E_LIST:
-    case BIZ_E_TUPLE:
-    case BIZ_E_DICT:
+    case BIZ_TPL_E_LIST:
+    case BIZ_TPL_E_TUPLE:
+    case BIZ_TPL_E_DICT:
         r = eval_seq(cx, n, out);
         break;
-    case BIZ_E_CONCAT: {
+    case BIZ_TPL_E_CONCAT: {
         r = biz_tpl_eval_json(cx, n->a, &a);
         if (r == 0)
             r = biz_tpl_eval_json(cx, n->b, &b);
@@ -1380,7 +1380,7 @@ int biz_tpl_eval(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
     cJSON_Delete(a);
     cJSON_Delete(b);
     cx->depth--;
-    if (r == 0 && out->kind == BIZ_V_JSON && check_result(cx, n, out->j) < 0)
+    if (r == 0 && out->kind == BIZ_TPL_V_JSON && check_result(cx, n, out->j) < 0)
         r = -1;
     if (r < 0)
         biz_tpl_val_free(out);

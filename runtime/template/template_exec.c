@@ -73,7 +73,7 @@ static int emit_value(biz_tpl_ctx *cx, const biz_tpl_node *n, cJSON *j)
 /* Binds target (a name or a tuple of names) to v (consumed) in frame. */
 static int bind(biz_tpl_ctx *cx, const biz_tpl_node *target, cJSON *frame, cJSON *v)
 {
-    if (target->kind == BIZ_E_NAME) {
+    if (target->kind == BIZ_TPL_E_NAME) {
         cJSON_DeleteItemFromObjectCaseSensitive(frame, target->s);
         cJSON_AddItemToObject(frame, target->s, v);
         return 0;
@@ -234,15 +234,15 @@ static int exec_body(biz_tpl_ctx *cx, const biz_tpl_node *body)
         const biz_tpl_node *n = body->kids[k];
         cJSON *v;
         switch (n->kind) {
-        case BIZ_N_TEXT:
+        case BIZ_TPL_N_TEXT:
             if (emit_text(cx, n, n->s) < 0)
                 return -1;
             break;
-        case BIZ_N_OUT:
+        case BIZ_TPL_N_OUT:
             if (biz_tpl_eval_json(cx, n->a, &v) < 0 || emit_value(cx, n, v) < 0)
                 return -1;
             break;
-        case BIZ_N_IF: {
+        case BIZ_TPL_N_IF: {
             int done = 0;
             for (int i = 0; i + 1 < n->nkids && !done; i += 2) {
                 if (biz_tpl_eval_json(cx, n->kids[i], &v) < 0)
@@ -256,11 +256,11 @@ static int exec_body(biz_tpl_ctx *cx, const biz_tpl_node *body)
                 return -1;
             break;
         }
-        case BIZ_N_FOR:
+        case BIZ_TPL_N_FOR:
             if (exec_for(cx, n) < 0)
                 return -1;
             break;
-        case BIZ_N_SET:
+        case BIZ_TPL_N_SET:
             if (biz_tpl_eval_json(cx, n->b, &v) < 0 || bind(cx, n->a, cx->frames[cx->nframes - 1], v) < 0)
                 return -1;
             break;

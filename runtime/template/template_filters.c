@@ -833,11 +833,11 @@ int biz_tpl_apply_filter(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *v,
         biz_tpl_free_args(args, n->nkids);
         return -1;
     }
-    int r = filter_core(cx, n, n->s, v->j, v->kind == BIZ_V_UNDEF, args, n->names, n->nkids, &res);
+    int r = filter_core(cx, n, n->s, v->j, v->kind == BIZ_TPL_V_UNDEF, args, n->names, n->nkids, &res);
     biz_tpl_free_args(args, n->nkids);
     if (r < 0)
         return -1;
-    out->kind = BIZ_V_JSON;
+    out->kind = BIZ_TPL_V_JSON;
     out->j = res;
     return 0;
 }
@@ -852,7 +852,7 @@ int biz_tpl_apply_test(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *v, i
     int r = 0;
     *res = 0;
     if (!strcmp(t, "defined") || !strcmp(t, "undefined")) {
-        *res = (v->kind == BIZ_V_UNDEF) == (t[0] == 'u');
+        *res = (v->kind == BIZ_TPL_V_UNDEF) == (t[0] == 'u');
         return 0;
     }
     if (biz_tpl_eval_args(cx, n, &args) < 0) {

@@ -32,12 +32,12 @@
 /* Node kinds. ORDER: none needed, switch statements name them. */
 enum biz_tpl_kind {
     /* statements */
-    BIZ_N_BODY, BIZ_N_TEXT, BIZ_N_OUT, BIZ_N_IF, BIZ_N_FOR, BIZ_N_SET,
+    BIZ_TPL_N_BODY, BIZ_TPL_N_TEXT, BIZ_TPL_N_OUT, BIZ_TPL_N_IF, BIZ_TPL_N_FOR, BIZ_TPL_N_SET,
     /* expressions */
-    BIZ_E_LIT, BIZ_E_NAME, BIZ_E_ATTR, BIZ_E_SUB, BIZ_E_SLICE, BIZ_E_CALL,
-    BIZ_E_FILTER, BIZ_E_TEST, BIZ_E_BIN, BIZ_E_NEG, BIZ_E_POS, BIZ_E_NOT,
-    BIZ_E_AND, BIZ_E_OR, BIZ_E_CMP, BIZ_E_COND, BIZ_E_LIST, BIZ_E_TUPLE,
-    BIZ_E_DICT, BIZ_E_CONCAT
+    BIZ_TPL_E_LIT, BIZ_TPL_E_NAME, BIZ_TPL_E_ATTR, BIZ_TPL_E_SUB, BIZ_TPL_E_SLICE, BIZ_TPL_E_CALL,
+    BIZ_TPL_E_FILTER, BIZ_TPL_E_TEST, BIZ_TPL_E_BIN, BIZ_TPL_E_NEG, BIZ_TPL_E_POS, BIZ_TPL_E_NOT,
+    BIZ_TPL_E_AND, BIZ_TPL_E_OR, BIZ_TPL_E_CMP, BIZ_TPL_E_COND, BIZ_TPL_E_LIST, BIZ_TPL_E_TUPLE,
+    BIZ_TPL_E_DICT, BIZ_TPL_E_CONCAT
 };
 
 /* Operators (token codes and node ops). Single characters are themselves. */
@@ -63,7 +63,7 @@ typedef struct biz_tpl_node {
 struct biz_tpl {
     char *text;        /* a copy of the source, for error messages */
     size_t len;
-    biz_tpl_node *root; /* BIZ_N_BODY */
+    biz_tpl_node *root; /* BIZ_TPL_N_BODY */
     biz_tpl_node *nodes;
 };
 
@@ -97,8 +97,8 @@ void biz_tpl_failv(int *failed, biz_tpl_error *err, int offset, const char *fmt,
 /* Kinds of evaluated values: JSON data, an undefined (with its message), or
  * one of the context's special objects. */
 enum biz_tpl_vkind {
-    BIZ_V_JSON, BIZ_V_UNDEF, BIZ_V_TI, BIZ_V_VAR, BIZ_V_VARVALUE, BIZ_V_VARJSON,
-    BIZ_V_CONN, BIZ_V_CONNOBJ, BIZ_V_MACROS
+    BIZ_TPL_V_JSON, BIZ_TPL_V_UNDEF, BIZ_TPL_V_TI, BIZ_TPL_V_VAR, BIZ_TPL_V_VARVALUE, BIZ_TPL_V_VARJSON,
+    BIZ_TPL_V_CONN, BIZ_TPL_V_CONNOBJ, BIZ_TPL_V_MACROS
 };
 
 typedef struct biz_tpl_val {
@@ -275,9 +275,9 @@ const char *biz_tpl_test_suggest(const char *name);
 
 /* ---- filters, tests and macros (template_filters.c) ---- */
 
-/* Applies filter node n (BIZ_E_FILTER) to *v (consumed) into *out. */
+/* Applies filter node n (BIZ_TPL_E_FILTER) to *v (consumed) into *out. */
 int biz_tpl_apply_filter(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *v, biz_tpl_val *out);
-/* Applies test node n (BIZ_E_TEST) to *v (consumed); *res is 0/1. */
+/* Applies test node n (BIZ_TPL_E_TEST) to *v (consumed); *res is 0/1. */
 int biz_tpl_apply_test(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *v, int *res);
 /* Calls macros.NAME with evaluated args (JSON, borrowed). */
 int biz_tpl_call_macro(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *name,

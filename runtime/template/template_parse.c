@@ -259,20 +259,20 @@ static biz_tpl_node *parse_primary(P *p)
         const char *s = t->s;
         if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "false") || !strcmp(s, "False")
             || !strcmp(s, "none") || !strcmp(s, "None")) {
-            if ((n = mk(p, BIZ_E_LIT, t->start))) {
+            if ((n = mk(p, BIZ_TPL_E_LIT, t->start))) {
                 n->lit = (s[0] == 't' || s[0] == 'T') ? cJSON_CreateTrue()
                        : (s[0] == 'f' || s[0] == 'F') ? cJSON_CreateFalse() : cJSON_CreateNull();
                 if (!n->lit)
                     pfail(p, t->start, "out of memory");
             }
-        } else if ((n = mk(p, BIZ_E_NAME, t->start))) {
+        } else if ((n = mk(p, BIZ_TPL_E_NAME, t->start))) {
             if (!(n->s = strdup(s)))
                 pfail(p, t->start, "out of memory");
         }
         adv(p);
     } else if (t->type == TK_STR) {
         biz_buf b = {0};
-        n = mk(p, BIZ_E_LIT, t->start);
+        n = mk(p, BIZ_TPL_E_LIT, t->start);
         while (cur(p)->type == TK_STR) { /* "a" "b" is "ab" */
             biz_buf_adds(&b, cur(p)->s);
             adv(p);
@@ -282,7 +282,7 @@ static biz_tpl_node *parse_primary(P *p)
             pfail(p, t->start, "out of memory");
         free(s);
     } else if (t->type == TK_INT || t->type == TK_FLOAT) {
-        if ((n = mk(p, BIZ_E_LIT, t->start))) {
+        if ((n = mk(p, BIZ_TPL_E_LIT, t->start))) {
             n->lit = t->type == TK_INT ? biz_tpl_new_int(t->num) : biz_tpl_new_float(t->num);
             if (!n->lit)
                 pfail(p, t->start, "out of memory");
@@ -292,11 +292,11 @@ static biz_tpl_node *parse_primary(P *p)
         int open = t->start;
         adv(p);
         if (is_op(cur(p), ')')) {
-            n = mk(p, BIZ_E_TUPLE, open);
+            n = mk(p, BIZ_TPL_E_TUPLE, open);
         } else {
             biz_tpl_node *e = parse_expr(p, 1);
             if (e && is_op(cur(p), ',')) {
-                n = mk(p, BIZ_E_TUPLE, open);
+                n = mk(p, BIZ_TPL_E_TUPLE, open);
                 add_kid(p, n, e, NULL);
                 while (!p->failed && is_op(cur(p), ',')) {
                     adv(p);
@@ -313,7 +313,7 @@ static biz_tpl_node *parse_primary(P *p)
             expect_op(p, ')', "(", open);
     } else if (is_op(t, '[') || is_op(t, '{')) {
         int dict = is_op(t, '{'), open = t->start;
-        n = mk(p, dict ? BIZ_E_DICT : BIZ_E_LIST, open);
+        n = mk(p, dict ? BIZ_TPL_E_DICT : BIZ_TPL_E_LIST, open);
         adv(p);
         while (!p->failed && !is_op(cur(p), dict ? '}' : ']')) {
             biz_tpl_node *k = parse_expr(p, 1);
@@ -352,7 +352,7 @@ static biz_tpl_node *parse_postfix(P *p, biz_tpl_node *n)
             adv(p);
             tok *a = cur(p);
             if (a->type == TK_NAME) {
-                biz_tpl_node *x = mk(p, BIZ_E_ATTR, n->start);
+                biz_tpl_node *x = mk(p, BIZ_TPL_E_ATTR, n->start);
                 if (!x)
                     return NULL;
                 x->a = n;
@@ -362,7 +362,7 @@ static biz_tpl_node *parse_postfix(P *p, biz_tpl_node *n)
                 adv(p);
                 n = x;
             } else if (a->type == TK_INT) { /* a.0 is a[0] */
-                biz_tpl_node *x = mk(p, BIZ_E_SUB, n->start), *k = mk(p, BIZ_E_LIT, a->start);
+                biz_tpl_node *x = mk(p, BIZ_TPL_E_SUB, n->start), *k = mk(p, BIZ_TPL_E_LIT, a->start);
                 if (!x || !k)
                     return NULL;
                 k->lit = biz_tpl_new_int(a->num);
@@ -397,7 +397,7 @@ static biz_tpl_node *parse_postfix(P *p, biz_tpl_node *n)
             }
             if (expect_op(p, ']', "[", open) < 0)
                 return NULL;
-            biz_tpl_node *x = mk(p, slice ? BIZ_E_SLICE : BIZ_E_SUB, n->start);
+            biz_tpl_node *x = mk(p, slice ? BIZ_TPL_E_SLICE : BIZ_TPL_E_SUB, n->start);
             if (!x)
                 return NULL;
             x->a = n;
@@ -406,21 +406,21 @@ static biz_tpl_node *parse_postfix(P *p, biz_tpl_node *n)
             x->d = parts[2];
             n = x;
         } else if (is_op(t, '(')) {
-            if (n->kind == BIZ_E_ATTR && !in_list(n->s, known_methods)) {
+            if (n->kind == BIZ_TPL_E_ATTR && !in_list(n->s, known_methods)) {
                 const char *s = biz_suggest_first(n->s, known_methods);
                 pfail(p, n->op, "unknown method '%s'%s%s%s", n->s, s ? " (did you mean '" : "",
                       s ? s : "", s ? "'?)" : "");
                 return NULL;
             }
-            if (n->kind == BIZ_E_NAME && !in_list(n->s, known_functions)) {
+            if (n->kind == BIZ_TPL_E_NAME && !in_list(n->s, known_functions)) {
                 pfail(p, n->start, "unknown function '%s'", n->s);
                 return NULL;
             }
-            if (n->kind != BIZ_E_ATTR && n->kind != BIZ_E_NAME) {
+            if (n->kind != BIZ_TPL_E_ATTR && n->kind != BIZ_TPL_E_NAME) {
                 pfail(p, t->start, "only named functions and methods can be called");
                 return NULL;
             }
-            biz_tpl_node *x = mk(p, BIZ_E_CALL, n->start);
+            biz_tpl_node *x = mk(p, BIZ_TPL_E_CALL, n->start);
             if (!x)
                 return NULL;
             x->a = n;
@@ -444,12 +444,12 @@ static int starts_expr(tok *t)
         || is_op(t, '[') || is_op(t, '{');
 }
 
-/* The filter (kind BIZ_E_FILTER) or test (BIZ_E_TEST) named by the current
+/* The filter (kind BIZ_TPL_E_FILTER) or test (BIZ_TPL_E_TEST) named by the current
  * token, applied to n, with op as its node's op. The name must be a known
  * one. Returns the node (the name consumed), or NULL after an error. */
 static biz_tpl_node *named_node(P *p, biz_tpl_node *n, int kind, int op)
 {
-    int filter = kind == BIZ_E_FILTER;
+    int filter = kind == BIZ_TPL_E_FILTER;
     tok *f = cur(p);
     if (f->type != TK_NAME) {
         expected(p, filter ? "expected a filter name after '|'"
@@ -481,7 +481,7 @@ static biz_tpl_node *parse_filters(P *p, biz_tpl_node *n)
         tok *t = cur(p);
         if (is_op(t, '|')) {
             adv(p);
-            biz_tpl_node *x = named_node(p, n, BIZ_E_FILTER, cur(p)->start);
+            biz_tpl_node *x = named_node(p, n, BIZ_TPL_E_FILTER, cur(p)->start);
             if (!x)
                 return NULL;
             if (is_op(cur(p), '(') && parse_args(p, x) < 0)
@@ -494,7 +494,7 @@ static biz_tpl_node *parse_filters(P *p, biz_tpl_node *n)
                 neg = 1;
                 adv(p);
             }
-            biz_tpl_node *x = named_node(p, n, BIZ_E_TEST, neg);
+            biz_tpl_node *x = named_node(p, n, BIZ_TPL_E_TEST, neg);
             if (!x)
                 return NULL;
             if (is_op(cur(p), '(')) {
@@ -524,7 +524,7 @@ static biz_tpl_node *parse_unary(P *p, int with_filter)
     }
     if (is_op(t, '-') || is_op(t, '+')) {
         adv(p);
-        n = mk(p, is_op(t, '-') ? BIZ_E_NEG : BIZ_E_POS, t->start);
+        n = mk(p, is_op(t, '-') ? BIZ_TPL_E_NEG : BIZ_TPL_E_POS, t->start);
         if (n && !(n->a = parse_unary(p, 0)))
             n = NULL;
     } else {
@@ -557,7 +557,7 @@ static biz_tpl_node *parse_pow(P *p)
     biz_tpl_node *l = parse_unary(p, 1);
     while (l && is_op(cur(p), BIZ_TPL_OP_POW)) {
         adv(p);
-        l = binary(p, BIZ_E_BIN, BIZ_TPL_OP_POW, l, parse_unary(p, 1));
+        l = binary(p, BIZ_TPL_E_BIN, BIZ_TPL_OP_POW, l, parse_unary(p, 1));
     }
     return l;
 }
@@ -570,7 +570,7 @@ static biz_tpl_node *parse_math2(P *p)
         if (!l || !(is_op(t, '*') || is_op(t, '/') || is_op(t, BIZ_TPL_OP_FLOORDIV) || is_op(t, '%')))
             return l;
         adv(p);
-        l = binary(p, BIZ_E_BIN, t->op, l, parse_pow(p));
+        l = binary(p, BIZ_TPL_E_BIN, t->op, l, parse_pow(p));
     }
 }
 
@@ -579,7 +579,7 @@ static biz_tpl_node *parse_concat(P *p)
     biz_tpl_node *l = parse_math2(p);
     while (l && is_op(cur(p), '~')) {
         adv(p);
-        l = binary(p, BIZ_E_CONCAT, '~', l, parse_math2(p));
+        l = binary(p, BIZ_TPL_E_CONCAT, '~', l, parse_math2(p));
     }
     return l;
 }
@@ -592,7 +592,7 @@ static biz_tpl_node *parse_math1(P *p)
         if (!l || !(is_op(t, '+') || is_op(t, '-')))
             return l;
         adv(p);
-        l = binary(p, BIZ_E_BIN, t->op, l, parse_concat(p));
+        l = binary(p, BIZ_TPL_E_BIN, t->op, l, parse_concat(p));
     }
 }
 
@@ -622,7 +622,7 @@ static biz_tpl_node *parse_compare(P *p)
     int op;
     while (l && !p->failed && (op = cmp_op(p))) {
         if (!n) {
-            if (!(n = mk(p, BIZ_E_CMP, l->start)) || add_kid(p, n, l, NULL) < 0)
+            if (!(n = mk(p, BIZ_TPL_E_CMP, l->start)) || add_kid(p, n, l, NULL) < 0)
                 return NULL;
         }
         n->ops[n->nkids - 1] = op;
@@ -643,7 +643,7 @@ static biz_tpl_node *parse_not(P *p)
             pfail(p, t->start, "expression nested too deeply");
             return NULL;
         }
-        biz_tpl_node *n = mk(p, BIZ_E_NOT, t->start);
+        biz_tpl_node *n = mk(p, BIZ_TPL_E_NOT, t->start);
         if (n && !(n->a = parse_not(p)))
             n = NULL;
         p->depth--;
@@ -658,7 +658,7 @@ static biz_tpl_node *parse_and(P *p)
     biz_tpl_node *l = parse_not(p);
     while (l && is_name(cur(p), "and")) {
         adv(p);
-        l = binary(p, BIZ_E_AND, 0, l, parse_not(p));
+        l = binary(p, BIZ_TPL_E_AND, 0, l, parse_not(p));
     }
     return l;
 }
@@ -668,7 +668,7 @@ static biz_tpl_node *parse_or(P *p)
     biz_tpl_node *l = parse_and(p);
     while (l && is_name(cur(p), "or")) {
         adv(p);
-        l = binary(p, BIZ_E_OR, 0, l, parse_and(p));
+        l = binary(p, BIZ_TPL_E_OR, 0, l, parse_and(p));
     }
     return l;
 }
@@ -682,7 +682,7 @@ static biz_tpl_node *parse_expr(P *p, int with_cond)
     biz_tpl_node *n = parse_or(p);
     while (with_cond && n && is_name(cur(p), "if")) {
         adv(p);
-        biz_tpl_node *c = mk(p, BIZ_E_COND, n->start);
+        biz_tpl_node *c = mk(p, BIZ_TPL_E_COND, n->start);
         if (!c)
             break;
         c->a = n;
@@ -710,7 +710,7 @@ static biz_tpl_node *parse_tuple(P *p, int with_cond)
     biz_tpl_node *e = parse_expr(p, with_cond);
     if (!e || !is_op(cur(p), ','))
         return e;
-    biz_tpl_node *t = mk(p, BIZ_E_TUPLE, e->start);
+    biz_tpl_node *t = mk(p, BIZ_TPL_E_TUPLE, e->start);
     add_kid(p, t, e, NULL);
     while (!p->failed && is_op(cur(p), ',')) {
         adv(p);
@@ -736,7 +736,7 @@ static biz_tpl_node *parse_target(P *p)
             expected(p, "expected a variable name");
             return NULL;
         }
-        biz_tpl_node *n = mk(p, BIZ_E_NAME, a->start);
+        biz_tpl_node *n = mk(p, BIZ_TPL_E_NAME, a->start);
         if (!n || !(n->s = strdup(a->s))) {
             pfail(p, a->start, "out of memory");
             return NULL;
@@ -748,7 +748,7 @@ static biz_tpl_node *parse_target(P *p)
             t = n;
             break;
         }
-        if (!t && !(t = mk(p, BIZ_E_TUPLE, a->start)))
+        if (!t && !(t = mk(p, BIZ_TPL_E_TUPLE, a->start)))
             return NULL;
         add_kid(p, t, n, NULL);
         if (!is_op(cur(p), ','))
@@ -777,7 +777,7 @@ static biz_tpl_node *parse_if(P *p, int at)
 {
     static const char *const stops[] = {"elif", "else", "endif", NULL};
     static const char *const stops_else[] = {"endif", NULL};
-    biz_tpl_node *n = mk(p, BIZ_N_IF, at);
+    biz_tpl_node *n = mk(p, BIZ_TPL_N_IF, at);
     const char *word = "if";
     while (n && !p->failed) {
         if (!strcmp(word, "endif")) {
@@ -806,7 +806,7 @@ static biz_tpl_node *parse_for(P *p, int at)
     static const char *const stops[] = {"else", "endfor", NULL};
     static const char *const stops_else[] = {"endfor", NULL};
     const char *word = NULL;
-    biz_tpl_node *n = mk(p, BIZ_N_FOR, at);
+    biz_tpl_node *n = mk(p, BIZ_TPL_N_FOR, at);
     if (!n || !(n->a = parse_target(p)))
         return NULL;
     if (!is_name(cur(p), "in")) {
@@ -847,7 +847,7 @@ static biz_tpl_node *parse_for(P *p, int at)
 
 static biz_tpl_node *parse_set(P *p, int at)
 {
-    biz_tpl_node *n = mk(p, BIZ_N_SET, at);
+    biz_tpl_node *n = mk(p, BIZ_TPL_N_SET, at);
     if (!n || !(n->a = parse_target(p)))
         return NULL;
     if (!is_op(cur(p), '=')) {
@@ -866,7 +866,7 @@ static biz_tpl_node *parse_set(P *p, int at)
 static biz_tpl_node *parse_body(P *p, const char *const *stops, const char *open, int open_at,
                                 const char **stopped)
 {
-    biz_tpl_node *body = mk(p, BIZ_N_BODY, cur(p)->start);
+    biz_tpl_node *body = mk(p, BIZ_TPL_N_BODY, cur(p)->start);
     if (++p->depth > MAX_DEPTH) {
         pfail(p, cur(p)->start, "statements nested too deeply");
         return NULL;
@@ -880,7 +880,7 @@ static biz_tpl_node *parse_body(P *p, const char *const *stops, const char *open
             break;
         }
         if (t->type == TK_TEXT) {
-            biz_tpl_node *n = mk(p, BIZ_N_TEXT, t->start);
+            biz_tpl_node *n = mk(p, BIZ_TPL_N_TEXT, t->start);
             if (n) {
                 n->s = t->s;
                 t->s = NULL;
@@ -891,7 +891,7 @@ static biz_tpl_node *parse_body(P *p, const char *const *stops, const char *open
         } else if (t->type == TK_VBEGIN) {
             int at = t->start;
             adv(p);
-            biz_tpl_node *n = mk(p, BIZ_N_OUT, at);
+            biz_tpl_node *n = mk(p, BIZ_TPL_N_OUT, at);
             if (n && (n->a = parse_tuple(p, 1)) && expect_end(p, TK_VEND, at) == 0) {
                 set_end(p, n);
                 add_kid(p, body, n, NULL);

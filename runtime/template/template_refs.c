@@ -25,7 +25,7 @@ static void bind(refs *r, biz_tpl_node *target)
 {
     if (!target)
         return;
-    if (target->kind == BIZ_E_TUPLE) {
+    if (target->kind == BIZ_TPL_E_TUPLE) {
         for (int i = 0; i < target->nkids; i++)
             bind(r, target->kids[i]);
         return;
@@ -51,17 +51,17 @@ static void walk(refs *r, biz_tpl_node *n, int guarded);
 
 static void walk_xcom_ids(refs *r, biz_tpl_node *a)
 {
-    if (a->kind == BIZ_E_LIT && cJSON_IsString(a->lit))
+    if (a->kind == BIZ_TPL_E_LIT && cJSON_IsString(a->lit))
         r->fn(r->user, "xcom_task", a->lit->valuestring, a->start);
-    else if (a->kind == BIZ_E_LIST || a->kind == BIZ_E_TUPLE)
+    else if (a->kind == BIZ_TPL_E_LIST || a->kind == BIZ_TPL_E_TUPLE)
         for (int i = 0; i < a->nkids; i++)
-            if (a->kids[i]->kind == BIZ_E_LIT && cJSON_IsString(a->kids[i]->lit))
+            if (a->kids[i]->kind == BIZ_TPL_E_LIT && cJSON_IsString(a->kids[i]->lit))
                 r->fn(r->user, "xcom_task", a->kids[i]->lit->valuestring, a->kids[i]->start);
 }
 
 static int is_name_node(biz_tpl_node *n, const char *a, const char *b)
 {
-    return n && n->kind == BIZ_E_NAME && (!strcmp(n->s, a) || (b && !strcmp(n->s, b)));
+    return n && n->kind == BIZ_TPL_E_NAME && (!strcmp(n->s, a) || (b && !strcmp(n->s, b)));
 }
 
 static void walk(refs *r, biz_tpl_node *n, int guarded)
@@ -69,13 +69,13 @@ static void walk(refs *r, biz_tpl_node *n, int guarded)
     if (!n)
         return;
     switch (n->kind) {
-    case BIZ_E_NAME:
+    case BIZ_TPL_E_NAME:
         if (!guarded && !is_bound(r, n->s) && !is_special(n->s))
             r->fn(r->user, "name", n->s, n->start);
         return;
-    case BIZ_E_ATTR:
+    case BIZ_TPL_E_ATTR:
         /* var.value.X / var.json.X / conn.X */
-        if (n->a->kind == BIZ_E_ATTR && is_name_node(n->a->a, "var", NULL) && !is_bound(r, "var")
+        if (n->a->kind == BIZ_TPL_E_ATTR && is_name_node(n->a->a, "var", NULL) && !is_bound(r, "var")
             && (!strcmp(n->a->s, "value") || !strcmp(n->a->s, "json"))) {
             if (strcmp(n->s, "get"))
                 r->fn(r->user, "var", n->s, n->op);
@@ -93,10 +93,10 @@ static void walk(refs *r, biz_tpl_node *n, int guarded)
         }
         walk(r, n->a, guarded);
         return;
-    case BIZ_E_SUB:
+    case BIZ_TPL_E_SUB:
         /* params['X'] */
         if (is_name_node(n->a, "params", NULL) && !is_bound(r, "params") && n->b
-            && n->b->kind == BIZ_E_LIT && cJSON_IsString(n->b->lit)) {
+            && n->b->kind == BIZ_TPL_E_LIT && cJSON_IsString(n->b->lit)) {
             if (!guarded)
                 r->fn(r->user, "param", n->b->lit->valuestring, n->b->start + 1);   /* past the quote */
             return;
@@ -104,44 +104,44 @@ static void walk(refs *r, biz_tpl_node *n, int guarded)
         walk(r, n->a, guarded);
         walk(r, n->b, 0);
         return;
-    case BIZ_E_CALL: {
+    case BIZ_TPL_E_CALL: {
         biz_tpl_node *f = n->a;
-        if (f->kind == BIZ_E_ATTR && !strcmp(f->s, "xcom_pull") && is_name_node(f->a, "ti", "task_instance")) {
+        if (f->kind == BIZ_TPL_E_ATTR && !strcmp(f->s, "xcom_pull") && is_name_node(f->a, "ti", "task_instance")) {
             for (int i = 0; i < n->nkids; i++)
                 if ((!n->names[i] && i == 0) || (n->names[i] && !strcmp(n->names[i], "task_ids")))
                     walk_xcom_ids(r, n->kids[i]);
-        } else if (f->kind == BIZ_E_ATTR && !strcmp(f->s, "get") && f->a->kind == BIZ_E_ATTR
-                   && is_name_node(f->a->a, "var", NULL) && n->nkids >= 1 && n->kids[0]->kind == BIZ_E_LIT
+        } else if (f->kind == BIZ_TPL_E_ATTR && !strcmp(f->s, "get") && f->a->kind == BIZ_TPL_E_ATTR
+                   && is_name_node(f->a->a, "var", NULL) && n->nkids >= 1 && n->kids[0]->kind == BIZ_TPL_E_LIT
                    && cJSON_IsString(n->kids[0]->lit)) {
             r->fn(r->user, "var", n->kids[0]->lit->valuestring, n->kids[0]->start);
-        } else if (f->kind == BIZ_E_ATTR && (!strcmp(f->s, "in_timezone") || !strcmp(f->s, "in_tz")
+        } else if (f->kind == BIZ_TPL_E_ATTR && (!strcmp(f->s, "in_timezone") || !strcmp(f->s, "in_tz")
                                              || !strcmp(f->s, "astimezone"))
-                   && n->nkids == 1 && n->kids[0]->kind == BIZ_E_LIT && cJSON_IsString(n->kids[0]->lit)) {
+                   && n->nkids == 1 && n->kids[0]->kind == BIZ_TPL_E_LIT && cJSON_IsString(n->kids[0]->lit)) {
             r->fn(r->user, "tz", n->kids[0]->lit->valuestring, n->kids[0]->start);
         }
-        if (f->kind == BIZ_E_ATTR)
+        if (f->kind == BIZ_TPL_E_ATTR)
             walk(r, f->a, 0);
         for (int i = 0; i < n->nkids; i++)
             walk(r, n->kids[i], 0);
         return;
     }
-    case BIZ_E_FILTER:
+    case BIZ_TPL_E_FILTER:
         walk(r, n->a, !strcmp(n->s, "default") || !strcmp(n->s, "d"));
         for (int i = 0; i < n->nkids; i++)
             walk(r, n->kids[i], 0);
         return;
-    case BIZ_E_TEST:
+    case BIZ_TPL_E_TEST:
         walk(r, n->a, !strcmp(n->s, "defined") || !strcmp(n->s, "undefined"));
         for (int i = 0; i < n->nkids; i++)
             walk(r, n->kids[i], 0);
         return;
-    case BIZ_N_FOR: {
+    case BIZ_TPL_N_FOR: {
         walk(r, n->b, 0);
         int save = r->nbound;
         bind(r, n->a);
         static char loop[] = "loop";
         biz_tpl_node ln = {0};
-        ln.kind = BIZ_E_NAME;
+        ln.kind = BIZ_TPL_E_NAME;
         ln.s = loop;
         bind(r, &ln);
         walk(r, n->d, 0);
@@ -151,7 +151,7 @@ static void walk(refs *r, biz_tpl_node *n, int guarded)
             walk(r, n->kids[i], 0);
         return;
     }
-    case BIZ_N_SET:
+    case BIZ_TPL_N_SET:
         walk(r, n->b, 0);
         bind(r, n->a);
         return;

@@ -397,7 +397,7 @@ void biz_tpl_val_free(biz_tpl_val *v)
     free(v->msg);
     v->j = NULL;
     v->msg = NULL;
-    v->kind = BIZ_V_JSON;
+    v->kind = BIZ_TPL_V_JSON;
 }
 
 /* ------------------------------------------------------------ escapes */

@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cron.h"
+#include "isotime.h"
 #include "sema.h"
 #include "params.h"
 #include "pyrepr.h"
@@ -363,7 +363,7 @@ void sx_iso(int64_t t, char *buf)
     int64_t sec = t - days * 86400;
     int64_t y;
     int m, d;
-    biz_utc_civil_from_days(days, &y, &m, &d);
+    biz_isotime_civil_from_days(days, &y, &m, &d);
     if (y < 0)
         y = 0;
     if (y > 9999)
@@ -674,8 +674,8 @@ static sx_val *new_dur(biz_sema *S, double s, biz_span span)
  * before year 1), as Python's OverflowError. */
 static sx_val *new_dt(biz_sema *S, double t, biz_span span)
 {
-    double lo = (double)biz_utc_days_from_civil(1, 1, 1) * 86400;
-    double hi = (double)biz_utc_days_from_civil(10000, 1, 1) * 86400;
+    double lo = (double)biz_isotime_days_from_civil(1, 1, 1) * 86400;
+    double hi = (double)biz_isotime_days_from_civil(10000, 1, 1) * 86400;
     if (!(t >= lo && t < hi)) {
         biz_error(S->d, span, NULL, "date value out of range");
         return new_err(S, span);
@@ -946,7 +946,7 @@ static sx_val *eval_datetime(biz_sema *S, sx_scope *sc, const biz_expr *e, const
         bad = "year must be in 1..9999";
     else if (m < 1 || m > 12)
         bad = "month must be in 1..12";
-    else if (d < 1 || d > biz_utc_days_in_month((int)y, m))
+    else if (d < 1 || d > biz_isotime_days_in_month((int)y, m))
         bad = "day is out of range for month";
     else if (h < 0 || h > 23)
         bad = "hour must be in 0..23";
@@ -959,7 +959,7 @@ static sx_val *eval_datetime(biz_sema *S, sx_scope *sc, const biz_expr *e, const
         return new_err(S, e->span);
     }
     sx_val *v = sx_new(S, BV_DATETIME, e->span);
-    int64_t local = biz_utc_days_from_civil(y, m, d) * 86400 + h * 3600 + mi * 60 + s;
+    int64_t local = biz_isotime_days_from_civil(y, m, d) * 86400 + h * 3600 + mi * 60 + s;
     const char *zone = zt ? zt : zi;
     const biz_tz_def *z = zone ? biz_tzif_load(zone, NULL, 0) : NULL;
     /* pendulum moves a time in a DST gap forward by the gap (its

@@ -16,6 +16,7 @@
 #include "map.h"
 #include "syncer.h"
 #include "log.h"
+#include "isotime.h"
 #include "schedule.h"
 #include "base64.h"
 
@@ -440,7 +441,7 @@ double biz_record_time(const cJSON *rec, const char *field)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, field);
     time_t t;
-    if (!cJSON_IsString(v) || biz_iso_parse(v->valuestring, &t) != 0)
+    if (!cJSON_IsString(v) || biz_isotime_parse(v->valuestring, &t) != 0)
         return 0;
     double frac = 0;
     const char *dot = strchr(v->valuestring, '.');
@@ -933,7 +934,7 @@ static int time_ok(const cJSON *o, const char *field)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, field);
     time_t t;
-    return !v || cJSON_IsNull(v) || (cJSON_IsString(v) && biz_iso_parse(v->valuestring, &t) == 0);
+    return !v || cJSON_IsNull(v) || (cJSON_IsString(v) && biz_isotime_parse(v->valuestring, &t) == 0);
 }
 
 /* An integer in [lo, hi] (what a count or a pid must be before a cast). */
@@ -1180,7 +1181,7 @@ int biz_record_apply_clear(biz_run *run, const cJSON *rec, const unsigned char *
     const char *dag_id = jstr(rec, "dag_id"), *run_id = jstr(rec, "run_id");
     const char *ld = jstr(rec, "logical_date");
     time_t t;
-    if (!dag_id || !run_id || !ld || biz_iso_parse(ld, &t) != 0) {
+    if (!dag_id || !run_id || !ld || biz_isotime_parse(ld, &t) != 0) {
         snprintf(err, errlen, "malformed run record (no dag_id, run_id or logical_date)");
         return -1;
     }
@@ -1200,9 +1201,9 @@ int biz_record_apply_clear(biz_run *run, const cJSON *rec, const unsigned char *
     const char *type = jstr(rec, "run_type");
     run->run_type = type && strcmp(type, "scheduled") == 0 ? "scheduled" : "manual";
     const char *s = jstr(rec, "data_interval_start"), *e = jstr(rec, "data_interval_end");
-    if (!s || biz_iso_parse(s, &run->interval_start) != 0)
+    if (!s || biz_isotime_parse(s, &run->interval_start) != 0)
         run->interval_start = t;
-    if (!e || biz_iso_parse(e, &run->interval_end) != 0)
+    if (!e || biz_isotime_parse(e, &run->interval_end) != 0)
         run->interval_end = run->interval_start;
     run->interval_us = iso_us(s);
     cJSON *conf = biz_record_value(cJSON_GetObjectItemCaseSensitive(rec, "conf"));

@@ -208,7 +208,7 @@ size_t biz_isotime_format(char *buf, size_t len, time_t t, long us, int off, int
         *o++ = '-';
     o = put2(o, d);
     if (!(flags & BIZ_ISOTIME_DATE)) {
-        *o++ = flags & BIZ_ISOTIME_SPACE ? ' ' : 'T';
+        *o++ = flags >> 8 & 0xff ? (char)(flags >> 8 & 0xff) : 'T';
         o = put2(o, (int)(secs / 3600));
         if (!basic)
             *o++ = ':';

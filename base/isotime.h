@@ -55,14 +55,17 @@ int biz_isotime_parse(const char *s, time_t *out);
 enum {
     BIZ_ISOTIME_DATE = 1 << 0,       /* the date alone: "2024-01-01" */
     BIZ_ISOTIME_BASIC = 1 << 1,      /* without '-' and ':': "20240101T000000" */
-    BIZ_ISOTIME_SPACE = 1 << 2,      /* ' ' between date and time (Python's str()) */
-    BIZ_ISOTIME_US = 1 << 3,         /* ".ffffff" when us is not 0 (isoformat()) */
-    BIZ_ISOTIME_MS = 1 << 4,         /* ".mmm" always, us / 1000 (the log) */
-    BIZ_ISOTIME_OFFSET = 1 << 5,     /* "+HH:MM" of off: "+00:00" in UTC */
-    BIZ_ISOTIME_Z = 1 << 6,          /* "Z" */
-    BIZ_ISOTIME_PLAIN_YEAR = 1 << 7  /* the year as C's (and so Python's) strftime
+    BIZ_ISOTIME_US = 1 << 2,         /* ".ffffff" when us is not 0 (isoformat()) */
+    BIZ_ISOTIME_MS = 1 << 3,         /* ".mmm" always, us / 1000 (the log) */
+    BIZ_ISOTIME_OFFSET = 1 << 4,     /* "+HH:MM" of off: "+00:00" in UTC */
+    BIZ_ISOTIME_Z = 1 << 5,          /* "Z" */
+    BIZ_ISOTIME_PLAIN_YEAR = 1 << 6  /* the year as C's (and so Python's) strftime
                                         %Y: not padded, year 5 is "5" */
 };
+
+/* The character between date and time when not 'T' (isoformat(sep); ' '
+ * is Python's str()), or'd into the flags. */
+#define BIZ_ISOTIME_SEP(c) ((int)(unsigned char)(c) << 8)
 
 /* Room for any text biz_isotime_format writes, its NUL included. */
 #define BIZ_ISOTIME_MAX 48

@@ -357,19 +357,16 @@ int sx_has_template(const sx_val *v)
 
 /* ------------------------------------------------------------ datetime */
 
+/* A datetime as the generated C's JSON holds it (UTC, no fraction). A
+ * zone can move 9999-12-31 into year 10000: the year stays 9999, as bizc
+ * has always written it, so the text keeps four digits. */
 void sx_iso(int64_t t, char *buf)
 {
-    int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
-    int64_t sec = t - days * 86400;
-    int64_t y;
-    int m, d;
-    biz_isotime_civil_from_days(days, &y, &m, &d);
-    if (y < 0)
-        y = 0;
-    if (y > 9999)
-        y = 9999;
-    snprintf(buf, 64, "%04d-%02d-%02dT%02d:%02d:%02d+00:00", (int)y, m % 100, d % 100,
-             (int)(sec / 3600) % 100, (int)(sec / 60 % 60), (int)(sec % 60));
+    biz_isotime_tm u;
+    biz_isotime_split((time_t)t, &u);
+    if (u.year < 0 || u.year > 9999)
+        t = biz_isotime_join(u.year < 0 ? 0 : 9999, u.month, u.day, u.hour, u.minute, u.second);
+    biz_isotime_utc((time_t)t, buf, 64);
 }
 
 /* ------------------------------------------------------------- scopes */

@@ -55,15 +55,8 @@ static void dt_get(const cJSON *j, time_t *t, int *us, const biz_tz **z)
 /* isoformat(sep) of t + us in zone z: the fraction only when not zero. */
 void biz_tpl_dt_format(time_t t, int us, const biz_tz *z, char sep, char *buf, size_t len)
 {
-    int off = biz_tz_offset(z, t);
-    biz_isotime_tm u;
-    biz_isotime_split(t + off, &u);
-    char frac[16] = "";
-    if (us > 0)
-        snprintf(frac, sizeof frac, ".%06d", us);
-    int a = off < 0 ? -off : off;
-    snprintf(buf, len, "%04d-%02d-%02d%c%02d:%02d:%02d%s%c%02d:%02d", u.year, u.month, u.day, sep,
-             u.hour, u.minute, u.second, frac, off < 0 ? '-' : '+', a / 3600, a / 60 % 60);
+    biz_isotime_format(buf, len, t, us, biz_tz_offset(z, t),
+                       BIZ_ISOTIME_US | BIZ_ISOTIME_OFFSET | BIZ_ISOTIME_SEP(sep));
 }
 
 /* True when t is within Python's years 1 to 9999. */

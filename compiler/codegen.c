@@ -1,10 +1,12 @@
 /* codegen.c: writes the C tables of bizrt.h for one DAG (see codegen.h). */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "codegen.h"
+#include "isotime.h"
 #include "ops.h"
 #include "sha256.h"
 #include "tzif.h"
@@ -349,10 +351,9 @@ const char *biz_codegen_build_date(char buf[32])
     long long v = strtoll(e, &end, 10);
     if (*end || v < 0)
         return NULL;
-    time_t t = (time_t)v;
-    struct tm tm;
-    if (!gmtime_r(&t, &tm))
+    /* gmtime's range, which this once went through: a year must fit an
+     * int after 1900 is taken off it */
+    if (v >= biz_isotime_days_from_civil((int64_t)INT_MAX + 1901, 1, 1) * 86400)
         return NULL;
-    strftime(buf, 32, "%Y-%m-%dT%H:%M:%S+00:00", &tm);
-    return buf;
+    return biz_isotime_utc((time_t)v, buf, 32);
 }

@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cron.h"
+#include "isotime.h"
 #include "sema.h"
 #include "params.h"
 #include "pyrepr.h"
@@ -357,19 +357,16 @@ int sx_has_template(const sx_val *v)
 
 /* ------------------------------------------------------------ datetime */
 
+/* A datetime as the generated C's JSON holds it (UTC, no fraction). A
+ * zone can move 9999-12-31 into year 10000: the year stays 9999, as bizc
+ * has always written it, so the text keeps four digits. */
 void sx_iso(int64_t t, char *buf)
 {
-    int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
-    int64_t sec = t - days * 86400;
-    int64_t y;
-    int m, d;
-    biz_utc_civil_from_days(days, &y, &m, &d);
-    if (y < 0)
-        y = 0;
-    if (y > 9999)
-        y = 9999;
-    snprintf(buf, 64, "%04d-%02d-%02dT%02d:%02d:%02d+00:00", (int)y, m % 100, d % 100,
-             (int)(sec / 3600) % 100, (int)(sec / 60 % 60), (int)(sec % 60));
+    biz_isotime_tm u;
+    biz_isotime_split((time_t)t, &u);
+    if (u.year < 0 || u.year > 9999)
+        t = biz_isotime_join(u.year < 0 ? 0 : 9999, u.month, u.day, u.hour, u.minute, u.second);
+    biz_isotime_utc((time_t)t, buf, 64);
 }
 
 /* ------------------------------------------------------------- scopes */
@@ -674,8 +671,8 @@ static sx_val *new_dur(biz_sema *S, double s, biz_span span)
  * before year 1), as Python's OverflowError. */
 static sx_val *new_dt(biz_sema *S, double t, biz_span span)
 {
-    double lo = (double)biz_utc_days_from_civil(1, 1, 1) * 86400;
-    double hi = (double)biz_utc_days_from_civil(10000, 1, 1) * 86400;
+    double lo = (double)biz_isotime_days_from_civil(1, 1, 1) * 86400;
+    double hi = (double)biz_isotime_days_from_civil(10000, 1, 1) * 86400;
     if (!(t >= lo && t < hi)) {
         biz_error(S->d, span, NULL, "date value out of range");
         return new_err(S, span);
@@ -946,7 +943,7 @@ static sx_val *eval_datetime(biz_sema *S, sx_scope *sc, const biz_expr *e, const
         bad = "year must be in 1..9999";
     else if (m < 1 || m > 12)
         bad = "month must be in 1..12";
-    else if (d < 1 || d > biz_utc_days_in_month((int)y, m))
+    else if (d < 1 || d > biz_isotime_days_in_month((int)y, m))
         bad = "day is out of range for month";
     else if (h < 0 || h > 23)
         bad = "hour must be in 0..23";
@@ -959,7 +956,7 @@ static sx_val *eval_datetime(biz_sema *S, sx_scope *sc, const biz_expr *e, const
         return new_err(S, e->span);
     }
     sx_val *v = sx_new(S, BV_DATETIME, e->span);
-    int64_t local = biz_utc_days_from_civil(y, m, d) * 86400 + h * 3600 + mi * 60 + s;
+    int64_t local = biz_isotime_days_from_civil(y, m, d) * 86400 + h * 3600 + mi * 60 + s;
     const char *zone = zt ? zt : zi;
     const biz_tz_def *z = zone ? biz_tzif_load(zone, NULL, 0) : NULL;
     /* pendulum moves a time in a DST gap forward by the gap (its

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 
 #include "tzif.h"
-#include "cron.h"
+#include "isotime.h"
 
 /* A big-endian signed integer of n bytes. */
 static long long be(const unsigned char *p, int n)
@@ -248,15 +248,15 @@ static int is_leap(long long y)
 /* The local midnight (days since the epoch) of rule r's day in year y. */
 static long long rule_day(const tz_rule *r, int y)
 {
-    long long jan1 = biz_utc_days_from_civil(y, 1, 1);
+    long long jan1 = biz_isotime_days_from_civil(y, 1, 1);
     if (r->kind == 'J')   /* 1-365, February 29 never counted */
         return jan1 + r->a - 1 + (is_leap(y) && r->a >= 60 ? 1 : 0);
     if (r->kind == 'D')
         return jan1 + r->a;
-    long long first = biz_utc_days_from_civil(y, r->a, 1);
+    long long first = biz_isotime_days_from_civil(y, r->a, 1);
     int wd = (int)(((first % 7) + 11) % 7);   /* 1970-01-01 was a Thursday (4) */
     long long d = first + (r->c - wd + 7) % 7 + (r->b - 1) * 7;
-    while (d >= first + biz_utc_days_in_month(y, r->a))
+    while (d >= first + biz_isotime_days_in_month(y, r->a))
         d -= 7;
     return d;
 }
@@ -284,8 +284,8 @@ int biz_tzif_extend(biz_tz_def *out, const char *rule, long long after)
     if (*p++ != ',' || tz_date(&p, &start) < 0 || *p++ != ',' || tz_date(&p, &end) < 0 || *p)
         return -1;
     int cap = out->n;   /* arrays are exactly full: push grows them */
-    biz_utc u;
-    biz_utc_split((time_t)(after < -(1LL << 40) ? 0 : after), &u);
+    biz_isotime_tm u;
+    biz_isotime_split((time_t)(after < -(1LL << 40) ? 0 : after), &u);
     for (int y = u.year - 1; y <= BIZ_TZIF_LAST_YEAR; y++) {
         long long a = rule_day(&start, y) * 86400 + start.time - stdo;
         long long b = rule_day(&end, y) * 86400 + end.time - dsto;

@@ -16,6 +16,7 @@
 
 #include "conn.h"
 #include "cron.h"
+#include "isotime.h"
 #include "fuzz.h"
 #include "s3.h"
 #include "schedule.h"
@@ -87,8 +88,8 @@ static void read_time(const char *s)
 {
     time_t t;
     char buf[64];
-    if (biz_iso_parse(s, &t) == 0)
-        biz_iso_format(t, buf, sizeof buf);
+    if (biz_isotime_parse(s, &t) == 0)
+        biz_isotime_utc(t, buf, sizeof buf);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,4 +1,4 @@
-/* cron.c: cron expressions in UTC, and the calendar arithmetic under them.
+/* cron.c: cron expressions in UTC (the calendar under them: base/isotime.c).
  *
  * next/prev walk the calendar from the coarsest field down: a month that
  * does not match skips to the next (previous) month, a day to the next day,
@@ -6,76 +6,17 @@
  * minute.
  */
 #include "cron.h"
+#include "isotime.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
-/* ------------------------------------------------------------ calendar */
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
- * days_from_civil). */
-int64_t biz_utc_days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-/* The inverse of biz_utc_days_from_civil. */
-void biz_utc_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
+/* a / b rounded down: the minute that holds a time before 1970. */
 static int64_t floor_div(int64_t a, int64_t b)
 {
     int64_t q = a / b;
     return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
-/* Splits t into UTC calendar fields. */
-void biz_utc_split(time_t t, biz_utc *out)
-{
-    int64_t days = floor_div((int64_t)t, 86400);
-    int64_t secs = (int64_t)t - days * 86400;
-    int64_t year;
-    biz_utc_civil_from_days(days, &year, &out->month, &out->day);
-    out->year = (int)year;
-    out->hour = (int)(secs / 3600);
-    out->minute = (int)(secs / 60 % 60);
-    out->second = (int)(secs % 60);
-    out->wday = (int)((days % 7 + 11) % 7);    /* 1970-01-01 was a Thursday */
-}
-
-/* The time_t of a UTC date and time; out-of-range fields carry over. */
-time_t biz_utc_join(int year, int month, int day, int hour, int minute, int second)
-{
-    int64_t m0 = (int64_t)month - 1;
-    int64_t y = year + floor_div(m0, 12);
-    int m = (int)(m0 - floor_div(m0, 12) * 12) + 1;
-    int64_t days = biz_utc_days_from_civil(y, m, 1) + (day - 1);
-    return (time_t)(days * 86400 + (int64_t)hour * 3600 + (int64_t)minute * 60 + second);
-}
-
-/* Days in month (1-12) of year. */
-int biz_utc_days_in_month(int year, int month)
-{
-    static const int dim[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (month == 2 && ((year % 4 == 0 && year % 100 != 0) || year % 400 == 0))
-        return 29;
-    return dim[(month - 1) % 12];
 }
 
 /* ------------------------------------------------------------ parsing */
@@ -286,7 +227,7 @@ int biz_cron_parse(const char *expr, biz_cron *out, biz_cron_error *err)
 /* ------------------------------------------------------------ matching */
 
 /* Does the day match, with cron's OR when both day fields are restricted? */
-static int day_ok(const biz_cron *c, const biz_utc *u)
+static int day_ok(const biz_cron *c, const biz_isotime_tm *u)
 {
     int dom = (c->dom >> u->day) & 1;
     int dow = (c->dow >> u->wday) & 1;
@@ -298,8 +239,8 @@ static int day_ok(const biz_cron *c, const biz_utc *u)
 /* True when the minute holding t is a tick. */
 int biz_cron_matches(const biz_cron *c, time_t t)
 {
-    biz_utc u;
-    biz_utc_split(t, &u);
+    biz_isotime_tm u;
+    biz_isotime_split(t, &u);
     return ((c->month >> u.month) & 1) && day_ok(c, &u) && ((c->hour >> u.hour) & 1) &&
            ((c->minute >> u.minute) & 1);
 }
@@ -310,24 +251,24 @@ time_t biz_cron_next(const biz_cron *c, time_t t)
     if (!c->minute || !c->hour || !c->month || (!c->dom && !c->dow))
         return -1;
     t = (time_t)(floor_div((int64_t)t, 60) * 60 + 60);
-    biz_utc u;
-    biz_utc_split(t, &u);
+    biz_isotime_tm u;
+    biz_isotime_split(t, &u);
     int limit = u.year + 400;
     for (;;) {
-        biz_utc_split(t, &u);
+        biz_isotime_split(t, &u);
         if (u.year > limit)
             return -1;
         if (!((c->month >> u.month) & 1)) {
-            t = biz_utc_join(u.year, u.month + 1, 1, 0, 0, 0);
+            t = biz_isotime_join(u.year, u.month + 1, 1, 0, 0, 0);
         } else if (!day_ok(c, &u)) {
-            t = biz_utc_join(u.year, u.month, u.day + 1, 0, 0, 0);
+            t = biz_isotime_join(u.year, u.month, u.day + 1, 0, 0, 0);
         } else if (!((c->hour >> u.hour) & 1)) {
-            t = biz_utc_join(u.year, u.month, u.day, u.hour + 1, 0, 0);
+            t = biz_isotime_join(u.year, u.month, u.day, u.hour + 1, 0, 0);
         } else {
             for (int m = u.minute; m < 60; m++)
                 if ((c->minute >> m) & 1)
-                    return biz_utc_join(u.year, u.month, u.day, u.hour, m, 0);
-            t = biz_utc_join(u.year, u.month, u.day, u.hour + 1, 0, 0);
+                    return biz_isotime_join(u.year, u.month, u.day, u.hour, m, 0);
+            t = biz_isotime_join(u.year, u.month, u.day, u.hour + 1, 0, 0);
         }
     }
 }
@@ -338,24 +279,24 @@ time_t biz_cron_prev(const biz_cron *c, time_t t)
     if (!c->minute || !c->hour || !c->month || (!c->dom && !c->dow))
         return -1;
     t = (time_t)(floor_div((int64_t)t - 1, 60) * 60);
-    biz_utc u;
-    biz_utc_split(t, &u);
+    biz_isotime_tm u;
+    biz_isotime_split(t, &u);
     int limit = u.year - 400;
     for (;;) {
-        biz_utc_split(t, &u);
+        biz_isotime_split(t, &u);
         if (u.year < limit)
             return -1;
         if (!((c->month >> u.month) & 1)) {
-            t = biz_utc_join(u.year, u.month, 1, 0, 0, 0) - 60;
+            t = biz_isotime_join(u.year, u.month, 1, 0, 0, 0) - 60;
         } else if (!day_ok(c, &u)) {
-            t = biz_utc_join(u.year, u.month, u.day, 0, 0, 0) - 60;
+            t = biz_isotime_join(u.year, u.month, u.day, 0, 0, 0) - 60;
         } else if (!((c->hour >> u.hour) & 1)) {
-            t = biz_utc_join(u.year, u.month, u.day, u.hour, 0, 0) - 60;
+            t = biz_isotime_join(u.year, u.month, u.day, u.hour, 0, 0) - 60;
         } else {
             for (int m = u.minute; m >= 0; m--)
                 if ((c->minute >> m) & 1)
-                    return biz_utc_join(u.year, u.month, u.day, u.hour, m, 0);
-            t = biz_utc_join(u.year, u.month, u.day, u.hour, 0, 0) - 60;
+                    return biz_isotime_join(u.year, u.month, u.day, u.hour, m, 0);
+            t = biz_isotime_join(u.year, u.month, u.day, u.hour, 0, 0) - 60;
         }
     }
 }

@@ -1,5 +1,5 @@
-/* cron.h: five-field cron expressions, evaluated in UTC, and the UTC
- * calendar arithmetic they need.
+/* cron.h: five-field cron expressions, evaluated in UTC (on the calendar
+ * of base/isotime.h).
  *
  * Fields: minute (0-59) hour (0-23) day-of-month (1-31) month (1-12 or
  * JAN-DEC) day-of-week (0-7 or SUN-SAT, 0 and 7 both Sunday). Each field is
@@ -48,29 +48,5 @@ time_t biz_cron_next(const biz_cron *c, time_t t);
 
 /* The last tick strictly before t; -1 when none within 400 years. */
 time_t biz_cron_prev(const biz_cron *c, time_t t);
-
-/* A broken-down UTC time. */
-typedef struct biz_utc {
-    int year, month, day;      /* month 1-12, day 1-31 */
-    int hour, minute, second;
-    int wday;                  /* 0 = Sunday */
-} biz_utc;
-
-/* Splits t into its UTC calendar fields (proleptic Gregorian). */
-void biz_utc_split(time_t t, biz_utc *out);
-
-/* The time_t of a UTC calendar date and time; fields out of range carry
- * over (day 32 is the next month's first). */
-time_t biz_utc_join(int year, int month, int day, int hour, int minute, int second);
-
-/* Days in month (1-12) of year. */
-int biz_utc_days_in_month(int year, int month);
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (month 1-12). */
-int64_t biz_utc_days_from_civil(int64_t year, int month, int day);
-
-/* The proleptic Gregorian date of a day (days since 1970-01-01): the
- * inverse of biz_utc_days_from_civil. */
-void biz_utc_civil_from_days(int64_t days, int64_t *year, int *month, int *day);
 
 #endif

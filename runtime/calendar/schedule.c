@@ -8,6 +8,7 @@
  * run an interval (and a logical date) shifted by that lag.
  */
 #include "schedule.h"
+#include "isotime.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -344,8 +345,8 @@ char *biz_schedule_crontab(const biz_schedule *s, time_t start_date, char *reaso
         snprintf(reason, len, "a timedelta schedule needs a start_date to place its runs");
         return NULL;
     }
-    biz_utc u;
-    biz_utc_split(start_date, &u);
+    biz_isotime_tm u;
+    biz_isotime_split(start_date, &u);
     if (d % 60 != 0 || u.second != 0) {
         snprintf(reason, len, "runs every %lld seconds from a start_date at %02d:%02d:%02d fall "
                  "between minutes: cron starts commands on whole minutes", d, u.hour, u.minute,
@@ -386,114 +387,6 @@ char *biz_schedule_crontab(const biz_schedule *s, time_t start_date, char *reaso
     return strdup(line);
 }
 
-/* ------------------------------------------------------------ ISO 8601 */
-
-/* "2024-01-01T00:00:00+00:00". */
-char *biz_iso_format(time_t t, char *buf, size_t buflen)
-{
-    biz_utc u;
-    biz_utc_split(t, &u);
-    snprintf(buf, buflen, "%04d-%02d-%02dT%02d:%02d:%02d+00:00", u.year, u.month, u.day, u.hour,
-             u.minute, u.second);
-    return buf;
-}
-
-/* "2024-01-01". */
-char *biz_iso_date(time_t t, char *buf, size_t buflen)
-{
-    biz_utc u;
-    biz_utc_split(t, &u);
-    snprintf(buf, buflen, "%04d-%02d-%02d", u.year, u.month, u.day);
-    return buf;
-}
-
-/* "20240101T000000". */
-char *biz_iso_nodash(time_t t, char *buf, size_t buflen)
-{
-    biz_utc u;
-    biz_utc_split(t, &u);
-    snprintf(buf, buflen, "%04d%02d%02dT%02d%02d%02d", u.year, u.month, u.day, u.hour, u.minute,
-             u.second);
-    return buf;
-}
-
-/* Reads exactly n digits at *p. -1 when they are not there. */
-static int digits(const char **p, int n)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (!isdigit((unsigned char)(*p)[i]))
-            return -1;
-        v = v * 10 + ((*p)[i] - '0');
-    }
-    *p += n;
-    return v;
-}
-
-/* Parses an ISO-8601 date or date-time (see schedule.h). */
-int biz_iso_parse(const char *s, time_t *out)
-{
-    if (!s)
-        return -1;
-    const char *p = s;
-    int y = digits(&p, 4);
-    if (y < 0 || *p++ != '-')
-        return -1;
-    int mo = digits(&p, 2);
-    if (mo < 1 || mo > 12 || *p++ != '-')
-        return -1;
-    int d = digits(&p, 2);
-    if (d < 1 || d > biz_utc_days_in_month(y, mo))
-        return -1;
-    int h = 0, mi = 0, sec = 0;
-    long off = 0;
-    if (*p == 'T' || *p == 't' || *p == ' ') {
-        p++;
-        h = digits(&p, 2);
-        if (h < 0 || h > 23 || *p++ != ':')
-            return -1;
-        mi = digits(&p, 2);
-        if (mi < 0 || mi > 59)
-            return -1;
-        if (*p == ':') {
-            p++;
-            sec = digits(&p, 2);
-            if (sec < 0 || sec > 59)
-                return -1;
-            if (*p == '.' || *p == ',') {
-                p++;
-                if (!isdigit((unsigned char)*p))
-                    return -1;
-                while (isdigit((unsigned char)*p))
-                    p++;
-            }
-        }
-        if (*p == 'Z' || *p == 'z') {
-            p++;
-        } else if (*p == '+' || *p == '-') {
-            int sign = *p++ == '-' ? -1 : 1;
-            int oh = digits(&p, 2);
-            if (oh < 0 || oh > 23)
-                return -1;
-            int om = 0;
-            if (*p == ':')
-                p++;
-            if (isdigit((unsigned char)*p)) {
-                om = digits(&p, 2);
-                if (om < 0 || om > 59)
-                    return -1;
-            } else if (p[-1] == ':') {
-                return -1;
-            }
-            off = sign * (oh * 3600L + om * 60L);
-        }
-    }
-    if (*p != '\0')
-        return -1;
-    *out = biz_utc_join(y, mo, d, h, mi, sec) - off;
-    return 0;
-}
-
 /* ------------------------------------------------ the DAG's settings */
 
 static int read_date(const cJSON *settings, const char *name, time_t *out, char *err, size_t errlen)
@@ -502,7 +395,7 @@ static int read_date(const cJSON *settings, const char *name, time_t *out, char 
     *out = BIZ_NO_TIME;
     if (!v || cJSON_IsNull(v))
         return 0;
-    if (!cJSON_IsString(v) || biz_iso_parse(v->valuestring, out) != 0) {
+    if (!cJSON_IsString(v) || biz_isotime_parse(v->valuestring, out) != 0) {
         snprintf(err, errlen, "the DAG's %s is not an ISO date", name);
         return -1;
     }
@@ -544,7 +437,7 @@ int biz_schedule_now(double *now, char *err, size_t errlen)
     const char *v = getenv("BIZ_NOW");
     if (v && *v) {
         time_t t;
-        if (biz_iso_parse(v, &t) != 0) {
+        if (biz_isotime_parse(v, &t) != 0) {
             snprintf(err, errlen, "BIZ_NOW='%s' is not an ISO time (e.g. 2024-01-03T06:00:00Z)", v);
             return -1;
         }

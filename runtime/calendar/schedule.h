@@ -1,5 +1,5 @@
 /* schedule.h: a DAG's schedule and Airflow 2's data-interval arithmetic,
- * in UTC; ISO-8601 time helpers.
+ * in UTC (ISO-8601 text and the calendar: base/isotime.h).
  *
  * A cron schedule is evaluated on the wall clock of its zone (the DAG's
  * start_date's) with Airflow's DST rules (timetables/_cron.py): a tick in
@@ -91,20 +91,6 @@ biz_interval biz_schedule_manual(const biz_schedule *s, time_t t);
  * of the schedule's zone for cron (s->tz), UTC for a timedelta.
  * Returns a malloc'd string. */
 char *biz_schedule_crontab(const biz_schedule *s, time_t start_date, char *reason, size_t len);
-
-/* "2024-01-01T00:00:00+00:00" (Airflow's ts); returns buf. buflen >= 26. */
-char *biz_iso_format(time_t t, char *buf, size_t buflen);
-
-/* "2024-01-01" (ds); returns buf. buflen >= 11. */
-char *biz_iso_date(time_t t, char *buf, size_t buflen);
-
-/* "20240101T000000" (ts_nodash); returns buf. buflen >= 16. */
-char *biz_iso_nodash(time_t t, char *buf, size_t buflen);
-
-/* Parses "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS[.fff]]" ('T' or ' ') with an
- * optional "Z" or "+HH:MM" / "-HHMM" offset (none = UTC). Fractions of a
- * second are dropped. Returns 0, or -1 when malformed or out of range. */
-int biz_iso_parse(const char *s, time_t *out);
 
 /* The DAG's schedule settings. */
 typedef struct biz_schedule_settings {

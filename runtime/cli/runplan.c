@@ -6,6 +6,7 @@
 #include <string.h>
 #include "runplan.h"
 #include "args.h"
+#include "isotime.h"
 #include "lock.h"
 #include "proc.h"
 #include "log.h"
@@ -24,7 +25,7 @@ static const char *jstr(const cJSON *o, const char *name)
 static int jtime(const cJSON *o, const char *name, time_t *out)
 {
     const char *s = jstr(o, name);
-    return s && biz_iso_parse(s, out) == 0 ? 0 : -1;
+    return s && biz_isotime_parse(s, out) == 0 ? 0 : -1;
 }
 
 /* A run id of type at t. */
@@ -171,7 +172,7 @@ void biz_plan_prev_success(biz_run *run, const cJSON *records)
 int biz_plan_manual_date(const biz_cli *o, time_t *out, char *err, size_t errlen)
 {
     if (o->logical_date) {
-        if (biz_iso_parse(o->logical_date, out) != 0) {
+        if (biz_isotime_parse(o->logical_date, out) != 0) {
             snprintf(err, errlen, "--logical-date '%s' is not an ISO date (e.g. 2024-01-01 or"
                      " 2024-01-01T06:00:00Z)", o->logical_date);
             return -1;
@@ -589,8 +590,8 @@ int biz_plan_main(const biz_dag_def *dag, const biz_cli *o, cJSON *conf, const c
             if (biz_schedule_next(&ps.sched, ps.start_date, ps.end_date, ps.catchup,
                                has_last ? &last : NULL, (time_t)now, &next) == 0)
                 biz_log(BIZ_LOG_INFO, "nothing due for DAG '%s': the next run covers %s to %s and"
-                        " is due at %s", dag->dag_id, biz_iso_format(next.start, a, sizeof a),
-                        biz_iso_format(next.end, b, sizeof b), b);
+                        " is due at %s", dag->dag_id, biz_isotime_utc(next.start, a, sizeof a),
+                        biz_isotime_utc(next.end, b, sizeof b), b);
             else
                 biz_log(BIZ_LOG_INFO, "nothing due for DAG '%s': no run is left in its schedule",
                         dag->dag_id);

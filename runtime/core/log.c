@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <sys/time.h>
 #include <cjson/cJSON.h>
+#include "isotime.h"
 #include "log.h"
 #include "utf8.h"
 
@@ -258,31 +259,14 @@ static void draw_progress(void)
     }
 }
 
+/* Now as "2024-01-01T00:00:00.000Z" (UTC, milliseconds); the year as
+ * strftime's %Y, as the log has always written it. */
 static void now_iso(char *buf, size_t len)
 {
-    /* The date and time of the second are made once a second: a run logs
-     * several lines a task, thousands a second. */
-    static time_t last = -1;
-    static char second[24];
     struct timeval tv;
     gettimeofday(&tv, NULL);
-    if (tv.tv_sec != last) {
-        struct tm tm;
-        gmtime_r(&tv.tv_sec, &tm);
-        strftime(second, sizeof second, "%Y-%m-%dT%H:%M:%S", &tm);
-        last = tv.tv_sec;
-    }
-    int ms = (int)(tv.tv_usec / 1000);
-    size_t n = strlen(second);
-    if (len < n + 6)
-        return;
-    memcpy(buf, second, n);
-    buf[n] = '.';
-    buf[n + 1] = (char)('0' + ms / 100);
-    buf[n + 2] = (char)('0' + ms / 10 % 10);
-    buf[n + 3] = (char)('0' + ms % 10);
-    buf[n + 4] = 'Z';
-    buf[n + 5] = 0;
+    biz_isotime_format(buf, len, tv.tv_sec, (long)tv.tv_usec, 0,
+                       BIZ_ISOTIME_MS | BIZ_ISOTIME_Z | BIZ_ISOTIME_PLAIN_YEAR);
 }
 
 /* Appends the decimal digits of v at o; returns the end. */

@@ -3,31 +3,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include "context.h"
+#include "isotime.h"
 #include "args.h"
 #include "template.h"
 #include "ops.h"
 
-/* Formats t (UTC) as "YYYY-MM-DDTHH:MM:SS+00:00". */
-void biz_ctx_iso(time_t t, char *buf, size_t len)
-{
-    biz_ctx_time(t, 0, 'T', buf, len);
-}
+/* The year of ds, ts and the rest is C's strftime %Y, not padded to four
+ * digits below year 1000: what the context has always held (Airflow's ds
+ * is a strftime, its ts an isoformat(), which pads). */
+#define CTX_YEAR BIZ_ISOTIME_PLAIN_YEAR
 
-/* Formats t + us microseconds (UTC) as Python's datetime.isoformat(sep)
- * does: the fraction only when not zero. sep 'T' is isoformat() (`ts`),
- * ' ' is str() (how Jinja renders `logical_date` and the other datetimes
- * of Airflow's context). */
-void biz_ctx_time(time_t t, int us, char sep, char *buf, size_t len)
+/* The run's ts (logical_date.isoformat(), UTC; the fraction only when not
+ * zero), for the context and for what hashes or exports it. */
+void biz_ctx_ts(const biz_run *run, char *buf, size_t len)
 {
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    char date[16], clock[16];
-    strftime(date, sizeof date, "%Y-%m-%d", &tm);
-    strftime(clock, sizeof clock, "%H:%M:%S", &tm);
-    if (us > 0)
-        snprintf(buf, len, "%s%c%s.%06d+00:00", date, sep, clock, us);
-    else
-        snprintf(buf, len, "%s%c%s+00:00", date, sep, clock);
+    biz_isotime_format(buf, len, run->logical_date, run->logical_us, 0,
+                       BIZ_ISOTIME_US | BIZ_ISOTIME_OFFSET | CTX_YEAR);
 }
 
 /* FNV-1a of a key, for biz_ctx_update's table. */
@@ -121,13 +112,13 @@ int biz_ctx_build(biz_run *run)
 {
     /* ts is logical_date.isoformat(); the datetimes themselves render as
      * str() does, with a space (Airflow's context holds pendulum objects). */
-    char ts[48], ds[16], ds_nodash[16], ts_nodash[32];
-    struct tm tm;
-    gmtime_r(&run->logical_date, &tm);
-    biz_ctx_time(run->logical_date, run->logical_us, 'T', ts, sizeof ts);
-    strftime(ds, sizeof ds, "%Y-%m-%d", &tm);
-    strftime(ds_nodash, sizeof ds_nodash, "%Y%m%d", &tm);
-    strftime(ts_nodash, sizeof ts_nodash, "%Y%m%dT%H%M%S", &tm);
+    char ts[BIZ_ISOTIME_MAX], ds[BIZ_ISOTIME_MAX], ds_nodash[BIZ_ISOTIME_MAX];
+    char ts_nodash[BIZ_ISOTIME_MAX];
+    time_t t = run->logical_date;
+    biz_ctx_ts(run, ts, sizeof ts);
+    biz_isotime_format(ds, sizeof ds, t, 0, 0, BIZ_ISOTIME_DATE | CTX_YEAR);
+    biz_isotime_format(ds_nodash, sizeof ds_nodash, t, 0, 0, BIZ_ISOTIME_DATE | BIZ_ISOTIME_BASIC | CTX_YEAR);
+    biz_isotime_format(ts_nodash, sizeof ts_nodash, t, 0, 0, BIZ_ISOTIME_BASIC | CTX_YEAR);
     /* ts without dashes and colons, as Airflow: 20240101T000000+0000 (with
      * ts's microseconds when it has them) */
     char ts_tz[48];

@@ -46,11 +46,8 @@ cJSON *biz_ctx_render_args_plan(biz_run *run, biz_ti *ti, char **err, char **not
  * linear in the keys. 0, or -1 when out of memory. */
 int biz_ctx_update(cJSON *obj, const cJSON *from);
 
-/* Formats t (UTC) as "YYYY-MM-DDTHH:MM:SS+00:00". */
-void biz_ctx_iso(time_t t, char *buf, size_t len);
-
-/* Formats t + us microseconds (UTC) as Python's isoformat(sep): sep 'T'
- * for isoformat(), ' ' for str(); the fraction only when us > 0. */
-void biz_ctx_time(time_t t, int us, char sep, char *buf, size_t len);
+/* The run's ts, logical_date.isoformat() in UTC: "2024-01-01T00:00:00+00:00",
+ * the fraction only when not zero. len >= 48 holds any. */
+void biz_ctx_ts(const biz_run *run, char *buf, size_t len);
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include "isotime.h"
 #include "run.h"
 #include "args.h"
 #include "ops.h"
@@ -375,10 +376,10 @@ static int link_downstream(biz_run *run)
 
 static void format_run_id(biz_run *run)
 {
-    struct tm tm;
-    char ts[40], id[64];
-    gmtime_r(&run->logical_date, &tm);
-    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S+00:00", &tm);
+    char ts[BIZ_ISOTIME_MAX], id[64];
+    /* the year as strftime's %Y, as run ids have always had it */
+    biz_isotime_format(ts, sizeof ts, run->logical_date, 0, 0,
+                       BIZ_ISOTIME_OFFSET | BIZ_ISOTIME_PLAIN_YEAR);
     snprintf(id, sizeof id, "manual__%s", ts);
     run->run_id = strdup(id);
 }

@@ -349,7 +349,7 @@ void biz_sched_try_ended(biz_run *run, biz_ti *ti, int try_number, biz_outcome o
         if (!final && try_number - ti->try_base <= ti->retries && run->state == BIZ_RUN_RUNNING) {
             biz_rules_retry p = { ti->retry_delay, ti->backoff, ti->max_retry_delay };
             char iso[48];
-            biz_ctx_time(run->logical_date, run->logical_us, 'T', iso, sizeof iso);
+            biz_ctx_ts(run, iso, sizeof iso);
             double wait = biz_rules_retry_delay(&p, try_number - ti->try_base,
                 biz_rules_retry_hash(run->dag->dag_id, id, iso, try_number));
             biz_ti_set_state(ti, BIZ_TI_UP_FOR_RETRY);

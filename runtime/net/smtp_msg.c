@@ -8,6 +8,7 @@
 #include "smtp.h"
 #include "base64.h"
 #include "buf.h"
+#include "isotime.h"
 
 /* ---------------------------------------------------------------- addresses */
 
@@ -202,10 +203,10 @@ void biz_smtp_date(time_t t, char *buf, size_t len)
     static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
     static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    snprintf(buf, len, "%s, %02d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday],
-             tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    biz_isotime_tm u;
+    biz_isotime_split(t, &u);
+    snprintf(buf, len, "%s, %02d %s %04d %02d:%02d:%02d +0000", days[u.wday], u.day,
+             months[u.month - 1], u.year, u.hour, u.minute, u.second);
 }
 
 /* A unique Message-ID in angle brackets. */

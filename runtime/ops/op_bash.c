@@ -124,7 +124,7 @@ static void bash_start(biz_try *t)
 
     /* Environment: as BashOperator.get_env, then AIRFLOW_CTX_*. */
     char iso[48], tryn[16], err[512];
-    biz_ctx_time(t->run->logical_date, t->run->logical_us, 'T', iso, sizeof iso);
+    biz_ctx_ts(t->run, iso, sizeof iso);
     snprintf(tryn, sizeof tryn, "%d", t->number);
     const char *owner = biz_try_arg_str(t, BIZ_ARG_owner);
     const char *extra[] = {

@@ -9,6 +9,7 @@
 #include "report.h"
 #include "log.h"
 #include "ops.h"
+#include "isotime.h"
 #include "schedule.h"
 #include "state.h"
 
@@ -104,7 +105,7 @@ static double line_time(const char *s)
     memcpy(buf, s, n);
     buf[n] = 0;
     time_t t;
-    if (biz_iso_parse(buf, &t) != 0)
+    if (biz_isotime_parse(buf, &t) != 0)
         return 0;
     double frac = 0, scale = 0.1;
     const char *dot = strchr(buf, '.');

@@ -16,6 +16,7 @@
 #include "map.h"
 #include "syncer.h"
 #include "log.h"
+#include "isotime.h"
 #include "schedule.h"
 #include "base64.h"
 
@@ -367,11 +368,10 @@ static char *read_file(const char *path)
 
 /* ---------------------------------------------------------------- records */
 
-/* Writes wall seconds as "YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00" at out
- * (room for 33 bytes), without a NUL; returns its length. By hand: a
- * record holds thousands of times, and printf cost more than the rest of
- * a journal line. */
-static size_t iso_us_into(double t, char *out)
+/* Wall seconds as "YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00" into out (len
+ * bytes, NUL included), the fraction rounded to the microsecond; returns
+ * the text's length. */
+static size_t iso_us_into(double t, char *out, size_t len)
 {
     time_t sec = (time_t)t;
     if ((double)sec > t)
@@ -381,58 +381,13 @@ static size_t iso_us_into(double t, char *out)
         sec++;
         us -= 1000000;
     }
-    /* The civil date of the day (days since 1970-01-01), as Howard
-     * Hinnant's days_from_civil inverted: strftime took a thousand
-     * instructions a time, and gmtime reads the time zone file. */
-    long long days = sec >= 0 ? sec / 86400 : -((-sec + 86399) / 86400);
-    long rem = (long)(sec - days * 86400);
-    long long z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long long y = (long long)yoe + era * 400;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
-    unsigned d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
-    y += m <= 2;
-    if (y < 0 || y > 9999) {   /* outside what four digits say: printf */
-        struct tm tm;
-        gmtime_r(&sec, &tm);
-        return strftime(out, 32, "%Y-%m-%dT%H:%M:%S+00:00", &tm);
-    }
-    char *o = out;
-    unsigned v[6] = { (unsigned)y, m, d, (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60),
-                      (unsigned)(rem % 60) };
-    o[0] = (char)('0' + v[0] / 1000);
-    o[1] = (char)('0' + v[0] / 100 % 10);
-    o[2] = (char)('0' + v[0] / 10 % 10);
-    o[3] = (char)('0' + v[0] % 10);
-    o += 4;
-    static const char seps[] = "--T::";
-    for (int i = 1; i < 6; i++) {
-        *o++ = seps[i - 1];
-        *o++ = (char)('0' + v[i] / 10);
-        *o++ = (char)('0' + v[i] % 10);
-    }
-    if (us) {
-        *o++ = '.';
-        for (int i = 5; i >= 0; i--, us /= 10)
-            o[i] = (char)('0' + us % 10);
-        o += 6;
-    }
-    memcpy(o, "+00:00", 6);
-    return (size_t)(o + 6 - out);
+    return biz_isotime_format(out, len, sec, us, 0, BIZ_ISOTIME_US | BIZ_ISOTIME_OFFSET);
 }
 
 /* Formats wall seconds with microseconds (left out when zero). */
 void biz_state_iso_us(double t, char *buf, size_t len)
 {
-    char iso[40];
-    size_t n = iso_us_into(t, iso);
-    if (!len)
-        return;
-    if (n >= len)
-        n = len - 1;
-    memcpy(buf, iso, n);
-    buf[n] = 0;
+    iso_us_into(t, buf, len);
 }
 
 /* A record's time field in seconds, 0 when absent. */
@@ -440,7 +395,7 @@ double biz_record_time(const cJSON *rec, const char *field)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, field);
     time_t t;
-    if (!cJSON_IsString(v) || biz_iso_parse(v->valuestring, &t) != 0)
+    if (!cJSON_IsString(v) || biz_isotime_parse(v->valuestring, &t) != 0)
         return 0;
     double frac = 0;
     const char *dot = strchr(v->valuestring, '.');
@@ -621,7 +576,7 @@ static void tb_int(tbuf *b, long v)
 /* "name": "time" (wall seconds), or null when t <= 0: one append. */
 static void tb_time(tbuf *b, const char *name, double t)
 {
-    char out[96], *o = out;
+    char out[48 + BIZ_ISOTIME_MAX], *o = out;
     size_t n = strlen(name);
     if (n > 40)
         n = 40;
@@ -632,7 +587,7 @@ static void tb_time(tbuf *b, const char *name, double t)
     o += 3;
     if (t > 0) {
         *o++ = '"';
-        o += iso_us_into(t, o);
+        o += iso_us_into(t, o, BIZ_ISOTIME_MAX);
         *o++ = '"';
     } else {
         memcpy(o, "null", 4);
@@ -933,7 +888,7 @@ static int time_ok(const cJSON *o, const char *field)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, field);
     time_t t;
-    return !v || cJSON_IsNull(v) || (cJSON_IsString(v) && biz_iso_parse(v->valuestring, &t) == 0);
+    return !v || cJSON_IsNull(v) || (cJSON_IsString(v) && biz_isotime_parse(v->valuestring, &t) == 0);
 }
 
 /* An integer in [lo, hi] (what a count or a pid must be before a cast). */
@@ -1180,7 +1135,7 @@ int biz_record_apply_clear(biz_run *run, const cJSON *rec, const unsigned char *
     const char *dag_id = jstr(rec, "dag_id"), *run_id = jstr(rec, "run_id");
     const char *ld = jstr(rec, "logical_date");
     time_t t;
-    if (!dag_id || !run_id || !ld || biz_iso_parse(ld, &t) != 0) {
+    if (!dag_id || !run_id || !ld || biz_isotime_parse(ld, &t) != 0) {
         snprintf(err, errlen, "malformed run record (no dag_id, run_id or logical_date)");
         return -1;
     }
@@ -1200,9 +1155,9 @@ int biz_record_apply_clear(biz_run *run, const cJSON *rec, const unsigned char *
     const char *type = jstr(rec, "run_type");
     run->run_type = type && strcmp(type, "scheduled") == 0 ? "scheduled" : "manual";
     const char *s = jstr(rec, "data_interval_start"), *e = jstr(rec, "data_interval_end");
-    if (!s || biz_iso_parse(s, &run->interval_start) != 0)
+    if (!s || biz_isotime_parse(s, &run->interval_start) != 0)
         run->interval_start = t;
-    if (!e || biz_iso_parse(e, &run->interval_end) != 0)
+    if (!e || biz_isotime_parse(e, &run->interval_end) != 0)
         run->interval_end = run->interval_start;
     run->interval_us = iso_us(s);
     cJSON *conf = biz_record_value(cJSON_GetObjectItemCaseSensitive(rec, "conf"));

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cjson/cJSON.h>
-#include "cron.h"
+#include "isotime.h"
 #include "params.h"
 #include "template_int.h"
 
@@ -228,34 +228,21 @@ static int pattern_search(const char *pattern, const char *s)
 
 /* ------------------------------------------------------------ formats */
 
-/* n digits at *p, moving it on; -1 when they are not there. */
-static int digits(const char **p, int n)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (!isdigit((unsigned char)(*p)[i]))
-            return -1;
-        v = v * 10 + ((*p)[i] - '0');
-    }
-    *p += n;
-    return v;
-}
-
 static int valid_ymd(int y, int m, int d)
 {
-    return y >= 1 && m >= 1 && m <= 12 && d >= 1 && d <= biz_utc_days_in_month(y, m);
+    return y >= 1 && m >= 1 && m <= 12 && d >= 1 && d <= biz_isotime_days_in_month(y, m);
 }
 
 /* YYYY-MM-DD (extended) or, when basic, YYYYMMDD. */
 static int date_part(const char **p, int basic)
 {
-    int y = digits(p, 4);
+    int y = biz_isotime_digits(p, 4);
     if (y < 0 || (!basic && *(*p)++ != '-'))
         return 0;
-    int m = digits(p, 2);
+    int m = biz_isotime_digits(p, 2);
     if (m < 0 || (!basic && *(*p)++ != '-'))
         return 0;
-    int d = digits(p, 2);
+    int d = biz_isotime_digits(p, 2);
     return d >= 0 && valid_ymd(y, m, d);
 }
 
@@ -269,7 +256,7 @@ static int offset_part(const char **p, int iso)
     if (**p != '+' && **p != '-')
         return 0;
     (*p)++;
-    int h = digits(p, 2);
+    int h = biz_isotime_digits(p, 2);
     if (h < 0 || h > 23)
         return 0;
     if (**p == ':')
@@ -278,7 +265,7 @@ static int offset_part(const char **p, int iso)
         return 0;
     else if (!**p)
         return 1;
-    int m = digits(p, 2);
+    int m = biz_isotime_digits(p, 2);
     return m >= 0 && m <= 59;
 }
 
@@ -289,13 +276,13 @@ static int is_rfc3339(const char *s)
     if (!date_part(&p, 0) || (*p != 'T' && *p != 't'))
         return 0;
     p++;
-    int h = digits(&p, 2);
+    int h = biz_isotime_digits(&p, 2);
     if (h < 0 || h > 23 || *p++ != ':')
         return 0;
-    int mi = digits(&p, 2);
+    int mi = biz_isotime_digits(&p, 2);
     if (mi < 0 || mi > 59 || *p++ != ':')
         return 0;
-    int se = digits(&p, 2);
+    int se = biz_isotime_digits(&p, 2);
     if (se < 0 || se > 59)
         return 0;
     if (*p == '.') {
@@ -318,7 +305,7 @@ static int is_iso8601_datetime(const char *s)
     if (!date_part(&p, basic) || (*p != 'T' && *p != 't' && *p != ' '))
         return 0;
     p++;
-    int h = digits(&p, 2);
+    int h = biz_isotime_digits(&p, 2);
     if (h < 0 || h > 23)
         return 0;
     for (int part = 0; part < 2; part++) {
@@ -326,7 +313,7 @@ static int is_iso8601_datetime(const char *s)
             p++;
         else if (!basic || !isdigit((unsigned char)*p))
             break;
-        int v = digits(&p, 2);
+        int v = biz_isotime_digits(&p, 2);
         if (v < 0 || v > 59)
             return 0;
     }

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cron.h"
+#include "isotime.h"
 #include "template_int.h"
 #include "tz.h"
 
@@ -55,15 +55,8 @@ static void dt_get(const cJSON *j, time_t *t, int *us, const biz_tz **z)
 /* isoformat(sep) of t + us in zone z: the fraction only when not zero. */
 void biz_tpl_dt_format(time_t t, int us, const biz_tz *z, char sep, char *buf, size_t len)
 {
-    int off = biz_tz_offset(z, t);
-    biz_utc u;
-    biz_utc_split(t + off, &u);
-    char frac[16] = "";
-    if (us > 0)
-        snprintf(frac, sizeof frac, ".%06d", us);
-    int a = off < 0 ? -off : off;
-    snprintf(buf, len, "%04d-%02d-%02d%c%02d:%02d:%02d%s%c%02d:%02d", u.year, u.month, u.day, sep,
-             u.hour, u.minute, u.second, frac, off < 0 ? '-' : '+', a / 3600, a / 60 % 60);
+    biz_isotime_format(buf, len, t, us, biz_tz_offset(z, t),
+                       BIZ_ISOTIME_US | BIZ_ISOTIME_OFFSET | BIZ_ISOTIME_SEP(sep));
 }
 
 /* True when t is within Python's years 1 to 9999. */
@@ -85,8 +78,8 @@ void biz_tpl_dt_repr_to(biz_buf *b, const cJSON *j)
     int us;
     const biz_tz *z;
     dt_get(j, &t, &us, &z);
-    biz_utc u;
-    biz_utc_split(t + biz_tz_offset(z, t), &u);
+    biz_isotime_tm u;
+    biz_isotime_split(t + biz_tz_offset(z, t), &u);
     char buf[160];
     snprintf(buf, sizeof buf, "DateTime(%d, %d, %d, %d, %d, %d", u.year, u.month, u.day, u.hour,
              u.minute, u.second);
@@ -192,17 +185,17 @@ static int dt_add(biz_tpl_ctx *cx, const biz_tpl_node *n, const cJSON *self, int
         r = t + (time_t)(whole + carry);
     } else {
         time_t local = t + biz_tz_offset(z, t);
-        biz_utc u;
-        biz_utc_split(local, &u);
+        biz_isotime_tm u;
+        biz_isotime_split(local, &u);
         long long months = (long long)u.year * 12 + (u.month - 1) + (long long)v[0] * 12 + (long long)v[1];
         long long y = months >= 0 ? months / 12 : (months - 11) / 12;
         int m = (int)(months - y * 12) + 1;
         if (y < 1 || y > 9999)
             return biz_tpl_fail(cx, n->start, "add(): year %lld is out of range", y);
-        int d = u.day, dim = biz_utc_days_in_month((int)y, m);
+        int d = u.day, dim = biz_isotime_days_in_month((int)y, m);
         if (d > dim)
             d = dim;
-        time_t wall = (time_t)biz_utc_days_from_civil(y, m, d) * 86400 + u.hour * 3600 + u.minute * 60
+        time_t wall = (time_t)biz_isotime_days_from_civil(y, m, d) * 86400 + u.hour * 3600 + u.minute * 60
                       + u.second + (time_t)((v[2] * 7 + v[3]) * 86400) + (time_t)(whole + carry);
         r = biz_tz_from_local(z, wall, 1);
     }
@@ -267,8 +260,8 @@ int biz_tpl_dt_method(biz_tpl_ctx *cx, const biz_tpl_node *n, const cJSON *self,
     } else if (!strcmp(name, "weekday") || !strcmp(name, "isoweekday")) {
         if (nargs)
             return biz_tpl_fail(cx, n->start, "%s() takes no arguments", name);
-        biz_utc u;
-        biz_utc_split(t + biz_tz_offset(z, t), &u);
+        biz_isotime_tm u;
+        biz_isotime_split(t + biz_tz_offset(z, t), &u);
         int mon0 = (u.wday + 6) % 7;
         *out = biz_tpl_new_int(name[0] == 'w' ? mon0 : mon0 + 1);
     } else if (!strcmp(name, "date") || !strcmp(name, "to_date_string")
@@ -293,13 +286,13 @@ int biz_tpl_dt_attr(const cJSON *self, const char *name, cJSON **out)
     int us;
     const biz_tz *z;
     dt_get(self, &t, &us, &z);
-    biz_utc u;
-    biz_utc_split(t + biz_tz_offset(z, t), &u);
+    biz_isotime_tm u;
+    biz_isotime_split(t + biz_tz_offset(z, t), &u);
     static const char *const names[] = { "year", "month", "day", "hour", "minute", "second",
                                          "microsecond", "day_of_week", "day_of_year", NULL };
     int vals[] = { u.year, u.month, u.day, u.hour, u.minute, u.second, us, (u.wday + 6) % 7,
-                   (int)(biz_utc_days_from_civil(u.year, u.month, u.day)
-                         - biz_utc_days_from_civil(u.year, 1, 1)) + 1 };
+                   (int)(biz_isotime_days_from_civil(u.year, u.month, u.day)
+                         - biz_isotime_days_from_civil(u.year, 1, 1)) + 1 };
     for (int i = 0; names[i]; i++)
         if (!strcmp(name, names[i])) {
             *out = biz_tpl_new_int(vals[i]);

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cron.h"
+#include "isotime.h"
 #include "template_int.h"
 #include "utf8.h"
 
@@ -933,9 +933,9 @@ int biz_tpl_apply_test(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *v, i
 static void fix_tm(struct tm *tm)
 {
     int64_t y = tm->tm_year + 1900L;
-    int64_t days = biz_utc_days_from_civil(y, tm->tm_mon + 1, tm->tm_mday);
+    int64_t days = biz_isotime_days_from_civil(y, tm->tm_mon + 1, tm->tm_mday);
     tm->tm_wday = (int)(((days % 7) + 11) % 7); /* 1970-01-01 was a Thursday */
-    tm->tm_yday = (int)(days - biz_utc_days_from_civil(y, 1, 1));
+    tm->tm_yday = (int)(days - biz_isotime_days_from_civil(y, 1, 1));
 }
 
 int biz_tpl_call_macro(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *name,
@@ -949,14 +949,14 @@ int biz_tpl_call_macro(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *name,
             return biz_tpl_fail(cx, n->start, "macros.ds_add(ds, days) takes a 'YYYY-MM-DD' string and a number of days");
         const char *ds = args[0]->valuestring;
         if (sscanf(ds, "%4ld-%2d-%2d%n", &y, &m, &d, &used) != 3 || used != 10 || strlen(ds) != 10 || m < 1
-            || m > 12 || d < 1 || d > biz_utc_days_in_month((int)y, m))
+            || m > 12 || d < 1 || d > biz_isotime_days_in_month((int)y, m))
             return biz_tpl_fail(cx, n->kids[0]->start, "time data '%s' does not match format '%%Y-%%m-%%d'", ds);
         double days = cJSON_IsBool(args[1]) ? cJSON_IsTrue(args[1]) : args[1]->valuedouble;
         if (!isfinite(days) || fabs(days) > 3e6)
             return biz_tpl_fail(cx, n->kids[1]->start, "macros.ds_add(): days out of range");
-        int64_t z = biz_utc_days_from_civil(y, m, d) + (int64_t)floor(days);
+        int64_t z = biz_isotime_days_from_civil(y, m, d) + (int64_t)floor(days);
         int64_t year;
-        biz_utc_civil_from_days(z, &year, &m, &d);
+        biz_isotime_civil_from_days(z, &year, &m, &d);
         y = (long)year;
         if (y < 1 || y > 9999)
             return biz_tpl_fail(cx, n->start, "date value out of range");
@@ -977,7 +977,7 @@ int biz_tpl_call_macro(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *name,
             return biz_tpl_fail(cx, n->kids[0]->start, "time data '%s' does not match format '%s'",
                                 args[0]->valuestring, args[1]->valuestring);
         if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1
-            || tm.tm_mday > biz_utc_days_in_month(tm.tm_year + 1900, tm.tm_mon + 1))
+            || tm.tm_mday > biz_isotime_days_in_month(tm.tm_year + 1900, tm.tm_mon + 1))
             return biz_tpl_fail(cx, n->kids[0]->start, "day is out of range for month");
         fix_tm(&tm);
         char buf[512];

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "isotime.h"
 #include "state.h"
 #include "runplan.h"
 #include "runshow.h"
@@ -34,7 +35,7 @@ static const biz_dag_def dag = {
 static time_t T(const char *iso)
 {
     time_t t = 0;
-    CU_ASSERT_EQUAL_FATAL(biz_iso_parse(iso, &t), 0);
+    CU_ASSERT_EQUAL_FATAL(biz_isotime_parse(iso, &t), 0);
     return t;
 }
 

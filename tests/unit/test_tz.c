@@ -3,7 +3,7 @@
  * DST rules (runtime/calendar/schedule.c). The zones come from the machine's
  * tzdata, as bizc reads them; the expected instants were checked against
  * Airflow 2.11 (tests/conformance/schedule has the same cases). */
-#include "cron.h"
+#include "isotime.h"
 #include "schedule.h"
 #include "tz.h"
 #include "tzif.h"
@@ -16,7 +16,7 @@
 static time_t T(const char *iso)
 {
     time_t t;
-    if (biz_iso_parse(iso, &t) != 0) {
+    if (biz_isotime_parse(iso, &t) != 0) {
         fprintf(stderr, "\nbad time in test: %s\n", iso);
         CU_FAIL_FATAL("bad time in test");
     }
@@ -183,7 +183,7 @@ static void due_is(const char *expr, const char *tz, const char *start, const ch
     char got[2048] = "";
     for (int i = 0; i < n; i++) {
         char b[32];
-        biz_iso_format(iv[i].start, b, sizeof b);
+        biz_isotime_utc(iv[i].start, b, sizeof b);
         strcat(got, i ? " " : "");
         strcat(got, b + 5);   /* MM-DDTHH:MM:SS+00:00 */
         got[strlen(got) - 9] = '\0';

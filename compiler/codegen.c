@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "args.h"
 #include "codegen.h"
 #include "isotime.h"
 #include "ops.h"
@@ -153,7 +154,10 @@ static void sb_args(sbuf *b, const biz_ir_task *t, int indent)
     cJSON *args = op ? cJSON_Duplicate(t->args, 1) : NULL;
     for (cJSON *a = args ? args->child : NULL, *next; a; a = next) {
         next = a->next;
-        if (cJSON_IsNull(a) && !biz_ops_none_ok(op, a->string))
+        /* None where None means "not given", and a default (the runtime
+         * reads the table's), are left out. */
+        if ((cJSON_IsNull(a) && !biz_ops_none_ok(op, a->string)) ||
+            biz_args_is_default(t->op, a->string, a))
             cJSON_Delete(cJSON_DetachItemViaPointer(args, a));
     }
     sb_json(b, args ? args : t->args, indent);

@@ -282,6 +282,16 @@ static const cJSON *strippable(const table *t, const entry *e)
     return e->dlen ? default_of(t->op, e->spec->id) : NULL;
 }
 
+/* Whether v, given as op's argument name, is what a read without it
+ * gives back: the table's default. */
+int biz_args_is_default(int op, const char *name, const cJSON *v)
+{
+    table *t = table_of(op);
+    entry *e = t && name ? find(t, name, strlen(name)) : NULL;
+    const cJSON *d = e ? strippable(t, e) : NULL;
+    return d && v && cJSON_Compare(v, d, 1);
+}
+
 static const char *skip_ws(const char *p)
 {
     while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')

@@ -14,10 +14,11 @@
  * -- has its default where ops.def declares it (biz_arg_decl).
  *
  * A task's argument object holds only what differs from the table's
- * defaults (biz_args_parse): the compiler writes every argument, defaults
- * included (about twenty of a TechMicroServiceOperator's twenty-five), and
- * parsing, copying for every try and searching those was most of what a
- * task cost the runtime beyond its HTTP call. A read gives the same value
+ * defaults: the compiler leaves out what equals the default (about twenty
+ * of a TechMicroServiceOperator's twenty-five arguments; parsing, copying
+ * for every try and searching those was most of what a task cost the
+ * runtime beyond its HTTP call), and biz_args_parse takes out any that an
+ * args_json written otherwise still holds. A read gives the same value
  * as with every default written out.
  *
  * Ownership: what is returned is borrowed from args, or from the table's
@@ -62,6 +63,10 @@ const char *biz_args_str_or(const cJSON *args, biz_arg_id id, const char *fallba
  * entry) into an object without the entries whose value is op's default.
  * NULL when json is not a JSON object or out of memory. */
 cJSON *biz_args_parse(int op, const char *json);
+
+/* Whether v, given as op's argument called name, equals the table's
+ * default (the compiler leaves such an argument out of args_json). */
+int biz_args_is_default(int op, const char *name, const cJSON *v);
 
 /* A copy of args with every default of op put back (what args_json said),
  * for what shows the arguments (--dry-run). NULL when out of memory. */

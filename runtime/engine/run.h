@@ -154,6 +154,10 @@ typedef struct biz_run {
     uint64_t timeout_timer; /* dagrun_timeout, or 0 */
     cJSON *context;         /* template context (context.h) */
     const char *(*getenv_fn)(void *user, const char *name);  /* NULL: getenv */
+    /* The variables read through biz_try_getenv, remembered for the run (a
+     * call reads six; nothing in the runtime sets one). */
+    struct { char name[48]; const char *value; } env_seen[16];
+    int n_env_seen;
 
     /* Run state (state.h, runplan.h); biz_run_new makes a manual run. */
     const char *run_type;   /* "manual" or "scheduled" (static string) */

@@ -244,8 +244,20 @@ void biz_try_log(const biz_try *t, biz_log_level level, const char *fmt, ...)
     va_end(ap);
 }
 
-/* getenv through the run (tests may replace it). */
+/* getenv through the run (tests may replace it), each name read once a
+ * run. */
 const char *biz_try_getenv(const biz_try *t, const char *name)
 {
-    return t->run->getenv_fn ? t->run->getenv_fn(NULL, name) : getenv(name);
+    biz_run *run = t->run;
+    for (int i = 0; i < run->n_env_seen; i++)
+        if (strcmp(run->env_seen[i].name, name) == 0)
+            return run->env_seen[i].value;
+    const char *v = run->getenv_fn ? run->getenv_fn(NULL, name) : getenv(name);
+    size_t n = strlen(name);
+    if (run->n_env_seen < (int)(sizeof run->env_seen / sizeof run->env_seen[0]) &&
+        n < sizeof run->env_seen[0].name) {
+        memcpy(run->env_seen[run->n_env_seen].name, name, n + 1);
+        run->env_seen[run->n_env_seen++].value = v;
+    }
+    return v;
 }

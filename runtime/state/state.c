@@ -1345,7 +1345,6 @@ static void log_open(biz_store *st)
 static void log_sink(void *user, const char *time, biz_log_level level, const char *task,
                      int try, const char *msg)
 {
-    static const char *const names[] = { "error", "warn", "info", "debug" };
     biz_store *st = user;
     if (!st->run)
         return;
@@ -1371,8 +1370,8 @@ static void log_sink(void *user, const char *time, biz_log_level level, const ch
 #define PUT(str, len) (memcpy(p, (str), (len)), p += (len))
     PUT(time, strlen(time));
     *p++ = ' ';
-    n = strlen(names[level]);
-    PUT(names[level], n);
+    n = strlen(biz_log_level_names[level]);
+    PUT(biz_log_level_names[level], n);
     for (; n < 6; n++)
         *p++ = ' ';
     if (task) {

@@ -1798,7 +1798,7 @@ static int fstr_jinja_ok(biz_sema *S, const biz_expr *e, const biz_fpart *fp)
             continue;
         char name[64];
         snprintf(name, sizeof name, "%.*s", (int)(k - j < 63 ? k - j : 63), t + j);
-        if (!sx_in_list(name, biz_sema_context_names))
+        if (!(biz_tpl_name_flags(name) & BIZ_TPL_NAME_CONTEXT))
             continue;
         const char *close = memchr(t + k, '}', fp->len - k);
         int n = (int)(close - (t + i)) + 1;

@@ -31,8 +31,6 @@ typedef struct tbuf {
     int oom;
 } tbuf;   /* struct tbuf: state.h keeps one for the journal */
 
-static const char *const run_state_names[] = { "running", "success", "failed", "timed_out" };
-
 /* ---------------------------------------------------------------- paths */
 
 static char *join(const char *a, const char *b)
@@ -780,7 +778,7 @@ static void tb_record(tbuf *b, const biz_run *run, const biz_store *st, long jou
     /* conf and XComs are data: stored exactly, sealed when they hold a
      * secret. Messages are masked; so is what --show prints. */
     tb_sealed(b, run->conf);
-    tb_f(b, ",\n  \"state\": \"%s\",\n  ", run_state_names[run->state]);
+    tb_f(b, ",\n  \"state\": \"%s\",\n  ", biz_run_state_names[run->state]);
     tb_time(b, "start_date", run->start_wall);
     TB_LIT(b, ",\n  ");
     tb_time(b, "end_date", run->state == BIZ_RUN_RUNNING ? 0 : run->end_wall);
@@ -930,8 +928,8 @@ int biz_record_check(const cJSON *rec, char *err, size_t errlen)
         }
     const char *state = jstr(rec, "state");
     int known = 0;
-    for (size_t i = 0; state && i < sizeof run_state_names / sizeof *run_state_names; i++)
-        known |= strcmp(state, run_state_names[i]) == 0;
+    for (size_t i = 0; state && i < BIZ_RUN__COUNT; i++)
+        known |= strcmp(state, biz_run_state_names[i]) == 0;
     if (!known) {
         snprintf(err, errlen, state ? "state '%.40s' is not a run state" : "no state (a string)%s",
                  state ? state : "");
@@ -1704,7 +1702,7 @@ static int journal_append(biz_store *st)
         finished |= biz_ti_state_finished(ti->state);
     }
     if ((int)run->state != st->written_state) {
-        tb_f(b, "{\"run\": {\"state\": \"%s\", ", run_state_names[run->state]);
+        tb_f(b, "{\"run\": {\"state\": \"%s\", ", biz_run_state_names[run->state]);
         tb_time(b, "end_date", run->state == BIZ_RUN_RUNNING ? 0 : run->end_wall);
         TB_LIT(b, "}}\n");
         finished = 1;

@@ -393,26 +393,10 @@ double biz_record_time(const cJSON *rec, const char *field)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, field);
     time_t t;
-    if (!cJSON_IsString(v) || biz_isotime_parse(v->valuestring, &t) != 0)
+    long us;
+    if (!cJSON_IsString(v) || biz_isotime_parse_us(v->valuestring, &t, &us) != 0)
         return 0;
-    double frac = 0;
-    const char *dot = strchr(v->valuestring, '.');
-    if (dot) {
-        double scale = 0.1;
-        for (const char *p = dot + 1; *p >= '0' && *p <= '9'; p++, scale /= 10)
-            frac += (*p - '0') * scale;
-    }
-    return (double)t + frac;
-}
-
-/* The microseconds of an ISO time's fraction ("...:05.25+00:00": 250000). */
-static int iso_us(const char *s)
-{
-    const char *dot = s ? strchr(s, '.') : NULL;
-    int us = 0, scale = 100000;
-    for (const char *p = dot ? dot + 1 : ""; *p >= '0' && *p <= '9' && scale; p++, scale /= 10)
-        us += (*p - '0') * scale;
-    return us;
+    return (double)t + (double)us / 1e6;
 }
 
 /* ---------------------------------------------------------------- record text
@@ -1133,7 +1117,8 @@ int biz_record_apply_clear(biz_run *run, const cJSON *rec, const unsigned char *
     const char *dag_id = jstr(rec, "dag_id"), *run_id = jstr(rec, "run_id");
     const char *ld = jstr(rec, "logical_date");
     time_t t;
-    if (!dag_id || !run_id || !ld || biz_isotime_parse(ld, &t) != 0) {
+    long ld_us, iv_us = 0;
+    if (!dag_id || !run_id || !ld || biz_isotime_parse_us(ld, &t, &ld_us) != 0) {
         snprintf(err, errlen, "malformed run record (no dag_id, run_id or logical_date)");
         return -1;
     }
@@ -1149,15 +1134,15 @@ int biz_record_apply_clear(biz_run *run, const cJSON *rec, const unsigned char *
     free(run->run_id);
     run->run_id = id;
     run->logical_date = t;
-    run->logical_us = iso_us(ld);
+    run->logical_us = (int)ld_us;
     const char *type = jstr(rec, "run_type");
     run->run_type = type && strcmp(type, "scheduled") == 0 ? "scheduled" : "manual";
     const char *s = jstr(rec, "data_interval_start"), *e = jstr(rec, "data_interval_end");
-    if (!s || biz_isotime_parse(s, &run->interval_start) != 0)
+    if (!s || biz_isotime_parse_us(s, &run->interval_start, &iv_us) != 0)
         run->interval_start = t;
     if (!e || biz_isotime_parse(e, &run->interval_end) != 0)
         run->interval_end = run->interval_start;
-    run->interval_us = iso_us(s);
+    run->interval_us = (int)iv_us;
     cJSON *conf = biz_record_value(cJSON_GetObjectItemCaseSensitive(rec, "conf"));
     if (cJSON_IsObject(conf)) {
         cJSON_Delete(run->conf);

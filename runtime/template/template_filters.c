@@ -933,9 +933,8 @@ int biz_tpl_apply_test(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *v, i
 static void fix_tm(struct tm *tm)
 {
     int64_t y = tm->tm_year + 1900L;
-    int64_t days = biz_isotime_days_from_civil(y, tm->tm_mon + 1, tm->tm_mday);
-    tm->tm_wday = (int)(((days % 7) + 11) % 7); /* 1970-01-01 was a Thursday */
-    tm->tm_yday = (int)(days - biz_isotime_days_from_civil(y, 1, 1));
+    tm->tm_wday = biz_isotime_weekday(y, tm->tm_mon + 1, tm->tm_mday);
+    tm->tm_yday = biz_isotime_yday(y, tm->tm_mon + 1, tm->tm_mday);
 }
 
 int biz_tpl_call_macro(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *name,

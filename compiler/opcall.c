@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "ascii.h"
 #include "sema.h"
 #include "sema_int.h"
 #include "tz.h"
@@ -378,10 +379,7 @@ int sx_type_ok(biz_sema *S, const biz_arg_spec *spec, sx_val *v, biz_span span)
     case BIZ_T_METHOD:
         if (v->kind == BV_STR) {
             char up[16];
-            size_t n = v->u.str.len < 15 ? v->u.str.len : 15;
-            for (size_t i = 0; i < n; i++)
-                up[i] = (char)toupper((unsigned char)v->u.str.s[i]);
-            up[n] = 0;
+            biz_ascii_case_copy(up, sizeof up, v->u.str.s, v->u.str.len, 1);
             if (v->u.str.len < 15 && sx_in_list(up, http_methods))
                 return 1;
             biz_error(S->d, span, "use one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS",

@@ -43,6 +43,10 @@ static int64_t floor_div(int64_t a, int64_t b)
     return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
 }
 
+const char *const biz_isotime_day_abbr[7] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+const char *const biz_isotime_month_abbr[12] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+
 /* The weekday (0 = Sunday) of a day since 1970-01-01, a Thursday. */
 static int wday_of(int64_t days)
 {

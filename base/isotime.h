@@ -51,6 +51,12 @@ int biz_isotime_weekday(int64_t year, int month, int day);
 /* The day of the year of a date: 0 for January 1, as C's tm_yday. */
 int biz_isotime_yday(int64_t year, int month, int day);
 
+/* English abbreviations: of the weekdays by wday ("Sun" to "Sat") and
+ * of the months by month - 1 ("Jan" to "Dec"), as RFC 5322 dates write
+ * them and cron names them (in any case). */
+extern const char *const biz_isotime_day_abbr[7];
+extern const char *const biz_isotime_month_abbr[12];
+
 /* Exactly n decimal digits at *p, which moves past them; -1 (and *p
  * unmoved) when they are not there. For hand-written date parsers. */
 int biz_isotime_digits(const char **p, int n);

@@ -260,6 +260,10 @@ static void test_weekday_yday(void)
     CU_ASSERT_FALSE(biz_isotime_is_leap(2023));
     CU_ASSERT_TRUE(biz_isotime_is_leap(0));
     CU_ASSERT_TRUE(biz_isotime_is_leap(-4));
+    CU_ASSERT_STRING_EQUAL(biz_isotime_day_abbr[biz_isotime_weekday(2024, 1, 1)], "Mon");
+    CU_ASSERT_STRING_EQUAL(biz_isotime_day_abbr[6], "Sat");
+    CU_ASSERT_STRING_EQUAL(biz_isotime_month_abbr[0], "Jan");
+    CU_ASSERT_STRING_EQUAL(biz_isotime_month_abbr[11], "Dec");
     for (time_t d = -800000; d < 800000; d += 997) {
         biz_isotime_tm u;
         biz_isotime_split(d * 86400 + 3600, &u);

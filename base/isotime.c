@@ -43,6 +43,26 @@ static int64_t floor_div(int64_t a, int64_t b)
     return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
 }
 
+const char *const biz_isotime_day_abbr[7] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+const char *const biz_isotime_month_abbr[12] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+
+/* The weekday (0 = Sunday) of a day since 1970-01-01, a Thursday. */
+static int wday_of(int64_t days)
+{
+    return (int)((days % 7 + 11) % 7);
+}
+
+int biz_isotime_weekday(int64_t year, int month, int day)
+{
+    return wday_of(biz_isotime_days_from_civil(year, month, day));
+}
+
+int biz_isotime_yday(int64_t year, int month, int day)
+{
+    return (int)(biz_isotime_days_from_civil(year, month, day) - biz_isotime_days_from_civil(year, 1, 1));
+}
+
 /* Splits t into its calendar fields. */
 void biz_isotime_split(time_t t, biz_isotime_tm *out)
 {
@@ -54,7 +74,7 @@ void biz_isotime_split(time_t t, biz_isotime_tm *out)
     out->hour = (int)(secs / 3600);
     out->minute = (int)(secs / 60 % 60);
     out->second = (int)(secs % 60);
-    out->wday = (int)((days % 7 + 11) % 7);    /* 1970-01-01 was a Thursday */
+    out->wday = wday_of(days);
 }
 
 /* The time_t of a calendar date and time; out-of-range fields carry over. */
@@ -67,11 +87,16 @@ time_t biz_isotime_join(int year, int month, int day, int hour, int minute, int 
     return (time_t)(days * 86400 + (int64_t)hour * 3600 + (int64_t)minute * 60 + second);
 }
 
+int biz_isotime_is_leap(int64_t year)
+{
+    return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
+
 /* Days in month (1-12) of year. */
 int biz_isotime_days_in_month(int year, int month)
 {
     static const int dim[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (month == 2 && ((year % 4 == 0 && year % 100 != 0) || year % 400 == 0))
+    if (month == 2 && biz_isotime_is_leap(year))
         return 29;
     return dim[(month - 1) % 12];
 }
@@ -99,6 +124,12 @@ static int is_digit(char c)
 /* Parses an ISO-8601 date or date-time (isotime.h). */
 int biz_isotime_parse(const char *s, time_t *out)
 {
+    long us;
+    return biz_isotime_parse_us(s, out, &us);
+}
+
+int biz_isotime_parse_us(const char *s, time_t *out, long *us_out)
+{
     if (!s)
         return -1;
     const char *p = s;
@@ -112,7 +143,7 @@ int biz_isotime_parse(const char *s, time_t *out)
     if (d < 1 || d > biz_isotime_days_in_month(y, mo))
         return -1;
     int h = 0, mi = 0, sec = 0;
-    long off = 0;
+    long off = 0, us = 0;
     if (*p == 'T' || *p == 't' || *p == ' ') {
         p++;
         h = biz_isotime_digits(&p, 2);
@@ -130,8 +161,8 @@ int biz_isotime_parse(const char *s, time_t *out)
                 p++;
                 if (!is_digit(*p))
                     return -1;
-                while (is_digit(*p))
-                    p++;
+                for (long scale = 100000; is_digit(*p); p++, scale /= 10)
+                    us += (*p - '0') * scale;
             }
         }
         if (*p == 'Z' || *p == 'z') {
@@ -157,6 +188,7 @@ int biz_isotime_parse(const char *s, time_t *out)
     if (*p != '\0')
         return -1;
     *out = biz_isotime_join(y, mo, d, h, mi, sec) - off;
+    *us_out = us;
     return 0;
 }
 

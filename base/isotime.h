@@ -41,6 +41,22 @@ time_t biz_isotime_join(int year, int month, int day, int hour, int minute, int 
 /* Days in month (1-12) of year. */
 int biz_isotime_days_in_month(int year, int month);
 
+/* Whether year has a February 29. */
+int biz_isotime_is_leap(int64_t year);
+
+/* The day of the week of a proleptic Gregorian date (month 1-12): 0 is
+ * Sunday, as biz_isotime_tm's wday, cron's and C's tm_wday. */
+int biz_isotime_weekday(int64_t year, int month, int day);
+
+/* The day of the year of a date: 0 for January 1, as C's tm_yday. */
+int biz_isotime_yday(int64_t year, int month, int day);
+
+/* English abbreviations: of the weekdays by wday ("Sun" to "Sat") and
+ * of the months by month - 1 ("Jan" to "Dec"), as RFC 5322 dates write
+ * them and cron names them (in any case). */
+extern const char *const biz_isotime_day_abbr[7];
+extern const char *const biz_isotime_month_abbr[12];
+
 /* Exactly n decimal digits at *p, which moves past them; -1 (and *p
  * unmoved) when they are not there. For hand-written date parsers. */
 int biz_isotime_digits(const char **p, int n);
@@ -50,6 +66,11 @@ int biz_isotime_digits(const char **p, int n);
  * Fractions of a second are checked and dropped. Returns 0, or -1 when
  * malformed or out of range. */
 int biz_isotime_parse(const char *s, time_t *out);
+
+/* The same, with the fraction's microseconds in *us (its first six
+ * digits, the rest dropped: ".25" is 250000, ".1234567" 123456; 0 without
+ * one). *out and *us are left alone when s is malformed. */
+int biz_isotime_parse_us(const char *s, time_t *out, long *us);
 
 /* What biz_isotime_format writes; 0 is "2024-01-01T00:00:00". */
 enum {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "pyrepr.h"
+#include "ascii.h"
 #include "utf8.h"
 
 /* Whether Python prints cp as it is in a repr (str.isprintable()). The
@@ -239,14 +240,6 @@ void biz_pyrepr_float(biz_buf *out, double d)
     biz_pyrepr_double(out, d, 'r', 0, BIZ_PYREPR_DOT0);
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = (char)(c | 0x20);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 biz_pyrepr_esc biz_pyrepr_unescape1(const char *s, size_t n, char out[BIZ_UTF8_MAX_LEN], int *outlen,
                                     size_t *used)
 {
@@ -276,8 +269,8 @@ biz_pyrepr_esc biz_pyrepr_unescape1(const char *s, size_t n, char out[BIZ_UTF8_M
     if (e == 'x' || e == 'u' || e == 'U') {
         size_t digits = e == 'x' ? 2 : e == 'u' ? 4 : 8;
         unsigned long v = 0;
-        for (; *used < n && *used < 2 + digits && hex_digit(s[*used]) >= 0; (*used)++)
-            v = v * 16 + (unsigned long)hex_digit(s[*used]);
+        for (; *used < n && *used < 2 + digits && biz_ascii_hexval((unsigned char)s[*used]) >= 0; (*used)++)
+            v = v * 16 + (unsigned long)biz_ascii_hexval((unsigned char)s[*used]);
         if (*used < 2 + digits)
             return BIZ_PYREPR_ESC_TRUNCATED;
         if (v > BIZ_UTF8_MAX_CP || (v >= 0xd800 && v <= 0xdfff))

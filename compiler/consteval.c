@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "isotime.h"
+#include "ascii.h"
 #include "sema.h"
 #include "params.h"
 #include "pyrepr.h"
@@ -1188,21 +1189,13 @@ static sx_val *eval_attr(biz_sema *S, sx_scope *sc, const biz_expr *e)
         /* datetime.timedelta, pendulum.datetime, TriggerRule.ALL_DONE ... */
         if (obj->kind == BV_BUILTIN && obj->u.fn.fn == FN_TRIGGER_RULE) {
             char low[64];
-            size_t n = strlen(name);
-            if (n >= sizeof low)
-                n = sizeof low - 1;
-            for (size_t i = 0; i < n; i++)
-                low[i] = (char)tolower((unsigned char)name[i]);
-            low[n] = 0;
+            biz_ascii_case_copy(low, sizeof low, name, strlen(name), 0);
             int r = biz_trigger_from_name(low);
             if (r < 0 || strcmp(name, "DUMMY") == 0) {
                 char up[BIZ_TR__COUNT][64];
                 const char *cands[BIZ_TR__COUNT];
                 for (int i = 0; i < BIZ_TR__COUNT; i++) {
-                    size_t k = 0;
-                    for (; biz_trigger_names[i][k] && k < 63; k++)
-                        up[i][k] = (char)toupper((unsigned char)biz_trigger_names[i][k]);
-                    up[i][k] = 0;
+                    biz_ascii_case_copy(up[i], sizeof up[i], biz_trigger_names[i], (size_t)-1, 1);
                     cands[i] = up[i];
                 }
                 const char *sug = biz_suggest(name, cands, BIZ_TR__COUNT);
@@ -1223,10 +1216,7 @@ static sx_val *eval_attr(biz_sema *S, sx_scope *sc, const biz_expr *e)
             for (int i = 0; i < 3; i++)
                 if (!strcmp(name, members[i])) {
                     char low[16];
-                    size_t k = 0;
-                    for (; members[i][k]; k++)
-                        low[k] = (char)tolower((unsigned char)members[i][k]);
-                    low[k] = 0;
+                    size_t k = biz_ascii_case_copy(low, sizeof low, members[i], (size_t)-1, 0);
                     return sx_new_str(S, low, k, e->span);
                 }
             const char *sug = biz_suggest(name, members, 3);
@@ -1798,7 +1788,7 @@ static int fstr_jinja_ok(biz_sema *S, const biz_expr *e, const biz_fpart *fp)
             continue;
         char name[64];
         snprintf(name, sizeof name, "%.*s", (int)(k - j < 63 ? k - j : 63), t + j);
-        if (!sx_in_list(name, biz_sema_context_names))
+        if (!(biz_tpl_name_flags(name) & BIZ_TPL_NAME_CONTEXT))
             continue;
         const char *close = memchr(t + k, '}', fp->len - k);
         int n = (int)(close - (t + i)) + 1;
@@ -1899,10 +1889,8 @@ static sx_val *const_method(biz_sema *S, sx_scope *sc, const biz_expr *e, sx_val
             char *s = sx_strndup(S, obj->u.str.s, obj->u.str.len);
             size_t len = obj->u.str.len;
             if (m[0] == 's') {
-                char *b = s;
-                while (len && isspace((unsigned char)*b)) { b++; len--; }
-                while (len && isspace((unsigned char)b[len - 1]))
-                    len--;
+                const char *b = s;
+                len = biz_ascii_trim(&b, len);
                 return sx_new_str(S, b, len, e->span);
             }
             for (size_t i = 0; i < len; i++)

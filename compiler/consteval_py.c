@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "cJSON.h"
+#include "ascii.h"
 #include "diag.h"
 #include "sema_int.h"
 #include "utf8.h"
@@ -1374,9 +1375,7 @@ static sx_val *json_loads(biz_sema *S, sx_scope *sc, const biz_expr *e)
 static const char *read_env(biz_sema *S, const char *name, biz_span span)
 {
     const char *val = getenv(name);
-    char *low = sx_strdup(S, name);
-    for (char *p = low; *p; p++)
-        *p = (char)tolower((unsigned char)*p);
+    char *low = biz_ascii_case(sx_strdup(S, name), 0);
     biz_warning(S->d, span,
                 sx_fmt(S, "to read it when the DAG runs, write '{{ var.value.%s }}' in a templated argument "
                           "(the executable reads AIRFLOW_VAR_%s)", low, name),

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "ascii.h"
 #include "sema.h"
 #include "sema_int.h"
 #include "tz.h"
@@ -121,7 +122,7 @@ const biz_arg_spec *sx_op_arg(const biz_op_spec *op, const char *name)
 
 static int tpl_name_known(const char *name)
 {
-    return sx_in_list(name, biz_sema_context_names);
+    return (biz_tpl_name_flags(name) & BIZ_TPL_NAME_CONTEXT) != 0;
 }
 
 typedef struct tpl_ctx {
@@ -167,16 +168,15 @@ static void tpl_ref(void *user, const char *kind, const char *value, int offset)
         biz_span sp = biz_span_at(pos);
         sp.end.col += (int)strlen(value);
         sp.end.off += (int)strlen(value);
-        if (sx_in_list(value, biz_sema_airflow_only_names)) {
+        if (biz_tpl_name_flags(value) & BIZ_TPL_NAME_AIRFLOW_ONLY) {
             biz_error(S->d, sp, "use ds, ds_nodash, ts, data_interval_start, data_interval_end or "
                                 "macros.ds_add(ds, N)",
                       "'%s' is not available in a compiled DAG's templates", value);
             return;
         }
-        int n = 0;
-        while (biz_sema_context_names[n])
-            n++;
-        const char *sug = biz_suggest(value, biz_sema_context_names, n);
+        int n;
+        const char *const *names = biz_tpl_context_names(&n);
+        const char *sug = biz_suggest(value, names, n);
         biz_error(S->d, sp, sug ? sx_fmt(S, "did you mean '%s'?", sug) : NULL,
                   "undefined name '%s' in template", value);
     }
@@ -379,10 +379,7 @@ int sx_type_ok(biz_sema *S, const biz_arg_spec *spec, sx_val *v, biz_span span)
     case BIZ_T_METHOD:
         if (v->kind == BV_STR) {
             char up[16];
-            size_t n = v->u.str.len < 15 ? v->u.str.len : 15;
-            for (size_t i = 0; i < n; i++)
-                up[i] = (char)toupper((unsigned char)v->u.str.s[i]);
-            up[n] = 0;
+            biz_ascii_case_copy(up, sizeof up, v->u.str.s, v->u.str.len, 1);
             if (v->u.str.len < 15 && sx_in_list(up, http_methods))
                 return 1;
             biz_error(S->d, span, "use one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS",

@@ -100,26 +100,6 @@ static const known_name import_hints[] = {
     { NULL, NULL, FN_OTHER }
 };
 
-/* Airflow's template context (AIRFLOW.md). */
-const char *const biz_sema_context_names[] = {
-    "ds", "ds_nodash", "ts", "ts_nodash", "ts_nodash_with_tz", "task_instance_key_str",
-    "logical_date", "execution_date",
-    "data_interval_start", "data_interval_end", "run_id", "dag_run", "params", "dag",
-    "task", "ti", "task_instance", "var", "conn", "macros",
-    "prev_data_interval_start_success", "prev_data_interval_end_success",
-    "loop", "range", "True", "False", "None", "true", "false", "none", NULL
-};
-
-/* Names of Airflow's template context that a compiled DAG does not provide
- * (most are deprecated in Airflow 2): using one is an error, not a typo. */
-const char *const biz_sema_airflow_only_names[] = {
-    "prev_start_date_success", "next_ds", "prev_ds", "inlets", "outlets",
-    "ts_nodash_with_tz", "next_ds_nodash", "prev_ds_nodash", "yesterday_ds",
-    "yesterday_ds_nodash", "tomorrow_ds", "tomorrow_ds_nodash", "test_mode", "conf",
-    "next_execution_date", "prev_execution_date", "prev_execution_date_success",
-    "triggering_dataset_events", "expanded_ti_count", "map_index_template", NULL
-};
-
 /* ------------------------------------------------------------- helpers */
 
 sx_dag *sx_scope_dag(sx_scope *sc)

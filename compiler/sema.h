@@ -23,9 +23,4 @@ biz_ir *biz_sema_check(const biz_ast *ast, biz_diags *d);
  * before the IR is built: the IR borrows nothing from it. */
 biz_ir *biz_sema_check_free(biz_ast *ast, biz_diags *d);
 
-/* The names of Airflow's template context that templates may use. */
-extern const char *const biz_sema_context_names[];
-/* Airflow context names a compiled DAG does not provide. */
-extern const char *const biz_sema_airflow_only_names[];
-
 #endif

@@ -240,21 +240,16 @@ static int tz_date(const char **s, tz_rule *r)
     return 0;
 }
 
-static int is_leap(long long y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
 /* The local midnight (days since the epoch) of rule r's day in year y. */
 static long long rule_day(const tz_rule *r, int y)
 {
     long long jan1 = biz_isotime_days_from_civil(y, 1, 1);
     if (r->kind == 'J')   /* 1-365, February 29 never counted */
-        return jan1 + r->a - 1 + (is_leap(y) && r->a >= 60 ? 1 : 0);
+        return jan1 + r->a - 1 + (biz_isotime_is_leap(y) && r->a >= 60 ? 1 : 0);
     if (r->kind == 'D')
         return jan1 + r->a;
     long long first = biz_isotime_days_from_civil(y, r->a, 1);
-    int wd = (int)(((first % 7) + 11) % 7);   /* 1970-01-01 was a Thursday (4) */
+    int wd = biz_isotime_weekday(y, r->a, 1);
     long long d = first + (r->c - wd + 7) % 7 + (r->b - 1) * 7;
     while (d >= first + biz_isotime_days_in_month(y, r->a))
         d -= 7;

@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 /* a / b rounded down: the minute that holds a time before 1970. */
 static int64_t floor_div(int64_t a, int64_t b)
@@ -25,9 +26,6 @@ static const char *const field_names[5] = {
     "minute", "hour", "day-of-month", "month", "day-of-week"};
 static const int field_min[5] = {0, 0, 1, 1, 0};
 static const int field_max[5] = {59, 23, 31, 12, 7};
-static const char *const month_names[12] = {
-    "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
-static const char *const day_names[7] = {"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"};
 
 /* Fills err for field f at byte offset off. Always returns -1. */
 static int cron_fail(biz_cron_error *err, int f, int off, const char *msg, const char *arg)
@@ -72,19 +70,19 @@ static int read_value(const char *s, int *i, int f, int base, int *v, biz_cron_e
         int n = 0;
         while (isalpha((unsigned char)s[*i])) {
             if (n < 15)
-                word[n++] = (char)toupper((unsigned char)s[*i]);
+                word[n++] = s[*i];
             (*i)++;
         }
         word[n] = '\0';
         if (f == 3)
             for (int k = 0; k < 12; k++)
-                if (strcmp(word, month_names[k]) == 0) {
+                if (strcasecmp(word, biz_isotime_month_abbr[k]) == 0) {
                     *v = k + 1;
                     return 0;
                 }
         if (f == 4)
             for (int k = 0; k < 7; k++)
-                if (strcmp(word, day_names[k]) == 0) {
+                if (strcasecmp(word, biz_isotime_day_abbr[k]) == 0) {
                     *v = k;
                     return 0;
                 }

@@ -8,9 +8,9 @@
  * run an interval (and a logical date) shifted by that lag.
  */
 #include "schedule.h"
+#include "ascii.h"
 #include "isotime.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,11 +33,7 @@ int biz_schedule_parse(const char *text, biz_schedule *out, char *err, size_t er
         err[0] = '\0';
     char buf[128];
     const char *s = text ? text : "";
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && isspace((unsigned char)s[n - 1]))
-        n--;
+    size_t n = biz_ascii_trim(&s, strlen(s));
     if (n >= sizeof buf) {
         snprintf(err, errlen, "invalid schedule: longer than %zu characters", sizeof buf - 1);
         return -1;

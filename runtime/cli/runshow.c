@@ -89,9 +89,9 @@ static void fmt_time(const cJSON *o, const char *field, char *buf, size_t len)
 /* "3 success, 1 failed" from a record's tasks. */
 static void fmt_counts(const cJSON *rec, char *buf, size_t len)
 {
-    static const char *const order[] = {
-        "success", "failed", "upstream_failed", "skipped", "running", "up_for_retry",
-        "queued", "scheduled", "none",
+    static const biz_ti_state order[] = {
+        BIZ_TI_SUCCESS, BIZ_TI_FAILED, BIZ_TI_UPSTREAM_FAILED, BIZ_TI_SKIPPED, BIZ_TI_RUNNING,
+        BIZ_TI_UP_FOR_RETRY, BIZ_TI_QUEUED, BIZ_TI_SCHEDULED, BIZ_TI_NONE,
     };
     const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(rec, "tasks");
     size_t off = 0;
@@ -103,10 +103,10 @@ static void fmt_counts(const cJSON *rec, char *buf, size_t len)
         const cJSON *t;
         cJSON_ArrayForEach(t, tasks) {
             const char *s = jstr(t, "state");
-            n += s && strcmp(s, order[k]) == 0;
+            n += s && strcmp(s, biz_ti_state_names[order[k]]) == 0;
         }
         if (n && off < len) {
-            int w = snprintf(buf + off, len - off, "%s%d %s", off ? ", " : "", n, order[k]);
+            int w = snprintf(buf + off, len - off, "%s%d %s", off ? ", " : "", n, biz_ti_state_names[order[k]]);
             off = w < 0 ? len : off + (size_t)w;
         }
     }

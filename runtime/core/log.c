@@ -24,7 +24,12 @@ static struct {
     void *sink_user;
 } L = { BIZ_LOG_TEXT, 0, NULL, 0, 0, "", NULL, 0, NULL, NULL };
 
-static const char *const level_names[] = { "error", "warn", "info", "debug" };
+const char *const biz_log_level_names[BIZ_LOG_DEBUG + 1] = {
+    [BIZ_LOG_ERROR] = "error",
+    [BIZ_LOG_WARN] = "warn",
+    [BIZ_LOG_INFO] = "info",
+    [BIZ_LOG_DEBUG] = "debug",
+};
 
 /* Sets the format, verbosity and output; the progress line only on a tty. */
 void biz_log_init(biz_log_format format, int verbosity, FILE *out)
@@ -431,7 +436,7 @@ static void vlog(biz_log_level level, const char *event, const char *task,
     if (L.format == BIZ_LOG_JSON) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "time", ts);
-        cJSON_AddStringToObject(o, "level", level_names[level]);
+        cJSON_AddStringToObject(o, "level", biz_log_level_names[level]);
         if (event)
             cJSON_AddStringToObject(o, "event", event);
         if (task)
@@ -445,7 +450,7 @@ static void vlog(biz_log_level level, const char *event, const char *task,
         free(line);
         cJSON_Delete(o);
     } else {
-        fprintf(L.out, "%s %-5s ", ts, level_names[level]);
+        fprintf(L.out, "%s %-5s ", ts, biz_log_level_names[level]);
         if (task && try > 0)
             fprintf(L.out, "[%s #%d] ", task, try);
         else if (task)

@@ -17,6 +17,10 @@ typedef enum biz_log_level {
     BIZ_LOG_DEBUG,
 } biz_log_level;
 
+/* Each level's name as the console, the JSON lines ("level") and the
+ * run's log file write it: "error", "warn", "info", "debug". */
+extern const char *const biz_log_level_names[BIZ_LOG_DEBUG + 1];
+
 typedef enum biz_log_format { BIZ_LOG_TEXT, BIZ_LOG_JSON } biz_log_format;
 
 /* verbosity: -1 quiet (errors only), 0 normal, 1 verbose (debug). The

@@ -18,6 +18,12 @@ const char *const biz_ti_state_names[BIZ_TI__COUNT] = {
     [BIZ_TI_UP_FOR_RETRY] = "up_for_retry",
 };
 
+/* Indexed by biz_run_state (designated, as above). */
+const char *const biz_run_state_names[BIZ_RUN__COUNT] = {
+    [BIZ_RUN_RUNNING] = "running", [BIZ_RUN_SUCCESS] = "success", [BIZ_RUN_FAILED] = "failed",
+    [BIZ_RUN_TIMED_OUT] = "timed_out",
+};
+
 /* True for success, failed, upstream_failed and skipped. */
 int biz_ti_state_finished(biz_ti_state s)
 {

@@ -18,7 +18,7 @@
 #include "bizrt.h"
 #include "loop.h"
 
-/* ORDER: biz_ti_state_names[] in run.c follows this enum. */
+/* ORDER: biz_ti_state_names[] in run.c is indexed by this enum. */
 typedef enum biz_ti_state {
     BIZ_TI_NONE,            /* waiting for its upstream tasks */
     BIZ_TI_SCHEDULED,       /* may run, waits for a slot (max_active_tasks) */
@@ -42,7 +42,12 @@ typedef enum biz_run_state {
     BIZ_RUN_SUCCESS,
     BIZ_RUN_FAILED,
     BIZ_RUN_TIMED_OUT,      /* dagrun_timeout: failed, exit status 3 */
+    BIZ_RUN__COUNT
 } biz_run_state;
+
+/* Indexed by biz_run_state: what the record, the summary and the metrics
+ * write ("running", "success", "failed", "timed_out"). */
+extern const char *const biz_run_state_names[BIZ_RUN__COUNT];
 
 struct biz_try;
 

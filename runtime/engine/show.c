@@ -279,13 +279,12 @@ static void fmt_duration(const biz_ti *ti, char *buf, size_t len)
 /* Each task's state, tries and duration (a table, or one JSON line). */
 void biz_show_summary(FILE *f, const biz_run *run, biz_log_format format)
 {
-    static const char *const run_states[] = { "running", "success", "failed", "timed_out" };
     if (format == BIZ_LOG_JSON) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "event", "summary");
         cJSON_AddStringToObject(o, "dag_id", run->dag->dag_id);
         cJSON_AddStringToObject(o, "run_id", run->run_id);
-        cJSON_AddStringToObject(o, "state", run_states[run->state]);
+        cJSON_AddStringToObject(o, "state", biz_run_state_names[run->state]);
         if (run->interrupted)
             cJSON_AddStringToObject(o, "interrupted_by", run->interrupted == SIGINT ? "SIGINT" : "SIGTERM");
         cJSON *tasks = cJSON_AddArrayToObject(o, "tasks");
@@ -347,7 +346,7 @@ void biz_show_summary(FILE *f, const biz_run *run, biz_log_format format)
                 biz_ti_state_names[ti->state], ti->tries, dur, extra);
     }
     free(order);
-    fprintf(f, "run %s: %s%s\n", run->run_id, run_states[run->state],
+    fprintf(f, "run %s: %s%s\n", run->run_id, biz_run_state_names[run->state],
             run->interrupted == SIGINT ? " (interrupted by SIGINT)" :
             run->interrupted ? " (interrupted by SIGTERM)" : "");
 }

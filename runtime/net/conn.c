@@ -12,6 +12,7 @@
  * '@' could end up in any part of it (port, host, scheme).
  */
 #include "conn.h"
+#include "ascii.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -30,11 +31,8 @@ static void conn_err(char *err, size_t errlen, const char *conn_id, const char *
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     char env[128];
-    size_t n = 0;
     const char *id = conn_id ? conn_id : "";
-    for (; id[n] && n < sizeof env - 1; n++)
-        env[n] = (char)toupper((unsigned char)id[n]);
-    env[n] = '\0';
+    biz_ascii_case_copy(env, sizeof env, id, (size_t)-1, 1);
     snprintf(err, errlen, "connection '%s' (AIRFLOW_CONN_%s): %s", id, env, msg);
 }
 
@@ -49,17 +47,6 @@ static char *dupn(const char *s, size_t n)
     return r;
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decodes s[0..n) into a new string, as Python's unquote: an
  * invalid escape stays as it is. plus_is_space for query strings. */
 static char *unquote(const char *s, size_t n, int plus_is_space)
@@ -70,8 +57,8 @@ static char *unquote(const char *s, size_t n, int plus_is_space)
     size_t j = 0;
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '%' && i + 2 < n) {
-            int h = hexval((unsigned char)s[i + 1]);
-            int l = hexval((unsigned char)s[i + 2]);
+            int h = biz_ascii_hexval((unsigned char)s[i + 1]);
+            int l = biz_ascii_hexval((unsigned char)s[i + 2]);
             if (h >= 0 && l >= 0) {
                 r[j++] = (char)(h * 16 + l);
                 i += 2;
@@ -317,8 +304,7 @@ static int parse_uri(const char *conn_id, const char *uri, biz_conn *c, char *er
     char *h = dupn(hname, hnamelen);
     if (!h)
         goto oom;
-    for (char *p = h; *p; p++)
-        *p = (char)tolower((unsigned char)*p);
+    biz_ascii_case(h, 0);
     char *hu = unquote(h, strlen(h), 0);
     free(h);
     if (!hu)
@@ -467,11 +453,7 @@ int biz_conn_parse(const char *conn_id, const char *text, biz_conn *out,
     }
     /* Environment values often end with a newline: trim the ends. */
     const char *s = text ? text : "";
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && isspace((unsigned char)s[n - 1]))
-        n--;
+    size_t n = biz_ascii_trim(&s, strlen(s));
     if (n == 0) {
         conn_err(err, errlen, conn_id, "empty value");
         biz_conn_free(out);
@@ -527,8 +509,7 @@ int biz_conn_lookup(const char *conn_id,
         return -1;
     }
     memcpy(name, "AIRFLOW_CONN_", sizeof "AIRFLOW_CONN_" - 1);
-    for (size_t i = 0; i <= n; i++)
-        name[sizeof "AIRFLOW_CONN_" - 1 + i] = (char)toupper((unsigned char)conn_id[i]);
+    biz_ascii_case_copy(name + sizeof "AIRFLOW_CONN_" - 1, n + 1, conn_id, n, 1);
     const char *v = (getenv_fn ? getenv_fn : default_getenv)(user, name);
     free(name);
     if (!v)

@@ -2,6 +2,7 @@
  * document and S3 status messages. Signing itself is libcurl's
  * (CURLOPT_AWS_SIGV4): see DESIGN.md for why not libs3. */
 #include "s3.h"
+#include "ascii.h"
 
 #include "base64.h"
 #include "conn.h"
@@ -170,10 +171,7 @@ int biz_s3_config_load(const char *aws_conn_id,
                          "(key id) and AWS_ACCESS_KEY_ID is not set", aws_conn_id);
             else if (aws_conn_id && *aws_conn_id) {
                 char up[100];
-                size_t i = 0;
-                for (; aws_conn_id[i] && i < sizeof up - 1; i++)
-                    up[i] = (char)toupper((unsigned char)aws_conn_id[i]);
-                up[i] = '\0';
+                biz_ascii_case_copy(up, sizeof up, aws_conn_id, (size_t)-1, 1);
                 snprintf(err, errlen, "no AWS credentials: set AIRFLOW_CONN_%s "
                          "(aws://KEY_ID:SECRET@/?region_name=REGION) or "
                          "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY", up);

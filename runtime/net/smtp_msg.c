@@ -200,13 +200,10 @@ char *biz_smtp_qp_encode(const char *text)
 /* RFC 5322 date in UTC, with English names whatever the locale. */
 void biz_smtp_date(time_t t, char *buf, size_t len)
 {
-    static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
-    static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
     biz_isotime_tm u;
     biz_isotime_split(t, &u);
-    snprintf(buf, len, "%s, %02d %s %04d %02d:%02d:%02d +0000", days[u.wday], u.day,
-             months[u.month - 1], u.year, u.hour, u.minute, u.second);
+    snprintf(buf, len, "%s, %02d %s %04d %02d:%02d:%02d +0000", biz_isotime_day_abbr[u.wday], u.day,
+             biz_isotime_month_abbr[u.month - 1], u.year, u.hour, u.minute, u.second);
 }
 
 /* A unique Message-ID in angle brackets. */

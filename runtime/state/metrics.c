@@ -9,9 +9,6 @@
 #include "metrics.h"
 #include "state.h"
 
-/* ORDER: the run states of biz_run_state. */
-static const char *const run_states[] = { "running", "success", "failed", "timed_out" };
-
 /* A label value as the text format wants it: backslash, quote and line
  * feed escaped. */
 static void mb_label(FILE *b, const char *s)
@@ -80,7 +77,7 @@ char *biz_metrics_text(const biz_metrics_in *m)
 
     mb_head(b, "bizc_dag_run_state", "The last run's outcome: 1 for its state, 0 for the others.");
     for (int s = BIZ_RUN_SUCCESS; s <= BIZ_RUN_TIMED_OUT; s++) {
-        mb_series(b, "bizc_dag_run_state", dag, "state", run_states[s]);
+        mb_series(b, "bizc_dag_run_state", dag, "state", biz_run_state_names[s]);
         fprintf(b, "%d\n", (int)run->state == s);
     }
 

@@ -31,8 +31,6 @@ typedef struct tbuf {
     int oom;
 } tbuf;   /* struct tbuf: state.h keeps one for the journal */
 
-static const char *const run_state_names[] = { "running", "success", "failed", "timed_out" };
-
 /* ---------------------------------------------------------------- paths */
 
 static char *join(const char *a, const char *b)
@@ -395,26 +393,10 @@ double biz_record_time(const cJSON *rec, const char *field)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, field);
     time_t t;
-    if (!cJSON_IsString(v) || biz_isotime_parse(v->valuestring, &t) != 0)
+    long us;
+    if (!cJSON_IsString(v) || biz_isotime_parse_us(v->valuestring, &t, &us) != 0)
         return 0;
-    double frac = 0;
-    const char *dot = strchr(v->valuestring, '.');
-    if (dot) {
-        double scale = 0.1;
-        for (const char *p = dot + 1; *p >= '0' && *p <= '9'; p++, scale /= 10)
-            frac += (*p - '0') * scale;
-    }
-    return (double)t + frac;
-}
-
-/* The microseconds of an ISO time's fraction ("...:05.25+00:00": 250000). */
-static int iso_us(const char *s)
-{
-    const char *dot = s ? strchr(s, '.') : NULL;
-    int us = 0, scale = 100000;
-    for (const char *p = dot ? dot + 1 : ""; *p >= '0' && *p <= '9' && scale; p++, scale /= 10)
-        us += (*p - '0') * scale;
-    return us;
+    return (double)t + (double)us / 1e6;
 }
 
 /* ---------------------------------------------------------------- record text
@@ -780,7 +762,7 @@ static void tb_record(tbuf *b, const biz_run *run, const biz_store *st, long jou
     /* conf and XComs are data: stored exactly, sealed when they hold a
      * secret. Messages are masked; so is what --show prints. */
     tb_sealed(b, run->conf);
-    tb_f(b, ",\n  \"state\": \"%s\",\n  ", run_state_names[run->state]);
+    tb_f(b, ",\n  \"state\": \"%s\",\n  ", biz_run_state_names[run->state]);
     tb_time(b, "start_date", run->start_wall);
     TB_LIT(b, ",\n  ");
     tb_time(b, "end_date", run->state == BIZ_RUN_RUNNING ? 0 : run->end_wall);
@@ -930,8 +912,8 @@ int biz_record_check(const cJSON *rec, char *err, size_t errlen)
         }
     const char *state = jstr(rec, "state");
     int known = 0;
-    for (size_t i = 0; state && i < sizeof run_state_names / sizeof *run_state_names; i++)
-        known |= strcmp(state, run_state_names[i]) == 0;
+    for (size_t i = 0; state && i < BIZ_RUN__COUNT; i++)
+        known |= strcmp(state, biz_run_state_names[i]) == 0;
     if (!known) {
         snprintf(err, errlen, state ? "state '%.40s' is not a run state" : "no state (a string)%s",
                  state ? state : "");
@@ -1135,7 +1117,8 @@ int biz_record_apply_clear(biz_run *run, const cJSON *rec, const unsigned char *
     const char *dag_id = jstr(rec, "dag_id"), *run_id = jstr(rec, "run_id");
     const char *ld = jstr(rec, "logical_date");
     time_t t;
-    if (!dag_id || !run_id || !ld || biz_isotime_parse(ld, &t) != 0) {
+    long ld_us, iv_us = 0;
+    if (!dag_id || !run_id || !ld || biz_isotime_parse_us(ld, &t, &ld_us) != 0) {
         snprintf(err, errlen, "malformed run record (no dag_id, run_id or logical_date)");
         return -1;
     }
@@ -1151,15 +1134,15 @@ int biz_record_apply_clear(biz_run *run, const cJSON *rec, const unsigned char *
     free(run->run_id);
     run->run_id = id;
     run->logical_date = t;
-    run->logical_us = iso_us(ld);
+    run->logical_us = (int)ld_us;
     const char *type = jstr(rec, "run_type");
     run->run_type = type && strcmp(type, "scheduled") == 0 ? "scheduled" : "manual";
     const char *s = jstr(rec, "data_interval_start"), *e = jstr(rec, "data_interval_end");
-    if (!s || biz_isotime_parse(s, &run->interval_start) != 0)
+    if (!s || biz_isotime_parse_us(s, &run->interval_start, &iv_us) != 0)
         run->interval_start = t;
     if (!e || biz_isotime_parse(e, &run->interval_end) != 0)
         run->interval_end = run->interval_start;
-    run->interval_us = iso_us(s);
+    run->interval_us = (int)iv_us;
     cJSON *conf = biz_record_value(cJSON_GetObjectItemCaseSensitive(rec, "conf"));
     if (cJSON_IsObject(conf)) {
         cJSON_Delete(run->conf);
@@ -1345,7 +1328,6 @@ static void log_open(biz_store *st)
 static void log_sink(void *user, const char *time, biz_log_level level, const char *task,
                      int try, const char *msg)
 {
-    static const char *const names[] = { "error", "warn", "info", "debug" };
     biz_store *st = user;
     if (!st->run)
         return;
@@ -1371,8 +1353,8 @@ static void log_sink(void *user, const char *time, biz_log_level level, const ch
 #define PUT(str, len) (memcpy(p, (str), (len)), p += (len))
     PUT(time, strlen(time));
     *p++ = ' ';
-    n = strlen(names[level]);
-    PUT(names[level], n);
+    n = strlen(biz_log_level_names[level]);
+    PUT(biz_log_level_names[level], n);
     for (; n < 6; n++)
         *p++ = ' ';
     if (task) {
@@ -1705,7 +1687,7 @@ static int journal_append(biz_store *st)
         finished |= biz_ti_state_finished(ti->state);
     }
     if ((int)run->state != st->written_state) {
-        tb_f(b, "{\"run\": {\"state\": \"%s\", ", run_state_names[run->state]);
+        tb_f(b, "{\"run\": {\"state\": \"%s\", ", biz_run_state_names[run->state]);
         tb_time(b, "end_date", run->state == BIZ_RUN_RUNNING ? 0 : run->end_wall);
         TB_LIT(b, "}}\n");
         finished = 1;

@@ -96,6 +96,36 @@ typedef void (*biz_tpl_ref_fn)(void *user, const char *kind, const char *value, 
  * bound by {% set %} / {% for %} (and loop) are not reported as "name". */
 void biz_tpl_refs(const biz_tpl *t, biz_tpl_ref_fn fn, void *user);
 
+/* The names a template reads without defining them (template_names.c):
+ * one table for bizc's checks, biz_tpl_refs and the tests. Flags:
+ *   BIZ_TPL_NAME_CONTEXT       a compiled DAG's template has it (the run's
+ *                              context, the engine's own objects, loop, the
+ *                              words True/None...): bizc accepts the name
+ *                              and suggests it for a misspelt one;
+ *   BIZ_TPL_NAME_GLOBAL        the engine's own (the objects ti,
+ *                              task_instance, var, conn, macros and the
+ *                              functions range, dict), not the context's:
+ *                              biz_tpl_refs does not report it;
+ *   BIZ_TPL_NAME_AIRFLOW_ONLY  Airflow's context has it and a compiled DAG's
+ *                              does not (most are deprecated in Airflow 2):
+ *                              using one is an error, not a typo. */
+enum {
+    BIZ_TPL_NAME_CONTEXT = 1,
+    BIZ_TPL_NAME_GLOBAL = 2,
+    BIZ_TPL_NAME_AIRFLOW_ONLY = 4,
+};
+typedef struct biz_tpl_name {
+    const char *name;
+    unsigned flags;
+} biz_tpl_name;
+/* The table, ended by { NULL, 0 }. */
+extern const biz_tpl_name biz_tpl_names[];
+/* name's flags, 0 for a name not in the table. */
+unsigned biz_tpl_name_flags(const char *name);
+/* The names with BIZ_TPL_NAME_CONTEXT in the table's order, NULL-ended,
+ * and their count in *n when n is not NULL (made once). */
+const char *const *biz_tpl_context_names(int *n);
+
 /* Python's str() of a value, as {{ value }} renders it (None, True, 2.0,
  * {'a': [1, 'x']}). A new string. */
 char *biz_tpl_str(const cJSON *v);

@@ -101,9 +101,12 @@ static int dt_strftime(biz_tpl_ctx *cx, int at, const cJSON *self, const char *f
     const biz_tz *z;
     dt_get(self, &t, &us, &z);
     int off = biz_tz_offset(z, t);
-    time_t local = t + off;
-    struct tm tm;
-    gmtime_r(&local, &tm);
+    biz_isotime_tm u;
+    biz_isotime_split(t + off, &u);
+    /* strftime reads the fields gmtime fills; no zone (%Z is Python's) */
+    struct tm tm = { .tm_year = u.year - 1900, .tm_mon = u.month - 1, .tm_mday = u.day,
+                     .tm_hour = u.hour, .tm_min = u.minute, .tm_sec = u.second, .tm_wday = u.wday,
+                     .tm_yday = biz_isotime_yday(u.year, u.month, u.day) };
     biz_buf b = {0};
     char piece[8], buf[256];
     int a = off < 0 ? -off : off;
@@ -291,8 +294,7 @@ int biz_tpl_dt_attr(const cJSON *self, const char *name, cJSON **out)
     static const char *const names[] = { "year", "month", "day", "hour", "minute", "second",
                                          "microsecond", "day_of_week", "day_of_year", NULL };
     int vals[] = { u.year, u.month, u.day, u.hour, u.minute, u.second, us, (u.wday + 6) % 7,
-                   (int)(biz_isotime_days_from_civil(u.year, u.month, u.day)
-                         - biz_isotime_days_from_civil(u.year, 1, 1)) + 1 };
+                   biz_isotime_yday(u.year, u.month, u.day) + 1 };
     for (int i = 0; names[i]; i++)
         if (!strcmp(name, names[i])) {
             *out = biz_tpl_new_int(vals[i]);

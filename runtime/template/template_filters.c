@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ascii.h"
 #include "isotime.h"
 #include "template_int.h"
 #include "utf8.h"
@@ -143,24 +144,14 @@ static const cJSON *attr_of(const cJSON *item, const cJSON *attribute)
     return path ? cur : NULL;
 }
 
-static void ascii_case(char *s, int upper)
-{
-    for (; *s; s++)
-        *s = (char)(upper ? toupper((unsigned char)*s) : tolower((unsigned char)*s));
-}
 
 /* A string value with case folded for the case-insensitive filters. */
 static cJSON *fold(const cJSON *v, int case_sensitive)
 {
     cJSON *c = cJSON_Duplicate(v, 1);
     if (c && !case_sensitive && cJSON_IsString(c))
-        ascii_case(c->valuestring, 0);
+        biz_ascii_case(c->valuestring, 0);
     return c;
-}
-
-static int py_isspace(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
 /* str.strip / lstrip / rstrip (chars NULL = whitespace). */
@@ -168,10 +159,10 @@ static char *strip(const char *s, const char *chars, int left, int right)
 {
     size_t a = 0, b = strlen(s);
     if (left)
-        while (a < b && (chars ? strchr(chars, s[a]) != NULL : py_isspace(s[a])))
+        while (a < b && (chars ? strchr(chars, s[a]) != NULL : biz_ascii_isspace((unsigned char)s[a])))
             a++;
     if (right)
-        while (b > a && (chars ? strchr(chars, s[b - 1]) != NULL : py_isspace(s[b - 1])))
+        while (b > a && (chars ? strchr(chars, s[b - 1]) != NULL : biz_ascii_isspace((unsigned char)s[b - 1])))
             b--;
     return strndup(s + a, b - a);
 }
@@ -304,7 +295,7 @@ static int merge_sort(biz_tpl_ctx *cx, const biz_tpl_node *n, cJSON **it, cJSON 
 /* Python int(s, base) on a string; 0 on success. */
 static int parse_int(const char *s, int base, double *out)
 {
-    while (py_isspace(*s))
+    while (biz_ascii_isspace((unsigned char)*s))
         s++;
     int neg = 0;
     if (*s == '+' || *s == '-')
@@ -322,7 +313,7 @@ static int parse_int(const char *s, int base, double *out)
     }
     double v = 0;
     int digits = 0;
-    for (; *s && !py_isspace(*s); s++) {
+    for (; *s && !biz_ascii_isspace((unsigned char)*s); s++) {
         if (*s == '_' && digits && s[1] && s[1] != '_')
             continue;
         int d = isdigit((unsigned char)*s) ? *s - '0' : isalpha((unsigned char)*s) ? tolower((unsigned char)*s) - 'a' + 10 : 99;
@@ -331,7 +322,7 @@ static int parse_int(const char *s, int base, double *out)
         v = v * base + d;
         digits++;
     }
-    while (py_isspace(*s))
+    while (biz_ascii_isspace((unsigned char)*s))
         s++;
     if (*s || !digits)
         return -1;
@@ -344,7 +335,7 @@ static int parse_float(const char *s, double *out)
 {
     char buf[128];
     size_t k = 0;
-    while (py_isspace(*s))
+    while (biz_ascii_isspace((unsigned char)*s))
         s++;
     for (; *s && k < sizeof buf - 1; s++) {
         if (*s == '_')
@@ -353,7 +344,7 @@ static int parse_float(const char *s, double *out)
             return -1; /* strtod reads hex floats, Python does not */
         buf[k++] = *s;
     }
-    while (k && py_isspace(buf[k - 1]))
+    while (k && biz_ascii_isspace((unsigned char)buf[k - 1]))
         k--;
     buf[k] = '\0';
     if (!k)
@@ -574,7 +565,7 @@ static int filter_title(const char *s, biz_buf *b)
     int start = 1;
     for (; *s; s++) {
         char c = *s;
-        if (c == '-' || py_isspace(c) || strchr("([{<", c)) {
+        if (c == '-' || biz_ascii_isspace((unsigned char)c) || strchr("([{<", c)) {
             biz_buf_addc(b, c);
             start = 1;
             continue;
@@ -627,11 +618,11 @@ static int filter_core(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *name,
         *out = (s = to_s(v)) ? cJSON_CreateString(s) : NULL;
     } else if (!strcmp(name, "upper") || !strcmp(name, "lower")) {
         if ((s = to_s(v)))
-            ascii_case(s, name[0] == 'u');
+            biz_ascii_case(s, name[0] == 'u');
         *out = new_str(s);
     } else if (!strcmp(name, "capitalize")) {
         if ((s = to_s(v))) {
-            ascii_case(s, 0);
+            biz_ascii_case(s, 0);
             s[0] = (char)toupper((unsigned char)s[0]);
         }
         *out = new_str(s);
@@ -887,7 +878,7 @@ int biz_tpl_apply_test(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *v, i
     } else if (!strcmp(t, "lower") || !strcmp(t, "upper")) {
         char *s = to_s(j), *c = s ? strdup(s) : NULL;
         if (c)
-            ascii_case(c, t[0] == 'u');
+            biz_ascii_case(c, t[0] == 'u');
         *res = s && c && !strcmp(s, c);
         free(s);
         free(c);
@@ -933,9 +924,8 @@ int biz_tpl_apply_test(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *v, i
 static void fix_tm(struct tm *tm)
 {
     int64_t y = tm->tm_year + 1900L;
-    int64_t days = biz_isotime_days_from_civil(y, tm->tm_mon + 1, tm->tm_mday);
-    tm->tm_wday = (int)(((days % 7) + 11) % 7); /* 1970-01-01 was a Thursday */
-    tm->tm_yday = (int)(days - biz_isotime_days_from_civil(y, 1, 1));
+    tm->tm_wday = biz_isotime_weekday(y, tm->tm_mon + 1, tm->tm_mday);
+    tm->tm_yday = biz_isotime_yday(y, tm->tm_mon + 1, tm->tm_mday);
 }
 
 int biz_tpl_call_macro(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *name,
@@ -1014,17 +1004,17 @@ static cJSON *str_split(const char *s, const char *sep, double maxsplit, int *to
     if (!sep) {
         const char *p = s;
         for (;;) {
-            while (*p && py_isspace(*p))
+            while (*p && biz_ascii_isspace((unsigned char)*p))
                 p++;
             if (!*p)
                 break;
             const char *q = p;
             if (maxsplit >= 0 && done >= maxsplit) {
                 q = p + strlen(p);
-                while (q > p && py_isspace(q[-1]))
+                while (q > p && biz_ascii_isspace((unsigned char)q[-1]))
                     q--;
             } else {
-                while (*q && !py_isspace(*q))
+                while (*q && !biz_ascii_isspace((unsigned char)*q))
                     q++;
             }
             char *w = strndup(p, q - p);
@@ -1082,13 +1072,13 @@ static int str_method(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *s, con
         return biz_tpl_str_format(cx, n, s, args, names, nargs, out);
     if (!strcmp(name, "upper") || !strcmp(name, "lower")) {
         if ((t = strdup(s)))
-            ascii_case(t, name[0] == 'u');
+            biz_ascii_case(t, name[0] == 'u');
     } else if (!strcmp(name, "title")) {
         py_title(s, &b);
         t = biz_buf_take(&b);
     } else if (!strcmp(name, "capitalize")) {
         if ((t = strdup(s))) {
-            ascii_case(t, 0);
+            biz_ascii_case(t, 0);
             t[0] = (char)toupper((unsigned char)t[0]);
         }
     } else if (!strcmp(name, "strip") || !strcmp(name, "lstrip") || !strcmp(name, "rstrip")) {

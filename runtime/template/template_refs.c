@@ -41,12 +41,6 @@ static void bind(refs *r, biz_tpl_node *target)
     r->bound[r->nbound++] = target->s;
 }
 
-static int is_special(const char *s)
-{
-    return !strcmp(s, "ti") || !strcmp(s, "task_instance") || !strcmp(s, "var") || !strcmp(s, "conn")
-        || !strcmp(s, "macros") || !strcmp(s, "range") || !strcmp(s, "dict");
-}
-
 static void walk(refs *r, biz_tpl_node *n, int guarded);
 
 static void walk_xcom_ids(refs *r, biz_tpl_node *a)
@@ -70,7 +64,7 @@ static void walk(refs *r, biz_tpl_node *n, int guarded)
         return;
     switch (n->kind) {
     case BIZ_TPL_E_NAME:
-        if (!guarded && !is_bound(r, n->s) && !is_special(n->s))
+        if (!guarded && !is_bound(r, n->s) && !(biz_tpl_name_flags(n->s) & BIZ_TPL_NAME_GLOBAL))
             r->fn(r->user, "name", n->s, n->start);
         return;
     case BIZ_TPL_E_ATTR:

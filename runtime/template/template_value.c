@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "pyrepr.h"
+#include "ascii.h"
 #include "template_int.h"
 #include "utf8.h"
 #include "tz.h"
@@ -402,12 +403,6 @@ void biz_tpl_val_free(biz_tpl_val *v)
 
 /* ------------------------------------------------------------ escapes */
 
-static int hexval(int c)
-{
-    return isdigit(c) ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10
-         : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
-}
-
 int biz_tpl_unescape(const char *s, size_t n, biz_buf *out, const char **why)
 {
     for (size_t i = 0; i < n;) {
@@ -536,7 +531,7 @@ static cJSON *lit_number(lit *L)
         double v = 0;
         i += 2;
         for (; i < L->n; i++) {
-            int h = s[i] == '_' ? -2 : hexval((unsigned char)s[i]);
+            int h = s[i] == '_' ? -2 : biz_ascii_hexval((unsigned char)s[i]);
             if (h == -2)
                 continue;
             if (h < 0 || h >= base)

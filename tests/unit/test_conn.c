@@ -1,7 +1,9 @@
 /* test_conn.c: Airflow connection URIs and JSON (runtime/net/conn.c). */
 #include "conn.h"
+#include "ascii.h"
 
 #include <CUnit/Basic.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -266,6 +268,47 @@ static void test_base_url(void)
     base("{\"host\": \"h\", \"port\": 81}", "http://h:81");
 }
 
+/* base/ascii.c, which the parser trims, unquotes and upper-cases with:
+ * <ctype.h>'s "C" locale, byte for byte. */
+static void test_ascii(void)
+{
+    for (int c = 0; c < 256; c++) {
+        CU_ASSERT_EQUAL(biz_ascii_isspace(c) != 0, isspace(c) != 0);
+        CU_ASSERT_EQUAL(biz_ascii_hexval(c) >= 0, isxdigit(c) != 0);
+        char s[2] = { (char)c, 0 }, lo[2], up[2];
+        biz_ascii_case_copy(lo, sizeof lo, s, 1, 0);
+        biz_ascii_case_copy(up, sizeof up, s, 1, 1);
+        if (c) {
+            CU_ASSERT_EQUAL((unsigned char)lo[0], tolower(c));
+            CU_ASSERT_EQUAL((unsigned char)up[0], toupper(c));
+        }
+    }
+    CU_ASSERT_EQUAL(biz_ascii_hexval('f'), 15);
+    CU_ASSERT_EQUAL(biz_ascii_hexval('A'), 10);
+    CU_ASSERT_EQUAL(biz_ascii_hexval('9'), 9);
+    const char *t = " \t a b \r\n";
+    CU_ASSERT_EQUAL(biz_ascii_trim(&t, strlen(t)), 3);
+    CU_ASSERT_EQUAL(strncmp(t, "a b", 3), 0);
+    t = "  \n";
+    CU_ASSERT_EQUAL(biz_ascii_trim(&t, strlen(t)), 0);
+    t = "x  ";
+    CU_ASSERT_EQUAL(biz_ascii_trim(&t, 2), 1);   /* only the first len bytes */
+    char buf[4];
+    CU_ASSERT_EQUAL(biz_ascii_case_copy(buf, sizeof buf, "my_conn", (size_t)-1, 1), 3);
+    CU_ASSERT_STRING_EQUAL(buf, "MY_");
+    CU_ASSERT_EQUAL(biz_ascii_case_copy(buf, sizeof buf, "Ab\0c", 4, 0), 2);
+    CU_ASSERT_STRING_EQUAL(buf, "ab");
+    char in[] = "Mixed-Case 9";
+    CU_ASSERT_STRING_EQUAL(biz_ascii_case(in, 0), "mixed-case 9");
+    CU_ASSERT_STRING_EQUAL(biz_ascii_case(in, 1), "MIXED-CASE 9");
+    /* the ends of a connection's value are trimmed */
+    biz_conn c;
+    char err[256];
+    CU_ASSERT_EQUAL_FATAL(biz_conn_parse("x", "\n  http://h.local:81\r\n", &c, err, sizeof err), 0);
+    CU_ASSERT_STRING_EQUAL(c.host, "h.local");
+    biz_conn_free(&c);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -283,6 +326,7 @@ int main(void)
     CU_add_test(s, "errors hide secrets", test_errors_hide_secrets);
     CU_add_test(s, "lookup", test_lookup);
     CU_add_test(s, "base URL", test_base_url);
+    CU_add_test(s, "ascii helpers", test_ascii);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

@@ -204,6 +204,74 @@ static void test_fractions(void)
     CU_ASSERT_EQUAL(T("2024-03-05T10:11:12,5"), t);
 }
 
+/* biz_isotime_parse_us: the fraction's first six digits. */
+static void us_is(const char *in, time_t want_t, long want_us)
+{
+    time_t t = 7;
+    long us = 7;
+    CU_ASSERT_EQUAL_FATAL(biz_isotime_parse_us(in, &t, &us), 0);
+    CU_ASSERT_EQUAL(t, want_t);
+    if (us != want_us)
+        fprintf(stderr, "\n'%s': %ld microseconds, not %ld\n", in, us, want_us);
+    CU_ASSERT_EQUAL(us, want_us);
+}
+
+static void test_parse_us(void)
+{
+    time_t t = T("2024-03-05T10:11:12");
+    us_is("2024-03-05T10:11:12", t, 0);
+    us_is("2024-03-05T10:11:12+00:00", t, 0);
+    us_is("2024-03-05T10:11:12.25+00:00", t, 250000);
+    us_is("2024-03-05T10:11:12.000005Z", t, 5);
+    us_is("2024-03-05T10:11:12.999999+00:00", t, 999999);
+    us_is("2024-03-05T10:11:12.1234567", t, 123456);
+    us_is("2024-03-05T10:11:12,5", t, 500000);
+    us_is("2024-03-05T12:11:12.5+02:00", t, 500000);
+    us_is("2024-03-05", T("2024-03-05"), 0);
+    us_is("1969-12-31T23:59:59.5Z", -1, 500000);
+    /* a malformed time leaves both alone */
+    time_t bt = 7;
+    long bus = 7;
+    CU_ASSERT_EQUAL(biz_isotime_parse_us("2024-03-05T10:11:12.5junk", &bt, &bus), -1);
+    CU_ASSERT_EQUAL(biz_isotime_parse_us("2024-03-05T10:11:12.", &bt, &bus), -1);
+    CU_ASSERT_EQUAL(biz_isotime_parse_us(NULL, &bt, &bus), -1);
+    CU_ASSERT_EQUAL(bt, 7);
+    CU_ASSERT_EQUAL(bus, 7);
+}
+
+/* Weekdays, days of the year and leap years, against the split. */
+static void test_weekday_yday(void)
+{
+    CU_ASSERT_EQUAL(biz_isotime_weekday(1970, 1, 1), 4);      /* a Thursday */
+    CU_ASSERT_EQUAL(biz_isotime_weekday(2024, 1, 1), 1);      /* a Monday */
+    CU_ASSERT_EQUAL(biz_isotime_weekday(2024, 3, 3), 0);      /* a Sunday */
+    CU_ASSERT_EQUAL(biz_isotime_weekday(1969, 12, 31), 3);
+    CU_ASSERT_EQUAL(biz_isotime_weekday(1066, 10, 14), 0);    /* proleptic Gregorian: a Sunday */
+    CU_ASSERT_EQUAL(biz_isotime_weekday(2000, 2, 29), 2);
+    CU_ASSERT_EQUAL(biz_isotime_yday(2024, 1, 1), 0);
+    CU_ASSERT_EQUAL(biz_isotime_yday(2024, 12, 31), 365);
+    CU_ASSERT_EQUAL(biz_isotime_yday(2023, 12, 31), 364);
+    CU_ASSERT_EQUAL(biz_isotime_yday(2100, 3, 1), 59);
+    CU_ASSERT_TRUE(biz_isotime_is_leap(2024));
+    CU_ASSERT_TRUE(biz_isotime_is_leap(2000));
+    CU_ASSERT_TRUE(biz_isotime_is_leap(2400));
+    CU_ASSERT_FALSE(biz_isotime_is_leap(2100));
+    CU_ASSERT_FALSE(biz_isotime_is_leap(1900));
+    CU_ASSERT_FALSE(biz_isotime_is_leap(2023));
+    CU_ASSERT_TRUE(biz_isotime_is_leap(0));
+    CU_ASSERT_TRUE(biz_isotime_is_leap(-4));
+    CU_ASSERT_STRING_EQUAL(biz_isotime_day_abbr[biz_isotime_weekday(2024, 1, 1)], "Mon");
+    CU_ASSERT_STRING_EQUAL(biz_isotime_day_abbr[6], "Sat");
+    CU_ASSERT_STRING_EQUAL(biz_isotime_month_abbr[0], "Jan");
+    CU_ASSERT_STRING_EQUAL(biz_isotime_month_abbr[11], "Dec");
+    for (time_t d = -800000; d < 800000; d += 997) {
+        biz_isotime_tm u;
+        biz_isotime_split(d * 86400 + 3600, &u);
+        CU_ASSERT_EQUAL(biz_isotime_weekday(u.year, u.month, u.day), u.wday);
+        CU_ASSERT_EQUAL(biz_isotime_is_leap(u.year), biz_isotime_days_in_month(u.year, 2) == 29);
+    }
+}
+
 static void iso_is(const char *in, const char *want)
 {
     time_t t;
@@ -271,6 +339,8 @@ int main(void)
     CU_add_test(s, "formats", test_formats);
     CU_add_test(s, "microseconds", test_fractions);
     CU_add_test(s, "parsing", test_parse);
+    CU_add_test(s, "parsing microseconds", test_parse_us);
+    CU_add_test(s, "weekdays, days of the year, leap years", test_weekday_yday);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

@@ -587,6 +587,25 @@ static void test_iso_times(void)
     CU_ASSERT_STRING_EQUAL(got, "2000-03-01T00:00:00+00:00");
 }
 
+/* The state name tables (run.c) have a name for every state, each once,
+ * and the log's has one for every level (log.c). */
+static void test_state_names(void)
+{
+    for (int i = 0; i < BIZ_TI__COUNT; i++) {
+        CU_ASSERT_PTR_NOT_NULL_FATAL(biz_ti_state_names[i]);
+        for (int j = 0; j < i; j++)
+            CU_ASSERT_STRING_NOT_EQUAL(biz_ti_state_names[i], biz_ti_state_names[j]);
+    }
+    for (int i = 0; i < BIZ_RUN__COUNT; i++) {
+        CU_ASSERT_PTR_NOT_NULL_FATAL(biz_run_state_names[i]);
+        for (int j = 0; j < i; j++)
+            CU_ASSERT_STRING_NOT_EQUAL(biz_run_state_names[i], biz_run_state_names[j]);
+    }
+    CU_ASSERT_STRING_EQUAL(biz_run_state_names[BIZ_RUN_TIMED_OUT], "timed_out");
+    for (int i = BIZ_LOG_ERROR; i <= BIZ_LOG_DEBUG; i++)
+        CU_ASSERT_PTR_NOT_NULL(biz_log_level_names[i]);
+}
+
 /* The syncer takes a file, syncs it off the caller's thread (drain waits
  * for it), takes the same file twice before its sync as one, and reports
  * no failure for files that sync. */
@@ -614,6 +633,7 @@ int main(void)
     CU_add_test(s, "run ids", test_run_id);
     CU_add_test(s, "record times", test_iso_times);
     CU_add_test(s, "syncer thread", test_syncer);
+    CU_add_test(s, "state and level name tables", test_state_names);
     CU_add_test(s, "which tasks a resume reruns", test_should_rerun);
     CU_add_test(s, "record round trip and resume", test_round_trip);
     CU_add_test(s, "secrets never in records, data kept exactly", test_redaction);

@@ -15,12 +15,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "context.h"
+#include "ops.h"
+#include "run.h"
 #include "template.h"
 #include "tz.h"
 #include "tzif.h"
@@ -889,6 +892,69 @@ static void test_refs_var_conn_names(void)
     REFS("{{ maybe | default(1) }}{% if other is defined %}{{ ds }}{% endif %}", "name:ds@52");
 }
 
+/* The one table of names (template_names.c) agrees with itself, with
+ * biz_tpl_refs and with the context a run builds (context.c): each name
+ * once, Airflow-only names neither provided nor the engine's own, the
+ * engine's own names never reported, every other one reported, and every
+ * name the run's context holds accepted by bizc. */
+static const int names_up[] = { 0 };
+static const biz_task_def names_tasks[] = {
+    { "a", BIZ_OP_EMPTY, NULL, "{}", NULL, 0, NULL, 0, 1, 1, NULL },
+    { "b", BIZ_OP_EMPTY, NULL, "{}", names_up, 1, NULL, 0, 2, 1, NULL },
+};
+static const biz_dag_def names_dag = {
+    "t_names", "t.biz", "00", "test", NULL, "{}", names_tasks, 2, 1, NULL, 0,
+};
+
+static void test_names_table(void)
+{
+    int ncontext = 0;
+    for (const biz_tpl_name *n = biz_tpl_names; n->name; n++) {
+        for (const biz_tpl_name *m = biz_tpl_names; m < n; m++)
+            if (!strcmp(m->name, n->name)) {
+                fprintf(stderr, "\n'%s' is in the table twice\n", n->name);
+                CU_FAIL("a name twice");
+            }
+        CU_ASSERT_NOT_EQUAL(n->flags, 0);
+        CU_ASSERT_EQUAL(biz_tpl_name_flags(n->name), n->flags);
+        if (n->flags & BIZ_TPL_NAME_AIRFLOW_ONLY)
+            CU_ASSERT_EQUAL(n->flags, BIZ_TPL_NAME_AIRFLOW_ONLY);
+        ncontext += (n->flags & BIZ_TPL_NAME_CONTEXT) != 0;
+        /* a bare use is reported unless it is the engine's own (or a word
+         * the parser reads as a literal) */
+        char tpl[96], want[96];
+        snprintf(tpl, sizeof tpl, "{{ %s }}", n->name);
+        int word = !strcasecmp(n->name, "true") || !strcasecmp(n->name, "false") || !strcasecmp(n->name, "none");
+        if ((n->flags & BIZ_TPL_NAME_GLOBAL) || word)
+            want[0] = '\0';
+        else
+            snprintf(want, sizeof want, "name:%s@3", n->name);
+        check_refs_at(tpl, want, __LINE__);
+    }
+    CU_ASSERT_EQUAL(biz_tpl_name_flags("not_a_name"), 0);
+    int n;
+    const char *const *names = biz_tpl_context_names(&n);
+    CU_ASSERT_EQUAL(n, ncontext);
+    CU_ASSERT_PTR_NULL(names[n]);
+    CU_ASSERT_STRING_EQUAL(names[0], "ds");
+    for (int i = 0; i < n; i++)
+        CU_ASSERT(biz_tpl_name_flags(names[i]) & BIZ_TPL_NAME_CONTEXT);
+
+    /* what a run's context holds, bizc accepts */
+    char err[256];
+    biz_run *run = biz_run_new(&names_dag, NULL, 1704067200, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(run);
+    CU_ASSERT_EQUAL_FATAL(biz_ctx_build(run), 0);
+    const cJSON *item;
+    cJSON_ArrayForEach(item, run->context) {
+        if (!(biz_tpl_name_flags(item->string) & BIZ_TPL_NAME_CONTEXT)) {
+            fprintf(stderr, "\nthe run's context has '%s', not in the table\n", item->string);
+            CU_FAIL("a context name bizc rejects");
+        }
+    }
+    biz_run_free(run);
+}
+
 /* ---- parse errors ------------------------------------------------------------------- */
 
 static void test_perr_unclosed_var(void)
@@ -1560,7 +1626,7 @@ static const struct {
     T(test_raw), T(test_xcom_pull), T(test_xcom_no_callback), T(test_ti_attrs), T(test_var),
     T(test_conn), T(test_macros), T(test_native_single), T(test_native_concat), T(test_native_literal_eval),
     T(test_render_value_text), T(test_render_value_native), T(test_render_value_error), T(test_refs_xcom),
-    T(test_refs_var_conn_names), T(test_perr_unclosed_var), T(test_perr_expression), T(test_perr_brackets),
+    T(test_refs_var_conn_names), T(test_names_table), T(test_perr_unclosed_var), T(test_perr_expression), T(test_perr_brackets),
     T(test_perr_lexical), T(test_perr_filters_tests), T(test_perr_blocks), T(test_perr_statements),
     T(test_is_template), T(test_rterr_undefined), T(test_rterr_types), T(test_rterr_context),
     T(test_rterr_filters), T(test_fuzz_prefixes), T(test_fuzz_mutations), T(test_deep_nesting),

@@ -10,6 +10,7 @@
 #include "ops.h"
 #include "sha256.h"
 #include "tzif.h"
+#include "xalloc.h"
 
 /* The text being written: all of it (biz_codegen_c), or the part not yet
  * written to sink (biz_codegen_write), which sb_flush empties. */
@@ -28,12 +29,7 @@ static void sb_reserve(sbuf *b, size_t n)
     size_t cap = b->cap ? b->cap : 4096;
     while (b->len + n + 1 > cap)
         cap *= 2;
-    char *p = realloc(b->p, cap);
-    if (!p) {
-        fputs("bizc: out of memory\n", stderr);
-        abort();
-    }
-    b->p = p;
+    b->p = biz_xrealloc(b->p, cap);
     b->cap = cap;
 }
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "driver.h"
 #include "sha256.h"
+#include "xalloc.h"
 
 #ifndef BIZC_CC
 #define BIZC_CC "cc"
@@ -72,13 +73,9 @@ static void av_push(argv_b *a, const char *s)
 {
     if (a->n + 2 > a->cap) {
         a->cap = a->cap ? a->cap * 2 : 32;
-        a->v = realloc(a->v, sizeof *a->v * (size_t)a->cap);
-        if (!a->v)
-            abort();
+        a->v = biz_xrealloc(a->v, sizeof *a->v * (size_t)a->cap);
     }
-    a->v[a->n] = strdup(s);
-    if (!a->v[a->n])
-        abort();
+    a->v[a->n] = biz_xstrdup(s);
     a->n++;
     a->v[a->n] = NULL;
 }
@@ -94,9 +91,7 @@ static void av_split(argv_b *a, const char *s)
         const char *st = s;
         while (*s && *s != ' ' && *s != '\t' && *s != '\n')
             s++;
-        char *w = strndup(st, (size_t)(s - st));
-        if (!w)
-            abort();
+        char *w = biz_xstrndup(st, (size_t)(s - st));
         av_push(a, w);
         free(w);
     }
@@ -193,7 +188,7 @@ static void show_output(const char *text, int ok)
         if (ok) {
             const char *nl2 = *next ? strchr(next, '\n') : NULL;
             size_t n2 = nl2 ? (size_t)(nl2 - next + 1) : strlen(next);
-            char *line = strndup(p, n), *line2 = strndup(next, n2);
+            char *line = biz_xstrndup(p, n), *line2 = biz_xstrndup(next, n2);
             if (strstr(line, "statically linked applications requires at runtime")) {
                 drop = 1;
             } else if (strstr(line, ": in function") && strstr(line2, "statically linked applications requires at runtime")) {
@@ -236,15 +231,11 @@ static int run(char **argv, const char *dir)
     }
     close(pfd[1]);
     size_t len = 0, cap = 4096;
-    char *buf = malloc(cap);
-    if (!buf)
-        abort();
+    char *buf = biz_xmalloc(cap);
     for (;;) {
         if (len + 1 >= cap) {
             cap *= 2;
-            buf = realloc(buf, cap);
-            if (!buf)
-                abort();
+            buf = biz_xrealloc(buf, cap);
         }
         ssize_t r = read(pfd[0], buf + len, cap - len - 1);
         if (r < 0 && errno == EINTR)
@@ -350,9 +341,7 @@ int biz_driver_build(const char *c, size_t len, const biz_driver_opts *o)
     }
     close(fd);
 
-    char *tmpout = malloc(8300);
-    if (!tmpout)
-        abort();
+    char *tmpout = biz_xmalloc(8300);
     snprintf(tmpout, 8300, "%s.tmp", o->out);
     make_absolute(tmpout, 8300);
 
@@ -365,9 +354,7 @@ int biz_driver_build(const char *c, size_t len, const biz_driver_opts *o)
     av_push(&a, "-O2");
     av_push(&a, o->debug ? "-g" : "-s");
     reproducible_flags(&a, cdir, c, len);
-    char *inc = malloc(strlen(incdir) + 3);
-    if (!inc)
-        abort();
+    char *inc = biz_xmalloc(strlen(incdir) + 3);
     sprintf(inc, "-I%s", incdir);
     av_push(&a, inc);
     free(inc);

@@ -3,6 +3,8 @@
  * `bizc --dump-ast`. */
 #include "ast.h"
 
+#include "xalloc.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,16 +21,6 @@ struct biz_arena {
 
 enum { CHUNK_SIZE = 32 * 1024 };
 
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p) {
-        fputs("bizc: out of memory\n", stderr);
-        abort();
-    }
-    return p;
-}
-
 /* Allocates zeroed, max-aligned memory in the tree's arena. */
 void *biz_ast_alloc(biz_ast *ast, size_t size)
 {
@@ -37,7 +29,7 @@ void *biz_ast_alloc(biz_ast *ast, size_t size)
     biz_chunk *c = ast->arena->head;
     if (!c || c->size - c->used < size) {
         size_t cap = size > CHUNK_SIZE ? size : CHUNK_SIZE;
-        c = xmalloc(sizeof *c + cap);
+        c = biz_xmalloc(sizeof *c + cap);
         c->size = cap;
         c->used = 0;
         c->next = ast->arena->head;
@@ -94,9 +86,9 @@ biz_stmt *biz_stmt_new(biz_ast *ast, biz_stmt_kind kind, biz_span span)
 /* An empty tree with its own arena. */
 biz_ast *biz_ast_new(const char *path)
 {
-    biz_ast *ast = xmalloc(sizeof *ast);
+    biz_ast *ast = biz_xmalloc(sizeof *ast);
     memset(ast, 0, sizeof *ast);
-    ast->arena = xmalloc(sizeof *ast->arena);
+    ast->arena = biz_xmalloc(sizeof *ast->arena);
     ast->arena->head = NULL;
     ast->path = biz_ast_strndup(ast, path ? path : "", path ? strlen(path) : 0);
     return ast;

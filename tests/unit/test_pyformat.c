@@ -4,18 +4,23 @@
  * {% set %} per `let` line, f-string rows excepted: Jinja has none; the
  * compiler's side is tests/compile/pyformat_cases.sh), then what the
  * table cannot show: UTF-8 edge cases, the size caps of biz_buf and of a
- * formatting job, and the callbacks' failures. */
+ * formatting job, the callbacks' failures, and the compiler's allocation
+ * that aborts when out of memory. */
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "pyformat.h"
 #include "pyrepr.h"
 #include "template.h"
 #include "utf8.h"
+#include "xalloc.h"
 
 #ifndef BIZC_TEST_SRCDIR
 #define BIZC_TEST_SRCDIR "."
@@ -241,6 +246,60 @@ static void test_callbacks(void)
     biz_buf_free(&b);
 }
 
+/* ---- allocation that aborts ------------------------------------------------------ */
+
+static void test_xalloc(void)
+{
+    char *s = biz_xstrndup("abcdef", 3);
+    CU_ASSERT_STRING_EQUAL(s, "abc");
+    free(s);
+    s = biz_xstrndup("ab", 9);   /* stops at the NUL */
+    CU_ASSERT_STRING_EQUAL(s, "ab");
+    s = biz_xrealloc(s, 100);
+    CU_ASSERT_STRING_EQUAL(s, "ab");
+    free(s);
+    s = biz_xstrdup("");
+    CU_ASSERT_STRING_EQUAL(s, "");
+    free(s);
+    int *z = biz_xcalloc(0, sizeof *z);   /* a block of its own, zeroed */
+    CU_ASSERT_PTR_NOT_NULL(z);
+    CU_ASSERT_EQUAL(*z, 0);
+    free(z);
+    free(biz_xmalloc(0));
+
+    /* out of memory: one line on stderr, then abort (ASan reports the size
+     * itself instead of failing the malloc) */
+#if defined(__SANITIZE_ADDRESS__)
+    return;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+    return;
+#endif
+#endif
+    int pfd[2];
+    CU_ASSERT_FATAL(pipe(pfd) == 0);
+    pid_t pid = fork();
+    CU_ASSERT_FATAL(pid >= 0);
+    if (pid == 0) {
+        dup2(pfd[1], 2);
+        close(pfd[0]);
+        free(biz_xmalloc((size_t)-1 / 2));
+        _exit(0);
+    }
+    close(pfd[1]);
+    char got[64] = "";
+    size_t n = 0;
+    ssize_t r;
+    while (n < sizeof got - 1 && (r = read(pfd[0], got + n, sizeof got - 1 - n)) > 0)
+        n += (size_t)r;
+    got[n] = 0;
+    close(pfd[0]);
+    int status;
+    CU_ASSERT(waitpid(pid, &status, 0) == pid);
+    CU_ASSERT(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+    CU_ASSERT_STRING_EQUAL(got, "bizc: out of memory\n");
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -248,7 +307,8 @@ int main(void)
     CU_pSuite s = CU_add_suite("pyformat", NULL, NULL);
     if (!s || !CU_add_test(s, "the shared table, in templates", test_shared_table)
         || !CU_add_test(s, "UTF-8", test_utf8) || !CU_add_test(s, "escapes and repr", test_escapes)
-        || !CU_add_test(s, "size caps", test_caps) || !CU_add_test(s, "callbacks", test_callbacks))
+        || !CU_add_test(s, "size caps", test_caps) || !CU_add_test(s, "callbacks", test_callbacks)
+        || !CU_add_test(s, "allocation that aborts", test_xalloc))
         return 2;
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();

@@ -196,6 +196,27 @@ static void test_caps(void)
     biz_buf_fill(&b, "\xc3\xa9", 2, (size_t)1 << 40);      /* refused before it loops */
     CU_ASSERT(b.over && b.n == 0);
     biz_buf_free(&b);
+    /* printf: in place, a second pass past the first guess, the cap kept */
+    biz_buf_printf(&b, "%s-%d", "ab", 7);
+    CU_ASSERT(!biz_buf_failed(&b) && b.n == 4 && !strcmp(b.p, "ab-7"));
+    biz_buf_printf(&b, "%5s", "xyz");   /* dropped whole */
+    CU_ASSERT(b.over && b.n == 4 && !strcmp(b.p, "ab-7"));
+    biz_buf_clear(&b);   /* forgets the failure, keeps the bytes */
+    CU_ASSERT(!biz_buf_failed(&b) && b.p && b.cap);
+    biz_buf_printf(&b, "%s", "wxyz");
+    CU_ASSERT_STRING_EQUAL(b.p, "wxyz");
+    CU_ASSERT_EQUAL(biz_buf_reserve(&b, 1), -1);
+    biz_buf_free(&b);
+    biz_buf big = {0};
+    biz_buf_printf(&big, "%0300d|", 5);
+    CU_ASSERT(big.n == 301 && big.p[299] == '5' && big.p[300] == '|');
+    CU_ASSERT_EQUAL(biz_buf_reserve(&big, 10000), 0);
+    CU_ASSERT(big.cap >= big.n + 10001 && big.n == 301);
+    biz_buf_clear(&big);
+    CU_ASSERT(big.n == 0 && !strcmp(big.p, ""));
+    biz_buf_add(&big, "a\0b", 3);   /* NUL bytes too */
+    CU_ASSERT(big.n == 3 && !memcmp(big.p, "a\0b", 4));
+    biz_buf_free(&big);
 
     biz_pyfmt f = { .max_width = 10, .max_len = 20 };
     biz_pyfmt_val one = { .kind = BIZ_PYFMT_INT, .i = 1 };

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "driver.h"
 #include "sha256.h"
+#include "buf.h"
 #include "xalloc.h"
 
 #ifndef BIZC_CC
@@ -230,31 +231,28 @@ static int run(char **argv, const char *dir)
         _exit(127);
     }
     close(pfd[1]);
-    size_t len = 0, cap = 4096;
-    char *buf = biz_xmalloc(cap);
+    biz_buf out = { 0 };
     for (;;) {
-        if (len + 1 >= cap) {
-            cap *= 2;
-            buf = biz_xrealloc(buf, cap);
-        }
-        ssize_t r = read(pfd[0], buf + len, cap - len - 1);
+        if (biz_buf_reserve(&out, 4096) < 0)
+            biz_xalloc_die();
+        ssize_t r = read(pfd[0], out.p + out.n, out.cap - out.n - 1);
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0)
             break;
-        len += (size_t)r;
+        out.n += (size_t)r;
     }
-    buf[len] = 0;
+    out.p[out.n] = 0;
     close(pfd[0]);
     int status;
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR) {
-            free(buf);
+            biz_buf_free(&out);
             return -1;
         }
     int rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-    show_output(buf, rc == 0);
-    free(buf);
+    show_output(out.p, rc == 0);
+    biz_buf_free(&out);
     return rc;
 }
 

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "sema_int.h"
+#include "buf.h"
 #include "xalloc.h"
 
 void sx_add_edge(biz_sema *S, sx_dag *dag, int from, int to, biz_span span)
@@ -390,24 +391,6 @@ static int dfs(cyc *c, int root)
     return 0;
 }
 
-/* "a >> b >> c >> a" for a cycle, in a buffer that grows by doubling. */
-typedef struct pathbuf {
-    char *p;
-    size_t len, cap;
-} pathbuf;
-
-static void path_add(pathbuf *b, const char *s)
-{
-    size_t n = strlen(s);
-    if (b->len + n + 1 > b->cap) {
-        while (b->len + n + 1 > b->cap)
-            b->cap = b->cap ? 2 * b->cap : 256;
-        b->p = biz_xrealloc(b->p, b->cap);
-    }
-    memcpy(b->p + b->len, s, n + 1);
-    b->len += n;
-}
-
 static void check_cycles(biz_sema *S, sx_dag *dag, const adj *g)
 {
     int n = dag->ntasks;
@@ -437,15 +420,17 @@ static void check_cycles(biz_sema *S, sx_dag *dag, const adj *g)
             if (dag->edges[edges[k]].span.begin.off > dag->edges[edges[last]].span.begin.off)
                 last = k;
         const sx_edge *ce = &dag->edges[edges[last]];
-        pathbuf path = { NULL, 0, 0 };
-        path_add(&path, dag->tasks[ce->to]->id);
+        biz_buf path = { 0 };   /* "a >> b >> c >> a" */
+        biz_buf_adds(&path, dag->tasks[ce->to]->id);
         for (int k = 1; k <= len; k++) {
             const sx_edge *e = &dag->edges[edges[(last + k) % len]];
-            path_add(&path, " >> ");
-            path_add(&path, dag->tasks[e->to]->id);
+            biz_buf_adds(&path, " >> ");
+            biz_buf_adds(&path, dag->tasks[e->to]->id);
         }
+        if (biz_buf_failed(&path))
+            biz_xalloc_die();
         biz_error(S->d, ce->span, NULL, "cycle in DAG '%s': %s", dag->id, path.p);
-        free(path.p);
+        biz_buf_free(&path);
         dag->edges[edges[last]].off = 1;
         free(edges);
     }

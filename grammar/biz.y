@@ -12,6 +12,7 @@
 %code requires {
 #include <stdint.h>
 #include "ast.h"
+#include "buf.h"
 #include "diag.h"
 
 /* One string literal as the scanner hands it over: its processed value
@@ -68,8 +69,7 @@ typedef struct biz_lexer {
     int fexpr;              /* scanning an f-string field: 1 FEXPR due, 2 after */
     int pos_line;           /* the line (0-based) of the last position made:
                                where span_of looks first */
-    char *buf;              /* string value being built */
-    size_t blen, bcap;
+    biz_buf buf;            /* string value being built */
 } biz_lexer;
 
 /* The parser's state: %param of yyparse. */

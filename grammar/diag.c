@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "xalloc.h"
 
 /* Fills line_starts: one entry per line, plus the empty line after a
@@ -51,27 +52,24 @@ biz_source *biz_source_read(const char *path)
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
-    size_t cap = 4096, len = 0;
-    char *buf = biz_xmalloc(cap);
+    biz_buf buf = { 0 };
     for (;;) {
-        if (len == cap) {
-            cap *= 2;
-            buf = biz_xrealloc(buf, cap);
-        }
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
+        if (biz_buf_reserve(&buf, 4096) < 0)
+            biz_xalloc_die();
+        size_t n = fread(buf.p + buf.n, 1, buf.cap - buf.n - 1, f);
+        buf.n += n;
         if (n == 0)
             break;
     }
     int err = ferror(f);
     fclose(f);
     if (err) {
-        free(buf);
+        biz_buf_free(&buf);
         errno = EIO;
         return NULL;
     }
-    biz_source *src = biz_source_from_string(path, buf, len);
-    free(buf);
+    biz_source *src = biz_source_from_string(path, buf.p, buf.n);
+    biz_buf_free(&buf);
     return src;
 }
 

@@ -17,6 +17,8 @@ int biz_buf_reserve(biz_buf *b, size_t n)
         size_t cap = b->cap ? b->cap : 64;
         while (cap < b->n + n + 1)
             cap *= 2;
+        if (b->max && cap > b->max + 1)
+            cap = b->max + 1;   /* no doubling past the cap */
         char *p = realloc(b->p, cap);
         if (!p) {
             b->oom = 1;

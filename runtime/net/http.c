@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <strings.h>
 #include "http.h"
+#include "buf.h"
 #include "cacert.h"
 #include "log.h"
 
@@ -20,8 +21,7 @@ struct biz_http {
     int no_verify;           /* biz_http_verify(h, 0): an explicit opt-out */
     char errbuf[CURL_ERROR_SIZE];
     char msg[640];           /* the message of a failed transfer */
-    char *resp;              /* growable response buffer */
-    size_t resp_len, resp_cap;
+    biz_buf resp;            /* the answer's body (max: lim.max_bytes) */
     char *location;          /* the last answer's Location header, or NULL:
                               * the one header a message needs (no operator
                               * reads the others, so they are not kept) */
@@ -368,26 +368,14 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *user)
     size_t n = size * nmemb;
     /* Counted here, after decompression and before any growth: a gzip bomb
      * stops at the limit, not once inflated. */
-    if (h->lim.max_bytes > 0 && (unsigned long long)h->resp_len + n > (unsigned long long)h->lim.max_bytes) {
+    h->resp.max = h->lim.max_bytes > 0 ? (size_t)h->lim.max_bytes : 0;
+    biz_buf_add(&h->resp, ptr, n);
+    if (h->resp.over) {
         h->too_big = 1;
         return 0;  /* curl fails the transfer with a write error */
     }
-    if (h->resp_len + n + 1 > h->resp_cap) {
-        size_t cap = h->resp_cap ? h->resp_cap : 1024;
-        while (cap < h->resp_len + n + 1)
-            cap *= 2;
-        /* No doubling past the limit: a 4 MiB answer takes 4 MiB, not 8. */
-        if (h->lim.max_bytes > 0 && cap > (unsigned long long)h->lim.max_bytes + 1)
-            cap = (size_t)h->lim.max_bytes + 1;
-        char *b = realloc(h->resp, cap);
-        if (!b)
-            return 0;  /* curl fails the transfer with a write error */
-        h->resp = b;
-        h->resp_cap = cap;
-    }
-    memcpy(h->resp + h->resp_len, ptr, n);
-    h->resp_len += n;
-    h->resp[h->resp_len] = 0;
+    if (h->resp.oom)
+        return 0;  /* curl fails the transfer with a write error */
     return n;
 }
 
@@ -401,9 +389,7 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *user)
         h->answered = 1;
         free(h->location);
         h->location = NULL;
-        h->resp_len = 0;
-        if (h->resp)
-            h->resp[0] = 0;
+        biz_buf_clear(&h->resp);
         return n;
     }
     static const char loc[] = "location:";
@@ -506,7 +492,7 @@ static void free_http(biz_http *h)
         memset(h->userpwd, 0, strlen(h->userpwd));
         free(h->userpwd);
     }
-    free(h->resp);
+    biz_buf_free(&h->resp);
     free(h->location);
     free(h);
 }
@@ -517,8 +503,8 @@ static void on_done(biz_loop *loop, CURL *easy, CURLcode rc, void *user)
     biz_http *h = user;
     biz_http_result r = { 0 };
     r.url = h->url;
-    r.body = h->resp ? h->resp : "";
-    r.body_len = h->resp_len;
+    r.body = h->resp.p ? h->resp.p : "";
+    r.body_len = h->resp.n;
     curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME, &r.seconds);
     if (rc != CURLE_OK) {
         error_message(h, rc);

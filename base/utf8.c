@@ -28,6 +28,53 @@ size_t biz_utf8_seq(const unsigned char *s, size_t n, unsigned *cp)
     return need;
 }
 
+size_t biz_utf8_bad_len(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    unsigned lo = 0x80, hi = 0xBF;
+    size_t len;
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
+    } else {
+        return 1;
+    }
+    for (size_t i = 1; i < len; i++) {
+        if (i >= n || s[i] < lo || s[i] > hi)
+            return i;
+        lo = 0x80;
+        hi = 0xBF;
+    }
+    return len;
+}
+
+size_t biz_utf8_lax_count(const char *s, size_t n)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++)
+        count += !biz_utf8_cont((unsigned char)s[i]);
+    return count;
+}
+
+size_t biz_utf8_lax_len(const char *s, size_t n)
+{
+    size_t k = 1;
+    while (k < n && biz_utf8_cont((unsigned char)s[k]))
+        k++;
+    return k;
+}
+
 int biz_utf8_put(unsigned cp, char out[BIZ_UTF8_MAX_LEN])
 {
     if (cp < 0x80) {

@@ -5,6 +5,7 @@
 #include <strings.h>
 #include "http.h"
 #include "buf.h"
+#include "utf8.h"
 #include "cacert.h"
 #include "log.h"
 
@@ -238,43 +239,15 @@ void biz_http_idempotent(biz_http *h)
     h->idempotent = 1;
 }
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0: the
- * ranges of the Unicode standard's table 3-7 (no surrogates, no overlong
- * forms, nothing above U+10FFFF). *bad gets how many bytes one U+FFFD
- * replaces when it is invalid (the maximal subpart, as Python does). */
+/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0 with
+ * *bad how many bytes one U+FFFD replaces (the maximal subpart, as Python
+ * does). */
 static size_t utf8_seq(const unsigned char *p, size_t n, size_t *bad)
 {
-    unsigned c = p[0];
-    size_t len;
-    unsigned lo = 0x80, hi = 0xBF;
-    *bad = 1;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        len = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if (i >= n || p[i] < lo || p[i] > hi) {
-            *bad = i;
-            return 0;
-        }
-        lo = 0x80;
-        hi = 0xBF;
-    }
-    return len;
+    unsigned cp;
+    size_t k = biz_utf8_seq(p, n, &cp);
+    *bad = k ? 1 : biz_utf8_bad_len(p, n);
+    return k;
 }
 
 /* The text of an answer (http.h). */

@@ -20,6 +20,7 @@
 #include "schedule.h"
 #include "base64.h"
 #include "buf.h"
+#include "utf8.h"
 
 #define TEMP_PREFIX ".tmp-"
 #define SEALED_KEY "__sealed__"
@@ -416,35 +417,6 @@ static int iso_us(const char *s)
  * copy. */
 #define TB_LIT(b, lit) biz_buf_add((b), "" lit, sizeof(lit) - 1)
 
-/* The length of the valid UTF-8 sequence at p (1 to 4), or 0 when the
- * bytes there are not one (a stray continuation byte, an overlong form, a
- * surrogate, beyond U+10FFFF, cut by the string's end). */
-static int utf8_len(const unsigned char *p)
-{
-    unsigned c = p[0];
-    if (c < 0x80)
-        return 1;
-    int n;
-    unsigned min, cp;
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2, min = 0x80, cp = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3, min = 0x800, cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4, min = 0x10000, cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    for (int i = 1; i < n; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;   /* the string's NUL ends here too */
-        cp = cp << 6 | (p[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
-}
-
 /* A JSON string, escaped as cJSON escapes (quote, backslash, controls).
  * Records are strict JSON whatever a server or a command sent: a byte that
  * is not part of valid UTF-8 becomes U+FFFD (issue 10), as Python's
@@ -456,7 +428,10 @@ static void tb_str(biz_buf *b, const char *s)
     for (const char *q = s;;) {
         unsigned char c = (unsigned char)*q;
         if (c >= 0x80) {
-            int n = utf8_len((const unsigned char *)q);
+            /* the string's NUL ends a sequence cut short, as any byte that
+             * is not a continuation one */
+            unsigned cp;
+            size_t n = biz_utf8_seq((const unsigned char *)q, BIZ_UTF8_MAX_LEN, &cp);
             if (n) {
                 q += n;
                 continue;

@@ -140,6 +140,21 @@ static void test_utf8(void)
     CU_ASSERT_EQUAL(biz_utf8_count("a\xe9z", 3), 3);
     CU_ASSERT_EQUAL(biz_utf8_offset("h\xc3\xa9llo", 6, 2), 3);
     CU_ASSERT_EQUAL(biz_utf8_offset("ab", 2, 9), 2);
+    /* one U+FFFD per maximal subpart, as Python's errors="replace" */
+    CU_ASSERT_EQUAL(biz_utf8_bad_len((const unsigned char *)"\xe2\x82", 2), 2);   /* cut short */
+    CU_ASSERT_EQUAL(biz_utf8_bad_len((const unsigned char *)"\xe2\x82x", 3), 2);
+    CU_ASSERT_EQUAL(biz_utf8_bad_len((const unsigned char *)"\xe0\x80\x80", 3), 1);   /* overlong */
+    CU_ASSERT_EQUAL(biz_utf8_bad_len((const unsigned char *)"\xed\xa0\x80", 3), 1);   /* surrogate */
+    CU_ASSERT_EQUAL(biz_utf8_bad_len((const unsigned char *)"\xf4\x90\x80\x80", 4), 1);   /* past U+10FFFF */
+    CU_ASSERT_EQUAL(biz_utf8_bad_len((const unsigned char *)"\xf0\x9f\x98", 3), 3);
+    CU_ASSERT_EQUAL(biz_utf8_bad_len((const unsigned char *)"\x80", 1), 1);
+    /* the lax model: a character starts at each byte that continues none */
+    CU_ASSERT_EQUAL(biz_utf8_lax_count("h\xc3\xa9llo", 6), 5);
+    CU_ASSERT_EQUAL(biz_utf8_lax_count("\x80\x80" "a", 3), 1);     /* unlike biz_utf8_count */
+    CU_ASSERT_EQUAL(biz_utf8_lax_len("\xf0\x9f\x98\x80!", 5), 4);
+    CU_ASSERT_EQUAL(biz_utf8_lax_len("\xc3\xa9", 1), 1);
+    CU_ASSERT_EQUAL(biz_utf8_lax_len("\xc3", (size_t)-1), 1);       /* a NUL ends it */
+    CU_ASSERT(biz_utf8_cont(0x80) && biz_utf8_cont(0xbf) && !biz_utf8_cont(0xc0) && !biz_utf8_cont('a'));
 }
 
 /* ---- escapes and repr ----------------------------------------------------------- */

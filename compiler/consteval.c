@@ -22,52 +22,21 @@
 #include "template.h"
 #include "tz.h"
 #include "tzif.h"
+#include "arena.h"
 #include "xalloc.h"
 
 /* ---------------------------------------------------------------- pool */
 
-/* Every block of the pool starts with a link to the one made before it
- * (biz_sema_check frees the list). Small allocations are carved in turn
- * from 64 KiB chunks, zeroed by calloc; one larger than a quarter of that
- * gets a block of its own. A block per allocation cost a header and
- * malloc's own for every value, a third of the pool in a DAG of small
- * values. */
-typedef struct sx_block { struct sx_block *next; } sx_block;
-
-enum { POOL_CHUNK = 64 * 1024, POOL_ALIGN = 16 };
-
-static char *pool_block(biz_sema *S, size_t size)
-{
-    /* Header padded to keep the payload aligned for any type. */
-    size_t hdr = (sizeof(sx_block) + POOL_ALIGN - 1) & ~(size_t)(POOL_ALIGN - 1);
-    sx_block *b = biz_xcalloc(1, hdr + size);
-    b->next = S->pool;
-    S->pool = b;
-    return (char *)b + hdr;
-}
-
+/* The pool is an arena (base/arena.c) of 64 KiB blocks, freed by
+ * biz_sema_check. */
 void *sx_alloc(biz_sema *S, size_t size)
 {
-    /* Rounded up, and never 0: each allocation has its own address. */
-    size = size ? (size + POOL_ALIGN - 1) & ~(size_t)(POOL_ALIGN - 1) : POOL_ALIGN;
-    if (size > POOL_CHUNK / 4)
-        return pool_block(S, size);
-    if (!S->pool_at || (size_t)(S->pool_end - S->pool_at) < size) {
-        S->pool_at = pool_block(S, POOL_CHUNK);
-        S->pool_end = S->pool_at + POOL_CHUNK;
-    }
-    char *p = S->pool_at;
-    S->pool_at += size;
-    return p;
+    return biz_arena_alloc(&S->pool, size);
 }
 
 char *sx_strndup(biz_sema *S, const char *s, size_t n)
 {
-    char *p = sx_alloc(S, n + 1);
-    if (n)
-        memcpy(p, s, n);
-    p[n] = 0;
-    return p;
+    return biz_arena_strndup(&S->pool, s, n);
 }
 
 char *sx_strdup(biz_sema *S, const char *s)

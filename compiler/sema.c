@@ -1840,13 +1840,7 @@ static biz_ir *check(const biz_ast *ast, biz_ast *owned, biz_diags *d)
     biz_ast_free(owned);
     for (int i = 0; i < S.ndags; i++)
         sx_build_ir(S.dags[i], &ir->dags[i]);
-    /* Free the pool. */
-    void *b = S.pool;
-    while (b) {
-        void *next = *(void **)b;
-        free(b);
-        b = next;
-    }
+    biz_arena_free(&S.pool);
     return ir;
 }
 

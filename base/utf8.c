@@ -28,35 +28,31 @@ size_t biz_utf8_seq(const unsigned char *s, size_t n, unsigned *cp)
     return need;
 }
 
+/* The Unicode standard's table 3-7: each lead byte's range, its sequence's
+ * length and the range of its second byte (the others: 80..BF). */
+static const struct {
+    unsigned char first, last, len, lo, hi;
+} table_3_7[] = {
+    { 0xC2, 0xDF, 2, 0x80, 0xBF }, { 0xE0, 0xE0, 3, 0xA0, 0xBF }, { 0xE1, 0xEC, 3, 0x80, 0xBF },
+    { 0xED, 0xED, 3, 0x80, 0x9F }, { 0xEE, 0xEF, 3, 0x80, 0xBF }, { 0xF0, 0xF0, 4, 0x90, 0xBF },
+    { 0xF1, 0xF3, 4, 0x80, 0xBF }, { 0xF4, 0xF4, 4, 0x80, 0x8F },
+};
+
 size_t biz_utf8_bad_len(const unsigned char *s, size_t n)
 {
-    unsigned c = s[0];
-    unsigned lo = 0x80, hi = 0xBF;
-    size_t len;
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else {
-        return 1;
+    for (size_t r = 0; r < sizeof table_3_7 / sizeof table_3_7[0]; r++) {
+        if (s[0] < table_3_7[r].first || s[0] > table_3_7[r].last)
+            continue;
+        unsigned lo = table_3_7[r].lo, hi = table_3_7[r].hi;
+        for (size_t i = 1; i < table_3_7[r].len; i++) {
+            if (i >= n || s[i] < lo || s[i] > hi)
+                return i;
+            lo = 0x80;
+            hi = 0xBF;
+        }
+        return table_3_7[r].len;
     }
-    for (size_t i = 1; i < len; i++) {
-        if (i >= n || s[i] < lo || s[i] > hi)
-            return i;
-        lo = 0x80;
-        hi = 0xBF;
-    }
-    return len;
+    return 1;
 }
 
 size_t biz_utf8_lax_count(const char *s, size_t n)

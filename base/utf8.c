@@ -28,6 +28,49 @@ size_t biz_utf8_seq(const unsigned char *s, size_t n, unsigned *cp)
     return need;
 }
 
+/* The Unicode standard's table 3-7: each lead byte's range, its sequence's
+ * length and the range of its second byte (the others: 80..BF). */
+static const struct {
+    unsigned char first, last, len, lo, hi;
+} table_3_7[] = {
+    { 0xC2, 0xDF, 2, 0x80, 0xBF }, { 0xE0, 0xE0, 3, 0xA0, 0xBF }, { 0xE1, 0xEC, 3, 0x80, 0xBF },
+    { 0xED, 0xED, 3, 0x80, 0x9F }, { 0xEE, 0xEF, 3, 0x80, 0xBF }, { 0xF0, 0xF0, 4, 0x90, 0xBF },
+    { 0xF1, 0xF3, 4, 0x80, 0xBF }, { 0xF4, 0xF4, 4, 0x80, 0x8F },
+};
+
+size_t biz_utf8_bad_len(const unsigned char *s, size_t n)
+{
+    for (size_t r = 0; r < sizeof table_3_7 / sizeof table_3_7[0]; r++) {
+        if (s[0] < table_3_7[r].first || s[0] > table_3_7[r].last)
+            continue;
+        unsigned lo = table_3_7[r].lo, hi = table_3_7[r].hi;
+        for (size_t i = 1; i < table_3_7[r].len; i++) {
+            if (i >= n || s[i] < lo || s[i] > hi)
+                return i;
+            lo = 0x80;
+            hi = 0xBF;
+        }
+        return table_3_7[r].len;
+    }
+    return 1;
+}
+
+size_t biz_utf8_lax_count(const char *s, size_t n)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++)
+        count += !biz_utf8_cont((unsigned char)s[i]);
+    return count;
+}
+
+size_t biz_utf8_lax_len(const char *s, size_t n)
+{
+    size_t k = 1;
+    while (k < n && biz_utf8_cont((unsigned char)s[k]))
+        k++;
+    return k;
+}
+
 int biz_utf8_put(unsigned cp, char out[BIZ_UTF8_MAX_LEN])
 {
     if (cp < 0x80) {

@@ -7,63 +7,44 @@
 #include <time.h>
 #include "args.h"
 #include "codegen.h"
+#include "buf.h"
 #include "isotime.h"
 #include "ops.h"
 #include "sha256.h"
 #include "tzif.h"
+#include "xalloc.h"
 
 /* The text being written: all of it (biz_codegen_c), or the part not yet
  * written to sink (biz_codegen_write), which sb_flush empties. */
 typedef struct sbuf {
-    char *p;
-    size_t len, cap;
+    biz_buf t;
     FILE *sink;
     int failed;   /* a write to sink failed */
 } sbuf;
 
-/* Makes room for n more bytes and the NUL (the capacity doubles). */
+/* Makes room for n more bytes and the NUL. */
 static void sb_reserve(sbuf *b, size_t n)
 {
-    if (b->len + n + 1 <= b->cap)
-        return;
-    size_t cap = b->cap ? b->cap : 4096;
-    while (b->len + n + 1 > cap)
-        cap *= 2;
-    char *p = realloc(b->p, cap);
-    if (!p) {
-        fputs("bizc: out of memory\n", stderr);
-        abort();
-    }
-    b->p = p;
-    b->cap = cap;
+    if (biz_buf_reserve(&b->t, n) < 0)
+        biz_xalloc_die();
 }
 
 static void sb_put(sbuf *b, const char *s, size_t n)
 {
-    sb_reserve(b, n);
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = 0;
+    biz_buf_add(&b->t, s, n);
+    if (b->t.oom)
+        biz_xalloc_die();
 }
 
-/* Formats straight into the buffer; a second pass only when it is full. */
 static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void sb_printf(sbuf *b, const char *fmt, ...)
 {
     va_list ap;
-    sb_reserve(b, 256);
     va_start(ap, fmt);
-    int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+    biz_buf_vprintf(&b->t, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        abort();
-    if ((size_t)n >= b->cap - b->len) {
-        sb_reserve(b, (size_t)n);
-        va_start(ap, fmt);
-        vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-        va_end(ap);
-    }
-    b->len += (size_t)n;
+    if (b->t.oom)
+        biz_xalloc_die();
 }
 
 /* Writes s as a C string literal (NULL as NULL), split into adjacent
@@ -79,7 +60,7 @@ static void sb_cstr(sbuf *b, const char *s, int indent)
     size_t slen = strlen(s);
     /* At worst 4 bytes a character, plus a line break every 19. */
     sb_reserve(b, 4 * slen + (slen / 19 + 1) * ((size_t)indent + 3) + 2);
-    char *o = b->p + b->len;
+    char *o = b->t.p + b->t.n;
     *o++ = '"';
     int col = 0;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -118,7 +99,7 @@ static void sb_cstr(sbuf *b, const char *s, int indent)
     }
     *o++ = '"';
     *o = 0;
-    b->len = (size_t)(o - b->p);
+    b->t.n = (size_t)(o - b->t.p);
 }
 
 /* Writes the text so far to the sink, if there is one; called between
@@ -126,12 +107,11 @@ static void sb_cstr(sbuf *b, const char *s, int indent)
  * for 10,000 calls) is never in memory whole next to its IR. */
 static void sb_flush(sbuf *b, size_t at_least)
 {
-    if (!b->sink || b->len < at_least || b->len == 0)
+    if (!b->sink || b->t.n < at_least || b->t.n == 0)
         return;
-    if (!b->failed && fwrite(b->p, 1, b->len, b->sink) != b->len)
+    if (!b->failed && fwrite(b->t.p, 1, b->t.n, b->sink) != b->t.n)
         b->failed = 1;
-    b->len = 0;
-    b->p[0] = 0;
+    biz_buf_clear(&b->t);
 }
 
 enum { FLUSH_AT = 64 * 1024 };
@@ -330,19 +310,19 @@ static void generate(sbuf *b, const biz_ir_dag *dag, const biz_codegen_info *inf
 
 char *biz_codegen_c(const biz_ir_dag *dag, const biz_codegen_info *info, size_t *len)
 {
-    sbuf b = { NULL, 0, 0, NULL, 0 };
+    sbuf b = { { 0 }, NULL, 0 };
     generate(&b, dag, info);
     if (len)
-        *len = b.len;
-    return b.p;
+        *len = b.t.n;
+    return b.t.p;
 }
 
 int biz_codegen_write(const biz_ir_dag *dag, const biz_codegen_info *info, FILE *out)
 {
-    sbuf b = { NULL, 0, 0, out, 0 };
+    sbuf b = { { 0 }, out, 0 };
     generate(&b, dag, info);
     sb_flush(&b, 0);
-    free(b.p);
+    biz_buf_free(&b.t);
     return b.failed ? -1 : 0;
 }
 

@@ -23,55 +23,21 @@
 #include "template.h"
 #include "tz.h"
 #include "tzif.h"
+#include "arena.h"
+#include "xalloc.h"
 
 /* ---------------------------------------------------------------- pool */
 
-/* Every block of the pool starts with a link to the one made before it
- * (biz_sema_check frees the list). Small allocations are carved in turn
- * from 64 KiB chunks, zeroed by calloc; one larger than a quarter of that
- * gets a block of its own. A block per allocation cost a header and
- * malloc's own for every value, a third of the pool in a DAG of small
- * values. */
-typedef struct sx_block { struct sx_block *next; } sx_block;
-
-enum { POOL_CHUNK = 64 * 1024, POOL_ALIGN = 16 };
-
-static char *pool_block(biz_sema *S, size_t size)
-{
-    /* Header padded to keep the payload aligned for any type. */
-    size_t hdr = (sizeof(sx_block) + POOL_ALIGN - 1) & ~(size_t)(POOL_ALIGN - 1);
-    sx_block *b = calloc(1, hdr + size);
-    if (!b) {
-        fputs("bizc: out of memory\n", stderr);
-        abort();
-    }
-    b->next = S->pool;
-    S->pool = b;
-    return (char *)b + hdr;
-}
-
+/* The pool is an arena (base/arena.c) of 64 KiB blocks, freed by
+ * biz_sema_check. */
 void *sx_alloc(biz_sema *S, size_t size)
 {
-    /* Rounded up, and never 0: each allocation has its own address. */
-    size = size ? (size + POOL_ALIGN - 1) & ~(size_t)(POOL_ALIGN - 1) : POOL_ALIGN;
-    if (size > POOL_CHUNK / 4)
-        return pool_block(S, size);
-    if (!S->pool_at || (size_t)(S->pool_end - S->pool_at) < size) {
-        S->pool_at = pool_block(S, POOL_CHUNK);
-        S->pool_end = S->pool_at + POOL_CHUNK;
-    }
-    char *p = S->pool_at;
-    S->pool_at += size;
-    return p;
+    return biz_arena_alloc(&S->pool, size);
 }
 
 char *sx_strndup(biz_sema *S, const char *s, size_t n)
 {
-    char *p = sx_alloc(S, n + 1);
-    if (n)
-        memcpy(p, s, n);
-    p[n] = 0;
-    return p;
+    return biz_arena_strndup(&S->pool, s, n);
 }
 
 char *sx_strdup(biz_sema *S, const char *s)
@@ -195,11 +161,7 @@ static void find_repeats(int n, const uint64_t *hash, int (*eq)(const void *ctx,
     size_t cap = 16;
     while (cap < 2 * (size_t)n)
         cap *= 2;
-    int *slot = calloc(cap, sizeof *slot);   /* index of a first key + 1 */
-    if (!slot) {
-        fputs("bizc: out of memory\n", stderr);
-        abort();
-    }
+    int *slot = biz_xcalloc(cap, sizeof *slot);   /* index of a first key + 1 */
     for (int i = 0; i < n; i++) {
         size_t k = (size_t)hash[i] & (cap - 1);
         dup[i] = 0;
@@ -429,13 +391,9 @@ static int strs_eq(const void *ctx, int i, int j)
 void sx_last_of_keys(const char *const *keys, int n, char *keep)
 {
     size_t cnt = n > 0 ? (size_t)n : 0;
-    uint64_t *hash = calloc(cnt + 1, sizeof *hash);
-    int *last = calloc(cnt + 1, sizeof *last);
-    char *dup = calloc(cnt + 1, 1);
-    if (!hash || !last || !dup) {
-        fputs("bizc: out of memory\n", stderr);
-        abort();
-    }
+    uint64_t *hash = biz_xcalloc(cnt + 1, sizeof *hash);
+    int *last = biz_xcalloc(cnt + 1, sizeof *last);
+    char *dup = biz_xcalloc(cnt + 1, 1);
     for (int i = 0; i < n; i++)
         hash[i] = map_hash(keys[i]);
     find_repeats(n, hash, strs_eq, keys, dup, last);
@@ -461,14 +419,14 @@ cJSON *sx_to_json(const sx_val *v)
     case BV_DATETIME: sx_iso(v->u.dt.t, buf); return cJSON_CreateString(buf);
     /* Airflow resolves these to their values, not to text (template.h) */
     case BV_OUTPUT: {
-        char *s = malloc(strlen(v->u.out.tpl) + sizeof BIZ_TPL_RESOLVE_MARK);
+        char *s = biz_xmalloc(strlen(v->u.out.tpl) + sizeof BIZ_TPL_RESOLVE_MARK);
         sprintf(s, "%s%s", BIZ_TPL_RESOLVE_MARK, v->u.out.tpl);
         cJSON *j = cJSON_CreateString(s);
         free(s);
         return j;
     }
     case BV_PARAM: {
-        char *s = malloc(strlen(v->u.param) + 20 + sizeof BIZ_TPL_RESOLVE_MARK);
+        char *s = biz_xmalloc(strlen(v->u.param) + 20 + sizeof BIZ_TPL_RESOLVE_MARK);
         sprintf(s, "%s{{ params.%s }}", BIZ_TPL_RESOLVE_MARK, v->u.param);
         cJSON *j = cJSON_CreateString(s);
         free(s);
@@ -487,13 +445,9 @@ cJSON *sx_to_json(const sx_val *v)
          * time would be quadratic in a dict of generated keys). */
         int n = v->u.dict.n;
         size_t cnt = n > 0 ? (size_t)n : 0;
-        const char **keys = calloc(cnt + 1, sizeof *keys);
-        char (*buf)[32] = calloc(cnt + 1, sizeof *buf);   /* keys that are not strings */
-        char *keep = calloc(cnt + 1, 1);
-        if (!keys || !buf || !keep) {
-            fputs("bizc: out of memory\n", stderr);
-            abort();
-        }
+        const char **keys = biz_xcalloc(cnt + 1, sizeof *keys);
+        char (*buf)[32] = biz_xcalloc(cnt + 1, sizeof *buf);   /* keys that are not strings */
+        char *keep = biz_xcalloc(cnt + 1, 1);
         for (int i = 0; i < n; i++) {
             const sx_val *k = v->u.dict.keys[i];
             keys[i] = buf[i];
@@ -1683,10 +1637,8 @@ char *sx_to_text(biz_sema *S, const sx_val *v, int repr)
             biz_pyrepr_float(&b, v->u.f);
         else
             biz_pyrepr_str(&b, v->u.str.s, v->u.str.len);
-        if (biz_buf_failed(&b)) {
-            fputs("bizc: out of memory\n", stderr);
-            abort();
-        }
+        if (biz_buf_failed(&b))
+            biz_xalloc_die();
         char *t = sx_strndup(S, b.p, b.n);
         biz_buf_free(&b);
         return t;

@@ -1021,7 +1021,7 @@ static size_t *char_offsets(biz_sema *S, const char *s, size_t len, int64_t *n)
     size_t *at = sx_alloc(S, sizeof *at * (len + 1));
     int64_t k = 0;
     for (size_t i = 0; i < len; i++)
-        if (((unsigned char)s[i] & 0xC0) != 0x80)
+        if (!biz_utf8_cont((unsigned char)s[i]))
             at[k++] = i;
     at[k] = len;
     *n = k;

@@ -9,6 +9,8 @@
 #include <unistd.h>
 #include "driver.h"
 #include "sha256.h"
+#include "buf.h"
+#include "xalloc.h"
 
 #ifndef BIZC_CC
 #define BIZC_CC "cc"
@@ -72,13 +74,9 @@ static void av_push(argv_b *a, const char *s)
 {
     if (a->n + 2 > a->cap) {
         a->cap = a->cap ? a->cap * 2 : 32;
-        a->v = realloc(a->v, sizeof *a->v * (size_t)a->cap);
-        if (!a->v)
-            abort();
+        a->v = biz_xrealloc(a->v, sizeof *a->v * (size_t)a->cap);
     }
-    a->v[a->n] = strdup(s);
-    if (!a->v[a->n])
-        abort();
+    a->v[a->n] = biz_xstrdup(s);
     a->n++;
     a->v[a->n] = NULL;
 }
@@ -94,9 +92,7 @@ static void av_split(argv_b *a, const char *s)
         const char *st = s;
         while (*s && *s != ' ' && *s != '\t' && *s != '\n')
             s++;
-        char *w = strndup(st, (size_t)(s - st));
-        if (!w)
-            abort();
+        char *w = biz_xstrndup(st, (size_t)(s - st));
         av_push(a, w);
         free(w);
     }
@@ -193,7 +189,7 @@ static void show_output(const char *text, int ok)
         if (ok) {
             const char *nl2 = *next ? strchr(next, '\n') : NULL;
             size_t n2 = nl2 ? (size_t)(nl2 - next + 1) : strlen(next);
-            char *line = strndup(p, n), *line2 = strndup(next, n2);
+            char *line = biz_xstrndup(p, n), *line2 = biz_xstrndup(next, n2);
             if (strstr(line, "statically linked applications requires at runtime")) {
                 drop = 1;
             } else if (strstr(line, ": in function") && strstr(line2, "statically linked applications requires at runtime")) {
@@ -235,35 +231,28 @@ static int run(char **argv, const char *dir)
         _exit(127);
     }
     close(pfd[1]);
-    size_t len = 0, cap = 4096;
-    char *buf = malloc(cap);
-    if (!buf)
-        abort();
+    biz_buf out = { 0 };
     for (;;) {
-        if (len + 1 >= cap) {
-            cap *= 2;
-            buf = realloc(buf, cap);
-            if (!buf)
-                abort();
-        }
-        ssize_t r = read(pfd[0], buf + len, cap - len - 1);
+        if (biz_buf_reserve(&out, 4096) < 0)
+            biz_xalloc_die();
+        ssize_t r = read(pfd[0], out.p + out.n, out.cap - out.n - 1);
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0)
             break;
-        len += (size_t)r;
+        out.n += (size_t)r;
     }
-    buf[len] = 0;
+    out.p[out.n] = 0;
     close(pfd[0]);
     int status;
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR) {
-            free(buf);
+            biz_buf_free(&out);
             return -1;
         }
     int rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-    show_output(buf, rc == 0);
-    free(buf);
+    show_output(out.p, rc == 0);
+    biz_buf_free(&out);
     return rc;
 }
 
@@ -350,9 +339,7 @@ int biz_driver_build(const char *c, size_t len, const biz_driver_opts *o)
     }
     close(fd);
 
-    char *tmpout = malloc(8300);
-    if (!tmpout)
-        abort();
+    char *tmpout = biz_xmalloc(8300);
     snprintf(tmpout, 8300, "%s.tmp", o->out);
     make_absolute(tmpout, 8300);
 
@@ -365,9 +352,7 @@ int biz_driver_build(const char *c, size_t len, const biz_driver_opts *o)
     av_push(&a, "-O2");
     av_push(&a, o->debug ? "-g" : "-s");
     reproducible_flags(&a, cdir, c, len);
-    char *inc = malloc(strlen(incdir) + 3);
-    if (!inc)
-        abort();
+    char *inc = biz_xmalloc(strlen(incdir) + 3);
     sprintf(inc, "-I%s", incdir);
     av_push(&a, inc);
     free(inc);

@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "sema_int.h"
+#include "buf.h"
+#include "xalloc.h"
 
 void sx_add_edge(biz_sema *S, sx_dag *dag, int from, int to, biz_span span)
 {
@@ -31,16 +33,6 @@ void sx_add_edge(biz_sema *S, sx_dag *dag, int from, int to, biz_span span)
     }
 }
 
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size);
-    if (!p) {
-        fputs("bizc: out of memory\n", stderr);
-        abort();
-    }
-    return p;
-}
-
 /* The edges by endpoint, as compressed rows of edge indices (ascending, so
  * each task's edges come in the order they were written): the edges leaving
  * task u are out_e[out_at[u] .. out_at[u + 1]), those entering it in_e[in_at[u]
@@ -53,10 +45,10 @@ typedef struct adj {
 static void adj_build(const sx_dag *dag, adj *a)
 {
     int n = dag->ntasks, m = dag->nedges;
-    a->out_at = xcalloc((size_t)n + 1, sizeof(int));
-    a->in_at = xcalloc((size_t)n + 1, sizeof(int));
-    a->out_e = xcalloc((size_t)m, sizeof(int));
-    a->in_e = xcalloc((size_t)m, sizeof(int));
+    a->out_at = biz_xcalloc((size_t)n + 1, sizeof(int));
+    a->in_at = biz_xcalloc((size_t)n + 1, sizeof(int));
+    a->out_e = biz_xcalloc((size_t)m, sizeof(int));
+    a->in_e = biz_xcalloc((size_t)m, sizeof(int));
     for (int i = 0; i < m; i++) {
         a->out_at[dag->edges[i].from + 1]++;
         a->in_at[dag->edges[i].to + 1]++;
@@ -65,7 +57,7 @@ static void adj_build(const sx_dag *dag, adj *a)
         a->out_at[u + 1] += a->out_at[u];
         a->in_at[u + 1] += a->in_at[u];
     }
-    int *out_next = xcalloc((size_t)n, sizeof(int)), *in_next = xcalloc((size_t)n, sizeof(int));
+    int *out_next = biz_xcalloc((size_t)n, sizeof(int)), *in_next = biz_xcalloc((size_t)n, sizeof(int));
     memcpy(out_next, a->out_at, (size_t)n * sizeof(int));
     memcpy(in_next, a->in_at, (size_t)n * sizeof(int));
     for (int i = 0; i < m; i++) {
@@ -108,7 +100,7 @@ static int has_edge(const sx_dag *dag, const adj *g, int from, int to)
 static void cws_upstream(const sx_dag *dag, const adj *g, char *up)
 {
     int n = dag->ntasks, q = 0;
-    int *qa = xcalloc((size_t)dag->nrefs, sizeof(int));   /* ref -> task it reads, or -1 */
+    int *qa = biz_xcalloc((size_t)dag->nrefs, sizeof(int));   /* ref -> task it reads, or -1 */
     for (int i = 0; i < dag->nrefs; i++) {
         const sx_ref *r = &dag->refs[i];
         up[i] = 1;
@@ -126,21 +118,21 @@ static void cws_upstream(const sx_dag *dag, const adj *g, char *up)
         return;
     }
     /* The references by the task they read: grp[at[a] .. at[a + 1]). */
-    int *at = xcalloc((size_t)n + 1, sizeof(int)), *grp = xcalloc((size_t)q, sizeof(int));
+    int *at = biz_xcalloc((size_t)n + 1, sizeof(int)), *grp = biz_xcalloc((size_t)q, sizeof(int));
     for (int i = 0; i < dag->nrefs; i++)
         if (qa[i] >= 0)
             at[qa[i] + 1]++;
     for (int a = 0; a < n; a++)
         at[a + 1] += at[a];
-    int *next = xcalloc((size_t)n + 1, sizeof(int));
+    int *next = biz_xcalloc((size_t)n + 1, sizeof(int));
     memcpy(next, at, (size_t)n * sizeof(int));
     for (int i = 0; i < dag->nrefs; i++)
         if (qa[i] >= 0)
             grp[next[qa[i]]++] = i;
     /* seen[x] == stamp: x reached in this walk; want[x] == stamp: x reads
      * the walk's task and has not been reached yet. */
-    int *seen = xcalloc((size_t)n, sizeof(int)), *want = xcalloc((size_t)n, sizeof(int));
-    int *queue = xcalloc((size_t)n, sizeof(int));
+    int *seen = biz_xcalloc((size_t)n, sizeof(int)), *want = biz_xcalloc((size_t)n, sizeof(int));
+    int *queue = biz_xcalloc((size_t)n, sizeof(int));
     int stamp = 0;
     for (int a = 0; a < n; a++) {
         if (at[a] == at[a + 1])
@@ -306,7 +298,7 @@ static void check_param_ref(biz_sema *S, const sx_dag *dag, const sx_ref *r)
 
 static void check_refs(biz_sema *S, sx_dag *dag, const adj *g)
 {
-    char *up = xcalloc((size_t)dag->nrefs, 1);
+    char *up = biz_xcalloc((size_t)dag->nrefs, 1);
     cws_upstream(dag, g, up);
     missing_ctx mc;
     memset(&mc, 0, sizeof mc);
@@ -399,35 +391,13 @@ static int dfs(cyc *c, int root)
     return 0;
 }
 
-/* "a >> b >> c >> a" for a cycle, in a buffer that grows by doubling. */
-typedef struct pathbuf {
-    char *p;
-    size_t len, cap;
-} pathbuf;
-
-static void path_add(pathbuf *b, const char *s)
-{
-    size_t n = strlen(s);
-    if (b->len + n + 1 > b->cap) {
-        while (b->len + n + 1 > b->cap)
-            b->cap = b->cap ? 2 * b->cap : 256;
-        b->p = realloc(b->p, b->cap);
-        if (!b->p) {
-            fputs("bizc: out of memory\n", stderr);
-            abort();
-        }
-    }
-    memcpy(b->p + b->len, s, n + 1);
-    b->len += n;
-}
-
 static void check_cycles(biz_sema *S, sx_dag *dag, const adj *g)
 {
     int n = dag->ntasks;
     if (n == 0)
         return;
-    cyc c = { dag, g, xcalloc((size_t)n, 1), xcalloc((size_t)n + 1, sizeof(int)),
-              xcalloc((size_t)n + 1, sizeof(int)), xcalloc((size_t)n + 1, sizeof(int)), 0, -1, 0 };
+    cyc c = { dag, g, biz_xcalloc((size_t)n, 1), biz_xcalloc((size_t)n + 1, sizeof(int)),
+              biz_xcalloc((size_t)n + 1, sizeof(int)), biz_xcalloc((size_t)n + 1, sizeof(int)), 0, -1, 0 };
     for (int round = 0; round < 50; round++) {
         memset(c.color, 0, (size_t)n);
         c.closing = -1;
@@ -441,7 +411,7 @@ static void check_cycles(biz_sema *S, sx_dag *dag, const adj *g)
         /* The cycle's edges in order; it is reported at the one written
          * last, which is the one that closes it when reading the file. */
         int len = c.depth - c.start;
-        int *edges = calloc((size_t)len + 1, sizeof(int));
+        int *edges = biz_xcalloc((size_t)len + 1, sizeof(int));
         for (int k = 1; k < len; k++)
             edges[k - 1] = c.stack_edge[c.start + k];
         edges[len - 1] = c.closing;
@@ -450,15 +420,17 @@ static void check_cycles(biz_sema *S, sx_dag *dag, const adj *g)
             if (dag->edges[edges[k]].span.begin.off > dag->edges[edges[last]].span.begin.off)
                 last = k;
         const sx_edge *ce = &dag->edges[edges[last]];
-        pathbuf path = { NULL, 0, 0 };
-        path_add(&path, dag->tasks[ce->to]->id);
+        biz_buf path = { 0 };   /* "a >> b >> c >> a" */
+        biz_buf_adds(&path, dag->tasks[ce->to]->id);
         for (int k = 1; k <= len; k++) {
             const sx_edge *e = &dag->edges[edges[(last + k) % len]];
-            path_add(&path, " >> ");
-            path_add(&path, dag->tasks[e->to]->id);
+            biz_buf_adds(&path, " >> ");
+            biz_buf_adds(&path, dag->tasks[e->to]->id);
         }
+        if (biz_buf_failed(&path))
+            biz_xalloc_die();
         biz_error(S->d, ce->span, NULL, "cycle in DAG '%s': %s", dag->id, path.p);
-        free(path.p);
+        biz_buf_free(&path);
         dag->edges[edges[last]].off = 1;
         free(edges);
     }
@@ -531,16 +503,6 @@ static void merge_arg(const biz_arg_spec *spec, void *user)
      * not copied (a copy per argument per task was a third of the IR's
      * allocations). */
     cJSON_AddItemToObjectCS(m->out, spec->name, j);
-}
-
-static char *xstrdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (!p)
-        abort();
-    memcpy(p, s, n);
-    return p;
 }
 
 static int cmp_int(const void *a, const void *b)
@@ -669,11 +631,11 @@ static int **indirect_setups(const sx_dag *dag, const adj *g)
         any = dag->tasks[i]->setup;
     if (!any)
         return NULL;
-    int **out = xcalloc((size_t)n + 1, sizeof *out);
-    int *cnt = xcalloc((size_t)n + 1, sizeof(int)), *cap = xcalloc((size_t)n + 1, sizeof(int));
-    int *down = xcalloc((size_t)n + 1, sizeof(int)), *up = xcalloc((size_t)n + 1, sizeof(int));
-    int *dseen = xcalloc((size_t)n + 1, sizeof(int)), *useen = xcalloc((size_t)n + 1, sizeof(int));
-    int *direct = xcalloc((size_t)n + 1, sizeof(int));
+    int **out = biz_xcalloc((size_t)n + 1, sizeof *out);
+    int *cnt = biz_xcalloc((size_t)n + 1, sizeof(int)), *cap = biz_xcalloc((size_t)n + 1, sizeof(int));
+    int *down = biz_xcalloc((size_t)n + 1, sizeof(int)), *up = biz_xcalloc((size_t)n + 1, sizeof(int));
+    int *dseen = biz_xcalloc((size_t)n + 1, sizeof(int)), *useen = biz_xcalloc((size_t)n + 1, sizeof(int));
+    int *direct = biz_xcalloc((size_t)n + 1, sizeof(int));
     int stamp = 0;
     for (int s = 0; s < n; s++) {
         if (!dag->tasks[s]->setup)
@@ -699,7 +661,7 @@ static int **indirect_setups(const sx_dag *dag, const adj *g)
                 continue;
             if (cnt[x] + 1 >= cap[x]) {   /* room for it and the -1 */
                 cap[x] = cap[x] ? 2 * cap[x] : 4;
-                int *bigger = xcalloc((size_t)cap[x], sizeof(int));
+                int *bigger = biz_xcalloc((size_t)cap[x], sizeof(int));
                 if (out[x])
                     memcpy(bigger, out[x], (size_t)cnt[x] * sizeof(int));
                 free(out[x]);
@@ -724,25 +686,23 @@ void sx_build_ir(sx_dag *dag, biz_ir_dag *out)
     adj g;   /* indexed again: the same edges, some turned off by check_cycles */
     adj_build(dag, &g);
     int n = dag->ntasks;
-    out->dag_id = xstrdup(dag->id);
+    out->dag_id = biz_xstrdup(dag->id);
     out->line = dag->span.begin.line;
     out->col = dag->span.begin.col;
     out->settings = dag->settings;
     dag->settings = NULL;
     out->ntasks = n;
-    out->tasks = calloc((size_t)(n ? n : 1), sizeof *out->tasks);
-    if (!out->tasks)
-        abort();
+    out->tasks = biz_xcalloc((size_t)n, sizeof *out->tasks);
 
     /* Kahn's algorithm, always taking the earliest-created ready task, so
      * the order is stable and follows the source where it can. A task
      * enters the heap when its last upstream edge is taken (once: counts
      * only go down); one taken meanwhile to break a cycle is skipped. */
-    int *indeg = xcalloc((size_t)n + 1, sizeof(int));
-    int *order = xcalloc((size_t)n + 1, sizeof(int));
-    int *newidx = xcalloc((size_t)n + 1, sizeof(int));
-    char *done = xcalloc((size_t)n + 1, 1);
-    heap ready = { xcalloc((size_t)n + 1, sizeof(int)), 0 };
+    int *indeg = biz_xcalloc((size_t)n + 1, sizeof(int));
+    int *order = biz_xcalloc((size_t)n + 1, sizeof(int));
+    int *newidx = biz_xcalloc((size_t)n + 1, sizeof(int));
+    char *done = biz_xcalloc((size_t)n + 1, 1);
+    heap ready = { biz_xcalloc((size_t)n + 1, sizeof(int)), 0 };
     for (int i = 0; i < dag->nedges; i++)
         if (!dag->edges[i].off)
             indeg[dag->edges[i].to]++;
@@ -777,9 +737,9 @@ void sx_build_ir(sx_dag *dag, biz_ir_dag *out)
     for (int k = 0; k < n; k++) {
         const sx_task *t = dag->tasks[order[k]];
         biz_ir_task *it = &out->tasks[k];
-        it->task_id = xstrdup(t->id);
+        it->task_id = biz_xstrdup(t->id);
         it->op = t->op->kind;
-        it->group_id = t->grp ? xstrdup(t->grp->id) : t->tg ? xstrdup(t->tg->id) : NULL;
+        it->group_id = t->grp ? biz_xstrdup(t->grp->id) : t->tg ? biz_xstrdup(t->tg->id) : NULL;
         it->line = t->span.begin.line;
         it->col = t->span.begin.col;
         merge_ctx m = { t, dag, cJSON_CreateObject() };
@@ -805,20 +765,20 @@ void sx_build_ir(sx_dag *dag, biz_ir_dag *out)
             free(isetups[order[k]]);
         }
         it->map = t->map ? sx_to_json(t->map) : NULL;
-        it->locs = xcalloc((size_t)t->nargs + 1, sizeof *it->locs);
+        it->locs = biz_xcalloc((size_t)t->nargs + 1, sizeof *it->locs);
         for (int i = 0; i < t->nargs; i++) {
             const sx_arg *a = &t->args[i];
             if (!a->has_loc)
                 continue;
             biz_ir_loc *l = &it->locs[it->nlocs++];
-            l->name = xstrdup(a->name);
+            l->name = biz_xstrdup(a->name);
             l->line = a->val_span.begin.line;
             l->col = a->val_span.begin.col;
         }
         /* Every edge written into the task (even one that closed a
          * reported cycle), each upstream task once, ascending. */
         int u0 = order[k], nin = g.in_at[u0 + 1] - g.in_at[u0];
-        it->upstream = xcalloc((size_t)nin + 1, sizeof(int));
+        it->upstream = biz_xcalloc((size_t)nin + 1, sizeof(int));
         for (int j = g.in_at[u0]; j < g.in_at[u0 + 1]; j++) {
             const sx_edge *e = &dag->edges[g.in_e[j]];
             if (e->from != e->to)

@@ -14,6 +14,7 @@
 #include "driver.h"
 #include "parse.h"
 #include "sema.h"
+#include "xalloc.h"
 
 static const char usage_text[] =
     "usage: bizc [options] FILE.biz\n"
@@ -79,7 +80,7 @@ static char *default_out(const char *path)
         n -= 3;
     else
         return NULL;
-    return strndup(base, n);
+    return biz_xstrndup(base, n);
 }
 
 static int write_file(const char *path, const char *text, size_t len)

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "pynames.h"
+#include "xalloc.h"
 
 static int cmp_str(const void *key, const void *item)
 {
@@ -54,9 +55,7 @@ int biz_py_has_name(const char *module, const char *name)
         return 1;
     /* `from package import submodule` imports the submodule. */
     size_t lm = strlen(module), ln = strlen(name);
-    char *path = malloc(lm + ln + 2);
-    if (!path)
-        abort();
+    char *path = biz_xmalloc(lm + ln + 2);
     memcpy(path, module, lm);
     path[lm] = '.';
     memcpy(path + lm + 1, name, ln + 1);

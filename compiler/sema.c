@@ -16,6 +16,7 @@
 #include "cron.h"
 #include "schedule.h"
 #include "pynames.h"
+#include "xalloc.h"
 
 /* ------------------------------------------------------------ tables */
 
@@ -1787,9 +1788,7 @@ static biz_ir *check(const biz_ast *ast, biz_ast *owned, biz_diags *d)
     for (int i = 0; i < S.ndags; i++)
         if (S.dags[i]->classic)   /* its tasks may be anywhere after it */
             S.dags[i]->body_errors = d->nerrors - S.dags[i]->err_base;
-    biz_ir *ir = calloc(1, sizeof *ir);
-    if (!ir)
-        abort();
+    biz_ir *ir = biz_xcalloc(1, sizeof *ir);
     if (S.ndags == 0 && !S.syntax_errors && !S.dag_call_rejected) {   /* else the DAG may be in what failed to parse */
         biz_pos start = { 1, 1, 0 };
         biz_error(d, biz_span_at(start), NULL,
@@ -1805,9 +1804,7 @@ static biz_ir *check(const biz_ast *ast, biz_ast *owned, biz_diags *d)
             sx_map_put(&S, &dag_ids, S.dags[i]->id, S.dags[i]);
         }
     }
-    ir->dags = calloc((size_t)(S.ndags ? S.ndags : 1), sizeof *ir->dags);
-    if (!ir->dags)
-        abort();
+    ir->dags = biz_xcalloc((size_t)S.ndags, sizeof *ir->dags);
     ir->ndags = S.ndags;
     for (int i = 0; i < S.ndags; i++) {
         sx_dag *dag = S.dags[i];
@@ -1823,13 +1820,7 @@ static biz_ir *check(const biz_ast *ast, biz_ast *owned, biz_diags *d)
     biz_ast_free(owned);
     for (int i = 0; i < S.ndags; i++)
         sx_build_ir(S.dags[i], &ir->dags[i]);
-    /* Free the pool. */
-    void *b = S.pool;
-    while (b) {
-        void *next = *(void **)b;
-        free(b);
-        b = next;
-    }
+    biz_arena_free(&S.pool);
     return ir;
 }
 

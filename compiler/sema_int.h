@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cjson/cJSON.h>
+#include "arena.h"
 #include "ast.h"
 #include "diag.h"
 #include "ir.h"
@@ -262,8 +263,7 @@ struct sx_dag {
 
 struct biz_sema {
     biz_diags *d;
-    void *pool;                 /* every allocation, freed at the end */
-    char *pool_at, *pool_end;   /* what is left of the pool's current chunk */
+    biz_arena pool;             /* every allocation, freed at the end */
     sx_scope module;
     sx_dag **dags;
     int ndags, cap_dags;

@@ -8,6 +8,7 @@
 
 #include "tzif.h"
 #include "isotime.h"
+#include "xalloc.h"
 
 /* A big-endian signed integer of n bytes. */
 static long long be(const unsigned char *p, int n)
@@ -378,7 +379,7 @@ const biz_tz_def *biz_tzif_load(const char *name, char *err, size_t errlen)
         return NULL;
     }
     free(data);
-    l->z.name = strdup(name);
+    l->z.name = biz_xstrdup(name);
     l->next = cache;
     cache = l;
     return &l->z;

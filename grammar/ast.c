@@ -1,62 +1,24 @@
-/* ast.c: the arena every node lives in, node constructors, the name
+/* ast.c: the arena every node lives in (base/arena.c), node constructors, the name
  * tables of the enums and the S-expression dump used by tests and
  * `bizc --dump-ast`. */
 #include "ast.h"
 
+#include "arena.h"
+#include "xalloc.h"
+
 #include <stdlib.h>
 #include <string.h>
-
-/* A chunk of the arena; allocations are carved from its tail. */
-typedef struct biz_chunk {
-    struct biz_chunk *next;
-    size_t used, size;
-    max_align_t data[];
-} biz_chunk;
-
-struct biz_arena {
-    biz_chunk *head;
-};
-
-enum { CHUNK_SIZE = 32 * 1024 };
-
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p) {
-        fputs("bizc: out of memory\n", stderr);
-        abort();
-    }
-    return p;
-}
 
 /* Allocates zeroed, max-aligned memory in the tree's arena. */
 void *biz_ast_alloc(biz_ast *ast, size_t size)
 {
-    const size_t align = sizeof(max_align_t);
-    size = (size + align - 1) / align * align;
-    biz_chunk *c = ast->arena->head;
-    if (!c || c->size - c->used < size) {
-        size_t cap = size > CHUNK_SIZE ? size : CHUNK_SIZE;
-        c = xmalloc(sizeof *c + cap);
-        c->size = cap;
-        c->used = 0;
-        c->next = ast->arena->head;
-        ast->arena->head = c;
-    }
-    void *p = (char *)c->data + c->used;
-    c->used += size;
-    memset(p, 0, size);
-    return p;
+    return biz_arena_alloc(ast->arena, size);
 }
 
 /* Copies s[0..len) plus a NUL into the arena. */
 char *biz_ast_strndup(biz_ast *ast, const char *s, size_t len)
 {
-    char *p = biz_ast_alloc(ast, len + 1);
-    if (len)
-        memcpy(p, s, len);
-    p[len] = '\0';
-    return p;
+    return biz_arena_strndup(ast->arena, s, len);
 }
 
 /* Appends to a vector, doubling its arena storage when full. */
@@ -94,10 +56,10 @@ biz_stmt *biz_stmt_new(biz_ast *ast, biz_stmt_kind kind, biz_span span)
 /* An empty tree with its own arena. */
 biz_ast *biz_ast_new(const char *path)
 {
-    biz_ast *ast = xmalloc(sizeof *ast);
+    biz_ast *ast = biz_xmalloc(sizeof *ast);
     memset(ast, 0, sizeof *ast);
-    ast->arena = xmalloc(sizeof *ast->arena);
-    ast->arena->head = NULL;
+    ast->arena = biz_xcalloc(1, sizeof *ast->arena);
+    ast->arena->chunk = 32 * 1024;
     ast->path = biz_ast_strndup(ast, path ? path : "", path ? strlen(path) : 0);
     return ast;
 }
@@ -107,12 +69,7 @@ void biz_ast_free(biz_ast *ast)
 {
     if (!ast)
         return;
-    biz_chunk *c = ast->arena->head;
-    while (c) {
-        biz_chunk *next = c->next;
-        free(c);
-        c = next;
-    }
+    biz_arena_free(ast->arena);
     free(ast->arena);
     free(ast);
 }

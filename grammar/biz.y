@@ -12,6 +12,7 @@
 %code requires {
 #include <stdint.h>
 #include "ast.h"
+#include "buf.h"
 #include "diag.h"
 
 /* One string literal as the scanner hands it over: its processed value
@@ -68,8 +69,7 @@ typedef struct biz_lexer {
     int fexpr;              /* scanning an f-string field: 1 FEXPR due, 2 after */
     int pos_line;           /* the line (0-based) of the last position made:
                                where span_of looks first */
-    char *buf;              /* string value being built */
-    size_t blen, bcap;
+    biz_buf buf;            /* string value being built */
 } biz_lexer;
 
 /* The parser's state: %param of yyparse. */
@@ -104,6 +104,7 @@ const char *biz_lex_token_name(int tok);
 #include <stdlib.h>
 #include <string.h>
 #include "parse.h"
+#include "xalloc.h"
 
 #define YYLLOC_DEFAULT(Cur, Rhs, N)                          \
     do {                                                     \
@@ -1435,11 +1436,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, biz_parser *p)
  * the grammar's FEXPR entry; positions are the file's. */
 static biz_expr *parse_field(biz_parser *p, int begin, int end)
 {
-    biz_parser *q = calloc(1, sizeof *q);
-    if (!q) {
-        fputs("bizc: out of memory\n", stderr);
-        abort();
-    }
+    biz_parser *q = biz_xcalloc(1, sizeof *q);
     q->ast = p->ast;
     q->d = p->d;
     biz_expr *e = NULL;

@@ -10,29 +10,15 @@
 #include <stdint.h>
 #include <strings.h>
 
-/* Aborts: the compiler has no way to go on without memory. */
-static void *xrealloc(void *p, size_t n)
-{
-    void *q = realloc(p, n ? n : 1);
-    if (!q) {
-        fputs("bizc: out of memory\n", stderr);
-        abort();
-    }
-    return q;
-}
-
-static char *xstrdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    return memcpy(xrealloc(NULL, n), s, n);
-}
+#include "buf.h"
+#include "xalloc.h"
 
 /* Fills line_starts: one entry per line, plus the empty line after a
  * final newline, so every offset in [0, len] has a line. */
 static void build_line_map(biz_source *src)
 {
     int cap = 64;
-    src->line_starts = xrealloc(NULL, sizeof(int) * (size_t)cap);
+    src->line_starts = biz_xmalloc(sizeof(int) * (size_t)cap);
     src->nlines = 0;
     src->line_starts[src->nlines++] = 0;
     for (size_t i = 0; i < src->len; i++) {
@@ -40,7 +26,7 @@ static void build_line_map(biz_source *src)
             continue;
         if (src->nlines == cap) {
             cap *= 2;
-            src->line_starts = xrealloc(src->line_starts, sizeof(int) * (size_t)cap);
+            src->line_starts = biz_xrealloc(src->line_starts, sizeof(int) * (size_t)cap);
         }
         src->line_starts[src->nlines++] = (int)i + 1;
     }
@@ -49,9 +35,9 @@ static void build_line_map(biz_source *src)
 /* Wraps a copy of text[0..len) as a source named path. */
 biz_source *biz_source_from_string(const char *path, const char *text, size_t len)
 {
-    biz_source *src = xrealloc(NULL, sizeof *src);
-    src->path = xstrdup(path ? path : "<string>");
-    src->text = xrealloc(NULL, len + 1);
+    biz_source *src = biz_xmalloc(sizeof *src);
+    src->path = biz_xstrdup(path ? path : "<string>");
+    src->text = biz_xmalloc(len + 1);
     if (len)
         memcpy(src->text, text, len);
     src->text[len] = '\0';
@@ -66,27 +52,24 @@ biz_source *biz_source_read(const char *path)
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
-    size_t cap = 4096, len = 0;
-    char *buf = xrealloc(NULL, cap);
+    biz_buf buf = { 0 };
     for (;;) {
-        if (len == cap) {
-            cap *= 2;
-            buf = xrealloc(buf, cap);
-        }
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
+        if (biz_buf_reserve(&buf, 4096) < 0)
+            biz_xalloc_die();
+        size_t n = fread(buf.p + buf.n, 1, buf.cap - buf.n - 1, f);
+        buf.n += n;
         if (n == 0)
             break;
     }
     int err = ferror(f);
     fclose(f);
     if (err) {
-        free(buf);
+        biz_buf_free(&buf);
         errno = EIO;
         return NULL;
     }
-    biz_source *src = biz_source_from_string(path, buf, len);
-    free(buf);
+    biz_source *src = biz_source_from_string(path, buf.p, buf.n);
+    biz_buf_free(&buf);
     return src;
 }
 
@@ -322,7 +305,7 @@ static char *vformat(const char *fmt, va_list ap)
     va_end(ap2);
     if (n < 0)
         n = 0;
-    char *s = xrealloc(NULL, (size_t)n + 1);
+    char *s = biz_xmalloc((size_t)n + 1);
     vsnprintf(s, (size_t)n + 1, fmt, ap);
     return s;
 }
@@ -360,7 +343,7 @@ static void diag_index_add(biz_diags *d, int i)
     if (2 * (d->index_n + 1) > d->index_cap) {
         int *old = d->index, oldcap = d->index_cap;
         d->index_cap = oldcap ? 2 * oldcap : 64;
-        d->index = xrealloc(NULL, sizeof(int) * (size_t)d->index_cap);
+        d->index = biz_xmalloc(sizeof(int) * (size_t)d->index_cap);
         memset(d->index, 0, sizeof(int) * (size_t)d->index_cap);
         for (int k = 0; k < oldcap; k++)
             if (old[k]) {
@@ -397,13 +380,13 @@ void biz_vdiag(biz_diags *d, biz_severity sev, biz_span span, const char *hint,
     }
     if (d->len == d->cap) {
         d->cap = d->cap ? d->cap * 2 : 8;
-        d->items = xrealloc(d->items, sizeof *d->items * (size_t)d->cap);
+        d->items = biz_xrealloc(d->items, sizeof *d->items * (size_t)d->cap);
     }
     biz_diag *g = &d->items[d->len++];
     g->severity = sev;
     g->span = span;
     g->message = msg;
-    g->hint = hint ? xstrdup(hint) : NULL;
+    g->hint = hint ? biz_xstrdup(hint) : NULL;
     if (sev != BIZ_NOTE)
         diag_index_add(d, d->len - 1);
     if (sev == BIZ_ERROR)
@@ -434,7 +417,7 @@ void biz_diags_print(biz_diags *d)
 {
     if (!d->out || !d->len)
         return;
-    diag_group *gs = xrealloc(NULL, sizeof *gs * (size_t)d->len);
+    diag_group *gs = biz_xmalloc(sizeof *gs * (size_t)d->len);
     int n = 0;
     for (int i = 0; i < d->len; i++) {
         if (d->items[i].severity == BIZ_NOTE && n > 0) {

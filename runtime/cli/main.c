@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 #include "args.h"
 #include "bizrt.h"
+#include "buf.h"
 #include "cli.h"
 #include "context.h"
 #include "log.h"
@@ -42,25 +43,15 @@ static char *slurp(const char *path)
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f)
         return NULL;
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
+    biz_buf buf = { 0 };
     size_t n;
-    while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-        len += n;
-        if (cap - len < 2) {
-            char *b = realloc(buf, cap *= 2);
-            if (!b) {
-                free(buf);
-                buf = NULL;
-            }
-            buf = b;
-        }
-    }
+    while (biz_buf_reserve(&buf, 4096) == 0 && (n = fread(buf.p + buf.n, 1, buf.cap - buf.n - 1, f)) > 0)
+        buf.n += n;
     if (f != stdin)
         fclose(f);
-    if (buf)
-        buf[len] = 0;
-    return buf;
+    if (buf.p)
+        buf.p[buf.n] = 0;
+    return biz_buf_take(&buf);
 }
 
 /* The run's conf from --conf / --conf-file: a JSON object or NULL ({}). */

@@ -5,37 +5,15 @@
 #include <unistd.h>
 #include "alert.h"
 #include "args.h"
+#include "buf.h"
 #include "log.h"
 #include "smtp.h"
 #include "state.h"
 
 /* ---------------------------------------------------------------- text */
 
-static void add(char **out, size_t *len, size_t *cap, const char *s, size_t n)
-{
-    if (!*out && *cap)
-        return;   /* out of memory earlier */
-    if (*len + n + 1 > *cap) {
-        size_t c = *cap ? *cap * 2 : 512;
-        while (c < *len + n + 1)
-            c *= 2;
-        char *p = realloc(*out, c);
-        if (!p) {
-            free(*out);
-            *out = NULL;
-            *cap = 1;
-            return;
-        }
-        *out = p;
-        *cap = c;
-    }
-    memcpy(*out + *len, s, n);
-    *len += n;
-    (*out)[*len] = 0;
-}
-
 /* Appends s HTML-escaped; line breaks become <br>. */
-static void add_esc(char **out, size_t *len, size_t *cap, const char *s)
+static void add_esc(biz_buf *out, const char *s)
 {
     for (; s && *s; s++) {
         const char *r = NULL;
@@ -49,9 +27,9 @@ static void add_esc(char **out, size_t *len, size_t *cap, const char *s)
         default: break;
         }
         if (r)
-            add(out, len, cap, r, strlen(r));
+            biz_buf_adds(out, r);
         else
-            add(out, len, cap, s, 1);
+            biz_buf_addc(out, *s);
     }
 }
 
@@ -68,14 +46,13 @@ char *biz_alert_subject(const biz_alert_info *a)
 /* The mail's HTML body. */
 char *biz_alert_html(const biz_alert_info *a)
 {
-    char *o = NULL;
-    size_t len = 0, cap = 0;
+    biz_buf o = { 0 };   /* NULL from biz_buf_take when out of memory */
     char num[64];
-    add(&o, &len, &cap, "<html><body>\n", 13);
+    biz_buf_adds(&o, "<html><body>\n");
 #define LINE(label, value) do { \
-        add(&o, &len, &cap, label, strlen(label)); \
-        add_esc(&o, &len, &cap, value); \
-        add(&o, &len, &cap, "<br>\n", 5); \
+        biz_buf_adds(&o, label); \
+        add_esc(&o, value); \
+        biz_buf_adds(&o, "<br>\n"); \
     } while (0)
     LINE("DAG: ", a->dag_id);
     LINE("Run: ", a->run_id);
@@ -93,8 +70,8 @@ char *biz_alert_html(const biz_alert_info *a)
     free(log);
     LINE("Host: ", a->host);
 #undef LINE
-    add(&o, &len, &cap, "</body></html>\n", 15);
-    return o;
+    biz_buf_adds(&o, "</body></html>\n");
+    return biz_buf_take(&o);
 }
 
 /* ---------------------------------------------------------------- sending */
@@ -157,14 +134,14 @@ static void on_sent(void *user, const char *error)
 
 static char *join(const biz_smtp_addrs *a)
 {
-    char *o = NULL;
-    size_t len = 0, cap = 0;
+    biz_buf o = { 0 };
     for (int i = 0; i < a->n; i++) {
         if (i)
-            add(&o, &len, &cap, ", ", 2);
-        add(&o, &len, &cap, a->v[i], strlen(a->v[i]));
+            biz_buf_adds(&o, ", ");
+        biz_buf_adds(&o, a->v[i]);
     }
-    return o ? o : strdup("");
+    char *s = biz_buf_take(&o);
+    return s ? s : strdup("");
 }
 
 /* Starts the failure / retry mail of a try that ended, when one is due. */

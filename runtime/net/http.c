@@ -4,6 +4,8 @@
 #include <ctype.h>
 #include <strings.h>
 #include "http.h"
+#include "buf.h"
+#include "utf8.h"
 #include "cacert.h"
 #include "log.h"
 
@@ -20,8 +22,7 @@ struct biz_http {
     int no_verify;           /* biz_http_verify(h, 0): an explicit opt-out */
     char errbuf[CURL_ERROR_SIZE];
     char msg[640];           /* the message of a failed transfer */
-    char *resp;              /* growable response buffer */
-    size_t resp_len, resp_cap;
+    biz_buf resp;            /* the answer's body (max: lim.max_bytes) */
     char *location;          /* the last answer's Location header, or NULL:
                               * the one header a message needs (no operator
                               * reads the others, so they are not kept) */
@@ -238,43 +239,15 @@ void biz_http_idempotent(biz_http *h)
     h->idempotent = 1;
 }
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0: the
- * ranges of the Unicode standard's table 3-7 (no surrogates, no overlong
- * forms, nothing above U+10FFFF). *bad gets how many bytes one U+FFFD
- * replaces when it is invalid (the maximal subpart, as Python does). */
+/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0 with
+ * *bad how many bytes one U+FFFD replaces (the maximal subpart, as Python
+ * does). */
 static size_t utf8_seq(const unsigned char *p, size_t n, size_t *bad)
 {
-    unsigned c = p[0];
-    size_t len;
-    unsigned lo = 0x80, hi = 0xBF;
-    *bad = 1;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        len = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if (i >= n || p[i] < lo || p[i] > hi) {
-            *bad = i;
-            return 0;
-        }
-        lo = 0x80;
-        hi = 0xBF;
-    }
-    return len;
+    unsigned cp;
+    size_t k = biz_utf8_seq(p, n, &cp);
+    *bad = k ? 1 : biz_utf8_bad_len(p, n);
+    return k;
 }
 
 /* The text of an answer (http.h). */
@@ -368,26 +341,14 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *user)
     size_t n = size * nmemb;
     /* Counted here, after decompression and before any growth: a gzip bomb
      * stops at the limit, not once inflated. */
-    if (h->lim.max_bytes > 0 && (unsigned long long)h->resp_len + n > (unsigned long long)h->lim.max_bytes) {
+    h->resp.max = h->lim.max_bytes > 0 ? (size_t)h->lim.max_bytes : 0;
+    biz_buf_add(&h->resp, ptr, n);
+    if (h->resp.over) {
         h->too_big = 1;
         return 0;  /* curl fails the transfer with a write error */
     }
-    if (h->resp_len + n + 1 > h->resp_cap) {
-        size_t cap = h->resp_cap ? h->resp_cap : 1024;
-        while (cap < h->resp_len + n + 1)
-            cap *= 2;
-        /* No doubling past the limit: a 4 MiB answer takes 4 MiB, not 8. */
-        if (h->lim.max_bytes > 0 && cap > (unsigned long long)h->lim.max_bytes + 1)
-            cap = (size_t)h->lim.max_bytes + 1;
-        char *b = realloc(h->resp, cap);
-        if (!b)
-            return 0;  /* curl fails the transfer with a write error */
-        h->resp = b;
-        h->resp_cap = cap;
-    }
-    memcpy(h->resp + h->resp_len, ptr, n);
-    h->resp_len += n;
-    h->resp[h->resp_len] = 0;
+    if (h->resp.oom)
+        return 0;  /* curl fails the transfer with a write error */
     return n;
 }
 
@@ -401,9 +362,7 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *user)
         h->answered = 1;
         free(h->location);
         h->location = NULL;
-        h->resp_len = 0;
-        if (h->resp)
-            h->resp[0] = 0;
+        biz_buf_clear(&h->resp);
         return n;
     }
     static const char loc[] = "location:";
@@ -506,7 +465,7 @@ static void free_http(biz_http *h)
         memset(h->userpwd, 0, strlen(h->userpwd));
         free(h->userpwd);
     }
-    free(h->resp);
+    biz_buf_free(&h->resp);
     free(h->location);
     free(h);
 }
@@ -517,8 +476,8 @@ static void on_done(biz_loop *loop, CURL *easy, CURLcode rc, void *user)
     biz_http *h = user;
     biz_http_result r = { 0 };
     r.url = h->url;
-    r.body = h->resp ? h->resp : "";
-    r.body_len = h->resp_len;
+    r.body = h->resp.p ? h->resp.p : "";
+    r.body_len = h->resp.n;
     curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME, &r.seconds);
     if (rc != CURLE_OK) {
         error_message(h, rc);

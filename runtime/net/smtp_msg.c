@@ -9,6 +9,7 @@
 #include "base64.h"
 #include "buf.h"
 #include "isotime.h"
+#include "utf8.h"
 
 /* ---------------------------------------------------------------- addresses */
 
@@ -127,7 +128,7 @@ char *biz_smtp_encode_header(const char *value)
     size_t len = strlen(v), off = 0;
     while (off < len) {
         size_t n = len - off < 45 ? len - off : 45;
-        while (n > 1 && off + n < len && ((unsigned char)v[off + n] & 0xC0) == 0x80)
+        while (n > 1 && off + n < len && biz_utf8_cont((unsigned char)v[off + n]))
             n--;
         char *enc = biz_b64_encode(v + off, n);
         if (!enc) {

@@ -47,13 +47,13 @@ char *biz_bash_decode_line(const char *s, size_t len)
 /* Ends the current line: decode, remember as last, hand to fn. */
 static int complete(biz_bash_lines *b, biz_bash_line_fn fn, void *user)
 {
-    char *line = biz_bash_decode_line(b->cur ? b->cur : "", b->len);
+    char *line = biz_bash_decode_line(b->cur.p ? b->cur.p : "", b->cur.n);
     if (!line)
         return -1;
     free(b->last);
     b->last = line;
     b->count++;
-    b->len = 0;
+    biz_buf_clear(&b->cur);
     b->truncated = 0;
     if (fn)
         fn(user, line);
@@ -67,23 +67,15 @@ int biz_bash_lines_feed(biz_bash_lines *b, const char *data, size_t len,
     while (len > 0) {
         const char *nl = memchr(data, '\n', len);
         size_t take = nl ? (size_t)(nl - data) : len;
-        size_t room = BIZ_BASH_LINE_MAX - b->len;
+        size_t room = BIZ_BASH_LINE_MAX - b->cur.n;
         size_t keep = take < room ? take : room;
         if (keep < take)
             b->truncated = 1;
         if (keep > 0) {
-            if (b->len + keep + 1 > b->cap) {
-                size_t cap = b->cap ? b->cap : 256;
-                while (cap < b->len + keep + 1)
-                    cap *= 2;
-                char *c = realloc(b->cur, cap);
-                if (!c)
-                    return -1;
-                b->cur = c;
-                b->cap = cap;
-            }
-            memcpy(b->cur + b->len, data, keep);
-            b->len += keep;
+            b->cur.max = BIZ_BASH_LINE_MAX;   /* no doubling past it */
+            biz_buf_add(&b->cur, data, keep);
+            if (b->cur.oom)
+                return -1;
         }
         if (!nl)
             break;
@@ -98,7 +90,7 @@ int biz_bash_lines_feed(biz_bash_lines *b, const char *data, size_t len,
 /* End of stream: a pending unterminated line counts. */
 int biz_bash_lines_end(biz_bash_lines *b, biz_bash_line_fn fn, void *user)
 {
-    if (b->len == 0 && !b->truncated)
+    if (b->cur.n == 0 && !b->truncated)
         return 0;
     return complete(b, fn, user);
 }
@@ -112,7 +104,7 @@ const char *biz_bash_lines_last(const biz_bash_lines *b)
 /* Frees the buffers; b is empty again. */
 void biz_bash_lines_free(biz_bash_lines *b)
 {
-    free(b->cur);
+    biz_buf_free(&b->cur);
     free(b->last);
     memset(b, 0, sizeof *b);
 }

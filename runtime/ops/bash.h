@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <cjson/cJSON.h>
+#include "buf.h"
 
 /* Longest line kept (bytes); the rest of a longer line is dropped. */
 #define BIZ_BASH_LINE_MAX (1024 * 1024)
@@ -20,8 +21,8 @@
  * (UTF-8, errors="backslashreplace": a bad byte becomes "\xNN") and
  * stripped of trailing whitespace (Python's rstrip()). */
 typedef struct biz_bash_lines {
-    char *cur;              /* the line being read (raw bytes) */
-    size_t len, cap;
+    biz_buf cur;            /* the line being read (raw bytes; max:
+                               BIZ_BASH_LINE_MAX once in use) */
     int truncated;          /* cur reached BIZ_BASH_LINE_MAX */
     char *last;             /* the last complete line, or NULL before any */
     long count;             /* complete lines so far */

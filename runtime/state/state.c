@@ -19,17 +19,13 @@
 #include "isotime.h"
 #include "schedule.h"
 #include "base64.h"
+#include "buf.h"
+#include "utf8.h"
 
 #define TEMP_PREFIX ".tmp-"
 #define SEALED_KEY "__sealed__"
 #define SYNC_MS 100            /* the longest a finished task waits for its fsync */
 
-/* A growable text buffer (the record and journal writer below). */
-typedef struct tbuf {
-    char *p;
-    size_t n, cap;
-    int oom;
-} tbuf;   /* struct tbuf: state.h keeps one for the journal */
 
 /* ---------------------------------------------------------------- paths */
 
@@ -222,10 +218,10 @@ void biz_store_close(biz_store *st)
     free(st->runs_dir);
     free(st->logs_dir);
     if (st->jbuf)
-        free(st->jbuf->p);
+        biz_buf_free(st->jbuf);
     free(st->jbuf);
     if (st->log_json)
-        free(st->log_json->p);
+        biz_buf_free(st->log_json);
     free(st->log_json);
     free(st);
 }
@@ -332,36 +328,26 @@ static char *read_file(const char *path)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return NULL;
-    size_t cap = 8192, len = 0;
-    char *buf = malloc(cap);
+    biz_buf buf = { 0 };
     for (;;) {
-        if (!buf)
+        if (biz_buf_reserve(&buf, 8192) < 0)
             break;
-        if (len + 1 >= cap) {
-            char *b = realloc(buf, cap *= 2);
-            if (!b) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = b;
-        }
-        ssize_t r = read(fd, buf + len, cap - len - 1);
+        ssize_t r = read(fd, buf.p + buf.n, buf.cap - buf.n - 1);
         if (r < 0 && errno == EINTR)
             continue;
-        if (r <= 0) {
-            if (r < 0) {
-                free(buf);
-                buf = NULL;
-            }
-            break;
+        if (r < 0) {
+            close(fd);
+            biz_buf_free(&buf);
+            return NULL;
         }
-        len += (size_t)r;
+        if (r == 0)
+            break;
+        buf.n += (size_t)r;
     }
     close(fd);
-    if (buf)
-        buf[len] = 0;
-    return buf;
+    if (buf.p)
+        buf.p[buf.n] = 0;
+    return biz_buf_take(&buf);
 }
 
 /* ---------------------------------------------------------------- records */
@@ -407,116 +393,33 @@ double biz_record_time(const cJSON *rec, const char *field)
  * cannot disagree. */
 
 
-/* Makes room for n more bytes and a NUL; 0 when out of memory. */
-static int tb_grow(tbuf *b, size_t n)
-{
-    if (b->oom)
-        return 0;
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->n + n + 1)
-        cap *= 2;
-    char *q = realloc(b->p, cap);
-    if (!q) {
-        b->oom = 1;
-        return 0;
-    }
-    b->p = q;
-    b->cap = cap;
-    return 1;
-}
-
-/* Appends n bytes. Inline: a record or a journal line is made of many
- * short pieces, and the call cost more than the copy. */
-static inline void tb_add(tbuf *b, const char *s, size_t n)
-{
-    if (b->n + n + 1 > b->cap && !tb_grow(b, n))
-        return;
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = 0;
-}
-
-/* Appends a string literal (its length known at compile time). */
-#define TB_LIT(b, lit) tb_add((b), "" lit, sizeof(lit) - 1)
-
-static void tb_s(tbuf *b, const char *s)
-{
-    tb_add(b, s, strlen(s));
-}
-
-static void tb_f(tbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void tb_f(tbuf *b, const char *fmt, ...)
-{
-    char small[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof small, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    if ((size_t)n < sizeof small) {
-        tb_add(b, small, (size_t)n);
-        return;
-    }
-    char *big = malloc((size_t)n + 1);
-    if (!big) {
-        b->oom = 1;
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    tb_add(b, big, (size_t)n);
-    free(big);
-}
-
-/* The length of the valid UTF-8 sequence at p (1 to 4), or 0 when the
- * bytes there are not one (a stray continuation byte, an overlong form, a
- * surrogate, beyond U+10FFFF, cut by the string's end). */
-static int utf8_len(const unsigned char *p)
-{
-    unsigned c = p[0];
-    if (c < 0x80)
-        return 1;
-    int n;
-    unsigned min, cp;
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2, min = 0x80, cp = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3, min = 0x800, cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4, min = 0x10000, cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    for (int i = 1; i < n; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;   /* the string's NUL ends here too */
-        cp = cp << 6 | (p[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
-}
+/* Appends a string literal (its length known at compile time). The
+ * record's pieces go through biz_buf_add, inline: a record or a journal
+ * line is made of many short pieces, and the call cost more than the
+ * copy. */
+#define TB_LIT(b, lit) biz_buf_add((b), "" lit, sizeof(lit) - 1)
 
 /* A JSON string, escaped as cJSON escapes (quote, backslash, controls).
  * Records are strict JSON whatever a server or a command sent: a byte that
  * is not part of valid UTF-8 becomes U+FFFD (issue 10), as Python's
  * errors="replace" does, so every JSON reader can read the record. */
-static void tb_str(tbuf *b, const char *s)
+static void tb_str(biz_buf *b, const char *s)
 {
-    tb_add(b, "\"", 1);
+    biz_buf_add(b, "\"", 1);
     const char *run = s;
     for (const char *q = s;;) {
         unsigned char c = (unsigned char)*q;
         if (c >= 0x80) {
-            int n = utf8_len((const unsigned char *)q);
+            /* the string's NUL ends a sequence cut short, as any byte that
+             * is not a continuation one */
+            unsigned cp;
+            size_t n = biz_utf8_seq((const unsigned char *)q, BIZ_UTF8_MAX_LEN, &cp);
             if (n) {
                 q += n;
                 continue;
             }
-            tb_add(b, run, (size_t)(q - run));
-            tb_add(b, "\\ufffd", 6);
+            biz_buf_add(b, run, (size_t)(q - run));
+            biz_buf_add(b, "\\ufffd", 6);
             run = ++q;
             continue;
         }
@@ -524,27 +427,27 @@ static void tb_str(tbuf *b, const char *s)
             q++;
             continue;
         }
-        tb_add(b, run, (size_t)(q - run));
+        biz_buf_add(b, run, (size_t)(q - run));
         if (!c)
             break;
         char esc[8];
         switch (c) {
-        case '"': tb_add(b, "\\\"", 2); break;
-        case '\\': tb_add(b, "\\\\", 2); break;
-        case '\n': tb_add(b, "\\n", 2); break;
-        case '\t': tb_add(b, "\\t", 2); break;
-        case '\r': tb_add(b, "\\r", 2); break;
+        case '"': biz_buf_add(b, "\\\"", 2); break;
+        case '\\': biz_buf_add(b, "\\\\", 2); break;
+        case '\n': biz_buf_add(b, "\\n", 2); break;
+        case '\t': biz_buf_add(b, "\\t", 2); break;
+        case '\r': biz_buf_add(b, "\\r", 2); break;
         default:
             snprintf(esc, sizeof esc, "\\u%04x", c);
-            tb_add(b, esc, 6);
+            biz_buf_add(b, esc, 6);
         }
         run = ++q;
     }
-    tb_add(b, "\"", 1);
+    biz_buf_add(b, "\"", 1);
 }
 
 /* A non-negative integer, without printf (records hold thousands). */
-static void tb_int(tbuf *b, long v)
+static void tb_int(biz_buf *b, long v)
 {
     char d[24];
     int i = sizeof d;
@@ -552,11 +455,11 @@ static void tb_int(tbuf *b, long v)
         d[--i] = (char)('0' + v % 10);
         v /= 10;
     } while (v > 0 && i > 0);
-    tb_add(b, d + i, sizeof d - (size_t)i);
+    biz_buf_add(b, d + i, sizeof d - (size_t)i);
 }
 
 /* "name": "time" (wall seconds), or null when t <= 0: one append. */
-static void tb_time(tbuf *b, const char *name, double t)
+static void tb_time(biz_buf *b, const char *name, double t)
 {
     char out[48 + BIZ_ISOTIME_MAX], *o = out;
     size_t n = strlen(name);
@@ -575,11 +478,11 @@ static void tb_time(tbuf *b, const char *name, double t)
         memcpy(o, "null", 4);
         o += 4;
     }
-    tb_add(b, out, (size_t)(o - out));
+    biz_buf_add(b, out, (size_t)(o - out));
 }
 
 /* A message, its secrets masked; null when s is NULL. */
-static void tb_masked(tbuf *b, const char *s)
+static void tb_masked(biz_buf *b, const char *s)
 {
     if (!s) {
         TB_LIT(b, "null");
@@ -597,7 +500,7 @@ static void tb_masked(tbuf *b, const char *s)
  * both, where masking would change the data. Printed once. */
 /* v as compact JSON, appended (what cJSON_PrintUnformatted gives, without
  * its buffer of its own: a journal line holds an XCom). */
-static void tb_json(tbuf *b, const cJSON *v, int depth)
+static void tb_json(biz_buf *b, const cJSON *v, int depth)
 {
     if (depth > 1000) {          /* cJSON parses no deeper */
         TB_LIT(b, "null");
@@ -612,38 +515,38 @@ static void tb_json(tbuf *b, const cJSON *v, int depth)
         } else if (fabs(d) < 1e15 && d == (double)(long long)d) {   /* in range first: the cast */
             long long i = (long long)d;
             if (i < 0)
-                tb_add(b, "-", 1);
+                biz_buf_add(b, "-", 1);
             tb_int(b, (long)(i < 0 ? -i : i));
         } else {
             char num[32];
             snprintf(num, sizeof num, "%1.15g", d);
             if (strtod(num, NULL) != d)
                 snprintf(num, sizeof num, "%1.17g", d);
-            tb_s(b, num);
+            biz_buf_adds(b, num);
         }
     } else if (cJSON_IsBool(v)) {
-        tb_s(b, cJSON_IsTrue(v) ? "true" : "false");
+        biz_buf_adds(b, cJSON_IsTrue(v) ? "true" : "false");
     } else if (cJSON_IsRaw(v)) {
-        tb_s(b, v->valuestring ? v->valuestring : "null");
+        biz_buf_adds(b, v->valuestring ? v->valuestring : "null");
     } else if (cJSON_IsArray(v) || cJSON_IsObject(v)) {
         int obj = cJSON_IsObject(v);
-        tb_add(b, obj ? "{" : "[", 1);
+        biz_buf_add(b, obj ? "{" : "[", 1);
         for (const cJSON *c = v->child; c; c = c->next) {
             if (c != v->child)
-                tb_add(b, ",", 1);
+                biz_buf_add(b, ",", 1);
             if (obj) {
                 tb_str(b, c->string ? c->string : "");
-                tb_add(b, ":", 1);
+                biz_buf_add(b, ":", 1);
             }
             tb_json(b, c, depth + 1);
         }
-        tb_add(b, obj ? "}" : "]", 1);
+        biz_buf_add(b, obj ? "}" : "]", 1);
     } else {
         TB_LIT(b, "null");
     }
 }
 
-static void tb_sealed(tbuf *b, const cJSON *v)
+static void tb_sealed(biz_buf *b, const cJSON *v)
 {
     if (!v) {
         TB_LIT(b, "{}");
@@ -668,7 +571,7 @@ static void tb_sealed(tbuf *b, const cJSON *v)
 
 /* A task's entry: {"state": ..., "xcom": ..., "log": ...}. log: the run
  * log's path as JSON (log->p NULL: none written). */
-static void tb_task(tbuf *b, const biz_ti *ti, const tbuf *log)
+static void tb_task(biz_buf *b, const biz_ti *ti, const biz_buf *log)
 {
     if (ti->state == BIZ_TI_NONE && !ti->tries && !ti->first_start && !ti->reason &&
         !ti->blocked && !(ti->xcom && ti->xcom->child) && !ti->branch &&
@@ -680,7 +583,7 @@ static void tb_task(tbuf *b, const biz_ti *ti, const tbuf *log)
     }
     int done = biz_ti_state_finished(ti->state);
     TB_LIT(b, "{\"state\": \"");
-    tb_s(b, biz_ti_state_names[ti->state]);
+    biz_buf_adds(b, biz_ti_state_names[ti->state]);
     TB_LIT(b, "\", \"tries\": ");
     tb_int(b, ti->tries);
     TB_LIT(b, ", ");
@@ -696,7 +599,7 @@ static void tb_task(tbuf *b, const biz_ti *ti, const tbuf *log)
         TB_LIT(b, ", \"duration\": ");
         tb_int(b, us / 1000000);
         TB_LIT(b, ".");
-        tb_s(b, frac);
+        biz_buf_adds(b, frac);
     } else {
         TB_LIT(b, ", \"duration\": null");
     }
@@ -729,7 +632,7 @@ static void tb_task(tbuf *b, const biz_ti *ti, const tbuf *log)
     }
     TB_LIT(b, ", \"log\": ");
     if (log && log->p && ti->tries > 0)
-        tb_add(b, log->p, log->n);
+        biz_buf_add(b, log->p, log->n);
     else
         TB_LIT(b, "null");
     TB_LIT(b, "}");
@@ -737,7 +640,7 @@ static void tb_task(tbuf *b, const biz_ti *ti, const tbuf *log)
 
 /* The run log's path as a JSON string, made once for all the entries that
  * name it (b->p NULL: none). */
-static void log_json(tbuf *b, const char *path)
+static void log_json(biz_buf *b, const char *path)
 {
     if (path)
         tb_str(b, path);
@@ -745,28 +648,28 @@ static void log_json(tbuf *b, const char *path)
 
 /* The whole record of run, one task a line; with journal_gen > 0 it names
  * the journal of that generation. */
-static void tb_record(tbuf *b, const biz_run *run, const biz_store *st, long journal_gen)
+static void tb_record(biz_buf *b, const biz_run *run, const biz_store *st, long journal_gen)
 {
     const biz_dag_def *dag = run->dag;
     char ld[48], is[48], ie[48];
     biz_state_iso_us((double)run->logical_date + run->logical_us / 1e6, ld, sizeof ld);
     biz_state_iso_us((double)run->interval_start + run->interval_us / 1e6, is, sizeof is);
     biz_state_iso_us((double)run->interval_end + run->interval_us / 1e6, ie, sizeof ie);
-    tb_f(b, "{\n  \"format\": %d,\n  \"dag_id\": ", BIZ_RECORD_FORMAT);
+    biz_buf_printf(b, "{\n  \"format\": %d,\n  \"dag_id\": ", BIZ_RECORD_FORMAT);
     tb_str(b, dag->dag_id);
     TB_LIT(b, ",\n  \"run_id\": ");
     tb_str(b, run->run_id);
-    tb_f(b, ",\n  \"run_type\": \"%s\",\n  \"run_number\": %d,\n  \"logical_date\": \"%s\","
+    biz_buf_printf(b, ",\n  \"run_type\": \"%s\",\n  \"run_number\": %d,\n  \"logical_date\": \"%s\","
          "\n  \"data_interval_start\": \"%s\",\n  \"data_interval_end\": \"%s\",\n  \"conf\": ",
          run->run_type ? run->run_type : "manual", run->run_number, ld, is, ie);
     /* conf and XComs are data: stored exactly, sealed when they hold a
      * secret. Messages are masked; so is what --show prints. */
     tb_sealed(b, run->conf);
-    tb_f(b, ",\n  \"state\": \"%s\",\n  ", biz_run_state_names[run->state]);
+    biz_buf_printf(b, ",\n  \"state\": \"%s\",\n  ", biz_run_state_names[run->state]);
     tb_time(b, "start_date", run->start_wall);
     TB_LIT(b, ",\n  ");
     tb_time(b, "end_date", run->state == BIZ_RUN_RUNNING ? 0 : run->end_wall);
-    tb_f(b, ",\n  \"pid\": %ld,\n  \"source_sha256\": ", (long)getpid());
+    biz_buf_printf(b, ",\n  \"pid\": %ld,\n  \"source_sha256\": ", (long)getpid());
     tb_str(b, dag->source_sha256 ? dag->source_sha256 : "");
     /* The DAG's version: which build made (and last continued) this run,
      * so --resume/--rerun can refuse to mix two builds (runplan.c). */
@@ -777,9 +680,9 @@ static void tb_record(tbuf *b, const biz_run *run, const biz_store *st, long jou
         tb_json(b, run->history, 0);
     }
     if (journal_gen > 0)
-        tb_f(b, ",\n  \"journal_gen\": %ld", journal_gen);
+        biz_buf_printf(b, ",\n  \"journal_gen\": %ld", journal_gen);
     char *log = st ? biz_store_log_path(st, run->run_id) : NULL;
-    tbuf lj = { 0 };
+    biz_buf lj = { 0 };
     log_json(&lj, log);
     TB_LIT(b, ",\n  \"log\": ");
     if (log)
@@ -794,25 +697,25 @@ static void tb_record(tbuf *b, const biz_run *run, const biz_store *st, long jou
         int n = ti->nmaps > 0 ? ti->nmaps : 0;
         for (int k = -1; k < n; k++) {
             const biz_ti *x = k < 0 ? ti : run->tis[ti->map_first + k];
-            tb_s(b, first ? "\n    " : ",\n    ");
+            biz_buf_adds(b, first ? "\n    " : ",\n    ");
             first = 0;
             tb_str(b, x->def->task_id);
             TB_LIT(b, ": ");
             tb_task(b, x, &lj);
         }
     }
-    free(lj.p);
+    biz_buf_free(&lj);
     free(log);
-    tb_s(b, run->n ? "\n  }\n}\n" : "}\n}\n");
+    biz_buf_adds(b, run->n ? "\n  }\n}\n" : "}\n}\n");
 }
 
 /* The record of run as JSON (parsed from the text the store writes). */
 cJSON *biz_record_from_run(const biz_run *run, const biz_store *st)
 {
-    tbuf b = { 0 };
+    biz_buf b = { 0 };
     tb_record(&b, run, st, 0);
     cJSON *rec = b.oom || !b.p ? NULL : cJSON_Parse(b.p);
-    free(b.p);
+    biz_buf_free(&b);
     return rec;
 }
 
@@ -1266,16 +1169,16 @@ static void record_failed(biz_store *st, const char *path, int err)
 
 static void log_flush(biz_store *st)
 {
-    if (st->log_len && st->log_fd >= 0 && write_all(st->log_fd, st->log_buf, st->log_len) < 0) {
+    if (st->log_buf.n && st->log_fd >= 0 && write_all(st->log_fd, st->log_buf.p, st->log_buf.n) < 0) {
         int e = errno ? errno : EIO;
         /* No more lines to this file: the message below must not come
          * back here. */
         close(st->log_fd);
         st->log_fd = -2;
-        st->log_len = 0;
+        biz_buf_clear(&st->log_buf);
         record_failed(st, st->log_path, e);
     }
-    st->log_len = 0;
+    biz_buf_clear(&st->log_buf);
 }
 
 static long log_flush_cb(biz_loop *loop, void *user)
@@ -1302,9 +1205,7 @@ static void log_close(biz_store *st)
     if (st->log_fd >= 0)
         close(st->log_fd);
     st->log_fd = -1;
-    free(st->log_buf);
-    st->log_buf = NULL;
-    st->log_cap = 0;
+    biz_buf_free(&st->log_buf);
     free(st->log_path);
     st->log_path = NULL;
 }
@@ -1336,19 +1237,13 @@ static void log_sink(void *user, const char *time, biz_log_level level, const ch
     if (st->log_fd < 0)
         return;
     size_t need = strlen(time) + strlen(msg) + (task ? strlen(task) : 0) + 40;
-    if (st->log_len + need > st->log_cap) {
-        size_t cap = st->log_cap ? st->log_cap : LOG_BUF;
-        while (cap < st->log_len + need)
-            cap *= 2;
-        char *nb = realloc(st->log_buf, cap);
-        if (!nb)
-            return;
-        st->log_buf = nb;
-        st->log_cap = cap;
+    if (biz_buf_reserve(&st->log_buf, need) < 0) {
+        st->log_buf.oom = 0;   /* this line is dropped, not the next ones */
+        return;
     }
     /* Copied, not printed: a run logs several lines a task. The layout is
      * the console's: "TIME LEVEL [task #try] message". */
-    char *p = st->log_buf + st->log_len, num[16];
+    char *p = st->log_buf.p + st->log_buf.n, num[16];
     size_t n;
 #define PUT(str, len) (memcpy(p, (str), (len)), p += (len))
     PUT(time, strlen(time));
@@ -1371,11 +1266,12 @@ static void log_sink(void *user, const char *time, biz_log_level level, const ch
     }
     PUT(msg, strlen(msg));
     *p++ = '\n';
+    *p = '\0';
 #undef PUT
-    st->log_len = (size_t)(p - st->log_buf);
+    st->log_buf.n = (size_t)(p - st->log_buf.p);
     /* After the run's end, at once: a pending timer would keep the loop
      * (and the process) alive for nothing. */
-    if (!st->run->loop || st->log_len >= LOG_BUF || st->run->state != BIZ_RUN_RUNNING)
+    if (!st->run->loop || st->log_buf.n >= LOG_BUF || st->run->state != BIZ_RUN_RUNNING)
         log_flush(st);
     else if (!st->log_timer)
         st->log_timer = biz_loop_timer_add(st->run->loop, LOG_MS, log_flush_cb, st);
@@ -1461,11 +1357,10 @@ void biz_store_attach(biz_store *st, biz_run *run)
     st->pending = 0;
     st->hooked = NULL;
     st->log_fd = -1;
-    st->log_len = 0;
+    biz_buf_clear(&st->log_buf);
     free(st->log_path);
     st->log_path = biz_store_log_path(st, run->run_id);
-    free(st->log_json->p);
-    *st->log_json = (tbuf){ 0 };
+    biz_buf_free(st->log_json);
     mode_t u = umask(0);
     umask(u);
     st->umask_strips = (u & 0600) != 0;
@@ -1607,7 +1502,7 @@ static void clear_changed(biz_run *run)
 static int write_record(biz_store *st, long journal_gen, int durable, int *keep)
 {
     biz_run *run = st->run;
-    tbuf b = { 0 };
+    biz_buf b = { 0 };
     tb_record(&b, run, st, journal_gen);
     char *name = NULL, *path = NULL;
     int rc = -1, e = ENOMEM;
@@ -1624,7 +1519,7 @@ static int write_record(biz_store *st, long journal_gen, int durable, int *keep)
     }
     free(path);
     free(name);
-    free(b.p);
+    biz_buf_free(&b);
     return rc;
 }
 
@@ -1668,8 +1563,8 @@ static int journal_start(biz_store *st)
 static int journal_append(biz_store *st)
 {
     biz_run *run = st->run;
-    tbuf *b = st->jbuf;
-    b->n = 0;
+    biz_buf *b = st->jbuf;
+    biz_buf_clear(b);
     int finished = 0;
     for (int i = 0; i < run->changed.n; i++) {
         const biz_ti *ti = run->tis[run->changed.v[i]];
@@ -1687,7 +1582,7 @@ static int journal_append(biz_store *st)
         finished |= biz_ti_state_finished(ti->state);
     }
     if ((int)run->state != st->written_state) {
-        tb_f(b, "{\"run\": {\"state\": \"%s\", ", biz_run_state_names[run->state]);
+        biz_buf_printf(b, "{\"run\": {\"state\": \"%s\", ", biz_run_state_names[run->state]);
         tb_time(b, "end_date", run->state == BIZ_RUN_RUNNING ? 0 : run->end_wall);
         TB_LIT(b, "}}\n");
         finished = 1;

@@ -55,6 +55,7 @@
 #include <stdint.h>
 #include <time.h>
 #include <cjson/cJSON.h>
+#include "buf.h"
 #include "run.h"
 
 /* The version of the record's layout ("format" in each record). */
@@ -84,12 +85,11 @@ typedef struct biz_store {
     int compacted;     /* the record was written whole since the run ended */
     int pending;       /* changes not written yet (written before I/O) */
     struct biz_loop *hooked;   /* the loop whose before-I/O hook is ours */
-    struct tbuf *jbuf;         /* the journal's text, reused (state.c) */
-    struct tbuf *log_json;     /* log_path as a JSON string, made once */
+    struct biz_buf *jbuf;      /* the journal's text, reused (state.c) */
+    struct biz_buf *log_json;  /* log_path as a JSON string, made once */
     char *log_path;    /* the attached run's log file */
     int log_fd;        /* it open; -1: not yet, -2: cannot be */
-    char *log_buf;     /* its lines not written yet */
-    size_t log_len, log_cap;
+    biz_buf log_buf;   /* its lines not written yet */
     uint64_t log_timer;        /* the pending flush of those lines, or 0 */
     int umask_strips;          /* the umask takes bits of 0600: fchmod */
 } biz_store;

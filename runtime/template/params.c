@@ -19,6 +19,7 @@
 #include "isotime.h"
 #include "params.h"
 #include "template_int.h"
+#include "utf8.h"
 
 static const char *const known_keywords[] = {
     "type", "enum", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
@@ -497,11 +498,7 @@ static int json_equal(const cJSON *a, const cJSON *b)
 /* Python's len() of a UTF-8 string: its code points. */
 static double py_len(const char *s)
 {
-    double n = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            n++;
-    return n;
+    return (double)biz_utf8_lax_count(s, strlen(s));
 }
 
 /* "<instance repr> <middle> <limit repr>" as jsonschema words it. */

@@ -15,6 +15,7 @@
 #include "conn.h"
 #include "log.h"
 #include "template_int.h"
+#include "utf8.h"
 
 #define MAX_EVAL_DEPTH 400
 
@@ -571,15 +572,14 @@ static int eval_attr(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
 
 size_t *biz_tpl_code_points(const char *s, int *n)
 {
-    size_t len = strlen(s), chars = 0;
-    for (size_t i = 0; i < len; i++) /* counted first: one entry a character, not a byte */
-        chars += ((unsigned char)s[i] & 0xC0) != 0x80;
+    size_t len = strlen(s);
+    size_t chars = biz_utf8_lax_count(s, len);   /* first: one entry a character, not a byte */
     size_t *o = malloc(sizeof *o * (chars + 1));
     int k = 0;
     if (!o)
         return NULL;
     for (size_t i = 0; i < len; i++)
-        if (((unsigned char)s[i] & 0xC0) != 0x80)
+        if (!biz_utf8_cont((unsigned char)s[i]))
             o[k++] = i;
     o[k] = len;
     *n = k;
@@ -636,8 +636,7 @@ static int eval_sub(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
         if (!str)
             len = cJSON_GetArraySize(v.j);
         else
-            for (const char *p = v.j->valuestring; *p; p++)
-                len += ((unsigned char)*p & 0xC0) != 0x80;
+            len = (int)biz_utf8_lax_count(v.j->valuestring, strlen(v.j->valuestring));
         if (r == 0 && !(cJSON_IsNumber(key) && biz_tpl_num_is_int(key))) {
             r = biz_tpl_fail(cx, n->b->start, "%s indices must be integers, not %s",
                              biz_tpl_type_name(v.j), biz_tpl_type_name(key));
@@ -651,13 +650,11 @@ static int eval_sub(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
                 /* characters start at the bytes that are not UTF-8
                  * continuation bytes (as biz_tpl_code_points counts them) */
                 const char *p = v.j->valuestring, *q;
-                while (((unsigned char)*p & 0xC0) == 0x80)
+                while (biz_utf8_cont((unsigned char)*p))
                     p++;
                 for (int i = (int)d; i > 0; i--) /* to the start of character d */
-                    while (*++p && ((unsigned char)*p & 0xC0) == 0x80)
-                        ;
-                for (q = p + 1; *q && ((unsigned char)*q & 0xC0) == 0x80; q++)
-                    ;
+                    p += biz_utf8_lax_len(p, (size_t)-1);
+                q = p + biz_utf8_lax_len(p, (size_t)-1);
                 char *s = strndup(p, (size_t)(q - p));
                 r = set_json(cx, n, out, s ? cJSON_CreateString(s) : NULL);
                 free(s);
@@ -737,9 +734,7 @@ static int eval_slice(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
         len = cJSON_GetArraySize(v);
     else if (cJSON_IsString(v)) {
         /* an ASCII string is sliced by byte offsets, without a table */
-        size_t bytes = strlen(v->valuestring), chars = 0;
-        for (size_t i = 0; i < bytes; i++)
-            chars += ((unsigned char)v->valuestring[i] & 0xC0) != 0x80;
+        size_t bytes = strlen(v->valuestring), chars = biz_utf8_lax_count(v->valuestring, bytes);
         if ((ascii = chars == bytes && bytes <= (size_t)INT_MAX))
             len = (int)bytes;
         else

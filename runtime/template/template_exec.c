@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "template_int.h"
+#include "utf8.h"
 
 /* Counts len more bytes of output (the text, or in native mode the
  * pieces joined at the end): the output limit fails the render before the
@@ -131,9 +132,7 @@ static cJSON *iter_items(biz_tpl_ctx *cx, const biz_tpl_node *n, cJSON *v)
         for (const cJSON *c = v->child; items && c; c = c->next)
             cJSON_AddItemToArray(items, cJSON_CreateString(c->string ? c->string : ""));
     } else if (cJSON_IsString(v)) {
-        int len = 0;
-        for (const char *p = v->valuestring; *p; p++)
-            len += ((unsigned char)*p & 0xC0) != 0x80;
+        int len = (int)biz_utf8_lax_count(v->valuestring, strlen(v->valuestring));
         if (biz_tpl_check_items(cx, n->start, len) < 0) {
             cJSON_Delete(v);
             return NULL;

@@ -98,9 +98,7 @@ static cJSON *items_of(biz_tpl_ctx *cx, const biz_tpl_node *n, const cJSON *v)
         a = cJSON_CreateArray();
         const char *s = v->valuestring;
         for (size_t i = 0; a && s[i];) {
-            size_t k = 1;
-            while (s[i + k] && ((unsigned char)s[i + k] & 0xC0) == 0x80)
-                k++;
+            size_t k = biz_utf8_lax_len(s + i, (size_t)-1);
             char *c = strndup(s + i, k);
             cJSON_AddItemToArray(a, new_str(c));
             free(c);
@@ -196,8 +194,7 @@ static double replace_size(const char *s, const char *old, const char *new_, dou
     double n = 0, len = (double)strlen(s), ol = (double)strlen(old), nl = (double)strlen(new_);
     if (!*old) {
         double slots = 1;
-        for (const char *p = s; *p; p++)
-            slots += ((unsigned char)*p & 0xC0) != 0x80;
+        slots += (double)biz_utf8_lax_count(s, strlen(s));
         n = count < 0 || count > slots ? slots : count;
     } else {
         const char *end = s + strlen(s);
@@ -223,9 +220,7 @@ static char *replace(const char *s, const char *old, const char *new_, double co
             }
             if (!*p)
                 break;
-            size_t k = 1;
-            while (p[k] && ((unsigned char)p[k] & 0xC0) == 0x80)
-                k++;
+            size_t k = biz_utf8_lax_len(p, (size_t)-1);
             biz_buf_add(&b, p, k);
             p += k;
         }

@@ -96,7 +96,7 @@ static void test_lines_long(void)
     biz_bash_lines_feed(&b, "\nok\n", 4, NULL, NULL);
     CU_ASSERT_STRING_EQUAL(biz_bash_lines_last(&b), "ok");
     CU_ASSERT_EQUAL(b.count, 2);
-    CU_ASSERT(b.cap <= 2 * (size_t)BIZ_BASH_LINE_MAX + 1);
+    CU_ASSERT(b.cur.cap <= 2 * (size_t)BIZ_BASH_LINE_MAX + 1);
     free(big);
     biz_bash_lines_free(&b);
 }

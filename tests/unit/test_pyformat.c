@@ -4,18 +4,23 @@
  * {% set %} per `let` line, f-string rows excepted: Jinja has none; the
  * compiler's side is tests/compile/pyformat_cases.sh), then what the
  * table cannot show: UTF-8 edge cases, the size caps of biz_buf and of a
- * formatting job, and the callbacks' failures. */
+ * formatting job, the callbacks' failures, and the compiler's allocation
+ * that aborts when out of memory. */
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "pyformat.h"
 #include "pyrepr.h"
 #include "template.h"
 #include "utf8.h"
+#include "xalloc.h"
 
 #ifndef BIZC_TEST_SRCDIR
 #define BIZC_TEST_SRCDIR "."
@@ -135,6 +140,21 @@ static void test_utf8(void)
     CU_ASSERT_EQUAL(biz_utf8_count("a\xe9z", 3), 3);
     CU_ASSERT_EQUAL(biz_utf8_offset("h\xc3\xa9llo", 6, 2), 3);
     CU_ASSERT_EQUAL(biz_utf8_offset("ab", 2, 9), 2);
+    /* one U+FFFD per maximal subpart, as Python's errors="replace" */
+    CU_ASSERT_EQUAL(biz_utf8_bad_len((const unsigned char *)"\xe2\x82", 2), 2);   /* cut short */
+    CU_ASSERT_EQUAL(biz_utf8_bad_len((const unsigned char *)"\xe2\x82x", 3), 2);
+    CU_ASSERT_EQUAL(biz_utf8_bad_len((const unsigned char *)"\xe0\x80\x80", 3), 1);   /* overlong */
+    CU_ASSERT_EQUAL(biz_utf8_bad_len((const unsigned char *)"\xed\xa0\x80", 3), 1);   /* surrogate */
+    CU_ASSERT_EQUAL(biz_utf8_bad_len((const unsigned char *)"\xf4\x90\x80\x80", 4), 1);   /* past U+10FFFF */
+    CU_ASSERT_EQUAL(biz_utf8_bad_len((const unsigned char *)"\xf0\x9f\x98", 3), 3);
+    CU_ASSERT_EQUAL(biz_utf8_bad_len((const unsigned char *)"\x80", 1), 1);
+    /* the lax model: a character starts at each byte that continues none */
+    CU_ASSERT_EQUAL(biz_utf8_lax_count("h\xc3\xa9llo", 6), 5);
+    CU_ASSERT_EQUAL(biz_utf8_lax_count("\x80\x80" "a", 3), 1);     /* unlike biz_utf8_count */
+    CU_ASSERT_EQUAL(biz_utf8_lax_len("\xf0\x9f\x98\x80!", 5), 4);
+    CU_ASSERT_EQUAL(biz_utf8_lax_len("\xc3\xa9", 1), 1);
+    CU_ASSERT_EQUAL(biz_utf8_lax_len("\xc3", (size_t)-1), 1);       /* a NUL ends it */
+    CU_ASSERT(biz_utf8_cont(0x80) && biz_utf8_cont(0xbf) && !biz_utf8_cont(0xc0) && !biz_utf8_cont('a'));
 }
 
 /* ---- escapes and repr ----------------------------------------------------------- */
@@ -191,6 +211,27 @@ static void test_caps(void)
     biz_buf_fill(&b, "\xc3\xa9", 2, (size_t)1 << 40);      /* refused before it loops */
     CU_ASSERT(b.over && b.n == 0);
     biz_buf_free(&b);
+    /* printf: in place, a second pass past the first guess, the cap kept */
+    biz_buf_printf(&b, "%s-%d", "ab", 7);
+    CU_ASSERT(!biz_buf_failed(&b) && b.n == 4 && !strcmp(b.p, "ab-7"));
+    biz_buf_printf(&b, "%5s", "xyz");   /* dropped whole */
+    CU_ASSERT(b.over && b.n == 4 && !strcmp(b.p, "ab-7"));
+    biz_buf_clear(&b);   /* forgets the failure, keeps the bytes */
+    CU_ASSERT(!biz_buf_failed(&b) && b.p && b.cap);
+    biz_buf_printf(&b, "%s", "wxyz");
+    CU_ASSERT_STRING_EQUAL(b.p, "wxyz");
+    CU_ASSERT_EQUAL(biz_buf_reserve(&b, 1), -1);
+    biz_buf_free(&b);
+    biz_buf big = {0};
+    biz_buf_printf(&big, "%0300d|", 5);
+    CU_ASSERT(big.n == 301 && big.p[299] == '5' && big.p[300] == '|');
+    CU_ASSERT_EQUAL(biz_buf_reserve(&big, 10000), 0);
+    CU_ASSERT(big.cap >= big.n + 10001 && big.n == 301);
+    biz_buf_clear(&big);
+    CU_ASSERT(big.n == 0 && !strcmp(big.p, ""));
+    biz_buf_add(&big, "a\0b", 3);   /* NUL bytes too */
+    CU_ASSERT(big.n == 3 && !memcmp(big.p, "a\0b", 4));
+    biz_buf_free(&big);
 
     biz_pyfmt f = { .max_width = 10, .max_len = 20 };
     biz_pyfmt_val one = { .kind = BIZ_PYFMT_INT, .i = 1 };
@@ -241,6 +282,60 @@ static void test_callbacks(void)
     biz_buf_free(&b);
 }
 
+/* ---- allocation that aborts ------------------------------------------------------ */
+
+static void test_xalloc(void)
+{
+    char *s = biz_xstrndup("abcdef", 3);
+    CU_ASSERT_STRING_EQUAL(s, "abc");
+    free(s);
+    s = biz_xstrndup("ab", 9);   /* stops at the NUL */
+    CU_ASSERT_STRING_EQUAL(s, "ab");
+    s = biz_xrealloc(s, 100);
+    CU_ASSERT_STRING_EQUAL(s, "ab");
+    free(s);
+    s = biz_xstrdup("");
+    CU_ASSERT_STRING_EQUAL(s, "");
+    free(s);
+    int *z = biz_xcalloc(0, sizeof *z);   /* a block of its own, zeroed */
+    CU_ASSERT_PTR_NOT_NULL(z);
+    CU_ASSERT_EQUAL(*z, 0);
+    free(z);
+    free(biz_xmalloc(0));
+
+    /* out of memory: one line on stderr, then abort (ASan reports the size
+     * itself instead of failing the malloc) */
+#if defined(__SANITIZE_ADDRESS__)
+    return;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+    return;
+#endif
+#endif
+    int pfd[2];
+    CU_ASSERT_FATAL(pipe(pfd) == 0);
+    pid_t pid = fork();
+    CU_ASSERT_FATAL(pid >= 0);
+    if (pid == 0) {
+        dup2(pfd[1], 2);
+        close(pfd[0]);
+        free(biz_xmalloc((size_t)-1 / 2));
+        _exit(0);
+    }
+    close(pfd[1]);
+    char got[64] = "";
+    size_t n = 0;
+    ssize_t r;
+    while (n < sizeof got - 1 && (r = read(pfd[0], got + n, sizeof got - 1 - n)) > 0)
+        n += (size_t)r;
+    got[n] = 0;
+    close(pfd[0]);
+    int status;
+    CU_ASSERT(waitpid(pid, &status, 0) == pid);
+    CU_ASSERT(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+    CU_ASSERT_STRING_EQUAL(got, "bizc: out of memory\n");
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -248,7 +343,8 @@ int main(void)
     CU_pSuite s = CU_add_suite("pyformat", NULL, NULL);
     if (!s || !CU_add_test(s, "the shared table, in templates", test_shared_table)
         || !CU_add_test(s, "UTF-8", test_utf8) || !CU_add_test(s, "escapes and repr", test_escapes)
-        || !CU_add_test(s, "size caps", test_caps) || !CU_add_test(s, "callbacks", test_callbacks))
+        || !CU_add_test(s, "size caps", test_caps) || !CU_add_test(s, "callbacks", test_callbacks)
+        || !CU_add_test(s, "allocation that aborts", test_xalloc))
         return 2;
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <strings.h>
 #include "http.h"
+#include "ascii.h"
 #include "buf.h"
 #include "utf8.h"
 #include "cacert.h"
@@ -653,12 +654,6 @@ char *biz_http_url_add_raw_query(const char *url, const char *query)
     return out;
 }
 
-static int hexdigit(int c)
-{
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-         : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
 /* urllib3's _encode_invalid_chars into out (room for 3 bytes a byte): %xx
  * escapes upper-cased, and every byte that is not allowed (extra: the
  * component's own) escaped; a '%' is kept only when every '%' of the
@@ -669,7 +664,7 @@ static size_t encode_invalid(char *out, const char *s, size_t n, const char *ext
     for (size_t i = 0; i < n; i++)
         if (s[i] == '%') {
             pct++;
-            if (i + 2 < n && hexdigit((unsigned char)s[i + 1]) >= 0 && hexdigit((unsigned char)s[i + 2]) >= 0)
+            if (i + 2 < n && biz_ascii_hexval((unsigned char)s[i + 1]) >= 0 && biz_ascii_hexval((unsigned char)s[i + 2]) >= 0)
                 valid++;
         }
     int encoded = pct == valid;
@@ -803,7 +798,7 @@ char *biz_http_requote(const char *url)
     int keep_percent = 1;
     for (const char *p = strchr(url, '%'); p; p = strchr(p + 1, '%'))
         if (isalnum((unsigned char)p[1]) && isalnum((unsigned char)p[2]) &&
-            (hexdigit(p[1]) < 0 || hexdigit(p[2]) < 0))
+            (biz_ascii_hexval(p[1]) < 0 || biz_ascii_hexval(p[2]) < 0))
             keep_percent = 0;
     const char *safe = keep_percent ? "!#$%&'()*+,/:;=?@[]~" : "!#$&'()*+,/:;=?@[]~";
     /* Once per call: a plain buffer (at most three bytes a byte), not a
@@ -813,8 +808,8 @@ char *biz_http_requote(const char *url)
     if (!out)
         return NULL;
     for (const unsigned char *p = (const unsigned char *)url; *p; p++) {
-        if (*p == '%' && keep_percent && hexdigit(p[1]) >= 0 && hexdigit(p[2]) >= 0) {
-            int c = hexdigit(p[1]) * 16 + hexdigit(p[2]);
+        if (*p == '%' && keep_percent && biz_ascii_hexval(p[1]) >= 0 && biz_ascii_hexval(p[2]) >= 0) {
+            int c = biz_ascii_hexval(p[1]) * 16 + biz_ascii_hexval(p[2]);
             if (unreserved(c)) {
                 *o++ = (char)c;
             } else {

@@ -3,7 +3,9 @@
 #
 #   here=$(cd "$(dirname "$0")" && pwd)
 #   . "$here/../suite.sh"
-#   need_bizc                       # no compiler: "0 passed, 1 failed", exit 1
+#   need_bizc                       # no compiler: "0 passed, 1 failed", exit 99 (ERROR)
+#   need_tool python3               # not installed: "SKIP: ...", exit 77 (SKIP)
+#   skip_suite "REASON"             # cannot run here: exit 77 (SKIP)
 #   suite_tmp compile               # $tmp, removed on exit
 #   ok "DESC"  /  ko "DESC"         # count a check (ko shows $tmp/err)
 #   dagbag_check LIST               # each file of LIST imports into Airflow
@@ -47,14 +49,28 @@ suite_tmp() {
     trap 'rm -rf "$tmp"' EXIT INT TERM
 }
 
-# need_bizc: fails the suite ("0 passed, 1 failed", exit 1) when there is
-# no compiler.
+# need_bizc: without a compiler the suite is an ERROR ("0 passed, 1
+# failed", exit 99, automake: ERROR): the build is broken, not the machine.
 need_bizc() {
     if [ ! -x "$bizc" ]; then
         echo "run.sh: no compiler at $bizc (build it: make bizc)" >&2
-        echo "0 passed, 1 failed"
-        exit 1
+        echo "$pass passed, $((fail + 1)) failed"
+        exit 99
     fi
+}
+
+# skip_suite REASON: the suite cannot run here: a SKIP line, the closing
+# line, exit 77 (automake: SKIP); 1 when a check already failed.
+skip_suite() {
+    echo "SKIP: $1"
+    echo "$pass passed, $fail failed"
+    [ "$fail" -eq 0 ] || exit 1
+    exit 77
+}
+
+# need_tool TOOL [WHAT]: skip_suite unless TOOL is on PATH.
+need_tool() {
+    command -v "$1" >/dev/null 2>&1 || skip_suite "$1 is not installed${2:+ ($2)}"
 }
 
 # dagbag_check LIST: every file named in LIST (one path a line) imports

@@ -12,8 +12,8 @@
 # without python3.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../suite.sh"
-command -v "$python" >/dev/null 2>&1 || { echo "SKIP: $python is not installed"; exit 77; }
 need_bizc
+need_tool "$python"
 suite_tmp pyformat
 "$python" - "$bizc" "$here" "$top_src/tests/shared" "$tmp" <<'PY'
 import json, re, subprocess, sys

@@ -14,10 +14,7 @@ BILLING=neorezo-billing_invoice-eshop
 
 require_bizc
 require_tools python3 curl
-if ! start_s3rver; then
-    skip "s3rver cannot run here (node/npm): asynchronous calls untested"
-    finish
-fi
+start_s3rver || skip_suite "s3rver cannot run here (node/npm): asynchronous calls untested"
 require_fake
 S3_ENDPOINT=$AWS_ENDPOINT_URL_S3
 

@@ -12,18 +12,9 @@
 
 . "$(dirname "$0")/lib.sh"
 
-if [ ! -x "$BIZC_TOP_BUILDDIR/bizc" ]; then
-    skip "bizc is not built in $BIZC_TOP_BUILDDIR"
-    finish
-fi
-if ! command -v python3 >/dev/null || ! command -v curl >/dev/null; then
-    skip "python3 and curl are needed"
-    finish
-fi
-if [ ! -r /proc/self/status ]; then
-    skip "/proc is needed to count threads"
-    finish
-fi
+require_bizc
+require_tools python3 curl
+[ -r /proc/self/status ] || skip_suite "/proc is needed to count threads"
 start_fake || { fail "the fake CoWorks service starts"; finish; }
 
 # gen_dag NAME CALLS SLOW_MS MAX_ACTIVE: writes $T/NAME.biz, a DAG of CALLS

@@ -11,10 +11,7 @@ PW='Pw-s3cret!9'          # the SMTP password: must never be printed
 
 require_bizc
 require_tools python3 curl
-if ! start_maildev; then
-    skip "maildev is not available (node/npm missing or npm install failed)"
-    finish
-fi
+start_maildev || skip_suite "maildev is not available (node/npm missing or npm install failed)"
 
 compile_check email_alerts "$DAGS/email_alerts.biz" || finish
 compile_check email_recover "$DAGS/email_recover.biz" || finish

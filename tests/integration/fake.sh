@@ -6,10 +6,7 @@
 
 . "$(dirname "$0")/lib.sh"
 
-if ! command -v python3 >/dev/null || ! command -v curl >/dev/null; then
-    skip "python3 and curl are needed"
-    finish
-fi
+require_tools python3 curl
 
 # The SigV4 signer against AWS's published example (GET /test.txt with Range).
 sig=$(cd "$BIZC_TOP_SRCDIR/tests/fake" && python3 -B -c '

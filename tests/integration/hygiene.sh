@@ -17,10 +17,7 @@ DAGS="$BIZC_TOP_SRCDIR/tests/integration/dags"
 
 require_bizc
 require_tools python3 curl
-if [ ! -r /proc/self/stat ]; then
-    skip "/proc is needed to watch the processes"
-    finish
-fi
+[ -r /proc/self/stat ] || skip_suite "/proc is needed to watch the processes"
 
 export BIZ_TEST_PIDDIR="$T/pids"
 mkdir -p "$BIZ_TEST_PIDDIR"

@@ -1,15 +1,22 @@
 # lib.sh: shared helpers of the integration suites (source it from bash).
 #
 #   . "$(dirname "$0")/lib.sh"
-#   require_bizc                    # skips the suite when bizc is not built
-#   require_tools python3 curl      # ... or when a tool is missing
+#   require_bizc                    # no bizc built: an ERROR (exit 99)
+#   need_tool node "s3rver runs on it"   # a tool missing: the suite is SKIPped (77)
+#   require_tools python3 curl      # need_tool for each
+#   skip_suite "mount is not permitted here"   # cannot run here: SKIP (77)
 #   require_fake                    # the fake CoWorks service (tests/fake/coworks.py)
 #   compile_check x "$DAGS/x.biz" || finish   # compiles to $T/x, counting a check
 #   compile_dag "$DAGS/x.biz" "$T/x" || { finish; }
 #   run_dag "$T/x" --conf '{"data": 1}'
 #   assert_eq "exit status" 0 "$RUN_RC"
 #   assert_eq "one call" 1 "$(calls 'len(svc)')"
-#   finish                          # prints "N passed, N failed", exits 1 on failures
+#   finish                          # prints "N passed, N failed", exits 1 on failures,
+#                                   # 77 (SKIP) when no check ran at all
+#
+# Exit statuses, as automake reads them: 0 PASS, 1 FAIL, 77 SKIP (the suite
+# cannot run here: never a PASS with no check), 99 ERROR (the build is
+# broken: no bizc).
 #
 # Environment: BIZC_TOP_SRCDIR / BIZC_TOP_BUILDDIR (set by `make check`;
 # default: the repository root), BIZC_NPM_DIR (where s3rver is installed,
@@ -110,37 +117,57 @@ assert_match() {
     if [[ $3 =~ $2 ]]; then pass "$1"; else fail "$1" "expected to match: $2" "actual: $3"; fi
 }
 
-# finish: prints the closing line and exits (1 when any check failed).
-finish() {
+# _summary: the closing line, "N passed, N failed" (and the skipped checks).
+_summary() {
     if [ "$SKIPPED" -gt 0 ]; then
         echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
     else
         echo "$PASSED passed, $FAILED failed"
     fi
-    [ "$FAILED" -eq 0 ] && exit 0
-    exit 1
+}
+
+# finish: prints the closing line and exits: 1 when any check failed, 77
+# (automake: SKIP) when none ran at all, else 0.
+finish() {
+    _summary
+    [ "$FAILED" -eq 0 ] || exit 1
+    [ $((PASSED + FAILED)) -gt 0 ] || exit 77
+    exit 0
+}
+
+# skip_suite REASON: the suite cannot run here (a tool, a service, root,
+# /proc missing): a SKIP line, the closing line, and exit 77 (automake:
+# SKIP), whatever passed before; 1 when a check already failed.
+skip_suite() {
+    skip "$1"
+    _summary
+    [ "$FAILED" -eq 0 ] || exit 1
+    exit 77
 }
 
 # ---------------------------------------------------------------- prerequisites
 
-# require_bizc: skips the whole suite (and finishes) when bizc is not built.
+# require_bizc: bizc must be built: without it the suite is an ERROR (exit
+# 99, automake: ERROR), not a skip: the build is broken, not the machine.
 require_bizc() {
     if [ ! -x "$BIZC_TOP_BUILDDIR/bizc" ]; then
-        skip "bizc is not built in $BIZC_TOP_BUILDDIR"
-        finish
+        fail "bizc is not built in $BIZC_TOP_BUILDDIR (make bizc)"
+        _summary
+        exit 99
     fi
 }
 
-# require_tools TOOL...: skips the whole suite (and finishes) when one of
-# the TOOLs is not on PATH ("python3 and curl are needed").
+# need_tool TOOL [WHAT]: skip_suite unless TOOL is on PATH ("curl is not
+# installed (WHAT)").
+need_tool() {
+    command -v "$1" >/dev/null 2>&1 || skip_suite "$1 is not installed${2:+ ($2)}"
+}
+
+# require_tools TOOL...: need_tool for each TOOL.
 require_tools() {
     local tool
     for tool in "$@"; do
-        if ! command -v "$tool" >/dev/null; then
-            local all="$*"
-            skip "${all// / and } are needed"
-            finish
-        fi
+        need_tool "$tool"
     done
 }
 

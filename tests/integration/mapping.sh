@@ -13,10 +13,7 @@ DAGS="$BIZC_TOP_SRCDIR/tests/integration/dags"
 
 require_bizc
 require_tools python3 curl
-if ! start_s3rver; then
-    skip "s3rver cannot run here (node/npm): the listing is an asynchronous call"
-    finish
-fi
+start_s3rver || skip_suite "s3rver cannot run here (node/npm): the listing is an asynchronous call"
 require_fake --async-delay-ms 0
 
 compile_check mapping_invoices "$DAGS/mapping_invoices.biz" || finish

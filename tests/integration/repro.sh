@@ -10,6 +10,7 @@
 # date only when SOURCE_DATE_EPOCH gives one.
 . "$(dirname "$0")/lib.sh"
 
+require_bizc
 BIZC="$BIZC_TOP_BUILDDIR/bizc"
 EX="$BIZC_TOP_SRCDIR/examples"
 mkdir -p "$T/cwd1" "$T/cwd2" "$T/tmp1" "$T/tmp2" "$T/out"

@@ -14,14 +14,8 @@
 
 DAGS="$BIZC_TOP_SRCDIR/tests/integration/dags"
 
-if [ ! -x "$BIZC_TOP_BUILDDIR/bizc" ]; then
-    skip "bizc is not built in $BIZC_TOP_BUILDDIR"
-    finish
-fi
-if ! command -v python3 >/dev/null || ! command -v curl >/dev/null || ! command -v bash >/dev/null; then
-    skip "python3, curl and bash are needed"
-    finish
-fi
+require_bizc
+require_tools python3 curl bash
 start_fake || { fail "the fake CoWorks service starts"; finish; }
 
 # compile NAME FILE: compiles FILE to $T/NAME, counting a check.

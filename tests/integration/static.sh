@@ -14,18 +14,17 @@
 #   (f) a DAG scheduled at 02:30 Europe/Paris runs its intervals over the
 #       spring change with Airflow's logical dates, with no zoneinfo in the
 #       chroot (the zone's rules are compiled in), and --crontab says so.
-# Skips (SKIP lines, not counted as passes) when bizc builds no static
-# executables (e.g. the sanitizer build) or when not run as root (chroot).
+# Skipped (exit 77) when bizc builds no static executables (e.g. the
+# sanitizer build) or when not run as root (chroot).
 . "$(dirname "$0")/lib.sh"
 
+require_bizc
 BIZC="$BIZC_TOP_BUILDDIR/bizc"
 EX="$BIZC_TOP_SRCDIR/examples"
 CONF='{"data": {"customer": "C042", "lines": [{"sku": "A1", "qty": 2}]}}'
 
 if ! "$BIZC" --version | grep -q '^DAG executables: static'; then
-    skip "bizc builds no static executables here ($("$BIZC" --version | sed -n 's/^DAG executables: //p'))"
-    echo "0 passed, 0 failed, 1 skipped"
-    exit 77  # automake: SKIP
+    skip_suite "bizc builds no static executables here ($("$BIZC" --version | sed -n 's/^DAG executables: //p'))"
 fi
 
 # (a) static
@@ -36,9 +35,9 @@ if command -v ldd >/dev/null 2>&1; then
     assert_contains "(a) ldd: not a dynamic executable" "$(ldd "$exe" 2>&1)" "not a dynamic executable"
 fi
 
+# the rest is the suite: without it, (a) alone is no pass
 if [ "$(id -u)" != 0 ] || ! command -v chroot >/dev/null 2>&1; then
-    skip "chroot runs need root (and chroot(8))"
-    finish
+    skip_suite "chroot runs need root (and chroot(8))"
 fi
 
 CHROOT=$(command -v chroot)

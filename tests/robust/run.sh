@@ -15,6 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../suite.sh"
 jobs=${BIZC_ROBUST_JOBS:-$(nproc 2>/dev/null || echo 2)}
 need_bizc
+need_tool "$python"
 
 rm -rf "$top_build/tests/robust-failures"
 cd "$top_src" || exit 99

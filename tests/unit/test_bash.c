@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <CUnit/Basic.h>
+#include "cunit_main.h"
 #include "bash.h"
 #include "proc.h"
 #include "loop.h"
@@ -752,34 +752,31 @@ static void test_log_json_escapes(void)
     cJSON_Delete(o);
 }
 
-int main(void)
-{
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("bash", NULL, NULL);
-    CU_add_test(s, "lines from a growing buffer", test_lines_growing);
-    CU_add_test(s, "empty output, blank last line", test_lines_edges);
-    CU_add_test(s, "decode: backslashreplace, rstrip", test_decode);
-    CU_add_test(s, "a line longer than the cap", test_lines_long);
-    CU_add_test(s, "stderr tail", test_tail);
-    CU_add_test(s, "exit status classification", test_classify);
-    CU_add_test(s, "environment: replace, append, extra", test_env);
-    CU_add_test(s, "which bash", test_which);
-    CU_add_test(s, "loop: pipe hang-up is readable", test_loop_hangup);
-    CU_add_test(s, "loop: weak watch does not keep it running", test_loop_weak);
-    CU_add_test(s, "proc: output, exit status, no inherited fds", test_proc_run);
-    CU_add_test(s, "proc: bad cwd reported", test_proc_bad_cwd);
-    CU_add_test(s, "proc: kill the group, SIGKILL after grace", test_proc_kill);
-    CU_add_test(s, "rmtree", test_rmtree);
-    CU_add_test(s, "guard: own group, no inherited descriptors", test_guard_fds);
-    CU_add_test(s, "registry: orphan stopped, files removed", test_registry_orphan);
-    CU_add_test(s, "registry: unwritable fails the spawn; none made: warned", test_registry_unwritable);
-    CU_add_test(s, "escape: controls, C1, bidi, invalid UTF-8", test_escape);
-    CU_add_test(s, "log: console and log file escaped, one line", test_log_escapes);
-    CU_add_test(s, "log: JSON lines escaped and valid", test_log_json_escapes);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
-}
+static const unit_test bash_tests[] = {
+    {"lines from a growing buffer", test_lines_growing},
+    {"empty output, blank last line", test_lines_edges},
+    {"decode: backslashreplace, rstrip", test_decode},
+    {"a line longer than the cap", test_lines_long},
+    {"stderr tail", test_tail},
+    {"exit status classification", test_classify},
+    {"environment: replace, append, extra", test_env},
+    {"which bash", test_which},
+    {"loop: pipe hang-up is readable", test_loop_hangup},
+    {"loop: weak watch does not keep it running", test_loop_weak},
+    {"proc: output, exit status, no inherited fds", test_proc_run},
+    {"proc: bad cwd reported", test_proc_bad_cwd},
+    {"proc: kill the group, SIGKILL after grace", test_proc_kill},
+    {"rmtree", test_rmtree},
+    {"guard: own group, no inherited descriptors", test_guard_fds},
+    {"registry: orphan stopped, files removed", test_registry_orphan},
+    {"registry: unwritable fails the spawn; none made: warned", test_registry_unwritable},
+    {"escape: controls, C1, bidi, invalid UTF-8", test_escape},
+    {"log: console and log file escaped, one line", test_log_escapes},
+    {"log: JSON lines escaped and valid", test_log_json_escapes},
+    UNIT_TESTS_END,
+};
+
+const unit_suite unit_suites[] = {
+    {"bash", NULL, NULL, bash_tests},
+    UNIT_SUITES_END,
+};

@@ -1,7 +1,7 @@
 /* test_cacert.c: finding CA certificates at run time (runtime/net/cacert.c). */
+#include "cunit_main.h"
 #include "cacert.h"
 
-#include <CUnit/Basic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,24 +175,21 @@ static void test_real_environment(void)
     curl_easy_cleanup(easy);
 }
 
-int main(void)
-{
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 2;
-    CU_pSuite s = CU_add_suite("cacert", setup, teardown);
-    CU_add_test(s, "SSL_CERT_FILE wins", test_ssl_cert_file_wins);
-    CU_add_test(s, "CURL_CA_BUNDLE next", test_curl_ca_bundle_next);
-    CU_add_test(s, "system paths in order", test_system_paths_in_order);
-    CU_add_test(s, "missing variable file falls through", test_missing_var_file_falls_through);
-    CU_add_test(s, "nothing found", test_nothing_found);
-    CU_add_test(s, "a path is listed once", test_listed_once);
-    CU_add_test(s, "only SSL_CERT_DIR", test_nothing_but_cert_dir);
-    CU_add_test(s, "message lists what was looked for", test_system_list_message);
-    CU_add_test(s, "small message buffer", test_small_buffer);
-    CU_add_test(s, "real environment and apply", test_real_environment);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
-}
+static const unit_test cacert_tests[] = {
+    {"SSL_CERT_FILE wins", test_ssl_cert_file_wins},
+    {"CURL_CA_BUNDLE next", test_curl_ca_bundle_next},
+    {"system paths in order", test_system_paths_in_order},
+    {"missing variable file falls through", test_missing_var_file_falls_through},
+    {"nothing found", test_nothing_found},
+    {"a path is listed once", test_listed_once},
+    {"only SSL_CERT_DIR", test_nothing_but_cert_dir},
+    {"message lists what was looked for", test_system_list_message},
+    {"small message buffer", test_small_buffer},
+    {"real environment and apply", test_real_environment},
+    UNIT_TESTS_END,
+};
+
+const unit_suite unit_suites[] = {
+    {"cacert", setup, teardown, cacert_tests},
+    UNIT_SUITES_END,
+};

@@ -2,11 +2,11 @@
  * is byte-for-byte deterministic, and compiles warning-free (gcc
  * -fsyntax-only against runtime/bizrt.h). Also the SHA-256 used for the
  * source digest. */
-#include <CUnit/Basic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "cunit_main.h"
 #include "codegen.h"
 #include "diag.h"
 #include "parse.h"
@@ -187,19 +187,16 @@ static void test_sha256(void)
     CU_ASSERT_STRING_EQUAL(h, "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a");
 }
 
-int main(void)
-{
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 2;
-    CU_pSuite s = CU_add_suite("codegen", NULL, NULL);
-    CU_add_test(s, "tables", test_tables);
-    CU_add_test(s, "deterministic", test_deterministic);
-    CU_add_test(s, "compiles with -Werror", test_compiles);
-    CU_add_test(s, "build date", test_build_date);
-    CU_add_test(s, "sha256", test_sha256);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
-}
+static const unit_test codegen_tests[] = {
+    {"tables", test_tables},
+    {"deterministic", test_deterministic},
+    {"compiles with -Werror", test_compiles},
+    {"build date", test_build_date},
+    {"sha256", test_sha256},
+    UNIT_TESTS_END,
+};
+
+const unit_suite unit_suites[] = {
+    {"codegen", NULL, NULL, codegen_tests},
+    UNIT_SUITES_END,
+};

@@ -1,8 +1,8 @@
 /* test_conn.c: Airflow connection URIs and JSON (runtime/net/conn.c). */
+#include "cunit_main.h"
 #include "conn.h"
 #include "ascii.h"
 
-#include <CUnit/Basic.h>
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,27 +309,24 @@ static void test_ascii(void)
     biz_conn_free(&c);
 }
 
-int main(void)
-{
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 2;
-    CU_pSuite s = CU_add_suite("conn", NULL, NULL);
-    CU_add_test(s, "full URI", test_full_uri);
-    CU_add_test(s, "minimal URI", test_minimal);
-    CU_add_test(s, "aws URI", test_aws_uri);
-    CU_add_test(s, "__extra__ JSON", test_extra_json);
-    CU_add_test(s, "query details", test_query_details);
-    CU_add_test(s, "conn_type normalized", test_type_normalized);
-    CU_add_test(s, "userinfo", test_userinfo);
-    CU_add_test(s, "host forms", test_host_forms);
-    CU_add_test(s, "JSON form", test_json_form);
-    CU_add_test(s, "errors hide secrets", test_errors_hide_secrets);
-    CU_add_test(s, "lookup", test_lookup);
-    CU_add_test(s, "base URL", test_base_url);
-    CU_add_test(s, "ascii helpers", test_ascii);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
-}
+static const unit_test conn_tests[] = {
+    {"full URI", test_full_uri},
+    {"minimal URI", test_minimal},
+    {"aws URI", test_aws_uri},
+    {"__extra__ JSON", test_extra_json},
+    {"query details", test_query_details},
+    {"conn_type normalized", test_type_normalized},
+    {"userinfo", test_userinfo},
+    {"host forms", test_host_forms},
+    {"JSON form", test_json_form},
+    {"errors hide secrets", test_errors_hide_secrets},
+    {"lookup", test_lookup},
+    {"base URL", test_base_url},
+    {"ascii helpers", test_ascii},
+    UNIT_TESTS_END,
+};
+
+const unit_suite unit_suites[] = {
+    {"conn", NULL, NULL, conn_tests},
+    UNIT_SUITES_END,
+};

@@ -1,10 +1,10 @@
 /* test_cron.c: cron expressions, schedules and Airflow's data intervals
  * (runtime/calendar/cron.c, runtime/calendar/schedule.c). */
+#include "cunit_main.h"
 #include "cron.h"
 #include "isotime.h"
 #include "schedule.h"
 
-#include <CUnit/Basic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -518,30 +518,31 @@ static void test_from_json(void)
     cJSON_Delete(v);
 }
 
-int main(void)
-{
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 2;
-    CU_pSuite s = CU_add_suite("cron", NULL, NULL);
-    CU_add_test(s, "presets", test_presets);
-    CU_add_test(s, "steps, ranges, lists", test_steps_ranges_lists);
-    CU_add_test(s, "month and day names", test_names);
-    CU_add_test(s, "day-of-month OR day-of-week", test_dom_dow_or);
-    CU_add_test(s, "month ends and leap years", test_month_ends_leap);
-    CU_add_test(s, "year rollover and prev", test_rollover_prev);
-    CU_add_test(s, "parse errors", test_cron_errors);
-    CU_add_test(s, "next/prev against a scan", test_against_scan);
-    CU_pSuite t = CU_add_suite("schedule", NULL, NULL);
-    CU_add_test(t, "AIRFLOW.md catchup example", test_catchup_example);
-    CU_add_test(t, "end_date, max, start rounding", test_bounds_and_max);
-    CU_add_test(t, "weekly, monthly, once, None", test_other_schedules);
-    CU_add_test(t, "timedelta", test_timedelta);
-    CU_add_test(t, "manual runs", test_manual);
-    CU_add_test(t, "crontab lines", test_crontab);
-    CU_add_test(t, "from JSON", test_from_json);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
-}
+static const unit_test cron_tests[] = {
+    {"presets", test_presets},
+    {"steps, ranges, lists", test_steps_ranges_lists},
+    {"month and day names", test_names},
+    {"day-of-month OR day-of-week", test_dom_dow_or},
+    {"month ends and leap years", test_month_ends_leap},
+    {"year rollover and prev", test_rollover_prev},
+    {"parse errors", test_cron_errors},
+    {"next/prev against a scan", test_against_scan},
+    UNIT_TESTS_END,
+};
+
+static const unit_test schedule_tests[] = {
+    {"AIRFLOW.md catchup example", test_catchup_example},
+    {"end_date, max, start rounding", test_bounds_and_max},
+    {"weekly, monthly, once, None", test_other_schedules},
+    {"timedelta", test_timedelta},
+    {"manual runs", test_manual},
+    {"crontab lines", test_crontab},
+    {"from JSON", test_from_json},
+    UNIT_TESTS_END,
+};
+
+const unit_suite unit_suites[] = {
+    {"cron", NULL, NULL, cron_tests},
+    {"schedule", NULL, NULL, schedule_tests},
+    UNIT_SUITES_END,
+};

@@ -5,12 +5,11 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include <CUnit/Basic.h>
-#include <CUnit/CUnit.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cunit_main.h"
 #include "ast.h"
 #include "biz_parse.h"
 #include "diag.h"
@@ -772,37 +771,42 @@ static void test_diag_repeat_dropped(void)
     biz_source_free(src);
 }
 
-int main(void)
-{
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 2;
-    CU_pSuite lexs = CU_add_suite("lexer", NULL, NULL);
-    CU_add_test(lexs, "basic tokens", test_lex_basic);
-    CU_add_test(lexs, "indentation", test_lex_indent);
-    CU_add_test(lexs, "strings", test_lex_strings);
-    CU_add_test(lexs, "numbers", test_lex_numbers);
-    CU_add_test(lexs, "errors", test_lex_errors);
-    CU_add_test(lexs, "string pieces", test_str_pieces);
-    CU_add_test(lexs, "f-strings", test_fstrings);
-    CU_pSuite ps = CU_add_suite("parser", NULL, NULL);
-    CU_add_test(ps, "statements", test_parse_statements);
-    CU_add_test(ps, "expressions", test_parse_expressions);
-    CU_add_test(ps, "spans", test_parse_spans);
-    CU_add_test(ps, "seed examples", test_parse_seed);
-    CU_add_test(ps, "missing comma", test_missing_comma);
-    CU_add_test(ps, "syntax errors", test_syntax_errors);
-    CU_add_test(ps, "recovery", test_error_recovery_keeps_statements);
-    CU_pSuite ds = CU_add_suite("diag", NULL, NULL);
-    CU_add_test(ds, "format", test_diag_format);
-    CU_add_test(ds, "tabs and spans", test_diag_tabs_and_spans);
-    CU_add_test(ds, "color and keep", test_diag_color_and_keep);
-    CU_add_test(ds, "source lines", test_source_lines);
-    CU_add_test(ds, "suggest", test_suggest);
-    CU_add_test(ds, "ast names", test_ast_names);
-    CU_add_test(ds, "repeats dropped", test_diag_repeat_dropped);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
-}
+static const unit_test lexer_tests[] = {
+    {"basic tokens", test_lex_basic},
+    {"indentation", test_lex_indent},
+    {"strings", test_lex_strings},
+    {"numbers", test_lex_numbers},
+    {"errors", test_lex_errors},
+    {"string pieces", test_str_pieces},
+    {"f-strings", test_fstrings},
+    UNIT_TESTS_END,
+};
+
+static const unit_test parser_tests[] = {
+    {"statements", test_parse_statements},
+    {"expressions", test_parse_expressions},
+    {"spans", test_parse_spans},
+    {"seed examples", test_parse_seed},
+    {"missing comma", test_missing_comma},
+    {"syntax errors", test_syntax_errors},
+    {"recovery", test_error_recovery_keeps_statements},
+    UNIT_TESTS_END,
+};
+
+static const unit_test diag_tests[] = {
+    {"format", test_diag_format},
+    {"tabs and spans", test_diag_tabs_and_spans},
+    {"color and keep", test_diag_color_and_keep},
+    {"source lines", test_source_lines},
+    {"suggest", test_suggest},
+    {"ast names", test_ast_names},
+    {"repeats dropped", test_diag_repeat_dropped},
+    UNIT_TESTS_END,
+};
+
+const unit_suite unit_suites[] = {
+    {"lexer", NULL, NULL, lexer_tests},
+    {"parser", NULL, NULL, parser_tests},
+    {"diag", NULL, NULL, diag_tests},
+    UNIT_SUITES_END,
+};

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <CUnit/Basic.h>
+#include "cunit_main.h"
 #include "http.h"
 
 /* The text of body (len bytes), or "NUL@<offset>". */
@@ -182,19 +182,16 @@ static void test_url_as_requests(void)
     }
 }
 
-int main(void)
-{
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("http", NULL, NULL);
-    CU_add_test(s, "answer text: U+FFFD as Python, NUL offsets", test_text);
-    CU_add_test(s, "message excerpts: controls escaped, cut cleanly", test_excerpt);
-    CU_add_test(s, "JSON values counted outside strings", test_json_values);
-    CU_add_test(s, "BIZ_HTTP_* variables: defaults, values, errors", test_limits);
-    CU_add_test(s, "URLs as requests and urllib3 build them", test_url_as_requests);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned fails = CU_get_number_of_failures();
-    CU_cleanup_registry();
-    return fails ? 1 : 0;
-}
+static const unit_test http_tests[] = {
+    {"answer text: U+FFFD as Python, NUL offsets", test_text},
+    {"message excerpts: controls escaped, cut cleanly", test_excerpt},
+    {"JSON values counted outside strings", test_json_values},
+    {"BIZ_HTTP_* variables: defaults, values, errors", test_limits},
+    {"URLs as requests and urllib3 build them", test_url_as_requests},
+    UNIT_TESTS_END,
+};
+
+const unit_suite unit_suites[] = {
+    {"http", NULL, NULL, http_tests},
+    UNIT_SUITES_END,
+};

@@ -2,9 +2,9 @@
  * round trips over the whole calendar, leap years (2100 is not one, 2400
  * is), 1970 and before, the years past four digits, microseconds, and each
  * caller's format against what the C library writes. */
+#include "cunit_main.h"
 #include "isotime.h"
 
-#include <CUnit/Basic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -327,23 +327,20 @@ static void test_parse(void)
     CU_ASSERT_PTR_EQUAL(q, p + 2);
 }
 
-int main(void)
-{
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 2;
-    CU_pSuite s = CU_add_suite("isotime", NULL, NULL);
-    CU_add_test(s, "round trips", test_round_trip);
-    CU_add_test(s, "leap years, 2100 and 2400", test_leap_years);
-    CU_add_test(s, "1970 and before", test_epoch_and_before);
-    CU_add_test(s, "years past four digits", test_years);
-    CU_add_test(s, "formats", test_formats);
-    CU_add_test(s, "microseconds", test_fractions);
-    CU_add_test(s, "parsing", test_parse);
-    CU_add_test(s, "parsing microseconds", test_parse_us);
-    CU_add_test(s, "weekdays, days of the year, leap years", test_weekday_yday);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
-}
+static const unit_test isotime_tests[] = {
+    {"round trips", test_round_trip},
+    {"leap years, 2100 and 2400", test_leap_years},
+    {"1970 and before", test_epoch_and_before},
+    {"years past four digits", test_years},
+    {"formats", test_formats},
+    {"microseconds", test_fractions},
+    {"parsing", test_parse},
+    {"parsing microseconds", test_parse_us},
+    {"weekdays, days of the year, leap years", test_weekday_yday},
+    UNIT_TESTS_END,
+};
+
+const unit_suite unit_suites[] = {
+    {"isotime", NULL, NULL, isotime_tests},
+    UNIT_SUITES_END,
+};

@@ -1,7 +1,7 @@
 /* test_loop.c: the event loop's timers, cancellation and fd watches
  * (runtime/core/loop.c). */
 #include <unistd.h>
-#include <CUnit/Basic.h>
+#include "cunit_main.h"
 #include "loop.h"
 
 static char order[32];
@@ -150,19 +150,16 @@ static void test_empty_returns(void)
     biz_loop_free(l);
 }
 
-int main(void)
-{
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("loop", NULL, NULL);
-    CU_add_test(s, "timers fire in time order", test_timer_order);
-    CU_add_test(s, "cancel: others, self, unknown ids", test_cancel);
-    CU_add_test(s, "fd watch, removed from its callback", test_fd);
-    CU_add_test(s, "an empty loop returns at once", test_empty_returns);
-    CU_add_test(s, "the before-I/O hook runs before a wait", test_before_io);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned fails = CU_get_number_of_failures();
-    CU_cleanup_registry();
-    return fails ? 1 : 0;
-}
+static const unit_test loop_tests[] = {
+    {"timers fire in time order", test_timer_order},
+    {"cancel: others, self, unknown ids", test_cancel},
+    {"fd watch, removed from its callback", test_fd},
+    {"an empty loop returns at once", test_empty_returns},
+    {"the before-I/O hook runs before a wait", test_before_io},
+    UNIT_TESTS_END,
+};
+
+const unit_suite unit_suites[] = {
+    {"loop", NULL, NULL, loop_tests},
+    UNIT_SUITES_END,
+};

@@ -5,7 +5,7 @@
  * record round trip a --resume relies on. */
 #include <stdlib.h>
 #include <string.h>
-#include <CUnit/Basic.h>
+#include "cunit_main.h"
 #include "run.h"
 #include "map.h"
 #include "state.h"
@@ -174,18 +174,15 @@ static void test_resume(void)
     biz_run_free(run);
 }
 
-int main(void)
-{
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("map", NULL, NULL);
-    CU_add_test(s, "expand over an upstream XCom", test_expand_from_xcom);
-    CU_add_test(s, "a product of lists, in Airflow's order", test_product_order);
-    CU_add_test(s, "Airflow's checks of what is mapped over", test_checks);
-    CU_add_test(s, "record round trip and resume", test_resume);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
-}
+static const unit_test map_tests[] = {
+    {"expand over an upstream XCom", test_expand_from_xcom},
+    {"a product of lists, in Airflow's order", test_product_order},
+    {"Airflow's checks of what is mapped over", test_checks},
+    {"record round trip and resume", test_resume},
+    UNIT_TESTS_END,
+};
+
+const unit_suite unit_suites[] = {
+    {"map", NULL, NULL, map_tests},
+    UNIT_SUITES_END,
+};

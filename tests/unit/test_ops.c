@@ -2,8 +2,8 @@
  * runtime's reads by id with its defaults (args.c). */
 #include <stdlib.h>
 #include <string.h>
-#include <CUnit/Basic.h>
 #include <cjson/cJSON.h>
+#include "cunit_main.h"
 #include "args.h"
 #include "ops.h"
 
@@ -118,18 +118,15 @@ static void test_reads(void)
     cJSON_Delete(given);
 }
 
-int main(void)
-{
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("ops", NULL, NULL);
-    CU_add_test(s, "argument ids, names and declarations", test_ids);
-    CU_add_test(s, "lookup by id is lookup by name", test_lookup);
-    CU_add_test(s, "defaults are scalars, types named", test_defaults_are_scalars);
-    CU_add_test(s, "reads by id with the table's defaults", test_reads);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
-}
+static const unit_test ops_tests[] = {
+    {"argument ids, names and declarations", test_ids},
+    {"lookup by id is lookup by name", test_lookup},
+    {"defaults are scalars, types named", test_defaults_are_scalars},
+    {"reads by id with the table's defaults", test_reads},
+    UNIT_TESTS_END,
+};
+
+const unit_suite unit_suites[] = {
+    {"ops", NULL, NULL, ops_tests},
+    UNIT_SUITES_END,
+};

@@ -6,8 +6,6 @@
  * table cannot show: UTF-8 edge cases, the size caps of biz_buf and of a
  * formatting job, the callbacks' failures, and the compiler's allocation
  * that aborts when out of memory. */
-#include <CUnit/Basic.h>
-#include <CUnit/CUnit.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +14,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cunit_main.h"
 #include "pyformat.h"
 #include "pyrepr.h"
 #include "template.h"
@@ -336,19 +335,17 @@ static void test_xalloc(void)
     CU_ASSERT_STRING_EQUAL(got, "bizc: out of memory\n");
 }
 
-int main(void)
-{
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 2;
-    CU_pSuite s = CU_add_suite("pyformat", NULL, NULL);
-    if (!s || !CU_add_test(s, "the shared table, in templates", test_shared_table)
-        || !CU_add_test(s, "UTF-8", test_utf8) || !CU_add_test(s, "escapes and repr", test_escapes)
-        || !CU_add_test(s, "size caps", test_caps) || !CU_add_test(s, "callbacks", test_callbacks)
-        || !CU_add_test(s, "allocation that aborts", test_xalloc))
-        return 2;
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
-}
+static const unit_test pyformat_tests[] = {
+    {"the shared table, in templates", test_shared_table},
+    {"UTF-8", test_utf8},
+    {"escapes and repr", test_escapes},
+    {"size caps", test_caps},
+    {"callbacks", test_callbacks},
+    {"allocation that aborts", test_xalloc},
+    UNIT_TESTS_END,
+};
+
+const unit_suite unit_suites[] = {
+    {"pyformat", NULL, NULL, pyformat_tests},
+    UNIT_SUITES_END,
+};

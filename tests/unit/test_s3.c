@@ -1,10 +1,10 @@
 /* test_s3.c: S3 configuration, signed requests (AWS's SigV4 example),
  * the CoWorks result document, status messages, base64 (runtime/net/s3.c,
  * runtime/core/base64.c). */
+#include "cunit_main.h"
 #include "base64.h"
 #include "s3.h"
 
-#include <CUnit/Basic.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -648,28 +648,36 @@ static void test_base64(void)
     b64_rejects("Zm9v-_");   /* the URL-safe alphabet is another encoding */
 }
 
-int main(void)
+/* libcurl once for the program; a peer closing early must not kill it */
+static int s3_init(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     signal(SIGPIPE, SIG_IGN);
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 2;
-    CU_pSuite s = CU_add_suite("s3", NULL, NULL);
-    CU_add_test(s, "SigV4: AWS example", test_sigv4_aws_example);
-    CU_add_test(s, "HEAD via custom endpoint", test_head_custom_endpoint);
-    CU_add_test(s, "prepare errors", test_prepare_errors);
-    CU_add_test(s, "URLs", test_urls);
-    CU_add_test(s, "config from environment", test_config_env);
-    CU_add_test(s, "config: connection first", test_config_conn_first);
-    CU_add_test(s, "config errors", test_config_errors);
-    CU_add_test(s, "payload", test_payload_ok);
-    CU_add_test(s, "payload malformed", test_payload_malformed);
-    CU_add_test(s, "status messages", test_status_messages);
-    CU_add_test(s, "base64", test_base64);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
-    curl_global_cleanup();
-    return failed ? 1 : 0;
+    return 0;
 }
+
+static int s3_clean(void)
+{
+    curl_global_cleanup();
+    return 0;
+}
+
+static const unit_test s3_tests[] = {
+    {"SigV4: AWS example", test_sigv4_aws_example},
+    {"HEAD via custom endpoint", test_head_custom_endpoint},
+    {"prepare errors", test_prepare_errors},
+    {"URLs", test_urls},
+    {"config from environment", test_config_env},
+    {"config: connection first", test_config_conn_first},
+    {"config errors", test_config_errors},
+    {"payload", test_payload_ok},
+    {"payload malformed", test_payload_malformed},
+    {"status messages", test_status_messages},
+    {"base64", test_base64},
+    UNIT_TESTS_END,
+};
+
+const unit_suite unit_suites[] = {
+    {"s3", s3_init, s3_clean, s3_tests},
+    UNIT_SUITES_END,
+};

@@ -1,5 +1,5 @@
 /* test_sched.c: trigger rules and retry delays (runtime/engine/sched.c). */
-#include <CUnit/Basic.h>
+#include "cunit_main.h"
 #include "sched.h"
 #include "ops.h"
 
@@ -181,22 +181,19 @@ static void test_retry_hash(void)
     CU_ASSERT_EQUAL(biz_rules_retry_hash("a", "b", "c", 1), biz_rules_retry_hash("a", "b", "c", 1));
 }
 
-int main(void)
-{
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("sched", NULL, NULL);
-    CU_add_test(s, "teardown rule all_done_setup_success with setups", test_teardown_rule);
-    CU_add_test(s, "trigger rules x upstream states", test_trigger_table);
-    CU_add_test(s, "no upstream: every rule runs", test_no_upstream_runs);
-    CU_add_test(s, "decisions before all upstream finish", test_early_decisions);
-    CU_add_test(s, "retry delay without backoff", test_retry_plain);
-    CU_add_test(s, "retry delay with backoff and jitter", test_retry_backoff);
-    CU_add_test(s, "retry delay caps", test_retry_caps);
-    CU_add_test(s, "retry jitter hash", test_retry_hash);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned fails = CU_get_number_of_failures();
-    CU_cleanup_registry();
-    return fails ? 1 : 0;
-}
+static const unit_test sched_tests[] = {
+    {"teardown rule all_done_setup_success with setups", test_teardown_rule},
+    {"trigger rules x upstream states", test_trigger_table},
+    {"no upstream: every rule runs", test_no_upstream_runs},
+    {"decisions before all upstream finish", test_early_decisions},
+    {"retry delay without backoff", test_retry_plain},
+    {"retry delay with backoff and jitter", test_retry_backoff},
+    {"retry delay caps", test_retry_caps},
+    {"retry jitter hash", test_retry_hash},
+    UNIT_TESTS_END,
+};
+
+const unit_suite unit_suites[] = {
+    {"sched", NULL, NULL, sched_tests},
+    UNIT_SUITES_END,
+};

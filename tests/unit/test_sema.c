@@ -1,10 +1,10 @@
 /* test_sema.c: semantic analysis on small snippets: what is accepted, each
  * kind of error (message and line:col), default_args merging, group
  * expansion, dependencies (>>, lists, chain) and cycles. */
-#include <CUnit/Basic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cunit_main.h"
 #include "diag.h"
 #include "ir.h"
 #include "parse.h"
@@ -900,40 +900,43 @@ static void test_task_groups(void)
     CU_ASSERT_EQUAL(diags.nerrors, 4);
 }
 
-int main(void)
+/* the last test's tree and diagnostics freed */
+static int sema_clean(void)
 {
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 2;
-    CU_pSuite s = CU_add_suite("sema", NULL, NULL);
-    CU_add_test(s, "accepts a simple DAG", test_accepts_simple);
-    CU_add_test(s, "unknown operator", test_unknown_operator);
-    CU_add_test(s, "unknown argument", test_unknown_argument);
-    CU_add_test(s, "missing arguments", test_missing_arguments);
-    CU_add_test(s, "wrong types", test_wrong_type);
-    CU_add_test(s, "duplicate task id", test_duplicate_task);
-    CU_add_test(s, "invalid task id", test_invalid_task_id);
-    CU_add_test(s, "cycle with its path", test_cycle);
-    CU_add_test(s, ">> with lists", test_lists);
-    CU_add_test(s, "chain()", test_chain);
-    CU_add_test(s, "default_args merge", test_default_args_merge);
-    CU_add_test(s, "group expansion and output", test_group);
-    CU_add_test(s, "TaskGroup and @task_group", test_task_groups);
-    CU_add_test(s, "compile-time functions and DAG factories", test_functions);
-    CU_add_test(s, "task references", test_task_refs);
-    CU_add_test(s, "templates", test_template_error);
-    CU_add_test(s, "Python is rejected", test_python_rejected);
-    CU_add_test(s, "quickstart: one error", test_quickstart);
-    CU_add_test(s, "module level", test_module_level);
-    CU_add_test(s, "classic DAGs (dag=dag)", test_classic_dag);
-    CU_add_test(s, "task params", test_task_params);
-    CU_add_test(s, "constants", test_constants);
-    CU_add_test(s, "for loops and comprehensions", test_loops);
-    CU_add_test(s, "f-strings", test_fstrings);
-    CU_add_test(s, "never crashes", test_never_crashes);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures();
     reset();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
+    return 0;
 }
+
+static const unit_test sema_tests[] = {
+    {"accepts a simple DAG", test_accepts_simple},
+    {"unknown operator", test_unknown_operator},
+    {"unknown argument", test_unknown_argument},
+    {"missing arguments", test_missing_arguments},
+    {"wrong types", test_wrong_type},
+    {"duplicate task id", test_duplicate_task},
+    {"invalid task id", test_invalid_task_id},
+    {"cycle with its path", test_cycle},
+    {">> with lists", test_lists},
+    {"chain()", test_chain},
+    {"default_args merge", test_default_args_merge},
+    {"group expansion and output", test_group},
+    {"TaskGroup and @task_group", test_task_groups},
+    {"compile-time functions and DAG factories", test_functions},
+    {"task references", test_task_refs},
+    {"templates", test_template_error},
+    {"Python is rejected", test_python_rejected},
+    {"quickstart: one error", test_quickstart},
+    {"module level", test_module_level},
+    {"classic DAGs (dag=dag)", test_classic_dag},
+    {"task params", test_task_params},
+    {"constants", test_constants},
+    {"for loops and comprehensions", test_loops},
+    {"f-strings", test_fstrings},
+    {"never crashes", test_never_crashes},
+    UNIT_TESTS_END,
+};
+
+const unit_suite unit_suites[] = {
+    {"sema", NULL, sema_clean, sema_tests},
+    UNIT_SUITES_END,
+};

@@ -1,6 +1,6 @@
 /* test_sensor.c: the sensors' next-poke arithmetic (runtime/engine/sensor.c). */
-#include <CUnit/Basic.h>
 #include <math.h>
+#include "cunit_main.h"
 #include "sensor.h"
 
 static double next(double interval, double timeout, int backoff, int k, double elapsed,
@@ -68,19 +68,16 @@ static void test_backoff_jitter(void)
     CU_ASSERT_DOUBLE_EQUAL(next(10, big, 1, 4, 0, UINT64_MAX), 40 + UINT64_MAX % 40, 1e-9);
 }
 
-int main(void)
-{
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 2;
-    CU_pSuite s = CU_add_suite("sensor", NULL, NULL);
-    CU_add_test(s, "plain interval", test_plain_interval);
-    CU_add_test(s, "capped at the time left", test_capped_at_time_left);
-    CU_add_test(s, "timed out", test_timed_out);
-    CU_add_test(s, "backoff formula", test_backoff_formula);
-    CU_add_test(s, "backoff jitter", test_backoff_jitter);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
-}
+static const unit_test sensor_tests[] = {
+    {"plain interval", test_plain_interval},
+    {"capped at the time left", test_capped_at_time_left},
+    {"timed out", test_timed_out},
+    {"backoff formula", test_backoff_formula},
+    {"backoff jitter", test_backoff_jitter},
+    UNIT_TESTS_END,
+};
+
+const unit_suite unit_suites[] = {
+    {"sensor", NULL, NULL, sensor_tests},
+    UNIT_SUITES_END,
+};

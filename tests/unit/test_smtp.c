@@ -1,10 +1,10 @@
 /* test_smtp.c: building mails (runtime/net/smtp_msg.c), the SMTP configuration
  * (runtime/net/smtp.c) and the alert texts (runtime/engine/alert.c). */
+#include "cunit_main.h"
 #include "smtp.h"
 #include "alert.h"
 #include "base64.h"
 
-#include <CUnit/Basic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -474,33 +474,30 @@ static void test_alert_texts(void)
     free(h);
 }
 
-int main(void)
-{
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("smtp", NULL, NULL);
-    CU_add_test(s, "recipients split on , and ;", test_split);
-    CU_add_test(s, "recipients from JSON", test_split_json);
-    CU_add_test(s, "no header injection", test_no_header_injection);
-    CU_add_test(s, "addr-spec", test_addr_spec);
-    CU_add_test(s, "header: ASCII kept", test_header_ascii);
-    CU_add_test(s, "header: RFC 2047", test_header_utf8);
-    CU_add_test(s, "header: long, folded, whole UTF-8", test_header_long);
-    CU_add_test(s, "quoted-printable basics", test_qp_basic);
-    CU_add_test(s, "quoted-printable leading dot", test_qp_dot);
-    CU_add_test(s, "quoted-printable long lines", test_qp_long_lines);
-    CU_add_test(s, "quoted-printable round trip", test_qp_roundtrip);
-    CU_add_test(s, "date", test_date);
-    CU_add_test(s, "message id", test_msgid);
-    CU_add_test(s, "whole message", test_message);
-    CU_add_test(s, "config defaults", test_cfg_defaults);
-    CU_add_test(s, "config from variables", test_cfg_env);
-    CU_add_test(s, "config from the connection", test_cfg_conn);
-    CU_add_test(s, "config errors", test_cfg_errors);
-    CU_add_test(s, "alert subject and body", test_alert_texts);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
-}
+static const unit_test smtp_tests[] = {
+    {"recipients split on , and ;", test_split},
+    {"recipients from JSON", test_split_json},
+    {"no header injection", test_no_header_injection},
+    {"addr-spec", test_addr_spec},
+    {"header: ASCII kept", test_header_ascii},
+    {"header: RFC 2047", test_header_utf8},
+    {"header: long, folded, whole UTF-8", test_header_long},
+    {"quoted-printable basics", test_qp_basic},
+    {"quoted-printable leading dot", test_qp_dot},
+    {"quoted-printable long lines", test_qp_long_lines},
+    {"quoted-printable round trip", test_qp_roundtrip},
+    {"date", test_date},
+    {"message id", test_msgid},
+    {"whole message", test_message},
+    {"config defaults", test_cfg_defaults},
+    {"config from variables", test_cfg_env},
+    {"config from the connection", test_cfg_conn},
+    {"config errors", test_cfg_errors},
+    {"alert subject and body", test_alert_texts},
+    UNIT_TESTS_END,
+};
+
+const unit_suite unit_suites[] = {
+    {"smtp", NULL, NULL, smtp_tests},
+    UNIT_SUITES_END,
+};

@@ -1,12 +1,12 @@
 /* test_state.c: run records (runtime/state/state.c), the run plan
  * (runtime/cli/runplan.c) and the lock (runtime/core/lock.c). */
-#include <CUnit/Basic.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "cunit_main.h"
 #include "isotime.h"
 #include "state.h"
 #include "runplan.h"
@@ -625,28 +625,25 @@ static void test_syncer(void)
     unlink(path);
 }
 
-int main(void)
-{
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("state", NULL, NULL);
-    CU_add_test(s, "run ids", test_run_id);
-    CU_add_test(s, "record times", test_iso_times);
-    CU_add_test(s, "syncer thread", test_syncer);
-    CU_add_test(s, "state and level name tables", test_state_names);
-    CU_add_test(s, "which tasks a resume reruns", test_should_rerun);
-    CU_add_test(s, "record round trip and resume", test_round_trip);
-    CU_add_test(s, "secrets never in records, data kept exactly", test_redaction);
-    CU_add_test(s, "due intervals and catch-up", test_due);
-    CU_add_test(s, "depends_on_past and prev success", test_depends_on_past);
-    CU_add_test(s, "files, modes and the lock", test_files_and_lock);
-    CU_add_test(s, "hostile records: checked, refused, shown", test_hostile_records);
-    CU_add_test(s, "records are strict JSON (invalid UTF-8)", test_strict_json);
-    CU_add_test(s, "a failed write is said, the lock file may go", test_failed_write);
-    CU_add_test(s, "a one-character secret changes no data", test_one_char_secret);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
-}
+static const unit_test state_tests[] = {
+    {"run ids", test_run_id},
+    {"record times", test_iso_times},
+    {"syncer thread", test_syncer},
+    {"which tasks a resume reruns", test_should_rerun},
+    {"record round trip and resume", test_round_trip},
+    {"secrets never in records, data kept exactly", test_redaction},
+    {"due intervals and catch-up", test_due},
+    {"depends_on_past and prev success", test_depends_on_past},
+    {"files, modes and the lock", test_files_and_lock},
+    {"hostile records: checked, refused, shown", test_hostile_records},
+    {"records are strict JSON (invalid UTF-8)", test_strict_json},
+    {"a failed write is said, the lock file may go", test_failed_write},
+    {"a one-character secret changes no data", test_one_char_secret},
+    {"state and level name tables", test_state_names},
+    UNIT_TESTS_END,
+};
+
+const unit_suite unit_suites[] = {
+    {"state", NULL, NULL, state_tests},
+    UNIT_SUITES_END,
+};

@@ -10,8 +10,6 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include <CUnit/Basic.h>
-#include <CUnit/CUnit.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +22,7 @@
 #include "context.h"
 #include "ops.h"
 #include "run.h"
+#include "cunit_main.h"
 #include "template.h"
 #include "tz.h"
 #include "tzif.h"
@@ -1607,13 +1606,10 @@ static void test_ctx_update_many_keys(void)
     cJSON_Delete(conf);
 }
 
-/* ---- main ----------------------------------------------------------------------- */
+/* ---- the suite ------------------------------------------------------------------ */
 
 #define T(f) {#f, f}
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} tests[] = {
+static const unit_test tests[] = {
     T(test_plain_text), T(test_ints), T(test_float_repr), T(test_none_bool), T(test_strings),
     T(test_list_repr), T(test_dict_repr), T(test_tuple_repr), T(test_string_repr_quotes), T(test_vars_render),
     T(test_division), T(test_modulo_pow), T(test_add_mul), T(test_unary), T(test_concat),
@@ -1636,22 +1632,10 @@ static const struct {
     T(test_casts_in_range), T(test_str_api), T(test_reuse_and_null_env), T(test_embedded_nul_and_len),
     T(test_big_ints_and_zero_division), T(test_scoping), T(test_native_statements),
     T(test_ctx_update_many_keys),
+    UNIT_TESTS_END,
 };
 
-int main(void)
-{
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 2;
-    CU_pSuite s = CU_add_suite("template", suite_init, suite_clean);
-    if (!s)
-        return 2;
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
-        if (!CU_add_test(s, tests[i].name, tests[i].fn))
-            return 2;
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    unsigned suites_failed = CU_get_number_of_suites_failed();
-    CU_cleanup_registry();
-    return (failed || suites_failed) ? 1 : 0;
-}
+const unit_suite unit_suites[] = {
+    {"template", suite_init, suite_clean, tests},
+    UNIT_SUITES_END,
+};

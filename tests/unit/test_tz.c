@@ -3,12 +3,12 @@
  * DST rules (runtime/calendar/schedule.c). The zones come from the machine's
  * tzdata, as bizc reads them; the expected instants were checked against
  * Airflow 2.11 (tests/conformance/schedule has the same cases). */
+#include "cunit_main.h"
 #include "isotime.h"
 #include "schedule.h"
 #include "tz.h"
 #include "tzif.h"
 
-#include <CUnit/Basic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,25 +229,30 @@ static void test_crontab_zoned(void)
     free(line);
 }
 
-int main(void)
+/* The zones come from the machine's tzdata (or TZDIR). */
+const char *unit_skip(void)
 {
-    if (!getenv("TZDIR") && !fopen("/usr/share/zoneinfo/Europe/Paris", "rb")) {
-        printf("no tzdata on this machine (/usr/share/zoneinfo): skipped\n");
-        return 77;
-    }
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 2;
-    CU_pSuite s = CU_add_suite("tz", NULL, NULL);
-    CU_add_test(s, "offsets at instants", test_offsets);
-    CU_add_test(s, "wall times to instants", test_local);
-    CU_add_test(s, "POSIX rule = tzdata's table", test_rule_matches_table);
-    CU_add_test(s, "load and lookup errors", test_load_errors);
-    CU_add_test(s, "truncated and damaged TZif data", test_truncated);
-    CU_add_test(s, "cron schedules over DST changes", test_schedules);
-    CU_add_test(s, "zoned crontab lines", test_crontab_zoned);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
+    if (getenv("TZDIR"))
+        return NULL;
+    FILE *f = fopen("/usr/share/zoneinfo/Europe/Paris", "rb");
+    if (!f)
+        return "no tzdata on this machine (/usr/share/zoneinfo)";
+    fclose(f);
+    return NULL;
 }
+
+static const unit_test tz_tests[] = {
+    {"offsets at instants", test_offsets},
+    {"wall times to instants", test_local},
+    {"POSIX rule = tzdata's table", test_rule_matches_table},
+    {"load and lookup errors", test_load_errors},
+    {"truncated and damaged TZif data", test_truncated},
+    {"cron schedules over DST changes", test_schedules},
+    {"zoned crontab lines", test_crontab_zoned},
+    UNIT_TESTS_END,
+};
+
+const unit_suite unit_suites[] = {
+    {"tz", NULL, NULL, tz_tests},
+    UNIT_SUITES_END,
+};

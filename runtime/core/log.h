@@ -76,7 +76,7 @@ void biz_log_progress(int done, int total, int running, int queued, int failed);
 /* Erases the progress line for good (before the summary). */
 void biz_log_progress_end(void);
 
-/* A second destination for every line (the run's log file, state.c),
+/* A second destination for every line (the run's log file, store.c),
  * whatever the verbosity, debug lines included, already redacted, with
  * the line's time ("2024-01-01T00:00:00.000Z"); task is NULL for a line
  * about the run, try 0 for a task's line outside a try. NULL removes it. */

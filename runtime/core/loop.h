@@ -73,7 +73,7 @@ void biz_loop_easy_put(biz_loop *loop, CURL *easy);
 /* The before-I/O hook: called before the loop lets curl act (which may send
  * a request) and before it waits, so that what the run decided is written
  * before anything outside the process can see a consequence of it (the
- * run's journal, state.c). One hook; NULL removes it. */
+ * run's journal, store.c). One hook; NULL removes it. */
 typedef void (*biz_io_fn)(void *user);
 void biz_loop_set_before_io(biz_loop *loop, biz_io_fn fn, void *user);
 /* Calls the hook now: before an action the loop does not make (a fork). */

@@ -420,7 +420,7 @@ int biz_proc_registry_open(const char *dir, long grace_ms, char *err, size_t err
     grace_ms = grace_default(grace_ms);
     biz_proc_registry_close();
     /* A state directory that cannot be written is the record's failure to
-     * report (state.c decides whether the run starts); without a registry
+     * report (record.c decides whether the run starts); without a registry
      * the guard still stops our commands when we die. */
     /* Opened first: it exists at every run but the first. */
     DIR *d = opendir(dir);

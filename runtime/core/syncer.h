@@ -3,7 +3,7 @@
  *
  * An fsync waits for the disk: well under a millisecond on an idle SSD,
  * tens of milliseconds on a busy or virtual one. The loop must not wait
- * for it between two calls, so the store (state.c) writes its lines with
+ * for it between two calls, so the store (store.c) writes its lines with
  * write(2) from the loop, which is all a SIGKILL needs, and hands the
  * files to sync here; the calls go on meanwhile.
  *

@@ -85,7 +85,7 @@ typedef struct biz_store {
     int compacted;     /* the record was written whole since the run ended */
     int pending;       /* changes not written yet (written before I/O) */
     struct biz_loop *hooked;   /* the loop whose before-I/O hook is ours */
-    struct biz_buf *jbuf;      /* the journal's text, reused (state.c) */
+    struct biz_buf *jbuf;      /* the journal's text, reused (store.c) */
     struct biz_buf *log_json;  /* log_path as a JSON string, made once */
     char *log_path;    /* the attached run's log file */
     int log_fd;        /* it open; -1: not yet, -2: cannot be */

@@ -12,7 +12,8 @@
  * What a case is known to get wrong today is marked (KNOWN_...): printed,
  * not failed; a crash fails, and so does any finding in a case not
  * marked. BIZ_OOM_VERBOSE=1 prints every finding, with where each block
- * left was allocated.
+ * left was allocated and, for a wrong result, where the allocation made
+ * to fail was asked for.
  *
  * Each case runs in a child process, so a crash names its case and N.
  * Under AddressSanitizer, ThreadSanitizer or MemorySanitizer, which own
@@ -79,6 +80,7 @@ static void *live[LIVE_CAP];
 #define SITE_DEPTH 12
 static void *site[LIVE_CAP][SITE_DEPTH];   /* where each was allocated (BIZ_OOM_VERBOSE) */
 static int want_sites;
+static void *failed_site[SITE_DEPTH];      /* where the fail_at'th was asked for (BIZ_OOM_VERBOSE) */
 static unsigned nlive;
 
 static unsigned slot_of(const void *p)
@@ -123,6 +125,8 @@ static int fail_now(void)
         return 0;
     oom.count++;
     if (oom.fail_at && (oom.count == oom.fail_at || (oom.sticky && oom.count > oom.fail_at))) {
+        if (oom.count == oom.fail_at && want_sites)
+            backtrace(failed_site, SITE_DEPTH);
         oom.failed++;
         return 1;
     }
@@ -206,6 +210,7 @@ static void oom_arm(long fail_at, int sticky)
     oom.overflow = 0;
     oom.fail_at = fail_at;
     oom.sticky = sticky;
+    memset(failed_site, 0, sizeof failed_site);
     oom.armed = 1;
 }
 
@@ -297,6 +302,14 @@ static void sweep_child(oom_case fn, finding *f)
             if (verbose && ((rc == 0 && (f->clean_rc != 0 || strcmp(out, f->clean_out) != 0)) || nlive))
                 fprintf(stderr, "  %ld (%s): %s, %u blocks left: %s\n", n, mode(sticky),
                         rc ? "error" : "result", nlive, out);
+            if (verbose && rc == 0 && (f->clean_rc != 0 || strcmp(out, f->clean_out) != 0)) {
+                int d = 0;
+                while (d < SITE_DEPTH && failed_site[d])
+                    d++;
+                fprintf(stderr, "    the allocation failed at:\n");
+                fflush(stderr);
+                backtrace_symbols_fd(failed_site, d, 2);
+            }
             if (verbose && nlive)
                 print_sites();
             if (rc == 0 && (f->clean_rc != 0 || strcmp(out, f->clean_out) != 0)) {

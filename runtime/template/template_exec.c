@@ -76,7 +76,10 @@ static int bind(biz_tpl_ctx *cx, const biz_tpl_node *target, cJSON *frame, cJSON
 {
     if (target->kind == BIZ_TPL_E_NAME) {
         cJSON_DeleteItemFromObjectCaseSensitive(frame, target->s);
-        cJSON_AddItemToObject(frame, target->s, v);
+        if (!v || !cJSON_AddItemToObject(frame, target->s, v)) {
+            cJSON_Delete(v);
+            return biz_tpl_fail(cx, target->start, "out of memory");
+        }
         return 0;
     }
     int want = target->nkids, got;
@@ -129,8 +132,15 @@ static cJSON *iter_items(biz_tpl_ctx *cx, const biz_tpl_node *n, cJSON *v)
     }
     if (cJSON_IsObject(v)) {
         items = cJSON_CreateArray();
-        for (const cJSON *c = v->child; items && c; c = c->next)
-            cJSON_AddItemToArray(items, cJSON_CreateString(c->string ? c->string : ""));
+        for (const cJSON *c = v->child; items && c; c = c->next) {
+            cJSON *k = cJSON_CreateString(c->string ? c->string : "");
+            if (!k) {
+                cJSON_Delete(items);
+                items = NULL;
+                break;
+            }
+            cJSON_AddItemToArray(items, k);
+        }
     } else if (cJSON_IsString(v)) {
         int len = (int)biz_utf8_lax_count(v->valuestring, strlen(v->valuestring));
         if (biz_tpl_check_items(cx, n->start, len) < 0) {
@@ -141,8 +151,14 @@ static cJSON *iter_items(biz_tpl_ctx *cx, const biz_tpl_node *n, cJSON *v)
         items = cp ? cJSON_CreateArray() : NULL;
         for (int i = 0; items && i < len; i++) {
             char *s = strndup(v->valuestring + cp[i], cp[i + 1] - cp[i]);
-            cJSON_AddItemToArray(items, s ? cJSON_CreateString(s) : cJSON_CreateNull());
+            cJSON *c = s ? cJSON_CreateString(s) : NULL;
             free(s);
+            if (!c) {
+                cJSON_Delete(items);
+                items = NULL;
+                break;
+            }
+            cJSON_AddItemToArray(items, c);
         }
         free(cp);
     } else {
@@ -157,6 +173,31 @@ static cJSON *iter_items(biz_tpl_ctx *cx, const biz_tpl_node *n, cJSON *v)
 }
 
 static int exec_body(biz_tpl_ctx *cx, const biz_tpl_node *body);
+
+/* Adds v (consumed) to obj under key: 0, or -1 when v or the key could
+ * not be made. */
+static int add_to(cJSON *obj, const char *key, cJSON *v)
+{
+    if (v && cJSON_AddItemToObject(obj, key, v))
+        return 0;
+    cJSON_Delete(v);
+    return -1;
+}
+
+/* Sets loop.* in frame for item i of len: 0, or -1 out of memory. */
+static int add_loop(cJSON *frame, int i, int len)
+{
+    cJSON *loop = cJSON_AddObjectToObject(frame, "loop");
+    if (!loop)
+        return -1;
+    if (add_to(loop, "index", biz_tpl_new_int(i + 1)) || add_to(loop, "index0", biz_tpl_new_int(i))
+        || add_to(loop, "revindex", biz_tpl_new_int(len - i))
+        || add_to(loop, "revindex0", biz_tpl_new_int(len - i - 1))
+        || add_to(loop, "first", cJSON_CreateBool(i == 0)) || add_to(loop, "last", cJSON_CreateBool(i == len - 1))
+        || add_to(loop, "length", biz_tpl_new_int(len)))
+        return -1;
+    return 0;
+}
 
 static int exec_for(biz_tpl_ctx *cx, const biz_tpl_node *n)
 {
@@ -203,17 +244,12 @@ static int exec_for(biz_tpl_ctx *cx, const biz_tpl_node *n)
             break;
         }
         cJSON *frame = cx->frames[cx->nframes - 1];
-        cJSON *loop = cJSON_AddObjectToObject(frame, "loop");
-        if (loop) {
-            cJSON_AddItemToObject(loop, "index", biz_tpl_new_int(i + 1));
-            cJSON_AddItemToObject(loop, "index0", biz_tpl_new_int(i));
-            cJSON_AddItemToObject(loop, "revindex", biz_tpl_new_int(len - i));
-            cJSON_AddItemToObject(loop, "revindex0", biz_tpl_new_int(len - i - 1));
-            cJSON_AddBoolToObject(loop, "first", i == 0);
-            cJSON_AddBoolToObject(loop, "last", i == len - 1);
-            cJSON_AddItemToObject(loop, "length", biz_tpl_new_int(len));
+        if (add_loop(frame, i, len) < 0) {
+            cJSON_Delete(it);
+            r = biz_tpl_fail(cx, n->start, "out of memory");
+        } else {
+            r = bind(cx, n->a, frame, it);
         }
-        r = bind(cx, n->a, frame, it);
         if (r == 0)
             r = exec_body(cx, n->c);
         pop_frame(cx);

@@ -32,6 +32,19 @@ static cJSON *take_str(biz_buf *b)
     return j;
 }
 
+/* Appends item (consumed) to *a; when item is NULL (out of memory)
+ * deletes *a and sets it NULL. 1 when added. */
+static int add_item(cJSON **a, cJSON *item)
+{
+    if (item) {
+        cJSON_AddItemToArray(*a, item);
+        return 1;
+    }
+    cJSON_Delete(*a);
+    *a = NULL;
+    return 0;
+}
+
 /* str(v), malloc'd. */
 static char *to_s(const cJSON *v)
 {
@@ -91,7 +104,8 @@ static cJSON *items_of(biz_tpl_ctx *cx, const biz_tpl_node *n, const cJSON *v)
     } else if (cJSON_IsObject(v)) {
         a = cJSON_CreateArray();
         for (const cJSON *c = v->child; a && c; c = c->next)
-            cJSON_AddItemToArray(a, cJSON_CreateString(c->string ? c->string : ""));
+            if (!add_item(&a, cJSON_CreateString(c->string ? c->string : "")))
+                break;
     } else if (cJSON_IsString(v)) {
         if (biz_tpl_check_items(cx, n->start, utf8_len(v->valuestring)) < 0)
             return NULL;
@@ -100,8 +114,10 @@ static cJSON *items_of(biz_tpl_ctx *cx, const biz_tpl_node *n, const cJSON *v)
         for (size_t i = 0; a && s[i];) {
             size_t k = biz_utf8_lax_len(s + i, (size_t)-1);
             char *c = strndup(s + i, k);
-            cJSON_AddItemToArray(a, new_str(c));
+            cJSON *item = new_str(c);
             free(c);
+            if (!add_item(&a, item))
+                break;
             i += k;
         }
     } else {
@@ -124,22 +140,30 @@ static const cJSON *attr_of(const cJSON *item, const cJSON *attribute)
     }
     if (!cJSON_IsString(attribute))
         return NULL;
-    char *path = strdup(attribute->valuestring);
+    /* the path's parts walked in place (empty parts skipped): nothing to
+     * allocate, so nothing to fail */
     const cJSON *cur = item;
-    for (char *save = NULL, *part = path ? strtok_r(path, ".", &save) : NULL; cur && part;
-         part = strtok_r(NULL, ".", &save)) {
-        if (cJSON_IsObject(cur))
-            cur = cJSON_GetObjectItemCaseSensitive(cur, part);
-        else if (cJSON_IsArray(cur) && isdigit((unsigned char)part[0])) {
+    for (const char *part = attribute->valuestring; cur && *part;) {
+        size_t len = strcspn(part, ".");
+        if (!len) {
+            part++;
+            continue;
+        }
+        if (cJSON_IsObject(cur)) {
+            const cJSON *c = cur->child;
+            while (c && !(c->string && strlen(c->string) == len && !memcmp(c->string, part, len)))
+                c = c->next;
+            cur = c;
+        } else if (cJSON_IsArray(cur) && isdigit((unsigned char)part[0])) {
             char *end;
             long k = strtol(part, &end, 10); /* atoi overflows on a long number */
-            cur = !*end && k < cJSON_GetArraySize(cur) ? cJSON_GetArrayItem(cur, (int)k) : NULL;
-        }
-        else
+            cur = end == part + len && k < cJSON_GetArraySize(cur) ? cJSON_GetArrayItem(cur, (int)k) : NULL;
+        } else {
             cur = NULL;
+        }
+        part += len;
     }
-    free(path);
-    return path ? cur : NULL;
+    return cur;
 }
 
 
@@ -406,7 +430,11 @@ static int filter_map(biz_tpl_ctx *cx, const biz_tpl_node *n, const cJSON *v, cJ
                 cJSON_Delete(items);
                 return -1;
             }
-            r = cJSON_Duplicate(a ? a : dflt, 1);
+            if (!(r = cJSON_Duplicate(a ? a : dflt, 1))) {
+                cJSON_Delete(res);
+                cJSON_Delete(items);
+                return biz_tpl_fail(cx, n->start, "out of memory");
+            }
         } else {
             /* the rest of the arguments go to the named filter */
             int rest = nargs - fpos - 1;
@@ -435,7 +463,9 @@ static int filter_minmax(biz_tpl_ctx *cx, const biz_tpl_node *n, const cJSON *v,
         const cJSON *a = attr_of(it, p[1]);
         cJSON *key = fold(a ? a : it, cs);
         int c = 0;
-        if (bestkey && cmp_values(cx, n, key, bestkey, &c) < 0) {
+        if (!key || (bestkey && cmp_values(cx, n, key, bestkey, &c) < 0)) {
+            if (!key)
+                biz_tpl_fail(cx, n->start, "out of memory");
             cJSON_Delete(key);
             cJSON_Delete(bestkey);
             cJSON_Delete(items);
@@ -456,7 +486,7 @@ static int filter_minmax(biz_tpl_ctx *cx, const biz_tpl_node *n, const cJSON *v,
     }
     *out = cJSON_Duplicate(best, 1);
     cJSON_Delete(items);
-    return 0;
+    return *out ? 0 : biz_tpl_fail(cx, n->start, "out of memory");
 }
 
 static int filter_sort(biz_tpl_ctx *cx, const biz_tpl_node *n, const cJSON *v, const cJSON **p, int unique, cJSON **out)
@@ -473,14 +503,16 @@ static int filter_sort(biz_tpl_ctx *cx, const biz_tpl_node *n, const cJSON *v, c
     for (cJSON *c = items->child; r == 0 && c; c = c->next, k++) {
         const cJSON *a = attr_of(c, attribute);
         it[k] = c;
-        keys[k] = fold(a ? a : c, cs);
+        if (!(keys[k] = fold(a ? a : c, cs)))
+            r = biz_tpl_fail(cx, n->start, "out of memory");
     }
     cJSON *res = r == 0 ? cJSON_CreateArray() : NULL;
     if (res && !unique) {
         if (merge_sort(cx, n, it, keys, len, biz_tpl_truthy(p[0])) < 0)
             r = -1;
         for (int i = 0; r == 0 && i < len; i++)
-            cJSON_AddItemToArray(res, cJSON_Duplicate(it[i], 1));
+            if (!add_item(&res, cJSON_Duplicate(it[i], 1)))
+                r = biz_tpl_fail(cx, n->start, "out of memory");
     } else if (res) {
         /* each item is compared with the ones kept so far (an item equal
          * to a dropped one equals a kept one): quadratic in the distinct
@@ -498,7 +530,8 @@ static int filter_sort(biz_tpl_ctx *cx, const biz_tpl_node *n, const cJSON *v, c
                 seen = biz_tpl_equal(keys[i], keys[kept[j]]);
             if (!seen) {
                 kept[nkept++] = i;
-                cJSON_AddItemToArray(res, cJSON_Duplicate(it[i], 1));
+                if (!add_item(&res, cJSON_Duplicate(it[i], 1)))
+                    r = biz_tpl_fail(cx, n->start, "out of memory");
             }
         }
         free(kept);
@@ -687,18 +720,21 @@ static int filter_core(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *name,
         *out = cJSON_CreateArray();
         for (const cJSON *c = v->child; *out && c; c = c->next) {
             cJSON *t = cJSON_CreateArray();
-            if (!t)
+            if (t) {
+                t->type |= BIZ_TPL_TUPLE_BIT;
+                if (add_item(&t, cJSON_CreateString(c->string ? c->string : "")))
+                    add_item(&t, cJSON_Duplicate(c, 1));
+            }
+            if (!add_item(out, t))
                 break;
-            t->type |= BIZ_TPL_TUPLE_BIT;
-            cJSON_AddItemToArray(t, cJSON_CreateString(c->string ? c->string : ""));
-            cJSON_AddItemToArray(t, cJSON_Duplicate(c, 1));
-            cJSON_AddItemToArray(*out, t);
         }
     } else if (!strcmp(name, "join")) {
         cJSON *items = items_of(cx, n, v);
         if (!items)
             return -1;
         char *sep = p[0] ? to_s(p[0]) : strdup("");
+        if (!sep)
+            r = biz_tpl_fail(cx, n->start, "out of memory");
         for (const cJSON *c = items->child; sep && c && r == 0; c = c->next) {
             const cJSON *a = attr_of(c, p[1]);
             if (c != items->child)
@@ -785,16 +821,23 @@ static int filter_core(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *name,
         if (cJSON_IsObject(v)) {
             for (const cJSON *c = v->child; c; c = c->next) {
                 char *val = to_s(c);
+                if (!val) {
+                    r = biz_tpl_fail(cx, n->start, "out of memory");
+                    break;
+                }
                 if (c != v->child)
                     biz_buf_addc(&b, '&');
                 url_quote(&b, c->string ? c->string : "", 1);
                 biz_buf_addc(&b, '=');
-                url_quote(&b, val ? val : "", 1);
+                url_quote(&b, val, 1);
                 free(val);
             }
         } else {
             char *t = to_s(v);
-            url_quote(&b, t ? t : "", 0);
+            if (t)
+                url_quote(&b, t, 0);
+            else
+                r = biz_tpl_fail(cx, n->start, "out of memory");
             free(t);
         }
         *out = take_str(&b);
@@ -874,6 +917,8 @@ int biz_tpl_apply_test(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *v, i
         char *s = to_s(j), *c = s ? strdup(s) : NULL;
         if (c)
             biz_ascii_case(c, t[0] == 'u');
+        else
+            r = biz_tpl_fail(cx, n->start, "out of memory");
         *res = s && c && !strcmp(s, c);
         free(s);
         free(c);
@@ -1013,8 +1058,10 @@ static cJSON *str_split(const char *s, const char *sep, double maxsplit, int *to
                     q++;
             }
             char *w = strndup(p, q - p);
-            cJSON_AddItemToArray(a, new_str(w));
+            cJSON *item = new_str(w);
             free(w);
+            if (!add_item(&a, item))
+                return NULL;
             if (++done > BIZ_TPL_MAX_ITEMS) {
                 cJSON_Delete(a);
                 *too_many = 1;
@@ -1030,12 +1077,14 @@ static cJSON *str_split(const char *s, const char *sep, double maxsplit, int *to
     const char *p = s, *m, *end = s + strlen(s);
     while ((maxsplit < 0 || done < maxsplit) && (m = find_in(p, end, sep, sl))) {
         char *w = strndup(p, m - p);
-        cJSON_AddItemToArray(a, new_str(w));
+        cJSON *item = new_str(w);
         free(w);
+        if (!add_item(&a, item))
+            return NULL;
         p = m + sl;
         done++;
     }
-    cJSON_AddItemToArray(a, cJSON_CreateString(p));
+    add_item(&a, cJSON_CreateString(p));
     return a;
 }
 
@@ -1221,10 +1270,10 @@ int biz_tpl_call_method(biz_tpl_ctx *cx, const biz_tpl_node *n, const cJSON *sel
                     e = cJSON_Duplicate(c, 1);
                 } else if ((e = cJSON_CreateArray())) {
                     e->type |= BIZ_TPL_TUPLE_BIT;
-                    cJSON_AddItemToArray(e, cJSON_CreateString(c->string ? c->string : ""));
-                    cJSON_AddItemToArray(e, cJSON_Duplicate(c, 1));
+                    if (add_item(&e, cJSON_CreateString(c->string ? c->string : "")))
+                        add_item(&e, cJSON_Duplicate(c, 1));
                 }
-                cJSON_AddItemToArray(*out, e);
+                add_item(out, e);
             }
         } else {
             return biz_tpl_fail(cx, n->a->op, "'dict' object has no attribute '%s'", name);

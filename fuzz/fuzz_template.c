@@ -23,9 +23,10 @@ static const char context_json[] =
     "     \"neg\": -9223372036854775807, \"list\": [1, \"two\", [3], {\"k\": null}],"
     "     \"d\": {\"x\": {\"y\": [true, false]}}, \"s\": \"order/1001\"}}}";
 
-static cJSON *pull(void *user, const char *task_id, const char *key)
+static cJSON *pull(void *user, const char *task_id, const char *key, int *failed)
 {
     (void)user;
+    (void)failed;
     if (strcmp(task_id, "none") == 0)
         return NULL;
     if (strcmp(key, "return_value") == 0)

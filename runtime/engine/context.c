@@ -205,13 +205,16 @@ static void note_missing(render_ctx *rc, const char *task_id)
     }
 }
 
-static cJSON *pull(void *user, const char *task_id, const char *key)
+static cJSON *pull(void *user, const char *task_id, const char *key, int *failed)
 {
     render_ctx *rc = user;
     int i = biz_run_find(rc->run, task_id);
     const cJSON *v = biz_run_xcom_get(rc->run, i, key ? key : "return_value");
-    if (v)
-        return cJSON_Duplicate(v, 1);
+    if (v) {
+        cJSON *d = cJSON_Duplicate(v, 1);
+        *failed = !d;
+        return d;
+    }
     if (!rc->run->dry_run)
         return NULL;
     /* A dry run has no XComs (unless --xcom gave them): a placeholder
@@ -226,6 +229,7 @@ static cJSON *pull(void *user, const char *task_id, const char *key)
     }
     cJSON *r = s ? cJSON_CreateString(s) : NULL;
     free(s);
+    *failed = !r;
     return r;
 }
 

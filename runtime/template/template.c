@@ -7,6 +7,25 @@
 
 #include "template_int.h"
 
+/* v, or NULL with err saying out of memory. */
+static cJSON *made(cJSON *v, biz_tpl_error *err)
+{
+    if (!v && err) {
+        err->offset = -1;
+        strcpy(err->message, "out of memory");
+    }
+    return v;
+}
+
+/* native_concat's one piece of text: its Python literal when it is one,
+ * else the text itself. */
+static cJSON *literal_or_text(const char *s, biz_tpl_error *err)
+{
+    int oom;
+    cJSON *v = biz_tpl_literal(s, strlen(s), &oom);
+    return made(v || oom ? v : cJSON_CreateString(s), err);
+}
+
 char *biz_tpl_render(const biz_tpl *t, const biz_tpl_env *env, biz_tpl_error *err)
 {
     char *text = NULL;
@@ -23,7 +42,7 @@ cJSON *biz_tpl_render_native(const biz_tpl *t, const biz_tpl_env *env, biz_tpl_e
     int n = cJSON_GetArraySize(pieces);
     if (n == 0) { /* native_concat of nothing is None */
         cJSON_Delete(pieces);
-        return cJSON_CreateNull();
+        return made(cJSON_CreateNull(), err);
     }
     if (n == 1 && !cJSON_IsString(pieces->child)) { /* one non-string node: the value itself */
         cJSON *v = cJSON_DetachItemFromArray(pieces, 0);
@@ -36,16 +55,9 @@ cJSON *biz_tpl_render_native(const biz_tpl *t, const biz_tpl_env *env, biz_tpl_e
         biz_tpl_str_to(&b, c);
     cJSON_Delete(pieces);
     char *s = biz_buf_take(&b);
-    if (!s) {
-        if (err) {
-            err->offset = -1;
-            strcpy(err->message, "out of memory");
-        }
-        return NULL;
-    }
-    cJSON *v = biz_tpl_literal(s, strlen(s));
-    if (!v)
-        v = cJSON_CreateString(s);
+    if (!s)
+        return made(NULL, err);
+    cJSON *v = literal_or_text(s, err);
     free(s);
     return v;
 }
@@ -151,14 +163,13 @@ static cJSON *render_one(const cJSON *value, int native, const biz_tpl_env *env,
         int resolved = text != s;
         s = text;
         if (!resolved && plain_string(s, native))
-            return cJSON_CreateString(s);
+            return made(cJSON_CreateString(s), err);
         if (!resolved && native && !strpbrk(s, "{\n\r")) {
             /* No delimiter, no newline: the template is one piece of text,
              * which native rendering reads as a Python literal when it is
              * one (what biz_tpl_render_native does with it), without
              * parsing and running it. */
-            cJSON *v = biz_tpl_literal(s, strlen(s));
-            return v ? v : cJSON_CreateString(s);
+            return literal_or_text(s, err);
         }
         int owned;
         biz_tpl *t = parse_cached(s, err, &owned);
@@ -170,7 +181,7 @@ static cJSON *render_one(const cJSON *value, int native, const biz_tpl_env *env,
         else if (t) {
             char *out = biz_tpl_render(t, env, err);
             if (out) {
-                r = cJSON_CreateString(out);
+                r = made(cJSON_CreateString(out), err);
                 free(out);
             }
         }
@@ -195,8 +206,11 @@ static cJSON *render_one(const cJSON *value, int native, const biz_tpl_env *env,
             }
             if (cJSON_IsArray(value))
                 cJSON_AddItemToArray(out, r);
-            else
-                cJSON_AddItemToObject(out, c->string ? c->string : "", r);
+            else if (!cJSON_AddItemToObject(out, c->string ? c->string : "", r)) {
+                cJSON_Delete(r);
+                cJSON_Delete(out);
+                return made(NULL, err);
+            }
         }
         return out;
     }

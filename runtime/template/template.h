@@ -29,10 +29,11 @@ typedef struct biz_tpl_env {
      * run_id, ...}), params, dag ({dag_id}), task ({task_id}), and any other
      * plain value. Borrowed. */
     const cJSON *vars;
-    /* ti.xcom_pull(task_ids=ID, key=KEY): a new value, or NULL for "none".
-     * key is "return_value" when not given. May be NULL (every pull gives
-     * None). */
-    cJSON *(*xcom_pull)(void *user, const char *task_id, const char *key);
+    /* ti.xcom_pull(task_ids=ID, key=KEY): a new value, or NULL for "none";
+     * NULL with *failed set when the value could not be made (out of
+     * memory: the render fails). key is "return_value" when not given.
+     * May be NULL (every pull gives None). */
+    cJSON *(*xcom_pull)(void *user, const char *task_id, const char *key, int *failed);
     /* var.value.X / var.json.X read AIRFLOW_VAR_<X>; conn.X.host etc. read
      * the URI in AIRFLOW_CONN_<X>. NULL means getenv(). */
     const char *(*getenv)(void *user, const char *name);

@@ -429,6 +429,17 @@ static int var_get(biz_tpl_ctx *cx, const biz_tpl_node *n, int json, const char 
     return 0;
 }
 
+/* Adds v (consumed) to *o under key; when v is NULL or cannot be added
+ * (out of memory), deletes *o and sets it NULL. */
+static void obj_add(cJSON **o, const char *key, cJSON *v)
+{
+    if (*o && v && cJSON_AddItemToObject(*o, key, v))
+        return;
+    cJSON_Delete(v);
+    cJSON_Delete(*o);
+    *o = NULL;
+}
+
 static int conn_get(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *id, biz_tpl_val *out)
 {
     biz_conn c;
@@ -445,34 +456,20 @@ static int conn_get(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *id, biz_
     if (c.password)
         biz_log_secret(c.password);
     cJSON *o = cJSON_CreateObject();
-    if (o) {
-        cJSON_AddStringToObject(o, "conn_id", c.conn_id ? c.conn_id : id);
-        cJSON_AddStringToObject(o, "conn_type", c.conn_type ? c.conn_type : "");
-        cJSON_AddStringToObject(o, "host", c.host ? c.host : "");
-        if (c.login)
-            cJSON_AddStringToObject(o, "login", c.login);
-        else
-            cJSON_AddNullToObject(o, "login");
-        if (c.password)
-            cJSON_AddStringToObject(o, "password", c.password);
-        else
-            cJSON_AddNullToObject(o, "password");
-        if (c.port)
-            cJSON_AddNumberToObject(o, "port", c.port);
-        else
-            cJSON_AddNullToObject(o, "port");
-        cJSON_AddStringToObject(o, "schema", c.schema ? c.schema : "");
-        cJSON *x = c.extra ? cJSON_Duplicate(c.extra, 1) : cJSON_CreateObject();
-        if (x)
-            cJSON_AddItemToObject(o, "extra_dejson", x);
-        if (c.extra && c.extra->child) {
-            char *s = cJSON_PrintUnformatted(c.extra);
-            if (s)
-                cJSON_AddStringToObject(o, "extra", s);
-            free(s);
-        } else {
-            cJSON_AddNullToObject(o, "extra");
-        }
+    obj_add(&o, "conn_id", cJSON_CreateString(c.conn_id ? c.conn_id : id));
+    obj_add(&o, "conn_type", cJSON_CreateString(c.conn_type ? c.conn_type : ""));
+    obj_add(&o, "host", cJSON_CreateString(c.host ? c.host : ""));
+    obj_add(&o, "login", c.login ? cJSON_CreateString(c.login) : cJSON_CreateNull());
+    obj_add(&o, "password", c.password ? cJSON_CreateString(c.password) : cJSON_CreateNull());
+    obj_add(&o, "port", c.port ? cJSON_CreateNumber(c.port) : cJSON_CreateNull());
+    obj_add(&o, "schema", cJSON_CreateString(c.schema ? c.schema : ""));
+    obj_add(&o, "extra_dejson", c.extra ? cJSON_Duplicate(c.extra, 1) : cJSON_CreateObject());
+    if (o && c.extra && c.extra->child) {
+        char *s = cJSON_PrintUnformatted(c.extra);
+        obj_add(&o, "extra", s ? cJSON_CreateString(s) : NULL);
+        free(s);
+    } else {
+        obj_add(&o, "extra", cJSON_CreateNull());
     }
     biz_conn_free(&c);
     if (!o)
@@ -766,8 +763,15 @@ static int eval_slice(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
         for (const cJSON *c = v->child; item && c && k < len; c = c->next)
             item[k++] = c;
         res = item ? cJSON_CreateArray() : NULL;
-        for (long i = a; res && (step > 0 ? i < b : i > b); i += step)
-            cJSON_AddItemToArray(res, cJSON_Duplicate(item[i], 1));
+        for (long i = a; res && (step > 0 ? i < b : i > b); i += step) {
+            cJSON *d = cJSON_Duplicate(item[i], 1);
+            if (!d) {
+                cJSON_Delete(res);
+                res = NULL;
+                break;
+            }
+            cJSON_AddItemToArray(res, d);
+        }
         if (res)
             res->type |= v->type & BIZ_TPL_TUPLE_BIT;
         free(item);
@@ -811,10 +815,13 @@ static int xcom_pull(biz_tpl_ctx *cx, const biz_tpl_node *n, cJSON **args, cJSON
     }
     if (!task_ids || cJSON_IsNull(task_ids))
         return biz_tpl_fail(cx, n->start, "xcom_pull() needs task_ids");
-    cJSON *(*pull)(void *, const char *, const char *) = cx->env ? cx->env->xcom_pull : NULL;
+    cJSON *(*pull)(void *, const char *, const char *, int *) = cx->env ? cx->env->xcom_pull : NULL;
     void *user = cx->env ? cx->env->user : NULL;
+    int failed = 0;
     if (cJSON_IsString(task_ids)) {
-        cJSON *v = pull ? pull(user, task_ids->valuestring, k) : NULL;
+        cJSON *v = pull ? pull(user, task_ids->valuestring, k, &failed) : NULL;
+        if (failed)
+            return biz_tpl_fail(cx, n->start, "out of memory");
         if (!v)
             v = dflt ? cJSON_Duplicate(dflt, 1) : cJSON_CreateNull();
         *out = v;
@@ -830,7 +837,11 @@ static int xcom_pull(biz_tpl_ctx *cx, const biz_tpl_node *n, cJSON **args, cJSON
             cJSON_Delete(list);
             return biz_tpl_fail(cx, n->start, "xcom_pull(): task_ids must be a string or a list of strings");
         }
-        cJSON *v = pull ? pull(user, t->valuestring, k) : NULL;
+        cJSON *v = pull ? pull(user, t->valuestring, k, &failed) : NULL;
+        if (failed) {
+            cJSON_Delete(list);
+            return biz_tpl_fail(cx, n->start, "out of memory");
+        }
         if (v)
             cJSON_AddItemToArray(list, v);
     }
@@ -848,7 +859,7 @@ static int call_global(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *name,
                 return biz_tpl_fail(cx, n->kids[i]->start, "dict() takes keyword arguments only");
             }
             cJSON_DeleteItemFromObjectCaseSensitive(o, n->names[i]);
-            cJSON_AddItemToObject(o, n->names[i], args[i]);
+            obj_add(&o, n->names[i], args[i]);
             args[i] = NULL;
         }
         *out = o;
@@ -875,8 +886,15 @@ static int call_global(biz_tpl_ctx *cx, const biz_tpl_node *n, const char *name,
     if (biz_tpl_check_items(cx, n->start, count) < 0)
         return -1;
     cJSON *a = cJSON_CreateArray();
-    for (double i = 0; a && i < count; i++)
-        cJSON_AddItemToArray(a, biz_tpl_new_int(v[0] + i * v[2]));
+    for (double i = 0; a && i < count; i++) {
+        cJSON *k = biz_tpl_new_int(v[0] + i * v[2]);
+        if (!k) {
+            cJSON_Delete(a);
+            a = NULL;
+            break;
+        }
+        cJSON_AddItemToArray(a, k);
+    }
     *out = a;
     return a ? 0 : biz_tpl_fail(cx, n->start, "out of memory");
 }
@@ -1093,8 +1111,15 @@ static int arith(biz_tpl_ctx *cx, const biz_tpl_node *n, int op, const cJSON *a,
         if (biz_tpl_check_items(cx, n->start, (double)cJSON_GetArraySize(a) + cJSON_GetArraySize(b)) < 0)
             return -1;
         *out = cJSON_Duplicate(a, 1);
-        for (const cJSON *c = b->child; *out && c; c = c->next)
-            cJSON_AddItemToArray(*out, cJSON_Duplicate(c, 1));
+        for (const cJSON *c = b->child; *out && c; c = c->next) {
+            cJSON *d = cJSON_Duplicate(c, 1);
+            if (!d) {
+                cJSON_Delete(*out);
+                *out = NULL;
+                break;
+            }
+            cJSON_AddItemToArray(*out, d);
+        }
         return *out ? 0 : biz_tpl_fail(cx, n->start, "out of memory");
     }
     if (op == '*') {
@@ -1219,8 +1244,10 @@ static int eval_seq(biz_tpl_ctx *cx, const biz_tpl_node *n, biz_tpl_val *out)
             return biz_tpl_fail(cx, n->start, "out of memory");
         }
         cJSON_DeleteItemFromObjectCaseSensitive(a, k);
-        cJSON_AddItemToObject(a, k, val);
+        obj_add(&a, k, val);
         free(k);
+        if (!a)
+            return biz_tpl_fail(cx, n->start, "out of memory");
     }
     return set_json(cx, n, out, a);
 }

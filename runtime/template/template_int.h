@@ -130,8 +130,9 @@ int biz_tpl_order(const cJSON *a, const cJSON *b, int *res);
 /* Python type name of j ("int", "str", "dict"...). */
 const char *biz_tpl_type_name(const cJSON *j);
 /* ast.literal_eval of text (Python literals: numbers, strings, True/False/None,
- * lists, tuples, dicts). NULL when text is not one. */
-cJSON *biz_tpl_literal(const char *text, size_t len);
+ * lists, tuples, dicts). NULL when text is not one, or with *oom set when
+ * memory ran out. */
+cJSON *biz_tpl_literal(const char *text, size_t len, int *oom);
 
 void biz_tpl_val_free(biz_tpl_val *v);
 /* Decodes Python string escapes of s (n bytes) into out (UTF-8, as

@@ -441,7 +441,16 @@ typedef struct lit {
     const char *s;
     size_t n, i;
     int depth; /* bracket nesting: newlines are free inside brackets */
+    int oom;   /* an allocation failed: the NULL is no answer */
 } lit;
+
+/* v, noting in L when it could not be made. */
+static cJSON *lit_made(lit *L, cJSON *v)
+{
+    if (!v)
+        L->oom = 1;
+    return v;
+}
 
 static void lit_ws(lit *L)
 {
@@ -510,12 +519,16 @@ static cJSON *lit_string(lit *L)
     if (!any)
         goto bad;
     char *s = biz_buf_take(&b);
-    if (!s)
+    if (!s) {
+        L->oom = 1;
         return NULL;
-    cJSON *r = cJSON_CreateString(s);
+    }
+    cJSON *r = lit_made(L, cJSON_CreateString(s));
     free(s);
     return r;
 bad:
+    if (b.oom)
+        L->oom = 1;
     free(biz_buf_take(&b));
     return NULL;
 }
@@ -542,7 +555,7 @@ static cJSON *lit_number(lit *L)
         if (!digits || (i < L->n && (isalnum((unsigned char)s[i]) || s[i] == '.')))
             return NULL;
         L->i = i;
-        return biz_tpl_new_int(v);
+        return lit_made(L, biz_tpl_new_int(v));
     }
     while (i < L->n && k < sizeof tmp - 8) {
         char c = s[i];
@@ -578,14 +591,14 @@ static cJSON *lit_number(lit *L)
         return NULL;
     L->i = i;
     double d = strtod(tmp, NULL);
-    return isfloat ? biz_tpl_new_float(d) : biz_tpl_new_int(d);
+    return lit_made(L, isfloat ? biz_tpl_new_float(d) : biz_tpl_new_int(d));
 }
 
 /* A comma-separated sequence up to close; *trailing tells whether it ended
  * with a comma. */
 static cJSON *lit_seq(lit *L, char close, int *count, int *trailing)
 {
-    cJSON *arr = cJSON_CreateArray();
+    cJSON *arr = lit_made(L, cJSON_CreateArray());
     *count = 0;
     *trailing = 0;
     while (arr) {
@@ -631,7 +644,7 @@ static cJSON *lit_unary(lit *L)
             double d = -v->valuedouble;
             int f = !biz_tpl_num_is_int(v);
             cJSON_Delete(v);
-            v = f ? biz_tpl_new_float(d) : biz_tpl_new_int(d);
+            v = lit_made(L, f ? biz_tpl_new_float(d) : biz_tpl_new_int(d));
         }
         return v;
     }
@@ -659,7 +672,7 @@ static cJSON *lit_unary(lit *L)
         return a;
     }
     if (c == '{') {
-        cJSON *o = cJSON_CreateObject();
+        cJSON *o = lit_made(L, cJSON_CreateObject());
         L->i++;
         L->depth++;
         while (o) {
@@ -681,12 +694,18 @@ static cJSON *lit_unary(lit *L)
             char *ks = biz_tpl_str(k);
             cJSON_Delete(k);
             if (!ks) {
+                L->oom = 1;
                 cJSON_Delete(v);
                 goto badobj;
             }
             cJSON_DeleteItemFromObjectCaseSensitive(o, ks); /* the last one wins */
-            cJSON_AddItemToObject(o, ks, v);
+            int added = cJSON_AddItemToObject(o, ks, v);
             free(ks);
+            if (!added) {
+                L->oom = 1;
+                cJSON_Delete(v);
+                goto badobj;
+            }
             if (lit_peek(L, ',')) {
                 L->i++;
                 continue;
@@ -710,7 +729,7 @@ static cJSON *lit_unary(lit *L)
         if (rest >= wl && !memcmp(L->s + L->i, words[w], wl)
             && (rest == wl || !(isalnum((unsigned char)L->s[L->i + wl]) || L->s[L->i + wl] == '_'))) {
             L->i += wl;
-            return w == 0 ? cJSON_CreateTrue() : w == 1 ? cJSON_CreateFalse() : cJSON_CreateNull();
+            return lit_made(L, w == 0 ? cJSON_CreateTrue() : w == 1 ? cJSON_CreateFalse() : cJSON_CreateNull());
         }
     }
     return NULL;
@@ -721,22 +740,23 @@ static cJSON *lit_value(lit *L)
     return lit_unary(L);
 }
 
-cJSON *biz_tpl_literal(const char *text, size_t len)
+static cJSON *lit_top(lit *L)
 {
-    lit L = {text, len, 0, 0};
+    const char *text = L->s;
+    size_t len = L->n;
     /* Python's parser rejects an indented first line. */
-    while (L.i < L.n && (text[L.i] == '\n' || text[L.i] == '\r'))
-        L.i++;
-    if (L.i < L.n && (text[L.i] == ' ' || text[L.i] == '\t'))
+    while (L->i < L->n && (text[L->i] == '\n' || text[L->i] == '\r'))
+        L->i++;
+    if (L->i < L->n && (text[L->i] == ' ' || text[L->i] == '\t'))
         return NULL;
     if (memchr(text, '\0', len))
         return NULL;
-    cJSON *v = lit_value(&L);
+    cJSON *v = lit_value(L);
     if (!v)
         return NULL;
-    lit_ws(&L);
-    if (L.i < L.n && text[L.i] == ',') { /* "1, 2" is a tuple */
-        cJSON *t = cJSON_CreateArray();
+    lit_ws(L);
+    if (L->i < L->n && text[L->i] == ',') { /* "1, 2" is a tuple */
+        cJSON *t = lit_made(L, cJSON_CreateArray());
         if (!t) {
             cJSON_Delete(v);
             return NULL;
@@ -744,29 +764,41 @@ cJSON *biz_tpl_literal(const char *text, size_t len)
         t->type |= BIZ_TPL_TUPLE_BIT;
         cJSON_AddItemToArray(t, v);
         v = t;
-        while (L.i < L.n && text[L.i] == ',') {
-            L.i++;
-            lit_ws(&L);
-            if (L.i >= L.n || text[L.i] == '\n' || text[L.i] == '\r')
+        while (L->i < L->n && text[L->i] == ',') {
+            L->i++;
+            lit_ws(L);
+            if (L->i >= L->n || text[L->i] == '\n' || text[L->i] == '\r')
                 break;
-            cJSON *e = lit_value(&L);
+            cJSON *e = lit_value(L);
             if (!e) {
                 cJSON_Delete(v);
                 return NULL;
             }
             cJSON_AddItemToArray(v, e);
-            lit_ws(&L);
+            lit_ws(L);
         }
     }
     /* only blank lines may follow */
-    while (L.i < L.n) {
-        lit_ws(&L);
-        if (L.i < L.n && (text[L.i] == '\n' || text[L.i] == '\r'))
-            L.i++;
+    while (L->i < L->n) {
+        lit_ws(L);
+        if (L->i < L->n && (text[L->i] == '\n' || text[L->i] == '\r'))
+            L->i++;
         else
             break;
     }
-    if (L.i != L.n) {
+    if (L->i != L->n) {
+        cJSON_Delete(v);
+        return NULL;
+    }
+    return v;
+}
+
+cJSON *biz_tpl_literal(const char *text, size_t len, int *oom)
+{
+    lit L = {text, len, 0, 0, 0};
+    cJSON *v = lit_top(&L);
+    *oom = L.oom;
+    if (L.oom) {
         cJSON_Delete(v);
         return NULL;
     }

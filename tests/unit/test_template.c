@@ -41,9 +41,10 @@ static const char *vars_json =
 static cJSON *vars;
 static int pulls;
 
-static cJSON *fake_xcom(void *user, const char *task_id, const char *key)
+static cJSON *fake_xcom(void *user, const char *task_id, const char *key, int *failed)
 {
     (void)user;
+    (void)failed;
     pulls++;
     if (!strcmp(task_id, "a") && !strcmp(key, "return_value"))
         return cJSON_Parse("{\"x\": 1}");

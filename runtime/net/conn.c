@@ -158,10 +158,18 @@ static int parse_query(const char *conn_id, const char *q, size_t n, biz_conn *c
                     free(k);
                     goto oom;
                 }
-                if (cJSON_GetObjectItemCaseSensitive(obj, k))
-                    cJSON_ReplaceItemInObjectCaseSensitive(obj, k, s);
-                else
-                    cJSON_AddItemToObject(obj, k, s);
+                cJSON *old = cJSON_GetObjectItemCaseSensitive(obj, k);
+                if (old) {
+                    /* in the old one's place (as dict() keeps it), under
+                     * the key already made: nothing to allocate */
+                    s->string = k;
+                    k = NULL;
+                    cJSON_ReplaceItemViaPointer(obj, old, s);
+                } else if (!cJSON_AddItemToObject(obj, k, s)) {
+                    cJSON_Delete(s);
+                    free(k);
+                    goto oom;
+                }
             }
             free(k);
         }

@@ -107,18 +107,26 @@ const char *biz_map_check_push(const biz_ti *ti, char *buf, size_t len)
     return NULL;
 }
 
-/* Keeps the record's entries of ti's instances for when it expands again. */
-void biz_map_keep_restore(biz_ti *ti, const cJSON *tasks, int n)
+/* Keeps the record's entries of ti's instances for when it expands again:
+ * 0, or -1 out of memory. */
+int biz_map_keep_restore(biz_ti *ti, const cJSON *tasks, int n)
 {
     cJSON *a = cJSON_CreateArray();
     for (int k = 0; a && k < n; k++) {
         char id[600];
         snprintf(id, sizeof id, "%s[%d]", ti->def->task_id, k);
         const cJSON *e = cJSON_GetObjectItemCaseSensitive(tasks, id);
-        cJSON_AddItemToArray(a, e ? cJSON_Duplicate(e, 1) : cJSON_CreateNull());
+        cJSON *c = e ? cJSON_Duplicate(e, 1) : cJSON_CreateNull();
+        if (!c) {
+            cJSON_Delete(a);
+            a = NULL;
+            break;
+        }
+        cJSON_AddItemToArray(a, c);
     }
     cJSON_Delete(ti->map_restore);
     ti->map_restore = a;
+    return a ? 0 : -1;
 }
 
 /* What a source resolves to now: a list written in the DAG file (literal

@@ -44,8 +44,8 @@ void biz_map_instance_moved(biz_ti *inst, int finished);
 
 /* --resume: the record's entries "id[k]" of the mapped task ti (whose
  * record entry says it had expanded into n instances) are kept in ti, and
- * applied to the instances when it expands again. */
-void biz_map_keep_restore(biz_ti *ti, const cJSON *tasks, int n);
+ * applied to the instances when it expands again. 0, or -1 out of memory. */
+int biz_map_keep_restore(biz_ti *ti, const cJSON *tasks, int n);
 
 /* Marks the tasks that mapped tasks map over (once the run is made). */
 void biz_map_link(biz_run *run);

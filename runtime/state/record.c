@@ -561,7 +561,7 @@ int biz_record_check(const cJSON *rec, char *err, size_t errlen)
  * returns 1 when it runs again, 0 when it keeps its recorded state. */
 /* Gives ti its recorded outcome (state sv, ntries tries): times, reason,
  * map label, XComs and branch. */
-static void keep_recorded(biz_ti *ti, const cJSON *rt, biz_ti_state sv, int ntries)
+static int keep_recorded(biz_ti *ti, const cJSON *rt, biz_ti_state sv, int ntries)
 {
     const char *reason = biz_record_jstr(rt, "reason");
     biz_ti_set_state(ti, sv);
@@ -570,23 +570,32 @@ static void keep_recorded(biz_ti *ti, const cJSON *rt, biz_ti_state sv, int ntri
     ti->end = biz_record_time(rt, "end_date");
     free(ti->reason);
     ti->reason = reason ? strdup(reason) : NULL;
+    if (reason && !ti->reason)
+        return -1;
     const char *label = biz_record_jstr(rt, "rendered_map_index");
     if (label && ti->parent) {
         free(ti->map_label);
-        ti->map_label = strdup(label);
+        if (!(ti->map_label = strdup(label)))
+            return -1;
     }
     const cJSON *x = cJSON_GetObjectItemCaseSensitive(rt, "xcom");
     if (cJSON_IsObject(x)) {
         cJSON_Delete(ti->xcom);
         ti->xcom = biz_record_value(x);
-        if (!ti->xcom)
-            ti->xcom = cJSON_CreateObject();
+        /* a sealed value that does not read back is kept as none; a
+         * plain one not copied is out of memory */
+        if (!ti->xcom && !biz_record_sealed(x))
+            return -1;
+        if (!ti->xcom && !(ti->xcom = cJSON_CreateObject()))
+            return -1;
     }
     const cJSON *b = cJSON_GetObjectItemCaseSensitive(rt, "branch");
     if (cJSON_IsArray(b)) {
         cJSON_Delete(ti->branch);
-        ti->branch = cJSON_Duplicate(b, 1);
+        if (!(ti->branch = cJSON_Duplicate(b, 1)))
+            return -1;
     }
+    return 0;
 }
 
 static int record_tries(const cJSON *rt)
@@ -596,7 +605,8 @@ static int record_tries(const cJSON *rt)
 }
 
 /* Applies one task's record entry rt (NULL: none) to ti for --resume:
- * returns 1 when it runs again, 0 when it keeps its recorded state. */
+ * returns 1 when it runs again, 0 when it keeps its recorded state, -1
+ * out of memory. */
 int biz_record_apply_task(biz_ti *ti, const cJSON *rt)
 {
     int ntries = record_tries(rt);
@@ -607,8 +617,7 @@ int biz_record_apply_task(biz_ti *ti, const cJSON *rt)
         ti->tries = ti->try_base = ntries;
         return 1;
     }
-    keep_recorded(ti, rt, (biz_ti_state)sv, ntries);
-    return 0;
+    return keep_recorded(ti, rt, (biz_ti_state)sv, ntries);
 }
 
 /* Applies a record to a fresh run for --resume. */
@@ -617,38 +626,47 @@ int biz_record_apply(biz_run *run, const cJSON *rec, char *err, size_t errlen)
     return biz_record_apply_clear(run, rec, NULL, "resume", err, errlen);
 }
 
-/* A copy of a history list of a record (NULL when there is none). */
-static cJSON *history_of(const cJSON *o)
+/* A copy of a history list of a record into *out (NULL when there is
+ * none): 0, or -1 out of memory. */
+static int history_of(const cJSON *o, cJSON **out)
 {
     const cJSON *h = cJSON_GetObjectItemCaseSensitive(o, "history");
-    return cJSON_IsArray(h) ? cJSON_Duplicate(h, 1) : NULL;
+    *out = cJSON_IsArray(h) ? cJSON_Duplicate(h, 1) : NULL;
+    return cJSON_IsArray(h) && !*out ? -1 : 0;
 }
 
 /* Appends to ti's history the outcome the record held for it, which the
  * coming try replaces: a rerun or a resume never forgets a try. */
-static void remember_outcome(biz_ti *ti, const cJSON *rt, int ntries, const char *action)
+static int remember_outcome(biz_ti *ti, const cJSON *rt, int ntries, const char *action)
 {
     if (!rt || ntries <= 0)
-        return;   /* never tried: nothing to remember */
+        return 0;   /* never tried: nothing to remember */
     if (!ti->history)
         ti->history = cJSON_CreateArray();
     cJSON *e = cJSON_CreateObject();
     if (!ti->history || !e) {
         cJSON_Delete(e);
-        return;
+        return -1;
     }
     static const char *const keep[] = { "state", "tries", "start_date", "end_date", "duration",
                                         "reason" };
     for (size_t k = 0; k < sizeof keep / sizeof *keep; k++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(rt, keep[k]);
-        if (v)
-            cJSON_AddItemToObject(e, keep[k], cJSON_Duplicate(v, 1));
+        cJSON *d = v ? cJSON_Duplicate(v, 1) : NULL;
+        if (v && (!d || !cJSON_AddItemToObject(e, keep[k], d))) {
+            cJSON_Delete(d);
+            cJSON_Delete(e);
+            return -1;
+        }
     }
     char now[48];
     biz_state_iso_us(biz_run_wall_now(), now, sizeof now);
-    cJSON_AddStringToObject(e, "cleared_by", action);
-    cJSON_AddStringToObject(e, "cleared_at", now);
+    if (!cJSON_AddStringToObject(e, "cleared_by", action) || !cJSON_AddStringToObject(e, "cleared_at", now)) {
+        cJSON_Delete(e);
+        return -1;
+    }
     cJSON_AddItemToArray(ti->history, e);
+    return 0;
 }
 
 /* Applies a record to a fresh run, clearing the tasks in clear. */
@@ -690,7 +708,12 @@ int biz_record_apply_clear(biz_run *run, const cJSON *rec, const unsigned char *
     if (!e || biz_isotime_parse(e, &run->interval_end) != 0)
         run->interval_end = run->interval_start;
     run->interval_us = (int)iv_us;
-    cJSON *conf = biz_record_value(cJSON_GetObjectItemCaseSensitive(rec, "conf"));
+    const cJSON *rconf = cJSON_GetObjectItemCaseSensitive(rec, "conf");
+    cJSON *conf = biz_record_value(rconf);
+    /* a sealed conf that does not read back is ignored; a plain one not
+     * copied is out of memory */
+    if (rconf && !conf && !biz_record_sealed(rconf))
+        goto oom;
     if (cJSON_IsObject(conf)) {
         cJSON_Delete(run->conf);
         run->conf = conf;
@@ -705,7 +728,8 @@ int biz_record_apply_clear(biz_run *run, const cJSON *rec, const unsigned char *
         run->start_wall = start;
 
     cJSON_Delete(run->history);
-    run->history = history_of(rec);
+    if (history_of(rec, &run->history) < 0)
+        goto oom;
     const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(rec, "tasks");
     int rerun = 0;
     for (int i = 0; i < run->n; i++) {
@@ -715,13 +739,15 @@ int biz_record_apply_clear(biz_run *run, const cJSON *rec, const unsigned char *
         const char *st = biz_record_jstr(rt, "state"), *reason = biz_record_jstr(rt, "reason");
         int sv = state_from_name(st);
         cJSON_Delete(ti->history);
-        ti->history = history_of(rt);
+        if (history_of(rt, &ti->history) < 0)
+            goto oom;
         const cJSON *mapped = cJSON_GetObjectItemCaseSensitive(rt, "mapped");
         if (ti->map && !(clear && clear[i]) && cJSON_IsNumber(mapped) && mapped->valueint > 0 &&
             mapped->valueint <= 1000000) {
             /* A mapped task expands again, its instances that were kept
              * taking their record's state (map.h). */
-            biz_map_keep_restore(ti, tasks, mapped->valueint);
+            if (biz_map_keep_restore(ti, tasks, mapped->valueint) < 0)
+                goto oom;
             rerun++;
             continue;
         }
@@ -733,14 +759,19 @@ int biz_record_apply_clear(biz_run *run, const cJSON *rec, const unsigned char *
                            : biz_record_should_rerun(st, reason));
         if (again) {
             /* Runs again; its try numbers (and log files) continue. */
-            remember_outcome(ti, rt, ntries, action);
+            if (remember_outcome(ti, rt, ntries, action) < 0)
+                goto oom;
             ti->tries = ti->try_base = ntries;
             rerun++;
             continue;
         }
-        keep_recorded(ti, rt, (biz_ti_state)sv, ntries);
+        if (keep_recorded(ti, rt, (biz_ti_state)sv, ntries) < 0)
+            goto oom;
     }
     return rerun;
+oom:
+    snprintf(err, errlen, "out of memory");
+    return -1;
 }
 
 /* ---------------------------------------------------------------- failed writes

@@ -156,7 +156,7 @@ int biz_record_apply_clear(biz_run *run, const cJSON *rec, const unsigned char *
                            const char *action, char *err, size_t errlen);
 /* Applies one task's entry rt of a record (NULL: none) to ti as
  * biz_record_apply does: 1 when the task runs again, 0 when it keeps its
- * recorded state, tries, times and XComs. */
+ * recorded state, tries, times and XComs, -1 out of memory. */
 int biz_record_apply_task(biz_ti *ti, const cJSON *rt);
 
 /* Attaches run to st: its changes are recorded (base record and journal,

@@ -1037,9 +1037,12 @@ const char *sx_pschema_problem(biz_sema *S, const sx_val *v, const sx_pschema *p
     if (!p->has_default && v->kind == BV_NONE && v->pschema == p)
         return "No value passed and Param has no default value";
     cJSON *schema = sx_to_json(p->schema), *jv = sx_to_json(v);
-    char *why = biz_params_problem(schema, jv);
+    int oom;
+    char *why = biz_params_problem(schema, jv, &oom);
     cJSON_Delete(schema);
     cJSON_Delete(jv);
+    if (oom)
+        return "out of memory";
     if (!why)
         return NULL;
     const char *r = sx_fmt(S, "%s", why);

@@ -200,30 +200,34 @@ int biz_params_pyre_to_ere(const char *py, char **out, const char **why)
         return -1;
     }
     regex_t re;
-    if (regcomp(&re, *out, REG_EXTENDED | REG_NOSUB) != 0) {
+    int rc = regcomp(&re, *out, REG_EXTENDED | REG_NOSUB);
+    if (rc != 0) {
         free(*out);
         *out = NULL;
-        *why = "a syntax POSIX regular expressions do not have";
+        *why = rc == REG_ESPACE ? "out of memory" : "a syntax POSIX regular expressions do not have";
         return -1;
     }
     regfree(&re);
     return 0;
 }
 
-/* re.search(pattern, s); -1 when the pattern cannot be checked. */
+/* re.search(pattern, s); -1 when the pattern cannot be checked, -2 out of
+ * memory. */
 static int pattern_search(const char *pattern, const char *s)
 {
     char *ere;
     const char *why;
     if (biz_params_pyre_to_ere(pattern, &ere, &why) < 0)
-        return -1;
+        return strcmp(why, "out of memory") == 0 ? -2 : -1;
     regex_t re;
     int rc = regcomp(&re, ere, REG_EXTENDED | REG_NOSUB);
     free(ere);
     if (rc != 0)
-        return -1;
+        return rc == REG_ESPACE ? -2 : -1;
     rc = regexec(&re, s, 0, NULL, 0);
     regfree(&re);
+    if (rc != 0 && rc != REG_NOMATCH)
+        return -2;
     return rc == 0;
 }
 
@@ -501,19 +505,24 @@ static double py_len(const char *s)
     return (double)biz_utf8_lax_count(s, strlen(s));
 }
 
-/* "<instance repr> <middle> <limit repr>" as jsonschema words it. */
-static char *say(const cJSON *v, const char *middle, const cJSON *lim)
+/* "<instance repr> <middle> <limit repr>" as jsonschema words it; NULL
+ * with *oom set when it cannot be made. */
+static char *say(const cJSON *v, const char *middle, const cJSON *lim, int *oom)
 {
     biz_buf b = {0};
     biz_tpl_repr_to(&b, v);
     biz_buf_adds(&b, middle);
     if (lim)
         biz_tpl_repr_to(&b, lim);
-    return biz_buf_take(&b);
+    char *s = biz_buf_take(&b);
+    if (!s)
+        *oom = 1;
+    return s;
 }
 
-/* One keyword against v: NULL when it holds. */
-static char *keyword_problem(const char *k, const cJSON *kv, const cJSON *v)
+/* One keyword against v: NULL when it holds (or, with *oom set, when
+ * memory ran out). */
+static char *keyword_problem(const char *k, const cJSON *kv, const cJSON *v, int *oom)
 {
     int number = cJSON_IsNumber(v) && cJSON_IsNumber(kv);
     if (!strcmp(k, "type")) {
@@ -540,6 +549,11 @@ static char *keyword_problem(const char *k, const cJSON *kv, const cJSON *v)
             biz_buf_adds(&b, " is not of type ");
             biz_buf_adds(&b, n ? n : "");
             msg = biz_buf_take(&b);
+            if (!n || !msg) {
+                free(msg);
+                msg = NULL;
+                *oom = 1;
+            }
         }
         free(n);
         return msg;
@@ -549,36 +563,42 @@ static char *keyword_problem(const char *k, const cJSON *kv, const cJSON *v)
             for (const cJSON *e = kv->child; e; e = e->next)
                 if (json_equal(e, v))
                     return NULL;
-        return say(v, " is not one of ", kv);
+        return say(v, " is not one of ", kv, oom);
     }
     if (!strcmp(k, "minimum") && number && v->valuedouble < kv->valuedouble)
-        return say(v, " is less than the minimum of ", kv);
+        return say(v, " is less than the minimum of ", kv, oom);
     if (!strcmp(k, "maximum") && number && v->valuedouble > kv->valuedouble)
-        return say(v, " is greater than the maximum of ", kv);
+        return say(v, " is greater than the maximum of ", kv, oom);
     if (!strcmp(k, "exclusiveMinimum") && number && v->valuedouble <= kv->valuedouble)
-        return say(v, " is less than or equal to the minimum of ", kv);
+        return say(v, " is less than or equal to the minimum of ", kv, oom);
     if (!strcmp(k, "exclusiveMaximum") && number && v->valuedouble >= kv->valuedouble)
-        return say(v, " is greater than or equal to the maximum of ", kv);
+        return say(v, " is greater than or equal to the maximum of ", kv, oom);
     if (!cJSON_IsString(v) || !v->valuestring)
         return NULL;
     if (!strcmp(k, "minLength") && cJSON_IsNumber(kv) && py_len(v->valuestring) < kv->valuedouble)
-        return say(v, kv->valuedouble == 1 ? " should be non-empty" : " is too short", NULL);
+        return say(v, kv->valuedouble == 1 ? " should be non-empty" : " is too short", NULL, oom);
     if (!strcmp(k, "maxLength") && cJSON_IsNumber(kv) && py_len(v->valuestring) > kv->valuedouble)
-        return say(v, kv->valuedouble == 0 ? " is expected to be empty" : " is too long", NULL);
-    if (!strcmp(k, "pattern") && cJSON_IsString(kv) && pattern_search(kv->valuestring, v->valuestring) == 0)
-        return say(v, " does not match ", kv);
+        return say(v, kv->valuedouble == 0 ? " is expected to be empty" : " is too long", NULL, oom);
+    if (!strcmp(k, "pattern") && cJSON_IsString(kv)) {
+        int found = pattern_search(kv->valuestring, v->valuestring);
+        if (found == -2)
+            *oom = 1;
+        if (found == 0)
+            return say(v, " does not match ", kv, oom);
+    }
     if (!strcmp(k, "format") && cJSON_IsString(kv) && !format_ok(kv->valuestring, v->valuestring))
-        return say(v, " is not a ", kv);
+        return say(v, " is not a ", kv, oom);
     return NULL;
 }
 
-char *biz_params_problem(const cJSON *schema, const cJSON *v)
+char *biz_params_problem(const cJSON *schema, const cJSON *v, int *oom)
 {
+    *oom = 0;
     if (!cJSON_IsObject(schema))
         return NULL;
     for (const cJSON *k = schema->child; k; k = k->next) {
-        char *msg = keyword_problem(k->string, k, v);
-        if (msg)
+        char *msg = keyword_problem(k->string, k, v, oom);
+        if (msg || *oom)
             return msg;
     }
     return NULL;
@@ -599,7 +619,12 @@ int biz_params_validate(const cJSON *settings, const cJSON *conf, char *err, siz
                      name);
             return -1;
         }
-        char *why = biz_params_problem(cJSON_GetObjectItemCaseSensitive(spec, "schema"), v);
+        int oom;
+        char *why = biz_params_problem(cJSON_GetObjectItemCaseSensitive(spec, "schema"), v, &oom);
+        if (oom) {
+            snprintf(err, errlen, "Invalid input for param %s: out of memory", name);
+            return -1;
+        }
         if (why) {
             snprintf(err, errlen, "Invalid input for param %s: %s", name, why);
             free(why);

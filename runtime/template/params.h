@@ -14,8 +14,9 @@ int biz_params_format_known(const char *f);
  * re.search; -1 with *why when it cannot be written so. */
 int biz_params_pyre_to_ere(const char *py, char **out, const char **why);
 /* jsonschema's message for the first keyword of schema v breaks
- * (malloc'd), or NULL when v validates. */
-char *biz_params_problem(const cJSON *schema, const cJSON *v);
+ * (malloc'd), or NULL when v validates; NULL with *oom set when memory ran
+ * out (v is then neither taken nor refused). */
+char *biz_params_problem(const cJSON *schema, const cJSON *v, int *oom);
 /* The DAG's params (settings' params and param_specs) updated with conf,
  * validated as Airflow's DagRun creation does: -1 with Airflow's message
  * ("Invalid input for param x: ...") in err. */

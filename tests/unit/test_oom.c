@@ -244,6 +244,13 @@ const char *unit_skip(void)
 #endif
 }
 
+/* What the sweeps find and this test does not fail. Only libc's is left:
+ * glibc's regcomp, failing an allocation of its own, returns REG_ESPACE
+ * but does not free all it made (and regfree may not be called on a
+ * regex_t that failed), so those runs leak; a case with this mark must
+ * still give no wrong result. */
+static const char KNOWN_REGCOMP[] = "glibc's regcomp leaks when its own allocation fails (params.c pattern_search)";
+
 /* ---- the sweep ------------------------------------------------------------- */
 
 /* A case: does its whole job, frees what it made, and writes what it got
@@ -366,10 +373,10 @@ static void sweep(const char *what, oom_case fn, int want_ok, const char *known)
     CU_ASSERT(!died);
     CU_ASSERT(f->clean > 0);
     CU_ASSERT_EQUAL(f->clean_rc == 0, want_ok);
-    if (!known) {
+    if (!known || known == KNOWN_REGCOMP)   /* only leaks */
         CU_ASSERT_EQUAL(f->wrong, 0);
+    if (!known)
         CU_ASSERT_EQUAL(f->leaked, 0);
-    }
     if (!died && !f->first[0])
         printf("[%s: %ld allocations, %ld runs: %ld errors, %ld results] ", what, f->clean, f->runs, f->errors,
                f->ok);
@@ -384,11 +391,6 @@ static void sweep(const char *what, oom_case fn, int want_ok, const char *known)
     (void)known;
 }
 #endif
-
-/* What the sweeps find today and this test does not fail (the runtime
- * drops what a cJSON_Add... that failed did not take, and leaks it). */
-#define KNOWN_REGCOMP "glibc's regcomp leaks when its own allocation fails (params.c pattern_search)"
-#define KNOWN_PARAMS "a value the pattern refuses is accepted (params.c pattern_search -1, say NULL)"
 
 /* ---- templates ------------------------------------------------------------- */
 
@@ -729,7 +731,7 @@ static void test_args_params(void)
 {
     sweep("task arguments", args_parse, 1, NULL);
     sweep("params accepted", params_ok, 1, KNOWN_REGCOMP);
-    sweep("params refused", params_bad, 0, KNOWN_PARAMS);
+    sweep("params refused", params_bad, 0, KNOWN_REGCOMP);
 }
 
 /* ---- Python formatting ----------------------------------------------------- */

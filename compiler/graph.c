@@ -457,6 +457,14 @@ static void check_lonely(biz_sema *S, sx_dag *dag)
     }
     if (entities < 2)
         return;
+    /* A DAG without a single dependency is a set of independent tasks by
+     * design (a loop's, say): only a task left out of a DAG that has
+     * dependencies looks like a forgotten >>. */
+    int any_linked = 0;
+    for (int i = 0; i < dag->ntasks && !any_linked; i++)
+        any_linked = dag->tasks[i]->linked;
+    if (!any_linked)
+        return;
     for (int i = 0; i < dag->ntasks; i++) {
         const sx_task *t = dag->tasks[i];
         if (!t->grp && !t->linked)

@@ -11,6 +11,7 @@
 #     but a `# expect-extra: LINE` is a line bizc prints and should not (a
 #     known bug, said in a comment): tolerated, and a failure once gone;
 #   - `# expect-errors: N`, when present, is the exact number of error lines;
+#   - `# expect-nothing` (with `# expect-status: 0`): no diagnostic line at all;
 #   - every `NAME.biz:line:col: error: ...` line (and a warning's, when it
 #     shows its source) is followed by that source line exactly, then a
 #     caret line whose caret is at column col (a tab for a tab, one blank a
@@ -124,7 +125,10 @@ check() {
     rc=$?
     reasons=$(LC_ALL=C awk -v want_errors="$want_errors" -v name="$1.biz" -f "$tmp/check.awk" \
               "$f" "$tmp/exp" "$tmp/extra" "$tmp/err")
-    if [ ! -s "$tmp/exp" ]; then
+    # '# expect-nothing' says no diagnostic at all is the golden (a check
+    # that a warning is not given); otherwise a file without an expect line
+    # is a mistake in the test.
+    if [ ! -s "$tmp/exp" ] && ! grep -q '^# expect-nothing$' "$f"; then
         reasons="no '# expect:' line in the file
 $reasons"
     fi

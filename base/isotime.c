@@ -229,16 +229,37 @@ size_t biz_isotime_format(char *buf, size_t len, time_t t, long us, int off, int
     int basic = flags & BIZ_ISOTIME_BASIC;
     int64_t days = floor_div((int64_t)t + off, 86400);
     int64_t secs = (int64_t)t + off - days * 86400;
-    int64_t y;
-    int m, d;
-    biz_isotime_civil_from_days(days, &y, &m, &d);
-    o = put_year(o, y, flags & BIZ_ISOTIME_PLAIN_YEAR);
-    if (!basic)
-        *o++ = '-';
-    o = put2(o, m);
-    if (!basic)
-        *o++ = '-';
-    o = put2(o, d);
+    /* The date's text of the last call (per thread), for each way of
+     * writing it: the log and the record write several a task, nearly
+     * always of the same day. */
+    static _Thread_local struct {
+        int64_t days;
+        int valid;
+        size_t n;
+        char text[32];
+    } last[4];
+    int way = (basic ? 1 : 0) | (flags & BIZ_ISOTIME_PLAIN_YEAR ? 2 : 0);
+    if (last[way].valid && last[way].days == days) {
+        memcpy(o, last[way].text, last[way].n);
+        o += last[way].n;
+    } else {
+        int64_t y;
+        int m, d;
+        biz_isotime_civil_from_days(days, &y, &m, &d);
+        o = put_year(o, y, flags & BIZ_ISOTIME_PLAIN_YEAR);
+        if (!basic)
+            *o++ = '-';
+        o = put2(o, m);
+        if (!basic)
+            *o++ = '-';
+        o = put2(o, d);
+        if ((size_t)(o - text) <= sizeof last[way].text) {
+            last[way].n = (size_t)(o - text);
+            memcpy(last[way].text, text, last[way].n);
+            last[way].days = days;
+            last[way].valid = 1;
+        }
+    }
     if (!(flags & BIZ_ISOTIME_DATE)) {
         *o++ = flags >> 8 & 0xff ? (char)(flags >> 8 & 0xff) : 'T';
         o = put2(o, (int)(secs / 3600));

@@ -167,6 +167,22 @@ class World:
         return self
 
     def _start(self):
+        # maildev's ports are picked free and then bound by maildev: it
+        # starts before anything else here binds an ephemeral port (the S3
+        # recorder once took the web port in between, and the wait for
+        # maildev was recorded as the engine's S3 request).
+        if "mail" in self.needs:
+            js = npm_need("maildev@3.0.0", "maildev/dist/bin/maildev.js")
+            smtp, web = free_port(), free_port()
+            self._spawn("maildev", ["node", js, "--smtp", str(smtp), "--web", str(web),
+                                    "--ip", "127.0.0.1"])
+            self.mail_url = "http://127.0.0.1:%d" % web
+            self._wait_http(self.mail_url + "/api/email")
+            self._wait_tcp(smtp)
+            self.vars.update({
+                "AIRFLOW__SMTP__SMTP_HOST": "127.0.0.1", "AIRFLOW__SMTP__SMTP_PORT": str(smtp),
+                "AIRFLOW__SMTP__SMTP_STARTTLS": "False", "AIRFLOW__SMTP__SMTP_SSL": "False",
+            })
         if "s3" in self.needs:
             js = npm_need("s3rver@3.7.1", "s3rver/bin/s3rver.js")
             s3dir = os.path.join(self.folder, "s3")
@@ -187,18 +203,6 @@ class World:
                 "AIRFLOW_CONN_AWS_S3": json.dumps({
                     "conn_type": "aws", "login": "S3RVER", "password": "S3RVER",
                     "extra": {"endpoint_url": engine_s3, "region_name": "us-east-1"}}),
-            })
-        if "mail" in self.needs:
-            js = npm_need("maildev@3.0.0", "maildev/dist/bin/maildev.js")
-            smtp, web = free_port(), free_port()
-            self._spawn("maildev", ["node", js, "--smtp", str(smtp), "--web", str(web),
-                                    "--ip", "127.0.0.1"])
-            self.mail_url = "http://127.0.0.1:%d" % web
-            self._wait_http(self.mail_url + "/api/email")
-            self._wait_tcp(smtp)
-            self.vars.update({
-                "AIRFLOW__SMTP__SMTP_HOST": "127.0.0.1", "AIRFLOW__SMTP__SMTP_PORT": str(smtp),
-                "AIRFLOW__SMTP__SMTP_STARTTLS": "False", "AIRFLOW__SMTP__SMTP_SSL": "False",
             })
         cert, key = gateway_cert(os.path.dirname(self.folder.rstrip("/")) or self.folder)
         argv = ["python3", FAKE, "--gateway-cert", cert, "--gateway-key", key] + self.fake_args

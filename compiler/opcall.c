@@ -526,8 +526,13 @@ static void add_arg(biz_sema *S, sx_scope *sc, call_args *ca, const biz_op_spec 
             sx_check_templates(S, v, spec->name);
         } else if (sx_has_template(v) && spec->type != BIZ_T_TASK && spec->type != BIZ_T_TASKS
                    && strcmp(spec->name, "task_id") && strcmp(spec->name, "group_id")) {
-            biz_warning(S->d, val_span, NULL,
-                        "argument '%s' is not templated; '{{ ... }}' will be sent as it is",
+            /* params (the task's Params) for the call's query string is a
+             * likely slip: that one is query_params, which is templated. */
+            int query = spec->id == BIZ_ARG_params && biz_ops_arg_id(op, BIZ_ARG_query_params);
+            biz_warning(S->d, val_span,
+                        query ? "the call's query string is query_params (templated); params "
+                                "are the values templates read as {{ params.NAME }}" : NULL,
+                        "argument '%s' is not templated; '{{ ... }}' stays as it is, not rendered",
                         spec->name);
         }
         /* Task ids to check once every task is known. */

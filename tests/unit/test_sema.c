@@ -392,7 +392,7 @@ static void test_template_error(void)
     CU_ASSERT_PTR_NOT_NULL(g);
     CU_ASSERT(g && g->span.begin.col > 14);
     check(PRE "    c = TechMicroServiceOperator(task_id='c', cws_name='s', accept='{{ ds }}')\n" POST);
-    EXPECT(BIZ_WARNING, 8, 68, "argument 'accept' is not templated; '{{ ... }}' will be sent as it is");
+    EXPECT(BIZ_WARNING, 8, 68, "argument 'accept' is not templated; '{{ ... }}' stays as it is, not rendered");
 }
 
 static void test_python_rejected(void)

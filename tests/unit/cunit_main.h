@@ -24,6 +24,7 @@
 
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
+#include <time.h>
 
 /* One test: the name CUnit prints, and the function. */
 typedef struct unit_test {
@@ -51,5 +52,9 @@ extern const unit_suite unit_suites[];
  * 77), or NULL to run. A program may define it; libunitmain.a's default
  * (its own archive member, so a program's definition wins) returns NULL. */
 const char *unit_skip(void);
+
+/* The time_t of an ISO-8601 text ("2024-01-01", "2024-01-01T06:00:00+02:00");
+ * fails the test (fatally) on a text it cannot read. */
+time_t unit_time(const char *iso);
 
 #endif

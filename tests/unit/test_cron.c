@@ -9,16 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The time_t of an ISO text; aborts the test on a bad one. */
-static time_t T(const char *iso)
-{
-    time_t t;
-    if (biz_isotime_parse(iso, &t) != 0) {
-        fprintf(stderr, "\nbad time in test: %s\n", iso);
-        CU_FAIL_FATAL("bad time in test");
-    }
-    return t;
-}
+#define T unit_time   /* an instant written as ISO text (cunit_main.h) */
 
 static const char *fmt(time_t t, char *buf)
 {

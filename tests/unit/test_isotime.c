@@ -10,16 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-/* The time_t of an ISO text; aborts the test on a bad one. */
-static time_t T(const char *iso)
-{
-    time_t t;
-    if (biz_isotime_parse(iso, &t) != 0) {
-        fprintf(stderr, "\nbad time in test: %s\n", iso);
-        CU_FAIL_FATAL("bad time in test");
-    }
-    return t;
-}
+#define T unit_time   /* an instant written as ISO text (cunit_main.h) */
 
 /* biz_isotime_format into a static buffer, for comparisons. */
 static const char *F(time_t t, long us, int off, int flags)

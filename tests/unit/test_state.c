@@ -32,12 +32,7 @@ static const biz_dag_def dag = {
     tasks, 4, 1, NULL, 0,
 };
 
-static time_t T(const char *iso)
-{
-    time_t t = 0;
-    CU_ASSERT_EQUAL_FATAL(biz_isotime_parse(iso, &t), 0);
-    return t;
-}
+#define T unit_time   /* an instant written as ISO text (cunit_main.h) */
 
 static biz_run *new_run(void)
 {

@@ -13,15 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static time_t T(const char *iso)
-{
-    time_t t;
-    if (biz_isotime_parse(iso, &t) != 0) {
-        fprintf(stderr, "\nbad time in test: %s\n", iso);
-        CU_FAIL_FATAL("bad time in test");
-    }
-    return t;
-}
+#define T unit_time   /* an instant written as ISO text (cunit_main.h) */
 
 static const biz_tz *zone(const char *name)
 {

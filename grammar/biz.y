@@ -65,6 +65,7 @@ typedef struct biz_lexer {
     int unclosed_reported;  /* offset of a bracket already reported, or -1 */
     int lex_err_line;       /* line of the last scanner error */
     int unterm_line;        /* line of the last unterminated string (0: none) */
+    int unterm_triple;      /* an unterminated triple-quoted string ran to the end */
     int bad_char_line;      /* line of the last invalid character (one per line) */
     int fexpr;              /* scanning an f-string field: 1 FEXPR due, 2 after */
     int pos_line;           /* the line (0-based) of the last position made:

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <strings.h>
 #include "ascii.h"
+#include "buf.h"
+#include "xalloc.h"
 #include "sema.h"
 #include "sema_int.h"
 #include "tz.h"
@@ -483,6 +485,51 @@ static int partial_gave(void *user, const char *name)
     return find_arg(user, name) != NULL;
 }
 
+/* BashOperator's bash_command ending in ".sh" or ".bash" is, for Airflow,
+ * the path of a template file beside the DAG (its template_ext), whose
+ * text is the command: read here, as Airflow reads it when the task
+ * renders (a warning says it is built in). No such file is an error, as
+ * Airflow's TemplateNotFound would fail every run. */
+static sx_val *bash_script_file(biz_sema *S, sx_val *v, biz_span span)
+{
+    const char *cmd = v->u.str.s;
+    size_t n = v->u.str.len;
+    if (!((n >= 3 && !memcmp(cmd + n - 3, ".sh", 3)) || (n >= 5 && !memcmp(cmd + n - 5, ".bash", 5))) ||
+        memchr(cmd, 0, n))
+        return v;
+    const char *dag = S->d->src && S->d->src->path ? S->d->src->path : "";
+    const char *slash = strrchr(dag, '/');
+    size_t dlen = slash ? (size_t)(slash - dag + 1) : 0;
+    char *path = biz_xmalloc(dlen + n + 1);
+    memcpy(path, dag, dlen);
+    memcpy(path + dlen, cmd, n + 1);
+    biz_buf text = {0};
+    FILE *f = cmd[0] == '/' ? NULL : fopen(path, "rb");
+    char chunk[4096];
+    size_t got;
+    while (f && (got = fread(chunk, 1, sizeof chunk, f)) > 0 && text.n <= SX_MAX_STR)
+        biz_buf_add(&text, chunk, got);
+    int ok = f && !ferror(f) && !text.oom && text.n <= SX_MAX_STR && !memchr(text.p ? text.p : "", 0, text.n);
+    if (f)
+        fclose(f);
+    sx_val *out = v;
+    if (!ok) {
+        biz_error(S->d, span, "to run it as a command, end it with a space: 'script.sh '",
+                  "bash_command ends with '%s': Airflow reads it as a template file beside the DAG, "
+                  "and %s cannot be read", n >= 5 && cmd[n - 5] == '.' ? ".bash" : ".sh",
+                  cmd[0] == '/' ? "an absolute path" : path);
+        out = sx_new(S, BV_ERROR, span);
+    } else {
+        biz_warning(S->d, span, "recompile after changing it; to run it as a command, end it with a space",
+                    "bash_command is the text of %s, read when bizc compiles (Airflow reads it when "
+                    "the task renders)", path);
+        out = sx_new_str(S, text.p ? text.p : "", text.n, span);
+    }
+    biz_buf_free(&text);
+    free(path);
+    return out;
+}
+
 /* Checks one argument and records it. value is the evaluated value, or NULL
  * to evaluate expr. */
 static void add_arg(biz_sema *S, sx_scope *sc, call_args *ca, const biz_op_spec *op,
@@ -521,6 +568,8 @@ static void add_arg(biz_sema *S, sx_scope *sc, call_args *ca, const biz_op_spec 
     }
     if (!sx_type_ok(S, spec, v, val_span))
         v = sx_new(S, BV_ERROR, val_span);
+    if (v->kind == BV_STR && spec->id == BIZ_ARG_bash_command)
+        v = bash_script_file(S, v, val_span);
     if (v->kind != BV_ERROR) {
         if (spec->flags & BIZ_A_TEMPLATED) {
             sx_check_templates(S, v, spec->name);

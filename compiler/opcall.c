@@ -494,8 +494,8 @@ static sx_val *bash_script_file(biz_sema *S, sx_val *v, biz_span span)
 {
     const char *cmd = v->u.str.s;
     size_t n = v->u.str.len;
-    if (!((n >= 3 && !memcmp(cmd + n - 3, ".sh", 3)) || (n >= 5 && !memcmp(cmd + n - 5, ".bash", 5))) ||
-        memchr(cmd, 0, n))
+    int bash = n >= 5 && !memcmp(cmd + n - 5, ".bash", 5);
+    if (!(bash || (n >= 3 && !memcmp(cmd + n - 3, ".sh", 3))) || memchr(cmd, 0, n))
         return v;
     const char *dag = S->d->src && S->d->src->path ? S->d->src->path : "";
     const char *slash = strrchr(dag, '/');
@@ -516,7 +516,7 @@ static sx_val *bash_script_file(biz_sema *S, sx_val *v, biz_span span)
     if (!ok) {
         biz_error(S->d, span, "to run it as a command, end it with a space: 'script.sh '",
                   "bash_command ends with '%s': Airflow reads it as a template file beside the DAG, "
-                  "and %s cannot be read", n >= 5 && cmd[n - 5] == '.' ? ".bash" : ".sh",
+                  "and %s cannot be read", bash ? ".bash" : ".sh",
                   cmd[0] == '/' ? "an absolute path" : path);
         out = sx_new(S, BV_ERROR, span);
     } else {

@@ -13,7 +13,6 @@
 #include <string.h>
 #include <strings.h>
 #include "ascii.h"
-#include "buf.h"
 #include "xalloc.h"
 #include "sema.h"
 #include "sema_int.h"
@@ -503,15 +502,9 @@ static sx_val *bash_script_file(biz_sema *S, sx_val *v, biz_span span)
     char *path = biz_xmalloc(dlen + n + 1);
     memcpy(path, dag, dlen);
     memcpy(path + dlen, cmd, n + 1);
-    biz_buf text = {0};
-    FILE *f = cmd[0] == '/' ? NULL : fopen(path, "rb");
-    char chunk[4096];
-    size_t got;
-    while (f && (got = fread(chunk, 1, sizeof chunk, f)) > 0 && text.n <= SX_MAX_STR)
-        biz_buf_add(&text, chunk, got);
-    int ok = f && !ferror(f) && !text.oom && text.n <= SX_MAX_STR && !memchr(text.p ? text.p : "", 0, text.n);
-    if (f)
-        fclose(f);
+    /* Airflow's loader looks in the DAG's folder only: no absolute path. */
+    biz_source *text = cmd[0] == '/' ? NULL : biz_source_read(path);
+    int ok = text && text->len <= SX_MAX_STR && !memchr(text->text, 0, text->len);
     sx_val *out = v;
     if (!ok) {
         biz_error(S->d, span, "to run it as a command, end it with a space: 'script.sh '",
@@ -523,9 +516,9 @@ static sx_val *bash_script_file(biz_sema *S, sx_val *v, biz_span span)
         biz_warning(S->d, span, "recompile after changing it; to run it as a command, end it with a space",
                     "bash_command is the text of %s, read when bizc compiles (Airflow reads it when "
                     "the task renders)", path);
-        out = sx_new_str(S, text.p ? text.p : "", text.n, span);
+        out = sx_new_str(S, text->text, text->len, span);
     }
-    biz_buf_free(&text);
+    biz_source_free(text);
     free(path);
     return out;
 }
